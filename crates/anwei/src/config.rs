@@ -1,0 +1,107 @@
+//! Configuration: defaults in code, then a TOML file, then `ANWEI_*` environment variables, then
+//! command-line flags; validated once into `Config` and passed down. Secrets are never printed.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://…` or `postgres://…`; defaults to `anwei.db` in `data_dir`.
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    /// Mark cookies `Secure`: set when the site is served over HTTPS.
+    pub secure_cookies: bool,
+    pub security: app::auth::SecuritySettings,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            data_dir: PathBuf::from("./anwei-data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            secure_cookies: false,
+            security: Default::default(),
+        }
+    }
+}
+
+impl Config {
+    pub fn load(file: Option<&Path>, database_url: Option<String>, data_dir: Option<PathBuf>, listen: Option<SocketAddr>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                bail!("configuration file {} does not exist", file.display());
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment.merge(Env::prefixed("ANWEI_").ignore(&["LOG", "TEST_POSTGRES_URL", "TEST_MQTT_URL"]).split("__"));
+        let mut config: Config = figment.extract().context("invalid configuration")?;
+        if let Some(url) = database_url {
+            config.database_url = Some(url);
+        }
+        if let Some(dir) = data_dir {
+            config.data_dir = dir;
+        }
+        if let Some(listen) = listen {
+            config.listen = listen;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        let url = self.database_url();
+        if !(url.starts_with("sqlite://") || url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            bail!("database_url must start with sqlite:// or postgres://");
+        }
+        let s = &self.security;
+        if s.lock_after_failures < 1 || s.lock_minutes < 1 || s.session_idle_minutes < 1 || s.session_absolute_hours < 1 || s.max_sessions_per_user < 1 || s.token_lifetime_days < 1 {
+            bail!("security settings must all be at least 1");
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("anwei.db").display()))
+    }
+
+    /// The database URL without its password, for messages.
+    pub fn redacted_database_url(&self) -> String {
+        let url = self.database_url();
+        match (url.find("://"), url.rfind('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                let credentials = &url[scheme_end + 3..at];
+                let user = credentials.split(':').next().unwrap_or("");
+                format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..])
+            }
+            _ => url,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        let config = Config { database_url: Some("postgres://anwei:secret@127.0.0.1/db".into()), ..Default::default() };
+        assert_eq!(config.redacted_database_url(), "postgres://anwei:***@127.0.0.1/db");
+    }
+
+    #[test]
+    fn bad_settings_are_rejected_with_the_reason() {
+        let error = Config::load(None, Some("mysql://x".into()), None, None).unwrap_err();
+        assert!(error.to_string().contains("sqlite:// or postgres://"));
+        let error = Config::load(Some(Path::new("/nonexistent/anwei.toml")), None, None, None).unwrap_err();
+        assert!(error.to_string().contains("does not exist"));
+    }
+}

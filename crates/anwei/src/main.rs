@@ -1,0 +1,268 @@
+//! The `anwei` binary: configuration (defaults, TOML file, `ANWEI_*` environment, flags), wiring
+//! of store, application and web layer, and the operator subcommands.
+
+mod config;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use app::spreadsheet::SpreadsheetFormat;
+use app::{App, Client};
+use clap::{Args, Parser, Subcommand};
+use config::Config;
+
+#[derive(Parser)]
+#[command(name = "anwei", version, about = "安委 anwei — work-safety supervision platform (安全生产监管平台)")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives: a database URL, or a data folder holding `anwei.db`.
+#[derive(Args, Clone, Default)]
+struct DataArgs {
+    /// Configuration file (TOML).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// `sqlite://PATH` or `postgres://USER:PASSWORD@HOST/DB`.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Folder for the embedded SQLite database.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create (first run) or reopen the demo province on SQLite and serve it.
+    Demo {
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Serve in production.
+    Serve {
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Apply pending database migrations.
+    Migrate {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Load the region tree for one province (six-digit code) or the whole country.
+    Regions {
+        /// Province code such as 220000; all provinces when omitted.
+        #[arg(long)]
+        province: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Import records from a file.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Export records to a file.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// Audit-log operations.
+    Audit {
+        #[command(subcommand)]
+        what: AuditWhat,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// Import enterprises from CSV or XLSX; prints {"imported": n, "rejected": [{"line", "reason"}]}.
+    Enterprises {
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportWhat {
+    /// Export every enterprise to CSV or XLSX (by the file's extension), in the import's columns.
+    Enterprises {
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditWhat {
+    /// Verify the hash chain of the whole audit log; exits non-zero naming the first bad entry.
+    Verify {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ANWEI_LOG").unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Result<(Config, App)> {
+    let config = Config::load(data.config.as_deref(), data.database_url.clone(), data.data_dir.clone(), listen)?;
+    let url = config.database_url();
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create the data folder {}", parent.display()))?;
+        }
+    }
+    let store = store::Store::connect(&url).await.with_context(|| format!("cannot open the database ({})", config.redacted_database_url()))?;
+    store.migrate().await.context("database migration failed")?;
+    Ok((config.clone(), App::new(store, config.security.clone())))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Demo { listen, data } => {
+            let (config, app) = open(&data, listen).await?;
+            if !app.demo_loaded().await? {
+                eprintln!("正在生成演示省份 / generating the demo province …");
+                app.load_demo().await.map_err(|e| anyhow::anyhow!("loading the demo failed: {e:?}"))?;
+            }
+            print_demo_banner(&app, &config).await?;
+            serve(app, &config, true).await?;
+        }
+        Command::Serve { listen, data } => {
+            let (config, app) = open(&data, listen).await?;
+            serve(app, &config, false).await?;
+        }
+        Command::Migrate { data } => {
+            let (config, _) = open(&data, None).await?;
+            println!("{}", serde_json::json!({"migrated": true, "database": config.redacted_database_url()}));
+        }
+        Command::Regions { province, data } => {
+            let (_, app) = open(&data, None).await?;
+            let count = app.load_regions(province.as_deref()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::json!({"regions": count}));
+        }
+        Command::Import { what: ImportWhat::Enterprises { file, data } } => {
+            let format = format_of(&file)?;
+            let bytes = read_bounded(&file)?;
+            let (_, app) = open(&data, None).await?;
+            let actor = app.operator_actor().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let report = app
+                .import_enterprises(&actor, &Client::cli(), format, &bytes)
+                .await
+                .map_err(|e| match e {
+                    app::AppError::BadRequest(message) => anyhow::anyhow!("{}: {message}", file.display()),
+                    other => anyhow::anyhow!("{other}"),
+                })?;
+            println!("{}", serde_json::json!({"imported": report.imported, "rejected": report.rejected}));
+        }
+        Command::Export { what: ExportWhat::Enterprises { file, data } } => {
+            let format = format_of(&file)?;
+            let (_, app) = open(&data, None).await?;
+            let actor = app.operator_actor().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let bytes = app
+                .export_enterprises(&actor, &Client::cli(), &Default::default(), format)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
+            println!("{}", serde_json::json!({"written": file.display().to_string()}));
+        }
+        Command::Audit { what: AuditWhat::Verify { data } } => {
+            let (_, app) = open(&data, None).await?;
+            match app.store.verify_audit_chain().await? {
+                Ok(count) => {
+                    let tail = app.store.audit_tail_hash().await?;
+                    println!("{}", serde_json::json!({"ok": true, "entries": count, "tail_hash": tail}));
+                }
+                Err(error) => {
+                    println!("{}", serde_json::json!({"ok": false, "error": error.to_string()}));
+                    eprintln!("audit log verification failed: {error}");
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn format_of(file: &std::path::Path) -> anyhow::Result<SpreadsheetFormat> {
+    match SpreadsheetFormat::from_file_name(&file.to_string_lossy()) {
+        Some(format) => Ok(format),
+        None => bail!("{}: only .csv and .xlsx files are supported", file.display()),
+    }
+}
+
+fn read_bounded(file: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
+    if size > app::spreadsheet::IMPORT_BYTES_MAX as u64 {
+        bail!("{}: the file is larger than {} MB", file.display(), app::spreadsheet::IMPORT_BYTES_MAX >> 20);
+    }
+    std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
+}
+
+async fn print_demo_banner(app: &App, config: &Config) -> anyhow::Result<()> {
+    let line = "=".repeat(72);
+    println!("{line}");
+    println!("  anwei 演示省份 / demo province — http://{}", config.listen);
+    println!("  演示数据均为虚构;所有演示账号的密码都是 / every demo password is: {}", app::demo::DEMO_PASSWORD);
+    println!("  仅供演示,切勿用于生产 / FOR DEMONSTRATION ONLY — never expose this to a network");
+    println!("{line}");
+    for username in ["office", "yjt", "changchun", "jilinshi", "chaoyang", "inspector", "enterprise", "expert", "sysadmin", "secadmin", "auditor"] {
+        if let Some(user) = app.store.user_by_username(username).await? {
+            match &user.totp_secret {
+                Some(secret) => println!("  {username:<11} {:<16} TOTP secret {secret}", user.role),
+                None => println!("  {username:<11} {}", user.role),
+            }
+        }
+    }
+    println!("{line}");
+    Ok(())
+}
+
+async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
+    let settings = web::WebSettings { secure_cookies: config.secure_cookies, demo_banner: demo };
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
+    tracing::info!(listen = %config.listen, backend = app.store.backend_name(), "serving");
+    let cleaner = app.store.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+            if let Err(error) = cleaner.delete_expired_sessions(store::now_ms()).await {
+                tracing::warn!(%error, "could not delete expired sessions");
+            }
+        }
+    });
+    web::serve(listener, app.clone(), settings, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("the server stopped with an error")?;
+    app.store.close().await;
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! The demo province: a deterministic (fixed-seed) set of about 3,000 enterprises spread over
+//! Jilin's cities and counties in plausible proportions, and the demo accounts. Demo data is
+//! synthetic: names and credit codes are generated and belong to no real enterprise.
+
+use domain::audit::Outcome;
+use domain::enterprise::{Enterprise, EnterpriseInput};
+use domain::region::RegionLevel;
+use domain::role::Role;
+use domain::unit::UnitKind;
+use domain::CreditCode;
+use rand::seq::IndexedRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use store::{NewUnit, NewUser};
+
+use crate::{App, AppError, Client, Result, audit_event};
+
+pub const DEMO_PROVINCE: &str = "220000";
+pub const DEMO_PASSWORD: &str = "anwei-demo";
+pub const DEMO_ENTERPRISE_COUNT: usize = 3_000;
+const SEED: u64 = 20_200_521;
+
+/// Share of enterprises per city (by code), from the cities' relative economic weight.
+const CITY_WEIGHTS: [(&str, u32); 9] = [
+    ("220100", 36),
+    ("220200", 17),
+    ("220300", 8),
+    ("220400", 4),
+    ("220500", 7),
+    ("220600", 5),
+    ("220700", 8),
+    ("220800", 5),
+    ("222400", 10),
+];
+
+/// Industry mix: (section, share, trade words, high-risk sectors that may apply).
+const INDUSTRIES: [(&str, u32, &[&str], &[&str]); 10] = [
+    ("C", 34, &["化工", "机械", "食品", "建材", "制药", "纺织", "钢铁", "木业"], &["hazardous_chemicals", "combustible_dust", "metallurgy", "ammonia_refrigeration"]),
+    ("F", 15, &["化工产品经销", "燃气销售", "石油销售", "商贸"], &["hazardous_chemicals", "gas"]),
+    ("E", 12, &["建筑工程", "建设集团", "市政工程", "路桥工程"], &["construction"]),
+    ("G", 10, &["物流", "运输", "客运", "危货运输"], &["road_transport", "hazardous_chemicals"]),
+    ("B", 5, &["矿业", "石材", "煤业"], &["non_coal_mining", "coal_mining"]),
+    ("D", 5, &["热力", "燃气", "电力"], &["gas"]),
+    ("H", 7, &["酒店", "餐饮管理"], &[]),
+    ("R", 4, &["文化娱乐", "体育场馆"], &[]),
+    ("L", 4, &["商业管理", "物业服务"], &[]),
+    ("A", 4, &["农牧", "林业"], &["ammonia_refrigeration"]),
+];
+
+const BRAND_SYLLABLES: [&str; 40] = [
+    "恒", "泰", "鑫", "盛", "华", "宏", "远", "达", "通", "顺", "兴", "隆", "瑞", "丰", "长", "安", "吉", "祥", "正", "源",
+    "东", "北", "松", "江", "白", "山", "金", "诚", "信", "德", "立", "新", "和", "昌", "永", "嘉", "康", "辰", "益", "博",
+];
+const SURNAMES: [&str; 20] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高", "金"];
+const GIVEN: [&str; 20] = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平"];
+/// Approximate centres of the cities, for scattering enterprise locations.
+const CITY_CENTRES: [(&str, f64, f64); 9] = [
+    ("220100", 125.32, 43.82),
+    ("220200", 126.55, 43.84),
+    ("220300", 124.35, 43.17),
+    ("220400", 125.14, 42.89),
+    ("220500", 125.94, 41.73),
+    ("220600", 126.42, 41.94),
+    ("220700", 124.82, 45.14),
+    ("220800", 122.84, 45.62),
+    ("222400", 129.51, 42.89),
+];
+
+/// The demo enterprise that the `enterprise` account belongs to.
+pub fn showcase_enterprise() -> EnterpriseInput {
+    EnterpriseInput {
+        credit_code: CreditCode::complete("91220104MA17XK3Q0").map(|c| c.to_string()).unwrap_or_default(),
+        name: "长春吉安化工有限公司".into(),
+        region_code: "220104".into(),
+        address: "吉林省长春市朝阳区化工园路18号".into(),
+        longitude: "125.2812".into(),
+        latitude: "43.8367".into(),
+        industry: "C".into(),
+        sectors: "危险化学品;涉氨制冷".into(),
+        scale: "中型".into(),
+        principal_name: "王建国".into(),
+        principal_phone: "13904310018".into(),
+        safety_manager_name: "李安平".into(),
+        safety_manager_phone: "0431-85550018".into(),
+        standardization: "二级".into(),
+        licences: "安全生产许可证|(吉)WH安许证字[2023]000018|2026-08-31;危险化学品登记证|220112345|2027-03-15".into(),
+        insurer: "中国人民财产保险股份有限公司吉林省分公司".into(),
+        insurance_cover_yuan: "400000".into(),
+        insurance_expires_on: "2027-01-31".into(),
+    }
+}
+
+/// Generates the demo enterprises for the given county codes (grouped by city). Deterministic:
+/// the same counties give the same enterprises.
+pub fn generate_enterprises(counties_by_city: &[(String, Vec<(String, String)>)], count: usize) -> Vec<EnterpriseInput> {
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    let mut inputs = vec![showcase_enterprise()];
+    let mut used_names = std::collections::HashSet::new();
+    used_names.insert(inputs[0].name.clone());
+    let weight_total: u32 = CITY_WEIGHTS.iter().map(|(_, w)| w).sum();
+    let industry_total: u32 = INDUSTRIES.iter().map(|i| i.1).sum();
+    let mut serial: u32 = 0;
+    while inputs.len() < count {
+        serial += 1;
+        let mut pick = rng.random_range(0..weight_total);
+        let city_code = CITY_WEIGHTS.iter().find(|(_, w)| if pick < *w { true } else { pick -= w; false }).map(|(c, _)| *c).unwrap_or("220100");
+        let Some((_, counties)) = counties_by_city.iter().find(|(c, _)| c == city_code) else { continue };
+        let Some((county_code, county_name)) = counties.choose(&mut rng) else { continue };
+        let mut pick = rng.random_range(0..industry_total);
+        let industry = INDUSTRIES.iter().find(|i| if pick < i.1 { true } else { pick -= i.1; false }).unwrap_or(&INDUSTRIES[0]);
+        let trade = industry.2.choose(&mut rng).copied().unwrap_or("商贸");
+        let brand: String = (0..2).map(|_| *BRAND_SYLLABLES.choose(&mut rng).unwrap_or(&"安")).collect();
+        let place = county_name.trim_end_matches(['区', '县', '市']).chars().take(3).collect::<String>();
+        let name = format!("{place}{brand}{trade}有限公司");
+        if !used_names.insert(name.clone()) {
+            continue;
+        }
+        let scale = match rng.random_range(0..100) {
+            0..4 => "大型",
+            4..20 => "中型",
+            20..65 => "小型",
+            _ => "微型",
+        };
+        let mut sectors: Vec<&str> = Vec::new();
+        for sector in industry.3 {
+            if rng.random_bool(0.45) {
+                sectors.push(sector);
+            }
+        }
+        let standardization = match rng.random_range(0..100) {
+            0..3 => "一级",
+            3..18 => "二级",
+            18..55 => "三级",
+            _ => "未达标",
+        };
+        let person = |rng: &mut ChaCha8Rng| format!("{}{}", SURNAMES.choose(rng).unwrap_or(&"王"), GIVEN.choose(rng).unwrap_or(&"伟"));
+        let mobile = |rng: &mut ChaCha8Rng| format!("13{}{:08}", rng.random_range(0..10), rng.random_range(0..100_000_000u32));
+        let (lon, lat) = CITY_CENTRES.iter().find(|c| c.0 == city_code).map(|c| (c.1, c.2)).unwrap_or((125.3, 43.9));
+        let high_risk = !sectors.is_empty();
+        let org_body: String = (0..8).map(|_| *CreditCode::alphabet()[..10].choose(&mut rng).unwrap_or(&b'0') as char).collect();
+        let body = format!("91{county_code}{org_body}{}", CreditCode::alphabet()[(serial % 10) as usize] as char);
+        let Some(credit_code) = CreditCode::complete(&body) else { continue };
+        let licences = if sectors.contains(&"hazardous_chemicals") {
+            format!(
+                "危险化学品经营许可证|吉{}危化经字[{}]{:06}|{}-{:02}-{:02}",
+                &county_code[..4],
+                rng.random_range(2019..2025),
+                serial,
+                rng.random_range(2025..2029),
+                rng.random_range(1..13),
+                rng.random_range(1..29)
+            )
+        } else {
+            String::new()
+        };
+        let insured = high_risk || rng.random_bool(0.3);
+        inputs.push(EnterpriseInput {
+            credit_code: credit_code.to_string(),
+            name,
+            region_code: county_code.clone(),
+            address: format!("吉林省{county_name}{}路{}号", BRAND_SYLLABLES.choose(&mut rng).unwrap_or(&"安"), rng.random_range(1..300)),
+            longitude: format!("{:.4}", lon + rng.random_range(-0.35..0.35)),
+            latitude: format!("{:.4}", lat + rng.random_range(-0.25..0.25)),
+            industry: industry.0.into(),
+            sectors: sectors.join(";"),
+            scale: scale.into(),
+            principal_name: person(&mut rng),
+            principal_phone: mobile(&mut rng),
+            safety_manager_name: person(&mut rng),
+            safety_manager_phone: mobile(&mut rng),
+            standardization: standardization.into(),
+            licences,
+            insurer: if insured { ["中国人民财产保险", "中国平安财产保险", "中国太平洋财产保险", "中华联合财产保险"].choose(&mut rng).unwrap_or(&"").to_string() } else { String::new() },
+            insurance_cover_yuan: if insured { ["300000", "400000", "500000"].choose(&mut rng).unwrap_or(&"400000").to_string() } else { String::new() },
+            insurance_expires_on: if insured { format!("{}-{:02}-28", rng.random_range(2026..2028), rng.random_range(1..13)) } else { String::new() },
+        });
+    }
+    inputs
+}
+
+/// A demo account as printed for the newcomer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub role: Role,
+    pub unit: String,
+    pub totp_secret: Option<String>,
+}
+
+/// The demo accounts: (username, display name, role, unit kind, unit name, region, needs TOTP).
+const ACCOUNTS: [(&str, &str, Role, UnitKind, &str, &str); 11] = [
+    ("office", "省安委办值班员", Role::CommitteeOffice, UnitKind::Office, "省安委会办公室", "220000"),
+    ("yjt", "省应急管理厅联络员", Role::Department, UnitKind::Department, "省应急管理厅", "220000"),
+    ("changchun", "长春市应急管理局", Role::Regulator, UnitKind::Department, "长春市应急管理局", "220100"),
+    ("jilinshi", "吉林市应急管理局", Role::Regulator, UnitKind::Department, "吉林市应急管理局", "220200"),
+    ("chaoyang", "朝阳区应急管理局", Role::Regulator, UnitKind::Department, "长春市朝阳区应急管理局", "220104"),
+    ("inspector", "长春市执法人员", Role::Inspector, UnitKind::Department, "长春市应急管理局", "220100"),
+    ("enterprise", "长春吉安化工安全员", Role::Enterprise, UnitKind::Enterprise, "", "220104"),
+    ("expert", "省安全生产专家", Role::Expert, UnitKind::ExpertPanel, "省安全生产专家库", "220000"),
+    ("sysadmin", "系统管理员", Role::SystemAdmin, UnitKind::Administration, "平台运维组", "220000"),
+    ("secadmin", "安全管理员", Role::SecurityAdmin, UnitKind::Administration, "平台运维组", "220000"),
+    ("auditor", "审计管理员", Role::AuditAdmin, UnitKind::Administration, "平台运维组", "220000"),
+];
+
+impl App {
+    /// Whether the demo province has been loaded already.
+    pub async fn demo_loaded(&self) -> Result<bool> {
+        Ok(self.store.user_by_username("office").await?.is_some())
+    }
+
+    /// Loads the demo province: regions, units, enterprises and accounts. Returns the accounts.
+    pub async fn load_demo(&self) -> Result<Vec<DemoAccount>> {
+        let client = Client::cli();
+        self.load_regions(Some(DEMO_PROVINCE)).await?;
+        self.load_units(DEMO_PROVINCE).await?;
+        let province = self.store.region(DEMO_PROVINCE).await?;
+        let mut counties_by_city = Vec::new();
+        for city in self.store.region_children(DEMO_PROVINCE).await? {
+            let counties: Vec<(String, String)> = self
+                .store
+                .region_children(city.code.as_str())
+                .await?
+                .into_iter()
+                .filter(|c| c.level == RegionLevel::County && !c.name.contains("开发区") && !c.name.contains("高新"))
+                .map(|c| (c.code.to_string(), format!("{}{}", city.name, c.name)))
+                .collect();
+            counties_by_city.push((city.code.to_string(), counties));
+        }
+        let inputs = generate_enterprises(&counties_by_city, DEMO_ENTERPRISE_COUNT);
+        let enterprises: Vec<Enterprise> = inputs
+            .iter()
+            .map(|input| Enterprise::from_input(input).map_err(AppError::Invalid))
+            .collect::<Result<_>>()?;
+        let event = audit_event(None, &client, "enterprise.import", "enterprises".into(), Outcome::Success, serde_json::json!({"source": "demo", "rows": enterprises.len()}));
+        self.store.upsert_enterprises(&enterprises, &event).await?;
+        let (showcase_id, _) = self
+            .store
+            .enterprise_id_by_credit_code(&inputs[0].credit_code)
+            .await?
+            .ok_or_else(|| AppError::Internal("showcase enterprise missing".into()))?;
+
+        let password_hash = crate::auth::hash_password(DEMO_PASSWORD).await?;
+        let mut accounts = Vec::new();
+        for (username, display_name, role, kind, unit_name, region) in ACCOUNTS {
+            let unit_id = match kind {
+                UnitKind::Enterprise => {
+                    self.ensure_demo_unit(kind, &inputs[0].name, Some(region), Some(showcase_id)).await?
+                }
+                UnitKind::ExpertPanel | UnitKind::Administration | UnitKind::Office if region == DEMO_PROVINCE => {
+                    self.ensure_demo_unit(kind, unit_name, Some(region), None).await?
+                }
+                _ => match self.resolve_unit(unit_name).await? {
+                    Some(unit) => unit.id,
+                    None => self.ensure_demo_unit(kind, unit_name, Some(region), None).await?,
+                },
+            };
+            let totp_secret = role.is_administrator().then(crate::auth::new_totp_secret);
+            let user = NewUser {
+                username: username.into(),
+                display_name: display_name.into(),
+                password_hash: password_hash.clone(),
+                role: role.key().into(),
+                unit_id,
+                totp_secret: totp_secret.clone(),
+            };
+            let event = audit_event(None, &client, "user.create", String::new(), Outcome::Success, serde_json::json!({"username": username, "role": role.key(), "demo": true}));
+            self.store.create_user(&user, &event).await?;
+            let unit = self.store.unit(unit_id).await?;
+            accounts.push(DemoAccount { username, role, unit: unit.name, totp_secret });
+        }
+        let _ = province;
+        Ok(accounts)
+    }
+
+    async fn ensure_demo_unit(&self, kind: UnitKind, name: &str, region: Option<&str>, enterprise_id: Option<i64>) -> Result<i64> {
+        let unit = NewUnit {
+            kind,
+            name: name.into(),
+            full_name: name.into(),
+            region_code: region.map(str::to_owned),
+            enterprise_id,
+            lookup_keys: vec![domain::text::lookup_key(name)],
+        };
+        let event = audit_event(None, &Client::cli(), "unit.create", format!("unit:{name}"), Outcome::Success, serde_json::json!({"kind": kind.as_str()}));
+        Ok(self.store.ensure_unit(&unit, &event).await?)
+    }
+}

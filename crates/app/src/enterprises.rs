@@ -1,0 +1,247 @@
+//! Enterprise registry use cases: list, read, create, edit, import and export, each checked by
+//! the policy and recorded in the audit log.
+
+use domain::audit::Outcome;
+use domain::enterprise::{Enterprise, EnterpriseInput, FieldError};
+use domain::region::RegionLevel;
+use store::{EnterpriseFilter, EnterprisePage, StoredEnterprise, UpsertOutcome};
+
+use crate::policy::{self, Action};
+use crate::spreadsheet::{self, ImportReport, RejectedRow, SpreadsheetFormat};
+use crate::{Actor, App, AppError, Client, Result, audit_event};
+
+pub const PAGE_SIZE_MAX: i64 = 200;
+/// The largest export, in rows; larger sets must be narrowed by filters.
+pub const EXPORT_ROWS_MAX: i64 = 100_000;
+
+/// Filters as a caller gives them, before region codes are resolved to paths.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub query: Option<String>,
+    pub region_code: Option<String>,
+    pub sector: Option<String>,
+    pub industry: Option<String>,
+}
+
+impl App {
+    async fn store_filter(&self, query: &ListQuery) -> Result<EnterpriseFilter> {
+        let region_path = match query.region_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            Some(code) => {
+                let code = domain::RegionCode::parse(code).map_err(|e| AppError::BadRequest(e.to_string()))?;
+                Some(
+                    self.store
+                        .region(code.as_str())
+                        .await
+                        .map_err(|_| AppError::BadRequest(format!("未知的行政区划代码 {code} / unknown region code {code}")))?
+                        .path,
+                )
+            }
+            None => None,
+        };
+        Ok(EnterpriseFilter {
+            query: query.query.as_ref().map(|q| q.chars().take(100).collect()),
+            region_path,
+            sector: query.sector.clone().filter(|s| !s.is_empty()),
+            industry: query.industry.clone().filter(|s| !s.is_empty()),
+        })
+    }
+
+    pub async fn list_enterprises(&self, actor: &Actor, query: &ListQuery, page: i64, per_page: i64) -> Result<EnterprisePage> {
+        if !policy::allows(actor, Action::ReadEnterprises) {
+            return Err(AppError::Forbidden);
+        }
+        let per_page = per_page.clamp(1, PAGE_SIZE_MAX);
+        let page = page.max(1);
+        let filter = self.store_filter(query).await?;
+        Ok(self
+            .store
+            .list_enterprises(&policy::enterprise_visibility(actor), &filter, per_page, (page - 1).saturating_mul(per_page))
+            .await?)
+    }
+
+    /// One enterprise; `NotFound` both when it does not exist and when it is outside the scope.
+    pub async fn enterprise(&self, actor: &Actor, id: i64) -> Result<StoredEnterprise> {
+        Ok(self.store.enterprise(id, &policy::enterprise_visibility(actor)).await?)
+    }
+
+    /// Checks that the region exists and is a county-level division.
+    async fn county_path(&self, enterprise: &Enterprise) -> std::result::Result<String, FieldError> {
+        match self.store.region(enterprise.region_code.as_str()).await {
+            Ok(region) if region.level == RegionLevel::County => Ok(region.path),
+            Ok(_) => Err(FieldError {
+                field: "region_code",
+                message: format!("行政区划 {} 不是县级区划 / region {} is not a county-level division", enterprise.region_code, enterprise.region_code),
+            }),
+            Err(_) => Err(FieldError {
+                field: "region_code",
+                message: format!("未知的行政区划代码 {} / unknown region code {}", enterprise.region_code, enterprise.region_code),
+            }),
+        }
+    }
+
+    pub async fn create_enterprise(&self, actor: &Actor, client: &Client, input: &EnterpriseInput) -> Result<i64> {
+        let enterprise = Enterprise::from_input(input).map_err(AppError::Invalid)?;
+        let path = self.county_path(&enterprise).await.map_err(|e| AppError::Invalid(vec![e]))?;
+        if !policy::allows(actor, Action::CreateEnterprise { region_path: &path }) {
+            return Err(self.denied(actor, client, "enterprise.create", format!("credit_code:{}", enterprise.credit_code)).await);
+        }
+        let event = audit_event(
+            Some(actor),
+            client,
+            "enterprise.create",
+            String::new(),
+            Outcome::Success,
+            serde_json::json!({"credit_code": enterprise.credit_code.as_str(), "name": enterprise.name}),
+        );
+        self.store.create_enterprise(&enterprise, &event).await.map_err(|e| match e {
+            store::StoreError::Conflict(_) => AppError::Invalid(vec![FieldError {
+                field: "credit_code",
+                message: format!("统一社会信用代码 {} 已登记 / credit code {} is already registered", enterprise.credit_code, enterprise.credit_code),
+            }]),
+            other => other.into(),
+        })
+    }
+
+    /// Saves an edit made to version `expected_version`. An enterprise user cannot change its
+    /// own credit code or region; a regulator cannot move an enterprise out of its territory.
+    pub async fn update_enterprise(&self, actor: &Actor, client: &Client, id: i64, expected_version: i64, input: &EnterpriseInput) -> Result<()> {
+        let current = self.enterprise(actor, id).await?;
+        let current_path = self.county_path(&current.enterprise).await.map_err(|e| AppError::Invalid(vec![e]))?;
+        if !policy::allows(actor, Action::EditEnterprise { enterprise_id: id, region_path: &current_path }) {
+            return Err(self.denied(actor, client, "enterprise.update", format!("enterprise:{id}")).await);
+        }
+        let enterprise = Enterprise::from_input(input).map_err(AppError::Invalid)?;
+        let new_path = self.county_path(&enterprise).await.map_err(|e| AppError::Invalid(vec![e]))?;
+        if actor.role == domain::role::Role::Enterprise
+            && (enterprise.credit_code != current.enterprise.credit_code || enterprise.region_code != current.enterprise.region_code)
+        {
+            return Err(AppError::Invalid(vec![FieldError {
+                field: "credit_code",
+                message: "企业用户不能修改统一社会信用代码或所在区划,请联系属地监管部门 / an enterprise cannot change its credit code or region; ask its regulator".into(),
+            }]));
+        }
+        if new_path != current_path && !policy::allows(actor, Action::CreateEnterprise { region_path: &new_path }) {
+            return Err(AppError::Invalid(vec![FieldError {
+                field: "region_code",
+                message: "不能把企业迁出本辖区 / an enterprise cannot be moved outside your territory".into(),
+            }]));
+        }
+        let event = audit_event(
+            Some(actor),
+            client,
+            "enterprise.update",
+            format!("enterprise:{id}"),
+            Outcome::Success,
+            serde_json::json!({"version": expected_version, "before": current.enterprise.to_input(), "after": enterprise.to_input()}),
+        );
+        self.store.update_enterprise(id, expected_version, &enterprise, &event).await.map_err(|e| match e {
+            store::StoreError::Conflict(what) if what == "version" => {
+                AppError::Conflict("记录已被他人修改,请刷新后重试 / someone else saved this record; reload and try again".into())
+            }
+            store::StoreError::Conflict(_) => AppError::Invalid(vec![FieldError {
+                field: "credit_code",
+                message: "该统一社会信用代码已属于另一家企业 / that credit code belongs to another enterprise".into(),
+            }]),
+            other => other.into(),
+        })
+    }
+
+    /// Imports a CSV or XLSX file: every good row is stored (created, or updated by credit code),
+    /// every bad row is reported with its line number and reason, and a row is never half-written.
+    pub async fn import_enterprises(&self, actor: &Actor, client: &Client, format: SpreadsheetFormat, bytes: &[u8]) -> Result<ImportReport> {
+        if !policy::allows(actor, Action::ImportEnterprises) {
+            return Err(self.denied(actor, client, "enterprise.import", "enterprises".into()).await);
+        }
+        let parsed = spreadsheet::read_enterprise_rows(format, bytes).map_err(AppError::BadRequest)?;
+        let mut rejected: Vec<RejectedRow> = parsed.rejected;
+        let mut accepted: Vec<Enterprise> = Vec::new();
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for (line, input) in parsed.rows {
+            let enterprise = match Enterprise::from_input(&input) {
+                Ok(enterprise) => enterprise,
+                Err(errors) => {
+                    rejected.push(RejectedRow { line, reason: join_errors(&errors) });
+                    continue;
+                }
+            };
+            if let Some(first) = seen.get(enterprise.credit_code.as_str()) {
+                rejected.push(RejectedRow {
+                    line,
+                    reason: format!("统一社会信用代码与第{first}行重复 / credit code repeats line {first}"),
+                });
+                continue;
+            }
+            let path = match self.county_path(&enterprise).await {
+                Ok(path) => path,
+                Err(error) => {
+                    rejected.push(RejectedRow { line, reason: error.to_string() });
+                    continue;
+                }
+            };
+            if !policy::allows(actor, Action::CreateEnterprise { region_path: &path }) {
+                rejected.push(RejectedRow { line, reason: "region_code: 不在本辖区 / outside your territory".into() });
+                continue;
+            }
+            // An existing record elsewhere must not be taken over by an import from another territory.
+            if let Some((_, existing_path)) = self.store.enterprise_id_by_credit_code(enterprise.credit_code.as_str()).await?
+                && !policy::allows(actor, Action::CreateEnterprise { region_path: &existing_path })
+            {
+                rejected.push(RejectedRow {
+                    line,
+                    reason: "credit_code: 该企业已在其他辖区登记 / registered in another territory".into(),
+                });
+                continue;
+            }
+            seen.insert(enterprise.credit_code.to_string(), line);
+            accepted.push(enterprise);
+        }
+        rejected.sort_by_key(|r| r.line);
+        let event = audit_event(
+            Some(actor),
+            client,
+            "enterprise.import",
+            "enterprises".into(),
+            Outcome::Success,
+            serde_json::json!({"accepted": accepted.len(), "rejected": rejected.len()}),
+        );
+        let outcomes = if accepted.is_empty() { Vec::new() } else { self.store.upsert_enterprises(&accepted, &event).await? };
+        let created = outcomes.iter().filter(|o| matches!(o, UpsertOutcome::Created(_))).count();
+        Ok(ImportReport { imported: outcomes.len(), created, updated: outcomes.len() - created, rejected })
+    }
+
+    /// Writes every visible enterprise matching the query as CSV or XLSX; audited.
+    pub async fn export_enterprises(&self, actor: &Actor, client: &Client, query: &ListQuery, format: SpreadsheetFormat) -> Result<Vec<u8>> {
+        if !policy::allows(actor, Action::ExportEnterprises) {
+            return Err(self.denied(actor, client, "enterprise.export", "enterprises".into()).await);
+        }
+        let filter = self.store_filter(query).await?;
+        let records = self.store.enterprises_for_export(&policy::enterprise_visibility(actor), &filter, EXPORT_ROWS_MAX).await?;
+        let event = audit_event(
+            Some(actor),
+            client,
+            "enterprise.export",
+            "enterprises".into(),
+            Outcome::Success,
+            serde_json::json!({"rows": records.len(), "format": format.extension(), "query": query.query, "region": query.region_code}),
+        );
+        self.store.record_audit(&event).await?;
+        let rows: Vec<EnterpriseInput> = records.iter().map(|r| r.enterprise.to_input()).collect();
+        spreadsheet::write_enterprise_rows(format, &rows).map_err(AppError::Internal)
+    }
+}
+
+fn join_errors(errors: &[FieldError]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+impl App {
+    /// Enterprises per child region of `region_code`, counting only what the actor may see.
+    pub async fn enterprise_counts_by_child_region(&self, actor: &Actor, region_code: &str) -> Result<Vec<store::RegionCount>> {
+        if !policy::allows(actor, Action::ReadEnterprises) {
+            return Err(AppError::NotFound);
+        }
+        let code = domain::RegionCode::parse(region_code).map_err(|_| AppError::NotFound)?;
+        let visibility = policy::enterprise_visibility(actor);
+        Ok(self.store.enterprise_counts_by_child_region(code.as_str(), &visibility).await?)
+    }
+}

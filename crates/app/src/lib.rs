@@ -1,0 +1,110 @@
+//! anwei's use cases: who may do what (`policy`), authentication, the enterprise registry's
+//! workflows and spreadsheets, reference data, and the demo province. Shared by the web layer
+//! and the command line; knows neither HTTP nor SQL.
+
+pub mod auth;
+pub mod demo;
+pub mod enterprises;
+pub mod policy;
+pub mod reference_data;
+pub mod spreadsheet;
+
+use domain::audit::{AuditEvent, Outcome};
+pub use policy::Actor;
+use store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The record does not exist or is outside the caller's scope; the two are deliberately
+    /// indistinguishable.
+    #[error("未找到 / not found")]
+    NotFound,
+    #[error("无权执行此操作 / not permitted")]
+    Forbidden,
+    #[error("输入有误 / invalid input")]
+    Invalid(Vec<domain::enterprise::FieldError>),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("冲突:{0} / conflict: {0}")]
+    Conflict(String),
+    #[error("storage failure")]
+    Store(StoreError),
+    #[error("internal failure: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict(what) => AppError::Conflict(what),
+            other => AppError::Store(other),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, AppError>;
+
+/// Where a request came from, for the audit log: a client address or `cli`.
+#[derive(Debug, Clone)]
+pub struct Client(pub String);
+
+impl Client {
+    pub fn cli() -> Self {
+        Self("cli".into())
+    }
+}
+
+/// Builds the audit event for an action by `actor` (or by the system when `None`).
+pub fn audit_event(actor: Option<&Actor>, client: &Client, action: &str, target: String, outcome: Outcome, details: serde_json::Value) -> AuditEvent {
+    AuditEvent {
+        actor_id: actor.map(|a| a.user_id),
+        actor_name: actor.map(|a| a.username.clone()).unwrap_or_else(|| "system".into()),
+        unit_id: actor.map(|a| a.unit_id),
+        action: action.to_owned(),
+        target,
+        outcome,
+        details: details.to_string(),
+        client: client.0.clone(),
+    }
+}
+
+/// The application: the store plus the settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub store: Store,
+    pub security: auth::SecuritySettings,
+}
+
+impl App {
+    pub fn new(store: Store, security: auth::SecuritySettings) -> Self {
+        Self { store, security }
+    }
+
+    /// Records that `actor` was refused `action` on `target`, then returns the error to give.
+    pub async fn denied(&self, actor: &Actor, client: &Client, action: &str, target: String) -> AppError {
+        let event = audit_event(Some(actor), client, action, target, Outcome::Denied, serde_json::json!({}));
+        if let Err(error) = self.store.record_audit(&event).await {
+            tracing::error!(%error, "could not record a denied action");
+        }
+        AppError::NotFound
+    }
+}
+
+impl App {
+    /// The actor for operator commands at the command line: the provincial committee office's
+    /// first account, so that command-line imports and exports are scoped and audited like any
+    /// other. Fails if there is no such account.
+    pub async fn operator_actor(&self) -> Result<Actor> {
+        let offices = self.store.units_of_kind(domain::unit::UnitKind::Office).await?;
+        for office in offices {
+            if let Some(user) = self.store.first_user_of_unit(office.id, domain::role::Role::CommitteeOffice.key()).await? {
+                let region = self.store.region(office.region_code.as_deref().unwrap_or("")).await?;
+                if region.level == domain::region::RegionLevel::Province {
+                    return self.actor_for_user(&user).await;
+                }
+            }
+        }
+        Err(AppError::BadRequest("没有省级安委办账号,无法执行 / no provincial committee-office account exists to act as".into()))
+    }
+}

@@ -1,0 +1,16 @@
+//! anwei's domain: entities, value types and pure calculations. No IO lives here.
+//!
+//! A value that exists is valid: every type here is built through `parse`/`TryFrom` and has no
+//! setter that could break it.
+
+pub mod access;
+pub mod audit;
+pub mod credit_code;
+pub mod enterprise;
+pub mod region;
+pub mod role;
+pub mod text;
+pub mod unit;
+
+pub use credit_code::CreditCode;
+pub use region::{RegionCode, RegionLevel};

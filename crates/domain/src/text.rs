@@ -1,0 +1,46 @@
+//! Text normalisation shared by every lookup of names: Traditional to Simplified Chinese (OpenCC),
+//! variant characters, fullwidth forms and whitespace.
+
+use std::sync::LazyLock;
+
+use ferrous_opencc::{OpenCC, config::BuiltinConfig};
+
+static TRADITIONAL_TO_SIMPLIFIED: LazyLock<Option<OpenCC>> =
+    LazyLock::new(|| OpenCC::from_config(BuiltinConfig::T2s).ok());
+
+/// Converts Traditional Chinese (and variant characters that OpenCC maps) to Simplified Chinese.
+/// Text that is already Simplified comes back unchanged.
+pub fn to_simplified(text: &str) -> String {
+    match TRADITIONAL_TO_SIMPLIFIED.as_ref() {
+        Some(converter) => converter.convert(text),
+        None => text.to_owned(),
+    }
+}
+
+/// The key under which a name is looked up: Simplified script, fullwidth ASCII and brackets
+/// folded to halfwidth, all whitespace removed.
+pub fn lookup_key(name: &str) -> String {
+    let folded: String = name
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            other => other,
+        })
+        .collect();
+    to_simplified(&folded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traditional_and_variant_forms_share_a_key() {
+        assert_eq!(lookup_key("省衞生健康委"), lookup_key("省卫生健康委"));
+        assert_eq!(lookup_key("省應急管理廳"), "省应急管理厅");
+        assert_eq!(lookup_key(" 各县（市、区）人民政府 "), "各县(市、区)人民政府");
+        assert_eq!(to_simplified("省应急管理厅"), "省应急管理厅");
+    }
+}

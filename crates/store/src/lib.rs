@@ -1,0 +1,217 @@
+//! anwei's persistence. `Store` is the one interface to the database; it holds either an SQLite
+//! or a PostgreSQL pool, and most SQL texts serve both (SQLite accepts `$1` placeholders).
+//! Only this crate knows SQL.
+//!
+//! Invariant: every operation that changes business data takes the `AuditEvent` describing the
+//! change and appends it to the hash-chained audit log in the same transaction, so a change is
+//! never stored without its audit entry, nor an audit entry without its change.
+
+mod audit;
+mod enterprises;
+mod regions;
+mod sessions;
+mod units;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+pub use audit::{AuditFilter, AuditPage};
+pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
+pub use regions::RegionCount;
+pub use sessions::SessionRow;
+pub use units::{NewUnit, UnitRow};
+pub use users::{ApiTokenRow, NewUser, UserRow};
+
+/// Migrations embedded at build time, one folder per backend with the same versions.
+pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("不支持的数据库地址“{0}”,应以 sqlite:// 或 postgres:// 开头 / unsupported database URL '{0}': use sqlite:// or postgres://")]
+    UnsupportedUrl(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database, cheap to clone (pools are shared).
+#[derive(Debug, Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+/// Runs `$body` with `$pool` bound to the backend's pool; the body is compiled once per backend.
+macro_rules! with_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` in a write transaction bound to `$tx` and commits it if the body returns `Ok`.
+/// SQLite transactions start `IMMEDIATE` so that a read followed by a write cannot fail to upgrade
+/// its lock; PostgreSQL takes the audit chain's advisory lock, which serialises appends across
+/// processes.
+macro_rules! in_transaction {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let result: $crate::Result<_> = async { $body }.await;
+                match result {
+                    Ok(value) => {
+                        $tx.commit().await?;
+                        Ok(value)
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+            $crate::Backend::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                sqlx::query("SELECT pg_advisory_xact_lock(7266001)").execute(&mut *$tx).await?;
+                let result: $crate::Result<_> = async { $body }.await;
+                match result {
+                    Ok(value) => {
+                        $tx.commit().await?;
+                        Ok(value)
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use {in_transaction, with_pool};
+
+impl Store {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Self> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+            Ok(Self { backend: Backend::Sqlite(pool) })
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Self { backend: Backend::Postgres(pool) })
+        } else {
+            Err(StoreError::UnsupportedUrl(url.chars().take(16).collect::<String>() + "…"))
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies every pending migration of this backend.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// SQLite's journal mode and foreign-key setting, for checks that the pool is set up right.
+    pub async fn sqlite_pragmas(&self) -> Result<Option<(String, bool)>> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await?;
+                let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(pool).await?;
+                Ok(Some((mode, foreign_keys == 1)))
+            }
+            Backend::Postgres(_) => Ok(None),
+        }
+    }
+
+    /// Test support: runs raw SQL, as an attacker with database access would, to check that
+    /// tampering is detected. Not used by the application.
+    pub async fn execute_raw_for_tests(&self, sql: &str) -> Result<u64> {
+        with_pool!(self, |pool| Ok(sqlx::query(trusted(sql)).execute(pool).await?.rows_affected()))
+    }
+
+    pub async fn close(&self) {
+        with_pool!(self, |pool| pool.close().await)
+    }
+}
+
+/// Maps a unique-constraint violation to `Conflict`, leaving other errors as they are.
+pub(crate) fn conflict_on_unique(error: sqlx::Error, what: &str) -> StoreError {
+    if let sqlx::Error::Database(database_error) = &error
+        && database_error.is_unique_violation()
+    {
+        return StoreError::Conflict(what.to_owned());
+    }
+    StoreError::Database(error)
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// Marks an SQL text that this crate assembled from its own constant fragments (never from
+/// input; values always travel as bind parameters) as safe to send.
+pub(crate) fn trusted(sql: &str) -> sqlx::AssertSqlSafe<&str> {
+    sqlx::AssertSqlSafe(sql)
+}
+
+/// The three SQL parameters that express a visibility: everything, a region path pattern, an
+/// enterprise id. Every scoped query binds them in this order.
+pub(crate) fn visibility_params(visibility: &domain::access::Visibility) -> (bool, Option<String>, Option<i64>) {
+    use domain::access::Visibility;
+    match visibility {
+        Visibility::Everything => (true, None, None),
+        Visibility::RegionSubtree { path } => (false, Some(format!("{path}%")), None),
+        Visibility::Enterprise { enterprise_id } => (false, None, Some(*enterprise_id)),
+        Visibility::Nothing => (false, None, None),
+    }
+}

@@ -1,0 +1,97 @@
+//! Server-side session records. The web layer serialises the session; this module keeps it,
+//! indexed by user so that a user's sessions can be counted and revoked together.
+
+use sqlx::FromRow;
+
+use crate::{Result, Store, with_pool};
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub user_id: Option<i64>,
+    pub data: String,
+    pub expires_at: i64,
+}
+
+impl Store {
+    pub async fn save_session(&self, session: &SessionRow) -> Result<()> {
+        with_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at",
+            )
+            .bind(&session.id)
+            .bind(session.user_id)
+            .bind(&session.data)
+            .bind(session.expires_at)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// Creates a session only if the id is free; returns false on a collision.
+    pub async fn create_session(&self, session: &SessionRow) -> Result<bool> {
+        with_pool!(self, |pool| {
+            let result = sqlx::query(
+                "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&session.id)
+            .bind(session.user_id)
+            .bind(&session.data)
+            .bind(session.expires_at)
+            .execute(pool)
+            .await?;
+            Ok(result.rows_affected() == 1)
+        })
+    }
+
+    /// A session that has not expired at `now_ms`.
+    pub async fn load_session(&self, id: &str, now_ms: i64) -> Result<Option<SessionRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT id, user_id, data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
+                .bind(id)
+                .bind(now_ms)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    pub async fn delete_session(&self, id: &str) -> Result<()> {
+        with_pool!(self, |pool| {
+            sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// Revokes every session of a user except `keep` (the caller's own, when it should survive).
+    pub async fn delete_sessions_of_user(&self, user_id: i64, keep: Option<&str>) -> Result<u64> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)")
+                .bind(user_id)
+                .bind(keep)
+                .execute(pool)
+                .await?
+                .rows_affected())
+        })
+    }
+
+    /// A user's live sessions, newest expiry first.
+    pub async fn sessions_of_user(&self, user_id: i64, now_ms: i64) -> Result<Vec<SessionRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT id, user_id, data, expires_at FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY expires_at DESC",
+            )
+            .bind(user_id)
+            .bind(now_ms)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn delete_expired_sessions(&self, now_ms: i64) -> Result<u64> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_ms).execute(pool).await?.rows_affected())
+        })
+    }
+}

@@ -1,0 +1,126 @@
+//! Units (offices, departments, governments, enterprises, panels) and the alias table that maps
+//! every known name of a unit, by its lookup key, to the unit.
+
+use domain::audit::AuditEvent;
+use domain::unit::UnitKind;
+use sqlx::FromRow;
+
+use crate::{Result, Store, StoreError, conflict_on_unique, now_ms, with_pool};
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct UnitRow {
+    pub id: i64,
+    pub kind: String,
+    pub name: String,
+    pub full_name: String,
+    pub region_code: Option<String>,
+    pub enterprise_id: Option<i64>,
+}
+
+impl UnitRow {
+    pub fn unit_kind(&self) -> Result<UnitKind> {
+        UnitKind::parse(&self.kind).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUnit {
+    pub kind: UnitKind,
+    pub name: String,
+    pub full_name: String,
+    pub region_code: Option<String>,
+    pub enterprise_id: Option<i64>,
+    /// Lookup keys (see `domain::text::lookup_key`) of every name the unit is known by.
+    pub lookup_keys: Vec<String>,
+}
+
+impl Store {
+    /// Creates a unit, or returns the existing one with the same kind, region and name, and
+    /// registers its lookup keys. A key already taken by another unit is a conflict.
+    pub async fn ensure_unit(&self, unit: &NewUnit, event: &AuditEvent) -> Result<i64> {
+        crate::in_transaction!(self, |tx| {
+            let existing: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM units WHERE kind = $1 AND COALESCE(region_code, '') = COALESCE($2, '') AND name = $3",
+            )
+            .bind(unit.kind.as_str())
+            .bind(&unit.region_code)
+            .bind(&unit.name)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let id = match existing {
+                Some(id) => id,
+                None => {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO units (kind, name, full_name, region_code, enterprise_id, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    )
+                    .bind(unit.kind.as_str())
+                    .bind(&unit.name)
+                    .bind(&unit.full_name)
+                    .bind(&unit.region_code)
+                    .bind(unit.enterprise_id)
+                    .bind(now_ms())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    crate::audit::append_audit!(tx, event);
+                    id
+                }
+            };
+            for key in &unit.lookup_keys {
+                let owner: Option<i64> = sqlx::query_scalar("SELECT unit_id FROM unit_aliases WHERE lookup_key = $1")
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                match owner {
+                    Some(owner) if owner == id => {}
+                    Some(_) => return Err(StoreError::Conflict(format!("unit name '{key}' already belongs to another unit"))),
+                    None => {
+                        sqlx::query("INSERT INTO unit_aliases (lookup_key, unit_id) VALUES ($1, $2)")
+                            .bind(key)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(|e| conflict_on_unique(e, "unit alias"))?;
+                    }
+                }
+            }
+            Ok(id)
+        })
+    }
+
+    pub async fn unit(&self, id: i64) -> Result<UnitRow> {
+        with_pool!(self, |pool| {
+            let row: Option<UnitRow> = sqlx::query_as(
+                "SELECT id, kind, name, full_name, region_code, enterprise_id FROM units WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            row.ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// The unit known by this lookup key, if any.
+    pub async fn unit_by_lookup_key(&self, key: &str) -> Result<Option<UnitRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT u.id, u.kind, u.name, u.full_name, u.region_code, u.enterprise_id \
+                 FROM unit_aliases a JOIN units u ON u.id = a.unit_id WHERE a.lookup_key = $1",
+            )
+            .bind(key)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    pub async fn units_of_kind(&self, kind: UnitKind) -> Result<Vec<UnitRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT id, kind, name, full_name, region_code, enterprise_id FROM units WHERE kind = $1 ORDER BY id",
+            )
+            .bind(kind.as_str())
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+}

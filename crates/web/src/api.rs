@@ -1,0 +1,262 @@
+//! The JSON API under `/api/v1`, described by the OpenAPI document at `/api/v1/openapi.json`.
+//! People's browsers use it with their session (and CSRF header); machines with a bearer token
+//! from `POST /api/v1/auth/login`.
+
+use app::enterprises::ListQuery;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use domain::enterprise::EnterpriseInput;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::identity::{ApiCaller, client_of};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "anwei API", description = "安全生产监管平台 anwei: work-safety supervision platform API. Errors are `{\"code\", \"message\"}` with stable snake_case codes."),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(login))
+        .routes(routes!(list_enterprises, create_enterprise))
+        .routes(routes!(get_enterprise, update_enterprise))
+        .routes(routes!(list_regions))
+        .routes(routes!(region_enterprise_counts))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    /// The current one-time code, where the account has a second factor.
+    #[serde(default)]
+    pub totp: Option<String>,
+    /// A name for the token, shown in the user's token list.
+    #[serde(default)]
+    pub token_name: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub token: String,
+    /// Expiry as RFC 3339 UTC.
+    pub expires_at: String,
+}
+
+/// Exchange a user name and password (and one-time code) for a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 423, body = ErrorBody)))]
+async fn login(State(state): State<AppState>, parts: axum::http::request::Parts, Json(request): Json<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
+    let client = client_of(&parts);
+    let actor = state.app.login(&request.username, &request.password, request.totp.as_deref(), &client).await.map_err(|error| {
+        use app::auth::LoginError::*;
+        let (status, code) = match error {
+            InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+            Locked => (StatusCode::LOCKED, "account_locked"),
+            SecondFactorRequired => (StatusCode::UNAUTHORIZED, "second_factor_required"),
+            SecondFactorInvalid => (StatusCode::UNAUTHORIZED, "second_factor_invalid"),
+            Unavailable => (StatusCode::UNAUTHORIZED, "login_unavailable"),
+        };
+        ApiError::new(status, code, error.to_string())
+    })?;
+    let name = request.token_name.unwrap_or_else(|| "api".into());
+    let (token, expires_at) = state.app.issue_token(&actor, &name, &client).await?;
+    let expires_at = jiff::Timestamp::from_millisecond(expires_at).map(|t| t.to_string()).unwrap_or_default();
+    Ok(Json(LoginResponse { token, expires_at }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct EnterpriseListParams {
+    /// Region code; the list is limited to its subtree.
+    pub region: Option<String>,
+    /// Part of the name or credit code.
+    pub q: Option<String>,
+    /// High-risk sector key, e.g. `hazardous_chemicals`.
+    pub sector: Option<String>,
+    /// GB/T 4754 section letter.
+    pub industry: Option<String>,
+    /// Page number from 1.
+    pub page: Option<i64>,
+    /// Rows per page, 1–200 (default 50).
+    pub per_page: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EnterpriseListItem {
+    pub id: i64,
+    pub credit_code: String,
+    pub name: String,
+    pub region_code: String,
+    pub region_name: String,
+    pub industry: String,
+    pub scale: String,
+    pub standardization: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EnterpriseList {
+    pub items: Vec<EnterpriseListItem>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// List the enterprises visible to the caller.
+#[utoipa::path(get, path = "/api/v1/enterprises", tag = "enterprises", params(EnterpriseListParams),
+    responses((status = 200, body = EnterpriseList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn list_enterprises(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<EnterpriseListParams>) -> Result<Json<EnterpriseList>, ApiError> {
+    let query = ListQuery { query: params.q, region_code: params.region, sector: params.sector, industry: params.industry };
+    let page = params.page.unwrap_or(1).max(1);
+    let per_page = params.per_page.unwrap_or(50).clamp(1, app::enterprises::PAGE_SIZE_MAX);
+    let result = state.app.list_enterprises(&caller.actor, &query, page, per_page).await?;
+    Ok(Json(EnterpriseList {
+        items: result
+            .items
+            .into_iter()
+            .map(|e| EnterpriseListItem {
+                id: e.id,
+                credit_code: e.credit_code,
+                name: e.name,
+                region_code: e.region_code,
+                region_name: e.region_name,
+                industry: e.industry,
+                scale: e.scale,
+                standardization: e.standardization,
+            })
+            .collect(),
+        total: result.total,
+        page,
+        per_page,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EnterpriseDetail {
+    pub id: i64,
+    /// Pass back as `version` when saving, to detect concurrent edits.
+    pub version: i64,
+    pub region_name: String,
+    /// Every field in the same text form that create and update take.
+    #[schema(value_type = Object)]
+    pub fields: EnterpriseInput,
+    pub updated_at: String,
+}
+
+/// One enterprise; 404 when it does not exist or is outside the caller's scope.
+#[utoipa::path(get, path = "/api/v1/enterprises/{id}", tag = "enterprises", params(("id" = i64, Path)),
+    responses((status = 200, body = EnterpriseDetail), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn get_enterprise(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<Json<EnterpriseDetail>, ApiError> {
+    let stored = state.app.enterprise(&caller.actor, id).await?;
+    Ok(Json(EnterpriseDetail {
+        id: stored.id,
+        version: stored.version,
+        region_name: stored.region_name.clone(),
+        fields: stored.enterprise.to_input(),
+        updated_at: jiff::Timestamp::from_millisecond(stored.updated_at).map(|t| t.to_string()).unwrap_or_default(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Created {
+    pub id: i64,
+}
+
+/// Register an enterprise. Fields are text as in the import columns; every problem is reported
+/// at once in `fields`.
+#[utoipa::path(post, path = "/api/v1/enterprises", tag = "enterprises", request_body(content = Object),
+    responses((status = 201, body = Created), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn create_enterprise(State(state): State<AppState>, caller: ApiCaller, Json(input): Json<EnterpriseInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let id = state.app.create_enterprise(&caller.actor, &caller.client, &input).await?;
+    Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct EnterpriseUpdate {
+    /// The version read; a stale version answers 409 `conflict`.
+    pub version: i64,
+    #[schema(value_type = Object)]
+    pub fields: EnterpriseInput,
+}
+
+/// Replace an enterprise's fields.
+#[utoipa::path(put, path = "/api/v1/enterprises/{id}", tag = "enterprises", params(("id" = i64, Path)), request_body = EnterpriseUpdate,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+async fn update_enterprise(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(update): Json<EnterpriseUpdate>) -> Result<StatusCode, ApiError> {
+    state.app.update_enterprise(&caller.actor, &caller.client, id, update.version, &update.fields).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegionNode {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub parent_code: Option<String>,
+    #[schema(no_recursion)]
+    pub children: Vec<RegionNode>,
+}
+
+/// The region tree (province → city → county) as loaded.
+#[utoipa::path(get, path = "/api/v1/regions", tag = "regions", responses((status = 200, body = Vec<RegionNode>)), security(("bearer" = [])))]
+async fn list_regions(State(state): State<AppState>, _caller: ApiCaller) -> Result<Json<Vec<RegionNode>>, ApiError> {
+    let regions = state.app.store.regions_under("").await.map_err(app::AppError::from)?;
+    let mut children: std::collections::HashMap<Option<String>, Vec<&domain::region::Region>> = std::collections::HashMap::new();
+    for region in &regions {
+        children.entry(region.parent_code.as_ref().map(|c| c.to_string())).or_default().push(region);
+    }
+    fn build(parent: Option<String>, children: &std::collections::HashMap<Option<String>, Vec<&domain::region::Region>>, depth: usize) -> Vec<RegionNode> {
+        if depth > 4 {
+            return Vec::new();
+        }
+        children
+            .get(&parent)
+            .map(|list| {
+                list.iter()
+                    .map(|r| RegionNode {
+                        code: r.code.to_string(),
+                        name: r.name.clone(),
+                        level: r.level.as_str().into(),
+                        parent_code: r.parent_code.as_ref().map(|c| c.to_string()),
+                        children: build(Some(r.code.to_string()), children, depth + 1),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    Ok(Json(build(None, &children, 0)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegionCount {
+    pub code: String,
+    pub name: String,
+    pub count: i64,
+}
+
+/// Number of visible enterprises under each child region of `code` (for the map).
+#[utoipa::path(get, path = "/api/v1/regions/{code}/enterprise-counts", tag = "regions", params(("code" = String, Path)),
+    responses((status = 200, body = Vec<RegionCount>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn region_enterprise_counts(State(state): State<AppState>, caller: ApiCaller, Path(code): Path<String>) -> Result<Json<Vec<RegionCount>>, ApiError> {
+    let counts = state.app.enterprise_counts_by_child_region(&caller.actor, &code).await?;
+    Ok(Json(counts.into_iter().map(|c| RegionCount { code: c.code, name: c.name, count: c.count }).collect()))
+}

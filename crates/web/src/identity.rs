@@ -1,0 +1,130 @@
+//! Who is calling: a bearer token (API clients) or a server-side session (people). Both resolve
+//! to an `app::Actor`; the session path also enforces the absolute timeout and revocation after
+//! a password change.
+
+use std::net::SocketAddr;
+
+use app::{Actor, Client};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use tower_sessions::Session;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::session_store::USER_ID_KEY;
+
+/// Session key: when the user logged in (epoch ms), for the absolute timeout.
+pub const LOGIN_AT_KEY: &str = "login_at";
+/// Session key: the CSRF token of this session.
+pub const CSRF_KEY: &str = "csrf";
+
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+/// The client's address for the audit log.
+pub fn client_of(parts: &Parts) -> Client {
+    match parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+        Some(ConnectInfo(address)) => Client(address.ip().to_string()),
+        None => Client("unknown".into()),
+    }
+}
+
+/// Resolves the actor, or `None` when the caller is anonymous or its session has ended.
+async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Actor>, ApiError> {
+    if let Some(token) = bearer_token(&parts.headers) {
+        return Ok(state.app.actor_for_token(token).await?);
+    }
+    let Some(session) = parts.extensions.get::<Session>().cloned() else {
+        return Ok(None);
+    };
+    let user_id: Option<i64> = session.get(USER_ID_KEY).await.ok().flatten();
+    let Some(user_id) = user_id else { return Ok(None) };
+    let login_at: i64 = session.get(LOGIN_AT_KEY).await.ok().flatten().unwrap_or(0);
+    let now = store::now_ms();
+    let absolute_ms = state.app.security.session_absolute_hours * 3_600_000;
+    let user = match state.app.store.user(user_id).await {
+        Ok(user) => user,
+        Err(store::StoreError::NotFound) => {
+            let _ = session.flush().await;
+            return Ok(None);
+        }
+        Err(error) => return Err(app::AppError::from(error).into()),
+    };
+    let revoked = user.disabled
+        || user.locked_until.is_some_and(|until| until > now)
+        || user.password_changed_at > login_at
+        || now - login_at > absolute_ms;
+    if revoked {
+        let _ = session.flush().await;
+        return Ok(None);
+    }
+    Ok(Some(state.app.actor_for_user(&user).await?))
+}
+
+/// An authenticated API caller; anonymous callers get 401 `unauthenticated`.
+pub struct ApiCaller {
+    pub actor: Actor,
+    pub client: Client,
+}
+
+impl FromRequestParts<AppState> for ApiCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let client = client_of(parts);
+        match resolve(parts, state).await? {
+            Some(actor) => Ok(Self { actor, client }),
+            None => Err(ApiError::unauthenticated()),
+        }
+    }
+}
+
+/// A logged-in person on a page; anonymous visitors are sent to the login page.
+pub struct PageUser {
+    pub actor: Actor,
+    pub client: Client,
+    pub session: Session,
+}
+
+pub struct ToLogin;
+
+impl IntoResponse for ToLogin {
+    fn into_response(self) -> Response {
+        Redirect::to("/login").into_response()
+    }
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let client = client_of(parts);
+        let session = parts.extensions.get::<Session>().cloned().ok_or_else(|| ToLogin.into_response())?;
+        match resolve(parts, state).await {
+            Ok(Some(actor)) => Ok(Self { actor, client, session }),
+            Ok(None) => Err(ToLogin.into_response()),
+            Err(error) => Err(error.into_response()),
+        }
+    }
+}
+
+/// The session's CSRF token, created on first use.
+pub async fn csrf_token(session: &Session) -> String {
+    if let Ok(Some(token)) = session.get::<String>(CSRF_KEY).await {
+        return token;
+    }
+    let token = new_random_token();
+    let _ = session.insert(CSRF_KEY, &token).await;
+    token
+}
+
+pub fn new_random_token() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}

@@ -1,0 +1,670 @@
+//! Server-rendered pages (askama templates, htmx for partial updates): login, home with the
+//! regional map, the enterprise registry (list, detail, create, edit, import, export), the audit
+//! log viewer and the language switch.
+
+use app::enterprises::ListQuery;
+use app::policy::{self, Action};
+use app::spreadsheet::{ImportReport, RejectedRow, SpreadsheetFormat};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use domain::enterprise::{EnterpriseInput, HighRiskSector, IndustrySection, Scale, StandardizationGrade};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use crate::error::ApiError;
+use crate::i18n::{Catalog, LANG_COOKIE, Lang};
+use crate::identity::{LOGIN_AT_KEY, PageUser, client_of, csrf_token, new_random_token, CSRF_KEY};
+use crate::session_store::USER_ID_KEY;
+use crate::AppState;
+
+/// Template sources, for the test that every message key used exists.
+#[cfg(test)]
+pub const TEMPLATE_SOURCES: [&str; 10] = [
+    include_str!("../templates/base.html"),
+    include_str!("../templates/login.html"),
+    include_str!("../templates/home.html"),
+    include_str!("../templates/enterprises.html"),
+    include_str!("../templates/enterprise.html"),
+    include_str!("../templates/enterprise_form.html"),
+    include_str!("../templates/import.html"),
+    include_str!("../templates/import_result.html"),
+    include_str!("../templates/message.html"),
+    include_str!("../templates/audit.html"),
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", axum::routing::post(logout))
+        .route("/lang/{lang}", get(switch_language))
+        .route("/enterprises", get(enterprise_list))
+        .route("/enterprises/new", get(enterprise_new).post(enterprise_create))
+        .route("/enterprises/import", get(import_page).post(import_submit).layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_BYTES_MAX)))
+        .route("/enterprises/template.csv", get(import_template))
+        .route("/enterprises/export.csv", get(export_csv))
+        .route("/enterprises/export.xlsx", get(export_xlsx))
+        .route("/enterprises/{id}", get(enterprise_detail))
+        .route("/enterprises/{id}/edit", get(enterprise_edit).post(enterprise_update))
+        .route("/audit", get(audit_page))
+}
+
+/// What every page's frame needs.
+pub struct Chrome {
+    pub t: &'static Catalog,
+    pub csrf: String,
+    pub demo: bool,
+    pub path: String,
+    pub user: Option<NavUser>,
+}
+
+pub struct NavUser {
+    pub display_name: String,
+    pub unit_name: String,
+    pub sees_enterprises: bool,
+    pub sees_audit: bool,
+}
+
+async fn chrome(state: &AppState, headers: &HeaderMap, session: &Session, path: &str, actor: Option<&app::Actor>) -> Chrome {
+    Chrome {
+        t: Catalog::for_lang(Lang::from_headers(headers)),
+        csrf: csrf_token(session).await,
+        demo: state.settings.demo_banner,
+        path: path.to_owned(),
+        user: actor.map(|a| NavUser {
+            display_name: a.display_name.clone(),
+            unit_name: a.unit_name.clone(),
+            sees_enterprises: policy::allows(a, Action::ReadEnterprises),
+            sees_audit: policy::allows(a, Action::ReadAuditLog),
+        }),
+    }
+}
+
+fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    c: Chrome,
+    heading: String,
+    message: String,
+}
+
+/// An error as a page: same status and message as the API would give.
+async fn error_page(state: &AppState, headers: &HeaderMap, session: &Session, actor: Option<&app::Actor>, error: ApiError) -> Response {
+    let c = chrome(state, headers, session, "/", actor).await;
+    let heading = c.t.get(if error.status == StatusCode::NOT_FOUND { "error.not_found" } else { "error.title" }).to_owned();
+    let page = MessagePage { c, heading, message: error.body.message };
+    (error.status, render(&page)).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    c: Chrome,
+    error: Option<String>,
+    username: String,
+}
+
+async fn login_page(State(state): State<AppState>, headers: HeaderMap, session: Session) -> Response {
+    let c = chrome(&state, &headers, &session, "/login", None).await;
+    render(&LoginPage { c, error: None, username: String::new() })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    totp: String,
+}
+
+async fn login_submit(State(state): State<AppState>, parts: Parts, session: Session, axum::Form(form): axum::Form<LoginForm>) -> Response {
+    let client = client_of(&parts);
+    let username: String = form.username.trim().chars().take(64).collect();
+    match state.app.login(&username, &form.password, Some(form.totp.as_str()), &client).await {
+        Ok(actor) => {
+            // A new session id at login defeats session fixation; a new CSRF token goes with it.
+            if session.cycle_id().await.is_err() {
+                return (StatusCode::INTERNAL_SERVER_ERROR, "session error").into_response();
+            }
+            let now = store::now_ms();
+            let stored = session.insert(USER_ID_KEY, actor.user_id).await.is_ok()
+                && session.insert(LOGIN_AT_KEY, now).await.is_ok()
+                && session.insert(CSRF_KEY, new_random_token()).await.is_ok();
+            if !stored {
+                return (StatusCode::INTERNAL_SERVER_ERROR, "session error").into_response();
+            }
+            // Beyond the limit, the user's oldest sessions end.
+            let keep = state.app.security.max_sessions_per_user.saturating_sub(1);
+            if let Ok(sessions) = state.app.store.sessions_of_user(actor.user_id, now).await {
+                for old in sessions.iter().skip(keep) {
+                    let _ = state.app.store.delete_session(&old.id).await;
+                }
+            }
+            Redirect::to("/").into_response()
+        }
+        Err(error) => {
+            let c = chrome(&state, &parts.headers, &session, "/login", None).await;
+            let message = error.to_string();
+            (StatusCode::UNAUTHORIZED, render(&LoginPage { c, error: Some(message), username })).into_response()
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, parts: Parts, session: Session) -> Response {
+    let user_id: Option<i64> = session.get(USER_ID_KEY).await.ok().flatten();
+    if let Some(user_id) = user_id {
+        let event = app::audit_event(None, &client_of(&parts), "auth.logout", format!("user:{user_id}"), domain::audit::Outcome::Success, serde_json::json!({}));
+        let mut event = event;
+        event.actor_id = Some(user_id);
+        let _ = state.app.store.record_audit(&event).await;
+    }
+    let _ = session.flush().await;
+    Redirect::to("/login").into_response()
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+/// Sets the language cookie and returns to a local page (never to another site).
+async fn switch_language(Path(lang): Path<String>, Query(query): Query<NextQuery>) -> Response {
+    let lang = Lang::parse(&lang).unwrap_or(Lang::Zh);
+    let next = query.next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or_else(|| "/".into());
+    let mut response = Redirect::to(&next).into_response();
+    let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", if lang == Lang::En { "en" } else { "zh" });
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+struct CountRow {
+    code: String,
+    name: String,
+    count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+    enterprise_total: i64,
+    region_name: String,
+    show_map: bool,
+    map_region: String,
+    counts: Vec<CountRow>,
+}
+
+async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+    let c = chrome(&state, &headers, &user.session, "/", Some(&user.actor)).await;
+    let sees = policy::allows(&user.actor, Action::ReadEnterprises);
+    let enterprise_total = if sees {
+        state.app.list_enterprises(&user.actor, &ListQuery::default(), 1, 1).await.map(|p| p.total).unwrap_or(0)
+    } else {
+        0
+    };
+    let region_code = user.actor.region_path.as_deref().and_then(|p| p.trim_end_matches('/').rsplit('/').next()).unwrap_or("").to_owned();
+    let region_name = match state.app.store.region(&region_code).await {
+        Ok(region) => region.name,
+        Err(_) => user.actor.unit_name.clone(),
+    };
+    // The map shows the province's cities; it is drawn for province-level users.
+    let province_code = user.actor.region_path.as_deref().and_then(|p| p.split('/').next()).unwrap_or("").to_owned();
+    let show_map = sees && province_code == region_code && user.actor.role != domain::role::Role::Enterprise;
+    let counts = if show_map {
+        state
+            .app
+            .enterprise_counts_by_child_region(&user.actor, &province_code)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| CountRow { code: r.code, name: r.name, count: r.count })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    render(&HomePage { c, enterprise_total, region_name, show_map, map_region: province_code, counts })
+}
+
+struct SelectOption {
+    code: String,
+    label: String,
+    selected: bool,
+}
+
+struct ListRow {
+    id: i64,
+    name: String,
+    credit_code: String,
+    region_name: String,
+    industry: String,
+    standardization: String,
+}
+
+#[derive(Template)]
+#[template(path = "enterprises.html")]
+struct EnterpriseListPage {
+    c: Chrome,
+    q: String,
+    region_options: Vec<SelectOption>,
+    sector_options: Vec<SelectOption>,
+    rows: Vec<ListRow>,
+    total: i64,
+    page: i64,
+    pages: i64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+    query_string: String,
+    can_create: bool,
+    can_import: bool,
+    can_export: bool,
+}
+
+#[derive(Deserialize, Default, Clone, serde::Serialize)]
+struct ListParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    sector: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+impl ListParams {
+    fn query(&self) -> ListQuery {
+        ListQuery {
+            query: Some(self.q.clone()).filter(|q| !q.trim().is_empty()),
+            region_code: Some(self.region.clone()).filter(|r| !r.is_empty()),
+            sector: Some(self.sector.clone()).filter(|s| !s.is_empty()),
+            industry: None,
+        }
+    }
+
+    fn url(&self, page: Option<i64>) -> String {
+        let mut copy = self.clone();
+        copy.page = page;
+        serde_urlencoded::to_string(&copy).unwrap_or_default()
+    }
+}
+
+const PAGE_SIZE: i64 = 50;
+
+fn label(t: &Catalog, zh: &str, en: &str) -> String {
+    if t.is_en() { en.to_owned() } else { zh.to_owned() }
+}
+
+async fn enterprise_list(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(params): Query<ListParams>) -> Response {
+    let page = params.page.unwrap_or(1).max(1);
+    let result = match state.app.list_enterprises(&user.actor, &params.query(), page, PAGE_SIZE).await {
+        Ok(result) => result,
+        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let c = chrome(&state, &headers, &user.session, &format!("/enterprises?{}", params.url(Some(page))), Some(&user.actor)).await;
+    let t = c.t;
+    let mut region_options = Vec::new();
+    if let Some(path) = &user.actor.region_path {
+        let regions = state.app.store.regions_under(path).await.unwrap_or_default();
+        for region in regions.iter().filter(|r| r.level != domain::region::RegionLevel::Province) {
+            let indent = if region.level == domain::region::RegionLevel::County { "　" } else { "" };
+            region_options.push(SelectOption { code: region.code.to_string(), label: format!("{indent}{}", region.name), selected: region.code.as_str() == params.region });
+        }
+    }
+    let sector_options = HighRiskSector::ALL
+        .iter()
+        .map(|s| SelectOption { code: s.key().into(), label: label(t, s.label_zh(), s.label_en()), selected: s.key() == params.sector })
+        .collect();
+    let industry_label = |key: &str| IndustrySection::parse(key).map(|i| label(t, i.label_zh(), i.label_en())).unwrap_or_else(|| key.to_owned());
+    let grade_label = |key: &str| StandardizationGrade::parse(key).map(|g| label(t, g.label_zh(), g.label_en())).unwrap_or_else(|| key.to_owned());
+    let rows = result
+        .items
+        .into_iter()
+        .map(|e| ListRow {
+            id: e.id,
+            industry: industry_label(&e.industry),
+            standardization: grade_label(&e.standardization),
+            name: e.name,
+            credit_code: e.credit_code,
+            region_name: e.region_name,
+        })
+        .collect();
+    let pages = ((result.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let page_view = EnterpriseListPage {
+        q: params.q.clone(),
+        region_options,
+        sector_options,
+        rows,
+        total: result.total,
+        page,
+        pages,
+        prev_url: (page > 1).then(|| format!("/enterprises?{}", params.url(Some(page - 1)))),
+        next_url: (page < pages).then(|| format!("/enterprises?{}", params.url(Some(page + 1)))),
+        query_string: params.url(None),
+        can_create: matches!(user.actor.role, domain::role::Role::CommitteeOffice | domain::role::Role::Regulator),
+        can_import: policy::allows(&user.actor, Action::ImportEnterprises),
+        can_export: policy::allows(&user.actor, Action::ExportEnterprises),
+        c,
+    };
+    render(&page_view)
+}
+
+#[derive(Template)]
+#[template(path = "enterprise.html")]
+struct EnterpriseDetailPage {
+    c: Chrome,
+    id: i64,
+    e: EnterpriseInput,
+    region_name: String,
+    location: String,
+    industry: String,
+    sectors: Vec<String>,
+    scale: String,
+    standardization: String,
+    licences: Vec<String>,
+    insurance: String,
+    can_edit: bool,
+}
+
+async fn enterprise_detail(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    let stored = match state.app.enterprise(&user.actor, id).await {
+        Ok(stored) => stored,
+        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let region_path = state.app.store.region(stored.enterprise.region_code.as_str()).await.map(|r| r.path).unwrap_or_default();
+    let c = chrome(&state, &headers, &user.session, &format!("/enterprises/{id}"), Some(&user.actor)).await;
+    let t = c.t;
+    let e = &stored.enterprise;
+    let page = EnterpriseDetailPage {
+        id,
+        e: e.to_input(),
+        region_name: stored.region_name.clone(),
+        location: e.location.as_ref().map(|l| format!("{:.4}, {:.4}", l.longitude, l.latitude)).unwrap_or_else(|| "—".into()),
+        industry: format!("{} {}", e.industry.key(), label(t, e.industry.label_zh(), e.industry.label_en())),
+        sectors: e.sectors.iter().map(|s| label(t, s.label_zh(), s.label_en())).collect(),
+        scale: label(t, e.scale.label_zh(), e.scale.label_en()),
+        standardization: label(t, e.standardization.label_zh(), e.standardization.label_en()),
+        licences: e.licences.iter().map(|l| format!("{} {} ({} {})", l.kind, l.number, t.get("field.expires_on"), l.expires_on)).collect(),
+        insurance: e
+            .insurance
+            .as_ref()
+            .map(|i| format!("{} · {} {} · {} {}", i.insurer, i.cover_per_person_yuan, t.get("unit.yuan_per_person"), t.get("field.expires_on"), i.expires_on))
+            .unwrap_or_else(|| "—".into()),
+        can_edit: policy::allows(&user.actor, Action::EditEnterprise { enterprise_id: id, region_path: &region_path }),
+        c,
+    };
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "enterprise_form.html")]
+struct EnterpriseFormPage {
+    c: Chrome,
+    heading: String,
+    action: String,
+    cancel_url: String,
+    version: i64,
+    f: EnterpriseInput,
+    errors: Vec<String>,
+    industry_options: Vec<SelectOption>,
+    scale_options: Vec<SelectOption>,
+    grade_options: Vec<SelectOption>,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn form_page(state: &AppState, headers: &HeaderMap, user: &PageUser, heading_key: &str, action: String, cancel_url: String, version: i64, f: EnterpriseInput, errors: Vec<String>) -> Response {
+    let c = chrome(state, headers, &user.session, &action, Some(&user.actor)).await;
+    let t = c.t;
+    let industry_options = IndustrySection::ALL
+        .iter()
+        .map(|i| SelectOption { code: i.key().into(), label: format!("{} {}", i.key(), label(t, i.label_zh(), i.label_en())), selected: IndustrySection::parse(&f.industry) == Some(*i) })
+        .collect();
+    let scale_options = Scale::ALL
+        .iter()
+        .map(|s| SelectOption { code: s.key().into(), label: label(t, s.label_zh(), s.label_en()), selected: Scale::parse(&f.scale) == Some(*s) })
+        .collect();
+    let grade_options = StandardizationGrade::ALL
+        .iter()
+        .map(|g| SelectOption { code: g.key().into(), label: label(t, g.label_zh(), g.label_en()), selected: StandardizationGrade::parse(&f.standardization) == Some(*g) })
+        .collect();
+    let heading = t.get(heading_key).to_owned();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, render(&EnterpriseFormPage { c, heading, action, cancel_url, version, f, errors, industry_options, scale_options, grade_options })).into_response()
+}
+
+async fn enterprise_new(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+    form_page(&state, &headers, &user, "enterprise.new_title", "/enterprises/new".into(), "/enterprises".into(), 0, EnterpriseInput::default(), Vec::new()).await
+}
+
+#[derive(Deserialize)]
+struct EnterpriseForm {
+    #[serde(default)]
+    version: i64,
+    #[serde(flatten)]
+    fields: EnterpriseInput,
+}
+
+fn field_messages(error: &app::AppError) -> Option<Vec<String>> {
+    match error {
+        app::AppError::Invalid(fields) => Some(fields.iter().map(|f| f.message.clone()).collect()),
+        app::AppError::Conflict(message) | app::AppError::BadRequest(message) => Some(vec![message.clone()]),
+        _ => None,
+    }
+}
+
+async fn enterprise_create(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<EnterpriseForm>) -> Response {
+    match state.app.create_enterprise(&user.actor, &user.client, &form.fields).await {
+        Ok(id) => Redirect::to(&format!("/enterprises/{id}")).into_response(),
+        Err(error) => match field_messages(&error) {
+            Some(messages) => form_page(&state, &headers, &user, "enterprise.new_title", "/enterprises/new".into(), "/enterprises".into(), 0, form.fields, messages).await,
+            None => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+        },
+    }
+}
+
+async fn enterprise_edit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    match state.app.enterprise(&user.actor, id).await {
+        Ok(stored) => form_page(&state, &headers, &user, "enterprise.edit_title", format!("/enterprises/{id}/edit"), format!("/enterprises/{id}"), stored.version, stored.enterprise.to_input(), Vec::new()).await,
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+async fn enterprise_update(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<EnterpriseForm>) -> Response {
+    match state.app.update_enterprise(&user.actor, &user.client, id, form.version, &form.fields).await {
+        Ok(()) => Redirect::to(&format!("/enterprises/{id}")).into_response(),
+        Err(error) => match field_messages(&error) {
+            Some(messages) => form_page(&state, &headers, &user, "enterprise.edit_title", format!("/enterprises/{id}/edit"), format!("/enterprises/{id}"), form.version, form.fields, messages).await,
+            None => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    c: Chrome,
+}
+
+async fn import_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+    if !policy::allows(&user.actor, Action::ImportEnterprises) {
+        return error_page(&state, &headers, &user.session, Some(&user.actor), ApiError::not_found()).await;
+    }
+    let c = chrome(&state, &headers, &user.session, "/enterprises/import", Some(&user.actor)).await;
+    render(&ImportPage { c })
+}
+
+#[derive(Template)]
+#[template(path = "import_result.html")]
+struct ImportResult {
+    c: Chrome,
+    error: Option<String>,
+    imported: usize,
+    created: usize,
+    updated: usize,
+    rejected: Vec<RejectedRow>,
+}
+
+async fn import_submit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, mut multipart: Multipart) -> Response {
+    let c = chrome(&state, &headers, &user.session, "/enterprises/import", Some(&user.actor)).await;
+    let mut result = ImportResult { c, error: None, imported: 0, created: 0, updated: 0, rejected: Vec::new() };
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => {
+                let name = field.file_name().unwrap_or("").to_owned();
+                match field.bytes().await {
+                    Ok(bytes) => file = Some((name, bytes.to_vec())),
+                    Err(_) => {
+                        result.error = Some(result.c.t.get("import.too_large").to_owned());
+                        return (StatusCode::PAYLOAD_TOO_LARGE, render(&result)).into_response();
+                    }
+                }
+            }
+            Ok(Some(_)) => continue,
+            Ok(None) => break,
+            Err(_) => {
+                result.error = Some(result.c.t.get("import.bad_upload").to_owned());
+                return (StatusCode::BAD_REQUEST, render(&result)).into_response();
+            }
+        }
+    }
+    let Some((name, bytes)) = file else {
+        result.error = Some(result.c.t.get("import.no_file").to_owned());
+        return (StatusCode::BAD_REQUEST, render(&result)).into_response();
+    };
+    let Some(format) = SpreadsheetFormat::from_file_name(&name) else {
+        result.error = Some(result.c.t.get("import.bad_type").to_owned());
+        return (StatusCode::UNSUPPORTED_MEDIA_TYPE, render(&result)).into_response();
+    };
+    match state.app.import_enterprises(&user.actor, &user.client, format, &bytes).await {
+        Ok(ImportReport { imported, created, updated, rejected }) => {
+            result.imported = imported;
+            result.created = created;
+            result.updated = updated;
+            result.rejected = rejected;
+            render(&result)
+        }
+        Err(error) => {
+            let api: ApiError = error.into();
+            result.error = Some(api.body.message);
+            (api.status, render(&result)).into_response()
+        }
+    }
+}
+
+async fn import_template() -> Response {
+    match app::spreadsheet::write_enterprise_rows(SpreadsheetFormat::Csv, &[app::demo::showcase_enterprise()]) {
+        Ok(bytes) => download(bytes, SpreadsheetFormat::Csv, "enterprise-template.csv"),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn download(bytes: Vec<u8>, format: SpreadsheetFormat, file_name: &str) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+async fn export(state: AppState, headers: HeaderMap, user: PageUser, params: ListParams, format: SpreadsheetFormat) -> Response {
+    match state.app.export_enterprises(&user.actor, &user.client, &params.query(), format).await {
+        Ok(bytes) => download(bytes, format, &format!("enterprises.{}", format.extension())),
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+async fn export_csv(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(params): Query<ListParams>) -> Response {
+    export(state, headers, user, params, SpreadsheetFormat::Csv).await
+}
+
+async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(params): Query<ListParams>) -> Response {
+    export(state, headers, user, params, SpreadsheetFormat::Xlsx).await
+}
+
+struct AuditRow {
+    seq: i64,
+    time: String,
+    actor: String,
+    action: String,
+    target: String,
+    outcome: String,
+    client: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    c: Chrome,
+    entries: Vec<AuditRow>,
+    total: i64,
+    actor: String,
+    action: String,
+    chain_ok: bool,
+    chain_status: String,
+}
+
+#[derive(Deserialize)]
+struct AuditParams {
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    action: String,
+}
+
+async fn audit_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(params): Query<AuditParams>) -> Response {
+    if !policy::allows(&user.actor, Action::ReadAuditLog) {
+        let target = "audit_log".to_owned();
+        let error = state.app.denied(&user.actor, &user.client, "audit.read", target).await;
+        return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
+    }
+    let filter = store::AuditFilter {
+        actor_name: Some(params.actor.trim().to_owned()).filter(|a| !a.is_empty()),
+        action_prefix: Some(params.action.trim().to_owned()).filter(|a| !a.is_empty()),
+        ..Default::default()
+    };
+    let page = match state.app.store.audit_page(&filter, 200, 0).await {
+        Ok(page) => page,
+        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::from(error).into()).await,
+    };
+    let c = chrome(&state, &headers, &user.session, "/audit", Some(&user.actor)).await;
+    let (chain_ok, chain_status) = match state.app.store.verify_audit_chain().await {
+        Ok(Ok(count)) => (true, format!("{} {count}", c.t.get("audit.chain_ok"))),
+        Ok(Err(error)) => (false, error.to_string()),
+        Err(_) => (false, c.t.get("error.title").to_owned()),
+    };
+    let entries = page
+        .entries
+        .into_iter()
+        .map(|e| AuditRow {
+            seq: e.seq,
+            time: jiff::Timestamp::from_millisecond(e.occurred_at)
+                .map(|t| jiff::tz::offset(8).to_datetime(t).strftime("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_default(),
+            actor: e.actor_name,
+            action: e.action,
+            target: e.target,
+            outcome: e.outcome,
+            client: e.client,
+        })
+        .collect();
+    render(&AuditPage { c, entries, total: page.total, actor: params.actor, action: params.action, chain_ok, chain_status })
+}

@@ -1,0 +1,287 @@
+// Browser test for the anwei demo server.
+//
+// Usage: ANWEI_BASE_URL=http://127.0.0.1:18080 [SCREENSHOT_DIR=./screenshots] node browser-test.mjs
+//
+// Uses playwright-core with the system chromium (Debian package `chromium`);
+// no browser is downloaded. CHROMIUM_PATH overrides the executable path.
+// The tests run sequentially and share one browser; a–d also share one page.
+
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const BASE_URL = (process.env.ANWEI_BASE_URL || '').replace(/\/+$/, '');
+const SCREENSHOT_DIR = path.resolve(process.env.SCREENSHOT_DIR || './screenshots');
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const WAIT_MS = 15_000;
+
+const USERNAME = 'office';
+const PASSWORD = 'anwei-demo';
+
+const DESKTOP = { width: 1366, height: 768 };
+const PHONE = { width: 390, height: 844 };
+
+let browser;
+/** The desktop page shared by tests a–d (set as soon as login succeeded). */
+let desktopPage;
+
+before(async () => {
+  assert.ok(BASE_URL, 'ANWEI_BASE_URL must be set, e.g. http://127.0.0.1:18080');
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    timeout: 30_000,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  console.log(`# chromium ${browser.version()} launched; base URL ${BASE_URL}`);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+});
+
+/** New context + page with modest timeouts and diagnostics on stderr. */
+async function newPage(viewport, label) {
+  const context = await browser.newContext({ baseURL: BASE_URL, viewport, locale: 'zh-CN' });
+  context.setDefaultTimeout(WAIT_MS);
+  context.setDefaultNavigationTimeout(WAIT_MS);
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error(`[${label}] page error: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') console.error(`[${label}] console error: ${msg.text()}`);
+  });
+  page.on('requestfailed', (req) =>
+    console.error(`[${label}] request failed: ${req.method()} ${req.url()} (${req.failure()?.errorText})`),
+  );
+  page.on('response', (res) => {
+    if (res.status() >= 400) console.error(`[${label}] HTTP ${res.status()} for ${res.request().method()} ${res.url()}`);
+  });
+  return page;
+}
+
+async function screenshot(page, name) {
+  const file = path.join(SCREENSHOT_DIR, name);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`# screenshot ${file}`);
+}
+
+async function gotoOk(page, urlPath) {
+  const res = await page.goto(urlPath, { waitUntil: 'load' });
+  assert.ok(res, `no response for ${urlPath}`);
+  assert.ok(res.ok(), `GET ${urlPath} answered HTTP ${res.status()}`);
+  return res;
+}
+
+function pathnameOf(page) {
+  return new URL(page.url()).pathname;
+}
+
+/** Opens /login, checks the form, fills it in and clicks submit (does not wait for the result). */
+async function submitLogin(page, username, password) {
+  await gotoOk(page, '/login');
+  const form = page.locator('form#login-form');
+  await form.waitFor({ state: 'visible' });
+  const user = form.locator('input[name=username]');
+  const pass = form.locator('input[name=password]');
+  const submit = form.locator('button[type=submit]');
+  assert.equal(await user.count(), 1, 'login form must have one input[name=username]');
+  assert.equal(await pass.count(), 1, 'login form must have one input[name=password]');
+  assert.equal(await submit.count(), 1, 'login form must have one button[type=submit]');
+  assert.equal(await pass.getAttribute('type'), 'password', 'password input must be type=password');
+  assert.equal(await page.locator('.error:visible').count(), 0, 'fresh login page already shows an .error');
+  await user.fill(username);
+  await pass.fill(password);
+  await submit.click();
+}
+
+async function login(page) {
+  await submitLogin(page, USERNAME, PASSWORD);
+  await page.waitForURL((url) => url.pathname === '/', { waitUntil: 'load' });
+  assert.equal(pathnameOf(page), '/', 'after login the URL must be /');
+}
+
+/** Polls fn() (node side) until it returns a truthy value or the deadline passes. */
+async function poll(fn, message, timeout = WAIT_MS) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      assert.fail(`${message} (timed out after ${timeout} ms; last: ${last instanceof Error ? last.message : last})`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test('a. desktop: login as office and see the region map', async () => {
+  const page = await newPage(DESKTOP, 'desktop');
+  await login(page);
+  desktopPage = page; // b–d go on from here even if the map checks below fail
+
+  const map = page.locator('#region-map');
+  await map.waitFor({ state: 'visible' });
+  await map.locator('canvas').first().waitFor({ state: 'attached' });
+
+  const box = await map.boundingBox();
+  assert.ok(box && box.width > 100 && box.height > 100, `#region-map is too small: ${JSON.stringify(box)}`);
+
+  // ECharts has actually drawn something: some canvas pixel is not transparent.
+  await poll(
+    () =>
+      map.evaluate((el) =>
+        [...el.querySelectorAll('canvas')].some((c) => {
+          if (!c.width || !c.height) return false;
+          const ctx = c.getContext('2d');
+          if (!ctx) return false;
+          const data = ctx.getImageData(0, 0, c.width, c.height).data;
+          for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
+          return false;
+        }),
+      ),
+    'ECharts canvas in #region-map stays blank',
+  );
+
+  await screenshot(page, 'home.png');
+});
+
+test('b. enterprise list and filter', async () => {
+  assert.ok(desktopPage, 'needs the logged-in page from test a');
+  const page = desktopPage;
+
+  const navLink = page.locator('a[href="/enterprises"]').first();
+  await navLink.waitFor({ state: 'visible' });
+  await navLink.click();
+  await page.waitForURL((url) => url.pathname === '/enterprises', { waitUntil: 'load' });
+
+  const table = page.locator('table#enterprise-table');
+  await table.waitFor({ state: 'visible' });
+  const rows = table.locator('tbody tr');
+  const rowCount = await rows.count();
+  assert.ok(rowCount >= 10, `expected at least 10 enterprise rows, got ${rowCount}`);
+  const linksPerRow = await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelectorAll('a.enterprise-link').length));
+  linksPerRow.forEach((n, i) => assert.ok(n >= 1, `row ${i + 1} has no a.enterprise-link`));
+
+  const form = page.locator('form#enterprise-filter');
+  await form.waitFor({ state: 'visible' });
+  const q = form.locator('input[name=q]');
+  await q.fill('化工');
+  await Promise.all([
+    page.waitForURL((url) => url.searchParams.get('q') === '化工', { waitUntil: 'load' }),
+    q.press('Enter'),
+  ]);
+
+  const visibleNames = await page
+    .locator('table#enterprise-table tbody tr:visible:not(#empty-result)')
+    .evaluateAll((trs) => trs.map((tr) => (tr.querySelector('a.enterprise-link')?.textContent ?? '').trim()));
+  if (visibleNames.length === 0) {
+    assert.ok(await page.locator('#empty-result').isVisible(), 'filter gave no rows but #empty-result is not visible');
+  } else {
+    for (const name of visibleNames) {
+      assert.ok(name.includes('化工'), `filtered row name does not contain 化工: ${JSON.stringify(name)}`);
+    }
+  }
+  console.log(`# filter 化工: ${visibleNames.length} row(s)`);
+  await screenshot(page, 'enterprises.png');
+});
+
+test('c. enterprise detail page', async () => {
+  assert.ok(desktopPage, 'needs the logged-in page from test a');
+  const page = desktopPage;
+
+  await gotoOk(page, '/enterprises');
+  const link = page.locator('table#enterprise-table a.enterprise-link').first();
+  await link.waitFor({ state: 'visible' });
+  const name = (await link.textContent()).trim();
+  assert.ok(name.length > 0, 'first enterprise link has no text');
+  const href = await link.getAttribute('href');
+  assert.ok(href, 'first enterprise link has no href');
+  const target = new URL(href, page.url());
+
+  await link.click();
+  await page.waitForURL((url) => url.pathname === target.pathname, { waitUntil: 'load' });
+
+  const h1 = page.locator('h1').first();
+  await h1.waitFor({ state: 'visible' });
+  const h1Text = (await h1.textContent()).replace(/\s+/g, ' ').trim();
+  assert.equal(h1Text, name.replace(/\s+/g, ' '), 'detail page h1 must equal the enterprise link text');
+
+  const dl = page.locator('dl#enterprise-detail');
+  await dl.waitFor({ state: 'visible' });
+  assert.ok((await dl.textContent()).includes('统一社会信用代码'), 'dl#enterprise-detail lacks 统一社会信用代码');
+  await screenshot(page, 'enterprise-detail.png');
+});
+
+test('d. language switch to English and back', async () => {
+  assert.ok(desktopPage, 'needs the logged-in page from test a');
+  const page = desktopPage;
+
+  const en = page.locator('a#lang-en');
+  await en.waitFor({ state: 'visible' });
+  await en.click();
+  await page.locator('nav', { hasText: 'Enterprises' }).first().waitFor({ state: 'visible' });
+  assert.ok(
+    (await page.locator('nav').allTextContents()).join(' ').includes('Enterprises'),
+    'nav does not contain "Enterprises" after switching to English',
+  );
+
+  const zh = page.locator('a#lang-zh');
+  await zh.waitFor({ state: 'visible' });
+  await zh.click();
+  await page.locator('nav', { hasText: '企业' }).first().waitFor({ state: 'visible' });
+  assert.ok(
+    (await page.locator('nav').allTextContents()).join(' ').includes('企业'),
+    'nav does not contain 企业 after switching back to Chinese',
+  );
+});
+
+test('e. phone viewport: enterprise list has no horizontal overflow', async () => {
+  const page = await newPage(PHONE, 'phone');
+  try {
+    await login(page);
+    await gotoOk(page, '/enterprises');
+    await page.locator('table#enterprise-table').waitFor({ state: 'visible' });
+    const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+    }));
+    assert.equal(innerWidth, PHONE.width, 'phone viewport width not applied');
+    assert.ok(
+      scrollWidth <= innerWidth + 1,
+      `horizontal overflow on phone: scrollWidth ${scrollWidth} > innerWidth ${innerWidth}`,
+    );
+    await screenshot(page, 'enterprises-phone.png');
+  } finally {
+    await page.context().close();
+  }
+});
+
+test('f. wrong password shows an error and stays on /login', async () => {
+  const page = await newPage(DESKTOP, 'wrong-password');
+  try {
+    await submitLogin(page, USERNAME, 'wrong-password');
+    const error = page.locator('.error').first();
+    await error.waitFor({ state: 'visible' });
+    await page.waitForLoadState('load');
+    assert.ok((await error.textContent()).trim().length > 0, '.error element is empty');
+    assert.equal(pathnameOf(page), '/login', 'wrong password must stay on /login');
+    assert.equal(await page.locator('#region-map').count(), 0, 'wrong password must not show the home page');
+  } finally {
+    await page.context().close();
+  }
+});
