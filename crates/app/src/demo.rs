@@ -92,7 +92,7 @@ pub fn showcase_enterprise() -> EnterpriseInput {
 
 /// Generates the demo enterprises for the given county codes (grouped by city). Deterministic:
 /// the same counties give the same enterprises.
-pub fn generate_enterprises(counties_by_city: &[(String, Vec<(String, String)>)], count: usize) -> Vec<EnterpriseInput> {
+pub fn generate_enterprises(counties_by_city: &[(String, Vec<(String, String, String)>)], count: usize) -> Vec<EnterpriseInput> {
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let mut inputs = vec![showcase_enterprise()];
     let mut used_names = std::collections::HashSet::new();
@@ -105,12 +105,12 @@ pub fn generate_enterprises(counties_by_city: &[(String, Vec<(String, String)>)]
         let mut pick = rng.random_range(0..weight_total);
         let city_code = CITY_WEIGHTS.iter().find(|(_, w)| if pick < *w { true } else { pick -= w; false }).map(|(c, _)| *c).unwrap_or("220100");
         let Some((_, counties)) = counties_by_city.iter().find(|(c, _)| c == city_code) else { continue };
-        let Some((county_code, county_name)) = counties.choose(&mut rng) else { continue };
+        let Some((county_code, city_name, county_name)) = counties.choose(&mut rng) else { continue };
         let mut pick = rng.random_range(0..industry_total);
         let industry = INDUSTRIES.iter().find(|i| if pick < i.1 { true } else { pick -= i.1; false }).unwrap_or(&INDUSTRIES[0]);
         let trade = industry.2.choose(&mut rng).copied().unwrap_or("商贸");
         let brand: String = (0..2).map(|_| *BRAND_SYLLABLES.choose(&mut rng).unwrap_or(&"安")).collect();
-        let place = county_name.trim_end_matches(['区', '县', '市']).chars().take(3).collect::<String>();
+        let place = county_name.trim_end_matches(['区', '县', '市', '旗']).chars().take(3).collect::<String>();
         let name = format!("{place}{brand}{trade}有限公司");
         if !used_names.insert(name.clone()) {
             continue;
@@ -158,7 +158,7 @@ pub fn generate_enterprises(counties_by_city: &[(String, Vec<(String, String)>)]
             credit_code: credit_code.to_string(),
             name,
             region_code: county_code.clone(),
-            address: format!("吉林省{county_name}{}路{}号", BRAND_SYLLABLES.choose(&mut rng).unwrap_or(&"安"), rng.random_range(1..300)),
+            address: format!("吉林省{city_name}{county_name}{}路{}号", BRAND_SYLLABLES.choose(&mut rng).unwrap_or(&"安"), rng.random_range(1..300)),
             longitude: format!("{:.4}", lon + rng.random_range(-0.35..0.35)),
             latitude: format!("{:.4}", lat + rng.random_range(-0.25..0.25)),
             industry: industry.0.into(),
@@ -210,23 +210,27 @@ impl App {
 
     /// Loads the demo province: regions, units, enterprises and accounts. Returns the accounts.
     pub async fn load_demo(&self) -> Result<Vec<DemoAccount>> {
+        self.load_demo_with(DEMO_ENTERPRISE_COUNT).await
+    }
+
+    /// `load_demo` with a chosen number of enterprises (tests use fewer).
+    pub async fn load_demo_with(&self, enterprise_count: usize) -> Result<Vec<DemoAccount>> {
         let client = Client::cli();
         self.load_regions(Some(DEMO_PROVINCE)).await?;
         self.load_units(DEMO_PROVINCE).await?;
-        let province = self.store.region(DEMO_PROVINCE).await?;
         let mut counties_by_city = Vec::new();
         for city in self.store.region_children(DEMO_PROVINCE).await? {
-            let counties: Vec<(String, String)> = self
+            let counties: Vec<(String, String, String)> = self
                 .store
                 .region_children(city.code.as_str())
                 .await?
                 .into_iter()
                 .filter(|c| c.level == RegionLevel::County && !c.name.contains("开发区") && !c.name.contains("高新"))
-                .map(|c| (c.code.to_string(), format!("{}{}", city.name, c.name)))
+                .map(|c| (c.code.to_string(), city.name.clone(), c.name))
                 .collect();
             counties_by_city.push((city.code.to_string(), counties));
         }
-        let inputs = generate_enterprises(&counties_by_city, DEMO_ENTERPRISE_COUNT);
+        let inputs = generate_enterprises(&counties_by_city, enterprise_count);
         let enterprises: Vec<Enterprise> = inputs
             .iter()
             .map(|input| Enterprise::from_input(input).map_err(AppError::Invalid))
@@ -268,7 +272,6 @@ impl App {
             let unit = self.store.unit(unit_id).await?;
             accounts.push(DemoAccount { username, role, unit: unit.name, totp_secret });
         }
-        let _ = province;
         Ok(accounts)
     }
 

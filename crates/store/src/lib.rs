@@ -12,6 +12,7 @@ mod regions;
 mod sessions;
 mod units;
 mod users;
+pub mod testing;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -1,0 +1,68 @@
+//! Support for tests of this and the other crates: a fresh, migrated database of either backend.
+//! PostgreSQL is used when `ANWEI_TEST_POSTGRES_URL` names a server where the role may create
+//! databases; each call gets a database of its own, so tests run in parallel without sharing.
+
+use crate::{Result, Store};
+
+/// Which backends the tests run against: SQLite always, PostgreSQL when configured.
+pub fn backends() -> Vec<&'static str> {
+    let mut backends = vec!["sqlite"];
+    if postgres_url().is_some() {
+        backends.push("postgres");
+    }
+    backends
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("ANWEI_TEST_POSTGRES_URL").ok().filter(|url| !url.is_empty())
+}
+
+/// A fresh database and a guard that keeps its files alive.
+pub struct TestDatabase {
+    pub store: Store,
+    pub url: String,
+    _dir: Option<tempfile_guard::Dir>,
+}
+
+mod tempfile_guard {
+    /// A temporary folder removed on drop.
+    pub struct Dir(pub std::path::PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// Opens a fresh, migrated database of the named backend.
+pub async fn fresh(backend: &str) -> Result<TestDatabase> {
+    let unique = format!("{}_{}_{}", std::process::id(), crate::now_ms() % 1_000_000_000, next_suffix());
+    match backend {
+        "postgres" => {
+            let base = postgres_url().ok_or_else(|| crate::StoreError::UnsupportedUrl("ANWEI_TEST_POSTGRES_URL not set".into()))?;
+            let admin = Store::connect(&base).await?;
+            let name = format!("anwei_t_{unique}");
+            admin.execute_raw_for_tests(&format!("CREATE DATABASE {name}")).await?;
+            admin.close().await;
+            let (prefix, _) = base.rsplit_once('/').unwrap_or((&base, ""));
+            let url = format!("{prefix}/{name}");
+            let store = Store::connect(&url).await?;
+            store.migrate().await?;
+            Ok(TestDatabase { store, url, _dir: None })
+        }
+        _ => {
+            let dir = std::env::temp_dir().join(format!("anwei-test-{unique}"));
+            std::fs::create_dir_all(&dir).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?;
+            let url = format!("sqlite://{}", dir.join("anwei.db").display());
+            let store = Store::connect(&url).await?;
+            store.migrate().await?;
+            Ok(TestDatabase { store, url, _dir: Some(tempfile_guard::Dir(dir)) })
+        }
+    }
+}
+
+fn next_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    COUNTER.fetch_add(1, Ordering::Relaxed)
+}
