@@ -1,0 +1,266 @@
+//! HTTP tests against the real router in-process, on SQLite and (when configured) PostgreSQL:
+//! authentication, scoping (404 outside one's territory), CSRF, security headers, sessions,
+//! bad input and the OpenAPI document.
+
+use app::App;
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct Harness {
+    router: Router,
+    app: App,
+    _db: store::testing::TestDatabase,
+}
+
+async fn harness(backend: &str) -> Harness {
+    let db = store::testing::fresh(backend).await.unwrap();
+    let app = App::new(db.store.clone(), Default::default());
+    app.load_demo_with(120).await.unwrap();
+    let router = web::router(app.clone(), web::WebSettings { secure_cookies: false, demo_banner: true });
+    Harness { router, app, _db: db }
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(|v| v.split(';').next().unwrap_or("").to_owned())
+    }
+}
+
+async fn send(router: &Router, request: Request<Body>) -> Reply {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Reply { status, headers, body }
+}
+
+async fn token(h: &Harness, username: &str) -> String {
+    let mut body = json!({"username": username, "password": app::demo::DEMO_PASSWORD});
+    if let Some(user) = h.app.store.user_by_username(username).await.unwrap()
+        && let Some(secret) = user.totp_secret
+    {
+        body["totp"] = json!(app::auth::current_totp(&secret).unwrap());
+    }
+    let reply = send(&h.router, Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{username}: {}", reply.text());
+    reply.json()["token"].as_str().unwrap().to_owned()
+}
+
+async fn get(h: &Harness, path: &str, token: &str) -> Reply {
+    send(&h.router, Request::get(path).header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).unwrap()).await
+}
+
+async fn all_enterprises(h: &Harness, token: &str) -> Vec<Value> {
+    let reply = get(h, "/api/v1/enterprises?per_page=200", token).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    reply.json()["items"].as_array().unwrap().clone()
+}
+
+async fn scoping_and_roles(h: &Harness) {
+    let office = token(h, "office").await;
+    let changchun = token(h, "changchun").await;
+    let chaoyang = token(h, "chaoyang").await;
+    let enterprise = token(h, "enterprise").await;
+    let sysadmin = token(h, "sysadmin").await;
+
+    let everything = all_enterprises(h, &office).await;
+    assert_eq!(everything.len(), 120);
+    let mine = all_enterprises(h, &changchun).await;
+    assert!(!mine.is_empty() && mine.len() < everything.len());
+    assert!(mine.iter().all(|e| e["region_code"].as_str().unwrap().starts_with("2201")), "changchun sees only 长春市");
+    let outside = everything.iter().find(|e| !e["region_code"].as_str().unwrap().starts_with("2201")).unwrap();
+    let outside_id = outside["id"].as_i64().unwrap();
+    assert_eq!(get(h, &format!("/api/v1/enterprises/{outside_id}"), &changchun).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(get(h, &format!("/api/v1/enterprises/{outside_id}"), &office).await.status, StatusCode::OK);
+    assert_eq!(get(h, "/api/v1/enterprises/999999", &office).await.json()["code"], "not_found");
+    assert!(all_enterprises(h, &chaoyang).await.iter().all(|e| e["region_code"] == "220104"));
+    let own = all_enterprises(h, &enterprise).await;
+    assert_eq!(own.len(), 1, "an enterprise user sees its own enterprise only");
+    let reply = get(h, "/api/v1/enterprises", &sysadmin).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "the system administrator has no business data");
+
+    // Writes: a regulator cannot create outside its territory; an enterprise cannot move itself.
+    let mut fields = app::demo::showcase_enterprise();
+    fields.credit_code = domain::CreditCode::complete("91220202MA17XK3Q1").unwrap().to_string();
+    fields.name = "吉林市测试有限公司".into();
+    fields.region_code = "220202".into();
+    let create = |token: &str, body: Value| Request::post("/api/v1/enterprises").header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap();
+    assert_eq!(send(&h.router, create(&changchun, serde_json::to_value(&fields).unwrap())).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(send(&h.router, create(&office, serde_json::to_value(&fields).unwrap())).await.status, StatusCode::CREATED);
+    let mut bad = fields.clone();
+    bad.credit_code = "91220202MA17XK3Q10".into();
+    bad.name = "<script>alert(1)</script>".into();
+    let reply = send(&h.router, create(&office, serde_json::to_value(&bad).unwrap())).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.json()["code"], "validation_failed");
+    assert_eq!(reply.json()["fields"][0]["field"], "credit_code");
+    let mut unknown_region = fields.clone();
+    unknown_region.credit_code = domain::CreditCode::complete("91220202MA17XK3Q2").unwrap().to_string();
+    unknown_region.region_code = "229999".into();
+    let reply = send(&h.router, create(&office, serde_json::to_value(&unknown_region).unwrap())).await;
+    assert_eq!((reply.status, reply.json()["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("region_code")));
+
+    let own_id = own[0]["id"].as_i64().unwrap();
+    let detail = get(h, &format!("/api/v1/enterprises/{own_id}"), &enterprise).await.json();
+    let mut moved = detail["fields"].clone();
+    moved["region_code"] = json!("220202");
+    let update = Request::put(format!("/api/v1/enterprises/{own_id}")).header(header::AUTHORIZATION, format!("Bearer {enterprise}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(json!({"version": detail["version"], "fields": moved}).to_string())).unwrap();
+    assert_eq!(send(&h.router, update).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut renamed = detail["fields"].clone();
+    renamed["address"] = json!("新地址 <b>1</b>");
+    let update = |version: &Value| Request::put(format!("/api/v1/enterprises/{own_id}")).header(header::AUTHORIZATION, format!("Bearer {enterprise}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(json!({"version": version, "fields": renamed}).to_string())).unwrap();
+    assert_eq!(send(&h.router, update(&detail["version"])).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(send(&h.router, update(&detail["version"])).await.status, StatusCode::CONFLICT, "stale version");
+
+    // Regions and map counts.
+    let regions = get(h, "/api/v1/regions", &office).await.json();
+    assert_eq!(regions[0]["code"], "220000");
+    assert_eq!(regions[0]["children"].as_array().unwrap().len(), 9);
+    let counts = get(h, "/api/v1/regions/220000/enterprise-counts", &changchun).await.json();
+    let visible: i64 = counts.as_array().unwrap().iter().map(|c| c["count"].as_i64().unwrap()).sum();
+    assert_eq!(visible as usize, mine.len());
+}
+
+async fn authentication(h: &Harness) {
+    let login = |body: Value| Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap();
+    let reply = send(&h.router, login(json!({"username": "office", "password": "wrong-password"}))).await;
+    assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_credentials")));
+    let reply = send(&h.router, login(json!({"username": "auditor", "password": app::demo::DEMO_PASSWORD}))).await;
+    assert_eq!(reply.json()["code"], "second_factor_required", "administrators need a second factor");
+    let reply = send(&h.router, login(json!({"username": "auditor", "password": app::demo::DEMO_PASSWORD, "totp": "000000"}))).await;
+    assert_eq!(reply.json()["code"], "second_factor_invalid");
+    assert_eq!(send(&h.router, Request::get("/api/v1/enterprises").body(Body::empty()).unwrap()).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(get(h, "/api/v1/enterprises", "anw_forged").await.status, StatusCode::UNAUTHORIZED);
+
+    // Lockout after repeated failures, even with the right password afterwards.
+    for _ in 0..5 {
+        send(&h.router, login(json!({"username": "jilinshi", "password": "wrong-password"}))).await;
+    }
+    let reply = send(&h.router, login(json!({"username": "jilinshi", "password": app::demo::DEMO_PASSWORD}))).await;
+    assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::LOCKED, Some("account_locked")));
+
+    // Malformed and oversized bodies.
+    let reply = send(&h.router, Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from("{not json")).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let huge = format!("{{\"username\":\"{}\",\"password\":\"x\"}}", "a".repeat(2 * 1024 * 1024));
+    let reply = send(&h.router, Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from(huge)).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+async fn browser_session(h: &Harness) {
+    // The login page sets an anonymous session holding the CSRF token.
+    let page = send(&h.router, Request::get("/login").body(Body::empty()).unwrap()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    for (name, expected) in [
+        ("content-security-policy", "script-src 'self'"),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "same-origin"),
+    ] {
+        let value = page.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+        assert!(value.contains(expected), "{name}: {value}");
+    }
+    assert!(page.headers.get("content-security-policy").unwrap().to_str().unwrap().contains("frame-ancestors 'none'"));
+    let anonymous = page.cookie("anwei_session").expect("session cookie");
+    let set_cookie = page.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    let html = page.text();
+    let csrf = html.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+
+    let form = |cookie: &str, body: String| Request::post("/login").header(header::COOKIE, cookie).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap();
+    // Without the token, or from another site, the login is refused.
+    let reply = send(&h.router, form(&anonymous, "username=office&password=anwei-demo".into())).await;
+    assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::FORBIDDEN, Some("csrf_rejected")));
+    let mut cross_site = form(&anonymous, format!("_csrf={csrf}&username=office&password=anwei-demo"));
+    cross_site.headers_mut().insert("sec-fetch-site", "cross-site".parse().unwrap());
+    assert_eq!(send(&h.router, cross_site).await.status, StatusCode::FORBIDDEN);
+
+    let reply = send(&h.router, form(&anonymous, format!("_csrf={csrf}&username=office&password=anwei-demo&totp="))).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let logged_in = reply.cookie("anwei_session").expect("a new session id at login");
+    assert_ne!(logged_in, anonymous, "the session id rotates at login");
+    let home = send(&h.router, Request::get("/").header(header::COOKIE, &logged_in).body(Body::empty()).unwrap()).await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.text().contains("id=\"region-map\""));
+    // The old anonymous id carries no login.
+    let stale = send(&h.router, Request::get("/").header(header::COOKIE, &anonymous).body(Body::empty()).unwrap()).await;
+    assert_eq!(stale.status, StatusCode::SEE_OTHER);
+
+    // Injection strings are stored verbatim and rendered escaped.
+    let list = send(&h.router, Request::get("/enterprises?q=%3Cscript%3E").header(header::COOKIE, &logged_in).body(Body::empty()).unwrap()).await;
+    let text = list.text();
+    assert!((text.contains("&lt;script&gt;") || text.contains("&#60;script&#62;")) && !text.contains("<script>"), "the query is escaped");
+
+    // Exports: CSV with BOM, and XLSX, both audited.
+    let csv = send(&h.router, Request::get("/enterprises/export.csv").header(header::COOKIE, &logged_in).body(Body::empty()).unwrap()).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(csv.body.starts_with("\u{feff}统一社会信用代码".as_bytes()));
+    let xlsx = send(&h.router, Request::get("/enterprises/export.xlsx").header(header::COOKIE, &logged_in).body(Body::empty()).unwrap()).await;
+    assert!(xlsx.body.starts_with(b"PK"), "an XLSX is a zip");
+
+    // Logout ends the session on the server.
+    let logout_page = send(&h.router, Request::get("/enterprises").header(header::COOKIE, &logged_in).body(Body::empty()).unwrap()).await;
+    let csrf = logout_page.text().split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let logout = Request::post("/logout").header(header::COOKIE, &logged_in).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(format!("_csrf={csrf}"))).unwrap();
+    assert_eq!(send(&h.router, logout).await.status, StatusCode::SEE_OTHER);
+    let after = send(&h.router, Request::get("/").header(header::COOKIE, &logged_in).body(Body::empty()).unwrap()).await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER, "the session is gone after logout");
+}
+
+async fn audit_log_access(h: &Harness) {
+    // The system administrator cannot read the audit log; the auditor can.
+    let sysadmin = token(h, "sysadmin").await;
+    let reply = send(&h.router, Request::get("/audit").header(header::AUTHORIZATION, format!("Bearer {sysadmin}")).body(Body::empty()).unwrap()).await;
+    assert_ne!(reply.status, StatusCode::OK);
+    let denied = h.app.store.audit_page(&store::AuditFilter { action_prefix: Some("audit.read".into()), ..Default::default() }, 10, 0).await.unwrap();
+    assert!(denied.entries.iter().any(|e| e.outcome == "denied" && e.actor_name == "sysadmin"), "the refusal is audited");
+    assert!(h.app.store.verify_audit_chain().await.unwrap().is_ok());
+}
+
+async fn openapi(h: &Harness) {
+    let reply = send(&h.router, Request::get("/api/v1/openapi.json").body(Body::empty()).unwrap()).await;
+    let document = reply.json();
+    for path in ["/api/v1/enterprises", "/api/v1/enterprises/{id}", "/api/v1/regions", "/api/v1/auth/login"] {
+        assert!(document["paths"][path].is_object(), "{path} missing from the OpenAPI document");
+    }
+    assert_eq!(send(&h.router, Request::get("/healthz").body(Body::empty()).unwrap()).await.status, StatusCode::OK);
+    let missing = send(&h.router, Request::get("/no/such/page").body(Body::empty()).unwrap()).await;
+    assert_eq!((missing.status, missing.json()["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    let asset = send(&h.router, Request::get("/assets/vendor/htmx.min.js").body(Body::empty()).unwrap()).await;
+    assert_eq!(asset.status, StatusCode::OK);
+    let lang = send(&h.router, Request::get("/lang/en?next=//evil.example").body(Body::empty()).unwrap()).await;
+    assert_eq!(lang.headers.get(header::LOCATION).unwrap(), "/", "no open redirect");
+}
+
+#[tokio::test]
+async fn http_behaviour_on_every_configured_backend() {
+    for backend in store::testing::backends() {
+        let h = harness(backend).await;
+        scoping_and_roles(&h).await;
+        authentication(&h).await;
+        browser_session(&h).await;
+        audit_log_access(&h).await;
+        openapi(&h).await;
+    }
+}
