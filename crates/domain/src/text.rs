@@ -17,6 +17,23 @@ pub fn to_simplified(text: &str) -> String {
     }
 }
 
+/// Variant characters (异体字) that OpenCC's Traditional-to-Simplified table leaves alone but that
+/// appear in official names, mapped to their standard Simplified form.
+const VARIANTS: [(char, char); 12] = [
+    ('衞', '卫'),
+    ('爲', '为'),
+    ('綫', '线'),
+    ('羣', '群'),
+    ('峯', '峰'),
+    ('衆', '众'),
+    ('竝', '并'),
+    ('僞', '伪'),
+    ('啓', '启'),
+    ('敎', '教'),
+    ('鷄', '鸡'),
+    ('晉', '晋'),
+];
+
 /// The key under which a name is looked up: Simplified script, fullwidth ASCII and brackets
 /// folded to halfwidth, all whitespace removed.
 pub fn lookup_key(name: &str) -> String {
@@ -26,7 +43,7 @@ pub fn lookup_key(name: &str) -> String {
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
-            other => other,
+            other => VARIANTS.iter().find(|(variant, _)| *variant == other).map(|(_, standard)| *standard).unwrap_or(other),
         })
         .collect();
     to_simplified(&folded)
