@@ -50,7 +50,10 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(settings.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(idle));
+        .with_expiry(Expiry::OnInactivity(idle))
+        // Saving on every request moves the idle deadline forward while the user is active;
+        // otherwise the idle timeout would fall due counting from the last change to the session.
+        .with_always_save(true);
     let state = AppState { app, settings: Arc::new(settings) };
     let (api_router, openapi) = api::router().split_for_parts();
     let openapi = Arc::new(openapi);

@@ -167,11 +167,14 @@ async fn login_submit(State(state): State<AppState>, parts: Parts, session: Sess
 
 async fn logout(State(state): State<AppState>, parts: Parts, session: Session) -> Response {
     let user_id: Option<i64> = session.get(USER_ID_KEY).await.ok().flatten();
-    if let Some(user_id) = user_id {
-        let event = app::audit_event(None, &client_of(&parts), "auth.logout", format!("user:{user_id}"), domain::audit::Outcome::Success, serde_json::json!({}));
-        let mut event = event;
-        event.actor_id = Some(user_id);
-        let _ = state.app.store.record_audit(&event).await;
+    if let Some(user_id) = user_id
+        && let Ok(user) = state.app.store.user(user_id).await
+        && let Ok(actor) = state.app.actor_for_user(&user).await
+    {
+        let event = app::audit_event(Some(&actor), &client_of(&parts), "auth.logout", format!("user:{user_id}"), domain::audit::Outcome::Success, serde_json::json!({}));
+        if let Err(error) = state.app.store.record_audit(&event).await {
+            tracing::error!(%error, "could not record a logout");
+        }
     }
     let _ = session.flush().await;
     Redirect::to("/login").into_response()
