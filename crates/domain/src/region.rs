@@ -90,13 +90,6 @@ pub struct Region {
     pub path: String,
 }
 
-impl Region {
-    /// Whether `other` lies in this region's subtree (itself included).
-    pub fn contains_path(&self, other_path: &str) -> bool {
-        other_path.starts_with(&self.path)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,12 +17,6 @@ pub struct UnitRow {
     pub enterprise_id: Option<i64>,
 }
 
-impl UnitRow {
-    pub fn unit_kind(&self) -> Result<UnitKind> {
-        UnitKind::parse(&self.kind).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct NewUnit {
     pub kind: UnitKind,

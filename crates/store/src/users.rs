@@ -167,10 +167,6 @@ impl Store {
             .await?)
         })
     }
-
-    pub async fn count_users(&self) -> Result<i64> {
-        with_pool!(self, |pool| Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?))
-    }
 }
 
 impl Store {
