@@ -35,6 +35,7 @@ async fn import_export_and_audit_verification() {
 
     let out = anwei(&["audit", "verify", "--database-url", &url]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    store::testing::remove_audit_protection(&db.store).await.unwrap();
     db.store.execute_raw_for_tests("UPDATE audit_log SET details = '{\"forged\":true}' WHERE seq = 5").await.unwrap();
     let out = anwei(&["audit", "verify", "--database-url", &url]);
     assert_eq!(out.status.code(), Some(2));

@@ -28,6 +28,10 @@ pub struct SecuritySettings {
     /// Older sessions of a user beyond this many are ended at login.
     pub max_sessions_per_user: usize,
     pub token_lifetime_days: i64,
+    /// Login attempts one client address may make in a burst, before throttling.
+    pub login_burst_per_client: u32,
+    /// After the burst, one more login attempt per client every this many seconds.
+    pub login_refill_seconds: u64,
 }
 
 impl Default for SecuritySettings {
@@ -39,6 +43,8 @@ impl Default for SecuritySettings {
             session_absolute_hours: 12,
             max_sessions_per_user: 5,
             token_lifetime_days: 90,
+            login_burst_per_client: 20,
+            login_refill_seconds: 6,
         }
     }
 }
@@ -80,7 +86,7 @@ pub async fn hash_password(password: &str) -> Result<String> {
 }
 
 /// Verifies a password against a stored hash on a blocking thread.
-async fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_owned(), hash.to_owned());
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())

@@ -2,6 +2,8 @@
 //! workflows and spreadsheets, reference data, and the demo province. Shared by the web layer
 //! and the command line; knows neither HTTP nor SQL.
 
+pub mod accounts;
+pub mod audit_log;
 pub mod auth;
 pub mod demo;
 pub mod enterprises;

@@ -32,6 +32,12 @@ pub enum Action<'a> {
     ExportEnterprises,
     ReadRegions,
     ReadAuditLog,
+    /// See the list of accounts (user names, units, roles, lock state; no business data).
+    ListAccounts,
+    /// Create accounts, enable and disable them, reset passwords: the system administrator.
+    ManageAccounts,
+    /// Grant roles, unlock accounts, issue second factors: the security administrator.
+    ManageAccessRights,
 }
 
 /// The records of the registry an actor may see.
@@ -66,6 +72,9 @@ pub fn allows(actor: &Actor, action: Action<'_>) -> bool {
         Action::ExportEnterprises => matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
         Action::ReadRegions => true,
         Action::ReadAuditLog => actor.role == AuditAdmin,
+        Action::ListAccounts => matches!(actor.role, SystemAdmin | SecurityAdmin),
+        Action::ManageAccounts => actor.role == SystemAdmin,
+        Action::ManageAccessRights => actor.role == SecurityAdmin,
     }
 }
 
@@ -106,6 +115,13 @@ pub(crate) mod tests {
             (actor(Role::AuditAdmin, None, None), Action::ReadAuditLog, true),
             (actor(Role::AuditAdmin, None, None), Action::ReadEnterprises, false),
             (actor(Role::Expert, Some("220000/"), None), Action::ReadEnterprises, false),
+            (actor(Role::SystemAdmin, None, None), Action::ManageAccounts, true),
+            (actor(Role::SystemAdmin, None, None), Action::ManageAccessRights, false),
+            (actor(Role::SecurityAdmin, None, None), Action::ManageAccessRights, true),
+            (actor(Role::SecurityAdmin, None, None), Action::ManageAccounts, false),
+            (actor(Role::SecurityAdmin, None, None), Action::ReadAuditLog, false),
+            (actor(Role::AuditAdmin, None, None), Action::ListAccounts, false),
+            (actor(Role::CommitteeOffice, Some("220000/"), None), Action::ListAccounts, false),
         ];
         for (actor, action, expected) in cases {
             assert_eq!(allows(&actor, action), expected, "{:?} {:?}", actor.role, action);

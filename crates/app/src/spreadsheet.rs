@@ -308,16 +308,38 @@ pub fn unescape_formula(cell: &str) -> &str {
 
 /// Writes rows with the Chinese header in `COLUMNS` order.
 pub fn write_enterprise_rows(format: SpreadsheetFormat, rows: &[EnterpriseInput]) -> Result<Vec<u8>, String> {
+    let columns: Vec<Column> = COLUMNS
+        .iter()
+        .map(|(key, zh)| Column {
+            heading: zh,
+            width: match *key {
+                "name" | "address" | "licences" => 36.0,
+                "credit_code" => 22.0,
+                _ => 14.0,
+            },
+        })
+        .collect();
+    let cells = rows.iter().map(|row| COLUMNS.iter().map(|(key, _)| field_value(row, key).to_owned()).collect());
+    write_table(format, "企业", &columns, cells)
+}
+
+/// A column of an exported table: its heading and, in XLSX, its width in characters.
+pub struct Column {
+    pub heading: &'static str,
+    pub width: f64,
+}
+
+/// Writes a table as CSV (UTF-8 with BOM, for Excel) or XLSX (text cells, bold frozen header).
+/// Every cell is formula-escaped, so a spreadsheet never evaluates exported text.
+pub fn write_table(format: SpreadsheetFormat, sheet_name: &str, columns: &[Column], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, String> {
     match format {
         SpreadsheetFormat::Csv => {
             let mut buffer = "\u{feff}".as_bytes().to_vec();
             {
                 let mut writer = csv::Writer::from_writer(&mut buffer);
-                writer.write_record(COLUMNS.iter().map(|(_, zh)| *zh)).map_err(|e| e.to_string())?;
+                writer.write_record(columns.iter().map(|c| c.heading)).map_err(|e| e.to_string())?;
                 for row in rows {
-                    writer
-                        .write_record(COLUMNS.iter().map(|(key, _)| escape_formula(field_value(row, key))))
-                        .map_err(|e| e.to_string())?;
+                    writer.write_record(row.iter().map(|cell| escape_formula(cell))).map_err(|e| e.to_string())?;
                 }
                 writer.flush().map_err(|e| e.to_string())?;
             }
@@ -326,26 +348,19 @@ pub fn write_enterprise_rows(format: SpreadsheetFormat, rows: &[EnterpriseInput]
         SpreadsheetFormat::Xlsx => {
             let mut workbook = rust_xlsxwriter::Workbook::new();
             let sheet = workbook.add_worksheet();
-            sheet.set_name("企业").map_err(|e| e.to_string())?;
+            sheet.set_name(sheet_name).map_err(|e| e.to_string())?;
             let bold = rust_xlsxwriter::Format::new().set_bold();
-            for (column, (key, zh)) in COLUMNS.iter().enumerate() {
-                let column = column as u16;
-                sheet.write_string_with_format(0, column, *zh, &bold).map_err(|e| e.to_string())?;
-                let width = match *key {
-                    "name" | "address" | "licences" => 36.0,
-                    "credit_code" => 22.0,
-                    _ => 14.0,
-                };
-                sheet.set_column_width(column, width).map_err(|e| e.to_string())?;
+            for (index, column) in columns.iter().enumerate() {
+                let index = index as u16;
+                sheet.write_string_with_format(0, index, column.heading, &bold).map_err(|e| e.to_string())?;
+                sheet.set_column_width(index, column.width).map_err(|e| e.to_string())?;
             }
-            for (index, row) in rows.iter().enumerate() {
+            for (index, row) in rows.enumerate() {
                 let line = index as u32 + 1;
-                for (column, (key, _)) in COLUMNS.iter().enumerate() {
+                for (column, cell) in row.iter().enumerate() {
                     // Written as text cells, never as formulas; escaped too, for consistency
                     // with CSV and for tools that convert XLSX to CSV.
-                    sheet
-                        .write_string(line, column as u16, escape_formula(field_value(row, key)))
-                        .map_err(|e| e.to_string())?;
+                    sheet.write_string(line, column as u16, escape_formula(cell)).map_err(|e| e.to_string())?;
                 }
             }
             sheet.set_freeze_panes(1, 0).map_err(|e| e.to_string())?;

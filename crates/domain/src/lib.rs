@@ -11,6 +11,7 @@ pub mod region;
 pub mod role;
 pub mod text;
 pub mod unit;
+pub mod workplan;
 
 pub use credit_code::CreditCode;
 pub use region::{RegionCode, RegionLevel};

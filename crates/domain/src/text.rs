@@ -37,9 +37,16 @@ const VARIANTS: [(char, char); 12] = [
 /// The key under which a name is looked up: Simplified script, fullwidth ASCII and brackets
 /// folded to halfwidth, all whitespace removed.
 pub fn lookup_key(name: &str) -> String {
-    let folded: String = name
+    let without_whitespace: String = name.chars().filter(|c| !c.is_whitespace()).collect();
+    fold_to_simplified(&without_whitespace)
+}
+
+/// The same folding as [`lookup_key`] but keeping whitespace and line breaks, for whole documents:
+/// fullwidth ASCII and brackets to halfwidth, the ideographic space to a space, variant characters
+/// to their standard form, then Traditional to Simplified.
+pub fn fold_to_simplified(text: &str) -> String {
+    let folded: String = text
         .chars()
-        .filter(|c| !c.is_whitespace())
         .map(|c| match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
@@ -59,5 +66,10 @@ mod tests {
         assert_eq!(lookup_key("省應急管理廳"), "省应急管理厅");
         assert_eq!(lookup_key(" 各县（市、区）人民政府 "), "各县(市、区)人民政府");
         assert_eq!(to_simplified("省应急管理厅"), "省应急管理厅");
+    }
+
+    #[test]
+    fn folding_a_document_keeps_its_layout() {
+        assert_eq!(fold_to_simplified("一、加強\r\n1．省衞生健康委（牽頭）\u{3000}x"), "一、加强\r\n1.省卫生健康委(牵头) x");
     }
 }

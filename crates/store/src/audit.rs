@@ -79,6 +79,7 @@ pub struct AuditFilter {
     pub actor_name: Option<String>,
     pub action_prefix: Option<String>,
     pub target: Option<String>,
+    pub outcome: Option<String>,
     pub from_ms: Option<i64>,
     pub to_ms: Option<i64>,
 }
@@ -93,7 +94,8 @@ const AUDIT_WHERE: &str = "WHERE ($1 IS NULL OR actor_name = $1) \
      AND ($2 IS NULL OR action LIKE $2 ESCAPE '\\') \
      AND ($3 IS NULL OR target = $3) \
      AND ($4 IS NULL OR occurred_at >= $4) \
-     AND ($5 IS NULL OR occurred_at < $5)";
+     AND ($5 IS NULL OR occurred_at < $5) \
+     AND ($6 IS NULL OR outcome = $6)";
 
 impl Store {
     /// Records an event that changes nothing else (a login, a denied request, an export).
@@ -108,7 +110,7 @@ impl Store {
             pattern.remove(0);
             pattern
         });
-        let list_sql = format!("SELECT * FROM audit_log {AUDIT_WHERE} ORDER BY seq DESC LIMIT $6 OFFSET $7");
+        let list_sql = format!("SELECT * FROM audit_log {AUDIT_WHERE} ORDER BY seq DESC LIMIT $7 OFFSET $8");
         let count_sql = format!("SELECT COUNT(*) FROM audit_log {AUDIT_WHERE}");
         with_pool!(self, |pool| {
             let rows: Vec<AuditRow> = sqlx::query_as(trusted(&list_sql))
@@ -117,6 +119,7 @@ impl Store {
                 .bind(&filter.target)
                 .bind(filter.from_ms)
                 .bind(filter.to_ms)
+                .bind(&filter.outcome)
                 .bind(limit)
                 .bind(offset)
                 .fetch_all(pool)
@@ -127,6 +130,7 @@ impl Store {
                 .bind(&filter.target)
                 .bind(filter.from_ms)
                 .bind(filter.to_ms)
+                .bind(&filter.outcome)
                 .fetch_one(pool)
                 .await?;
             Ok(AuditPage { entries: rows.into_iter().map(AuditEntry::from).collect(), total })

@@ -25,7 +25,7 @@ pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, Store
 pub use regions::RegionCount;
 pub use sessions::SessionRow;
 pub use units::{NewUnit, UnitRow};
-pub use users::{ApiTokenRow, NewUser, UserRow};
+pub use users::{AccountChange, ApiTokenRow, NewUser, UserListPage, UserListRow, UserRow};
 
 /// Migrations embedded at build time, one folder per backend with the same versions.
 pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -94,4 +94,22 @@ impl Store {
             Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_ms).execute(pool).await?.rows_affected())
         })
     }
+
+    /// Ends one session of a user (the id must belong to that user) and appends `event`; returns
+    /// whether there was such a session.
+    pub async fn delete_session_of_user(&self, user_id: i64, id: &str, event: &domain::audit::AuditEvent) -> Result<bool> {
+        crate::in_transaction!(self, |tx| {
+            let deleted = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+                .bind(id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            if deleted {
+                crate::audit::append_audit!(tx, event);
+            }
+            Ok(deleted)
+        })
+    }
 }

@@ -66,3 +66,20 @@ fn next_suffix() -> u64 {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     COUNTER.fetch_add(1, Ordering::Relaxed)
 }
+
+/// Drops the triggers that make the audit log append-only, as an attacker who owns the database
+/// could, so that tests can check the hash chain still catches the tampering.
+pub async fn remove_audit_protection(store: &Store) -> Result<()> {
+    let statements: &[&str] = match store.backend_name() {
+        "postgres" => &[
+            "DROP TRIGGER audit_log_no_update ON audit_log",
+            "DROP TRIGGER audit_log_no_delete ON audit_log",
+            "DROP TRIGGER audit_log_no_truncate ON audit_log",
+        ],
+        _ => &["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"],
+    };
+    for statement in statements {
+        store.execute_raw_for_tests(statement).await?;
+    }
+    Ok(())
+}

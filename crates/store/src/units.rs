@@ -117,4 +117,19 @@ impl Store {
             .await?)
         })
     }
+
+    /// Units whose name contains `query`, by name; at most `limit`.
+    pub async fn search_units(&self, query: &str, limit: i64) -> Result<Vec<UnitRow>> {
+        let pattern = crate::like_pattern(query);
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT id, kind, name, full_name, region_code, enterprise_id FROM units \
+                 WHERE name LIKE $1 ESCAPE '\\' OR full_name LIKE $1 ESCAPE '\\' ORDER BY name, id LIMIT $2",
+            )
+            .bind(pattern)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
 }

@@ -176,3 +176,138 @@ impl Store {
         with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(unit_id).bind(role).fetch_optional(pool).await?))
     }
 }
+
+/// A change to an account, made by an administrator or by the user; applied with its audit entry
+/// in one transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AccountChange {
+    /// A new password hash; every session of the user ends (the web layer keeps the caller's own).
+    Password { password_hash: String },
+    /// Disabling also ends every session and revokes every token.
+    Disabled(bool),
+    /// A new role; the user's sessions end so that the next login starts with the new rights.
+    Role(String),
+    /// Clears a lockout and the count of failed logins.
+    Unlock,
+    /// Sets or removes the second-factor secret.
+    TotpSecret(Option<String>),
+}
+
+/// One row of the account list, with the unit's name.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct UserListRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub locked_until: Option<i64>,
+    pub disabled: bool,
+    pub has_totp: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserListPage {
+    pub users: Vec<UserListRow>,
+    pub total: i64,
+}
+
+impl Store {
+    /// Applies `change` to the user and appends `event`; returns the user as it now is.
+    pub async fn change_account(&self, user_id: i64, change: &AccountChange, keep_session: Option<&str>, event: &AuditEvent) -> Result<UserRow> {
+        let select = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        crate::in_transaction!(self, |tx| {
+            let now = now_ms();
+            let result = match change {
+                AccountChange::Password { password_hash } => {
+                    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+                        .bind(password_hash)
+                        .bind(now)
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?
+                }
+                AccountChange::Disabled(disabled) => {
+                    sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2").bind(*disabled).bind(user_id).execute(&mut *tx).await?
+                }
+                AccountChange::Role(role) => {
+                    sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role).bind(user_id).execute(&mut *tx).await?
+                }
+                AccountChange::Unlock => {
+                    sqlx::query("UPDATE users SET locked_until = NULL, failed_login_count = 0 WHERE id = $1")
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?
+                }
+                AccountChange::TotpSecret(secret) => {
+                    sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2").bind(secret).bind(user_id).execute(&mut *tx).await?
+                }
+            };
+            if result.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            let ends_sessions = matches!(change, AccountChange::Password { .. } | AccountChange::Disabled(true) | AccountChange::Role(_));
+            if ends_sessions {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)")
+                    .bind(user_id)
+                    .bind(keep_session)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if matches!(change, AccountChange::Disabled(true)) {
+                sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                    .bind(now)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            crate::audit::append_audit!(tx, event);
+            let user: UserRow = sqlx::query_as(trusted(&select)).bind(user_id).fetch_one(&mut *tx).await?;
+            Ok(user)
+        })
+    }
+
+    /// Revokes one of the user's own tokens; `false` if the user has no such live token.
+    pub async fn revoke_api_token(&self, user_id: i64, token_id: i64, event: &AuditEvent) -> Result<bool> {
+        crate::in_transaction!(self, |tx| {
+            let revoked = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+                .bind(now_ms())
+                .bind(token_id)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            if revoked {
+                crate::audit::append_audit!(tx, event);
+            }
+            Ok(revoked)
+        })
+    }
+
+    /// Accounts whose user name, display name or unit name contains `query`, by user name.
+    pub async fn list_users(&self, query: Option<&str>, limit: i64, offset: i64) -> Result<UserListPage> {
+        let pattern = query.map(crate::like_pattern);
+        const FROM: &str = "FROM users u JOIN units n ON n.id = u.unit_id \
+             WHERE ($1 IS NULL OR u.username LIKE $1 ESCAPE '\\' OR u.display_name LIKE $1 ESCAPE '\\' OR n.name LIKE $1 ESCAPE '\\')";
+        let list_sql = format!(
+            "SELECT u.id, u.username, u.display_name, u.role, u.unit_id, n.name AS unit_name, u.locked_until, u.disabled, \
+             (u.totp_secret IS NOT NULL) AS has_totp, u.created_at {FROM} ORDER BY u.username LIMIT $2 OFFSET $3"
+        );
+        let count_sql = format!("SELECT COUNT(*) {FROM}");
+        with_pool!(self, |pool| {
+            let users: Vec<UserListRow> = sqlx::query_as(trusted(&list_sql)).bind(&pattern).bind(limit).bind(offset).fetch_all(pool).await?;
+            let total: i64 = sqlx::query_scalar(trusted(&count_sql)).bind(&pattern).fetch_one(pool).await?;
+            Ok(UserListPage { users, total })
+        })
+    }
+
+    /// How many enabled accounts hold `role`.
+    pub async fn count_enabled_users_with_role(&self, role: &str) -> Result<i64> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = $1 AND NOT disabled").bind(role).fetch_one(pool).await?)
+        })
+    }
+}

@@ -182,6 +182,9 @@ async fn suite(backend: &str) {
     assert_eq!(checked, 13, "one entry per change: regions, unit, 2 creates, update, import, user, 3 failed and 1 good login, 2 tokens");
     let page = store.audit_page(&store::AuditFilter { action_prefix: Some("enterprise.".into()), ..Default::default() }, 100, 0).await.unwrap();
     assert_eq!(page.total, 4);
+    assert!(store.execute_raw_for_tests("UPDATE audit_log SET target = 'forged' WHERE seq = 3").await.is_err(), "the database refuses to edit the log");
+    assert!(store.execute_raw_for_tests("DELETE FROM audit_log WHERE seq = 3").await.is_err(), "the database refuses to delete from the log");
+    store::testing::remove_audit_protection(&store).await.unwrap();
     store.execute_raw_for_tests("UPDATE audit_log SET target = 'forged' WHERE seq = 3").await.unwrap();
     assert_eq!(store.verify_audit_chain().await.unwrap(), Err(ChainError::Edited { seq: 3 }));
     drop(db);
@@ -191,6 +194,7 @@ async fn suite(backend: &str) {
     for i in 0..4 {
         db.store.record_audit(&event(&format!("test.{i}"))).await.unwrap();
     }
+    store::testing::remove_audit_protection(&db.store).await.unwrap();
     db.store.execute_raw_for_tests("DELETE FROM audit_log WHERE seq = 2").await.unwrap();
     assert_eq!(db.store.verify_audit_chain().await.unwrap(), Err(ChainError::Gap { after: 1, seq: 3 }));
     db.store.execute_raw_for_tests("INSERT INTO audit_log SELECT 2, occurred_at, actor_id, actor_name, unit_id, action, 'inserted', outcome, details, client, prev_hash, hash FROM audit_log WHERE seq = 1").await.unwrap();

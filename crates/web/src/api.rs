@@ -34,9 +34,13 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-pub fn router() -> OpenApiRouter<AppState> {
+/// The API; the login route is throttled per client by `login_throttle`.
+pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(login))
+        .merge(OpenApiRouter::new().routes(routes!(login)).layer(login_throttle))
+        .routes(routes!(me))
+        .routes(routes!(my_tokens))
+        .routes(routes!(revoke_my_token))
         .routes(routes!(list_enterprises, create_enterprise))
         .routes(routes!(get_enterprise, update_enterprise))
         .routes(routes!(list_regions))
@@ -259,4 +263,75 @@ pub struct RegionCount {
 async fn region_enterprise_counts(State(state): State<AppState>, caller: ApiCaller, Path(code): Path<String>) -> Result<Json<Vec<RegionCount>>, ApiError> {
     let counts = state.app.enterprise_counts_by_child_region(&caller.actor, &code).await?;
     Ok(Json(counts.into_iter().map(|c| RegionCount { code: c.code, name: c.name, count: c.count }).collect()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// Role key, e.g. `regulator`.
+    pub role: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    /// Region path of the caller's unit (its scope), e.g. `220000/220100/`.
+    pub region_path: Option<String>,
+    pub enterprise_id: Option<i64>,
+}
+
+/// The caller: who the token or session stands for, and its scope.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+async fn me(caller: ApiCaller) -> Json<Me> {
+    let actor = caller.actor;
+    Json(Me {
+        user_id: actor.user_id,
+        username: actor.username,
+        display_name: actor.display_name,
+        role: actor.role.key().into(),
+        unit_id: actor.unit_id,
+        unit_name: actor.unit_name,
+        region_path: actor.region_path,
+        enterprise_id: actor.enterprise_id,
+    })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked: bool,
+}
+
+fn rfc3339(epoch_ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(epoch_ms).map(|t| t.to_string()).unwrap_or_default()
+}
+
+/// The caller's own API tokens (never the token values, which are stored only as hashes).
+#[utoipa::path(get, path = "/api/v1/me/tokens", tag = "auth", responses((status = 200, body = Vec<TokenInfo>), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+async fn my_tokens(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Vec<TokenInfo>>, ApiError> {
+    let tokens = state.app.own_tokens(&caller.actor).await?;
+    Ok(Json(
+        tokens
+            .into_iter()
+            .map(|t| TokenInfo {
+                id: t.id,
+                name: t.name,
+                created_at: rfc3339(t.created_at),
+                expires_at: rfc3339(t.expires_at),
+                last_used_at: t.last_used_at.map(rfc3339),
+                revoked: t.revoked_at.is_some(),
+            })
+            .collect(),
+    ))
+}
+
+/// Revoke one of the caller's own tokens; another user's token id answers 404.
+#[utoipa::path(delete, path = "/api/v1/me/tokens/{id}", tag = "auth", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn revoke_my_token(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+    state.app.revoke_own_token(&caller.actor, &caller.client, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -17,6 +17,11 @@ use crate::session_store::USER_ID_KEY;
 
 /// Session key: when the user logged in (epoch ms), for the absolute timeout.
 pub const LOGIN_AT_KEY: &str = "login_at";
+/// Session key: the user's `password_changed_at` when the session was authenticated; a later
+/// password change ends the session.
+pub const PASSWORD_EPOCH_KEY: &str = "password_epoch";
+/// Session key: the client address at login, shown in the user's session list.
+pub const CLIENT_KEY: &str = "client";
 /// Session key: the CSRF token of this session.
 pub const CSRF_KEY: &str = "csrf";
 
@@ -43,6 +48,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Actor>, A
     let user_id: Option<i64> = session.get(USER_ID_KEY).await.ok().flatten();
     let Some(user_id) = user_id else { return Ok(None) };
     let login_at: i64 = session.get(LOGIN_AT_KEY).await.ok().flatten().unwrap_or(0);
+    let password_epoch: Option<i64> = session.get(PASSWORD_EPOCH_KEY).await.ok().flatten();
     let now = store::now_ms();
     let absolute_ms = state.app.security.session_absolute_hours * 3_600_000;
     let user = match state.app.store.user(user_id).await {
@@ -55,7 +61,7 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Actor>, A
     };
     let revoked = user.disabled
         || user.locked_until.is_some_and(|until| until > now)
-        || user.password_changed_at > login_at
+        || password_epoch != Some(user.password_changed_at)
         || now - login_at > absolute_ms;
     if revoked {
         let _ = session.flush().await;

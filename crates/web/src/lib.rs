@@ -54,11 +54,12 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         // Saving on every request moves the idle deadline forward while the user is active;
         // otherwise the idle timeout would fall due counting from the last change to the session.
         .with_always_save(true);
+    let login_throttle = security::login_throttle(&app.security);
     let state = AppState { app, settings: Arc::new(settings) };
-    let (api_router, openapi) = api::router().split_for_parts();
+    let (api_router, openapi) = api::router(login_throttle.clone()).split_for_parts();
     let openapi = Arc::new(openapi);
     Router::new()
-        .merge(pages::router())
+        .merge(pages::router(login_throttle))
         .merge(api_router)
         .route(
             "/api/v1/openapi.json",

@@ -14,6 +14,62 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::identity::CSRF_KEY;
 
+/// The login throttle's key: the client's address, or one shared key when the address is unknown
+/// (requests that did not come through a socket, as in in-process tests).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress;
+
+impl tower_governor::key_extractor::KeyExtractor for ClientAddress {
+    type Key = std::net::IpAddr;
+
+    fn extract<T>(&self, request: &axum::http::Request<T>) -> Result<Self::Key, tower_governor::GovernorError> {
+        Ok(request
+            .extensions()
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0.ip())
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)))
+    }
+}
+
+pub type LoginThrottle = tower_governor::GovernorLayer<ClientAddress, governor::middleware::NoOpMiddleware<governor::clock::QuantaInstant>, Body>;
+
+/// Throttles login attempts per client address: a burst, then one attempt per refill period.
+/// Refusals answer 429 `too_many_attempts` with `Retry-After`. A background task forgets idle
+/// clients every minute, so the table of addresses stays bounded by recent traffic.
+pub fn login_throttle(settings: &app::auth::SecuritySettings) -> LoginThrottle {
+    let config = tower_governor::governor::GovernorConfigBuilder::default()
+        .key_extractor(ClientAddress)
+        .period(std::time::Duration::from_secs(settings.login_refill_seconds.max(1)))
+        .burst_size(settings.login_burst_per_client.max(1))
+        .methods(vec![Method::POST])
+        .finish()
+        .expect("a positive period and burst always build a configuration");
+    let config = std::sync::Arc::new(config);
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let limiter = std::sync::Arc::downgrade(&config);
+        runtime.spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                let Some(config) = limiter.upgrade() else { break };
+                config.limiter().retain_recent();
+                config.limiter().shrink_to_fit();
+            }
+        });
+    }
+    tower_governor::GovernorLayer::new(config).error_handler(|error| {
+        let (retry_after, message) = match error {
+            tower_governor::GovernorError::TooManyRequests { wait_time, .. } => (wait_time.max(1), format!("登录尝试过于频繁,请{}秒后再试 / too many login attempts; try again in {} s", wait_time.max(1), wait_time.max(1))),
+            _ => (60, "登录暂不可用 / login is unavailable".to_owned()),
+        };
+        let mut response = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message).into_response();
+        if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        response
+    })
+}
+
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "_csrf";
 

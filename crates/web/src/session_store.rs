@@ -1,5 +1,6 @@
 //! tower-sessions storage on anwei's own database: one row per session, with the user id pulled
-//! out of the session data so that a user's sessions can be counted and revoked together.
+//! out of the session data so that a user's sessions can be counted and revoked together. Rows
+//! are keyed by the SHA-256 of the session id, so a copy of the database holds no usable session.
 
 use async_trait::async_trait;
 use store::{SessionRow, Store};
@@ -20,9 +21,15 @@ impl DatabaseSessionStore {
     }
 }
 
+/// The key under which a session is stored (and shown in the user's session list).
+pub fn session_key(id: &Id) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(id.to_string().as_bytes()))
+}
+
 fn to_row(record: &Record) -> Result<SessionRow> {
     Ok(SessionRow {
-        id: record.id.to_string(),
+        id: session_key(&record.id),
         user_id: record.data.get(USER_ID_KEY).and_then(|v| v.as_i64()),
         data: serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?,
         expires_at: (record.expiry_date.unix_timestamp_nanos() / 1_000_000) as i64,
@@ -51,7 +58,7 @@ impl SessionStore for DatabaseSessionStore {
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
-        let Some(row) = self.store.load_session(&id.to_string(), store::now_ms()).await.map_err(backend)? else {
+        let Some(row) = self.store.load_session(&session_key(id), store::now_ms()).await.map_err(backend)? else {
             return Ok(None);
         };
         let data = serde_json::from_str(&row.data).map_err(|e| Error::Decode(e.to_string()))?;
@@ -61,6 +68,6 @@ impl SessionStore for DatabaseSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> Result<()> {
-        self.store.delete_session(&id.to_string()).await.map_err(backend)
+        self.store.delete_session(&session_key(id)).await.map_err(backend)
     }
 }

@@ -1,6 +1,10 @@
 //! Server-rendered pages (askama templates, htmx for partial updates): login, home with the
-//! regional map, the enterprise registry (list, detail, create, edit, import, export), the audit
-//! log viewer and the language switch.
+//! regional map, the enterprise registry (list, detail, create, edit, import, export) and the
+//! language switch; the profile, account administration and audit log pages live in submodules.
+
+mod admin;
+mod audit;
+mod profile;
 
 use app::enterprises::ListQuery;
 use app::policy::{self, Action};
@@ -18,29 +22,35 @@ use tower_sessions::Session;
 
 use crate::error::ApiError;
 use crate::i18n::{Catalog, LANG_COOKIE, Lang};
-use crate::identity::{LOGIN_AT_KEY, PageUser, client_of, csrf_token, new_random_token, CSRF_KEY};
+use crate::identity::{CLIENT_KEY, CSRF_KEY, LOGIN_AT_KEY, PASSWORD_EPOCH_KEY, PageUser, client_of, csrf_token, new_random_token};
 use crate::session_store::USER_ID_KEY;
 use crate::AppState;
 
 /// Template sources, for the test that every message key used exists.
 #[cfg(test)]
-pub const TEMPLATE_SOURCES: [&str; 10] = [
-    include_str!("../templates/base.html"),
-    include_str!("../templates/login.html"),
-    include_str!("../templates/home.html"),
-    include_str!("../templates/enterprises.html"),
-    include_str!("../templates/enterprise.html"),
-    include_str!("../templates/enterprise_form.html"),
-    include_str!("../templates/import.html"),
-    include_str!("../templates/import_result.html"),
-    include_str!("../templates/message.html"),
-    include_str!("../templates/audit.html"),
+pub const TEMPLATE_SOURCES: [&str; 15] = [
+    include_str!("../../templates/base.html"),
+    include_str!("../../templates/login.html"),
+    include_str!("../../templates/home.html"),
+    include_str!("../../templates/enterprises.html"),
+    include_str!("../../templates/enterprise.html"),
+    include_str!("../../templates/enterprise_form.html"),
+    include_str!("../../templates/import.html"),
+    include_str!("../../templates/import_result.html"),
+    include_str!("../../templates/message.html"),
+    include_str!("../../templates/audit.html"),
+    include_str!("../../templates/profile.html"),
+    include_str!("../../templates/secret.html"),
+    include_str!("../../templates/admin_users.html"),
+    include_str!("../../templates/admin_user.html"),
+    include_str!("../../templates/admin_user_new.html"),
 ];
 
-pub fn router() -> Router<AppState> {
+/// The pages; the login form is throttled per client by `login_throttle`.
+pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState> {
     Router::new()
         .route("/", get(home))
-        .route("/login", get(login_page).post(login_submit))
+        .route("/login", get(login_page).post(login_submit).layer(login_throttle))
         .route("/logout", axum::routing::post(logout))
         .route("/lang/{lang}", get(switch_language))
         .route("/enterprises", get(enterprise_list))
@@ -51,7 +61,9 @@ pub fn router() -> Router<AppState> {
         .route("/enterprises/export.xlsx", get(export_xlsx))
         .route("/enterprises/{id}", get(enterprise_detail))
         .route("/enterprises/{id}/edit", get(enterprise_edit).post(enterprise_update))
-        .route("/audit", get(audit_page))
+        .merge(audit::router())
+        .merge(profile::router())
+        .merge(admin::router())
 }
 
 /// What every page's frame needs.
@@ -68,9 +80,10 @@ pub struct NavUser {
     pub unit_name: String,
     pub sees_enterprises: bool,
     pub sees_audit: bool,
+    pub sees_accounts: bool,
 }
 
-async fn chrome(state: &AppState, headers: &HeaderMap, session: &Session, path: &str, actor: Option<&app::Actor>) -> Chrome {
+pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Session, path: &str, actor: Option<&app::Actor>) -> Chrome {
     Chrome {
         t: Catalog::for_lang(Lang::from_headers(headers)),
         csrf: csrf_token(session).await,
@@ -81,11 +94,12 @@ async fn chrome(state: &AppState, headers: &HeaderMap, session: &Session, path: 
             unit_name: a.unit_name.clone(),
             sees_enterprises: policy::allows(a, Action::ReadEnterprises),
             sees_audit: policy::allows(a, Action::ReadAuditLog),
+            sees_accounts: policy::allows(a, Action::ListAccounts),
         }),
     }
 }
 
-fn render(template: &impl Template) -> Response {
+pub(crate) fn render(template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
         Err(error) => {
@@ -104,7 +118,7 @@ struct MessagePage {
 }
 
 /// An error as a page: same status and message as the API would give.
-async fn error_page(state: &AppState, headers: &HeaderMap, session: &Session, actor: Option<&app::Actor>, error: ApiError) -> Response {
+pub(crate) async fn error_page(state: &AppState, headers: &HeaderMap, session: &Session, actor: Option<&app::Actor>, error: ApiError) -> Response {
     let c = chrome(state, headers, session, "/", actor).await;
     let heading = c.t.get(if error.status == StatusCode::NOT_FOUND { "error.not_found" } else { "error.title" }).to_owned();
     let page = MessagePage { c, heading, message: error.body.message };
@@ -142,8 +156,13 @@ async fn login_submit(State(state): State<AppState>, parts: Parts, session: Sess
                 return (StatusCode::INTERNAL_SERVER_ERROR, "session error").into_response();
             }
             let now = store::now_ms();
+            let Ok(user) = state.app.store.user(actor.user_id).await else {
+                return (StatusCode::INTERNAL_SERVER_ERROR, "session error").into_response();
+            };
             let stored = session.insert(USER_ID_KEY, actor.user_id).await.is_ok()
                 && session.insert(LOGIN_AT_KEY, now).await.is_ok()
+                && session.insert(PASSWORD_EPOCH_KEY, user.password_changed_at).await.is_ok()
+                && session.insert(CLIENT_KEY, &client.0).await.is_ok()
                 && session.insert(CSRF_KEY, new_random_token()).await.is_ok();
             if !stored {
                 return (StatusCode::INTERNAL_SERVER_ERROR, "session error").into_response();
@@ -310,7 +329,7 @@ impl ListParams {
 
 const PAGE_SIZE: i64 = 50;
 
-fn label(t: &Catalog, zh: &str, en: &str) -> String {
+pub(crate) fn label(t: &Catalog, zh: &str, en: &str) -> String {
     if t.is_en() { en.to_owned() } else { zh.to_owned() }
 }
 
@@ -360,7 +379,7 @@ async fn enterprise_list(State(state): State<AppState>, headers: HeaderMap, user
         prev_url: (page > 1).then(|| format!("/enterprises?{}", params.url(Some(page - 1)))),
         next_url: (page < pages).then(|| format!("/enterprises?{}", params.url(Some(page + 1)))),
         query_string: params.url(None),
-        can_create: matches!(user.actor.role, domain::role::Role::CommitteeOffice | domain::role::Role::Regulator),
+        can_create: may_create_enterprises(&user.actor),
         can_import: policy::allows(&user.actor, Action::ImportEnterprises),
         can_export: policy::allows(&user.actor, Action::ExportEnterprises),
         c,
@@ -451,7 +470,15 @@ async fn form_page(state: &AppState, headers: &HeaderMap, user: &PageUser, headi
     (status, render(&EnterpriseFormPage { c, heading, action, cancel_url, version, f, errors, industry_options, scale_options, grade_options })).into_response()
 }
 
+/// Whether the actor may register enterprises somewhere in its own territory.
+fn may_create_enterprises(actor: &app::Actor) -> bool {
+    actor.region_path.as_deref().is_some_and(|path| policy::allows(actor, Action::CreateEnterprise { region_path: path }))
+}
+
 async fn enterprise_new(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+    if !may_create_enterprises(&user.actor) {
+        return error_page(&state, &headers, &user.session, Some(&user.actor), ApiError::not_found()).await;
+    }
     form_page(&state, &headers, &user, "enterprise.new_title", "/enterprises/new".into(), "/enterprises".into(), 0, EnterpriseInput::default(), Vec::new()).await
 }
 
@@ -482,7 +509,15 @@ async fn enterprise_create(State(state): State<AppState>, headers: HeaderMap, us
 }
 
 async fn enterprise_edit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
-    match state.app.enterprise(&user.actor, id).await {
+    let stored = state.app.enterprise(&user.actor, id).await;
+    let region_path = match &stored {
+        Ok(stored) => state.app.store.region(stored.enterprise.region_code.as_str()).await.map(|r| r.path).unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    match stored {
+        Ok(_) if !policy::allows(&user.actor, Action::EditEnterprise { enterprise_id: id, region_path: &region_path }) => {
+            error_page(&state, &headers, &user.session, Some(&user.actor), ApiError::not_found()).await
+        }
         Ok(stored) => form_page(&state, &headers, &user, "enterprise.edit_title", format!("/enterprises/{id}/edit"), format!("/enterprises/{id}"), stored.version, stored.enterprise.to_input(), Vec::new()).await,
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
@@ -571,14 +606,17 @@ async fn import_submit(State(state): State<AppState>, headers: HeaderMap, user: 
     }
 }
 
-async fn import_template() -> Response {
+async fn import_template(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+    if !policy::allows(&user.actor, Action::ImportEnterprises) {
+        return error_page(&state, &headers, &user.session, Some(&user.actor), ApiError::not_found()).await;
+    }
     match app::spreadsheet::write_enterprise_rows(SpreadsheetFormat::Csv, &[app::demo::showcase_enterprise()]) {
         Ok(bytes) => download(bytes, SpreadsheetFormat::Csv, "enterprise-template.csv"),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 
-fn download(bytes: Vec<u8>, format: SpreadsheetFormat, file_name: &str) -> Response {
+pub(crate) fn download(bytes: Vec<u8>, format: SpreadsheetFormat, file_name: &str) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
@@ -601,73 +639,4 @@ async fn export_csv(State(state): State<AppState>, headers: HeaderMap, user: Pag
 
 async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(params): Query<ListParams>) -> Response {
     export(state, headers, user, params, SpreadsheetFormat::Xlsx).await
-}
-
-struct AuditRow {
-    seq: i64,
-    time: String,
-    actor: String,
-    action: String,
-    target: String,
-    outcome: String,
-    client: String,
-}
-
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditPage {
-    c: Chrome,
-    entries: Vec<AuditRow>,
-    total: i64,
-    actor: String,
-    action: String,
-    chain_ok: bool,
-    chain_status: String,
-}
-
-#[derive(Deserialize)]
-struct AuditParams {
-    #[serde(default)]
-    actor: String,
-    #[serde(default)]
-    action: String,
-}
-
-async fn audit_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(params): Query<AuditParams>) -> Response {
-    if !policy::allows(&user.actor, Action::ReadAuditLog) {
-        let target = "audit_log".to_owned();
-        let error = state.app.denied(&user.actor, &user.client, "audit.read", target).await;
-        return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
-    }
-    let filter = store::AuditFilter {
-        actor_name: Some(params.actor.trim().to_owned()).filter(|a| !a.is_empty()),
-        action_prefix: Some(params.action.trim().to_owned()).filter(|a| !a.is_empty()),
-        ..Default::default()
-    };
-    let page = match state.app.store.audit_page(&filter, 200, 0).await {
-        Ok(page) => page,
-        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::from(error).into()).await,
-    };
-    let c = chrome(&state, &headers, &user.session, "/audit", Some(&user.actor)).await;
-    let (chain_ok, chain_status) = match state.app.store.verify_audit_chain().await {
-        Ok(Ok(count)) => (true, format!("{} {count}", c.t.get("audit.chain_ok"))),
-        Ok(Err(error)) => (false, error.to_string()),
-        Err(_) => (false, c.t.get("error.title").to_owned()),
-    };
-    let entries = page
-        .entries
-        .into_iter()
-        .map(|e| AuditRow {
-            seq: e.seq,
-            time: jiff::Timestamp::from_millisecond(e.occurred_at)
-                .map(|t| jiff::tz::offset(8).to_datetime(t).strftime("%Y-%m-%d %H:%M:%S").to_string())
-                .unwrap_or_default(),
-            actor: e.actor_name,
-            action: e.action,
-            target: e.target,
-            outcome: e.outcome,
-            client: e.client,
-        })
-        .collect();
-    render(&AuditPage { c, entries, total: page.total, actor: params.actor, action: params.action, chain_ok, chain_status })
 }
