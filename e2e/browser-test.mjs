@@ -1,6 +1,8 @@
 // Browser test for the anwei demo server.
 //
-// Usage: ANWEI_BASE_URL=http://127.0.0.1:18080 [SCREENSHOT_DIR=./screenshots] node browser-test.mjs
+// Usage: ANWEI_BASE_URL=http://127.0.0.1:18080 ANWEI_DEMO_LOG=/path/to/demo-output.log
+//        [SCREENSHOT_DIR=./screenshots] node browser-test.mjs
+// ANWEI_DEMO_LOG is the demo server's output, where it prints the administrators' TOTP secrets.
 //
 // Uses playwright-core with the system chromium (Debian package `chromium`);
 // no browser is downloaded. CHROMIUM_PATH overrides the executable path.
@@ -8,7 +10,8 @@
 
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -281,6 +284,108 @@ test('f. wrong password shows an error and stays on /login', async () => {
     assert.ok((await error.textContent()).trim().length > 0, '.error element is empty');
     assert.equal(pathnameOf(page), '/login', 'wrong password must stay on /login');
     assert.equal(await page.locator('#region-map').count(), 0, 'wrong password must not show the home page');
+  } finally {
+    await page.context().close();
+  }
+});
+
+/** RFC 6238 one-time code (SHA-1, 6 digits, 30 s) for a base32 secret. */
+function totp(secret, at = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secret.replace(/=+$/, '').toUpperCase()) {
+    const value = alphabet.indexOf(ch);
+    assert.ok(value >= 0, `not base32: ${ch}`);
+    bits += value.toString(2).padStart(5, '0');
+  }
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const code = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(code).padStart(6, '0');
+}
+
+/** Logs in with a one-time code and waits for the home page. */
+async function loginWithCode(page, username, password, code) {
+  await gotoOk(page, '/login');
+  const form = page.locator('form#login-form');
+  await form.locator('input[name=username]').fill(username);
+  await form.locator('input[name=password]').fill(password);
+  await form.locator('input[name=totp]').fill(code);
+  await form.locator('button[type=submit]').click();
+  await page.waitForURL((url) => url.pathname === '/', { waitUntil: 'load' });
+}
+
+test('g. profile: enrol a second factor from the QR page, log in with it, turn it off again', async () => {
+  const page = await newPage(PHONE, 'totp');
+  try {
+    await submitLogin(page, 'expert', PASSWORD);
+    await page.waitForURL((url) => url.pathname === '/', { waitUntil: 'load' });
+    await page.locator('#profile-link').click();
+    await page.waitForURL((url) => url.pathname === '/profile', { waitUntil: 'load' });
+    await page.locator('#totp-begin button').click();
+    const qr = page.locator('img#secret-qr');
+    await qr.waitFor({ state: 'visible' });
+    assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code image renders');
+    const secret = (await page.locator('#secret-value').textContent()).trim();
+    await screenshot(page, 'totp-enrol-phone.png');
+    await page.locator('form#secret-confirm input[name=code]').fill(totp(secret));
+    await page.locator('form#secret-confirm button[type=submit]').click();
+    await page.waitForURL((url) => url.pathname === '/profile', { waitUntil: 'load' });
+    assert.ok((await page.locator('#notice').textContent()).trim().length > 0, 'enrolment is confirmed');
+
+    // A fresh login without the code is refused; with it, it succeeds.
+    const second = await newPage(DESKTOP, 'totp-login');
+    try {
+      await submitLogin(second, 'expert', PASSWORD);
+      await second.locator('.error').first().waitFor({ state: 'visible' });
+      assert.equal(pathnameOf(second), '/login');
+      await loginWithCode(second, 'expert', PASSWORD, totp(secret));
+    } finally {
+      await second.context().close();
+    }
+
+    // Leave the demo as it was: turn the second factor off with the password.
+    await gotoOk(page, '/profile');
+    await page.locator('#totp-section input[name=password]').fill(PASSWORD);
+    await page.locator('#totp-section form[action="/profile/totp/remove"] button').click();
+    await page.waitForURL((url) => url.pathname === '/profile', { waitUntil: 'load' });
+    assert.ok((await page.locator('#totp-status').textContent()).length > 0);
+  } finally {
+    await page.context().close();
+  }
+});
+
+test('h. auditor: second factor, audit log search by date, chain verified, export', async () => {
+  const logPath = process.env.ANWEI_DEMO_LOG;
+  assert.ok(logPath, 'ANWEI_DEMO_LOG must name the demo server output (it prints the TOTP secrets)');
+  const log = await readFile(logPath, 'utf8');
+  const match = log.match(/auditor\s+\S+\s+TOTP secret ([A-Z2-7]+)/);
+  assert.ok(match, 'the demo printed the auditor TOTP secret');
+  const page = await newPage(DESKTOP, 'auditor');
+  try {
+    await loginWithCode(page, 'auditor', PASSWORD, totp(match[1]));
+    await page.locator('a[href="/audit"]').first().click();
+    await page.waitForURL((url) => url.pathname === '/audit', { waitUntil: 'load' });
+    assert.ok((await page.locator('#chain-status').getAttribute('class')).includes('ok'), 'the hash chain verifies');
+    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
+    const form = page.locator('form#audit-filter');
+    await form.locator('input[name=action]').fill('auth.login');
+    await form.locator('input[name=from]').fill(today);
+    await form.locator('input[name=to]').fill(today);
+    await Promise.all([page.waitForURL((url) => url.searchParams.get('from') === today, { waitUntil: 'load' }), form.locator('button[type=submit]').click()]);
+    const actions = await page.locator('table#audit-table tbody tr td:nth-child(4)').allTextContents();
+    assert.ok(actions.length > 0, 'today has logins');
+    assert.ok(actions.every((a) => a.startsWith('auth.login')), `filtered by action: ${actions.slice(0, 5)}`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#audit-export-csv').click()]);
+    const csv = await readFile(await download.path(), 'utf8');
+    assert.ok(csv.startsWith('\ufeff序号,时间,操作人'), 'CSV export with a BOM and Chinese headers');
+    await screenshot(page, 'audit.png');
+    // The auditor has no business data.
+    const res = await page.goto('/enterprises');
+    assert.equal(res.status(), 404);
   } finally {
     await page.context().close();
   }

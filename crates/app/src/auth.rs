@@ -157,6 +157,8 @@ impl App {
     /// Checks a user name, password and (where enrolled or required) one-time code. Failures are
     /// counted and lock the account after `lock_after_failures`; every attempt is audited.
     pub async fn login(&self, username: &str, password: &str, totp_code: Option<&str>, client: &Client) -> std::result::Result<Actor, LoginError> {
+        let username = username.trim().to_ascii_lowercase();
+        let username = username.as_str();
         let user = self.store.user_by_username(username).await.map_err(|_| LoginError::Unavailable)?;
         let Some(user) = user else {
             // Spend the same Argon2 work as for a real account, so timing does not reveal which

@@ -18,12 +18,15 @@ struct Harness {
 
 async fn harness(backend: &str) -> Harness {
     let db = store::testing::fresh(backend).await.unwrap();
-    let app = App::new(db.store.clone(), Default::default());
+    // The per-client login throttle has its own test; here every login comes from one client.
+    let security = app::auth::SecuritySettings { login_burst_per_client: 10_000, ..Default::default() };
+    let app = App::new(db.store.clone(), security);
     app.load_demo_with(120).await.unwrap();
     let router = web::router(app.clone(), web::WebSettings { secure_cookies: false, demo_banner: true });
     Harness { router, app, _db: db }
 }
 
+#[derive(Debug)]
 struct Reply {
     status: StatusCode,
     headers: axum::http::HeaderMap,
@@ -253,6 +256,192 @@ async fn openapi(h: &Harness) {
     assert_eq!(lang.headers.get(header::LOCATION).unwrap(), "/", "no open redirect");
 }
 
+/// Logs in through the login form; returns the session cookie.
+async fn form_login(router: &Router, username: &str, password: &str, totp: &str) -> Result<String, Reply> {
+    let page = send(router, Request::get("/login").body(Body::empty()).unwrap()).await;
+    let cookie = page.cookie("anwei_session").unwrap();
+    let csrf = csrf_of(&page.text());
+    let body = serde_urlencoded::to_string([("_csrf", csrf.as_str()), ("username", username), ("password", password), ("totp", totp)]).unwrap();
+    let reply = send(router, Request::post("/login").header(header::COOKIE, &cookie).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()).await;
+    if reply.status == StatusCode::SEE_OTHER { Ok(reply.cookie("anwei_session").unwrap()) } else { Err(reply) }
+}
+
+fn csrf_of(html: &str) -> String {
+    html.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
+}
+
+async fn page(router: &Router, path: &str, cookie: &str) -> Reply {
+    send(router, Request::get(path).header(header::COOKIE, cookie).body(Body::empty()).unwrap()).await
+}
+
+/// Posts a form from a logged-in page, with the page's CSRF token.
+async fn post_form(router: &Router, cookie: &str, path: &str, fields: &[(&str, &str)]) -> Reply {
+    let csrf = csrf_of(&page(router, "/profile", cookie).await.text());
+    let mut all = vec![("_csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    let body = serde_urlencoded::to_string(&all).unwrap();
+    send(router, Request::post(path).header(header::COOKIE, cookie).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()).await
+}
+
+async fn sessions_and_passwords(h: &Harness) {
+    let password = app::demo::DEMO_PASSWORD;
+    let first = form_login(&h.router, "inspector", password, "").await.unwrap();
+    let second = form_login(&h.router, "inspector", password, "").await.unwrap();
+    assert_eq!(page(&h.router, "/profile", &second).await.status, StatusCode::OK);
+
+    // The idle deadline slides with use: the stored expiry is about now + the idle timeout.
+    let user_id = h.app.store.user_by_username("inspector").await.unwrap().unwrap().id;
+    let idle_ms = h.app.security.session_idle_minutes * 60_000;
+    let sessions = h.app.store.sessions_of_user(user_id, store::now_ms()).await.unwrap();
+    assert_eq!(sessions.len(), 2);
+    for session in &sessions {
+        let remaining = session.expires_at - store::now_ms();
+        assert!(remaining > idle_ms - 60_000 && remaining <= idle_ms, "expiry {remaining} ms away");
+        assert_eq!(session.id.len(), 64, "sessions are stored under a hash of their id");
+        assert!(!first.contains(&session.id) && !second.contains(&session.id));
+    }
+
+    // Changing the password ends the other session and keeps this one.
+    let reply = post_form(&h.router, &first, "/profile/password", &[("current_password", password), ("new_password", "长白山天池的水很清"), ("confirm_password", "长白山天池的水很清")]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    assert_eq!(page(&h.router, "/profile", &first).await.status, StatusCode::OK, "the changing session survives");
+    assert_eq!(page(&h.router, "/profile", &second).await.status, StatusCode::SEE_OTHER, "the other session has ended");
+    assert!(form_login(&h.router, "inspector", password, "").await.is_err(), "the old password no longer works");
+    let third = form_login(&h.router, "inspector", "长白山天池的水很清", "").await.unwrap();
+
+    // A session past its idle deadline is gone.
+    h.app.store.execute_raw_for_tests(&format!("UPDATE sessions SET expires_at = 1 WHERE user_id = {user_id}")).await.unwrap();
+    assert_eq!(page(&h.router, "/profile", &third).await.status, StatusCode::SEE_OTHER, "an idle session expires");
+    assert_eq!(page(&h.router, "/profile", &first).await.status, StatusCode::SEE_OTHER);
+
+    // Bad input on the profile: mismatched and common passwords are refused with a reason.
+    let fourth = form_login(&h.router, "inspector", "长白山天池的水很清", "").await.unwrap();
+    let reply = post_form(&h.router, &fourth, "/profile/password", &[("current_password", "长白山天池的水很清"), ("new_password", "password123"), ("confirm_password", "password123")]).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.text().contains("常见"), "names the problem");
+
+    // Second factor: enrol with a real code from the shown secret; the next login needs it.
+    let shown = post_form(&h.router, &fourth, "/profile/totp/begin", &[]).await;
+    assert!(shown.text().contains("data:image/svg+xml;base64,"), "a QR code is shown");
+    let secret = shown.text().split("id=\"secret-value\" class=\"secret\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    let wrong = post_form(&h.router, &fourth, "/profile/totp/confirm", &[("code", "000000")]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let code = app::auth::current_totp(&secret).unwrap();
+    assert_eq!(post_form(&h.router, &fourth, "/profile/totp/confirm", &[("code", code.as_str())]).await.status, StatusCode::SEE_OTHER);
+    let needs_code = form_login(&h.router, "inspector", "长白山天池的水很清", "").await.unwrap_err();
+    assert!(needs_code.text().contains("动态验证码"), "the second factor is now required");
+    let code = app::auth::current_totp(&secret).unwrap();
+    assert!(form_login(&h.router, "inspector", "长白山天池的水很清", &code).await.is_ok());
+
+    // API tokens: listed, revocable by their owner, dead after revocation.
+    let token_reply = send(&h.router, Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from(json!({"username": "yjt", "password": password, "token_name": "etl"}).to_string())).unwrap()).await;
+    let yjt = token_reply.json()["token"].as_str().unwrap().to_owned();
+    let listed = get(h, "/api/v1/me/tokens", &yjt).await.json();
+    let id = listed.as_array().unwrap().iter().find(|t| t["name"] == "etl").unwrap()["id"].as_i64().unwrap();
+    assert!(!listed.to_string().contains(&yjt), "token values are never listed");
+    let revoke = Request::delete(format!("/api/v1/me/tokens/{id}")).header(header::AUTHORIZATION, format!("Bearer {yjt}")).body(Body::empty()).unwrap();
+    assert_eq!(send(&h.router, revoke).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(get(h, "/api/v1/me", &yjt).await.status, StatusCode::UNAUTHORIZED, "a revoked token is dead");
+}
+
+async fn account_administration(h: &Harness) {
+    // jilinshi was locked by the lockout test; the security administrator unlocks it.
+    let secadmin = token(h, "secadmin").await;
+    let sysadmin = token(h, "sysadmin").await;
+    let jilinshi = h.app.store.user_by_username("jilinshi").await.unwrap().unwrap();
+    assert!(jilinshi.locked_until.is_some());
+    let operate = |token: &str, path: String, body: &str| {
+        Request::post(path).header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body.to_owned())).unwrap()
+    };
+    assert_eq!(send(&h.router, operate(&sysadmin, format!("/admin/users/{}/unlock", jilinshi.id), "")).await.status, StatusCode::NOT_FOUND, "the system administrator cannot unlock");
+    assert_eq!(send(&h.router, operate(&secadmin, format!("/admin/users/{}/unlock", jilinshi.id), "")).await.status, StatusCode::SEE_OTHER);
+    token(h, "jilinshi").await;
+
+    // The system administrator creates accounts, but cannot make administrators.
+    let unit = h.app.store.user_by_username("changchun").await.unwrap().unwrap().unit_id;
+    let create = |role: &str, username: &str| format!("username={username}&display_name=%E5%BC%A0%E4%B8%89&unit_id={unit}&role={role}&password=a+long+new+passphrase");
+    let reply = send(&h.router, operate(&sysadmin, "/admin/users/new".into(), &create("system_admin", "zhangsan"))).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.text().contains("安全管理员"), "explains who grants administrator roles");
+    let reply = send(&h.router, operate(&sysadmin, "/admin/users/new".into(), &create("enterprise", "zhangsan"))).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "an enterprise role does not fit a department");
+    let reply = send(&h.router, operate(&sysadmin, "/admin/users/new".into(), &create("inspector", "zhangsan"))).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let reply = send(&h.router, operate(&sysadmin, "/admin/users/new".into(), &create("inspector", "ZhangSan"))).await;
+    assert!(reply.text().contains("已被使用"), "user names are unique regardless of case");
+    let zhangsan = h.app.store.user_by_username("zhangsan").await.unwrap().unwrap();
+    assert_eq!(zhangsan.role, "inspector");
+
+    // The security administrator grants roles; the last holder of an administrator role stays.
+    assert_eq!(send(&h.router, operate(&sysadmin, format!("/admin/users/{}/role", zhangsan.id), "role=regulator")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(send(&h.router, operate(&secadmin, format!("/admin/users/{}/role", zhangsan.id), "role=regulator")).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(h.app.store.user(zhangsan.id).await.unwrap().role, "regulator");
+    let auditor = h.app.store.user_by_username("auditor").await.unwrap().unwrap();
+    let reply = send(&h.router, operate(&secadmin, format!("/admin/users/{}/role", auditor.id), "role=security_admin")).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.text().contains("最后一名"), "{}", reply.text());
+    let secadmin_id = h.app.store.user_by_username("secadmin").await.unwrap().unwrap().id;
+    let reply = send(&h.router, operate(&secadmin, format!("/admin/users/{secadmin_id}/role", ), "role=audit_admin")).await;
+    assert!(reply.text().contains("自己"), "no one changes their own rights");
+
+    // Disabling ends the user's access at once, tokens included.
+    let login = Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from(json!({"username": "ZhangSan", "password": "a long new passphrase"}).to_string())).unwrap();
+    let reply = send(&h.router, login).await;
+    assert_eq!(reply.status, StatusCode::OK, "user names are case-insensitive at login: {}", reply.text());
+    let zhangsan_token = reply.json()["token"].as_str().unwrap().to_owned();
+    assert_eq!(send(&h.router, operate(&sysadmin, format!("/admin/users/{}/disable", zhangsan.id), "")).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(get(h, "/api/v1/me", &zhangsan_token).await.status, StatusCode::UNAUTHORIZED);
+    let actions: Vec<String> = h.app.store.audit_page(&store::AuditFilter { action_prefix: Some("user.".into()), ..Default::default() }, 50, 0).await.unwrap().entries.into_iter().map(|e| e.action).collect();
+    for expected in ["user.unlock", "user.create", "user.role_grant", "user.disable"] {
+        assert!(actions.iter().any(|a| a == expected), "{expected} is audited: {actions:?}");
+    }
+}
+
+async fn audit_search_and_export(h: &Harness) {
+    let auditor = token(h, "auditor").await;
+    let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date().to_string();
+    let reply = get(h, &format!("/audit?from={today}&to={today}&action=auth.login&outcome=failure"), &auditor).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let total: i64 = reply.text().split("id=\"audit-total\">").nth(1).unwrap().split('<').next().unwrap().parse().unwrap();
+    assert!(total >= 5, "today's failed logins are found: {total}");
+    let reply = get(h, "/audit?from=2001-01-01&to=2001-01-02", &auditor).await;
+    assert!(reply.text().contains("id=\"audit-total\">0<"), "nothing that long ago");
+    assert_eq!(get(h, "/audit?from=yesterday", &auditor).await.status, StatusCode::BAD_REQUEST, "a bad date is refused");
+    let csv = get(h, &format!("/audit/export.csv?from={today}&action=auth.login"), &auditor).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = csv.text();
+    assert!(text.starts_with("\u{feff}序号,时间,操作人"), "{}", &text[..60.min(text.len())]);
+    assert!(text.lines().count() > 5 && text.lines().skip(1).all(|l| l.contains("auth.login")));
+    let xlsx = get(h, "/audit/export.xlsx", &auditor).await;
+    assert!(xlsx.body.starts_with(b"PK"));
+    let exports = h.app.store.audit_page(&store::AuditFilter { action_prefix: Some("audit.export".into()), ..Default::default() }, 10, 0).await.unwrap();
+    assert_eq!(exports.total, 2, "each export is itself audited");
+    // The auditor changes nothing: writes are refused like any other out-of-scope request.
+    let create = Request::post("/api/v1/enterprises").header(header::AUTHORIZATION, format!("Bearer {auditor}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(serde_json::to_string(&app::demo::showcase_enterprise()).unwrap())).unwrap();
+    assert_eq!(send(&h.router, create).await.status, StatusCode::NOT_FOUND);
+}
+
+async fn login_throttling(backend: &str) {
+    let db = store::testing::fresh(backend).await.unwrap();
+    let security = app::auth::SecuritySettings { login_burst_per_client: 3, login_refill_seconds: 3600, ..Default::default() };
+    let app = App::new(db.store.clone(), security);
+    app.load_demo_with(5).await.unwrap();
+    let router = web::router(app.clone(), web::WebSettings { secure_cookies: false, demo_banner: true });
+    let attempt = |username: &str| Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from(json!({"username": username, "password": "wrong password"}).to_string())).unwrap();
+    // Different accounts from one client: the per-client throttle, not the account lockout.
+    for username in ["office", "yjt", "changchun"] {
+        assert_eq!(send(&router, attempt(username)).await.status, StatusCode::UNAUTHORIZED);
+    }
+    let reply = send(&router, attempt("chaoyang")).await;
+    assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts")));
+    assert!(reply.headers.get(header::RETRY_AFTER).is_some());
+    // The login form shares the client's budget; reading the login page does not spend it.
+    assert_eq!(send(&router, Request::get("/login").body(Body::empty()).unwrap()).await.status, StatusCode::OK);
+    assert!(form_login(&router, "office", app::demo::DEMO_PASSWORD, "").await.is_err_and(|r| r.status == StatusCode::TOO_MANY_REQUESTS));
+    // chaoyang's own account is not locked: the refused attempt never reached it.
+    assert_eq!(app.store.user_by_username("chaoyang").await.unwrap().unwrap().failed_login_count, 0);
+}
+
 #[tokio::test]
 async fn http_behaviour_on_every_configured_backend() {
     for backend in store::testing::backends() {
@@ -262,5 +451,9 @@ async fn http_behaviour_on_every_configured_backend() {
         browser_session(&h).await;
         audit_log_access(&h).await;
         openapi(&h).await;
+        sessions_and_passwords(&h).await;
+        account_administration(&h).await;
+        audit_search_and_export(&h).await;
+        login_throttling(backend).await;
     }
 }

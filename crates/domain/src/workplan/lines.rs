@@ -84,8 +84,22 @@ fn item(line: &str) -> Option<(u32, &str)> {
 /// Labels of web-page metadata lines (`来源:瑞文范文网`, `作者: …`); a line starting with one of
 /// these followed by a colon is noise.
 const METADATA_LABELS: [&str; 16] = [
-    "来源", "出处", "作者", "发布时间", "发布日期", "更新时间", "标签", "关键词", "关键字", "责任编辑", "编辑",
-    "本文链接", "原文链接", "原文地址", "分享到", "字号",
+    "来源",
+    "出处",
+    "作者",
+    "发布时间",
+    "发布日期",
+    "更新时间",
+    "标签",
+    "关键词",
+    "关键字",
+    "责任编辑",
+    "编辑",
+    "本文链接",
+    "原文链接",
+    "原文地址",
+    "分享到",
+    "字号",
 ];
 
 /// Counters of web pages (`阅读 123`, `浏览次数:45`); followed by digits, the line is noise.
@@ -214,14 +228,17 @@ mod tests {
         check_kind("1.持续深入", LineKind::Item { number: 1, rest: "持续深入" });
         check_kind("12、加强", LineKind::Item { number: 12, rest: "加强" });
         check_kind("7.", LineKind::Item { number: 7, rest: "" });
-        for text in ["一是加强", "一十、x", "十十、x", "一二、x", "(1)子项", "1.93W", "3.5米", "12345.太长", "2020年", "(一"] {
+        for text in ["一是加强", "一十、x", "十十、x", "一二、x", "(1)子项", "1.93W", "3.5米", "12345.太长", "2020年", "(一"]
+        {
             check_kind(text, LineKind::Text);
         }
     }
 
     #[test]
     fn web_noise_is_recognised() {
-        for noise in ["来源:瑞文范文网 1.93W", "来源 : 网络", "1.93W", "阅读 123", "浏览次数:45", "356次阅读", "标签:安全", "上一篇:x"] {
+        for noise in
+            ["来源:瑞文范文网 1.93W", "来源 : 网络", "1.93W", "阅读 123", "浏览次数:45", "356次阅读", "标签:安全", "上一篇:x"]
+        {
             assert!(is_noise(noise), "{noise}");
         }
         for content in ["1.加强", "来源于群众", "阅读材料", "安委会工作要点", "标签化管理"] {

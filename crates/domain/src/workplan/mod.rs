@@ -180,21 +180,31 @@ fn normalise(text: &str) -> String {
 enum Problem {
     #[error("第一个章节标题之前的文字未能归入任何部分:“{0}” / text before the first section heading was not placed: '{0}'")]
     UnplacedPreamble(String),
-    #[error("标题“{heading}”之后、第一个事项之前的文字未能归入任何事项:“{excerpt}” / text after heading '{heading}' and before its first item was not placed: '{excerpt}'")]
+    #[error(
+        "标题“{heading}”之后、第一个事项之前的文字未能归入任何事项:“{excerpt}” / text after heading '{heading}' and before its first item was not placed: '{excerpt}'"
+    )]
     UnplacedUnderHeading { heading: String, excerpt: String },
     #[error("第一个章节标题之前没有标题行 / no title line before the first section heading")]
     NoTitle,
-    #[error("第一个章节标题之前的事项归入了一个无编号的部分 / items before the first section heading were put in a section without a number")]
+    #[error(
+        "第一个章节标题之前的事项归入了一个无编号的部分 / items before the first section heading were put in a section without a number"
+    )]
     ItemsWithoutSection,
     #[error("事项编号{found}不连续(应为{expected}) / item {found} is out of sequence (expected {expected})")]
     ItemOutOfSequence { found: u32, expected: u32 },
     #[error("事项{item}中有未闭合的括号 / item {item} has an unterminated parenthesis")]
     UnterminatedParenthesis { item: u32 },
-    #[error("事项{item}中的括号像是责任分工,但没有识别出单位:“{group}” / item {item}: a parenthesised group looks like a responsibility assignment but names no unit: '{group}'")]
+    #[error(
+        "事项{item}中的括号像是责任分工,但没有识别出单位:“{group}” / item {item}: a parenthesised group looks like a responsibility assignment but names no unit: '{group}'"
+    )]
     GroupWithoutUnit { item: u32, group: String },
-    #[error("事项{item}的责任分工中“{piece}”不像单位名称,已忽略 / item {item}: '{piece}' in a responsibility group is not a unit name and was ignored")]
+    #[error(
+        "事项{item}的责任分工中“{piece}”不像单位名称,已忽略 / item {item}: '{piece}' in a responsibility group is not a unit name and was ignored"
+    )]
     NotAUnit { item: u32, piece: String },
-    #[error("事项{item}的责任分工超过{MAX_GROUPS_PER_ITEM}组,其余已忽略 / item {item} has more than {MAX_GROUPS_PER_ITEM} responsibility groups; the rest were dropped")]
+    #[error(
+        "事项{item}的责任分工超过{MAX_GROUPS_PER_ITEM}组,其余已忽略 / item {item} has more than {MAX_GROUPS_PER_ITEM} responsibility groups; the rest were dropped"
+    )]
     TooManyGroups { item: u32 },
     #[error("事项超过{MAX_ITEMS}个,其余内容未解析 / more than {MAX_ITEMS} items; the rest of the plan was not parsed")]
     TooManyItems,
@@ -290,7 +300,10 @@ impl PlanBuilder {
                 Some(item) => item.lines.push((line_number, line.to_owned())),
                 None => {
                     let heading = self.heading.as_ref().map(|(number, title)| format!("{number} {title}")).unwrap_or_default();
-                    self.warnings.push(Some(line_number), Problem::UnplacedUnderHeading { heading: excerpt(&heading), excerpt: excerpt(line) });
+                    self.warnings.push(
+                        Some(line_number),
+                        Problem::UnplacedUnderHeading { heading: excerpt(&heading), excerpt: excerpt(line) },
+                    );
                 }
             },
         }
@@ -429,7 +442,8 @@ fn first_sentence(chars: &[char], parentheses: &responsibility::LineParentheses,
             break;
         }
     }
-    let ending_group = groups.iter().find(|group| group.close < end && chars[group.close + 1..end].iter().all(|c| c.is_whitespace()));
+    let ending_group =
+        groups.iter().find(|group| group.close < end && chars[group.close + 1..end].iter().all(|c| c.is_whitespace()));
     let title_end = ending_group.map_or(end, |group| group.open);
     chars[..title_end].iter().collect::<String>().trim().to_owned()
 }
