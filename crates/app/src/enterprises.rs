@@ -46,9 +46,9 @@ impl App {
         })
     }
 
-    pub async fn list_enterprises(&self, actor: &Actor, query: &ListQuery, page: i64, per_page: i64) -> Result<EnterprisePage> {
+    pub async fn list_enterprises(&self, actor: &Actor, client: &Client, query: &ListQuery, page: i64, per_page: i64) -> Result<EnterprisePage> {
         if !policy::allows(actor, Action::ReadEnterprises) {
-            return Err(AppError::Forbidden);
+            return Err(self.denied(actor, client, "enterprise.list", "enterprises".into()).await);
         }
         let per_page = per_page.clamp(1, PAGE_SIZE_MAX);
         let page = page.max(1);
@@ -60,8 +60,15 @@ impl App {
     }
 
     /// One enterprise; `NotFound` both when it does not exist and when it is outside the scope.
-    pub async fn enterprise(&self, actor: &Actor, id: i64) -> Result<StoredEnterprise> {
-        Ok(self.store.enterprise(id, &policy::enterprise_visibility(actor)).await?)
+    /// One enterprise in the caller's scope. A record that exists outside the scope answers
+    /// `NotFound` like a missing one, and the attempt is recorded as denied for the auditor.
+    pub async fn enterprise(&self, actor: &Actor, client: &Client, id: i64) -> Result<StoredEnterprise> {
+        match self.store.enterprise(id, &policy::enterprise_visibility(actor)).await {
+            Err(store::StoreError::NotFound) if self.store.enterprise(id, &domain::access::Visibility::Everything).await.is_ok() => {
+                Err(self.denied(actor, client, "enterprise.read", format!("enterprise:{id}")).await)
+            }
+            result => Ok(result?),
+        }
     }
 
     /// Checks that the region exists and is a county-level division.
@@ -105,7 +112,7 @@ impl App {
     /// Saves an edit made to version `expected_version`. An enterprise user cannot change its
     /// own credit code or region; a regulator cannot move an enterprise out of its territory.
     pub async fn update_enterprise(&self, actor: &Actor, client: &Client, id: i64, expected_version: i64, input: &EnterpriseInput) -> Result<()> {
-        let current = self.enterprise(actor, id).await?;
+        let current = self.enterprise(actor, client, id).await?;
         let current_path = self.county_path(&current.enterprise).await.map_err(|e| AppError::Invalid(vec![e]))?;
         if !policy::allows(actor, Action::EditEnterprise { enterprise_id: id, region_path: &current_path }) {
             return Err(self.denied(actor, client, "enterprise.update", format!("enterprise:{id}")).await);

@@ -73,7 +73,7 @@ async fn exports_reimport_cleanly_in_both_formats_and_gbk_is_read() {
         assert_eq!((report.imported, report.created, report.rejected.len()), (total, 0, 0), "{format:?}: {:?}", report.rejected);
     }
     let id = app.store.enterprise_id_by_credit_code(&tricky.credit_code).await.unwrap().unwrap().0;
-    let stored = app.enterprise(&office, id).await.unwrap();
+    let stored = app.enterprise(&office, &app::Client::cli(), id).await.unwrap();
     assert_eq!(stored.enterprise.name, tricky.name, "stored verbatim after two round trips");
     assert_eq!(stored.enterprise.address, tricky.address);
 
@@ -84,7 +84,7 @@ async fn exports_reimport_cleanly_in_both_formats_and_gbk_is_read() {
     let report = app.import_enterprises(&office, &Client::cli(), SpreadsheetFormat::Csv, &gbk).await.unwrap();
     assert_eq!(report.imported, 1);
     let id = app.store.enterprise_id_by_credit_code(&row(500).credit_code).await.unwrap().unwrap().0;
-    assert_eq!(app.enterprise(&office, id).await.unwrap().enterprise.name, "导入测试500号有限公司");
+    assert_eq!(app.enterprise(&office, &app::Client::cli(), id).await.unwrap().enterprise.name, "导入测试500号有限公司");
 
     // File-level problems are refused with the reason.
     let error = app.import_enterprises(&office, &Client::cli(), SpreadsheetFormat::Csv, &[0xff, 0xfe, 0x00, 0xd8, 0x41]).await.unwrap_err();
@@ -135,7 +135,7 @@ proptest! {
             let username = ["office", "changchun", "jilinshi", "chaoyang", "inspector", "enterprise"][user];
             let caller = actor(&app, username).await;
             let list_query = ListQuery { query: Some(query.clone()), region_code: Some(region.to_owned()), ..Default::default() };
-            let page = app.list_enterprises(&caller, &list_query, page, 50).await.unwrap();
+            let page = app.list_enterprises(&caller, &app::Client::cli(), &list_query, page, 50).await.unwrap();
             for item in &page.items {
                 let stored = app.store.enterprise(item.id, &domain::access::Visibility::Everything).await.unwrap();
                 let region = app.store.region(stored.enterprise.region_code.as_str()).await.unwrap();
@@ -145,7 +145,7 @@ proptest! {
                     (None, None) => panic!("{username} has no scope but saw {}", item.id),
                 }
                 // And the record itself opens for the caller.
-                assert!(app.enterprise(&caller, item.id).await.is_ok());
+                assert!(app.enterprise(&caller, &app::Client::cli(), item.id).await.is_ok());
             }
             app.store.close().await;
         });

@@ -132,7 +132,7 @@ async fn list_enterprises(State(state): State<AppState>, caller: ApiCaller, Quer
     let query = ListQuery { query: params.q, region_code: params.region, sector: params.sector, industry: params.industry };
     let page = params.page.unwrap_or(1).max(1);
     let per_page = params.per_page.unwrap_or(50).clamp(1, app::enterprises::PAGE_SIZE_MAX);
-    let result = state.app.list_enterprises(&caller.actor, &query, page, per_page).await?;
+    let result = state.app.list_enterprises(&caller.actor, &caller.client, &query, page, per_page).await?;
     Ok(Json(EnterpriseList {
         items: result
             .items
@@ -170,7 +170,7 @@ pub struct EnterpriseDetail {
 #[utoipa::path(get, path = "/api/v1/enterprises/{id}", tag = "enterprises", params(("id" = i64, Path)),
     responses((status = 200, body = EnterpriseDetail), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn get_enterprise(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<Json<EnterpriseDetail>, ApiError> {
-    let stored = state.app.enterprise(&caller.actor, id).await?;
+    let stored = state.app.enterprise(&caller.actor, &caller.client, id).await?;
     Ok(Json(EnterpriseDetail {
         id: stored.id,
         version: stored.version,

@@ -96,6 +96,8 @@ async fn scoping_and_roles(h: &Harness) {
     let outside_id = outside["id"].as_i64().unwrap();
     assert_eq!(get(h, &format!("/api/v1/enterprises/{outside_id}"), &changchun).await.status, StatusCode::NOT_FOUND);
     assert_eq!(get(h, &format!("/api/v1/enterprises/{outside_id}"), &office).await.status, StatusCode::OK);
+    let probes = h.app.store.audit_page(&store::AuditFilter { action_prefix: Some("enterprise.read".into()), outcome: Some("denied".into()), ..Default::default() }, 10, 0).await.unwrap();
+    assert!(probes.entries.iter().any(|e| e.actor_name == "changchun" && e.target == format!("enterprise:{outside_id}")), "an out-of-scope read is recorded for the auditor");
     assert_eq!(get(h, "/api/v1/enterprises/999999", &office).await.json()["code"], "not_found");
     assert!(all_enterprises(h, &chaoyang).await.iter().all(|e| e["region_code"] == "220104"));
     let own = all_enterprises(h, &enterprise).await;

@@ -237,7 +237,7 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
     let c = chrome(&state, &headers, &user.session, "/", Some(&user.actor)).await;
     let sees = policy::allows(&user.actor, Action::ReadEnterprises);
     let enterprise_total = if sees {
-        state.app.list_enterprises(&user.actor, &ListQuery::default(), 1, 1).await.map(|p| p.total).unwrap_or(0)
+        state.app.list_enterprises(&user.actor, &user.client, &ListQuery::default(), 1, 1).await.map(|p| p.total).unwrap_or(0)
     } else {
         0
     };
@@ -335,7 +335,7 @@ pub(crate) fn label(t: &Catalog, zh: &str, en: &str) -> String {
 
 async fn enterprise_list(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(params): Query<ListParams>) -> Response {
     let page = params.page.unwrap_or(1).max(1);
-    let result = match state.app.list_enterprises(&user.actor, &params.query(), page, PAGE_SIZE).await {
+    let result = match state.app.list_enterprises(&user.actor, &user.client, &params.query(), page, PAGE_SIZE).await {
         Ok(result) => result,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
@@ -405,7 +405,7 @@ struct EnterpriseDetailPage {
 }
 
 async fn enterprise_detail(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
-    let stored = match state.app.enterprise(&user.actor, id).await {
+    let stored = match state.app.enterprise(&user.actor, &user.client, id).await {
         Ok(stored) => stored,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
@@ -477,7 +477,8 @@ fn may_create_enterprises(actor: &app::Actor) -> bool {
 
 async fn enterprise_new(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
     if !may_create_enterprises(&user.actor) {
-        return error_page(&state, &headers, &user.session, Some(&user.actor), ApiError::not_found()).await;
+        let error = state.app.denied(&user.actor, &user.client, "enterprise.create", "enterprises".into()).await;
+        return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
     }
     form_page(&state, &headers, &user, "enterprise.new_title", "/enterprises/new".into(), "/enterprises".into(), 0, EnterpriseInput::default(), Vec::new()).await
 }
@@ -509,14 +510,15 @@ async fn enterprise_create(State(state): State<AppState>, headers: HeaderMap, us
 }
 
 async fn enterprise_edit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
-    let stored = state.app.enterprise(&user.actor, id).await;
+    let stored = state.app.enterprise(&user.actor, &user.client, id).await;
     let region_path = match &stored {
         Ok(stored) => state.app.store.region(stored.enterprise.region_code.as_str()).await.map(|r| r.path).unwrap_or_default(),
         Err(_) => String::new(),
     };
     match stored {
         Ok(_) if !policy::allows(&user.actor, Action::EditEnterprise { enterprise_id: id, region_path: &region_path }) => {
-            error_page(&state, &headers, &user.session, Some(&user.actor), ApiError::not_found()).await
+            let error = state.app.denied(&user.actor, &user.client, "enterprise.update", format!("enterprise:{id}")).await;
+            error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await
         }
         Ok(stored) => form_page(&state, &headers, &user, "enterprise.edit_title", format!("/enterprises/{id}/edit"), format!("/enterprises/{id}"), stored.version, stored.enterprise.to_input(), Vec::new()).await,
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
@@ -541,7 +543,8 @@ struct ImportPage {
 
 async fn import_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
     if !policy::allows(&user.actor, Action::ImportEnterprises) {
-        return error_page(&state, &headers, &user.session, Some(&user.actor), ApiError::not_found()).await;
+        let error = state.app.denied(&user.actor, &user.client, "enterprise.import", "enterprises".into()).await;
+        return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
     }
     let c = chrome(&state, &headers, &user.session, "/enterprises/import", Some(&user.actor)).await;
     render(&ImportPage { c })
@@ -608,7 +611,8 @@ async fn import_submit(State(state): State<AppState>, headers: HeaderMap, user: 
 
 async fn import_template(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
     if !policy::allows(&user.actor, Action::ImportEnterprises) {
-        return error_page(&state, &headers, &user.session, Some(&user.actor), ApiError::not_found()).await;
+        let error = state.app.denied(&user.actor, &user.client, "enterprise.import", "enterprises".into()).await;
+        return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
     }
     match app::spreadsheet::write_enterprise_rows(SpreadsheetFormat::Csv, &[app::demo::showcase_enterprise()]) {
         Ok(bytes) => download(bytes, SpreadsheetFormat::Csv, "enterprise-template.csv"),
