@@ -73,6 +73,11 @@ enum Command {
         #[command(subcommand)]
         what: ExportWhat,
     },
+    /// Work plans (安委会工作要点): parse a document, import it as tasks.
+    Workplan {
+        #[command(subcommand)]
+        what: WorkplanWhat,
+    },
     /// Audit-log operations.
     Audit {
         #[command(subcommand)]
@@ -97,6 +102,18 @@ enum ExportWhat {
         file: PathBuf,
         #[command(flatten)]
         data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorkplanWhat {
+    /// Parse a plan (.txt in UTF-8/UTF-16/GB18030, Traditional or Simplified, or .docx) into
+    /// sections, items and responsibility groups.
+    Parse {
+        file: PathBuf,
+        /// Print the parse as JSON (otherwise as a readable outline).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -193,6 +210,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
             println!("{}", serde_json::json!({"written": file.display().to_string()}));
         }
+        Command::Workplan { what: WorkplanWhat::Parse { file, json } } => {
+            let plan = parse_plan_file(&file)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&plan)?);
+            } else {
+                print_plan_outline(&plan);
+            }
+        }
         Command::Audit { what: AuditWhat::Verify { data } } => {
             let (_, app) = open(&data, None).await?;
             match app.store.verify_audit_chain().await? {
@@ -224,6 +249,35 @@ fn read_bounded(file: &std::path::Path) -> anyhow::Result<Vec<u8>> {
         bail!("{}: the file is larger than {} MB", file.display(), app::spreadsheet::IMPORT_BYTES_MAX >> 20);
     }
     std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
+}
+
+/// Reads and parses a plan document, refusing oversized files and unreadable encodings.
+fn parse_plan_file(file: &std::path::Path) -> anyhow::Result<domain::workplan::ParsedPlan> {
+    let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
+    if size > app::documents::DOCUMENT_BYTES_MAX as u64 {
+        bail!("{}: {}", file.display(), app::documents::DocumentError::TooLarge);
+    }
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let text = app::documents::document_text(&name, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    Ok(domain::workplan::parse(&text))
+}
+
+fn print_plan_outline(plan: &domain::workplan::ParsedPlan) {
+    println!("{} ({})", plan.title(), plan.year().map(|y| y.to_string()).unwrap_or_else(|| "—".into()));
+    for section in plan.sections() {
+        println!("{}、{}", section.number(), section.title());
+        for item in section.items() {
+            println!("  {}. {}", item.number(), item.title());
+            for group in item.responsibilities() {
+                println!("      牵头 lead: {}", group.lead().join("、"));
+                println!("      配合 cooperating: {}", group.cooperating().join("、"));
+            }
+        }
+    }
+    for warning in plan.warnings() {
+        eprintln!("warning: {warning}");
+    }
 }
 
 async fn print_demo_banner(app: &App, config: &Config) -> anyhow::Result<()> {

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod audit_log;
 pub mod auth;
 pub mod demo;
+pub mod documents;
 pub mod enterprises;
 pub mod policy;
 pub mod reference_data;
