@@ -11,6 +11,7 @@ pub mod enterprises;
 pub mod policy;
 pub mod reference_data;
 pub mod spreadsheet;
+pub mod workplans;
 
 use domain::audit::{AuditEvent, Outcome};
 pub use policy::Actor;
@@ -30,6 +31,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("冲突:{0} / conflict: {0}")]
     Conflict(String),
+    /// A state machine refused the move (e.g. accepting work that was never reported).
+    #[error("{0}")]
+    IllegalTransition(String),
     #[error("storage failure")]
     Store(StoreError),
     #[error("internal failure: {0}")]

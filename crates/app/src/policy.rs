@@ -1,7 +1,7 @@
 //! The one place that decides who may do what. Everything is denied unless a rule below allows
 //! it; lists are narrowed by `visibility`, which the store applies in SQL.
 
-use domain::access::Visibility;
+use domain::access::{AssignmentScope, Visibility};
 use domain::role::Role;
 use serde::Serialize;
 
@@ -38,6 +38,9 @@ pub enum Action<'a> {
     ManageAccounts,
     /// Grant roles, unlock accounts, issue second factors: the security administrator.
     ManageAccessRights,
+    /// Import and supervise the work plan of the region with this path: set deadlines, review any
+    /// report, open 回头看 rounds, reopen assignments, map unresolved unit names.
+    ManageWorkPlan { region_path: &'a str },
 }
 
 /// The records of the registry an actor may see.
@@ -75,7 +78,38 @@ pub fn allows(actor: &Actor, action: Action<'_>) -> bool {
         Action::ListAccounts => matches!(actor.role, SystemAdmin | SecurityAdmin),
         Action::ManageAccounts => actor.role == SystemAdmin,
         Action::ManageAccessRights => actor.role == SecurityAdmin,
+        Action::ManageWorkPlan { region_path } => actor.role == CommitteeOffice && within(actor, region_path),
     }
+}
+
+/// The work-plan assignments an actor may see: a committee office or regulator those of the
+/// units in its territory, a department (or inspector) its own unit's, nobody else any.
+pub fn assignment_scope(actor: &Actor) -> AssignmentScope {
+    match (actor.role, &actor.region_path) {
+        (Role::CommitteeOffice | Role::Regulator, Some(path)) => AssignmentScope::RegionSubtree { path: path.clone() },
+        (Role::Department | Role::Inspector, _) => AssignmentScope::Unit { unit_id: actor.unit_id },
+        _ => AssignmentScope::Nothing,
+    }
+}
+
+/// The unit an assignment is made to, as far as deciding who acts for it.
+pub struct AssignedUnit<'a> {
+    pub unit_id: i64,
+    pub unit_kind: &'a str,
+    pub region_code: Option<&'a str>,
+}
+
+/// Whether the actor works on (starts, reports) an assignment of this unit: its own unit's, or,
+/// for a committee office or regulator, that of the government or office of its own region (the
+/// 安委办 reports for its 人民政府).
+pub fn acts_for(actor: &Actor, unit: &AssignedUnit<'_>) -> bool {
+    if actor.unit_id == unit.unit_id {
+        return matches!(actor.role, Role::CommitteeOffice | Role::Department | Role::Regulator);
+    }
+    let own_region = actor.region_path.as_deref().and_then(|p| p.trim_end_matches('/').rsplit('/').next());
+    matches!(actor.role, Role::CommitteeOffice | Role::Regulator)
+        && matches!(unit.unit_kind, "government" | "office")
+        && own_region.is_some() && unit.region_code == own_region
 }
 
 #[cfg(test)]
@@ -122,9 +156,28 @@ pub(crate) mod tests {
             (actor(Role::SecurityAdmin, None, None), Action::ReadAuditLog, false),
             (actor(Role::AuditAdmin, None, None), Action::ListAccounts, false),
             (actor(Role::CommitteeOffice, Some("220000/"), None), Action::ListAccounts, false),
+            (actor(Role::CommitteeOffice, Some("220000/"), None), Action::ManageWorkPlan { region_path: "220000/" }, true),
+            (actor(Role::CommitteeOffice, Some(changchun), None), Action::ManageWorkPlan { region_path: "220000/" }, false),
+            (actor(Role::Regulator, Some("220000/"), None), Action::ManageWorkPlan { region_path: "220000/" }, false),
         ];
         for (actor, action, expected) in cases {
             assert_eq!(allows(&actor, action), expected, "{:?} {:?}", actor.role, action);
         }
+    }
+
+    #[test]
+    fn who_acts_for_an_assignment() {
+        let city_government = AssignedUnit { unit_id: 40, unit_kind: "government", region_code: Some("220100") };
+        let department = AssignedUnit { unit_id: 7, unit_kind: "department", region_code: Some("220000") };
+        let changchun = actor(Role::Regulator, Some("220000/220100/"), None);
+        assert!(acts_for(&changchun, &city_government), "the city's regulator reports for the city");
+        assert!(!acts_for(&actor(Role::Regulator, Some("220000/220200/"), None), &city_government));
+        assert!(!acts_for(&actor(Role::Inspector, Some("220000/220100/"), None), &city_government));
+        let mut yjt = actor(Role::Department, Some("220000/"), None);
+        yjt.unit_id = 7;
+        assert!(acts_for(&yjt, &department));
+        assert!(!acts_for(&changchun, &department));
+        assert_eq!(assignment_scope(&yjt), AssignmentScope::Unit { unit_id: 7 });
+        assert_eq!(assignment_scope(&actor(Role::Expert, Some("220000/"), None)), AssignmentScope::Nothing);
     }
 }

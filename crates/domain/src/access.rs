@@ -14,3 +14,13 @@ pub enum Visibility {
     /// Nothing at all.
     Nothing,
 }
+
+/// Which work-plan assignments a caller may see: all (the plan's office), those of units in a
+/// region subtree (a city or county regulator and its tier), or those of one unit (a department).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AssignmentScope {
+    Everything,
+    RegionSubtree { path: String },
+    Unit { unit_id: i64 },
+    Nothing,
+}

@@ -9,6 +9,7 @@ pub mod credit_code;
 pub mod enterprise;
 pub mod region;
 pub mod role;
+pub mod supervision;
 pub mod text;
 pub mod unit;
 pub mod workplan;

@@ -9,7 +9,7 @@ use domain::workplan::{
 };
 use proptest::prelude::*;
 
-const JILIN_2020: &str = include_str!("data/jilin-2020-workplan.txt");
+const JILIN_2020: &str = include_str!("../../app/data/jilin-2020-workplan.txt");
 
 fn jilin() -> ParsedPlan {
     workplan::parse(JILIN_2020)

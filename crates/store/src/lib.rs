@@ -12,6 +12,7 @@ mod regions;
 mod sessions;
 mod units;
 mod users;
+mod workplans;
 pub mod testing;
 
 use std::str::FromStr;
@@ -25,6 +26,10 @@ pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, Store
 pub use regions::RegionCount;
 pub use sessions::SessionRow;
 pub use units::{NewUnit, UnitRow};
+pub use workplans::{
+    AssignmentRow, AttachmentRow, NewAssignment, NewAttachment, NewNotification, NewPlan, NewTask, NotificationRow, PlanRow, ReopeningRow, ReportRow,
+    StatusChange, TaskRow, UnresolvedRow,
+};
 pub use users::{AccountChange, ApiTokenRow, NewUser, UserListPage, UserListRow, UserRow};
 
 /// Migrations embedded at build time, one folder per backend with the same versions.

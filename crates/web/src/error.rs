@@ -60,6 +60,7 @@ impl From<AppError> for ApiError {
             },
             AppError::BadRequest(message) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message),
             AppError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
+            AppError::IllegalTransition(message) => ApiError::new(StatusCode::CONFLICT, "illegal_transition", message),
             AppError::Store(error) => {
                 tracing::error!(%error, "storage failure");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "服务器内部错误 / internal error")

@@ -13,8 +13,9 @@
 //!   sub-sections are the sections; headings that hold no item directly are not emitted;
 //! - `1.` / `1、` starts a work item, which runs to the next item or heading;
 //! - lines before the first heading or item are the preamble: the title is the strongest
-//!   title-like line there (see [`lines::title_rank`]); the title repeated later is dropped;
-//! - responsibility groups are found and split by [`responsibility`]'s rules.
+//!   title-like line there, a dated plan name (`2020年全省安全生产工作要点`) first; the title
+//!   repeated later is dropped;
+//! - responsibility groups are found and split by the rules documented in `responsibility.rs`.
 
 mod lines;
 mod responsibility;

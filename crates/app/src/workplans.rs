@@ -1,0 +1,684 @@
+//! Work plans (安委会工作要点) as supervised tasks: importing a plan document into tasks and
+//! assignments (units resolved through the registry's aliases; tier collectives such as
+//! 各级党委、政府 cascaded to the governments one tier down; nothing invented), progress reports
+//! with attachments, review by the lead unit or the office, 回头看 rounds that reopen work,
+//! deadlines with reminders and escalation, the items × units matrix and its export.
+
+use std::collections::BTreeMap;
+
+use domain::audit::Outcome;
+use domain::supervision::{self, AssignmentStatus, ReportPeriod, SupervisionMove};
+use domain::unit::UnitKind;
+use jiff::civil::Date;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use store::{AssignmentRow, NewAssignment, NewAttachment, NewNotification, NewPlan, NewTask, StatusChange};
+
+use crate::policy::{self, Action, AssignedUnit};
+use crate::spreadsheet::{Column, SpreadsheetFormat, write_table};
+use crate::{Actor, App, AppError, Client, Result, audit_event};
+
+/// Longest report text, in characters.
+pub const REPORT_CHARS_MAX: usize = 10_000;
+/// Attachments per report, and bytes per attachment.
+pub const ATTACHMENTS_MAX: usize = 5;
+pub const ATTACHMENT_BYTES_MAX: usize = 10 * 1024 * 1024;
+/// Reminders go out this many days before a deadline.
+pub const REMIND_DAYS_BEFORE: i64 = 7;
+/// Most assignments shown in an inbox or overdue list.
+pub const LIST_MAX: i64 = 2_000;
+
+/// Attachment types accepted as evidence, by extension, with their content type.
+const ATTACHMENT_TYPES: [(&str, &str); 9] = [
+    ("pdf", "application/pdf"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("doc", "application/msword"),
+    ("xls", "application/vnd.ms-excel"),
+    ("txt", "text/plain; charset=utf-8"),
+];
+
+/// What an import did.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanImport {
+    pub plan_id: i64,
+    /// False when the same document had been imported already (nothing changed).
+    pub created: bool,
+    pub tasks: usize,
+    pub assignments: usize,
+    /// Names that match no unit: the office maps each to a unit (or creates one) before those
+    /// units are assigned.
+    pub unresolved: Vec<String>,
+    /// Collective names kept on the task without an assignment (各有关部门 and the like).
+    pub collective: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// An uploaded evidence file.
+#[derive(Debug, Clone)]
+pub struct UploadedFile {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// An assignment with its status as the user should see it (overdue derived from the deadlines).
+#[derive(Debug, Clone, Serialize)]
+pub struct AssignmentView {
+    pub id: i64,
+    pub plan_id: i64,
+    pub task_id: i64,
+    pub item_number: i64,
+    pub task_title: String,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub role: String,
+    pub named_as: String,
+    /// The stored status key.
+    pub status: String,
+    pub overdue: bool,
+    pub half_year_due: String,
+    pub annual_due: String,
+    pub half_year_reported: bool,
+    pub annual_reported: bool,
+}
+
+/// One row of the matrix: a task and its assignments in the caller's scope.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixRow {
+    pub task_id: i64,
+    pub section_number: String,
+    pub section_title: String,
+    pub item_number: i64,
+    pub title: String,
+    pub half_year_due: String,
+    pub annual_due: String,
+    pub cells: Vec<AssignmentView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanMatrix {
+    pub plan: PlanSummary,
+    /// Units with at least one visible assignment, in first-appearance order: the columns.
+    pub units: Vec<(i64, String)>,
+    pub rows: Vec<MatrixRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanSummary {
+    pub id: i64,
+    pub year: i64,
+    pub title: String,
+    pub region_code: String,
+    /// Whether the caller supervises this plan (deadlines, reviews, rounds, unresolved names).
+    pub manages: bool,
+}
+
+/// An assignment with everything its page shows and what the caller may do to it.
+#[derive(Debug, Clone)]
+pub struct AssignmentDetail {
+    pub assignment: AssignmentView,
+    pub task: store::TaskRow,
+    pub groups: Vec<String>,
+    pub reports: Vec<store::ReportRow>,
+    pub attachments: Vec<store::AttachmentRow>,
+    pub reopenings: Vec<store::ReopeningRow>,
+    pub rounds: Vec<(i64, String, i64)>,
+    pub may_report: bool,
+    pub may_review: bool,
+    pub may_reopen: bool,
+}
+
+fn today() -> Date {
+    jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date()
+}
+
+fn parse_date(text: &str) -> Option<Date> {
+    text.parse().ok()
+}
+
+fn view(row: &AssignmentRow, today: Date) -> AssignmentView {
+    let status = AssignmentStatus::parse(&row.status).unwrap_or(AssignmentStatus::NotStarted);
+    let overdue = match (parse_date(&row.half_year_due), parse_date(&row.annual_due)) {
+        (Some(half), Some(annual)) => supervision::is_overdue(today, status, half, annual, row.half_year_reported, row.annual_reported),
+        _ => false,
+    };
+    AssignmentView {
+        id: row.id,
+        plan_id: row.plan_id,
+        task_id: row.task_id,
+        item_number: row.item_number,
+        task_title: row.task_title.clone(),
+        unit_id: row.unit_id,
+        unit_name: row.unit_name.clone(),
+        role: row.role.clone(),
+        named_as: row.named_as.clone(),
+        status: row.status.clone(),
+        overdue,
+        half_year_due: row.half_year_due.clone(),
+        annual_due: row.annual_due.clone(),
+        half_year_reported: row.half_year_reported,
+        annual_reported: row.annual_reported,
+    }
+}
+
+/// A collective that names the governments one tier down (各级党委、政府, 各县(市、区)人民政府…):
+/// each of them receives the item.
+fn names_lower_tier(name: &str) -> bool {
+    ["各级", "各市", "各县", "党委、政府", "党委和政府", "各乡"].iter().any(|marker| name.contains(marker))
+}
+
+fn clip(text: &str, chars: usize) -> String {
+    text.chars().take(chars).collect()
+}
+
+impl App {
+    fn assigned_unit(row: &AssignmentRow) -> AssignedUnit<'_> {
+        AssignedUnit { unit_id: row.unit_id, unit_kind: &row.unit_kind, region_code: row.unit_region_code.as_deref() }
+    }
+
+    async fn plan_region_path(&self, region_code: &str) -> Result<String> {
+        Ok(self.store.region(region_code).await?.path)
+    }
+
+    /// Imports a plan document's text for `year` as the plan of the actor's own office.
+    /// Re-importing the same document changes nothing.
+    pub async fn import_plan(&self, actor: &Actor, client: &Client, text: &str, year: i16) -> Result<PlanImport> {
+        let region_path = actor.region_path.clone().unwrap_or_default();
+        if !policy::allows(actor, Action::ManageWorkPlan { region_path: &region_path }) {
+            return Err(self.denied(actor, client, "workplan.import", "work_plans".into()).await);
+        }
+        if !(2000..=2100).contains(&year) {
+            return Err(AppError::BadRequest(format!("年度 {year} 超出范围 2000–2100 / the year {year} is outside 2000–2100")));
+        }
+        let parsed = domain::workplan::parse(text);
+        if parsed.sections().iter().all(|s| s.items().is_empty()) {
+            return Err(AppError::BadRequest("文件中没有找到编号的工作事项 / the document has no numbered work items".into()));
+        }
+        let region_code = region_path.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_owned();
+        let digest = hex::encode(Sha256::digest(serde_json::to_vec(&parsed).map_err(|e| AppError::Internal(e.to_string()))?));
+        let (half_year_due, annual_due) = supervision::default_deadlines(year).ok_or_else(|| AppError::Internal("deadline".into()))?;
+        // The governments one tier down, for tier collectives.
+        let child_regions: Vec<String> = self.store.region_children(&region_code).await?.into_iter().map(|r| r.code.to_string()).collect();
+        let lower_governments: Vec<(i64, String)> = self
+            .store
+            .units_of_kind(UnitKind::Government)
+            .await?
+            .into_iter()
+            .filter(|u| u.region_code.as_ref().is_some_and(|code| child_regions.contains(code)))
+            .map(|u| (u.id, u.name))
+            .collect();
+        let mut unresolved_names = Vec::new();
+        let mut collective_names = Vec::new();
+        let mut tasks = Vec::new();
+        let mut assignment_count = 0;
+        for section in parsed.sections() {
+            for item in section.items() {
+                // One assignment per unit and task; a unit named as lead anywhere in the item leads.
+                let mut assignments: BTreeMap<i64, NewAssignment> = BTreeMap::new();
+                let mut order: Vec<i64> = Vec::new();
+                let mut unresolved: Vec<(String, String)> = Vec::new();
+                for group in item.responsibilities() {
+                    let named = group.lead().iter().map(|n| (n, "lead")).chain(group.cooperating().iter().map(|n| (n, "cooperating")));
+                    for (name, role) in named {
+                        let mut targets: Vec<(i64, &str)> = Vec::new();
+                        if domain::workplan::collective_units().iter().any(|c| c == name) || names_lower_tier(name) {
+                            if names_lower_tier(name) {
+                                targets.extend(lower_governments.iter().map(|(id, _)| (*id, name.as_str())));
+                            } else if !collective_names.contains(name) {
+                                collective_names.push(name.clone());
+                            }
+                        } else {
+                            match self.resolve_unit(name).await? {
+                                Some(unit) => targets.push((unit.id, name.as_str())),
+                                None => {
+                                    if !unresolved.iter().any(|(n, _)| n == name) {
+                                        unresolved.push((name.clone(), role.to_owned()));
+                                    }
+                                    if !unresolved_names.contains(name) {
+                                        unresolved_names.push(name.clone());
+                                    }
+                                }
+                            }
+                        }
+                        for (unit_id, named_as) in targets {
+                            match assignments.get_mut(&unit_id) {
+                                Some(existing) => {
+                                    if role == "lead" {
+                                        existing.role = "lead".into();
+                                    }
+                                }
+                                None => {
+                                    order.push(unit_id);
+                                    assignments.insert(unit_id, NewAssignment { unit_id, role: role.into(), named_as: named_as.to_owned() });
+                                }
+                            }
+                        }
+                    }
+                }
+                assignment_count += assignments.len();
+                tasks.push(NewTask {
+                    section_number: section.number().to_owned(),
+                    section_title: section.title().to_owned(),
+                    item_number: i64::from(item.number()),
+                    title: item.title().to_owned(),
+                    body: item.text().to_owned(),
+                    half_year_due: half_year_due.to_string(),
+                    annual_due: annual_due.to_string(),
+                    parent_task_id: None,
+                    groups: item.responsibilities().iter().map(|g| g.text().to_owned()).collect(),
+                    assignments: order.iter().filter_map(|id| assignments.remove(id)).collect(),
+                    unresolved,
+                });
+            }
+        }
+        let title = if parsed.title().is_empty() { format!("{year}年安委会工作要点") } else { parsed.title().to_owned() };
+        let report = |plan_id, created| PlanImport {
+            plan_id,
+            created,
+            tasks: tasks.len(),
+            assignments: assignment_count,
+            unresolved: unresolved_names.clone(),
+            collective: collective_names.clone(),
+            warnings: parsed.warnings().to_vec(),
+        };
+        if let Some(existing) = self.store.plan_by_digest(actor.unit_id, i64::from(year), &digest).await? {
+            return Ok(report(existing, false));
+        }
+        let plan = NewPlan { year: i64::from(year), title: clip(&title, 200), owner_unit_id: actor.unit_id, region_code, source_digest: digest, tasks: tasks.clone() };
+        let event = audit_event(Some(actor), client, "workplan.import", String::new(), Outcome::Success, serde_json::json!({
+            "year": year, "tasks": plan.tasks.len(), "assignments": assignment_count, "unresolved": unresolved_names.len(),
+        }));
+        match self.store.create_plan(&plan, &event).await {
+            Ok(plan_id) => Ok(report(plan_id, true)),
+            // A concurrent import of the same document won the race: report it as already there.
+            Err(store::StoreError::Conflict(_)) => match self.store.plan_by_digest(actor.unit_id, i64::from(year), &plan.source_digest).await? {
+                Some(existing) => Ok(report(existing, false)),
+                None => Err(AppError::Conflict("plan".into())),
+            },
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Whether the actor supervises the plan (its office, or the province office above it).
+    async fn manages_plan(&self, actor: &Actor, plan: &store::PlanRow) -> Result<bool> {
+        let path = self.plan_region_path(&plan.region_code).await?;
+        Ok(policy::allows(actor, Action::ManageWorkPlan { region_path: &path }))
+    }
+
+    /// The plans in which the actor sees at least one assignment, or which it supervises.
+    pub async fn visible_plans(&self, actor: &Actor) -> Result<Vec<PlanSummary>> {
+        let scope = policy::assignment_scope(actor);
+        let mut visible = Vec::new();
+        for plan in self.store.plans().await? {
+            let manages = self.manages_plan(actor, &plan).await?;
+            if manages || !self.store.plan_assignments(plan.id, &scope).await?.is_empty() {
+                visible.push(PlanSummary { id: plan.id, year: plan.year, title: plan.title, region_code: plan.region_code, manages });
+            }
+        }
+        Ok(visible)
+    }
+
+    /// The items × units matrix of a plan, limited to the caller's scope.
+    pub async fn plan_matrix(&self, actor: &Actor, client: &Client, plan_id: i64) -> Result<PlanMatrix> {
+        let plan = self.store.plan(plan_id).await?;
+        let manages = self.manages_plan(actor, &plan).await?;
+        let scope = policy::assignment_scope(actor);
+        let assignments = self.store.plan_assignments(plan_id, &scope).await?;
+        if assignments.is_empty() && !manages {
+            return Err(self.denied(actor, client, "workplan.read", format!("plan:{plan_id}")).await);
+        }
+        let today = today();
+        let mut units: Vec<(i64, String)> = Vec::new();
+        let mut by_task: BTreeMap<i64, Vec<AssignmentView>> = BTreeMap::new();
+        for row in &assignments {
+            if !units.iter().any(|(id, _)| *id == row.unit_id) {
+                units.push((row.unit_id, row.unit_name.clone()));
+            }
+            by_task.entry(row.task_id).or_default().push(view(row, today));
+        }
+        let tasks: Vec<store::TaskRow> = self.store.plan_tasks(plan_id).await?.into_iter().filter(|t| manages || by_task.contains_key(&t.id)).collect();
+        let rows = tasks
+            .into_iter()
+            .map(|t| MatrixRow {
+                cells: by_task.remove(&t.id).unwrap_or_default(),
+                task_id: t.id,
+                section_number: t.section_number,
+                section_title: t.section_title,
+                item_number: t.item_number,
+                title: t.title,
+                half_year_due: t.half_year_due,
+                annual_due: t.annual_due,
+            })
+            .collect();
+        Ok(PlanMatrix { plan: PlanSummary { id: plan.id, year: plan.year, title: plan.title, region_code: plan.region_code, manages }, units, rows })
+    }
+
+    /// The assignments in the caller's scope across plans, soonest deadline first; with
+    /// `overdue_only`, just those past a deadline.
+    pub async fn assignment_list(&self, actor: &Actor, overdue_only: bool) -> Result<Vec<AssignmentView>> {
+        let today = today();
+        let rows = self.store.assignments_in_scope(&policy::assignment_scope(actor), LIST_MAX).await?;
+        Ok(rows.iter().map(|row| view(row, today)).filter(|v| !overdue_only || v.overdue).collect())
+    }
+
+    /// The caller's notifications (reminders, escalations, returned and reopened work).
+    pub async fn notifications(&self, actor: &Actor) -> Result<Vec<store::NotificationRow>> {
+        let scope = match policy::assignment_scope(actor) {
+            // A regulator's inbox holds its own unit's and its government's notifications, not
+            // every county's.
+            domain::access::AssignmentScope::RegionSubtree { .. } => domain::access::AssignmentScope::Unit { unit_id: actor.unit_id },
+            other => other,
+        };
+        let mut found = self.store.notifications_in_scope(&scope, 100).await?;
+        if actor.role != domain::role::Role::Department {
+            // Those addressed to the government or office the actor reports for.
+            for row in self.store.assignments_in_scope(&policy::assignment_scope(actor), LIST_MAX).await? {
+                if row.unit_id != actor.unit_id && policy::acts_for(actor, &Self::assigned_unit(&row)) {
+                    let unit_scope = domain::access::AssignmentScope::Unit { unit_id: row.unit_id };
+                    found.extend(self.store.notifications_in_scope(&unit_scope, 100).await?);
+                    break;
+                }
+            }
+        }
+        found.sort_by(|a, b| b.id.cmp(&a.id));
+        found.dedup_by_key(|n| n.id);
+        Ok(found)
+    }
+
+    async fn visible_assignment(&self, actor: &Actor, client: &Client, id: i64, action: &str) -> Result<AssignmentRow> {
+        match self.store.assignment(id, &policy::assignment_scope(actor)).await {
+            Ok(row) => Ok(row),
+            Err(store::StoreError::NotFound) => Err(self.denied(actor, client, action, format!("assignment:{id}")).await),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Whether the actor reviews reports of this assignment: the plan's office, or the lead unit
+    /// of the same task for a cooperating unit; never its own work.
+    async fn reviews(&self, actor: &Actor, row: &AssignmentRow) -> Result<bool> {
+        if policy::acts_for(actor, &Self::assigned_unit(row)) {
+            return Ok(false);
+        }
+        let plan = self.store.plan(row.plan_id).await?;
+        if self.manages_plan(actor, &plan).await? {
+            return Ok(true);
+        }
+        if row.role != "cooperating" {
+            return Ok(false);
+        }
+        Ok(self
+            .store
+            .task_assignments(row.task_id)
+            .await?
+            .iter()
+            .any(|other| other.role == "lead" && policy::acts_for(actor, &Self::assigned_unit(other))))
+    }
+
+    pub async fn assignment_detail(&self, actor: &Actor, client: &Client, id: i64) -> Result<AssignmentDetail> {
+        let row = self.visible_assignment(actor, client, id, "assignment.read").await?;
+        let plan = self.store.plan(row.plan_id).await?;
+        let status = AssignmentStatus::parse(&row.status).unwrap_or(AssignmentStatus::NotStarted);
+        let reviews = self.reviews(actor, &row).await?;
+        let manages = self.manages_plan(actor, &plan).await?;
+        Ok(AssignmentDetail {
+            task: self.store.task(row.task_id).await?,
+            groups: self.store.task_groups(row.task_id).await?,
+            reports: self.store.reports_of_assignment(id).await?,
+            attachments: self.store.attachments_of_assignment(id).await?,
+            reopenings: self.store.reopenings_of_assignment(id).await?,
+            rounds: if manages { self.store.review_rounds(plan.id).await? } else { Vec::new() },
+            may_report: policy::acts_for(actor, &Self::assigned_unit(&row)) && status != AssignmentStatus::Accepted,
+            may_review: reviews && status == AssignmentStatus::Reported,
+            may_reopen: manages && matches!(status, AssignmentStatus::Reported | AssignmentStatus::Accepted),
+            assignment: view(&row, today()),
+        })
+    }
+
+    fn status_change(row: &AssignmentRow, action: SupervisionMove) -> Result<StatusChange> {
+        let from = AssignmentStatus::parse(&row.status).ok_or_else(|| AppError::Internal(format!("assignment {} has status {}", row.id, row.status)))?;
+        let to = supervision::next_status(from, action).map_err(|e| AppError::IllegalTransition(e.to_string()))?;
+        Ok(StatusChange { from: from.key().into(), to: to.key().into() })
+    }
+
+    /// The assigned unit reports progress, with evidence files.
+    pub async fn report_progress(&self, actor: &Actor, client: &Client, id: i64, period: &str, body: &str, files: Vec<UploadedFile>) -> Result<i64> {
+        let row = self.visible_assignment(actor, client, id, "assignment.report").await?;
+        if !policy::acts_for(actor, &Self::assigned_unit(&row)) {
+            return Err(self.denied(actor, client, "assignment.report", format!("assignment:{id}")).await);
+        }
+        let mut problems = Vec::new();
+        let period = ReportPeriod::parse(period);
+        if period.is_none() {
+            problems.push(("period", "请选择报告类型:半年、年度或阶段 / choose half_year, annual or interim".to_owned()));
+        }
+        let body = body.trim();
+        if body.is_empty() || body.chars().count() > REPORT_CHARS_MAX {
+            problems.push(("body", format!("报告内容必填,最多{REPORT_CHARS_MAX}字 / the report text is required, at most {REPORT_CHARS_MAX} characters")));
+        }
+        if files.len() > ATTACHMENTS_MAX {
+            problems.push(("files", format!("附件最多{ATTACHMENTS_MAX}个 / at most {ATTACHMENTS_MAX} attachments")));
+        }
+        let mut attachments = Vec::new();
+        for file in &files {
+            let extension = file.file_name.rsplit_once('.').map(|(_, e)| e.to_lowercase()).unwrap_or_default();
+            match ATTACHMENT_TYPES.iter().find(|(e, _)| *e == extension) {
+                None => problems.push(("files", format!("“{}”的类型不允许,可用 PDF、图片、Word、Excel、文本 / '{}' is not an allowed type (PDF, images, Word, Excel, text)", clip(&file.file_name, 60), clip(&file.file_name, 60)))),
+                Some(_) if file.bytes.len() > ATTACHMENT_BYTES_MAX => problems.push(("files", format!("“{}”超过{} MB / '{}' is larger than {} MB", clip(&file.file_name, 60), ATTACHMENT_BYTES_MAX >> 20, clip(&file.file_name, 60), ATTACHMENT_BYTES_MAX >> 20))),
+                Some(_) if file.bytes.is_empty() => problems.push(("files", format!("“{}”是空文件 / '{}' is empty", clip(&file.file_name, 60), clip(&file.file_name, 60)))),
+                Some((_, content_type)) => attachments.push(NewAttachment {
+                    file_name: clip(file.file_name.rsplit(['/', '\\']).next().unwrap_or(""), 120),
+                    content_type: (*content_type).to_owned(),
+                    sha256: hex::encode(Sha256::digest(&file.bytes)),
+                    content: file.bytes.clone(),
+                }),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems.into_iter().map(|(field, message)| domain::enterprise::FieldError { field, message }).collect()));
+        }
+        let period = period.ok_or_else(|| AppError::Internal("period".into()))?;
+        let change = Self::status_change(&row, SupervisionMove::Report(period))?;
+        let event = audit_event(Some(actor), client, "assignment.report", String::new(), Outcome::Success, serde_json::json!({"period": period.key(), "attachments": attachments.len()}));
+        Ok(self.store.add_report(id, &change, period.key(), body, actor.user_id, &attachments, &event).await?)
+    }
+
+    /// The assigned unit records that work has begun.
+    pub async fn start_assignment(&self, actor: &Actor, client: &Client, id: i64) -> Result<()> {
+        let row = self.visible_assignment(actor, client, id, "assignment.start").await?;
+        if !policy::acts_for(actor, &Self::assigned_unit(&row)) {
+            return Err(self.denied(actor, client, "assignment.start", format!("assignment:{id}")).await);
+        }
+        let change = Self::status_change(&row, SupervisionMove::Start)?;
+        let event = audit_event(Some(actor), client, "assignment.start", String::new(), Outcome::Success, serde_json::json!({}));
+        Ok(self.store.move_assignment(id, &change, None, None, None, &event).await?)
+    }
+
+    /// A reviewer accepts the latest report, or returns it with a reason.
+    pub async fn review_assignment(&self, actor: &Actor, client: &Client, id: i64, accept: bool, comment: &str) -> Result<()> {
+        let row = self.visible_assignment(actor, client, id, "assignment.review").await?;
+        if !self.reviews(actor, &row).await? {
+            return Err(self.denied(actor, client, "assignment.review", format!("assignment:{id}")).await);
+        }
+        let comment = comment.trim();
+        if !accept && comment.is_empty() {
+            return Err(AppError::Invalid(vec![domain::enterprise::FieldError { field: "comment", message: "退回时须写明理由 / give the reason for returning the report".into() }]));
+        }
+        // The latest report awaiting review decides what acceptance means.
+        let pending = self.store.reports_of_assignment(id).await?.into_iter().find(|r| r.review.is_none());
+        let period = pending.as_ref().and_then(|r| ReportPeriod::parse(&r.period)).unwrap_or(ReportPeriod::Interim);
+        let action = if accept { SupervisionMove::Accept(period) } else { SupervisionMove::Return };
+        let change = Self::status_change(&row, action)?;
+        let comment = clip(comment, 2_000);
+        let verdict = if accept { "accepted" } else { "returned" };
+        let notification = (!accept).then(|| NewNotification {
+            unit_id: row.unit_id,
+            kind: "returned".into(),
+            assignment_id: id,
+            due_on: today().to_string(),
+            message: format!("第{}项“{}”的报告被退回:{} / the report on item {} was returned", row.item_number, clip(&row.task_title, 40), comment, row.item_number),
+        });
+        let event = audit_event(Some(actor), client, "assignment.review", String::new(), Outcome::Success, serde_json::json!({"verdict": verdict, "comment": comment}));
+        Ok(self.store.move_assignment(id, &change, Some((verdict, &comment, actor.user_id)), None, notification.as_ref(), &event).await?)
+    }
+
+    /// Opens a 回头看 review round on a plan the actor supervises.
+    pub async fn open_review_round(&self, actor: &Actor, client: &Client, plan_id: i64, name: &str) -> Result<i64> {
+        let plan = self.store.plan(plan_id).await?;
+        if !self.manages_plan(actor, &plan).await? {
+            return Err(self.denied(actor, client, "workplan.review_round", format!("plan:{plan_id}")).await);
+        }
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(AppError::Invalid(vec![domain::enterprise::FieldError { field: "name", message: "请填写轮次名称,最多100字 / name the round, at most 100 characters".into() }]));
+        }
+        let event = audit_event(Some(actor), client, "workplan.review_round", String::new(), Outcome::Success, serde_json::json!({"plan": plan_id, "name": name}));
+        Ok(self.store.create_review_round(plan_id, name, actor.user_id, &event).await?)
+    }
+
+    /// Reopens an assignment in a 回头看 round with the reason the office found the result wanting.
+    pub async fn reopen_assignment(&self, actor: &Actor, client: &Client, id: i64, round_id: i64, reason: &str) -> Result<()> {
+        let row = self.visible_assignment(actor, client, id, "assignment.reopen").await?;
+        let plan = self.store.plan(row.plan_id).await?;
+        if !self.manages_plan(actor, &plan).await? {
+            return Err(self.denied(actor, client, "assignment.reopen", format!("assignment:{id}")).await);
+        }
+        if !self.store.review_rounds(plan.id).await?.iter().any(|(round, _, _)| *round == round_id) {
+            return Err(AppError::Invalid(vec![domain::enterprise::FieldError { field: "round_id", message: "请先选择本计划的回头看轮次 / choose a review round of this plan".into() }]));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::Invalid(vec![domain::enterprise::FieldError { field: "reason", message: "须写明重新打开的理由 / give the reason for reopening".into() }]));
+        }
+        let reason = clip(reason, 2_000);
+        let change = Self::status_change(&row, SupervisionMove::Reopen)?;
+        let notification = NewNotification {
+            unit_id: row.unit_id,
+            kind: "reopened".into(),
+            assignment_id: id,
+            due_on: today().to_string(),
+            message: format!("回头看:第{}项“{}”被重新打开:{} / item {} was reopened in a review round", row.item_number, clip(&row.task_title, 40), reason, row.item_number),
+        };
+        let event = audit_event(Some(actor), client, "assignment.reopen", String::new(), Outcome::Success, serde_json::json!({"round": round_id, "reason": reason}));
+        Ok(self.store.move_assignment(id, &change, None, Some((round_id, &reason, actor.user_id)), Some(&notification), &event).await?)
+    }
+
+    /// Maps a name the import could not resolve to a unit; the unit receives every item that
+    /// named it.
+    pub async fn resolve_plan_unit(&self, actor: &Actor, client: &Client, plan_id: i64, name: &str, unit_id: i64) -> Result<u64> {
+        let plan = self.store.plan(plan_id).await?;
+        if !self.manages_plan(actor, &plan).await? {
+            return Err(self.denied(actor, client, "workplan.resolve_unit", format!("plan:{plan_id}")).await);
+        }
+        let unit = self.store.unit(unit_id).await?;
+        let event = audit_event(Some(actor), client, "workplan.resolve_unit", format!("plan:{plan_id}"), Outcome::Success, serde_json::json!({"name": clip(name, 60), "unit_id": unit.id}));
+        Ok(self.store.resolve_unit_name(plan_id, name, unit.id, &event).await?)
+    }
+
+    pub async fn unresolved_units(&self, actor: &Actor, client: &Client, plan_id: i64) -> Result<Vec<store::UnresolvedRow>> {
+        let plan = self.store.plan(plan_id).await?;
+        if !self.manages_plan(actor, &plan).await? {
+            return Err(self.denied(actor, client, "workplan.read", format!("plan:{plan_id}")).await);
+        }
+        Ok(self.store.unresolved_of_plan(plan_id).await?)
+    }
+
+    /// An evidence file, if the caller may see its assignment.
+    pub async fn attachment(&self, actor: &Actor, client: &Client, id: i64) -> Result<(store::AttachmentRow, Vec<u8>)> {
+        let (row, assignment_id, content) = self.store.attachment(id).await?;
+        self.visible_assignment(actor, client, assignment_id, "attachment.read").await?;
+        Ok((row, content))
+    }
+
+    /// Sends due reminders and escalations for `today`: to each unit a reminder in the week before
+    /// a deadline it has not reported for, and, once the deadline has passed, a reminder to the
+    /// unit and an escalation to the plan's office. Each goes out once. Returns how many went out.
+    pub async fn send_deadline_notices(&self, today: Date) -> Result<u64> {
+        let mut notices = Vec::new();
+        for plan in self.store.plans().await? {
+            for row in self.store.plan_assignments(plan.id, &domain::access::AssignmentScope::Everything).await? {
+                if row.status == "accepted" {
+                    continue;
+                }
+                for (due, reported, label) in [(&row.half_year_due, row.half_year_reported || row.annual_reported, "半年"), (&row.annual_due, row.annual_reported, "年度")] {
+                    let Some(due_date) = parse_date(due) else { continue };
+                    if reported {
+                        continue;
+                    }
+                    let days_left = (due_date - today).get_days() as i64;
+                    if (0..=REMIND_DAYS_BEFORE).contains(&days_left) {
+                        notices.push(NewNotification {
+                            unit_id: row.unit_id,
+                            kind: "reminder".into(),
+                            assignment_id: row.id,
+                            due_on: due.clone(),
+                            message: format!("第{}项“{}”的{label}报告将于{due}到期 / the report on item {} is due on {due}", row.item_number, clip(&row.task_title, 40), row.item_number),
+                        });
+                    } else if today > due_date {
+                        notices.push(NewNotification {
+                            unit_id: plan.owner_unit_id,
+                            kind: "escalation".into(),
+                            assignment_id: row.id,
+                            due_on: due.clone(),
+                            message: format!("{}未按期({due})报送第{}项“{}”的{label}报告 / {} missed the {due} report on item {}", row.unit_name, row.item_number, clip(&row.task_title, 40), row.unit_name, row.item_number),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(self.store.add_notifications(&notices).await?)
+    }
+
+    /// The matrix as an XLSX or CSV table: one row per assignment.
+    pub async fn export_plan(&self, actor: &Actor, client: &Client, plan_id: i64, format: SpreadsheetFormat) -> Result<Vec<u8>> {
+        let matrix = self.plan_matrix(actor, client, plan_id).await?;
+        let columns = [
+            Column { heading: "部分", width: 8.0 },
+            Column { heading: "事项", width: 6.0 },
+            Column { heading: "工作事项", width: 40.0 },
+            Column { heading: "责任单位", width: 24.0 },
+            Column { heading: "牵头/配合", width: 10.0 },
+            Column { heading: "状态", width: 10.0 },
+            Column { heading: "逾期", width: 6.0 },
+            Column { heading: "半年报告期限", width: 14.0 },
+            Column { heading: "年度报告期限", width: 14.0 },
+            Column { heading: "半年已报", width: 8.0 },
+            Column { heading: "年度已报", width: 8.0 },
+        ];
+        let rows = matrix.rows.iter().flat_map(|row| {
+            row.cells.iter().map(move |cell| {
+                vec![
+                    row.section_number.clone(),
+                    row.item_number.to_string(),
+                    row.title.clone(),
+                    cell.unit_name.clone(),
+                    if cell.role == "lead" { "牵头".into() } else { "配合".into() },
+                    status_label_zh(&cell.status).into(),
+                    if cell.overdue { "是".into() } else { String::new() },
+                    cell.half_year_due.clone(),
+                    cell.annual_due.clone(),
+                    if cell.half_year_reported { "是".into() } else { String::new() },
+                    if cell.annual_reported { "是".into() } else { String::new() },
+                ]
+            })
+        });
+        let bytes = write_table(format, "工作要点", &columns, rows).map_err(AppError::Internal)?;
+        let event = audit_event(Some(actor), client, "workplan.export", format!("plan:{plan_id}"), Outcome::Success, serde_json::json!({"format": format.extension()}));
+        self.store.record_audit(&event).await?;
+        Ok(bytes)
+    }
+}
+
+/// The Chinese label of a stored status key.
+pub fn status_label_zh(key: &str) -> &'static str {
+    match key {
+        "not_started" => "未开始",
+        "in_progress" => "推进中",
+        "reported" => "已报送",
+        "accepted" => "已验收",
+        "reopened" => "已重开",
+        _ => "未知",
+    }
+}
