@@ -1,0 +1,137 @@
+//! Work plans end to end on the real store: importing the reference plan (aliases resolve to one
+//! department, tier collectives reach every city, nothing is invented, re-import changes
+//! nothing), scoping, the report → review → 回头看 loop with illegal moves refused, deadline
+//! notices and the export.
+
+use app::workplans::UploadedFile;
+use app::{Actor, App, AppError, Client};
+
+const PLAN: &str = include_str!("../data/jilin-2020-workplan.txt");
+
+async fn actor(app: &App, username: &str) -> Actor {
+    let user = app.store.user_by_username(username).await.unwrap().unwrap();
+    app.actor_for_user(&user).await.unwrap()
+}
+
+async fn scenario(backend: &str) {
+    let db = store::testing::fresh(backend).await.unwrap();
+    let app = App::new(db.store.clone(), Default::default());
+    app.load_demo_with(20).await.unwrap();
+    let client = Client::cli();
+    let office = actor(&app, "office").await;
+    let yjt = actor(&app, "yjt").await;
+    let changchun = actor(&app, "changchun").await;
+    let jilinshi = actor(&app, "jilinshi").await;
+    let enterprise = actor(&app, "enterprise").await;
+
+    // Only the committee office imports.
+    assert!(matches!(app.import_plan(&changchun, &client, PLAN, 2020).await, Err(AppError::NotFound)));
+    assert!(matches!(app.import_plan(&office, &client, "没有编号的文字", 2020).await, Err(AppError::BadRequest(_))));
+    let imported = app.import_plan(&office, &client, PLAN, 2020).await.unwrap();
+    assert!(imported.created);
+    assert_eq!(imported.tasks, 24);
+    assert!(imported.unresolved.is_empty(), "every named unit of the reference plan is in the registry: {:?}", imported.unresolved);
+    assert!(imported.collective.contains(&"各有关部门".to_owned()));
+    let again = app.import_plan(&office, &client, PLAN, 2020).await.unwrap();
+    assert_eq!((again.plan_id, again.created), (imported.plan_id, false), "re-importing changes nothing");
+    let traditional_or_simplified = domain::text::to_simplified(PLAN);
+    assert_eq!(app.import_plan(&office, &client, &traditional_or_simplified, 2020).await.unwrap().plan_id, imported.plan_id, "the same plan in Simplified is the same plan");
+
+    let matrix = app.plan_matrix(&office, &client, imported.plan_id).await.unwrap();
+    assert_eq!(matrix.rows.len(), 24);
+    assert!(matrix.plan.manages);
+    let item = |n: i64| matrix.rows.iter().find(|r| r.item_number == n).unwrap();
+    // Item 1: 各级党委、政府 reaches each of the 9 city governments.
+    let governments: Vec<&str> = item(1).cells.iter().filter(|c| c.unit_name.ends_with("人民政府")).map(|c| c.unit_name.as_str()).collect();
+    assert_eq!(governments.len(), 9, "{governments:?}");
+    // Item 4: the two lead units; 省发改委 and 省发展改革委 are one department.
+    let leads: Vec<&str> = item(4).cells.iter().filter(|c| c.role == "lead").map(|c| c.unit_name.as_str()).collect();
+    assert_eq!(leads, ["省应急管理厅", "省发展改革委"]);
+    let ndrc = app.resolve_unit("省发改委").await.unwrap().unwrap();
+    assert_eq!(app.resolve_unit("省发展改革委").await.unwrap().unwrap().id, ndrc.id);
+    for row in &matrix.rows {
+        let mut units: Vec<i64> = row.cells.iter().map(|c| c.unit_id).collect();
+        units.sort();
+        units.dedup();
+        assert_eq!(units.len(), row.cells.len(), "one assignment per unit on item {}", row.item_number);
+    }
+    // Item 14's fourth group names 省卫生健康委 as lead.
+    assert!(item(14).cells.iter().any(|c| c.unit_name == "省卫生健康委" && c.role == "lead"));
+
+    // Scope: a department sees its own assignments; a city its government's; an enterprise none.
+    let own = app.plan_matrix(&yjt, &client, imported.plan_id).await.unwrap();
+    assert!(!own.plan.manages);
+    assert!(own.rows.iter().flat_map(|r| &r.cells).all(|c| c.unit_name == "省应急管理厅"));
+    let city = app.plan_matrix(&changchun, &client, imported.plan_id).await.unwrap();
+    assert!(city.rows.iter().flat_map(|r| &r.cells).all(|c| c.unit_name.starts_with("长春市")), "changchun sees only 长春市 units");
+    assert!(matches!(app.plan_matrix(&enterprise, &client, imported.plan_id).await, Err(AppError::NotFound)));
+
+    // The loop: yjt reports on item 4, a foreign unit cannot, the office reviews.
+    let own_item4 = own.rows.iter().find(|r| r.item_number == 4).unwrap().cells[0].id;
+    let city_item1 = city.rows.iter().find(|r| r.item_number == 1).unwrap().cells[0].id;
+    assert!(matches!(app.report_progress(&jilinshi, &client, city_item1, "half_year", "吉林市冒名报告", vec![]).await, Err(AppError::NotFound)), "out of scope is not found");
+    assert!(matches!(app.review_assignment(&office, &client, own_item4, true, "").await, Err(AppError::IllegalTransition(_))), "nothing to accept yet");
+    let bad = app.report_progress(&yjt, &client, own_item4, "quarterly", "", vec![UploadedFile { file_name: "run.exe".into(), bytes: vec![1] }]).await;
+    match bad {
+        Err(AppError::Invalid(fields)) => {
+            let named: Vec<&str> = fields.iter().map(|f| f.field).collect();
+            assert_eq!(named, ["period", "body", "files"]);
+        }
+        other => panic!("expected every problem at once, got {other:?}"),
+    }
+    let evidence = UploadedFile { file_name: "检查记录.pdf".into(), bytes: b"%PDF-1.4 evidence".to_vec() };
+    app.report_progress(&yjt, &client, own_item4, "half_year", "已完成顶层设计文件起草。", vec![evidence]).await.unwrap();
+    assert!(matches!(app.review_assignment(&yjt, &client, own_item4, true, "").await, Err(AppError::NotFound)), "no one reviews their own work");
+    assert!(matches!(app.review_assignment(&office, &client, own_item4, false, " ").await, Err(AppError::Invalid(_))), "a return needs a reason");
+    app.review_assignment(&office, &client, own_item4, false, "请补充分工方案").await.unwrap();
+    let detail = app.assignment_detail(&yjt, &client, own_item4).await.unwrap();
+    assert_eq!(detail.assignment.status, "in_progress");
+    assert_eq!(detail.reports[0].review.as_deref(), Some("returned"));
+    assert_eq!(detail.attachments.len(), 1);
+    let (file, bytes) = app.attachment(&yjt, &client, detail.attachments[0].id).await.unwrap();
+    assert_eq!((file.content_type.as_str(), bytes.as_slice()), ("application/pdf", b"%PDF-1.4 evidence".as_slice()));
+    assert!(matches!(app.attachment(&jilinshi, &client, detail.attachments[0].id).await, Err(AppError::NotFound)));
+    assert!(app.notifications(&yjt).await.unwrap().iter().any(|n| n.kind == "returned"));
+    app.report_progress(&yjt, &client, own_item4, "annual", "全年任务完成。", vec![]).await.unwrap();
+    app.review_assignment(&office, &client, own_item4, true, "").await.unwrap();
+    assert_eq!(app.assignment_detail(&office, &client, own_item4).await.unwrap().assignment.status, "accepted");
+    assert!(matches!(app.report_progress(&yjt, &client, own_item4, "interim", "再报", vec![]).await, Err(AppError::IllegalTransition(_))));
+
+    // 回头看: the office reopens accepted work with a reason; the unit is told.
+    assert!(matches!(app.open_review_round(&changchun, &client, imported.plan_id, "回头看").await, Err(AppError::NotFound)));
+    let round = app.open_review_round(&office, &client, imported.plan_id, "第一轮回头看").await.unwrap();
+    assert!(matches!(app.reopen_assignment(&office, &client, own_item4, round, "").await, Err(AppError::Invalid(_))));
+    app.reopen_assignment(&office, &client, own_item4, round, "整改成效不明显").await.unwrap();
+    let detail = app.assignment_detail(&yjt, &client, own_item4).await.unwrap();
+    assert_eq!(detail.assignment.status, "reopened");
+    assert_eq!(detail.reopenings[0].reason, "整改成效不明显");
+    assert!(detail.may_report);
+
+    // The city's regulator reports for its government.
+    app.start_assignment(&changchun, &client, city_item1).await.unwrap();
+    assert!(matches!(app.start_assignment(&changchun, &client, city_item1).await, Err(AppError::IllegalTransition(_))));
+
+    // Deadlines of 2020 have passed: escalations reach the office once, not twice.
+    let today = jiff::civil::date(2021, 1, 10);
+    let sent = app.send_deadline_notices(today).await.unwrap();
+    assert!(sent > 50, "{sent}");
+    assert_eq!(app.send_deadline_notices(today).await.unwrap(), 0, "each notice goes out once");
+    assert!(app.notifications(&office).await.unwrap().iter().any(|n| n.kind == "escalation"));
+    let overdue = app.assignment_list(&office, true).await.unwrap();
+    assert!(!overdue.is_empty() && overdue.iter().all(|a| a.overdue));
+
+    // Export.
+    let xlsx = app.export_plan(&office, &client, imported.plan_id, app::spreadsheet::SpreadsheetFormat::Xlsx).await.unwrap();
+    assert!(xlsx.starts_with(b"PK"));
+    let csv = app.export_plan(&yjt, &client, imported.plan_id, app::spreadsheet::SpreadsheetFormat::Csv).await.unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(csv.lines().skip(1).all(|line| line.contains("省应急管理厅")), "an export holds only what the caller sees");
+    assert!(db.store.verify_audit_chain().await.unwrap().is_ok());
+}
+
+#[tokio::test]
+async fn work_plans_on_every_configured_backend() {
+    for backend in store::testing::backends() {
+        scenario(backend).await;
+    }
+}
