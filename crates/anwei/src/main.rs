@@ -115,6 +115,15 @@ enum WorkplanWhat {
         #[arg(long)]
         json: bool,
     },
+    /// Import a plan as the provincial committee office's plan for YEAR: one task per item, one
+    /// assignment per responsible unit. Re-importing the same document changes nothing.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        year: i16,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -218,6 +227,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 print_plan_outline(&plan);
             }
         }
+        Command::Workplan { what: WorkplanWhat::Import { file, year, data } } => {
+            let text = read_document_text(&file)?;
+            let (_, app) = open(&data, None).await?;
+            let actor = app.operator_actor().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let report = app.import_plan(&actor, &Client::cli(), &text, year).await.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            println!("{}", serde_json::to_string(&report)?);
+        }
         Command::Audit { what: AuditWhat::Verify { data } } => {
             let (_, app) = open(&data, None).await?;
             match app.store.verify_audit_chain().await? {
@@ -253,14 +269,18 @@ fn read_bounded(file: &std::path::Path) -> anyhow::Result<Vec<u8>> {
 
 /// Reads and parses a plan document, refusing oversized files and unreadable encodings.
 fn parse_plan_file(file: &std::path::Path) -> anyhow::Result<domain::workplan::ParsedPlan> {
+    Ok(domain::workplan::parse(&read_document_text(file)?))
+}
+
+/// The text of a plan document, refusing oversized files and unreadable encodings.
+fn read_document_text(file: &std::path::Path) -> anyhow::Result<String> {
     let size = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?.len();
     if size > app::documents::DOCUMENT_BYTES_MAX as u64 {
         bail!("{}: {}", file.display(), app::documents::DocumentError::TooLarge);
     }
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let text = app::documents::document_text(&name, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-    Ok(domain::workplan::parse(&text))
+    app::documents::document_text(&name, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
 }
 
 fn print_plan_outline(plan: &domain::workplan::ParsedPlan) {

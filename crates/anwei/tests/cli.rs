@@ -46,3 +46,52 @@ async fn import_export_and_audit_verification() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("sqlite:// or postgres://"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn workplan_parse_and_import() {
+    let plan = include_str!("../../app/data/jilin-2020-workplan.txt");
+    let dir = std::env::temp_dir().join(format!("anwei-cli-plan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let parse = |file: &std::path::Path| {
+        let out = anwei(&["workplan", "parse", file.to_str().unwrap(), "--json"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    // The same plan as UTF-8 Traditional, GB18030 Simplified and .docx parses to the same result.
+    let utf8 = dir.join("plan.txt");
+    std::fs::write(&utf8, plan).unwrap();
+    let gb18030 = dir.join("plan-gb.txt");
+    let simplified = domain::text::to_simplified(plan);
+    let (bytes, _, _) = encoding_rs::GB18030.encode(&simplified);
+    std::fs::write(&gb18030, bytes).unwrap();
+    let docx = dir.join("plan.docx");
+    let paragraphs: Vec<&str> = plan.lines().collect();
+    std::fs::write(&docx, app::documents::docx_with(&paragraphs)).unwrap();
+    let json = parse(&utf8);
+    assert_eq!(json["sections"].as_array().unwrap().len(), 5);
+    let items: Vec<&serde_json::Value> = json["sections"].as_array().unwrap().iter().flat_map(|s| s["items"].as_array().unwrap()).collect();
+    assert_eq!(items.len(), 24);
+    assert_eq!(items.iter().map(|i| i["responsibilities"].as_array().unwrap().len()).sum::<usize>(), 38);
+    assert_eq!(items[3]["responsibilities"][0]["lead"], serde_json::json!(["省应急管理厅", "省发展改革委"]));
+    assert_eq!(items[13]["responsibilities"][3]["lead"], serde_json::json!(["省卫生健康委"]));
+    assert_eq!(parse(&gb18030), json);
+    assert_eq!(parse(&docx)["sections"], json["sections"]);
+    let out = anwei(&["workplan", "parse", dir.join("plan.pdf").to_str().unwrap()]);
+    assert!(!out.status.success());
+
+    // Import twice: the second changes nothing.
+    let db = store::testing::fresh("sqlite").await.unwrap();
+    app::App::new(db.store.clone(), Default::default()).load_demo_with(5).await.unwrap();
+    let import = || {
+        let out = anwei(&["workplan", "import", utf8.to_str().unwrap(), "--year", "2020", "--database-url", &db.url]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let first = import();
+    assert_eq!((first["created"].as_bool(), first["tasks"].as_u64()), (Some(true), Some(24)));
+    let second = import();
+    assert_eq!((second["created"].as_bool(), second["plan_id"].clone()), (Some(false), first["plan_id"].clone()));
+    let out = anwei(&["workplan", "import", utf8.to_str().unwrap(), "--year", "1999", "--database-url", &db.url]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("2000"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -19,6 +19,8 @@ pub const DEMO_PROVINCE: &str = "220000";
 pub const DEMO_PASSWORD: &str = "anwei-demo";
 pub const DEMO_ENTERPRISE_COUNT: usize = 3_000;
 const SEED: u64 = 20_200_521;
+/// The reference plan (Jilin, 2020), which the demo runs as the current year's plan.
+const DEMO_PLAN: &str = include_str!("../data/jilin-2020-workplan.txt");
 
 /// Share of enterprises per city (by code), from the cities' relative economic weight.
 const CITY_WEIGHTS: [(&str, u32); 9] = [
@@ -272,7 +274,86 @@ impl App {
             let unit = self.store.unit(unit_id).await?;
             accounts.push(DemoAccount { username, role, unit: unit.name, totp_secret });
         }
+        self.load_demo_plan(&password_hash).await?;
         Ok(accounts)
+    }
+
+    /// The reference work plan as this year's plan, with progress as it might stand today: most
+    /// units have reported for the half year and many reports are accepted, some await review, a
+    /// few units have not reported at all (overdue), and a 回头看 round has reopened some work.
+    /// Reports are filed by a liaison account of each unit (`lianluo<unit id>`).
+    async fn load_demo_plan(&self, password_hash: &str) -> Result<()> {
+        let client = Client::cli();
+        let office_user = self.store.user_by_username("office").await?.ok_or_else(|| AppError::Internal("demo office account missing".into()))?;
+        let office = self.actor_for_user(&office_user).await?;
+        let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date();
+        let imported = self.import_plan(&office, &client, DEMO_PLAN, today.year()).await?;
+        let matrix = self.plan_matrix(&office, &client, imported.plan_id).await?;
+        let half_year_passed = today > jiff::civil::Date::new(today.year(), 6, 30).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut liaisons: std::collections::HashMap<i64, crate::Actor> = std::collections::HashMap::new();
+        let mut to_reopen = Vec::new();
+        for cell in matrix.rows.iter().flat_map(|row| &row.cells) {
+            // A fixed spread over assignments, the same on every run.
+            let draw = (cell.id as u64).wrapping_mul(2_654_435_761) % 100;
+            if draw < 5 || !half_year_passed {
+                continue; // not started
+            }
+            let liaison = match liaisons.get(&cell.unit_id) {
+                Some(actor) => actor.clone(),
+                None => {
+                    let user = NewUser {
+                        username: format!("lianluo{}", cell.unit_id),
+                        display_name: format!("{}联络员", cell.unit_name),
+                        password_hash: password_hash.to_owned(),
+                        role: self.liaison_role(cell.unit_id).await?.key().into(),
+                        unit_id: cell.unit_id,
+                        totp_secret: None,
+                    };
+                    let event = audit_event(None, &client, "user.create", String::new(), Outcome::Success, serde_json::json!({"username": user.username, "demo": true}));
+                    let id = self.store.create_user(&user, &event).await?;
+                    let actor = self.actor_for_user(&self.store.user(id).await?).await?;
+                    liaisons.insert(cell.unit_id, actor.clone());
+                    actor
+                }
+            };
+            if draw < 10 {
+                self.start_assignment(&liaison, &client, cell.id).await?;
+                continue; // started, but no half-year report: overdue
+            }
+            let text = format!("{}按照职责分工,围绕“{}”制定了实施方案,召开专题会议部署,开展督导检查,上半年任务按计划推进。", cell.unit_name, cell.task_title);
+            self.report_progress(&liaison, &client, cell.id, "half_year", &text, Vec::new()).await?;
+            if draw < 30 {
+                continue; // awaiting review
+            }
+            self.review_assignment(&office, &client, cell.id, true, "").await?;
+            if draw >= 88 {
+                let text = format!("{}已全面完成“{}”年度任务,形成长效机制。", cell.unit_name, cell.task_title);
+                self.report_progress(&liaison, &client, cell.id, "annual", &text, Vec::new()).await?;
+                self.review_assignment(&office, &client, cell.id, true, "").await?;
+                if draw >= 96 {
+                    to_reopen.push(cell.id);
+                }
+            }
+        }
+        if !to_reopen.is_empty() {
+            let round = self.open_review_round(&office, &client, imported.plan_id, "第一轮回头看").await?;
+            for id in to_reopen {
+                self.reopen_assignment(&office, &client, id, round, "回头看发现整改不到位,相关隐患仍未彻底消除,请重新报送整改情况。").await?;
+            }
+        }
+        self.send_deadline_notices(today).await?;
+        Ok(())
+    }
+
+    /// The role a unit's liaison holds: the office's for an office, a regulator's for a
+    /// government, a department user's otherwise.
+    async fn liaison_role(&self, unit_id: i64) -> Result<Role> {
+        let unit = self.store.unit(unit_id).await?;
+        Ok(match UnitKind::parse(&unit.kind) {
+            Ok(UnitKind::Office) => Role::CommitteeOffice,
+            Ok(UnitKind::Government) => Role::Regulator,
+            _ => Role::Department,
+        })
     }
 
     async fn ensure_demo_unit(&self, kind: UnitKind, name: &str, region: Option<&str>, enterprise_id: Option<i64>) -> Result<i64> {

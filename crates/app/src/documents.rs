@@ -92,34 +92,34 @@ pub fn docx_text(bytes: &[u8]) -> Result<String, DocumentError> {
     Ok(text)
 }
 
-#[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    /// A minimal .docx holding `paragraphs`, written with the zip crate.
-    pub fn docx_with(paragraphs: &[&str]) -> Vec<u8> {
-        use std::io::Write;
-        let mut body = String::new();
-        for paragraph in paragraphs {
-            let escaped = paragraph.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-            body.push_str(&format!("<w:p><w:r><w:t xml:space=\"preserve\">{escaped}</w:t></w:r></w:p>"));
-        }
-        let document = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
-             <w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
-        );
-        let mut buffer = std::io::Cursor::new(Vec::new());
-        {
-            let mut zip = zip::ZipWriter::new(&mut buffer);
-            let options = zip::write::SimpleFileOptions::default();
-            zip.start_file("[Content_Types].xml", options).unwrap();
-            zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#).unwrap();
-            zip.start_file("word/document.xml", options).unwrap();
-            zip.write_all(document.as_bytes()).unwrap();
-            zip.finish().unwrap();
-        }
-        buffer.into_inner()
+/// A minimal .docx holding `paragraphs` as plain runs: fixtures for tests of document import.
+pub fn docx_with(paragraphs: &[&str]) -> Vec<u8> {
+    use std::io::Write;
+    let mut body = String::new();
+    for paragraph in paragraphs {
+        let escaped = paragraph.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        body.push_str(&format!("<w:p><w:r><w:t xml:space=\"preserve\">{escaped}</w:t></w:r></w:p>"));
     }
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\
+         <w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{body}</w:body></w:document>"
+    );
+    let mut buffer = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut buffer);
+        let options = zip::write::SimpleFileOptions::default();
+        zip.start_file("[Content_Types].xml", options).expect("writing to memory");
+        zip.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#).expect("writing to memory");
+        zip.start_file("word/document.xml", options).expect("writing to memory");
+        zip.write_all(document.as_bytes()).expect("writing to memory");
+        zip.finish().expect("writing to memory");
+    }
+    buffer.into_inner()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     #[test]
     fn docx_paragraphs_become_lines() {

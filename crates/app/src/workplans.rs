@@ -396,15 +396,16 @@ impl App {
         }
     }
 
-    /// Whether the actor reviews reports of this assignment: the plan's office, or the lead unit
-    /// of the same task for a cooperating unit; never its own work.
+    /// Whether the actor reviews reports of this assignment: the plan's office (for its own unit's
+    /// work too, though never a report the reviewer filed), or the lead unit of the same task for a
+    /// cooperating unit.
     async fn reviews(&self, actor: &Actor, row: &AssignmentRow) -> Result<bool> {
-        if policy::acts_for(actor, &Self::assigned_unit(row)) {
-            return Ok(false);
-        }
         let plan = self.store.plan(row.plan_id).await?;
         if self.manages_plan(actor, &plan).await? {
             return Ok(true);
+        }
+        if policy::acts_for(actor, &Self::assigned_unit(row)) {
+            return Ok(false);
         }
         if row.role != "cooperating" {
             return Ok(false);
@@ -431,7 +432,7 @@ impl App {
             reopenings: self.store.reopenings_of_assignment(id).await?,
             rounds: if manages { self.store.review_rounds(plan.id).await? } else { Vec::new() },
             may_report: policy::acts_for(actor, &Self::assigned_unit(&row)) && status != AssignmentStatus::Accepted,
-            may_review: reviews && status == AssignmentStatus::Reported,
+            may_review: reviews && status == AssignmentStatus::Reported && !self.store.reports_of_assignment(id).await?.iter().any(|r| r.review.is_none() && r.submitted_by == actor.user_id),
             may_reopen: manages && matches!(status, AssignmentStatus::Reported | AssignmentStatus::Accepted),
             assignment: view(&row, today()),
         })
@@ -508,6 +509,9 @@ impl App {
         }
         // The latest report awaiting review decides what acceptance means.
         let pending = self.store.reports_of_assignment(id).await?.into_iter().find(|r| r.review.is_none());
+        if pending.as_ref().is_some_and(|report| report.submitted_by == actor.user_id) {
+            return Err(self.denied(actor, client, "assignment.review", format!("assignment:{id}")).await);
+        }
         let period = pending.as_ref().and_then(|r| ReportPeriod::parse(&r.period)).unwrap_or(ReportPeriod::Interim);
         let action = if accept { SupervisionMove::Accept(period) } else { SupervisionMove::Return };
         let change = Self::status_change(&row, action)?;
