@@ -308,9 +308,17 @@ impl App {
         Ok(policy::allows(actor, Action::ManageWorkPlan { region_path: &path }))
     }
 
+    /// Refuses callers who can see no assignment at all (enterprises, experts, administrators).
+    async fn require_assignment_scope(&self, actor: &Actor, client: &Client, action: &str) -> Result<domain::access::AssignmentScope> {
+        match policy::assignment_scope(actor) {
+            domain::access::AssignmentScope::Nothing => Err(self.denied(actor, client, action, "work_plans".into()).await),
+            scope => Ok(scope),
+        }
+    }
+
     /// The plans in which the actor sees at least one assignment, or which it supervises.
-    pub async fn visible_plans(&self, actor: &Actor) -> Result<Vec<PlanSummary>> {
-        let scope = policy::assignment_scope(actor);
+    pub async fn visible_plans(&self, actor: &Actor, client: &Client) -> Result<Vec<PlanSummary>> {
+        let scope = self.require_assignment_scope(actor, client, "workplan.list").await?;
         let mut visible = Vec::new();
         for plan in self.store.plans().await? {
             let manages = self.manages_plan(actor, &plan).await?;
@@ -358,9 +366,10 @@ impl App {
 
     /// The assignments in the caller's scope across plans, soonest deadline first; with
     /// `overdue_only`, just those past a deadline.
-    pub async fn assignment_list(&self, actor: &Actor, overdue_only: bool) -> Result<Vec<AssignmentView>> {
+    pub async fn assignment_list(&self, actor: &Actor, client: &Client, overdue_only: bool) -> Result<Vec<AssignmentView>> {
+        let scope = self.require_assignment_scope(actor, client, "assignment.list").await?;
         let today = today();
-        let rows = self.store.assignments_in_scope(&policy::assignment_scope(actor), LIST_MAX).await?;
+        let rows = self.store.assignments_in_scope(&scope, LIST_MAX).await?;
         Ok(rows.iter().map(|row| view(row, today)).filter(|v| !overdue_only || v.overdue).collect())
     }
 

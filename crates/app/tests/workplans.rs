@@ -61,7 +61,11 @@ async fn scenario(backend: &str) {
     // Scope: a department sees its own assignments; a city its government's; an enterprise none.
     let own = app.plan_matrix(&yjt, &client, imported.plan_id).await.unwrap();
     assert!(!own.plan.manages);
-    assert!(own.rows.iter().flat_map(|r| &r.cells).all(|c| c.unit_name == "省应急管理厅"));
+    for row in &own.rows {
+        let leads = row.cells.iter().any(|c| c.unit_name == "省应急管理厅" && c.role == "lead");
+        assert!(leads || row.cells.iter().all(|c| c.unit_name == "省应急管理厅"), "a department sees others only on items it leads (item {})", row.item_number);
+    }
+    assert!(own.rows.iter().flat_map(|r| &r.cells).any(|c| c.unit_name == "省交通运输厅"), "it sees the units cooperating on item 4, which it leads");
     let city = app.plan_matrix(&changchun, &client, imported.plan_id).await.unwrap();
     assert!(city.rows.iter().flat_map(|r| &r.cells).all(|c| c.unit_name.starts_with("长春市")), "changchun sees only 长春市 units");
     assert!(matches!(app.plan_matrix(&enterprise, &client, imported.plan_id).await, Err(AppError::NotFound)));
@@ -117,7 +121,7 @@ async fn scenario(backend: &str) {
     assert!(sent > 50, "{sent}");
     assert_eq!(app.send_deadline_notices(today).await.unwrap(), 0, "each notice goes out once");
     assert!(app.notifications(&office).await.unwrap().iter().any(|n| n.kind == "escalation"));
-    let overdue = app.assignment_list(&office, true).await.unwrap();
+    let overdue = app.assignment_list(&office, &client, true).await.unwrap();
     assert!(!overdue.is_empty() && overdue.iter().all(|a| a.overdue));
 
     // Export.
@@ -125,7 +129,7 @@ async fn scenario(backend: &str) {
     assert!(xlsx.starts_with(b"PK"));
     let csv = app.export_plan(&yjt, &client, imported.plan_id, app::spreadsheet::SpreadsheetFormat::Csv).await.unwrap();
     let csv = String::from_utf8(csv).unwrap();
-    assert!(csv.lines().skip(1).all(|line| line.contains("省应急管理厅")), "an export holds only what the caller sees");
+    assert_eq!(csv.lines().count() - 1, own.rows.iter().map(|r| r.cells.len()).sum::<usize>(), "an export holds exactly what the caller sees");
     assert!(db.store.verify_audit_chain().await.unwrap().is_ok());
 }
 

@@ -193,9 +193,13 @@ const ASSIGNMENT_SELECT: &str = "SELECT a.id, a.task_id, t.plan_id, a.unit_id, u
      FROM assignments a JOIN plan_tasks t ON t.id = a.task_id JOIN units u ON u.id = a.unit_id \
      LEFT JOIN regions r ON r.code = u.region_code";
 
-/// The scope condition over `u` (the assigned unit) and `r` (its region): `$1` everything,
-/// `$2` a region path pattern, `$3` one unit.
+/// The scope condition over `u` (a unit) and `r` (its region): `$1` everything, `$2` a region
+/// path pattern, `$3` one unit.
 const SCOPE_WHERE: &str = "($1 OR ($2 IS NOT NULL AND r.path LIKE $2) OR u.id = $3)";
+/// The scope condition over assignments `a`: as `SCOPE_WHERE`, and a unit also sees the other
+/// assignments of the tasks it leads (it reviews its cooperating units).
+const ASSIGNMENT_SCOPE_WHERE: &str = "($1 OR ($2 IS NOT NULL AND r.path LIKE $2) OR u.id = $3 \
+     OR a.task_id IN (SELECT l.task_id FROM assignments l WHERE l.unit_id = $3 AND l.role = 'lead'))";
 
 fn scope_params(scope: &AssignmentScope) -> (bool, Option<String>, Option<i64>) {
     match scope {
@@ -340,7 +344,7 @@ impl Store {
 
     /// The assignments of a plan within `scope`, by item and then lead units first.
     pub async fn plan_assignments(&self, plan_id: i64, scope: &AssignmentScope) -> Result<Vec<AssignmentRow>> {
-        let sql = format!("{ASSIGNMENT_SELECT} WHERE t.plan_id = $4 AND {SCOPE_WHERE} ORDER BY t.position, a.role DESC, a.id");
+        let sql = format!("{ASSIGNMENT_SELECT} WHERE t.plan_id = $4 AND {ASSIGNMENT_SCOPE_WHERE} ORDER BY t.position, a.role DESC, a.id");
         let (all, path, unit) = scope_params(scope);
         with_pool!(self, |pool| {
             Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(unit).bind(plan_id).fetch_all(pool).await?)
@@ -349,14 +353,14 @@ impl Store {
 
     /// The assignments of every plan within `scope` (a unit's inbox when the scope is one unit).
     pub async fn assignments_in_scope(&self, scope: &AssignmentScope, limit: i64) -> Result<Vec<AssignmentRow>> {
-        let sql = format!("{ASSIGNMENT_SELECT} WHERE {SCOPE_WHERE} ORDER BY t.annual_due, t.plan_id, t.position, a.id LIMIT $4");
+        let sql = format!("{ASSIGNMENT_SELECT} WHERE {ASSIGNMENT_SCOPE_WHERE} ORDER BY t.annual_due, t.plan_id, t.position, a.id LIMIT $4");
         let (all, path, unit) = scope_params(scope);
         with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(unit).bind(limit).fetch_all(pool).await?))
     }
 
     /// One assignment, if it lies within `scope`.
     pub async fn assignment(&self, id: i64, scope: &AssignmentScope) -> Result<AssignmentRow> {
-        let sql = format!("{ASSIGNMENT_SELECT} WHERE a.id = $4 AND {SCOPE_WHERE}");
+        let sql = format!("{ASSIGNMENT_SELECT} WHERE a.id = $4 AND {ASSIGNMENT_SCOPE_WHERE}");
         let (all, path, unit) = scope_params(scope);
         with_pool!(self, |pool| {
             let row: Option<AssignmentRow> = sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(unit).bind(id).fetch_optional(pool).await?;

@@ -5,6 +5,7 @@
 mod admin;
 mod audit;
 mod profile;
+mod workplans;
 
 use app::enterprises::ListQuery;
 use app::policy::{self, Action};
@@ -28,7 +29,7 @@ use crate::AppState;
 
 /// Template sources, for the test that every message key used exists.
 #[cfg(test)]
-pub const TEMPLATE_SOURCES: [&str; 15] = [
+pub const TEMPLATE_SOURCES: [&str; 20] = [
     include_str!("../../templates/base.html"),
     include_str!("../../templates/login.html"),
     include_str!("../../templates/home.html"),
@@ -44,6 +45,11 @@ pub const TEMPLATE_SOURCES: [&str; 15] = [
     include_str!("../../templates/admin_users.html"),
     include_str!("../../templates/admin_user.html"),
     include_str!("../../templates/admin_user_new.html"),
+    include_str!("../../templates/plans.html"),
+    include_str!("../../templates/plan_import.html"),
+    include_str!("../../templates/plan_matrix.html"),
+    include_str!("../../templates/inbox.html"),
+    include_str!("../../templates/assignment.html"),
 ];
 
 /// The pages; the login form is throttled per client by `login_throttle`.
@@ -64,6 +70,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(audit::router())
         .merge(profile::router())
         .merge(admin::router())
+        .merge(workplans::router())
 }
 
 /// What every page's frame needs.
@@ -81,6 +88,7 @@ pub struct NavUser {
     pub sees_enterprises: bool,
     pub sees_audit: bool,
     pub sees_accounts: bool,
+    pub sees_plans: bool,
 }
 
 pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Session, path: &str, actor: Option<&app::Actor>) -> Chrome {
@@ -95,6 +103,7 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
             sees_enterprises: policy::allows(a, Action::ReadEnterprises),
             sees_audit: policy::allows(a, Action::ReadAuditLog),
             sees_accounts: policy::allows(a, Action::ListAccounts),
+            sees_plans: policy::assignment_scope(a) != domain::access::AssignmentScope::Nothing,
         }),
     }
 }
