@@ -332,6 +332,20 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
             }
         }
     });
+    // Work-plan deadlines: reminders before, escalations after; each notice goes out once, so
+    // running hourly (and at start) only sends what has newly fallen due.
+    let supervisor = app.clone();
+    tokio::spawn(async move {
+        loop {
+            let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date();
+            match supervisor.send_deadline_notices(today).await {
+                Ok(sent) if sent > 0 => tracing::info!(sent, "work-plan deadline notices sent"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not send work-plan deadline notices"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    });
     web::serve(listener, app.clone(), settings, async {
         let _ = tokio::signal::ctrl_c().await;
     })
