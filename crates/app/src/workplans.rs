@@ -129,6 +129,8 @@ pub struct AssignmentDetail {
     pub may_report: bool,
     pub may_review: bool,
     pub may_reopen: bool,
+    /// The caller supervises the plan and may change the item's deadlines.
+    pub may_set_deadlines: bool,
 }
 
 fn today() -> Date {
@@ -443,6 +445,7 @@ impl App {
             may_report: policy::acts_for(actor, &Self::assigned_unit(&row)) && status != AssignmentStatus::Accepted,
             may_review: reviews && status == AssignmentStatus::Reported && !self.store.reports_of_assignment(id).await?.iter().any(|r| r.review.is_none() && r.submitted_by == actor.user_id),
             may_reopen: manages && matches!(status, AssignmentStatus::Reported | AssignmentStatus::Accepted),
+            may_set_deadlines: manages,
             assignment: view(&row, today()),
         })
     }
@@ -535,6 +538,28 @@ impl App {
         });
         let event = audit_event(Some(actor), client, "assignment.review", String::new(), Outcome::Success, serde_json::json!({"verdict": verdict, "comment": comment}));
         Ok(self.store.move_assignment(id, &change, Some((verdict, &comment, actor.user_id)), None, notification.as_ref(), &event).await?)
+    }
+
+    /// Sets an item's deadlines (the defaults are 30 June and 31 December of the plan's year).
+    pub async fn set_task_deadlines(&self, actor: &Actor, client: &Client, task_id: i64, half_year_due: &str, annual_due: &str) -> Result<()> {
+        let task = self.store.task(task_id).await?;
+        let plan = self.store.plan(task.plan_id).await?;
+        if !self.manages_plan(actor, &plan).await? {
+            return Err(self.denied(actor, client, "workplan.deadlines", format!("task:{task_id}")).await);
+        }
+        let field = |field: &'static str, message: String| AppError::Invalid(vec![domain::enterprise::FieldError { field, message }]);
+        let half = parse_date(half_year_due.trim()).ok_or_else(|| field("half_year_due", "半年报告期限应为 YYYY-MM-DD / the half-year deadline should be YYYY-MM-DD".into()))?;
+        let annual = parse_date(annual_due.trim()).ok_or_else(|| field("annual_due", "年度报告期限应为 YYYY-MM-DD / the annual deadline should be YYYY-MM-DD".into()))?;
+        if half > annual {
+            return Err(field("half_year_due", "半年报告期限不能晚于年度报告期限 / the half-year deadline cannot fall after the annual one".into()));
+        }
+        if (i64::from(annual.year()) - plan.year).abs() > 1 {
+            return Err(field("annual_due", format!("期限应在{}年前后 / the deadline should fall around {}", plan.year, plan.year)));
+        }
+        let event = audit_event(Some(actor), client, "workplan.deadlines", format!("task:{task_id}"), Outcome::Success, serde_json::json!({
+            "from": [task.half_year_due, task.annual_due], "to": [half.to_string(), annual.to_string()],
+        }));
+        Ok(self.store.set_task_deadlines(task_id, &half.to_string(), &annual.to_string(), &event).await?)
     }
 
     /// Opens a 回头看 review round on a plan the actor supervises.

@@ -111,6 +111,14 @@ async fn scenario(backend: &str) {
     assert_eq!(detail.reopenings[0].reason, "整改成效不明显");
     assert!(detail.may_report);
 
+    // Deadlines per item: only the office, and only sensible dates.
+    let task4 = detail.task.id;
+    assert!(matches!(app.set_task_deadlines(&yjt, &client, task4, "2020-07-15", "2020-12-20").await, Err(AppError::NotFound)));
+    assert!(matches!(app.set_task_deadlines(&office, &client, task4, "2020-12-31", "2020-07-01").await, Err(AppError::Invalid(_))));
+    assert!(matches!(app.set_task_deadlines(&office, &client, task4, "30/06/2020", "2020-12-31").await, Err(AppError::Invalid(_))));
+    app.set_task_deadlines(&office, &client, task4, "2020-07-15", "2020-12-20").await.unwrap();
+    assert_eq!(app.assignment_detail(&yjt, &client, own_item4).await.unwrap().assignment.half_year_due, "2020-07-15");
+
     // The city's regulator reports for its government.
     app.start_assignment(&changchun, &client, city_item1).await.unwrap();
     assert!(matches!(app.start_assignment(&changchun, &client, city_item1).await, Err(AppError::IllegalTransition(_))));

@@ -523,6 +523,24 @@ impl Store {
         })
     }
 
+    /// Sets a task's report deadlines (ISO dates).
+    pub async fn set_task_deadlines(&self, task_id: i64, half_year_due: &str, annual_due: &str, event: &AuditEvent) -> Result<()> {
+        crate::in_transaction!(self, |tx| {
+            let changed = sqlx::query("UPDATE plan_tasks SET half_year_due = $1, annual_due = $2 WHERE id = $3")
+                .bind(half_year_due)
+                .bind(annual_due)
+                .bind(task_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed != 1 {
+                return Err(StoreError::NotFound);
+            }
+            crate::audit::append_audit!(tx, event);
+            Ok(())
+        })
+    }
+
     /// Opens a 回头看 review round on a plan.
     pub async fn create_review_round(&self, plan_id: i64, name: &str, user_id: i64, event: &AuditEvent) -> Result<i64> {
         crate::in_transaction!(self, |tx| {

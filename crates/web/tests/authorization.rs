@@ -43,6 +43,7 @@ enum Payload {
     StartJson,
     AcceptJson,
     ReportJson,
+    DeadlineForm,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -110,6 +111,7 @@ const MATRIX: &[Row] = &[
     ("POST",   "/assignments/{yjt_lead}/report", Payload::ReportMultipart,        [404, 303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("POST",   "/assignments/{police_reported}/review", Payload::ReturnForm,      [303, 409, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("POST",   "/assignments/{jilin_reported}/reopen", Payload::ReopenForm,       [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("POST",   "/assignments/{yjt_first}/deadlines", Payload::DeadlineForm,       [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/attachments/{police_attachment}", Payload::None,                 [200, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 303]),
     ("GET",    "/api/v1/plans", Payload::None,                                    [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/plans/{plan}/matrix", Payload::None,                      [200, 200, 200, 200, 404, 404, 404, 404, 404, 404, 404, 401]),
@@ -307,6 +309,7 @@ impl Fixture {
             Payload::ReopenForm => (format!("round_id={}&reason=not+good+enough", self.values["round"]), "application/x-www-form-urlencoded"),
             Payload::StartJson => (json!({"action": "start"}).to_string(), "application/json"),
             Payload::AcceptJson => (json!({"action": "accept"}).to_string(), "application/json"),
+            Payload::DeadlineForm => ("half_year_due=2021-07-15&annual_due=2021-12-20".into(), "application/x-www-form-urlencoded"),
             Payload::ReportJson => (json!({"period": "interim", "body": "进展"}).to_string(), "application/json"),
             Payload::NewAccountForm => {
                 let unit = self.app.store.user_by_username("expert").await.unwrap().unwrap().unit_id;

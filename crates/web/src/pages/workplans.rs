@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/assignments/{id}/review", post(review))
         .route("/assignments/{id}/reopen", post(reopen))
+        .route("/assignments/{id}/deadlines", post(set_deadlines))
         .route("/attachments/{id}", get(attachment))
 }
 
@@ -422,6 +423,7 @@ struct AssignmentPage {
     may_report: bool,
     may_review: bool,
     may_reopen: bool,
+    may_set_deadlines: bool,
     errors: Vec<String>,
 }
 
@@ -472,6 +474,7 @@ async fn assignment_response(state: &AppState, headers: &HeaderMap, user: &PageU
         may_report: detail.may_report,
         may_review: detail.may_review,
         may_reopen: detail.may_reopen,
+        may_set_deadlines: detail.may_set_deadlines,
         errors,
         c,
     };
@@ -565,6 +568,21 @@ struct ReopenForm {
 
 async fn reopen(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<ReopenForm>) -> Response {
     let result = state.app.reopen_assignment(&user.actor, &user.client, id, form.round_id, &form.reason).await;
+    after_action(&state, &headers, &user, id, result).await
+}
+
+#[derive(Deserialize)]
+struct DeadlineForm {
+    half_year_due: String,
+    annual_due: String,
+}
+
+/// Sets the deadlines of the assignment's item (every unit's on that item).
+async fn set_deadlines(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<DeadlineForm>) -> Response {
+    let result = match state.app.assignment_detail(&user.actor, &user.client, id).await {
+        Ok(detail) => state.app.set_task_deadlines(&user.actor, &user.client, detail.task.id, &form.half_year_due, &form.annual_due).await,
+        Err(error) => Err(error),
+    };
     after_action(&state, &headers, &user, id, result).await
 }
 
