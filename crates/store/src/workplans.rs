@@ -187,6 +187,10 @@ macro_rules! insert_notification {
     };
 }
 
+const PLAN_SELECT: &str = "SELECT id, year, title, owner_unit_id, region_code, created_at FROM work_plans";
+const TASK_SELECT: &str = "SELECT id, plan_id, position, section_number, section_title, item_number, title, body, half_year_due, annual_due, parent_task_id \
+     FROM plan_tasks";
+
 const ASSIGNMENT_SELECT: &str = "SELECT a.id, a.task_id, t.plan_id, a.unit_id, u.name AS unit_name, u.kind AS unit_kind, \
      u.region_code AS unit_region_code, a.role, a.named_as, a.status, a.half_year_reported, a.annual_reported, a.updated_at, \
      t.item_number, t.title AS task_title, t.section_number, t.half_year_due, t.annual_due \
@@ -294,7 +298,7 @@ impl Store {
 
     pub async fn plans(&self) -> Result<Vec<PlanRow>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as("SELECT id, year, title, owner_unit_id, region_code, created_at FROM work_plans ORDER BY year DESC, id DESC")
+            Ok(sqlx::query_as(trusted(&format!("{PLAN_SELECT} ORDER BY year DESC, id DESC")))
                 .fetch_all(pool)
                 .await?)
         })
@@ -302,7 +306,7 @@ impl Store {
 
     pub async fn plan(&self, id: i64) -> Result<PlanRow> {
         with_pool!(self, |pool| {
-            let row: Option<PlanRow> = sqlx::query_as("SELECT id, year, title, owner_unit_id, region_code, created_at FROM work_plans WHERE id = $1")
+            let row: Option<PlanRow> = sqlx::query_as(trusted(&format!("{PLAN_SELECT} WHERE id = $1")))
                 .bind(id)
                 .fetch_optional(pool)
                 .await?;
@@ -312,10 +316,7 @@ impl Store {
 
     pub async fn plan_tasks(&self, plan_id: i64) -> Result<Vec<TaskRow>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as(
-                "SELECT id, plan_id, position, section_number, section_title, item_number, title, body, half_year_due, annual_due, parent_task_id \
-                 FROM plan_tasks WHERE plan_id = $1 ORDER BY position",
-            )
+            Ok(sqlx::query_as(trusted(&format!("{TASK_SELECT} WHERE plan_id = $1 ORDER BY position")))
             .bind(plan_id)
             .fetch_all(pool)
             .await?)
@@ -324,10 +325,7 @@ impl Store {
 
     pub async fn task(&self, id: i64) -> Result<TaskRow> {
         with_pool!(self, |pool| {
-            let row: Option<TaskRow> = sqlx::query_as(
-                "SELECT id, plan_id, position, section_number, section_title, item_number, title, body, half_year_due, annual_due, parent_task_id \
-                 FROM plan_tasks WHERE id = $1",
-            )
+            let row: Option<TaskRow> = sqlx::query_as(trusted(&format!("{TASK_SELECT} WHERE id = $1")))
             .bind(id)
             .fetch_optional(pool)
             .await?;
