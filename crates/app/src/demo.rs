@@ -288,14 +288,22 @@ impl App {
         let office = self.actor_for_user(&office_user).await?;
         let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date();
         let imported = self.import_plan(&office, &client, DEMO_PLAN, today.year()).await?;
+        // Early in the year the half-year deadline has not come yet; the demo then moves it two
+        // weeks into the past, so that the matrix always shows reported, accepted and overdue work.
+        let half_year_due = jiff::civil::Date::new(today.year(), 6, 30).map_err(|e| AppError::Internal(e.to_string()))?;
+        if today <= half_year_due && imported.created {
+            let earlier = today.checked_sub(jiff::Span::new().days(14)).map_err(|e| AppError::Internal(e.to_string()))?;
+            for task in self.store.plan_tasks(imported.plan_id).await? {
+                self.set_task_deadlines(&office, &client, task.id, &earlier.to_string(), &task.annual_due).await?;
+            }
+        }
         let matrix = self.plan_matrix(&office, &client, imported.plan_id).await?;
-        let half_year_passed = today > jiff::civil::Date::new(today.year(), 6, 30).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut liaisons: std::collections::HashMap<i64, crate::Actor> = std::collections::HashMap::new();
         let mut to_reopen = Vec::new();
         for cell in matrix.rows.iter().flat_map(|row| &row.cells) {
             // A fixed spread over assignments, the same on every run.
             let draw = (cell.id as u64).wrapping_mul(2_654_435_761) % 100;
-            if draw < 5 || !half_year_passed {
+            if draw < 5 {
                 continue; // not started
             }
             let liaison = match liaisons.get(&cell.unit_id) {

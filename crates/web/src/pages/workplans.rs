@@ -355,6 +355,8 @@ struct InboxPage {
     c: Chrome,
     overdue_only: bool,
     lines: Vec<InboxLine>,
+    /// For the overdue list: how many overdue assignments each unit has, most first.
+    by_unit: Vec<(String, usize)>,
     notices: Vec<(String, String, i64)>,
 }
 
@@ -386,7 +388,17 @@ async fn inbox(State(state): State<AppState>, headers: HeaderMap, user: PageUser
         })
         .collect();
     let notices = notices.into_iter().take(50).map(|n| (app::audit_log::display_time(n.created_at), n.message, n.assignment_id)).collect();
-    render(&InboxPage { c, overdue_only, lines, notices })
+    let mut by_unit: Vec<(String, usize)> = Vec::new();
+    if overdue_only {
+        for cell in &list {
+            match by_unit.iter_mut().find(|(unit, _)| *unit == cell.unit_name) {
+                Some((_, count)) => *count += 1,
+                None => by_unit.push((cell.unit_name.clone(), 1)),
+            }
+        }
+        by_unit.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    }
+    render(&InboxPage { c, overdue_only, lines, by_unit, notices })
 }
 
 struct ReportView {
