@@ -375,27 +375,25 @@ impl App {
         Ok(rows.iter().map(|row| view(row, today)).filter(|v| !overdue_only || v.overdue).collect())
     }
 
-    /// The caller's notifications (reminders, escalations, returned and reopened work).
+    /// The caller's notifications (reminders, escalations, returned and reopened work): those
+    /// addressed to its own unit and to the government or office of its region that it acts for.
     pub async fn notifications(&self, actor: &Actor) -> Result<Vec<store::NotificationRow>> {
-        let scope = match policy::assignment_scope(actor) {
-            // A regulator's inbox holds its own unit's and its government's notifications, not
-            // every county's.
-            domain::access::AssignmentScope::RegionSubtree { .. } => domain::access::AssignmentScope::Unit { unit_id: actor.unit_id },
-            other => other,
-        };
-        let mut found = self.store.notifications_in_scope(&scope, 100).await?;
-        if actor.role != domain::role::Role::Department {
-            // Those addressed to the government or office the actor reports for.
-            for row in self.store.assignments_in_scope(&policy::assignment_scope(actor), LIST_MAX).await? {
-                if row.unit_id != actor.unit_id && policy::acts_for(actor, &Self::assigned_unit(&row)) {
-                    let unit_scope = domain::access::AssignmentScope::Unit { unit_id: row.unit_id };
-                    found.extend(self.store.notifications_in_scope(&unit_scope, 100).await?);
-                    break;
+        let mut units = vec![actor.unit_id];
+        let own_region = actor.region_path.as_deref().and_then(|p| p.trim_end_matches('/').rsplit('/').next());
+        for kind in [UnitKind::Government, UnitKind::Office] {
+            for unit in self.store.units_of_kind(kind).await? {
+                let assigned = AssignedUnit { unit_id: unit.id, unit_kind: kind.as_str(), region_code: unit.region_code.as_deref() };
+                if unit.id != actor.unit_id && unit.region_code.as_deref() == own_region && policy::acts_for(actor, &assigned) {
+                    units.push(unit.id);
                 }
             }
         }
-        found.sort_by(|a, b| b.id.cmp(&a.id));
-        found.dedup_by_key(|n| n.id);
+        let mut found = Vec::new();
+        for unit_id in units {
+            found.extend(self.store.notifications_in_scope(&domain::access::AssignmentScope::Unit { unit_id }, 100).await?);
+        }
+        found.sort_by_key(|n| std::cmp::Reverse(n.id));
+        found.truncate(100);
         Ok(found)
     }
 
