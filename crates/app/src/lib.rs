@@ -3,6 +3,7 @@
 //! and the command line; knows neither HTTP nor SQL.
 
 pub mod accounts;
+pub mod assessment;
 pub mod audit_log;
 pub mod auth;
 pub mod demo;

@@ -324,14 +324,14 @@ pub fn write_enterprise_rows(format: SpreadsheetFormat, rows: &[EnterpriseInput]
 }
 
 /// A column of an exported table: its heading and, in XLSX, its width in characters.
-pub struct Column {
-    pub heading: &'static str,
+pub struct Column<'a> {
+    pub heading: &'a str,
     pub width: f64,
 }
 
 /// Writes a table as CSV (UTF-8 with BOM, for Excel) or XLSX (text cells, bold frozen header).
 /// Every cell is formula-escaped, so a spreadsheet never evaluates exported text.
-pub fn write_table(format: SpreadsheetFormat, sheet_name: &str, columns: &[Column], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, String> {
+pub fn write_table(format: SpreadsheetFormat, sheet_name: &str, columns: &[Column<'_>], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, String> {
     match format {
         SpreadsheetFormat::Csv => {
             let mut buffer = "\u{feff}".as_bytes().to_vec();

@@ -132,6 +132,36 @@ async fn scenario(backend: &str) {
     let overdue = app.assignment_list(&office, &client, true).await.unwrap();
     assert!(!overdue.is_empty() && overdue.iter().all(|a| a.overdue));
 
+    // Assessment: the 9 cities ranked from their records and the office's scores; a veto sinks
+    // a city to the bottom whatever its points.
+    use app::assessment::Tier;
+    let ranking = app.assessment_ranking(&office, &client, 2020, Tier::Cities).await.unwrap();
+    assert_eq!(ranking.len(), 9, "{ranking:?}");
+    assert!(matches!(app.assessment_ranking(&changchun, &client, 2020, Tier::Cities).await, Err(AppError::NotFound)));
+    let changchun_government = app.resolve_unit("长春市人民政府").await.unwrap().unwrap().id;
+    assert!(matches!(app.enter_assessment_score(&office, &client, 2020, changchun_government, "B1", 16.0, "超分").await, Err(AppError::Invalid(_))));
+    assert!(matches!(app.enter_assessment_score(&office, &client, 2020, changchun_government, "A1", 10.0, "系统指标").await, Err(AppError::Invalid(_))));
+    assert!(matches!(app.enter_assessment_score(&office, &client, 2020, changchun_government, "B1", 10.0, " ").await, Err(AppError::Invalid(_))));
+    assert!(matches!(app.enter_assessment_score(&changchun, &client, 2020, changchun_government, "B1", 15.0, "自评").await, Err(AppError::NotFound)));
+    for code in ["B1", "B2", "B3"] {
+        app.enter_assessment_score(&office, &client, 2020, changchun_government, code, 15.0, "现场核查记录").await.unwrap();
+    }
+    let sheet = app.unit_assessment(&changchun, &client, 2020, changchun_government).await.unwrap();
+    assert!(!sheet.may_enter, "a city reads its own sheet but does not score itself");
+    assert_eq!(sheet.sheet.lines.len(), 6);
+    assert!((sheet.sheet.lines.iter().map(|l| l.score).sum::<f64>() - sheet.sheet.total).abs() < 0.01);
+    assert!(matches!(app.unit_assessment(&jilinshi, &client, 2020, changchun_government).await, Err(AppError::NotFound)));
+    let top = app.assessment_ranking(&office, &client, 2020, Tier::Cities).await.unwrap();
+    assert_eq!(top[0].unit_name, "长春市人民政府", "{top:?}");
+    app.record_assessment_finding(&office, &client, 2020, changchun_government, "veto", "重大责任事故").await.unwrap();
+    let after = app.assessment_ranking(&office, &client, 2020, Tier::Cities).await.unwrap();
+    assert_eq!((after[8].unit_name.as_str(), after[8].grade), ("长春市人民政府", domain::assessment::Grade::Fail));
+    assert!(matches!(app.save_assessment_scheme(&office, &client, 2020, "[[indicator]]\ncode = \"X\"\nname = \"x\"\npoints = 50\nsource = \"manual\"\n").await, Err(AppError::Invalid(_))));
+    let departments = app.assessment_ranking(&office, &client, 2020, Tier::Departments).await.unwrap();
+    assert!(departments.iter().any(|d| d.unit_name == "省应急管理厅") && departments.iter().all(|d| !d.unit_name.ends_with("人民政府")));
+    let sheet = app.export_assessment(&office, &client, 2020, Tier::Cities, app::spreadsheet::SpreadsheetFormat::Csv).await.unwrap();
+    assert_eq!(String::from_utf8(sheet).unwrap().lines().count(), 10, "a header and 9 cities");
+
     // Export.
     let xlsx = app.export_plan(&office, &client, imported.plan_id, app::spreadsheet::SpreadsheetFormat::Xlsx).await.unwrap();
     assert!(xlsx.starts_with(b"PK"));
