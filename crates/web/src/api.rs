@@ -47,6 +47,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<A
         .routes(routes!(get_assignment))
         .routes(routes!(assignment_action))
         .routes(routes!(create_report))
+        .routes(routes!(assessment_ranking))
         .routes(routes!(list_enterprises, create_enterprise))
         .routes(routes!(get_enterprise, update_enterprise))
         .routes(routes!(list_regions))
@@ -463,4 +464,21 @@ pub struct NewReport {
 async fn create_report(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(report): Json<NewReport>) -> Result<(StatusCode, Json<Created>), ApiError> {
     let id = state.app.report_progress(&caller.actor, &caller.client, id, &report.period, &report.body, Vec::new()).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct RankingParams {
+    /// The year (default: this year).
+    pub year: Option<i64>,
+    /// `cities` (default) or `departments`.
+    pub tier: Option<String>,
+}
+
+/// The assessment ranking for a year, for the committee office that runs it.
+#[utoipa::path(get, path = "/api/v1/assessment", tag = "assessment", params(RankingParams),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn assessment_ranking(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<RankingParams>) -> Result<Json<Vec<app::assessment::RankingRow>>, ApiError> {
+    let tier = app::assessment::Tier::parse(params.tier.as_deref().unwrap_or("")).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "tier 应为 cities 或 departments / tier must be cities or departments"))?;
+    let year = params.year.unwrap_or_else(|| i64::from(jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date().year()));
+    Ok(Json(state.app.assessment_ranking(&caller.actor, &caller.client, year.clamp(2000, 2100), tier).await?))
 }

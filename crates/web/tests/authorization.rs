@@ -44,6 +44,9 @@ enum Payload {
     AcceptJson,
     ReportJson,
     DeadlineForm,
+    SchemeForm,
+    ScoreForm,
+    FindingForm,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -120,6 +123,14 @@ const MATRIX: &[Row] = &[
     ("POST",   "/api/v1/assignments/{yjt_second}/actions", Payload::StartJson,    [404, 204, 404, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
     ("POST",   "/api/v1/assignments/{changchun_reported}/actions", Payload::AcceptJson, [204, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
     ("POST",   "/api/v1/assignments/{yjt_fifth}/reports", Payload::ReportJson,    [404, 201, 404, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/assessment", Payload::None,                                      [200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 303]),
+    ("GET",    "/assessment/export.xlsx", Payload::None,                          [200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 303]),
+    ("GET",    "/assessment/scheme", Payload::None,                               [200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 303]),
+    ("POST",   "/assessment/scheme", Payload::SchemeForm,                         [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/assessment/units/{changchun_government}", Payload::None,         [200, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 303]),
+    ("POST",   "/assessment/units/{changchun_government}/scores", Payload::ScoreForm, [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("POST",   "/assessment/units/{changchun_government}/findings", Payload::FindingForm, [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/api/v1/assessment", Payload::None,                               [200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
 ];
 
 /// Endpoints not in `MATRIX`, with the reason; the coverage check accepts only these.
@@ -219,6 +230,7 @@ async fn work_plan_fixture(fixture: &mut Fixture, sysadmin: &app::Actor) {
         ("police_attachment", attachment),
         ("round", round),
         ("yjt_unit", fixture.app.resolve_unit("省应急管理厅").await.unwrap().unwrap().id),
+        ("changchun_government", fixture.app.resolve_unit("长春市人民政府").await.unwrap().unwrap().id),
     ] {
         fixture.values.insert(name, value.to_string());
     }
@@ -309,6 +321,9 @@ impl Fixture {
             Payload::ReopenForm => (format!("round_id={}&reason=not+good+enough", self.values["round"]), "application/x-www-form-urlencoded"),
             Payload::StartJson => (json!({"action": "start"}).to_string(), "application/json"),
             Payload::AcceptJson => (json!({"action": "accept"}).to_string(), "application/json"),
+            Payload::SchemeForm => (serde_urlencoded::to_string([("year", "2021"), ("scheme", domain::assessment::Scheme::default_scheme().to_toml().as_str())]).unwrap(), "application/x-www-form-urlencoded"),
+            Payload::ScoreForm => ("year=2021&code=B1&score=10&evidence=%E6%A0%B8%E6%9F%A5".into(), "application/x-www-form-urlencoded"),
+            Payload::FindingForm => ("year=2021&kind=falsification&reason=%E8%99%9A%E6%8A%A5".into(), "application/x-www-form-urlencoded"),
             Payload::DeadlineForm => ("half_year_due=2021-07-15&annual_due=2021-12-20".into(), "application/x-www-form-urlencoded"),
             Payload::ReportJson => (json!({"period": "interim", "body": "进展"}).to_string(), "application/json"),
             Payload::NewAccountForm => {
@@ -383,6 +398,7 @@ fn the_matrix_covers_every_endpoint() {
         include_str!("../src/pages/profile.rs"),
         include_str!("../src/pages/admin.rs"),
         include_str!("../src/pages/workplans.rs"),
+        include_str!("../src/pages/assessment.rs"),
     ];
     let declared: BTreeSet<String> = sources.iter().flat_map(|s| declared_paths(s)).filter(|p| p.starts_with('/')).collect();
     let covered: BTreeSet<String> = MATRIX

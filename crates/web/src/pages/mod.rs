@@ -3,6 +3,7 @@
 //! language switch; the profile, account administration and audit log pages live in submodules.
 
 mod admin;
+mod assessment;
 mod audit;
 mod profile;
 mod workplans;
@@ -29,7 +30,7 @@ use crate::AppState;
 
 /// Template sources, for the test that every message key used exists.
 #[cfg(test)]
-pub const TEMPLATE_SOURCES: [&str; 20] = [
+pub const TEMPLATE_SOURCES: [&str; 23] = [
     include_str!("../../templates/base.html"),
     include_str!("../../templates/login.html"),
     include_str!("../../templates/home.html"),
@@ -50,6 +51,9 @@ pub const TEMPLATE_SOURCES: [&str; 20] = [
     include_str!("../../templates/plan_matrix.html"),
     include_str!("../../templates/inbox.html"),
     include_str!("../../templates/assignment.html"),
+    include_str!("../../templates/assessment.html"),
+    include_str!("../../templates/assessment_scheme.html"),
+    include_str!("../../templates/assessment_unit.html"),
 ];
 
 /// The pages; the login form is throttled per client by `login_throttle`.
@@ -71,6 +75,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(profile::router())
         .merge(admin::router())
         .merge(workplans::router())
+        .merge(assessment::router())
 }
 
 /// What every page's frame needs.
@@ -89,6 +94,7 @@ pub struct NavUser {
     pub sees_audit: bool,
     pub sees_accounts: bool,
     pub sees_plans: bool,
+    pub sees_assessment: bool,
 }
 
 pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Session, path: &str, actor: Option<&app::Actor>) -> Chrome {
@@ -104,6 +110,7 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
             sees_audit: policy::allows(a, Action::ReadAuditLog),
             sees_accounts: policy::allows(a, Action::ListAccounts),
             sees_plans: policy::assignment_scope(a) != domain::access::AssignmentScope::Nothing,
+            sees_assessment: a.region_path.as_deref().is_some_and(|path| policy::allows(a, Action::ManageWorkPlan { region_path: path })),
         }),
     }
 }

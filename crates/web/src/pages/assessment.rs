@@ -1,0 +1,251 @@
+//! Assessment pages: the ranking of cities or departments for a year, a unit's score sheet where
+//! the office enters scores and findings with evidence, the scheme editor, and the export.
+
+use app::assessment::Tier;
+use app::spreadsheet::SpreadsheetFormat;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::{Chrome, chrome, download, error_page, render};
+use crate::AppState;
+use crate::error::ApiError;
+use crate::identity::PageUser;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/assessment", get(ranking_page))
+        .route("/assessment/export.xlsx", get(export_xlsx))
+        .route("/assessment/scheme", get(scheme_page).post(save_scheme))
+        .route("/assessment/units/{id}", get(unit_page))
+        .route("/assessment/units/{id}/scores", post(enter_score))
+        .route("/assessment/units/{id}/findings", post(record_finding))
+}
+
+fn current_year() -> i64 {
+    i64::from(jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date().year())
+}
+
+#[derive(Deserialize, Default)]
+struct RankingQuery {
+    year: Option<i64>,
+    #[serde(default)]
+    tier: String,
+}
+
+impl RankingQuery {
+    fn resolve(&self) -> Result<(i64, Tier), ApiError> {
+        let tier = Tier::parse(&self.tier).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "tier 应为 cities 或 departments / tier must be cities or departments"))?;
+        Ok((self.year.unwrap_or_else(current_year).clamp(2000, 2100), tier))
+    }
+}
+
+struct RankLine {
+    rank: usize,
+    unit_id: i64,
+    unit: String,
+    total: String,
+    grade: String,
+    grade_class: String,
+    vetoed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "assessment.html")]
+struct RankingPage {
+    c: Chrome,
+    year: i64,
+    cities: bool,
+    lines: Vec<RankLine>,
+}
+
+fn grade_text(c: &Chrome, grade: domain::assessment::Grade) -> String {
+    if c.t.is_en() { grade.label_en().to_owned() } else { grade.label_zh().to_owned() }
+}
+
+async fn ranking_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<RankingQuery>) -> Response {
+    let failed = |error: ApiError| error_page(&state, &headers, &user.session, Some(&user.actor), error);
+    let (year, tier) = match query.resolve() {
+        Ok(resolved) => resolved,
+        Err(error) => return failed(error).await,
+    };
+    let ranking = match state.app.assessment_ranking(&user.actor, &user.client, year, tier).await {
+        Ok(ranking) => ranking,
+        Err(error) => return failed(error.into()).await,
+    };
+    let c = chrome(&state, &headers, &user.session, "/assessment", Some(&user.actor)).await;
+    let lines = ranking
+        .into_iter()
+        .map(|row| RankLine {
+            rank: row.rank,
+            unit_id: row.unit_id,
+            unit: row.unit_name,
+            total: format!("{:.2}", row.total),
+            grade: grade_text(&c, row.grade),
+            grade_class: format!("grade-{:?}", row.grade).to_lowercase(),
+            vetoed: row.vetoed,
+        })
+        .collect();
+    render(&RankingPage { c, year, cities: tier == Tier::Cities, lines })
+}
+
+async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<RankingQuery>) -> Response {
+    let (year, tier) = match query.resolve() {
+        Ok(resolved) => resolved,
+        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error).await,
+    };
+    match state.app.export_assessment(&user.actor, &user.client, year, tier, SpreadsheetFormat::Xlsx).await {
+        Ok(bytes) => download(bytes, SpreadsheetFormat::Xlsx, &format!("assessment-{year}.xlsx")),
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "assessment_scheme.html")]
+struct SchemePage {
+    c: Chrome,
+    year: i64,
+    text: String,
+    errors: Vec<String>,
+    saved: bool,
+}
+
+#[derive(Deserialize, Default)]
+struct YearQuery {
+    year: Option<i64>,
+    saved: Option<String>,
+}
+
+async fn scheme_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<YearQuery>) -> Response {
+    let year = query.year.unwrap_or_else(current_year).clamp(2000, 2100);
+    match state.app.assessment_scheme_text(&user.actor, &user.client, year).await {
+        Ok(text) => {
+            let c = chrome(&state, &headers, &user.session, "/assessment/scheme", Some(&user.actor)).await;
+            render(&SchemePage { c, year, text, errors: Vec::new(), saved: query.saved.is_some() })
+        }
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct SchemeForm {
+    year: i64,
+    scheme: String,
+}
+
+async fn save_scheme(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<SchemeForm>) -> Response {
+    let year = form.year.clamp(2000, 2100);
+    match state.app.save_assessment_scheme(&user.actor, &user.client, year, &form.scheme).await {
+        Ok(()) => Redirect::to(&format!("/assessment/scheme?year={year}&saved=1")).into_response(),
+        Err(app::AppError::Invalid(fields)) => {
+            let c = chrome(&state, &headers, &user.session, "/assessment/scheme", Some(&user.actor)).await;
+            let page = SchemePage { c, year, text: form.scheme, errors: fields.into_iter().map(|f| f.message).collect(), saved: false };
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+        }
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+struct SheetLineView {
+    code: String,
+    name: String,
+    points: String,
+    score: String,
+    basis: String,
+}
+
+#[derive(Template)]
+#[template(path = "assessment_unit.html")]
+struct UnitPage {
+    c: Chrome,
+    unit_id: i64,
+    unit: String,
+    year: i64,
+    lines: Vec<SheetLineView>,
+    total: String,
+    grade: String,
+    notes: Vec<String>,
+    entered: Vec<(String, String, String, String)>,
+    findings: Vec<(String, String, String)>,
+    manual: Vec<(String, String, String)>,
+    may_enter: bool,
+    errors: Vec<String>,
+}
+
+async fn unit_response(state: &AppState, headers: &HeaderMap, user: &PageUser, unit_id: i64, year: i64, errors: Vec<String>) -> Response {
+    let assessment = match state.app.unit_assessment(&user.actor, &user.client, year, unit_id).await {
+        Ok(assessment) => assessment,
+        Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let c = chrome(state, headers, &user.session, &format!("/assessment/units/{unit_id}"), Some(&user.actor)).await;
+    let page = UnitPage {
+        unit_id,
+        unit: assessment.unit_name,
+        year,
+        lines: assessment
+            .sheet
+            .lines
+            .iter()
+            .map(|l| SheetLineView { code: l.code.clone(), name: l.name.clone(), points: format!("{}", l.points), score: format!("{:.2}", l.score), basis: l.basis.clone() })
+            .collect(),
+        total: format!("{:.2}", assessment.sheet.total),
+        grade: grade_text(&c, assessment.sheet.grade),
+        notes: assessment.sheet.notes.clone(),
+        entered: assessment.scores.iter().map(|s| (s.indicator_code.clone(), format!("{}", s.score), s.evidence.clone(), format!("{} {}", s.entered_by_name, app::audit_log::display_time(s.entered_at)))).collect(),
+        findings: assessment.findings.iter().map(|f| (f.kind.clone(), f.reason.clone(), app::audit_log::display_time(f.entered_at))).collect(),
+        manual: assessment.manual_indicators.iter().map(|(code, name, points)| (code.clone(), name.clone(), format!("{points}"))).collect(),
+        may_enter: assessment.may_enter,
+        errors,
+        c,
+    };
+    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, render(&page)).into_response()
+}
+
+async fn unit_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, Query(query): Query<YearQuery>) -> Response {
+    unit_response(&state, &headers, &user, id, query.year.unwrap_or_else(current_year).clamp(2000, 2100), Vec::new()).await
+}
+
+async fn after(state: &AppState, headers: &HeaderMap, user: &PageUser, unit_id: i64, year: i64, result: app::Result<()>) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("/assessment/units/{unit_id}?year={year}")).into_response(),
+        Err(app::AppError::Invalid(fields)) => unit_response(state, headers, user, unit_id, year, fields.into_iter().map(|f| f.message).collect()).await,
+        Err(error) => error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ScoreForm {
+    year: i64,
+    code: String,
+    score: String,
+    #[serde(default)]
+    evidence: String,
+}
+
+async fn enter_score(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<ScoreForm>) -> Response {
+    let year = form.year.clamp(2000, 2100);
+    let result = match form.score.trim().parse::<f64>() {
+        Ok(value) => state.app.enter_assessment_score(&user.actor, &user.client, year, id, &form.code, value, &form.evidence).await,
+        Err(_) => Err(app::AppError::Invalid(vec![domain::enterprise::FieldError { field: "score", message: "得分应为数字 / the score must be a number".into() }])),
+    };
+    after(&state, &headers, &user, id, year, result).await
+}
+
+#[derive(Deserialize)]
+struct FindingForm {
+    year: i64,
+    kind: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn record_finding(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<FindingForm>) -> Response {
+    let year = form.year.clamp(2000, 2100);
+    let result = state.app.record_assessment_finding(&user.actor, &user.client, year, id, &form.kind, &form.reason).await;
+    after(&state, &headers, &user, id, year, result).await
+}
