@@ -343,6 +343,12 @@ impl App {
                 }
             }
         }
+        // The reports were generated today; date them a few days before the half-year deadline,
+        // as a real year's would mostly be.
+        let due = self.store.plan_tasks(imported.plan_id).await?.first().map(|t| t.half_year_due.clone()).unwrap_or_default();
+        if let Ok(due_start) = crate::audit_log::day_start_ms(&due) {
+            self.store.backdate_demo_reports(imported.plan_id, due_start - 5 * 86_400_000).await?;
+        }
         if !to_reopen.is_empty() {
             let round = self.open_review_round(&office, &client, imported.plan_id, "第一轮回头看").await?;
             for id in to_reopen {

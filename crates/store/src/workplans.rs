@@ -539,6 +539,22 @@ impl Store {
         })
     }
 
+    /// Demo data only: dates every report of a plan to `submitted_at`, so that a synthetic year
+    /// shows reports filed on time (they are generated all at once, on the day the demo loads).
+    pub async fn backdate_demo_reports(&self, plan_id: i64, submitted_at: i64) -> Result<u64> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query(
+                "UPDATE progress_reports SET submitted_at = $1 WHERE assignment_id IN \
+                 (SELECT a.id FROM assignments a JOIN plan_tasks t ON t.id = a.task_id WHERE t.plan_id = $2)",
+            )
+            .bind(submitted_at)
+            .bind(plan_id)
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
+    }
+
     /// Opens a 回头看 review round on a plan.
     pub async fn create_review_round(&self, plan_id: i64, name: &str, user_id: i64, event: &AuditEvent) -> Result<i64> {
         crate::in_transaction!(self, |tx| {
