@@ -2,6 +2,7 @@
 //! workflows and spreadsheets, reference data, and the demo province. Shared by the web layer
 //! and the command line; knows neither HTTP nor SQL.
 
+pub mod accountability;
 pub mod accounts;
 pub mod assessment;
 pub mod audit_log;

@@ -4,6 +4,7 @@
 //! setter that could break it.
 
 pub mod access;
+pub mod accountability;
 pub mod assessment;
 pub mod audit;
 pub mod credit_code;

@@ -6,6 +6,7 @@
 //! change and appends it to the hash-chained audit log in the same transaction, so a change is
 //! never stored without its audit entry, nor an audit entry without its change.
 
+mod accountability;
 mod assessment;
 mod audit;
 mod enterprises;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use accountability::{MeasureRow, NewMeasure};
 pub use assessment::{AssignmentFacts, FindingRow, SchemeRow, ScoreRow};
 pub use audit::{AuditFilter, AuditPage};
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
