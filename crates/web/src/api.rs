@@ -48,6 +48,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<A
         .routes(routes!(assignment_action))
         .routes(routes!(create_report))
         .routes(routes!(assessment_ranking))
+        .routes(routes!(list_measures))
         .routes(routes!(list_enterprises, create_enterprise))
         .routes(routes!(get_enterprise, update_enterprise))
         .routes(routes!(list_regions))
@@ -481,4 +482,42 @@ async fn assessment_ranking(State(state): State<AppState>, caller: ApiCaller, Qu
     let tier = app::assessment::Tier::parse(params.tier.as_deref().unwrap_or("")).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "tier 应为 cities 或 departments / tier must be cities or departments"))?;
     let year = params.year.unwrap_or_else(|| i64::from(jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date().year()));
     Ok(Json(state.app.assessment_ranking(&caller.actor, &caller.client, year.clamp(2000, 2100), tier).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Measure {
+    pub id: i64,
+    /// `interview`, `notice`, `exposure`, `reminder` or `referral`.
+    pub kind: String,
+    pub target_unit_id: i64,
+    pub target_unit_name: String,
+    pub target_person: String,
+    pub reason: String,
+    pub decided_on: String,
+    pub public: bool,
+    pub follow_up: String,
+    pub outcome: String,
+}
+
+/// Accountability measures against units of the committee office's territory.
+#[utoipa::path(get, path = "/api/v1/accountability", tag = "assessment", responses((status = 200, body = Vec<Measure>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn list_measures(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Vec<Measure>>, ApiError> {
+    let measures = state.app.measures(&caller.actor, &caller.client).await?;
+    Ok(Json(
+        measures
+            .into_iter()
+            .map(|m| Measure {
+                id: m.id,
+                kind: m.kind,
+                target_unit_id: m.target_unit_id,
+                target_unit_name: m.target_unit_name,
+                target_person: m.target_person,
+                reason: m.reason,
+                decided_on: m.decided_on,
+                public: m.public,
+                follow_up: m.follow_up,
+                outcome: m.outcome,
+            })
+            .collect(),
+    ))
 }

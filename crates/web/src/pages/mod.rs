@@ -2,6 +2,7 @@
 //! regional map, the enterprise registry (list, detail, create, edit, import, export) and the
 //! language switch; the profile, account administration and audit log pages live in submodules.
 
+mod accountability;
 mod admin;
 mod assessment;
 mod audit;
@@ -30,7 +31,7 @@ use crate::AppState;
 
 /// Template sources, for the test that every message key used exists.
 #[cfg(test)]
-pub const TEMPLATE_SOURCES: [&str; 23] = [
+pub const TEMPLATE_SOURCES: [&str; 24] = [
     include_str!("../../templates/base.html"),
     include_str!("../../templates/login.html"),
     include_str!("../../templates/home.html"),
@@ -54,6 +55,7 @@ pub const TEMPLATE_SOURCES: [&str; 23] = [
     include_str!("../../templates/assessment.html"),
     include_str!("../../templates/assessment_scheme.html"),
     include_str!("../../templates/assessment_unit.html"),
+    include_str!("../../templates/accountability.html"),
 ];
 
 /// The pages; the login form is throttled per client by `login_throttle`.
@@ -76,6 +78,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(admin::router())
         .merge(workplans::router())
         .merge(assessment::router())
+        .merge(accountability::router())
 }
 
 /// What every page's frame needs.
