@@ -55,21 +55,13 @@ impl App {
 
     /// Records a measure against a unit of the office's territory.
     pub async fn record_measure(&self, actor: &Actor, client: &Client, input: &MeasureInput) -> Result<i64> {
-        let path = self.accountability_office(actor, client, "accountability.record").await?;
+        self.accountability_office(actor, client, "accountability.record").await?;
         let mut problems = Vec::new();
         let kind = MeasureKind::parse(&input.kind);
         if kind.is_none() {
             problems.push(field("kind", "请选择措施类型 / choose the kind of measure"));
         }
-        let target = self.store.unit(input.target_unit_id).await.ok();
-        let in_territory = match &target {
-            Some(unit) => match &unit.region_code {
-                Some(code) => self.store.region(code).await.is_ok_and(|r| r.path.starts_with(&path)),
-                None => false,
-            },
-            None => false,
-        };
-        if !in_territory {
+        if !self.oversees(actor, input.target_unit_id).await? {
             problems.push(field("target_unit_id", "对象单位不存在或不在本辖区 / the unit does not exist or lies outside your territory"));
         }
         let reason = input.reason.trim();
@@ -103,14 +95,9 @@ impl App {
 
     /// Records the follow-up and outcome of a measure of the office's territory.
     pub async fn follow_up_measure(&self, actor: &Actor, client: &Client, id: i64, follow_up: &str, outcome: &str) -> Result<()> {
-        let path = self.accountability_office(actor, client, "accountability.follow_up").await?;
+        self.accountability_office(actor, client, "accountability.follow_up").await?;
         let measure = self.store.measure(id).await?;
-        let unit = self.store.unit(measure.target_unit_id).await?;
-        let inside = match &unit.region_code {
-            Some(code) => self.store.region(code).await?.path.starts_with(&path),
-            None => false,
-        };
-        if !inside {
+        if !self.oversees(actor, measure.target_unit_id).await? {
             return Err(self.denied(actor, client, "accountability.follow_up", format!("measure:{id}")).await);
         }
         if follow_up.chars().count() > 4_000 || outcome.chars().count() > 4_000 {

@@ -107,6 +107,15 @@ impl App {
         }
     }
 
+    /// As `assessing_office`, for a unit the office assesses.
+    async fn assessing_office_of(&self, actor: &Actor, client: &Client, action: &str, unit_id: i64) -> Result<()> {
+        if self.oversees(actor, unit_id).await? {
+            Ok(())
+        } else {
+            Err(self.denied(actor, client, action, format!("unit:{unit_id}")).await)
+        }
+    }
+
     /// The province office that assesses everyone (the owner of the assessed plans).
     async fn province_office_unit(&self) -> Result<i64> {
         Ok(self.operator_actor().await?.unit_id)
@@ -190,8 +199,7 @@ impl App {
     /// A unit's score sheet: for the assessing office, or for the people who act for the unit.
     pub async fn unit_assessment(&self, actor: &Actor, client: &Client, year: i64, unit_id: i64) -> Result<UnitAssessment> {
         let unit = self.store.unit(unit_id).await.map_err(AppError::from)?;
-        let path = actor.region_path.clone().unwrap_or_default();
-        let manages = policy::allows(actor, Action::ManageWorkPlan { region_path: &path });
+        let manages = self.oversees(actor, unit_id).await?;
         let own = actor.unit_id == unit_id || policy::acts_for(actor, &AssignedUnit { unit_id, unit_kind: &unit.kind, region_code: unit.region_code.as_deref() });
         if !manages && !own {
             return Err(self.denied(actor, client, "assessment.read", format!("unit:{unit_id}")).await);
@@ -217,7 +225,7 @@ impl App {
 
     /// The office scores a manual indicator for a unit, with the evidence it relied on.
     pub async fn enter_assessment_score(&self, actor: &Actor, client: &Client, year: i64, unit_id: i64, code: &str, value: f64, evidence: &str) -> Result<()> {
-        self.assessing_office(actor, client, "assessment.score").await?;
+        self.assessing_office_of(actor, client, "assessment.score", unit_id).await?;
         let (_, scheme) = self.scheme_for(actor.unit_id, year).await?;
         let Some(indicator) = scheme.indicators().iter().find(|i| i.code == code && i.source == domain::assessment::Source::Manual) else {
             return Err(invalid("code", format!("“{}”不是需人工评分的指标 / '{}' is not an indicator the office scores", code.chars().take(32).collect::<String>(), code.chars().take(32).collect::<String>())));
@@ -229,7 +237,6 @@ impl App {
         if evidence.is_empty() || evidence.chars().count() > 2_000 {
             return Err(invalid("evidence", "须写明评分依据,最多2000字 / give the evidence, at most 2000 characters".into()));
         }
-        self.store.unit(unit_id).await?;
         let scheme_id = self.scheme_id(actor, client, year).await?;
         let event = audit_event(Some(actor), client, "assessment.score", format!("unit:{unit_id}"), Outcome::Success, serde_json::json!({"year": year, "code": code, "score": value}));
         Ok(self.store.enter_assessment_score(scheme_id, unit_id, code, value, evidence, actor.user_id, &event).await?)
@@ -237,7 +244,7 @@ impl App {
 
     /// The office records a one-vote veto (`veto`) or falsified data (`falsification`) against a unit.
     pub async fn record_assessment_finding(&self, actor: &Actor, client: &Client, year: i64, unit_id: i64, kind: &str, reason: &str) -> Result<()> {
-        self.assessing_office(actor, client, "assessment.finding").await?;
+        self.assessing_office_of(actor, client, "assessment.finding", unit_id).await?;
         if !matches!(kind, "veto" | "falsification") {
             return Err(invalid("kind", "应为 veto(一票否决)或 falsification(数据造假) / use veto or falsification".into()));
         }
@@ -245,7 +252,6 @@ impl App {
         if reason.is_empty() || reason.chars().count() > 2_000 {
             return Err(invalid("reason", "须写明理由,最多2000字 / give the reason, at most 2000 characters".into()));
         }
-        self.store.unit(unit_id).await?;
         let scheme_id = self.scheme_id(actor, client, year).await?;
         let event = audit_event(Some(actor), client, "assessment.finding", format!("unit:{unit_id}"), Outcome::Success, serde_json::json!({"year": year, "kind": kind, "reason": reason}));
         self.store.add_assessment_finding(scheme_id, unit_id, kind, reason, actor.user_id, &event).await?;

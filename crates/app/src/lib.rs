@@ -101,6 +101,24 @@ impl App {
 }
 
 impl App {
+    /// Whether the actor's office oversees the unit (assesses it, takes measures against it): a
+    /// unit of its territory other than its own and its own tier's government and office, which
+    /// the tier above oversees.
+    pub(crate) async fn oversees(&self, actor: &Actor, unit_id: i64) -> Result<bool> {
+        let path = actor.region_path.clone().unwrap_or_default();
+        if !policy::allows(actor, policy::Action::ManageWorkPlan { region_path: &path }) || unit_id == actor.unit_id {
+            return Ok(false);
+        }
+        let Ok(unit) = self.store.unit(unit_id).await else { return Ok(false) };
+        let Some(code) = &unit.region_code else { return Ok(false) };
+        if !self.store.region(code).await?.path.starts_with(&path) {
+            return Ok(false);
+        }
+        let own_region = path.trim_end_matches('/').rsplit('/').next();
+        let own_tier = matches!(domain::unit::UnitKind::parse(&unit.kind), Ok(domain::unit::UnitKind::Government | domain::unit::UnitKind::Office)) && Some(code.as_str()) == own_region;
+        Ok(!own_tier)
+    }
+
     /// The actor for operator commands at the command line: the provincial committee office's
     /// first account, so that command-line imports and exports are scoped and audited like any
     /// other. Fails if there is no such account.

@@ -78,7 +78,13 @@ pub fn allows(actor: &Actor, action: Action<'_>) -> bool {
         Action::ListAccounts => matches!(actor.role, SystemAdmin | SecurityAdmin),
         Action::ManageAccounts => actor.role == SystemAdmin,
         Action::ManageAccessRights => actor.role == SecurityAdmin,
-        Action::ManageWorkPlan { region_path } => actor.role == CommitteeOffice && within(actor, region_path),
+        Action::ManageWorkPlan { region_path } => match actor.role {
+            CommitteeOffice => within(actor, region_path),
+            // A city's or county's 安委办 sits in its 应急管理局: the regulator runs the plans of its
+            // own tier (not those above it, nor those of the tiers below).
+            Regulator => actor.region_path.as_deref() == Some(region_path),
+            _ => false,
+        },
     }
 }
 
@@ -158,7 +164,10 @@ pub(crate) mod tests {
             (actor(Role::CommitteeOffice, Some("220000/"), None), Action::ListAccounts, false),
             (actor(Role::CommitteeOffice, Some("220000/"), None), Action::ManageWorkPlan { region_path: "220000/" }, true),
             (actor(Role::CommitteeOffice, Some(changchun), None), Action::ManageWorkPlan { region_path: "220000/" }, false),
-            (actor(Role::Regulator, Some("220000/"), None), Action::ManageWorkPlan { region_path: "220000/" }, false),
+            (actor(Role::Regulator, Some(changchun), None), Action::ManageWorkPlan { region_path: changchun }, true),
+            (actor(Role::Regulator, Some(changchun), None), Action::ManageWorkPlan { region_path: chaoyang }, false),
+            (actor(Role::Regulator, Some(changchun), None), Action::ManageWorkPlan { region_path: "220000/" }, false),
+            (actor(Role::Inspector, Some(changchun), None), Action::ManageWorkPlan { region_path: changchun }, false),
         ];
         for (actor, action, expected) in cases {
             assert_eq!(allows(&actor, action), expected, "{:?} {:?}", actor.role, action);

@@ -35,7 +35,13 @@ async fn measures_and_suggestions_on_every_configured_backend() {
             decided_on: "2026-03-01".into(),
             public: true,
         };
-        assert!(matches!(app.record_measure(&changchun, &client, &input).await, Err(AppError::NotFound)), "only the office decides");
+        let yjt = actor("yjt").await;
+        assert!(matches!(app.record_measure(&yjt, &client, &input).await, Err(AppError::NotFound)), "only an office decides");
+        assert!(matches!(app.record_measure(&changchun, &client, &input).await, Err(AppError::Invalid(_))), "a city does not act against its own government");
+        let county = app.resolve_unit("长春市朝阳区人民政府").await.unwrap().unwrap();
+        let on_county = MeasureInput { target_unit_id: county.id, kind: "reminder".into(), ..input.clone() };
+        let county_measure = app.record_measure(&changchun, &client, &on_county).await.unwrap();
+        assert!(matches!(app.follow_up_measure(&office, &client, county_measure, "省级跟踪", "").await, Ok(())), "the province oversees the county too");
         let bad = MeasureInput { kind: "scold".into(), reason: " ".into(), decided_on: "March".into(), target_unit_id: 999_999, ..input.clone() };
         match app.record_measure(&office, &client, &bad).await {
             Err(AppError::Invalid(fields)) => assert_eq!(fields.iter().map(|f| f.field).collect::<Vec<_>>(), ["kind", "target_unit_id", "reason", "decided_on"]),
@@ -44,8 +50,12 @@ async fn measures_and_suggestions_on_every_configured_backend() {
         let id = app.record_measure(&office, &client, &input).await.unwrap();
         app.follow_up_measure(&office, &client, id, "已约谈,责令制定整改方案", "整改完成").await.unwrap();
         let listed = app.measures(&office, &client).await.unwrap();
-        assert_eq!((listed.len(), listed[0].outcome.as_str(), listed[0].target_unit_name.as_str()), (1, "整改完成", "长春市人民政府"));
-        assert!(matches!(app.measures(&changchun, &client).await, Err(AppError::NotFound)));
+        assert_eq!(listed.len(), 2);
+        let city_measure = listed.iter().find(|m| m.id == id).unwrap();
+        assert_eq!((city_measure.outcome.as_str(), city_measure.target_unit_name.as_str()), ("整改完成", "长春市人民政府"));
+        let city_list = app.measures(&changchun, &client).await.unwrap();
+        assert!(city_list.iter().all(|m| m.target_unit_name.starts_with("长春市")), "a city lists measures within its territory");
+        assert!(matches!(app.measures(&yjt, &client).await, Err(AppError::NotFound)));
 
         // Suggestions from fixture accidents: three 较大 in 长春 within 6 months.
         let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date();

@@ -24,8 +24,8 @@ async fn scenario(backend: &str) {
     let jilinshi = actor(&app, "jilinshi").await;
     let enterprise = actor(&app, "enterprise").await;
 
-    // Only the committee office imports.
-    assert!(matches!(app.import_plan(&changchun, &client, PLAN, 2020).await, Err(AppError::NotFound)));
+    // Only an office (or a city's regulator, for its city) imports.
+    assert!(matches!(app.import_plan(&yjt, &client, PLAN, 2020).await, Err(AppError::NotFound)));
     assert!(matches!(app.import_plan(&office, &client, "没有编号的文字", 2020).await, Err(AppError::BadRequest(_))));
     let imported = app.import_plan(&office, &client, PLAN, 2020).await.unwrap();
     assert!(imported.created);
@@ -137,7 +137,7 @@ async fn scenario(backend: &str) {
     use app::assessment::Tier;
     let ranking = app.assessment_ranking(&office, &client, 2020, Tier::Cities).await.unwrap();
     assert_eq!(ranking.len(), 9, "{ranking:?}");
-    assert!(matches!(app.assessment_ranking(&changchun, &client, 2020, Tier::Cities).await, Err(AppError::NotFound)));
+    assert!(matches!(app.assessment_ranking(&yjt, &client, 2020, Tier::Cities).await, Err(AppError::NotFound)));
     let changchun_government = app.resolve_unit("长春市人民政府").await.unwrap().unwrap().id;
     assert!(matches!(app.enter_assessment_score(&office, &client, 2020, changchun_government, "B1", 16.0, "超分").await, Err(AppError::Invalid(_))));
     assert!(matches!(app.enter_assessment_score(&office, &client, 2020, changchun_government, "A1", 10.0, "系统指标").await, Err(AppError::Invalid(_))));
@@ -161,6 +161,15 @@ async fn scenario(backend: &str) {
     assert!(departments.iter().any(|d| d.unit_name == "省应急管理厅") && departments.iter().all(|d| !d.unit_name.ends_with("人民政府")));
     let sheet = app.export_assessment(&office, &client, 2020, Tier::Cities, app::spreadsheet::SpreadsheetFormat::Csv).await.unwrap();
     assert_eq!(String::from_utf8(sheet).unwrap().lines().count(), 10, "a header and 9 cities");
+
+    // A city imports the same document as its own plan: the tier collectives now reach its
+    // counties, and the province's plan is untouched.
+    let city_plan = app.import_plan(&changchun, &client, PLAN, 2020).await.unwrap();
+    assert!(city_plan.created && city_plan.plan_id != imported.plan_id);
+    let city_matrix = app.plan_matrix(&changchun, &client, city_plan.plan_id).await.unwrap();
+    assert!(city_matrix.plan.manages);
+    let counties: Vec<&str> = city_matrix.rows[0].cells.iter().filter(|c| c.unit_name.ends_with("人民政府")).map(|c| c.unit_name.as_str()).collect();
+    assert!(counties.len() >= 5 && counties.iter().all(|n| n.starts_with("长春市") && *n != "长春市人民政府"), "{counties:?}");
 
     // Export.
     let xlsx = app.export_plan(&office, &client, imported.plan_id, app::spreadsheet::SpreadsheetFormat::Xlsx).await.unwrap();
