@@ -131,6 +131,8 @@ pub struct AssignmentDetail {
     pub may_reopen: bool,
     /// The caller supervises the plan and may change the item's deadlines.
     pub may_set_deadlines: bool,
+    /// The caller may decompose the item for the tier below (`decompose_assignment`).
+    pub may_decompose: bool,
 }
 
 fn today() -> Date {
@@ -444,6 +446,7 @@ impl App {
             may_review: reviews && status == AssignmentStatus::Reported && !self.store.reports_of_assignment(id).await?.iter().any(|r| r.review.is_none() && r.submitted_by == actor.user_id),
             may_reopen: manages && matches!(status, AssignmentStatus::Reported | AssignmentStatus::Accepted),
             may_set_deadlines: manages,
+            may_decompose: Self::may_decompose(actor, &row),
             assignment: view(&row, today()),
         })
     }
@@ -558,6 +561,62 @@ impl App {
             "from": [task.half_year_due, task.annual_due], "to": [half.to_string(), annual.to_string()],
         }));
         Ok(self.store.set_task_deadlines(task_id, &half.to_string(), &annual.to_string(), &event).await?)
+    }
+
+    /// Whether the actor may decompose this assignment for the tier below: it is addressed to a
+    /// government the actor acts for, and the actor runs that tier's plans.
+    fn may_decompose(actor: &Actor, row: &AssignmentRow) -> bool {
+        let own_path = actor.region_path.as_deref().unwrap_or("");
+        row.unit_kind == UnitKind::Government.as_str() && policy::acts_for(actor, &Self::assigned_unit(row)) && policy::allows(actor, Action::ManageWorkPlan { region_path: own_path })
+    }
+
+    /// A city (or county) turns an item addressed to its government into an item of its own plan
+    /// for the year, assigned to every government one tier down and linked to the item above.
+    /// Doing it twice changes nothing. Returns the plan's id.
+    pub async fn decompose_assignment(&self, actor: &Actor, client: &Client, id: i64) -> Result<i64> {
+        let row = self.visible_assignment(actor, client, id, "assignment.decompose").await?;
+        if !Self::may_decompose(actor, &row) {
+            return Err(self.denied(actor, client, "assignment.decompose", format!("assignment:{id}")).await);
+        }
+        let region_code = row.unit_region_code.clone().ok_or_else(|| AppError::Internal(format!("government unit {} has no region", row.unit_id)))?;
+        let children: Vec<String> = self.store.region_children(&region_code).await?.into_iter().map(|r| r.code.to_string()).collect();
+        let lower: Vec<NewAssignment> = self
+            .store
+            .units_of_kind(UnitKind::Government)
+            .await?
+            .into_iter()
+            .filter(|u| u.region_code.as_ref().is_some_and(|code| children.contains(code)))
+            .map(|u| NewAssignment { unit_id: u.id, role: "cooperating".into(), named_as: "下一级人民政府".into() })
+            .collect();
+        if lower.is_empty() {
+            return Err(AppError::BadRequest("没有下一级政府可以分解 / there is no lower tier to decompose to".into()));
+        }
+        let task = self.store.task(row.task_id).await?;
+        let parent = self.store.plan(task.plan_id).await?;
+        let plan = NewPlan {
+            year: parent.year,
+            title: clip(&format!("{}({}分解)", parent.title, row.unit_name), 200),
+            owner_unit_id: actor.unit_id,
+            region_code,
+            source_digest: format!("cascade:{}", parent.id),
+            tasks: Vec::new(),
+        };
+        let new_task = NewTask {
+            section_number: task.section_number.clone(),
+            section_title: task.section_title.clone(),
+            item_number: task.item_number,
+            title: task.title.clone(),
+            body: task.body.clone(),
+            half_year_due: task.half_year_due.clone(),
+            annual_due: task.annual_due.clone(),
+            parent_task_id: Some(task.id),
+            groups: vec![format!("{}分解至下一级人民政府 / decomposed by {} for the tier below", row.unit_name, row.unit_name)],
+            assignments: lower,
+            unresolved: Vec::new(),
+        };
+        let event = audit_event(Some(actor), client, "assignment.decompose", String::new(), Outcome::Success, serde_json::json!({"assignment": id, "parent_task": task.id}));
+        let (plan_id, _) = self.store.add_decomposed_task(&plan, &new_task, &event).await?;
+        Ok(plan_id)
     }
 
     /// Opens a 回头看 review round on a plan the actor supervises.

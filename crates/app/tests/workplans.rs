@@ -162,6 +162,16 @@ async fn scenario(backend: &str) {
     let sheet = app.export_assessment(&office, &client, 2020, Tier::Cities, app::spreadsheet::SpreadsheetFormat::Csv).await.unwrap();
     assert_eq!(String::from_utf8(sheet).unwrap().lines().count(), 10, "a header and 9 cities");
 
+    // The city decomposes item 1 for its counties; twice changes nothing; others may not.
+    assert!(matches!(app.decompose_assignment(&jilinshi, &client, city_item1).await, Err(AppError::NotFound)));
+    assert!(matches!(app.decompose_assignment(&office, &client, city_item1).await, Err(AppError::NotFound)), "the province does not act for the city");
+    let cascade = app.decompose_assignment(&changchun, &client, city_item1).await.unwrap();
+    assert_eq!(app.decompose_assignment(&changchun, &client, city_item1).await.unwrap(), cascade);
+    let cascaded = app.plan_matrix(&changchun, &client, cascade).await.unwrap();
+    assert_eq!(cascaded.rows.len(), 1);
+    assert!(cascaded.rows[0].cells.len() >= 5 && cascaded.rows[0].cells.iter().all(|c| c.unit_name.starts_with("长春市") && c.unit_name != "长春市人民政府"));
+    assert_eq!(app.store.task(cascaded.rows[0].task_id).await.unwrap().parent_task_id, Some(app.assignment_detail(&office, &client, city_item1).await.unwrap().task.id), "linked to the province's item");
+
     // A city imports the same document as its own plan: the tier collectives now reach its
     // counties, and the province's plan is untouched.
     let city_plan = app.import_plan(&changchun, &client, PLAN, 2020).await.unwrap();

@@ -187,6 +187,57 @@ macro_rules! insert_notification {
     };
 }
 
+/// Inserts `$task` with its groups, assignments and unresolved names as position `$position` of
+/// plan `$plan_id`; evaluates to the new task's id.
+macro_rules! insert_task {
+    ($tx:expr, $plan_id:expr, $position:expr, $task:expr, $now:expr) => {{
+        let task: &NewTask = $task;
+        let task_id: i64 = sqlx::query_scalar(
+            "INSERT INTO plan_tasks (plan_id, position, section_number, section_title, item_number, title, body, half_year_due, annual_due, parent_task_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind($plan_id)
+        .bind($position)
+        .bind(&task.section_number)
+        .bind(&task.section_title)
+        .bind(task.item_number)
+        .bind(&task.title)
+        .bind(&task.body)
+        .bind(&task.half_year_due)
+        .bind(&task.annual_due)
+        .bind(task.parent_task_id)
+        .fetch_one(&mut *$tx)
+        .await?;
+        for (position, group) in task.groups.iter().enumerate() {
+            sqlx::query("INSERT INTO task_groups (task_id, position, body) VALUES ($1, $2, $3)")
+                .bind(task_id)
+                .bind(position as i64)
+                .bind(group)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        for assignment in &task.assignments {
+            sqlx::query("INSERT INTO assignments (task_id, unit_id, role, named_as, status, updated_at) VALUES ($1, $2, $3, $4, 'not_started', $5)")
+                .bind(task_id)
+                .bind(assignment.unit_id)
+                .bind(&assignment.role)
+                .bind(&assignment.named_as)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        for (name, role) in &task.unresolved {
+            sqlx::query("INSERT INTO unresolved_units (task_id, name, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(task_id)
+                .bind(name)
+                .bind(role)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        task_id
+    }};
+}
+
 const PLAN_SELECT: &str = "SELECT id, year, title, owner_unit_id, region_code, created_at FROM work_plans";
 const TASK_SELECT: &str = "SELECT id, plan_id, position, section_number, section_title, item_number, title, body, half_year_due, annual_due, parent_task_id \
      FROM plan_tasks";
@@ -244,55 +295,58 @@ impl Store {
             .await
             .map_err(|e| crate::conflict_on_unique(e, "plan already imported"))?;
             for (position, task) in plan.tasks.iter().enumerate() {
-                let task_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO plan_tasks (plan_id, position, section_number, section_title, item_number, title, body, half_year_due, annual_due, parent_task_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-                )
-                .bind(plan_id)
-                .bind(position as i64)
-                .bind(&task.section_number)
-                .bind(&task.section_title)
-                .bind(task.item_number)
-                .bind(&task.title)
-                .bind(&task.body)
-                .bind(&task.half_year_due)
-                .bind(&task.annual_due)
-                .bind(task.parent_task_id)
-                .fetch_one(&mut *tx)
-                .await?;
-                for (position, group) in task.groups.iter().enumerate() {
-                    sqlx::query("INSERT INTO task_groups (task_id, position, body) VALUES ($1, $2, $3)")
-                        .bind(task_id)
-                        .bind(position as i64)
-                        .bind(group)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                for assignment in &task.assignments {
-                    sqlx::query(
-                        "INSERT INTO assignments (task_id, unit_id, role, named_as, status, updated_at) VALUES ($1, $2, $3, $4, 'not_started', $5)",
-                    )
-                    .bind(task_id)
-                    .bind(assignment.unit_id)
-                    .bind(&assignment.role)
-                    .bind(&assignment.named_as)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                for (name, role) in &task.unresolved {
-                    sqlx::query("INSERT INTO unresolved_units (task_id, name, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                        .bind(task_id)
-                        .bind(name)
-                        .bind(role)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                insert_task!(tx, plan_id, position as i64, task, now);
             }
             let mut event = event.clone();
             event.target = format!("plan:{plan_id}");
             crate::audit::append_audit!(tx, &event);
             Ok(plan_id)
+        })
+    }
+
+    /// Adds `task`, decomposed from the task `task.parent_task_id` of a higher tier's plan, to the
+    /// plan `plan` names (owner, year, digest), creating that plan (without tasks) if needed. A
+    /// parent already decomposed into that plan is returned as it is. Returns (plan id, task id).
+    pub async fn add_decomposed_task(&self, plan: &NewPlan, task: &NewTask, event: &AuditEvent) -> Result<(i64, i64)> {
+        crate::in_transaction!(self, |tx| {
+            let now = now_ms();
+            let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM work_plans WHERE owner_unit_id = $1 AND year = $2 AND source_digest = $3")
+                .bind(plan.owner_unit_id)
+                .bind(plan.year)
+                .bind(&plan.source_digest)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let plan_id: i64 = match existing {
+                Some(id) => id,
+                None => sqlx::query_scalar(
+                    "INSERT INTO work_plans (year, title, owner_unit_id, region_code, source_digest, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(plan.year)
+                .bind(&plan.title)
+                .bind(plan.owner_unit_id)
+                .bind(&plan.region_code)
+                .bind(&plan.source_digest)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?,
+            };
+            let done: Option<i64> = sqlx::query_scalar("SELECT id FROM plan_tasks WHERE plan_id = $1 AND parent_task_id = $2")
+                .bind(plan_id)
+                .bind(task.parent_task_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(task_id) = done {
+                return Ok((plan_id, task_id));
+            }
+            let position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position) + 1, 0) FROM plan_tasks WHERE plan_id = $1")
+                .bind(plan_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let task_id = insert_task!(tx, plan_id, position, task, now);
+            let mut event = event.clone();
+            event.target = format!("task:{task_id}");
+            crate::audit::append_audit!(tx, &event);
+            Ok((plan_id, task_id))
         })
     }
 

@@ -117,6 +117,7 @@ const MATRIX: &[Row] = &[
     ("POST",   "/assignments/{police_reported}/review", Payload::ReturnForm,      [303, 409, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("POST",   "/assignments/{jilin_reported}/reopen", Payload::ReopenForm,       [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("POST",   "/assignments/{yjt_first}/deadlines", Payload::DeadlineForm,       [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("POST",   "/assignments/{changchun_reported}/decompose", Payload::EmptyForm, [404, 404, 303, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/attachments/{police_attachment}", Payload::None,                 [200, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 303]),
     ("GET",    "/api/v1/plans", Payload::None,                                    [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/plans/{plan}/matrix", Payload::None,                      [200, 200, 200, 200, 404, 404, 404, 404, 404, 404, 404, 401]),

@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/assignments/{id}/review", post(review))
         .route("/assignments/{id}/reopen", post(reopen))
         .route("/assignments/{id}/deadlines", post(set_deadlines))
+        .route("/assignments/{id}/decompose", post(decompose))
         .route("/attachments/{id}", get(attachment))
 }
 
@@ -436,6 +437,7 @@ struct AssignmentPage {
     may_review: bool,
     may_reopen: bool,
     may_set_deadlines: bool,
+    may_decompose: bool,
     errors: Vec<String>,
 }
 
@@ -487,6 +489,7 @@ async fn assignment_response(state: &AppState, headers: &HeaderMap, user: &PageU
         may_review: detail.may_review,
         may_reopen: detail.may_reopen,
         may_set_deadlines: detail.may_set_deadlines,
+        may_decompose: detail.may_decompose,
         errors,
         c,
     };
@@ -596,6 +599,14 @@ async fn set_deadlines(State(state): State<AppState>, headers: HeaderMap, user: 
         Err(error) => Err(error),
     };
     after_action(&state, &headers, &user, id, result).await
+}
+
+/// Decomposes the item for the tier below and opens the resulting plan.
+async fn decompose(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    match state.app.decompose_assignment(&user.actor, &user.client, id).await {
+        Ok(plan_id) => Redirect::to(&format!("/plans/{plan_id}")).into_response(),
+        Err(error) => after_action(&state, &headers, &user, id, Err(error)).await,
+    }
 }
 
 async fn attachment(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
