@@ -766,6 +766,55 @@ impl App {
     }
 }
 
+impl App {
+    /// Every report on the plan's assignments that the caller sees, as a table: the progress
+    /// record of the year.
+    pub async fn export_progress(&self, actor: &Actor, client: &Client, plan_id: i64, format: SpreadsheetFormat) -> Result<Vec<u8>> {
+        let matrix = self.plan_matrix(actor, client, plan_id).await?;
+        let columns = [
+            Column { heading: "事项", width: 6.0 },
+            Column { heading: "工作事项", width: 30.0 },
+            Column { heading: "责任单位", width: 22.0 },
+            Column { heading: "报告类型", width: 10.0 },
+            Column { heading: "报送时间", width: 20.0 },
+            Column { heading: "报送人", width: 14.0 },
+            Column { heading: "审核", width: 8.0 },
+            Column { heading: "审核意见", width: 24.0 },
+            Column { heading: "工作进展", width: 60.0 },
+        ];
+        let mut rows = Vec::new();
+        for row in &matrix.rows {
+            for cell in &row.cells {
+                for report in self.store.reports_of_assignment(cell.id).await?.into_iter().rev() {
+                    rows.push(vec![
+                        row.item_number.to_string(),
+                        row.title.clone(),
+                        cell.unit_name.clone(),
+                        match report.period.as_str() {
+                            "half_year" => "半年".into(),
+                            "annual" => "年度".into(),
+                            _ => "阶段".into(),
+                        },
+                        crate::audit_log::display_time(report.submitted_at),
+                        report.submitter_name,
+                        match report.review.as_deref() {
+                            Some("accepted") => "通过".into(),
+                            Some("returned") => "退回".into(),
+                            _ => "待审核".into(),
+                        },
+                        report.review_comment.unwrap_or_default(),
+                        report.body,
+                    ]);
+                }
+            }
+        }
+        let bytes = write_table(format, "工作进展", &columns, rows.into_iter()).map_err(AppError::Internal)?;
+        let event = audit_event(Some(actor), client, "workplan.export_progress", format!("plan:{plan_id}"), Outcome::Success, serde_json::json!({"format": format.extension()}));
+        self.store.record_audit(&event).await?;
+        Ok(bytes)
+    }
+}
+
 /// The Chinese label of a stored status key.
 pub fn status_label_zh(key: &str) -> &'static str {
     match key {

@@ -187,6 +187,16 @@ async fn scenario(backend: &str) {
     let csv = app.export_plan(&yjt, &client, imported.plan_id, app::spreadsheet::SpreadsheetFormat::Csv).await.unwrap();
     let csv = String::from_utf8(csv).unwrap();
     assert_eq!(csv.lines().count() - 1, own.rows.iter().map(|r| r.cells.len()).sum::<usize>(), "an export holds exactly what the caller sees");
+    app.report_progress(&changchun, &client, city_item1, "interim", "长春市阶段报告", vec![]).await.unwrap();
+    let progress_of = |actor: Actor| {
+        let app = app.clone();
+        let plan = imported.plan_id;
+        async move { String::from_utf8(app.export_progress(&actor, &Client::cli(), plan, app::spreadsheet::SpreadsheetFormat::Csv).await.unwrap()).unwrap() }
+    };
+    let progress = progress_of(yjt.clone()).await;
+    assert!(progress.contains("全年任务完成。") && progress.contains("请补充分工方案"), "reports and review comments are in the progress export");
+    assert!(!progress.contains("长春市阶段报告"), "only what the caller sees");
+    assert!(progress_of(office.clone()).await.contains("长春市阶段报告"));
     assert!(db.store.verify_audit_chain().await.unwrap().is_ok());
 }
 

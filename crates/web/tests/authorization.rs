@@ -108,6 +108,7 @@ const MATRIX: &[Row] = &[
     ("POST",   "/plans/import", Payload::PlanDocument,                            [200, 404, 200, 200, 200, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/plans/{plan}", Payload::None,                                    [200, 200, 200, 200, 404, 404, 404, 404, 404, 404, 404, 303]),
     ("GET",    "/plans/{plan}/export.xlsx", Payload::None,                        [200, 200, 200, 200, 404, 404, 404, 404, 404, 404, 404, 303]),
+    ("GET",    "/plans/{plan}/progress.xlsx", Payload::None,                      [200, 200, 200, 200, 404, 404, 404, 404, 404, 404, 404, 303]),
     ("POST",   "/plans/{plan}/rounds", Payload::RoundForm,                        [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("POST",   "/plans/{plan}/resolve", Payload::ResolveForm,                     [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/assignments", Payload::None,                                     [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/plans/import", get(import_page).post(import_submit).layer(axum::extract::DefaultBodyLimit::max(app::documents::DOCUMENT_BYTES_MAX + 64 * 1024)))
         .route("/plans/{id}", get(matrix_page))
         .route("/plans/{id}/export.xlsx", get(export_xlsx))
+        .route("/plans/{id}/progress.xlsx", get(progress_xlsx))
         .route("/plans/{id}/rounds", post(open_round))
         .route("/plans/{id}/resolve", post(resolve_name))
         .route("/assignments", get(inbox))
@@ -310,6 +311,13 @@ async fn matrix_page(State(state): State<AppState>, headers: HeaderMap, user: Pa
 async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
     match state.app.export_plan(&user.actor, &user.client, id, SpreadsheetFormat::Xlsx).await {
         Ok(bytes) => download(bytes, SpreadsheetFormat::Xlsx, &format!("work-plan-{id}.xlsx")),
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+async fn progress_xlsx(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    match state.app.export_progress(&user.actor, &user.client, id, SpreadsheetFormat::Xlsx).await {
+        Ok(bytes) => download(bytes, SpreadsheetFormat::Xlsx, &format!("work-plan-{id}-progress.xlsx")),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
