@@ -74,6 +74,8 @@ pub struct AssignmentView {
     pub task_title: String,
     pub unit_id: i64,
     pub unit_name: String,
+    /// The region of the assigned unit (six digits), if it has one.
+    pub unit_region_code: Option<String>,
     pub role: String,
     pub named_as: String,
     /// The stored status key.
@@ -157,6 +159,7 @@ fn view(row: &AssignmentRow, today: Date) -> AssignmentView {
         task_title: row.task_title.clone(),
         unit_id: row.unit_id,
         unit_name: row.unit_name.clone(),
+        unit_region_code: row.unit_region_code.clone(),
         role: row.role.clone(),
         named_as: row.named_as.clone(),
         status: row.status.clone(),

@@ -423,6 +423,18 @@ async fn audit_search_and_export(h: &Harness) {
     assert_eq!(send(&h.router, create).await.status, StatusCode::NOT_FOUND);
 }
 
+async fn overdue_list(h: &Harness) {
+    // The demo plan always has overdue work (its half-year deadline lies behind the demo).
+    let office = token(h, "office").await;
+    let reply = get(h, "/assignments?overdue=1", &office).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let text = reply.text();
+    assert!(text.contains("id=\"overdue-by-unit\"") && text.contains("id=\"overdue-by-region\""), "grouped by unit and by region");
+    let listed = get(h, "/api/v1/assignments?overdue=true", &office).await.json();
+    let listed = listed.as_array().unwrap();
+    assert!(!listed.is_empty() && listed.iter().all(|a| a["overdue"] == true));
+}
+
 async fn login_throttling(backend: &str) {
     let db = store::testing::fresh(backend).await.unwrap();
     let security = app::auth::SecuritySettings { login_burst_per_client: 3, login_refill_seconds: 3600, ..Default::default() };
@@ -456,6 +468,7 @@ async fn http_behaviour_on_every_configured_backend() {
         sessions_and_passwords(&h).await;
         account_administration(&h).await;
         audit_search_and_export(&h).await;
+        overdue_list(&h).await;
         login_throttling(backend).await;
     }
 }

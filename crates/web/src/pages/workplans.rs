@@ -366,6 +366,8 @@ struct InboxPage {
     lines: Vec<InboxLine>,
     /// For the overdue list: how many overdue assignments each unit has, most first.
     by_unit: Vec<(String, usize)>,
+    /// The same by region (the assigned units' regions).
+    by_region: Vec<(String, usize)>,
     notices: Vec<(String, String, i64)>,
 }
 
@@ -397,17 +399,31 @@ async fn inbox(State(state): State<AppState>, headers: HeaderMap, user: PageUser
         })
         .collect();
     let notices = notices.into_iter().take(50).map(|n| (app::audit_log::display_time(n.created_at), n.message, n.assignment_id)).collect();
-    let mut by_unit: Vec<(String, usize)> = Vec::new();
+    let (mut by_unit, mut by_region) = (Vec::new(), Vec::new());
     if overdue_only {
+        let mut region_names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
         for cell in &list {
-            match by_unit.iter_mut().find(|(unit, _)| *unit == cell.unit_name) {
-                Some((_, count)) => *count += 1,
-                None => by_unit.push((cell.unit_name.clone(), 1)),
+            count_into(&mut by_unit, &cell.unit_name);
+            let code = cell.unit_region_code.clone().unwrap_or_default();
+            if !region_names.contains_key(&code) {
+                let name = state.app.store.region(&code).await.map(|r| r.name).unwrap_or_else(|_| "—".into());
+                region_names.insert(code.clone(), name);
             }
+            count_into(&mut by_region, &region_names[&code]);
         }
-        by_unit.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        for counts in [&mut by_unit, &mut by_region] {
+            counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        }
     }
-    render(&InboxPage { c, overdue_only, lines, by_unit, notices })
+    render(&InboxPage { c, overdue_only, lines, by_unit, by_region, notices })
+}
+
+/// Adds one to `key`'s count.
+fn count_into(counts: &mut Vec<(String, usize)>, key: &str) {
+    match counts.iter_mut().find(|(name, _)| name == key) {
+        Some((_, count)) => *count += 1,
+        None => counts.push((key.to_owned(), 1)),
+    }
 }
 
 struct ReportView {
