@@ -78,6 +78,11 @@ enum Command {
         #[command(subcommand)]
         what: WorkplanWhat,
     },
+    /// Grade a risk: `risk lec L E C` or `risk matrix L S`; prints {"score", "level", "color"}.
+    Risk {
+        #[command(subcommand)]
+        method: RiskMethod,
+    },
     /// Audit-log operations.
     Audit {
         #[command(subcommand)]
@@ -123,6 +128,31 @@ enum WorkplanWhat {
         year: i16,
         #[command(flatten)]
         data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum RiskMethod {
+    /// D = L × E × C with the default bands (> 320 重大, 160–320 较大, 70–160 一般, ≤ 70 低).
+    Lec {
+        /// Likelihood: 10, 6, 3, 1, 0.5, 0.2 or 0.1.
+        #[arg(allow_negative_numbers = true)]
+        likelihood: f64,
+        /// Exposure: 10, 6, 3, 2, 1 or 0.5.
+        #[arg(allow_negative_numbers = true)]
+        exposure: f64,
+        /// Consequence: 100, 40, 15, 7, 3 or 1.
+        #[arg(allow_negative_numbers = true)]
+        consequence: f64,
+    },
+    /// R = L × S on the 5 × 5 matrix with the default bands (20–25 重大, 9–16 较大, 4–8 一般, 1–3 低).
+    Matrix {
+        /// Likelihood 1–5.
+        #[arg(allow_negative_numbers = true)]
+        likelihood: f64,
+        /// Severity 1–5.
+        #[arg(allow_negative_numbers = true)]
+        severity: f64,
     },
 }
 
@@ -233,6 +263,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let actor = app.operator_actor().await.map_err(|e| anyhow::anyhow!("{e}"))?;
             let report = app.import_plan(&actor, &Client::cli(), &text, year).await.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             println!("{}", serde_json::to_string(&report)?);
+        }
+        Command::Risk { method } => {
+            use domain::risk::{LecBands, MatrixBands, grade_lec, grade_matrix};
+            let graded = match method {
+                RiskMethod::Lec { likelihood, exposure, consequence } => grade_lec(likelihood, exposure, consequence, &LecBands::default()),
+                RiskMethod::Matrix { likelihood, severity } => grade_matrix(likelihood, severity, &MatrixBands::default()),
+            }
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            // Whole scores print as integers (270, not 270.0).
+            let score = if graded.score.fract() == 0.0 { serde_json::json!(graded.score as i64) } else { serde_json::json!(graded.score) };
+            #[derive(serde::Serialize)]
+            struct Printed<'a> {
+                score: serde_json::Value,
+                level: &'a str,
+                color: &'a str,
+            }
+            println!("{}", serde_json::to_string(&Printed { score, level: graded.level.label_zh(), color: graded.level.color() })?);
         }
         Command::Audit { what: AuditWhat::Verify { data } } => {
             let (_, app) = open(&data, None).await?;

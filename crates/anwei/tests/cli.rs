@@ -95,3 +95,20 @@ async fn workplan_parse_and_import() {
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("2000"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn risk_grading() {
+    let run = |args: &[&str]| {
+        let out = anwei(args);
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).trim().to_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    assert_eq!(run(&["risk", "lec", "6", "3", "15"]).1, r#"{"score":270,"level":"较大","color":"orange"}"#);
+    assert_eq!(run(&["risk", "lec", "0.5", "1", "1"]).1, r#"{"score":0.5,"level":"低","color":"blue"}"#);
+    assert_eq!(run(&["risk", "matrix", "5", "4"]).1, r#"{"score":20,"level":"重大","color":"red"}"#);
+    for bad in [&["risk", "lec", "5", "3", "15"][..], &["risk", "lec", "-6", "3", "15"], &["risk", "matrix", "6", "1"], &["risk", "lec", "x", "3", "15"], &["risk", "matrix", "3"]] {
+        let (ok, _, stderr) = run(bad);
+        assert!(!ok, "{bad:?} is refused");
+        assert!(!stderr.is_empty(), "{bad:?} says why");
+    }
+    assert!(run(&["risk", "lec", "5", "3", "15"]).2.contains("10/6/3/1/0.5/0.2/0.1"), "names the scale");
+}

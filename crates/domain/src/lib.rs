@@ -10,6 +10,7 @@ pub mod audit;
 pub mod credit_code;
 pub mod enterprise;
 pub mod region;
+pub mod risk;
 pub mod role;
 pub mod supervision;
 pub mod text;
