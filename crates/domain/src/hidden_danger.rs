@@ -1,0 +1,319 @@
+//! Hidden dangers (隐患) and their closed loop (原安监总局令第16号 and practice): states, the moves
+//! between them, the grades, where a danger came from, and the rectification plan a 重大 danger
+//! cannot do without.
+
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DangerState {
+    Reported,
+    Confirmed,
+    Planned,
+    Rectifying,
+    PendingAcceptance,
+    Closed,
+}
+
+impl DangerState {
+    pub const ALL: [DangerState; 6] = [Self::Reported, Self::Confirmed, Self::Planned, Self::Rectifying, Self::PendingAcceptance, Self::Closed];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Reported => "reported",
+            Self::Confirmed => "confirmed",
+            Self::Planned => "planned",
+            Self::Rectifying => "rectifying",
+            Self::PendingAcceptance => "pending_acceptance",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Reported => "已上报",
+            Self::Confirmed => "已确认",
+            Self::Planned => "已制定方案",
+            Self::Rectifying => "整改中",
+            Self::PendingAcceptance => "待验收",
+            Self::Closed => "已销号",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DangerGrade {
+    /// 一般隐患
+    General,
+    /// 重大隐患
+    Major,
+}
+
+impl DangerGrade {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::General => "general",
+            Self::Major => "major",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        match key {
+            "general" => Some(Self::General),
+            "major" => Some(Self::Major),
+            _ => None,
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::General => "一般",
+            Self::Major => "重大",
+        }
+    }
+}
+
+/// Where a danger was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DangerSource {
+    SelfCheck,
+    Inspection,
+    Expert,
+    Campaign,
+    Tip,
+    Alarm,
+    Accident,
+}
+
+impl DangerSource {
+    pub const ALL: [DangerSource; 7] = [Self::SelfCheck, Self::Inspection, Self::Expert, Self::Campaign, Self::Tip, Self::Alarm, Self::Accident];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::SelfCheck => "self_check",
+            Self::Inspection => "inspection",
+            Self::Expert => "expert",
+            Self::Campaign => "campaign",
+            Self::Tip => "tip",
+            Self::Alarm => "alarm",
+            Self::Accident => "accident",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+}
+
+/// The moves of the loop, without their payloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DangerAction {
+    Confirm,
+    Plan,
+    Start,
+    Submit,
+    Accept,
+    Reject,
+    Reopen,
+}
+
+impl DangerAction {
+    pub const ALL: [DangerAction; 7] = [Self::Confirm, Self::Plan, Self::Start, Self::Submit, Self::Accept, Self::Reject, Self::Reopen];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Confirm => "confirm",
+            Self::Plan => "plan",
+            Self::Start => "start",
+            Self::Submit => "submit",
+            Self::Accept => "accept",
+            Self::Reject => "reject",
+            Self::Reopen => "reopen",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.key() == key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("状态为“{from}”的隐患不能执行“{action}” / cannot {action} a hidden danger that is {from}")]
+pub struct IllegalTransition {
+    pub from: &'static str,
+    pub action: &'static str,
+}
+
+/// The state after `action`, or why it is not allowed. A reopened danger goes back to rectifying.
+pub fn next_state(from: DangerState, action: DangerAction) -> Result<DangerState, IllegalTransition> {
+    use DangerAction::*;
+    use DangerState::*;
+    let to = match (from, action) {
+        (Reported, Confirm) => Some(Confirmed),
+        (Confirmed, Plan) => Some(Planned),
+        (Planned, Start) => Some(Rectifying),
+        (Rectifying, Submit) => Some(PendingAcceptance),
+        (PendingAcceptance, Accept) => Some(Closed),
+        (PendingAcceptance, Reject) => Some(Rectifying),
+        (Closed, Reopen) => Some(Rectifying),
+        _ => None,
+    };
+    to.ok_or(IllegalTransition { from: from.key(), action: action.key() })
+}
+
+/// A rectification plan as submitted; every element is text except the deadline.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanInput {
+    #[serde(default)]
+    pub goal: String,
+    #[serde(default)]
+    pub measures: String,
+    #[serde(default)]
+    pub funds: String,
+    #[serde(default)]
+    pub organization: String,
+    #[serde(default)]
+    pub deadline: String,
+    #[serde(default)]
+    pub safety_measures: String,
+    #[serde(default)]
+    pub emergency_plan: String,
+}
+
+/// The seven elements of a rectification plan, in the order of 第16号令.
+pub const PLAN_ELEMENTS: [&str; 7] = ["goal", "measures", "funds", "organization", "deadline", "safety_measures", "emergency_plan"];
+
+/// A checked plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RectificationPlan {
+    pub goal: String,
+    pub measures: String,
+    pub funds: String,
+    pub organization: String,
+    pub deadline: Option<Date>,
+    pub safety_measures: String,
+    pub emergency_plan: String,
+}
+
+/// Why a plan was refused: the elements missing (for a 重大 danger, all seven are required) and
+/// the ones malformed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("整改方案缺少或有误:{} / the plan lacks or has bad: {}", .fields.join("、"), .fields.join(", "))]
+pub struct PlanProblems {
+    pub fields: Vec<&'static str>,
+}
+
+const PLAN_TEXT_MAX_CHARS: usize = 4_000;
+
+/// Checks a plan for a danger of `grade`: a 重大 danger needs all seven elements; any element given
+/// must be sensible (a real date, text of bounded length).
+pub fn check_plan(grade: DangerGrade, input: &PlanInput) -> Result<RectificationPlan, PlanProblems> {
+    let texts = [&input.goal, &input.measures, &input.funds, &input.organization, &input.deadline, &input.safety_measures, &input.emergency_plan];
+    let mut fields = Vec::new();
+    for (name, value) in PLAN_ELEMENTS.iter().zip(texts) {
+        let value = value.trim();
+        if (grade == DangerGrade::Major && value.is_empty()) || value.chars().count() > PLAN_TEXT_MAX_CHARS {
+            fields.push(*name);
+        }
+    }
+    let deadline = match input.deadline.trim() {
+        "" => None,
+        text => match text.parse::<Date>() {
+            Ok(date) => Some(date),
+            Err(_) => {
+                if !fields.contains(&"deadline") {
+                    fields.push("deadline");
+                }
+                None
+            }
+        },
+    };
+    if !fields.is_empty() {
+        return Err(PlanProblems { fields });
+    }
+    Ok(RectificationPlan {
+        goal: input.goal.trim().to_owned(),
+        measures: input.measures.trim().to_owned(),
+        funds: input.funds.trim().to_owned(),
+        organization: input.organization.trim().to_owned(),
+        deadline,
+        safety_measures: input.safety_measures.trim().to_owned(),
+        emergency_plan: input.emergency_plan.trim().to_owned(),
+    })
+}
+
+/// Whether a danger is overdue on `today`: its deadline has passed and it is not closed.
+pub fn is_overdue(state: DangerState, deadline: Option<Date>, today: Date) -> bool {
+    state != DangerState::Closed && deadline.is_some_and(|d| today > d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_loop_and_its_shortcuts() {
+        use DangerAction::*;
+        use DangerState::*;
+        let path = [(Reported, Confirm, Confirmed), (Confirmed, Plan, Planned), (Planned, Start, Rectifying), (Rectifying, Submit, PendingAcceptance), (PendingAcceptance, Reject, Rectifying), (PendingAcceptance, Accept, Closed), (Closed, Reopen, Rectifying)];
+        for (from, action, to) in path {
+            assert_eq!(next_state(from, action), Ok(to));
+        }
+        for (from, action) in [(Reported, Accept), (Reported, Plan), (Confirmed, Start), (Planned, Submit), (Rectifying, Accept), (Closed, Submit), (Rectifying, Reopen)] {
+            assert_eq!(next_state(from, action), Err(IllegalTransition { from: from.key(), action: action.key() }));
+        }
+    }
+
+    #[test]
+    fn a_major_plan_needs_all_seven_elements() {
+        let full = PlanInput {
+            goal: "消除储罐区隐患".into(),
+            measures: "加装紧急切断阀".into(),
+            funds: "50万元".into(),
+            organization: "设备部".into(),
+            deadline: "2026-12-31".into(),
+            safety_measures: "停用储罐,设置警戒".into(),
+            emergency_plan: "泄漏应急预案".into(),
+        };
+        assert!(check_plan(DangerGrade::Major, &full).is_ok());
+        let partial = PlanInput { funds: String::new(), emergency_plan: " ".into(), ..full.clone() };
+        assert_eq!(check_plan(DangerGrade::Major, &partial).unwrap_err().fields, ["funds", "emergency_plan"]);
+        assert!(check_plan(DangerGrade::General, &PlanInput { measures: "立即整改".into(), ..Default::default() }).is_ok(), "a 一般 danger may have a short plan");
+        assert_eq!(check_plan(DangerGrade::General, &PlanInput { deadline: "next week".into(), ..Default::default() }).unwrap_err().fields, ["deadline"]);
+        assert_eq!(check_plan(DangerGrade::Major, &PlanInput::default()).unwrap_err().fields.len(), 7);
+    }
+
+    fn any_action() -> impl Strategy<Value = DangerAction> {
+        prop::sample::select(DangerAction::ALL.to_vec())
+    }
+
+    proptest! {
+        /// Random sequences of actions: every step either moves to a defined state by the table or
+        /// is refused and leaves the state as it was; a danger is only ever closed by acceptance.
+        #[test]
+        fn random_sequences_stay_in_defined_states(actions in prop::collection::vec(any_action(), 0..60)) {
+            let mut state = DangerState::Reported;
+            for action in actions {
+                match next_state(state, action) {
+                    Ok(next) => {
+                        prop_assert!(DangerState::ALL.contains(&next));
+                        if next == DangerState::Closed {
+                            prop_assert_eq!((state, action), (DangerState::PendingAcceptance, DangerAction::Accept));
+                        }
+                        state = next;
+                    }
+                    Err(error) => prop_assert_eq!(error.from, state.key()),
+                }
+            }
+        }
+    }
+}
