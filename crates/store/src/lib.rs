@@ -10,6 +10,7 @@ mod accountability;
 mod assessment;
 mod audit;
 mod enterprises;
+mod hidden_dangers;
 mod regions;
 mod sessions;
 mod units;
@@ -26,6 +27,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use accountability::{MeasureRow, NewMeasure};
 pub use assessment::{AssignmentFacts, FindingRow, SchemeRow, ScoreRow};
 pub use audit::{AuditFilter, AuditPage};
+pub use hidden_dangers::{DangerEventRow, DangerFilter, DangerMove, DangerRow, NewDanger};
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
 pub use regions::RegionCount;
 pub use sessions::SessionRow;

@@ -1,0 +1,301 @@
+//! Hidden dangers (隐患) as people work them: reporting, the closed loop with who may make each
+//! move (an enterprise works its own, a regulator confirms and accepts in its territory, no one
+//! accepts their own rectification, a 重大 danger is accepted only by a regulator), listed
+//! supervision (挂牌督办), and scoped lists.
+
+use domain::audit::Outcome;
+use domain::hidden_danger::{DangerAction, DangerGrade, DangerSource, DangerState, PlanInput, check_plan, next_state};
+use domain::role::Role;
+use serde::{Deserialize, Serialize};
+use store::{DangerFilter, DangerMove, DangerRow, NewDanger};
+
+use crate::policy::{self, Action};
+use crate::{Actor, App, AppError, Client, Result, audit_event};
+
+pub const DANGER_LIST_MAX: i64 = 2_000;
+const TEXT_MAX_CHARS: usize = 2_000;
+
+/// A danger as reported.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DangerInput {
+    pub enterprise_id: i64,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub source_ref: Option<String>,
+    #[serde(default)]
+    pub grade: String,
+    #[serde(default)]
+    pub deadline: Option<String>,
+    #[serde(default)]
+    pub responsible_person: String,
+}
+
+/// A move with its payload: the plan's seven elements for `plan`, a reason for `reject` and
+/// `reopen`, a note (evidence) for `submit`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct DangerActionInput {
+    pub action: String,
+    #[serde(flatten)]
+    pub plan: PlanInput,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A danger with its history and the moves the caller may make now.
+#[derive(Debug, Clone, Serialize)]
+pub struct DangerView {
+    #[serde(flatten)]
+    pub danger: DangerJson,
+    pub history: Vec<DangerEvent>,
+    pub allowed_actions: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DangerJson {
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub region_code: String,
+    pub location: String,
+    pub description: String,
+    pub source: String,
+    pub source_ref: Option<String>,
+    pub grade: String,
+    pub state: String,
+    pub deadline: Option<String>,
+    pub overdue: bool,
+    pub responsible_person: String,
+    pub plan: Option<serde_json::Value>,
+    pub listed: bool,
+    pub listed_deadline: Option<String>,
+    pub listed_notice: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DangerEvent {
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub note: String,
+    pub actor: String,
+    pub at: String,
+}
+
+fn today() -> jiff::civil::Date {
+    jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date()
+}
+
+pub fn danger_json(row: &DangerRow) -> DangerJson {
+    let state = DangerState::parse(&row.state).unwrap_or(DangerState::Reported);
+    DangerJson {
+        id: row.id,
+        enterprise_id: row.enterprise_id,
+        enterprise_name: row.enterprise_name.clone(),
+        region_code: row.region_code.clone(),
+        location: row.location.clone(),
+        description: row.description.clone(),
+        source: row.source.clone(),
+        source_ref: row.source_ref.clone(),
+        grade: row.grade.clone(),
+        state: row.state.clone(),
+        deadline: row.deadline.clone(),
+        overdue: domain::hidden_danger::is_overdue(state, row.deadline.as_deref().and_then(|d| d.parse().ok()), today()),
+        responsible_person: row.responsible_person.clone(),
+        plan: row.plan.as_deref().and_then(|p| serde_json::from_str(p).ok()),
+        listed: row.listed_by_unit_id.is_some(),
+        listed_deadline: row.listed_deadline.clone(),
+        listed_notice: row.listed_notice.clone(),
+    }
+}
+
+fn field(name: &'static str, message: String) -> domain::enterprise::FieldError {
+    domain::enterprise::FieldError { field: name, message }
+}
+
+fn clip(text: &str) -> String {
+    text.trim().chars().take(TEXT_MAX_CHARS).collect()
+}
+
+/// Whether `actor` may make `action` on the danger (visibility already checked).
+fn may(actor: &Actor, row: &DangerRow, action: DangerAction) -> bool {
+    let own_enterprise = actor.role == Role::Enterprise && actor.enterprise_id == Some(row.enterprise_id);
+    let regulator = matches!(actor.role, Role::Regulator | Role::Inspector);
+    match action {
+        DangerAction::Confirm => regulator,
+        DangerAction::Plan | DangerAction::Start | DangerAction::Submit => own_enterprise || regulator,
+        DangerAction::Accept | DangerAction::Reject => {
+            let not_own = row.submitted_by != Some(actor.user_id);
+            let major = row.grade == DangerGrade::Major.key();
+            not_own && (regulator || (!major && own_enterprise))
+        }
+        DangerAction::Reopen => regulator || actor.role == Role::CommitteeOffice,
+    }
+}
+
+impl App {
+    async fn visible_danger(&self, actor: &Actor, client: &Client, id: i64, action: &str) -> Result<DangerRow> {
+        match self.store.danger(id, &policy::enterprise_visibility(actor)).await {
+            Ok(row) => Ok(row),
+            Err(store::StoreError::NotFound) => Err(self.denied(actor, client, action, format!("hidden_danger:{id}")).await),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// Reports a danger at an enterprise the caller may see: the enterprise itself, or a
+    /// regulator, inspector or office in whose territory it lies.
+    pub async fn report_danger(&self, actor: &Actor, client: &Client, input: &DangerInput) -> Result<DangerRow> {
+        let allowed_role = matches!(actor.role, Role::Enterprise | Role::Regulator | Role::Inspector | Role::CommitteeOffice);
+        if !allowed_role || self.enterprise(actor, client, input.enterprise_id).await.is_err() {
+            return Err(self.denied(actor, client, "hidden_danger.report", format!("enterprise:{}", input.enterprise_id)).await);
+        }
+        let mut problems = Vec::new();
+        if input.location.trim().is_empty() {
+            problems.push(field("location", "请填写隐患部位 / give the location".into()));
+        }
+        if input.description.trim().is_empty() {
+            problems.push(field("description", "请描述隐患 / describe the danger".into()));
+        }
+        let source = DangerSource::parse(&input.source);
+        if source.is_none() {
+            problems.push(field("source", "来源应为 self_check、inspection、expert、campaign、tip、alarm 或 accident / unknown source".into()));
+        }
+        let grade = DangerGrade::parse(&input.grade);
+        if grade.is_none() {
+            problems.push(field("grade", "等级应为 general(一般)或 major(重大) / grade must be general or major".into()));
+        }
+        let deadline = match input.deadline.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(text) => match text.parse::<jiff::civil::Date>() {
+                Ok(date) => Some(date.to_string()),
+                Err(_) => {
+                    problems.push(field("deadline", "整改期限应为 YYYY-MM-DD / the deadline should be YYYY-MM-DD".into()));
+                    None
+                }
+            },
+        };
+        if input.responsible_person.trim().is_empty() {
+            problems.push(field("responsible_person", "请填写整改责任人 / name the person responsible".into()));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let (Some(source), Some(grade)) = (source, grade) else {
+            return Err(AppError::Internal("validated danger lost its fields".into()));
+        };
+        let danger = NewDanger {
+            enterprise_id: input.enterprise_id,
+            location: clip(&input.location),
+            description: clip(&input.description),
+            source: source.key().into(),
+            source_ref: input.source_ref.as_deref().map(clip).filter(|r| !r.is_empty()),
+            grade: grade.key().into(),
+            deadline,
+            responsible_person: clip(&input.responsible_person),
+        };
+        let event = audit_event(Some(actor), client, "hidden_danger.report", String::new(), Outcome::Success, serde_json::json!({"enterprise": input.enterprise_id, "grade": grade.key(), "source": source.key()}));
+        let id = self.store.create_danger(&danger, actor.user_id, &event).await?;
+        Ok(self.store.danger(id, &domain::access::Visibility::Everything).await?)
+    }
+
+    /// A danger with its history and the moves the caller may make.
+    pub async fn danger_view(&self, actor: &Actor, client: &Client, id: i64) -> Result<DangerView> {
+        let row = self.visible_danger(actor, client, id, "hidden_danger.read").await?;
+        let state = DangerState::parse(&row.state).unwrap_or(DangerState::Reported);
+        let allowed_actions = DangerAction::ALL.iter().filter(|a| next_state(state, **a).is_ok() && may(actor, &row, **a)).map(|a| a.key()).collect();
+        let history = self
+            .store
+            .danger_events(id)
+            .await?
+            .into_iter()
+            .map(|e| DangerEvent { action: e.action, from_state: e.from_state, to_state: e.to_state, note: e.note, actor: e.actor_name, at: crate::audit_log::display_time(e.at) })
+            .collect();
+        Ok(DangerView { danger: danger_json(&row), history, allowed_actions })
+    }
+
+    /// Visible dangers matching the filter.
+    pub async fn danger_list(&self, actor: &Actor, client: &Client, filter: &DangerFilter, overdue: bool) -> Result<Vec<DangerRow>> {
+        let visibility = policy::enterprise_visibility(actor);
+        if visibility == domain::access::Visibility::Nothing {
+            return Err(self.denied(actor, client, "hidden_danger.list", "hidden_dangers".into()).await);
+        }
+        let mut filter = filter.clone();
+        if overdue {
+            filter.overdue_on = Some(today().to_string());
+        }
+        Ok(self.store.dangers(&visibility, &filter, DANGER_LIST_MAX).await?)
+    }
+
+    /// Makes a move. An action the state does not allow is `IllegalTransition` (409); one the
+    /// caller may not make is refused like an unknown record; a plan lacking elements is
+    /// `Invalid` naming them (422).
+    pub async fn act_on_danger(&self, actor: &Actor, client: &Client, id: i64, input: &DangerActionInput) -> Result<DangerRow> {
+        let row = self.visible_danger(actor, client, id, "hidden_danger.act").await?;
+        let Some(action) = DangerAction::parse(input.action.trim()) else {
+            return Err(AppError::Invalid(vec![field("action", format!("未知操作“{}”,可用 confirm、plan、start、submit、accept、reject、reopen / unknown action", input.action.chars().take(20).collect::<String>()))]));
+        };
+        let from = DangerState::parse(&row.state).ok_or_else(|| AppError::Internal(format!("danger {id} has state {}", row.state)))?;
+        let to = next_state(from, action).map_err(|e| AppError::IllegalTransition(e.to_string()))?;
+        if !may(actor, &row, action) {
+            return Err(self.denied(actor, client, &format!("hidden_danger.{}", action.key()), format!("hidden_danger:{id}")).await);
+        }
+        let mut the_move = DangerMove { action: action.key().into(), from: from.key().into(), to: to.key().into(), ..Default::default() };
+        match action {
+            DangerAction::Plan => {
+                let grade = DangerGrade::parse(&row.grade).unwrap_or(DangerGrade::Major);
+                let plan = check_plan(grade, &input.plan).map_err(|problems| {
+                    AppError::Invalid(problems.fields.iter().map(|f| field(f, format!("整改方案缺少或有误:{f} / the plan lacks or has a bad {f}"))).collect())
+                })?;
+                the_move.deadline = plan.deadline.map(|d| d.to_string());
+                the_move.plan = Some(serde_json::to_string(&plan).map_err(|e| AppError::Internal(e.to_string()))?);
+            }
+            DangerAction::Reject | DangerAction::Reopen => {
+                if input.reason.trim().is_empty() {
+                    return Err(AppError::Invalid(vec![field("reason", "须写明理由 / give the reason".into())]));
+                }
+                the_move.note = clip(&input.reason);
+            }
+            DangerAction::Submit => {
+                the_move.note = clip(&input.note);
+                the_move.mark_submitter = true;
+            }
+            _ => the_move.note = clip(&input.note),
+        }
+        let event = audit_event(Some(actor), client, &format!("hidden_danger.{}", action.key()), String::new(), Outcome::Success, serde_json::json!({"from": from.key(), "to": to.key()}));
+        self.store.move_danger(id, &the_move, actor.user_id, &event).await?;
+        Ok(self.store.danger(id, &domain::access::Visibility::Everything).await?)
+    }
+
+    /// Puts a 重大 danger under listed supervision (挂牌督办) by the caller's regulator unit, with
+    /// its own deadline and the text of the public notice.
+    pub async fn list_danger(&self, actor: &Actor, client: &Client, id: i64, deadline: &str, notice: &str) -> Result<()> {
+        let row = self.visible_danger(actor, client, id, "hidden_danger.list_supervision").await?;
+        let path = actor.region_path.clone().unwrap_or_default();
+        if actor.role != Role::Regulator || !policy::allows(actor, Action::ManageWorkPlan { region_path: &path }) {
+            return Err(self.denied(actor, client, "hidden_danger.list_supervision", format!("hidden_danger:{id}")).await);
+        }
+        let mut problems = Vec::new();
+        if row.grade != DangerGrade::Major.key() {
+            problems.push(field("grade", "挂牌督办仅适用于重大隐患 / only 重大 dangers are listed".into()));
+        }
+        let deadline = deadline.trim().parse::<jiff::civil::Date>().map_err(|_| ()).ok();
+        if deadline.is_none() {
+            problems.push(field("deadline", "督办期限应为 YYYY-MM-DD / the deadline should be YYYY-MM-DD".into()));
+        }
+        if notice.trim().is_empty() {
+            problems.push(field("notice", "请填写公告内容 / give the notice text".into()));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let deadline = deadline.map(|d| d.to_string()).unwrap_or_default();
+        let event = audit_event(Some(actor), client, "hidden_danger.list_supervision", format!("hidden_danger:{id}"), Outcome::Success, serde_json::json!({"deadline": deadline}));
+        Ok(self.store.list_danger(id, actor.unit_id, &deadline, &clip(notice), &event).await?)
+    }
+}

@@ -1,0 +1,96 @@
+//! A 重大 hidden danger through the whole loop on the real store, with every shortcut refused,
+//! scoping, listed supervision and the list filters.
+
+use app::hidden_dangers::{DangerActionInput, DangerInput};
+use app::{App, AppError, Client};
+use domain::hidden_danger::PlanInput;
+
+fn act(action: &str) -> DangerActionInput {
+    DangerActionInput { action: action.into(), ..Default::default() }
+}
+
+#[tokio::test]
+async fn the_major_loop_on_every_configured_backend() {
+    for backend in store::testing::backends() {
+        let db = store::testing::fresh(backend).await.unwrap();
+        let app = App::new(db.store.clone(), Default::default());
+        app.load_demo_with(10).await.unwrap();
+        let client = Client::cli();
+        let actor = |name: &'static str| {
+            let app = app.clone();
+            async move { app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap() }
+        };
+        let (enterprise, chaoyang, changchun, jilinshi, expert) = (actor("enterprise").await, actor("chaoyang").await, actor("changchun").await, actor("jilinshi").await, actor("expert").await);
+        let own = enterprise.enterprise_id.unwrap();
+        let input = DangerInput {
+            enterprise_id: own,
+            location: "储罐区".into(),
+            description: "液化气储罐未设置紧急切断阀".into(),
+            source: "self_check".into(),
+            grade: "major".into(),
+            deadline: Some("2026-12-31".into()),
+            responsible_person: "张工".into(),
+            ..Default::default()
+        };
+        assert!(matches!(app.report_danger(&jilinshi, &client, &input).await, Err(AppError::NotFound)), "outside the territory");
+        assert!(matches!(app.report_danger(&expert, &client, &input).await, Err(AppError::NotFound)));
+        match app.report_danger(&enterprise, &client, &DangerInput { grade: "huge".into(), location: " ".into(), ..input.clone() }).await {
+            Err(AppError::Invalid(fields)) => assert_eq!(fields.iter().map(|f| f.field).collect::<Vec<_>>(), ["location", "grade"]),
+            other => panic!("{other:?}"),
+        }
+        let danger = app.report_danger(&enterprise, &client, &input).await.unwrap();
+        assert_eq!(danger.state, "reported");
+        let id = danger.id;
+
+        let illegal = |r: app::Result<store::DangerRow>| matches!(r, Err(AppError::IllegalTransition(_)));
+        assert!(illegal(app.act_on_danger(&chaoyang, &client, id, &act("accept")).await), "no acceptance before rectification");
+        assert!(matches!(app.act_on_danger(&enterprise, &client, id, &act("confirm")).await, Err(AppError::NotFound)), "an enterprise does not confirm its own danger");
+        assert!(matches!(app.act_on_danger(&jilinshi, &client, id, &act("confirm")).await, Err(AppError::NotFound)));
+        assert_eq!(app.act_on_danger(&chaoyang, &client, id, &act("confirm")).await.unwrap().state, "confirmed");
+        let partial = DangerActionInput { action: "plan".into(), plan: PlanInput { goal: "消除".into(), measures: "加装切断阀".into(), deadline: "2026-12-20".into(), ..Default::default() }, ..Default::default() };
+        match app.act_on_danger(&enterprise, &client, id, &partial).await {
+            Err(AppError::Invalid(fields)) => assert_eq!(fields.iter().map(|f| f.field).collect::<Vec<_>>(), ["funds", "organization", "safety_measures", "emergency_plan"]),
+            other => panic!("a 重大 plan needs all seven elements: {other:?}"),
+        }
+        let full = DangerActionInput { plan: PlanInput { funds: "30万元".into(), organization: "设备部".into(), safety_measures: "停用储罐".into(), emergency_plan: "泄漏专项预案".into(), ..partial.plan.clone() }, ..partial.clone() };
+        let planned = app.act_on_danger(&enterprise, &client, id, &full).await.unwrap();
+        assert_eq!((planned.state.as_str(), planned.deadline.as_deref()), ("planned", Some("2026-12-20")), "the plan's deadline becomes the danger's");
+        app.act_on_danger(&enterprise, &client, id, &act("start")).await.unwrap();
+        app.act_on_danger(&enterprise, &client, id, &DangerActionInput { action: "submit".into(), note: "已加装并试验".into(), ..Default::default() }).await.unwrap();
+        assert!(matches!(app.act_on_danger(&enterprise, &client, id, &act("accept")).await, Err(AppError::NotFound)), "a 重大 danger is accepted only by a regulator, never by its own rectifier");
+        assert!(matches!(app.act_on_danger(&chaoyang, &client, id, &act("reject")).await, Err(AppError::Invalid(_))), "a rejection needs a reason");
+        let rejected = app.act_on_danger(&chaoyang, &client, id, &DangerActionInput { action: "reject".into(), reason: "未提供检测报告".into(), ..Default::default() }).await.unwrap();
+        assert_eq!(rejected.state, "rectifying");
+        app.act_on_danger(&enterprise, &client, id, &act("submit")).await.unwrap();
+        assert_eq!(app.act_on_danger(&chaoyang, &client, id, &act("accept")).await.unwrap().state, "closed");
+        assert!(illegal(app.act_on_danger(&chaoyang, &client, id, &act("submit")).await));
+        assert!(matches!(app.act_on_danger(&chaoyang, &client, id, &act("dance")).await, Err(AppError::Invalid(_))));
+        let reopened = app.act_on_danger(&changchun, &client, id, &DangerActionInput { action: "reopen".into(), reason: "回访发现阀门失效".into(), ..Default::default() }).await.unwrap();
+        assert_eq!(reopened.state, "rectifying");
+        let view = app.danger_view(&enterprise, &client, id).await.unwrap();
+        assert_eq!(view.history.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["report", "confirm", "plan", "start", "submit", "reject", "submit", "accept", "reopen"]);
+        assert_eq!(view.allowed_actions, ["submit"]);
+
+        // The same rectifier submitting cannot accept a 一般 danger either; another regulator can.
+        let general = app.report_danger(&chaoyang, &client, &DangerInput { grade: "general".into(), source: "inspection".into(), deadline: Some("2020-01-31".into()), ..input.clone() }).await.unwrap();
+        for step in ["confirm", "plan", "start", "submit"] {
+            app.act_on_danger(&chaoyang, &client, general.id, &act(step)).await.unwrap();
+        }
+        assert!(matches!(app.act_on_danger(&chaoyang, &client, general.id, &act("accept")).await, Err(AppError::NotFound)), "no one accepts their own rectification");
+        assert_eq!(app.act_on_danger(&enterprise, &client, general.id, &act("accept")).await.unwrap().state, "closed", "the enterprise may accept a 一般 danger a regulator rectified");
+
+        // Listed supervision and lists.
+        assert!(matches!(app.list_danger(&chaoyang, &client, general.id, "2026-12-01", "公告").await, Err(AppError::Invalid(_))), "only 重大 dangers are listed");
+        assert!(matches!(app.list_danger(&enterprise, &client, id, "2026-12-01", "公告").await, Err(AppError::NotFound)));
+        app.list_danger(&changchun, &client, id, "2026-12-15", "挂牌督办:储罐区紧急切断阀缺失").await.unwrap();
+        let listed = app.danger_list(&changchun, &client, &store::DangerFilter { listed: Some(true), ..Default::default() }, false).await.unwrap();
+        assert_eq!(listed.iter().map(|d| d.id).collect::<Vec<_>>(), [id]);
+        let majors = app.danger_list(&changchun, &client, &store::DangerFilter { grade: Some("major".into()), state: Some("rectifying".into()), region_code: Some("220100".into()), ..Default::default() }, false).await.unwrap();
+        assert_eq!(majors.len(), 1);
+        assert!(app.danger_list(&jilinshi, &client, &Default::default(), false).await.unwrap().is_empty(), "another city sees none");
+        let overdue = app.danger_list(&changchun, &client, &Default::default(), true).await.unwrap();
+        assert!(overdue.iter().all(|d| d.state != "closed"), "closed dangers are never overdue");
+        assert!(matches!(app.danger_list(&expert, &client, &Default::default(), false).await, Err(AppError::NotFound)));
+        assert!(db.store.verify_audit_chain().await.unwrap().is_ok());
+    }
+}

@@ -1,0 +1,234 @@
+//! Hidden dangers: records scoped like their enterprise, state moves that apply only from the
+//! state they started in, each move's history entry and audit entry in one transaction, and
+//! filtered lists.
+
+use domain::access::Visibility;
+use domain::audit::AuditEvent;
+use sqlx::FromRow;
+
+use crate::{Result, Store, StoreError, now_ms, trusted, visibility_params, with_pool};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDanger {
+    pub enterprise_id: i64,
+    pub location: String,
+    pub description: String,
+    pub source: String,
+    pub source_ref: Option<String>,
+    pub grade: String,
+    pub deadline: Option<String>,
+    pub responsible_person: String,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct DangerRow {
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub region_code: String,
+    pub location: String,
+    pub description: String,
+    pub source: String,
+    pub source_ref: Option<String>,
+    pub grade: String,
+    pub state: String,
+    pub deadline: Option<String>,
+    pub responsible_person: String,
+    /// The rectification plan as JSON, once planned.
+    pub plan: Option<String>,
+    pub submitted_by: Option<i64>,
+    pub listed_by_unit_id: Option<i64>,
+    pub listed_deadline: Option<String>,
+    pub listed_notice: Option<String>,
+    pub reported_by: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct DangerEventRow {
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub note: String,
+    pub actor_name: String,
+    pub at: i64,
+}
+
+/// A move on a danger: the state it must be in, the state it goes to, and what it sets.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DangerMove {
+    pub action: String,
+    pub from: String,
+    pub to: String,
+    pub note: String,
+    /// A new plan (JSON) to store.
+    pub plan: Option<String>,
+    /// A new deadline to store.
+    pub deadline: Option<String>,
+    /// Record the actor as the one who submitted the rectification.
+    pub mark_submitter: bool,
+}
+
+/// Filters of the list; `None` means any.
+#[derive(Debug, Clone, Default)]
+pub struct DangerFilter {
+    pub region_code: Option<String>,
+    pub enterprise_id: Option<i64>,
+    pub grade: Option<String>,
+    pub state: Option<String>,
+    /// Only those past their deadline and not closed, as of this ISO date.
+    pub overdue_on: Option<String>,
+    pub listed: Option<bool>,
+}
+
+const DANGER_SELECT: &str = "SELECT d.id, d.enterprise_id, e.name AS enterprise_name, e.region_code, d.location, d.description, d.source, \
+     d.source_ref, d.grade, d.state, d.deadline, d.responsible_person, d.plan, d.submitted_by, d.listed_by_unit_id, d.listed_deadline, \
+     d.listed_notice, d.reported_by, d.created_at, d.updated_at FROM hidden_dangers d JOIN enterprises e ON e.id = d.enterprise_id \
+     JOIN regions r ON r.code = e.region_code";
+
+/// Visibility over `e` (the enterprise) and `r` (its region): `$1` everything, `$2` region path
+/// pattern, `$3` one enterprise.
+const VISIBLE: &str = "($1 OR ($2 IS NOT NULL AND r.path LIKE $2) OR e.id = $3)";
+
+impl Store {
+    pub async fn create_danger(&self, danger: &NewDanger, user_id: i64, event: &AuditEvent) -> Result<i64> {
+        crate::in_transaction!(self, |tx| {
+            let now = now_ms();
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO hidden_dangers (enterprise_id, location, description, source, source_ref, grade, state, deadline, responsible_person, reported_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'reported', $7, $8, $9, $10, $10) RETURNING id",
+            )
+            .bind(danger.enterprise_id)
+            .bind(&danger.location)
+            .bind(&danger.description)
+            .bind(&danger.source)
+            .bind(&danger.source_ref)
+            .bind(&danger.grade)
+            .bind(&danger.deadline)
+            .bind(&danger.responsible_person)
+            .bind(user_id)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("INSERT INTO hidden_danger_events (danger_id, action, from_state, to_state, note, actor_id, at) VALUES ($1, 'report', NULL, 'reported', '', $2, $3)")
+                .bind(id)
+                .bind(user_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let mut event = event.clone();
+            event.target = format!("hidden_danger:{id}");
+            crate::audit::append_audit!(tx, &event);
+            Ok(id)
+        })
+    }
+
+    /// One danger, if it is visible.
+    pub async fn danger(&self, id: i64, visibility: &Visibility) -> Result<DangerRow> {
+        let sql = format!("{DANGER_SELECT} WHERE d.id = $4 AND {VISIBLE}");
+        let (all, path, enterprise) = visibility_params(visibility);
+        with_pool!(self, |pool| {
+            let row: Option<DangerRow> = sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(enterprise).bind(id).fetch_optional(pool).await?;
+            row.ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// Visible dangers matching `filter`, deadline first, at most `limit`.
+    pub async fn dangers(&self, visibility: &Visibility, filter: &DangerFilter, limit: i64) -> Result<Vec<DangerRow>> {
+        let sql = format!(
+            "{DANGER_SELECT} WHERE {VISIBLE} AND ($4 IS NULL OR r.path LIKE $4 || '/%' OR r.path LIKE '%/' || $4 || '/%') \
+             AND ($5 IS NULL OR d.enterprise_id = $5) AND ($6 IS NULL OR d.grade = $6) AND ($7 IS NULL OR d.state = $7) \
+             AND ($8 IS NULL OR (d.state <> 'closed' AND d.deadline IS NOT NULL AND d.deadline < $8)) \
+             AND ($9 IS NULL OR ($9 = (d.listed_by_unit_id IS NOT NULL))) \
+             ORDER BY d.deadline IS NULL, d.deadline, d.id LIMIT $10"
+        );
+        let (all, path, enterprise) = visibility_params(visibility);
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(trusted(&sql))
+                .bind(all)
+                .bind(path)
+                .bind(enterprise)
+                .bind(&filter.region_code)
+                .bind(filter.enterprise_id)
+                .bind(&filter.grade)
+                .bind(&filter.state)
+                .bind(&filter.overdue_on)
+                .bind(filter.listed)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Applies a move if the danger is still in `the_move.from`; otherwise `Conflict`.
+    pub async fn move_danger(&self, id: i64, the_move: &DangerMove, user_id: i64, event: &AuditEvent) -> Result<()> {
+        crate::in_transaction!(self, |tx| {
+            let now = now_ms();
+            let moved = sqlx::query(
+                "UPDATE hidden_dangers SET state = $1, updated_at = $2, plan = COALESCE($3, plan), deadline = COALESCE($4, deadline), \
+                 submitted_by = CASE WHEN $5 THEN $6 ELSE submitted_by END WHERE id = $7 AND state = $8",
+            )
+            .bind(&the_move.to)
+            .bind(now)
+            .bind(&the_move.plan)
+            .bind(&the_move.deadline)
+            .bind(the_move.mark_submitter)
+            .bind(user_id)
+            .bind(id)
+            .bind(&the_move.from)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if moved != 1 {
+                return Err(StoreError::Conflict("hidden danger state changed meanwhile".into()));
+            }
+            sqlx::query("INSERT INTO hidden_danger_events (danger_id, action, from_state, to_state, note, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(id)
+                .bind(&the_move.action)
+                .bind(&the_move.from)
+                .bind(&the_move.to)
+                .bind(&the_move.note)
+                .bind(user_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let mut event = event.clone();
+            event.target = format!("hidden_danger:{id}");
+            crate::audit::append_audit!(tx, &event);
+            Ok(())
+        })
+    }
+
+    /// Puts a danger under listed supervision (挂牌督办) by a regulator's unit.
+    pub async fn list_danger(&self, id: i64, unit_id: i64, deadline: &str, notice: &str, event: &AuditEvent) -> Result<()> {
+        crate::in_transaction!(self, |tx| {
+            let changed = sqlx::query("UPDATE hidden_dangers SET listed_by_unit_id = $1, listed_deadline = $2, listed_notice = $3, updated_at = $4 WHERE id = $5")
+                .bind(unit_id)
+                .bind(deadline)
+                .bind(notice)
+                .bind(now_ms())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed != 1 {
+                return Err(StoreError::NotFound);
+            }
+            crate::audit::append_audit!(tx, event);
+            Ok(())
+        })
+    }
+
+    pub async fn danger_events(&self, id: i64) -> Result<Vec<DangerEventRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT v.action, v.from_state, v.to_state, v.note, u.display_name AS actor_name, v.at FROM hidden_danger_events v \
+                 JOIN users u ON u.id = v.actor_id WHERE v.danger_id = $1 ORDER BY v.id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+}
