@@ -49,6 +49,9 @@ enum Payload {
     FindingForm,
     MeasureForm,
     FollowUpForm,
+    DangerJson,
+    ConfirmJson,
+    ListingJson,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -139,6 +142,11 @@ const MATRIX: &[Row] = &[
     ("POST",   "/accountability", Payload::MeasureForm,                           [303, 404, 422, 422, 422, 404, 404, 404, 404, 404, 404, 403]),
     ("POST",   "/accountability/{measure}/follow-up", Payload::FollowUpForm,      [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/api/v1/accountability", Payload::None,                           [200, 404, 200, 200, 200, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/hidden-dangers", Payload::None,                           [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/hidden-dangers", Payload::DangerJson,                     [201, 404, 201, 404, 201, 201, 201, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/hidden-dangers/{danger}", Payload::None,                  [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/hidden-dangers/{danger}/actions", Payload::ConfirmJson,   [404, 404, 200, 404, 409, 409, 409, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/hidden-dangers/{danger}/listing", Payload::ListingJson,   [404, 404, 204, 404, 204, 404, 404, 404, 404, 404, 404, 401]),
 ];
 
 /// Endpoints not in `MATRIX`, with the reason; the coverage check accepts only these.
@@ -239,6 +247,19 @@ async fn work_plan_fixture(fixture: &mut Fixture, sysadmin: &app::Actor) {
         ("round", round),
         ("yjt_unit", fixture.app.resolve_unit("省应急管理厅").await.unwrap().unwrap().id),
         ("changchun_government", fixture.app.resolve_unit("长春市人民政府").await.unwrap().unwrap().id),
+        ("danger", {
+            let enterprise = actor("enterprise").await;
+            let input = app::hidden_dangers::DangerInput {
+                enterprise_id: enterprise.enterprise_id.unwrap(),
+                location: "储罐区".into(),
+                description: "紧急切断阀缺失".into(),
+                source: "self_check".into(),
+                grade: "major".into(),
+                responsible_person: "张工".into(),
+                ..Default::default()
+            };
+            fixture.app.report_danger(&enterprise, &client, &input).await.unwrap().id
+        }),
         ("measure", {
             let unit = fixture.app.resolve_unit("长春市人民政府").await.unwrap().unwrap().id;
             let input = app::accountability::MeasureInput { kind: "interview".into(), target_unit_id: unit, reason: "较大事故".into(), decided_on: "2021-04-01".into(), ..Default::default() };
@@ -339,6 +360,9 @@ impl Fixture {
             Payload::FindingForm => ("year=2021&kind=falsification&reason=%E8%99%9A%E6%8A%A5".into(), "application/x-www-form-urlencoded"),
             Payload::MeasureForm => (format!("kind=notice&target_unit_id={}&reason=%E9%80%9A%E6%8A%A5&decided_on=2021-05-01", self.values["changchun_government"]), "application/x-www-form-urlencoded"),
             Payload::FollowUpForm => ("follow_up=done&outcome=closed".into(), "application/x-www-form-urlencoded"),
+            Payload::DangerJson => (json!({"enterprise_id": self.values["chaoyang_enterprise"].parse::<i64>().unwrap(), "location": "仓库", "description": "消防通道堵塞", "source": "inspection", "grade": "general", "responsible_person": "李四"}).to_string(), "application/json"),
+            Payload::ConfirmJson => (json!({"action": "confirm"}).to_string(), "application/json"),
+            Payload::ListingJson => (json!({"deadline": "2026-12-31", "notice": "挂牌督办"}).to_string(), "application/json"),
             Payload::DeadlineForm => ("half_year_due=2021-07-15&annual_due=2021-12-20".into(), "application/x-www-form-urlencoded"),
             Payload::ReportJson => (json!({"period": "interim", "body": "进展"}).to_string(), "application/json"),
             Payload::NewAccountForm => {

@@ -435,6 +435,29 @@ async fn overdue_list(h: &Harness) {
     assert!(!listed.is_empty() && listed.iter().all(|a| a["overdue"] == true));
 }
 
+async fn hidden_danger_api(h: &Harness) {
+    let enterprise = token(h, "enterprise").await;
+    let chaoyang = token(h, "chaoyang").await;
+    let post = |token: &str, path: String, body: Value| Request::post(path).header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap();
+    let own = get(h, "/api/v1/enterprises", &enterprise).await.json()["items"][0]["id"].as_i64().unwrap();
+    let created = send(&h.router, post(&enterprise, "/api/v1/hidden-dangers".into(), json!({"enterprise_id": own, "location": "储罐区", "description": "无紧急切断阀", "source": "self_check", "grade": "major", "responsible_person": "张工", "deadline": "2026-12-31"}))).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    assert_eq!(created.json()["state"], "reported");
+    let id = created.json()["id"].as_i64().unwrap();
+    let action = |token: &str, body: Value| post(token, format!("/api/v1/hidden-dangers/{id}/actions"), body);
+    let reply = send(&h.router, action(&chaoyang, json!({"action": "accept"}))).await;
+    assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::CONFLICT, Some("illegal_transition")));
+    assert_eq!(send(&h.router, action(&chaoyang, json!({"action": "confirm"}))).await.status, StatusCode::OK);
+    let reply = send(&h.router, action(&enterprise, json!({"action": "plan", "goal": "消除", "measures": "加装", "deadline": "2026-12-20"}))).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let missing: Vec<String> = reply.json()["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(missing, ["funds", "organization", "safety_measures", "emergency_plan"]);
+    let reply = send(&h.router, post(&enterprise, "/api/v1/hidden-dangers".into(), json!({"enterprise_id": own, "grade": "major"}))).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "bad input names its fields: {}", reply.text());
+    let listed = get(h, "/api/v1/hidden-dangers?grade=major&state=confirmed", &chaoyang).await.json();
+    assert!(listed.as_array().unwrap().iter().any(|d| d["id"] == id));
+}
+
 async fn login_throttling(backend: &str) {
     let db = store::testing::fresh(backend).await.unwrap();
     let security = app::auth::SecuritySettings { login_burst_per_client: 3, login_refill_seconds: 3600, ..Default::default() };
@@ -469,6 +492,7 @@ async fn http_behaviour_on_every_configured_backend() {
         account_administration(&h).await;
         audit_search_and_export(&h).await;
         overdue_list(&h).await;
+        hidden_danger_api(&h).await;
         login_throttling(backend).await;
     }
 }
