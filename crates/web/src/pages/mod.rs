@@ -6,6 +6,7 @@ mod accountability;
 mod admin;
 mod assessment;
 mod audit;
+mod dangers;
 mod profile;
 mod workplans;
 
@@ -31,7 +32,7 @@ use crate::AppState;
 
 /// Template sources, for the test that every message key used exists.
 #[cfg(test)]
-pub const TEMPLATE_SOURCES: [&str; 24] = [
+pub const TEMPLATE_SOURCES: [&str; 27] = [
     include_str!("../../templates/base.html"),
     include_str!("../../templates/login.html"),
     include_str!("../../templates/home.html"),
@@ -56,6 +57,9 @@ pub const TEMPLATE_SOURCES: [&str; 24] = [
     include_str!("../../templates/assessment_scheme.html"),
     include_str!("../../templates/assessment_unit.html"),
     include_str!("../../templates/accountability.html"),
+    include_str!("../../templates/dangers.html"),
+    include_str!("../../templates/danger_new.html"),
+    include_str!("../../templates/danger.html"),
 ];
 
 /// The pages; the login form is throttled per client by `login_throttle`.
@@ -79,6 +83,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(workplans::router())
         .merge(assessment::router())
         .merge(accountability::router())
+        .merge(dangers::router())
 }
 
 /// What every page's frame needs.
@@ -98,6 +103,7 @@ pub struct NavUser {
     pub sees_accounts: bool,
     pub sees_plans: bool,
     pub sees_assessment: bool,
+    pub sees_dangers: bool,
 }
 
 pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Session, path: &str, actor: Option<&app::Actor>) -> Chrome {
@@ -113,6 +119,7 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
             sees_audit: policy::allows(a, Action::ReadAuditLog),
             sees_accounts: policy::allows(a, Action::ListAccounts),
             sees_plans: policy::assignment_scope(a) != domain::access::AssignmentScope::Nothing,
+            sees_dangers: policy::enterprise_visibility(a) != domain::access::Visibility::Nothing,
             sees_assessment: a.region_path.as_deref().is_some_and(|path| policy::allows(a, Action::ManageWorkPlan { region_path: path })),
         }),
     }

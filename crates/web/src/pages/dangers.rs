@@ -1,0 +1,309 @@
+//! Hidden-danger pages: the scoped list with its filters and export, reporting a danger, and a
+//! danger's page with its history and a form for each move the caller may make now.
+
+use app::hidden_dangers::{DangerActionInput, DangerInput, danger_json};
+use app::spreadsheet::{Column, SpreadsheetFormat, write_table};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use domain::hidden_danger::{DangerGrade, DangerSource, DangerState};
+use serde::{Deserialize, Serialize};
+
+use super::{Chrome, SelectOption, chrome, download, error_page, render};
+use crate::AppState;
+use crate::identity::PageUser;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dangers", get(list_page))
+        .route("/dangers/export.xlsx", get(export_xlsx))
+        .route("/dangers/new", get(new_page).post(report))
+        .route("/dangers/{id}", get(detail_page))
+        .route("/dangers/{id}/actions", post(act))
+        .route("/dangers/{id}/listing", post(listing))
+}
+
+#[derive(Deserialize, Serialize, Default, Clone)]
+struct ListParams {
+    #[serde(default)]
+    enterprise: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    grade: String,
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    overdue: String,
+    #[serde(default)]
+    listed: String,
+}
+
+impl ListParams {
+    fn filter(&self) -> store::DangerFilter {
+        let some = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        store::DangerFilter {
+            region_code: some(&self.region),
+            enterprise_id: self.enterprise.trim().parse().ok(),
+            grade: some(&self.grade),
+            state: some(&self.state),
+            overdue_on: None,
+            listed: (self.listed == "1").then_some(true),
+        }
+    }
+
+    fn overdue(&self) -> bool {
+        self.overdue == "1"
+    }
+}
+
+struct DangerLine {
+    id: i64,
+    enterprise: String,
+    location: String,
+    description: String,
+    grade: String,
+    major: bool,
+    state: String,
+    deadline: String,
+    overdue: bool,
+    listed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "dangers.html")]
+struct ListPage {
+    c: Chrome,
+    lines: Vec<DangerLine>,
+    region_options: Vec<SelectOption>,
+    state_options: Vec<SelectOption>,
+    params: ListParams,
+    query_string: String,
+    can_report: bool,
+}
+
+fn state_label(key: &str) -> String {
+    DangerState::parse(key).map(|s| s.label_zh().to_owned()).unwrap_or_else(|| key.to_owned())
+}
+
+async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(params): Query<ListParams>) -> Response {
+    let rows = match state.app.danger_list(&user.actor, &user.client, &params.filter(), params.overdue()).await {
+        Ok(rows) => rows,
+        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let c = chrome(&state, &headers, &user.session, "/dangers", Some(&user.actor)).await;
+    let mut region_options = Vec::new();
+    if let Some(path) = &user.actor.region_path {
+        for region in state.app.store.regions_under(path).await.unwrap_or_default() {
+            if region.level != domain::region::RegionLevel::Province {
+                region_options.push(SelectOption { selected: region.code.as_str() == params.region, code: region.code.to_string(), label: region.name });
+            }
+        }
+    }
+    let lines = rows
+        .iter()
+        .map(|row| {
+            let json = danger_json(row);
+            DangerLine {
+                id: row.id,
+                enterprise: row.enterprise_name.clone(),
+                location: row.location.clone(),
+                description: row.description.clone(),
+                grade: DangerGrade::parse(&row.grade).map(|g| g.label_zh()).unwrap_or("").to_owned(),
+                major: row.grade == "major",
+                state: state_label(&row.state),
+                deadline: row.deadline.clone().unwrap_or_default(),
+                overdue: json.overdue,
+                listed: json.listed,
+            }
+        })
+        .collect();
+    let page = ListPage {
+        lines,
+        region_options,
+        state_options: DangerState::ALL.iter().map(|s| SelectOption { code: s.key().into(), label: s.label_zh().into(), selected: s.key() == params.state }).collect(),
+        query_string: serde_urlencoded::to_string(&params).unwrap_or_default(),
+        can_report: matches!(user.actor.role, domain::role::Role::Enterprise | domain::role::Role::Regulator | domain::role::Role::Inspector | domain::role::Role::CommitteeOffice),
+        params,
+        c,
+    };
+    render(&page)
+}
+
+async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(params): Query<ListParams>) -> Response {
+    let rows = match state.app.danger_list(&user.actor, &user.client, &params.filter(), params.overdue()).await {
+        Ok(rows) => rows,
+        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let columns = [
+        Column { heading: "编号", width: 8.0 },
+        Column { heading: "企业", width: 30.0 },
+        Column { heading: "部位", width: 16.0 },
+        Column { heading: "隐患描述", width: 40.0 },
+        Column { heading: "来源", width: 10.0 },
+        Column { heading: "等级", width: 6.0 },
+        Column { heading: "状态", width: 10.0 },
+        Column { heading: "整改期限", width: 12.0 },
+        Column { heading: "责任人", width: 10.0 },
+        Column { heading: "挂牌督办", width: 8.0 },
+    ];
+    let table = rows.iter().map(|row| {
+        vec![
+            row.id.to_string(),
+            row.enterprise_name.clone(),
+            row.location.clone(),
+            row.description.clone(),
+            row.source.clone(),
+            DangerGrade::parse(&row.grade).map(|g| g.label_zh()).unwrap_or("").to_owned(),
+            state_label(&row.state),
+            row.deadline.clone().unwrap_or_default(),
+            row.responsible_person.clone(),
+            if row.listed_by_unit_id.is_some() { "是".into() } else { String::new() },
+        ]
+    });
+    match write_table(SpreadsheetFormat::Xlsx, "隐患", &columns, table) {
+        Ok(bytes) => {
+            let event = app::audit_event(Some(&user.actor), &user.client, "hidden_danger.export", "hidden_dangers".into(), domain::audit::Outcome::Success, serde_json::json!({"rows": rows.len()}));
+            if let Err(error) = state.app.store.record_audit(&event).await {
+                return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::from(error).into()).await;
+            }
+            download(bytes, SpreadsheetFormat::Xlsx, "hidden-dangers.xlsx")
+        }
+        Err(message) => error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::Internal(message).into()).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "danger_new.html")]
+struct NewPage {
+    c: Chrome,
+    enterprise_id: i64,
+    enterprise_name: String,
+    source_options: Vec<SelectOption>,
+    form: DangerInput,
+    errors: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct NewQuery {
+    enterprise: Option<i64>,
+}
+
+async fn new_response(state: &AppState, headers: &HeaderMap, user: &PageUser, enterprise_id: i64, form: DangerInput, errors: Vec<String>) -> Response {
+    let enterprise = match state.app.enterprise(&user.actor, &user.client, enterprise_id).await {
+        Ok(enterprise) => enterprise,
+        Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let c = chrome(state, headers, &user.session, "/dangers/new", Some(&user.actor)).await;
+    let source_options = DangerSource::ALL.iter().map(|s| SelectOption { code: s.key().into(), label: c.t.get(&format!("danger.source.{}", s.key())).to_owned(), selected: s.key() == form.source }).collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, render(&NewPage { c, enterprise_id, enterprise_name: enterprise.enterprise.name.clone(), source_options, form, errors })).into_response()
+}
+
+/// The report form for an enterprise: the user's own, or the one named in `?enterprise=`; a
+/// regulator without one is sent to pick it from the registry.
+async fn new_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<NewQuery>) -> Response {
+    use domain::role::Role;
+    if !matches!(user.actor.role, Role::Enterprise | Role::Regulator | Role::Inspector | Role::CommitteeOffice) {
+        let error = state.app.denied(&user.actor, &user.client, "hidden_danger.report", "hidden_dangers".into()).await;
+        return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
+    }
+    match query.enterprise.or(user.actor.enterprise_id) {
+        Some(enterprise_id) => new_response(&state, &headers, &user, enterprise_id, DangerInput { enterprise_id, ..Default::default() }, Vec::new()).await,
+        None => Redirect::to("/enterprises").into_response(),
+    }
+}
+
+async fn report(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<DangerInput>) -> Response {
+    match state.app.report_danger(&user.actor, &user.client, &form).await {
+        Ok(row) => Redirect::to(&format!("/dangers/{}", row.id)).into_response(),
+        Err(app::AppError::Invalid(fields)) => {
+            let enterprise_id = form.enterprise_id;
+            new_response(&state, &headers, &user, enterprise_id, form, fields.into_iter().map(|f| f.message).collect()).await
+        }
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "danger.html")]
+struct DetailPage {
+    c: Chrome,
+    d: app::hidden_dangers::DangerJson,
+    grade: String,
+    state: String,
+    plan: Vec<(String, String)>,
+    source_label: String,
+    /// (time, who, what, note)
+    history: Vec<(String, String, String, String)>,
+    allowed: Vec<&'static str>,
+    can_list: bool,
+    errors: Vec<String>,
+}
+
+impl DetailPage {
+    fn allows(&self, action: &str) -> bool {
+        self.allowed.contains(&action)
+    }
+}
+
+async fn detail_response(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i64, errors: Vec<String>, status: StatusCode) -> Response {
+    let view = match state.app.danger_view(&user.actor, &user.client, id).await {
+        Ok(view) => view,
+        Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let c = chrome(state, headers, &user.session, &format!("/dangers/{id}"), Some(&user.actor)).await;
+    let plan = match &view.danger.plan {
+        Some(serde_json::Value::Object(map)) => domain::hidden_danger::PLAN_ELEMENTS
+            .iter()
+            .map(|key| (c.t.get(&format!("danger.plan.{key}")).to_owned(), map.get(*key).and_then(|v| v.as_str()).unwrap_or("").to_owned()))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let path = user.actor.region_path.clone().unwrap_or_default();
+    let page = DetailPage {
+        grade: DangerGrade::parse(&view.danger.grade).map(|g| g.label_zh()).unwrap_or("").to_owned(),
+        state: state_label(&view.danger.state),
+        can_list: view.danger.grade == "major" && user.actor.role == domain::role::Role::Regulator && app::policy::allows(&user.actor, app::policy::Action::ManageWorkPlan { region_path: &path }),
+        source_label: c.t.get(&format!("danger.source.{}", view.danger.source)).to_owned(),
+        d: view.danger,
+        plan,
+        history: view.history.into_iter().map(|e| (e.at, e.actor, c.t.get(&format!("danger.action.{}", e.action)).to_owned(), e.note)).collect(),
+        allowed: view.allowed_actions,
+        errors,
+        c,
+    };
+    (status, render(&page)).into_response()
+}
+
+async fn detail_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    detail_response(&state, &headers, &user, id, Vec::new(), StatusCode::OK).await
+}
+
+async fn act(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<DangerActionInput>) -> Response {
+    match state.app.act_on_danger(&user.actor, &user.client, id, &form).await {
+        Ok(_) => Redirect::to(&format!("/dangers/{id}")).into_response(),
+        Err(app::AppError::Invalid(fields)) => detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(app::AppError::IllegalTransition(message)) => detail_response(&state, &headers, &user, id, vec![message], StatusCode::CONFLICT).await,
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ListingForm {
+    #[serde(default)]
+    deadline: String,
+    #[serde(default)]
+    notice: String,
+}
+
+async fn listing(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<ListingForm>) -> Response {
+    match state.app.list_danger(&user.actor, &user.client, id, &form.deadline, &form.notice).await {
+        Ok(()) => Redirect::to(&format!("/dangers/{id}")).into_response(),
+        Err(app::AppError::Invalid(fields)) => detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
