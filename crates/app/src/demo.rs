@@ -275,6 +275,7 @@ impl App {
             accounts.push(DemoAccount { username, role, unit: unit.name, totp_secret });
         }
         self.load_demo_plan(&password_hash).await?;
+        self.load_demo_dangers().await?;
         Ok(accounts)
     }
 
@@ -374,6 +375,79 @@ impl App {
         }
         if let Some(city) = cities.get(2) {
             self.record_assessment_finding(office, &client, year, city.unit_id, "veto", "演示数据:年内发生1起重大生产安全责任事故").await?;
+        }
+        Ok(())
+    }
+
+    /// Hidden dangers at 长春 enterprises in every state of the loop: some overdue, some 重大 ones
+    /// under listed supervision. The inspector rectifies on the enterprise's behalf in the demo,
+    /// and the city's regulator confirms and accepts.
+    async fn load_demo_dangers(&self) -> Result<()> {
+        use crate::hidden_dangers::{DangerActionInput, DangerInput};
+        use domain::hidden_danger::PlanInput;
+        let client = Client::cli();
+        let actor = |name: &'static str| async move {
+            let user = self.store.user_by_username(name).await?.ok_or_else(|| AppError::Internal(format!("demo account {name} missing")))?;
+            self.actor_for_user(&user).await
+        };
+        let (regulator, inspector) = (actor("changchun").await?, actor("inspector").await?);
+        let enterprises = self.list_enterprises(&regulator, &client, &crate::enterprises::ListQuery::default(), 1, 40).await?.items;
+        let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date();
+        let day = |offset: i64| today.checked_add(jiff::Span::new().days(offset)).map(|d| d.to_string()).unwrap_or_default();
+        const FINDINGS: [(&str, &str); 6] = [
+            ("储罐区", "液化烃储罐未设置紧急切断阀"),
+            ("消防车通道", "消防车通道被货物占用"),
+            ("配电室", "配电柜前绝缘垫缺失"),
+            ("粉尘作业区", "除尘系统未设置泄爆装置"),
+            ("危化品仓库", "禁忌物料混存"),
+            ("有限空间", "有限空间作业未执行审批"),
+        ];
+        let step = |action: &str| DangerActionInput { action: action.into(), ..Default::default() };
+        for (index, enterprise) in enterprises.iter().enumerate().take(36) {
+            let (location, description) = FINDINGS[index % FINDINGS.len()];
+            let major = index % 5 == 0;
+            // Every sixth danger is closed, the others stop one stage short of it in turn; a
+            // third of the open ones are past their deadline.
+            let stage = index % 6;
+            let deadline = if index % 3 == 0 && stage != 5 { day(-(index as i64) - 3) } else { day(30 + index as i64) };
+            let input = DangerInput {
+                enterprise_id: enterprise.id,
+                location: location.into(),
+                description: description.into(),
+                source: if index % 2 == 0 { "inspection".into() } else { "self_check".into() },
+                grade: if major { "major".into() } else { "general".into() },
+                deadline: Some(deadline.clone()),
+                responsible_person: "安全员".into(),
+                ..Default::default()
+            };
+            let danger = self.report_danger(&inspector, &client, &input).await?;
+            if stage >= 1 {
+                self.act_on_danger(&regulator, &client, danger.id, &step("confirm")).await?;
+            }
+            if stage >= 2 {
+                let plan = PlanInput {
+                    goal: "消除隐患".into(),
+                    measures: format!("针对“{description}”落实整改"),
+                    funds: "企业自筹".into(),
+                    organization: "企业安全管理部门".into(),
+                    deadline: deadline.clone(),
+                    safety_measures: "整改期间设置警戒区,专人监护".into(),
+                    emergency_plan: "执行企业综合应急预案".into(),
+                };
+                self.act_on_danger(&inspector, &client, danger.id, &DangerActionInput { action: "plan".into(), plan, ..Default::default() }).await?;
+            }
+            if stage >= 3 {
+                self.act_on_danger(&inspector, &client, danger.id, &step("start")).await?;
+            }
+            if stage >= 4 {
+                self.act_on_danger(&inspector, &client, danger.id, &DangerActionInput { action: "submit".into(), note: "已整改,附照片".into(), ..Default::default() }).await?;
+            }
+            if stage >= 5 {
+                self.act_on_danger(&regulator, &client, danger.id, &step("accept")).await?;
+            }
+            if major && stage < 5 && index % 10 == 0 {
+                self.list_danger(&regulator, &client, danger.id, &day(20), &format!("挂牌督办:{}{description}", enterprise.name)).await?;
+            }
         }
         Ok(())
     }
