@@ -276,6 +276,7 @@ impl App {
         }
         self.load_demo_plan(&password_hash).await?;
         self.load_demo_dangers().await?;
+        self.load_demo_risk_points(&enterprises).await?;
         Ok(accounts)
     }
 
@@ -449,6 +450,54 @@ impl App {
                 self.list_danger(&regulator, &client, danger.id, &day(20), &format!("挂牌督办:{}{description}", enterprise.name)).await?;
             }
         }
+        Ok(())
+    }
+
+    /// Risk points for most demo enterprises, graded by LEC from a few realistic factor sets,
+    /// more and higher where an enterprise has high-risk sectors, so that the regional four-colour
+    /// map shows every colour.
+    async fn load_demo_risk_points(&self, enterprises: &[Enterprise]) -> Result<()> {
+        use crate::risk_points::{RiskPointInput, graded_point};
+        const POINTS: [(&str, &str, &str, f64, f64, f64); 6] = [
+            ("办公区", "火灾", "灭火器、疏散通道", 1.0, 6.0, 3.0),
+            ("生产车间", "机械伤害", "防护罩、操作规程", 3.0, 6.0, 7.0),
+            ("配电室", "触电", "绝缘防护、持证上岗", 3.0, 3.0, 7.0),
+            ("仓库", "火灾", "消防设施、禁火管理", 3.0, 6.0, 15.0),
+            ("储罐区", "火灾爆炸", "可燃气体报警、紧急切断", 6.0, 3.0, 15.0),
+            ("反应釜区", "爆炸", "DCS 联锁、安全阀", 6.0, 6.0, 15.0),
+        ];
+        let mut points = Vec::new();
+        let mut ids = Vec::new();
+        for enterprise in enterprises {
+            if let Some((id, _)) = self.store.enterprise_id_by_credit_code(enterprise.credit_code.as_str()).await? {
+                ids.push((id, !enterprise.sectors.is_empty()));
+            }
+        }
+        for (index, (enterprise_id, high_risk)) in ids.iter().enumerate() {
+            let draw = (index as u64).wrapping_mul(2_654_435_761) % 100;
+            let count = if *high_risk { 3 } else { (draw % 3) as usize };
+            for n in 0..count {
+                // Low-risk places for everyone; the hazardous ones mostly where the sectors are.
+                let pick = if *high_risk { (draw as usize + n * 2) % POINTS.len() } else { (draw as usize + n) % 3 };
+                let (name, hazard, controls, l, e, c) = POINTS[pick];
+                let input = RiskPointInput {
+                    name: name.into(),
+                    hazard_type: hazard.into(),
+                    controls: controls.into(),
+                    responsible_level: if n == 0 { "company".into() } else { "workshop".into() },
+                    responsible_person: "安全管理员".into(),
+                    method: "lec".into(),
+                    l: Some(l),
+                    e: Some(e),
+                    c: Some(c),
+                    s: None,
+                };
+                points.push(graded_point(*enterprise_id, &input).map_err(AppError::Invalid)?);
+            }
+        }
+        let office = self.store.user_by_username("office").await?.ok_or_else(|| AppError::Internal("demo office account missing".into()))?;
+        let event = audit_event(None, &Client::cli(), "risk_point.create", "demo".into(), Outcome::Success, serde_json::json!({"points": points.len(), "demo": true}));
+        self.store.add_risk_points(&points, office.id, &event).await?;
         Ok(())
     }
 

@@ -13,6 +13,7 @@ pub mod enterprises;
 pub mod hidden_dangers;
 pub mod policy;
 pub mod reference_data;
+pub mod risk_points;
 pub mod spreadsheet;
 pub mod workplans;
 

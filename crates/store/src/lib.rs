@@ -12,6 +12,7 @@ mod audit;
 mod enterprises;
 mod hidden_dangers;
 mod regions;
+mod risk_points;
 mod sessions;
 mod units;
 mod users;
@@ -30,6 +31,7 @@ pub use audit::{AuditFilter, AuditPage};
 pub use hidden_dangers::{DangerEventRow, DangerFilter, DangerMove, DangerRow, NewDanger};
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
 pub use regions::RegionCount;
+pub use risk_points::{NewRiskPoint, RegionRiskCount, RiskPointRow};
 pub use sessions::SessionRow;
 pub use units::{NewUnit, UnitRow};
 pub use workplans::{

@@ -18,12 +18,23 @@
     ]).then(function (results) {
       var geo = results[0], counts = results[1];
       echarts.registerMap("province", geo);
-      var data = counts.map(function (c) { return { name: c.name, value: c.count, code: c.code }; });
+      var risk = element.dataset.mode === "risk";
+      // The risk map colours each city by the highest level of its risk points (4 = 重大 … 1 = 低).
+      var rank = { major: 4, larger: 3, general: 2, low: 1 };
+      var data = counts.map(function (c) {
+        return risk ? { name: c.name, value: rank[c.highest] || 0, code: c.code, detail: c } : { name: c.name, value: c.count, code: c.code };
+      });
       var max = data.reduce(function (m, d) { return Math.max(m, d.value); }, 1);
       var chart = echarts.init(element, null, { renderer: "canvas" });
+      var visualMap = risk
+        ? { type: "piecewise", show: false, pieces: [{ value: 4, color: "#d7301f" }, { value: 3, color: "#fc8d59" }, { value: 2, color: "#fee08b" }, { value: 1, color: "#4575b4" }, { value: 0, color: "#e5e7eb" }] }
+        : { min: 0, max: max, left: "left", bottom: 10, calculable: true, inRange: { color: ["#e0f3f8", "#4575b4"] } };
+      var tooltip = risk
+        ? { trigger: "item", formatter: function (p) { var d = p.data && p.data.detail; return d ? p.name + "<br>重大 " + d.major + " · 较大 " + d.larger + " · 一般 " + d.general + " · 低 " + d.low : p.name; } }
+        : { trigger: "item", formatter: "{b}: {c}" };
       chart.setOption({
-        tooltip: { trigger: "item", formatter: "{b}: {c}" },
-        visualMap: { min: 0, max: max, left: "left", bottom: 10, calculable: true, inRange: { color: ["#e0f3f8", "#4575b4"] } },
+        tooltip: tooltip,
+        visualMap: visualMap,
         series: [{ name: element.dataset.seriesName, type: "map", map: "province", roam: false, label: { show: true, fontSize: 11 }, data: data }]
       });
       chart.on("click", function (params) {
@@ -36,7 +47,9 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    var map = document.getElementById("region-map");
-    if (map) { drawMap(map); }
+    ["region-map", "risk-map"].forEach(function (id) {
+      var map = document.getElementById(id);
+      if (map) { drawMap(map); }
+    });
   });
 })();

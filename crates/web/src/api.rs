@@ -53,6 +53,8 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<A
         .routes(routes!(get_danger))
         .routes(routes!(danger_action))
         .routes(routes!(list_danger_supervision))
+        .routes(routes!(enterprise_risk_points, add_risk_point))
+        .routes(routes!(region_risk_profile))
         .routes(routes!(list_enterprises, create_enterprise))
         .routes(routes!(get_enterprise, update_enterprise))
         .routes(routes!(list_regions))
@@ -588,4 +590,96 @@ pub struct ListingRequest {
 async fn list_danger_supervision(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(request): Json<ListingRequest>) -> Result<StatusCode, ApiError> {
     state.app.list_danger(&caller.actor, &caller.client, id, &request.deadline, &request.notice).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RiskPoint {
+    pub id: i64,
+    pub name: String,
+    pub hazard_type: String,
+    pub controls: String,
+    pub responsible_level: String,
+    pub responsible_person: String,
+    pub method: String,
+    #[schema(value_type = Object)]
+    pub factors: serde_json::Value,
+    pub score: f64,
+    /// `major`, `larger`, `general` or `low`.
+    pub level: String,
+    /// `red`, `orange`, `yellow` or `blue`.
+    pub color: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EnterpriseRisk {
+    pub points: Vec<RiskPoint>,
+    #[schema(value_type = Object)]
+    pub profile: domain::risk::RiskProfile,
+}
+
+/// An enterprise's risk points and its four-colour profile (derived from the points).
+#[utoipa::path(get, path = "/api/v1/enterprises/{id}/risk-points", tag = "risk", params(("id" = i64, Path)),
+    responses((status = 200, body = EnterpriseRisk), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn enterprise_risk_points(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<Json<EnterpriseRisk>, ApiError> {
+    let (points, profile) = state.app.enterprise_risk(&caller.actor, &caller.client, id).await?;
+    Ok(Json(EnterpriseRisk {
+        points: points
+            .into_iter()
+            .map(|p| RiskPoint {
+                color: domain::risk::RiskLevel::parse(&p.level).map(|l| l.color()).unwrap_or("").into(),
+                id: p.id,
+                name: p.name,
+                hazard_type: p.hazard_type,
+                controls: p.controls,
+                responsible_level: p.responsible_level,
+                responsible_person: p.responsible_person,
+                method: p.method,
+                factors: serde_json::from_str(&p.factors).unwrap_or_default(),
+                score: p.score,
+                level: p.level,
+            })
+            .collect(),
+        profile,
+    }))
+}
+
+/// Record a risk point, graded on entry: `{"name", "hazard_type", "controls", "responsible_level":
+/// "company|workshop|team|post", "responsible_person", "method": "lec|matrix", "l", "e", "c" | "s"}`.
+#[utoipa::path(post, path = "/api/v1/enterprises/{id}/risk-points", tag = "risk", params(("id" = i64, Path)), request_body(content = Object),
+    responses((status = 201, body = Created), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+async fn add_risk_point(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(input): Json<app::risk_points::RiskPointInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let ids = state.app.add_risk_points(&caller.actor, &caller.client, id, std::slice::from_ref(&input)).await?;
+    Ok((StatusCode::CREATED, Json(Created { id: ids.first().copied().unwrap_or_default() })))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegionRisk {
+    pub code: String,
+    pub name: String,
+    pub major: i64,
+    pub larger: i64,
+    pub general: i64,
+    pub low: i64,
+    /// The highest level present, if any.
+    pub highest: Option<String>,
+}
+
+/// The four-colour profile of each child region of `code`, over the enterprises the caller sees.
+#[utoipa::path(get, path = "/api/v1/regions/{code}/risk-profile", tag = "risk", params(("code" = String, Path)),
+    responses((status = 200, body = Vec<RegionRisk>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn region_risk_profile(State(state): State<AppState>, caller: ApiCaller, Path(code): Path<String>) -> Result<Json<Vec<RegionRisk>>, ApiError> {
+    let rows = state.app.region_risk(&caller.actor, &caller.client, &code).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|(count, profile)| RegionRisk {
+                highest: profile.highest.map(|l| l.key().to_owned()),
+                code: count.code,
+                name: count.name,
+                major: count.major,
+                larger: count.larger,
+                general: count.general,
+                low: count.low,
+            })
+            .collect(),
+    ))
 }

@@ -456,6 +456,26 @@ async fn hidden_danger_api(h: &Harness) {
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "bad input names its fields: {}", reply.text());
     let listed = get(h, "/api/v1/hidden-dangers?grade=major&state=confirmed", &chaoyang).await.json();
     assert!(listed.as_array().unwrap().iter().any(|d| d["id"] == id));
+
+    // Risk points: graded on entry; the profiles are derived, the city's sums its enterprises'.
+    let before = get(h, "/api/v1/regions/220000/risk-profile", &chaoyang).await.json();
+    let changchun_before = before.as_array().unwrap().iter().find(|r| r["code"] == "220100").unwrap().clone();
+    let point = json!({"name": "液氨储罐区", "hazard_type": "中毒", "controls": "检测报警", "responsible_level": "workshop", "responsible_person": "李四", "method": "lec", "l": 6, "e": 6, "c": 15});
+    let reply = send(&h.router, post(&enterprise, format!("/api/v1/enterprises/{own}/risk-points"), point.clone())).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let mut off_scale = point.clone();
+    off_scale["l"] = json!(5);
+    let reply = send(&h.router, post(&enterprise, format!("/api/v1/enterprises/{own}/risk-points"), off_scale)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.text().contains("10/6/3/1/0.5/0.2/0.1"), "names the scale");
+    let risk = get(h, &format!("/api/v1/enterprises/{own}/risk-points"), &enterprise).await.json();
+    assert_eq!((risk["points"][0]["level"].as_str(), risk["points"][0]["color"].as_str()), (Some("major"), Some("red")), "540 is 重大");
+    assert_eq!(risk["profile"]["highest"], "major");
+    let after = get(h, "/api/v1/regions/220000/risk-profile", &chaoyang).await.json();
+    let changchun_after = after.as_array().unwrap().iter().find(|r| r["code"] == "220100").unwrap().clone();
+    assert_eq!(changchun_after["major"].as_i64().unwrap(), changchun_before["major"].as_i64().unwrap() + 1);
+    assert_eq!(changchun_after["highest"], "major");
+    assert!(after.as_array().unwrap().iter().filter(|r| r["code"] != "220100").all(|r| r["major"].as_i64() == Some(0) && r["low"].as_i64() == Some(0)), "chaoyang sees only its own territory's points");
 }
 
 async fn login_throttling(backend: &str) {

@@ -8,6 +8,7 @@ mod assessment;
 mod audit;
 mod dangers;
 mod profile;
+mod risk;
 mod workplans;
 
 use app::enterprises::ListQuery;
@@ -32,7 +33,7 @@ use crate::AppState;
 
 /// Template sources, for the test that every message key used exists.
 #[cfg(test)]
-pub const TEMPLATE_SOURCES: [&str; 27] = [
+pub const TEMPLATE_SOURCES: [&str; 28] = [
     include_str!("../../templates/base.html"),
     include_str!("../../templates/login.html"),
     include_str!("../../templates/home.html"),
@@ -60,6 +61,7 @@ pub const TEMPLATE_SOURCES: [&str; 27] = [
     include_str!("../../templates/dangers.html"),
     include_str!("../../templates/danger_new.html"),
     include_str!("../../templates/danger.html"),
+    include_str!("../../templates/risks.html"),
 ];
 
 /// The pages; the login form is throttled per client by `login_throttle`.
@@ -84,6 +86,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(assessment::router())
         .merge(accountability::router())
         .merge(dangers::router())
+        .merge(risk::router())
 }
 
 /// What every page's frame needs.

@@ -1,0 +1,91 @@
+//! An enterprise's risk points: the list with each grade and colour, its four-colour profile, and
+//! the form to add a point (graded by LEC or the matrix on entry).
+
+use app::risk_points::RiskPointInput;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use domain::risk::RiskLevel;
+
+use super::{Chrome, chrome, error_page, render};
+use crate::AppState;
+use crate::identity::PageUser;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/enterprises/{id}/risks", get(page).post(add))
+}
+
+struct PointLine {
+    name: String,
+    hazard: String,
+    controls: String,
+    level_name: String,
+    person: String,
+    method: String,
+    score: String,
+    grade: String,
+    class: String,
+}
+
+#[derive(Template)]
+#[template(path = "risks.html")]
+struct RiskPage {
+    c: Chrome,
+    enterprise_id: i64,
+    enterprise_name: String,
+    points: Vec<PointLine>,
+    profile: domain::risk::RiskProfile,
+    highest: String,
+    can_add: bool,
+    errors: Vec<String>,
+}
+
+async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i64, errors: Vec<String>) -> Response {
+    let (points, profile) = match state.app.enterprise_risk(&user.actor, &user.client, id).await {
+        Ok(found) => found,
+        Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let enterprise_name = state.app.enterprise(&user.actor, &user.client, id).await.map(|e| e.enterprise.name.clone()).unwrap_or_default();
+    let c = chrome(state, headers, &user.session, &format!("/enterprises/{id}/risks"), Some(&user.actor)).await;
+    let points = points
+        .into_iter()
+        .map(|p| {
+            let level = RiskLevel::parse(&p.level);
+            PointLine {
+                name: p.name,
+                hazard: p.hazard_type,
+                controls: p.controls,
+                level_name: p.responsible_level,
+                person: p.responsible_person,
+                method: p.method,
+                score: format!("{}", p.score),
+                grade: level.map(|l| l.label_zh()).unwrap_or("").to_owned(),
+                class: format!("risk-{}", p.level),
+            }
+        })
+        .collect();
+    use domain::role::Role;
+    let can_add = match user.actor.role {
+        Role::Enterprise => user.actor.enterprise_id == Some(id),
+        Role::Regulator | Role::Inspector => true,
+        _ => false,
+    };
+    let page = RiskPage { c, enterprise_id: id, enterprise_name, points, highest: profile.highest.map(|l| l.label_zh().to_owned()).unwrap_or_else(|| "—".into()), profile, can_add, errors };
+    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, render(&page)).into_response()
+}
+
+async fn page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    response(&state, &headers, &user, id, Vec::new()).await
+}
+
+async fn add(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(input): axum::Form<RiskPointInput>) -> Response {
+    match state.app.add_risk_points(&user.actor, &user.client, id, std::slice::from_ref(&input)).await {
+        Ok(_) => Redirect::to(&format!("/enterprises/{id}/risks")).into_response(),
+        Err(app::AppError::Invalid(fields)) => response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect()).await,
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
