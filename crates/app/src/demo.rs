@@ -466,19 +466,28 @@ impl App {
             ("储罐区", "火灾爆炸", "可燃气体报警、紧急切断", 6.0, 3.0, 15.0),
             ("反应釜区", "爆炸", "DCS 联锁、安全阀", 6.0, 6.0, 15.0),
         ];
+        // The most severe point a city's enterprises may have: the chemical cities reach 重大, the
+        // others stop at 较大, 一般 or 低, so that the map shows all four colours.
+        let cap = |region: &str| match &region[..4] {
+            "2201" | "2202" | "2207" => 5,
+            "2203" | "2205" | "2224" => 4,
+            "2204" | "2206" => 1,
+            _ => 0,
+        };
         let mut points = Vec::new();
         let mut ids = Vec::new();
         for enterprise in enterprises {
             if let Some((id, _)) = self.store.enterprise_id_by_credit_code(enterprise.credit_code.as_str()).await? {
-                ids.push((id, !enterprise.sectors.is_empty()));
+                ids.push((id, !enterprise.sectors.is_empty(), cap(enterprise.region_code.as_str())));
             }
         }
-        for (index, (enterprise_id, high_risk)) in ids.iter().enumerate() {
+        for (index, (enterprise_id, high_risk, cap)) in ids.iter().enumerate() {
             let draw = (index as u64).wrapping_mul(2_654_435_761) % 100;
             let count = if *high_risk { 3 } else { (draw % 3) as usize };
             for n in 0..count {
                 // Low-risk places for everyone; the hazardous ones mostly where the sectors are.
                 let pick = if *high_risk { (draw as usize + n * 2) % POINTS.len() } else { (draw as usize + n) % 3 };
+                let pick = pick.min(*cap);
                 let (name, hazard, controls, l, e, c) = POINTS[pick];
                 let input = RiskPointInput {
                     name: name.into(),
