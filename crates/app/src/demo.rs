@@ -277,6 +277,7 @@ impl App {
         self.load_demo_plan(&password_hash).await?;
         self.load_demo_dangers().await?;
         self.load_demo_risk_points(&enterprises).await?;
+        self.load_demo_campaign().await?;
         Ok(accounts)
     }
 
@@ -507,6 +508,40 @@ impl App {
         let office = self.store.user_by_username("office").await?.ok_or_else(|| AppError::Internal("demo office account missing".into()))?;
         let event = audit_event(None, &Client::cli(), "risk_point.create", "demo".into(), Outcome::Success, serde_json::json!({"points": points.len(), "demo": true}));
         self.store.add_risk_points(&points, office.id, &event).await?;
+        Ok(())
+    }
+
+    /// The shipped checklists and a running province-wide fire-lane campaign: the 长春 inspector
+    /// and the 吉林市 regulator have checked some of their targets, finding a few blocked lanes.
+    async fn load_demo_campaign(&self) -> Result<()> {
+        use crate::checklists::{CampaignInput, ItemAnswer};
+        self.load_shipped_checklists().await?;
+        let client = Client::cli();
+        let actor = |name: &'static str| async move {
+            let user = self.store.user_by_username(name).await?.ok_or_else(|| AppError::Internal(format!("demo account {name} missing")))?;
+            self.actor_for_user(&user).await
+        };
+        let office = actor("office").await?;
+        let lanes = self.store.checklists().await?.into_iter().find(|c| c.code == "fire-lanes").ok_or_else(|| AppError::Internal("fire-lane checklist missing".into()))?;
+        let items = self.store.checklist_items(lanes.id).await?;
+        let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date();
+        let input = CampaignInput {
+            name: format!("{}年打通“生命通道”消防车通道专项整治", today.year()),
+            checklist_id: lanes.id,
+            starts_on: today.checked_sub(jiff::Span::new().days(30)).map(|d| d.to_string()).unwrap_or_default(),
+            ends_on: today.checked_add(jiff::Span::new().days(60)).map(|d| d.to_string()).unwrap_or_default(),
+            ..Default::default()
+        };
+        let campaign = self.create_campaign(&office, &client, &input).await?;
+        for (checker, share) in [("inspector", 3), ("jilinshi", 4)] {
+            let checker = actor(checker).await?;
+            let targets = self.list_enterprises(&checker, &client, &crate::enterprises::ListQuery::default(), 1, 200).await?.items;
+            for (index, enterprise) in targets.iter().enumerate().filter(|(i, _)| i % share == 0) {
+                // One check in five finds a blocked lane.
+                let answers: Vec<ItemAnswer> = items.iter().map(|item| ItemAnswer { item_id: item.id, passed: !(index % 5 == 0 && item.code == "2"), note: String::new() }).collect();
+                self.run_checklist(&checker, &client, lanes.id, enterprise.id, "campaign", Some(campaign), &answers).await?;
+            }
+        }
         Ok(())
     }
 

@@ -6,6 +6,7 @@ pub mod accountability;
 pub mod accounts;
 pub mod assessment;
 pub mod audit_log;
+pub mod checklists;
 pub mod auth;
 pub mod demo;
 pub mod documents;

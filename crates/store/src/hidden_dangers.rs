@@ -82,6 +82,37 @@ pub struct DangerFilter {
     pub listed: Option<bool>,
 }
 
+/// Inserts `$danger` as `reported` with its first history entry; evaluates to its id.
+macro_rules! insert_danger {
+    ($tx:expr, $danger:expr, $user_id:expr, $now:expr) => {{
+        let danger: &NewDanger = $danger;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO hidden_dangers (enterprise_id, location, description, source, source_ref, grade, state, deadline, responsible_person, reported_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'reported', $7, $8, $9, $10, $10) RETURNING id",
+        )
+        .bind(danger.enterprise_id)
+        .bind(&danger.location)
+        .bind(&danger.description)
+        .bind(&danger.source)
+        .bind(&danger.source_ref)
+        .bind(&danger.grade)
+        .bind(&danger.deadline)
+        .bind(&danger.responsible_person)
+        .bind($user_id)
+        .bind($now)
+        .fetch_one(&mut *$tx)
+        .await?;
+        sqlx::query("INSERT INTO hidden_danger_events (danger_id, action, from_state, to_state, note, actor_id, at) VALUES ($1, 'report', NULL, 'reported', '', $2, $3)")
+            .bind(id)
+            .bind($user_id)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+        id
+    }};
+}
+pub(crate) use insert_danger;
+
 const DANGER_SELECT: &str = "SELECT d.id, d.enterprise_id, e.name AS enterprise_name, e.region_code, d.location, d.description, d.source, \
      d.source_ref, d.grade, d.state, d.deadline, d.responsible_person, d.plan, d.submitted_by, d.listed_by_unit_id, d.listed_deadline, \
      d.listed_notice, d.reported_by, d.created_at, d.updated_at FROM hidden_dangers d JOIN enterprises e ON e.id = d.enterprise_id \
@@ -95,28 +126,7 @@ impl Store {
     pub async fn create_danger(&self, danger: &NewDanger, user_id: i64, event: &AuditEvent) -> Result<i64> {
         crate::in_transaction!(self, |tx| {
             let now = now_ms();
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO hidden_dangers (enterprise_id, location, description, source, source_ref, grade, state, deadline, responsible_person, reported_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, 'reported', $7, $8, $9, $10, $10) RETURNING id",
-            )
-            .bind(danger.enterprise_id)
-            .bind(&danger.location)
-            .bind(&danger.description)
-            .bind(&danger.source)
-            .bind(&danger.source_ref)
-            .bind(&danger.grade)
-            .bind(&danger.deadline)
-            .bind(&danger.responsible_person)
-            .bind(user_id)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            sqlx::query("INSERT INTO hidden_danger_events (danger_id, action, from_state, to_state, note, actor_id, at) VALUES ($1, 'report', NULL, 'reported', '', $2, $3)")
-                .bind(id)
-                .bind(user_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            let id = insert_danger!(tx, danger, user_id, now);
             let mut event = event.clone();
             event.target = format!("hidden_danger:{id}");
             crate::audit::append_audit!(tx, &event);

@@ -9,6 +9,7 @@
 mod accountability;
 mod assessment;
 mod audit;
+mod checklists;
 mod enterprises;
 mod hidden_dangers;
 mod regions;
@@ -28,6 +29,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use accountability::{MeasureRow, NewMeasure};
 pub use assessment::{AssignmentFacts, FindingRow, SchemeRow, ScoreRow};
 pub use audit::{AuditFilter, AuditPage};
+pub use checklists::{CampaignCityRow, CampaignRow, ChecklistItemRow, ChecklistRow, NewCampaign, NewChecklistItem, NewRun};
 pub use hidden_dangers::{DangerEventRow, DangerFilter, DangerMove, DangerRow, NewDanger};
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
 pub use regions::RegionCount;

@@ -1,0 +1,313 @@
+//! Checklists (清单制) and campaigns (专项整治): the shipped checklist library, filling a checklist
+//! in a self-check, an inspection or a campaign (each failed item becomes a hidden danger of the
+//! item's grade, linked to it), campaigns with their target enterprises, and a campaign's
+//! coverage, findings and rectification rate by city.
+
+use domain::audit::Outcome;
+use domain::role::Role;
+use serde::{Deserialize, Serialize};
+use store::{CampaignRow, ChecklistItemRow, ChecklistRow, NewCampaign, NewChecklistItem, NewDanger, NewRun};
+
+use crate::enterprises::ListQuery;
+use crate::policy::{self, Action};
+use crate::{Actor, App, AppError, Client, Result, audit_event};
+
+/// The checklists shipped as data: (code, name, sector, purpose, CSV).
+const SHIPPED: [(&str, &str, &str, &str, &str); 2] = [
+    ("chemical-major", "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准", "hazardous_chemicals", "重大隐患判定", include_str!("../data/checklists/chemical-major-hidden-dangers.csv")),
+    ("fire-lanes", "消防车通道检查清单", "all", "打通生命通道专项整治", include_str!("../data/checklists/fire-lanes.csv")),
+];
+
+/// Most enterprises a campaign may target.
+pub const CAMPAIGN_TARGETS_MAX: i64 = 20_000;
+
+fn field(name: &'static str, message: String) -> domain::enterprise::FieldError {
+    domain::enterprise::FieldError { field: name, message }
+}
+
+/// Reads a shipped checklist CSV (`code,item,basis,consequence`).
+fn parse_items(csv_text: &str) -> std::result::Result<Vec<NewChecklistItem>, String> {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let mut items = Vec::new();
+    for (line, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| format!("line {}: {e}", line + 2))?;
+        let get = |i: usize| record.get(i).unwrap_or("").trim().to_owned();
+        let consequence = get(3);
+        if !matches!(consequence.as_str(), "general" | "major") {
+            return Err(format!("line {}: consequence '{consequence}'", line + 2));
+        }
+        items.push(NewChecklistItem { code: get(0), item: get(1), basis: get(2), consequence });
+    }
+    Ok(items)
+}
+
+/// One answer of a filled-in checklist.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ItemAnswer {
+    pub item_id: i64,
+    pub passed: bool,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A campaign as the office sets it up; targets are the visible enterprises matching the filters.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CampaignInput {
+    #[serde(default)]
+    pub name: String,
+    pub checklist_id: i64,
+    #[serde(default)]
+    pub starts_on: String,
+    #[serde(default)]
+    pub ends_on: String,
+    /// High-risk sector key, or empty for all.
+    #[serde(default)]
+    pub sector: String,
+    /// Region code within the office's territory, or empty for all of it.
+    #[serde(default)]
+    pub region_code: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignCity {
+    pub city_code: String,
+    pub city_name: String,
+    pub targets: i64,
+    pub checked: i64,
+    pub findings: i64,
+    pub closed: i64,
+    /// Checked targets / targets.
+    pub coverage: f64,
+    /// Closed findings / findings (1 when nothing was found).
+    pub rectification_rate: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignProgress {
+    pub id: i64,
+    pub name: String,
+    pub checklist: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub cities: Vec<CampaignCity>,
+    pub totals: CampaignCity,
+}
+
+fn ratio(part: i64, whole: i64, empty: f64) -> f64 {
+    if whole == 0 { empty } else { (part as f64 / whole as f64 * 1000.0).round() / 1000.0 }
+}
+
+fn city(row: &store::CampaignCityRow) -> CampaignCity {
+    CampaignCity {
+        city_code: row.city_code.clone(),
+        city_name: row.city_name.clone(),
+        targets: row.targets,
+        checked: row.checked,
+        findings: row.findings,
+        closed: row.closed,
+        coverage: ratio(row.checked, row.targets, 0.0),
+        rectification_rate: ratio(row.closed, row.findings, 1.0),
+    }
+}
+
+impl App {
+    /// Adds the shipped checklists that are not in the library yet.
+    pub async fn load_shipped_checklists(&self) -> Result<usize> {
+        let existing: Vec<String> = self.store.checklists().await?.into_iter().map(|c| c.code).collect();
+        let mut added = 0;
+        for (code, name, sector, purpose, csv_text) in SHIPPED {
+            if existing.iter().any(|c| c == code) {
+                continue;
+            }
+            let items = parse_items(csv_text).map_err(|e| AppError::Internal(format!("shipped checklist {code}: {e}")))?;
+            let event = audit_event(None, &Client::cli(), "checklist.load", format!("checklist:{code}"), Outcome::Success, serde_json::json!({"items": items.len()}));
+            self.store.upsert_checklist(code, name, sector, purpose, &items, &event).await?;
+            added += 1;
+        }
+        Ok(added)
+    }
+
+    pub async fn checklist_library(&self) -> Result<Vec<ChecklistRow>> {
+        Ok(self.store.checklists().await?)
+    }
+
+    pub async fn checklist_with_items(&self, id: i64) -> Result<(ChecklistRow, Vec<ChecklistItemRow>)> {
+        Ok((self.store.checklist(id).await?, self.store.checklist_items(id).await?))
+    }
+
+    /// Fills in a checklist at an enterprise: `self_check` by the enterprise itself, `inspection`
+    /// by a regulator or inspector of its territory, `campaign` by them for a target of the
+    /// campaign. Every item needs an answer. Failed items become hidden dangers of the item's
+    /// grade. Returns the run and the dangers reported.
+    pub async fn run_checklist(&self, actor: &Actor, client: &Client, checklist_id: i64, enterprise_id: i64, kind: &str, campaign_id: Option<i64>, answers: &[ItemAnswer]) -> Result<(i64, Vec<i64>)> {
+        let visible = self.enterprise(actor, client, enterprise_id).await;
+        let regulator = matches!(actor.role, Role::Regulator | Role::Inspector);
+        let allowed = match kind {
+            "self_check" => actor.role == Role::Enterprise && actor.enterprise_id == Some(enterprise_id),
+            "inspection" => regulator && visible.is_ok(),
+            "campaign" => regulator && visible.is_ok() && match campaign_id {
+                Some(campaign) => self.store.is_campaign_target(campaign, enterprise_id).await?,
+                None => false,
+            },
+            _ => false,
+        };
+        if !allowed {
+            return Err(self.denied(actor, client, "checklist.run", format!("enterprise:{enterprise_id}")).await);
+        }
+        let enterprise = visible?;
+        let (checklist, items) = self.checklist_with_items(checklist_id).await?;
+        let mut problems = Vec::new();
+        let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date();
+        let mut results = Vec::with_capacity(items.len());
+        for item in &items {
+            let Some(answer) = answers.iter().find(|a| a.item_id == item.id) else {
+                problems.push(field("answers", format!("第{}项未作答 / item {} has no answer", item.code, item.code)));
+                continue;
+            };
+            let note: String = answer.note.trim().chars().take(1_000).collect();
+            let danger = (!answer.passed).then(|| {
+                let major = item.consequence == "major";
+                NewDanger {
+                    enterprise_id,
+                    location: checklist.name.chars().take(100).collect(),
+                    description: if note.is_empty() { item.item.clone() } else { format!("{}({note})", item.item) },
+                    source: if kind == "self_check" { "self_check".into() } else if kind == "campaign" { "campaign".into() } else { "inspection".into() },
+                    source_ref: Some(format!("checklist:{}/{}", checklist.code, item.code)),
+                    grade: item.consequence.clone(),
+                    deadline: today.checked_add(jiff::Span::new().days(if major { 90 } else { 30 })).ok().map(|d| d.to_string()),
+                    responsible_person: enterprise.enterprise.safety_manager.name.clone(),
+                }
+            });
+            results.push((item.id, answer.passed, note, danger));
+        }
+        if answers.iter().any(|a| !items.iter().any(|i| i.id == a.item_id)) {
+            problems.push(field("answers", "答案中有不属于本清单的项目 / an answer names an item not on this checklist".into()));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let failed = results.iter().filter(|r| !r.1).count();
+        let run = NewRun { checklist_id, enterprise_id, kind: kind.to_owned(), campaign_id, results };
+        let event = audit_event(Some(actor), client, "checklist.run", String::new(), Outcome::Success, serde_json::json!({"checklist": checklist.code, "enterprise": enterprise_id, "kind": kind, "failed": failed}));
+        Ok(self.store.record_checklist_run(&run, actor.user_id, &event).await?)
+    }
+
+    /// Sets up a campaign in the office's or regulator's own territory; its targets are the
+    /// enterprises there matching the sector and region filters.
+    pub async fn create_campaign(&self, actor: &Actor, client: &Client, input: &CampaignInput) -> Result<i64> {
+        let path = actor.region_path.clone().unwrap_or_default();
+        if !policy::allows(actor, Action::ManageWorkPlan { region_path: &path }) {
+            return Err(self.denied(actor, client, "campaign.create", "campaigns".into()).await);
+        }
+        let mut problems = Vec::new();
+        if input.name.trim().is_empty() || input.name.chars().count() > 200 {
+            problems.push(field("name", "请填写专项整治名称,最多200字 / name the campaign, at most 200 characters".into()));
+        }
+        let dates = (input.starts_on.trim().parse::<jiff::civil::Date>(), input.ends_on.trim().parse::<jiff::civil::Date>());
+        match dates {
+            (Ok(start), Ok(end)) if start <= end => {}
+            _ => problems.push(field("ends_on", "起止日期应为 YYYY-MM-DD 且开始不晚于结束 / dates must be YYYY-MM-DD, start no later than end".into())),
+        }
+        if self.store.checklist(input.checklist_id).await.is_err() {
+            problems.push(field("checklist_id", "请选择检查清单 / choose a checklist".into()));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let query = ListQuery {
+            query: None,
+            region_code: Some(input.region_code.trim().to_owned()).filter(|r| !r.is_empty()),
+            sector: Some(input.sector.trim().to_owned()).filter(|s| !s.is_empty()),
+            industry: None,
+        };
+        let mut targets = Vec::new();
+        let mut page = 1;
+        loop {
+            let found = self.list_enterprises(actor, client, &query, page, crate::enterprises::PAGE_SIZE_MAX).await?;
+            targets.extend(found.items.iter().map(|e| e.id));
+            if found.items.is_empty() || targets.len() as i64 >= found.total || targets.len() as i64 >= CAMPAIGN_TARGETS_MAX {
+                break;
+            }
+            page += 1;
+        }
+        if targets.is_empty() {
+            return Err(AppError::Invalid(vec![field("sector", "没有符合条件的企业 / no enterprise matches these filters".into())]));
+        }
+        let own_region = path.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_owned();
+        let campaign = NewCampaign {
+            name: input.name.trim().to_owned(),
+            checklist_id: input.checklist_id,
+            owner_unit_id: actor.unit_id,
+            region_code: own_region,
+            starts_on: input.starts_on.trim().to_owned(),
+            ends_on: input.ends_on.trim().to_owned(),
+            criteria: serde_json::json!({"sector": input.sector, "region": input.region_code}).to_string(),
+            targets,
+        };
+        let event = audit_event(Some(actor), client, "campaign.create", String::new(), Outcome::Success, serde_json::json!({"name": campaign.name, "targets": campaign.targets.len()}));
+        Ok(self.store.create_campaign(&campaign, &event).await?)
+    }
+
+    /// The campaigns of the caller's territory (regulators, inspectors and offices).
+    pub async fn campaigns(&self, actor: &Actor, client: &Client) -> Result<Vec<CampaignRow>> {
+        match (&actor.region_path, actor.role) {
+            (Some(path), Role::CommitteeOffice | Role::Regulator | Role::Inspector) => {
+                // A city sees its own campaigns and those of the province that cover it.
+                let mut found = self.store.campaigns_under("").await?;
+                let mut visible = Vec::new();
+                for campaign in found.drain(..) {
+                    let region = self.store.region(&campaign.region_code).await?;
+                    if region.path.starts_with(path.as_str()) || path.starts_with(region.path.as_str()) {
+                        visible.push(campaign);
+                    }
+                }
+                Ok(visible)
+            }
+            _ => Err(self.denied(actor, client, "campaign.list", "campaigns".into()).await),
+        }
+    }
+
+    /// A campaign's coverage, findings and rectification rate by city, over the targets in the
+    /// caller's territory.
+    pub async fn campaign_progress(&self, actor: &Actor, client: &Client, id: i64) -> Result<CampaignProgress> {
+        let campaign = match self.campaigns(actor, client).await?.into_iter().find(|c| c.id == id) {
+            Some(campaign) => campaign,
+            None => return Err(self.denied(actor, client, "campaign.read", format!("campaign:{id}")).await),
+        };
+        let path = actor.region_path.clone().unwrap_or_default();
+        let rows = self.store.campaign_progress(id, &path).await?;
+        let sum = |f: fn(&store::CampaignCityRow) -> i64| rows.iter().map(f).sum::<i64>();
+        let totals = store::CampaignCityRow {
+            city_code: String::new(),
+            city_name: "合计".into(),
+            targets: sum(|r| r.targets),
+            checked: sum(|r| r.checked),
+            findings: sum(|r| r.findings),
+            closed: sum(|r| r.closed),
+        };
+        Ok(CampaignProgress {
+            id,
+            name: campaign.name,
+            checklist: campaign.checklist_name,
+            starts_on: campaign.starts_on,
+            ends_on: campaign.ends_on,
+            cities: rows.iter().map(city).collect(),
+            totals: city(&totals),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_checklists_parse() {
+        let chemical = parse_items(SHIPPED[0].4).unwrap();
+        assert_eq!(chemical.len(), 20, "the 20 criteria of 安监总管三〔2017〕121号");
+        assert!(chemical.iter().all(|i| i.consequence == "major" && i.basis.contains("121号")));
+        let lanes = parse_items(SHIPPED[1].4).unwrap();
+        assert!(lanes.len() >= 5 && lanes.iter().any(|i| i.consequence == "general") && lanes.iter().any(|i| i.consequence == "major"));
+        assert!(parse_items("code,item,basis,consequence\n1,x,y,severe\n").unwrap_err().contains("line 2"));
+    }
+}

@@ -1,0 +1,270 @@
+//! Checklists and campaigns: the checklist library, runs of a checklist at an enterprise whose
+//! failed items become hidden dangers in the same transaction, campaigns with their targets,
+//! and a campaign's progress by city.
+
+use domain::audit::AuditEvent;
+use sqlx::FromRow;
+
+use crate::hidden_dangers::insert_danger;
+use crate::{NewDanger, Result, Store, StoreError, now_ms, with_pool};
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct ChecklistRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub sector: String,
+    pub purpose: String,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct ChecklistItemRow {
+    pub id: i64,
+    pub checklist_id: i64,
+    pub position: i64,
+    pub code: String,
+    pub item: String,
+    pub basis: String,
+    pub consequence: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewChecklistItem {
+    pub code: String,
+    pub item: String,
+    pub basis: String,
+    pub consequence: String,
+}
+
+/// A filled-in checklist: one result per item; the failed ones carry the danger to report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRun {
+    pub checklist_id: i64,
+    pub enterprise_id: i64,
+    pub kind: String,
+    pub campaign_id: Option<i64>,
+    /// (item id, passed, note, the danger to report when failed)
+    pub results: Vec<(i64, bool, String, Option<NewDanger>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct CampaignRow {
+    pub id: i64,
+    pub name: String,
+    pub checklist_id: i64,
+    pub checklist_name: String,
+    pub owner_unit_id: i64,
+    pub region_code: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub criteria: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCampaign {
+    pub name: String,
+    pub checklist_id: i64,
+    pub owner_unit_id: i64,
+    pub region_code: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    /// The target filters as JSON, for the record.
+    pub criteria: String,
+    pub targets: Vec<i64>,
+}
+
+/// A campaign's progress in one city: targets, targets checked, dangers found, and of those closed.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct CampaignCityRow {
+    pub city_code: String,
+    pub city_name: String,
+    pub targets: i64,
+    pub checked: i64,
+    pub findings: i64,
+    pub closed: i64,
+}
+
+impl Store {
+    /// Creates a checklist by code, or updates its name and items; returns its id.
+    pub async fn upsert_checklist(&self, code: &str, name: &str, sector: &str, purpose: &str, items: &[NewChecklistItem], event: &AuditEvent) -> Result<i64> {
+        crate::in_transaction!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO checklists (code, name, sector, purpose) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (code) DO UPDATE SET name = excluded.name, sector = excluded.sector, purpose = excluded.purpose RETURNING id",
+            )
+            .bind(code)
+            .bind(name)
+            .bind(sector)
+            .bind(purpose)
+            .fetch_one(&mut *tx)
+            .await?;
+            for (position, item) in items.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO checklist_items (checklist_id, position, code, item, basis, consequence) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (checklist_id, code) DO UPDATE SET position = excluded.position, item = excluded.item, basis = excluded.basis, consequence = excluded.consequence",
+                )
+                .bind(id)
+                .bind(position as i64)
+                .bind(&item.code)
+                .bind(&item.item)
+                .bind(&item.basis)
+                .bind(&item.consequence)
+                .execute(&mut *tx)
+                .await?;
+            }
+            crate::audit::append_audit!(tx, event);
+            Ok(id)
+        })
+    }
+
+    pub async fn checklists(&self) -> Result<Vec<ChecklistRow>> {
+        with_pool!(self, |pool| Ok(sqlx::query_as("SELECT id, code, name, sector, purpose FROM checklists ORDER BY id").fetch_all(pool).await?))
+    }
+
+    pub async fn checklist(&self, id: i64) -> Result<ChecklistRow> {
+        with_pool!(self, |pool| {
+            let row: Option<ChecklistRow> = sqlx::query_as("SELECT id, code, name, sector, purpose FROM checklists WHERE id = $1").bind(id).fetch_optional(pool).await?;
+            row.ok_or(StoreError::NotFound)
+        })
+    }
+
+    pub async fn checklist_items(&self, checklist_id: i64) -> Result<Vec<ChecklistItemRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT id, checklist_id, position, code, item, basis, consequence FROM checklist_items WHERE checklist_id = $1 ORDER BY position")
+                .bind(checklist_id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Records a run and its results, reporting a danger for every failed item, all in one
+    /// transaction; returns the run id and the dangers' ids.
+    pub async fn record_checklist_run(&self, run: &NewRun, user_id: i64, event: &AuditEvent) -> Result<(i64, Vec<i64>)> {
+        crate::in_transaction!(self, |tx| {
+            let now = now_ms();
+            let run_id: i64 = sqlx::query_scalar(
+                "INSERT INTO checklist_runs (checklist_id, enterprise_id, kind, campaign_id, run_by, run_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(run.checklist_id)
+            .bind(run.enterprise_id)
+            .bind(&run.kind)
+            .bind(run.campaign_id)
+            .bind(user_id)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let mut dangers = Vec::new();
+            for (item_id, passed, note, danger) in &run.results {
+                let danger_id = match (passed, danger) {
+                    (false, Some(danger)) => {
+                        let id = insert_danger!(tx, danger, user_id, now);
+                        dangers.push(id);
+                        Some(id)
+                    }
+                    _ => None,
+                };
+                sqlx::query("INSERT INTO checklist_results (run_id, item_id, passed, note, danger_id) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(run_id)
+                    .bind(item_id)
+                    .bind(*passed)
+                    .bind(note)
+                    .bind(danger_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let mut event = event.clone();
+            event.target = format!("checklist_run:{run_id}");
+            crate::audit::append_audit!(tx, &event);
+            Ok((run_id, dangers))
+        })
+    }
+
+    pub async fn create_campaign(&self, campaign: &NewCampaign, event: &AuditEvent) -> Result<i64> {
+        crate::in_transaction!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO campaigns (name, checklist_id, owner_unit_id, region_code, starts_on, ends_on, criteria, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(&campaign.name)
+            .bind(campaign.checklist_id)
+            .bind(campaign.owner_unit_id)
+            .bind(&campaign.region_code)
+            .bind(&campaign.starts_on)
+            .bind(&campaign.ends_on)
+            .bind(&campaign.criteria)
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await?;
+            for enterprise_id in &campaign.targets {
+                sqlx::query("INSERT INTO campaign_targets (campaign_id, enterprise_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id)
+                    .bind(enterprise_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let mut event = event.clone();
+            event.target = format!("campaign:{id}");
+            crate::audit::append_audit!(tx, &event);
+            Ok(id)
+        })
+    }
+
+    /// Campaigns whose region lies in the subtree `path`, newest first.
+    pub async fn campaigns_under(&self, path: &str) -> Result<Vec<CampaignRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT c.id, c.name, c.checklist_id, l.name AS checklist_name, c.owner_unit_id, c.region_code, c.starts_on, c.ends_on, c.criteria \
+                 FROM campaigns c JOIN checklists l ON l.id = c.checklist_id JOIN regions r ON r.code = c.region_code \
+                 WHERE r.path LIKE $1 ORDER BY c.id DESC",
+            )
+            .bind(format!("{path}%"))
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn campaign(&self, id: i64) -> Result<CampaignRow> {
+        with_pool!(self, |pool| {
+            let row: Option<CampaignRow> = sqlx::query_as(
+                "SELECT c.id, c.name, c.checklist_id, l.name AS checklist_name, c.owner_unit_id, c.region_code, c.starts_on, c.ends_on, c.criteria \
+                 FROM campaigns c JOIN checklists l ON l.id = c.checklist_id WHERE c.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            row.ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// Whether an enterprise is a target of a campaign.
+    pub async fn is_campaign_target(&self, campaign_id: i64, enterprise_id: i64) -> Result<bool> {
+        with_pool!(self, |pool| {
+            let found: Option<i64> = sqlx::query_scalar("SELECT enterprise_id FROM campaign_targets WHERE campaign_id = $1 AND enterprise_id = $2")
+                .bind(campaign_id)
+                .bind(enterprise_id)
+                .fetch_optional(pool)
+                .await?;
+            Ok(found.is_some())
+        })
+    }
+
+    /// Targets, checked targets, findings and closed findings per city (the target enterprises'
+    /// cities), for the targets whose region path starts with `path`.
+    pub async fn campaign_progress(&self, campaign_id: i64, path: &str) -> Result<Vec<CampaignCityRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT city.code AS city_code, city.name AS city_name, COUNT(DISTINCT t.enterprise_id) AS targets, \
+                 COUNT(DISTINCT CASE WHEN k.id IS NOT NULL THEN t.enterprise_id END) AS checked, \
+                 COUNT(DISTINCT d.id) AS findings, COUNT(DISTINCT CASE WHEN d.state = 'closed' THEN d.id END) AS closed \
+                 FROM campaign_targets t JOIN enterprises e ON e.id = t.enterprise_id JOIN regions r ON r.code = e.region_code \
+                 JOIN regions city ON r.path LIKE city.path || '%' AND city.level = 'city' \
+                 LEFT JOIN checklist_runs k ON k.campaign_id = t.campaign_id AND k.enterprise_id = t.enterprise_id \
+                 LEFT JOIN checklist_results x ON x.run_id = k.id LEFT JOIN hidden_dangers d ON d.id = x.danger_id \
+                 WHERE t.campaign_id = $1 AND r.path LIKE $2 GROUP BY city.code, city.name ORDER BY city.code",
+            )
+            .bind(campaign_id)
+            .bind(format!("{path}%"))
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+}
