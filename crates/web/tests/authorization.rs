@@ -57,6 +57,9 @@ enum Payload {
     ListingForm,
     RiskForm,
     RiskJson,
+    ChecklistForm,
+    ChecklistJson,
+    CampaignForm,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -164,6 +167,15 @@ const MATRIX: &[Row] = &[
     ("GET",    "/api/v1/enterprises/{chaoyang_enterprise}/risk-points", Payload::None, [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 401]),
     ("POST",   "/api/v1/enterprises/{chaoyang_enterprise}/risk-points", Payload::RiskJson, [404, 404, 201, 404, 201, 201, 201, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/regions/{province}/risk-profile", Payload::None,          [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
+    ("GET",    "/checklists", Payload::None,                                      [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 303]),
+    ("GET",    "/api/v1/checklists", Payload::None,                               [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 401]),
+    ("GET",    "/enterprises/{chaoyang_enterprise}/checks", Payload::None,        [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
+    ("POST",   "/enterprises/{chaoyang_enterprise}/checks", Payload::ChecklistForm, [404, 404, 200, 404, 200, 200, 404, 404, 404, 404, 404, 403]),
+    ("POST",   "/api/v1/enterprises/{chaoyang_enterprise}/checks", Payload::ChecklistJson, [404, 404, 201, 404, 201, 201, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/campaigns", Payload::None,                                       [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
+    ("POST",   "/campaigns", Payload::CampaignForm,                               [303, 404, 303, 303, 303, 404, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/campaigns/{campaign}", Payload::None,                            [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
+    ("GET",    "/api/v1/campaigns/{campaign}/progress", Payload::None,            [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
 ];
 
 /// Endpoints not in `MATRIX`, with the reason; the coverage check accepts only these.
@@ -264,6 +276,8 @@ async fn work_plan_fixture(fixture: &mut Fixture, sysadmin: &app::Actor) {
         ("round", round),
         ("yjt_unit", fixture.app.resolve_unit("省应急管理厅").await.unwrap().unwrap().id),
         ("changchun_government", fixture.app.resolve_unit("长春市人民政府").await.unwrap().unwrap().id),
+        ("lanes", fixture.app.store.checklists().await.unwrap().iter().find(|c| c.code == "fire-lanes").unwrap().id),
+        ("campaign", fixture.app.campaigns(&office, &client).await.unwrap()[0].id),
         ("danger", {
             let enterprise = actor("enterprise").await;
             let input = app::hidden_dangers::DangerInput {
@@ -385,6 +399,19 @@ impl Fixture {
             Payload::ListingForm => ("deadline=2026-12-31&notice=%E6%8C%82%E7%89%8C".into(), "application/x-www-form-urlencoded"),
             Payload::RiskForm => ("name=%E5%82%A8%E7%BD%90&hazard_type=fire&controls=alarm&responsible_level=workshop&responsible_person=li&method=lec&l=6&e=3&c=15&s=".into(), "application/x-www-form-urlencoded"),
             Payload::RiskJson => (json!({"name": "储罐", "hazard_type": "火灾", "controls": "报警", "responsible_level": "post", "responsible_person": "李", "method": "matrix", "l": 4, "s": 5}).to_string(), "application/json"),
+            Payload::ChecklistForm => {
+                let lanes: i64 = self.values["lanes"].parse().unwrap();
+                let items = self.app.store.checklist_items(lanes).await.unwrap();
+                let answers: String = items.iter().map(|i| format!("&item_{}=pass", i.id)).collect();
+                (format!("checklist_id={lanes}&kind=inspection{answers}"), "application/x-www-form-urlencoded")
+            }
+            Payload::ChecklistJson => {
+                let lanes: i64 = self.values["lanes"].parse().unwrap();
+                let items = self.app.store.checklist_items(lanes).await.unwrap();
+                let answers: Vec<Value> = items.iter().map(|i| json!({"item_id": i.id, "passed": true})).collect();
+                (json!({"checklist_id": lanes, "kind": "inspection", "answers": answers}).to_string(), "application/json")
+            }
+            Payload::CampaignForm => (format!("name=%E6%B5%8B%E8%AF%95&checklist_id={}&sector=&starts_on=2026-01-01&ends_on=2026-12-31", self.values["lanes"]), "application/x-www-form-urlencoded"),
             Payload::DeadlineForm => ("half_year_due=2021-07-15&annual_due=2021-12-20".into(), "application/x-www-form-urlencoded"),
             Payload::ReportJson => (json!({"period": "interim", "body": "进展"}).to_string(), "application/json"),
             Payload::NewAccountForm => {
@@ -463,6 +490,7 @@ fn the_matrix_covers_every_endpoint() {
         include_str!("../src/pages/accountability.rs"),
         include_str!("../src/pages/dangers.rs"),
         include_str!("../src/pages/risk.rs"),
+        include_str!("../src/pages/checklists.rs"),
     ];
     let declared: BTreeSet<String> = sources.iter().flat_map(|s| declared_paths(s)).filter(|p| p.starts_with('/')).collect();
     let covered: BTreeSet<String> = MATRIX

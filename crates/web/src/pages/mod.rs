@@ -6,6 +6,7 @@ mod accountability;
 mod admin;
 mod assessment;
 mod audit;
+mod checklists;
 mod dangers;
 mod profile;
 mod risk;
@@ -33,7 +34,7 @@ use crate::AppState;
 
 /// Template sources, for the test that every message key used exists.
 #[cfg(test)]
-pub const TEMPLATE_SOURCES: [&str; 28] = [
+pub const TEMPLATE_SOURCES: [&str; 32] = [
     include_str!("../../templates/base.html"),
     include_str!("../../templates/login.html"),
     include_str!("../../templates/home.html"),
@@ -62,6 +63,10 @@ pub const TEMPLATE_SOURCES: [&str; 28] = [
     include_str!("../../templates/danger_new.html"),
     include_str!("../../templates/danger.html"),
     include_str!("../../templates/risks.html"),
+    include_str!("../../templates/checklists.html"),
+    include_str!("../../templates/checklist_run.html"),
+    include_str!("../../templates/campaigns.html"),
+    include_str!("../../templates/campaign.html"),
 ];
 
 /// The pages; the login form is throttled per client by `login_throttle`.
@@ -87,6 +92,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(accountability::router())
         .merge(dangers::router())
         .merge(risk::router())
+        .merge(checklists::router())
 }
 
 /// What every page's frame needs.
@@ -107,6 +113,7 @@ pub struct NavUser {
     pub sees_plans: bool,
     pub sees_assessment: bool,
     pub sees_dangers: bool,
+    pub sees_campaigns: bool,
 }
 
 pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Session, path: &str, actor: Option<&app::Actor>) -> Chrome {
@@ -122,6 +129,7 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
             sees_audit: policy::allows(a, Action::ReadAuditLog),
             sees_accounts: policy::allows(a, Action::ListAccounts),
             sees_plans: policy::assignment_scope(a) != domain::access::AssignmentScope::Nothing,
+            sees_campaigns: a.region_path.is_some() && matches!(a.role, domain::role::Role::CommitteeOffice | domain::role::Role::Regulator | domain::role::Role::Inspector),
             sees_dangers: policy::enterprise_visibility(a) != domain::access::Visibility::Nothing,
             sees_assessment: a.region_path.as_deref().is_some_and(|path| policy::allows(a, Action::ManageWorkPlan { region_path: path })),
         }),

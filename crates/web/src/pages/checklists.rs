@@ -1,0 +1,197 @@
+//! Checklist and campaign pages: the checklist library, filling a checklist at an enterprise (a
+//! phone-width page of pass/fail answers), campaigns with their set-up form and their progress by
+//! city.
+
+use std::collections::HashMap;
+
+use app::checklists::{CampaignInput, ItemAnswer};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use super::{Chrome, SelectOption, chrome, error_page, label, render};
+use crate::AppState;
+use crate::identity::PageUser;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/checklists", get(library))
+        .route("/enterprises/{id}/checks", get(run_page).post(run_submit))
+        .route("/campaigns", get(campaign_list).post(campaign_create))
+        .route("/campaigns/{id}", get(campaign_page))
+}
+
+#[derive(Template)]
+#[template(path = "checklists.html")]
+struct LibraryPage {
+    c: Chrome,
+    checklists: Vec<(i64, String, String, Vec<(String, String, String, bool)>)>,
+}
+
+async fn library(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+    if user.actor.role.is_administrator() {
+        let error = state.app.denied(&user.actor, &user.client, "checklist.read", "checklists".into()).await;
+        return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
+    }
+    let mut checklists = Vec::new();
+    for checklist in state.app.checklist_library().await.unwrap_or_default() {
+        let items = state.app.checklist_with_items(checklist.id).await.map(|(_, items)| items).unwrap_or_default();
+        checklists.push((checklist.id, checklist.name, checklist.purpose, items.into_iter().map(|i| (i.code, i.item, i.basis, i.consequence == "major")).collect()));
+    }
+    let c = chrome(&state, &headers, &user.session, "/checklists", Some(&user.actor)).await;
+    render(&LibraryPage { c, checklists })
+}
+
+#[derive(Deserialize, Default)]
+struct RunQuery {
+    checklist: Option<i64>,
+    campaign: Option<i64>,
+}
+
+struct ItemLine {
+    id: i64,
+    code: String,
+    item: String,
+    basis: String,
+    major: bool,
+}
+
+#[derive(Template)]
+#[template(path = "checklist_run.html")]
+struct RunPage {
+    c: Chrome,
+    enterprise_id: i64,
+    enterprise_name: String,
+    checklists: Vec<SelectOption>,
+    checklist_id: i64,
+    kind: String,
+    campaign_id: Option<i64>,
+    items: Vec<ItemLine>,
+    errors: Vec<String>,
+    reported: Option<usize>,
+}
+
+async fn run_response(state: &AppState, headers: &HeaderMap, user: &PageUser, enterprise_id: i64, query: RunQuery, errors: Vec<String>, reported: Option<usize>) -> Response {
+    let enterprise = match state.app.enterprise(&user.actor, &user.client, enterprise_id).await {
+        Ok(enterprise) => enterprise,
+        Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let library = state.app.checklist_library().await.unwrap_or_default();
+    let campaign = match query.campaign {
+        Some(id) => state.app.store.campaign(id).await.ok(),
+        None => None,
+    };
+    let checklist_id = campaign.as_ref().map(|c| c.checklist_id).or(query.checklist).or(library.first().map(|c| c.id)).unwrap_or(0);
+    let items = state.app.checklist_with_items(checklist_id).await.map(|(_, items)| items).unwrap_or_default();
+    let kind = if campaign.is_some() { "campaign" } else if user.actor.role == domain::role::Role::Enterprise { "self_check" } else { "inspection" };
+    let c = chrome(state, headers, &user.session, &format!("/enterprises/{enterprise_id}/checks"), Some(&user.actor)).await;
+    let page = RunPage {
+        enterprise_id,
+        enterprise_name: enterprise.enterprise.name.clone(),
+        checklists: library.into_iter().map(|l| SelectOption { selected: l.id == checklist_id, code: l.id.to_string(), label: l.name }).collect(),
+        checklist_id,
+        kind: kind.into(),
+        campaign_id: campaign.map(|c| c.id),
+        items: items.into_iter().map(|i| ItemLine { id: i.id, code: i.code, item: i.item, basis: i.basis, major: i.consequence == "major" }).collect(),
+        errors,
+        reported,
+        c,
+    };
+    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, render(&page)).into_response()
+}
+
+async fn run_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, Query(query): Query<RunQuery>) -> Response {
+    run_response(&state, &headers, &user, id, query, Vec::new(), None).await
+}
+
+/// The form's fields: `checklist_id`, `kind`, `campaign_id`, and `item_{id}` = `pass`/`fail`
+/// with `note_{id}`.
+async fn run_submit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<HashMap<String, String>>) -> Response {
+    let checklist_id = form.get("checklist_id").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let campaign_id = form.get("campaign_id").and_then(|v| v.parse().ok());
+    let kind = form.get("kind").cloned().unwrap_or_default();
+    let answers: Vec<ItemAnswer> = form
+        .iter()
+        .filter_map(|(key, value)| {
+            let item_id = key.strip_prefix("item_")?.parse().ok()?;
+            Some(ItemAnswer { item_id, passed: value == "pass", note: form.get(&format!("note_{item_id}")).cloned().unwrap_or_default() })
+        })
+        .collect();
+    let query = RunQuery { checklist: Some(checklist_id), campaign: campaign_id };
+    match state.app.run_checklist(&user.actor, &user.client, checklist_id, id, &kind, campaign_id, &answers).await {
+        Ok((_, dangers)) => run_response(&state, &headers, &user, id, query, Vec::new(), Some(dangers.len())).await,
+        Err(app::AppError::Invalid(fields)) => run_response(&state, &headers, &user, id, query, fields.into_iter().map(|f| f.message).collect(), None).await,
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+struct CampaignLine {
+    id: i64,
+    name: String,
+    checklist: String,
+    period: String,
+}
+
+#[derive(Template)]
+#[template(path = "campaigns.html")]
+struct CampaignListPage {
+    c: Chrome,
+    campaigns: Vec<CampaignLine>,
+    can_create: bool,
+    checklists: Vec<SelectOption>,
+    sectors: Vec<SelectOption>,
+    errors: Vec<String>,
+}
+
+async fn list_response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors: Vec<String>) -> Response {
+    let campaigns = match state.app.campaigns(&user.actor, &user.client).await {
+        Ok(campaigns) => campaigns,
+        Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let c = chrome(state, headers, &user.session, "/campaigns", Some(&user.actor)).await;
+    let path = user.actor.region_path.clone().unwrap_or_default();
+    let page = CampaignListPage {
+        campaigns: campaigns.into_iter().map(|k| CampaignLine { id: k.id, name: k.name, checklist: k.checklist_name, period: format!("{} – {}", k.starts_on, k.ends_on) }).collect(),
+        can_create: app::policy::allows(&user.actor, app::policy::Action::ManageWorkPlan { region_path: &path }),
+        checklists: state.app.checklist_library().await.unwrap_or_default().into_iter().map(|l| SelectOption { code: l.id.to_string(), label: l.name, selected: false }).collect(),
+        sectors: domain::enterprise::HighRiskSector::ALL.iter().map(|s| SelectOption { code: s.key().into(), label: label(c.t, s.label_zh(), s.label_en()), selected: false }).collect(),
+        errors,
+        c,
+    };
+    let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, render(&page)).into_response()
+}
+
+async fn campaign_list(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+    list_response(&state, &headers, &user, Vec::new()).await
+}
+
+async fn campaign_create(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(input): axum::Form<CampaignInput>) -> Response {
+    match state.app.create_campaign(&user.actor, &user.client, &input).await {
+        Ok(id) => Redirect::to(&format!("/campaigns/{id}")).into_response(),
+        Err(app::AppError::Invalid(fields)) => list_response(&state, &headers, &user, fields.into_iter().map(|f| f.message).collect()).await,
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "campaign.html")]
+struct CampaignPage {
+    c: Chrome,
+    progress: app::checklists::CampaignProgress,
+}
+
+async fn campaign_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    match state.app.campaign_progress(&user.actor, &user.client, id).await {
+        Ok(progress) => {
+            let c = chrome(&state, &headers, &user.session, &format!("/campaigns/{id}"), Some(&user.actor)).await;
+            render(&CampaignPage { c, progress })
+        }
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
