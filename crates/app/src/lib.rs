@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod assessment;
 pub mod audit_log;
 pub mod checklists;
+pub mod commitments;
 pub mod auth;
 pub mod demo;
 pub mod documents;

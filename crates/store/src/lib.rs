@@ -10,6 +10,7 @@ mod accountability;
 mod assessment;
 mod audit;
 mod checklists;
+mod commitments;
 mod enterprises;
 mod hidden_dangers;
 mod regions;
@@ -29,6 +30,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use accountability::{MeasureRow, NewMeasure};
 pub use assessment::{AssignmentFacts, FindingRow, SchemeRow, ScoreRow};
 pub use audit::{AuditFilter, AuditPage};
+pub use commitments::{CommitmentRow, MissingCommitment};
 pub use checklists::{CampaignCityRow, CampaignRow, ChecklistItemRow, ChecklistRow, NewCampaign, NewChecklistItem, NewRun};
 pub use hidden_dangers::{DangerEventRow, DangerFilter, DangerMove, DangerRow, NewDanger};
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};

@@ -60,6 +60,8 @@ enum Payload {
     ChecklistForm,
     ChecklistJson,
     CampaignForm,
+    CommitmentForm,
+    CommitmentJson,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -176,6 +178,10 @@ const MATRIX: &[Row] = &[
     ("POST",   "/campaigns", Payload::CampaignForm,                               [303, 404, 303, 303, 303, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/campaigns/{campaign}", Payload::None,                            [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
     ("GET",    "/api/v1/campaigns/{campaign}/progress", Payload::None,            [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/commitments", Payload::None,                                     [200, 404, 200, 200, 200, 200, 200, 404, 404, 404, 404, 303]),
+    ("POST",   "/commitments", Payload::CommitmentForm,                           [404, 404, 404, 404, 404, 404, 303, 404, 404, 404, 404, 403]),
+    ("POST",   "/api/v1/commitments", Payload::CommitmentJson,                    [404, 404, 404, 404, 404, 404, 409, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/commitments/missing", Payload::None,                      [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
 ];
 
 /// Endpoints not in `MATRIX`, with the reason; the coverage check accepts only these.
@@ -412,6 +418,8 @@ impl Fixture {
                 (json!({"checklist_id": lanes, "kind": "inspection", "answers": answers}).to_string(), "application/json")
             }
             Payload::CampaignForm => (format!("name=%E6%B5%8B%E8%AF%95&checklist_id={}&sector=&starts_on=2026-01-01&ends_on=2026-12-31", self.values["lanes"]), "application/x-www-form-urlencoded"),
+            Payload::CommitmentForm => ("principal=%E5%BC%A0%E4%B8%89&statement=%E8%BF%90%E8%A1%8C%E6%AD%A3%E5%B8%B8&exceptions=".into(), "application/x-www-form-urlencoded"),
+            Payload::CommitmentJson => (json!({"principal": "张三", "statement": "运行正常"}).to_string(), "application/json"),
             Payload::DeadlineForm => ("half_year_due=2021-07-15&annual_due=2021-12-20".into(), "application/x-www-form-urlencoded"),
             Payload::ReportJson => (json!({"period": "interim", "body": "进展"}).to_string(), "application/json"),
             Payload::NewAccountForm => {
@@ -491,6 +499,7 @@ fn the_matrix_covers_every_endpoint() {
         include_str!("../src/pages/dangers.rs"),
         include_str!("../src/pages/risk.rs"),
         include_str!("../src/pages/checklists.rs"),
+        include_str!("../src/pages/commitments.rs"),
     ];
     let declared: BTreeSet<String> = sources.iter().flat_map(|s| declared_paths(s)).filter(|p| p.starts_with('/')).collect();
     let covered: BTreeSet<String> = MATRIX

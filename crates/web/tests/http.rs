@@ -476,6 +476,15 @@ async fn hidden_danger_api(h: &Harness) {
     assert_eq!(changchun_after["major"].as_i64().unwrap(), changchun_before["major"].as_i64().unwrap() + 1);
     assert_eq!(changchun_after["highest"], "major");
     assert!(after.as_array().unwrap().iter().filter(|r| r["code"] != "220100").all(|r| r["major"].as_i64() == Some(0) && r["low"].as_i64() == Some(0)), "chaoyang sees only its own territory's points");
+
+    // Daily commitments: the enterprise is flagged to its county regulator until it files.
+    let missing = |list: Value| list.as_array().unwrap().iter().any(|m| m["enterprise_id"] == own);
+    assert!(missing(get(h, "/api/v1/commitments/missing", &chaoyang).await.json()), "not filed yet, so flagged");
+    let reply = send(&h.router, post(&enterprise, "/api/v1/commitments".into(), json!({"principal": "张三", "statement": ""}))).await;
+    assert_eq!((reply.status, reply.json()["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("statement")));
+    assert_eq!(send(&h.router, post(&enterprise, "/api/v1/commitments".into(), json!({"principal": "张三", "statement": "运行正常"}))).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(send(&h.router, post(&enterprise, "/api/v1/commitments".into(), json!({"principal": "张三", "statement": "运行正常"}))).await.status, StatusCode::CONFLICT, "once a day");
+    assert!(!missing(get(h, "/api/v1/commitments/missing", &chaoyang).await.json()), "no longer flagged");
 }
 
 async fn login_throttling(backend: &str) {

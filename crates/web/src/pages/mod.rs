@@ -7,6 +7,7 @@ mod admin;
 mod assessment;
 mod audit;
 mod checklists;
+mod commitments;
 mod dangers;
 mod profile;
 mod risk;
@@ -34,7 +35,7 @@ use crate::AppState;
 
 /// Template sources, for the test that every message key used exists.
 #[cfg(test)]
-pub const TEMPLATE_SOURCES: [&str; 32] = [
+pub const TEMPLATE_SOURCES: [&str; 33] = [
     include_str!("../../templates/base.html"),
     include_str!("../../templates/login.html"),
     include_str!("../../templates/home.html"),
@@ -67,6 +68,7 @@ pub const TEMPLATE_SOURCES: [&str; 32] = [
     include_str!("../../templates/checklist_run.html"),
     include_str!("../../templates/campaigns.html"),
     include_str!("../../templates/campaign.html"),
+    include_str!("../../templates/commitments.html"),
 ];
 
 /// The pages; the login form is throttled per client by `login_throttle`.
@@ -93,6 +95,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(dangers::router())
         .merge(risk::router())
         .merge(checklists::router())
+        .merge(commitments::router())
 }
 
 /// What every page's frame needs.
@@ -114,6 +117,7 @@ pub struct NavUser {
     pub sees_assessment: bool,
     pub sees_dangers: bool,
     pub sees_campaigns: bool,
+    pub sees_commitments: bool,
 }
 
 pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Session, path: &str, actor: Option<&app::Actor>) -> Chrome {
@@ -130,6 +134,7 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
             sees_accounts: policy::allows(a, Action::ListAccounts),
             sees_plans: policy::assignment_scope(a) != domain::access::AssignmentScope::Nothing,
             sees_campaigns: a.region_path.is_some() && matches!(a.role, domain::role::Role::CommitteeOffice | domain::role::Role::Regulator | domain::role::Role::Inspector),
+            sees_commitments: matches!(a.role, domain::role::Role::Enterprise | domain::role::Role::CommitteeOffice | domain::role::Role::Regulator | domain::role::Role::Inspector),
             sees_dangers: policy::enterprise_visibility(a) != domain::access::Visibility::Nothing,
             sees_assessment: a.region_path.as_deref().is_some_and(|path| policy::allows(a, Action::ManageWorkPlan { region_path: path })),
         }),

@@ -1,0 +1,79 @@
+//! Daily safety commitments (安全承诺): an enterprise with high-risk sectors files its principal's
+//! statement each day, with exceptions; regulators see which enterprises of their territory have
+//! not filed today.
+
+use domain::audit::Outcome;
+use domain::role::Role;
+use serde::Deserialize;
+use store::{CommitmentRow, MissingCommitment};
+
+use crate::policy;
+use crate::{Actor, App, AppError, Client, Result, audit_event};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CommitmentInput {
+    #[serde(default)]
+    pub principal: String,
+    #[serde(default)]
+    pub statement: String,
+    /// Units that do not run safely today and why; empty when none.
+    #[serde(default)]
+    pub exceptions: String,
+}
+
+fn field(name: &'static str, message: String) -> domain::enterprise::FieldError {
+    domain::enterprise::FieldError { field: name, message }
+}
+
+/// Today in China.
+pub fn today() -> jiff::civil::Date {
+    jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date()
+}
+
+impl App {
+    /// The caller's enterprise files today's commitment (once a day).
+    pub async fn file_commitment(&self, actor: &Actor, client: &Client, input: &CommitmentInput) -> Result<()> {
+        let Some(enterprise_id) = actor.enterprise_id.filter(|_| actor.role == Role::Enterprise) else {
+            return Err(self.denied(actor, client, "commitment.file", "commitments".into()).await);
+        };
+        let mut problems = Vec::new();
+        let principal = input.principal.trim();
+        if principal.is_empty() || principal.chars().count() > 50 {
+            problems.push(field("principal", "请填写主要负责人姓名 / name the principal".into()));
+        }
+        let statement = input.statement.trim();
+        if statement.is_empty() || statement.chars().count() > 2_000 {
+            problems.push(field("statement", "请填写承诺内容,最多2000字 / give the statement, at most 2000 characters".into()));
+        }
+        if input.exceptions.chars().count() > 2_000 {
+            problems.push(field("exceptions", "例外情况最多2000字 / at most 2000 characters of exceptions".into()));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let day = today().to_string();
+        let event = audit_event(Some(actor), client, "commitment.file", format!("enterprise:{enterprise_id}"), Outcome::Success, serde_json::json!({"day": day, "exceptions": !input.exceptions.trim().is_empty()}));
+        self.store
+            .file_commitment(enterprise_id, &day, principal, statement, input.exceptions.trim(), actor.user_id, &event)
+            .await
+            .map_err(|error| match error {
+                store::StoreError::Conflict(_) => AppError::Conflict("今日承诺已填报 / today's commitment is already filed".into()),
+                other => other.into(),
+            })
+    }
+
+    /// An enterprise's recent commitments (its own users, or anyone who may see it).
+    pub async fn commitments(&self, actor: &Actor, client: &Client, enterprise_id: i64) -> Result<Vec<CommitmentRow>> {
+        self.enterprise(actor, client, enterprise_id).await?;
+        Ok(self.store.commitments_of_enterprise(enterprise_id, 60).await?)
+    }
+
+    /// Enterprises of the caller's territory that must file but have not filed today, for
+    /// regulators, inspectors and offices.
+    pub async fn missing_commitments(&self, actor: &Actor, client: &Client) -> Result<Vec<MissingCommitment>> {
+        if !matches!(actor.role, Role::Regulator | Role::Inspector | Role::CommitteeOffice) {
+            return Err(self.denied(actor, client, "commitment.missing", "commitments".into()).await);
+        }
+        Ok(self.store.missing_commitments(&policy::enterprise_visibility(actor), &today().to_string(), 5_000).await?)
+    }
+}
