@@ -273,6 +273,12 @@ struct HomePage {
     show_map: bool,
     map_region: String,
     counts: Vec<CountRow>,
+    sees_dangers: bool,
+    /// (state key, label, count)
+    danger_counts: Vec<(String, String, usize)>,
+    overdue: usize,
+    listed: usize,
+    major_open: usize,
 }
 
 async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
@@ -303,7 +309,20 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
     } else {
         Vec::new()
     };
-    render(&HomePage { c, enterprise_total, region_name, show_map, map_region: province_code, counts })
+    // The hidden-danger overview: counts by state, overdue and listed, over what the user sees.
+    let dangers = if sees { state.app.danger_list(&user.actor, &user.client, &Default::default(), false).await.unwrap_or_default() } else { Vec::new() };
+    let today = app::commitments::today();
+    let danger_counts = domain::hidden_danger::DangerState::ALL
+        .iter()
+        .map(|s| (s.key().to_owned(), s.label_zh().to_owned(), dangers.iter().filter(|d| d.state == s.key()).count()))
+        .collect();
+    let overdue = dangers
+        .iter()
+        .filter(|d| domain::hidden_danger::is_overdue(domain::hidden_danger::DangerState::parse(&d.state).unwrap_or(domain::hidden_danger::DangerState::Reported), d.deadline.as_deref().and_then(|x| x.parse().ok()), today))
+        .count();
+    let listed = dangers.iter().filter(|d| d.listed_by_unit_id.is_some() && d.state != "closed").count();
+    let major_open = dangers.iter().filter(|d| d.grade == "major" && d.state != "closed").count();
+    render(&HomePage { c, enterprise_total, region_name, show_map, map_region: province_code, counts, sees_dangers: sees, danger_counts, overdue, listed, major_open })
 }
 
 struct SelectOption {
