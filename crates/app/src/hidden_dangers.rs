@@ -124,7 +124,8 @@ fn clip(text: &str) -> String {
 }
 
 /// Whether `actor` may make `action` on the danger (visibility already checked).
-fn may(actor: &Actor, row: &DangerRow, action: DangerAction) -> bool {
+/// `assigned_expert` says whether the actor is an expert assigned to verify it.
+fn may(actor: &Actor, row: &DangerRow, action: DangerAction, assigned_expert: bool) -> bool {
     let own_enterprise = actor.role == Role::Enterprise && actor.enterprise_id == Some(row.enterprise_id);
     let regulator = matches!(actor.role, Role::Regulator | Role::Inspector);
     match action {
@@ -133,15 +134,22 @@ fn may(actor: &Actor, row: &DangerRow, action: DangerAction) -> bool {
         DangerAction::Accept | DangerAction::Reject => {
             let not_own = row.submitted_by != Some(actor.user_id);
             let major = row.grade == DangerGrade::Major.key();
-            not_own && (regulator || (!major && own_enterprise))
+            not_own && (regulator || assigned_expert || (!major && own_enterprise))
         }
         DangerAction::Reopen => regulator || actor.role == Role::CommitteeOffice,
     }
 }
 
 impl App {
+    /// Whether the actor is an expert assigned to verify this danger.
+    async fn assigned_expert(&self, actor: &Actor, danger_id: i64) -> Result<bool> {
+        Ok(actor.role == Role::Expert && self.store.expert_assignments(actor.user_id).await?.0.contains(&danger_id))
+    }
+
+    /// A danger the caller may see: by its enterprise's visibility, or as its assigned expert.
     async fn visible_danger(&self, actor: &Actor, client: &Client, id: i64, action: &str) -> Result<DangerRow> {
-        match self.store.danger(id, &policy::enterprise_visibility(actor)).await {
+        let visibility = if self.assigned_expert(actor, id).await? { domain::access::Visibility::Everything } else { policy::enterprise_visibility(actor) };
+        match self.store.danger(id, &visibility).await {
             Ok(row) => Ok(row),
             Err(store::StoreError::NotFound) => Err(self.denied(actor, client, action, format!("hidden_danger:{id}")).await),
             Err(error) => Err(error.into()),
@@ -208,7 +216,8 @@ impl App {
     pub async fn danger_view(&self, actor: &Actor, client: &Client, id: i64) -> Result<DangerView> {
         let row = self.visible_danger(actor, client, id, "hidden_danger.read").await?;
         let state = DangerState::parse(&row.state).unwrap_or(DangerState::Reported);
-        let allowed_actions = DangerAction::ALL.iter().filter(|a| next_state(state, **a).is_ok() && may(actor, &row, **a)).map(|a| a.key()).collect();
+        let expert = self.assigned_expert(actor, id).await?;
+        let allowed_actions = DangerAction::ALL.iter().filter(|a| next_state(state, **a).is_ok() && may(actor, &row, **a, expert)).map(|a| a.key()).collect();
         let history = self
             .store
             .danger_events(id)
@@ -221,6 +230,14 @@ impl App {
 
     /// Visible dangers matching the filter.
     pub async fn danger_list(&self, actor: &Actor, client: &Client, filter: &DangerFilter, overdue: bool) -> Result<Vec<DangerRow>> {
+        if actor.role == Role::Expert {
+            // An expert sees the dangers it is assigned to verify.
+            let mut rows = Vec::new();
+            for id in self.store.expert_assignments(actor.user_id).await?.0 {
+                rows.push(self.store.danger(id, &domain::access::Visibility::Everything).await?);
+            }
+            return Ok(rows);
+        }
         let visibility = policy::enterprise_visibility(actor);
         if visibility == domain::access::Visibility::Nothing {
             return Err(self.denied(actor, client, "hidden_danger.list", "hidden_dangers".into()).await);
@@ -242,7 +259,8 @@ impl App {
         };
         let from = DangerState::parse(&row.state).ok_or_else(|| AppError::Internal(format!("danger {id} has state {}", row.state)))?;
         let to = next_state(from, action).map_err(|e| AppError::IllegalTransition(e.to_string()))?;
-        if !may(actor, &row, action) {
+        let expert = self.assigned_expert(actor, id).await?;
+        if !may(actor, &row, action, expert) {
             return Err(self.denied(actor, client, &format!("hidden_danger.{}", action.key()), format!("hidden_danger:{id}")).await);
         }
         let mut the_move = DangerMove { action: action.key().into(), from: from.key().into(), to: to.key().into(), ..Default::default() };
@@ -269,6 +287,11 @@ impl App {
         }
         let event = audit_event(Some(actor), client, &format!("hidden_danger.{}", action.key()), String::new(), Outcome::Success, serde_json::json!({"from": from.key(), "to": to.key()}));
         self.store.move_danger(id, &the_move, actor.user_id, &event).await?;
+        if expert && matches!(action, DangerAction::Accept | DangerAction::Reject) {
+            let summary = format!("{}:{}({})", if action == DangerAction::Accept { "验收通过" } else { "验收不通过" }, row.description.chars().take(60).collect::<String>(), row.enterprise_name);
+            let event = audit_event(Some(actor), client, "expert.service", format!("hidden_danger:{id}"), Outcome::Success, serde_json::json!({"kind": "verification"}));
+            self.store.record_expert_service(actor.user_id, "verification", &format!("hidden_danger:{id}"), &summary, &event).await?;
+        }
         Ok(self.store.danger(id, &domain::access::Visibility::Everything).await?)
     }
 

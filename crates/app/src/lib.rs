@@ -12,6 +12,7 @@ pub mod auth;
 pub mod demo;
 pub mod documents;
 pub mod enterprises;
+pub mod experts;
 pub mod hidden_dangers;
 pub mod policy;
 pub mod reference_data;

@@ -1,0 +1,97 @@
+//! The expert pool (专家库): the committee office keeps experts' specialities and regions;
+//! regulators assign experts to verify 重大 rectifications and offices to check campaign targets;
+//! what experts do is recorded as their services.
+
+use domain::audit::Outcome;
+use domain::role::Role;
+use store::{ExpertRow, ServiceRow};
+
+use crate::policy::{self, Action};
+use crate::{Actor, App, AppError, Client, Result, audit_event};
+
+fn field(name: &'static str, message: String) -> domain::enterprise::FieldError {
+    domain::enterprise::FieldError { field: name, message }
+}
+
+impl App {
+    /// The office records an expert account's specialities and home region.
+    pub async fn set_expert_profile(&self, actor: &Actor, client: &Client, user_id: i64, specialities: &str, region_code: &str) -> Result<()> {
+        let path = actor.region_path.clone().unwrap_or_default();
+        if actor.role != Role::CommitteeOffice || !policy::allows(actor, Action::ManageWorkPlan { region_path: &path }) {
+            return Err(self.denied(actor, client, "expert.profile", format!("user:{user_id}")).await);
+        }
+        let user = self.store.user(user_id).await?;
+        let mut problems = Vec::new();
+        if user.role != Role::Expert.key() {
+            problems.push(field("user_id", "该账号不是专家账号 / this account is not an expert's".into()));
+        }
+        if specialities.trim().is_empty() || specialities.chars().count() > 200 {
+            problems.push(field("specialities", "请填写专业领域,最多200字 / give the specialities, at most 200 characters".into()));
+        }
+        match self.store.region(region_code.trim()).await {
+            Ok(region) if region.path.starts_with(&path) => {}
+            _ => problems.push(field("region_code", "地区不存在或不在本辖区 / no such region in your territory".into())),
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let event = audit_event(Some(actor), client, "expert.profile", format!("user:{user_id}"), Outcome::Success, serde_json::json!({"specialities": specialities.trim()}));
+        Ok(self.store.upsert_expert(user_id, specialities.trim(), region_code.trim(), &event).await?)
+    }
+
+    /// The experts available in the caller's territory (offices, regulators and inspectors).
+    pub async fn expert_pool(&self, actor: &Actor, client: &Client) -> Result<Vec<ExpertRow>> {
+        match (&actor.region_path, actor.role) {
+            (Some(path), Role::CommitteeOffice | Role::Regulator | Role::Inspector) => Ok(self.store.experts_for(path).await?),
+            _ => Err(self.denied(actor, client, "expert.list", "experts".into()).await),
+        }
+    }
+
+    async fn available_expert(&self, actor: &Actor, expert_id: i64) -> Result<bool> {
+        Ok(self.expert_pool_ids(actor).await?.contains(&expert_id))
+    }
+
+    async fn expert_pool_ids(&self, actor: &Actor) -> Result<Vec<i64>> {
+        let path = actor.region_path.clone().unwrap_or_default();
+        Ok(self.store.experts_for(&path).await?.into_iter().map(|e| e.user_id).collect())
+    }
+
+    /// A regulator of the danger's territory assigns an expert of its pool to verify it.
+    pub async fn assign_expert_to_danger(&self, actor: &Actor, client: &Client, danger_id: i64, expert_id: i64) -> Result<()> {
+        let visible = self.store.danger(danger_id, &policy::enterprise_visibility(actor)).await.is_ok();
+        if !matches!(actor.role, Role::Regulator | Role::Inspector) || !visible {
+            return Err(self.denied(actor, client, "expert.assign", format!("hidden_danger:{danger_id}")).await);
+        }
+        if !self.available_expert(actor, expert_id).await? {
+            return Err(AppError::Invalid(vec![field("expert_id", "不是本辖区可用的专家 / not an expert of your pool".into())]));
+        }
+        let event = audit_event(Some(actor), client, "expert.assign", format!("hidden_danger:{danger_id}"), Outcome::Success, serde_json::json!({"expert": expert_id}));
+        self.store.assign_expert(expert_id, Some(danger_id), None, actor.user_id, &event).await?;
+        Ok(())
+    }
+
+    /// The office or regulator running a campaign assigns an expert of its pool to check targets.
+    pub async fn assign_expert_to_campaign(&self, actor: &Actor, client: &Client, campaign_id: i64, expert_id: i64) -> Result<()> {
+        let campaign = self.store.campaign(campaign_id).await?;
+        let region = self.store.region(&campaign.region_code).await?;
+        if !policy::allows(actor, Action::ManageWorkPlan { region_path: &region.path }) {
+            return Err(self.denied(actor, client, "expert.assign", format!("campaign:{campaign_id}")).await);
+        }
+        if !self.available_expert(actor, expert_id).await? {
+            return Err(AppError::Invalid(vec![field("expert_id", "不是本辖区可用的专家 / not an expert of your pool".into())]));
+        }
+        let event = audit_event(Some(actor), client, "expert.assign", format!("campaign:{campaign_id}"), Outcome::Success, serde_json::json!({"expert": expert_id}));
+        self.store.assign_expert(expert_id, None, Some(campaign_id), actor.user_id, &event).await?;
+        Ok(())
+    }
+
+    /// An expert's services: for the expert itself, or for those whose pool it is in.
+    pub async fn expert_services(&self, actor: &Actor, client: &Client, expert_id: i64) -> Result<(ExpertRow, Vec<ServiceRow>)> {
+        let allowed = actor.user_id == expert_id || (matches!(actor.role, Role::CommitteeOffice | Role::Regulator | Role::Inspector) && self.available_expert(actor, expert_id).await?);
+        let profile = self.store.expert(expert_id).await?;
+        match (allowed, profile) {
+            (true, Some(profile)) => Ok((profile, self.store.expert_services(expert_id).await?)),
+            _ => Err(self.denied(actor, client, "expert.read", format!("user:{expert_id}")).await),
+        }
+    }
+}
