@@ -542,6 +542,16 @@ impl App {
                 self.run_checklist(&checker, &client, lanes.id, enterprise.id, "campaign", Some(campaign), &answers).await?;
             }
         }
+        // The provincial expert: in the pool, on the campaign, and asked to verify a 重大
+        // rectification waiting for acceptance in 长春.
+        let expert = self.store.user_by_username("expert").await?.ok_or_else(|| AppError::Internal("demo expert missing".into()))?;
+        self.set_expert_profile(&office, &client, expert.id, "危险化学品、消防、特种设备", DEMO_PROVINCE).await?;
+        self.assign_expert_to_campaign(&office, &client, campaign, expert.id).await?;
+        let regulator = actor("changchun").await?;
+        let waiting = store::DangerFilter { grade: Some("major".into()), state: Some("pending_acceptance".into()), ..Default::default() };
+        if let Some(danger) = self.danger_list(&regulator, &client, &waiting, false).await?.first() {
+            self.assign_expert_to_danger(&regulator, &client, danger.id, expert.id).await?;
+        }
         Ok(())
     }
 

@@ -310,4 +310,11 @@ impl Store {
             Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = $1 AND NOT disabled").bind(role).fetch_one(pool).await?)
         })
     }
+
+    /// Enabled accounts holding `role`: (id, display name).
+    pub async fn users_with_role(&self, role: &str) -> Result<Vec<(i64, String)>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT id, display_name FROM users WHERE role = $1 AND NOT disabled ORDER BY display_name").bind(role).fetch_all(pool).await?)
+        })
+    }
 }

@@ -62,6 +62,8 @@ enum Payload {
     CampaignForm,
     CommitmentForm,
     CommitmentJson,
+    ExpertForm,
+    AssignExpertForm,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -152,13 +154,13 @@ const MATRIX: &[Row] = &[
     ("POST",   "/accountability", Payload::MeasureForm,                           [303, 404, 422, 422, 422, 404, 404, 404, 404, 404, 404, 403]),
     ("POST",   "/accountability/{measure}/follow-up", Payload::FollowUpForm,      [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/api/v1/accountability", Payload::None,                           [200, 404, 200, 200, 200, 404, 404, 404, 404, 404, 404, 401]),
-    ("GET",    "/api/v1/hidden-dangers", Payload::None,                           [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/hidden-dangers", Payload::None,                           [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 401]),
     ("POST",   "/api/v1/hidden-dangers", Payload::DangerJson,                     [201, 404, 201, 404, 201, 201, 201, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/hidden-dangers/{danger}", Payload::None,                  [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 401]),
     ("POST",   "/api/v1/hidden-dangers/{danger}/actions", Payload::ConfirmJson,   [404, 404, 200, 404, 409, 409, 409, 404, 404, 404, 404, 401]),
     ("POST",   "/api/v1/hidden-dangers/{danger}/listing", Payload::ListingJson,   [404, 404, 204, 404, 204, 404, 404, 404, 404, 404, 404, 401]),
-    ("GET",    "/dangers", Payload::None,                                         [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 303]),
-    ("GET",    "/dangers/export.xlsx", Payload::None,                             [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 303]),
+    ("GET",    "/dangers", Payload::None,                                         [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 303]),
+    ("GET",    "/dangers/export.xlsx", Payload::None,                             [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 303]),
     ("GET",    "/dangers/new", Payload::None,                                     [303, 404, 303, 303, 303, 303, 200, 404, 404, 404, 404, 303]),
     ("POST",   "/dangers/new", Payload::DangerForm,                               [303, 404, 303, 404, 303, 303, 303, 404, 404, 404, 404, 403]),
     ("GET",    "/dangers/{danger}", Payload::None,                                [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
@@ -182,6 +184,11 @@ const MATRIX: &[Row] = &[
     ("POST",   "/commitments", Payload::CommitmentForm,                           [404, 404, 404, 404, 404, 404, 303, 404, 404, 404, 404, 403]),
     ("POST",   "/api/v1/commitments", Payload::CommitmentJson,                    [404, 404, 404, 404, 404, 404, 409, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/commitments/missing", Payload::None,                      [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/experts", Payload::None,                                         [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
+    ("POST",   "/experts", Payload::ExpertForm,                                   [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/experts/{expert}", Payload::None,                                [200, 404, 200, 200, 200, 200, 404, 200, 404, 404, 404, 303]),
+    ("POST",   "/dangers/{danger}/expert", Payload::AssignExpertForm,             [404, 404, 303, 404, 303, 303, 404, 404, 404, 404, 404, 403]),
+    ("POST",   "/campaigns/{campaign}/experts", Payload::AssignExpertForm,        [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
 ];
 
 /// Endpoints not in `MATRIX`, with the reason; the coverage check accepts only these.
@@ -282,6 +289,7 @@ async fn work_plan_fixture(fixture: &mut Fixture, sysadmin: &app::Actor) {
         ("round", round),
         ("yjt_unit", fixture.app.resolve_unit("省应急管理厅").await.unwrap().unwrap().id),
         ("changchun_government", fixture.app.resolve_unit("长春市人民政府").await.unwrap().unwrap().id),
+        ("expert", fixture.app.store.user_by_username("expert").await.unwrap().unwrap().id),
         ("lanes", fixture.app.store.checklists().await.unwrap().iter().find(|c| c.code == "fire-lanes").unwrap().id),
         ("campaign", fixture.app.campaigns(&office, &client).await.unwrap()[0].id),
         ("danger", {
@@ -420,6 +428,8 @@ impl Fixture {
             Payload::CampaignForm => (format!("name=%E6%B5%8B%E8%AF%95&checklist_id={}&sector=&starts_on=2026-01-01&ends_on=2026-12-31", self.values["lanes"]), "application/x-www-form-urlencoded"),
             Payload::CommitmentForm => ("principal=%E5%BC%A0%E4%B8%89&statement=%E8%BF%90%E8%A1%8C%E6%AD%A3%E5%B8%B8&exceptions=".into(), "application/x-www-form-urlencoded"),
             Payload::CommitmentJson => (json!({"principal": "张三", "statement": "运行正常"}).to_string(), "application/json"),
+            Payload::ExpertForm => (format!("user_id={}&specialities=%E6%B6%88%E9%98%B2&region_code=220000", self.values["expert"]), "application/x-www-form-urlencoded"),
+            Payload::AssignExpertForm => (format!("expert_id={}", self.values["expert"]), "application/x-www-form-urlencoded"),
             Payload::DeadlineForm => ("half_year_due=2021-07-15&annual_due=2021-12-20".into(), "application/x-www-form-urlencoded"),
             Payload::ReportJson => (json!({"period": "interim", "body": "进展"}).to_string(), "application/json"),
             Payload::NewAccountForm => {
@@ -500,6 +510,7 @@ fn the_matrix_covers_every_endpoint() {
         include_str!("../src/pages/risk.rs"),
         include_str!("../src/pages/checklists.rs"),
         include_str!("../src/pages/commitments.rs"),
+        include_str!("../src/pages/experts.rs"),
     ];
     let declared: BTreeSet<String> = sources.iter().flat_map(|s| declared_paths(s)).filter(|p| p.starts_with('/')).collect();
     let covered: BTreeSet<String> = MATRIX

@@ -184,13 +184,27 @@ async fn campaign_create(State(state): State<AppState>, headers: HeaderMap, user
 struct CampaignPage {
     c: Chrome,
     progress: app::checklists::CampaignProgress,
+    /// Experts the office may assign to check targets (empty when it may not).
+    experts: Vec<SelectOption>,
 }
 
 async fn campaign_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
     match state.app.campaign_progress(&user.actor, &user.client, id).await {
         Ok(progress) => {
+            let manages = match state.app.store.campaign(id).await {
+                Ok(campaign) => match state.app.store.region(&campaign.region_code).await {
+                    Ok(region) => app::policy::allows(&user.actor, app::policy::Action::ManageWorkPlan { region_path: &region.path }),
+                    Err(_) => false,
+                },
+                Err(_) => false,
+            };
+            let experts = if manages {
+                state.app.expert_pool(&user.actor, &user.client).await.unwrap_or_default().into_iter().map(|e| SelectOption { code: e.user_id.to_string(), label: format!("{}({})", e.display_name, e.specialities), selected: false }).collect()
+            } else {
+                Vec::new()
+            };
             let c = chrome(&state, &headers, &user.session, &format!("/campaigns/{id}"), Some(&user.actor)).await;
-            render(&CampaignPage { c, progress })
+            render(&CampaignPage { c, progress, experts })
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }

@@ -241,6 +241,8 @@ struct DetailPage {
     history: Vec<(String, String, String, String)>,
     allowed: Vec<&'static str>,
     can_list: bool,
+    /// Experts a regulator may assign to verify a 重大 danger.
+    experts: Vec<SelectOption>,
     errors: Vec<String>,
 }
 
@@ -264,7 +266,14 @@ async fn detail_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
         _ => Vec::new(),
     };
     let path = user.actor.region_path.clone().unwrap_or_default();
+    let regulator = matches!(user.actor.role, domain::role::Role::Regulator | domain::role::Role::Inspector);
+    let experts = if regulator && view.danger.grade == "major" && view.danger.state != "closed" {
+        state.app.expert_pool(&user.actor, &user.client).await.unwrap_or_default().into_iter().map(|e| SelectOption { code: e.user_id.to_string(), label: format!("{}({})", e.display_name, e.specialities), selected: false }).collect()
+    } else {
+        Vec::new()
+    };
     let page = DetailPage {
+        experts,
         grade: DangerGrade::parse(&view.danger.grade).map(|g| g.label_zh()).unwrap_or("").to_owned(),
         state: state_label(&view.danger.state),
         can_list: view.danger.grade == "major" && user.actor.role == domain::role::Role::Regulator && app::policy::allows(&user.actor, app::policy::Action::ManageWorkPlan { region_path: &path }),

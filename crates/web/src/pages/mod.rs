@@ -9,6 +9,7 @@ mod audit;
 mod checklists;
 mod commitments;
 mod dangers;
+mod experts;
 mod profile;
 mod risk;
 mod workplans;
@@ -35,7 +36,7 @@ use crate::AppState;
 
 /// Template sources, for the test that every message key used exists.
 #[cfg(test)]
-pub const TEMPLATE_SOURCES: [&str; 33] = [
+pub const TEMPLATE_SOURCES: [&str; 35] = [
     include_str!("../../templates/base.html"),
     include_str!("../../templates/login.html"),
     include_str!("../../templates/home.html"),
@@ -69,6 +70,8 @@ pub const TEMPLATE_SOURCES: [&str; 33] = [
     include_str!("../../templates/campaigns.html"),
     include_str!("../../templates/campaign.html"),
     include_str!("../../templates/commitments.html"),
+    include_str!("../../templates/experts.html"),
+    include_str!("../../templates/expert.html"),
 ];
 
 /// The pages; the login form is throttled per client by `login_throttle`.
@@ -96,6 +99,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(risk::router())
         .merge(checklists::router())
         .merge(commitments::router())
+        .merge(experts::router())
 }
 
 /// What every page's frame needs.
