@@ -278,6 +278,7 @@ impl App {
         self.load_demo_dangers().await?;
         self.load_demo_risk_points(&enterprises).await?;
         self.load_demo_campaign().await?;
+        self.send_danger_notices(jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date()).await?;
         Ok(accounts)
     }
 

@@ -321,4 +321,39 @@ impl App {
         let event = audit_event(Some(actor), client, "hidden_danger.list_supervision", format!("hidden_danger:{id}"), Outcome::Success, serde_json::json!({"deadline": deadline}));
         Ok(self.store.list_danger(id, actor.unit_id, &deadline, &clip(notice), &event).await?)
     }
+
+    /// Sends hidden-danger deadline notices for `today`: in the week before a deadline a reminder
+    /// to the enterprise's own unit; after it an escalation to the supervising regulator (the
+    /// county's 应急管理局), and after a listing deadline to the unit that listed the danger. Each
+    /// notice goes out once. Returns how many went out.
+    pub async fn send_danger_notices(&self, today: jiff::civil::Date) -> Result<u64> {
+        let mut notices = Vec::new();
+        for danger in self.store.open_dangers_with_deadlines().await? {
+            let what = format!("#{} {}:{}", danger.id, danger.enterprise_name, danger.description.chars().take(40).collect::<String>());
+            if let Some(deadline) = danger.deadline.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok()) {
+                let days_left = (deadline - today).get_days();
+                if (0..=7).contains(&days_left) {
+                    if let Some(unit) = self.store.unit_of_enterprise(danger.enterprise_id).await? {
+                        notices.push(store::DangerNotice { unit_id: unit.id, kind: "reminder".into(), danger_id: danger.id, due_on: deadline.to_string(), message: format!("隐患整改将于{deadline}到期:{what} / due on {deadline}") });
+                    }
+                } else if today > deadline {
+                    let supervisor = self.store.departments_of_region(&danger.region_code).await?.into_iter().find(|u| u.name.ends_with("应急管理局"));
+                    if let Some(unit) = supervisor {
+                        notices.push(store::DangerNotice { unit_id: unit.id, kind: "escalation".into(), danger_id: danger.id, due_on: deadline.to_string(), message: format!("隐患逾期未整改({deadline}到期):{what} / overdue since {deadline}") });
+                    }
+                }
+            }
+            if let (Some(unit_id), Some(deadline)) = (danger.listed_by_unit_id, danger.listed_deadline.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok()))
+                && today > deadline
+            {
+                notices.push(store::DangerNotice { unit_id, kind: "escalation".into(), danger_id: danger.id, due_on: deadline.to_string(), message: format!("挂牌督办逾期({deadline}):{what} / listed supervision overdue") });
+            }
+        }
+        Ok(self.store.add_danger_notices(&notices).await?)
+    }
+
+    /// The hidden-danger notices addressed to the caller's unit.
+    pub async fn danger_notices(&self, actor: &Actor) -> Result<Vec<store::DangerNotice>> {
+        Ok(self.store.danger_notices_of_unit(actor.unit_id, 50).await?)
+    }
 }

@@ -115,6 +115,17 @@ async fn the_major_loop_on_every_configured_backend() {
         let (profile, services) = app.expert_services(&changchun, &client, expert.user_id).await.unwrap();
         assert_eq!((profile.services, services[0].kind.as_str(), services[0].reference.clone()), (services.len() as i64, "verification", format!("hidden_danger:{second}")));
         assert!(matches!(app.expert_services(&jilinshi, &client, expert.user_id).await, Ok(_)), "a provincial expert serves every city");
+
+        // Deadline notices: the 一般 danger reported with a 2020 deadline is closed; a new open one
+        // past its deadline escalates to 朝阳区's 应急管理局, once.
+        let late = app.report_danger(&chaoyang, &client, &DangerInput { grade: "general".into(), source: "inspection".into(), deadline: Some("2021-01-10".into()), ..input.clone() }).await.unwrap();
+        let sent = app.send_danger_notices(jiff::civil::date(2021, 1, 20)).await.unwrap();
+        assert!(sent >= 1);
+        assert_eq!(app.send_danger_notices(jiff::civil::date(2021, 1, 20)).await.unwrap(), 0, "each notice goes out once");
+        let notices = app.danger_notices(&chaoyang).await.unwrap();
+        assert!(notices.iter().any(|n| n.danger_id == late.id && n.kind == "escalation"), "the county regulator is told");
+        let reminders = app.send_danger_notices(jiff::civil::date(2021, 1, 5)).await.unwrap();
+        assert!(reminders >= 1 && app.danger_notices(&enterprise).await.unwrap().iter().any(|n| n.danger_id == late.id && n.kind == "reminder"), "the enterprise is reminded the week before");
         assert!(db.store.verify_audit_chain().await.unwrap().is_ok());
     }
 }

@@ -241,4 +241,56 @@ impl Store {
             .await?)
         })
     }
+
+    /// Open dangers with a deadline (or a listing deadline): every danger not closed, with the
+    /// units concerned resolved by the caller.
+    pub async fn open_dangers_with_deadlines(&self) -> Result<Vec<DangerRow>> {
+        let sql = format!("{DANGER_SELECT} WHERE d.state <> 'closed' AND (d.deadline IS NOT NULL OR d.listed_deadline IS NOT NULL) ORDER BY d.id");
+        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).fetch_all(pool).await?))
+    }
+
+    /// Adds notices not sent before (same unit, kind, danger and due date); returns how many are new.
+    pub async fn add_danger_notices(&self, notices: &[DangerNotice]) -> Result<u64> {
+        crate::in_transaction!(self, |tx| {
+            let now = now_ms();
+            let mut added = 0;
+            for notice in notices {
+                added += sqlx::query(
+                    "INSERT INTO danger_notices (unit_id, kind, danger_id, due_on, message, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (unit_id, kind, danger_id, due_on) DO NOTHING",
+                )
+                .bind(notice.unit_id)
+                .bind(&notice.kind)
+                .bind(notice.danger_id)
+                .bind(&notice.due_on)
+                .bind(&notice.message)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            Ok(added)
+        })
+    }
+
+    /// The newest notices addressed to a unit.
+    pub async fn danger_notices_of_unit(&self, unit_id: i64, limit: i64) -> Result<Vec<DangerNotice>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT unit_id, kind, danger_id, due_on, message FROM danger_notices WHERE unit_id = $1 ORDER BY id DESC LIMIT $2")
+                .bind(unit_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct DangerNotice {
+    pub unit_id: i64,
+    /// `reminder` or `escalation`.
+    pub kind: String,
+    pub danger_id: i64,
+    pub due_on: String,
+    pub message: String,
 }

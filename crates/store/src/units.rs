@@ -132,4 +132,24 @@ impl Store {
             .await?)
         })
     }
+
+    /// The unit of an enterprise's own users, if it has one.
+    pub async fn unit_of_enterprise(&self, enterprise_id: i64) -> Result<Option<UnitRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT id, kind, name, full_name, region_code, enterprise_id FROM units WHERE enterprise_id = $1 ORDER BY id LIMIT 1")
+                .bind(enterprise_id)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    /// The department units of a region (its 应急管理局 among them).
+    pub async fn departments_of_region(&self, region_code: &str) -> Result<Vec<UnitRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT id, kind, name, full_name, region_code, enterprise_id FROM units WHERE kind = 'department' AND region_code = $1 ORDER BY id")
+                .bind(region_code)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
 }

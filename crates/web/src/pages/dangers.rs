@@ -83,6 +83,8 @@ struct ListPage {
     params: ListParams,
     query_string: String,
     can_report: bool,
+    /// Reminders and escalations addressed to the caller's unit.
+    notices: Vec<(i64, String)>,
 }
 
 fn state_label(key: &str) -> String {
@@ -126,6 +128,7 @@ async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: Page
         region_options,
         state_options: DangerState::ALL.iter().map(|s| SelectOption { code: s.key().into(), label: s.label_zh().into(), selected: s.key() == params.state }).collect(),
         query_string: serde_urlencoded::to_string(&params).unwrap_or_default(),
+        notices: state.app.danger_notices(&user.actor).await.unwrap_or_default().into_iter().map(|n| (n.danger_id, n.message)).collect(),
         can_report: matches!(user.actor.role, domain::role::Role::Enterprise | domain::role::Role::Regulator | domain::role::Role::Inspector | domain::role::Role::CommitteeOffice),
         params,
         c,
