@@ -179,6 +179,7 @@ const MATRIX: &[Row] = &[
     ("GET",    "/campaigns", Payload::None,                                       [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
     ("POST",   "/campaigns", Payload::CampaignForm,                               [303, 404, 303, 303, 303, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/campaigns/{campaign}", Payload::None,                            [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
+    ("GET",    "/campaigns/{campaign}/export.xlsx", Payload::None,                [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
     ("GET",    "/api/v1/campaigns/{campaign}/progress", Payload::None,            [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
     ("GET",    "/commitments", Payload::None,                                     [200, 404, 200, 200, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("POST",   "/commitments", Payload::CommitmentForm,                           [404, 404, 404, 404, 404, 404, 303, 404, 404, 404, 404, 403]),

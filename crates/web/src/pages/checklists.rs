@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/enterprises/{id}/checks", get(run_page).post(run_submit))
         .route("/campaigns", get(campaign_list).post(campaign_create))
         .route("/campaigns/{id}", get(campaign_page))
+        .route("/campaigns/{id}/export.xlsx", get(campaign_export))
 }
 
 #[derive(Template)]
@@ -207,5 +208,35 @@ async fn campaign_page(State(state): State<AppState>, headers: HeaderMap, user: 
             render(&CampaignPage { c, progress, experts })
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+async fn campaign_export(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    use app::spreadsheet::{Column, SpreadsheetFormat, write_table};
+    let progress = match state.app.campaign_progress(&user.actor, &user.client, id).await {
+        Ok(progress) => progress,
+        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let columns = [
+        Column { heading: "地区", width: 16.0 },
+        Column { heading: "对象企业", width: 10.0 },
+        Column { heading: "已检查", width: 10.0 },
+        Column { heading: "检查覆盖率", width: 12.0 },
+        Column { heading: "发现隐患", width: 10.0 },
+        Column { heading: "已整改", width: 10.0 },
+        Column { heading: "整改率", width: 10.0 },
+    ];
+    let rows = progress.cities.iter().chain(std::iter::once(&progress.totals)).map(|r| {
+        vec![r.city_name.clone(), r.targets.to_string(), r.checked.to_string(), format!("{:.1}%", r.coverage * 100.0), r.findings.to_string(), r.closed.to_string(), format!("{:.1}%", r.rectification_rate * 100.0)]
+    });
+    match write_table(SpreadsheetFormat::Xlsx, "专项整治", &columns, rows) {
+        Ok(bytes) => {
+            let event = app::audit_event(Some(&user.actor), &user.client, "campaign.export", format!("campaign:{id}"), domain::audit::Outcome::Success, serde_json::json!({}));
+            if let Err(error) = state.app.store.record_audit(&event).await {
+                return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::from(error).into()).await;
+            }
+            super::download(bytes, SpreadsheetFormat::Xlsx, &format!("campaign-{id}.xlsx"))
+        }
+        Err(message) => error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::Internal(message).into()).await,
     }
 }

@@ -283,6 +283,7 @@ struct HomePage {
     overdue: usize,
     listed: usize,
     major_open: usize,
+    own_risk: Option<(i64, domain::risk::RiskProfile)>,
 }
 
 async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
@@ -326,7 +327,12 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
         .count();
     let listed = dangers.iter().filter(|d| d.listed_by_unit_id.is_some() && d.state != "closed").count();
     let major_open = dangers.iter().filter(|d| d.grade == "major" && d.state != "closed").count();
-    render(&HomePage { c, enterprise_total, region_name, show_map, map_region: province_code, counts, sees_dangers: sees, danger_counts, overdue, listed, major_open })
+    // An enterprise's own four-colour profile.
+    let own_risk = match user.actor.enterprise_id.filter(|_| user.actor.role == domain::role::Role::Enterprise) {
+        Some(id) => state.app.enterprise_risk(&user.actor, &user.client, id).await.ok().map(|(_, profile)| (id, profile)),
+        None => None,
+    };
+    render(&HomePage { c, enterprise_total, region_name, show_map, map_region: province_code, counts, sees_dangers: sees, danger_counts, overdue, listed, major_open, own_risk })
 }
 
 struct SelectOption {
