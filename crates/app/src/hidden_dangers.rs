@@ -7,12 +7,16 @@ use domain::audit::Outcome;
 use domain::hidden_danger::{DangerAction, DangerGrade, DangerSource, DangerState, PlanInput, check_plan, next_state};
 use domain::role::Role;
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use store::{DangerFilter, DangerMove, DangerRow, NewDanger};
 
 use crate::policy::{self, Action};
 use crate::{Actor, App, AppError, Client, Result, audit_event};
 
 pub const DANGER_LIST_MAX: i64 = 2_000;
+/// Photos per danger, and bytes per photo.
+pub const PHOTOS_MAX: i64 = 10;
+pub const PHOTO_BYTES_MAX: usize = 10 * 1024 * 1024;
 const TEXT_MAX_CHARS: usize = 2_000;
 
 /// A danger as reported.
@@ -355,5 +359,57 @@ impl App {
     /// The hidden-danger notices addressed to the caller's unit.
     pub async fn danger_notices(&self, actor: &Actor) -> Result<Vec<store::DangerNotice>> {
         Ok(self.store.danger_notices_of_unit(actor.unit_id, 50).await?)
+    }
+
+    /// Adds photos (JPEG or PNG, up to `PHOTO_BYTES_MAX` each, `PHOTOS_MAX` per danger) to a
+    /// danger the caller works on: its enterprise, or a regulator or inspector of its territory.
+    pub async fn add_danger_photos(&self, actor: &Actor, client: &Client, id: i64, files: Vec<crate::workplans::UploadedFile>) -> Result<()> {
+        let row = self.visible_danger(actor, client, id, "hidden_danger.photo").await?;
+        let works_on = (actor.role == Role::Enterprise && actor.enterprise_id == Some(row.enterprise_id)) || matches!(actor.role, Role::Regulator | Role::Inspector);
+        if !works_on {
+            return Err(self.denied(actor, client, "hidden_danger.photo", format!("hidden_danger:{id}")).await);
+        }
+        let mut problems = Vec::new();
+        let mut photos = Vec::new();
+        if files.is_empty() {
+            problems.push(field("photos", "请选择照片 / choose a photo".into()));
+        }
+        for file in &files {
+            let name: String = file.file_name.rsplit(['/', '\\']).next().unwrap_or("").chars().take(120).collect();
+            // The type is decided by the bytes, not by the name the browser sent.
+            let content_type = if file.bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+                "image/jpeg"
+            } else if file.bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+                "image/png"
+            } else {
+                problems.push(field("photos", format!("“{name}”不是 JPEG 或 PNG 图片 / '{name}' is not a JPEG or PNG image")));
+                continue;
+            };
+            if file.bytes.len() > PHOTO_BYTES_MAX {
+                problems.push(field("photos", format!("“{name}”超过{} MB / '{name}' is larger than {} MB", PHOTO_BYTES_MAX >> 20, PHOTO_BYTES_MAX >> 20)));
+                continue;
+            }
+            photos.push((name, content_type.to_owned(), hex::encode(sha2::Sha256::digest(&file.bytes)), file.bytes.clone()));
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let event = audit_event(Some(actor), client, "hidden_danger.photo", format!("hidden_danger:{id}"), Outcome::Success, serde_json::json!({"photos": photos.len()}));
+        self.store.add_danger_photos(id, &photos, PHOTOS_MAX, actor.user_id, &event).await.map_err(|error| match error {
+            store::StoreError::Conflict(_) => AppError::Invalid(vec![field("photos", format!("每个隐患最多{PHOTOS_MAX}张照片 / at most {PHOTOS_MAX} photos per danger"))]),
+            other => other.into(),
+        })
+    }
+
+    pub async fn danger_photos(&self, actor: &Actor, client: &Client, id: i64) -> Result<Vec<store::DangerPhotoRow>> {
+        self.visible_danger(actor, client, id, "hidden_danger.read").await?;
+        Ok(self.store.danger_photos(id).await?)
+    }
+
+    /// A photo, if the caller may see its danger: (content type, bytes).
+    pub async fn danger_photo(&self, actor: &Actor, client: &Client, photo_id: i64) -> Result<(String, Vec<u8>)> {
+        let (danger_id, content_type, bytes) = self.store.danger_photo(photo_id).await?;
+        self.visible_danger(actor, client, danger_id, "hidden_danger.read").await?;
+        Ok((content_type, bytes))
     }
 }

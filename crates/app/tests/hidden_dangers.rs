@@ -116,6 +116,20 @@ async fn the_major_loop_on_every_configured_backend() {
         assert_eq!((profile.services, services[0].kind.as_str(), services[0].reference.clone()), (services.len() as i64, "verification", format!("hidden_danger:{second}")));
         assert!(matches!(app.expert_services(&jilinshi, &client, expert.user_id).await, Ok(_)), "a provincial expert serves every city");
 
+        // Photos: JPEG or PNG by their bytes, at most ten; others are refused with the reason.
+        let photo = |name: &str, bytes: &[u8]| app::workplans::UploadedFile { file_name: name.into(), bytes: bytes.to_vec() };
+        match app.add_danger_photos(&enterprise, &client, id, vec![photo("fake.jpg", b"<script>")]).await {
+            Err(AppError::Invalid(fields)) => assert!(fields[0].message.contains("fake.jpg")),
+            other => panic!("a disguised file is refused: {other:?}"),
+        }
+        let jpeg = photo("a.jpg", b"\xFF\xD8\xFF\xE0 jpeg");
+        app.add_danger_photos(&enterprise, &client, id, vec![jpeg.clone(); 10]).await.unwrap();
+        assert!(matches!(app.add_danger_photos(&enterprise, &client, id, vec![jpeg.clone()]).await, Err(AppError::Invalid(_))), "at most ten");
+        assert!(matches!(app.add_danger_photos(&jilinshi, &client, id, vec![jpeg]).await, Err(AppError::NotFound)));
+        let photos = app.danger_photos(&enterprise, &client, id).await.unwrap();
+        assert_eq!(app.danger_photo(&chaoyang, &client, photos[0].id).await.unwrap().0, "image/jpeg");
+        assert!(matches!(app.danger_photo(&jilinshi, &client, photos[0].id).await, Err(AppError::NotFound)));
+
         // Deadline notices: the 一般 danger reported with a 2020 deadline is closed; a new open one
         // past its deadline escalates to 朝阳区's 应急管理局, once.
         let late = app.report_danger(&chaoyang, &client, &DangerInput { grade: "general".into(), source: "inspection".into(), deadline: Some("2021-01-10".into()), ..input.clone() }).await.unwrap();

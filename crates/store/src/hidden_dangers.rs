@@ -294,3 +294,61 @@ pub struct DangerNotice {
     pub due_on: String,
     pub message: String,
 }
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct DangerPhotoRow {
+    pub id: i64,
+    pub danger_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub uploaded_at: i64,
+}
+
+impl Store {
+    /// Stores photos of a danger with `event`; fails with `Conflict` beyond `limit` photos.
+    pub async fn add_danger_photos(&self, danger_id: i64, photos: &[(String, String, String, Vec<u8>)], limit: i64, user_id: i64, event: &AuditEvent) -> Result<()> {
+        crate::in_transaction!(self, |tx| {
+            let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM danger_photos WHERE danger_id = $1").bind(danger_id).fetch_one(&mut *tx).await?;
+            if existing + photos.len() as i64 > limit {
+                return Err(StoreError::Conflict(format!("at most {limit} photos")));
+            }
+            let now = now_ms();
+            for (file_name, content_type, sha256, content) in photos {
+                sqlx::query(
+                    "INSERT INTO danger_photos (danger_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(danger_id)
+                .bind(file_name)
+                .bind(content_type)
+                .bind(content.len() as i64)
+                .bind(sha256)
+                .bind(content)
+                .bind(user_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            crate::audit::append_audit!(tx, event);
+            Ok(())
+        })
+    }
+
+    pub async fn danger_photos(&self, danger_id: i64) -> Result<Vec<DangerPhotoRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT id, danger_id, file_name, content_type, size_bytes, uploaded_at FROM danger_photos WHERE danger_id = $1 ORDER BY id")
+                .bind(danger_id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// A photo's danger, content type and bytes.
+    pub async fn danger_photo(&self, id: i64) -> Result<(i64, String, Vec<u8>)> {
+        with_pool!(self, |pool| {
+            let row: Option<(i64, String, Vec<u8>)> = sqlx::query_as("SELECT danger_id, content_type, content FROM danger_photos WHERE id = $1").bind(id).fetch_optional(pool).await?;
+            row.ok_or(StoreError::NotFound)
+        })
+    }
+}
+

@@ -33,7 +33,7 @@ pub use assessment::{AssignmentFacts, FindingRow, SchemeRow, ScoreRow};
 pub use audit::{AuditFilter, AuditPage};
 pub use commitments::{CommitmentRow, MissingCommitment};
 pub use checklists::{CampaignCityRow, CampaignRow, ChecklistItemRow, ChecklistRow, NewCampaign, NewChecklistItem, NewRun};
-pub use hidden_dangers::{DangerEventRow, DangerNotice, DangerFilter, DangerMove, DangerRow, NewDanger};
+pub use hidden_dangers::{DangerEventRow, DangerNotice, DangerPhotoRow, DangerFilter, DangerMove, DangerRow, NewDanger};
 pub use experts::{ExpertRow, ServiceRow};
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
 pub use regions::RegionCount;

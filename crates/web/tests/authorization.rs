@@ -64,6 +64,7 @@ enum Payload {
     CommitmentJson,
     ExpertForm,
     AssignExpertForm,
+    PhotoUpload,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -165,6 +166,8 @@ const MATRIX: &[Row] = &[
     ("POST",   "/dangers/new", Payload::DangerForm,                               [303, 404, 303, 404, 303, 303, 303, 404, 404, 404, 404, 403]),
     ("GET",    "/dangers/{danger}", Payload::None,                                [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("POST",   "/dangers/{danger}/actions", Payload::EmptyPlanForm,               [404, 404, 422, 404, 422, 422, 422, 404, 404, 404, 404, 403]),
+    ("POST",   "/dangers/{danger}/photos", Payload::PhotoUpload,                  [404, 404, 303, 404, 303, 303, 303, 404, 404, 404, 404, 403]),
+    ("GET",    "/danger-photos/{photo}", Payload::None,                           [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("POST",   "/dangers/{danger}/listing", Payload::ListingForm,                 [404, 404, 303, 404, 303, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/enterprises/{chaoyang_enterprise}/risks", Payload::None,         [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("POST",   "/enterprises/{chaoyang_enterprise}/risks", Payload::RiskForm,     [404, 404, 303, 404, 303, 303, 303, 404, 404, 404, 404, 403]),
@@ -306,6 +309,13 @@ async fn work_plan_fixture(fixture: &mut Fixture, sysadmin: &app::Actor) {
             };
             fixture.app.report_danger(&enterprise, &client, &input).await.unwrap().id
         }),
+        ("photo", {
+            let enterprise = actor("enterprise").await;
+            let danger = fixture.app.danger_list(&enterprise, &client, &Default::default(), false).await.unwrap()[0].id;
+            let png = app::workplans::UploadedFile { file_name: "p.png".into(), bytes: b"\x89PNG\r\n\x1a\nfixture".to_vec() };
+            fixture.app.add_danger_photos(&enterprise, &client, danger, vec![png]).await.unwrap();
+            fixture.app.danger_photos(&enterprise, &client, danger).await.unwrap()[0].id
+        }),
         ("measure", {
             let unit = fixture.app.resolve_unit("长春市人民政府").await.unwrap().unwrap().id;
             let input = app::accountability::MeasureInput { kind: "interview".into(), target_unit_id: unit, reason: "较大事故".into(), decided_on: "2021-04-01".into(), ..Default::default() };
@@ -327,7 +337,7 @@ async fn login_body(app: &App, caller: &str) -> String {
 }
 
 impl Fixture {
-    async fn send(&self, method: Method, path: &str, token: Option<&str>, body: String, content_type: &str) -> (StatusCode, Value) {
+    async fn send(&self, method: Method, path: &str, token: Option<&str>, body: impl Into<Body>, content_type: &str) -> (StatusCode, Value) {
         let mut request = Request::builder().method(method).uri(path);
         if let Some(token) = token {
             request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
@@ -335,7 +345,7 @@ impl Fixture {
         if !content_type.is_empty() {
             request = request.header(header::CONTENT_TYPE, content_type);
         }
-        let response = self.router.clone().oneshot(request.body(Body::from(body)).unwrap()).await.unwrap();
+        let response = self.router.clone().oneshot(request.body(body.into()).unwrap()).await.unwrap();
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
@@ -351,7 +361,16 @@ impl Fixture {
     }
 
     /// The body and content type of a payload for `caller` in row `row`.
-    async fn payload(&self, payload: Payload, caller: &str, row: usize, column: usize) -> (String, &'static str) {
+    async fn payload(&self, payload: Payload, caller: &str, row: usize, column: usize) -> (Vec<u8>, &'static str) {
+        if let Payload::PhotoUpload = payload {
+            // Binary: a real PNG signature, which text bodies cannot carry.
+            return multipart_bytes("photos", "p.png", "image/png", b"\x89PNG\r\n\x1a\nrest");
+        }
+        let (text, content_type) = self.payload_text(payload, caller, row, column).await;
+        (text.into_bytes(), content_type)
+    }
+
+    async fn payload_text(&self, payload: Payload, caller: &str, row: usize, column: usize) -> (String, &'static str) {
         let new_enterprise = || {
             let mut fields = app::demo::showcase_enterprise();
             let base = format!("91220104MA{:02}{:02}XK", row % 100, column);
@@ -431,6 +450,7 @@ impl Fixture {
             Payload::CommitmentJson => (json!({"principal": "张三", "statement": "运行正常"}).to_string(), "application/json"),
             Payload::ExpertForm => (format!("user_id={}&specialities=%E6%B6%88%E9%98%B2&region_code=220000", self.values["expert"]), "application/x-www-form-urlencoded"),
             Payload::AssignExpertForm => (format!("expert_id={}", self.values["expert"]), "application/x-www-form-urlencoded"),
+            Payload::PhotoUpload => (String::new(), ""),
             Payload::DeadlineForm => ("half_year_due=2021-07-15&annual_due=2021-12-20".into(), "application/x-www-form-urlencoded"),
             Payload::ReportJson => (json!({"period": "interim", "body": "进展"}).to_string(), "application/json"),
             Payload::NewAccountForm => {
@@ -439,6 +459,14 @@ impl Fixture {
             }
         }
     }
+}
+
+/// A multipart body with one binary file part.
+fn multipart_bytes(field: &str, file_name: &str, content_type: &str, bytes: &[u8]) -> (Vec<u8>, &'static str) {
+    let mut body = format!("--BOUNDARY\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n").into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(b"\r\n--BOUNDARY--\r\n");
+    (body, "multipart/form-data; boundary=BOUNDARY")
 }
 
 /// A multipart body with one file part and some text fields.

@@ -24,6 +24,11 @@ pub fn router() -> Router<AppState> {
         .route("/dangers/{id}", get(detail_page))
         .route("/dangers/{id}/actions", post(act))
         .route("/dangers/{id}/listing", post(listing))
+        .route(
+            "/dangers/{id}/photos",
+            post(upload_photos).layer(axum::extract::DefaultBodyLimit::max(app::hidden_dangers::PHOTOS_MAX as usize * app::hidden_dangers::PHOTO_BYTES_MAX + 64 * 1024)),
+        )
+        .route("/danger-photos/{id}", get(photo))
 }
 
 #[derive(Deserialize, Serialize, Default, Clone)]
@@ -246,6 +251,8 @@ struct DetailPage {
     can_list: bool,
     /// Experts a regulator may assign to verify a 重大 danger.
     experts: Vec<SelectOption>,
+    photos: Vec<(i64, String)>,
+    can_add_photos: bool,
     errors: Vec<String>,
 }
 
@@ -275,7 +282,11 @@ async fn detail_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
     } else {
         Vec::new()
     };
+    let photos = state.app.danger_photos(&user.actor, &user.client, id).await.unwrap_or_default().into_iter().map(|p| (p.id, p.file_name)).collect();
+    let can_add_photos = (user.actor.role == domain::role::Role::Enterprise && user.actor.enterprise_id == Some(view.danger.enterprise_id)) || regulator;
     let page = DetailPage {
+        photos,
+        can_add_photos,
         experts,
         grade: DangerGrade::parse(&view.danger.grade).map(|g| g.label_zh()).unwrap_or("").to_owned(),
         state: state_label(&view.danger.state),
@@ -316,6 +327,51 @@ async fn listing(State(state): State<AppState>, headers: HeaderMap, user: PageUs
     match state.app.list_danger(&user.actor, &user.client, id, &form.deadline, &form.notice).await {
         Ok(()) => Redirect::to(&format!("/dangers/{id}")).into_response(),
         Err(app::AppError::Invalid(fields)) => detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+async fn upload_photos(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, mut multipart: axum::extract::Multipart) -> Response {
+    let mut files = Vec::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("photos") => {
+                let file_name = field.file_name().unwrap_or("").to_owned();
+                match field.bytes().await {
+                    Ok(bytes) if file_name.is_empty() && bytes.is_empty() => {}
+                    Ok(bytes) => files.push(app::workplans::UploadedFile { file_name, bytes: bytes.to_vec() }),
+                    Err(_) => return detail_response(&state, &headers, &user, id, vec!["上传失败或文件过大 / the upload failed or is too large".into()], StatusCode::PAYLOAD_TOO_LARGE).await,
+                }
+            }
+            Ok(Some(_)) => continue,
+            Ok(None) => break,
+            Err(_) => return detail_response(&state, &headers, &user, id, vec!["上传内容无法读取 / the upload could not be read".into()], StatusCode::BAD_REQUEST).await,
+        }
+    }
+    match state.app.add_danger_photos(&user.actor, &user.client, id, files).await {
+        Ok(()) if headers.contains_key("hx-request") => {
+            let mut response = StatusCode::OK.into_response();
+            if let Ok(value) = axum::http::HeaderValue::from_str(&format!("/dangers/{id}")) {
+                response.headers_mut().insert("hx-redirect", value);
+            }
+            response
+        }
+        Ok(()) => Redirect::to(&format!("/dangers/{id}")).into_response(),
+        Err(app::AppError::Invalid(fields)) => detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+/// A photo, shown inline (only JPEG and PNG are ever stored, their type checked from the bytes).
+async fn photo(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    match state.app.danger_photo(&user.actor, &user.client, id).await {
+        Ok((content_type, bytes)) => {
+            let mut response = bytes.into_response();
+            if let Ok(value) = axum::http::HeaderValue::from_str(&content_type) {
+                response.headers_mut().insert(axum::http::header::CONTENT_TYPE, value);
+            }
+            response
+        }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
