@@ -19,6 +19,8 @@ pub struct Config {
     /// Mark cookies `Secure`: set when the site is served over HTTPS.
     pub secure_cookies: bool,
     pub security: app::auth::SecuritySettings,
+    /// Risk-grading bands (`[risk.lec]`, `[risk.matrix]`); defaults from DOMAIN.md.
+    pub risk: domain::risk::RiskBands,
 }
 
 impl Default for Config {
@@ -29,6 +31,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             secure_cookies: false,
             security: Default::default(),
+            risk: Default::default(),
         }
     }
 }
@@ -65,6 +68,9 @@ impl Config {
         let s = &self.security;
         if s.lock_after_failures < 1 || s.lock_minutes < 1 || s.session_idle_minutes < 1 || s.session_absolute_hours < 1 || s.max_sessions_per_user < 1 || s.token_lifetime_days < 1 {
             bail!("security settings must all be at least 1");
+        }
+        if let Err(message) = self.risk.check() {
+            bail!("risk: {message}");
         }
         Ok(())
     }
@@ -103,5 +109,17 @@ mod tests {
         assert!(error.to_string().contains("sqlite:// or postgres://"));
         let error = Config::load(Some(Path::new("/nonexistent/anwei.toml")), None, None, None).unwrap_err();
         assert!(error.to_string().contains("does not exist"));
+        let dir = std::env::temp_dir().join(format!("anwei-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("anwei.toml");
+        std::fs::write(&file, "[risk.matrix]\nmajor_from = 20\nlarger_from = 15\ngeneral_from = 9\n").unwrap();
+        let config = Config::load(Some(&file), None, None, None).unwrap();
+        assert_eq!(config.risk.matrix.larger_from, 15, "another province's matrix bands");
+        assert_eq!(config.risk.lec.major_above, 320.0, "the rest keep their defaults");
+        std::fs::write(&file, "[risk.lec]\nmajor_above = 70\n").unwrap();
+        assert!(Config::load(Some(&file), None, None, None).unwrap_err().to_string().contains("descend"));
+        std::fs::write(&file, "[risk.lec]\nmajor_abov = 400\n").unwrap();
+        assert!(Config::load(Some(&file), None, None, None).is_err(), "a misspelt key is refused");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -503,7 +503,7 @@ impl App {
                     c: Some(c),
                     s: None,
                 };
-                points.push(graded_point(*enterprise_id, &input).map_err(AppError::Invalid)?);
+                points.push(graded_point(*enterprise_id, &input, &self.risk_bands).map_err(AppError::Invalid)?);
             }
         }
         let office = self.store.user_by_username("office").await?.ok_or_else(|| AppError::Internal("demo office account missing".into()))?;

@@ -88,11 +88,18 @@ pub fn audit_event(actor: Option<&Actor>, client: &Client, action: &str, target:
 pub struct App {
     pub store: Store,
     pub security: auth::SecuritySettings,
+    /// The bands risk points are graded by (configurable per province).
+    pub risk_bands: domain::risk::RiskBands,
 }
 
 impl App {
     pub fn new(store: Store, security: auth::SecuritySettings) -> Self {
-        Self { store, security }
+        Self { store, security, risk_bands: Default::default() }
+    }
+
+    /// The same application grading risks by other bands.
+    pub fn with_risk_bands(self, risk_bands: domain::risk::RiskBands) -> Self {
+        Self { risk_bands, ..self }
     }
 
     /// Records that `actor` was refused `action` on `target`, then returns the error to give.

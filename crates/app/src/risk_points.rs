@@ -3,7 +3,7 @@
 //! derived from the points.
 
 use domain::audit::Outcome;
-use domain::risk::{LecBands, MatrixBands, RiskLevel, RiskProfile, grade_lec, grade_matrix};
+use domain::risk::{RiskLevel, RiskProfile, grade_lec, grade_matrix};
 use domain::role::Role;
 use serde::Deserialize;
 use store::{NewRiskPoint, RegionRiskCount, RiskPointRow};
@@ -66,7 +66,7 @@ fn field(name: &'static str, message: String) -> domain::enterprise::FieldError 
 }
 
 /// Grades an input and turns it into a stored point, or names every problem.
-pub fn graded_point(enterprise_id: i64, input: &RiskPointInput) -> std::result::Result<NewRiskPoint, Vec<domain::enterprise::FieldError>> {
+pub fn graded_point(enterprise_id: i64, input: &RiskPointInput, bands: &domain::risk::RiskBands) -> std::result::Result<NewRiskPoint, Vec<domain::enterprise::FieldError>> {
     let mut problems = Vec::new();
     let text = |value: &str, name: &'static str, what: &str, problems: &mut Vec<_>| {
         let value = value.trim();
@@ -83,8 +83,8 @@ pub fn graded_point(enterprise_id: i64, input: &RiskPointInput) -> std::result::
         problems.push(field("responsible_level", "管控层级应为 company、workshop、team 或 post / use company, workshop, team or post".into()));
     }
     let graded = match (input.method.as_str(), input.l, input.e, input.c, input.s) {
-        ("lec", Some(l), Some(e), Some(c), _) => grade_lec(l, e, c, &LecBands::default()).map(|g| (g, serde_json::json!({"l": l, "e": e, "c": c}))),
-        ("matrix", Some(l), _, _, Some(s)) => grade_matrix(l, s, &MatrixBands::default()).map(|g| (g, serde_json::json!({"l": l, "s": s}))),
+        ("lec", Some(l), Some(e), Some(c), _) => grade_lec(l, e, c, &bands.lec).map(|g| (g, serde_json::json!({"l": l, "e": e, "c": c}))),
+        ("matrix", Some(l), _, _, Some(s)) => grade_matrix(l, s, &bands.matrix).map(|g| (g, serde_json::json!({"l": l, "s": s}))),
         ("lec", ..) => {
             problems.push(field("factors", "LEC 法需要 L、E、C 三个值 / LEC needs L, E and C".into()));
             return Err(problems);
@@ -149,7 +149,7 @@ impl App {
         }
         let mut points = Vec::with_capacity(inputs.len());
         for input in inputs {
-            points.push(graded_point(enterprise_id, input).map_err(AppError::Invalid)?);
+            points.push(graded_point(enterprise_id, input, &self.risk_bands).map_err(AppError::Invalid)?);
         }
         let event = audit_event(Some(actor), client, "risk_point.create", format!("enterprise:{enterprise_id}"), Outcome::Success, serde_json::json!({"points": points.len()}));
         Ok(self.store.add_risk_points(&points, actor.user_id, &event).await?)
@@ -199,17 +199,17 @@ mod tests {
 
     #[test]
     fn points_are_graded_when_entered() {
-        let point = graded_point(1, &input("lec", 6.0, Some(3.0), Some(15.0), None)).unwrap();
+        let point = graded_point(1, &input("lec", 6.0, Some(3.0), Some(15.0), None), &Default::default()).unwrap();
         assert_eq!((point.score, point.level.as_str()), (270.0, "larger"));
-        let point = graded_point(1, &input("matrix", 5.0, None, None, Some(4.0))).unwrap();
+        let point = graded_point(1, &input("matrix", 5.0, None, None, Some(4.0)), &Default::default()).unwrap();
         assert_eq!((point.score, point.level.as_str()), (20.0, "major"));
-        let problems = graded_point(1, &input("lec", 5.0, Some(3.0), Some(15.0), None)).unwrap_err();
+        let problems = graded_point(1, &input("lec", 5.0, Some(3.0), Some(15.0), None), &Default::default()).unwrap_err();
         assert_eq!(problems[0].field, "factors");
-        assert_eq!(graded_point(1, &input("matrix", 3.0, None, None, None)).unwrap_err()[0].field, "factors");
-        assert_eq!(graded_point(1, &input("guess", 3.0, None, None, None)).unwrap_err()[0].field, "method");
+        assert_eq!(graded_point(1, &input("matrix", 3.0, None, None, None), &Default::default()).unwrap_err()[0].field, "factors");
+        assert_eq!(graded_point(1, &input("guess", 3.0, None, None, None), &Default::default()).unwrap_err()[0].field, "method");
         let mut bad = input("lec", 6.0, Some(3.0), Some(15.0), None);
         bad.name = " ".into();
         bad.responsible_level = "ceo".into();
-        assert_eq!(graded_point(1, &bad).unwrap_err().iter().map(|f| f.field).collect::<Vec<_>>(), ["name", "responsible_level"]);
+        assert_eq!(graded_point(1, &bad, &Default::default()).unwrap_err().iter().map(|f| f.field).collect::<Vec<_>>(), ["name", "responsible_level"]);
     }
 }

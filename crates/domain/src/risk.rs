@@ -57,6 +57,7 @@ const LEC_C_TENTHS: [u32; 6] = [1000, 400, 150, 70, 30, 10];
 /// LEC bands on D: above `major_above` is 重大, from `larger_from` 较大, above `general_above` 一般,
 /// the rest 低 (defaults > 320, 160–320, 70–160, ≤ 70).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct LecBands {
     pub major_above: f64,
     pub larger_from: f64,
@@ -72,6 +73,7 @@ impl Default for LecBands {
 /// Matrix bands on R (integers 1–25): from `major_from` 重大, from `larger_from` 较大, from
 /// `general_from` 一般, the rest 低 (defaults 20–25, 9–16, 4–8, 1–3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct MatrixBands {
     pub major_from: u32,
     pub larger_from: u32,
@@ -88,6 +90,29 @@ impl Default for MatrixBands {
 pub enum RiskError {
     #[error("{factor}={value} 不在标度内,可取 {allowed} / {factor}={value} is not on the scale; use one of {allowed}")]
     OffScale { factor: &'static str, value: String, allowed: String },
+}
+
+/// The bands of both methods, as configured (defaults from DOMAIN.md).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RiskBands {
+    pub lec: LecBands,
+    pub matrix: MatrixBands,
+}
+
+impl RiskBands {
+    /// Checks that each method's bands descend (重大 above 较大 above 一般, all positive).
+    pub fn check(&self) -> Result<(), String> {
+        let lec = &self.lec;
+        if !(lec.major_above > lec.larger_from && lec.larger_from > lec.general_above && lec.general_above > 0.0) {
+            return Err(format!("LEC bands must descend: major_above {} > larger_from {} > general_above {} > 0", lec.major_above, lec.larger_from, lec.general_above));
+        }
+        let m = &self.matrix;
+        if !(m.major_from > m.larger_from && m.larger_from > m.general_from && m.general_from > 1 && m.major_from <= 25) {
+            return Err(format!("matrix bands must descend within 2–25: major_from {} > larger_from {} > general_from {} > 1", m.major_from, m.larger_from, m.general_from));
+        }
+        Ok(())
+    }
 }
 
 /// A graded risk: the score (D or R), its level and colour.
@@ -234,6 +259,15 @@ mod tests {
         assert!(grade_matrix(6.0, 1.0, &MatrixBands::default()).is_err());
         assert!(grade_matrix(2.5, 1.0, &MatrixBands::default()).is_err());
         assert!(grade_matrix(0.0, 1.0, &MatrixBands::default()).is_err());
+    }
+
+    #[test]
+    fn configured_bands_are_checked() {
+        assert!(RiskBands::default().check().is_ok());
+        let other_province = RiskBands { matrix: MatrixBands { major_from: 20, larger_from: 15, general_from: 9 }, ..Default::default() };
+        assert!(other_province.check().is_ok());
+        let upside_down = RiskBands { lec: LecBands { major_above: 70.0, larger_from: 160.0, general_above: 320.0 }, ..Default::default() };
+        assert!(upside_down.check().unwrap_err().contains("descend"));
     }
 
     #[test]
