@@ -610,6 +610,16 @@ test('n. enterprise self-check on a phone turns a failed item into a hidden dang
     await office.locator('table#campaign-table').waitFor({ state: 'visible' });
     const coverage = parseFloat(await office.locator('#campaign-coverage').textContent());
     assert.ok(coverage > 0 && coverage < 100, `the demo campaign has partial coverage: ${coverage}%`);
+    const map = office.locator('#coverage-map');
+    await map.locator('canvas').first().waitFor({ state: 'attached' });
+    await poll(
+      () => map.evaluate((el) => [...el.querySelectorAll('canvas')].some((c) => {
+        const data = c.width ? c.getContext('2d').getImageData(0, 0, c.width, c.height).data : [];
+        for (let i = 3; i < data.length; i += 4 * 50) if (data[i] !== 0) return true;
+        return false;
+      })),
+      'the coverage map is drawn',
+    );
     await screenshot(office, 'campaign.png');
   } finally {
     await office.context().close();

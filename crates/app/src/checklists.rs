@@ -66,6 +66,10 @@ pub struct CampaignInput {
     /// Region code within the office's territory, or empty for all of it.
     #[serde(default)]
     pub region_code: String,
+    /// Only enterprises with a risk point at least this level (`major`, `larger`, `general`,
+    /// `low`), or empty for all.
+    #[serde(default)]
+    pub min_risk: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -244,6 +248,18 @@ impl App {
             }
             page += 1;
         }
+        let levels: &[&str] = match input.min_risk.trim() {
+            "" => &[],
+            "major" => &["major"],
+            "larger" => &["major", "larger"],
+            "general" => &["major", "larger", "general"],
+            "low" => &["major", "larger", "general", "low"],
+            _ => return Err(AppError::Invalid(vec![field("min_risk", "风险等级应为 major、larger、general 或 low / use major, larger, general or low".into())])),
+        };
+        if !levels.is_empty() {
+            let risky = self.store.enterprises_with_risk_levels(levels).await?;
+            targets.retain(|id| risky.binary_search(id).is_ok());
+        }
         if targets.is_empty() {
             return Err(AppError::Invalid(vec![field("sector", "没有符合条件的企业 / no enterprise matches these filters".into())]));
         }
@@ -255,7 +271,7 @@ impl App {
             region_code: own_region,
             starts_on: input.starts_on.trim().to_owned(),
             ends_on: input.ends_on.trim().to_owned(),
-            criteria: serde_json::json!({"sector": input.sector, "region": input.region_code}).to_string(),
+            criteria: serde_json::json!({"sector": input.sector, "region": input.region_code, "min_risk": input.min_risk}).to_string(),
             targets,
         };
         let event = audit_event(Some(actor), client, "campaign.create", String::new(), Outcome::Success, serde_json::json!({"name": campaign.name, "targets": campaign.targets.len()}));

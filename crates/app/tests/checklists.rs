@@ -41,6 +41,11 @@ async fn checklists_and_campaigns_on_every_configured_backend() {
         let input = CampaignInput { name: "长春消防车通道整治".into(), checklist_id: lanes.id, starts_on: "2026-01-01".into(), ends_on: "2026-12-31".into(), ..Default::default() };
         assert!(matches!(app.create_campaign(&inspector, &client, &input).await, Err(AppError::NotFound)), "an inspector does not set up campaigns");
         assert!(matches!(app.create_campaign(&changchun, &client, &CampaignInput { ends_on: "2025-01-01".into(), ..input.clone() }).await, Err(AppError::Invalid(_))));
+        assert!(matches!(app.create_campaign(&changchun, &client, &CampaignInput { min_risk: "severe".into(), ..input.clone() }).await, Err(AppError::Invalid(_))));
+        let risky = app.create_campaign(&changchun, &client, &CampaignInput { min_risk: "larger".into(), ..input.clone() }).await.unwrap();
+        let all = app.create_campaign(&changchun, &client, &input).await.unwrap();
+        let (risky_targets, all_targets) = (app.campaign_progress(&changchun, &client, risky).await.unwrap().totals.targets, app.campaign_progress(&changchun, &client, all).await.unwrap().totals.targets);
+        assert!(risky_targets > 0 && risky_targets < all_targets, "the risk filter narrows the targets: {risky_targets} of {all_targets}");
         let campaign = app.create_campaign(&changchun, &client, &input).await.unwrap();
         let before = app.campaign_progress(&changchun, &client, campaign).await.unwrap();
         assert!(before.totals.targets > 0 && before.totals.checked == 0 && before.totals.coverage == 0.0);

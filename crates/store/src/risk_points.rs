@@ -105,4 +105,19 @@ impl Store {
         let (all, path, enterprise) = visibility_params(visibility);
         with_pool!(self, |pool| Ok(sqlx::query_as(trusted(sql)).bind(all).bind(path).bind(enterprise).bind(parent_code).fetch_all(pool).await?))
     }
+
+    /// Enterprises with at least one risk point at one of `levels`.
+    pub async fn enterprises_with_risk_levels(&self, levels: &[&str]) -> Result<Vec<i64>> {
+        let mut padded = levels.iter().map(|l| Some((*l).to_owned())).collect::<Vec<_>>();
+        padded.resize(4, None);
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_scalar("SELECT DISTINCT enterprise_id FROM risk_points WHERE level IN ($1, $2, $3, $4) ORDER BY enterprise_id")
+                .bind(&padded[0])
+                .bind(&padded[1])
+                .bind(&padded[2])
+                .bind(&padded[3])
+                .fetch_all(pool)
+                .await?)
+        })
+    }
 }

@@ -19,6 +19,10 @@
       var geo = results[0], counts = results[1];
       echarts.registerMap("province", geo);
       var risk = element.dataset.mode === "risk";
+      if (element.dataset.mode === "coverage") {
+        // A campaign's progress: each city coloured by the share of its targets checked.
+        counts = counts.cities.map(function (c) { return { name: c.city_name, count: Math.round(c.coverage * 100), code: c.city_code }; });
+      }
       // The risk map colours each city by the highest level of its risk points (4 = 重大 … 1 = 低).
       var rank = { major: 4, larger: 3, general: 2, low: 1 };
       var data = counts.map(function (c) {
@@ -47,7 +51,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    ["region-map", "risk-map"].forEach(function (id) {
+    ["region-map", "risk-map", "coverage-map"].forEach(function (id) {
       var map = document.getElementById(id);
       if (map) { drawMap(map); }
     });

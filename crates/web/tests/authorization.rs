@@ -171,6 +171,7 @@ const MATRIX: &[Row] = &[
     ("POST",   "/dangers/{danger}/listing", Payload::ListingForm,                 [404, 404, 303, 404, 303, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/enterprises/{chaoyang_enterprise}/risks", Payload::None,         [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("POST",   "/enterprises/{chaoyang_enterprise}/risks", Payload::RiskForm,     [404, 404, 303, 404, 303, 303, 303, 404, 404, 404, 404, 403]),
+    ("GET",    "/enterprises/{chaoyang_enterprise}/risks.xlsx", Payload::None,    [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("GET",    "/api/v1/enterprises/{chaoyang_enterprise}/risk-points", Payload::None, [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 401]),
     ("POST",   "/api/v1/enterprises/{chaoyang_enterprise}/risk-points", Payload::RiskJson, [404, 404, 201, 404, 201, 201, 201, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/regions/{province}/risk-profile", Payload::None,          [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),

@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::identity::PageUser;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/enterprises/{id}/risks", get(page).post(add))
+    Router::new().route("/enterprises/{id}/risks", get(page).post(add)).route("/enterprises/{id}/risks.xlsx", get(export))
 }
 
 struct PointLine {
@@ -87,5 +87,47 @@ async fn add(State(state): State<AppState>, headers: HeaderMap, user: PageUser, 
         Ok(_) => Redirect::to(&format!("/enterprises/{id}/risks")).into_response(),
         Err(app::AppError::Invalid(fields)) => response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect()).await,
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+async fn export(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    use app::spreadsheet::{Column, SpreadsheetFormat, write_table};
+    let (points, _) = match state.app.enterprise_risk(&user.actor, &user.client, id).await {
+        Ok(found) => found,
+        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let columns = [
+        Column { heading: "风险点", width: 20.0 },
+        Column { heading: "危险因素", width: 16.0 },
+        Column { heading: "管控措施", width: 30.0 },
+        Column { heading: "管控层级", width: 10.0 },
+        Column { heading: "责任人", width: 10.0 },
+        Column { heading: "评价方法", width: 8.0 },
+        Column { heading: "取值", width: 20.0 },
+        Column { heading: "分值", width: 8.0 },
+        Column { heading: "风险等级", width: 8.0 },
+    ];
+    let rows = points.iter().map(|p| {
+        vec![
+            p.name.clone(),
+            p.hazard_type.clone(),
+            p.controls.clone(),
+            p.responsible_level.clone(),
+            p.responsible_person.clone(),
+            p.method.clone(),
+            p.factors.clone(),
+            format!("{}", p.score),
+            RiskLevel::parse(&p.level).map(|l| l.label_zh()).unwrap_or("").to_owned(),
+        ]
+    });
+    match write_table(SpreadsheetFormat::Xlsx, "风险点", &columns, rows) {
+        Ok(bytes) => {
+            let event = app::audit_event(Some(&user.actor), &user.client, "risk_point.export", format!("enterprise:{id}"), domain::audit::Outcome::Success, serde_json::json!({"rows": points.len()}));
+            if let Err(error) = state.app.store.record_audit(&event).await {
+                return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::from(error).into()).await;
+            }
+            super::download(bytes, SpreadsheetFormat::Xlsx, &format!("risk-points-{id}.xlsx"))
+        }
+        Err(message) => error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::Internal(message).into()).await,
     }
 }
