@@ -70,6 +70,9 @@ pub struct CampaignInput {
     /// `low`), or empty for all.
     #[serde(default)]
     pub min_risk: String,
+    /// The units responsible for the campaign besides the office (e.g. 各级应急管理局、消防救援支队).
+    #[serde(default)]
+    pub responsible_units: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -91,6 +94,8 @@ pub struct CampaignProgress {
     pub id: i64,
     pub name: String,
     pub checklist: String,
+    /// The responsible units as entered.
+    pub responsible_units: String,
     pub starts_on: String,
     pub ends_on: String,
     pub cities: Vec<CampaignCity>,
@@ -271,7 +276,7 @@ impl App {
             region_code: own_region,
             starts_on: input.starts_on.trim().to_owned(),
             ends_on: input.ends_on.trim().to_owned(),
-            criteria: serde_json::json!({"sector": input.sector, "region": input.region_code, "min_risk": input.min_risk}).to_string(),
+            criteria: serde_json::json!({"sector": input.sector, "region": input.region_code, "min_risk": input.min_risk, "responsible_units": input.responsible_units.trim().chars().take(500).collect::<String>()}).to_string(),
             targets,
         };
         let event = audit_event(Some(actor), client, "campaign.create", String::new(), Outcome::Success, serde_json::json!({"name": campaign.name, "targets": campaign.targets.len()}));
@@ -317,6 +322,7 @@ impl App {
         };
         Ok(CampaignProgress {
             id,
+            responsible_units: serde_json::from_str::<serde_json::Value>(&campaign.criteria).ok().and_then(|c| c["responsible_units"].as_str().map(str::to_owned)).unwrap_or_default(),
             name: campaign.name,
             checklist: campaign.checklist_name,
             starts_on: campaign.starts_on,

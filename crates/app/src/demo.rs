@@ -531,6 +531,7 @@ impl App {
             checklist_id: lanes.id,
             starts_on: today.checked_sub(jiff::Span::new().days(30)).map(|d| d.to_string()).unwrap_or_default(),
             ends_on: today.checked_add(jiff::Span::new().days(60)).map(|d| d.to_string()).unwrap_or_default(),
+            responsible_units: "各级应急管理局、消防救援支队、住房城乡建设部门".into(),
             ..Default::default()
         };
         let campaign = self.create_campaign(&office, &client, &input).await?;

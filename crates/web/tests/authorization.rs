@@ -186,6 +186,7 @@ const MATRIX: &[Row] = &[
     ("GET",    "/campaigns/{campaign}/export.xlsx", Payload::None,                [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
     ("GET",    "/api/v1/campaigns/{campaign}/progress", Payload::None,            [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
     ("GET",    "/commitments", Payload::None,                                     [200, 404, 200, 200, 200, 200, 200, 404, 404, 404, 404, 303]),
+    ("GET",    "/commitments/missing.xlsx", Payload::None,                        [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
     ("POST",   "/commitments", Payload::CommitmentForm,                           [404, 404, 404, 404, 404, 404, 303, 404, 404, 404, 404, 403]),
     ("POST",   "/api/v1/commitments", Payload::CommitmentJson,                    [404, 404, 404, 404, 404, 404, 409, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/commitments/missing", Payload::None,                      [200, 404, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),

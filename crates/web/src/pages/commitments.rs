@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::identity::PageUser;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/commitments", get(page).post(file))
+    Router::new().route("/commitments", get(page).post(file)).route("/commitments/missing.xlsx", get(export_missing))
 }
 
 #[derive(Template)]
@@ -62,5 +62,26 @@ async fn file(State(state): State<AppState>, headers: HeaderMap, user: PageUser,
             reply
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+async fn export_missing(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+    use app::spreadsheet::{Column, SpreadsheetFormat, write_table};
+    let missing = match state.app.missing_commitments(&user.actor, &user.client).await {
+        Ok(missing) => missing,
+        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let columns = [Column { heading: "企业", width: 36.0 }, Column { heading: "地区", width: 16.0 }, Column { heading: "日期", width: 12.0 }];
+    let today = app::commitments::today().to_string();
+    let rows = missing.iter().map(|m| vec![m.name.clone(), m.region_name.clone(), today.clone()]);
+    match write_table(SpreadsheetFormat::Xlsx, "未承诺企业", &columns, rows) {
+        Ok(bytes) => {
+            let event = app::audit_event(Some(&user.actor), &user.client, "commitment.export", "commitments".into(), domain::audit::Outcome::Success, serde_json::json!({"rows": missing.len()}));
+            if let Err(error) = state.app.store.record_audit(&event).await {
+                return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::from(error).into()).await;
+            }
+            super::download(bytes, SpreadsheetFormat::Xlsx, &format!("missing-commitments-{today}.xlsx"))
+        }
+        Err(message) => error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::Internal(message).into()).await,
     }
 }
