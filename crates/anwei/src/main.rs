@@ -83,6 +83,11 @@ enum Command {
         #[command(subcommand)]
         method: RiskMethod,
     },
+    /// Major hazard sources by GB 18218-2018.
+    Gb18218 {
+        #[command(subcommand)]
+        what: Gb18218What,
+    },
     /// Audit-log operations.
     Audit {
         #[command(subcommand)]
@@ -153,6 +158,20 @@ enum RiskMethod {
         /// Severity 1–5.
         #[arg(allow_negative_numbers = true)]
         severity: f64,
+    },
+}
+
+#[derive(Subcommand)]
+enum Gb18218What {
+    /// Identify and grade one unit: prints {"s", "r", "major", "level"}.
+    Assess {
+        /// People living within 500 m of the plant boundary.
+        #[arg(long)]
+        people: u64,
+        /// SUBSTANCE=TONNES, SUBSTANCE being a CAS number, a table-1 name or a table-2 code (W2, J1 …),
+        /// optionally with further hazard categories: NAME:W2,J3=TONNES.
+        #[arg(required = true)]
+        chemicals: Vec<String>,
     },
 }
 
@@ -282,6 +301,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 color: &'a str,
             }
             println!("{}", serde_json::to_string(&Printed { score, level: graded.level.label_zh(), color: graded.level.color() })?);
+        }
+        Command::Gb18218 { what: Gb18218What::Assess { people, chemicals } } => {
+            let present = chemicals.iter().map(|c| domain::gb18218::Present::parse(c)).collect::<Result<Vec<_>, _>>().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let assessment = domain::gb18218::assess(&present, people).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string(&assessment)?);
         }
         Command::Audit { what: AuditWhat::Verify { data } } => {
             let (_, app) = open(&data, None).await?;

@@ -112,3 +112,18 @@ fn risk_grading() {
     }
     assert!(run(&["risk", "lec", "5", "3", "15"]).2.contains("10/6/3/1/0.5/0.2/0.1"), "names the scale");
 }
+
+#[test]
+fn gb18218_assessment() {
+    let run = |args: &[&str]| {
+        let out = anwei(args);
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).trim().to_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    assert_eq!(run(&["gb18218", "assess", "--people", "60", "二氧化硫=200"]).1, r#"{"s":10.0,"r":30.0,"major":true,"level":3}"#);
+    assert_eq!(run(&["gb18218", "assess", "--people", "0", "氨=5"]).1, r#"{"s":0.5,"r":0.5,"major":false,"level":null}"#);
+    assert_eq!(run(&["gb18218", "assess", "--people", "120", "W2=10", "7664-41-7=10"]).1, r#"{"s":2.0,"r":7.0,"major":true,"level":4}"#);
+    let (ok, _, stderr) = run(&["gb18218", "assess", "--people", "1", "unobtainium=3"]);
+    assert!(!ok && stderr.contains("unobtainium"), "names the unknown substance: {stderr}");
+    assert!(!run(&["gb18218", "assess", "--people", "1", "氨=-3"]).0);
+    assert!(!run(&["gb18218", "assess", "--people", "1"]).0, "at least one chemical");
+}

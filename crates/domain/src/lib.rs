@@ -9,6 +9,7 @@ pub mod assessment;
 pub mod audit;
 pub mod credit_code;
 pub mod enterprise;
+pub mod gb18218;
 pub mod hidden_danger;
 pub mod region;
 pub mod risk;
