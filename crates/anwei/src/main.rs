@@ -424,6 +424,28 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
         }
     });
+    // Monitoring: every sensor in memory, silent sensors checked each second, old readings
+    // deleted daily.
+    let sensors = app.start_monitoring().await.context("cannot load the sensors")?;
+    tracing::info!(sensors, "monitoring started");
+    let watcher = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        let mut last_retention = 0i64;
+        loop {
+            tick.tick().await;
+            let now = store::now_ms();
+            watcher.check_silent_sensors(now).await;
+            if now - last_retention > 24 * 3600 * 1000 {
+                last_retention = now;
+                match watcher.apply_retention(now).await {
+                    Ok(deleted) if deleted > 0 => tracing::info!(deleted, "old telemetry chunks deleted"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "could not apply telemetry retention"),
+                }
+            }
+        }
+    });
     web::serve(listener, app.clone(), settings, async {
         let _ = tokio::signal::ctrl_c().await;
     })

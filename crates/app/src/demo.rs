@@ -277,6 +277,7 @@ impl App {
         self.load_demo_plan(&password_hash).await?;
         self.load_demo_dangers().await?;
         self.load_demo_risk_points(&enterprises).await?;
+        self.load_demo_hazard_sources(&enterprises).await?;
         self.load_demo_campaign().await?;
         self.send_danger_notices(jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date()).await?;
         Ok(accounts)
@@ -509,6 +510,79 @@ impl App {
         let office = self.store.user_by_username("office").await?.ok_or_else(|| AppError::Internal("demo office account missing".into()))?;
         let event = audit_event(None, &Client::cli(), "risk_point.create", "demo".into(), Outcome::Success, serde_json::json!({"points": points.len(), "demo": true}));
         self.store.add_risk_points(&points, office.id, &event).await?;
+        Ok(())
+    }
+
+    /// Major hazard sources: the showcase enterprise's liquid-ammonia tank farm with a sensor of
+    /// every kind, and a source with a few sensors at enterprises of the hazardous-chemicals
+    /// sector, graded by GB 18218 from their chemicals.
+    async fn load_demo_hazard_sources(&self, enterprises: &[Enterprise]) -> Result<()> {
+        use crate::hazard_sources::{HazardSourceInput, SensorInput, checked_sensor, graded_source};
+        use domain::enterprise::HighRiskSector;
+        use domain::telemetry::Thresholds;
+        let office = self.store.user_by_username("office").await?.ok_or_else(|| AppError::Internal("demo office account missing".into()))?;
+        let client = Client::cli();
+        // (name, kind, chemicals, people within 500 m)
+        const SOURCES: [(&str, &str, &[&str], u64); 4] = [
+            ("液氨储罐区", "storage", &["氨=60"], 120),
+            ("液化石油气储罐区", "storage", &["68476-85-7=120"], 40),
+            ("氯气钢瓶库", "storage", &["7782-50-5=8"], 60),
+            ("甲醇中间罐区", "storage", &["67-56-1=900", "W5.1=30"], 10),
+        ];
+        // (tag, name, kind, unit, range, thresholds [ll, l, h, hh], interval s)
+        type SensorTemplate = (&'static str, &'static str, &'static str, f64, f64, [Option<f64>; 4], u32);
+        const SENSORS: [SensorTemplate; 6] = [
+            ("LT101", "1#储罐液位", "level", 0.0, 100.0, [Some(5.0), Some(10.0), Some(85.0), Some(95.0)], 10),
+            ("TT101", "1#储罐温度", "temperature", -40.0, 80.0, [None, None, Some(40.0), Some(50.0)], 10),
+            ("PT101", "1#储罐压力", "pressure", 0.0, 2.5, [None, Some(0.1), Some(1.6), Some(2.0)], 5),
+            ("FT101", "进料流量", "flow", 0.0, 50.0, [None, None, Some(40.0), Some(45.0)], 5),
+            ("GT101", "罐区可燃气体", "combustible_gas", 0.0, 100.0, [None, None, Some(25.0), Some(50.0)], 5),
+            ("AT101", "罐区氨气浓度", "toxic_gas", 0.0, 200.0, [None, None, Some(28.0), Some(56.0)], 5),
+        ];
+        let mut targets = Vec::new();
+        for (index, enterprise) in enterprises.iter().enumerate() {
+            if (index == 0 || enterprise.sectors.contains(&HighRiskSector::HazardousChemicals) && targets.len() < 40)
+                && let Some((id, _)) = self.store.enterprise_id_by_credit_code(enterprise.credit_code.as_str()).await?
+            {
+                targets.push((index, id));
+            }
+        }
+        let mut sensors = Vec::new();
+        for (n, (index, enterprise_id)) in targets.into_iter().enumerate() {
+            let (name, kind, chemicals, people) = SOURCES[if index == 0 { 0 } else { n % SOURCES.len() }];
+            let input = HazardSourceInput {
+                enterprise_id,
+                name: name.into(),
+                unit_kind: kind.into(),
+                people_nearby: people,
+                principal_person: "企业主要负责人".into(),
+                technical_person: "设备技术负责人".into(),
+                operating_person: "罐区操作负责人".into(),
+                chemicals: chemicals.iter().map(|c| (*c).to_owned()).collect(),
+            };
+            let graded = graded_source(&input).map_err(AppError::Invalid)?;
+            let event = audit_event(None, &client, "hazard_source.create", String::new(), Outcome::Success, serde_json::json!({"demo": true, "level": graded.level}));
+            let source_id = self.store.add_hazard_source(&graded, office.id, &event).await?;
+            let source = self.store.hazard_source(source_id, &domain::access::Visibility::Everything).await?;
+            // The showcase has every kind; the others a level, a pressure and a gas detector.
+            let templates: Vec<&SensorTemplate> = if index == 0 { SENSORS.iter().collect() } else { [0, 2, 4].iter().map(|&i| &SENSORS[i]).collect() };
+            for (tag, sensor_name, kind, min, max, [low_low, low, high, high_high], interval_s) in templates {
+                let input = SensorInput {
+                    code: format!("JL{enterprise_id:05}-{tag}"),
+                    name: (*sensor_name).into(),
+                    kind: (*kind).into(),
+                    unit: None,
+                    range_min: *min,
+                    range_max: *max,
+                    thresholds: Thresholds { low_low: *low_low, low: *low, high: *high, high_high: *high_high },
+                    interval_s: *interval_s,
+                    rules: None,
+                };
+                sensors.push(checked_sensor(&source, &input).map_err(AppError::Invalid)?);
+            }
+        }
+        let event = audit_event(None, &client, "sensor.create", "demo".into(), Outcome::Success, serde_json::json!({"sensors": sensors.len(), "demo": true}));
+        self.store.add_sensors(&sensors, &event).await?;
         Ok(())
     }
 

@@ -13,7 +13,9 @@ pub mod demo;
 pub mod documents;
 pub mod enterprises;
 pub mod experts;
+pub mod hazard_sources;
 pub mod hidden_dangers;
+pub mod monitoring;
 pub mod policy;
 pub mod reference_data;
 pub mod risk_points;
@@ -41,6 +43,9 @@ pub enum AppError {
     /// A state machine refused the move (e.g. accepting work that was never reported).
     #[error("{0}")]
     IllegalTransition(String),
+    /// Too much work is queued; the client should retry later.
+    #[error("{0}")]
+    Busy(String),
     #[error("storage failure")]
     Store(StoreError),
     #[error("internal failure: {0}")]
@@ -90,11 +95,18 @@ pub struct App {
     pub security: auth::SecuritySettings,
     /// The bands risk points are graded by (configurable per province).
     pub risk_bands: domain::risk::RiskBands,
+    /// Live monitoring of major hazard sources, shared by every clone of the application.
+    pub monitor: std::sync::Arc<monitoring::Monitor>,
 }
 
 impl App {
     pub fn new(store: Store, security: auth::SecuritySettings) -> Self {
-        Self { store, security, risk_bands: Default::default() }
+        Self { store, security, risk_bands: Default::default(), monitor: std::sync::Arc::new(monitoring::Monitor::new(Default::default())) }
+    }
+
+    /// The same application monitoring with other settings (before monitoring starts).
+    pub fn with_monitor_settings(self, settings: monitoring::MonitorSettings) -> Self {
+        Self { monitor: std::sync::Arc::new(monitoring::Monitor::new(settings)), ..self }
     }
 
     /// The same application grading risks by other bands.

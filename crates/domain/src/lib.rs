@@ -15,6 +15,7 @@ pub mod region;
 pub mod risk;
 pub mod role;
 pub mod supervision;
+pub mod telemetry;
 pub mod text;
 pub mod unit;
 pub mod workplan;

@@ -6,7 +6,7 @@ use domain::access::Visibility;
 use domain::audit::AuditEvent;
 use sqlx::FromRow;
 
-use crate::{Result, Store, StoreError, now_ms, trusted, visibility_params, with_pool};
+use crate::{Result, Store, StoreError, VISIBLE, now_ms, trusted, visibility_params, with_pool};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewDanger {
@@ -118,9 +118,6 @@ const DANGER_SELECT: &str = "SELECT d.id, d.enterprise_id, e.name AS enterprise_
      d.listed_notice, d.reported_by, d.created_at, d.updated_at FROM hidden_dangers d JOIN enterprises e ON e.id = d.enterprise_id \
      JOIN regions r ON r.code = e.region_code";
 
-/// Visibility over `e` (the enterprise) and `r` (its region): `$1` everything, `$2` region path
-/// pattern, `$3` one enterprise.
-const VISIBLE: &str = "($1 OR ($2 IS NOT NULL AND r.path LIKE $2) OR e.id = $3)";
 
 impl Store {
     pub async fn create_danger(&self, danger: &NewDanger, user_id: i64, event: &AuditEvent) -> Result<i64> {

@@ -10,9 +10,11 @@ mod accountability;
 mod assessment;
 mod audit;
 mod checklists;
+pub mod chunk_codec;
 mod commitments;
 mod enterprises;
 mod experts;
+mod hazard_monitoring;
 mod hidden_dangers;
 mod regions;
 mod risk_points;
@@ -35,6 +37,7 @@ pub use commitments::{CommitmentRow, MissingCommitment};
 pub use checklists::{CampaignCityRow, CampaignRow, ChecklistItemRow, ChecklistRow, NewCampaign, NewChecklistItem, NewRun};
 pub use hidden_dangers::{DangerEventRow, DangerNotice, DangerPhotoRow, DangerFilter, DangerMove, DangerRow, NewDanger};
 pub use experts::{ExpertRow, ServiceRow};
+pub use hazard_monitoring::{AlarmFilter, AlarmRow, ChemicalRow, HazardSourceRow, NewChemical, NewHazardSource, NewSensor, NewChunk, SensorRow, ChunkRow, AlarmChange};
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
 pub use regions::RegionCount;
 pub use risk_points::{NewRiskPoint, RegionRiskCount, RiskPointRow};
@@ -223,6 +226,10 @@ pub fn now_ms() -> i64 {
 pub(crate) fn trusted(sql: &str) -> sqlx::AssertSqlSafe<&str> {
     sqlx::AssertSqlSafe(sql)
 }
+
+/// Visibility over `e` (an enterprise) and `r` (its region) as an SQL condition: `$1` everything,
+/// `$2` region path pattern, `$3` one enterprise, bound from `visibility_params`.
+pub(crate) const VISIBLE: &str = "($1 OR ($2 IS NOT NULL AND r.path LIKE $2) OR e.id = $3)";
 
 /// The three SQL parameters that express a visibility: everything, a region path pattern, an
 /// enterprise id. Every scoped query binds them in this order.

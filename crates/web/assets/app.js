@@ -50,7 +50,39 @@
     });
   }
 
+  // A sensor's last 24 hours: the 1-minute mean as a line within its min–max band, with the
+  // alarm thresholds as dashed lines.
+  function drawSensorChart(element) {
+    if (!window.echarts) { return; }
+    fetch(element.dataset.historyUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (history) {
+      var buckets = history.buckets || [];
+      var lines = [];
+      [["high-high", "HH", "#d7301f"], ["high", "H", "#fc8d59"], ["low", "L", "#fc8d59"], ["low-low", "LL", "#d7301f"]].forEach(function (t) {
+        var key = t[0].replace(/-([a-z])/g, function (_, c) { return c.toUpperCase(); });
+        var value = element.dataset[key];
+        if (value !== undefined && value !== "") { lines.push({ yAxis: Number(value), name: t[1], lineStyle: { color: t[2], type: "dashed" }, label: { formatter: t[1] } }); }
+      });
+      var chart = echarts.init(element, null, { renderer: "canvas" });
+      chart.setOption({
+        tooltip: { trigger: "axis" },
+        grid: { left: 48, right: 24, top: 24, bottom: 32 },
+        xAxis: { type: "time" },
+        yAxis: { type: "value", name: element.dataset.unit, scale: true },
+        series: [
+          { name: "min", type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 }, data: buckets.map(function (b) { return [b.start_ms, b.min]; }) },
+          { name: "max", type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "#c6dbef" }, data: buckets.map(function (b) { return [b.start_ms, b.max - b.min]; }) },
+          { name: "avg", type: "line", symbol: "none", lineStyle: { color: "#08519c" }, data: buckets.map(function (b) { return [b.start_ms, b.avg]; }), markLine: { symbol: "none", data: lines } }
+        ]
+      });
+      window.addEventListener("resize", function () { chart.resize(); });
+    }).catch(function (error) {
+      element.textContent = String(error);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var sensorChart = document.getElementById("sensor-chart");
+    if (sensorChart) { drawSensorChart(sensorChart); }
     ["region-map", "risk-map", "coverage-map"].forEach(function (id) {
       var map = document.getElementById(id);
       if (map) { drawMap(map); }

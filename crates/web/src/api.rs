@@ -64,6 +64,13 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<A
         .routes(routes!(get_enterprise, update_enterprise))
         .routes(routes!(list_regions))
         .routes(routes!(region_enterprise_counts))
+        .routes(routes!(list_hazard_sources))
+        .routes(routes!(list_sensors))
+        .routes(routes!(sensor_latest))
+        .routes(routes!(sensor_history))
+        .merge(OpenApiRouter::new().routes(routes!(ingest_telemetry)).layer(axum::extract::DefaultBodyLimit::max(TELEMETRY_BYTES_MAX)))
+        .routes(routes!(list_alarms))
+        .routes(routes!(alarm_action))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -784,4 +791,280 @@ pub struct Missing {
 async fn missing_commitments(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Vec<Missing>>, ApiError> {
     let rows = state.app.missing_commitments(&caller.actor, &caller.client).await?;
     Ok(Json(rows.into_iter().map(|m| Missing { enterprise_id: m.enterprise_id, name: m.name, region_code: m.region_code, region_name: m.region_name }).collect()))
+}
+
+// ---- Major hazard sources and monitoring ----
+
+#[derive(Serialize, ToSchema)]
+pub struct Sensor {
+    pub code: String,
+    pub name: String,
+    pub source_id: i64,
+    pub enterprise_id: i64,
+    /// `level`, `temperature`, `pressure`, `flow`, `combustible_gas` or `toxic_gas`.
+    pub kind: String,
+    pub unit: String,
+    pub range_min: f64,
+    pub range_max: f64,
+    pub low_low: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub high_high: Option<f64>,
+    /// Expected reporting interval in seconds.
+    pub interval_s: i64,
+}
+
+impl From<store::SensorRow> for Sensor {
+    fn from(s: store::SensorRow) -> Self {
+        Self {
+            code: s.code,
+            name: s.name,
+            source_id: s.source_id,
+            enterprise_id: s.enterprise_id,
+            kind: s.kind,
+            unit: s.unit,
+            range_min: s.range_min,
+            range_max: s.range_max,
+            low_low: s.low_low,
+            low: s.low,
+            high: s.high,
+            high_high: s.high_high,
+            interval_s: s.interval_s,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SensorListParams {
+    pub enterprise: Option<i64>,
+    /// A major hazard source's id.
+    pub source: Option<i64>,
+}
+
+/// Sensors in the caller's scope with their codes and thresholds.
+#[utoipa::path(get, path = "/api/v1/sensors", tag = "monitoring", params(SensorListParams),
+    responses((status = 200, body = Vec<Sensor>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn list_sensors(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<SensorListParams>) -> Result<Json<Vec<Sensor>>, ApiError> {
+    let rows = state.app.sensors(&caller.actor, &caller.client, params.enterprise, params.source).await?;
+    Ok(Json(rows.into_iter().map(Sensor::from).collect()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Latest {
+    pub sensor: String,
+    pub unit: String,
+    /// Milliseconds since the epoch; absent when the sensor has not reported.
+    pub ts: Option<i64>,
+    pub value: Option<f64>,
+}
+
+/// A sensor's latest reading, from memory.
+#[utoipa::path(get, path = "/api/v1/sensors/{code}/latest", tag = "monitoring", params(("code" = String, Path)),
+    responses((status = 200, body = Latest), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn sensor_latest(State(state): State<AppState>, caller: ApiCaller, Path(code): Path<String>) -> Result<Json<Latest>, ApiError> {
+    let (sensor, latest) = state.app.sensor_latest(&caller.actor, &caller.client, &code).await?;
+    Ok(Json(Latest { sensor: sensor.code, unit: sensor.unit, ts: latest.map(|l| l.0), value: latest.map(|l| l.1) }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct HistoryParams {
+    /// Start, milliseconds since the epoch (inclusive).
+    pub from: i64,
+    /// End, milliseconds since the epoch (inclusive); at most 31 days after `from`.
+    pub to: i64,
+    /// Bucket width in milliseconds; with it the answer is `{"buckets": [{start_ms, min, max, avg, count}]}`, without it `{"points": [[ts, value]]}`.
+    pub bucket: Option<i64>,
+}
+
+/// A sensor's stored readings, raw or downsampled.
+#[utoipa::path(get, path = "/api/v1/sensors/{code}/history", tag = "monitoring", params(("code" = String, Path), HistoryParams),
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn sensor_history(State(state): State<AppState>, caller: ApiCaller, Path(code): Path<String>, Query(params): Query<HistoryParams>) -> Result<Json<app::monitoring::History>, ApiError> {
+    Ok(Json(state.app.sensor_history(&caller.actor, &caller.client, &code, params.from, params.to, params.bucket).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IngestAnswer {
+    pub accepted: usize,
+    /// The first 100 rejected readings: `{"index", "reason"}`; `rejected_total` counts all.
+    #[schema(value_type = Vec<Object>)]
+    pub rejected: Vec<app::monitoring::Rejection>,
+    pub rejected_total: usize,
+}
+
+/// Largest telemetry body (100,000 readings of about 80 bytes).
+pub const TELEMETRY_BYTES_MAX: usize = 8 * 1024 * 1024;
+
+/// Ingests readings of the caller's enterprise's sensors: `text/plain` lines `CODE VALUE TS_MS`,
+/// or `application/json` `[{"sensor", "value", "ts"}]`. Good readings are stored durably before
+/// the answer; bad ones are rejected one by one with their reason.
+#[utoipa::path(post, path = "/api/v1/telemetry", tag = "monitoring", request_body(content = String, content_type = "text/plain"),
+    responses((status = 200, body = IngestAnswer), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 503, body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn ingest_telemetry(State(state): State<AppState>, caller: ApiCaller, headers: axum::http::HeaderMap, body: axum::body::Bytes) -> Result<Json<IngestAnswer>, ApiError> {
+    let Some(enterprise_id) = caller.actor.enterprise_id.filter(|_| caller.actor.role == domain::role::Role::Enterprise) else {
+        return Err(state.app.denied(&caller.actor, &caller.client, "telemetry.write", "telemetry".into()).await.into());
+    };
+    let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let max = app::monitoring::BATCH_READINGS_MAX;
+    let too_many = |e: domain::telemetry::BatchError| ApiError::new(StatusCode::BAD_REQUEST, "bad_batch", e.to_string());
+    let batch = match media.as_str() {
+        "text/plain" => {
+            let text = std::str::from_utf8(&body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_batch", format!("正文不是 UTF-8(第{}字节) / the body is not UTF-8 at byte {}", e.valid_up_to(), e.valid_up_to())))?;
+            domain::telemetry::parse_lines(text, max).map_err(too_many)?
+        }
+        "application/json" => domain::telemetry::parse_json(&body, max).map_err(too_many)?,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "请使用 text/plain 或 application/json / send text/plain or application/json",
+            ))
+        }
+    };
+    let outcome = state.app.ingest(enterprise_id, &batch, store::now_ms()).await?;
+    Ok(Json(IngestAnswer { accepted: outcome.accepted, rejected: outcome.rejected, rejected_total: outcome.rejected_total }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Alarm {
+    pub id: i64,
+    pub sensor: String,
+    pub sensor_name: String,
+    pub source_id: i64,
+    pub source_name: String,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    /// `high`, `low`, `rate_of_change`, `no_data`, `stuck` or `out_of_range`.
+    pub kind: String,
+    /// `warning` or `critical`.
+    pub severity: String,
+    /// `raised`, `acknowledged`, `cleared` or `closed`.
+    pub state: String,
+    pub condition_active: bool,
+    pub first_value: Option<f64>,
+    pub peak_value: Option<f64>,
+    pub retriggers: i64,
+    pub raised_at: i64,
+    pub acknowledged_at: Option<i64>,
+    pub cleared_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub disposition: Option<String>,
+}
+
+impl From<store::AlarmRow> for Alarm {
+    fn from(a: store::AlarmRow) -> Self {
+        Self {
+            id: a.id,
+            sensor: a.sensor_code,
+            sensor_name: a.sensor_name,
+            source_id: a.source_id,
+            source_name: a.source_name,
+            enterprise_id: a.enterprise_id,
+            enterprise_name: a.enterprise_name,
+            kind: a.kind,
+            severity: a.severity,
+            state: a.state,
+            condition_active: a.condition_active,
+            first_value: a.first_value,
+            peak_value: a.peak_value,
+            retriggers: a.retriggers,
+            raised_at: a.raised_at,
+            acknowledged_at: a.acknowledged_at,
+            cleared_at: a.cleared_at,
+            closed_at: a.closed_at,
+            disposition: a.disposition,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AlarmListParams {
+    /// `active` (unacknowledged or condition present), `raised`, `acknowledged`, `cleared` or `closed`.
+    pub state: Option<String>,
+    pub enterprise: Option<i64>,
+    pub source: Option<i64>,
+    /// At most 1000; default 200.
+    pub limit: Option<i64>,
+}
+
+/// Alarms in the caller's scope, newest first.
+#[utoipa::path(get, path = "/api/v1/alarms", tag = "monitoring", params(AlarmListParams),
+    responses((status = 200, body = Vec<Alarm>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn list_alarms(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<AlarmListParams>) -> Result<Json<Vec<Alarm>>, ApiError> {
+    let filter = store::AlarmFilter { state: params.state, enterprise_id: params.enterprise, source_id: params.source };
+    let rows = state.app.alarms(&caller.actor, &caller.client, &filter, params.limit.unwrap_or(200)).await?;
+    Ok(Json(rows.into_iter().map(Alarm::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AlarmActionRequest {
+    /// `acknowledge` or `close`.
+    pub action: String,
+    /// For `close`: `real`, `false`, `sensor_fault`, `maintenance` or `test`.
+    #[serde(default)]
+    pub disposition: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Acknowledges or closes an alarm (the enterprise's own users, or regulators and inspectors of its territory).
+#[utoipa::path(post, path = "/api/v1/alarms/{id}/actions", tag = "monitoring", params(("id" = i64, Path)), request_body = AlarmActionRequest,
+    responses((status = 200, body = Alarm), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+async fn alarm_action(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(request): Json<AlarmActionRequest>) -> Result<Json<Alarm>, ApiError> {
+    let row = match request.action.as_str() {
+        "acknowledge" => state.app.acknowledge_alarm(&caller.actor, &caller.client, id).await?,
+        "close" => state.app.close_alarm(&caller.actor, &caller.client, id, request.disposition.as_deref().unwrap_or(""), request.comment.as_deref()).await?,
+        _ => return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "action 应为 acknowledge 或 close / action must be acknowledge or close")),
+    };
+    Ok(Json(row.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HazardSource {
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub name: String,
+    /// `production` or `storage`.
+    pub unit_kind: String,
+    pub s: f64,
+    pub r: f64,
+    pub major: bool,
+    /// 1 (一级, most dangerous) to 4; absent when not a major hazard source.
+    pub level: Option<i64>,
+    pub principal_person: String,
+    pub technical_person: String,
+    pub operating_person: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct SourceListParams {
+    pub enterprise: Option<i64>,
+}
+
+/// Major hazard sources in the caller's scope, most dangerous first.
+#[utoipa::path(get, path = "/api/v1/hazard-sources", tag = "monitoring", params(SourceListParams),
+    responses((status = 200, body = Vec<HazardSource>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn list_hazard_sources(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<SourceListParams>) -> Result<Json<Vec<HazardSource>>, ApiError> {
+    let rows = state.app.hazard_sources(&caller.actor, &caller.client, params.enterprise).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|h| HazardSource {
+                id: h.id,
+                enterprise_id: h.enterprise_id,
+                enterprise_name: h.enterprise_name,
+                name: h.name,
+                unit_kind: h.unit_kind,
+                s: h.s_value,
+                r: h.r_value,
+                major: h.is_major,
+                level: h.level,
+                principal_person: h.principal_person,
+                technical_person: h.technical_person,
+                operating_person: h.operating_person,
+            })
+            .collect(),
+    ))
 }

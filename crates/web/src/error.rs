@@ -61,6 +61,7 @@ impl From<AppError> for ApiError {
             AppError::BadRequest(message) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message),
             AppError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
             AppError::IllegalTransition(message) => ApiError::new(StatusCode::CONFLICT, "illegal_transition", message),
+            AppError::Busy(message) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message),
             AppError::Store(error) => {
                 tracing::error!(%error, "storage failure");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "服务器内部错误 / internal error")
@@ -75,6 +76,9 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            return (self.status, [(axum::http::header::RETRY_AFTER, "1")], Json(self.body)).into_response();
+        }
         (self.status, Json(self.body)).into_response()
     }
 }

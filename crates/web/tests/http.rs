@@ -508,6 +508,80 @@ async fn login_throttling(backend: &str) {
     assert_eq!(app.store.user_by_username("chaoyang").await.unwrap().unwrap().failed_login_count, 0);
 }
 
+async fn post_telemetry(h: &Harness, token: &str, content_type: &str, body: impl Into<Body>) -> Reply {
+    let request = Request::post("/api/v1/telemetry").header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::CONTENT_TYPE, content_type);
+    send(&h.router, request.body(body.into()).unwrap()).await
+}
+
+async fn telemetry_api(h: &Harness) {
+    h.app.start_monitoring().await.unwrap();
+    let enterprise = token(h, "enterprise").await;
+    let sensors = get(h, "/api/v1/sensors", &enterprise).await.json();
+    let sensors = sensors.as_array().unwrap();
+    let kinds: std::collections::BTreeSet<&str> = sensors.iter().map(|s| s["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.len(), 6, "the demo enterprise has a sensor of every kind: {kinds:?}");
+    let level = sensors.iter().find(|s| s["kind"] == "level").unwrap();
+    let code = level["code"].as_str().unwrap();
+    assert_eq!((level["high"].as_f64(), level["high_high"].as_f64()), (Some(85.0), Some(95.0)), "thresholds are listed");
+    let now = store::now_ms();
+
+    // Text lines: good ones are accepted, each bad one is named by index and reason.
+    let body = format!("{code} 50.5 {}\n\n{code} abc {}\r\nnot-a-sensor 1 {}\n{code} 250 {}\n{code} NaN {}\n{code} 51 {}\n{code} 51.5 {}\n", now - 9_000, now - 8_000, now, now - 7_000, now - 6_000, now - 5_000, now - 5_000);
+    let reply = post_telemetry(h, &enterprise, "text/plain; charset=utf-8", body).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(
+        reply.json(),
+        json!({"accepted": 2, "rejected_total": 5, "rejected": [
+            {"index": 1, "reason": "malformed"}, {"index": 2, "reason": "unknown_sensor"}, {"index": 3, "reason": "out_of_range"},
+            {"index": 4, "reason": "not_finite"}, {"index": 6, "reason": "duplicate"}]})
+    );
+    // JSON: the same rules, element by element.
+    let body = json!([{"sensor": code, "value": 52.0, "ts": now - 4_000}, {"sensor": code, "value": "high", "ts": now - 3_000}, {"sensor": code}, 7, {"sensor": code, "value": 53.0, "ts": now + 86_400_000}]);
+    let reply = post_telemetry(h, &enterprise, "application/json", body.to_string()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    assert_eq!(reply.json()["accepted"], 1);
+    let reasons: Vec<String> = reply.json()["rejected"].as_array().unwrap().iter().map(|r| r["reason"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(reasons, ["malformed", "malformed", "malformed", "in_future"]);
+    let latest = get(h, &format!("/api/v1/sensors/{code}/latest"), &enterprise).await.json();
+    assert_eq!((latest["value"].as_f64(), latest["ts"].as_i64()), (Some(52.0), Some(now - 4_000)));
+    let history = get(h, &format!("/api/v1/sensors/{code}/history?from={}&to={now}", now - 60_000), &enterprise).await.json();
+    assert_eq!(history["points"].as_array().unwrap().len(), 3);
+    let buckets = get(h, &format!("/api/v1/sensors/{code}/history?from={}&to={now}&bucket=60000", now - 60_000), &enterprise).await.json();
+    assert_eq!(buckets["buckets"].as_array().unwrap().iter().map(|b| b["count"].as_u64().unwrap()).sum::<u64>(), 3);
+    assert_eq!(get(h, &format!("/api/v1/sensors/{code}/history?from={now}&to=0"), &enterprise).await.status, StatusCode::BAD_REQUEST);
+
+    // Whole-batch refusals say what was wrong.
+    let reply = post_telemetry(h, &enterprise, "application/xml", "<x/>").await;
+    assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unsupported_media_type")));
+    let reply = post_telemetry(h, &enterprise, "text/plain", vec![b'a', 0xff, b'\n']).await;
+    assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_batch")));
+    assert!(reply.json()["message"].as_str().unwrap().contains("UTF-8"));
+    let reply = post_telemetry(h, &enterprise, "application/json", r#"{"sensor": "x"}"#).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let reply = post_telemetry(h, &enterprise, "application/json", "[{\"sensor\": ").await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert!(reply.json()["message"].as_str().unwrap().contains("line"), "{}", reply.text());
+    let too_many = format!("{code} 1 {now}\n").repeat(app::monitoring::BATCH_READINGS_MAX + 1);
+    let reply = post_telemetry(h, &enterprise, "text/plain", too_many).await;
+    assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_batch")));
+    let reply = post_telemetry(h, &enterprise, "text/plain", vec![b' '; 9 * 1024 * 1024]).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Nothing of the refused batches was stored.
+    let history = get(h, &format!("/api/v1/sensors/{code}/history?from={}&to={}", now - 60_000, now + 60_000), &enterprise).await.json();
+    assert_eq!(history["points"].as_array().unwrap().len(), 3);
+
+    // Only an enterprise writes, and only its own sensors; others' readings are unknown to it.
+    let chaoyang = token(h, "chaoyang").await;
+    assert_eq!(post_telemetry(h, &chaoyang, "text/plain", format!("{code} 1 {now}")).await.status, StatusCode::NOT_FOUND);
+    let anonymous = send(&h.router, Request::post("/api/v1/telemetry").header(header::CONTENT_TYPE, "text/plain").body(Body::from(format!("{code} 1 {now}"))).unwrap()).await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let office = token(h, "office").await;
+    let foreign = get(h, "/api/v1/sensors", &office).await.json().as_array().unwrap().iter().find(|s| s["enterprise_id"] != level["enterprise_id"]).unwrap()["code"].as_str().unwrap().to_owned();
+    let reply = post_telemetry(h, &enterprise, "text/plain", format!("{foreign} 1 {now}")).await;
+    assert_eq!(reply.json()["rejected"][0]["reason"], "unknown_sensor");
+    assert_eq!(get(h, &format!("/api/v1/sensors/{foreign}/latest"), &enterprise).await.status, StatusCode::NOT_FOUND);
+}
+
 #[tokio::test]
 async fn http_behaviour_on_every_configured_backend() {
     for backend in store::testing::backends() {
@@ -522,6 +596,7 @@ async fn http_behaviour_on_every_configured_backend() {
         audit_search_and_export(&h).await;
         overdue_list(&h).await;
         hidden_danger_api(&h).await;
+        telemetry_api(&h).await;
         login_throttling(backend).await;
     }
 }

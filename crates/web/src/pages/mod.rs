@@ -10,6 +10,7 @@ mod checklists;
 mod commitments;
 mod dangers;
 mod experts;
+mod monitoring;
 mod profile;
 mod risk;
 mod workplans;
@@ -100,6 +101,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(checklists::router())
         .merge(commitments::router())
         .merge(experts::router())
+        .merge(monitoring::router())
 }
 
 /// What every page's frame needs.

@@ -1,0 +1,548 @@
+//! Live monitoring of major hazard sources: the monitor holds every sensor's spec and rule state
+//! in memory, ingests batches of readings (validating each, storing the good ones durably as
+//! compressed chunks before answering, then running the alarm rules), checks for silent sensors,
+//! answers latest values and history, and carries out people's actions on alarms.
+//!
+//! A batch is all or nothing toward storage: if the chunks cannot be stored, no rule state moves
+//! and the client may send the same batch again.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use domain::audit::Outcome;
+use domain::role::Role;
+use domain::telemetry::{self, AlarmEvent, AlarmKind, RawReading, RejectReason, RuleState, SensorSpec, TimeWindow};
+use serde::Serialize;
+use store::{AlarmChange, AlarmFilter, AlarmRow, NewChunk, SensorRow};
+use tokio::sync::{Mutex, broadcast};
+
+use crate::{App, AppError, Actor, Client, Result, audit_event, policy};
+
+/// At most this many rejected readings are itemised in an answer; all are counted.
+pub const REJECTIONS_LISTED_MAX: usize = 100;
+/// Batches waiting for or holding the monitor at once; more are refused as busy, so that memory
+/// held by queued requests stays bounded.
+pub const INGEST_QUEUE_MAX: usize = 8;
+/// At most this many readings in one batch.
+pub const BATCH_READINGS_MAX: usize = 100_000;
+/// History answers hold at most this many raw points (ask for buckets beyond that).
+pub const HISTORY_POINTS_MAX: usize = 100_000;
+/// The longest history window one request may cover.
+pub const HISTORY_SPAN_MAX_MS: i64 = 31 * 24 * 3600 * 1000;
+
+/// Monitoring settings (`[monitoring]` in the configuration).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MonitorSettings {
+    pub window: TimeWindow,
+    /// Days of readings kept.
+    pub retention_days: u32,
+}
+
+impl Default for MonitorSettings {
+    fn default() -> Self {
+        Self { window: TimeWindow { max_past_ms: 7 * 24 * 3600 * 1000, max_future_ms: 5 * 60 * 1000 }, retention_days: 30 }
+    }
+}
+
+struct LiveSensor {
+    id: i64,
+    source_id: i64,
+    enterprise_id: i64,
+    spec: SensorSpec,
+    rules: RuleState,
+    /// The most extreme value while a High / Low alarm's condition holds.
+    peak_high: Option<f64>,
+    peak_low: Option<f64>,
+}
+
+#[derive(Default)]
+struct MonitorState {
+    sensors: Vec<LiveSensor>,
+    by_code: HashMap<String, usize>,
+}
+
+/// What became of a batch.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IngestOutcome {
+    pub accepted: usize,
+    /// The first `REJECTIONS_LISTED_MAX` rejected readings by their index in the batch.
+    pub rejected: Vec<Rejection>,
+    pub rejected_total: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rejection {
+    pub index: usize,
+    pub reason: &'static str,
+}
+
+/// An alarm transition, as pushed to open browsers and webhooks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlarmNotice {
+    pub alarm_ids: Vec<i64>,
+}
+
+/// The monitor; one per process, shared by the HTTP and MQTT ingest paths.
+pub struct Monitor {
+    settings: MonitorSettings,
+    state: Mutex<MonitorState>,
+    accepted_total: AtomicU64,
+    rejected_by_reason: [AtomicU64; RejectReason::ALL.len()],
+    notices: broadcast::Sender<AlarmNotice>,
+    ingest_slots: tokio::sync::Semaphore,
+}
+
+impl std::fmt::Debug for Monitor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Monitor").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+impl Monitor {
+    pub fn new(settings: MonitorSettings) -> Self {
+        Self {
+            settings,
+            state: Mutex::new(MonitorState::default()),
+            accepted_total: AtomicU64::new(0),
+            rejected_by_reason: std::array::from_fn(|_| AtomicU64::new(0)),
+            notices: broadcast::channel(1024).0,
+            ingest_slots: tokio::sync::Semaphore::new(INGEST_QUEUE_MAX),
+        }
+    }
+
+    pub fn settings(&self) -> MonitorSettings {
+        self.settings
+    }
+
+    /// Starts monitoring a sensor (or replaces its spec, keeping its rule state); its silence is
+    /// counted from `since_ms` until it reports.
+    pub async fn register(&self, row: &SensorRow, spec: SensorSpec, since_ms: i64) {
+        let mut state = self.state.lock().await;
+        match state.by_code.get(&row.code) {
+            Some(&index) => state.sensors[index].spec = spec,
+            None => {
+                let index = state.sensors.len();
+                let rules = RuleState::watching_since(since_ms);
+                state.sensors.push(LiveSensor { id: row.id, source_id: row.source_id, enterprise_id: row.enterprise_id, spec, rules, peak_high: None, peak_low: None });
+                state.by_code.insert(row.code.clone(), index);
+            }
+        }
+    }
+
+    /// Subscribes to alarm transitions.
+    pub fn subscribe(&self) -> broadcast::Receiver<AlarmNotice> {
+        self.notices.subscribe()
+    }
+
+    /// Readings accepted and rejected (per reason) since start.
+    pub fn counters(&self) -> (u64, Vec<(&'static str, u64)>) {
+        let rejected = RejectReason::ALL.iter().zip(&self.rejected_by_reason).map(|(reason, n)| (reason.as_str(), n.load(Ordering::Relaxed))).collect();
+        (self.accepted_total.load(Ordering::Relaxed), rejected)
+    }
+
+    /// The latest value and its time of a sensor, if it has reported.
+    pub async fn latest(&self, code: &str) -> Option<(i64, f64)> {
+        let state = self.state.lock().await;
+        let sensor = &state.sensors[*state.by_code.get(code)?];
+        Some((sensor.rules.last_ts_ms()?, sensor.rules.last_value()?))
+    }
+
+    /// Latest values of many sensors, by code.
+    pub async fn latest_of(&self, codes: &[&str]) -> Vec<Option<(i64, f64)>> {
+        let state = self.state.lock().await;
+        codes
+            .iter()
+            .map(|code| {
+                let sensor = &state.sensors[*state.by_code.get(*code)?];
+                Some((sensor.rules.last_ts_ms()?, sensor.rules.last_value()?))
+            })
+            .collect()
+    }
+}
+
+/// Turns the rule engine's events for one sensor into stored alarm changes, keeping the peaks.
+fn alarm_changes(sensor: &mut LiveSensor, value: Option<f64>, events: &[AlarmEvent], changes: &mut Vec<AlarmChange>) {
+    for event in events {
+        match *event {
+            AlarmEvent::Raised { kind, severity, value, ts_ms } => {
+                let value = value.is_finite().then_some(value);
+                match kind {
+                    AlarmKind::High => sensor.peak_high = value,
+                    AlarmKind::Low => sensor.peak_low = value,
+                    _ => {}
+                }
+                changes.push(AlarmChange::Raised {
+                    sensor_id: sensor.id,
+                    source_id: sensor.source_id,
+                    enterprise_id: sensor.enterprise_id,
+                    kind: kind.as_str().into(),
+                    severity: severity.as_str().into(),
+                    value,
+                    at_ms: ts_ms,
+                });
+            }
+            AlarmEvent::Worsened { kind, severity, value, ts_ms } => {
+                let peak = track_peak(sensor, kind, Some(value));
+                changes.push(AlarmChange::Worsened { sensor_id: sensor.id, kind: kind.as_str().into(), severity: severity.as_str().into(), peak, at_ms: ts_ms });
+            }
+            AlarmEvent::Cleared { kind, ts_ms } => {
+                let peak = match kind {
+                    AlarmKind::High => sensor.peak_high.take(),
+                    AlarmKind::Low => sensor.peak_low.take(),
+                    _ => None,
+                };
+                changes.push(AlarmChange::Cleared { sensor_id: sensor.id, kind: kind.as_str().into(), peak, at_ms: ts_ms });
+            }
+        }
+    }
+    if let Some(value) = value {
+        if sensor.rules.active(AlarmKind::High).is_some() {
+            track_peak(sensor, AlarmKind::High, Some(value));
+        }
+        if sensor.rules.active(AlarmKind::Low).is_some() {
+            track_peak(sensor, AlarmKind::Low, Some(value));
+        }
+    }
+}
+
+fn track_peak(sensor: &mut LiveSensor, kind: AlarmKind, value: Option<f64>) -> Option<f64> {
+    let value = value.filter(|v| v.is_finite());
+    match kind {
+        AlarmKind::High => {
+            sensor.peak_high = match (sensor.peak_high, value) {
+                (Some(peak), Some(v)) => Some(peak.max(v)),
+                (peak, v) => peak.or(v),
+            };
+            sensor.peak_high
+        }
+        AlarmKind::Low => {
+            sensor.peak_low = match (sensor.peak_low, value) {
+                (Some(peak), Some(v)) => Some(peak.min(v)),
+                (peak, v) => peak.or(v),
+            };
+            sensor.peak_low
+        }
+        _ => None,
+    }
+}
+
+/// One bucket of a downsampled history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bucket {
+    pub start_ms: i64,
+    pub min: f64,
+    pub max: f64,
+    pub avg: f64,
+    pub count: u32,
+}
+
+/// Min, max and mean per `bucket_ms`-wide bucket (aligned to multiples of `bucket_ms`) of
+/// readings in timestamp order; empty buckets are left out.
+pub fn downsample(timestamps: &[i64], values: &[f64], bucket_ms: i64) -> Vec<Bucket> {
+    let mut buckets: Vec<Bucket> = Vec::new();
+    let mut sum = 0.0;
+    for (&ts, &value) in timestamps.iter().zip(values) {
+        let start_ms = ts.div_euclid(bucket_ms) * bucket_ms;
+        match buckets.last_mut() {
+            Some(bucket) if bucket.start_ms == start_ms => {
+                bucket.min = bucket.min.min(value);
+                bucket.max = bucket.max.max(value);
+                bucket.count += 1;
+                sum += value;
+                bucket.avg = sum / f64::from(bucket.count);
+            }
+            _ => {
+                sum = value;
+                buckets.push(Bucket { start_ms, min: value, max: value, avg: value, count: 1 });
+            }
+        }
+    }
+    buckets
+}
+
+/// A sensor's history: raw points, or buckets when a bucket width is given.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum History {
+    Raw { points: Vec<(i64, f64)> },
+    Buckets { buckets: Vec<Bucket> },
+}
+
+impl App {
+    /// Loads every stored sensor into the monitor, with its latest stored reading so that order
+    /// checks and no-data detection continue across restarts.
+    pub async fn start_monitoring(&self) -> Result<usize> {
+        let rows = self.store.all_sensors().await?;
+        let now = store::now_ms();
+        for row in &rows {
+            self.monitor.register(row, crate::hazard_sources::spec_of(row)?, now).await;
+        }
+        Ok(rows.len())
+    }
+
+    /// Ingests a parsed batch written by `writer_enterprise_id` (readings of other enterprises'
+    /// sensors are rejected as unknown, revealing nothing). `now_ms` is the server's clock.
+    pub async fn ingest(&self, writer_enterprise_id: i64, batch: &[std::result::Result<RawReading<'_>, RejectReason>], now_ms: i64) -> Result<IngestOutcome> {
+        let monitor = &self.monitor;
+        let Ok(_slot) = monitor.ingest_slots.try_acquire() else {
+            return Err(AppError::Busy("接入队列已满,请稍后重试 / the ingest queue is full: retry shortly".into()));
+        };
+        if batch.len() > BATCH_READINGS_MAX {
+            return Err(AppError::BadRequest(format!("一批最多{BATCH_READINGS_MAX}条读数 / at most {BATCH_READINGS_MAX} readings per batch")));
+        }
+        let mut outcome = IngestOutcome::default();
+        let reject = |outcome: &mut IngestOutcome, index: usize, reason: RejectReason| {
+            monitor.rejected_by_reason[reason as usize].fetch_add(1, Ordering::Relaxed);
+            outcome.rejected_total += 1;
+            if outcome.rejected.len() < REJECTIONS_LISTED_MAX {
+                outcome.rejected.push(Rejection { index, reason: reason.as_str() });
+            }
+        };
+        let mut state = monitor.state.lock().await;
+        // Check every reading; group the good ones per sensor in arrival order.
+        let mut groups: HashMap<usize, (Vec<i64>, Vec<f64>)> = HashMap::new();
+        let mut order: Vec<(usize, f64, i64)> = Vec::new();
+        let mut out_of_range: Vec<(usize, f64, i64)> = Vec::new();
+        for (index, entry) in batch.iter().enumerate() {
+            let reading = match entry {
+                Ok(reading) => reading,
+                Err(reason) => {
+                    reject(&mut outcome, index, *reason);
+                    continue;
+                }
+            };
+            let Some(&sensor_index) = state.by_code.get(reading.code).filter(|&&i| state.sensors[i].enterprise_id == writer_enterprise_id) else {
+                reject(&mut outcome, index, RejectReason::UnknownSensor);
+                continue;
+            };
+            let sensor = &state.sensors[sensor_index];
+            if let Err(reason) = telemetry::check_reading(&sensor.spec, reading.value, reading.ts_ms, now_ms, monitor.settings.window) {
+                if reason == RejectReason::OutOfRange {
+                    out_of_range.push((sensor_index, reading.value, reading.ts_ms));
+                }
+                reject(&mut outcome, index, reason);
+                continue;
+            }
+            let group = groups.entry(sensor_index).or_default();
+            let admitted = match group.0.last() {
+                Some(&last) if reading.ts_ms == last => Err(RejectReason::Duplicate),
+                Some(&last) if reading.ts_ms < last => Err(RejectReason::OutOfOrder),
+                Some(_) => Ok(()),
+                None => sensor.rules.admit(reading.ts_ms),
+            };
+            if let Err(reason) = admitted {
+                reject(&mut outcome, index, reason);
+                continue;
+            }
+            group.0.push(reading.ts_ms);
+            group.1.push(reading.value);
+            order.push((sensor_index, reading.value, reading.ts_ms));
+        }
+        // Store the good readings durably before anything else moves.
+        let mut chunks = Vec::with_capacity(groups.len());
+        for (&sensor_index, (timestamps, values)) in &groups {
+            let (Some(&start_ms), Some(&end_ms)) = (timestamps.first(), timestamps.last()) else { continue };
+            let (ts_bytes, value_bytes) = store::chunk_codec::encode(timestamps, values)?;
+            chunks.push(NewChunk {
+                sensor_id: state.sensors[sensor_index].id,
+                start_ms,
+                end_ms,
+                reading_count: timestamps.len() as i64,
+                timestamps: ts_bytes,
+                vals: value_bytes,
+            });
+        }
+        if !chunks.is_empty() {
+            self.store.insert_chunks(&chunks).await?;
+        }
+        outcome.accepted = order.len();
+        monitor.accepted_total.fetch_add(order.len() as u64, Ordering::Relaxed);
+        // Run the rules in arrival order.
+        let mut events = Vec::new();
+        let mut changes = Vec::new();
+        for (sensor_index, value, ts_ms) in order {
+            let sensor = &mut state.sensors[sensor_index];
+            events.clear();
+            sensor.rules.observe(&sensor.spec, value, ts_ms, &mut events);
+            alarm_changes(sensor, Some(value), &events, &mut changes);
+        }
+        for (sensor_index, value, ts_ms) in out_of_range {
+            let sensor = &mut state.sensors[sensor_index];
+            events.clear();
+            sensor.rules.observe_out_of_range_value(&sensor.spec, value, ts_ms, &mut events);
+            alarm_changes(sensor, None, &events, &mut changes);
+        }
+        self.store_alarm_changes(&changes).await;
+        Ok(outcome)
+    }
+
+    /// Raises no-data alarms for sensors silent longer than their limit.
+    pub async fn check_silent_sensors(&self, now_ms: i64) -> usize {
+        let mut changes = Vec::new();
+        {
+            let mut state = self.monitor.state.lock().await;
+            let mut events = Vec::new();
+            for sensor in &mut state.sensors {
+                events.clear();
+                sensor.rules.check_silence(&sensor.spec, now_ms, &mut events);
+                alarm_changes(sensor, None, &events, &mut changes);
+            }
+        }
+        self.store_alarm_changes(&changes).await;
+        changes.len()
+    }
+
+    async fn store_alarm_changes(&self, changes: &[AlarmChange]) {
+        if changes.is_empty() {
+            return;
+        }
+        match self.store.apply_alarm_changes(changes).await {
+            Ok(alarm_ids) => {
+                // Nobody listening is fine.
+                let _ = self.monitor.notices.send(AlarmNotice { alarm_ids });
+            }
+            Err(error) => tracing::error!(%error, changes = changes.len(), "could not store alarm transitions"),
+        }
+    }
+
+    /// Deletes readings older than the retention period.
+    pub async fn apply_retention(&self, now_ms: i64) -> Result<u64> {
+        let before = now_ms - i64::from(self.monitor.settings.retention_days) * 24 * 3600 * 1000;
+        Ok(self.store.delete_chunks_before(before).await?)
+    }
+
+    /// A visible sensor by code.
+    pub async fn sensor(&self, actor: &Actor, client: &Client, code: &str) -> Result<SensorRow> {
+        match self.store.sensor_by_code(code, &policy::enterprise_visibility(actor)).await {
+            Err(store::StoreError::NotFound) => Err(self.denied(actor, client, "sensor.read", format!("sensor:{}", code.chars().take(64).collect::<String>())).await),
+            other => Ok(other?),
+        }
+    }
+
+    /// A visible sensor's latest reading.
+    pub async fn sensor_latest(&self, actor: &Actor, client: &Client, code: &str) -> Result<(SensorRow, Option<(i64, f64)>)> {
+        let sensor = self.sensor(actor, client, code).await?;
+        let latest = self.monitor.latest(&sensor.code).await;
+        Ok((sensor, latest))
+    }
+
+    /// A visible sensor's readings in `[from_ms, to_ms]`, raw or in buckets of `bucket_ms`.
+    pub async fn sensor_history(&self, actor: &Actor, client: &Client, code: &str, from_ms: i64, to_ms: i64, bucket_ms: Option<i64>) -> Result<History> {
+        if to_ms < from_ms || to_ms - from_ms > HISTORY_SPAN_MAX_MS {
+            return Err(AppError::BadRequest("时间范围应满足 from ≤ to 且不超过31天 / the range needs from ≤ to and at most 31 days".into()));
+        }
+        if bucket_ms.is_some_and(|b| !(1000..=HISTORY_SPAN_MAX_MS).contains(&b)) {
+            return Err(AppError::BadRequest("bucket 应在1秒到31天之间(毫秒) / bucket must be between 1 s and 31 days, in milliseconds".into()));
+        }
+        let sensor = self.sensor(actor, client, code).await?;
+        let chunks = self.store.chunks(sensor.id, from_ms, to_ms).await?;
+        let (mut timestamps, mut values) = (Vec::new(), Vec::new());
+        for chunk in chunks {
+            let (ts, vals) = store::chunk_codec::decode(&chunk.timestamps, &chunk.vals)?;
+            for (t, v) in ts.into_iter().zip(vals) {
+                if (from_ms..=to_ms).contains(&t) {
+                    timestamps.push(t);
+                    values.push(v);
+                }
+            }
+            if bucket_ms.is_none() && timestamps.len() > HISTORY_POINTS_MAX {
+                return Err(AppError::BadRequest(format!("超过{HISTORY_POINTS_MAX}个点,请指定 bucket / more than {HISTORY_POINTS_MAX} points: give a bucket")));
+            }
+        }
+        Ok(match bucket_ms {
+            Some(bucket_ms) => History::Buckets { buckets: downsample(&timestamps, &values, bucket_ms) },
+            None => History::Raw { points: timestamps.into_iter().zip(values).collect() },
+        })
+    }
+
+    /// Visible alarms.
+    pub async fn alarms(&self, actor: &Actor, client: &Client, filter: &AlarmFilter, limit: i64) -> Result<Vec<AlarmRow>> {
+        let visibility = policy::enterprise_visibility(actor);
+        if visibility == domain::access::Visibility::Nothing {
+            return Err(self.denied(actor, client, "alarm.read", "alarms".into()).await);
+        }
+        if let Some(state) = &filter.state
+            && !matches!(state.as_str(), "active" | "raised" | "acknowledged" | "cleared" | "closed")
+        {
+            return Err(AppError::BadRequest("state 应为 active、raised、acknowledged、cleared 或 closed / unknown state".into()));
+        }
+        Ok(self.store.alarms(&visibility, filter, limit.clamp(1, 1000)).await?)
+    }
+
+    /// A visible alarm.
+    pub async fn alarm(&self, actor: &Actor, client: &Client, id: i64) -> Result<AlarmRow> {
+        match self.store.alarm(id, &policy::enterprise_visibility(actor)).await {
+            Err(store::StoreError::NotFound) => Err(self.denied(actor, client, "alarm.read", format!("alarm:{id}")).await),
+            other => Ok(other?),
+        }
+    }
+
+    /// A visible alarm the actor may handle: the enterprise's own users, or regulators and
+    /// inspectors of its territory.
+    async fn handled_alarm(&self, actor: &Actor, client: &Client, id: i64, action: &str) -> Result<AlarmRow> {
+        let alarm = self.store.alarm(id, &policy::enterprise_visibility(actor)).await;
+        match alarm {
+            Ok(alarm) if matches!(actor.role, Role::Enterprise | Role::Regulator | Role::Inspector) => Ok(alarm),
+            _ => Err(self.denied(actor, client, action, format!("alarm:{id}")).await),
+        }
+    }
+
+    pub async fn acknowledge_alarm(&self, actor: &Actor, client: &Client, id: i64) -> Result<AlarmRow> {
+        self.handled_alarm(actor, client, id, "alarm.acknowledge").await?;
+        let event = audit_event(Some(actor), client, "alarm.acknowledge", format!("alarm:{id}"), Outcome::Success, serde_json::json!({}));
+        self.store.acknowledge_alarm(id, actor.user_id, &event).await.map_err(transition_refused)?;
+        let _ = self.monitor.notices.send(AlarmNotice { alarm_ids: vec![id] });
+        Ok(self.store.alarm(id, &policy::enterprise_visibility(actor)).await?)
+    }
+
+    /// Closes an alarm whose condition has gone, with its disposition (`real`, `false`,
+    /// `sensor_fault`, `maintenance`, `test`) and an optional comment.
+    pub async fn close_alarm(&self, actor: &Actor, client: &Client, id: i64, disposition: &str, comment: Option<&str>) -> Result<AlarmRow> {
+        self.handled_alarm(actor, client, id, "alarm.close").await?;
+        if !DISPOSITIONS.contains(&disposition) {
+            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+                field: "disposition",
+                message: "处置结论应为 real、false、sensor_fault、maintenance 或 test / unknown disposition".into(),
+            }]));
+        }
+        let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+        if comment.is_some_and(|c| c.chars().count() > 2000) {
+            return Err(AppError::Invalid(vec![domain::enterprise::FieldError { field: "comment", message: "说明最多2000字 / at most 2000 characters".into() }]));
+        }
+        let event = audit_event(Some(actor), client, "alarm.close", format!("alarm:{id}"), Outcome::Success, serde_json::json!({"disposition": disposition}));
+        self.store.close_alarm(id, actor.user_id, disposition, comment, &event).await.map_err(transition_refused)?;
+        let _ = self.monitor.notices.send(AlarmNotice { alarm_ids: vec![id] });
+        Ok(self.store.alarm(id, &policy::enterprise_visibility(actor)).await?)
+    }
+}
+
+/// The dispositions an alarm closes with.
+pub const DISPOSITIONS: [&str; 5] = ["real", "false", "sensor_fault", "maintenance", "test"];
+
+fn transition_refused(error: store::StoreError) -> AppError {
+    match error {
+        store::StoreError::Conflict(message) => AppError::IllegalTransition(message),
+        other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downsampling_keeps_min_max_and_mean_per_aligned_bucket() {
+        let timestamps = [0, 30_000, 59_999, 60_000, 185_000];
+        let values = [1.0, 3.0, 2.0, 10.0, -1.0];
+        let buckets = downsample(&timestamps, &values, 60_000);
+        assert_eq!(
+            buckets,
+            [
+                Bucket { start_ms: 0, min: 1.0, max: 3.0, avg: 2.0, count: 3 },
+                Bucket { start_ms: 60_000, min: 10.0, max: 10.0, avg: 10.0, count: 1 },
+                Bucket { start_ms: 180_000, min: -1.0, max: -1.0, avg: -1.0, count: 1 },
+            ]
+        );
+        assert!(downsample(&[], &[], 1000).is_empty());
+    }
+}

@@ -1,0 +1,156 @@
+//! Major hazard sources and live monitoring on the real store: grading at registration, ingest
+//! with every kind of bad reading rejected one by one, durable chunks and history, the alarm
+//! lifecycle, scoping, and a restart that keeps the history.
+
+use app::hazard_sources::{HazardSourceInput, SensorInput};
+use app::{App, AppError, Client};
+use domain::telemetry::{RawReading, RejectReason, RuleSettings, Thresholds};
+
+const NOW: i64 = 1_790_000_000_000;
+
+fn reading(code: &str, value: f64, ts_ms: i64) -> Result<RawReading<'_>, RejectReason> {
+    Ok(RawReading { code, value, ts_ms })
+}
+
+#[tokio::test]
+async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
+    for backend in store::testing::backends() {
+        let db = store::testing::fresh(backend).await.unwrap();
+        let app = App::new(db.store.clone(), Default::default());
+        app.load_demo_with(10).await.unwrap();
+        let client = Client::cli();
+        let actor = |name: &'static str| {
+            let app = app.clone();
+            async move { app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap() }
+        };
+        let (enterprise, chaoyang, jilinshi, expert) = (actor("enterprise").await, actor("chaoyang").await, actor("jilinshi").await, actor("expert").await);
+        let own = enterprise.enterprise_id.unwrap();
+        let loaded = app.start_monitoring().await.unwrap();
+        assert!(loaded >= 6, "the demo's sensors are monitored: {loaded}");
+
+        // The demo gives the showcase enterprise a graded source with a sensor of every kind.
+        let sources = app.hazard_sources(&enterprise, &client, None).await.unwrap();
+        assert_eq!(sources.len(), 1, "an enterprise sees only its own sources");
+        assert_eq!((sources[0].name.as_str(), sources[0].level, sources[0].is_major), ("液氨储罐区", Some(3), true), "氨 60 t (Q 10, β 2), 120 people (α 2): R = 24");
+        let kinds: std::collections::BTreeSet<String> = app.sensors(&enterprise, &client, Some(own), None).await.unwrap().into_iter().map(|s| s.kind).collect();
+        assert_eq!(kinds.len(), 6, "every kind: {kinds:?}");
+        assert!(matches!(app.hazard_sources(&expert, &client, None).await, Err(AppError::NotFound)));
+
+        // Registering: graded from the chemicals, refused outside one's scope, validated.
+        let input = HazardSourceInput {
+            enterprise_id: own,
+            name: "二氧化硫储罐".into(),
+            unit_kind: "storage".into(),
+            people_nearby: 60,
+            principal_person: "王总".into(),
+            technical_person: "李工".into(),
+            operating_person: "赵班长".into(),
+            chemicals: vec!["二氧化硫=200".into()],
+        };
+        assert!(matches!(app.add_hazard_source(&jilinshi, &client, &input).await, Err(AppError::NotFound)));
+        let source_id = app.add_hazard_source(&enterprise, &client, &input).await.unwrap();
+        let (source, chemicals, _) = app.hazard_source(&chaoyang, &client, source_id).await.unwrap();
+        assert_eq!((source.s_value, source.r_value, source.level), (10.0, 30.0, Some(3)), "the worked example");
+        assert_eq!(chemicals.len(), 1);
+        assert!(matches!(app.hazard_source(&jilinshi, &client, source_id).await, Err(AppError::NotFound)));
+        assert!(matches!(app.add_hazard_source(&enterprise, &client, &input).await, Err(AppError::Conflict(_))), "one name per enterprise");
+
+        let rules = RuleSettings { on_delay_ms: 0, off_delay_ms: 0, deadband: 1.0, rate_per_min: None, offline_after_intervals: 3, stuck_after_ms: None };
+        let sensor = SensorInput {
+            code: "TEST-PT-1".into(),
+            name: "储罐压力".into(),
+            kind: "pressure".into(),
+            unit: Some("MPa".into()),
+            range_min: 0.0,
+            range_max: 100.0,
+            thresholds: Thresholds { low_low: None, low: None, high: Some(60.0), high_high: Some(80.0) },
+            interval_s: 10,
+            rules: Some(rules),
+        };
+        match app.add_sensors(&enterprise, &client, source_id, &[SensorInput { code: "bad code!".into(), range_min: 5.0, range_max: 1.0, ..sensor.clone() }]).await {
+            Err(AppError::Invalid(fields)) => assert_eq!(fields.iter().map(|f| f.field).collect::<Vec<_>>(), ["code", "spec"]),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(app.add_sensors(&jilinshi, &client, source_id, std::slice::from_ref(&sensor)).await, Err(AppError::NotFound)));
+        app.add_sensors(&enterprise, &client, source_id, std::slice::from_ref(&sensor)).await.unwrap();
+        assert!(matches!(app.add_sensors(&enterprise, &client, source_id, std::slice::from_ref(&sensor)).await, Err(AppError::Conflict(_))), "codes are unique");
+
+        // A sensor of another enterprise, which this enterprise must not be able to write.
+        let others = app.sensors(&actor("office").await, &client, None, None).await.unwrap();
+        let foreign = others.iter().find(|s| s.enterprise_id != own).expect("the demo has sensors at other enterprises").code.clone();
+
+        let batch = vec![
+            reading("TEST-PT-1", 50.0, NOW - 30_000),
+            reading("TEST-PT-1", 70.0, NOW - 20_000),
+            reading("NO-SUCH", 1.0, NOW),
+            reading(&foreign, 1.0, NOW),
+            reading("TEST-PT-1", f64::NAN, NOW - 15_000),
+            reading("TEST-PT-1", 150.0, NOW - 14_000),
+            reading("TEST-PT-1", 71.0, NOW - 20_000),
+            reading("TEST-PT-1", 72.0, NOW - 40_000),
+            reading("TEST-PT-1", 10.0, NOW - 30 * 24 * 3600 * 1000),
+            reading("TEST-PT-1", 10.0, NOW + 3600 * 1000),
+            Err(RejectReason::Malformed),
+            reading("TEST-PT-1", 85.0, NOW - 10_000),
+        ];
+        let outcome = app.ingest(own, &batch, NOW).await.unwrap();
+        assert_eq!(outcome.accepted, 3);
+        let reasons: Vec<(usize, &str)> = outcome.rejected.iter().map(|r| (r.index, r.reason)).collect();
+        assert_eq!(
+            reasons,
+            [(2, "unknown_sensor"), (3, "unknown_sensor"), (4, "not_finite"), (5, "out_of_range"), (6, "duplicate"), (7, "out_of_order"), (8, "too_old"), (9, "in_future"), (10, "malformed")]
+        );
+        assert_eq!(app.monitor.latest("TEST-PT-1").await, Some((NOW - 10_000, 85.0)));
+
+        // 70 crossed H and 85 HH: one live high alarm, now critical, with its peak.
+        let active = app.alarms(&enterprise, &client, &store::AlarmFilter { state: Some("active".into()), source_id: Some(source_id), ..Default::default() }, 100).await.unwrap();
+        let high: Vec<_> = active.iter().filter(|a| a.kind == "high").collect();
+        assert_eq!(high.len(), 1, "{active:?}");
+        let alarm = high[0].clone();
+        assert_eq!((alarm.severity.as_str(), alarm.state.as_str(), alarm.first_value, alarm.peak_value), ("critical", "raised", Some(70.0), Some(85.0)));
+        assert!(matches!(app.alarm(&jilinshi, &client, alarm.id).await, Err(AppError::NotFound)), "outside the territory");
+        assert!(matches!(app.acknowledge_alarm(&expert, &client, alarm.id).await, Err(AppError::NotFound)));
+        assert!(matches!(app.close_alarm(&enterprise, &client, alarm.id, "real", None).await, Err(AppError::IllegalTransition(_))), "not while the condition holds");
+        assert_eq!(app.acknowledge_alarm(&enterprise, &client, alarm.id).await.unwrap().state, "acknowledged");
+        assert!(matches!(app.acknowledge_alarm(&chaoyang, &client, alarm.id).await, Err(AppError::IllegalTransition(_))), "only once");
+
+        // Back inside the deadband clears it; then it closes with a disposition.
+        app.ingest(own, &[reading("TEST-PT-1", 59.5, NOW - 5_000)], NOW).await.unwrap();
+        assert_eq!(app.alarm(&enterprise, &client, alarm.id).await.unwrap().state, "acknowledged", "59.5 is within the 1.0 deadband below H 60");
+        app.ingest(own, &[reading("TEST-PT-1", 40.0, NOW - 4_000)], NOW).await.unwrap();
+        let cleared = app.alarm(&enterprise, &client, alarm.id).await.unwrap();
+        assert_eq!((cleared.state.as_str(), cleared.condition_active), ("cleared", false));
+        assert!(matches!(app.close_alarm(&enterprise, &client, alarm.id, "maybe", None).await, Err(AppError::Invalid(_))));
+        let closed = app.close_alarm(&chaoyang, &client, alarm.id, "real", Some("已泄压,检查安全阀")).await.unwrap();
+        assert_eq!((closed.state.as_str(), closed.disposition.as_deref()), ("closed", Some("real")));
+        assert_eq!(app.store.alarm_comments(alarm.id).await.unwrap().len(), 1);
+
+        // A new excursion opens a new alarm, since the old one is closed.
+        app.ingest(own, &[reading("TEST-PT-1", 65.0, NOW - 3_000)], NOW).await.unwrap();
+        let again = app.alarms(&enterprise, &client, &store::AlarmFilter { state: Some("active".into()), source_id: Some(source_id), ..Default::default() }, 100).await.unwrap();
+        assert!(again.iter().any(|a| a.kind == "high" && a.id != alarm.id && a.severity == "warning"));
+
+        // History: every accepted reading, raw and in buckets; bad ranges refused.
+        let history = app.sensor_history(&chaoyang, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap();
+        let app::monitoring::History::Raw { points } = history else { panic!("raw") };
+        assert_eq!(points, [(NOW - 30_000, 50.0), (NOW - 20_000, 70.0), (NOW - 10_000, 85.0), (NOW - 5_000, 59.5), (NOW - 4_000, 40.0), (NOW - 3_000, 65.0)]);
+        let app::monitoring::History::Buckets { buckets } = app.sensor_history(&enterprise, &client, "TEST-PT-1", NOW - 60_000, NOW, Some(3_600_000)).await.unwrap() else { panic!("buckets") };
+        assert_eq!(buckets.iter().map(|b| b.count).sum::<u32>(), 6);
+        assert!(matches!(app.sensor_history(&enterprise, &client, "TEST-PT-1", NOW, NOW - 1, None).await, Err(AppError::BadRequest(_))));
+        assert!(matches!(app.sensor_history(&jilinshi, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await, Err(AppError::NotFound)));
+
+        // A restart keeps the stored history and monitors the same sensors.
+        let restarted = App::new(db.store.clone(), Default::default());
+        assert_eq!(restarted.start_monitoring().await.unwrap(), loaded + 1);
+        let app::monitoring::History::Raw { points: kept } = restarted.sensor_history(&enterprise, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap() else { panic!("raw") };
+        assert_eq!(kept.len(), 6);
+
+        // Silent sensors raise no-data alarms once their limit has passed.
+        let later = store::now_ms() + 3_600_000;
+        let raised = app.check_silent_sensors(later).await;
+        assert!(raised >= loaded, "every silent sensor: {raised}");
+        let no_data = app.alarms(&enterprise, &client, &store::AlarmFilter { state: Some("raised".into()), ..Default::default() }, 1000).await.unwrap();
+        assert!(no_data.iter().any(|a| a.kind == "no_data"));
+        assert_eq!(app.check_silent_sensors(later).await, 0, "raised once, not again");
+    }
+}

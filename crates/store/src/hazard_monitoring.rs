@@ -1,0 +1,607 @@
+//! Major hazard sources and their monitoring: sources with the chemicals that grade them, sensors
+//! with their thresholds and rule settings, compressed telemetry chunks, and alarms.
+//!
+//! Readings and the rule engine's alarm transitions (raised, worsened, cleared) are machine
+//! records written without audit entries: their volume is that of the sensors, and the alarm
+//! table is itself their record. Every human action (registering a source or sensor,
+//! acknowledging, closing, commenting) carries its audit event as everywhere else.
+
+use domain::access::Visibility;
+use domain::audit::AuditEvent;
+use sqlx::FromRow;
+
+use crate::{Result, Store, StoreError, VISIBLE, conflict_on_unique, now_ms, trusted, visibility_params, with_pool};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewChemical {
+    pub substance: String,
+    /// Table-2 category codes, comma-separated.
+    pub categories: String,
+    pub quantity_millionths: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewHazardSource {
+    pub enterprise_id: i64,
+    pub name: String,
+    pub unit_kind: String,
+    pub people_nearby: i64,
+    pub principal_person: String,
+    pub technical_person: String,
+    pub operating_person: String,
+    pub s_value: f64,
+    pub r_value: f64,
+    pub is_major: bool,
+    pub level: Option<i64>,
+    pub chemicals: Vec<NewChemical>,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct HazardSourceRow {
+    pub id: i64,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub region_code: String,
+    pub name: String,
+    pub unit_kind: String,
+    pub people_nearby: i64,
+    pub principal_person: String,
+    pub technical_person: String,
+    pub operating_person: String,
+    pub s_value: f64,
+    pub r_value: f64,
+    pub is_major: bool,
+    pub level: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct ChemicalRow {
+    pub substance: String,
+    pub categories: String,
+    pub quantity_millionths: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSensor {
+    pub source_id: i64,
+    pub enterprise_id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub unit: String,
+    pub range_min: f64,
+    pub range_max: f64,
+    pub low_low: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub high_high: Option<f64>,
+    pub interval_s: i64,
+    pub on_delay_ms: i64,
+    pub off_delay_ms: i64,
+    pub deadband: f64,
+    pub rate_per_min: Option<f64>,
+    pub offline_after_intervals: i64,
+    pub stuck_after_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct SensorRow {
+    pub id: i64,
+    pub source_id: i64,
+    pub enterprise_id: i64,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub unit: String,
+    pub range_min: f64,
+    pub range_max: f64,
+    pub low_low: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub high_high: Option<f64>,
+    pub interval_s: i64,
+    pub on_delay_ms: i64,
+    pub off_delay_ms: i64,
+    pub deadband: f64,
+    pub rate_per_min: Option<f64>,
+    pub offline_after_intervals: i64,
+    pub stuck_after_ms: Option<i64>,
+}
+
+/// One sensor's readings between `start_ms` and `end_ms`, encoded by the caller.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewChunk {
+    pub sensor_id: i64,
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub reading_count: i64,
+    pub timestamps: Vec<u8>,
+    pub vals: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct ChunkRow {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub reading_count: i64,
+    pub timestamps: Vec<u8>,
+    pub vals: Vec<u8>,
+}
+
+/// A transition the rule engine decided. `peak` is the most extreme value seen while the
+/// condition held.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlarmChange {
+    /// Opens an alarm, or re-triggers the live one of the same sensor and kind.
+    Raised { sensor_id: i64, source_id: i64, enterprise_id: i64, kind: String, severity: String, value: Option<f64>, at_ms: i64 },
+    Worsened { sensor_id: i64, kind: String, severity: String, peak: Option<f64>, at_ms: i64 },
+    Cleared { sensor_id: i64, kind: String, peak: Option<f64>, at_ms: i64 },
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct AlarmRow {
+    pub id: i64,
+    pub sensor_id: i64,
+    pub sensor_code: String,
+    pub sensor_name: String,
+    pub unit: String,
+    pub source_id: i64,
+    pub source_name: String,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub region_code: String,
+    pub kind: String,
+    pub severity: String,
+    pub state: String,
+    pub condition_active: bool,
+    pub first_value: Option<f64>,
+    pub peak_value: Option<f64>,
+    pub retriggers: i64,
+    pub raised_at: i64,
+    pub acknowledged_at: Option<i64>,
+    pub cleared_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    pub disposition: Option<String>,
+    pub updated_at: i64,
+}
+
+/// Which alarms to list. `state` is a stored state, or `active` (not closed and either
+/// unacknowledged or with its condition still present).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlarmFilter {
+    pub state: Option<String>,
+    pub enterprise_id: Option<i64>,
+    pub source_id: Option<i64>,
+}
+
+const SOURCE_SELECT: &str = "SELECT h.id, h.enterprise_id, e.name AS enterprise_name, e.region_code, h.name, h.unit_kind, h.people_nearby, \
+     h.principal_person, h.technical_person, h.operating_person, h.s_value, h.r_value, h.is_major, h.level, h.created_at \
+     FROM hazard_sources h JOIN enterprises e ON e.id = h.enterprise_id JOIN regions r ON r.code = e.region_code";
+
+const SENSOR_COLUMNS: &str = "s.id, s.source_id, s.enterprise_id, s.code, s.name, s.kind, s.unit, s.range_min, s.range_max, s.low_low, s.low, s.high, \
+     s.high_high, s.interval_s, s.on_delay_ms, s.off_delay_ms, s.deadband, s.rate_per_min, s.offline_after_intervals, s.stuck_after_ms";
+
+const ALARM_SELECT: &str = "SELECT a.id, a.sensor_id, s.code AS sensor_code, s.name AS sensor_name, s.unit, a.source_id, h.name AS source_name, \
+     a.enterprise_id, e.name AS enterprise_name, e.region_code, a.kind, a.severity, a.state, a.condition_active, a.first_value, a.peak_value, \
+     a.retriggers, a.raised_at, a.acknowledged_at, a.cleared_at, a.closed_at, a.disposition, a.updated_at \
+     FROM alarms a JOIN sensors s ON s.id = a.sensor_id JOIN hazard_sources h ON h.id = a.source_id \
+     JOIN enterprises e ON e.id = a.enterprise_id JOIN regions r ON r.code = e.region_code";
+
+/// The severity order, for keeping the higher of two.
+const SEVERITY_MAX: &str = "CASE WHEN severity = 'critical' OR $2 = 'critical' THEN 'critical' ELSE 'warning' END";
+
+impl Store {
+    pub async fn add_hazard_source(&self, source: &NewHazardSource, user_id: i64, event: &AuditEvent) -> Result<i64> {
+        crate::in_transaction!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO hazard_sources (enterprise_id, name, unit_kind, people_nearby, principal_person, technical_person, operating_person, \
+                 s_value, r_value, is_major, level, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+            )
+            .bind(source.enterprise_id)
+            .bind(&source.name)
+            .bind(&source.unit_kind)
+            .bind(source.people_nearby)
+            .bind(&source.principal_person)
+            .bind(&source.technical_person)
+            .bind(&source.operating_person)
+            .bind(source.s_value)
+            .bind(source.r_value)
+            .bind(source.is_major)
+            .bind(source.level)
+            .bind(user_id)
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| conflict_on_unique(e, "同一企业已有同名危险源 / the enterprise already has a source of that name"))?;
+            for (position, chemical) in source.chemicals.iter().enumerate() {
+                sqlx::query("INSERT INTO hazard_source_chemicals (source_id, position, substance, categories, quantity_millionths) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id)
+                    .bind(position as i64)
+                    .bind(&chemical.substance)
+                    .bind(&chemical.categories)
+                    .bind(chemical.quantity_millionths)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let mut event = event.clone();
+            event.target = format!("hazard_source:{id}");
+            crate::audit::append_audit!(tx, &event);
+            Ok(id)
+        })
+    }
+
+    /// Visible sources, most dangerous level first, optionally of one enterprise.
+    pub async fn hazard_sources(&self, visibility: &Visibility, enterprise_id: Option<i64>) -> Result<Vec<HazardSourceRow>> {
+        let sql = format!("{SOURCE_SELECT} WHERE {VISIBLE} AND ($4 IS NULL OR h.enterprise_id = $4) ORDER BY h.level IS NULL, h.level, h.r_value DESC, h.id");
+        let (all, path, enterprise) = visibility_params(visibility);
+        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(enterprise).bind(enterprise_id).fetch_all(pool).await?))
+    }
+
+    pub async fn hazard_source(&self, id: i64, visibility: &Visibility) -> Result<HazardSourceRow> {
+        let sql = format!("{SOURCE_SELECT} WHERE {VISIBLE} AND h.id = $4");
+        let (all, path, enterprise) = visibility_params(visibility);
+        with_pool!(self, |pool| {
+            let row: Option<HazardSourceRow> = sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(enterprise).bind(id).fetch_optional(pool).await?;
+            row.ok_or(StoreError::NotFound)
+        })
+    }
+
+    pub async fn chemicals_of_source(&self, source_id: i64) -> Result<Vec<ChemicalRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT substance, categories, quantity_millionths FROM hazard_source_chemicals WHERE source_id = $1 ORDER BY position")
+                .bind(source_id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Registers sensors; a code already in use anywhere is a conflict and nothing is stored.
+    pub async fn add_sensors(&self, sensors: &[NewSensor], event: &AuditEvent) -> Result<Vec<SensorRow>> {
+        crate::in_transaction!(self, |tx| {
+            let mut rows = Vec::with_capacity(sensors.len());
+            for sensor in sensors {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO sensors (source_id, enterprise_id, code, name, kind, unit, range_min, range_max, low_low, low, high, high_high, \
+                     interval_s, on_delay_ms, off_delay_ms, deadband, rate_per_min, offline_after_intervals, stuck_after_ms, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
+                )
+                .bind(sensor.source_id)
+                .bind(sensor.enterprise_id)
+                .bind(&sensor.code)
+                .bind(&sensor.name)
+                .bind(&sensor.kind)
+                .bind(&sensor.unit)
+                .bind(sensor.range_min)
+                .bind(sensor.range_max)
+                .bind(sensor.low_low)
+                .bind(sensor.low)
+                .bind(sensor.high)
+                .bind(sensor.high_high)
+                .bind(sensor.interval_s)
+                .bind(sensor.on_delay_ms)
+                .bind(sensor.off_delay_ms)
+                .bind(sensor.deadband)
+                .bind(sensor.rate_per_min)
+                .bind(sensor.offline_after_intervals)
+                .bind(sensor.stuck_after_ms)
+                .bind(now_ms())
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(|e| conflict_on_unique(e, &format!("测点编码“{}”已被使用 / sensor code '{}' is already in use", sensor.code, sensor.code)))?;
+                rows.push(SensorRow {
+                    id,
+                    source_id: sensor.source_id,
+                    enterprise_id: sensor.enterprise_id,
+                    code: sensor.code.clone(),
+                    name: sensor.name.clone(),
+                    kind: sensor.kind.clone(),
+                    unit: sensor.unit.clone(),
+                    range_min: sensor.range_min,
+                    range_max: sensor.range_max,
+                    low_low: sensor.low_low,
+                    low: sensor.low,
+                    high: sensor.high,
+                    high_high: sensor.high_high,
+                    interval_s: sensor.interval_s,
+                    on_delay_ms: sensor.on_delay_ms,
+                    off_delay_ms: sensor.off_delay_ms,
+                    deadband: sensor.deadband,
+                    rate_per_min: sensor.rate_per_min,
+                    offline_after_intervals: sensor.offline_after_intervals,
+                    stuck_after_ms: sensor.stuck_after_ms,
+                });
+            }
+            crate::audit::append_audit!(tx, event);
+            Ok(rows)
+        })
+    }
+
+    /// Every sensor, for loading the monitor at start-up.
+    pub async fn all_sensors(&self) -> Result<Vec<SensorRow>> {
+        let sql = format!("SELECT {SENSOR_COLUMNS} FROM sensors s ORDER BY s.id");
+        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).fetch_all(pool).await?))
+    }
+
+    /// Visible sensors, optionally of one enterprise and one source.
+    pub async fn sensors(&self, visibility: &Visibility, enterprise_id: Option<i64>, source_id: Option<i64>) -> Result<Vec<SensorRow>> {
+        let sql = format!(
+            "SELECT {SENSOR_COLUMNS} FROM sensors s JOIN enterprises e ON e.id = s.enterprise_id JOIN regions r ON r.code = e.region_code \
+             WHERE {VISIBLE} AND ($4 IS NULL OR s.enterprise_id = $4) AND ($5 IS NULL OR s.source_id = $5) ORDER BY s.source_id, s.code"
+        );
+        let (all, path, enterprise) = visibility_params(visibility);
+        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(enterprise).bind(enterprise_id).bind(source_id).fetch_all(pool).await?))
+    }
+
+    /// One visible sensor by its code.
+    pub async fn sensor_by_code(&self, code: &str, visibility: &Visibility) -> Result<SensorRow> {
+        let sql = format!(
+            "SELECT {SENSOR_COLUMNS} FROM sensors s JOIN enterprises e ON e.id = s.enterprise_id JOIN regions r ON r.code = e.region_code \
+             WHERE {VISIBLE} AND s.code = $4"
+        );
+        let (all, path, enterprise) = visibility_params(visibility);
+        with_pool!(self, |pool| {
+            let row: Option<SensorRow> = sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(enterprise).bind(code).fetch_optional(pool).await?;
+            row.ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// Stores chunks in one transaction: all of them or none.
+    pub async fn insert_chunks(&self, chunks: &[NewChunk]) -> Result<()> {
+        macro_rules! insert_all {
+            ($tx:ident) => {
+                for chunk in chunks {
+                    sqlx::query("INSERT INTO telemetry_chunks (sensor_id, start_ms, end_ms, reading_count, timestamps, vals) VALUES ($1, $2, $3, $4, $5, $6)")
+                        .bind(chunk.sensor_id)
+                        .bind(chunk.start_ms)
+                        .bind(chunk.end_ms)
+                        .bind(chunk.reading_count)
+                        .bind(&chunk.timestamps)
+                        .bind(&chunk.vals)
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+            };
+        }
+        // Telemetry does not touch the audit chain, so it needs no advisory lock.
+        match &self.backend {
+            crate::Backend::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                insert_all!(tx);
+                tx.commit().await?;
+            }
+            crate::Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                insert_all!(tx);
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The chunks of a sensor that overlap `[from_ms, to_ms]`, oldest first.
+    pub async fn chunks(&self, sensor_id: i64, from_ms: i64, to_ms: i64) -> Result<Vec<ChunkRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT start_ms, end_ms, reading_count, timestamps, vals FROM telemetry_chunks WHERE sensor_id = $1 AND end_ms >= $2 AND start_ms <= $3 ORDER BY start_ms",
+            )
+            .bind(sensor_id)
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// The most recent chunk of each sensor, for restoring latest values at start-up.
+    pub async fn latest_chunk(&self, sensor_id: i64) -> Result<Option<ChunkRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT start_ms, end_ms, reading_count, timestamps, vals FROM telemetry_chunks WHERE sensor_id = $1 ORDER BY start_ms DESC LIMIT 1")
+                .bind(sensor_id)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    /// Deletes chunks that ended before `before_ms` (retention); returns how many.
+    pub async fn delete_chunks_before(&self, before_ms: i64) -> Result<u64> {
+        with_pool!(self, |pool| Ok(sqlx::query("DELETE FROM telemetry_chunks WHERE end_ms < $1").bind(before_ms).execute(pool).await?.rows_affected()))
+    }
+
+    /// Total bytes and readings held in chunks, for the storage figures.
+    pub async fn chunk_totals(&self) -> Result<(i64, i64)> {
+        with_pool!(self, |pool| {
+            let row: (Option<i64>, Option<i64>) = sqlx::query_as(
+                "SELECT CAST(SUM(LENGTH(timestamps) + LENGTH(vals)) AS BIGINT), CAST(SUM(reading_count) AS BIGINT) FROM telemetry_chunks",
+            )
+            .fetch_one(pool)
+            .await?;
+            Ok((row.0.unwrap_or(0), row.1.unwrap_or(0)))
+        })
+    }
+
+    /// Applies the rule engine's transitions in order, in one transaction; returns the ids of the
+    /// alarms touched.
+    pub async fn apply_alarm_changes(&self, changes: &[AlarmChange]) -> Result<Vec<i64>> {
+        macro_rules! apply_all {
+            ($tx:ident) => {{
+                let mut ids = Vec::with_capacity(changes.len());
+                for change in changes {
+                    let now = now_ms();
+                    let id: Option<i64> = match change {
+                        AlarmChange::Raised { sensor_id, source_id, enterprise_id, kind, severity, value, at_ms } => {
+                            let retriggered: Option<i64> = sqlx::query_scalar(trusted(&format!(
+                                "UPDATE alarms SET retriggers = retriggers + 1, condition_active = TRUE, severity = {SEVERITY_MAX}, \
+                                 state = CASE WHEN state = 'cleared' THEN 'raised' ELSE state END, cleared_at = NULL, updated_at = $4 \
+                                 WHERE sensor_id = $1 AND kind = $3 AND state <> 'closed' RETURNING id"
+                            )))
+                            .bind(sensor_id)
+                            .bind(severity)
+                            .bind(kind)
+                            .bind(now)
+                            .fetch_optional(&mut *$tx)
+                            .await?;
+                            match retriggered {
+                                Some(id) => Some(id),
+                                None => Some(
+                                    sqlx::query_scalar(
+                                        "INSERT INTO alarms (sensor_id, source_id, enterprise_id, kind, severity, state, condition_active, first_value, peak_value, raised_at, updated_at) \
+                                         VALUES ($1, $2, $3, $4, $5, 'raised', TRUE, $6, $6, $7, $8) RETURNING id",
+                                    )
+                                    .bind(sensor_id)
+                                    .bind(source_id)
+                                    .bind(enterprise_id)
+                                    .bind(kind)
+                                    .bind(severity)
+                                    .bind(value)
+                                    .bind(at_ms)
+                                    .bind(now)
+                                    .fetch_one(&mut *$tx)
+                                    .await?,
+                                ),
+                            }
+                        }
+                        AlarmChange::Worsened { sensor_id, kind, severity, peak, at_ms: _ } => {
+                            sqlx::query_scalar(trusted(&format!(
+                                "UPDATE alarms SET severity = {SEVERITY_MAX}, peak_value = COALESCE($4, peak_value), updated_at = $5 \
+                                 WHERE sensor_id = $1 AND kind = $3 AND state <> 'closed' RETURNING id"
+                            )))
+                            .bind(sensor_id)
+                            .bind(severity)
+                            .bind(kind)
+                            .bind(peak)
+                            .bind(now)
+                            .fetch_optional(&mut *$tx)
+                            .await?
+                        }
+                        AlarmChange::Cleared { sensor_id, kind, peak, at_ms } => {
+                            sqlx::query_scalar(
+                                "UPDATE alarms SET condition_active = FALSE, cleared_at = $3, peak_value = COALESCE($4, peak_value), \
+                                 state = CASE WHEN state = 'acknowledged' THEN 'cleared' ELSE state END, updated_at = $5 \
+                                 WHERE sensor_id = $1 AND kind = $2 AND state <> 'closed' RETURNING id",
+                            )
+                            .bind(sensor_id)
+                            .bind(kind)
+                            .bind(at_ms)
+                            .bind(peak)
+                            .bind(now)
+                            .fetch_optional(&mut *$tx)
+                            .await?
+                        }
+                    };
+                    ids.extend(id);
+                }
+                ids
+            }};
+        }
+        match &self.backend {
+            crate::Backend::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let ids = apply_all!(tx);
+                tx.commit().await?;
+                Ok(ids)
+            }
+            crate::Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                let ids = apply_all!(tx);
+                tx.commit().await?;
+                Ok(ids)
+            }
+        }
+    }
+
+    /// Visible alarms matching `filter`, newest first, at most `limit`.
+    pub async fn alarms(&self, visibility: &Visibility, filter: &AlarmFilter, limit: i64) -> Result<Vec<AlarmRow>> {
+        let sql = format!(
+            "{ALARM_SELECT} WHERE {VISIBLE} AND ($4 IS NULL OR ($4 = 'active' AND a.state <> 'closed' AND (a.state = 'raised' OR a.condition_active)) OR a.state = $4) \
+             AND ($5 IS NULL OR a.enterprise_id = $5) AND ($6 IS NULL OR a.source_id = $6) ORDER BY a.raised_at DESC, a.id DESC LIMIT $7"
+        );
+        let (all, path, enterprise) = visibility_params(visibility);
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(trusted(&sql))
+                .bind(all)
+                .bind(path)
+                .bind(enterprise)
+                .bind(&filter.state)
+                .bind(filter.enterprise_id)
+                .bind(filter.source_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    pub async fn alarm(&self, id: i64, visibility: &Visibility) -> Result<AlarmRow> {
+        let sql = format!("{ALARM_SELECT} WHERE {VISIBLE} AND a.id = $4");
+        let (all, path, enterprise) = visibility_params(visibility);
+        with_pool!(self, |pool| {
+            let row: Option<AlarmRow> = sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(enterprise).bind(id).fetch_optional(pool).await?;
+            row.ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// Acknowledges a raised alarm: `acknowledged`, or `cleared` when its condition has already
+    /// gone. Conflict when the alarm is not in `raised`.
+    pub async fn acknowledge_alarm(&self, id: i64, user_id: i64, event: &AuditEvent) -> Result<()> {
+        crate::in_transaction!(self, |tx| {
+            let changed = sqlx::query(
+                "UPDATE alarms SET state = CASE WHEN condition_active THEN 'acknowledged' ELSE 'cleared' END, acknowledged_at = $2, acknowledged_by = $3, \
+                 updated_at = $2 WHERE id = $1 AND state = 'raised'",
+            )
+            .bind(id)
+            .bind(now_ms())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::Conflict("报警不处于待确认状态 / the alarm is not awaiting acknowledgement".into()));
+            }
+            crate::audit::append_audit!(tx, event);
+            Ok(())
+        })
+    }
+
+    /// Closes an alarm whose condition has gone, with its disposition and an optional comment.
+    pub async fn close_alarm(&self, id: i64, user_id: i64, disposition: &str, comment: Option<&str>, event: &AuditEvent) -> Result<()> {
+        crate::in_transaction!(self, |tx| {
+            let now = now_ms();
+            let changed = sqlx::query(
+                "UPDATE alarms SET state = 'closed', disposition = $2, closed_at = $3, closed_by = $4, \
+                 acknowledged_at = COALESCE(acknowledged_at, $3), acknowledged_by = COALESCE(acknowledged_by, $4), updated_at = $3 \
+                 WHERE id = $1 AND state <> 'closed' AND NOT condition_active",
+            )
+            .bind(id)
+            .bind(disposition)
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::Conflict("报警条件仍存在或已关闭,不能关闭 / the alarm's condition still holds or it is already closed".into()));
+            }
+            if let Some(body) = comment {
+                sqlx::query("INSERT INTO alarm_comments (alarm_id, user_id, body, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(user_id)
+                    .bind(body)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            crate::audit::append_audit!(tx, event);
+            Ok(())
+        })
+    }
+
+    /// The comments on an alarm with their authors' display names, oldest first.
+    pub async fn alarm_comments(&self, alarm_id: i64) -> Result<Vec<(String, String, i64)>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT u.display_name, c.body, c.created_at FROM alarm_comments c JOIN users u ON u.id = c.user_id WHERE c.alarm_id = $1 ORDER BY c.id")
+                .bind(alarm_id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+}

@@ -1,0 +1,303 @@
+//! Monitoring pages: the sources in scope with their live alarm counts and the active alarm list
+//! (refreshed every few seconds), a source with its chemicals, grading and sensors' live values,
+//! a sensor with its 24-hour chart, and an alarm with its handling.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use store::{AlarmFilter, AlarmRow};
+
+use super::{Chrome, chrome, error_page, render};
+use crate::AppState;
+use crate::identity::PageUser;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/monitoring", get(overview))
+        .route("/monitoring/alarms", get(alarm_list_fragment))
+        .route("/hazards/{id}", get(source_page))
+        .route("/sensors/{code}", get(sensor_page))
+        .route("/alarms/{id}", get(alarm_page))
+        .route("/alarms/{id}/acknowledge", post(acknowledge))
+        .route("/alarms/{id}/close", post(close))
+}
+
+/// Beijing time, to the second.
+fn time_text(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| jiff::tz::offset(8).to_datetime(t).strftime("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+fn value_text(value: Option<f64>) -> String {
+    value.map(|v| format!("{v}")).unwrap_or_else(|| "—".into())
+}
+
+pub(crate) struct AlarmLine {
+    id: i64,
+    sensor: String,
+    sensor_name: String,
+    source_name: String,
+    enterprise_name: String,
+    kind: String,
+    severity: String,
+    state: String,
+    condition_active: bool,
+    peak: String,
+    retriggers: i64,
+    raised_at: String,
+}
+
+fn alarm_line(c: &Chrome, a: AlarmRow) -> AlarmLine {
+    AlarmLine {
+        id: a.id,
+        kind: c.t.get(&format!("alarm.kind.{}", a.kind)).to_owned(),
+        severity: a.severity,
+        state: c.t.get(&format!("alarm.state.{}", a.state)).to_owned(),
+        condition_active: a.condition_active,
+        peak: format!("{} {}", value_text(a.peak_value), a.unit),
+        retriggers: a.retriggers,
+        raised_at: time_text(a.raised_at),
+        sensor: a.sensor_code,
+        sensor_name: a.sensor_name,
+        source_name: a.source_name,
+        enterprise_name: a.enterprise_name,
+    }
+}
+
+struct SourceLine {
+    id: i64,
+    enterprise_name: String,
+    name: String,
+    level: String,
+    r: String,
+    active_alarms: usize,
+}
+
+fn level_text(level: Option<i64>) -> String {
+    match level {
+        Some(1) => "一级".into(),
+        Some(2) => "二级".into(),
+        Some(3) => "三级".into(),
+        Some(4) => "四级".into(),
+        _ => "—".into(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "monitoring.html")]
+struct OverviewPage {
+    c: Chrome,
+    sources: Vec<SourceLine>,
+    alarms: Vec<AlarmLine>,
+}
+
+#[derive(Template)]
+#[template(path = "alarm_list.html")]
+struct AlarmListFragment {
+    c: Chrome,
+    alarms: Vec<AlarmLine>,
+}
+
+async fn active_alarms(state: &AppState, user: &PageUser, source_id: Option<i64>) -> app::Result<Vec<AlarmRow>> {
+    let filter = AlarmFilter { state: Some("active".into()), source_id, ..Default::default() };
+    state.app.alarms(&user.actor, &user.client, &filter, 200).await
+}
+
+async fn overview(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+    let (sources, alarms) = match (state.app.hazard_sources(&user.actor, &user.client, None).await, active_alarms(&state, &user, None).await) {
+        (Ok(sources), Ok(alarms)) => (sources, alarms),
+        (Err(error), _) | (_, Err(error)) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let c = chrome(&state, &headers, &user.session, "/monitoring", Some(&user.actor)).await;
+    let sources = sources
+        .into_iter()
+        .map(|s| SourceLine {
+            active_alarms: alarms.iter().filter(|a| a.source_id == s.id).count(),
+            id: s.id,
+            enterprise_name: s.enterprise_name,
+            name: s.name,
+            level: level_text(s.level),
+            r: format!("{:.2}", s.r_value),
+        })
+        .collect();
+    let alarms = alarms.into_iter().map(|a| alarm_line(&c, a)).collect();
+    render(&OverviewPage { c, sources, alarms })
+}
+
+async fn alarm_list_fragment(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+    match active_alarms(&state, &user, None).await {
+        Ok(alarms) => {
+            let c = chrome(&state, &headers, &user.session, "/monitoring", Some(&user.actor)).await;
+            let alarms = alarms.into_iter().map(|a| alarm_line(&c, a)).collect();
+            render(&AlarmListFragment { c, alarms })
+        }
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+struct SensorLine {
+    code: String,
+    name: String,
+    kind: String,
+    thresholds: String,
+    latest: String,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "hazard_source.html")]
+struct SourcePage {
+    c: Chrome,
+    source: store::HazardSourceRow,
+    level: String,
+    chemicals: Vec<(String, String, String)>,
+    sensors: Vec<SensorLine>,
+    alarms: Vec<AlarmLine>,
+}
+
+fn thresholds_text(s: &store::SensorRow) -> String {
+    [("LL", s.low_low), ("L", s.low), ("H", s.high), ("HH", s.high_high)]
+        .iter()
+        .filter_map(|(name, v)| v.map(|v| format!("{name} {v}")))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+async fn source_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    let (source, chemicals, sensors) = match state.app.hazard_source(&user.actor, &user.client, id).await {
+        Ok(found) => found,
+        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let alarms = active_alarms(&state, &user, Some(id)).await.unwrap_or_default();
+    let c = chrome(&state, &headers, &user.session, &format!("/hazards/{id}"), Some(&user.actor)).await;
+    let codes: Vec<&str> = sensors.iter().map(|s| s.code.as_str()).collect();
+    let latest = state.app.monitor.latest_of(&codes).await;
+    let sensors = sensors
+        .iter()
+        .zip(latest)
+        .map(|(s, latest)| SensorLine {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            kind: c.t.get(&format!("sensor.kind.{}", s.kind)).to_owned(),
+            thresholds: thresholds_text(s),
+            latest: format!("{} {}", value_text(latest.map(|l| l.1)), s.unit),
+            at: latest.map(|l| time_text(l.0)).unwrap_or_default(),
+        })
+        .collect();
+    let chemicals = chemicals
+        .into_iter()
+        .map(|ch| (ch.substance, ch.categories, format!("{}", ch.quantity_millionths as f64 / 1_000_000.0)))
+        .collect();
+    let alarms = alarms.into_iter().map(|a| alarm_line(&c, a)).collect();
+    render(&SourcePage { c, level: level_text(source.level), source, chemicals, sensors, alarms })
+}
+
+#[derive(Template)]
+#[template(path = "sensor.html")]
+struct SensorPage {
+    c: Chrome,
+    sensor: store::SensorRow,
+    kind: String,
+    thresholds: String,
+    latest: String,
+    at: String,
+    from_ms: i64,
+    to_ms: i64,
+}
+
+async fn sensor_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(code): Path<String>) -> Response {
+    let (sensor, latest) = match state.app.sensor_latest(&user.actor, &user.client, &code).await {
+        Ok(found) => found,
+        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let c = chrome(&state, &headers, &user.session, &format!("/sensors/{code}"), Some(&user.actor)).await;
+    let to_ms = store::now_ms();
+    let page = SensorPage {
+        kind: c.t.get(&format!("sensor.kind.{}", sensor.kind)).to_owned(),
+        thresholds: thresholds_text(&sensor),
+        latest: format!("{} {}", value_text(latest.map(|l| l.1)), sensor.unit),
+        at: latest.map(|l| time_text(l.0)).unwrap_or_default(),
+        from_ms: to_ms - 24 * 3600 * 1000,
+        to_ms,
+        c,
+        sensor,
+    };
+    render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "alarm.html")]
+struct AlarmPage {
+    c: Chrome,
+    alarm: AlarmLine,
+    row: AlarmRow,
+    first: String,
+    acknowledged_at: String,
+    cleared_at: String,
+    closed_at: String,
+    disposition: String,
+    comments: Vec<(String, String, String)>,
+    can_acknowledge: bool,
+    can_close: bool,
+    error: Option<String>,
+}
+
+async fn alarm_response(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i64, error: Option<String>) -> Response {
+    let row = match state.app.alarm(&user.actor, &user.client, id).await {
+        Ok(row) => row,
+        Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let comments = state.app.store.alarm_comments(id).await.unwrap_or_default().into_iter().map(|(who, body, at)| (who, body, time_text(at))).collect();
+    let c = chrome(state, headers, &user.session, &format!("/alarms/{id}"), Some(&user.actor)).await;
+    let handles = matches!(user.actor.role, domain::role::Role::Enterprise | domain::role::Role::Regulator | domain::role::Role::Inspector);
+    let optional_time = |ms: Option<i64>| ms.map(time_text).unwrap_or_else(|| "—".into());
+    let page = AlarmPage {
+        first: format!("{} {}", value_text(row.first_value), row.unit),
+        acknowledged_at: optional_time(row.acknowledged_at),
+        cleared_at: optional_time(row.cleared_at),
+        closed_at: optional_time(row.closed_at),
+        disposition: row.disposition.as_deref().map(|d| c.t.get(&format!("alarm.disposition.{d}")).to_owned()).unwrap_or_else(|| "—".into()),
+        can_acknowledge: handles && row.state == "raised",
+        can_close: handles && row.state != "closed" && !row.condition_active,
+        alarm: alarm_line(&c, row.clone()),
+        row,
+        comments,
+        error,
+        c,
+    };
+    let status = if page.error.is_some() { axum::http::StatusCode::CONFLICT } else { axum::http::StatusCode::OK };
+    (status, render(&page)).into_response()
+}
+
+async fn alarm_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    alarm_response(&state, &headers, &user, id, None).await
+}
+
+async fn acknowledge(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    match state.app.acknowledge_alarm(&user.actor, &user.client, id).await {
+        Ok(_) => Redirect::to(&format!("/alarms/{id}")).into_response(),
+        Err(app::AppError::IllegalTransition(message)) => alarm_response(&state, &headers, &user, id, Some(message)).await,
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct CloseForm {
+    disposition: String,
+    #[serde(default)]
+    comment: String,
+}
+
+async fn close(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<CloseForm>) -> Response {
+    match state.app.close_alarm(&user.actor, &user.client, id, &form.disposition, Some(&form.comment)).await {
+        Ok(_) => Redirect::to(&format!("/alarms/{id}")).into_response(),
+        Err(app::AppError::IllegalTransition(message)) => alarm_response(&state, &headers, &user, id, Some(message)).await,
+        Err(app::AppError::Invalid(fields)) => alarm_response(&state, &headers, &user, id, Some(fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join("; "))).await,
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
