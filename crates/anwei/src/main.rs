@@ -88,6 +88,22 @@ enum Command {
         #[command(subcommand)]
         what: Gb18218What,
     },
+    /// Score alarm quality on simulated telemetry: the fault model and injected incidents run
+    /// through the rule engine and through naive threshold alarming; prints one JSON object.
+    /// (The demo province streams the same simulator live into its monitor.)
+    Simulate {
+        /// How many sensors (the demo's six kinds in turn).
+        #[arg(long, default_value_t = 600)]
+        sensors: usize,
+        /// Hours of simulated time.
+        #[arg(long, default_value_t = 24)]
+        hours: u32,
+        /// True incidents to inject.
+        #[arg(long, default_value_t = 40)]
+        incidents: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Audit-log operations.
     Audit {
         #[command(subcommand)]
@@ -230,6 +246,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 app.load_demo().await.map_err(|e| anyhow::anyhow!("loading the demo failed: {e:?}"))?;
             }
             print_demo_banner(&app, &config).await?;
+            // The demo province is alive: simulated sensors report into the monitor.
+            app.start_monitoring().await.map_err(|e| anyhow::anyhow!("starting monitoring failed: {e:?}"))?;
+            let simulation = app.clone();
+            tokio::spawn(async move {
+                if let Err(error) = simulation.run_live_simulation(app::demo::DEMO_SEED).await {
+                    tracing::warn!(%error, "the demo's simulated sensors stopped");
+                }
+            });
             serve(app, &config, true).await?;
         }
         Command::Serve { listen, data } => {
@@ -306,6 +330,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let present = chemicals.iter().map(|c| domain::gb18218::Present::parse(c)).collect::<Result<Vec<_>, _>>().map_err(|e| anyhow::anyhow!("{e}"))?;
             let assessment = domain::gb18218::assess(&present, people).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", serde_json::to_string(&assessment)?);
+        }
+        Command::Simulate { sensors, hours, incidents, seed } => {
+            if sensors == 0 || sensors > 1_000_000 || hours == 0 || hours > 24 * 31 {
+                anyhow::bail!("--sensors must be 1 to 1,000,000 and --hours 1 to 744");
+            }
+            let score = app::simulator::score(app::simulator::template_sensors(sensors), Default::default(), seed, hours, incidents);
+            println!("{}", serde_json::to_string(&score)?);
         }
         Command::Audit { what: AuditWhat::Verify { data } } => {
             let (_, app) = open(&data, None).await?;

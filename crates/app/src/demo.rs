@@ -18,7 +18,8 @@ use crate::{App, AppError, Client, Result, audit_event};
 pub const DEMO_PROVINCE: &str = "220000";
 pub const DEMO_PASSWORD: &str = "anwei-demo";
 pub const DEMO_ENTERPRISE_COUNT: usize = 3_000;
-const SEED: u64 = 20_200_521;
+/// The seed of everything the demo generates, so that every demo province is the same.
+pub const DEMO_SEED: u64 = 20_200_521;
 /// The reference plan (Jilin, 2020), which the demo runs as the current year's plan.
 const DEMO_PLAN: &str = include_str!("../data/jilin-2020-workplan.txt");
 
@@ -95,7 +96,7 @@ pub fn showcase_enterprise() -> EnterpriseInput {
 /// Generates the demo enterprises for the given county codes (grouped by city). Deterministic:
 /// the same counties give the same enterprises.
 pub fn generate_enterprises(counties_by_city: &[(String, Vec<(String, String, String)>)], count: usize) -> Vec<EnterpriseInput> {
-    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    let mut rng = ChaCha8Rng::seed_from_u64(DEMO_SEED);
     let mut inputs = vec![showcase_enterprise()];
     let mut used_names = std::collections::HashSet::new();
     used_names.insert(inputs[0].name.clone());

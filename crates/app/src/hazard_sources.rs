@@ -25,7 +25,8 @@ pub struct HazardSourceInput {
     pub chemicals: Vec<String>,
 }
 
-/// A monitoring point as entered; rule settings left out take the kind's defaults.
+/// A monitoring point as entered; rule settings left out take the kind's defaults, with a
+/// deadband proportional to the range.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct SensorInput {
     pub code: String,
@@ -118,7 +119,7 @@ pub fn checked_sensor(source: &HazardSourceRow, input: &SensorInput) -> std::res
         return Err(problems);
     };
     let unit = input.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()).unwrap_or(kind.default_unit());
-    let rules = input.rules.unwrap_or_else(|| RuleSettings::default_for(kind, input.interval_s.max(1)));
+    let rules = input.rules.unwrap_or_else(|| RuleSettings::for_range(kind, input.interval_s.max(1), input.range_min, input.range_max));
     let spec = SensorSpec::new(kind, unit, input.range_min, input.range_max, input.thresholds, input.interval_s, rules)
         .map_err(|e| problems.push(field("spec", e.to_string())))
         .ok();
@@ -223,7 +224,7 @@ impl App {
         let event = audit_event(Some(actor), client, "sensor.create", format!("hazard_source:{source_id}"), Outcome::Success, serde_json::json!({"codes": codes}));
         let rows = self.store.add_sensors(&sensors, &event).await?;
         for row in &rows {
-            self.monitor.register(row, spec_of(row)?, store::now_ms()).await;
+            self.monitor.register(row, spec_of(row)?, domain::telemetry::RuleState::watching_since(store::now_ms())).await;
         }
         Ok(rows)
     }

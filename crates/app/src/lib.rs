@@ -19,6 +19,7 @@ pub mod monitoring;
 pub mod policy;
 pub mod reference_data;
 pub mod risk_points;
+pub mod simulator;
 pub mod spreadsheet;
 pub mod workplans;
 

@@ -114,15 +114,13 @@ impl Monitor {
         self.settings
     }
 
-    /// Starts monitoring a sensor (or replaces its spec, keeping its rule state); its silence is
-    /// counted from `since_ms` until it reports.
-    pub async fn register(&self, row: &SensorRow, spec: SensorSpec, since_ms: i64) {
+    /// Starts monitoring a sensor from `rules` (or replaces its spec, keeping its rule state).
+    pub async fn register(&self, row: &SensorRow, spec: SensorSpec, rules: RuleState) {
         let mut state = self.state.lock().await;
         match state.by_code.get(&row.code) {
             Some(&index) => state.sensors[index].spec = spec,
             None => {
                 let index = state.sensors.len();
-                let rules = RuleState::watching_since(since_ms);
                 state.sensors.push(LiveSensor { id: row.id, source_id: row.source_id, enterprise_id: row.enterprise_id, spec, rules, peak_high: None, peak_low: None });
                 state.by_code.insert(row.code.clone(), index);
             }
@@ -269,13 +267,31 @@ pub enum History {
 }
 
 impl App {
-    /// Loads every stored sensor into the monitor, with its latest stored reading so that order
-    /// checks and no-data detection continue across restarts.
+    /// Loads every stored sensor into the monitor, resuming from its latest stored reading and
+    /// its live alarms, so that order checks, no-data detection and clearing continue across
+    /// restarts; a sensor that never reported is watched for silence from now.
     pub async fn start_monitoring(&self) -> Result<usize> {
         let rows = self.store.all_sensors().await?;
+        let mut latest: HashMap<i64, (i64, f64)> = HashMap::new();
+        for (sensor_id, chunk) in self.store.latest_chunks().await? {
+            let (timestamps, values) = store::chunk_codec::decode(&chunk.timestamps, &chunk.vals)?;
+            if let (Some(&ts), Some(&value)) = (timestamps.last(), values.last()) {
+                latest.insert(sensor_id, (ts, value));
+            }
+        }
+        let mut live: HashMap<i64, Vec<(AlarmKind, domain::telemetry::Severity)>> = HashMap::new();
+        for (sensor_id, kind, severity) in self.store.live_alarm_conditions().await? {
+            if let (Some(kind), Some(severity)) = (AlarmKind::parse(&kind), domain::telemetry::Severity::parse(&severity)) {
+                live.entry(sensor_id).or_default().push((kind, severity));
+            }
+        }
         let now = store::now_ms();
         for row in &rows {
-            self.monitor.register(row, crate::hazard_sources::spec_of(row)?, now).await;
+            let rules = match latest.get(&row.id) {
+                Some(&(ts, value)) => RuleState::resumed(ts, value, live.get(&row.id).map(Vec::as_slice).unwrap_or_default()),
+                None => RuleState::watching_since(now),
+            };
+            self.monitor.register(row, crate::hazard_sources::spec_of(row)?, rules).await;
         }
         Ok(rows.len())
     }

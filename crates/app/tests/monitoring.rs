@@ -144,6 +144,12 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         assert_eq!(restarted.start_monitoring().await.unwrap(), loaded + 1);
         let app::monitoring::History::Raw { points: kept } = restarted.sensor_history(&enterprise, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap() else { panic!("raw") };
         assert_eq!(kept.len(), 6);
+        let replay = restarted.ingest(own, &[reading("TEST-PT-1", 65.0, NOW - 3_000)], NOW).await.unwrap();
+        assert_eq!((replay.accepted, replay.rejected[0].reason), (0, "duplicate"), "order continues from the stored readings");
+        restarted.ingest(own, &[reading("TEST-PT-1", 40.0, NOW - 2_000)], NOW).await.unwrap();
+        let live = restarted.alarms(&enterprise, &client, &store::AlarmFilter { source_id: Some(source_id), ..Default::default() }, 100).await.unwrap();
+        let second = live.iter().find(|a| a.kind == "high" && a.id != alarm.id).unwrap();
+        assert!(!second.condition_active, "the alarm live before the restart clears when its condition goes: {second:?}");
 
         // Silent sensors raise no-data alarms once their limit has passed.
         let later = store::now_ms() + 3_600_000;

@@ -968,6 +968,24 @@ impl RuleState {
         Self { last_ts_ms: since_ms, flags: WATCHING, ..Self::default() }
     }
 
+    /// The state of a sensor whose latest stored reading was `value` at `ts_ms`, as after a
+    /// restart: ordering and silence continue from that reading; no alarm condition is assumed
+    /// (the alarms themselves are stored, and a condition that still holds is found again by the
+    /// next readings). `active` are the alarms still live with their condition present: they stay
+    /// active, so that they clear when their condition is seen to be gone. The next reading is not
+    /// compared with this one for the rate.
+    pub fn resumed(ts_ms: i64, value: f64, active: &[(AlarmKind, Severity)]) -> Self {
+        let has_value = if value.is_finite() { HAS_VALUE } else { 0 };
+        let mut state = Self { last_ts_ms: ts_ms, last_value: if value.is_finite() { value } else { 0.0 }, flags: HEARD | has_value, ..Self::default() };
+        for (kind, severity) in active {
+            state.active |= kind.bit();
+            if *severity == Severity::Critical {
+                state.critical |= kind.bit();
+            }
+        }
+        state
+    }
+
     /// Order check: Err(Duplicate) if ts_ms equals the last admitted reading's ts, Err(OutOfOrder)
     /// if older. Does not change state on error. Out-of-range readings taken in by
     /// `observe_out_of_range` count as readings here too: a sensor's readings form one stream.
@@ -1365,6 +1383,32 @@ mod tests {
 
     /// (what the case shows, thresholds, rules, readings (ts, value), events as `describe` writes them)
     type EngineCase<'a> = (&'a str, Thresholds, RuleSettings, &'a [(i64, f64)], &'a [&'a str]);
+
+    #[test]
+    fn a_resumed_sensor_continues_its_order_and_silence() {
+        let state = RuleState::resumed(10_000, 42.5, &[]);
+        assert_eq!((state.last_ts_ms(), state.last_value()), (Some(10_000), Some(42.5)));
+        assert_eq!(state.admit(10_000), Err(RejectReason::Duplicate));
+        assert_eq!(state.admit(9_000), Err(RejectReason::OutOfOrder));
+        assert_eq!(state.admit(11_000), Ok(()));
+        assert!(AlarmKind::ALL.iter().all(|kind| state.active(*kind).is_none()));
+        // A high alarm live before the restart clears once its condition is seen gone.
+        let spec = SensorSpec::new(
+            SensorKind::Pressure,
+            "MPa",
+            0.0,
+            10.0,
+            Thresholds { high: Some(6.0), ..Default::default() },
+            10,
+            RuleSettings { on_delay_ms: 0, off_delay_ms: 0, deadband: 0.5, rate_per_min: None, offline_after_intervals: 3, stuck_after_ms: None },
+        )
+        .unwrap();
+        let mut state = RuleState::resumed(10_000, 7.0, &[(AlarmKind::High, Severity::Critical)]);
+        assert_eq!(state.active(AlarmKind::High), Some(Severity::Critical));
+        let mut out = Vec::new();
+        state.observe(&spec, 2.0, 20_000, &mut out);
+        assert_eq!(out, [AlarmEvent::Cleared { kind: AlarmKind::High, ts_ms: 20_000 }]);
+    }
 
     #[test]
     fn rule_engine_table() {

@@ -393,13 +393,30 @@ impl Store {
         })
     }
 
-    /// The most recent chunk of each sensor, for restoring latest values at start-up.
-    pub async fn latest_chunk(&self, sensor_id: i64) -> Result<Option<ChunkRow>> {
+    /// The most recent chunk of every sensor that has one, with its sensor id, for resuming the
+    /// monitor at start-up.
+    pub async fn latest_chunks(&self) -> Result<Vec<(i64, ChunkRow)>> {
+        #[derive(FromRow)]
+        struct Latest {
+            sensor_id: i64,
+            #[sqlx(flatten)]
+            chunk: ChunkRow,
+        }
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as("SELECT start_ms, end_ms, reading_count, timestamps, vals FROM telemetry_chunks WHERE sensor_id = $1 ORDER BY start_ms DESC LIMIT 1")
-                .bind(sensor_id)
-                .fetch_optional(pool)
-                .await?)
+            let rows: Vec<Latest> = sqlx::query_as(
+                "SELECT c.sensor_id, c.start_ms, c.end_ms, c.reading_count, c.timestamps, c.vals FROM telemetry_chunks c \
+                 JOIN (SELECT sensor_id, MAX(start_ms) AS start_ms FROM telemetry_chunks GROUP BY sensor_id) m ON m.sensor_id = c.sensor_id AND m.start_ms = c.start_ms",
+            )
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().map(|r| (r.sensor_id, r.chunk)).collect())
+        })
+    }
+
+    /// Live alarms whose condition was present when last seen: (sensor id, kind, severity).
+    pub async fn live_alarm_conditions(&self) -> Result<Vec<(i64, String, String)>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT sensor_id, kind, severity FROM alarms WHERE state <> 'closed' AND condition_active ORDER BY sensor_id").fetch_all(pool).await?)
         })
     }
 
