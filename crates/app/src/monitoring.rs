@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use domain::audit::Outcome;
 use domain::role::Role;
-use domain::telemetry::{self, AlarmEvent, AlarmKind, RawReading, RejectReason, RuleState, SensorSpec, TimeWindow};
+use domain::telemetry::{self, AlarmEvent, AlarmKind, RawReading, RejectReason, RuleState, SensorSpec, TimeWindow, WarningGrade, WarningRules};
 use serde::Serialize;
 use store::{AlarmChange, AlarmFilter, AlarmRow, NewChunk, SensorRow};
 use tokio::sync::{Mutex, broadcast};
@@ -31,17 +31,40 @@ pub const HISTORY_POINTS_MAX: usize = 100_000;
 pub const HISTORY_SPAN_MAX_MS: i64 = 31 * 24 * 3600 * 1000;
 
 /// Monitoring settings (`[monitoring]` in the configuration).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MonitorSettings {
     pub window: TimeWindow,
     /// Days of readings kept.
     pub retention_days: u32,
+    /// How active alarms grade a source red, orange, yellow or blue.
+    pub warning_rules: WarningRules,
 }
 
 impl Default for MonitorSettings {
     fn default() -> Self {
-        Self { window: TimeWindow { max_past_ms: 7 * 24 * 3600 * 1000, max_future_ms: 5 * 60 * 1000 }, retention_days: 30 }
+        Self { window: TimeWindow { max_past_ms: 7 * 24 * 3600 * 1000, max_future_ms: 5 * 60 * 1000 }, retention_days: 30, warning_rules: WarningRules::default() }
     }
+}
+
+/// A source with its early-warning grade and how many alarms are active there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceWarning {
+    pub source: store::HazardSourceRow,
+    pub grade: Option<WarningGrade>,
+    pub active_alarms: usize,
+}
+
+/// The sources of one child region by warning grade.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionWarnings {
+    pub code: String,
+    pub name: String,
+    pub sources: usize,
+    pub red: usize,
+    pub orange: usize,
+    pub yellow: usize,
+    pub blue: usize,
+    pub highest: Option<WarningGrade>,
 }
 
 struct LiveSensor {
@@ -110,8 +133,8 @@ impl Monitor {
         }
     }
 
-    pub fn settings(&self) -> MonitorSettings {
-        self.settings
+    pub fn settings(&self) -> &MonitorSettings {
+        &self.settings
     }
 
     /// Starts monitoring a sensor from `rules` (or replaces its spec, keeping its rule state).
@@ -469,6 +492,51 @@ impl App {
             Some(bucket_ms) => History::Buckets { buckets: downsample(&timestamps, &values, bucket_ms) },
             None => History::Raw { points: timestamps.into_iter().zip(values).collect() },
         })
+    }
+
+    /// Visible sources, most dangerous first, each with its early-warning grade from its active
+    /// alarms and its GB 18218 level.
+    pub async fn source_warnings(&self, actor: &Actor, client: &Client) -> Result<Vec<SourceWarning>> {
+        let sources = self.hazard_sources(actor, client, None).await?;
+        let mut active: HashMap<i64, Vec<(AlarmKind, domain::telemetry::Severity)>> = HashMap::new();
+        for (source_id, kind, severity) in self.store.active_alarm_kinds(&policy::enterprise_visibility(actor)).await? {
+            if let (Some(kind), Some(severity)) = (AlarmKind::parse(&kind), domain::telemetry::Severity::parse(&severity)) {
+                active.entry(source_id).or_default().push((kind, severity));
+            }
+        }
+        let rules = &self.monitor.settings.warning_rules;
+        Ok(sources
+            .into_iter()
+            .map(|source| {
+                let alarms = active.get(&source.id).map(Vec::as_slice).unwrap_or_default();
+                let level = source.level.and_then(|l| u8::try_from(l).ok());
+                SourceWarning { grade: telemetry::warning_grade(level, alarms, rules), active_alarms: alarms.len(), source }
+            })
+            .collect())
+    }
+
+    /// Each child region of `region_code` with its visible sources by warning grade.
+    pub async fn region_warnings(&self, actor: &Actor, client: &Client, region_code: &str) -> Result<Vec<RegionWarnings>> {
+        let code = domain::RegionCode::parse(region_code).map_err(|_| AppError::NotFound)?;
+        let warnings = self.source_warnings(actor, client).await?;
+        let children = self.store.region_children(code.as_str()).await?;
+        Ok(children
+            .into_iter()
+            .map(|child| {
+                let inside: Vec<&SourceWarning> = warnings.iter().filter(|w| w.source.region_path.starts_with(&child.path)).collect();
+                let count = |grade: WarningGrade| inside.iter().filter(|w| w.grade == Some(grade)).count();
+                RegionWarnings {
+                    code: child.code.to_string(),
+                    name: child.name,
+                    sources: inside.len(),
+                    red: count(WarningGrade::Red),
+                    orange: count(WarningGrade::Orange),
+                    yellow: count(WarningGrade::Yellow),
+                    blue: count(WarningGrade::Blue),
+                    highest: inside.iter().filter_map(|w| w.grade).max(),
+                }
+            })
+            .collect())
     }
 
     /// Visible alarms.

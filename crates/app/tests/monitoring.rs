@@ -109,6 +109,14 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         let alarm = high[0].clone();
         assert_eq!((alarm.severity.as_str(), alarm.state.as_str(), alarm.first_value, alarm.peak_value), ("critical", "raised", Some(70.0), Some(85.0)));
         assert!(matches!(app.alarm(&jilinshi, &client, alarm.id).await, Err(AppError::NotFound)), "outside the territory");
+        // The source's early-warning grade: one critical process alarm at a level-3 source is orange.
+        let warnings = app.source_warnings(&enterprise, &client).await.unwrap();
+        let graded = warnings.iter().find(|w| w.source.id == source_id).unwrap();
+        assert_eq!(graded.grade, Some(domain::telemetry::WarningGrade::Orange), "{graded:?}");
+        let cities = app.region_warnings(&actor("office").await, &client, "220000").await.unwrap();
+        let changchun = cities.iter().find(|c| c.code == "220100").unwrap();
+        assert!(changchun.orange >= 1 && changchun.highest >= Some(domain::telemetry::WarningGrade::Orange), "{changchun:?}");
+        assert!(cities.iter().filter(|c| c.code != "220100").all(|c| c.highest.is_none() || c.sources > 0));
         assert!(matches!(app.acknowledge_alarm(&expert, &client, alarm.id).await, Err(AppError::NotFound)));
         assert!(matches!(app.close_alarm(&enterprise, &client, alarm.id, "real", None).await, Err(AppError::IllegalTransition(_))), "not while the condition holds");
         assert_eq!(app.acknowledge_alarm(&enterprise, &client, alarm.id).await.unwrap().state, "acknowledged");

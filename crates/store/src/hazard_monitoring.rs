@@ -42,6 +42,8 @@ pub struct HazardSourceRow {
     pub enterprise_id: i64,
     pub enterprise_name: String,
     pub region_code: String,
+    /// The path of the enterprise's region, for grouping by any ancestor.
+    pub region_path: String,
     pub name: String,
     pub unit_kind: String,
     pub people_nearby: i64,
@@ -175,7 +177,7 @@ pub struct AlarmFilter {
     pub source_id: Option<i64>,
 }
 
-const SOURCE_SELECT: &str = "SELECT h.id, h.enterprise_id, e.name AS enterprise_name, e.region_code, h.name, h.unit_kind, h.people_nearby, \
+const SOURCE_SELECT: &str = "SELECT h.id, h.enterprise_id, e.name AS enterprise_name, e.region_code, r.path AS region_path, h.name, h.unit_kind, h.people_nearby, \
      h.principal_person, h.technical_person, h.operating_person, h.s_value, h.r_value, h.is_major, h.level, h.created_at \
      FROM hazard_sources h JOIN enterprises e ON e.id = h.enterprise_id JOIN regions r ON r.code = e.region_code";
 
@@ -411,6 +413,17 @@ impl Store {
             .await?;
             Ok(rows.into_iter().map(|r| (r.sensor_id, r.chunk)).collect())
         })
+    }
+
+    /// Visible alarms that count toward a source's warning grade (live, and unacknowledged or with
+    /// the condition present): (source id, kind, severity).
+    pub async fn active_alarm_kinds(&self, visibility: &Visibility) -> Result<Vec<(i64, String, String)>> {
+        let sql = format!(
+            "SELECT a.source_id, a.kind, a.severity FROM alarms a JOIN enterprises e ON e.id = a.enterprise_id JOIN regions r ON r.code = e.region_code \
+             WHERE {VISIBLE} AND a.state <> 'closed' AND (a.state = 'raised' OR a.condition_active) ORDER BY a.source_id"
+        );
+        let (all, path, enterprise) = visibility_params(visibility);
+        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(enterprise).fetch_all(pool).await?))
     }
 
     /// Live alarms whose condition was present when last seen: (sensor id, kind, severity).

@@ -23,8 +23,11 @@
         // A campaign's progress: each city coloured by the share of its targets checked.
         counts = counts.cities.map(function (c) { return { name: c.city_name, count: Math.round(c.coverage * 100), code: c.city_code }; });
       }
-      // The risk map colours each city by the highest level of its risk points (4 = 重大 … 1 = 低).
-      var rank = { major: 4, larger: 3, general: 2, low: 1 };
+      // The risk map colours each city by the highest level of its risk points (4 = 重大 … 1 = 低);
+      // the warning map by the highest early-warning grade of its major hazard sources.
+      var warning = element.dataset.mode === "warning";
+      var rank = warning ? { red: 4, orange: 3, yellow: 2, blue: 1 } : { major: 4, larger: 3, general: 2, low: 1 };
+      risk = risk || warning;
       var data = counts.map(function (c) {
         return risk ? { name: c.name, value: rank[c.highest] || 0, code: c.code, detail: c } : { name: c.name, value: c.count, code: c.code };
       });
@@ -34,7 +37,13 @@
         ? { type: "piecewise", show: false, pieces: [{ value: 4, color: "#d7301f" }, { value: 3, color: "#fc8d59" }, { value: 2, color: "#fee08b" }, { value: 1, color: "#4575b4" }, { value: 0, color: "#e5e7eb" }] }
         : { min: 0, max: max, left: "left", bottom: 10, calculable: true, inRange: { color: ["#e0f3f8", "#4575b4"] } };
       var tooltip = risk
-        ? { trigger: "item", formatter: function (p) { var d = p.data && p.data.detail; return d ? p.name + "<br>重大 " + d.major + " · 较大 " + d.larger + " · 一般 " + d.general + " · 低 " + d.low : p.name; } }
+        ? { trigger: "item", formatter: function (p) {
+            var d = p.data && p.data.detail;
+            if (!d) { return p.name; }
+            return warning
+              ? p.name + "<br>红 " + d.red + " · 橙 " + d.orange + " · 黄 " + d.yellow + " · 蓝 " + d.blue + " / " + d.sources
+              : p.name + "<br>重大 " + d.major + " · 较大 " + d.larger + " · 一般 " + d.general + " · 低 " + d.low;
+          } }
         : { trigger: "item", formatter: "{b}: {c}" };
       chart.setOption({
         tooltip: tooltip,
@@ -42,7 +51,7 @@
         series: [{ name: element.dataset.seriesName, type: "map", map: "province", roam: false, label: { show: true, fontSize: 11 }, data: data }]
       });
       chart.on("click", function (params) {
-        if (params.data && params.data.code) { window.location.href = "/enterprises?region=" + encodeURIComponent(params.data.code); }
+        if (params.data && params.data.code && !warning) { window.location.href = "/enterprises?region=" + encodeURIComponent(params.data.code); }
       });
       window.addEventListener("resize", function () { chart.resize(); });
     }).catch(function (error) {
@@ -83,7 +92,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var sensorChart = document.getElementById("sensor-chart");
     if (sensorChart) { drawSensorChart(sensorChart); }
-    ["region-map", "risk-map", "coverage-map"].forEach(function (id) {
+    ["region-map", "risk-map", "coverage-map", "warning-map"].forEach(function (id) {
       var map = document.getElementById(id);
       if (map) { drawMap(map); }
     });

@@ -65,6 +65,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<A
         .routes(routes!(list_regions))
         .routes(routes!(region_enterprise_counts))
         .routes(routes!(list_hazard_sources))
+        .routes(routes!(region_warning_grades))
         .routes(routes!(list_sensors))
         .routes(routes!(sensor_latest))
         .routes(routes!(sensor_history))
@@ -1037,6 +1038,9 @@ pub struct HazardSource {
     pub principal_person: String,
     pub technical_person: String,
     pub operating_person: String,
+    /// Early-warning grade from the active alarms: `red`, `orange`, `yellow`, `blue`; absent when none is active.
+    pub warning_grade: Option<String>,
+    pub active_alarms: usize,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -1048,10 +1052,14 @@ pub struct SourceListParams {
 #[utoipa::path(get, path = "/api/v1/hazard-sources", tag = "monitoring", params(SourceListParams),
     responses((status = 200, body = Vec<HazardSource>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn list_hazard_sources(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<SourceListParams>) -> Result<Json<Vec<HazardSource>>, ApiError> {
-    let rows = state.app.hazard_sources(&caller.actor, &caller.client, params.enterprise).await?;
+    let rows = state.app.source_warnings(&caller.actor, &caller.client).await?;
     Ok(Json(
         rows.into_iter()
-            .map(|h| HazardSource {
+            .filter(|w| params.enterprise.is_none_or(|e| w.source.enterprise_id == e))
+            .map(|w| (w.grade, w.active_alarms, w.source))
+            .map(|(grade, active_alarms, h)| HazardSource {
+                warning_grade: grade.map(|g| g.as_str().to_owned()),
+                active_alarms,
                 id: h.id,
                 enterprise_id: h.enterprise_id,
                 enterprise_name: h.enterprise_name,
@@ -1067,4 +1075,11 @@ async fn list_hazard_sources(State(state): State<AppState>, caller: ApiCaller, Q
             })
             .collect(),
     ))
+}
+
+/// Each child region's major hazard sources by early-warning grade, and the highest grade there.
+#[utoipa::path(get, path = "/api/v1/regions/{code}/warning-grades", tag = "monitoring", params(("code" = String, Path)),
+    responses((status = 200, body = Vec<Object>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn region_warning_grades(State(state): State<AppState>, caller: ApiCaller, Path(code): Path<String>) -> Result<Json<Vec<app::monitoring::RegionWarnings>>, ApiError> {
+    Ok(Json(state.app.region_warnings(&caller.actor, &caller.client, &code).await?))
 }

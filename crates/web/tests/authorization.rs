@@ -200,6 +200,7 @@ const MATRIX: &[Row] = &[
     ("POST",   "/dangers/{danger}/expert", Payload::AssignExpertForm,             [404, 404, 303, 404, 303, 303, 404, 404, 404, 404, 404, 403]),
     ("POST",   "/campaigns/{campaign}/experts", Payload::AssignExpertForm,        [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/api/v1/hazard-sources", Payload::None,                           [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/regions/{province}/warning-grades", Payload::None,        [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/sensors", Payload::None,                                  [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/sensors/{sensor}/latest", Payload::None,                  [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/sensors/{sensor}/history?from=0&to=1000", Payload::None,  [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 401]),

@@ -147,6 +147,15 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
     }
 }
 
+/// The province whose cities the regional maps show, for a province-level user other than an
+/// enterprise; the maps are drawn only for them.
+pub(crate) fn province_map_region(actor: &app::Actor) -> Option<String> {
+    let path = actor.region_path.as_deref()?;
+    let province = path.split('/').next()?;
+    let own = path.trim_end_matches('/').rsplit('/').next()?;
+    (province == own && actor.role != domain::role::Role::Enterprise).then(|| province.to_owned())
+}
+
 pub(crate) fn render(template: &impl Template) -> Response {
     match template.render() {
         Ok(html) => Html(html).into_response(),
@@ -301,9 +310,8 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
         Ok(region) => region.name,
         Err(_) => user.actor.unit_name.clone(),
     };
-    // The map shows the province's cities; it is drawn for province-level users.
     let province_code = user.actor.region_path.as_deref().and_then(|p| p.split('/').next()).unwrap_or("").to_owned();
-    let show_map = sees && province_code == region_code && user.actor.role != domain::role::Role::Enterprise;
+    let show_map = sees && province_map_region(&user.actor).is_some();
     let counts = if show_map {
         state
             .app

@@ -76,6 +76,9 @@ struct SourceLine {
     level: String,
     r: String,
     active_alarms: usize,
+    /// `red`, `orange`, `yellow`, `blue` or empty.
+    grade: String,
+    grade_label: String,
 }
 
 fn level_text(level: Option<i64>) -> String {
@@ -94,6 +97,8 @@ struct OverviewPage {
     c: Chrome,
     sources: Vec<SourceLine>,
     alarms: Vec<AlarmLine>,
+    /// The province whose cities the warning map shows, for province-level users.
+    map_region: Option<String>,
 }
 
 #[derive(Template)]
@@ -109,24 +114,30 @@ async fn active_alarms(state: &AppState, user: &PageUser, source_id: Option<i64>
 }
 
 async fn overview(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
-    let (sources, alarms) = match (state.app.hazard_sources(&user.actor, &user.client, None).await, active_alarms(&state, &user, None).await) {
+    let (sources, alarms) = match (state.app.source_warnings(&user.actor, &user.client).await, active_alarms(&state, &user, None).await) {
         (Ok(sources), Ok(alarms)) => (sources, alarms),
         (Err(error), _) | (_, Err(error)) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
     let c = chrome(&state, &headers, &user.session, "/monitoring", Some(&user.actor)).await;
-    let sources = sources
+    let mut sources: Vec<SourceLine> = sources
         .into_iter()
-        .map(|s| SourceLine {
-            active_alarms: alarms.iter().filter(|a| a.source_id == s.id).count(),
-            id: s.id,
-            enterprise_name: s.enterprise_name,
-            name: s.name,
-            level: level_text(s.level),
-            r: format!("{:.2}", s.r_value),
+        .map(|w| SourceLine {
+            active_alarms: w.active_alarms,
+            grade: w.grade.map(|g| g.as_str().to_owned()).unwrap_or_default(),
+            grade_label: w.grade.map(|g| c.t.get(&format!("warning.{}", g.as_str())).to_owned()).unwrap_or_else(|| "—".into()),
+            id: w.source.id,
+            enterprise_name: w.source.enterprise_name,
+            name: w.source.name,
+            level: level_text(w.source.level),
+            r: format!("{:.2}", w.source.r_value),
         })
         .collect();
+    // Sources with a warning first, the gravest on top; then by level as listed.
+    let rank = |grade: &str| ["red", "orange", "yellow", "blue"].iter().position(|g| *g == grade).unwrap_or(4);
+    sources.sort_by_key(|s| rank(&s.grade));
     let alarms = alarms.into_iter().map(|a| alarm_line(&c, a)).collect();
-    render(&OverviewPage { c, sources, alarms })
+    let map_region = super::province_map_region(&user.actor);
+    render(&OverviewPage { c, sources, alarms, map_region })
 }
 
 async fn alarm_list_fragment(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
