@@ -23,6 +23,8 @@ pub const REJECTIONS_LISTED_MAX: usize = 100;
 /// Batches waiting for or holding the monitor at once; more are refused as busy, so that memory
 /// held by queued requests stays bounded.
 pub const INGEST_QUEUE_MAX: usize = 8;
+/// Open live alarm streams (server-sent events) at once.
+pub const LIVE_SUBSCRIBERS_MAX: usize = 1_000;
 /// At most this many readings in one batch.
 pub const BATCH_READINGS_MAX: usize = 100_000;
 /// History answers hold at most this many raw points (ask for buckets beyond that).
@@ -113,6 +115,7 @@ pub struct Monitor {
     rejected_by_reason: [AtomicU64; RejectReason::ALL.len()],
     notices: broadcast::Sender<AlarmNotice>,
     ingest_slots: tokio::sync::Semaphore,
+    live_slots: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Monitor {
@@ -130,6 +133,7 @@ impl Monitor {
             rejected_by_reason: std::array::from_fn(|_| AtomicU64::new(0)),
             notices: broadcast::channel(1024).0,
             ingest_slots: tokio::sync::Semaphore::new(INGEST_QUEUE_MAX),
+            live_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(LIVE_SUBSCRIBERS_MAX)),
         }
     }
 
@@ -150,9 +154,11 @@ impl Monitor {
         }
     }
 
-    /// Subscribes to alarm transitions.
-    pub fn subscribe(&self) -> broadcast::Receiver<AlarmNotice> {
-        self.notices.subscribe()
+    /// Subscribes to alarm transitions; None when `LIVE_SUBSCRIBERS_MAX` are already listening.
+    /// The subscription holds its slot until dropped.
+    pub fn subscribe(&self) -> Option<(broadcast::Receiver<AlarmNotice>, tokio::sync::OwnedSemaphorePermit)> {
+        let slot = self.live_slots.clone().try_acquire_owned().ok()?;
+        Some((self.notices.subscribe(), slot))
     }
 
     /// Readings accepted and rejected (per reason) since start.
@@ -559,6 +565,20 @@ impl App {
             Err(store::StoreError::NotFound) => Err(self.denied(actor, client, "alarm.read", format!("alarm:{id}")).await),
             other => Ok(other?),
         }
+    }
+
+    /// Of `alarm_ids`, those the actor may see.
+    pub async fn visible_alarm_ids(&self, actor: &Actor, alarm_ids: &[i64]) -> Result<Vec<i64>> {
+        let visibility = policy::enterprise_visibility(actor);
+        let mut visible = Vec::new();
+        for &id in alarm_ids.iter().take(1000) {
+            match self.store.alarm(id, &visibility).await {
+                Ok(_) => visible.push(id),
+                Err(store::StoreError::NotFound) => {}
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(visible)
     }
 
     /// A visible alarm the actor may handle: the enterprise's own users, or regulators and

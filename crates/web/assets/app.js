@@ -89,7 +89,19 @@
     });
   }
 
+  // Live alarms: the server pushes alarm changes (server-sent events); the list reloads on each.
+  function followAlarms(element) {
+    if (!window.EventSource || !window.htmx) { return; }
+    var source = new EventSource("/api/v1/alarms/stream");
+    var reload = function () { window.htmx.trigger(element, "alarm-changed"); };
+    source.addEventListener("alarm", reload);
+    source.addEventListener("resync", reload);
+    window.addEventListener("beforeunload", function () { source.close(); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var alarmLive = document.getElementById("alarm-live");
+    if (alarmLive) { followAlarms(alarmLive); }
     var sensorChart = document.getElementById("sensor-chart");
     if (sensorChart) { drawSensorChart(sensorChart); }
     ["region-map", "risk-map", "coverage-map", "warning-map"].forEach(function (id) {

@@ -71,6 +71,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<A
         .routes(routes!(sensor_history))
         .merge(OpenApiRouter::new().routes(routes!(ingest_telemetry)).layer(axum::extract::DefaultBodyLimit::max(TELEMETRY_BYTES_MAX)))
         .routes(routes!(list_alarms))
+        .routes(routes!(alarm_stream))
         .routes(routes!(alarm_action))
 }
 
@@ -1082,4 +1083,46 @@ async fn list_hazard_sources(State(state): State<AppState>, caller: ApiCaller, Q
     responses((status = 200, body = Vec<Object>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn region_warning_grades(State(state): State<AppState>, caller: ApiCaller, Path(code): Path<String>) -> Result<Json<Vec<app::monitoring::RegionWarnings>>, ApiError> {
     Ok(Json(state.app.region_warnings(&caller.actor, &caller.client, &code).await?))
+}
+
+/// Alarm changes as server-sent events: an `alarm` event `{"ids": [...]}` naming the alarms in the
+/// caller's scope that were raised, changed or handled; `resync` when events were missed.
+#[utoipa::path(get, path = "/api/v1/alarms/stream", tag = "monitoring",
+    responses((status = 200, content_type = "text/event-stream", body = String), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)), security(("bearer" = [])))]
+async fn alarm_stream(State(state): State<AppState>, caller: ApiCaller) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    if policy_sees_nothing(&caller.actor) {
+        return Err(state.app.denied(&caller.actor, &caller.client, "alarm.read", "alarms".into()).await.into());
+    }
+    let Some((receiver, slot)) = state.app.monitor.subscribe() else {
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "实时推送连接已满 / too many live connections: retry shortly"));
+    };
+    let app = state.app.clone();
+    let actor = caller.actor;
+    let events = futures_util::stream::unfold((receiver, slot), move |(mut receiver, slot)| {
+        let app = app.clone();
+        let actor = actor.clone();
+        async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(notice) => {
+                        let visible = app.visible_alarm_ids(&actor, &notice.alarm_ids).await.unwrap_or_default();
+                        if visible.is_empty() {
+                            continue;
+                        }
+                        let event = Event::default().event("alarm").data(serde_json::json!({"ids": visible}).to_string());
+                        return Some((Ok::<_, std::convert::Infallible>(event), (receiver, slot)));
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return Some((Ok(Event::default().event("resync").data("{}")), (receiver, slot))),
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        }
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()).into_response())
+}
+
+fn policy_sees_nothing(actor: &app::Actor) -> bool {
+    app::policy::enterprise_visibility(actor) == domain::access::Visibility::Nothing
 }

@@ -582,6 +582,56 @@ async fn telemetry_api(h: &Harness) {
     assert_eq!(get(h, &format!("/api/v1/sensors/{foreign}/latest"), &enterprise).await.status, StatusCode::NOT_FOUND);
 }
 
+/// Reads a server-sent event stream until an `alarm` event arrives or `wait` passes.
+async fn next_alarm_event(body: &mut Body, wait: std::time::Duration) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut text = String::new();
+    loop {
+        let frame = tokio::time::timeout_at(deadline, body.frame()).await.ok()??.ok()?;
+        if let Ok(data) = frame.into_data() {
+            text.push_str(&String::from_utf8_lossy(&data));
+        }
+        if let Some(start) = text.find("event: alarm\ndata: ") {
+            let rest = &text[start + "event: alarm\ndata: ".len()..];
+            if let Some(end) = rest.find('\n') {
+                return serde_json::from_str(&rest[..end]).ok();
+            }
+        }
+    }
+}
+
+async fn alarm_stream(h: &Harness) {
+    let open = |token: Option<String>| {
+        let router = h.router.clone();
+        async move {
+            let mut request = Request::get("/api/v1/alarms/stream");
+            if let Some(token) = token {
+                request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+            }
+            router.oneshot(request.body(Body::empty()).unwrap()).await.unwrap()
+        }
+    };
+    let (enterprise, jilinshi, expert) = (token(h, "enterprise").await, token(h, "jilinshi").await, token(h, "expert").await);
+    assert_eq!(open(None).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(open(Some(expert)).await.status(), StatusCode::NOT_FOUND);
+    let own = open(Some(enterprise.clone())).await;
+    assert_eq!(own.status(), StatusCode::OK);
+    assert!(own.headers()[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/event-stream"));
+    let other = open(Some(jilinshi)).await;
+    let (mut own_body, mut other_body) = (own.into_body(), other.into_body());
+    // Far above high-high on the enterprise's temperature sensor for two minutes raises an alarm.
+    let sensors = get(h, "/api/v1/sensors", &enterprise).await.json();
+    let code = sensors.as_array().unwrap().iter().find(|s| s["kind"] == "temperature").unwrap()["code"].as_str().unwrap().to_owned();
+    let now = store::now_ms();
+    let body: String = (0..13).map(|i| format!("{code} 75 {}\n", now - 130_000 + i * 10_000)).collect();
+    assert_eq!(post_telemetry(h, &enterprise, "text/plain", body).await.json()["accepted"], 13);
+    let event = next_alarm_event(&mut own_body, std::time::Duration::from_secs(10)).await.expect("the enterprise hears of its alarm");
+    let alarms = get(h, "/api/v1/alarms?state=active", &enterprise).await.json();
+    let raised = alarms.as_array().unwrap().iter().find(|a| a["sensor"] == code.as_str()).unwrap()["id"].clone();
+    assert!(event["ids"].as_array().unwrap().contains(&raised), "{event}");
+    assert!(next_alarm_event(&mut other_body, std::time::Duration::from_millis(500)).await.is_none(), "another city hears nothing of it");
+}
+
 #[tokio::test]
 async fn http_behaviour_on_every_configured_backend() {
     for backend in store::testing::backends() {
@@ -597,6 +647,7 @@ async fn http_behaviour_on_every_configured_backend() {
         overdue_list(&h).await;
         hidden_danger_api(&h).await;
         telemetry_api(&h).await;
+        alarm_stream(&h).await;
         login_throttling(backend).await;
     }
 }
