@@ -455,18 +455,26 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
         }
     });
-    // Monitoring: every sensor in memory, silent sensors checked each second, old readings
-    // deleted daily.
+    // Monitoring: every sensor in memory, silent sensors checked each second, unacknowledged
+    // alarms escalated, old readings deleted daily.
     let sensors = app.start_monitoring().await.context("cannot load the sensors")?;
     tracing::info!(sensors, "monitoring started");
     let watcher = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         let mut last_retention = 0i64;
+        let mut ticks = 0u64;
         loop {
             tick.tick().await;
+            ticks += 1;
             let now = store::now_ms();
             watcher.check_silent_sensors(now).await;
+            // Escalation counts in minutes: every fifteen seconds is often enough.
+            if ticks % 15 == 0 {
+                if let Err(error) = watcher.escalate_alarms(now).await {
+                    tracing::warn!(%error, "could not escalate unacknowledged alarms");
+                }
+            }
             if now - last_retention > 24 * 3600 * 1000 {
                 last_retention = now;
                 match watcher.apply_retention(now).await {

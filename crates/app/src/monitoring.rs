@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use domain::audit::Outcome;
 use domain::role::Role;
-use domain::telemetry::{self, AlarmEvent, AlarmKind, RawReading, RejectReason, RuleState, SensorSpec, TimeWindow, WarningGrade, WarningRules};
+use domain::telemetry::{self, AlarmEvent, AlarmKind, RawReading, RejectReason, RuleState, SensorSpec, TimeWindow, WarningGrade, WarningRules, EscalationRules};
 use serde::Serialize;
 use store::{AlarmChange, AlarmFilter, AlarmRow, NewChunk, SensorRow};
 use tokio::sync::{Mutex, broadcast};
@@ -40,11 +40,13 @@ pub struct MonitorSettings {
     pub retention_days: u32,
     /// How active alarms grade a source red, orange, yellow or blue.
     pub warning_rules: WarningRules,
+    /// When unacknowledged alarms go up to the county, city and province.
+    pub escalation: EscalationRules,
 }
 
 impl Default for MonitorSettings {
     fn default() -> Self {
-        Self { window: TimeWindow { max_past_ms: 7 * 24 * 3600 * 1000, max_future_ms: 5 * 60 * 1000 }, retention_days: 30, warning_rules: WarningRules::default() }
+        Self { window: TimeWindow { max_past_ms: 7 * 24 * 3600 * 1000, max_future_ms: 5 * 60 * 1000 }, retention_days: 30, warning_rules: WarningRules::default(), escalation: EscalationRules::default() }
     }
 }
 
@@ -448,6 +450,23 @@ impl App {
             }
             Err(error) => tracing::error!(%error, changes = changes.len(), "could not store alarm transitions"),
         }
+    }
+
+    /// Moves unacknowledged alarms up the tiers as their time comes; returns how many moved.
+    pub async fn escalate_alarms(&self, now_ms: i64) -> Result<usize> {
+        let rules = self.monitor.settings.escalation;
+        let mut moved = Vec::new();
+        for (id, raised_at, tier) in self.store.alarms_to_escalate().await? {
+            let due = rules.due_tier(now_ms - raised_at);
+            if domain::telemetry::EscalationTier::parse(&tier).is_some_and(|current| due > current) && self.store.escalate_alarm(id, due.as_str(), now_ms).await? {
+                tracing::info!(alarm = id, tier = due.as_str(), "unacknowledged alarm escalated");
+                moved.push(id);
+            }
+        }
+        if !moved.is_empty() {
+            let _ = self.monitor.notices.send(AlarmNotice { alarm_ids: moved.clone() });
+        }
+        Ok(moved.len())
     }
 
     /// Deletes readings older than the retention period.

@@ -119,6 +119,13 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         assert!(cities.iter().filter(|c| c.code != "220100").all(|c| c.highest.is_none() || c.sources > 0));
         assert!(matches!(app.acknowledge_alarm(&expert, &client, alarm.id).await, Err(AppError::NotFound)));
         assert!(matches!(app.close_alarm(&enterprise, &client, alarm.id, "real", None).await, Err(AppError::IllegalTransition(_))), "not while the condition holds");
+        // Left unacknowledged, it goes up to the county, then the province.
+        assert_eq!(app.escalate_alarms(alarm.raised_at + 14 * 60_000).await.unwrap(), 0);
+        assert!(app.escalate_alarms(alarm.raised_at + 16 * 60_000).await.unwrap() >= 1);
+        assert_eq!(app.alarm(&enterprise, &client, alarm.id).await.unwrap().escalation_tier, "county");
+        app.escalate_alarms(alarm.raised_at + 61 * 60_000).await.unwrap();
+        let escalated = app.alarms(&actor("office").await, &client, &store::AlarmFilter { escalated: true, ..Default::default() }, 100).await.unwrap();
+        assert!(escalated.iter().any(|a| a.id == alarm.id && a.escalation_tier == "province"));
         assert_eq!(app.acknowledge_alarm(&enterprise, &client, alarm.id).await.unwrap().state, "acknowledged");
         assert!(matches!(app.acknowledge_alarm(&chaoyang, &client, alarm.id).await, Err(AppError::IllegalTransition(_))), "only once");
 

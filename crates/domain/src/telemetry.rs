@@ -1344,10 +1344,93 @@ pub fn warning_grade(source_level: Option<u8>, active: &[(AlarmKind, Severity)],
     }
 }
 
+/// Who is told of an unacknowledged alarm: the enterprise first, then the county, city and
+/// province regulators in turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationTier {
+    Enterprise,
+    County,
+    City,
+    Province,
+}
+
+impl EscalationTier {
+    pub const ALL: [EscalationTier; 4] = [EscalationTier::Enterprise, EscalationTier::County, EscalationTier::City, EscalationTier::Province];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enterprise => "enterprise",
+            Self::County => "county",
+            Self::City => "city",
+            Self::Province => "province",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|tier| tier.as_str() == text)
+    }
+}
+
+/// Minutes an alarm may stay unacknowledged before it goes up to each tier. The official push
+/// chain and its timings are not published, so every one is configurable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EscalationRules {
+    pub county_after_min: u32,
+    pub city_after_min: u32,
+    pub province_after_min: u32,
+}
+
+impl Default for EscalationRules {
+    fn default() -> Self {
+        Self { county_after_min: 15, city_after_min: 30, province_after_min: 60 }
+    }
+}
+
+impl EscalationRules {
+    /// The times must rise from tier to tier.
+    pub fn check(&self) -> Result<(), String> {
+        if self.county_after_min == 0 || self.county_after_min >= self.city_after_min || self.city_after_min >= self.province_after_min {
+            return Err("升级时间应满足 0 < county_after_min < city_after_min < province_after_min / escalation times must rise: 0 < county < city < province".into());
+        }
+        Ok(())
+    }
+
+    /// The tier an alarm unacknowledged for `age_ms` has reached.
+    pub fn due_tier(&self, age_ms: i64) -> EscalationTier {
+        let minutes = age_ms.max(0) / 60_000;
+        if minutes >= i64::from(self.province_after_min) {
+            EscalationTier::Province
+        } else if minutes >= i64::from(self.city_after_min) {
+            EscalationTier::City
+        } else if minutes >= i64::from(self.county_after_min) {
+            EscalationTier::County
+        } else {
+            EscalationTier::Enterprise
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn unacknowledged_alarms_go_up_tier_by_tier() {
+        let rules = EscalationRules::default();
+        let minutes = |m: i64| m * 60_000;
+        assert_eq!(rules.due_tier(minutes(14) + 59_999), EscalationTier::Enterprise);
+        assert_eq!(rules.due_tier(minutes(15)), EscalationTier::County);
+        assert_eq!(rules.due_tier(minutes(30)), EscalationTier::City);
+        assert_eq!(rules.due_tier(minutes(60)), EscalationTier::Province);
+        assert_eq!(rules.due_tier(-5), EscalationTier::Enterprise);
+        assert!(rules.check().is_ok());
+        assert!(EscalationRules { county_after_min: 30, city_after_min: 30, province_after_min: 60 }.check().is_err());
+        assert!(EscalationRules { county_after_min: 0, ..rules }.check().is_err());
+        assert!(EscalationTier::ALL.iter().all(|t| EscalationTier::parse(t.as_str()) == Some(*t)));
+    }
 
     const LEVELS: Thresholds = Thresholds { low_low: Some(10.0), low: Some(20.0), high: Some(80.0), high_high: Some(90.0) };
 

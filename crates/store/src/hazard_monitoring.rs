@@ -165,6 +165,7 @@ pub struct AlarmRow {
     pub cleared_at: Option<i64>,
     pub closed_at: Option<i64>,
     pub disposition: Option<String>,
+    pub escalation_tier: String,
     pub updated_at: i64,
 }
 
@@ -175,6 +176,8 @@ pub struct AlarmFilter {
     pub state: Option<String>,
     pub enterprise_id: Option<i64>,
     pub source_id: Option<i64>,
+    /// Only alarms escalated beyond the enterprise.
+    pub escalated: bool,
 }
 
 const SOURCE_SELECT: &str = "SELECT h.id, h.enterprise_id, e.name AS enterprise_name, e.region_code, r.path AS region_path, h.name, h.unit_kind, h.people_nearby, \
@@ -186,7 +189,7 @@ const SENSOR_COLUMNS: &str = "s.id, s.source_id, s.enterprise_id, s.code, s.name
 
 const ALARM_SELECT: &str = "SELECT a.id, a.sensor_id, s.code AS sensor_code, s.name AS sensor_name, s.unit, a.source_id, h.name AS source_name, \
      a.enterprise_id, e.name AS enterprise_name, e.region_code, a.kind, a.severity, a.state, a.condition_active, a.first_value, a.peak_value, \
-     a.retriggers, a.raised_at, a.acknowledged_at, a.cleared_at, a.closed_at, a.disposition, a.updated_at \
+     a.retriggers, a.raised_at, a.acknowledged_at, a.cleared_at, a.closed_at, a.disposition, a.escalation_tier, a.updated_at \
      FROM alarms a JOIN sensors s ON s.id = a.sensor_id JOIN hazard_sources h ON h.id = a.source_id \
      JOIN enterprises e ON e.id = a.enterprise_id JOIN regions r ON r.code = e.region_code";
 
@@ -544,7 +547,8 @@ impl Store {
     pub async fn alarms(&self, visibility: &Visibility, filter: &AlarmFilter, limit: i64) -> Result<Vec<AlarmRow>> {
         let sql = format!(
             "{ALARM_SELECT} WHERE {VISIBLE} AND ($4 IS NULL OR ($4 = 'active' AND a.state <> 'closed' AND (a.state = 'raised' OR a.condition_active)) OR a.state = $4) \
-             AND ($5 IS NULL OR a.enterprise_id = $5) AND ($6 IS NULL OR a.source_id = $6) ORDER BY a.raised_at DESC, a.id DESC LIMIT $7"
+             AND ($5 IS NULL OR a.enterprise_id = $5) AND ($6 IS NULL OR a.source_id = $6) AND (NOT $8 OR a.escalation_tier <> 'enterprise') \
+             ORDER BY a.raised_at DESC, a.id DESC LIMIT $7"
         );
         let (all, path, enterprise) = visibility_params(visibility);
         with_pool!(self, |pool| {
@@ -556,6 +560,7 @@ impl Store {
                 .bind(filter.enterprise_id)
                 .bind(filter.source_id)
                 .bind(limit)
+                .bind(filter.escalated)
                 .fetch_all(pool)
                 .await?)
         })
@@ -567,6 +572,30 @@ impl Store {
         with_pool!(self, |pool| {
             let row: Option<AlarmRow> = sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(enterprise).bind(id).fetch_optional(pool).await?;
             row.ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// Unacknowledged alarms not yet at the top tier: (id, raised at, tier).
+    pub async fn alarms_to_escalate(&self) -> Result<Vec<(i64, i64, String)>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT id, raised_at, escalation_tier FROM alarms WHERE state = 'raised' AND escalation_tier <> 'province' ORDER BY id LIMIT 10000")
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Moves an alarm that is still unacknowledged up to `tier`; false if it was acknowledged
+    /// meanwhile. A machine record, like the rule engine's transitions.
+    pub async fn escalate_alarm(&self, id: i64, tier: &str, at_ms: i64) -> Result<bool> {
+        with_pool!(self, |pool| {
+            let changed = sqlx::query("UPDATE alarms SET escalation_tier = $2, escalated_at = $3, updated_at = $3 WHERE id = $1 AND state = 'raised'")
+                .bind(id)
+                .bind(tier)
+                .bind(at_ms)
+                .execute(pool)
+                .await?
+                .rows_affected();
+            Ok(changed == 1)
         })
     }
 

@@ -953,6 +953,8 @@ pub struct Alarm {
     pub cleared_at: Option<i64>,
     pub closed_at: Option<i64>,
     pub disposition: Option<String>,
+    /// `enterprise`, `county`, `city` or `province`: how far up it went unacknowledged.
+    pub escalation_tier: String,
 }
 
 impl From<store::AlarmRow> for Alarm {
@@ -977,6 +979,7 @@ impl From<store::AlarmRow> for Alarm {
             cleared_at: a.cleared_at,
             closed_at: a.closed_at,
             disposition: a.disposition,
+            escalation_tier: a.escalation_tier,
         }
     }
 }
@@ -987,6 +990,8 @@ pub struct AlarmListParams {
     pub state: Option<String>,
     pub enterprise: Option<i64>,
     pub source: Option<i64>,
+    /// Only alarms left unacknowledged long enough to be escalated beyond the enterprise.
+    pub escalated: Option<bool>,
     /// At most 1000; default 200.
     pub limit: Option<i64>,
 }
@@ -995,7 +1000,7 @@ pub struct AlarmListParams {
 #[utoipa::path(get, path = "/api/v1/alarms", tag = "monitoring", params(AlarmListParams),
     responses((status = 200, body = Vec<Alarm>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn list_alarms(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<AlarmListParams>) -> Result<Json<Vec<Alarm>>, ApiError> {
-    let filter = store::AlarmFilter { state: params.state, enterprise_id: params.enterprise, source_id: params.source };
+    let filter = store::AlarmFilter { state: params.state, enterprise_id: params.enterprise, source_id: params.source, escalated: params.escalated.unwrap_or(false) };
     let rows = state.app.alarms(&caller.actor, &caller.client, &filter, params.limit.unwrap_or(200)).await?;
     Ok(Json(rows.into_iter().map(Alarm::from).collect()))
 }

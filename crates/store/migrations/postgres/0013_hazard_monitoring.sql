@@ -91,6 +91,9 @@ CREATE TABLE alarms (
     closed_by       BIGINT REFERENCES users(id),
     disposition     TEXT CHECK (disposition IN ('real', 'false', 'sensor_fault', 'maintenance', 'test')),
     assignee_id     BIGINT REFERENCES users(id),
+    -- How far up an unacknowledged alarm has been escalated, and when it last was.
+    escalation_tier TEXT NOT NULL DEFAULT 'enterprise' CHECK (escalation_tier IN ('enterprise', 'county', 'city', 'province')),
+    escalated_at    BIGINT,
     updated_at      BIGINT NOT NULL
 );
 -- One live (not closed) alarm per sensor and kind.

@@ -50,6 +50,8 @@ pub(crate) struct AlarmLine {
     peak: String,
     retriggers: i64,
     raised_at: String,
+    /// Empty at the enterprise tier, else the tier's label.
+    escalated_to: String,
 }
 
 fn alarm_line(c: &Chrome, a: AlarmRow) -> AlarmLine {
@@ -62,6 +64,7 @@ fn alarm_line(c: &Chrome, a: AlarmRow) -> AlarmLine {
         peak: format!("{} {}", value_text(a.peak_value), a.unit),
         retriggers: a.retriggers,
         raised_at: time_text(a.raised_at),
+        escalated_to: if a.escalation_tier == "enterprise" { String::new() } else { c.t.get(&format!("alarm.tier.{}", a.escalation_tier)).to_owned() },
         sensor: a.sensor_code,
         sensor_name: a.sensor_name,
         source_name: a.source_name,
