@@ -21,6 +21,8 @@ pub struct Config {
     pub security: app::auth::SecuritySettings,
     /// Risk-grading bands (`[risk.lec]`, `[risk.matrix]`); defaults from DOMAIN.md.
     pub risk: domain::risk::RiskBands,
+    /// Telemetry over MQTT (`[mqtt]`); off unless the table is given.
+    pub mqtt: Option<mqtt::MqttSettings>,
 }
 
 impl Default for Config {
@@ -32,6 +34,7 @@ impl Default for Config {
             secure_cookies: false,
             security: Default::default(),
             risk: Default::default(),
+            mqtt: None,
         }
     }
 }
@@ -71,6 +74,9 @@ impl Config {
         }
         if let Err(message) = self.risk.check() {
             bail!("risk: {message}");
+        }
+        if let Some(mqtt) = &self.mqtt {
+            mqtt.validate()?;
         }
         Ok(())
     }
@@ -121,5 +127,24 @@ mod tests {
         std::fs::write(&file, "[risk.lec]\nmajor_abov = 400\n").unwrap();
         assert!(Config::load(Some(&file), None, None, None).is_err(), "a misspelt key is refused");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_mqtt_table_is_optional_and_validated() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("anwei.toml");
+        assert!(Config::load(None, None, None, None).unwrap().mqtt.is_none(), "off by default");
+        std::fs::write(&file, "[mqtt]\nurl = \"mqtt://127.0.0.1:51883\"\nusername = \"anwei\"\npassword = \"secret\"\n").unwrap();
+        let config = Config::load(Some(&file), None, None, None).unwrap();
+        let mqtt = config.mqtt.as_ref().expect("the [mqtt] table");
+        assert_eq!((mqtt.url.as_str(), mqtt.topic_prefix.as_str()), ("mqtt://127.0.0.1:51883", "anwei/telemetry"), "the rest keep their defaults");
+        assert!(!format!("{config:?}").contains("secret"), "the password is not printed");
+        std::fs::write(&file, "[mqtt]\nurl = \"http://broker:1883\"\n").unwrap();
+        let error = Config::load(Some(&file), None, None, None).unwrap_err().to_string();
+        assert!(error.contains("mqtt.url"), "{error}");
+        std::fs::write(&file, "[mqtt]\nurl = \"mqtt://broker:99999\"\n").unwrap();
+        assert!(Config::load(Some(&file), None, None, None).unwrap_err().to_string().contains("mqtt.url"));
+        std::fs::write(&file, "[mqtt]\nhost = \"broker\"\n").unwrap();
+        assert!(Config::load(Some(&file), None, None, None).is_err(), "a misspelt key is refused");
     }
 }

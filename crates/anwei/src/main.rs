@@ -459,6 +459,20 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
     // alarms escalated, old readings deleted daily.
     let sensors = app.start_monitoring().await.context("cannot load the sensors")?;
     tracing::info!(sensors, "monitoring started");
+    // Telemetry over MQTT when `[mqtt]` is configured; it stops with the web server, before the
+    // store closes, so that it leaves no message half handled.
+    let (stop_mqtt, mqtt_stopped) = tokio::sync::oneshot::channel::<()>();
+    let mqtt_ingest = config.mqtt.clone().map(|mqtt_settings| {
+        let ingest_app = app.clone();
+        tokio::spawn(async move {
+            let stopped = async {
+                let _ = mqtt_stopped.await;
+            };
+            if let Err(error) = mqtt::run(ingest_app, mqtt_settings, stopped).await {
+                tracing::error!(%error, "MQTT ingest stopped");
+            }
+        })
+    });
     let watcher = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -473,6 +487,9 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
             if ticks % 15 == 0 {
                 if let Err(error) = watcher.escalate_alarms(now).await {
                     tracing::warn!(%error, "could not escalate unacknowledged alarms");
+                }
+                if let Err(error) = watcher.expire_suppressions(now).await {
+                    tracing::warn!(%error, "could not end shelving and maintenance windows");
                 }
             }
             if now - last_retention > 24 * 3600 * 1000 {
@@ -490,6 +507,12 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
     })
     .await
     .context("the server stopped with an error")?;
+    let _ = stop_mqtt.send(());
+    if let Some(ingest) = mqtt_ingest
+        && tokio::time::timeout(std::time::Duration::from_secs(5), ingest).await.is_err()
+    {
+        tracing::warn!("the MQTT ingest did not stop within 5 s");
+    }
     app.store.close().await;
     Ok(())
 }

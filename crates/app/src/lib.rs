@@ -3,6 +3,7 @@
 //! and the command line; knows neither HTTP nor SQL.
 
 pub mod accountability;
+pub mod alarm_suppressions;
 pub mod accounts;
 pub mod assessment;
 pub mod audit_log;

@@ -86,6 +86,28 @@ struct LiveSensor {
 struct MonitorState {
     sensors: Vec<LiveSensor>,
     by_code: HashMap<String, usize>,
+    /// Approved shelving and maintenance windows not yet over, by sensor id.
+    windows: HashMap<i64, Vec<Window>>,
+}
+
+/// An approved shelving or maintenance window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Window {
+    id: i64,
+    starts_at: i64,
+    ends_at: i64,
+}
+
+/// Hands a sensor's alarm transitions on as stored changes, unless an approved window covers
+/// `ts_ms`: then they are only counted against the window (`held`).
+fn route_events(sensor: &mut LiveSensor, windows: &HashMap<i64, Vec<Window>>, value: Option<f64>, ts_ms: i64, events: &[AlarmEvent], changes: &mut Vec<AlarmChange>, held: &mut HashMap<i64, i64>) {
+    if !events.is_empty()
+        && let Some(window) = windows.get(&sensor.id).and_then(|w| w.iter().find(|w| w.starts_at <= ts_ms && ts_ms < w.ends_at))
+    {
+        *held.entry(window.id).or_default() += events.len() as i64;
+        return;
+    }
+    alarm_changes(sensor, value, events, changes);
 }
 
 /// What became of a batch.
@@ -324,7 +346,60 @@ impl App {
             };
             self.monitor.register(row, crate::hazard_sources::spec_of(row)?, rules).await;
         }
+        self.reload_suppressions(now).await?;
         Ok(rows.len())
+    }
+
+    /// Loads the approved windows not yet over into the monitor.
+    pub(crate) async fn reload_suppressions(&self, now_ms: i64) -> Result<()> {
+        let mut windows: HashMap<i64, Vec<Window>> = HashMap::new();
+        for (id, sensor_id, starts_at, ends_at) in self.store.approved_suppressions(now_ms).await? {
+            windows.entry(sensor_id).or_default().push(Window { id, starts_at, ends_at });
+        }
+        self.monitor.state.lock().await.windows = windows;
+        Ok(())
+    }
+
+    /// Starts the rules of these sensors afresh from their latest reading, keeping their live
+    /// alarms: a condition that still holds is raised again after its on-delay.
+    pub(crate) async fn restart_rules(&self, sensor_ids: &[i64]) -> Result<()> {
+        if sensor_ids.is_empty() {
+            return Ok(());
+        }
+        let mut live: HashMap<i64, Vec<(AlarmKind, domain::telemetry::Severity)>> = HashMap::new();
+        for (sensor_id, kind, severity) in self.store.live_alarm_conditions().await? {
+            if let (Some(kind), Some(severity)) = (AlarmKind::parse(&kind), domain::telemetry::Severity::parse(&severity)) {
+                live.entry(sensor_id).or_default().push((kind, severity));
+            }
+        }
+        let mut state = self.monitor.state.lock().await;
+        for sensor in state.sensors.iter_mut().filter(|s| sensor_ids.contains(&s.id)) {
+            if let (Some(ts), Some(value)) = (sensor.rules.last_ts_ms(), sensor.rules.last_value()) {
+                sensor.rules = RuleState::resumed(ts, value, live.get(&sensor.id).map(Vec::as_slice).unwrap_or_default());
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the windows whose time is up: their sensors' rules start afresh from the latest
+    /// reading (keeping the alarms still live), so that a condition that persists past the window
+    /// is raised again after its on-delay rather than staying silent. Returns how many ended.
+    pub async fn expire_suppressions(&self, now_ms: i64) -> Result<usize> {
+        let ended: Vec<i64> = {
+            let mut state = self.monitor.state.lock().await;
+            let mut ended = Vec::new();
+            state.windows.retain(|sensor_id, windows| {
+                let before = windows.len();
+                windows.retain(|w| w.ends_at > now_ms);
+                if windows.len() < before {
+                    ended.push(*sensor_id);
+                }
+                !windows.is_empty()
+            });
+            ended
+        };
+        self.restart_rules(&ended).await?;
+        Ok(ended.len())
     }
 
     /// Ingests a parsed batch written by `writer_enterprise_id` (readings of other enterprises'
@@ -407,39 +482,49 @@ impl App {
         // Run the rules in arrival order.
         let mut events = Vec::new();
         let mut changes = Vec::new();
+        let mut held = HashMap::new();
+        let MonitorState { sensors, windows, .. } = &mut *state;
         for (sensor_index, value, ts_ms) in order {
-            let sensor = &mut state.sensors[sensor_index];
+            let sensor = &mut sensors[sensor_index];
             events.clear();
             sensor.rules.observe(&sensor.spec, value, ts_ms, &mut events);
-            alarm_changes(sensor, Some(value), &events, &mut changes);
+            route_events(sensor, windows, Some(value), ts_ms, &events, &mut changes, &mut held);
         }
         for (sensor_index, value, ts_ms) in out_of_range {
-            let sensor = &mut state.sensors[sensor_index];
+            let sensor = &mut sensors[sensor_index];
             events.clear();
             sensor.rules.observe_out_of_range_value(&sensor.spec, value, ts_ms, &mut events);
-            alarm_changes(sensor, None, &events, &mut changes);
+            route_events(sensor, windows, None, ts_ms, &events, &mut changes, &mut held);
         }
-        self.store_alarm_changes(&changes).await;
+        self.store_alarm_changes(&changes, &held).await;
         Ok(outcome)
     }
 
     /// Raises no-data alarms for sensors silent longer than their limit.
     pub async fn check_silent_sensors(&self, now_ms: i64) -> usize {
         let mut changes = Vec::new();
+        let mut held = HashMap::new();
         {
             let mut state = self.monitor.state.lock().await;
+            let MonitorState { sensors, windows, .. } = &mut *state;
             let mut events = Vec::new();
-            for sensor in &mut state.sensors {
+            for sensor in sensors.iter_mut() {
                 events.clear();
                 sensor.rules.check_silence(&sensor.spec, now_ms, &mut events);
-                alarm_changes(sensor, None, &events, &mut changes);
+                route_events(sensor, windows, None, now_ms, &events, &mut changes, &mut held);
             }
         }
-        self.store_alarm_changes(&changes).await;
+        self.store_alarm_changes(&changes, &held).await;
         changes.len()
     }
 
-    async fn store_alarm_changes(&self, changes: &[AlarmChange]) {
+    async fn store_alarm_changes(&self, changes: &[AlarmChange], held: &HashMap<i64, i64>) {
+        if !held.is_empty() {
+            let counts: Vec<(i64, i64)> = held.iter().map(|(id, n)| (*id, *n)).collect();
+            if let Err(error) = self.store.count_suppressed(&counts).await {
+                tracing::error!(%error, "could not count suppressed alarm transitions");
+            }
+        }
         if changes.is_empty() {
             return;
         }
@@ -642,7 +727,8 @@ impl App {
 /// The dispositions an alarm closes with.
 pub const DISPOSITIONS: [&str; 5] = ["real", "false", "sensor_fault", "maintenance", "test"];
 
-fn transition_refused(error: store::StoreError) -> AppError {
+/// A refused state change (a conflict in the store) as an illegal transition.
+pub(crate) fn transition_refused(error: store::StoreError) -> AppError {
     match error {
         store::StoreError::Conflict(message) => AppError::IllegalTransition(message),
         other => other.into(),

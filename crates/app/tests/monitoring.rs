@@ -175,3 +175,75 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         assert_eq!(app.check_silent_sensors(later).await, 0, "raised once, not again");
     }
 }
+
+#[tokio::test]
+async fn shelving_and_maintenance_windows_on_every_configured_backend() {
+    use app::alarm_suppressions::SuppressionInput;
+    for backend in store::testing::backends() {
+        let db = store::testing::fresh(backend).await.unwrap();
+        let app = App::new(db.store.clone(), Default::default());
+        app.load_demo_with(10).await.unwrap();
+        app.start_monitoring().await.unwrap();
+        let client = Client::cli();
+        let actor = |name: &'static str| {
+            let app = app.clone();
+            async move { app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap() }
+        };
+        let (enterprise, chaoyang, inspector, jilinshi) = (actor("enterprise").await, actor("chaoyang").await, actor("inspector").await, actor("jilinshi").await);
+        let own = enterprise.enterprise_id.unwrap();
+        let code = app.sensors(&enterprise, &client, Some(own), None).await.unwrap().into_iter().find(|s| s.kind == "pressure").unwrap().code;
+        let now = store::now_ms();
+        let input = SuppressionInput { kind: "maintenance".into(), reason: "更换压力变送器".into(), starts_at: None, minutes: 30 };
+
+        match app.request_suppression(&enterprise, &client, &code, &SuppressionInput { kind: "nap".into(), reason: " ".into(), starts_at: Some(now - 3_600_000), minutes: 0 }, now).await {
+            Err(AppError::Invalid(fields)) => assert_eq!(fields.iter().map(|f| f.field).collect::<Vec<_>>(), ["kind", "reason", "starts_at"]),
+            other => panic!("{other:?}"),
+        }
+        match app.request_suppression(&enterprise, &client, &code, &SuppressionInput { kind: "shelve".into(), minutes: 9 * 60, ..input.clone() }, now).await {
+            Err(AppError::Invalid(fields)) => assert_eq!(fields[0].field, "minutes", "a shelving lasts at most a shift"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(app.request_suppression(&chaoyang, &client, &code, &input, now).await, Err(AppError::NotFound)), "the enterprise asks, the regulator decides");
+        assert!(matches!(app.request_suppression(&jilinshi, &client, &code, &input, now).await, Err(AppError::NotFound)));
+        let id = app.request_suppression(&enterprise, &client, &code, &input, now).await.unwrap();
+        assert!(matches!(app.decide_suppression(&enterprise, &client, id, true, None).await, Err(AppError::NotFound)), "never one's own approval");
+        assert!(matches!(app.decide_suppression(&inspector, &client, id, true, None).await, Err(AppError::NotFound)));
+        assert!(matches!(app.decide_suppression(&jilinshi, &client, id, true, None).await, Err(AppError::NotFound)));
+        assert!(app.suppressions(&chaoyang, &client, None).await.unwrap().iter().any(|w| w.id == id && w.state == "requested"), "the regulator sees the request");
+        assert_eq!(app.decide_suppression(&chaoyang, &client, id, true, Some("同意,注意现场监护")).await.unwrap().state, "approved");
+        assert!(matches!(app.decide_suppression(&chaoyang, &client, id, false, None).await, Err(AppError::IllegalTransition(_))), "decided once");
+
+        // During the window a pressure excursion raises nothing; it is counted against the window.
+        let high = |from: i64| (0..13).map(move |i| (from + i * 10_000, 2.4));
+        let batch: Vec<(i64, f64)> = high(now + 1_000).collect();
+        let readings: Vec<_> = batch.iter().map(|&(ts_ms, value)| Ok(domain::telemetry::RawReading { code: &code, value, ts_ms })).collect();
+        assert_eq!(app.ingest(own, &readings, now + 130_000).await.unwrap().accepted, 13);
+        let raised = |app: App| {
+            let (enterprise, code) = (enterprise.clone(), code.clone());
+            async move {
+                let alarms = app.alarms(&enterprise, &Client::cli(), &store::AlarmFilter { state: Some("active".into()), ..Default::default() }, 100).await.unwrap();
+                alarms.iter().filter(|a| a.sensor_code == code).count()
+            }
+        };
+        assert_eq!(raised(app.clone()).await, 0, "maintenance holds the alarm back");
+        let window = app.suppression(&enterprise, &client, id).await.unwrap();
+        assert!(window.suppressed_events >= 1, "{window:?}");
+
+        // Ended early, the persisting excursion is raised again after its on-delay.
+        let ended = app.end_suppression(&enterprise, &client, id).await.unwrap();
+        assert!(ended.ends_at <= store::now_ms());
+        assert!(matches!(app.end_suppression(&chaoyang, &client, id).await, Err(AppError::IllegalTransition(_))), "already over");
+        let batch: Vec<(i64, f64)> = high(now + 200_000).collect();
+        let readings: Vec<_> = batch.iter().map(|&(ts_ms, value)| Ok(domain::telemetry::RawReading { code: &code, value, ts_ms })).collect();
+        assert_eq!(app.ingest(own, &readings, now + 330_000).await.unwrap().accepted, 13);
+        assert_eq!(raised(app.clone()).await, 1, "the condition outlasting the window is alarmed");
+
+        // A window that runs out ends by itself.
+        let short = app.request_suppression(&enterprise, &client, &code, &SuppressionInput { kind: "shelve".into(), minutes: 1, ..input.clone() }, store::now_ms()).await.unwrap();
+        app.decide_suppression(&chaoyang, &client, short, true, None).await.unwrap();
+        assert_eq!(app.expire_suppressions(store::now_ms()).await.unwrap(), 0);
+        assert_eq!(app.expire_suppressions(store::now_ms() + 61_000).await.unwrap(), 1);
+        let refused = app.request_suppression(&enterprise, &client, &code, &input, store::now_ms()).await.unwrap();
+        assert_eq!(app.decide_suppression(&chaoyang, &client, refused, false, Some("检修方案未报备")).await.unwrap().state, "rejected");
+    }
+}

@@ -180,6 +180,40 @@ pub struct AlarmFilter {
     pub escalated: bool,
 }
 
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSuppression {
+    pub sensor_id: i64,
+    pub enterprise_id: i64,
+    pub kind: String,
+    pub reason: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct SuppressionRow {
+    pub id: i64,
+    pub sensor_id: i64,
+    pub sensor_code: String,
+    pub sensor_name: String,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub kind: String,
+    pub reason: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub state: String,
+    pub requested_by: i64,
+    pub requested_at: i64,
+    pub decided_at: Option<i64>,
+    pub decision_note: Option<String>,
+    pub suppressed_events: i64,
+}
+
+const SUPPRESSION_SELECT: &str = "SELECT w.id, w.sensor_id, s.code AS sensor_code, s.name AS sensor_name, w.enterprise_id, e.name AS enterprise_name, w.kind, \
+     w.reason, w.starts_at, w.ends_at, w.state, w.requested_by, w.requested_at, w.decided_at, w.decision_note, w.suppressed_events \
+     FROM alarm_suppressions w JOIN sensors s ON s.id = w.sensor_id JOIN enterprises e ON e.id = w.enterprise_id JOIN regions r ON r.code = e.region_code";
+
 const SOURCE_SELECT: &str = "SELECT h.id, h.enterprise_id, e.name AS enterprise_name, e.region_code, r.path AS region_path, h.name, h.unit_kind, h.people_nearby, \
      h.principal_person, h.technical_person, h.operating_person, h.s_value, h.r_value, h.is_major, h.level, h.created_at \
      FROM hazard_sources h JOIN enterprises e ON e.id = h.enterprise_id JOIN regions r ON r.code = e.region_code";
@@ -572,6 +606,107 @@ impl Store {
         with_pool!(self, |pool| {
             let row: Option<AlarmRow> = sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(enterprise).bind(id).fetch_optional(pool).await?;
             row.ok_or(StoreError::NotFound)
+        })
+    }
+
+    pub async fn request_suppression(&self, window: &NewSuppression, user_id: i64, event: &AuditEvent) -> Result<i64> {
+        crate::in_transaction!(self, |tx| {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO alarm_suppressions (sensor_id, enterprise_id, kind, reason, starts_at, ends_at, state, requested_by, requested_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 'requested', $7, $8) RETURNING id",
+            )
+            .bind(window.sensor_id)
+            .bind(window.enterprise_id)
+            .bind(&window.kind)
+            .bind(&window.reason)
+            .bind(window.starts_at)
+            .bind(window.ends_at)
+            .bind(user_id)
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await?;
+            let mut event = event.clone();
+            event.target = format!("alarm_suppression:{id}");
+            crate::audit::append_audit!(tx, &event);
+            Ok(id)
+        })
+    }
+
+    /// Approves or rejects a requested window. Conflict unless it awaits a decision.
+    pub async fn decide_suppression(&self, id: i64, approve: bool, user_id: i64, note: Option<&str>, event: &AuditEvent) -> Result<()> {
+        crate::in_transaction!(self, |tx| {
+            let changed = sqlx::query("UPDATE alarm_suppressions SET state = $2, decided_by = $3, decided_at = $4, decision_note = $5 WHERE id = $1 AND state = 'requested'")
+                .bind(id)
+                .bind(if approve { "approved" } else { "rejected" })
+                .bind(user_id)
+                .bind(now_ms())
+                .bind(note)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::Conflict("申请已处理 / the request has already been decided".into()));
+            }
+            crate::audit::append_audit!(tx, event);
+            Ok(())
+        })
+    }
+
+    /// Ends a window early: a request is cancelled, an approved window ends now. Conflict when
+    /// it has already ended or was refused.
+    pub async fn end_suppression(&self, id: i64, now: i64, event: &AuditEvent) -> Result<()> {
+        crate::in_transaction!(self, |tx| {
+            let changed = sqlx::query(
+                "UPDATE alarm_suppressions SET state = CASE WHEN state = 'requested' THEN 'cancelled' ELSE state END, \
+                 ends_at = CASE WHEN state = 'approved' AND starts_at < $2 THEN $2 WHEN state = 'approved' THEN starts_at + 1 ELSE ends_at END \
+                 WHERE id = $1 AND (state = 'requested' OR (state = 'approved' AND ends_at > $2))",
+            )
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::Conflict("已结束或未获批准 / already over, or never approved".into()));
+            }
+            crate::audit::append_audit!(tx, event);
+            Ok(())
+        })
+    }
+
+    pub async fn suppression(&self, id: i64, visibility: &Visibility) -> Result<SuppressionRow> {
+        let sql = format!("{SUPPRESSION_SELECT} WHERE {VISIBLE} AND w.id = $4");
+        let (all, path, enterprise) = visibility_params(visibility);
+        with_pool!(self, |pool| {
+            let row: Option<SuppressionRow> = sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(enterprise).bind(id).fetch_optional(pool).await?;
+            row.ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// Visible windows, optionally of one sensor, newest first.
+    pub async fn suppressions(&self, visibility: &Visibility, sensor_id: Option<i64>, limit: i64) -> Result<Vec<SuppressionRow>> {
+        let sql = format!("{SUPPRESSION_SELECT} WHERE {VISIBLE} AND ($4 IS NULL OR w.sensor_id = $4) ORDER BY w.requested_at DESC, w.id DESC LIMIT $5");
+        let (all, path, enterprise) = visibility_params(visibility);
+        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(enterprise).bind(sensor_id).bind(limit).fetch_all(pool).await?))
+    }
+
+    /// Approved windows not yet over: (id, sensor id, starts at, ends at).
+    pub async fn approved_suppressions(&self, now: i64) -> Result<Vec<(i64, i64, i64, i64)>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT id, sensor_id, starts_at, ends_at FROM alarm_suppressions WHERE state = 'approved' AND ends_at > $1 ORDER BY id")
+                .bind(now)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Counts alarm transitions a window held back.
+    pub async fn count_suppressed(&self, counts: &[(i64, i64)]) -> Result<()> {
+        with_pool!(self, |pool| {
+            for (id, n) in counts {
+                sqlx::query("UPDATE alarm_suppressions SET suppressed_events = suppressed_events + $2 WHERE id = $1").bind(id).bind(n).execute(pool).await?;
+            }
+            Ok(())
         })
     }
 

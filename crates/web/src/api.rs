@@ -72,6 +72,9 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<A
         .merge(OpenApiRouter::new().routes(routes!(ingest_telemetry)).layer(axum::extract::DefaultBodyLimit::max(TELEMETRY_BYTES_MAX)))
         .routes(routes!(list_alarms))
         .routes(routes!(alarm_stream))
+        .routes(routes!(list_suppressions))
+        .routes(routes!(request_suppression))
+        .routes(routes!(suppression_action))
         .routes(routes!(alarm_action))
 }
 
@@ -1130,4 +1133,88 @@ async fn alarm_stream(State(state): State<AppState>, caller: ApiCaller) -> Resul
 
 fn policy_sees_nothing(actor: &app::Actor) -> bool {
     app::policy::enterprise_visibility(actor) == domain::access::Visibility::Nothing
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Suppression {
+    pub id: i64,
+    pub sensor: String,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    /// `shelve` or `maintenance`.
+    pub kind: String,
+    pub reason: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    /// `requested`, `approved`, `rejected` or `cancelled`.
+    pub state: String,
+    pub decision_note: Option<String>,
+    /// Alarm transitions held back while it ran.
+    pub suppressed_events: i64,
+}
+
+impl From<store::SuppressionRow> for Suppression {
+    fn from(w: store::SuppressionRow) -> Self {
+        Self {
+            id: w.id,
+            sensor: w.sensor_code,
+            enterprise_id: w.enterprise_id,
+            enterprise_name: w.enterprise_name,
+            kind: w.kind,
+            reason: w.reason,
+            starts_at: w.starts_at,
+            ends_at: w.ends_at,
+            state: w.state,
+            decision_note: w.decision_note,
+            suppressed_events: w.suppressed_events,
+        }
+    }
+}
+
+/// Shelving and maintenance windows in the caller's scope, newest first.
+#[utoipa::path(get, path = "/api/v1/suppressions", tag = "monitoring",
+    responses((status = 200, body = Vec<Suppression>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn list_suppressions(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Vec<Suppression>>, ApiError> {
+    Ok(Json(state.app.suppressions(&caller.actor, &caller.client, None).await?.into_iter().map(Suppression::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SuppressionRequest {
+    /// `shelve` (at most 8 hours) or `maintenance` (at most 72 hours).
+    pub kind: String,
+    pub reason: String,
+    /// Milliseconds since the epoch; now when absent.
+    #[serde(default)]
+    pub starts_at: Option<i64>,
+    pub minutes: u32,
+}
+
+/// The enterprise asks to shelve a sensor's alarms or to take it into maintenance; a regulator decides.
+#[utoipa::path(post, path = "/api/v1/sensors/{code}/suppressions", tag = "monitoring", params(("code" = String, Path)), request_body = SuppressionRequest,
+    responses((status = 201, body = Suppression), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+async fn request_suppression(State(state): State<AppState>, caller: ApiCaller, Path(code): Path<String>, Json(request): Json<SuppressionRequest>) -> Result<(StatusCode, Json<Suppression>), ApiError> {
+    let input = app::alarm_suppressions::SuppressionInput { kind: request.kind, reason: request.reason, starts_at: request.starts_at, minutes: request.minutes };
+    let id = state.app.request_suppression(&caller.actor, &caller.client, &code, &input, store::now_ms()).await?;
+    Ok((StatusCode::CREATED, Json(state.app.suppression(&caller.actor, &caller.client, id).await?.into())))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SuppressionActionRequest {
+    /// `approve` or `reject` (a regulator of the territory), `end` (the enterprise or a regulator).
+    pub action: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Decides on or ends a shelving or maintenance window.
+#[utoipa::path(post, path = "/api/v1/suppressions/{id}/actions", tag = "monitoring", params(("id" = i64, Path)), request_body = SuppressionActionRequest,
+    responses((status = 200, body = Suppression), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+async fn suppression_action(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(request): Json<SuppressionActionRequest>) -> Result<Json<Suppression>, ApiError> {
+    let row = match request.action.as_str() {
+        "approve" => state.app.decide_suppression(&caller.actor, &caller.client, id, true, request.note.as_deref()).await?,
+        "reject" => state.app.decide_suppression(&caller.actor, &caller.client, id, false, request.note.as_deref()).await?,
+        "end" => state.app.end_suppression(&caller.actor, &caller.client, id).await?,
+        _ => return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "action 应为 approve、reject 或 end / action must be approve, reject or end")),
+    };
+    Ok(Json(row.into()))
 }

@@ -69,6 +69,10 @@ enum Payload {
     TelemetryText,
     AcknowledgeJson,
     CloseForm,
+    WindowJson,
+    WindowForm,
+    ApproveJson,
+    ApproveForm,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -207,6 +211,11 @@ const MATRIX: &[Row] = &[
     ("POST",   "/api/v1/telemetry", Payload::TelemetryText,                       [404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/alarms", Payload::None,                                   [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
     ("POST",   "/api/v1/alarms/{alarm}/actions", Payload::AcknowledgeJson,        [404, 404, 409, 404, 409, 409, 409, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/suppressions", Payload::None,                             [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/sensors/{sensor}/suppressions", Payload::WindowJson,      [404, 404, 404, 404, 404, 404, 201, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/suppressions/{window}/actions", Payload::ApproveJson,     [404, 404, 409, 404, 409, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/sensors/{sensor}/suppressions", Payload::WindowForm,             [404, 404, 404, 404, 404, 404, 303, 404, 404, 404, 404, 403]),
+    ("POST",   "/suppressions/{window}/decide", Payload::ApproveForm,             [404, 404, 409, 404, 409, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/monitoring", Payload::None,                                      [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("GET",    "/monitoring/alarms", Payload::None,                               [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("GET",    "/hazards/{source}", Payload::None,                                [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
@@ -290,6 +299,12 @@ async fn monitoring_fixture(fixture: &mut Fixture) {
     let alarms = fixture.app.alarms(&enterprise, &client, &store::AlarmFilter { state: Some("raised".into()), ..Default::default() }, 10).await.unwrap();
     let alarm = alarms.iter().find(|a| a.kind == "high").expect("a high alarm").id;
     fixture.app.acknowledge_alarm(&enterprise, &client, alarm).await.unwrap();
+    // A maintenance request already refused: deciding it again is refused to those who may decide.
+    let window_input = app::alarm_suppressions::SuppressionInput { kind: "maintenance".into(), reason: "fixture".into(), starts_at: None, minutes: 30 };
+    let window = fixture.app.request_suppression(&enterprise, &client, &sensor, &window_input, now).await.unwrap();
+    let chaoyang = fixture.app.actor_for_user(&fixture.app.store.user_by_username("chaoyang").await.unwrap().unwrap()).await.unwrap();
+    fixture.app.decide_suppression(&chaoyang, &client, window, false, None).await.unwrap();
+    fixture.values.insert("window", window.to_string());
     fixture.values.insert("sensor", sensor);
     fixture.values.insert("alarm", alarm.to_string());
 }
@@ -474,6 +489,10 @@ impl Fixture {
             Payload::TelemetryText => (format!("{} 2.4 {}\n", self.values["sensor"], store::now_ms()), "text/plain"),
             Payload::AcknowledgeJson => (json!({"action": "acknowledge"}).to_string(), "application/json"),
             Payload::CloseForm => ("disposition=real&comment=checked".into(), "application/x-www-form-urlencoded"),
+            Payload::WindowJson => (json!({"kind": "maintenance", "reason": "校验变送器", "minutes": 30}).to_string(), "application/json"),
+            Payload::WindowForm => ("kind=shelve&reason=calibration&minutes=30".into(), "application/x-www-form-urlencoded"),
+            Payload::ApproveJson => (json!({"action": "approve"}).to_string(), "application/json"),
+            Payload::ApproveForm => ("action=approve&note=ok".into(), "application/x-www-form-urlencoded"),
             Payload::DangerJson => (json!({"enterprise_id": self.values["chaoyang_enterprise"].parse::<i64>().unwrap(), "location": "仓库", "description": "消防通道堵塞", "source": "inspection", "grade": "general", "responsible_person": "李四"}).to_string(), "application/json"),
             Payload::ConfirmJson => (json!({"action": "confirm"}).to_string(), "application/json"),
             Payload::ListingJson => (json!({"deadline": "2026-12-31", "notice": "挂牌督办"}).to_string(), "application/json"),

@@ -108,3 +108,26 @@ CREATE TABLE alarm_comments (
     created_at BIGINT NOT NULL
 );
 CREATE INDEX alarm_comments_alarm ON alarm_comments(alarm_id);
+
+-- Shelving (an alarm taken off the operators' list for a while) and maintenance windows (a
+-- sensor under work): time-boxed, requested by the enterprise, approved or refused by its
+-- regulator. While one is approved and running, the sensor's alarm transitions are counted here
+-- instead of raised.
+CREATE TABLE alarm_suppressions (
+    id                INTEGER PRIMARY KEY,
+    sensor_id         INTEGER NOT NULL REFERENCES sensors(id),
+    enterprise_id     INTEGER NOT NULL REFERENCES enterprises(id),
+    kind              TEXT NOT NULL CHECK (kind IN ('shelve', 'maintenance')),
+    reason            TEXT NOT NULL,
+    starts_at         BIGINT NOT NULL,
+    ends_at           BIGINT NOT NULL CHECK (ends_at > starts_at),
+    state             TEXT NOT NULL CHECK (state IN ('requested', 'approved', 'rejected', 'cancelled')),
+    requested_by      INTEGER NOT NULL REFERENCES users(id),
+    requested_at      BIGINT NOT NULL,
+    decided_by        INTEGER REFERENCES users(id),
+    decided_at        BIGINT,
+    decision_note     TEXT,
+    suppressed_events INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX alarm_suppressions_sensor ON alarm_suppressions(sensor_id, state);
+CREATE INDEX alarm_suppressions_enterprise ON alarm_suppressions(enterprise_id, state);

@@ -24,6 +24,8 @@ pub fn router() -> Router<AppState> {
         .route("/alarms/{id}", get(alarm_page))
         .route("/alarms/{id}/acknowledge", post(acknowledge))
         .route("/alarms/{id}/close", post(close))
+        .route("/sensors/{code}/suppressions", post(request_window))
+        .route("/suppressions/{id}/decide", post(decide_window))
 }
 
 /// Beijing time, to the second.
@@ -94,12 +96,44 @@ fn level_text(level: Option<i64>) -> String {
     }
 }
 
+pub(crate) struct WindowLine {
+    id: i64,
+    sensor: String,
+    enterprise_name: String,
+    kind: String,
+    reason: String,
+    period: String,
+    state: String,
+    /// `requested`, `approved`, `rejected` or `cancelled`.
+    state_key: String,
+    held: i64,
+    running: bool,
+}
+
+fn window_line(c: &Chrome, w: store::SuppressionRow, now_ms: i64) -> WindowLine {
+    WindowLine {
+        id: w.id,
+        kind: c.t.get(&format!("window.kind.{}", w.kind)).to_owned(),
+        period: format!("{} – {}", time_text(w.starts_at), time_text(w.ends_at)),
+        state: c.t.get(&format!("window.state.{}", w.state)).to_owned(),
+        running: w.state == "approved" && w.starts_at <= now_ms && now_ms < w.ends_at,
+        state_key: w.state,
+        held: w.suppressed_events,
+        sensor: w.sensor_code,
+        enterprise_name: w.enterprise_name,
+        reason: w.reason,
+    }
+}
+
 #[derive(Template)]
 #[template(path = "monitoring.html")]
 struct OverviewPage {
     c: Chrome,
     sources: Vec<SourceLine>,
     alarms: Vec<AlarmLine>,
+    /// Pending requests and windows not yet over.
+    windows: Vec<WindowLine>,
+    decides: bool,
     /// The province whose cities the warning map shows, for province-level users.
     map_region: Option<String>,
 }
@@ -140,7 +174,18 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap, user: PageU
     sources.sort_by_key(|s| rank(&s.grade));
     let alarms = alarms.into_iter().map(|a| alarm_line(&c, a)).collect();
     let map_region = super::province_map_region(&user.actor);
-    render(&OverviewPage { c, sources, alarms, map_region })
+    let now = store::now_ms();
+    let windows = state
+        .app
+        .suppressions(&user.actor, &user.client, None)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|w| w.state == "requested" || (w.state == "approved" && w.ends_at > now))
+        .map(|w| window_line(&c, w, now))
+        .collect();
+    let decides = user.actor.role == domain::role::Role::Regulator;
+    render(&OverviewPage { c, sources, alarms, windows, decides, map_region })
 }
 
 async fn alarm_list_fragment(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
@@ -215,6 +260,11 @@ async fn source_page(State(state): State<AppState>, headers: HeaderMap, user: Pa
 #[template(path = "sensor.html")]
 struct SensorPage {
     c: Chrome,
+    windows: Vec<WindowLine>,
+    can_request: bool,
+    /// Whether the caller decides on requests (the template shared with the overview asks).
+    decides: bool,
+    error: Option<String>,
     sensor: store::SensorRow,
     kind: String,
     thresholds: String,
@@ -225,13 +275,24 @@ struct SensorPage {
 }
 
 async fn sensor_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(code): Path<String>) -> Response {
-    let (sensor, latest) = match state.app.sensor_latest(&user.actor, &user.client, &code).await {
+    sensor_response(&state, &headers, &user, &code, None).await
+}
+
+async fn sensor_response(state: &AppState, headers: &HeaderMap, user: &PageUser, code: &str, error: Option<String>) -> Response {
+    let (sensor, latest) = match state.app.sensor_latest(&user.actor, &user.client, code).await {
         Ok(found) => found,
-        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+        Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
     };
-    let c = chrome(&state, &headers, &user.session, &format!("/sensors/{code}"), Some(&user.actor)).await;
+    let c = chrome(state, headers, &user.session, &format!("/sensors/{code}"), Some(&user.actor)).await;
     let to_ms = store::now_ms();
+    let windows = state.app.suppressions(&user.actor, &user.client, Some(code)).await.unwrap_or_default().into_iter().map(|w| window_line(&c, w, to_ms)).collect();
+    let can_request = user.actor.role == domain::role::Role::Enterprise && user.actor.enterprise_id == Some(sensor.enterprise_id);
+    let status = if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
     let page = SensorPage {
+        windows,
+        can_request,
+        decides: user.actor.role == domain::role::Role::Regulator,
+        error,
         kind: c.t.get(&format!("sensor.kind.{}", sensor.kind)).to_owned(),
         thresholds: thresholds_text(&sensor),
         latest: format!("{} {}", value_text(latest.map(|l| l.1)), sensor.unit),
@@ -241,7 +302,46 @@ async fn sensor_page(State(state): State<AppState>, headers: HeaderMap, user: Pa
         c,
         sensor,
     };
-    render(&page)
+    (status, render(&page)).into_response()
+}
+
+#[derive(Deserialize)]
+struct WindowForm {
+    kind: String,
+    reason: String,
+    minutes: String,
+}
+
+async fn request_window(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(code): Path<String>, axum::Form(form): axum::Form<WindowForm>) -> Response {
+    let Ok(minutes) = form.minutes.trim().parse::<u32>() else {
+        return sensor_response(&state, &headers, &user, &code, Some("时长应为整数分钟 / the duration must be whole minutes".into())).await;
+    };
+    let input = app::alarm_suppressions::SuppressionInput { kind: form.kind, reason: form.reason, starts_at: None, minutes };
+    match state.app.request_suppression(&user.actor, &user.client, &code, &input, store::now_ms()).await {
+        Ok(_) => Redirect::to(&format!("/sensors/{code}")).into_response(),
+        Err(app::AppError::Invalid(fields)) => sensor_response(&state, &headers, &user, &code, Some(fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join("; "))).await,
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct DecideForm {
+    action: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn decide_window(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<DecideForm>) -> Response {
+    let result = match form.action.as_str() {
+        "approve" => state.app.decide_suppression(&user.actor, &user.client, id, true, Some(&form.note)).await,
+        "reject" => state.app.decide_suppression(&user.actor, &user.client, id, false, Some(&form.note)).await,
+        "end" => state.app.end_suppression(&user.actor, &user.client, id).await,
+        _ => Err(app::AppError::BadRequest("action 应为 approve、reject 或 end / action must be approve, reject or end".into())),
+    };
+    match result {
+        Ok(window) => Redirect::to(&format!("/sensors/{}", window.sensor_code)).into_response(),
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
 }
 
 #[derive(Template)]
