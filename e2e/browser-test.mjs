@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium, request } from 'playwright-core';
 
 const BASE_URL = (process.env.ANWEI_BASE_URL || '').replace(/\/+$/, '');
 const SCREENSHOT_DIR = path.resolve(process.env.SCREENSHOT_DIR || './screenshots');
@@ -623,5 +623,84 @@ test('n. enterprise self-check on a phone turns a failed item into a hidden dang
     await screenshot(office, 'campaign.png');
   } finally {
     await office.context().close();
+  }
+});
+
+test('o. monitoring: the warning map, live alarms pushed to an enterprise phone, handling an alarm, a sensor chart', async () => {
+  const office = await newPage(DESKTOP, 'monitoring');
+  try {
+    await login(office);
+    await gotoOk(office, '/monitoring');
+    const map = office.locator('#warning-map');
+    await map.locator('canvas').first().waitFor({ state: 'attached' });
+    await poll(
+      () =>
+        map.evaluate((el) => {
+          const canvas = el.querySelector('canvas');
+          if (!canvas || !canvas.width) return false;
+          const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+          const wanted = new Set(['215,48,31', '252,141,89', '254,224,139', '69,117,180']);
+          for (let i = 0; i < data.length; i += 4 * 97) if (data[i + 3] === 255 && wanted.has(`${data[i]},${data[i + 1]},${data[i + 2]}`)) return true;
+          return false;
+        }),
+      'the warning map colours a city by its sources\' warning grade',
+    );
+    assert.ok((await office.locator('table#alarm-table tbody tr').count()) > 0, 'the live demo province has active alarms');
+    assert.ok((await office.locator('table#source-table [data-grade]').count()) > 0, 'sources carry warning grades');
+    await screenshot(office, 'monitoring.png');
+  } finally {
+    await office.context().close();
+  }
+
+  const phone = await newPage(PHONE, 'monitoring-phone');
+  try {
+    await submitLogin(phone, 'enterprise', PASSWORD);
+    await phone.waitForURL((url) => url.pathname === '/', { waitUntil: 'load' });
+    await gotoOk(phone, '/monitoring');
+    await phone.locator('#alarm-live').waitFor({ state: 'attached' });
+    // A toxic-gas reading far above high-high, sent by the enterprise's gateway over the API,
+    // reaches the open page through the server's push, well before the 30-second fallback.
+    // The gateway is another client: a request context without the page's session cookie.
+    const api = await request.newContext({ baseURL: BASE_URL });
+    const login = await api.post('/api/v1/auth/login', { data: { username: 'enterprise', password: PASSWORD } });
+    assert.equal(login.status(), 200);
+    const token = (await login.json()).token;
+    const sensors = await (await api.get('/api/v1/sensors', { headers: { authorization: `Bearer ${token}` } })).json();
+    const gas = sensors.find((s) => s.kind === 'toxic_gas');
+    assert.ok(gas, 'the demo enterprise has a toxic-gas detector');
+    const before = await phone.locator(`table#alarm-table a[href="/sensors/${gas.code}"]`).count();
+    assert.equal(before, 0, 'no alarm at the detector yet');
+    const started = Date.now();
+    const body = [0, 1, 2].map((i) => `${gas.code} 150 ${Date.now() + 1000 + i * 5000}`).join('\n');
+    const posted = await api.post('/api/v1/telemetry', { headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, data: body });
+    assert.equal(posted.status(), 200, await posted.text());
+    await phone.locator(`table#alarm-table a[href="/sensors/${gas.code}"]`).first().waitFor({ state: 'attached', timeout: 20_000 });
+    const elapsed = Date.now() - started;
+    console.log(`# pushed alarm shown after ${elapsed} ms`);
+    assert.ok(elapsed < 25_000, `the alarm arrived by push, not by the 30 s poll: ${elapsed} ms`);
+    const { scrollWidth, innerWidth } = await phone.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+    assert.ok(scrollWidth <= innerWidth + 1, `the monitoring page fits a phone: ${scrollWidth} > ${innerWidth}`);
+    await screenshot(phone, 'monitoring-phone.png');
+
+    // Handle it: acknowledge on the alarm page.
+    const row = phone.locator('table#alarm-table tr', { has: phone.locator(`a[href="/sensors/${gas.code}"]`) }).first();
+    await row.locator('a.alarm-link').click();
+    await phone.waitForURL((url) => url.pathname.startsWith('/alarms/'), { waitUntil: 'load' });
+    assert.equal(await phone.locator('#alarm-state').getAttribute('data-state'), 'raised');
+    await phone.locator('form#alarm-ack-form button[type=submit]').click();
+    await phone.waitForURL((url) => url.pathname.startsWith('/alarms/'), { waitUntil: 'load' });
+    // Acknowledged, or already cleared if the simulated detector has read normal for its off-delay since.
+    assert.ok(['acknowledged', 'cleared'].includes(await phone.locator('#alarm-state').getAttribute('data-state')));
+
+    // The sensor's page draws its 24-hour chart.
+    await gotoOk(phone, `/sensors/${gas.code}`);
+    const chart = phone.locator('#sensor-chart');
+    await chart.locator('canvas').first().waitFor({ state: 'attached' });
+    assert.equal(await phone.locator('#windows').count(), 1, 'one shelving and maintenance section, below the chart');
+    assert.equal(await phone.locator('form#window-form').count(), 1, 'the enterprise may ask for a window');
+    await screenshot(phone, 'sensor-phone.png');
+    await api.dispose();
+  } finally {
+    await phone.context().close();
   }
 });

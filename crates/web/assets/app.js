@@ -75,7 +75,7 @@
       chart.setOption({
         tooltip: { trigger: "axis" },
         grid: { left: 48, right: 24, top: 24, bottom: 32 },
-        xAxis: { type: "time" },
+        xAxis: { type: "time", axisLabel: { hideOverlap: true } },
         yAxis: { type: "value", name: element.dataset.unit, scale: true },
         series: [
           { name: "min", type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 }, data: buckets.map(function (b) { return [b.start_ms, b.min]; }) },
