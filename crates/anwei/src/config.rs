@@ -21,6 +21,8 @@ pub struct Config {
     pub security: app::auth::SecuritySettings,
     /// Risk-grading bands (`[risk.lec]`, `[risk.matrix]`); defaults from DOMAIN.md.
     pub risk: domain::risk::RiskBands,
+    /// Monitoring of major hazard sources (`[monitoring]`, `[monitoring.warning]`, `[monitoring.escalation]`).
+    pub monitoring: MonitoringConfig,
     /// Telemetry over MQTT (`[mqtt]`); off unless the table is given.
     pub mqtt: Option<mqtt::MqttSettings>,
 }
@@ -34,6 +36,7 @@ impl Default for Config {
             secure_cookies: false,
             security: Default::default(),
             risk: Default::default(),
+            monitoring: Default::default(),
             mqtt: None,
         }
     }
@@ -75,6 +78,7 @@ impl Config {
         if let Err(message) = self.risk.check() {
             bail!("risk: {message}");
         }
+        self.monitoring.check()?;
         if let Some(mqtt) = &self.mqtt {
             mqtt.validate()?;
         }
@@ -99,9 +103,81 @@ impl Config {
     }
 }
 
+/// `[monitoring]`: how long readings are kept, which timestamps are accepted, how alarms grade
+/// sources and when unacknowledged alarms go up the tiers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MonitoringConfig {
+    /// Days readings are kept; at least 30 (GB 18218 practice: monitoring data kept 30 days).
+    pub retention_days: u32,
+    /// How old a reading may be when it arrives (buffered by a gateway during an outage).
+    pub max_past_minutes: u32,
+    /// How far ahead of the server's clock a reading's time may be.
+    pub max_future_seconds: u32,
+    pub warning: domain::telemetry::WarningRules,
+    pub escalation: domain::telemetry::EscalationRules,
+}
+
+impl Default for MonitoringConfig {
+    fn default() -> Self {
+        let settings = app::monitoring::MonitorSettings::default();
+        Self {
+            retention_days: settings.retention_days,
+            max_past_minutes: u32::try_from(settings.window.max_past_ms / 60_000).unwrap_or(u32::MAX),
+            max_future_seconds: u32::try_from(settings.window.max_future_ms / 1000).unwrap_or(u32::MAX),
+            warning: settings.warning_rules,
+            escalation: settings.escalation,
+        }
+    }
+}
+
+impl MonitoringConfig {
+    fn check(&self) -> anyhow::Result<()> {
+        if self.retention_days < 30 {
+            bail!("monitoring.retention_days must be at least 30");
+        }
+        if self.max_past_minutes == 0 || self.max_past_minutes > 31 * 24 * 60 {
+            bail!("monitoring.max_past_minutes must be 1 to 44640 (31 days)");
+        }
+        if self.max_future_seconds > 24 * 3600 {
+            bail!("monitoring.max_future_seconds must be at most 86400");
+        }
+        if let Err(message) = self.escalation.check() {
+            bail!("monitoring.escalation: {message}");
+        }
+        Ok(())
+    }
+
+    /// The application's settings from this section.
+    pub fn settings(&self) -> app::monitoring::MonitorSettings {
+        app::monitoring::MonitorSettings {
+            window: domain::telemetry::TimeWindow { max_past_ms: i64::from(self.max_past_minutes) * 60_000, max_future_ms: i64::from(self.max_future_seconds) * 1000 },
+            retention_days: self.retention_days,
+            warning_rules: self.warning.clone(),
+            escalation: self.escalation,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn monitoring_settings_come_from_the_file_and_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("anwei.toml");
+        std::fs::write(&file, "[monitoring]\nretention_days = 90\n[monitoring.escalation]\ncounty_after_min = 5\ncity_after_min = 20\nprovince_after_min = 45\n").unwrap();
+        let config = Config::load(Some(&file), None, None, None).unwrap();
+        let settings = config.monitoring.settings();
+        assert_eq!((settings.retention_days, settings.escalation.county_after_min), (90, 5));
+        assert_eq!(settings.window.max_future_ms, 300_000, "the rest keep their defaults");
+        for bad in ["[monitoring]\nretention_days = 7\n", "[monitoring.escalation]\ncounty_after_min = 40\n", "[monitoring]\nretension_days = 40\n"] {
+            std::fs::write(&file, bad).unwrap();
+            let error = format!("{:#}", Config::load(Some(&file), None, None, None).unwrap_err());
+            assert!(error.contains("monitoring") || error.contains("retension"), "{bad}: {error}");
+        }
+    }
 
     #[test]
     fn passwords_are_redacted() {

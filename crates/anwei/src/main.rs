@@ -232,7 +232,7 @@ async fn open(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Result<(Co
     }
     let store = store::Store::connect(&url).await.with_context(|| format!("cannot open the database ({})", config.redacted_database_url()))?;
     store.migrate().await.context("database migration failed")?;
-    let app = App::new(store, config.security.clone()).with_risk_bands(config.risk);
+    let app = App::new(store, config.security.clone()).with_risk_bands(config.risk).with_monitor_settings(config.monitoring.settings());
     app.load_shipped_checklists().await.map_err(|e| anyhow::anyhow!("loading the shipped checklists failed: {e}"))?;
     Ok((config.clone(), app))
 }
