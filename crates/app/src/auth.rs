@@ -221,9 +221,7 @@ impl App {
     /// Issues a bearer token for the actor; only its SHA-256 is stored. Returns the token and its
     /// expiry (epoch ms).
     pub async fn issue_token(&self, actor: &Actor, name: &str, client: &Client) -> Result<(String, i64)> {
-        let mut bytes = [0u8; 32];
-        rand::rng().fill_bytes(&mut bytes);
-        let token = format!("anw_{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
+        let token = new_secret("anw_");
         let expires_at = store::now_ms() + self.security.token_lifetime_days * 86_400_000;
         let event = audit_event(Some(actor), client, "auth.token_issue", format!("user:{}", actor.user_id), Outcome::Success, serde_json::json!({"name": clip(name)}));
         self.store.create_api_token(actor.user_id, &clip(name), &token_hash(&token), expires_at, &event).await?;
@@ -245,8 +243,16 @@ impl App {
     }
 }
 
-fn token_hash(token: &str) -> String {
+/// The only form in which a bearer secret is stored.
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// 256 random bits, URL-safe, after a prefix that says what the secret is for.
+pub(crate) fn new_secret(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
 fn clip(text: &str) -> String {

@@ -239,6 +239,54 @@ impl App {
     }
 }
 
+/// The prefix of ingest tokens, so that a leaked one is recognisable for what it is.
+pub const INGEST_TOKEN_PREFIX: &str = "awi_";
+
+impl App {
+    /// An enterprise user issues a token for a gateway to write the enterprise's telemetry (and
+    /// nothing else). Returns its id and the secret, shown once; only its hash is kept.
+    pub async fn issue_ingest_token(&self, actor: &Actor, client: &Client, name: &str) -> Result<(i64, String)> {
+        let Some(enterprise_id) = actor.enterprise_id.filter(|_| actor.role == Role::Enterprise) else {
+            return Err(self.denied(actor, client, "ingest_token.issue", "ingest_tokens".into()).await);
+        };
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(AppError::Invalid(vec![field("name", "名称必填,最多64字 / a name is required, at most 64 characters")]));
+        }
+        let secret = crate::auth::new_secret(INGEST_TOKEN_PREFIX);
+        let event = audit_event(Some(actor), client, "ingest_token.issue", format!("enterprise:{enterprise_id}"), Outcome::Success, serde_json::json!({"name": name}));
+        let id = self.store.create_ingest_token(enterprise_id, name, &crate::auth::token_hash(&secret), actor.user_id, &event).await?;
+        Ok((id, secret))
+    }
+
+    /// The caller's enterprise's ingest tokens: (id, name, created at, revoked at).
+    pub async fn ingest_tokens(&self, actor: &Actor, client: &Client) -> Result<Vec<(i64, String, i64, Option<i64>)>> {
+        let Some(enterprise_id) = actor.enterprise_id.filter(|_| actor.role == Role::Enterprise) else {
+            return Err(self.denied(actor, client, "ingest_token.read", "ingest_tokens".into()).await);
+        };
+        Ok(self.store.ingest_tokens(enterprise_id).await?)
+    }
+
+    pub async fn revoke_ingest_token(&self, actor: &Actor, client: &Client, id: i64) -> Result<()> {
+        let Some(enterprise_id) = actor.enterprise_id.filter(|_| actor.role == Role::Enterprise) else {
+            return Err(self.denied(actor, client, "ingest_token.revoke", format!("ingest_token:{id}")).await);
+        };
+        let event = audit_event(Some(actor), client, "ingest_token.revoke", format!("ingest_token:{id}"), Outcome::Success, serde_json::json!({}));
+        match self.store.revoke_ingest_token(id, enterprise_id, &event).await {
+            Err(store::StoreError::NotFound) => Err(self.denied(actor, client, "ingest_token.revoke", format!("ingest_token:{id}")).await),
+            other => Ok(other?),
+        }
+    }
+
+    /// The enterprise a live ingest token writes for; None for anything else.
+    pub async fn enterprise_of_ingest_token(&self, secret: &str) -> Result<Option<i64>> {
+        if !secret.starts_with(INGEST_TOKEN_PREFIX) || secret.len() > 128 {
+            return Ok(None);
+        }
+        Ok(self.store.enterprise_of_ingest_token(&crate::auth::token_hash(secret)).await?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -710,6 +710,53 @@ impl Store {
         })
     }
 
+    pub async fn create_ingest_token(&self, enterprise_id: i64, name: &str, token_hash: &str, user_id: i64, event: &AuditEvent) -> Result<i64> {
+        crate::in_transaction!(self, |tx| {
+            let id: i64 = sqlx::query_scalar("INSERT INTO ingest_tokens (enterprise_id, name, token_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                .bind(enterprise_id)
+                .bind(name)
+                .bind(token_hash)
+                .bind(user_id)
+                .bind(now_ms())
+                .fetch_one(&mut *tx)
+                .await?;
+            crate::audit::append_audit!(tx, event);
+            Ok(id)
+        })
+    }
+
+    /// The enterprise a live ingest token writes for.
+    pub async fn enterprise_of_ingest_token(&self, token_hash: &str) -> Result<Option<i64>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_scalar("SELECT enterprise_id FROM ingest_tokens WHERE token_hash = $1 AND revoked_at IS NULL").bind(token_hash).fetch_optional(pool).await?)
+        })
+    }
+
+    /// An enterprise's ingest tokens: (id, name, created at, revoked at), newest first.
+    pub async fn ingest_tokens(&self, enterprise_id: i64) -> Result<Vec<(i64, String, i64, Option<i64>)>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT id, name, created_at, revoked_at FROM ingest_tokens WHERE enterprise_id = $1 ORDER BY id DESC").bind(enterprise_id).fetch_all(pool).await?)
+        })
+    }
+
+    /// Revokes one of an enterprise's live tokens; NotFound when it has no such live token.
+    pub async fn revoke_ingest_token(&self, id: i64, enterprise_id: i64, event: &AuditEvent) -> Result<()> {
+        crate::in_transaction!(self, |tx| {
+            let changed = sqlx::query("UPDATE ingest_tokens SET revoked_at = $3 WHERE id = $1 AND enterprise_id = $2 AND revoked_at IS NULL")
+                .bind(id)
+                .bind(enterprise_id)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed == 0 {
+                return Err(StoreError::NotFound);
+            }
+            crate::audit::append_audit!(tx, event);
+            Ok(())
+        })
+    }
+
     /// Unacknowledged alarms not yet at the top tier: (id, raised at, tier).
     pub async fn alarms_to_escalate(&self) -> Result<Vec<(i64, i64, String)>> {
         with_pool!(self, |pool| {

@@ -73,6 +73,8 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<A
         .routes(routes!(list_alarms))
         .routes(routes!(alarm_stream))
         .routes(routes!(list_suppressions))
+        .routes(routes!(list_ingest_tokens, issue_ingest_token))
+        .routes(routes!(revoke_ingest_token))
         .routes(routes!(request_suppression))
         .routes(routes!(suppression_action))
         .routes(routes!(alarm_action))
@@ -900,15 +902,20 @@ pub struct IngestAnswer {
 /// Largest telemetry body (100,000 readings of about 80 bytes).
 pub const TELEMETRY_BYTES_MAX: usize = 8 * 1024 * 1024;
 
-/// Ingests readings of the caller's enterprise's sensors: `text/plain` lines `CODE VALUE TS_MS`,
+/// Ingests readings of the writer's enterprise's sensors (a gateway's ingest token `awi_…`, or an
+/// enterprise user's bearer token): `text/plain` lines `CODE VALUE TS_MS`,
 /// or `application/json` `[{"sensor", "value", "ts"}]`. Good readings are stored durably before
 /// the answer; bad ones are rejected one by one with their reason.
 #[utoipa::path(post, path = "/api/v1/telemetry", tag = "monitoring", request_body(content = String, content_type = "text/plain"),
     responses((status = 200, body = IngestAnswer), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 503, body = ErrorBody)),
     security(("bearer" = [])))]
-async fn ingest_telemetry(State(state): State<AppState>, caller: ApiCaller, headers: axum::http::HeaderMap, body: axum::body::Bytes) -> Result<Json<IngestAnswer>, ApiError> {
-    let Some(enterprise_id) = caller.actor.enterprise_id.filter(|_| caller.actor.role == domain::role::Role::Enterprise) else {
-        return Err(state.app.denied(&caller.actor, &caller.client, "telemetry.write", "telemetry".into()).await.into());
+async fn ingest_telemetry(State(state): State<AppState>, writer: crate::identity::TelemetryWriter, headers: axum::http::HeaderMap, body: axum::body::Bytes) -> Result<Json<IngestAnswer>, ApiError> {
+    let enterprise_id = match writer {
+        crate::identity::TelemetryWriter::Gateway { enterprise_id } => enterprise_id,
+        crate::identity::TelemetryWriter::Person(caller) => match caller.actor.enterprise_id.filter(|_| caller.actor.role == domain::role::Role::Enterprise) {
+            Some(enterprise_id) => enterprise_id,
+            None => return Err(state.app.denied(&caller.actor, &caller.client, "telemetry.write", "telemetry".into()).await.into()),
+        },
     };
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -1217,4 +1224,49 @@ async fn suppression_action(State(state): State<AppState>, caller: ApiCaller, Pa
         _ => return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "action 应为 approve、reject 或 end / action must be approve, reject or end")),
     };
     Ok(Json(row.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IngestToken {
+    pub id: i64,
+    pub name: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// The caller's enterprise's ingest tokens (enterprise users only).
+#[utoipa::path(get, path = "/api/v1/ingest-tokens", tag = "monitoring",
+    responses((status = 200, body = Vec<IngestToken>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn list_ingest_tokens(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Vec<IngestToken>>, ApiError> {
+    let rows = state.app.ingest_tokens(&caller.actor, &caller.client).await?;
+    Ok(Json(rows.into_iter().map(|(id, name, created_at, revoked_at)| IngestToken { id, name, created_at, revoked_at }).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct IngestTokenRequest {
+    /// What the token is for, e.g. the gateway's name.
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct IssuedIngestToken {
+    pub id: i64,
+    /// Shown once: only its hash is kept.
+    pub token: String,
+}
+
+/// Issues a token a gateway writes the enterprise's telemetry with, and nothing else.
+#[utoipa::path(post, path = "/api/v1/ingest-tokens", tag = "monitoring", request_body = IngestTokenRequest,
+    responses((status = 201, body = IssuedIngestToken), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+async fn issue_ingest_token(State(state): State<AppState>, caller: ApiCaller, Json(request): Json<IngestTokenRequest>) -> Result<(StatusCode, Json<IssuedIngestToken>), ApiError> {
+    let (id, token) = state.app.issue_ingest_token(&caller.actor, &caller.client, &request.name).await?;
+    Ok((StatusCode::CREATED, Json(IssuedIngestToken { id, token })))
+}
+
+/// Revokes one of the enterprise's ingest tokens.
+#[utoipa::path(delete, path = "/api/v1/ingest-tokens/{id}", tag = "monitoring", params(("id" = i64, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn revoke_ingest_token(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+    state.app.revoke_ingest_token(&caller.actor, &caller.client, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

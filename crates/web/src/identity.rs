@@ -88,6 +88,27 @@ impl FromRequestParts<AppState> for ApiCaller {
     }
 }
 
+/// Who writes telemetry: a gateway with its enterprise's ingest token (`awi_…`), or a person
+/// (an enterprise user's bearer token or session).
+pub enum TelemetryWriter {
+    Gateway { enterprise_id: i64 },
+    Person(ApiCaller),
+}
+
+impl FromRequestParts<AppState> for TelemetryWriter {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(token) = bearer_token(&parts.headers).filter(|t| t.starts_with(app::hazard_sources::INGEST_TOKEN_PREFIX)) {
+            return match state.app.enterprise_of_ingest_token(token).await? {
+                Some(enterprise_id) => Ok(Self::Gateway { enterprise_id }),
+                None => Err(ApiError::unauthenticated()),
+            };
+        }
+        Ok(Self::Person(ApiCaller::from_request_parts(parts, state).await?))
+    }
+}
+
 /// A logged-in person on a page; anonymous visitors are sent to the login page.
 pub struct PageUser {
     pub actor: Actor,

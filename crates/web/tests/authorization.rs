@@ -73,6 +73,7 @@ enum Payload {
     WindowForm,
     ApproveJson,
     ApproveForm,
+    IngestTokenJson,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -211,6 +212,11 @@ const MATRIX: &[Row] = &[
     ("POST",   "/api/v1/telemetry", Payload::TelemetryText,                       [404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/alarms", Payload::None,                                   [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
     ("POST",   "/api/v1/alarms/{alarm}/actions", Payload::AcknowledgeJson,        [404, 404, 409, 404, 409, 409, 409, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/ingest-tokens", Payload::None,                            [404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/ingest-tokens", Payload::IngestTokenJson,                 [404, 404, 404, 404, 404, 404, 201, 404, 404, 404, 404, 401]),
+    ("DELETE", "/api/v1/ingest-tokens/{others_ingest_token}", Payload::None,      [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/monitoring/ingest-tokens", Payload::TokenName,                   [404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 403]),
+    ("POST",   "/monitoring/ingest-tokens/{others_ingest_token}/revoke", Payload::EmptyForm, [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/api/v1/suppressions", Payload::None,                             [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
     ("POST",   "/api/v1/sensors/{sensor}/suppressions", Payload::WindowJson,      [404, 404, 404, 404, 404, 404, 201, 404, 404, 404, 404, 401]),
     ("POST",   "/api/v1/suppressions/{window}/actions", Payload::ApproveJson,     [404, 404, 409, 404, 409, 404, 404, 404, 404, 404, 404, 401]),
@@ -305,6 +311,25 @@ async fn monitoring_fixture(fixture: &mut Fixture) {
     let chaoyang = fixture.app.actor_for_user(&fixture.app.store.user_by_username("chaoyang").await.unwrap().unwrap()).await.unwrap();
     fixture.app.decide_suppression(&chaoyang, &client, window, false, None).await.unwrap();
     fixture.values.insert("window", window.to_string());
+    // An ingest token of another enterprise than the demo enterprise user's.
+    let other_enterprise_user = {
+        let jilin: i64 = fixture.values["jilin_enterprise"].parse().unwrap();
+        let sysadmin = fixture.app.actor_for_user(&fixture.app.store.user_by_username("sysadmin").await.unwrap().unwrap()).await.unwrap();
+        let unit = store::NewUnit {
+            kind: domain::unit::UnitKind::Enterprise,
+            name: "矩阵测试企业".into(),
+            full_name: "矩阵测试企业".into(),
+            region_code: Some("220202".into()),
+            enterprise_id: Some(jilin),
+            lookup_keys: vec![],
+        };
+        let unit = fixture.app.store.ensure_unit(&unit, &app::audit_event(None, &client, "unit.create", String::new(), domain::audit::Outcome::Success, json!({}))).await.unwrap();
+        let account = app::accounts::NewAccount { username: "jilin-enterprise".into(), display_name: "吉林企业用户".into(), unit_id: unit, role: "enterprise".into(), password: "a long enough passphrase".into() };
+        let id = fixture.app.create_account(&sysadmin, &client, &account).await.unwrap();
+        fixture.app.actor_for_user(&fixture.app.store.user(id).await.unwrap()).await.unwrap()
+    };
+    let (others_ingest_token, _) = fixture.app.issue_ingest_token(&other_enterprise_user, &client, "其他企业网关").await.unwrap();
+    fixture.values.insert("others_ingest_token", others_ingest_token.to_string());
     fixture.values.insert("sensor", sensor);
     fixture.values.insert("alarm", alarm.to_string());
 }
@@ -492,6 +517,7 @@ impl Fixture {
             Payload::WindowJson => (json!({"kind": "maintenance", "reason": "校验变送器", "minutes": 30}).to_string(), "application/json"),
             Payload::WindowForm => ("kind=shelve&reason=calibration&minutes=30".into(), "application/x-www-form-urlencoded"),
             Payload::ApproveJson => (json!({"action": "approve"}).to_string(), "application/json"),
+            Payload::IngestTokenJson => (json!({"name": "DCS 网关"}).to_string(), "application/json"),
             Payload::ApproveForm => ("action=approve&note=ok".into(), "application/x-www-form-urlencoded"),
             Payload::DangerJson => (json!({"enterprise_id": self.values["chaoyang_enterprise"].parse::<i64>().unwrap(), "location": "仓库", "description": "消防通道堵塞", "source": "inspection", "grade": "general", "responsible_person": "李四"}).to_string(), "application/json"),
             Payload::ConfirmJson => (json!({"action": "confirm"}).to_string(), "application/json"),

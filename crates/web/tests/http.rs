@@ -570,6 +570,21 @@ async fn telemetry_api(h: &Harness) {
     let history = get(h, &format!("/api/v1/sensors/{code}/history?from={}&to={}", now - 60_000, now + 60_000), &enterprise).await.json();
     assert_eq!(history["points"].as_array().unwrap().len(), 3);
 
+    // A gateway writes with an ingest token, which does nothing else and dies when revoked.
+    let issued = send(&h.router, Request::post("/api/v1/ingest-tokens").header(header::AUTHORIZATION, format!("Bearer {enterprise}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(r#"{"name": "DCS 网关"}"#)).unwrap()).await;
+    assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text());
+    let gateway = issued.json()["token"].as_str().unwrap().to_owned();
+    assert!(gateway.starts_with("awi_"));
+    let reply = post_telemetry(h, &gateway, "text/plain", format!("{code} 60 {}", now + 1_000)).await;
+    assert_eq!(reply.json()["accepted"], 1, "{}", reply.text());
+    assert_eq!(get(h, "/api/v1/sensors", &gateway).await.status, StatusCode::UNAUTHORIZED, "an ingest token reads nothing");
+    assert_eq!(post_telemetry(h, "awi_forged", "text/plain", format!("{code} 60 {}", now + 2_000)).await.status, StatusCode::UNAUTHORIZED);
+    let tokens = get(h, "/api/v1/ingest-tokens", &enterprise).await.json();
+    let id = tokens.as_array().unwrap().iter().find(|t| t["name"] == "DCS 网关").unwrap()["id"].as_i64().unwrap();
+    let revoked = send(&h.router, Request::delete(format!("/api/v1/ingest-tokens/{id}")).header(header::AUTHORIZATION, format!("Bearer {enterprise}")).body(Body::empty()).unwrap()).await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    assert_eq!(post_telemetry(h, &gateway, "text/plain", format!("{code} 60 {}", now + 3_000)).await.status, StatusCode::UNAUTHORIZED, "revoked");
+
     // Only an enterprise writes, and only its own sensors; others' readings are unknown to it.
     let chaoyang = token(h, "chaoyang").await;
     assert_eq!(post_telemetry(h, &chaoyang, "text/plain", format!("{code} 1 {now}")).await.status, StatusCode::NOT_FOUND);

@@ -131,3 +131,16 @@ CREATE TABLE alarm_suppressions (
 );
 CREATE INDEX alarm_suppressions_sensor ON alarm_suppressions(sensor_id, state);
 CREATE INDEX alarm_suppressions_enterprise ON alarm_suppressions(enterprise_id, state);
+
+-- Tokens an enterprise's gateways write telemetry with (and nothing else); only their SHA-256 is
+-- kept.
+CREATE TABLE ingest_tokens (
+    id            INTEGER PRIMARY KEY,
+    enterprise_id INTEGER NOT NULL REFERENCES enterprises(id),
+    name          TEXT NOT NULL,
+    token_hash    TEXT NOT NULL UNIQUE,
+    created_by    INTEGER NOT NULL REFERENCES users(id),
+    created_at    BIGINT NOT NULL,
+    revoked_at    BIGINT
+);
+CREATE INDEX ingest_tokens_enterprise ON ingest_tokens(enterprise_id);

@@ -26,6 +26,8 @@ pub fn router() -> Router<AppState> {
         .route("/alarms/{id}/close", post(close))
         .route("/sensors/{code}/suppressions", post(request_window))
         .route("/suppressions/{id}/decide", post(decide_window))
+        .route("/monitoring/ingest-tokens", post(issue_ingest_token))
+        .route("/monitoring/ingest-tokens/{id}/revoke", post(revoke_ingest_token))
 }
 
 /// Beijing time, to the second.
@@ -134,6 +136,8 @@ struct OverviewPage {
     /// Pending requests and windows not yet over.
     windows: Vec<WindowLine>,
     decides: bool,
+    /// The enterprise's ingest tokens (id, name, created, revoked), for enterprise users.
+    ingest_tokens: Option<Vec<(i64, String, String, bool)>>,
     /// The province whose cities the warning map shows, for province-level users.
     map_region: Option<String>,
 }
@@ -185,7 +189,13 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap, user: PageU
         .map(|w| window_line(&c, w, now))
         .collect();
     let decides = user.actor.role == domain::role::Role::Regulator;
-    render(&OverviewPage { c, sources, alarms, windows, decides, map_region })
+    let ingest_tokens = match user.actor.role {
+        domain::role::Role::Enterprise => state.app.ingest_tokens(&user.actor, &user.client).await.ok().map(|rows| {
+            rows.into_iter().map(|(id, name, created_at, revoked_at)| (id, name, time_text(created_at), revoked_at.is_some())).collect()
+        }),
+        _ => None,
+    };
+    render(&OverviewPage { c, sources, alarms, windows, decides, ingest_tokens, map_region })
 }
 
 async fn alarm_list_fragment(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
@@ -412,6 +422,37 @@ async fn close(State(state): State<AppState>, headers: HeaderMap, user: PageUser
         Ok(_) => Redirect::to(&format!("/alarms/{id}")).into_response(),
         Err(app::AppError::IllegalTransition(message)) => alarm_response(&state, &headers, &user, id, Some(message)).await,
         Err(app::AppError::Invalid(fields)) => alarm_response(&state, &headers, &user, id, Some(fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join("; "))).await,
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    name: String,
+}
+
+async fn issue_ingest_token(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<TokenForm>) -> Response {
+    match state.app.issue_ingest_token(&user.actor, &user.client, &form.name).await {
+        Ok((_, secret)) => {
+            let c = chrome(&state, &headers, &user.session, "/monitoring", Some(&user.actor)).await;
+            let page = super::profile::SecretPage {
+                heading: c.t.get("ingest.issued").to_owned(),
+                intro: c.t.get("ingest.issued_intro").to_owned(),
+                qr_data_url: None,
+                secret,
+                confirm_action: None,
+                back_url: "/monitoring".into(),
+                c,
+            };
+            render(&page)
+        }
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+async fn revoke_ingest_token(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    match state.app.revoke_ingest_token(&user.actor, &user.client, id).await {
+        Ok(()) => Redirect::to("/monitoring").into_response(),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }

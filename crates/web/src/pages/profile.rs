@@ -190,17 +190,18 @@ async fn change_password(State(state): State<AppState>, headers: HeaderMap, user
     }
 }
 
+/// A secret shown once (a token, a second-factor key).
 #[derive(Template)]
 #[template(path = "secret.html")]
-struct SecretPage {
-    c: Chrome,
-    heading: String,
-    intro: String,
+pub(super) struct SecretPage {
+    pub(super) c: Chrome,
+    pub(super) heading: String,
+    pub(super) intro: String,
     /// The otpauth QR code as a data URL, for second-factor secrets.
-    qr_data_url: Option<String>,
-    secret: String,
-    confirm_action: Option<String>,
-    back_url: String,
+    pub(super) qr_data_url: Option<String>,
+    pub(super) secret: String,
+    pub(super) confirm_action: Option<String>,
+    pub(super) back_url: String,
 }
 
 /// The `otpauth://` URI that authenticator apps read from the QR code.
