@@ -50,6 +50,33 @@ impl Default for MonitorSettings {
     }
 }
 
+/// Alarm quality and data quality of one enterprise over a period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnterpriseKpi {
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub sensors: usize,
+    /// Sensors that reported within their no-data limit.
+    pub online: usize,
+    pub online_share: f64,
+    /// Readings received over readings expected from the reporting intervals (at most 1).
+    pub completeness: f64,
+    pub alarms_per_hour: f64,
+    pub chattering: i64,
+    pub standing: i64,
+    /// Shelving and maintenance windows that ran, and the alarm transitions they held back.
+    pub shelved: i64,
+    pub held: i64,
+    /// Closed alarms by disposition.
+    pub closed_real: i64,
+    pub closed_false: i64,
+    pub closed_sensor_fault: i64,
+    pub closed_maintenance: i64,
+    pub closed_test: i64,
+    /// Share of closed alarms found false (0 when none closed).
+    pub false_share: f64,
+}
+
 /// A source with its early-warning grade and how many alarms are active there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceWarning {
@@ -196,6 +223,20 @@ impl Monitor {
         let state = self.state.lock().await;
         let sensor = &state.sensors[*state.by_code.get(code)?];
         Some((sensor.rules.last_ts_ms()?, sensor.rules.last_value()?))
+    }
+
+    /// Whether each sensor (by code) reported within its no-data limit before `now_ms`.
+    pub async fn online_of(&self, codes: &[&str], now_ms: i64) -> Vec<bool> {
+        let state = self.state.lock().await;
+        codes
+            .iter()
+            .map(|code| {
+                let Some(&index) = state.by_code.get(*code) else { return false };
+                let sensor = &state.sensors[index];
+                let limit_ms = i64::from(sensor.spec.rules.offline_after_intervals) * i64::from(sensor.spec.interval_s) * 1000;
+                sensor.rules.last_ts_ms().is_some_and(|ts| now_ms - ts <= limit_ms)
+            })
+            .collect()
     }
 
     /// Latest values of many sensors, by code.
@@ -644,6 +685,54 @@ impl App {
                     yellow: count(WarningGrade::Yellow),
                     blue: count(WarningGrade::Blue),
                     highest: inside.iter().filter_map(|w| w.grade).max(),
+                }
+            })
+            .collect())
+    }
+
+    /// Alarm and data quality per visible enterprise with sensors, over the last `hours`.
+    pub async fn monitoring_kpis(&self, actor: &Actor, client: &Client, hours: u32, now_ms: i64) -> Result<Vec<EnterpriseKpi>> {
+        let visibility = policy::enterprise_visibility(actor);
+        if visibility == domain::access::Visibility::Nothing {
+            return Err(self.denied(actor, client, "monitoring.kpi", "kpis".into()).await);
+        }
+        if !(1..=24 * 31).contains(&hours) {
+            return Err(AppError::BadRequest("hours 应为1至744 / hours must be 1 to 744".into()));
+        }
+        let from_ms = now_ms - i64::from(hours) * 3_600_000;
+        let rows = self.store.alarm_kpis(&visibility, from_ms, now_ms).await?;
+        let sensors = self.store.sensors(&visibility, None, None).await?;
+        let received: HashMap<i64, i64> = self.store.readings_received(from_ms, now_ms).await?.into_iter().collect();
+        let codes: Vec<&str> = sensors.iter().map(|s| s.code.as_str()).collect();
+        let online = self.monitor.online_of(&codes, now_ms).await;
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let own: Vec<(usize, &SensorRow)> = sensors.iter().enumerate().filter(|(_, s)| s.enterprise_id == row.enterprise_id).collect();
+                let online_count = own.iter().filter(|(i, _)| online[*i]).count();
+                let (got, expected) = own.iter().fold((0.0, 0.0), |(got, expected), (_, s)| {
+                    (got + received.get(&s.id).copied().unwrap_or(0) as f64, expected + f64::from(hours) * 3600.0 / s.interval_s.max(1) as f64)
+                });
+                let closed = row.closed_real + row.closed_false + row.closed_sensor_fault + row.closed_maintenance + row.closed_test;
+                EnterpriseKpi {
+                    enterprise_id: row.enterprise_id,
+                    enterprise_name: row.enterprise_name,
+                    sensors: own.len(),
+                    online: online_count,
+                    online_share: ratio(online_count as f64, own.len() as f64),
+                    completeness: ratio(got, expected).min(1.0),
+                    alarms_per_hour: row.raised as f64 / f64::from(hours),
+                    chattering: row.chattering,
+                    standing: row.standing,
+                    shelved: row.windows,
+                    held: row.held,
+                    closed_real: row.closed_real,
+                    closed_false: row.closed_false,
+                    closed_sensor_fault: row.closed_sensor_fault,
+                    closed_maintenance: row.closed_maintenance,
+                    closed_test: row.closed_test,
+                    false_share: ratio(row.closed_false as f64, closed as f64),
                 }
             })
             .collect())

@@ -214,6 +214,27 @@ const SUPPRESSION_SELECT: &str = "SELECT w.id, w.sensor_id, s.code AS sensor_cod
      w.reason, w.starts_at, w.ends_at, w.state, w.requested_by, w.requested_at, w.decided_at, w.decision_note, w.suppressed_events \
      FROM alarm_suppressions w JOIN sensors s ON s.id = w.sensor_id JOIN enterprises e ON e.id = w.enterprise_id JOIN regions r ON r.code = e.region_code";
 
+/// Alarm-quality figures of one enterprise over a period.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct AlarmKpiRow {
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    /// Alarms raised in the period.
+    pub raised: i64,
+    /// Of those, alarms that re-triggered at least three times (chattering).
+    pub chattering: i64,
+    /// Alarms live now that were raised more than a day before the period's end (standing).
+    pub standing: i64,
+    pub closed_real: i64,
+    pub closed_false: i64,
+    pub closed_sensor_fault: i64,
+    pub closed_maintenance: i64,
+    pub closed_test: i64,
+    /// Shelving and maintenance windows that ran in the period, and the transitions they held back.
+    pub windows: i64,
+    pub held: i64,
+}
+
 const SOURCE_SELECT: &str = "SELECT h.id, h.enterprise_id, e.name AS enterprise_name, e.region_code, r.path AS region_path, h.name, h.unit_kind, h.people_nearby, \
      h.principal_person, h.technical_person, h.operating_person, h.s_value, h.r_value, h.is_major, h.level, h.created_at \
      FROM hazard_sources h JOIN enterprises e ON e.id = h.enterprise_id JOIN regions r ON r.code = e.region_code";
@@ -754,6 +775,40 @@ impl Store {
             }
             crate::audit::append_audit!(tx, event);
             Ok(())
+        })
+    }
+
+    /// Alarm-quality figures per visible enterprise with sensors, over `[from_ms, to_ms]`.
+    pub async fn alarm_kpis(&self, visibility: &Visibility, from_ms: i64, to_ms: i64) -> Result<Vec<AlarmKpiRow>> {
+        let sql = format!(
+            "SELECT e.id AS enterprise_id, e.name AS enterprise_name, \
+             (SELECT COUNT(*) FROM alarms a WHERE a.enterprise_id = e.id AND a.raised_at BETWEEN $4 AND $5) AS raised, \
+             (SELECT COUNT(*) FROM alarms a WHERE a.enterprise_id = e.id AND a.raised_at BETWEEN $4 AND $5 AND a.retriggers >= 3) AS chattering, \
+             (SELECT COUNT(*) FROM alarms a WHERE a.enterprise_id = e.id AND a.state <> 'closed' AND a.raised_at < $5 - 86400000) AS standing, \
+             (SELECT COUNT(*) FROM alarms a WHERE a.enterprise_id = e.id AND a.closed_at BETWEEN $4 AND $5 AND a.disposition = 'real') AS closed_real, \
+             (SELECT COUNT(*) FROM alarms a WHERE a.enterprise_id = e.id AND a.closed_at BETWEEN $4 AND $5 AND a.disposition = 'false') AS closed_false, \
+             (SELECT COUNT(*) FROM alarms a WHERE a.enterprise_id = e.id AND a.closed_at BETWEEN $4 AND $5 AND a.disposition = 'sensor_fault') AS closed_sensor_fault, \
+             (SELECT COUNT(*) FROM alarms a WHERE a.enterprise_id = e.id AND a.closed_at BETWEEN $4 AND $5 AND a.disposition = 'maintenance') AS closed_maintenance, \
+             (SELECT COUNT(*) FROM alarms a WHERE a.enterprise_id = e.id AND a.closed_at BETWEEN $4 AND $5 AND a.disposition = 'test') AS closed_test, \
+             (SELECT COUNT(*) FROM alarm_suppressions w WHERE w.enterprise_id = e.id AND w.state = 'approved' AND w.starts_at < $5 AND w.ends_at > $4) AS windows, \
+             (SELECT CAST(COALESCE(SUM(w.suppressed_events), 0) AS BIGINT) FROM alarm_suppressions w WHERE w.enterprise_id = e.id AND w.state = 'approved' AND w.starts_at < $5 AND w.ends_at > $4) AS held \
+             FROM enterprises e JOIN regions r ON r.code = e.region_code \
+             WHERE {VISIBLE} AND EXISTS (SELECT 1 FROM sensors s WHERE s.enterprise_id = e.id) ORDER BY e.id"
+        );
+        let (all, path, enterprise) = visibility_params(visibility);
+        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(enterprise).bind(from_ms).bind(to_ms).fetch_all(pool).await?))
+    }
+
+    /// Readings received per sensor in chunks lying within `[from_ms, to_ms]`.
+    pub async fn readings_received(&self, from_ms: i64, to_ms: i64) -> Result<Vec<(i64, i64)>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT sensor_id, CAST(SUM(reading_count) AS BIGINT) FROM telemetry_chunks WHERE start_ms >= $1 AND end_ms <= $2 GROUP BY sensor_id ORDER BY sensor_id",
+            )
+            .bind(from_ms)
+            .bind(to_ms)
+            .fetch_all(pool)
+            .await?)
         })
     }
 

@@ -72,6 +72,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<A
         .merge(OpenApiRouter::new().routes(routes!(ingest_telemetry)).layer(axum::extract::DefaultBodyLimit::max(TELEMETRY_BYTES_MAX)))
         .routes(routes!(list_alarms))
         .routes(routes!(alarm_stream))
+        .routes(routes!(monitoring_kpis))
         .routes(routes!(list_suppressions))
         .routes(routes!(list_ingest_tokens, issue_ingest_token))
         .routes(routes!(revoke_ingest_token))
@@ -1269,4 +1270,18 @@ async fn issue_ingest_token(State(state): State<AppState>, caller: ApiCaller, Js
 async fn revoke_ingest_token(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
     state.app.revoke_ingest_token(&caller.actor, &caller.client, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct KpiParams {
+    /// The period ending now, in hours (1 to 744); default 24.
+    pub hours: Option<u32>,
+}
+
+/// Alarm quality (alarms per hour, chattering, standing, shelved, share by disposition) and data
+/// quality (sensors online, completeness) per enterprise in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/monitoring/kpis", tag = "monitoring", params(KpiParams),
+    responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn monitoring_kpis(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<KpiParams>) -> Result<Json<Vec<app::monitoring::EnterpriseKpi>>, ApiError> {
+    Ok(Json(state.app.monitoring_kpis(&caller.actor, &caller.client, params.hours.unwrap_or(24), store::now_ms()).await?))
 }

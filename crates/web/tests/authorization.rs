@@ -217,6 +217,7 @@ const MATRIX: &[Row] = &[
     ("DELETE", "/api/v1/ingest-tokens/{others_ingest_token}", Payload::None,      [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
     ("POST",   "/monitoring/ingest-tokens", Payload::TokenName,                   [404, 404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 403]),
     ("POST",   "/monitoring/ingest-tokens/{others_ingest_token}/revoke", Payload::EmptyForm, [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/api/v1/monitoring/kpis?hours=24", Payload::None,                 [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/suppressions", Payload::None,                             [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
     ("POST",   "/api/v1/sensors/{sensor}/suppressions", Payload::WindowJson,      [404, 404, 404, 404, 404, 404, 201, 404, 404, 404, 404, 401]),
     ("POST",   "/api/v1/suppressions/{window}/actions", Payload::ApproveJson,     [404, 404, 409, 404, 409, 404, 404, 404, 404, 404, 404, 401]),

@@ -98,6 +98,17 @@ fn level_text(level: Option<i64>) -> String {
     }
 }
 
+struct KpiLine {
+    enterprise_name: String,
+    online: String,
+    completeness: String,
+    alarms_per_hour: String,
+    chattering: i64,
+    standing: i64,
+    shelved: i64,
+    false_share: String,
+}
+
 pub(crate) struct WindowLine {
     id: i64,
     sensor: String,
@@ -136,6 +147,8 @@ struct OverviewPage {
     /// Pending requests and windows not yet over.
     windows: Vec<WindowLine>,
     decides: bool,
+    /// Alarm and data quality over the last 24 hours, worst first.
+    kpis: Vec<KpiLine>,
     /// The enterprise's ingest tokens (id, name, created, revoked), for enterprise users.
     ingest_tokens: Option<Vec<(i64, String, String, bool)>>,
     /// The province whose cities the warning map shows, for province-level users.
@@ -195,7 +208,23 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap, user: PageU
         }),
         _ => None,
     };
-    render(&OverviewPage { c, sources, alarms, windows, decides, ingest_tokens, map_region })
+    let mut kpis = state.app.monitoring_kpis(&user.actor, &user.client, 24, now).await.unwrap_or_default();
+    kpis.sort_by(|a, b| b.alarms_per_hour.total_cmp(&a.alarms_per_hour));
+    let kpis = kpis
+        .into_iter()
+        .take(50)
+        .map(|k| KpiLine {
+            online: format!("{}/{}", k.online, k.sensors),
+            completeness: format!("{:.1}%", k.completeness * 100.0),
+            alarms_per_hour: format!("{:.2}", k.alarms_per_hour),
+            chattering: k.chattering,
+            standing: k.standing,
+            shelved: k.shelved,
+            false_share: format!("{:.0}%", k.false_share * 100.0),
+            enterprise_name: k.enterprise_name,
+        })
+        .collect();
+    render(&OverviewPage { c, sources, alarms, windows, decides, kpis, ingest_tokens, map_region })
 }
 
 async fn alarm_list_fragment(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
