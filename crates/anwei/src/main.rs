@@ -104,6 +104,11 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Benchmarks (see docs/benchmarks.md).
+    Bench {
+        #[command(subcommand)]
+        what: BenchWhat,
+    },
     /// Audit-log operations.
     Audit {
         #[command(subcommand)]
@@ -192,6 +197,42 @@ enum Gb18218What {
 }
 
 #[derive(Subcommand)]
+enum BenchWhat {
+    /// Drive the real HTTP ingest of a spawned `anwei serve` with rules and durable storage; prints
+    /// one JSON object (rate, server CPU, alarm latency at half load, bytes per reading, memory per
+    /// sensor, latest values of every sensor, a 24-hour downsample, and the peers' rates).
+    Ingest {
+        #[arg(long, default_value_t = 100_000)]
+        sensors: usize,
+        /// Seconds of load per phase.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Readings per request.
+        #[arg(long, default_value_t = 10_000)]
+        batch: usize,
+        /// Client threads.
+        #[arg(long, default_value_t = 2)]
+        clients: usize,
+        /// Alarm probes at half load.
+        #[arg(long, default_value_t = 1_000)]
+        probes: usize,
+        /// Run anwei on this (empty) PostgreSQL database instead of SQLite in a temporary folder.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Also run the same data into VictoriaMetrics (Debian package) and, with
+        /// --postgres-peer, PostgreSQL COPY.
+        #[arg(long)]
+        peers: bool,
+        /// PostgreSQL for the COPY peer (table bench_readings is dropped and recreated).
+        #[arg(long)]
+        postgres_peer: Option<String>,
+        /// Print the JSON object on one line.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditWhat {
     /// Verify the hash chain of the whole audit log; exits non-zero naming the first bad entry.
     Verify {
@@ -225,10 +266,10 @@ fn main() -> ExitCode {
 async fn open(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Result<(Config, App)> {
     let config = Config::load(data.config.as_deref(), data.database_url.clone(), data.data_dir.clone(), listen)?;
     let url = config.database_url();
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot create the data folder {}", parent.display()))?;
-        }
+    if let Some(path) = url.strip_prefix("sqlite://")
+        && let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create the data folder {}", parent.display()))?;
     }
     let store = store::Store::connect(&url).await.with_context(|| format!("cannot open the database ({})", config.redacted_database_url()))?;
     store.migrate().await.context("database migration failed")?;
@@ -337,6 +378,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let score = app::simulator::score(app::simulator::template_sensors(sensors), Default::default(), seed, hours, incidents);
             println!("{}", serde_json::to_string(&score)?);
+        }
+        Command::Bench { what: BenchWhat::Ingest { sensors, seconds, batch, clients, probes, database_url, peers, postgres_peer, json } } => {
+            if sensors > 1_000_000 || batch > app::monitoring::BATCH_READINGS_MAX || clients > 64 || seconds > 600 || probes > 100_000 {
+                anyhow::bail!("bounds: --sensors ≤ 1,000,000, --batch ≤ 100,000, --clients ≤ 64, --seconds ≤ 600, --probes ≤ 100,000");
+            }
+            let options = bench::IngestOptions {
+                sensors,
+                seconds,
+                batch,
+                clients,
+                probes,
+                database_url,
+                peers,
+                postgres_peer_url: postgres_peer,
+                anwei_exe: std::env::current_exe().context("cannot find the anwei binary")?,
+            };
+            let report = bench::ingest(&options).await?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            }
         }
         Command::Audit { what: AuditWhat::Verify { data } } => {
             let (_, app) = open(&data, None).await?;
@@ -484,7 +547,7 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
             let now = store::now_ms();
             watcher.check_silent_sensors(now).await;
             // Escalation counts in minutes: every fifteen seconds is often enough.
-            if ticks % 15 == 0 {
+            if ticks.is_multiple_of(15) {
                 if let Err(error) = watcher.escalate_alarms(now).await {
                     tracing::warn!(%error, "could not escalate unacknowledged alarms");
                 }

@@ -127,3 +127,31 @@ fn gb18218_assessment() {
     assert!(!run(&["gb18218", "assess", "--people", "1", "氨=-3"]).0);
     assert!(!run(&["gb18218", "assess", "--people", "1"]).0, "at least one chemical");
 }
+
+#[test]
+fn simulate_scores_alarm_quality() {
+    let out = anwei(&["simulate", "--sensors", "60", "--hours", "4", "--incidents", "6", "--seed", "3"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let score: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(score["incidents"], 6);
+    assert!(score["naive_alarms"].as_u64().unwrap() > score["process_alarms"].as_u64().unwrap(), "{score}");
+    assert!(score["recall"].as_f64().unwrap() > 0.5, "{score}");
+    assert!(!anwei(&["simulate", "--sensors", "0"]).status.success());
+}
+
+/// The benchmark end to end at a tiny size: a spawned server, real HTTP ingest, alarm probes over
+/// server-sent events, and every figure present (the sizes are too small for the figures to mean
+/// anything; docs/benchmarks.md holds real runs).
+#[test]
+fn bench_ingest_runs_end_to_end() {
+    let out = anwei(&["bench", "ingest", "--sensors", "300", "--seconds", "1", "--batch", "100", "--clients", "1", "--probes", "5", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["readings"].as_u64().unwrap() >= 300, "{report}");
+    assert_eq!(report["rejected"], 0, "{report}");
+    assert_eq!(report["alarm_probes"], 5);
+    for figure in ["readings_per_s", "alarm_latency_p50_ms", "alarm_latency_p99_ms", "bytes_per_reading", "ram_bytes_per_sensor", "latest_all_ms", "downsample_24h_ms"] {
+        assert!(report[figure].as_f64().is_some_and(|v| v > 0.0), "{figure}: {report}");
+    }
+    assert!(!anwei(&["bench", "ingest", "--sensors", "0"]).status.success());
+}

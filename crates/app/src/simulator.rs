@@ -440,55 +440,6 @@ pub fn template_sensors(count: usize) -> Vec<SimSensor> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_same_seed_gives_the_same_readings_in_time_order_within_the_range() {
-        let run = || {
-            let mut simulator = Simulator::new(template_sensors(12), FaultModel::default(), 7, 0);
-            let mut out = Vec::new();
-            simulator.readings_until(600_000, &mut out);
-            out
-        };
-        let (first, second) = (run(), run());
-        assert_eq!(first, second);
-        assert!(first.len() > 12 * 50, "{} readings", first.len());
-        for sensor in 0..12 {
-            let times: Vec<i64> = first.iter().filter(|r| r.sensor == sensor).map(|r| r.ts_ms).collect();
-            assert!(times.windows(2).all(|w| w[0] < w[1]), "sensor {sensor} in time order");
-        }
-        let specs = template_sensors(12);
-        assert!(first.iter().all(|r| r.value >= specs[r.sensor].spec.range_min && r.value <= specs[r.sensor].spec.range_max));
-    }
-
-    #[test]
-    fn incidents_cross_their_threshold_and_are_recorded() {
-        let sensors = template_sensors(6);
-        let mut simulator = Simulator::new(sensors, FaultModel { spike_chance: 0.0, dropout_per_hour: 0.0, stuck_per_hour: 0.0, flapping_share: 0.0, ..Default::default() }, 1, 0);
-        assert!(!simulator.inject(IncidentKind::TankOverfill, 1, 0), "a temperature sensor cannot overfill");
-        assert!(simulator.inject(IncidentKind::PressureExcursion, 2, 60_000));
-        assert!(!simulator.inject(IncidentKind::PressureExcursion, 2, 60_000), "one at a time");
-        let mut out = Vec::new();
-        simulator.readings_until(20 * 60_000, &mut out);
-        let incident = &simulator.incidents()[0];
-        let crossed = incident.crossed_ms.expect("the excursion reaches the high threshold");
-        assert!(crossed > incident.start_ms && crossed < incident.start_ms + 120_000);
-        let peak = out.iter().filter(|r| r.sensor == 2).map(|r| r.value).fold(f64::MIN, f64::max);
-        assert!(peak > 2.0, "above high-high: {peak}");
-    }
-
-    #[test]
-    fn scoring_finds_every_incident_with_far_fewer_alarms_than_naive_thresholds() {
-        let score = score(template_sensors(60), FaultModel::default(), 42, 6, 12);
-        assert_eq!(score.incidents, 12);
-        assert_eq!(score.recall, 1.0, "{score:?}");
-        assert!(score.naive_alarms > score.process_alarms, "{score:?}");
-        assert!(score.readings > 60 * 6 * 360, "{score:?}");
-    }
-}
-
 /// How often the live feed sends what has fallen due, and how often it starts a new incident.
 const LIVE_STEP_MS: u64 = 2_000;
 const LIVE_INCIDENT_EVERY_MS: i64 = 10 * 60_000;
@@ -546,5 +497,54 @@ impl crate::App {
             }
             tokio::time::sleep(std::time::Duration::from_millis(LIVE_STEP_MS)).await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_readings_in_time_order_within_the_range() {
+        let run = || {
+            let mut simulator = Simulator::new(template_sensors(12), FaultModel::default(), 7, 0);
+            let mut out = Vec::new();
+            simulator.readings_until(600_000, &mut out);
+            out
+        };
+        let (first, second) = (run(), run());
+        assert_eq!(first, second);
+        assert!(first.len() > 12 * 50, "{} readings", first.len());
+        for sensor in 0..12 {
+            let times: Vec<i64> = first.iter().filter(|r| r.sensor == sensor).map(|r| r.ts_ms).collect();
+            assert!(times.windows(2).all(|w| w[0] < w[1]), "sensor {sensor} in time order");
+        }
+        let specs = template_sensors(12);
+        assert!(first.iter().all(|r| r.value >= specs[r.sensor].spec.range_min && r.value <= specs[r.sensor].spec.range_max));
+    }
+
+    #[test]
+    fn incidents_cross_their_threshold_and_are_recorded() {
+        let sensors = template_sensors(6);
+        let mut simulator = Simulator::new(sensors, FaultModel { spike_chance: 0.0, dropout_per_hour: 0.0, stuck_per_hour: 0.0, flapping_share: 0.0, ..Default::default() }, 1, 0);
+        assert!(!simulator.inject(IncidentKind::TankOverfill, 1, 0), "a temperature sensor cannot overfill");
+        assert!(simulator.inject(IncidentKind::PressureExcursion, 2, 60_000));
+        assert!(!simulator.inject(IncidentKind::PressureExcursion, 2, 60_000), "one at a time");
+        let mut out = Vec::new();
+        simulator.readings_until(20 * 60_000, &mut out);
+        let incident = &simulator.incidents()[0];
+        let crossed = incident.crossed_ms.expect("the excursion reaches the high threshold");
+        assert!(crossed > incident.start_ms && crossed < incident.start_ms + 120_000);
+        let peak = out.iter().filter(|r| r.sensor == 2).map(|r| r.value).fold(f64::MIN, f64::max);
+        assert!(peak > 2.0, "above high-high: {peak}");
+    }
+
+    #[test]
+    fn scoring_finds_every_incident_with_far_fewer_alarms_than_naive_thresholds() {
+        let score = score(template_sensors(60), FaultModel::default(), 42, 6, 12);
+        assert_eq!(score.incidents, 12);
+        assert_eq!(score.recall, 1.0, "{score:?}");
+        assert!(score.naive_alarms > score.process_alarms, "{score:?}");
+        assert!(score.readings > 60 * 6 * 360, "{score:?}");
     }
 }

@@ -11,6 +11,7 @@ mod assessment;
 mod audit;
 mod checklists;
 pub mod chunk_codec;
+pub mod copy_peer;
 mod commitments;
 mod enterprises;
 mod experts;
@@ -186,6 +187,15 @@ impl Store {
     /// tampering is detected. Not used by the application.
     pub async fn execute_raw_for_tests(&self, sql: &str) -> Result<u64> {
         with_pool!(self, |pool| Ok(sqlx::query(trusted(sql)).execute(pool).await?.rows_affected()))
+    }
+
+    /// Folds SQLite's write-ahead log into the database file (no-op on PostgreSQL), so that file
+    /// sizes tell what the data takes.
+    pub async fn checkpoint(&self) -> Result<()> {
+        if let Backend::Sqlite(pool) = &self.backend {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
+        }
+        Ok(())
     }
 
     pub async fn close(&self) {

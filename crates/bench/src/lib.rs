@@ -1,0 +1,548 @@
+//! anwei's ingest benchmark. It prepares a database with a province and N sensors, measures
+//! what is measured in-process (monitor memory per sensor, latest values of every sensor, a
+//! 24-hour downsample), then spawns the real `anwei serve` and drives its HTTP ingest from
+//! client threads: first at full speed (rate and server CPU), then at half that rate while probe
+//! readings cross thresholds, timing each alarm from the request to its server-sent event. The
+//! same generated readings then go to the peers on the same machine: VictoriaMetrics (Debian's
+//! `victoria-metrics`, Prometheus import) and PostgreSQL COPY into a plain table, and our rate is
+//! given as a ratio to each.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use app::hazard_sources::{HazardSourceInput, SensorInput};
+use app::{App, Client};
+use domain::telemetry::{RawReading, RuleSettings, Thresholds};
+use serde::Serialize;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    pub sensors: usize,
+    /// Seconds of load in each phase.
+    pub seconds: u64,
+    /// Readings per request.
+    pub batch: usize,
+    /// Concurrent client threads.
+    pub clients: usize,
+    /// Alarm probes at half load.
+    pub probes: usize,
+    /// `postgres://…` of an empty database to run anwei on; SQLite in a temporary folder otherwise.
+    pub database_url: Option<String>,
+    /// Run the peers too.
+    pub peers: bool,
+    /// `postgres://…` for the COPY peer (its table `bench_readings` is dropped and recreated).
+    pub postgres_peer_url: Option<String>,
+    /// The `anwei` binary to spawn as the server.
+    pub anwei_exe: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerResult {
+    pub name: String,
+    pub readings_per_s: f64,
+    pub bytes_per_reading: Option<f64>,
+    /// Our `readings_per_s` divided by the peer's.
+    pub ratio: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestReport {
+    pub backend: String,
+    pub sensors: usize,
+    pub batch: usize,
+    pub clients: usize,
+    pub seconds: u64,
+    pub readings: u64,
+    pub rejected: u64,
+    pub readings_per_s: f64,
+    pub server_cpu_s_per_million: f64,
+    pub half_load_readings_per_s: f64,
+    pub alarm_probes: usize,
+    pub alarm_latency_p50_ms: f64,
+    pub alarm_latency_p99_ms: f64,
+    pub alarm_latency_p999_ms: f64,
+    /// Growth of the database files over readings stored (SQLite), or chunk bytes (PostgreSQL).
+    pub bytes_per_reading: f64,
+    /// The compressed chunk payload alone, over readings.
+    pub payload_bytes_per_reading: f64,
+    pub ram_bytes_per_sensor: f64,
+    pub latest_all_sensors: usize,
+    pub latest_all_ms: f64,
+    pub downsample_24h_ms: f64,
+    pub peers: Vec<PeerResult>,
+}
+
+const BENCH_PREFIX: &str = "BENCH";
+const PROBE_SENSORS: usize = 10;
+const DAY_SENSOR: &str = "BENCHDAY";
+
+fn rule_settings() -> RuleSettings {
+    // No delays, so that a probe crossing the threshold raises at once; silence is not what is
+    // measured here, so the no-data limit is far away.
+    RuleSettings { on_delay_ms: 0, off_delay_ms: 0, deadband: 1.0, rate_per_min: None, offline_after_intervals: 20_000, stuck_after_ms: None }
+}
+
+fn sensor_input(code: String, interval_s: u32) -> SensorInput {
+    SensorInput {
+        code,
+        name: "基准测试测点".into(),
+        kind: "pressure".into(),
+        unit: Some("kPa".into()),
+        range_min: 0.0,
+        range_max: 100.0,
+        thresholds: Thresholds { low_low: None, low: None, high: Some(80.0), high_high: Some(90.0) },
+        interval_s,
+        rules: Some(rule_settings()),
+    }
+}
+
+fn code_of(index: usize) -> String {
+    format!("{BENCH_PREFIX}{index:07}")
+}
+
+/// A normal process value, below the thresholds, varying by sensor and round.
+fn value_of(index: usize, round: u64) -> f64 {
+    50.0 + ((index as u64 * 7 + round * 3) % 200) as f64 / 100.0
+}
+
+fn resident_bytes() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    statm.split_whitespace().nth(1).and_then(|pages| pages.parse::<f64>().ok()).unwrap_or(0.0) * 4096.0
+}
+
+/// CPU seconds (user + system) a process has used, from /proc (USER_HZ = 100 on Linux).
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn percentile(sorted: &[f64], share: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((sorted.len() as f64 * share).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[index]
+}
+
+fn files_bytes(paths: &[PathBuf]) -> u64 {
+    paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .filter_map(Result::ok)
+        .map(|entry| match entry.metadata() {
+            Ok(meta) if meta.is_dir() => dir_bytes(&entry.path()),
+            Ok(meta) => meta.len(),
+            Err(_) => 0,
+        })
+        .sum()
+}
+
+/// A child process killed when dropped.
+struct Spawned(Child);
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_until_healthy(agent: &ureq::Agent, url: &str, child: &mut Child) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if agent.get(url).call().is_ok_and(|r| r.status().is_success()) {
+            return Ok(());
+        }
+        if let Some(status) = child.try_wait()? {
+            bail!("the process exited before answering {url}: {status}");
+        }
+        if Instant::now() > deadline {
+            bail!("{url} did not answer within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(60))).build().into()
+}
+
+/// Drives `send` from `clients` threads for `seconds`, each thread cycling over its share of the
+/// sensors, one reading per sensor per round. With `rate_per_s` the threads pace themselves to
+/// that total rate. Returns (readings taken, elapsed seconds).
+/// `send` formats and sends one batch of (sensor, round) readings and returns how many were taken.
+fn drive<F>(sensors: usize, clients: usize, batch: usize, seconds: u64, rate_per_s: Option<f64>, first_round: u64, send: &F) -> anyhow::Result<(u64, f64)>
+where
+    F: Fn(&ureq::Agent, &[(usize, u64)]) -> anyhow::Result<u64> + Sync,
+{
+    let taken = AtomicU64::new(0);
+    let failed = AtomicBool::new(false);
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(seconds);
+    std::thread::scope(|scope| {
+        for client in 0..clients {
+            let (taken, failed) = (&taken, &failed);
+            scope.spawn(move || {
+                let agent = agent();
+                let mine: Vec<usize> = (client..sensors).step_by(clients).collect();
+                let per_thread_rate = rate_per_s.map(|r| r / clients as f64);
+                let thread_started = Instant::now();
+                let mut sent = 0u64;
+                let mut round = first_round;
+                let mut batch_buffer = Vec::with_capacity(batch);
+                while Instant::now() < deadline && !failed.load(Ordering::Relaxed) {
+                    for chunk in mine.chunks(batch) {
+                        batch_buffer.clear();
+                        batch_buffer.extend(chunk.iter().map(|&i| (i, round)));
+                        match send(&agent, &batch_buffer) {
+                            Ok(n) => {
+                                taken.fetch_add(n, Ordering::Relaxed);
+                            }
+                            Err(error) => {
+                                eprintln!("bench: a batch failed: {error:#}");
+                                failed.store(true, Ordering::Relaxed);
+                                return;
+                            }
+                        }
+                        sent += chunk.len() as u64;
+                        if let Some(rate) = per_thread_rate {
+                            let due = Duration::from_secs_f64(sent as f64 / rate);
+                            if let Some(wait) = due.checked_sub(thread_started.elapsed()) {
+                                std::thread::sleep(wait);
+                            }
+                        }
+                        if Instant::now() >= deadline {
+                            break;
+                        }
+                    }
+                    round += 1;
+                }
+            });
+        }
+    });
+    if failed.load(Ordering::Relaxed) {
+        bail!("the load phase failed (see above)");
+    }
+    Ok((taken.load(Ordering::Relaxed), started.elapsed().as_secs_f64()))
+}
+
+/// The timestamp of a round: the load starts six days back (inside the accepted window) and each
+/// round is one second later, as a 1 Hz feed.
+fn ts_of(base_ms: i64, round: u64) -> i64 {
+    base_ms + round as i64 * 1000
+}
+
+/// Runs the whole benchmark.
+pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
+    if options.sensors == 0 || options.batch == 0 || options.clients == 0 || options.seconds == 0 {
+        bail!("--sensors, --batch, --clients and --seconds must be at least 1");
+    }
+    let dir = tempfile::tempdir()?;
+    let sqlite_path = dir.path().join("anwei.db");
+    let url = options.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", sqlite_path.display()));
+    let store = store::Store::connect(&url).await?;
+    store.migrate().await?;
+    let app = App::new(store.clone(), Default::default());
+    eprintln!("bench: preparing a province and {} sensors …", options.sensors);
+    app.load_demo_with(2).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let client = Client::cli();
+    let enterprise_user = app.store.user_by_username("enterprise").await?.context("the demo enterprise account")?;
+    let enterprise = app.actor_for_user(&enterprise_user).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let enterprise_id = enterprise.enterprise_id.context("the demo enterprise")?;
+    let source_input = HazardSourceInput {
+        enterprise_id,
+        name: "基准测试罐区".into(),
+        unit_kind: "storage".into(),
+        people_nearby: 10,
+        principal_person: "甲".into(),
+        technical_person: "乙".into(),
+        operating_person: "丙".into(),
+        chemicals: vec!["氨=20".into()],
+    };
+    let source_id = app.add_hazard_source(&enterprise, &client, &source_input).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let source = store.hazard_source(source_id, &domain::access::Visibility::Everything).await?;
+    let mut inputs: Vec<SensorInput> = (0..options.sensors).map(|i| sensor_input(code_of(i), 60)).collect();
+    inputs.extend((0..PROBE_SENSORS).map(|k| sensor_input(format!("PROBE{k:02}"), 1)));
+    inputs.push(sensor_input(DAY_SENSOR.into(), 1));
+    for chunk in inputs.chunks(20_000) {
+        let sensors: Vec<store::NewSensor> = chunk
+            .iter()
+            .map(|input| app::hazard_sources::checked_sensor(&source, input).map_err(|e| anyhow::anyhow!("{e:?}")))
+            .collect::<anyhow::Result<_>>()?;
+        let event = app::audit_event(None, &client, "sensor.create", "bench".into(), domain::audit::Outcome::Success, serde_json::json!({"sensors": sensors.len()}));
+        store.add_sensors(&sensors, &event).await?;
+    }
+    let (_, ingest_token) = app.issue_ingest_token(&enterprise, &client, "bench").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (user_token, _) = app.issue_token(&enterprise, "bench", &client).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let base_ms = store::now_ms() - 6 * 24 * 3_600_000;
+
+    // In-process: the monitor's memory per sensor, then the latest value of every sensor.
+    let before = resident_bytes();
+    let measured = App::new(store.clone(), Default::default());
+    let loaded = measured.start_monitoring().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let ram_bytes_per_sensor = (resident_bytes() - before) / loaded as f64;
+    let codes: Vec<String> = (0..options.sensors).map(code_of).collect();
+    for (start, chunk) in codes.chunks(app::monitoring::BATCH_READINGS_MAX).enumerate() {
+        let batch: Vec<Result<RawReading<'_>, domain::telemetry::RejectReason>> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, code)| Ok(RawReading { code, value: value_of(start * app::monitoring::BATCH_READINGS_MAX + i, 0), ts_ms: ts_of(base_ms, 0) }))
+            .collect();
+        measured.ingest(enterprise_id, &batch, store::now_ms()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    }
+    let code_refs: Vec<&str> = codes.iter().map(String::as_str).collect();
+    let mut latest_times = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let latest = measured.monitor.latest_of(&code_refs).await;
+        latest_times.push(started.elapsed().as_secs_f64() * 1000.0);
+        if latest.iter().any(Option::is_none) {
+            bail!("a sensor had no latest value");
+        }
+    }
+    latest_times.sort_by(f64::total_cmp);
+
+    // In-process: 24 hours of 1 Hz readings of one sensor, downsampled to 1-minute buckets.
+    let day_sensor = store.sensor_by_code(DAY_SENSOR, &domain::access::Visibility::Everything).await?;
+    let day_start = store::now_ms() - 24 * 3_600_000;
+    let mut chunks = Vec::new();
+    for hour in 0..24i64 {
+        let timestamps: Vec<i64> = (0..3600).map(|s| day_start + hour * 3_600_000 + s * 1000).collect();
+        let values: Vec<f64> = (0..3600).map(|s| value_of(s as usize, hour as u64)).collect();
+        let (ts, vals) = store::chunk_codec::encode(&timestamps, &values)?;
+        chunks.push(store::NewChunk { sensor_id: day_sensor.id, start_ms: timestamps[0], end_ms: timestamps[3599], reading_count: 3600, timestamps: ts, vals });
+    }
+    store.insert_chunks(&chunks).await?;
+    let mut downsample_times = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        let history = measured.sensor_history(&enterprise, &client, DAY_SENSOR, day_start, day_start + 24 * 3_600_000 - 1, Some(60_000)).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        downsample_times.push(started.elapsed().as_secs_f64() * 1000.0);
+        match history {
+            app::monitoring::History::Buckets { buckets } if buckets.len() >= 1440 => {}
+            _ => bail!("the downsample did not give 1,440 buckets"),
+        }
+    }
+    downsample_times.sort_by(f64::total_cmp);
+    drop(measured);
+    let (payload_before, readings_before) = store.chunk_totals().await?;
+    store.close().await;
+    let db_files = [sqlite_path.clone(), dir.path().join("anwei.db-wal")];
+    let bytes_before = files_bytes(&db_files);
+
+    // The server.
+    let port = free_port()?;
+    let base_url = format!("http://127.0.0.1:{port}");
+    let mut server = Spawned(
+        Command::new(&options.anwei_exe)
+            .args(["serve", "--database-url", &url, "--listen", &format!("127.0.0.1:{port}")])
+            .env("ANWEI_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("cannot start the anwei server")?,
+    );
+    let http = agent();
+    wait_until_healthy(&http, &format!("{base_url}/healthz"), &mut server.0)?;
+    let pid = server.0.id();
+    eprintln!("bench: server up (pid {pid}); full load for {} s …", options.seconds);
+
+    let telemetry_url = format!("{base_url}/api/v1/telemetry");
+    let bearer = format!("Bearer {ingest_token}");
+    let rejected = AtomicU64::new(0);
+    let send_ours = |agent: &ureq::Agent, batch: &[(usize, u64)]| -> anyhow::Result<u64> {
+        let mut body = String::with_capacity(batch.len() * 32);
+        for &(i, round) in batch {
+            use std::fmt::Write as _;
+            let _ = writeln!(body, "{} {} {}", code_of(i), value_of(i, round), ts_of(base_ms, round));
+        }
+        let mut response = agent.post(&telemetry_url).header("authorization", &bearer).content_type("text/plain").send(body)?;
+        let status = response.status();
+        let text = response.body_mut().read_to_string()?;
+        if !status.is_success() {
+            bail!("HTTP {status}: {text}");
+        }
+        let answer: serde_json::Value = serde_json::from_str(&text)?;
+        rejected.fetch_add(answer["rejected_total"].as_u64().unwrap_or(0), Ordering::Relaxed);
+        Ok(answer["accepted"].as_u64().unwrap_or(0))
+    };
+    let cpu_before = cpu_seconds(pid);
+    let (readings, elapsed) = tokio::task::block_in_place(|| drive(options.sensors, options.clients, options.batch, options.seconds, None, 1, &send_ours))?;
+    let cpu = cpu_seconds(pid) - cpu_before;
+    let readings_per_s = readings as f64 / elapsed;
+
+    // Half load, with probes timed from the request to their alarm's server-sent event.
+    eprintln!("bench: half load with {} alarm probes …", options.probes);
+    let (events_tx, events_rx) = mpsc::channel::<Instant>();
+    let stream_url = format!("{base_url}/api/v1/alarms/stream");
+    let user_bearer = format!("Bearer {user_token}");
+    std::thread::spawn(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+        let Ok(mut response) = agent.get(&stream_url).header("authorization", &user_bearer).call() else { return };
+        let reader = BufReader::new(response.body_mut().as_reader());
+        for line in reader.lines() {
+            let Ok(line) = line else { return };
+            if line.starts_with("event: alarm") && events_tx.send(Instant::now()).is_err() {
+                return;
+            }
+        }
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let probe_rounds = (readings / options.sensors.max(1) as u64) + 10;
+    let half_rate = readings_per_s / 2.0;
+    let probes = options.probes;
+    let probe_agent = agent();
+    let probe_telemetry = telemetry_url.clone();
+    let probe_bearer = bearer.clone();
+    let (half, latencies) = tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| {
+            let load = scope.spawn(|| drive(options.sensors, options.clients, options.batch, options.seconds, Some(half_rate), probe_rounds, &send_ours));
+            let mut latencies = Vec::with_capacity(probes);
+            let mut last_ts = 0i64;
+            let mut post = |code: &str, value: f64| -> anyhow::Result<Instant> {
+                last_ts = (store::now_ms()).max(last_ts + 1);
+                let sent = Instant::now();
+                let response = probe_agent.post(&probe_telemetry).header("authorization", &probe_bearer).content_type("text/plain").send(format!("{code} {value} {last_ts}"))?;
+                if !response.status().is_success() {
+                    bail!("probe answered HTTP {}", response.status());
+                }
+                Ok(sent)
+            };
+            let spacing = Duration::from_secs_f64((options.seconds as f64 / (probes.max(1) as f64 * 1.2)).min(0.2));
+            for k in 0..probes {
+                let code = format!("PROBE{:02}", k % PROBE_SENSORS);
+                while events_rx.try_recv().is_ok() {}
+                let sent = post(&code, 95.0)?;
+                match events_rx.recv_timeout(Duration::from_secs(5)) {
+                    Ok(arrived) => latencies.push(arrived.saturating_duration_since(sent).as_secs_f64() * 1000.0),
+                    Err(_) => bail!("probe {k}: no alarm event within 5 s"),
+                }
+                post(&code, 10.0)?;
+                let _ = events_rx.recv_timeout(Duration::from_secs(5));
+                std::thread::sleep(spacing);
+            }
+            let half = load.join().map_err(|_| anyhow::anyhow!("the half-load thread panicked"))??;
+            Ok::<_, anyhow::Error>((half, latencies))
+        })
+    })?;
+    let mut latencies = latencies;
+    latencies.sort_by(f64::total_cmp);
+    drop(server);
+
+    // Storage: what the load added.
+    let store = store::Store::connect(&url).await?;
+    let (payload_after, readings_after) = store.chunk_totals().await?;
+    let stored = (readings_after - readings_before).max(1) as f64;
+    let payload_bytes_per_reading = (payload_after - payload_before) as f64 / stored;
+    let bytes_per_reading = if options.database_url.is_none() {
+        store.checkpoint().await?;
+        (files_bytes(&db_files) as f64 - bytes_before as f64) / stored
+    } else {
+        payload_bytes_per_reading
+    };
+    store.close().await;
+
+    let mut peers = Vec::new();
+    if options.peers {
+        peers.push(victoria_metrics(options, dir.path(), base_ms, readings_per_s)?);
+        if let Some(url) = &options.postgres_peer_url {
+            peers.push(postgres_copy(options, url, base_ms, readings_per_s).await?);
+        }
+    }
+    Ok(IngestReport {
+        backend: if options.database_url.is_some() { "postgres".into() } else { "sqlite".into() },
+        sensors: options.sensors,
+        batch: options.batch,
+        clients: options.clients,
+        seconds: options.seconds,
+        readings,
+        rejected: rejected.load(Ordering::Relaxed),
+        readings_per_s,
+        server_cpu_s_per_million: cpu / (readings as f64 / 1e6),
+        half_load_readings_per_s: half.0 as f64 / half.1,
+        alarm_probes: latencies.len(),
+        alarm_latency_p50_ms: percentile(&latencies, 0.5),
+        alarm_latency_p99_ms: percentile(&latencies, 0.99),
+        alarm_latency_p999_ms: percentile(&latencies, 0.999),
+        bytes_per_reading,
+        payload_bytes_per_reading,
+        ram_bytes_per_sensor,
+        latest_all_sensors: options.sensors,
+        latest_all_ms: percentile(&latest_times, 0.5),
+        downsample_24h_ms: percentile(&downsample_times, 0.5),
+        peers,
+    })
+}
+
+/// The same readings into VictoriaMetrics (Prometheus text import), from the same threads.
+fn victoria_metrics(options: &IngestOptions, dir: &Path, base_ms: i64, ours: f64) -> anyhow::Result<PeerResult> {
+    let binary = ["victoria-metrics", "/usr/bin/victoria-metrics"].into_iter().find(|b| Command::new(b).arg("-version").output().is_ok()).context("VictoriaMetrics is not installed (Debian package victoria-metrics)")?;
+    let port = free_port()?;
+    let storage = dir.join("victoria-metrics");
+    let mut child = Spawned(
+        Command::new(binary)
+            .args([format!("-storageDataPath={}", storage.display()), format!("-httpListenAddr=127.0.0.1:{port}"), "-loggerLevel=ERROR".into()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start VictoriaMetrics")?,
+    );
+    let base_url = format!("http://127.0.0.1:{port}");
+    wait_until_healthy(&agent(), &format!("{base_url}/health"), &mut child.0)?;
+    eprintln!("bench: VictoriaMetrics for {} s …", options.seconds);
+    let import_url = format!("{base_url}/api/v1/import/prometheus");
+    let send = |agent: &ureq::Agent, batch: &[(usize, u64)]| -> anyhow::Result<u64> {
+        let mut body = String::with_capacity(batch.len() * 48);
+        for &(i, round) in batch {
+            use std::fmt::Write as _;
+            let _ = writeln!(body, "reading{{sensor=\"{}\"}} {} {}", code_of(i), value_of(i, round), ts_of(base_ms, round));
+        }
+        let response = agent.post(&import_url).content_type("text/plain").send(body)?;
+        if !response.status().is_success() {
+            bail!("VictoriaMetrics answered HTTP {}", response.status());
+        }
+        Ok(batch.len() as u64)
+    };
+    let (readings, elapsed) = drive(options.sensors, options.clients, options.batch, options.seconds, None, 1, &send)?;
+    let _ = agent().get(&format!("{base_url}/internal/force_flush")).call();
+    std::thread::sleep(Duration::from_secs(2));
+    let rate = readings as f64 / elapsed;
+    Ok(PeerResult { name: "victoria-metrics".into(), readings_per_s: rate, bytes_per_reading: Some(dir_bytes(&storage) as f64 / readings.max(1) as f64), ratio: ours / rate })
+}
+
+/// The same readings into PostgreSQL with COPY, from as many connections as we have clients.
+async fn postgres_copy(options: &IngestOptions, url: &str, base_ms: i64, ours: f64) -> anyhow::Result<PeerResult> {
+    let peer = Arc::new(store::copy_peer::PostgresCopyPeer::connect(url, options.clients as u32).await?);
+    eprintln!("bench: PostgreSQL COPY for {} s …", options.seconds);
+    let runtime = tokio::runtime::Handle::current();
+    let copy_peer = peer.clone();
+    let send = move |_: &ureq::Agent, batch: &[(usize, u64)]| -> anyhow::Result<u64> {
+        let mut body = String::with_capacity(batch.len() * 32);
+        for &(i, round) in batch {
+            use std::fmt::Write as _;
+            let _ = writeln!(body, "{}\t{}\t{}", code_of(i), ts_of(base_ms, round), value_of(i, round));
+        }
+        Ok(runtime.block_on(copy_peer.copy(body.as_bytes()))?)
+    };
+    let (readings, elapsed) = tokio::task::block_in_place(|| drive(options.sensors, options.clients, options.batch, options.seconds, None, 1, &send))?;
+    let bytes = peer.table_bytes().await? as f64 / readings.max(1) as f64;
+    peer.drop_table().await?;
+    let rate = readings as f64 / elapsed;
+    Ok(PeerResult { name: "postgresql-copy".into(), readings_per_s: rate, bytes_per_reading: Some(bytes), ratio: ours / rate })
+}
