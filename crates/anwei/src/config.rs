@@ -116,6 +116,8 @@ pub struct MonitoringConfig {
     pub max_future_seconds: u32,
     pub warning: domain::telemetry::WarningRules,
     pub escalation: domain::telemetry::EscalationRules,
+    /// URLs (http://) every alarm transition is posted to as JSON.
+    pub webhooks: Vec<String>,
 }
 
 impl Default for MonitoringConfig {
@@ -127,6 +129,7 @@ impl Default for MonitoringConfig {
             max_future_seconds: u32::try_from(settings.window.max_future_ms / 1000).unwrap_or(u32::MAX),
             warning: settings.warning_rules,
             escalation: settings.escalation,
+            webhooks: Vec::new(),
         }
     }
 }
@@ -144,6 +147,15 @@ impl MonitoringConfig {
         }
         if let Err(message) = self.escalation.check() {
             bail!("monitoring.escalation: {message}");
+        }
+        if self.webhooks.len() > 20 {
+            bail!("monitoring.webhooks: at most 20");
+        }
+        for (i, url) in self.webhooks.iter().enumerate() {
+            let host = url.strip_prefix("http://").and_then(|rest| rest.split(['/', '?']).next()).unwrap_or("");
+            if host.is_empty() || url.len() > 500 || url.chars().any(char::is_whitespace) {
+                bail!("monitoring.webhooks[{i}] must be an http:// URL of at most 500 characters (https is not supported yet)");
+            }
         }
         Ok(())
     }
@@ -172,7 +184,7 @@ mod tests {
         let settings = config.monitoring.settings();
         assert_eq!((settings.retention_days, settings.escalation.county_after_min), (90, 5));
         assert_eq!(settings.window.max_future_ms, 300_000, "the rest keep their defaults");
-        for bad in ["[monitoring]\nretention_days = 7\n", "[monitoring.escalation]\ncounty_after_min = 40\n", "[monitoring]\nretension_days = 40\n"] {
+        for bad in ["[monitoring]\nretention_days = 7\n", "[monitoring.escalation]\ncounty_after_min = 40\n", "[monitoring]\nretension_days = 40\n", "[monitoring]\nwebhooks = [\"ftp://x\"]\n"] {
             std::fs::write(&file, bad).unwrap();
             let error = format!("{:#}", Config::load(Some(&file), None, None, None).unwrap_err());
             assert!(error.contains("monitoring") || error.contains("retension"), "{bad}: {error}");

@@ -522,6 +522,7 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
     // alarms escalated, old readings deleted daily.
     let sensors = app.start_monitoring().await.context("cannot load the sensors")?;
     tracing::info!(sensors, "monitoring started");
+    web::webhooks::spawn(app.clone(), config.monitoring.webhooks.clone());
     // Telemetry over MQTT when `[mqtt]` is configured; it stops with the web server, before the
     // store closes, so that it leaves no message half handled.
     let (stop_mqtt, mqtt_stopped) = tokio::sync::oneshot::channel::<()>();

@@ -10,6 +10,7 @@ mod identity;
 mod pages;
 mod security;
 mod session_store;
+pub mod webhooks;
 
 use std::sync::Arc;
 

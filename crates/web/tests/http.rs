@@ -647,6 +647,41 @@ async fn alarm_stream(h: &Harness) {
     assert!(next_alarm_event(&mut other_body, std::time::Duration::from_millis(500)).await.is_none(), "another city hears nothing of it");
 }
 
+async fn alarm_webhooks(h: &Harness) {
+    // A receiver on loopback that keeps what it is sent.
+    let received: std::sync::Arc<std::sync::Mutex<Vec<Value>>> = Default::default();
+    let keep = received.clone();
+    let receiver = Router::new().route(
+        "/hooks/alarm",
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+            let keep = keep.clone();
+            async move {
+                keep.lock().unwrap().push(body);
+                StatusCode::NO_CONTENT
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    web::webhooks::spawn(h.app.clone(), vec![format!("http://{address}/hooks/alarm?token=secret")]);
+    let enterprise = token(h, "enterprise").await;
+    let sensors = get(h, "/api/v1/sensors", &enterprise).await.json();
+    let code = sensors.as_array().unwrap().iter().find(|s| s["kind"] == "flow").unwrap()["code"].as_str().unwrap().to_owned();
+    let now = store::now_ms();
+    let body: String = (0..5).map(|i| format!("{code} 49 {}\n", now - 40_000 + i * 10_000)).collect();
+    assert_eq!(post_telemetry(h, &enterprise, "text/plain", body).await.json()["accepted"], 5);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let hit = received.lock().unwrap().iter().any(|b| b["event"] == "alarm" && b["alarms"].as_array().is_some_and(|a| a.iter().any(|x| x["sensor"] == code.as_str() && x["kind"] == "high")));
+        if hit {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the webhook received the flow alarm: {:?}", received.lock().unwrap());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn http_behaviour_on_every_configured_backend() {
     for backend in store::testing::backends() {
@@ -663,6 +698,7 @@ async fn http_behaviour_on_every_configured_backend() {
         hidden_danger_api(&h).await;
         telemetry_api(&h).await;
         alarm_stream(&h).await;
+        alarm_webhooks(&h).await;
         login_throttling(backend).await;
     }
 }

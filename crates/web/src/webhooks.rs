@@ -1,0 +1,93 @@
+//! Alarm webhooks: every alarm transition the monitor announces is posted as JSON to each
+//! configured URL, from a bounded queue, with a few retries, never holding up the monitor. The
+//! receiver gets `{"event": "alarm", "alarms": [...]}` with the alarms as the API shows them.
+//! URLs are operator configuration (they may carry a secret), so logs name only their host.
+
+use std::time::Duration;
+
+use app::App;
+use tokio::sync::broadcast::error::RecvError;
+
+/// Notices waiting for delivery; beyond this the oldest are dropped (and counted in the log).
+const QUEUE_MAX: usize = 1_000;
+const ATTEMPTS: u32 = 3;
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+fn host_of(url: &str) -> &str {
+    url.split("://").nth(1).and_then(|rest| rest.split(['/', '?']).next()).unwrap_or("?")
+}
+
+/// Starts delivering to `urls` (http:// only); returns at once.
+pub fn spawn(app: App, urls: Vec<String>) {
+    if urls.is_empty() {
+        return;
+    }
+    let Some((mut notices, slot)) = app.monitor.subscribe() else {
+        tracing::error!("no live-notice slot left for the webhooks");
+        return;
+    };
+    let (queue, mut pending) = tokio::sync::mpsc::channel::<serde_json::Value>(QUEUE_MAX);
+    let reader = app.clone();
+    tokio::spawn(async move {
+        let _slot = slot;
+        loop {
+            let notice = match notices.recv().await {
+                Ok(notice) => notice,
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "alarm webhooks fell behind; notices were skipped");
+                    continue;
+                }
+                Err(RecvError::Closed) => return,
+            };
+            let mut alarms = Vec::new();
+            for id in notice.alarm_ids.iter().take(1000) {
+                match reader.store.alarm(*id, &domain::access::Visibility::Everything).await {
+                    Ok(row) => alarms.push(crate::api::Alarm::from(row)),
+                    Err(error) => tracing::warn!(%error, alarm = id, "an alarm for the webhooks could not be read"),
+                }
+            }
+            if alarms.is_empty() {
+                continue;
+            }
+            let body = serde_json::json!({"event": "alarm", "alarms": alarms});
+            if queue.try_send(body).is_err() {
+                tracing::warn!("the alarm webhook queue is full; a notice was dropped");
+            }
+        }
+    });
+    tokio::spawn(async move {
+        while let Some(body) = pending.recv().await {
+            for url in &urls {
+                let (url, body) = (url.clone(), body.to_string());
+                // A receiver that stays down loses its notices after the retries; it is logged.
+                let _ = tokio::task::spawn_blocking(move || deliver(&url, &body)).await;
+            }
+        }
+    });
+}
+
+/// Posts one body with retries; true when the receiver answered 2xx.
+fn deliver(url: &str, body: &str) -> bool {
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(TIMEOUT)).build().into();
+    for attempt in 1..=ATTEMPTS {
+        match agent.post(url).content_type("application/json").send(body) {
+            Ok(response) if response.status().is_success() => return true,
+            Ok(response) => tracing::warn!(host = host_of(url), status = response.status().as_u16(), attempt, "an alarm webhook was refused"),
+            Err(error) => tracing::warn!(host = host_of(url), %error, attempt, "an alarm webhook failed"),
+        }
+        std::thread::sleep(Duration::from_millis(200 * u64::from(attempt)));
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_name_the_host_only() {
+        assert_eq!(host_of("http://hooks.example:8080/path?token=secret"), "hooks.example:8080");
+        assert_eq!(host_of("http://10.0.0.5?k=v"), "10.0.0.5");
+        assert_eq!(host_of("nonsense"), "?");
+    }
+}
