@@ -537,6 +537,30 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
             }
         })
     });
+    // The telemetry log is compacted into per-sensor chunks every five minutes, or sooner when it
+    // holds a compaction step's worth of readings; chunks of five minutes' readings compress well.
+    let compactor = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+        let mut last_compaction = store::now_ms();
+        loop {
+            tick.tick().await;
+            let now = store::now_ms();
+            let backlog = match compactor.store.log_backlog().await {
+                Ok((readings, _)) => readings,
+                Err(error) => {
+                    tracing::warn!(%error, "could not read the telemetry log's backlog");
+                    continue;
+                }
+            };
+            if backlog >= app::monitoring::COMPACTION_READINGS_MAX || (backlog > 0 && now - last_compaction >= 300_000) {
+                last_compaction = now;
+                if let Err(error) = compactor.compact_all_telemetry().await {
+                    tracing::warn!(%error, "could not compact the telemetry log");
+                }
+            }
+        }
+    });
     let watcher = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));

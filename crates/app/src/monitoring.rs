@@ -23,6 +23,9 @@ pub const REJECTIONS_LISTED_MAX: usize = 100;
 /// Batches waiting for or holding the monitor at once; more are refused as busy, so that memory
 /// held by queued requests stays bounded.
 pub const INGEST_QUEUE_MAX: usize = 8;
+/// Readings compacted in one step (bounds the memory compaction takes: ~24 bytes a reading).
+pub const COMPACTION_READINGS_MAX: i64 = 5_000_000;
+
 /// Open live alarm streams (server-sent events) at once.
 pub const LIVE_SUBSCRIBERS_MAX: usize = 1_000;
 /// At most this many readings in one batch.
@@ -167,6 +170,8 @@ pub struct Monitor {
     notices: broadcast::Sender<AlarmNotice>,
     ingest_slots: tokio::sync::Semaphore,
     live_slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Held while the telemetry log is compacted, so that two compactions never overlap.
+    compaction: Mutex<()>,
 }
 
 impl std::fmt::Debug for Monitor {
@@ -185,6 +190,7 @@ impl Monitor {
             notices: broadcast::channel(1024).0,
             ingest_slots: tokio::sync::Semaphore::new(INGEST_QUEUE_MAX),
             live_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(LIVE_SUBSCRIBERS_MAX)),
+            compaction: Mutex::new(()),
         }
     }
 
@@ -365,6 +371,9 @@ impl App {
     /// its live alarms, so that order checks, no-data detection and clearing continue across
     /// restarts; a sensor that never reported is watched for silence from now.
     pub async fn start_monitoring(&self) -> Result<usize> {
+        // Everything logged before a restart goes into chunks first, so that the latest stored
+        // reading of every sensor is found there.
+        self.compact_all_telemetry().await?;
         let rows = self.store.all_sensors().await?;
         let mut latest: HashMap<i64, (i64, f64)> = HashMap::new();
         for (sensor_id, chunk) in self.store.latest_chunks().await? {
@@ -462,8 +471,9 @@ impl App {
             }
         };
         let mut state = monitor.state.lock().await;
-        // Check every reading; group the good ones per sensor in arrival order.
-        let mut groups: HashMap<usize, (Vec<i64>, Vec<f64>)> = HashMap::new();
+        // Check every reading; keep the good ones in arrival order, and each sensor's latest time
+        // in this batch for the order check of its next reading.
+        let mut batch_last_ts: HashMap<usize, i64> = HashMap::new();
         let mut order: Vec<(usize, f64, i64)> = Vec::new();
         let mut out_of_range: Vec<(usize, f64, i64)> = Vec::new();
         for (index, entry) in batch.iter().enumerate() {
@@ -486,8 +496,7 @@ impl App {
                 reject(&mut outcome, index, reason);
                 continue;
             }
-            let group = groups.entry(sensor_index).or_default();
-            let admitted = match group.0.last() {
+            let admitted = match batch_last_ts.get(&sensor_index) {
                 Some(&last) if reading.ts_ms == last => Err(RejectReason::Duplicate),
                 Some(&last) if reading.ts_ms < last => Err(RejectReason::OutOfOrder),
                 Some(_) => Ok(()),
@@ -497,26 +506,25 @@ impl App {
                 reject(&mut outcome, index, reason);
                 continue;
             }
-            group.0.push(reading.ts_ms);
-            group.1.push(reading.value);
+            batch_last_ts.insert(sensor_index, reading.ts_ms);
             order.push((sensor_index, reading.value, reading.ts_ms));
         }
-        // Store the good readings durably before anything else moves.
-        let mut chunks = Vec::with_capacity(groups.len());
-        for (&sensor_index, (timestamps, values)) in &groups {
-            let (Some(&start_ms), Some(&end_ms)) = (timestamps.first(), timestamps.last()) else { continue };
-            let (ts_bytes, value_bytes) = store::chunk_codec::encode(timestamps, values)?;
-            chunks.push(NewChunk {
-                sensor_id: state.sensors[sensor_index].id,
-                start_ms,
-                end_ms,
-                reading_count: timestamps.len() as i64,
+        // Store the good readings durably, as one entry of the telemetry log, before anything
+        // else moves.
+        if !order.is_empty() {
+            let sensor_ids: Vec<i64> = order.iter().map(|&(i, _, _)| state.sensors[i].id).collect();
+            let timestamps: Vec<i64> = order.iter().map(|&(_, _, ts)| ts).collect();
+            let values: Vec<f64> = order.iter().map(|&(_, v, _)| v).collect();
+            let (sensor_bytes, ts_bytes, value_bytes) = store::chunk_codec::encode_log(&sensor_ids, &timestamps, &values)?;
+            let entry = store::NewLogEntry {
+                first_ts: timestamps.iter().copied().min().unwrap_or_default(),
+                last_ts: timestamps.iter().copied().max().unwrap_or_default(),
+                reading_count: order.len() as i64,
+                sensor_ids: sensor_bytes,
                 timestamps: ts_bytes,
                 vals: value_bytes,
-            });
-        }
-        if !chunks.is_empty() {
-            self.store.insert_chunks(&chunks).await?;
+            };
+            self.store.append_log(&entry).await?;
         }
         outcome.accepted = order.len();
         monitor.accepted_total.fetch_add(order.len() as u64, Ordering::Relaxed);
@@ -595,6 +603,46 @@ impl App {
         Ok(moved.len())
     }
 
+    /// Moves the oldest readings of the telemetry log into per-sensor chunks, at most
+    /// `max_readings` (and at least one log entry) at a time, in one transaction; returns how many
+    /// readings moved.
+    pub async fn compact_telemetry(&self, max_readings: i64) -> Result<i64> {
+        let _only_one = self.monitor.compaction.lock().await;
+        let entries = self.store.oldest_log_entries(max_readings).await?;
+        let Some(through_id) = entries.last().map(|e| e.id) else { return Ok(0) };
+        let mut per_sensor: HashMap<i64, (Vec<i64>, Vec<f64>)> = HashMap::new();
+        let mut moved = 0i64;
+        for entry in &entries {
+            let (sensors, ts, vals) = store::chunk_codec::decode_log(&entry.sensor_ids, &entry.timestamps, &entry.vals)?;
+            for ((sensor, t), v) in sensors.into_iter().zip(ts).zip(vals) {
+                let series = per_sensor.entry(sensor).or_default();
+                series.0.push(t);
+                series.1.push(v);
+                moved += 1;
+            }
+        }
+        let mut chunks = Vec::with_capacity(per_sensor.len());
+        for (sensor_id, (timestamps, values)) in per_sensor {
+            let (Some(&start_ms), Some(&end_ms)) = (timestamps.first(), timestamps.last()) else { continue };
+            let (ts_bytes, value_bytes) = store::chunk_codec::encode(&timestamps, &values)?;
+            chunks.push(NewChunk { sensor_id, start_ms, end_ms, reading_count: timestamps.len() as i64, timestamps: ts_bytes, vals: value_bytes });
+        }
+        self.store.compact_log(&chunks, through_id).await?;
+        Ok(moved)
+    }
+
+    /// Compacts the whole telemetry log, in steps of `COMPACTION_READINGS_MAX`.
+    pub async fn compact_all_telemetry(&self) -> Result<i64> {
+        let mut moved = 0;
+        loop {
+            let step = self.compact_telemetry(COMPACTION_READINGS_MAX).await?;
+            if step == 0 {
+                return Ok(moved);
+            }
+            moved += step;
+        }
+    }
+
     /// Deletes readings older than the retention period.
     pub async fn apply_retention(&self, now_ms: i64) -> Result<u64> {
         let before = now_ms - i64::from(self.monitor.settings.retention_days) * 24 * 3600 * 1000;
@@ -627,6 +675,19 @@ impl App {
         let sensor = self.sensor(actor, client, code).await?;
         let chunks = self.store.chunks(sensor.id, from_ms, to_ms).await?;
         let (mut timestamps, mut values) = (Vec::new(), Vec::new());
+        // Readings not yet compacted sit in the log; every one of them is newer than any chunk of
+        // the same sensor, so they go after the chunks.
+        let logged = self.store.log_entries_overlapping(from_ms, to_ms).await?;
+        let mut from_log = (Vec::new(), Vec::new());
+        for entry in logged {
+            let (sensors, ts, vals) = store::chunk_codec::decode_log(&entry.sensor_ids, &entry.timestamps, &entry.vals)?;
+            for ((s, t), v) in sensors.into_iter().zip(ts).zip(vals) {
+                if s == sensor.id && (from_ms..=to_ms).contains(&t) {
+                    from_log.0.push(t);
+                    from_log.1.push(v);
+                }
+            }
+        }
         for chunk in chunks {
             let (ts, vals) = store::chunk_codec::decode(&chunk.timestamps, &chunk.vals)?;
             for (t, v) in ts.into_iter().zip(vals) {
@@ -638,6 +699,11 @@ impl App {
             if bucket_ms.is_none() && timestamps.len() > HISTORY_POINTS_MAX {
                 return Err(AppError::BadRequest(format!("超过{HISTORY_POINTS_MAX}个点,请指定 bucket / more than {HISTORY_POINTS_MAX} points: give a bucket")));
             }
+        }
+        timestamps.extend(from_log.0);
+        values.extend(from_log.1);
+        if bucket_ms.is_none() && timestamps.len() > HISTORY_POINTS_MAX {
+            return Err(AppError::BadRequest(format!("超过{HISTORY_POINTS_MAX}个点,请指定 bucket / more than {HISTORY_POINTS_MAX} points: give a bucket")));
         }
         Ok(match bucket_ms {
             Some(bucket_ms) => History::Buckets { buckets: downsample(&timestamps, &values, bucket_ms) },
@@ -702,7 +768,16 @@ impl App {
         let from_ms = now_ms - i64::from(hours) * 3_600_000;
         let rows = self.store.alarm_kpis(&visibility, from_ms, now_ms).await?;
         let sensors = self.store.sensors(&visibility, None, None).await?;
-        let received: HashMap<i64, i64> = self.store.readings_received(from_ms, now_ms).await?.into_iter().collect();
+        let mut received: HashMap<i64, i64> = self.store.readings_received(from_ms, now_ms).await?.into_iter().collect();
+        // And what is still in the log, not yet compacted.
+        for entry in self.store.log_entries_overlapping(from_ms, now_ms).await? {
+            let (sensors, ts, _) = store::chunk_codec::decode_log(&entry.sensor_ids, &entry.timestamps, &entry.vals)?;
+            for (sensor, t) in sensors.into_iter().zip(ts) {
+                if (from_ms..=now_ms).contains(&t) {
+                    *received.entry(sensor).or_default() += 1;
+                }
+            }
+        }
         let codes: Vec<&str> = sensors.iter().map(|s| s.code.as_str()).collect();
         let online = self.monitor.online_of(&codes, now_ms).await;
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };

@@ -167,6 +167,15 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         assert!(matches!(app.sensor_history(&enterprise, &client, "TEST-PT-1", NOW, NOW - 1, None).await, Err(AppError::BadRequest(_))));
         assert!(matches!(app.sensor_history(&jilinshi, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await, Err(AppError::NotFound)));
 
+        // Compaction moves the log into per-sensor chunks; the history reads the same before and after.
+        assert!(app.store.log_backlog().await.unwrap().0 >= 6, "accepted readings wait in the log");
+        let moved = app.compact_all_telemetry().await.unwrap();
+        assert!(moved >= 6, "{moved}");
+        assert_eq!(app.store.log_backlog().await.unwrap().0, 0);
+        let app::monitoring::History::Raw { points: compacted } = app.sensor_history(&chaoyang, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap() else { panic!("raw") };
+        assert_eq!(compacted, points);
+        assert_eq!(app.compact_all_telemetry().await.unwrap(), 0, "nothing left");
+
         // A restart keeps the stored history and monitors the same sensors.
         let restarted = App::new(db.store.clone(), Default::default());
         assert_eq!(restarted.start_monitoring().await.unwrap(), loaded + 1);

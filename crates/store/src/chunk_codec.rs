@@ -27,6 +27,28 @@ pub fn decode(timestamps: &[u8], values: &[u8]) -> Result<(Vec<i64>, Vec<f64>), 
     Ok((ts, vals))
 }
 
+/// A log entry: one batch's readings as three pco streams (sensor ids, timestamps, values).
+pub type LogColumns = (Vec<i64>, Vec<i64>, Vec<f64>);
+
+/// Compresses a batch for the telemetry log.
+pub fn encode_log(sensor_ids: &[i64], timestamps: &[i64], values: &[f64]) -> Result<(Vec<u8>, Vec<u8>, Vec<u8>), StoreError> {
+    if sensor_ids.len() != timestamps.len() {
+        return Err(StoreError::Corrupt(format!("{} sensors for {} timestamps", sensor_ids.len(), timestamps.len())));
+    }
+    let (ts, vals) = encode(timestamps, values)?;
+    let sensors = pco::standalone::simple_compress(sensor_ids, &pco::ChunkConfig::default()).map_err(|e| StoreError::Corrupt(format!("compressing sensor ids: {e}")))?;
+    Ok((sensors, ts, vals))
+}
+
+pub fn decode_log(sensor_ids: &[u8], timestamps: &[u8], values: &[u8]) -> Result<LogColumns, StoreError> {
+    let sensors: Vec<i64> = pco::standalone::simple_decompress(sensor_ids).map_err(|e| StoreError::Corrupt(format!("log sensor ids: {e}")))?;
+    let (ts, vals) = decode(timestamps, values)?;
+    if sensors.len() != ts.len() {
+        return Err(StoreError::Corrupt(format!("log entry holds {} sensors but {} timestamps", sensors.len(), ts.len())));
+    }
+    Ok((sensors, ts, vals))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,6 +60,18 @@ mod tests {
         let (ts, vals) = encode(&timestamps, &values).unwrap();
         assert!(ts.len() + vals.len() < 3600 * 2, "{} bytes for 3600 readings", ts.len() + vals.len());
         assert_eq!(decode(&ts, &vals).unwrap(), (timestamps, values));
+    }
+
+    #[test]
+    fn log_entries_round_trip() {
+        let sensors: Vec<i64> = (0..1000).map(|i| 100 + i % 250).collect();
+        let timestamps: Vec<i64> = (0..1000).map(|i| 1_700_000_000_000 + (i / 250) * 1000).collect();
+        let values: Vec<f64> = (0..1000).map(|i| 50.0 + (i % 7) as f64 / 100.0).collect();
+        let (s, t, v) = encode_log(&sensors, &timestamps, &values).unwrap();
+        assert!(s.len() + t.len() + v.len() < 1000 * 3, "{} bytes for 1,000 readings", s.len() + t.len() + v.len());
+        assert_eq!(decode_log(&s, &t, &v).unwrap(), (sensors, timestamps, values));
+        let (short, _, _) = encode_log(&[1], &[1], &[1.0]).unwrap();
+        assert!(decode_log(&short, &t, &v).is_err());
     }
 
     #[test]

@@ -122,6 +122,28 @@ pub struct NewChunk {
     pub vals: Vec<u8>,
 }
 
+/// One accepted batch, compressed (see `chunk_codec::encode_log`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLogEntry {
+    pub first_ts: i64,
+    pub last_ts: i64,
+    pub reading_count: i64,
+    pub sensor_ids: Vec<u8>,
+    pub timestamps: Vec<u8>,
+    pub vals: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct LogRow {
+    pub id: i64,
+    pub first_ts: i64,
+    pub last_ts: i64,
+    pub reading_count: i64,
+    pub sensor_ids: Vec<u8>,
+    pub timestamps: Vec<u8>,
+    pub vals: Vec<u8>,
+}
+
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct ChunkRow {
     pub start_ms: i64,
@@ -406,6 +428,92 @@ impl Store {
         })
     }
 
+    /// Appends an accepted batch to the telemetry log (one row, one transaction).
+    pub async fn append_log(&self, entry: &NewLogEntry) -> Result<i64> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "INSERT INTO telemetry_log (first_ts, last_ts, reading_count, sensor_ids, timestamps, vals) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(entry.first_ts)
+            .bind(entry.last_ts)
+            .bind(entry.reading_count)
+            .bind(&entry.sensor_ids)
+            .bind(&entry.timestamps)
+            .bind(&entry.vals)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    /// The oldest log entries, in order, until `max_readings` (at least one entry).
+    pub async fn oldest_log_entries(&self, max_readings: i64) -> Result<Vec<LogRow>> {
+        let rows: Vec<LogRow> = with_pool!(self, |pool| {
+            sqlx::query_as("SELECT id, first_ts, last_ts, reading_count, sensor_ids, timestamps, vals FROM telemetry_log ORDER BY id LIMIT 1000").fetch_all(pool).await?
+        });
+        let mut total = 0;
+        Ok(rows
+            .into_iter()
+            .take_while(|row| {
+                let take = total == 0 || total + row.reading_count <= max_readings;
+                total += row.reading_count;
+                take
+            })
+            .collect())
+    }
+
+    /// Log entries that may hold readings in `[from_ms, to_ms]`, in order.
+    pub async fn log_entries_overlapping(&self, from_ms: i64, to_ms: i64) -> Result<Vec<LogRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT id, first_ts, last_ts, reading_count, sensor_ids, timestamps, vals FROM telemetry_log WHERE last_ts >= $1 AND first_ts <= $2 ORDER BY id")
+                .bind(from_ms)
+                .bind(to_ms)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Readings waiting in the log and the oldest entry's id, if any.
+    pub async fn log_backlog(&self) -> Result<(i64, Option<i64>)> {
+        with_pool!(self, |pool| {
+            let row: (Option<i64>, Option<i64>) = sqlx::query_as("SELECT CAST(SUM(reading_count) AS BIGINT), MIN(id) FROM telemetry_log").fetch_one(pool).await?;
+            Ok((row.0.unwrap_or(0), row.1))
+        })
+    }
+
+    /// Stores the chunks compacted from the log entries up to `through_id` and deletes those
+    /// entries, in one transaction.
+    pub async fn compact_log(&self, chunks: &[NewChunk], through_id: i64) -> Result<()> {
+        macro_rules! compact {
+            ($tx:ident) => {
+                for chunk in chunks {
+                    sqlx::query("INSERT INTO telemetry_chunks (sensor_id, start_ms, end_ms, reading_count, timestamps, vals) VALUES ($1, $2, $3, $4, $5, $6)")
+                        .bind(chunk.sensor_id)
+                        .bind(chunk.start_ms)
+                        .bind(chunk.end_ms)
+                        .bind(chunk.reading_count)
+                        .bind(&chunk.timestamps)
+                        .bind(&chunk.vals)
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+                sqlx::query("DELETE FROM telemetry_log WHERE id <= $1").bind(through_id).execute(&mut *$tx).await?;
+            };
+        }
+        match &self.backend {
+            crate::Backend::Sqlite(pool) => {
+                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                compact!(tx);
+                tx.commit().await?;
+            }
+            crate::Backend::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                compact!(tx);
+                tx.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Stores chunks in one transaction: all of them or none.
     pub async fn insert_chunks(&self, chunks: &[NewChunk]) -> Result<()> {
         macro_rules! insert_all {
@@ -496,15 +604,20 @@ impl Store {
         with_pool!(self, |pool| Ok(sqlx::query("DELETE FROM telemetry_chunks WHERE end_ms < $1").bind(before_ms).execute(pool).await?.rows_affected()))
     }
 
-    /// Total bytes and readings held in chunks, for the storage figures.
+    /// Total payload bytes and readings held in chunks and in the log, for the storage figures.
     pub async fn chunk_totals(&self) -> Result<(i64, i64)> {
         with_pool!(self, |pool| {
-            let row: (Option<i64>, Option<i64>) = sqlx::query_as(
+            let chunks: (Option<i64>, Option<i64>) = sqlx::query_as(
                 "SELECT CAST(SUM(LENGTH(timestamps) + LENGTH(vals)) AS BIGINT), CAST(SUM(reading_count) AS BIGINT) FROM telemetry_chunks",
             )
             .fetch_one(pool)
             .await?;
-            Ok((row.0.unwrap_or(0), row.1.unwrap_or(0)))
+            let log: (Option<i64>, Option<i64>) = sqlx::query_as(
+                "SELECT CAST(SUM(LENGTH(sensor_ids) + LENGTH(timestamps) + LENGTH(vals)) AS BIGINT), CAST(SUM(reading_count) AS BIGINT) FROM telemetry_log",
+            )
+            .fetch_one(pool)
+            .await?;
+            Ok((chunks.0.unwrap_or(0) + log.0.unwrap_or(0), chunks.1.unwrap_or(0) + log.1.unwrap_or(0)))
         })
     }
 

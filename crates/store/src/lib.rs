@@ -38,7 +38,7 @@ pub use commitments::{CommitmentRow, MissingCommitment};
 pub use checklists::{CampaignCityRow, CampaignRow, ChecklistItemRow, ChecklistRow, NewCampaign, NewChecklistItem, NewRun};
 pub use hidden_dangers::{DangerEventRow, DangerNotice, DangerPhotoRow, DangerFilter, DangerMove, DangerRow, NewDanger};
 pub use experts::{ExpertRow, ServiceRow};
-pub use hazard_monitoring::{AlarmFilter, AlarmRow, ChemicalRow, HazardSourceRow, NewChemical, NewHazardSource, NewSensor, NewChunk, SensorRow, ChunkRow, AlarmChange, NewSuppression, SuppressionRow, AlarmKpiRow};
+pub use hazard_monitoring::{AlarmFilter, AlarmRow, ChemicalRow, HazardSourceRow, NewChemical, NewHazardSource, NewSensor, NewChunk, SensorRow, ChunkRow, AlarmChange, NewSuppression, SuppressionRow, AlarmKpiRow, LogRow, NewLogEntry};
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
 pub use regions::RegionCount;
 pub use risk_points::{NewRiskPoint, RegionRiskCount, RiskPointRow};

@@ -144,3 +144,16 @@ CREATE TABLE ingest_tokens (
     revoked_at    BIGINT
 );
 CREATE INDEX ingest_tokens_enterprise ON ingest_tokens(enterprise_id);
+
+-- The telemetry log: each accepted batch as one row (its sensors, timestamps and values, each a
+-- pco stream), written before the batch is answered. Compaction regroups the log into per-sensor
+-- chunks and deletes what it has moved, in one transaction.
+CREATE TABLE telemetry_log (
+    id            INTEGER PRIMARY KEY,
+    first_ts      BIGINT NOT NULL,
+    last_ts       BIGINT NOT NULL,
+    reading_count INTEGER NOT NULL,
+    sensor_ids    BLOB NOT NULL,
+    timestamps    BLOB NOT NULL,
+    vals          BLOB NOT NULL
+);
