@@ -137,7 +137,9 @@ impl Store {
             let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                // FULL: every commit is fsynced in the write-ahead log, so what was acknowledged (a
+                // telemetry batch, a change) survives a power cut, not only a crash of the process.
+                .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
             let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
