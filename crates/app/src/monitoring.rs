@@ -382,12 +382,7 @@ impl App {
                 latest.insert(sensor_id, (ts, value));
             }
         }
-        let mut live: HashMap<i64, Vec<(AlarmKind, domain::telemetry::Severity)>> = HashMap::new();
-        for (sensor_id, kind, severity) in self.store.live_alarm_conditions().await? {
-            if let (Some(kind), Some(severity)) = (AlarmKind::parse(&kind), domain::telemetry::Severity::parse(&severity)) {
-                live.entry(sensor_id).or_default().push((kind, severity));
-            }
-        }
+        let live = self.live_conditions().await?;
         let now = store::now_ms();
         for row in &rows {
             let rules = match latest.get(&row.id) {
@@ -410,18 +405,24 @@ impl App {
         Ok(())
     }
 
-    /// Starts the rules of these sensors afresh from their latest reading, keeping their live
-    /// alarms: a condition that still holds is raised again after its on-delay.
-    pub(crate) async fn restart_rules(&self, sensor_ids: &[i64]) -> Result<()> {
-        if sensor_ids.is_empty() {
-            return Ok(());
-        }
+    /// The live alarms whose condition was present when last seen, by sensor id.
+    async fn live_conditions(&self) -> Result<HashMap<i64, Vec<(AlarmKind, domain::telemetry::Severity)>>> {
         let mut live: HashMap<i64, Vec<(AlarmKind, domain::telemetry::Severity)>> = HashMap::new();
         for (sensor_id, kind, severity) in self.store.live_alarm_conditions().await? {
             if let (Some(kind), Some(severity)) = (AlarmKind::parse(&kind), domain::telemetry::Severity::parse(&severity)) {
                 live.entry(sensor_id).or_default().push((kind, severity));
             }
         }
+        Ok(live)
+    }
+
+    /// Starts the rules of these sensors afresh from their latest reading, keeping their live
+    /// alarms: a condition that still holds is raised again after its on-delay.
+    pub(crate) async fn restart_rules(&self, sensor_ids: &[i64]) -> Result<()> {
+        if sensor_ids.is_empty() {
+            return Ok(());
+        }
+        let live = self.live_conditions().await?;
         let mut state = self.monitor.state.lock().await;
         for sensor in state.sensors.iter_mut().filter(|s| sensor_ids.contains(&s.id)) {
             if let (Some(ts), Some(value)) = (sensor.rules.last_ts_ms(), sensor.rules.last_value()) {

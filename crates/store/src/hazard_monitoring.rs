@@ -257,6 +257,21 @@ pub struct AlarmKpiRow {
     pub held: i64,
 }
 
+/// Inserts one chunk row inside a transaction of either backend.
+macro_rules! insert_chunk {
+    ($tx:ident, $chunk:expr) => {
+        sqlx::query("INSERT INTO telemetry_chunks (sensor_id, start_ms, end_ms, reading_count, timestamps, vals) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind($chunk.sensor_id)
+            .bind($chunk.start_ms)
+            .bind($chunk.end_ms)
+            .bind($chunk.reading_count)
+            .bind(&$chunk.timestamps)
+            .bind(&$chunk.vals)
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
 const SOURCE_SELECT: &str = "SELECT h.id, h.enterprise_id, e.name AS enterprise_name, e.region_code, r.path AS region_path, h.name, h.unit_kind, h.people_nearby, \
      h.principal_person, h.technical_person, h.operating_person, h.s_value, h.r_value, h.is_major, h.level, h.created_at \
      FROM hazard_sources h JOIN enterprises e ON e.id = h.enterprise_id JOIN regions r ON r.code = e.region_code";
@@ -483,68 +498,23 @@ impl Store {
     /// Stores the chunks compacted from the log entries up to `through_id` and deletes those
     /// entries, in one transaction.
     pub async fn compact_log(&self, chunks: &[NewChunk], through_id: i64) -> Result<()> {
-        macro_rules! compact {
-            ($tx:ident) => {
-                for chunk in chunks {
-                    sqlx::query("INSERT INTO telemetry_chunks (sensor_id, start_ms, end_ms, reading_count, timestamps, vals) VALUES ($1, $2, $3, $4, $5, $6)")
-                        .bind(chunk.sensor_id)
-                        .bind(chunk.start_ms)
-                        .bind(chunk.end_ms)
-                        .bind(chunk.reading_count)
-                        .bind(&chunk.timestamps)
-                        .bind(&chunk.vals)
-                        .execute(&mut *$tx)
-                        .await?;
-                }
-                sqlx::query("DELETE FROM telemetry_log WHERE id <= $1").bind(through_id).execute(&mut *$tx).await?;
-            };
-        }
-        match &self.backend {
-            crate::Backend::Sqlite(pool) => {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                compact!(tx);
-                tx.commit().await?;
+        crate::in_plain_transaction!(self, |tx| {
+            for chunk in chunks {
+                insert_chunk!(tx, chunk);
             }
-            crate::Backend::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                compact!(tx);
-                tx.commit().await?;
-            }
-        }
-        Ok(())
+            sqlx::query("DELETE FROM telemetry_log WHERE id <= $1").bind(through_id).execute(&mut *tx).await?;
+            Ok(())
+        })
     }
 
     /// Stores chunks in one transaction: all of them or none.
     pub async fn insert_chunks(&self, chunks: &[NewChunk]) -> Result<()> {
-        macro_rules! insert_all {
-            ($tx:ident) => {
-                for chunk in chunks {
-                    sqlx::query("INSERT INTO telemetry_chunks (sensor_id, start_ms, end_ms, reading_count, timestamps, vals) VALUES ($1, $2, $3, $4, $5, $6)")
-                        .bind(chunk.sensor_id)
-                        .bind(chunk.start_ms)
-                        .bind(chunk.end_ms)
-                        .bind(chunk.reading_count)
-                        .bind(&chunk.timestamps)
-                        .bind(&chunk.vals)
-                        .execute(&mut *$tx)
-                        .await?;
-                }
-            };
-        }
-        // Telemetry does not touch the audit chain, so it needs no advisory lock.
-        match &self.backend {
-            crate::Backend::Sqlite(pool) => {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                insert_all!(tx);
-                tx.commit().await?;
+        crate::in_plain_transaction!(self, |tx| {
+            for chunk in chunks {
+                insert_chunk!(tx, chunk);
             }
-            crate::Backend::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                insert_all!(tx);
-                tx.commit().await?;
-            }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The chunks of a sensor that overlap `[from_ms, to_ms]`, oldest first.
@@ -695,20 +665,7 @@ impl Store {
                 ids
             }};
         }
-        match &self.backend {
-            crate::Backend::Sqlite(pool) => {
-                let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                let ids = apply_all!(tx);
-                tx.commit().await?;
-                Ok(ids)
-            }
-            crate::Backend::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                let ids = apply_all!(tx);
-                tx.commit().await?;
-                Ok(ids)
-            }
-        }
+        crate::in_plain_transaction!(self, |tx| Ok(apply_all!(tx)))
     }
 
     /// Visible alarms matching `filter`, newest first, at most `limit`.

@@ -128,7 +128,32 @@ macro_rules! in_transaction {
     };
 }
 
-pub(crate) use {in_transaction, with_pool};
+/// Runs `$body` in a write transaction bound to `$tx` that does not touch the audit chain
+/// (telemetry and the rule engine's machine records), so it takes no advisory lock.
+macro_rules! in_plain_transaction {
+    ($store:expr, |$tx:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite(pool) => {
+                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let result: $crate::Result<_> = async { $body }.await;
+                if result.is_ok() {
+                    $tx.commit().await?;
+                }
+                result
+            }
+            $crate::Backend::Postgres(pool) => {
+                let mut $tx = pool.begin().await?;
+                let result: $crate::Result<_> = async { $body }.await;
+                if result.is_ok() {
+                    $tx.commit().await?;
+                }
+                result
+            }
+        }
+    };
+}
+
+pub(crate) use {in_plain_transaction, in_transaction, with_pool};
 
 impl Store {
     /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`.
