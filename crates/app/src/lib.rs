@@ -17,6 +17,7 @@ pub mod experts;
 pub mod hazard_sources;
 pub mod hidden_dangers;
 pub mod monitoring;
+mod monitor_writer;
 pub mod policy;
 pub mod reference_data;
 pub mod risk_points;

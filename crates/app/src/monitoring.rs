@@ -16,6 +16,7 @@ use serde::Serialize;
 use store::{AlarmChange, AlarmFilter, AlarmRow, NewChunk, SensorRow};
 use tokio::sync::{Mutex, broadcast};
 
+use crate::monitor_writer::{MonitorWrite, MonitorWriter};
 use crate::{App, AppError, Actor, Client, Result, audit_event, policy};
 
 /// At most this many rejected readings are itemised in an answer; all are counted.
@@ -25,6 +26,10 @@ pub const REJECTIONS_LISTED_MAX: usize = 100;
 pub const INGEST_QUEUE_MAX: usize = 8;
 /// Readings compacted in one step (bounds the memory compaction takes: ~24 bytes a reading).
 pub const COMPACTION_READINGS_MAX: i64 = 5_000_000;
+
+/// Chunks stored in one transaction while compacting (each slice holds the database's write
+/// lock for milliseconds, not seconds).
+pub const COMPACTION_SLICE_CHUNKS: usize = 500;
 
 /// Open live alarm streams (server-sent events) at once.
 pub const LIVE_SUBSCRIBERS_MAX: usize = 1_000;
@@ -172,6 +177,7 @@ pub struct Monitor {
     live_slots: std::sync::Arc<tokio::sync::Semaphore>,
     /// Held while the telemetry log is compacted, so that two compactions never overlap.
     compaction: Mutex<()>,
+    writer: MonitorWriter,
 }
 
 impl std::fmt::Debug for Monitor {
@@ -191,6 +197,7 @@ impl Monitor {
             ingest_slots: tokio::sync::Semaphore::new(INGEST_QUEUE_MAX),
             live_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(LIVE_SUBSCRIBERS_MAX)),
             compaction: Mutex::new(()),
+            writer: MonitorWriter::default(),
         }
     }
 
@@ -322,6 +329,29 @@ fn track_peak(sensor: &mut LiveSensor, kind: AlarmKind, value: Option<f64>) -> O
         }
         _ => None,
     }
+}
+
+/// Groups log entries' readings into one chunk per sensor; returns the chunks and how many
+/// readings they hold.
+fn chunks_of_log(entries: &[store::LogRow]) -> Result<(Vec<NewChunk>, i64)> {
+    let mut per_sensor: HashMap<i64, (Vec<i64>, Vec<f64>)> = HashMap::new();
+    let mut moved = 0i64;
+    for entry in entries {
+        let (sensors, ts, vals) = store::chunk_codec::decode_log(&entry.sensor_ids, &entry.timestamps, &entry.vals)?;
+        for ((sensor, t), v) in sensors.into_iter().zip(ts).zip(vals) {
+            let series = per_sensor.entry(sensor).or_default();
+            series.0.push(t);
+            series.1.push(v);
+            moved += 1;
+        }
+    }
+    let mut chunks = Vec::with_capacity(per_sensor.len());
+    for (sensor_id, (timestamps, values)) in per_sensor {
+        let (Some(&start_ms), Some(&end_ms)) = (timestamps.first(), timestamps.last()) else { continue };
+        let (ts_bytes, value_bytes) = store::chunk_codec::encode(&timestamps, &values)?;
+        chunks.push(NewChunk { sensor_id, start_ms, end_ms, reading_count: timestamps.len() as i64, timestamps: ts_bytes, vals: value_bytes });
+    }
+    Ok((chunks, moved))
 }
 
 /// One bucket of a downsampled history.
@@ -510,80 +540,78 @@ impl App {
             batch_last_ts.insert(sensor_index, reading.ts_ms);
             order.push((sensor_index, reading.value, reading.ts_ms));
         }
-        // Store the good readings durably, as one entry of the telemetry log, before anything
-        // else moves.
+        outcome.accepted = order.len();
+        // Run the rules in arrival order, on the monitor's state.
+        let mut write = MonitorWrite::default();
+        let mut events = Vec::new();
+        let batch_sensors: Vec<i64> = order.iter().map(|&(i, _, _)| state.sensors[i].id).collect();
         if !order.is_empty() {
-            let sensor_ids: Vec<i64> = order.iter().map(|&(i, _, _)| state.sensors[i].id).collect();
             let timestamps: Vec<i64> = order.iter().map(|&(_, _, ts)| ts).collect();
             let values: Vec<f64> = order.iter().map(|&(_, v, _)| v).collect();
-            let (sensor_bytes, ts_bytes, value_bytes) = store::chunk_codec::encode_log(&sensor_ids, &timestamps, &values)?;
-            let entry = store::NewLogEntry {
+            let (sensor_bytes, ts_bytes, value_bytes) = store::chunk_codec::encode_log(&batch_sensors, &timestamps, &values)?;
+            write.log_entry = Some(store::NewLogEntry {
                 first_ts: timestamps.iter().copied().min().unwrap_or_default(),
                 last_ts: timestamps.iter().copied().max().unwrap_or_default(),
                 reading_count: order.len() as i64,
                 sensor_ids: sensor_bytes,
                 timestamps: ts_bytes,
                 vals: value_bytes,
-            };
-            self.store.append_log(&entry).await?;
+            });
         }
-        outcome.accepted = order.len();
-        monitor.accepted_total.fetch_add(order.len() as u64, Ordering::Relaxed);
-        // Run the rules in arrival order.
-        let mut events = Vec::new();
-        let mut changes = Vec::new();
-        let mut held = HashMap::new();
         let MonitorState { sensors, windows, .. } = &mut *state;
         for (sensor_index, value, ts_ms) in order {
             let sensor = &mut sensors[sensor_index];
             events.clear();
             sensor.rules.observe(&sensor.spec, value, ts_ms, &mut events);
-            route_events(sensor, windows, Some(value), ts_ms, &events, &mut changes, &mut held);
+            route_events(sensor, windows, Some(value), ts_ms, &events, &mut write.changes, &mut write.held);
         }
         for (sensor_index, value, ts_ms) in out_of_range {
             let sensor = &mut sensors[sensor_index];
             events.clear();
             sensor.rules.observe_out_of_range_value(&sensor.spec, value, ts_ms, &mut events);
-            route_events(sensor, windows, None, ts_ms, &events, &mut changes, &mut held);
+            route_events(sensor, windows, None, ts_ms, &events, &mut write.changes, &mut write.held);
         }
-        self.store_alarm_changes(&changes, &held).await;
+        if write.is_empty() {
+            return Ok(outcome);
+        }
+        // The readings are stored (one entry of the telemetry log) with the alarm transitions they
+        // caused, in one commit shared with the batches around it; the answer waits for it.
+        let commit = monitor.writer.hand_over(&self.store, &monitor.notices, write);
+        drop(state);
+        if let Err(error) = commit.durable().await {
+            // The rules ran ahead of what is stored: start these sensors' rules again from what is.
+            self.restart_rules(&batch_sensors).await?;
+            return Err(AppError::Internal(format!("读数未能保存 / the readings could not be stored: {error}")));
+        }
+        monitor.accepted_total.fetch_add(outcome.accepted as u64, Ordering::Relaxed);
         Ok(outcome)
     }
 
-    /// Raises no-data alarms for sensors silent longer than their limit.
+    /// Raises no-data alarms for sensors silent longer than their limit; returns how many
+    /// transitions it stored.
     pub async fn check_silent_sensors(&self, now_ms: i64) -> usize {
-        let mut changes = Vec::new();
-        let mut held = HashMap::new();
-        {
-            let mut state = self.monitor.state.lock().await;
-            let MonitorState { sensors, windows, .. } = &mut *state;
-            let mut events = Vec::new();
-            for sensor in sensors.iter_mut() {
-                events.clear();
-                sensor.rules.check_silence(&sensor.spec, now_ms, &mut events);
-                route_events(sensor, windows, None, now_ms, &events, &mut changes, &mut held);
-            }
+        let monitor = &self.monitor;
+        let mut write = MonitorWrite::default();
+        let mut state = monitor.state.lock().await;
+        let MonitorState { sensors, windows, .. } = &mut *state;
+        let mut events = Vec::new();
+        for sensor in sensors.iter_mut() {
+            events.clear();
+            sensor.rules.check_silence(&sensor.spec, now_ms, &mut events);
+            route_events(sensor, windows, None, now_ms, &events, &mut write.changes, &mut write.held);
         }
-        self.store_alarm_changes(&changes, &held).await;
-        changes.len()
-    }
-
-    async fn store_alarm_changes(&self, changes: &[AlarmChange], held: &HashMap<i64, i64>) {
-        if !held.is_empty() {
-            let counts: Vec<(i64, i64)> = held.iter().map(|(id, n)| (*id, *n)).collect();
-            if let Err(error) = self.store.count_suppressed(&counts).await {
-                tracing::error!(%error, "could not count suppressed alarm transitions");
-            }
+        if write.is_empty() {
+            return 0;
         }
-        if changes.is_empty() {
-            return;
-        }
-        match self.store.apply_alarm_changes(changes).await {
-            Ok(alarm_ids) => {
-                // Nobody listening is fine.
-                let _ = self.monitor.notices.send(AlarmNotice { alarm_ids });
+        let stored = write.changes.len();
+        let commit = monitor.writer.hand_over(&self.store, &monitor.notices, write);
+        drop(state);
+        match commit.durable().await {
+            Ok(()) => stored,
+            Err(error) => {
+                tracing::error!(%error, "could not store no-data alarms");
+                0
             }
-            Err(error) => tracing::error!(%error, changes = changes.len(), "could not store alarm transitions"),
         }
     }
 
@@ -605,31 +633,25 @@ impl App {
     }
 
     /// Moves the oldest readings of the telemetry log into per-sensor chunks, at most
-    /// `max_readings` (and at least one log entry) at a time, in one transaction; returns how many
-    /// readings moved.
+    /// `max_readings` (and at least one log entry) at a time; returns how many readings moved. The
+    /// chunks are built off the async threads and stored through the monitor's writer in slices of
+    /// `COMPACTION_SLICE_CHUNKS`, the last slice deleting the log entries, so that batches keep
+    /// being committed in between.
     pub async fn compact_telemetry(&self, max_readings: i64) -> Result<i64> {
         let _only_one = self.monitor.compaction.lock().await;
         let entries = self.store.oldest_log_entries(max_readings).await?;
         let Some(through_id) = entries.last().map(|e| e.id) else { return Ok(0) };
-        let mut per_sensor: HashMap<i64, (Vec<i64>, Vec<f64>)> = HashMap::new();
-        let mut moved = 0i64;
-        for entry in &entries {
-            let (sensors, ts, vals) = store::chunk_codec::decode_log(&entry.sensor_ids, &entry.timestamps, &entry.vals)?;
-            for ((sensor, t), v) in sensors.into_iter().zip(ts).zip(vals) {
-                let series = per_sensor.entry(sensor).or_default();
-                series.0.push(t);
-                series.1.push(v);
-                moved += 1;
+        let (chunks, moved) = tokio::task::spawn_blocking(move || chunks_of_log(&entries)).await.map_err(|e| AppError::Internal(e.to_string()))??;
+        let mut slices = chunks.into_iter().peekable();
+        loop {
+            let slice: Vec<NewChunk> = slices.by_ref().take(COMPACTION_SLICE_CHUNKS).collect();
+            let last = slices.peek().is_none();
+            let commit = self.monitor.writer.hand_over_chunks(&self.store, &self.monitor.notices, slice, last.then_some(through_id));
+            commit.durable().await.map_err(|e| AppError::Internal(format!("could not store compacted telemetry: {e}")))?;
+            if last {
+                return Ok(moved);
             }
         }
-        let mut chunks = Vec::with_capacity(per_sensor.len());
-        for (sensor_id, (timestamps, values)) in per_sensor {
-            let (Some(&start_ms), Some(&end_ms)) = (timestamps.first(), timestamps.last()) else { continue };
-            let (ts_bytes, value_bytes) = store::chunk_codec::encode(&timestamps, &values)?;
-            chunks.push(NewChunk { sensor_id, start_ms, end_ms, reading_count: timestamps.len() as i64, timestamps: ts_bytes, vals: value_bytes });
-        }
-        self.store.compact_log(&chunks, through_id).await?;
-        Ok(moved)
     }
 
     /// Compacts the whole telemetry log, in steps of `COMPACTION_READINGS_MAX`.
@@ -701,8 +723,14 @@ impl App {
                 return Err(AppError::BadRequest(format!("超过{HISTORY_POINTS_MAX}个点,请指定 bucket / more than {HISTORY_POINTS_MAX} points: give a bucket")));
             }
         }
-        timestamps.extend(from_log.0);
-        values.extend(from_log.1);
+        // While a compaction step is being stored, a reading can be in a chunk and still in the log.
+        let compacted_through = timestamps.last().copied().unwrap_or(i64::MIN);
+        for (t, v) in from_log.0.into_iter().zip(from_log.1) {
+            if t > compacted_through {
+                timestamps.push(t);
+                values.push(v);
+            }
+        }
         if bucket_ms.is_none() && timestamps.len() > HISTORY_POINTS_MAX {
             return Err(AppError::BadRequest(format!("超过{HISTORY_POINTS_MAX}个点,请指定 bucket / more than {HISTORY_POINTS_MAX} points: give a bucket")));
         }

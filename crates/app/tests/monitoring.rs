@@ -167,6 +167,15 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         assert!(matches!(app.sensor_history(&enterprise, &client, "TEST-PT-1", NOW, NOW - 1, None).await, Err(AppError::BadRequest(_))));
         assert!(matches!(app.sensor_history(&jilinshi, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await, Err(AppError::NotFound)));
 
+        // A compaction step interrupted after storing a chunk (its log entries still there) shows
+        // no reading twice, and redone it replaces that chunk with the whole one.
+        let sensor_id = db.store.sensor_by_code("TEST-PT-1", &domain::access::Visibility::Everything).await.unwrap().id;
+        let (ts_bytes, value_bytes) = store::chunk_codec::encode(&[NOW - 30_000, NOW - 20_000], &[50.0, 70.0]).unwrap();
+        let partial = store::NewChunk { sensor_id, start_ms: NOW - 30_000, end_ms: NOW - 20_000, reading_count: 2, timestamps: ts_bytes, vals: value_bytes };
+        db.store.store_chunks(&[partial], None).await.unwrap();
+        let app::monitoring::History::Raw { points: half_done } = app.sensor_history(&chaoyang, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap() else { panic!("raw") };
+        assert_eq!(half_done, points);
+
         // Compaction moves the log into per-sensor chunks; the history reads the same before and after.
         assert!(app.store.log_backlog().await.unwrap().0 >= 6, "accepted readings wait in the log");
         let moved = app.compact_all_telemetry().await.unwrap();
@@ -175,6 +184,7 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         let app::monitoring::History::Raw { points: compacted } = app.sensor_history(&chaoyang, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap() else { panic!("raw") };
         assert_eq!(compacted, points);
         assert_eq!(app.compact_all_telemetry().await.unwrap(), 0, "nothing left");
+        assert_eq!(db.store.chunks(sensor_id, NOW - 60_000, NOW).await.unwrap().len(), 1, "the redone chunk replaced the partial one");
 
         // A restart keeps the stored history and monitors the same sensors.
         let restarted = App::new(db.store.clone(), Default::default());

@@ -328,7 +328,7 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
         let (ts, vals) = store::chunk_codec::encode(&timestamps, &values)?;
         chunks.push(store::NewChunk { sensor_id: day_sensor.id, start_ms: timestamps[0], end_ms: timestamps[3599], reading_count: 3600, timestamps: ts, vals });
     }
-    store.insert_chunks(&chunks).await?;
+    store.store_chunks(&chunks, None).await?;
     let mut downsample_times = Vec::new();
     for _ in 0..5 {
         let started = Instant::now();

@@ -260,7 +260,11 @@ pub struct AlarmKpiRow {
 /// Inserts one chunk row inside a transaction of either backend.
 macro_rules! insert_chunk {
     ($tx:ident, $chunk:expr) => {
-        sqlx::query("INSERT INTO telemetry_chunks (sensor_id, start_ms, end_ms, reading_count, timestamps, vals) VALUES ($1, $2, $3, $4, $5, $6)")
+        sqlx::query(
+            "INSERT INTO telemetry_chunks (sensor_id, start_ms, end_ms, reading_count, timestamps, vals) VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (sensor_id, start_ms) DO UPDATE SET end_ms = excluded.end_ms, reading_count = excluded.reading_count, \
+             timestamps = excluded.timestamps, vals = excluded.vals",
+        )
             .bind($chunk.sensor_id)
             .bind($chunk.start_ms)
             .bind($chunk.end_ms)
@@ -443,23 +447,6 @@ impl Store {
         })
     }
 
-    /// Appends an accepted batch to the telemetry log (one row, one transaction).
-    pub async fn append_log(&self, entry: &NewLogEntry) -> Result<i64> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_scalar(
-                "INSERT INTO telemetry_log (first_ts, last_ts, reading_count, sensor_ids, timestamps, vals) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-            )
-            .bind(entry.first_ts)
-            .bind(entry.last_ts)
-            .bind(entry.reading_count)
-            .bind(&entry.sensor_ids)
-            .bind(&entry.timestamps)
-            .bind(&entry.vals)
-            .fetch_one(pool)
-            .await?)
-        })
-    }
-
     /// The oldest log entries, in order, until `max_readings` (at least one entry).
     pub async fn oldest_log_entries(&self, max_readings: i64) -> Result<Vec<LogRow>> {
         let rows: Vec<LogRow> = with_pool!(self, |pool| {
@@ -495,23 +482,17 @@ impl Store {
         })
     }
 
-    /// Stores the chunks compacted from the log entries up to `through_id` and deletes those
-    /// entries, in one transaction.
-    pub async fn compact_log(&self, chunks: &[NewChunk], through_id: i64) -> Result<()> {
+    /// Stores chunks and, with `delete_log_through`, deletes the telemetry-log entries up to that
+    /// id, in one transaction. A chunk that starts where a stored chunk of its sensor starts
+    /// replaces it: a compaction step redone after a crash starts from the same oldest entries and
+    /// covers at least what the interrupted step had stored.
+    pub async fn store_chunks(&self, chunks: &[NewChunk], delete_log_through: Option<i64>) -> Result<()> {
         crate::in_plain_transaction!(self, |tx| {
             for chunk in chunks {
                 insert_chunk!(tx, chunk);
             }
-            sqlx::query("DELETE FROM telemetry_log WHERE id <= $1").bind(through_id).execute(&mut *tx).await?;
-            Ok(())
-        })
-    }
-
-    /// Stores chunks in one transaction: all of them or none.
-    pub async fn insert_chunks(&self, chunks: &[NewChunk]) -> Result<()> {
-        crate::in_plain_transaction!(self, |tx| {
-            for chunk in chunks {
-                insert_chunk!(tx, chunk);
+            if let Some(through_id) = delete_log_through {
+                sqlx::query("DELETE FROM telemetry_log WHERE id <= $1").bind(through_id).execute(&mut *tx).await?;
             }
             Ok(())
         })
@@ -591,9 +572,11 @@ impl Store {
         })
     }
 
-    /// Applies the rule engine's transitions in order, in one transaction; returns the ids of the
-    /// alarms touched.
-    pub async fn apply_alarm_changes(&self, changes: &[AlarmChange]) -> Result<Vec<i64>> {
+    /// Commits one group of the monitor's writes in one transaction: the accepted batches as rows
+    /// of the telemetry log, then the rule engine's alarm transitions in the order they were made,
+    /// then the transitions that shelving or maintenance windows held back (counted per window).
+    /// Returns the ids of the alarms touched.
+    pub async fn commit_monitoring(&self, log_entries: &[&NewLogEntry], changes: &[AlarmChange], held: &[(i64, i64)]) -> Result<Vec<i64>> {
         macro_rules! apply_all {
             ($tx:ident) => {{
                 let mut ids = Vec::with_capacity(changes.len());
@@ -665,7 +648,24 @@ impl Store {
                 ids
             }};
         }
-        crate::in_plain_transaction!(self, |tx| Ok(apply_all!(tx)))
+        crate::in_plain_transaction!(self, |tx| {
+            for entry in log_entries {
+                sqlx::query("INSERT INTO telemetry_log (first_ts, last_ts, reading_count, sensor_ids, timestamps, vals) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(entry.first_ts)
+                    .bind(entry.last_ts)
+                    .bind(entry.reading_count)
+                    .bind(&entry.sensor_ids)
+                    .bind(&entry.timestamps)
+                    .bind(&entry.vals)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let ids = apply_all!(tx);
+            for (window_id, n) in held {
+                sqlx::query("UPDATE alarm_suppressions SET suppressed_events = suppressed_events + $2 WHERE id = $1").bind(window_id).bind(n).execute(&mut *tx).await?;
+            }
+            Ok(ids)
+        })
     }
 
     /// Visible alarms matching `filter`, newest first, at most `limit`.
@@ -788,16 +788,6 @@ impl Store {
                 .bind(now)
                 .fetch_all(pool)
                 .await?)
-        })
-    }
-
-    /// Counts alarm transitions a window held back.
-    pub async fn count_suppressed(&self, counts: &[(i64, i64)]) -> Result<()> {
-        with_pool!(self, |pool| {
-            for (id, n) in counts {
-                sqlx::query("UPDATE alarm_suppressions SET suppressed_events = suppressed_events + $2 WHERE id = $1").bind(id).bind(n).execute(pool).await?;
-            }
-            Ok(())
         })
     }
 

@@ -155,6 +155,27 @@ macro_rules! in_plain_transaction {
 
 pub(crate) use {in_plain_transaction, in_transaction, with_pool};
 
+/// How often the background checkpointer folds SQLite's write-ahead log into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Folds the write-ahead log into the database file every `CHECKPOINT_EVERY` without blocking
+/// writers or readers (`PASSIVE`), until the pool closes. The log restarts from its beginning
+/// once a checkpoint has caught up, so it stays bounded.
+async fn checkpoint_in_background(pool: SqlitePool) {
+    while !pool.is_closed() {
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        if pool.is_closed() {
+            break;
+        }
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            if matches!(error, sqlx::Error::PoolClosed) {
+                break;
+            }
+            tracing::warn!(%error, "could not checkpoint the write-ahead log");
+        }
+    }
+}
+
 impl Store {
     /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Self> {
@@ -166,8 +187,13 @@ impl Store {
                 // telemetry batch, a change) survives a power cut, not only a crash of the process.
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10));
+                .busy_timeout(Duration::from_secs(10))
+                // Checkpoints run in the background (below), not in whichever commit crosses the
+                // threshold, so that no writer waits while the log is copied into the database.
+                .pragma("wal_autocheckpoint", "0")
+                .pragma("journal_size_limit", "67108864");
             let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+            tokio::spawn(checkpoint_in_background(pool.clone()));
             Ok(Self { backend: Backend::Sqlite(pool) })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;

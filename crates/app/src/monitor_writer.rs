@@ -1,0 +1,156 @@
+//! The monitor's writer: owns the order and the durability of what the monitor stores.
+//!
+//! While the monitor's state is locked, each accepted batch of readings (as one telemetry-log
+//! entry) and the alarm transitions its rules made are handed over in rule order; one task commits
+//! whatever is waiting in one transaction (group commit) and only then answers, and announces the
+//! alarms touched to live listeners. The state lock is therefore never held across a disk write,
+//! and concurrent batches share one fsync instead of queueing for one each.
+//!
+//! Compaction hands over its chunks the same way, a slice at a time, so that moving the log into
+//! chunks never holds the database's write lock for long and never makes a batch wait behind a
+//! busy database.
+//!
+//! The queue needs no bound of its own: a batch is handed over only while it holds one of the
+//! monitor's ingest slots (`INGEST_QUEUE_MAX`), and the silence check and compaction each hand
+//! over one thing at a time and wait for it.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use store::{AlarmChange, NewChunk, NewLogEntry, Store};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::monitoring::AlarmNotice;
+
+/// Most writes committed in one transaction.
+const GROUP_MAX: usize = 64;
+
+/// What one batch (or one silence check) stores.
+#[derive(Debug, Default)]
+pub(crate) struct MonitorWrite {
+    pub log_entry: Option<NewLogEntry>,
+    pub changes: Vec<AlarmChange>,
+    /// Transitions held back per shelving or maintenance window id.
+    pub held: HashMap<i64, i64>,
+}
+
+impl MonitorWrite {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.log_entry.is_none() && self.changes.is_empty() && self.held.is_empty()
+    }
+}
+
+enum Work {
+    Write(MonitorWrite),
+    /// Chunks compacted from the log and, with the last slice of a step, the log entries to delete.
+    Chunks { chunks: Vec<NewChunk>, delete_log_through: Option<i64> },
+}
+
+struct Pending {
+    work: Work,
+    committed: oneshot::Sender<Result<(), String>>,
+}
+
+/// Hands writes to the committing task, started on first use.
+#[derive(Default)]
+pub(crate) struct MonitorWriter {
+    queue: OnceLock<mpsc::UnboundedSender<Pending>>,
+}
+
+/// Resolves once the write it was given for is durable (or failed).
+pub(crate) struct Commit(oneshot::Receiver<Result<(), String>>);
+
+impl Commit {
+    pub(crate) async fn durable(self) -> Result<(), String> {
+        self.0.await.unwrap_or_else(|_| Err("the monitor's writer stopped".into()))
+    }
+}
+
+impl MonitorWriter {
+    /// Queues `write` behind everything handed over before it. Call it while holding the monitor's
+    /// state lock, so that the order of commits is the order in which the rules ran.
+    pub(crate) fn hand_over(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, write: MonitorWrite) -> Commit {
+        self.queue(store, notices, Work::Write(write))
+    }
+
+    /// Queues a slice of compacted chunks (committed in a transaction of its own).
+    pub(crate) fn hand_over_chunks(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, chunks: Vec<NewChunk>, delete_log_through: Option<i64>) -> Commit {
+        self.queue(store, notices, Work::Chunks { chunks, delete_log_through })
+    }
+
+    fn queue(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, work: Work) -> Commit {
+        let (committed, done) = oneshot::channel();
+        let queue = self.queue.get_or_init(|| {
+            let (sender, receiver) = mpsc::unbounded_channel();
+            tokio::spawn(commit_in_order(store.clone(), notices.clone(), receiver));
+            sender
+        });
+        if let Err(mpsc::error::SendError(pending)) = queue.send(Pending { work, committed }) {
+            let _ = pending.committed.send(Err("the monitor's writer stopped".into()));
+        }
+        Commit(done)
+    }
+}
+
+/// Commits what is waiting in the order handed over: consecutive writes together, up to
+/// `GROUP_MAX` at a time, and each slice of chunks alone.
+async fn commit_in_order(store: Store, notices: broadcast::Sender<AlarmNotice>, mut queue: mpsc::UnboundedReceiver<Pending>) {
+    let mut waiting: Vec<Pending> = Vec::with_capacity(GROUP_MAX);
+    let mut group: Vec<Pending> = Vec::with_capacity(GROUP_MAX);
+    while queue.recv_many(&mut waiting, GROUP_MAX).await > 0 {
+        for pending in waiting.drain(..) {
+            if let Work::Chunks { chunks, delete_log_through } = &pending.work {
+                commit_writes(&store, &notices, &mut group).await;
+                let outcome = store.store_chunks(chunks, *delete_log_through).await.map_err(|error| {
+                    tracing::error!(%error, chunks = chunks.len(), "could not store compacted chunks");
+                    error.to_string()
+                });
+                let _ = pending.committed.send(outcome);
+            } else {
+                group.push(pending);
+            }
+        }
+        commit_writes(&store, &notices, &mut group).await;
+    }
+}
+
+/// Commits a group of writes in one transaction and answers each of them.
+async fn commit_writes(store: &Store, notices: &broadcast::Sender<AlarmNotice>, group: &mut Vec<Pending>) {
+    if group.is_empty() {
+        return;
+    }
+    let mut changes: Vec<AlarmChange> = Vec::new();
+    let mut held: HashMap<i64, i64> = HashMap::new();
+    for pending in group.iter_mut() {
+        if let Work::Write(write) = &mut pending.work {
+            changes.append(&mut write.changes);
+            for (&window, &n) in &write.held {
+                *held.entry(window).or_default() += n;
+            }
+        }
+    }
+    let entries: Vec<&NewLogEntry> = group
+        .iter()
+        .filter_map(|p| match &p.work {
+            Work::Write(write) => write.log_entry.as_ref(),
+            Work::Chunks { .. } => None,
+        })
+        .collect();
+    let held: Vec<(i64, i64)> = held.into_iter().collect();
+    let outcome = match store.commit_monitoring(&entries, &changes, &held).await {
+        Ok(alarm_ids) => {
+            if !alarm_ids.is_empty() {
+                // Nobody listening is fine.
+                let _ = notices.send(AlarmNotice { alarm_ids });
+            }
+            Ok(())
+        }
+        Err(error) => {
+            tracing::error!(%error, writes = group.len(), "could not store the monitor's writes");
+            Err(error.to_string())
+        }
+    };
+    for pending in group.drain(..) {
+        let _ = pending.committed.send(outcome.clone());
+    }
+}
