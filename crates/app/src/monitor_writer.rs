@@ -20,7 +20,10 @@ use std::sync::OnceLock;
 use store::{AlarmChange, NewChunk, NewLogEntry, Store};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::monitoring::AlarmNotice;
+use crate::monitoring::{AlarmNotice, MonitorState, SensorSnapshot};
+
+/// The monitor's state, which the writer locks to roll back writes it could not store.
+type SharedState = std::sync::Arc<tokio::sync::Mutex<MonitorState>>;
 
 /// Most writes committed in one transaction.
 const GROUP_MAX: usize = 64;
@@ -32,11 +35,13 @@ pub(crate) struct MonitorWrite {
     pub changes: Vec<AlarmChange>,
     /// Transitions held back per shelving or maintenance window id.
     pub held: HashMap<i64, i64>,
+    /// The sensors this write moved, as they were before it.
+    pub before: Vec<SensorSnapshot>,
 }
 
 impl MonitorWrite {
     pub(crate) fn is_empty(&self) -> bool {
-        self.log_entry.is_none() && self.changes.is_empty() && self.held.is_empty()
+        self.log_entry.is_none() && self.changes.is_empty() && self.held.is_empty() && self.before.is_empty()
     }
 }
 
@@ -69,20 +74,20 @@ impl Commit {
 impl MonitorWriter {
     /// Queues `write` behind everything handed over before it. Call it while holding the monitor's
     /// state lock, so that the order of commits is the order in which the rules ran.
-    pub(crate) fn hand_over(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, write: MonitorWrite) -> Commit {
-        self.queue(store, notices, Work::Write(write))
+    pub(crate) fn hand_over(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, state: &SharedState, write: MonitorWrite) -> Commit {
+        self.queue(store, notices, state, Work::Write(write))
     }
 
     /// Queues a slice of compacted chunks (committed in a transaction of its own).
-    pub(crate) fn hand_over_chunks(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, chunks: Vec<NewChunk>, delete_log_through: Option<i64>) -> Commit {
-        self.queue(store, notices, Work::Chunks { chunks, delete_log_through })
+    pub(crate) fn hand_over_chunks(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, state: &SharedState, chunks: Vec<NewChunk>, delete_log_through: Option<i64>) -> Commit {
+        self.queue(store, notices, state, Work::Chunks { chunks, delete_log_through })
     }
 
-    fn queue(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, work: Work) -> Commit {
+    fn queue(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, state: &SharedState, work: Work) -> Commit {
         let (committed, done) = oneshot::channel();
         let queue = self.queue.get_or_init(|| {
             let (sender, receiver) = mpsc::unbounded_channel();
-            tokio::spawn(commit_in_order(store.clone(), notices.clone(), receiver));
+            tokio::spawn(commit_in_order(store.clone(), notices.clone(), state.clone(), receiver));
             sender
         });
         if let Err(mpsc::error::SendError(pending)) = queue.send(Pending { work, committed }) {
@@ -94,13 +99,13 @@ impl MonitorWriter {
 
 /// Commits what is waiting in the order handed over: consecutive writes together, up to
 /// `GROUP_MAX` at a time, and each slice of chunks alone.
-async fn commit_in_order(store: Store, notices: broadcast::Sender<AlarmNotice>, mut queue: mpsc::UnboundedReceiver<Pending>) {
+async fn commit_in_order(store: Store, notices: broadcast::Sender<AlarmNotice>, state: SharedState, mut queue: mpsc::UnboundedReceiver<Pending>) {
     let mut waiting: Vec<Pending> = Vec::with_capacity(GROUP_MAX);
     let mut group: Vec<Pending> = Vec::with_capacity(GROUP_MAX);
     while queue.recv_many(&mut waiting, GROUP_MAX).await > 0 {
         for pending in waiting.drain(..) {
             if let Work::Chunks { chunks, delete_log_through } = &pending.work {
-                commit_writes(&store, &notices, &mut group).await;
+                commit_writes(&store, &notices, &state, &mut queue, &mut group).await;
                 let outcome = store.store_chunks(chunks, *delete_log_through).await.map_err(|error| {
                     tracing::error!(%error, chunks = chunks.len(), "could not store compacted chunks");
                     error.to_string()
@@ -110,12 +115,15 @@ async fn commit_in_order(store: Store, notices: broadcast::Sender<AlarmNotice>, 
                 group.push(pending);
             }
         }
-        commit_writes(&store, &notices, &mut group).await;
+        commit_writes(&store, &notices, &state, &mut queue, &mut group).await;
     }
 }
 
-/// Commits a group of writes in one transaction and answers each of them.
-async fn commit_writes(store: &Store, notices: &broadcast::Sender<AlarmNotice>, group: &mut Vec<Pending>) {
+/// Commits a group of writes in one transaction and answers each of them. If the commit fails,
+/// the group fails, and so does every write queued behind it (its rules ran on top of the failed
+/// ones): with the monitor's state locked, so that no batch is ruled meanwhile, they are all rolled
+/// back, newest first, before they are answered.
+async fn commit_writes(store: &Store, notices: &broadcast::Sender<AlarmNotice>, state: &SharedState, queue: &mut mpsc::UnboundedReceiver<Pending>, group: &mut Vec<Pending>) {
     if group.is_empty() {
         return;
     }
@@ -137,20 +145,38 @@ async fn commit_writes(store: &Store, notices: &broadcast::Sender<AlarmNotice>, 
         })
         .collect();
     let held: Vec<(i64, i64)> = held.into_iter().collect();
-    let outcome = match store.commit_monitoring(&entries, &changes, &held).await {
+    match store.commit_monitoring(&entries, &changes, &held).await {
         Ok(alarm_ids) => {
             if !alarm_ids.is_empty() {
                 // Nobody listening is fine.
                 let _ = notices.send(AlarmNotice { alarm_ids });
             }
-            Ok(())
+            for pending in group.drain(..) {
+                let _ = pending.committed.send(Ok(()));
+            }
         }
         Err(error) => {
-            tracing::error!(%error, writes = group.len(), "could not store the monitor's writes");
-            Err(error.to_string())
+            tracing::error!(%error, writes = group.len(), "could not store the monitor's writes; rolling them back");
+            let mut state = state.lock().await;
+            let mut failed: Vec<Pending> = std::mem::take(group);
+            while let Ok(pending) = queue.try_recv() {
+                failed.push(pending);
+            }
+            for pending in failed.iter().rev() {
+                if let Work::Write(write) = &pending.work {
+                    state.roll_back(&write.before);
+                }
+            }
+            drop(state);
+            let reason = error.to_string();
+            for pending in failed {
+                let outcome = match pending.work {
+                    Work::Write(_) => Err(reason.clone()),
+                    // Queued compaction is not rolled back: its log entries are still there.
+                    Work::Chunks { .. } => Err(format!("not attempted after a failed commit: {reason}")),
+                };
+                let _ = pending.committed.send(outcome);
+            }
         }
-    };
-    for pending in group.drain(..) {
-        let _ = pending.committed.send(outcome.clone());
     }
 }

@@ -106,6 +106,35 @@ pub struct RegionWarnings {
     pub highest: Option<WarningGrade>,
 }
 
+/// A sensor's rule state and peaks before a write, to put back if the write cannot be stored.
+#[derive(Debug, Clone)]
+pub(crate) struct SensorSnapshot {
+    index: usize,
+    rules: RuleState,
+    peak_high: Option<f64>,
+    peak_low: Option<f64>,
+}
+
+impl SensorSnapshot {
+    fn of(index: usize, sensor: &LiveSensor) -> Self {
+        Self { index, rules: sensor.rules.clone(), peak_high: sensor.peak_high, peak_low: sensor.peak_low }
+    }
+}
+
+impl MonitorState {
+    /// Puts sensors back as they were before a write that could not be stored. Writes are rolled
+    /// back newest first, so that each sensor ends as it was before the oldest failed write.
+    pub(crate) fn roll_back(&mut self, snapshots: &[SensorSnapshot]) {
+        for snapshot in snapshots {
+            if let Some(sensor) = self.sensors.get_mut(snapshot.index) {
+                sensor.rules = snapshot.rules.clone();
+                sensor.peak_high = snapshot.peak_high;
+                sensor.peak_low = snapshot.peak_low;
+            }
+        }
+    }
+}
+
 struct LiveSensor {
     id: i64,
     source_id: i64,
@@ -118,7 +147,7 @@ struct LiveSensor {
 }
 
 #[derive(Default)]
-struct MonitorState {
+pub(crate) struct MonitorState {
     sensors: Vec<LiveSensor>,
     by_code: HashMap<String, usize>,
     /// Approved shelving and maintenance windows not yet over, by sensor id.
@@ -169,7 +198,7 @@ pub struct AlarmNotice {
 /// The monitor; one per process, shared by the HTTP and MQTT ingest paths.
 pub struct Monitor {
     settings: MonitorSettings,
-    state: Mutex<MonitorState>,
+    state: std::sync::Arc<Mutex<MonitorState>>,
     accepted_total: AtomicU64,
     rejected_by_reason: [AtomicU64; RejectReason::ALL.len()],
     notices: broadcast::Sender<AlarmNotice>,
@@ -190,7 +219,7 @@ impl Monitor {
     pub fn new(settings: MonitorSettings) -> Self {
         Self {
             settings,
-            state: Mutex::new(MonitorState::default()),
+            state: std::sync::Arc::new(Mutex::new(MonitorState::default())),
             accepted_total: AtomicU64::new(0),
             rejected_by_reason: std::array::from_fn(|_| AtomicU64::new(0)),
             notices: broadcast::channel(1024).0,
@@ -544,8 +573,8 @@ impl App {
         // Run the rules in arrival order, on the monitor's state.
         let mut write = MonitorWrite::default();
         let mut events = Vec::new();
-        let batch_sensors: Vec<i64> = order.iter().map(|&(i, _, _)| state.sensors[i].id).collect();
         if !order.is_empty() {
+            let batch_sensors: Vec<i64> = order.iter().map(|&(i, _, _)| state.sensors[i].id).collect();
             let timestamps: Vec<i64> = order.iter().map(|&(_, _, ts)| ts).collect();
             let values: Vec<f64> = order.iter().map(|&(_, v, _)| v).collect();
             let (sensor_bytes, ts_bytes, value_bytes) = store::chunk_codec::encode_log(&batch_sensors, &timestamps, &values)?;
@@ -559,6 +588,12 @@ impl App {
             });
         }
         let MonitorState { sensors, windows, .. } = &mut *state;
+        let mut snapshotted = std::collections::HashSet::new();
+        for &(sensor_index, _, _) in order.iter().chain(&out_of_range) {
+            if snapshotted.insert(sensor_index) {
+                write.before.push(SensorSnapshot::of(sensor_index, &sensors[sensor_index]));
+            }
+        }
         for (sensor_index, value, ts_ms) in order {
             let sensor = &mut sensors[sensor_index];
             events.clear();
@@ -576,11 +611,10 @@ impl App {
         }
         // The readings are stored (one entry of the telemetry log) with the alarm transitions they
         // caused, in one commit shared with the batches around it; the answer waits for it.
-        let commit = monitor.writer.hand_over(&self.store, &monitor.notices, write);
+        let commit = monitor.writer.hand_over(&self.store, &monitor.notices, &monitor.state, write);
         drop(state);
         if let Err(error) = commit.durable().await {
-            // The rules ran ahead of what is stored: start these sensors' rules again from what is.
-            self.restart_rules(&batch_sensors).await?;
+            // The writer has put these sensors back as they were: the batch can be sent again.
             return Err(AppError::Internal(format!("读数未能保存 / the readings could not be stored: {error}")));
         }
         monitor.accepted_total.fetch_add(outcome.accepted as u64, Ordering::Relaxed);
@@ -595,16 +629,20 @@ impl App {
         let mut state = monitor.state.lock().await;
         let MonitorState { sensors, windows, .. } = &mut *state;
         let mut events = Vec::new();
-        for sensor in sensors.iter_mut() {
+        for (index, sensor) in sensors.iter_mut().enumerate() {
             events.clear();
+            let before = sensor.rules.clone();
             sensor.rules.check_silence(&sensor.spec, now_ms, &mut events);
+            if sensor.rules != before {
+                write.before.push(SensorSnapshot { index, rules: before, peak_high: sensor.peak_high, peak_low: sensor.peak_low });
+            }
             route_events(sensor, windows, None, now_ms, &events, &mut write.changes, &mut write.held);
         }
         if write.is_empty() {
             return 0;
         }
         let stored = write.changes.len();
-        let commit = monitor.writer.hand_over(&self.store, &monitor.notices, write);
+        let commit = monitor.writer.hand_over(&self.store, &monitor.notices, &monitor.state, write);
         drop(state);
         match commit.durable().await {
             Ok(()) => stored,
@@ -646,7 +684,7 @@ impl App {
         loop {
             let slice: Vec<NewChunk> = slices.by_ref().take(COMPACTION_SLICE_CHUNKS).collect();
             let last = slices.peek().is_none();
-            let commit = self.monitor.writer.hand_over_chunks(&self.store, &self.monitor.notices, slice, last.then_some(through_id));
+            let commit = self.monitor.writer.hand_over_chunks(&self.store, &self.monitor.notices, &self.monitor.state, slice, last.then_some(through_id));
             commit.durable().await.map_err(|e| AppError::Internal(format!("could not store compacted telemetry: {e}")))?;
             if last {
                 return Ok(moved);

@@ -267,19 +267,20 @@ async fn scenario(tools: Tools) {
     let publisher_a = Publisher::connect(broker.port, &a, "password-a", "gateway-a");
     let base = store::now_ms() - 10 * 60 * 1000;
     let t = |seconds: i64| base + seconds * 1000;
-    let latest = |code: &str| {
-        let code = code.to_owned();
-        async move { app.monitor.latest(&code).await }
-    };
     let history = |code: &str| {
         let code = code.to_owned();
-        let (enterprise, client) = (enterprise.clone(), client.clone());
+        let (office, client) = (office.clone(), client.clone());
         async move {
-            match app.sensor_history(&enterprise, &client, &code, base - 1, store::now_ms(), None).await.unwrap() {
+            match app.sensor_history(&office, &client, &code, base - 1, store::now_ms(), None).await.unwrap() {
                 History::Raw { points } => points,
                 History::Buckets { .. } => unreachable!("no bucket was asked for"),
             }
         }
+    };
+    // The latest stored reading (the monitor's in-memory value runs a commit ahead of storage).
+    let latest = |code: &str| {
+        let stored = history(code);
+        async move { stored.await.last().copied() }
     };
 
     // (1) Text lines: the good readings are stored, a malformed, an out-of-range and an unknown
@@ -411,7 +412,7 @@ async fn scenario(tools: Tools) {
     publisher_a.publish(&topic(&a), format!("{lt} 52.0 {}", t(99))).await;
     wait_until("the message to come back after a storage failure", || async move { stats.storage_failures() >= 2 }).await;
     assert!(stats.connections() >= 3, "anwei renewed its connection to get the message again");
-    assert_eq!(latest(lt).await, sent.last().copied());
+    assert_eq!(app.monitor.latest(lt).await, sent.last().copied(), "the monitor was put back as it was before the failed message");
 
     let _ = stop.send(());
     let outcome = tokio::time::timeout(WAIT, ingest).await.expect("anwei stops on shutdown").expect("the ingest task did not panic");
