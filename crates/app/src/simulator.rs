@@ -313,7 +313,8 @@ pub struct Score {
     /// From the noiseless signal crossing the high threshold to the alarm.
     pub mean_delay_s: f64,
     pub max_delay_s: f64,
-    /// High, low and rate-of-change alarms raised by the rule engine.
+    /// High, low and rate-of-change announcements by the rule engine: alarms raised, and alarms
+    /// standing that turned or returned critical (each is pushed to the people on duty).
     pub process_alarms: u64,
     /// Threshold crossings (into high or into low) of the raw readings: what alarming without
     /// on-delay, off-delay or deadband would raise.
@@ -356,8 +357,13 @@ pub fn score(sensors: Vec<SimSensor>, model: FaultModel, seed: u64, hours: u32, 
                     }
                 }
                 // A high alarm already standing (a sensor run close to its threshold) tells of
-                // the incident by turning critical.
-                AlarmEvent::Worsened { kind: AlarmKind::High, ts_ms, .. } => high_raised_at[sensor].push(ts_ms),
+                // the incident by turning critical, or by returning to critical after it eased.
+                AlarmEvent::Worsened { kind, ts_ms, .. } => {
+                    process_alarms += 1;
+                    if kind == AlarmKind::High {
+                        high_raised_at[sensor].push(ts_ms);
+                    }
+                }
                 _ => {}
             }
         }

@@ -877,6 +877,10 @@ const HAS_VALUE: u8 = 1 << 2;
 const RATE_BASE: u8 = 1 << 3;
 /// The critical-level timer runs for the low side (else for the high side).
 const CRITICAL_LOW: u8 = 1 << 4;
+/// A critical High (Low) alarm whose value has since fallen back below its critical level by
+/// the deadband: the critical level held again announces it again.
+const EASED_HIGH: u8 = 1 << 5;
+const EASED_LOW: u8 = 1 << 6;
 
 /// Per-sensor rule state: 48 bytes (the platform keeps one per sensor for 440,000 sensors).
 ///
@@ -886,7 +890,10 @@ const CRITICAL_LOW: u8 = 1 << 4;
 ///   `high_high` configured the alarm is Critical from the start. The condition must hold on every
 ///   reading for `on_delay_ms` (reading timestamps) before it is raised; it is raised Critical when
 ///   the critical level has also held that long. While active, the critical level held for the
-///   on-delay emits Worsened; the severity never drops. It clears after every reading for
+///   on-delay emits Worsened; the severity never drops. A critical alarm whose value has since
+///   fallen below the critical level by more than the deadband is announced again (Worsened,
+///   Critical) when the critical level holds for the on-delay once more, so that an alarm
+///   standing since an earlier excursion still tells of a new one. It clears after every reading for
 ///   `off_delay_ms` was below `entry - deadband` (entry = `high`, else `high_high`); a reading back
 ///   within the deadband restarts that wait, which is what keeps a signal dithering around its
 ///   set-point from chattering. Low is the mirror image.
@@ -950,6 +957,13 @@ impl Side {
         match self {
             Self::High => value >= level,
             Self::Low => value <= level,
+        }
+    }
+
+    fn eased_flag(self) -> u8 {
+        match self {
+            Self::High => EASED_HIGH,
+            Self::Low => EASED_LOW,
         }
     }
 
@@ -1113,6 +1127,11 @@ impl RuleState {
     fn clear(&mut self, kind: AlarmKind, ts_ms: i64, out: &mut Vec<AlarmEvent>) {
         self.active &= !kind.bit();
         self.critical &= !kind.bit();
+        match kind {
+            AlarmKind::High => self.flags &= !EASED_HIGH,
+            AlarmKind::Low => self.flags &= !EASED_LOW,
+            _ => {}
+        }
         out.push(AlarmEvent::Cleared { kind, ts_ms });
     }
 
@@ -1201,12 +1220,22 @@ impl RuleState {
             }
             None => self.stop(timer),
             Some(severity) => {
+                // A deadband that is not a finite non-negative number (a spec built by hand) is 0.
+                let deadband = if rules.deadband.is_finite() { rules.deadband.max(0.0) } else { 0.0 };
+                let eased = side.eased_flag();
                 if severity == Severity::Warning && self.critical_held(side, rules.on_delay_ms) {
                     self.critical |= kind.bit();
                     out.push(AlarmEvent::Worsened { kind, severity: Severity::Critical, value, ts_ms });
+                } else if severity == Severity::Critical {
+                    if self.flags & eased == 0 {
+                        if side.levels(&spec.thresholds).1.is_some_and(|critical| side.beyond_deadband(value, critical, deadband)) {
+                            self.flags |= eased;
+                        }
+                    } else if self.critical_held(side, rules.on_delay_ms) {
+                        self.flags &= !eased;
+                        out.push(AlarmEvent::Worsened { kind, severity: Severity::Critical, value, ts_ms });
+                    }
                 }
-                // A deadband that is not a finite non-negative number (a spec built by hand) is 0.
-                let deadband = if rules.deadband.is_finite() { rules.deadband.max(0.0) } else { 0.0 };
                 if !side.beyond_deadband(value, entry, deadband) {
                     self.stop(timer);
                 } else if self.start(timer) >= rules.off_delay_ms {
@@ -1520,8 +1549,12 @@ mod tests {
             ("a short visit to high-high does not worsen", LEVELS, rules(20_000, 0, 0.0),
                 &[(0, 85.0), (10_000, 85.0), (20_000, 85.0), (30_000, 95.0), (40_000, 85.0), (50_000, 95.0)],
                 &["+high:warning@20000"]),
-            ("severity never drops while active", LEVELS, rules(0, 0, 0.0),
-                &[(0, 95.0), (10, 85.0), (20, 95.0), (30, 70.0)], &["+high:critical@0", "-high@30"]),
+            ("severity never drops; high-high back after easing announces the standing alarm again", LEVELS, rules(0, 0, 0.0),
+                &[(0, 95.0), (10, 85.0), (20, 95.0), (30, 70.0)], &["+high:critical@0", "^high:critical@20", "-high@30"]),
+            ("easing needs the deadband below high-high; a return needs the on-delay", LEVELS, rules(20_000, 0, 2.0),
+                &[(0, 95.0), (10_000, 95.0), (20_000, 95.0), (30_000, 89.0), (40_000, 95.0), (50_000, 95.0), (60_000, 95.0),
+                  (70_000, 87.0), (80_000, 95.0), (90_000, 95.0), (100_000, 95.0)],
+                &["+high:critical@20000", "^high:critical@100000"]),
             ("only high-high configured: critical", high_high_only, rules(0, 0, 0.0),
                 &[(0, 85.0), (10, 91.0), (20, 89.0)], &["+high:critical@10", "-high@20"]),
             ("low mirrors high", LEVELS, rules(0, 0, 2.0),
@@ -2051,7 +2084,7 @@ mod tests {
 
     proptest! {
         /// Random specs and steps never panic; per kind the events run Raised (Worsened)* Cleared,
-        /// Worsened only from Warning to Critical, and `active` always agrees with the events.
+        /// Worsened always to Critical, and `active` always agrees with the events.
         #[test]
         fn events_alternate_per_kind(thresholds in any_thresholds(), rules in any_rules(), steps in prop::collection::vec(any_step(), 0..120)) {
             let spec = level(thresholds, rules);
@@ -2070,7 +2103,8 @@ mod tests {
                     match *event {
                         AlarmEvent::Raised { severity, .. } => { prop_assert_eq!(*slot, None, "{:?}", event); *slot = Some(severity) }
                         AlarmEvent::Worsened { severity, .. } => {
-                            prop_assert_eq!(*slot, Some(Severity::Warning), "{:?}", event);
+                            // From Warning, or a critical alarm announced again.
+                            prop_assert!(slot.is_some(), "{:?}", event);
                             prop_assert_eq!(severity, Severity::Critical);
                             *slot = Some(severity);
                         }
