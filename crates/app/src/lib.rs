@@ -18,6 +18,7 @@ pub mod hazard_sources;
 pub mod hidden_dangers;
 pub mod monitoring;
 mod monitor_writer;
+mod sensor_table;
 pub mod policy;
 pub mod reference_data;
 pub mod risk_points;

@@ -17,6 +17,7 @@ use store::{AlarmChange, AlarmFilter, AlarmRow, NewChunk, SensorRow};
 use tokio::sync::{Mutex, broadcast};
 
 use crate::monitor_writer::{MonitorWrite, MonitorWriter};
+use crate::sensor_table::{Owner, Peaks, SensorTable};
 use crate::{App, AppError, Actor, Client, Result, audit_event, policy};
 
 /// At most this many rejected readings are itemised in an answer; all are counted.
@@ -111,13 +112,12 @@ pub struct RegionWarnings {
 pub(crate) struct SensorSnapshot {
     index: usize,
     rules: RuleState,
-    peak_high: Option<f64>,
-    peak_low: Option<f64>,
+    peaks: Peaks,
 }
 
 impl SensorSnapshot {
-    fn of(index: usize, sensor: &LiveSensor) -> Self {
-        Self { index, rules: sensor.rules.clone(), peak_high: sensor.peak_high, peak_low: sensor.peak_low }
+    fn of(index: usize, sensors: &SensorTable) -> Self {
+        Self { index, rules: sensors.rules(index).clone(), peaks: sensors.peaks(index) }
     }
 }
 
@@ -125,31 +125,17 @@ impl MonitorState {
     /// Puts sensors back as they were before a write that could not be stored. Writes are rolled
     /// back newest first, so that each sensor ends as it was before the oldest failed write.
     pub(crate) fn roll_back(&mut self, snapshots: &[SensorSnapshot]) {
-        for snapshot in snapshots {
-            if let Some(sensor) = self.sensors.get_mut(snapshot.index) {
-                sensor.rules = snapshot.rules.clone();
-                sensor.peak_high = snapshot.peak_high;
-                sensor.peak_low = snapshot.peak_low;
-            }
+        let known = self.sensors.len();
+        for snapshot in snapshots.iter().filter(|s| s.index < known) {
+            *self.sensors.rules_mut(snapshot.index).0 = snapshot.rules.clone();
+            self.sensors.set_peaks(snapshot.index, snapshot.peaks);
         }
     }
 }
 
-struct LiveSensor {
-    id: i64,
-    source_id: i64,
-    enterprise_id: i64,
-    spec: SensorSpec,
-    rules: RuleState,
-    /// The most extreme value while a High / Low alarm's condition holds.
-    peak_high: Option<f64>,
-    peak_low: Option<f64>,
-}
-
 #[derive(Default)]
 pub(crate) struct MonitorState {
-    sensors: Vec<LiveSensor>,
-    by_code: HashMap<String, usize>,
+    sensors: SensorTable,
     /// Approved shelving and maintenance windows not yet over, by sensor id.
     windows: HashMap<i64, Vec<Window>>,
 }
@@ -164,14 +150,15 @@ struct Window {
 
 /// Hands a sensor's alarm transitions on as stored changes, unless an approved window covers
 /// `ts_ms`: then they are only counted against the window (`held`).
-fn route_events(sensor: &mut LiveSensor, windows: &HashMap<i64, Vec<Window>>, value: Option<f64>, ts_ms: i64, events: &[AlarmEvent], changes: &mut Vec<AlarmChange>, held: &mut HashMap<i64, i64>) {
+#[allow(clippy::too_many_arguments)]
+fn route_events(sensors: &mut SensorTable, index: usize, windows: &HashMap<i64, Vec<Window>>, value: Option<f64>, ts_ms: i64, events: &[AlarmEvent], changes: &mut Vec<AlarmChange>, held: &mut HashMap<i64, i64>) {
     if !events.is_empty()
-        && let Some(window) = windows.get(&sensor.id).and_then(|w| w.iter().find(|w| w.starts_at <= ts_ms && ts_ms < w.ends_at))
+        && let Some(window) = windows.get(&sensors.id(index)).and_then(|w| w.iter().find(|w| w.starts_at <= ts_ms && ts_ms < w.ends_at))
     {
         *held.entry(window.id).or_default() += events.len() as i64;
         return;
     }
-    alarm_changes(sensor, value, events, changes);
+    alarm_changes(sensors, index, value, events, changes);
 }
 
 /// What became of a batch.
@@ -236,15 +223,13 @@ impl Monitor {
 
     /// Starts monitoring a sensor from `rules` (or replaces its spec, keeping its rule state).
     pub async fn register(&self, row: &SensorRow, spec: SensorSpec, rules: RuleState) {
-        let mut state = self.state.lock().await;
-        match state.by_code.get(&row.code) {
-            Some(&index) => state.sensors[index].spec = spec,
-            None => {
-                let index = state.sensors.len();
-                state.sensors.push(LiveSensor { id: row.id, source_id: row.source_id, enterprise_id: row.enterprise_id, spec, rules, peak_high: None, peak_low: None });
-                state.by_code.insert(row.code.clone(), index);
-            }
-        }
+        let owner = Owner { source_id: row.source_id, enterprise_id: row.enterprise_id };
+        self.state.lock().await.sensors.register(row.id, owner, &row.code, spec, rules);
+    }
+
+    /// Gives back memory grown ahead of need, once every sensor is loaded.
+    async fn loaded(&self) {
+        self.state.lock().await.sensors.shrink_to_fit();
     }
 
     /// Subscribes to alarm transitions; None when `LIVE_SUBSCRIBERS_MAX` are already listening.
@@ -263,8 +248,8 @@ impl Monitor {
     /// The latest value and its time of a sensor, if it has reported.
     pub async fn latest(&self, code: &str) -> Option<(i64, f64)> {
         let state = self.state.lock().await;
-        let sensor = &state.sensors[*state.by_code.get(code)?];
-        Some((sensor.rules.last_ts_ms()?, sensor.rules.last_value()?))
+        let rules = state.sensors.rules(state.sensors.index_of(code)?);
+        Some((rules.last_ts_ms()?, rules.last_value()?))
     }
 
     /// Whether each sensor (by code) reported within its no-data limit before `now_ms`.
@@ -273,10 +258,10 @@ impl Monitor {
         codes
             .iter()
             .map(|code| {
-                let Some(&index) = state.by_code.get(*code) else { return false };
-                let sensor = &state.sensors[index];
-                let limit_ms = i64::from(sensor.spec.rules.offline_after_intervals) * i64::from(sensor.spec.interval_s) * 1000;
-                sensor.rules.last_ts_ms().is_some_and(|ts| now_ms - ts <= limit_ms)
+                let Some(index) = state.sensors.index_of(code) else { return false };
+                let spec = state.sensors.spec(index);
+                let limit_ms = i64::from(spec.rules.offline_after_intervals) * i64::from(spec.interval_s) * 1000;
+                state.sensors.rules(index).last_ts_ms().is_some_and(|ts| now_ms - ts <= limit_ms)
             })
             .collect()
     }
@@ -287,28 +272,30 @@ impl Monitor {
         codes
             .iter()
             .map(|code| {
-                let sensor = &state.sensors[*state.by_code.get(*code)?];
-                Some((sensor.rules.last_ts_ms()?, sensor.rules.last_value()?))
+                let rules = state.sensors.rules(state.sensors.index_of(code)?);
+                Some((rules.last_ts_ms()?, rules.last_value()?))
             })
             .collect()
     }
 }
 
 /// Turns the rule engine's events for one sensor into stored alarm changes, keeping the peaks.
-fn alarm_changes(sensor: &mut LiveSensor, value: Option<f64>, events: &[AlarmEvent], changes: &mut Vec<AlarmChange>) {
+fn alarm_changes(sensors: &mut SensorTable, index: usize, value: Option<f64>, events: &[AlarmEvent], changes: &mut Vec<AlarmChange>) {
+    let (sensor_id, owner) = (sensors.id(index), sensors.owner(index));
+    let mut peaks = sensors.peaks(index);
     for event in events {
         match *event {
             AlarmEvent::Raised { kind, severity, value, ts_ms } => {
                 let value = value.is_finite().then_some(value);
                 match kind {
-                    AlarmKind::High => sensor.peak_high = value,
-                    AlarmKind::Low => sensor.peak_low = value,
+                    AlarmKind::High => peaks.high = value,
+                    AlarmKind::Low => peaks.low = value,
                     _ => {}
                 }
                 changes.push(AlarmChange::Raised {
-                    sensor_id: sensor.id,
-                    source_id: sensor.source_id,
-                    enterprise_id: sensor.enterprise_id,
+                    sensor_id,
+                    source_id: owner.source_id,
+                    enterprise_id: owner.enterprise_id,
                     kind: kind.as_str().into(),
                     severity: severity.as_str().into(),
                     value,
@@ -316,45 +303,47 @@ fn alarm_changes(sensor: &mut LiveSensor, value: Option<f64>, events: &[AlarmEve
                 });
             }
             AlarmEvent::Worsened { kind, severity, value, ts_ms } => {
-                let peak = track_peak(sensor, kind, Some(value));
-                changes.push(AlarmChange::Worsened { sensor_id: sensor.id, kind: kind.as_str().into(), severity: severity.as_str().into(), peak, at_ms: ts_ms });
+                let peak = track_peak(&mut peaks, kind, Some(value));
+                changes.push(AlarmChange::Worsened { sensor_id, kind: kind.as_str().into(), severity: severity.as_str().into(), peak, at_ms: ts_ms });
             }
             AlarmEvent::Cleared { kind, ts_ms } => {
                 let peak = match kind {
-                    AlarmKind::High => sensor.peak_high.take(),
-                    AlarmKind::Low => sensor.peak_low.take(),
+                    AlarmKind::High => peaks.high.take(),
+                    AlarmKind::Low => peaks.low.take(),
                     _ => None,
                 };
-                changes.push(AlarmChange::Cleared { sensor_id: sensor.id, kind: kind.as_str().into(), peak, at_ms: ts_ms });
+                changes.push(AlarmChange::Cleared { sensor_id, kind: kind.as_str().into(), peak, at_ms: ts_ms });
             }
         }
     }
     if let Some(value) = value {
-        if sensor.rules.active(AlarmKind::High).is_some() {
-            track_peak(sensor, AlarmKind::High, Some(value));
+        let rules = sensors.rules(index);
+        if rules.active(AlarmKind::High).is_some() {
+            track_peak(&mut peaks, AlarmKind::High, Some(value));
         }
-        if sensor.rules.active(AlarmKind::Low).is_some() {
-            track_peak(sensor, AlarmKind::Low, Some(value));
+        if rules.active(AlarmKind::Low).is_some() {
+            track_peak(&mut peaks, AlarmKind::Low, Some(value));
         }
     }
+    sensors.set_peaks(index, peaks);
 }
 
-fn track_peak(sensor: &mut LiveSensor, kind: AlarmKind, value: Option<f64>) -> Option<f64> {
+fn track_peak(peaks: &mut Peaks, kind: AlarmKind, value: Option<f64>) -> Option<f64> {
     let value = value.filter(|v| v.is_finite());
     match kind {
         AlarmKind::High => {
-            sensor.peak_high = match (sensor.peak_high, value) {
+            peaks.high = match (peaks.high, value) {
                 (Some(peak), Some(v)) => Some(peak.max(v)),
                 (peak, v) => peak.or(v),
             };
-            sensor.peak_high
+            peaks.high
         }
         AlarmKind::Low => {
-            sensor.peak_low = match (sensor.peak_low, value) {
+            peaks.low = match (peaks.low, value) {
                 (Some(peak), Some(v)) => Some(peak.min(v)),
                 (peak, v) => peak.or(v),
             };
-            sensor.peak_low
+            peaks.low
         }
         _ => None,
     }
@@ -450,6 +439,7 @@ impl App {
             };
             self.monitor.register(row, crate::hazard_sources::spec_of(row)?, rules).await;
         }
+        self.monitor.loaded().await;
         self.reload_suppressions(now).await?;
         Ok(rows.len())
     }
@@ -483,9 +473,14 @@ impl App {
         }
         let live = self.live_conditions().await?;
         let mut state = self.monitor.state.lock().await;
-        for sensor in state.sensors.iter_mut().filter(|s| sensor_ids.contains(&s.id)) {
-            if let (Some(ts), Some(value)) = (sensor.rules.last_ts_ms(), sensor.rules.last_value()) {
-                sensor.rules = RuleState::resumed(ts, value, live.get(&sensor.id).map(Vec::as_slice).unwrap_or_default());
+        for index in 0..state.sensors.len() {
+            let id = state.sensors.id(index);
+            if !sensor_ids.contains(&id) {
+                continue;
+            }
+            let rules = state.sensors.rules_mut(index).0;
+            if let (Some(ts), Some(value)) = (rules.last_ts_ms(), rules.last_value()) {
+                *rules = RuleState::resumed(ts, value, live.get(&id).map(Vec::as_slice).unwrap_or_default());
             }
         }
         Ok(())
@@ -544,12 +539,11 @@ impl App {
                     continue;
                 }
             };
-            let Some(&sensor_index) = state.by_code.get(reading.code).filter(|&&i| state.sensors[i].enterprise_id == writer_enterprise_id) else {
+            let Some(sensor_index) = state.sensors.index_of(reading.code).filter(|&i| state.sensors.owner(i).enterprise_id == writer_enterprise_id) else {
                 reject(&mut outcome, index, RejectReason::UnknownSensor);
                 continue;
             };
-            let sensor = &state.sensors[sensor_index];
-            if let Err(reason) = telemetry::check_reading(&sensor.spec, reading.value, reading.ts_ms, now_ms, monitor.settings.window) {
+            if let Err(reason) = telemetry::check_reading(state.sensors.spec(sensor_index), reading.value, reading.ts_ms, now_ms, monitor.settings.window) {
                 if reason == RejectReason::OutOfRange {
                     out_of_range.push((sensor_index, reading.value, reading.ts_ms));
                 }
@@ -560,7 +554,7 @@ impl App {
                 Some(&last) if reading.ts_ms == last => Err(RejectReason::Duplicate),
                 Some(&last) if reading.ts_ms < last => Err(RejectReason::OutOfOrder),
                 Some(_) => Ok(()),
-                None => sensor.rules.admit(reading.ts_ms),
+                None => state.sensors.rules(sensor_index).admit(reading.ts_ms),
             };
             if let Err(reason) = admitted {
                 reject(&mut outcome, index, reason);
@@ -574,7 +568,7 @@ impl App {
         let mut write = MonitorWrite::default();
         let mut events = Vec::new();
         if !order.is_empty() {
-            let batch_sensors: Vec<i64> = order.iter().map(|&(i, _, _)| state.sensors[i].id).collect();
+            let batch_sensors: Vec<i64> = order.iter().map(|&(i, _, _)| state.sensors.id(i)).collect();
             let timestamps: Vec<i64> = order.iter().map(|&(_, _, ts)| ts).collect();
             let values: Vec<f64> = order.iter().map(|&(_, v, _)| v).collect();
             let (sensor_bytes, ts_bytes, value_bytes) = store::chunk_codec::encode_log(&batch_sensors, &timestamps, &values)?;
@@ -591,20 +585,20 @@ impl App {
         let mut snapshotted = std::collections::HashSet::new();
         for &(sensor_index, _, _) in order.iter().chain(&out_of_range) {
             if snapshotted.insert(sensor_index) {
-                write.before.push(SensorSnapshot::of(sensor_index, &sensors[sensor_index]));
+                write.before.push(SensorSnapshot::of(sensor_index, sensors));
             }
         }
         for (sensor_index, value, ts_ms) in order {
-            let sensor = &mut sensors[sensor_index];
             events.clear();
-            sensor.rules.observe(&sensor.spec, value, ts_ms, &mut events);
-            route_events(sensor, windows, Some(value), ts_ms, &events, &mut write.changes, &mut write.held);
+            let (rules, spec) = sensors.rules_mut(sensor_index);
+            rules.observe(spec, value, ts_ms, &mut events);
+            route_events(sensors, sensor_index, windows, Some(value), ts_ms, &events, &mut write.changes, &mut write.held);
         }
         for (sensor_index, value, ts_ms) in out_of_range {
-            let sensor = &mut sensors[sensor_index];
             events.clear();
-            sensor.rules.observe_out_of_range_value(&sensor.spec, value, ts_ms, &mut events);
-            route_events(sensor, windows, None, ts_ms, &events, &mut write.changes, &mut write.held);
+            let (rules, spec) = sensors.rules_mut(sensor_index);
+            rules.observe_out_of_range_value(spec, value, ts_ms, &mut events);
+            route_events(sensors, sensor_index, windows, None, ts_ms, &events, &mut write.changes, &mut write.held);
         }
         if write.is_empty() {
             return Ok(outcome);
@@ -629,14 +623,15 @@ impl App {
         let mut state = monitor.state.lock().await;
         let MonitorState { sensors, windows, .. } = &mut *state;
         let mut events = Vec::new();
-        for (index, sensor) in sensors.iter_mut().enumerate() {
+        for index in 0..sensors.len() {
             events.clear();
-            let before = sensor.rules.clone();
-            sensor.rules.check_silence(&sensor.spec, now_ms, &mut events);
-            if sensor.rules != before {
-                write.before.push(SensorSnapshot { index, rules: before, peak_high: sensor.peak_high, peak_low: sensor.peak_low });
+            let (rules, spec) = sensors.rules_mut(index);
+            let before = rules.clone();
+            rules.check_silence(spec, now_ms, &mut events);
+            if *rules != before {
+                write.before.push(SensorSnapshot { index, rules: before, peaks: sensors.peaks(index) });
             }
-            route_events(sensor, windows, None, now_ms, &events, &mut write.changes, &mut write.held);
+            route_events(sensors, index, windows, None, now_ms, &events, &mut write.changes, &mut write.held);
         }
         if write.is_empty() {
             return 0;
