@@ -198,9 +198,10 @@ enum Gb18218What {
 
 #[derive(Subcommand)]
 enum BenchWhat {
-    /// Drive the real HTTP ingest of a spawned `anwei serve` with rules and durable storage; prints
-    /// one JSON object (rate, server CPU, alarm latency at half load, bytes per reading, memory per
-    /// sensor, latest values of every sensor, a 24-hour downsample, and the peers' rates).
+    /// Drive the real HTTP (and with --mqtt the MQTT) ingest of a spawned `anwei serve` with rules
+    /// and durable storage; prints one JSON object (rates, server CPU, alarm latency at half load,
+    /// bytes per reading, memory per sensor, latest values of every sensor, a 24-hour downsample,
+    /// and the peers' rates).
     Ingest {
         #[arg(long, default_value_t = 100_000)]
         sensors: usize,
@@ -226,6 +227,10 @@ enum BenchWhat {
         /// PostgreSQL for the COPY peer (table bench_readings is dropped and recreated).
         #[arg(long)]
         postgres_peer: Option<String>,
+        /// Also drive the MQTT ingest (100 readings per message) through a mosquitto of its own
+        /// (Debian package mosquitto).
+        #[arg(long)]
+        mqtt: bool,
         /// Print the JSON object on one line.
         #[arg(long)]
         json: bool,
@@ -379,7 +384,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let score = app::simulator::score(app::simulator::template_sensors(sensors), Default::default(), seed, hours, incidents);
             println!("{}", serde_json::to_string(&score)?);
         }
-        Command::Bench { what: BenchWhat::Ingest { sensors, seconds, batch, clients, probes, database_url, peers, postgres_peer, json } } => {
+        Command::Bench { what: BenchWhat::Ingest { sensors, seconds, batch, clients, probes, database_url, peers, postgres_peer, mqtt, json } } => {
             if sensors > 1_000_000 || batch > app::monitoring::BATCH_READINGS_MAX || clients > 64 || seconds > 600 || probes > 100_000 {
                 anyhow::bail!("bounds: --sensors ≤ 1,000,000, --batch ≤ 100,000, --clients ≤ 64, --seconds ≤ 600, --probes ≤ 100,000");
             }
@@ -393,6 +398,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 peers,
                 postgres_peer_url: postgres_peer,
                 anwei_exe: std::env::current_exe().context("cannot find the anwei binary")?,
+                mqtt,
             };
             let report = bench::ingest(&options).await?;
             if json {

@@ -161,6 +161,29 @@ fn route_events(sensors: &mut SensorTable, index: usize, windows: &HashMap<i64, 
     alarm_changes(sensors, index, value, events, changes);
 }
 
+/// A batch checked and ruled, queued for storage; it holds its ingest slot until stored.
+#[must_use = "a staged batch is answered only once durable"]
+pub struct StagedIngest {
+    outcome: IngestOutcome,
+    commit: Option<crate::monitor_writer::Commit>,
+    monitor: std::sync::Arc<Monitor>,
+    _slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl StagedIngest {
+    /// Waits until the batch is stored. On failure the monitor has been put back as it was before
+    /// the batch (and every batch staged after it), so they can all be sent again.
+    pub async fn durable(self) -> Result<IngestOutcome> {
+        if let Some(commit) = self.commit
+            && let Err(error) = commit.durable().await
+        {
+            return Err(AppError::Internal(format!("读数未能保存 / the readings could not be stored: {error}")));
+        }
+        self.monitor.accepted_total.fetch_add(self.outcome.accepted as u64, Ordering::Relaxed);
+        Ok(self.outcome)
+    }
+}
+
 /// What became of a batch.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct IngestOutcome {
@@ -189,7 +212,7 @@ pub struct Monitor {
     accepted_total: AtomicU64,
     rejected_by_reason: [AtomicU64; RejectReason::ALL.len()],
     notices: broadcast::Sender<AlarmNotice>,
-    ingest_slots: tokio::sync::Semaphore,
+    ingest_slots: std::sync::Arc<tokio::sync::Semaphore>,
     live_slots: std::sync::Arc<tokio::sync::Semaphore>,
     /// Held while the telemetry log is compacted, so that two compactions never overlap.
     compaction: Mutex<()>,
@@ -210,7 +233,7 @@ impl Monitor {
             accepted_total: AtomicU64::new(0),
             rejected_by_reason: std::array::from_fn(|_| AtomicU64::new(0)),
             notices: broadcast::channel(1024).0,
-            ingest_slots: tokio::sync::Semaphore::new(INGEST_QUEUE_MAX),
+            ingest_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(INGEST_QUEUE_MAX)),
             live_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(LIVE_SUBSCRIBERS_MAX)),
             compaction: Mutex::new(()),
             writer: MonitorWriter::default(),
@@ -510,8 +533,16 @@ impl App {
     /// Ingests a parsed batch written by `writer_enterprise_id` (readings of other enterprises'
     /// sensors are rejected as unknown, revealing nothing). `now_ms` is the server's clock.
     pub async fn ingest(&self, writer_enterprise_id: i64, batch: &[std::result::Result<RawReading<'_>, RejectReason>], now_ms: i64) -> Result<IngestOutcome> {
+        self.stage_ingest(writer_enterprise_id, batch, now_ms).await?.durable().await
+    }
+
+    /// [`App::ingest`] up to the point where the batch is checked, its rules have run and it is
+    /// queued for storage, in the order of the calls; the answer comes from
+    /// [`StagedIngest::durable`]. A caller with a stream of batches (the MQTT ingest) stages the
+    /// next one while earlier ones are being stored, and acknowledges each once it is durable.
+    pub async fn stage_ingest(&self, writer_enterprise_id: i64, batch: &[std::result::Result<RawReading<'_>, RejectReason>], now_ms: i64) -> Result<StagedIngest> {
         let monitor = &self.monitor;
-        let Ok(_slot) = monitor.ingest_slots.try_acquire() else {
+        let Ok(slot) = monitor.ingest_slots.clone().try_acquire_owned() else {
             return Err(AppError::Busy("接入队列已满,请稍后重试 / the ingest queue is full: retry shortly".into()));
         };
         if batch.len() > BATCH_READINGS_MAX {
@@ -600,19 +631,11 @@ impl App {
             rules.observe_out_of_range_value(spec, value, ts_ms, &mut events);
             route_events(sensors, sensor_index, windows, None, ts_ms, &events, &mut write.changes, &mut write.held);
         }
-        if write.is_empty() {
-            return Ok(outcome);
-        }
         // The readings are stored (one entry of the telemetry log) with the alarm transitions they
         // caused, in one commit shared with the batches around it; the answer waits for it.
-        let commit = monitor.writer.hand_over(&self.store, &monitor.notices, &monitor.state, write);
+        let commit = (!write.is_empty()).then(|| monitor.writer.hand_over(&self.store, &monitor.notices, &monitor.state, write));
         drop(state);
-        if let Err(error) = commit.durable().await {
-            // The writer has put these sensors back as they were: the batch can be sent again.
-            return Err(AppError::Internal(format!("读数未能保存 / the readings could not be stored: {error}")));
-        }
-        monitor.accepted_total.fetch_add(outcome.accepted as u64, Ordering::Relaxed);
-        Ok(outcome)
+        Ok(StagedIngest { outcome, commit, monitor: monitor.clone(), _slot: slot })
     }
 
     /// Raises no-data alarms for sensors silent longer than their limit; returns how many

@@ -20,6 +20,8 @@ use app::{App, Client};
 use domain::telemetry::{RawReading, RuleSettings, Thresholds};
 use serde::Serialize;
 
+mod mqtt_leg;
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
@@ -40,6 +42,8 @@ pub struct IngestOptions {
     pub postgres_peer_url: Option<String>,
     /// The `anwei` binary to spawn as the server.
     pub anwei_exe: PathBuf,
+    /// Also drive the MQTT ingest through a mosquitto of the benchmark's own (Debian package).
+    pub mqtt: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -49,6 +53,8 @@ pub struct PeerResult {
     pub bytes_per_reading: Option<f64>,
     /// Our `readings_per_s` divided by the peer's.
     pub ratio: f64,
+    /// Our MQTT rate divided by the peer's, when the MQTT leg ran.
+    pub mqtt_ratio: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -75,6 +81,11 @@ pub struct IngestReport {
     pub latest_all_sensors: usize,
     pub latest_all_ms: f64,
     pub downsample_24h_ms: f64,
+    /// The MQTT leg (`--mqtt`): readings per message, rate, and the server's CPU per million.
+    pub mqtt_readings_per_message: Option<usize>,
+    pub mqtt_readings: Option<u64>,
+    pub mqtt_readings_per_s: Option<f64>,
+    pub mqtt_server_cpu_s_per_million: Option<f64>,
     pub peers: Vec<PeerResult>,
 }
 
@@ -106,9 +117,17 @@ fn code_of(index: usize) -> String {
     format!("{BENCH_PREFIX}{index:07}")
 }
 
-/// A normal process value, below the thresholds, varying by sensor and round.
+/// A normal process value, below the thresholds: a slow swing (±5 over ten minutes, phase by
+/// sensor) plus measurement noise of ±0.5, reported at 0.01 resolution as a transmitter would.
+/// The noise is what real readings carry, and what compression cannot remove.
 fn value_of(index: usize, round: u64) -> f64 {
-    50.0 + ((index as u64 * 7 + round * 3) % 200) as f64 / 100.0
+    let mut noise = (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ round.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    noise ^= noise >> 31;
+    noise = noise.wrapping_mul(0x94D0_49BB_1331_11EB);
+    noise ^= noise >> 29;
+    let swing = 5.0 * (std::f64::consts::TAU * ((round + index as u64 * 37) % 600) as f64 / 600.0).sin();
+    let value = 50.0 + swing + ((noise % 101) as f64 - 50.0) / 100.0;
+    (value * 100.0).round() / 100.0
 }
 
 fn resident_bytes() -> f64 {
@@ -135,10 +154,6 @@ fn percentile(sorted: &[f64], share: f64) -> f64 {
     }
     let index = ((sorted.len() as f64 * share).ceil() as usize).clamp(1, sorted.len()) - 1;
     sorted[index]
-}
-
-fn files_bytes(paths: &[PathBuf]) -> u64 {
-    paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
 }
 
 fn dir_bytes(dir: &Path) -> u64 {
@@ -265,6 +280,7 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     let enterprise_user = app.store.user_by_username("enterprise").await?.context("the demo enterprise account")?;
     let enterprise = app.actor_for_user(&enterprise_user).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let enterprise_id = enterprise.enterprise_id.context("the demo enterprise")?;
+    let credit_code = store.enterprise(enterprise_id, &domain::access::Visibility::Everything).await?.enterprise.credit_code.to_string();
     let source_input = HazardSourceInput {
         enterprise_id,
         name: "基准测试罐区".into(),
@@ -342,16 +358,20 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     downsample_times.sort_by(f64::total_cmp);
     drop(measured);
     let (payload_before, readings_before) = store.chunk_totals().await?;
+    let bytes_before = store.bytes_in_use().await?;
     store.close().await;
-    let db_files = [sqlite_path.clone(), dir.path().join("anwei.db-wal")];
-    let bytes_before = files_bytes(&db_files);
 
-    // The server.
+    // The broker, when the MQTT leg runs, and the server (subscribed to it).
+    let broker = if options.mqtt { Some(mqtt_leg::Broker::start(dir.path(), &credit_code)?) } else { None };
+    let config_path = dir.path().join("anwei.toml");
+    std::fs::write(&config_path, broker.as_ref().map(mqtt_leg::Broker::server_settings).unwrap_or_default())?;
     let port = free_port()?;
     let base_url = format!("http://127.0.0.1:{port}");
     let mut server = Spawned(
         Command::new(&options.anwei_exe)
             .args(["serve", "--database-url", &url, "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--config")
+            .arg(&config_path)
             .env("ANWEI_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -443,18 +463,36 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     })?;
     let mut latencies = latencies;
     latencies.sort_by(f64::total_cmp);
-    drop(server);
 
-    // Storage: what the load added.
+    // MQTT: 100 readings a message, as many rounds as make two million readings (bounded, since
+    // the broker queues what the server has not taken yet).
+    let mut mqtt = None;
+    if let Some(broker) = &broker {
+        let rounds = (2_000_000 / options.sensors as u64).max(1);
+        let first_round = probe_rounds + half.0 / options.sensors.max(1) as u64 + 10;
+        eprintln!("bench: MQTT, {rounds} rounds of {} sensors in messages of {} …", options.sensors, mqtt_leg::READINGS_PER_MESSAGE);
+        let counter = store::Store::connect(&url).await?;
+        let (_, stored_before) = counter.chunk_totals().await?;
+        let cpu_before = cpu_seconds(pid);
+        let load = mqtt_leg::Load { sensors: options.sensors, publishers: options.clients, rounds, first_round, base_ms };
+        let (sent, elapsed) = mqtt_leg::run(broker, &credit_code, &load, &counter, stored_before).await?;
+        let cpu = cpu_seconds(pid) - cpu_before;
+        counter.close().await;
+        mqtt = Some((sent, sent as f64 / elapsed, cpu / (sent as f64 / 1e6)));
+    }
+    drop(server);
+    drop(broker);
+
+    // Storage: what the load added, once compacted into per-sensor chunks as the server does
+    // every five minutes.
     let store = store::Store::connect(&url).await?;
+    App::new(store.clone(), Default::default()).compact_all_telemetry().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let (payload_after, readings_after) = store.chunk_totals().await?;
     let stored = (readings_after - readings_before).max(1) as f64;
     let payload_bytes_per_reading = (payload_after - payload_before) as f64 / stored;
-    let bytes_per_reading = if options.database_url.is_none() {
-        store.checkpoint().await?;
-        (files_bytes(&db_files) as f64 - bytes_before as f64) / stored
-    } else {
-        payload_bytes_per_reading
+    let bytes_per_reading = match (bytes_before, store.bytes_in_use().await?) {
+        (Some(before), Some(after)) => (after - before) as f64 / stored,
+        _ => payload_bytes_per_reading,
     };
     store.close().await;
 
@@ -463,6 +501,11 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
         peers.push(victoria_metrics(options, dir.path(), base_ms, readings_per_s)?);
         if let Some(url) = &options.postgres_peer_url {
             peers.push(postgres_copy(options, url, base_ms, readings_per_s).await?);
+        }
+        if let Some((_, mqtt_rate, _)) = mqtt {
+            for peer in &mut peers {
+                peer.mqtt_ratio = Some(mqtt_rate / peer.readings_per_s);
+            }
         }
     }
     Ok(IngestReport {
@@ -486,6 +529,10 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
         latest_all_sensors: options.sensors,
         latest_all_ms: percentile(&latest_times, 0.5),
         downsample_24h_ms: percentile(&downsample_times, 0.5),
+        mqtt_readings_per_message: mqtt.map(|_| mqtt_leg::READINGS_PER_MESSAGE),
+        mqtt_readings: mqtt.map(|(sent, _, _)| sent),
+        mqtt_readings_per_s: mqtt.map(|(_, rate, _)| rate),
+        mqtt_server_cpu_s_per_million: mqtt.map(|(_, _, cpu)| cpu),
         peers,
     })
 }
@@ -523,7 +570,7 @@ fn victoria_metrics(options: &IngestOptions, dir: &Path, base_ms: i64, ours: f64
     let _ = agent().get(&format!("{base_url}/internal/force_flush")).call();
     std::thread::sleep(Duration::from_secs(2));
     let rate = readings as f64 / elapsed;
-    Ok(PeerResult { name: "victoria-metrics".into(), readings_per_s: rate, bytes_per_reading: Some(dir_bytes(&storage) as f64 / readings.max(1) as f64), ratio: ours / rate })
+    Ok(PeerResult { name: "victoria-metrics".into(), readings_per_s: rate, bytes_per_reading: Some(dir_bytes(&storage) as f64 / readings.max(1) as f64), ratio: ours / rate, mqtt_ratio: None })
 }
 
 /// The same readings into PostgreSQL with COPY, from as many connections as we have clients.
@@ -544,5 +591,5 @@ async fn postgres_copy(options: &IngestOptions, url: &str, base_ms: i64, ours: f
     let bytes = peer.table_bytes().await? as f64 / readings.max(1) as f64;
     peer.drop_table().await?;
     let rate = readings as f64 / elapsed;
-    Ok(PeerResult { name: "postgresql-copy".into(), readings_per_s: rate, bytes_per_reading: Some(bytes), ratio: ours / rate })
+    Ok(PeerResult { name: "postgresql-copy".into(), readings_per_s: rate, bytes_per_reading: Some(bytes), ratio: ours / rate, mqtt_ratio: None })
 }

@@ -9,18 +9,24 @@
 //!   reads it, otherwise UTF-8 lines `CODE VALUE TS_MS` as `parse_lines` reads them; at most
 //!   `app::monitoring::BATCH_READINGS_MAX` readings.
 //! - **Durability.** QoS 1 with manual acknowledgements on a persistent session: a message is
-//!   acknowledged once its readings are stored, or once it is refused for good as bad input. When
-//!   the ingest queue is full the same message is retried, after a growing pause, before any other
-//!   is read; when storage fails it is left unacknowledged and the connection is renewed, so that the
-//!   broker sends it again. A message delivered twice does no harm: its readings come back as
+//!   acknowledged once its readings are stored, or once it is refused for good as bad input, and
+//!   acknowledgements go out in the order the messages came. Messages of one enterprise that
+//!   arrive together (already read from the connection) are gathered into one batch, up to
+//!   [`GATHER_MESSAGES_MAX`]; batches are checked and ruled one after another
+//!   (`App::stage_ingest`), and up to [`PIPELINE_MAX`] of them are stored at once (sharing the
+//!   monitor's group commits). When the ingest queue is full the same
+//!   message is retried, after a growing pause, before any other is read; when storage fails it and
+//!   the messages after it are left unacknowledged and the connection is renewed, so that the
+//!   broker sends them again. A message delivered twice does no harm: its readings come back as
 //!   duplicates or out of order.
-//! - **Bounds.** Packets up to [`MAX_PACKET_BYTES`], a bounded request channel, one message handled
-//!   at a time, a bounded cache of credit codes, rate-limited logs. Reconnection backs off up to
+//! - **Bounds.** Packets up to [`MAX_PACKET_BYTES`], a bounded request channel (acknowledgements it
+//!   cannot take yet wait in order, at most one per message the broker has in flight), at most
+//!   [`PIPELINE_MAX`] messages being stored, a bounded cache of credit codes, rate-limited logs. Reconnection backs off up to
 //!   30 s and subscribes again whenever the broker has no session for us (rumqttc does not).
 
 mod settings;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -43,6 +49,11 @@ const MAX_OUTGOING_PACKET_BYTES: usize = 64 * 1024;
 /// unacknowledged messages than its in-flight window (mosquitto's `max_inflight_messages`, 20 by
 /// default and in `deploy/mosquitto/anwei.conf`), so no more acknowledgements than that can wait.
 const REQUEST_CHANNEL_CAPACITY: usize = 64;
+/// Messages whose batches are being stored at once (each holds an ingest slot of the monitor's
+/// `INGEST_QUEUE_MAX`, shared with HTTP): enough to keep the monitor's writer committing groups.
+pub const PIPELINE_MAX: usize = 6;
+/// Messages gathered into one batch at most (with 100 readings a message, 10,000 readings).
+pub const GATHER_MESSAGES_MAX: usize = 100;
 /// Outgoing QoS 1 messages in flight; anwei publishes none, so the smallest sensible window.
 const INFLIGHT_MAX: u16 = 8;
 /// The broker drops a silent connection after one and a half times this.
@@ -191,11 +202,38 @@ pub async fn run_with_stats(app: App, settings: MqttSettings, stats: Arc<Stats>,
     let mut subscribed = false;
     let mut connected = false;
     tracing::info!(url = %settings.url, client_id = %settings.client_id, %filter, "MQTT ingest starting");
+    // Messages whose batches are being stored, oldest first, and acknowledgements not yet taken by
+    // the event loop: acknowledgements go out in the order the messages came, as MQTT requires.
+    let mut pipeline: VecDeque<InFlight> = VecDeque::new();
+    let mut gathering = Gathering::default();
+    let mut acks: VecDeque<Publish> = VecDeque::new();
     loop {
+        while let Some(ack) = acks.front() {
+            if client.try_ack(ack).is_err() {
+                // The request channel is full; the event loop takes them as it runs.
+                break;
+            }
+            acks.pop_front();
+        }
+        let front_storing = pipeline.front().is_some_and(|m| m.durable.is_some());
         let event = tokio::select! {
             biased;
             () = shutdown.as_mut() => break,
-            event = eventloop.poll() => event,
+            () = front_stored(&mut pipeline), if front_storing => {
+                if acknowledge_stored(&mut pipeline, &mut acks, &ingestor.stats).await {
+                    storage_delay.reset();
+                } else {
+                    pipeline.clear();
+                    acks.clear();
+                    if sleep_unless_shutdown(storage_delay.next(), &mut shutdown).await {
+                        break;
+                    }
+                    eventloop.clean();
+                    connected = false;
+                }
+                continue;
+            }
+            event = eventloop.poll(), if pipeline.len() < PIPELINE_MAX => event,
         };
         match event {
             Ok(Event::Incoming(Packet::ConnAck(connack))) => {
@@ -232,29 +270,49 @@ pub async fn run_with_stats(app: App, settings: MqttSettings, stats: Arc<Stats>,
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
                 reconnect_delay.reset();
-                match ingestor.handle(&publish, &mut shutdown).await {
-                    Disposition::Done => {
-                        storage_delay.reset();
-                        if let Err(error) = client.try_ack(&publish) {
-                            // Cannot happen within the broker's in-flight window (see
-                            // REQUEST_CHANNEL_CAPACITY); if it does, the broker sends the message
-                            // again on a new connection and its readings come back as duplicates.
-                            tracing::warn!(%error, "could not queue an MQTT acknowledgement; reconnecting");
-                            eventloop.clean();
-                            connected = false;
+                // Messages of one enterprise that arrive together are ingested as one batch: the
+                // gathering goes to the monitor when no further message is already read, or when it
+                // is full, or when another enterprise's message comes.
+                let mut disposition = Disposition::Done;
+                match ingestor.admit(&publish).await {
+                    Admission::Enterprise(enterprise_id) => {
+                        if gathering.enterprise_id != enterprise_id && !gathering.messages.is_empty() {
+                            disposition = ingestor.stage(&mut gathering, &mut pipeline, &mut shutdown).await;
                         }
+                        gathering.enterprise_id = enterprise_id;
+                        gathering.messages.push(publish);
                     }
+                    Admission::Refused => {
+                        disposition = ingestor.stage(&mut gathering, &mut pipeline, &mut shutdown).await;
+                        pipeline.push_back(InFlight { durable: None, stored: None, acks: vec![ack_of(&publish)], messages_ingested: 0 });
+                    }
+                    Admission::StorageFailed => disposition = Disposition::Redeliver,
+                }
+                let more_read = matches!(eventloop.state.events.front(), Some(Event::Incoming(Packet::Publish(_))));
+                if disposition == Disposition::Done && !gathering.messages.is_empty() && (!more_read || gathering.messages.len() >= GATHER_MESSAGES_MAX) {
+                    disposition = ingestor.stage(&mut gathering, &mut pipeline, &mut shutdown).await;
+                }
+                let redeliver = match disposition {
+                    Disposition::Done => false,
                     Disposition::Redeliver => {
-                        // Unacknowledged, the message stays in our session at the broker, which sends
-                        // it again only on a new connection: pause (longer while storage keeps
-                        // failing), then renew the connection.
-                        if sleep_unless_shutdown(storage_delay.next(), &mut shutdown).await {
-                            break;
-                        }
-                        eventloop.clean();
-                        connected = false;
+                        gathering.messages.clear();
+                        true
                     }
                     Disposition::Stopped => break,
+                };
+                if redeliver || !acknowledge_stored(&mut pipeline, &mut acks, &ingestor.stats).await {
+                    // Unacknowledged, the message (and those after it) stay in our session at the
+                    // broker, which sends them again only on a new connection: pause (longer while
+                    // storage keeps failing), then renew the connection.
+                    pipeline.clear();
+                    acks.clear();
+                    if sleep_unless_shutdown(storage_delay.next(), &mut shutdown).await {
+                        break;
+                    }
+                    eventloop.clean();
+                    connected = false;
+                } else {
+                    storage_delay.reset();
                 }
             }
             Ok(Event::Incoming(Packet::PingResp)) => reconnect_delay.reset(),
@@ -319,10 +377,93 @@ async fn sleep_unless_shutdown<F: Future<Output = ()>>(delay: Duration, shutdown
     }
 }
 
-/// What to do with a message once handled.
+/// A message whose batch is being stored (or that was refused for good), waiting for its turn to
+/// be acknowledged.
+struct InFlight {
+    /// The storing of its batch, while under way; None once finished or when it was refused.
+    durable: Option<tokio::task::JoinHandle<Result<app::monitoring::IngestOutcome, AppError>>>,
+    /// How the storing ended, once it has.
+    stored: Option<StoreOutcome>,
+    /// The messages it answers for, in the order they came.
+    acks: Vec<Publish>,
+    /// How many of them had readings stored.
+    messages_ingested: u64,
+}
+
+/// Messages of one enterprise, in order, waiting to be ingested as one batch.
+#[derive(Default)]
+struct Gathering {
+    enterprise_id: i64,
+    messages: Vec<Publish>,
+}
+
+type StoreOutcome = Result<Result<app::monitoring::IngestOutcome, AppError>, tokio::task::JoinError>;
+
+/// What an acknowledgement needs of a message (its packet id), without its payload.
+fn ack_of(publish: &Publish) -> Publish {
+    let mut ack = Publish::new(publish.topic.clone(), publish.qos, Vec::<u8>::new());
+    ack.pkid = publish.pkid;
+    ack
+}
+
+/// Resolves once the oldest message's batch is stored (or failed); pending when none is storing.
+async fn front_stored(pipeline: &mut VecDeque<InFlight>) {
+    let Some(front) = pipeline.front_mut() else { return std::future::pending().await };
+    let Some(handle) = front.durable.as_mut() else { return std::future::pending().await };
+    let outcome = handle.await;
+    front.durable = None;
+    front.stored = Some(outcome);
+}
+
+/// Moves the messages at the front whose batches are stored (or that were refused) to the
+/// acknowledgements, in order; false when the front's batch could not be stored, in which case it
+/// and everything after it must come again.
+async fn acknowledge_stored(pipeline: &mut VecDeque<InFlight>, acks: &mut VecDeque<Publish>, stats: &Stats) -> bool {
+    while let Some(front) = pipeline.front_mut() {
+        if let Some(handle) = front.durable.take_if(|handle| handle.is_finished()) {
+            front.stored = Some(handle.await);
+        }
+        if front.durable.is_some() {
+            return true;
+        }
+        if let Some(stored) = front.stored.take() {
+            match stored {
+                Ok(Ok(outcome)) => {
+                    stats.messages_ingested.fetch_add(front.messages_ingested, Ordering::Relaxed);
+                    tracing::debug!(accepted = outcome.accepted, rejected = outcome.rejected_total, "MQTT batch stored");
+                }
+                Ok(Err(error)) => {
+                    let failures = Stats::bump(&stats.storage_failures);
+                    tracing::error!(%error, failures, "could not store an MQTT message; it stays with the broker and comes back after a reconnect");
+                    return false;
+                }
+                Err(error) => {
+                    let failures = Stats::bump(&stats.storage_failures);
+                    tracing::error!(%error, failures, "storing an MQTT message failed; it comes back after a reconnect");
+                    return false;
+                }
+            }
+        }
+        if let Some(done) = pipeline.pop_front() {
+            acks.extend(done.acks);
+        }
+    }
+    true
+}
+
+/// Who may have written a message, by its topic.
+enum Admission {
+    Enterprise(i64),
+    /// Refused for good (counted and logged): acknowledge it in its turn.
+    Refused,
+    /// The enterprise could not be looked up: leave it for the broker to send again.
+    StorageFailed,
+}
+
+/// What became of the messages handed to the monitor.
 #[derive(Debug, PartialEq, Eq)]
 enum Disposition {
-    /// Acknowledge it: its readings are stored, or it was refused for good.
+    /// Queued for storage, or refused for good: each is acknowledged in its turn.
     Done,
     /// Leave it unacknowledged so that the broker sends it again.
     Redeliver,
@@ -341,30 +482,75 @@ struct Ingestor {
 }
 
 impl Ingestor {
-    async fn handle<F: Future<Output = ()>>(&mut self, publish: &Publish, shutdown: &mut Pin<&mut F>) -> Disposition {
+    /// Checks a message's topic and finds the enterprise that wrote it.
+    async fn admit(&mut self, publish: &Publish) -> Admission {
         Stats::bump(&self.stats.messages_received);
         let payload_bytes = publish.payload.len();
         let Some(credit_code) = credit_code_of(&publish.topic, &self.topic_prefix) else {
-            return self.refuse(BadMessage::UnexpectedTopic, &publish.topic, payload_bytes);
+            self.refuse(BadMessage::UnexpectedTopic, &publish.topic, payload_bytes);
+            return Admission::Refused;
         };
-        let enterprise_id = match self.enterprise_id(credit_code).await {
-            Ok(Some(id)) => id,
-            Ok(None) => return self.refuse(BadMessage::UnknownEnterprise, credit_code, payload_bytes),
-            Err(error) => return self.storage_failed(&error, credit_code),
-        };
-        let batch = match decode(&publish.payload) {
-            Ok(batch) => batch,
-            Err(reason) => return self.refuse(reason, credit_code, payload_bytes),
-        };
+        match self.enterprise_id(credit_code).await {
+            Ok(Some(id)) => Admission::Enterprise(id),
+            Ok(None) => {
+                self.refuse(BadMessage::UnknownEnterprise, credit_code, payload_bytes);
+                Admission::Refused
+            }
+            Err(error) => {
+                self.storage_failed(&error, credit_code);
+                Admission::StorageFailed
+            }
+        }
+    }
+
+    /// Decodes the gathered messages and hands their readings to the monitor as one batch (or
+    /// more, should they hold more than a batch may), queueing each batch with the messages it
+    /// answers for; a message that cannot be read is refused and acknowledged in its turn.
+    async fn stage<F: Future<Output = ()>>(&mut self, gathering: &mut Gathering, pipeline: &mut VecDeque<InFlight>, shutdown: &mut Pin<&mut F>) -> Disposition {
+        let messages = std::mem::take(&mut gathering.messages);
+        let mut batch: Batch<'_> = Vec::new();
+        let mut acks = Vec::new();
+        let mut readable = 0u64;
+        for publish in &messages {
+            match decode(&publish.payload) {
+                Ok(readings) => {
+                    if batch.len() + readings.len() > app::monitoring::BATCH_READINGS_MAX {
+                        let disposition = self.stage_batch(gathering.enterprise_id, &batch, std::mem::take(&mut acks), readable, pipeline, shutdown).await;
+                        if disposition != Disposition::Done {
+                            return disposition;
+                        }
+                        batch.clear();
+                        readable = 0;
+                    }
+                    batch.extend(readings);
+                    readable += 1;
+                }
+                Err(reason) => {
+                    let publisher = credit_code_of(&publish.topic, &self.topic_prefix).unwrap_or_default().to_owned();
+                    self.refuse(reason, &publisher, publish.payload.len());
+                }
+            }
+            acks.push(ack_of(publish));
+        }
+        if acks.is_empty() {
+            return Disposition::Done;
+        }
+        self.stage_batch(gathering.enterprise_id, &batch, acks, readable, pipeline, shutdown).await
+    }
+
+    async fn stage_batch<F: Future<Output = ()>>(&mut self, enterprise_id: i64, batch: &Batch<'_>, acks: Vec<Publish>, readable: u64, pipeline: &mut VecDeque<InFlight>, shutdown: &mut Pin<&mut F>) -> Disposition {
+        if batch.is_empty() {
+            pipeline.push_back(InFlight { durable: None, stored: None, acks, messages_ingested: 0 });
+            return Disposition::Done;
+        }
         let mut busy_delay = Backoff::new(BUSY_DELAY_MIN, BUSY_DELAY_MAX);
         loop {
-            match self.app.ingest(enterprise_id, &batch, store::now_ms()).await {
-                Ok(outcome) => {
-                    Stats::bump(&self.stats.messages_ingested);
-                    tracing::debug!(publisher = credit_code, accepted = outcome.accepted, rejected = outcome.rejected_total, "MQTT batch ingested");
+            match self.app.stage_ingest(enterprise_id, batch, store::now_ms()).await {
+                Ok(staged) => {
+                    pipeline.push_back(InFlight { durable: Some(tokio::spawn(staged.durable())), stored: None, acks, messages_ingested: readable });
                     return Disposition::Done;
                 }
-                // The queue is shared with the HTTP ingest; this message waits its turn, and the
+                // The queue is shared with the HTTP ingest; these messages wait their turn, and the
                 // broker holds the next ones meanwhile.
                 Err(AppError::Busy(_)) => {
                     Stats::bump(&self.stats.busy_retries);
@@ -372,9 +558,16 @@ impl Ingestor {
                         return Disposition::Stopped;
                     }
                 }
-                // The batch limit, which decoding already holds to.
-                Err(AppError::BadRequest(_)) => return self.refuse(BadMessage::TooManyReadings, credit_code, payload_bytes),
-                Err(error) => return self.storage_failed(&error, credit_code),
+                // The batch limit, which `stage` already holds to.
+                Err(AppError::BadRequest(_)) => {
+                    self.refuse(BadMessage::TooManyReadings, "", 0);
+                    pipeline.push_back(InFlight { durable: None, stored: None, acks, messages_ingested: 0 });
+                    return Disposition::Done;
+                }
+                Err(error) => {
+                    self.storage_failed(&error, "");
+                    return Disposition::Redeliver;
+                }
             }
         }
     }
@@ -400,19 +593,17 @@ impl Ingestor {
     }
 
     /// Counts and logs (rate-limited, never the payload) a message refused for good.
-    fn refuse(&mut self, reason: BadMessage, publisher: &str, payload_bytes: usize) -> Disposition {
+    fn refuse(&mut self, reason: BadMessage, publisher: &str, payload_bytes: usize) {
         let total = Stats::bump(&self.stats.bad_messages[reason as usize]);
         if let Some(suppressed) = self.log.admit(reason, Instant::now()) {
             let publisher: String = publisher.chars().take(80).collect();
             tracing::warn!(reason = reason.as_str(), %publisher, payload_bytes, total, suppressed, "MQTT message refused");
         }
-        Disposition::Done
     }
 
-    fn storage_failed(&mut self, error: &dyn std::fmt::Display, publisher: &str) -> Disposition {
+    fn storage_failed(&mut self, error: &dyn std::fmt::Display, publisher: &str) {
         let failures = Stats::bump(&self.stats.storage_failures);
         tracing::error!(%error, publisher, failures, "could not store an MQTT message; it stays with the broker and comes back after a reconnect");
-        Disposition::Redeliver
     }
 }
 

@@ -251,6 +251,17 @@ impl Store {
         Ok(())
     }
 
+    /// SQLite: the bytes of the database's pages in use (pages less free pages, after folding the
+    /// write-ahead log in), which is what the data takes; None on PostgreSQL.
+    pub async fn bytes_in_use(&self) -> Result<Option<i64>> {
+        let Backend::Sqlite(pool) = &self.backend else { return Ok(None) };
+        self.checkpoint().await?;
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(pool).await?;
+        let free: i64 = sqlx::query_scalar("PRAGMA freelist_count").fetch_one(pool).await?;
+        let page_size: i64 = sqlx::query_scalar("PRAGMA page_size").fetch_one(pool).await?;
+        Ok(Some((pages - free) * page_size))
+    }
+
     pub async fn close(&self) {
         with_pool!(self, |pool| pool.close().await)
     }
