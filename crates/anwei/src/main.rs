@@ -544,14 +544,24 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
         })
     });
     // The telemetry log is compacted into per-sensor chunks every five minutes, or sooner when it
-    // holds a compaction step's worth of readings; chunks of five minutes' readings compress well.
+    // holds a compaction step's worth of readings; every hour each sensor's small chunks are merged
+    // into longer ones, which compress better.
     let compactor = app.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
         let mut last_compaction = store::now_ms();
+        let mut last_merge = store::now_ms();
         loop {
             tick.tick().await;
             let now = store::now_ms();
+            if now - last_merge >= 3_600_000 {
+                last_merge = now;
+                match compactor.merge_chunks().await {
+                    Ok(replaced) if replaced > 0 => tracing::info!(replaced, "telemetry chunks merged"),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "could not merge telemetry chunks"),
+                }
+            }
             let backlog = match compactor.store.log_backlog().await {
                 Ok((readings, _)) => readings,
                 Err(error) => {

@@ -31,7 +31,8 @@ const GROUP_MAX: usize = 64;
 /// What one batch (or one silence check) stores.
 #[derive(Debug, Default)]
 pub(crate) struct MonitorWrite {
-    pub log_entry: Option<NewLogEntry>,
+    /// The batch as one telemetry-log entry, being compressed.
+    pub log_entry: Option<tokio::task::JoinHandle<Result<NewLogEntry, store::StoreError>>>,
     pub changes: Vec<AlarmChange>,
     /// Transitions held back per shelving or maintenance window id.
     pub held: HashMap<i64, i64>,
@@ -47,8 +48,18 @@ impl MonitorWrite {
 
 enum Work {
     Write(MonitorWrite),
-    /// Chunks compacted from the log and, with the last slice of a step, the log entries to delete.
-    Chunks { chunks: Vec<NewChunk>, delete_log_through: Option<i64> },
+    /// Chunks compacted from the log (with the last slice of a step, the log entries to delete), or
+    /// merged from the smaller chunks they replace.
+    Chunks { chunks: Vec<NewChunk>, replacing: Vec<(i64, i64)>, delete_log_through: Option<i64> },
+}
+
+/// Chunks to store in one transaction, the chunks (sensor id, start) they replace, and the
+/// telemetry-log entries (up to an id) they empty.
+#[derive(Debug, Default)]
+pub(crate) struct ChunkSlice {
+    pub chunks: Vec<NewChunk>,
+    pub replacing: Vec<(i64, i64)>,
+    pub delete_log_through: Option<i64>,
 }
 
 struct Pending {
@@ -78,9 +89,10 @@ impl MonitorWriter {
         self.queue(store, notices, state, Work::Write(write))
     }
 
-    /// Queues a slice of compacted chunks (committed in a transaction of its own).
-    pub(crate) fn hand_over_chunks(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, state: &SharedState, chunks: Vec<NewChunk>, delete_log_through: Option<i64>) -> Commit {
-        self.queue(store, notices, state, Work::Chunks { chunks, delete_log_through })
+    /// Queues a slice of compacted or merged chunks (committed in a transaction of its own), with
+    /// the chunks they replace and the log entries they empty.
+    pub(crate) fn hand_over_chunks(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, state: &SharedState, slice: ChunkSlice) -> Commit {
+        self.queue(store, notices, state, Work::Chunks { chunks: slice.chunks, replacing: slice.replacing, delete_log_through: slice.delete_log_through })
     }
 
     fn queue(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, state: &SharedState, work: Work) -> Commit {
@@ -104,9 +116,9 @@ async fn commit_in_order(store: Store, notices: broadcast::Sender<AlarmNotice>, 
     let mut group: Vec<Pending> = Vec::with_capacity(GROUP_MAX);
     while queue.recv_many(&mut waiting, GROUP_MAX).await > 0 {
         for pending in waiting.drain(..) {
-            if let Work::Chunks { chunks, delete_log_through } = &pending.work {
+            if let Work::Chunks { chunks, replacing, delete_log_through } = &pending.work {
                 commit_writes(&store, &notices, &state, &mut queue, &mut group).await;
-                let outcome = store.store_chunks(chunks, *delete_log_through).await.map_err(|error| {
+                let outcome = store.store_chunks(chunks, replacing, *delete_log_through).await.map_err(|error| {
                     tracing::error!(%error, chunks = chunks.len(), "could not store compacted chunks");
                     error.to_string()
                 });
@@ -137,15 +149,25 @@ async fn commit_writes(store: &Store, notices: &broadcast::Sender<AlarmNotice>, 
             }
         }
     }
-    let entries: Vec<&NewLogEntry> = group
-        .iter()
-        .filter_map(|p| match &p.work {
-            Work::Write(write) => write.log_entry.as_ref(),
-            Work::Chunks { .. } => None,
-        })
-        .collect();
+    let mut entries: Vec<NewLogEntry> = Vec::new();
+    let mut unencoded = None;
+    for pending in group.iter_mut() {
+        if let Work::Write(write) = &mut pending.work
+            && let Some(encoding) = write.log_entry.take()
+        {
+            match encoding.await {
+                Ok(Ok(entry)) => entries.push(entry),
+                Ok(Err(error)) => unencoded = Some(error.to_string()),
+                Err(error) => unencoded = Some(error.to_string()),
+            }
+        }
+    }
     let held: Vec<(i64, i64)> = held.into_iter().collect();
-    match store.commit_monitoring(&entries, &changes, &held).await {
+    let committed = match unencoded {
+        Some(error) => Err(error),
+        None => store.commit_monitoring(&entries.iter().collect::<Vec<_>>(), &changes, &held).await.map_err(|error| error.to_string()),
+    };
+    match committed {
         Ok(alarm_ids) => {
             if !alarm_ids.is_empty() {
                 // Nobody listening is fine.
@@ -155,8 +177,8 @@ async fn commit_writes(store: &Store, notices: &broadcast::Sender<AlarmNotice>, 
                 let _ = pending.committed.send(Ok(()));
             }
         }
-        Err(error) => {
-            tracing::error!(%error, writes = group.len(), "could not store the monitor's writes; rolling them back");
+        Err(reason) => {
+            tracing::error!(error = %reason, writes = group.len(), "could not store the monitor's writes; rolling them back");
             let mut state = state.lock().await;
             let mut failed: Vec<Pending> = std::mem::take(group);
             while let Ok(pending) = queue.try_recv() {
@@ -168,7 +190,6 @@ async fn commit_writes(store: &Store, notices: &broadcast::Sender<AlarmNotice>, 
                 }
             }
             drop(state);
-            let reason = error.to_string();
             for pending in failed {
                 let outcome = match pending.work {
                     Work::Write(_) => Err(reason.clone()),

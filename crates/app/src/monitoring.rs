@@ -16,7 +16,7 @@ use serde::Serialize;
 use store::{AlarmChange, AlarmFilter, AlarmRow, NewChunk, SensorRow};
 use tokio::sync::{Mutex, broadcast};
 
-use crate::monitor_writer::{MonitorWrite, MonitorWriter};
+use crate::monitor_writer::{ChunkSlice, MonitorWrite, MonitorWriter};
 use crate::sensor_table::{Owner, Peaks, SensorTable};
 use crate::{App, AppError, Actor, Client, Result, audit_event, policy};
 
@@ -250,6 +250,13 @@ impl Monitor {
         self.state.lock().await.sensors.register(row.id, owner, &row.code, spec, rules);
     }
 
+    /// The heap bytes of the monitor's per-sensor state (its own accounting) and how many sensors
+    /// it holds.
+    pub async fn memory(&self) -> (usize, usize) {
+        let state = self.state.lock().await;
+        (state.sensors.heap_bytes(), state.sensors.len())
+    }
+
     /// Gives back memory grown ahead of need, once every sensor is loaded.
     async fn loaded(&self) {
         self.state.lock().await.sensors.shrink_to_fit();
@@ -370,6 +377,62 @@ fn track_peak(peaks: &mut Peaks, kind: AlarmKind, value: Option<f64>) -> Option<
         }
         _ => None,
     }
+}
+
+/// Chunks with fewer readings than this are merged with their neighbours.
+pub const CHUNK_SMALL: i64 = 1_024;
+/// The most readings a merged chunk holds, and the longest time it spans (so that retention,
+/// which deletes whole chunks, stays within a day of its limit).
+pub const CHUNK_MERGED_MAX: i64 = 4_096;
+pub const CHUNK_SPAN_MAX_MS: i64 = 24 * 3600 * 1000;
+/// Sensors whose small chunks one merge step reads (bounds its memory and its transaction).
+pub const MERGE_SENSORS_PER_STEP: i64 = 500;
+
+/// Groups each sensor's consecutive small chunks (given by sensor and time) into merged chunks;
+/// returns those and the chunks (sensor id, start) they replace. A run of one chunk stays, and a
+/// large chunk between two small ones (`large`: sensor id, start) keeps them apart, so that a
+/// sensor's chunks never overlap in time.
+fn merged_chunks(small: Vec<(i64, store::ChunkRow)>, large: &[(i64, i64)]) -> Result<(Vec<NewChunk>, Vec<(i64, i64)>)> {
+    let large_between = |sensor_id: i64, after_ms: i64, before_ms: i64| {
+        let from = large.partition_point(|&(s, start)| (s, start) <= (sensor_id, after_ms));
+        large.get(from).is_some_and(|&(s, start)| s == sensor_id && start < before_ms)
+    };
+    let mut merged = Vec::new();
+    let mut replacing = Vec::new();
+    let mut run: Vec<store::ChunkRow> = Vec::new();
+    let mut run_sensor = None;
+    let mut flush = |sensor_id: i64, run: &mut Vec<store::ChunkRow>| -> Result<()> {
+        if run.len() >= 2 {
+            let (mut timestamps, mut values) = (Vec::new(), Vec::new());
+            for chunk in run.iter() {
+                let (ts, vals) = store::chunk_codec::decode(&chunk.timestamps, &chunk.vals)?;
+                timestamps.extend(ts);
+                values.extend(vals);
+                replacing.push((sensor_id, chunk.start_ms));
+            }
+            let (ts_bytes, value_bytes) = store::chunk_codec::encode(&timestamps, &values)?;
+            let (start_ms, end_ms) = (run[0].start_ms, run[run.len() - 1].end_ms);
+            merged.push(NewChunk { sensor_id, start_ms, end_ms, reading_count: timestamps.len() as i64, timestamps: ts_bytes, vals: value_bytes });
+        }
+        run.clear();
+        Ok(())
+    };
+    for (sensor_id, chunk) in small {
+        if let Some(current) = run_sensor
+            && (current != sensor_id
+                || run.iter().map(|c| c.reading_count).sum::<i64>() + chunk.reading_count > CHUNK_MERGED_MAX
+                || chunk.end_ms - run[0].start_ms > CHUNK_SPAN_MAX_MS
+                || run.last().is_some_and(|previous| large_between(sensor_id, previous.start_ms, chunk.start_ms)))
+        {
+            flush(current, &mut run)?;
+        }
+        run_sensor = Some(sensor_id);
+        run.push(chunk);
+    }
+    if let Some(current) = run_sensor {
+        flush(current, &mut run)?;
+    }
+    Ok((merged, replacing))
 }
 
 /// Groups log entries' readings into one chunk per sensor; returns the chunks and how many
@@ -602,15 +665,18 @@ impl App {
             let batch_sensors: Vec<i64> = order.iter().map(|&(i, _, _)| state.sensors.id(i)).collect();
             let timestamps: Vec<i64> = order.iter().map(|&(_, _, ts)| ts).collect();
             let values: Vec<f64> = order.iter().map(|&(_, v, _)| v).collect();
-            let (sensor_bytes, ts_bytes, value_bytes) = store::chunk_codec::encode_log(&batch_sensors, &timestamps, &values)?;
-            write.log_entry = Some(store::NewLogEntry {
-                first_ts: timestamps.iter().copied().min().unwrap_or_default(),
-                last_ts: timestamps.iter().copied().max().unwrap_or_default(),
-                reading_count: order.len() as i64,
-                sensor_ids: sensor_bytes,
-                timestamps: ts_bytes,
-                vals: value_bytes,
-            });
+            // Compressed off the async threads and outside the state lock; the writer waits for it.
+            write.log_entry = Some(tokio::task::spawn_blocking(move || {
+                let (sensor_bytes, ts_bytes, value_bytes) = store::chunk_codec::encode_log(&batch_sensors, &timestamps, &values)?;
+                Ok(store::NewLogEntry {
+                    first_ts: timestamps.iter().copied().min().unwrap_or_default(),
+                    last_ts: timestamps.iter().copied().max().unwrap_or_default(),
+                    reading_count: timestamps.len() as i64,
+                    sensor_ids: sensor_bytes,
+                    timestamps: ts_bytes,
+                    vals: value_bytes,
+                })
+            }));
         }
         let MonitorState { sensors, windows, .. } = &mut *state;
         let mut snapshotted = std::collections::HashSet::new();
@@ -700,14 +766,44 @@ impl App {
         let (chunks, moved) = tokio::task::spawn_blocking(move || chunks_of_log(&entries)).await.map_err(|e| AppError::Internal(e.to_string()))??;
         let mut slices = chunks.into_iter().peekable();
         loop {
-            let slice: Vec<NewChunk> = slices.by_ref().take(COMPACTION_SLICE_CHUNKS).collect();
+            let chunks: Vec<NewChunk> = slices.by_ref().take(COMPACTION_SLICE_CHUNKS).collect();
             let last = slices.peek().is_none();
-            let commit = self.monitor.writer.hand_over_chunks(&self.store, &self.monitor.notices, &self.monitor.state, slice, last.then_some(through_id));
-            commit.durable().await.map_err(|e| AppError::Internal(format!("could not store compacted telemetry: {e}")))?;
+            self.store_chunk_slice(ChunkSlice { chunks, replacing: Vec::new(), delete_log_through: last.then_some(through_id) }).await?;
             if last {
                 return Ok(moved);
             }
         }
+    }
+
+    async fn store_chunk_slice(&self, slice: ChunkSlice) -> Result<()> {
+        let commit = self.monitor.writer.hand_over_chunks(&self.store, &self.monitor.notices, &self.monitor.state, slice);
+        commit.durable().await.map_err(|e| AppError::Internal(format!("could not store telemetry chunks: {e}")))
+    }
+
+    /// Merges each sensor's consecutive small chunks (fewer than `CHUNK_SMALL` readings: a
+    /// compaction step holds five minutes) into chunks of up to `CHUNK_MERGED_MAX` readings
+    /// spanning at most `CHUNK_SPAN_MAX_MS`, since compression and per-row overhead favour long
+    /// chunks; a merged chunk that has reached `CHUNK_SMALL` is left alone from then on. Works
+    /// through the sensors `MERGE_SENSORS_PER_STEP` at a time, storing through the monitor's
+    /// writer; returns how many chunks were replaced.
+    pub async fn merge_chunks(&self) -> Result<usize> {
+        let _only_one = self.monitor.compaction.lock().await;
+        let Some((first, last)) = self.store.chunked_sensor_range().await? else { return Ok(0) };
+        let mut replaced = 0;
+        let mut from = first;
+        while from <= last {
+            let to = from.saturating_add(MERGE_SENSORS_PER_STEP);
+            let small = self.store.small_chunks(from, to, CHUNK_SMALL).await?;
+            let large = self.store.large_chunk_starts(from, to, CHUNK_SMALL).await?;
+            from = to;
+            let (merged, replacing) = tokio::task::spawn_blocking(move || merged_chunks(small, &large)).await.map_err(|e| AppError::Internal(e.to_string()))??;
+            if merged.is_empty() {
+                continue;
+            }
+            replaced += replacing.len();
+            self.store_chunk_slice(ChunkSlice { chunks: merged, replacing, delete_log_through: None }).await?;
+        }
+        Ok(replaced)
     }
 
     /// Compacts the whole telemetry log, in steps of `COMPACTION_READINGS_MAX`.
@@ -987,6 +1083,37 @@ pub(crate) fn transition_refused(error: store::StoreError) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn chunk(start_ms: i64, count: i64) -> store::ChunkRow {
+        let timestamps: Vec<i64> = (0..count).map(|i| start_ms + i).collect();
+        let values: Vec<f64> = timestamps.iter().map(|&t| t as f64 / 10.0).collect();
+        let (ts_bytes, value_bytes) = store::chunk_codec::encode(&timestamps, &values).unwrap();
+        store::ChunkRow { start_ms, end_ms: start_ms + count - 1, reading_count: count, timestamps: ts_bytes, vals: value_bytes }
+    }
+
+    #[test]
+    fn merging_joins_consecutive_small_chunks_of_a_sensor_only() {
+        let small = vec![
+            // Sensor 1: two small chunks, then (past a large chunk at 2,000) a third.
+            (1, chunk(0, 10)),
+            (1, chunk(1_000, 10)),
+            (1, chunk(3_000, 10)),
+            (1, chunk(4_000, 10)),
+            // Sensor 2: one chunk alone stays.
+            (2, chunk(0, 10)),
+            // Sensor 3: together they would pass the merged maximum.
+            (3, chunk(0, 1_000)),
+            (3, chunk(10_000, CHUNK_MERGED_MAX - 999)),
+        ];
+        let large = [(1, 2_000)];
+        let (merged, replacing) = merged_chunks(small, &large).unwrap();
+        assert_eq!(replacing, [(1, 0), (1, 1_000), (1, 3_000), (1, 4_000)]);
+        let spans: Vec<(i64, i64, i64, i64)> = merged.iter().map(|c| (c.sensor_id, c.start_ms, c.end_ms, c.reading_count)).collect();
+        assert_eq!(spans, [(1, 0, 1_009, 20), (1, 3_000, 4_009, 20)]);
+        let (timestamps, values) = store::chunk_codec::decode(&merged[0].timestamps, &merged[0].vals).unwrap();
+        assert_eq!(timestamps.len(), 20);
+        assert_eq!((timestamps[10], values[10]), (1_000, 100.0));
+    }
 
     #[test]
     fn downsampling_keeps_min_max_and_mean_per_aligned_bucket() {

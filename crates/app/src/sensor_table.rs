@@ -113,6 +113,22 @@ impl SensorTable {
         });
     }
 
+    /// The bytes this table holds on the heap (capacities, not lengths), specs included.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let spec_keys: usize = self.spec_index.keys().map(|k| k.capacity() + size_of::<String>() + size_of::<u32>() + 1).sum();
+        self.slots.capacity() * size_of::<Slot>()
+            + self.specs.capacity() * size_of::<SensorSpec>()
+            + self.specs.iter().map(|s| s.unit.capacity()).sum::<usize>()
+            + spec_keys
+            + self.owners.capacity() * size_of::<Owner>()
+            + self.owner_index.capacity() * (size_of::<Owner>() + size_of::<u32>() + 1)
+            + self.codes.capacity()
+            + self.code_ends.capacity() * size_of::<u32>()
+            + self.by_code.capacity() * (size_of::<u32>() + 1)
+            + self.peaks.capacity() * (size_of::<u32>() + size_of::<Peaks>() + 1)
+    }
+
     pub(crate) fn id(&self, index: usize) -> i64 {
         self.slots[index].id
     }

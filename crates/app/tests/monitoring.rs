@@ -172,7 +172,7 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         let sensor_id = db.store.sensor_by_code("TEST-PT-1", &domain::access::Visibility::Everything).await.unwrap().id;
         let (ts_bytes, value_bytes) = store::chunk_codec::encode(&[NOW - 30_000, NOW - 20_000], &[50.0, 70.0]).unwrap();
         let partial = store::NewChunk { sensor_id, start_ms: NOW - 30_000, end_ms: NOW - 20_000, reading_count: 2, timestamps: ts_bytes, vals: value_bytes };
-        db.store.store_chunks(&[partial], None).await.unwrap();
+        db.store.store_chunks(&[partial], &[], None).await.unwrap();
         let app::monitoring::History::Raw { points: half_done } = app.sensor_history(&chaoyang, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap() else { panic!("raw") };
         assert_eq!(half_done, points);
 
@@ -197,6 +197,18 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         let live = restarted.alarms(&enterprise, &client, &store::AlarmFilter { source_id: Some(source_id), ..Default::default() }, 100).await.unwrap();
         let second = live.iter().find(|a| a.kind == "high" && a.id != alarm.id).unwrap();
         assert!(!second.condition_active, "the alarm live before the restart clears when its condition goes: {second:?}");
+
+        // A second compaction makes a second small chunk; merging joins them, and the history
+        // reads the same.
+        restarted.compact_all_telemetry().await.unwrap();
+        assert_eq!(db.store.chunks(sensor_id, NOW - 60_000, NOW).await.unwrap().len(), 2);
+        let app::monitoring::History::Raw { points: unmerged } = restarted.sensor_history(&enterprise, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap() else { panic!("raw") };
+        assert_eq!(unmerged.len(), 7);
+        assert!(restarted.merge_chunks().await.unwrap() >= 2);
+        assert_eq!(db.store.chunks(sensor_id, NOW - 60_000, NOW).await.unwrap().len(), 1);
+        let app::monitoring::History::Raw { points: merged } = restarted.sensor_history(&enterprise, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap() else { panic!("raw") };
+        assert_eq!(merged, unmerged);
+        assert_eq!(restarted.merge_chunks().await.unwrap(), 0, "nothing left to merge");
 
         // Silent sensors raise no-data alarms once their limit has passed.
         let later = store::now_ms() + 3_600_000;

@@ -73,11 +73,21 @@ pub struct IngestReport {
     pub alarm_latency_p50_ms: f64,
     pub alarm_latency_p99_ms: f64,
     pub alarm_latency_p999_ms: f64,
-    /// Growth of the database files over readings stored (SQLite), or chunk bytes (PostgreSQL).
+    /// What the load's readings take in the database once compacted and merged, over readings
+    /// (SQLite: pages in use; PostgreSQL: the chunk payload). With one reading per sensor per
+    /// round, each sensor has only some dozens, so chunks are short.
     pub bytes_per_reading: f64,
     /// The compressed chunk payload alone, over readings.
     pub payload_bytes_per_reading: f64,
+    /// The same for an hour of 1 Hz readings of 1,000 sensors, compacted every five minutes and
+    /// merged, as a server keeps them: the steady state.
+    pub steady_bytes_per_reading: f64,
+    pub steady_payload_bytes_per_reading: f64,
+    /// Resident memory growth of the process while the monitor loads, over sensors: an upper
+    /// bound, since it also holds what loading allocated and freed and the allocator kept.
     pub ram_bytes_per_sensor: f64,
+    /// The monitor's own accounting of its per-sensor state (heap capacities), over sensors.
+    pub monitor_heap_bytes_per_sensor: f64,
     pub latest_all_sensors: usize,
     pub latest_all_ms: f64,
     pub downsample_24h_ms: f64,
@@ -92,6 +102,12 @@ pub struct IngestReport {
 const BENCH_PREFIX: &str = "BENCH";
 const PROBE_SENSORS: usize = 10;
 const DAY_SENSOR: &str = "BENCHDAY";
+/// Sensors reporting at 1 Hz for an hour, for the steady-state storage figure.
+const STEADY_SENSORS: usize = 1_000;
+
+fn steady_code(k: usize) -> String {
+    format!("STEADY{k:04}")
+}
 
 fn rule_settings() -> RuleSettings {
     // No delays, so that a probe crossing the threshold raises at once; silence is not what is
@@ -296,6 +312,7 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     let mut inputs: Vec<SensorInput> = (0..options.sensors).map(|i| sensor_input(code_of(i), 60)).collect();
     inputs.extend((0..PROBE_SENSORS).map(|k| sensor_input(format!("PROBE{k:02}"), 1)));
     inputs.push(sensor_input(DAY_SENSOR.into(), 1));
+    inputs.extend((0..STEADY_SENSORS).map(|k| sensor_input(steady_code(k), 1)));
     for chunk in inputs.chunks(20_000) {
         let sensors: Vec<store::NewSensor> = chunk
             .iter()
@@ -313,6 +330,8 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     let measured = App::new(store.clone(), Default::default());
     let loaded = measured.start_monitoring().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let ram_bytes_per_sensor = (resident_bytes() - before) / loaded as f64;
+    let (heap_bytes, held) = measured.monitor.memory().await;
+    let monitor_heap_bytes_per_sensor = heap_bytes as f64 / held.max(1) as f64;
     let codes: Vec<String> = (0..options.sensors).map(code_of).collect();
     for (start, chunk) in codes.chunks(app::monitoring::BATCH_READINGS_MAX).enumerate() {
         let batch: Vec<Result<RawReading<'_>, domain::telemetry::RejectReason>> = chunk
@@ -344,7 +363,7 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
         let (ts, vals) = store::chunk_codec::encode(&timestamps, &values)?;
         chunks.push(store::NewChunk { sensor_id: day_sensor.id, start_ms: timestamps[0], end_ms: timestamps[3599], reading_count: 3600, timestamps: ts, vals });
     }
-    store.store_chunks(&chunks, None).await?;
+    store.store_chunks(&chunks, &[], None).await?;
     let mut downsample_times = Vec::new();
     for _ in 0..5 {
         let started = Instant::now();
@@ -356,6 +375,37 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
         }
     }
     downsample_times.sort_by(f64::total_cmp);
+
+    // In-process: the bytes an hour of 1 Hz readings takes once compacted (every five minutes)
+    // and merged (hourly), as a server keeps them.
+    eprintln!("bench: an hour of 1 Hz readings of {STEADY_SENSORS} sensors for the steady-state storage …");
+    measured.compact_all_telemetry().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let steady_bytes_before = store.bytes_in_use().await?;
+    let (steady_payload_before, steady_readings_before) = store.chunk_totals().await?;
+    let steady_codes: Vec<String> = (0..STEADY_SENSORS).map(steady_code).collect();
+    let steady_start = store::now_ms() - 2 * 24 * 3_600_000;
+    let mut batch = Vec::with_capacity(STEADY_SENSORS * 10);
+    for round in 0..3_600u64 {
+        batch.extend(steady_codes.iter().enumerate().map(|(k, code)| Ok(RawReading { code, value: value_of(k, round), ts_ms: steady_start + round as i64 * 1000 })));
+        if round % 10 == 9 {
+            let outcome = measured.ingest(enterprise_id, &batch, store::now_ms()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            if outcome.rejected_total > 0 {
+                bail!("steady-state readings rejected: {:?}", outcome.rejected.first());
+            }
+            batch.clear();
+        }
+        if round % 300 == 299 {
+            measured.compact_all_telemetry().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        }
+    }
+    measured.merge_chunks().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (steady_payload_after, steady_readings_after) = store.chunk_totals().await?;
+    let steady_readings = (steady_readings_after - steady_readings_before).max(1) as f64;
+    let steady_payload_bytes_per_reading = (steady_payload_after - steady_payload_before) as f64 / steady_readings;
+    let steady_bytes_per_reading = match (steady_bytes_before, store.bytes_in_use().await?) {
+        (Some(before), Some(after)) => (after - before) as f64 / steady_readings,
+        _ => steady_payload_bytes_per_reading,
+    };
     drop(measured);
     let (payload_before, readings_before) = store.chunk_totals().await?;
     let bytes_before = store.bytes_in_use().await?;
@@ -483,10 +533,12 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     drop(server);
     drop(broker);
 
-    // Storage: what the load added, once compacted into per-sensor chunks as the server does
-    // every five minutes.
+    // Storage: what the load added, once compacted into per-sensor chunks and merged as the server
+    // does.
     let store = store::Store::connect(&url).await?;
-    App::new(store.clone(), Default::default()).compact_all_telemetry().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let keeper = App::new(store.clone(), Default::default());
+    keeper.compact_all_telemetry().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    keeper.merge_chunks().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let (payload_after, readings_after) = store.chunk_totals().await?;
     let stored = (readings_after - readings_before).max(1) as f64;
     let payload_bytes_per_reading = (payload_after - payload_before) as f64 / stored;
@@ -525,7 +577,10 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
         alarm_latency_p999_ms: percentile(&latencies, 0.999),
         bytes_per_reading,
         payload_bytes_per_reading,
+        steady_bytes_per_reading,
+        steady_payload_bytes_per_reading,
         ram_bytes_per_sensor,
+        monitor_heap_bytes_per_sensor,
         latest_all_sensors: options.sensors,
         latest_all_ms: percentile(&latest_times, 0.5),
         downsample_24h_ms: percentile(&downsample_times, 0.5),

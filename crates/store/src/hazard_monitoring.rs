@@ -482,12 +482,16 @@ impl Store {
         })
     }
 
-    /// Stores chunks and, with `delete_log_through`, deletes the telemetry-log entries up to that
-    /// id, in one transaction. A chunk that starts where a stored chunk of its sensor starts
-    /// replaces it: a compaction step redone after a crash starts from the same oldest entries and
-    /// covers at least what the interrupted step had stored.
-    pub async fn store_chunks(&self, chunks: &[NewChunk], delete_log_through: Option<i64>) -> Result<()> {
+    /// In one transaction: deletes the chunks `replacing` names (sensor id, start), stores
+    /// `chunks`, and with `delete_log_through` deletes the telemetry-log entries up to that id. A
+    /// chunk that starts where a stored chunk of its sensor starts replaces it: a compaction step
+    /// redone after a crash starts from the same oldest entries and covers at least what the
+    /// interrupted step had stored.
+    pub async fn store_chunks(&self, chunks: &[NewChunk], replacing: &[(i64, i64)], delete_log_through: Option<i64>) -> Result<()> {
         crate::in_plain_transaction!(self, |tx| {
+            for (sensor_id, start_ms) in replacing {
+                sqlx::query("DELETE FROM telemetry_chunks WHERE sensor_id = $1 AND start_ms = $2").bind(sensor_id).bind(start_ms).execute(&mut *tx).await?;
+            }
             for chunk in chunks {
                 insert_chunk!(tx, chunk);
             }
@@ -509,6 +513,52 @@ impl Store {
             .bind(to_ms)
             .fetch_all(pool)
             .await?)
+        })
+    }
+
+    /// Chunks holding fewer than `below_readings` readings of the sensors with ids in
+    /// `[from_sensor, to_sensor)`, with their sensor id, by sensor and time: what merging reads.
+    pub async fn small_chunks(&self, from_sensor: i64, to_sensor: i64, below_readings: i64) -> Result<Vec<(i64, ChunkRow)>> {
+        #[derive(FromRow)]
+        struct Small {
+            sensor_id: i64,
+            #[sqlx(flatten)]
+            chunk: ChunkRow,
+        }
+        with_pool!(self, |pool| {
+            let rows: Vec<Small> = sqlx::query_as(
+                "SELECT sensor_id, start_ms, end_ms, reading_count, timestamps, vals FROM telemetry_chunks \
+                 WHERE sensor_id >= $1 AND sensor_id < $2 AND reading_count < $3 ORDER BY sensor_id, start_ms",
+            )
+            .bind(from_sensor)
+            .bind(to_sensor)
+            .bind(below_readings)
+            .fetch_all(pool)
+            .await?;
+            Ok(rows.into_iter().map(|r| (r.sensor_id, r.chunk)).collect())
+        })
+    }
+
+    /// Where the chunks of at least `readings` readings of the sensors with ids in
+    /// `[from_sensor, to_sensor)` start: (sensor id, start), by sensor and time.
+    pub async fn large_chunk_starts(&self, from_sensor: i64, to_sensor: i64, readings: i64) -> Result<Vec<(i64, i64)>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT sensor_id, start_ms FROM telemetry_chunks WHERE sensor_id >= $1 AND sensor_id < $2 AND reading_count >= $3 ORDER BY sensor_id, start_ms",
+            )
+            .bind(from_sensor)
+            .bind(to_sensor)
+            .bind(readings)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// The smallest and largest sensor id that has chunks.
+    pub async fn chunked_sensor_range(&self) -> Result<Option<(i64, i64)>> {
+        with_pool!(self, |pool| {
+            let row: (Option<i64>, Option<i64>) = sqlx::query_as("SELECT MIN(sensor_id), MAX(sensor_id) FROM telemetry_chunks").fetch_one(pool).await?;
+            Ok(row.0.zip(row.1))
         })
     }
 
