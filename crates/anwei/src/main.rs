@@ -524,8 +524,8 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
         }
     });
-    // Monitoring: every sensor in memory, silent sensors checked each second, unacknowledged
-    // alarms escalated, old readings deleted daily.
+    // Monitoring: every sensor in memory, silent sensors checked, unacknowledged alarms
+    // escalated, old readings deleted daily.
     let sensors = app.start_monitoring().await.context("cannot load the sensors")?;
     tracing::info!(sensors, "monitoring started");
     web::webhooks::spawn(app.clone(), config.monitoring.webhooks.clone());
@@ -577,9 +577,11 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
             }
         }
     });
+    // Silent sensors are checked four times a second, so that a no-data alarm comes within a
+    // quarter of a second of its limit (a pass over 440,000 sensors takes milliseconds).
     let watcher = app.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
         let mut last_retention = 0i64;
         let mut ticks = 0u64;
         loop {
@@ -588,7 +590,7 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
             let now = store::now_ms();
             watcher.check_silent_sensors(now).await;
             // Escalation counts in minutes: every fifteen seconds is often enough.
-            if ticks.is_multiple_of(15) {
+            if ticks.is_multiple_of(60) {
                 if let Err(error) = watcher.escalate_alarms(now).await {
                     tracing::warn!(%error, "could not escalate unacknowledged alarms");
                 }

@@ -32,6 +32,9 @@ pub const COMPACTION_READINGS_MAX: i64 = 5_000_000;
 /// lock for milliseconds, not seconds).
 pub const COMPACTION_SLICE_CHUNKS: usize = 500;
 
+/// The pause between two slices of compaction or merging.
+const SLICE_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// Open live alarm streams (server-sent events) at once.
 pub const LIVE_SUBSCRIBERS_MAX: usize = 1_000;
 /// At most this many readings in one batch.
@@ -772,6 +775,9 @@ impl App {
             if last {
                 return Ok(moved);
             }
+            // Room for the database's other writers (sessions, tokens, people's changes), which
+            // SQLite would otherwise keep waiting while slice follows slice.
+            tokio::time::sleep(SLICE_PAUSE).await;
         }
     }
 
@@ -802,6 +808,7 @@ impl App {
             }
             replaced += replacing.len();
             self.store_chunk_slice(ChunkSlice { chunks: merged, replacing, delete_log_through: None }).await?;
+            tokio::time::sleep(SLICE_PAUSE).await;
         }
         Ok(replaced)
     }

@@ -88,6 +88,9 @@ pub struct IngestReport {
     pub ram_bytes_per_sensor: f64,
     /// The monitor's own accounting of its per-sensor state (heap capacities), over sensors.
     pub monitor_heap_bytes_per_sensor: f64,
+    /// How long after its limit a silent sensor's no-data alarm reached a listener (target: within
+    /// 1 s), worst of the trials.
+    pub offline_detection_lag_max_ms: f64,
     pub latest_all_sensors: usize,
     pub latest_all_ms: f64,
     pub downsample_24h_ms: f64,
@@ -102,6 +105,10 @@ pub struct IngestReport {
 const BENCH_PREFIX: &str = "BENCH";
 const PROBE_SENSORS: usize = 10;
 const DAY_SENSOR: &str = "BENCHDAY";
+/// A 1-second sensor that goes silent, for how late its no-data alarm comes after its limit.
+const OFFLINE_SENSOR: &str = "OFFLINE00";
+const OFFLINE_AFTER_INTERVALS: u32 = 3;
+const OFFLINE_TRIALS: usize = 5;
 /// Sensors reporting at 1 Hz for an hour, for the steady-state storage figure.
 const STEADY_SENSORS: usize = 1_000;
 
@@ -312,6 +319,7 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     let mut inputs: Vec<SensorInput> = (0..options.sensors).map(|i| sensor_input(code_of(i), 60)).collect();
     inputs.extend((0..PROBE_SENSORS).map(|k| sensor_input(format!("PROBE{k:02}"), 1)));
     inputs.push(sensor_input(DAY_SENSOR.into(), 1));
+    inputs.push(SensorInput { rules: Some(RuleSettings { offline_after_intervals: OFFLINE_AFTER_INTERVALS, ..rule_settings() }), ..sensor_input(OFFLINE_SENSOR.into(), 1) });
     inputs.extend((0..STEADY_SENSORS).map(|k| sensor_input(steady_code(k), 1)));
     for chunk in inputs.chunks(20_000) {
         let sensors: Vec<store::NewSensor> = chunk
@@ -462,9 +470,12 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     let (events_tx, events_rx) = mpsc::channel::<Instant>();
     let stream_url = format!("{base_url}/api/v1/alarms/stream");
     let user_bearer = format!("Bearer {user_token}");
+    let (listening_tx, listening_rx) = mpsc::channel::<()>();
     std::thread::spawn(move || {
         let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
         let Ok(mut response) = agent.get(&stream_url).header("authorization", &user_bearer).call() else { return };
+        // The server subscribes before it answers with the stream's headers.
+        let _ = listening_tx.send(());
         let reader = BufReader::new(response.body_mut().as_reader());
         for line in reader.lines() {
             let Ok(line) = line else { return };
@@ -473,7 +484,7 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
             }
         }
     });
-    std::thread::sleep(Duration::from_millis(300));
+    listening_rx.recv_timeout(Duration::from_secs(30)).context("the alarm stream did not open within 30 s")?;
     let probe_rounds = (readings / options.sensors.max(1) as u64) + 10;
     let half_rate = readings_per_s / 2.0;
     let probes = options.probes;
@@ -513,6 +524,30 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     })?;
     let mut latencies = latencies;
     latencies.sort_by(f64::total_cmp);
+
+    // Offline detection: a reading, then silence; the no-data alarm is due the limit (three
+    // 1-second intervals) after the reading's time, and its lag is how much later its event came.
+    eprintln!("bench: offline detection, {OFFLINE_TRIALS} trials …");
+    let mut offline_lags = Vec::with_capacity(OFFLINE_TRIALS);
+    let offline_agent = agent();
+    let mut offline_ts = 0i64;
+    for trial in 0..OFFLINE_TRIALS {
+        offline_ts = store::now_ms().max(offline_ts + 1);
+        let sent = Instant::now();
+        let response = offline_agent.post(&telemetry_url).header("authorization", &bearer).content_type("text/plain").send(format!("{OFFLINE_SENSOR} 50 {offline_ts}"))?;
+        if !response.status().is_success() {
+            bail!("the offline probe answered HTTP {}", response.status());
+        }
+        // The reading clears the previous trial's alarm: let that event pass.
+        std::thread::sleep(Duration::from_millis(500));
+        while events_rx.try_recv().is_ok() {}
+        let due = sent + Duration::from_millis(u64::from(OFFLINE_AFTER_INTERVALS) * 1000);
+        match events_rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(arrived) => offline_lags.push(arrived.saturating_duration_since(due).as_secs_f64() * 1000.0 - due.saturating_duration_since(arrived).as_secs_f64() * 1000.0),
+            Err(_) => bail!("offline trial {trial}: no no-data alarm within 10 s"),
+        }
+    }
+    offline_lags.sort_by(f64::total_cmp);
 
     // MQTT: 100 readings a message, as many rounds as make two million readings (bounded, since
     // the broker queues what the server has not taken yet).
@@ -581,6 +616,7 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
         steady_payload_bytes_per_reading,
         ram_bytes_per_sensor,
         monitor_heap_bytes_per_sensor,
+        offline_detection_lag_max_ms: offline_lags.last().copied().unwrap_or_default(),
         latest_all_sensors: options.sensors,
         latest_all_ms: percentile(&latest_times, 0.5),
         downsample_24h_ms: percentile(&downsample_times, 0.5),
