@@ -74,7 +74,8 @@ pub fn graded_source(input: &HazardSourceInput) -> std::result::Result<NewHazard
         .take(50)
         .filter_map(|text| Present::parse(text).map_err(|e| problems.push(field("chemicals", e.to_string()))).ok())
         .collect();
-    let assessment = if problems.is_empty() {
+    // Graded even when other fields are wrong, so that an unknown substance is named with them.
+    let assessment = if !present.is_empty() {
         match gb18218::assess(&present, input.people_nearby) {
             Ok(assessment) => Some(assessment),
             Err(error) => {

@@ -64,7 +64,8 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<A
         .routes(routes!(get_enterprise, update_enterprise))
         .routes(routes!(list_regions))
         .routes(routes!(region_enterprise_counts))
-        .routes(routes!(list_hazard_sources))
+        .routes(routes!(list_hazard_sources, register_hazard_source))
+        .routes(routes!(register_sensors))
         .routes(routes!(region_warning_grades))
         .routes(routes!(list_sensors))
         .routes(routes!(sensor_latest))
@@ -1092,6 +1093,42 @@ async fn list_hazard_sources(State(state): State<AppState>, caller: ApiCaller, Q
             })
             .collect(),
     ))
+}
+
+/// A registered source with its GB 18218-2018 grading.
+#[derive(Serialize, ToSchema)]
+pub struct RegisteredSource {
+    pub id: i64,
+    pub s: f64,
+    pub r: f64,
+    pub major: bool,
+    /// 1 (一级, the highest) to 4, absent when it is not a major hazard source.
+    pub level: Option<i64>,
+}
+
+/// Register a production or storage unit of an enterprise (its own users, or a regulator or
+/// inspector of its territory), graded by GB 18218-2018 from its chemicals. Body:
+/// `{"enterprise_id", "name", "unit_kind": "production"|"storage", "people_nearby",
+/// "principal_person", "technical_person", "operating_person", "chemicals": ["SUBSTANCE[:CODES]=TONNES", …]}`
+/// where SUBSTANCE is a CAS number, a table-1 name or a table-2 category; every problem is
+/// reported at once in `fields`.
+#[utoipa::path(post, path = "/api/v1/hazard-sources", tag = "monitoring", request_body(content = Object),
+    responses((status = 201, body = RegisteredSource), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn register_hazard_source(State(state): State<AppState>, caller: ApiCaller, Json(input): Json<app::hazard_sources::HazardSourceInput>) -> Result<(StatusCode, Json<RegisteredSource>), ApiError> {
+    let id = state.app.add_hazard_source(&caller.actor, &caller.client, &input).await?;
+    let (source, _, _) = state.app.hazard_source(&caller.actor, &caller.client, id).await?;
+    Ok((StatusCode::CREATED, Json(RegisteredSource { id, s: source.s_value, r: source.r_value, major: source.is_major, level: source.level })))
+}
+
+/// Register monitoring points of a source, all or none (1 to 500 at a time); monitoring starts at
+/// once. Body: `[{"code", "name", "kind", "unit", "range_min", "range_max", "thresholds":
+/// {"low_low", "low", "high", "high_high"}, "interval_s", "rules"}]`; left-out rule settings take
+/// the kind's defaults.
+#[utoipa::path(post, path = "/api/v1/hazard-sources/{id}/sensors", tag = "monitoring", params(("id" = i64, Path)), request_body(content = Vec<Object>),
+    responses((status = 201, body = Vec<Sensor>), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn register_sensors(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(inputs): Json<Vec<app::hazard_sources::SensorInput>>) -> Result<(StatusCode, Json<Vec<Sensor>>), ApiError> {
+    let rows = state.app.add_sensors(&caller.actor, &caller.client, id, &inputs).await?;
+    Ok((StatusCode::CREATED, Json(rows.into_iter().map(Sensor::from).collect())))
 }
 
 /// Each child region's major hazard sources by early-warning grade, and the highest grade there.

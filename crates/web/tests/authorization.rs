@@ -70,6 +70,10 @@ enum Payload {
     AcknowledgeJson,
     CloseForm,
     WindowJson,
+    /// A new major hazard source of the demo enterprise, named for the caller and row.
+    SourceJson,
+    /// One new sensor, with a code unique to the caller and row.
+    SensorsJson,
     WindowForm,
     ApproveJson,
     ApproveForm,
@@ -205,6 +209,8 @@ const MATRIX: &[Row] = &[
     ("POST",   "/dangers/{danger}/expert", Payload::AssignExpertForm,             [404, 404, 303, 404, 303, 303, 404, 404, 404, 404, 404, 403]),
     ("POST",   "/campaigns/{campaign}/experts", Payload::AssignExpertForm,        [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/api/v1/hazard-sources", Payload::None,                           [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/hazard-sources", Payload::SourceJson,                     [404, 404, 201, 404, 201, 201, 201, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/hazard-sources/{source}/sensors", Payload::SensorsJson,   [404, 404, 201, 404, 201, 201, 201, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/regions/{province}/warning-grades", Payload::None,        [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/sensors", Payload::None,                                  [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/sensors/{sensor}/latest", Payload::None,                  [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 401]),
@@ -515,6 +521,18 @@ impl Fixture {
             Payload::TelemetryText => (format!("{} 2.4 {}\n", self.values["sensor"], store::now_ms()), "text/plain"),
             Payload::AcknowledgeJson => (json!({"action": "acknowledge"}).to_string(), "application/json"),
             Payload::CloseForm => ("disposition=real&comment=checked".into(), "application/x-www-form-urlencoded"),
+            Payload::SourceJson => (
+                json!({"enterprise_id": self.values["chaoyang_enterprise"].parse::<i64>().unwrap(), "name": format!("矩阵测试罐区{row}-{column}"), "unit_kind": "storage",
+                    "people_nearby": 5, "principal_person": "甲", "technical_person": "乙", "operating_person": "丙", "chemicals": ["氨=20"]})
+                .to_string(),
+                "application/json",
+            ),
+            Payload::SensorsJson => (
+                json!([{"code": format!("MX-{row}-{column}"), "name": "液位", "kind": "level", "unit": "%", "range_min": 0, "range_max": 100,
+                    "thresholds": {"high": 80, "high_high": 90}, "interval_s": 10}])
+                .to_string(),
+                "application/json",
+            ),
             Payload::WindowJson => (json!({"kind": "maintenance", "reason": "校验变送器", "minutes": 30}).to_string(), "application/json"),
             Payload::WindowForm => ("kind=shelve&reason=calibration&minutes=30".into(), "application/x-www-form-urlencoded"),
             Payload::ApproveJson => (json!({"action": "approve"}).to_string(), "application/json"),

@@ -615,6 +615,59 @@ async fn next_alarm_event(body: &mut Body, wait: std::time::Duration) -> Option<
     }
 }
 
+/// Registering a source (graded on the spot) and its sensors over the API, which then take
+/// readings; bad input is named field by field, a code in use is a conflict, and another
+/// territory's regulator cannot register for the enterprise.
+async fn source_registration(h: &Harness) {
+    let enterprise = token(h, "enterprise").await;
+    let jilinshi = token(h, "jilinshi").await;
+    let post = |token: &str, path: String, body: Value| Request::post(path).header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap();
+    let own = get(h, "/api/v1/enterprises", &enterprise).await.json()["items"][0]["id"].as_i64().unwrap();
+    // The worked example of DOMAIN.md: 200 t of sulphur dioxide with 60 people nearby is 三级.
+    let source = json!({"enterprise_id": own, "name": "二氧化硫储罐区", "unit_kind": "storage", "people_nearby": 60,
+        "principal_person": "王厂长", "technical_person": "李工", "operating_person": "赵班长", "chemicals": ["7446-09-5=200"]});
+    let reply = send(&h.router, post(&jilinshi, "/api/v1/hazard-sources".into(), source.clone())).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "another city's regulator: {}", reply.text());
+    let reply = send(&h.router, post(&enterprise, "/api/v1/hazard-sources".into(), source.clone())).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    let graded = reply.json();
+    assert_eq!((graded["s"].as_f64(), graded["r"].as_f64(), graded["major"].as_bool(), graded["level"].as_i64()), (Some(10.0), Some(30.0), Some(true), Some(3)));
+    let id = graded["id"].as_i64().unwrap();
+    let reply = send(&h.router, post(&enterprise, "/api/v1/hazard-sources".into(), json!({"enterprise_id": own, "name": "", "unit_kind": "tank", "people_nearby": 1,
+        "principal_person": "", "technical_person": "李工", "operating_person": "赵班长", "chemicals": ["no-such-substance=5"]}))).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text());
+    let fields: Vec<String> = reply.json()["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_owned()).collect();
+    for expected in ["name", "unit_kind", "principal_person", "chemicals"] {
+        assert!(fields.iter().any(|f| f == expected), "{expected} is named: {fields:?}");
+    }
+
+    // Sensors: registered together, listed with their thresholds, and taking readings at once.
+    let sensors = json!([
+        {"code": "SO2-LT-01", "name": "储罐液位", "kind": "level", "unit": "%", "range_min": 0, "range_max": 100, "thresholds": {"high": 85, "high_high": 95}, "interval_s": 10},
+        {"code": "SO2-AT-01", "name": "有毒气体", "kind": "toxic_gas", "unit": "ppm", "range_min": 0, "range_max": 100, "thresholds": {"high": 5, "high_high": 10}, "interval_s": 5}
+    ]);
+    let reply = send(&h.router, post(&jilinshi, format!("/api/v1/hazard-sources/{id}/sensors"), sensors.clone())).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let reply = send(&h.router, post(&enterprise, format!("/api/v1/hazard-sources/{id}/sensors"), sensors.clone())).await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
+    assert_eq!(reply.json().as_array().unwrap().len(), 2);
+    let listed = get(h, &format!("/api/v1/sensors?source={id}"), &enterprise).await.json();
+    let codes: std::collections::BTreeSet<&str> = listed.as_array().unwrap().iter().map(|s| s["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["SO2-AT-01", "SO2-LT-01"].into());
+    let reply = send(&h.router, post(&enterprise, format!("/api/v1/hazard-sources/{id}/sensors"), json!([sensors[0]]))).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "a code in use: {}", reply.text());
+    let reply = send(&h.router, post(&enterprise, format!("/api/v1/hazard-sources/{id}/sensors"), json!([{"code": "bad code!", "name": "x", "kind": "level", "range_min": 10, "range_max": 0, "interval_s": 0}]))).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text());
+    let reply = send(&h.router, post(&enterprise, format!("/api/v1/hazard-sources/{id}/sensors"), json!([]))).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    let now = store::now_ms();
+    let reply = post_telemetry(h, &enterprise, "text/plain", format!("SO2-LT-01 42.5 {now}
+")).await;
+    assert_eq!(reply.json()["accepted"], 1, "{}", reply.text());
+    let latest = get(h, "/api/v1/sensors/SO2-LT-01/latest", &enterprise).await.json();
+    assert_eq!(latest["value"].as_f64(), Some(42.5));
+}
+
 async fn alarm_stream(h: &Harness) {
     let open = |token: Option<String>| {
         let router = h.router.clone();
@@ -697,6 +750,7 @@ async fn http_behaviour_on_every_configured_backend() {
         overdue_list(&h).await;
         hidden_danger_api(&h).await;
         telemetry_api(&h).await;
+        source_registration(&h).await;
         alarm_stream(&h).await;
         alarm_webhooks(&h).await;
         login_throttling(backend).await;
