@@ -626,7 +626,7 @@ test('n. enterprise self-check on a phone turns a failed item into a hidden dang
   }
 });
 
-test('o. monitoring: the warning map, live alarms pushed to an enterprise phone, handling an alarm, a sensor chart', async () => {
+test('o. monitoring: the warning map, live alarms pushed to an enterprise phone, handling an alarm, a sensor chart, registering a source and a sensor', async () => {
   const office = await newPage(DESKTOP, 'monitoring');
   try {
     await login(office);
@@ -699,6 +699,40 @@ test('o. monitoring: the warning map, live alarms pushed to an enterprise phone,
     assert.equal(await phone.locator('#windows').count(), 1, 'one shelving and maintenance section, below the chart');
     assert.equal(await phone.locator('form#window-form').count(), 1, 'the enterprise may ask for a window');
     await screenshot(phone, 'sensor-phone.png');
+
+    // Register a source and one of its sensors through the forms, on the phone: the source is
+    // graded by GB 18218 on the spot (200 t of sulphur dioxide, 60 people nearby: 三级).
+    await gotoOk(phone, '/monitoring');
+    await phone.locator('a#register-source').click();
+    await phone.waitForURL((url) => url.pathname === '/hazards/new', { waitUntil: 'load' });
+    const sourceForm = phone.locator('form#source-form');
+    await sourceForm.locator('input[name=name]').fill(`二氧化硫储罐区${Date.now() % 100000}`);
+    await sourceForm.locator('select[name=unit_kind]').selectOption('storage');
+    await sourceForm.locator('input[name=people_nearby]').fill('60');
+    await sourceForm.locator('input[name=principal_person]').fill('王厂长');
+    await sourceForm.locator('input[name=technical_person]').fill('李工');
+    await sourceForm.locator('input[name=operating_person]').fill('赵班长');
+    await sourceForm.locator('textarea[name=chemicals]').fill('7446-09-5=200');
+    await sourceForm.locator('button[type=submit]').click();
+    await phone.waitForURL((url) => /^\/hazards\/\d+$/.test(url.pathname), { waitUntil: 'load' });
+    assert.equal((await phone.locator('#source-level').innerText()).trim(), '三级');
+    await phone.locator('#sensor-add summary').click();
+    const sensorForm = phone.locator('form#sensor-form');
+    const newCode = `UI-LT-${Date.now() % 100000}`;
+    await sensorForm.locator('input[name=code]').fill(newCode);
+    await sensorForm.locator('input[name=name]').fill('储罐液位');
+    await sensorForm.locator('select[name=kind]').selectOption('level');
+    await sensorForm.locator('input[name=unit]').fill('%');
+    await sensorForm.locator('input[name=range_min]').fill('0');
+    await sensorForm.locator('input[name=range_max]').fill('100');
+    await sensorForm.locator('input[name=high]').fill('85');
+    await sensorForm.locator('input[name=high_high]').fill('95');
+    await sensorForm.locator('input[name=interval_s]').fill('10');
+    await sensorForm.locator('button[type=submit]').click();
+    await phone.locator(`table#sensor-table a[href="/sensors/${newCode}"]`).waitFor({ state: 'attached' });
+    const fits = await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+    assert.ok(fits, 'the source page with its sensor form fits a phone');
+    await screenshot(phone, 'source-registered-phone.png');
     await api.dispose();
   } finally {
     await phone.context().close();

@@ -169,7 +169,7 @@ pub fn spec_of(row: &SensorRow) -> Result<SensorSpec> {
 impl App {
     /// Whether the actor may register sources and sensors for the enterprise: its own users, or
     /// a regulator or inspector of its territory.
-    async fn may_manage_sources(&self, actor: &Actor, client: &Client, enterprise_id: i64) -> bool {
+    pub async fn may_manage_sources(&self, actor: &Actor, client: &Client, enterprise_id: i64) -> bool {
         match actor.role {
             Role::Enterprise => actor.enterprise_id == Some(enterprise_id),
             Role::Regulator | Role::Inspector => self.enterprise(actor, client, enterprise_id).await.is_ok(),

@@ -74,6 +74,9 @@ enum Payload {
     SourceJson,
     /// One new sensor, with a code unique to the caller and row.
     SensorsJson,
+    /// The same as the pages' forms send them.
+    SourceForm,
+    SensorForm,
     WindowForm,
     ApproveJson,
     ApproveForm,
@@ -231,6 +234,9 @@ const MATRIX: &[Row] = &[
     ("POST",   "/suppressions/{window}/decide", Payload::ApproveForm,             [404, 404, 409, 404, 409, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/monitoring", Payload::None,                                      [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("GET",    "/monitoring/alarms", Payload::None,                               [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 303]),
+    ("GET",    "/hazards/new?enterprise={chaoyang_enterprise}", Payload::None,    [404, 404, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
+    ("POST",   "/hazards/new", Payload::SourceForm,                               [404, 404, 303, 404, 303, 303, 303, 404, 404, 404, 404, 403]),
+    ("POST",   "/hazards/{source}/sensors", Payload::SensorForm,                  [404, 404, 303, 404, 303, 303, 303, 404, 404, 404, 404, 403]),
     ("GET",    "/hazards/{source}", Payload::None,                                [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("GET",    "/sensors/{sensor}", Payload::None,                                [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("GET",    "/alarms/{alarm}", Payload::None,                                  [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
@@ -533,6 +539,14 @@ impl Fixture {
                 .to_string(),
                 "application/json",
             ),
+            Payload::SourceForm => (
+                format!(
+                    "enterprise_id={}&name=%E7%9F%A9%E9%98%B5%E8%A1%A8%E5%8D%95{row}-{column}&unit_kind=storage&people_nearby=5&principal_person=a&technical_person=b&operating_person=c&chemicals=%E6%B0%A8%3D20",
+                    self.values["chaoyang_enterprise"]
+                ),
+                "application/x-www-form-urlencoded",
+            ),
+            Payload::SensorForm => (format!("code=MF-{row}-{column}&name=level&kind=level&unit=%25&range_min=0&range_max=100&high=80&high_high=90&interval_s=10"), "application/x-www-form-urlencoded"),
             Payload::WindowJson => (json!({"kind": "maintenance", "reason": "校验变送器", "minutes": 30}).to_string(), "application/json"),
             Payload::WindowForm => ("kind=shelve&reason=calibration&minutes=30".into(), "application/x-www-form-urlencoded"),
             Payload::ApproveJson => (json!({"action": "approve"}).to_string(), "application/json"),

@@ -483,6 +483,8 @@ struct EnterpriseDetailPage {
     licences: Vec<String>,
     insurance: String,
     can_edit: bool,
+    /// Whether the caller may register the enterprise's major hazard sources.
+    can_register_sources: bool,
 }
 
 async fn enterprise_detail(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
@@ -510,6 +512,7 @@ async fn enterprise_detail(State(state): State<AppState>, headers: HeaderMap, us
             .map(|i| format!("{} · {} {} · {} {}", i.insurer, i.cover_per_person_yuan, t.get("unit.yuan_per_person"), t.get("field.expires_on"), i.expires_on))
             .unwrap_or_else(|| "—".into()),
         can_edit: policy::allows(&user.actor, Action::EditEnterprise { enterprise_id: id, region_path: &region_path }),
+        can_register_sources: state.app.may_manage_sources(&user.actor, &user.client, id).await,
         c,
     };
     render(&page)

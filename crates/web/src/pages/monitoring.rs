@@ -4,14 +4,14 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use store::{AlarmFilter, AlarmRow};
 
-use super::{Chrome, chrome, error_page, render};
+use super::{Chrome, SelectOption, chrome, error_page, render};
 use crate::AppState;
 use crate::identity::PageUser;
 
@@ -19,7 +19,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/monitoring", get(overview))
         .route("/monitoring/alarms", get(alarm_list_fragment))
+        .route("/hazards/new", get(new_source_page).post(register_source))
         .route("/hazards/{id}", get(source_page))
+        .route("/hazards/{id}/sensors", post(register_sensor))
         .route("/sensors/{code}", get(sensor_page))
         .route("/alarms/{id}", get(alarm_page))
         .route("/alarms/{id}/acknowledge", post(acknowledge))
@@ -256,6 +258,91 @@ struct SourcePage {
     chemicals: Vec<(String, String, String)>,
     sensors: Vec<SensorLine>,
     alarms: Vec<AlarmLine>,
+    /// Whether the caller may add sensors here, the kinds to choose from, and what was wrong with
+    /// the last attempt (with what was entered).
+    can_register: bool,
+    kinds: Vec<SelectOption>,
+    sensor_form: SensorForm,
+    sensor_errors: Vec<String>,
+}
+
+/// One sensor as the source page's form sends it; numbers as typed.
+#[derive(Deserialize, Default)]
+struct SensorForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    range_min: String,
+    #[serde(default)]
+    range_max: String,
+    #[serde(default)]
+    low_low: String,
+    #[serde(default)]
+    low: String,
+    #[serde(default)]
+    high: String,
+    #[serde(default)]
+    high_high: String,
+    #[serde(default)]
+    interval_s: String,
+}
+
+impl SensorForm {
+    /// The sensor to register, or what cannot be read as a number.
+    fn input(&self) -> Result<app::hazard_sources::SensorInput, Vec<String>> {
+        let mut errors = Vec::new();
+        let mut number = |text: &str, label: &str, required: bool| -> Option<f64> {
+            let text = text.trim();
+            if text.is_empty() {
+                if required {
+                    errors.push(format!("{label}必填 / {label} is required"));
+                }
+                return None;
+            }
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() => Some(v),
+                _ => {
+                    errors.push(format!("{label}应为数字 / {label} must be a number"));
+                    None
+                }
+            }
+        };
+        let range_min = number(&self.range_min, "量程下限 range_min", true);
+        let range_max = number(&self.range_max, "量程上限 range_max", true);
+        let thresholds = domain::telemetry::Thresholds {
+            low_low: number(&self.low_low, "低低限 LL", false),
+            low: number(&self.low, "低限 L", false),
+            high: number(&self.high, "高限 H", false),
+            high_high: number(&self.high_high, "高高限 HH", false),
+        };
+        let interval_s = match self.interval_s.trim().parse::<u32>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                errors.push("上报周期应为整数秒 / interval_s must be whole seconds".into());
+                None
+            }
+        };
+        match (range_min, range_max, interval_s, errors.is_empty()) {
+            (Some(range_min), Some(range_max), Some(interval_s), true) => Ok(app::hazard_sources::SensorInput {
+                code: self.code.clone(),
+                name: self.name.clone(),
+                kind: self.kind.clone(),
+                unit: Some(self.unit.clone()).filter(|u| !u.trim().is_empty()),
+                range_min,
+                range_max,
+                thresholds,
+                interval_s,
+                rules: None,
+            }),
+            _ => Err(errors),
+        }
+    }
 }
 
 fn thresholds_text(s: &store::SensorRow) -> String {
@@ -267,6 +354,11 @@ fn thresholds_text(s: &store::SensorRow) -> String {
 }
 
 async fn source_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    source_response(&state, &headers, &user, id, SensorForm::default(), Vec::new()).await
+}
+
+async fn source_response(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i64, sensor_form: SensorForm, sensor_errors: Vec<String>) -> Response {
+    let (state, headers) = (state.clone(), headers.clone());
     let (source, chemicals, sensors) = match state.app.hazard_source(&user.actor, &user.client, id).await {
         Ok(found) => found,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
@@ -292,7 +384,107 @@ async fn source_page(State(state): State<AppState>, headers: HeaderMap, user: Pa
         .map(|ch| (ch.substance, ch.categories, format!("{}", ch.quantity_millionths as f64 / 1_000_000.0)))
         .collect();
     let alarms = alarms.into_iter().map(|a| alarm_line(&c, a)).collect();
-    render(&SourcePage { c, level: level_text(source.level), source, chemicals, sensors, alarms })
+    let can_register = state.app.may_manage_sources(&user.actor, &user.client, source.enterprise_id).await;
+    let kinds = domain::telemetry::SensorKind::ALL
+        .iter()
+        .map(|k| SelectOption { code: k.as_str().into(), label: c.t.get(&format!("sensor.kind.{}", k.as_str())).to_owned(), selected: k.as_str() == sensor_form.kind })
+        .collect();
+    let status = if sensor_errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, render(&SourcePage { c, level: level_text(source.level), source, chemicals, sensors, alarms, can_register, kinds, sensor_form, sensor_errors })).into_response()
+}
+
+/// Adds one sensor from the source page's form.
+async fn register_sensor(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<SensorForm>) -> Response {
+    let input = match form.input() {
+        Ok(input) => input,
+        Err(errors) => return source_response(&state, &headers, &user, id, form, errors).await,
+    };
+    match state.app.add_sensors(&user.actor, &user.client, id, &[input]).await {
+        Ok(_) => Redirect::to(&format!("/hazards/{id}")).into_response(),
+        Err(app::AppError::Invalid(fields)) => source_response(&state, &headers, &user, id, form, fields.into_iter().map(|f| f.message).collect()).await,
+        Err(app::AppError::Conflict(message)) => source_response(&state, &headers, &user, id, form, vec![message]).await,
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "hazard_source_new.html")]
+struct NewSourcePage {
+    c: Chrome,
+    enterprise_name: String,
+    form: SourceForm,
+    errors: Vec<String>,
+}
+
+/// A source as the registration form sends it: chemicals one per line.
+#[derive(Deserialize, Default)]
+struct SourceForm {
+    enterprise_id: i64,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    unit_kind: String,
+    #[serde(default)]
+    people_nearby: String,
+    #[serde(default)]
+    principal_person: String,
+    #[serde(default)]
+    technical_person: String,
+    #[serde(default)]
+    operating_person: String,
+    #[serde(default)]
+    chemicals: String,
+}
+
+#[derive(Deserialize)]
+struct NewSourceQuery {
+    enterprise: Option<i64>,
+}
+
+async fn new_source_response(state: &AppState, headers: &HeaderMap, user: &PageUser, form: SourceForm, errors: Vec<String>) -> Response {
+    if !state.app.may_manage_sources(&user.actor, &user.client, form.enterprise_id).await {
+        let error = state.app.denied(&user.actor, &user.client, "hazard_source.create", format!("enterprise:{}", form.enterprise_id)).await;
+        return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await;
+    }
+    let enterprise = match state.app.enterprise(&user.actor, &user.client, form.enterprise_id).await {
+        Ok(enterprise) => enterprise,
+        Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let c = chrome(state, headers, &user.session, "/hazards/new", Some(&user.actor)).await;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, render(&NewSourcePage { c, enterprise_name: enterprise.enterprise.name.clone(), form, errors })).into_response()
+}
+
+/// The registration form for the user's own enterprise or the one named in `?enterprise=`.
+async fn new_source_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<NewSourceQuery>) -> Response {
+    match query.enterprise.or(user.actor.enterprise_id) {
+        Some(enterprise_id) => new_source_response(&state, &headers, &user, SourceForm { enterprise_id, unit_kind: "storage".into(), ..Default::default() }, Vec::new()).await,
+        None => Redirect::to("/enterprises").into_response(),
+    }
+}
+
+async fn register_source(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<SourceForm>) -> Response {
+    let people_nearby = form.people_nearby.trim().parse::<u64>();
+    let input = app::hazard_sources::HazardSourceInput {
+        enterprise_id: form.enterprise_id,
+        name: form.name.clone(),
+        unit_kind: form.unit_kind.clone(),
+        people_nearby: *people_nearby.as_ref().unwrap_or(&0),
+        principal_person: form.principal_person.clone(),
+        technical_person: form.technical_person.clone(),
+        operating_person: form.operating_person.clone(),
+        chemicals: form.chemicals.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect(),
+    };
+    let result = match people_nearby {
+        Ok(_) => state.app.add_hazard_source(&user.actor, &user.client, &input).await,
+        Err(_) => Err(app::AppError::Invalid(vec![domain::enterprise::FieldError { field: "people_nearby", message: "500米内人数应为整数 / people_nearby must be a whole number".into() }])),
+    };
+    match result {
+        Ok(id) => Redirect::to(&format!("/hazards/{id}")).into_response(),
+        Err(app::AppError::Invalid(fields)) => new_source_response(&state, &headers, &user, form, fields.into_iter().map(|f| f.message).collect()).await,
+        Err(app::AppError::Conflict(message)) => new_source_response(&state, &headers, &user, form, vec![message]).await,
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
 }
 
 #[derive(Template)]
