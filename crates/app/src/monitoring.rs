@@ -30,10 +30,10 @@ pub const COMPACTION_READINGS_MAX: i64 = 5_000_000;
 
 /// Chunks stored in one transaction while compacting (each slice holds the database's write
 /// lock for milliseconds, not seconds).
-pub const COMPACTION_SLICE_CHUNKS: usize = 500;
+pub const COMPACTION_SLICE_CHUNKS: usize = 100;
 
 /// The pause between two slices of compaction or merging.
-const SLICE_PAUSE: std::time::Duration = std::time::Duration::from_millis(5);
+const SLICE_PAUSE: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Open live alarm streams (server-sent events) at once.
 pub const LIVE_SUBSCRIBERS_MAX: usize = 1_000;
@@ -389,7 +389,7 @@ pub const CHUNK_SMALL: i64 = 1_024;
 pub const CHUNK_MERGED_MAX: i64 = 4_096;
 pub const CHUNK_SPAN_MAX_MS: i64 = 24 * 3600 * 1000;
 /// Sensors whose small chunks one merge step reads (bounds its memory and its transaction).
-pub const MERGE_SENSORS_PER_STEP: i64 = 500;
+pub const MERGE_SENSORS_PER_STEP: i64 = 100;
 
 /// Groups each sensor's consecutive small chunks (given by sensor and time) into merged chunks;
 /// returns those and the chunks (sensor id, start) they replace. A run of one chunk stays, and a
@@ -625,7 +625,8 @@ impl App {
         let mut state = monitor.state.lock().await;
         // Check every reading; keep the good ones in arrival order, and each sensor's latest time
         // in this batch for the order check of its next reading.
-        let mut batch_last_ts: HashMap<usize, i64> = HashMap::new();
+        // Per-batch maps by sensor index, with a fast hash: they are filled under the state lock.
+        let mut batch_last_ts: hashbrown::HashMap<usize, i64> = hashbrown::HashMap::with_capacity(batch.len());
         let mut order: Vec<(usize, f64, i64)> = Vec::new();
         let mut out_of_range: Vec<(usize, f64, i64)> = Vec::new();
         for (index, entry) in batch.iter().enumerate() {
@@ -682,7 +683,7 @@ impl App {
             }));
         }
         let MonitorState { sensors, windows, .. } = &mut *state;
-        let mut snapshotted = std::collections::HashSet::new();
+        let mut snapshotted: hashbrown::HashSet<usize> = hashbrown::HashSet::with_capacity(order.len() + out_of_range.len());
         for &(sensor_index, _, _) in order.iter().chain(&out_of_range) {
             if snapshotted.insert(sensor_index) {
                 write.before.push(SensorSnapshot::of(sensor_index, sensors));
@@ -718,12 +719,15 @@ impl App {
         for index in 0..sensors.len() {
             events.clear();
             let (rules, spec) = sensors.rules_mut(index);
-            let before = rules.clone();
+            // Only a sensor past its limit changes in a way that must be undone if not stored.
+            let before = rules.silence_due(spec, now_ms).then(|| rules.clone());
             rules.check_silence(spec, now_ms, &mut events);
-            if *rules != before {
+            if let Some(before) = before {
                 write.before.push(SensorSnapshot { index, rules: before, peaks: sensors.peaks(index) });
             }
-            route_events(sensors, index, windows, None, now_ms, &events, &mut write.changes, &mut write.held);
+            if !events.is_empty() {
+                route_events(sensors, index, windows, None, now_ms, &events, &mut write.changes, &mut write.held);
+            }
         }
         if write.is_empty() {
             return 0;

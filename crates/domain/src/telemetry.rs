@@ -1083,6 +1083,13 @@ impl RuleState {
     /// `now_ms - last reading ts > offline_after_intervals * interval_s * 1000`. For a sensor that
     /// never reported, the first call only starts the count: silence is measured from the `now_ms`
     /// of that first call (or from the `since_ms` of [`RuleState::watching_since`]).
+    /// Whether `check_silence` at `now_ms` would raise the no-data alarm (the only change it makes
+    /// besides starting to watch a sensor never heard from).
+    pub fn silence_due(&self, spec: &SensorSpec, now_ms: i64) -> bool {
+        let limit_ms = i64::from(spec.rules.offline_after_intervals).saturating_mul(i64::from(spec.interval_s)).saturating_mul(1000);
+        self.flags & (HEARD | WATCHING) != 0 && !self.is_active(AlarmKind::NoData) && now_ms.saturating_sub(self.last_ts_ms) > limit_ms
+    }
+
     pub fn check_silence(&mut self, spec: &SensorSpec, now_ms: i64, out: &mut Vec<AlarmEvent>) {
         if self.flags & (HEARD | WATCHING) == 0 {
             self.flags |= WATCHING;
@@ -2096,7 +2103,11 @@ mod tests {
                 match step {
                     Step::Reading { gap_ms, value } => { now_ms += gap_ms; state.observe(&spec, value, now_ms, &mut events) }
                     Step::OutOfRange { gap_ms } => { now_ms += gap_ms; state.observe_out_of_range(&spec, now_ms, &mut events) }
-                    Step::Silence { gap_ms } => state.check_silence(&spec, now_ms + gap_ms, &mut events),
+                    Step::Silence { gap_ms } => {
+                        let due = state.silence_due(&spec, now_ms + gap_ms);
+                        state.check_silence(&spec, now_ms + gap_ms, &mut events);
+                        prop_assert_eq!(due, events.iter().any(|e| matches!(e, AlarmEvent::Raised { kind: AlarmKind::NoData, .. })), "silence_due tells what check_silence does");
+                    }
                 }
                 for event in &events {
                     let slot = &mut live[event.kind() as usize];
