@@ -223,12 +223,9 @@ pub async fn run_with_stats(app: App, settings: MqttSettings, stats: Arc<Stats>,
                 if acknowledge_stored(&mut pipeline, &mut acks, &ingestor.stats).await {
                     storage_delay.reset();
                 } else {
-                    pipeline.clear();
-                    acks.clear();
-                    if sleep_unless_shutdown(storage_delay.next(), &mut shutdown).await {
+                    if redeliver_later(&mut pipeline, &mut acks, &mut gathering, &mut storage_delay, &mut shutdown, &mut eventloop).await {
                         break;
                     }
-                    eventloop.clean();
                     connected = false;
                 }
                 continue;
@@ -294,22 +291,13 @@ pub async fn run_with_stats(app: App, settings: MqttSettings, stats: Arc<Stats>,
                 }
                 let redeliver = match disposition {
                     Disposition::Done => false,
-                    Disposition::Redeliver => {
-                        gathering.messages.clear();
-                        true
-                    }
+                    Disposition::Redeliver => true,
                     Disposition::Stopped => break,
                 };
                 if redeliver || !acknowledge_stored(&mut pipeline, &mut acks, &ingestor.stats).await {
-                    // Unacknowledged, the message (and those after it) stay in our session at the
-                    // broker, which sends them again only on a new connection: pause (longer while
-                    // storage keeps failing), then renew the connection.
-                    pipeline.clear();
-                    acks.clear();
-                    if sleep_unless_shutdown(storage_delay.next(), &mut shutdown).await {
+                    if redeliver_later(&mut pipeline, &mut acks, &mut gathering, &mut storage_delay, &mut shutdown, &mut eventloop).await {
                         break;
                     }
-                    eventloop.clean();
                     connected = false;
                 } else {
                     storage_delay.reset();
@@ -404,6 +392,27 @@ fn ack_of(publish: &Publish) -> Publish {
     let mut ack = Publish::new(publish.topic.clone(), publish.qos, Vec::<u8>::new());
     ack.pkid = publish.pkid;
     ack
+}
+
+/// Leaves everything in hand unacknowledged, so that the broker sends it again (it does so only on
+/// a new connection): pauses, longer while storage keeps failing, then renews the connection.
+/// True when shutdown came during the pause.
+async fn redeliver_later<F: Future<Output = ()>>(
+    pipeline: &mut VecDeque<InFlight>,
+    acks: &mut VecDeque<Publish>,
+    gathering: &mut Gathering,
+    storage_delay: &mut Backoff,
+    shutdown: &mut Pin<&mut F>,
+    eventloop: &mut EventLoop,
+) -> bool {
+    pipeline.clear();
+    acks.clear();
+    gathering.messages.clear();
+    if sleep_unless_shutdown(storage_delay.next(), shutdown).await {
+        return true;
+    }
+    eventloop.clean();
+    false
 }
 
 /// Resolves once the oldest message's batch is stored (or failed); pending when none is storing.
