@@ -14,7 +14,7 @@
 //! monitor's ingest slots (`INGEST_QUEUE_MAX`), and the silence check and compaction each hand
 //! over one thing at a time and wait for it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::OnceLock;
 
 use store::{AlarmChange, NewChunk, NewLogEntry, Store};
@@ -112,12 +112,13 @@ impl MonitorWriter {
 /// Commits what is waiting in the order handed over: consecutive writes together, up to
 /// `GROUP_MAX` at a time, and each slice of chunks alone.
 async fn commit_in_order(store: Store, notices: broadcast::Sender<AlarmNotice>, state: SharedState, mut queue: mpsc::UnboundedReceiver<Pending>) {
-    let mut waiting: Vec<Pending> = Vec::with_capacity(GROUP_MAX);
+    let mut received: Vec<Pending> = Vec::with_capacity(GROUP_MAX);
     let mut group: Vec<Pending> = Vec::with_capacity(GROUP_MAX);
-    while queue.recv_many(&mut waiting, GROUP_MAX).await > 0 {
-        for pending in waiting.drain(..) {
+    while queue.recv_many(&mut received, GROUP_MAX).await > 0 {
+        let mut waiting: VecDeque<Pending> = received.drain(..).collect();
+        while let Some(pending) = waiting.pop_front() {
             if let Work::Chunks { chunks, replacing, delete_log_through } = &pending.work {
-                commit_writes(&store, &notices, &state, &mut queue, &mut group).await;
+                commit_writes(&store, &notices, &state, &mut waiting, &mut queue, &mut group).await;
                 let outcome = store.store_chunks(chunks, replacing, *delete_log_through).await.map_err(|error| {
                     tracing::error!(%error, chunks = chunks.len(), "could not store compacted chunks");
                     error.to_string()
@@ -127,15 +128,22 @@ async fn commit_in_order(store: Store, notices: broadcast::Sender<AlarmNotice>, 
                 group.push(pending);
             }
         }
-        commit_writes(&store, &notices, &state, &mut queue, &mut group).await;
+        commit_writes(&store, &notices, &state, &mut waiting, &mut queue, &mut group).await;
     }
 }
 
 /// Commits a group of writes in one transaction and answers each of them. If the commit fails,
-/// the group fails, and so does every write queued behind it (its rules ran on top of the failed
-/// ones): with the monitor's state locked, so that no batch is ruled meanwhile, they are all rolled
-/// back, newest first, before they are answered.
-async fn commit_writes(store: &Store, notices: &broadcast::Sender<AlarmNotice>, state: &SharedState, queue: &mut mpsc::UnboundedReceiver<Pending>, group: &mut Vec<Pending>) {
+/// the group fails, and so does everything handed over behind it (`waiting`, then the queue:
+/// their rules ran on top of the failed writes): with the monitor's state locked, so that no batch
+/// is ruled meanwhile, the writes are rolled back, newest first, before all are answered.
+async fn commit_writes(
+    store: &Store,
+    notices: &broadcast::Sender<AlarmNotice>,
+    state: &SharedState,
+    waiting: &mut VecDeque<Pending>,
+    queue: &mut mpsc::UnboundedReceiver<Pending>,
+    group: &mut Vec<Pending>,
+) {
     if group.is_empty() {
         return;
     }
@@ -181,6 +189,7 @@ async fn commit_writes(store: &Store, notices: &broadcast::Sender<AlarmNotice>, 
             tracing::error!(error = %reason, writes = group.len(), "could not store the monitor's writes; rolling them back");
             let mut state = state.lock().await;
             let mut failed: Vec<Pending> = std::mem::take(group);
+            failed.extend(waiting.drain(..));
             while let Ok(pending) = queue.try_recv() {
                 failed.push(pending);
             }
