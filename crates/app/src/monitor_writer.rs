@@ -10,9 +10,9 @@
 //! chunks never holds the database's write lock for long and never makes a batch wait behind a
 //! busy database.
 //!
-//! The queue needs no bound of its own: a batch is handed over only while it holds one of the
-//! monitor's ingest slots (`INGEST_QUEUE_MAX`), and the silence check and compaction each hand
-//! over one thing at a time and wait for it.
+//! The queue needs no bound of its own: a batch is handed over with one of the monitor's ingest
+//! slots (`INGEST_QUEUE_MAX`), which it gives back only once answered here, and the silence check
+//! and compaction each hand over one thing at a time and wait for it.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::OnceLock;
@@ -65,6 +65,8 @@ pub(crate) struct ChunkSlice {
 struct Pending {
     work: Work,
     committed: oneshot::Sender<Result<(), String>>,
+    /// The ingest slot of the batch, freed when it is answered.
+    _slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 /// Hands writes to the committing task, started on first use.
@@ -85,24 +87,24 @@ impl Commit {
 impl MonitorWriter {
     /// Queues `write` behind everything handed over before it. Call it while holding the monitor's
     /// state lock, so that the order of commits is the order in which the rules ran.
-    pub(crate) fn hand_over(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, state: &SharedState, write: MonitorWrite) -> Commit {
-        self.queue(store, notices, state, Work::Write(write))
+    pub(crate) fn hand_over(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, state: &SharedState, write: MonitorWrite, slot: Option<tokio::sync::OwnedSemaphorePermit>) -> Commit {
+        self.queue(store, notices, state, Work::Write(write), slot)
     }
 
     /// Queues a slice of compacted or merged chunks (committed in a transaction of its own), with
     /// the chunks they replace and the log entries they empty.
     pub(crate) fn hand_over_chunks(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, state: &SharedState, slice: ChunkSlice) -> Commit {
-        self.queue(store, notices, state, Work::Chunks { chunks: slice.chunks, replacing: slice.replacing, delete_log_through: slice.delete_log_through })
+        self.queue(store, notices, state, Work::Chunks { chunks: slice.chunks, replacing: slice.replacing, delete_log_through: slice.delete_log_through }, None)
     }
 
-    fn queue(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, state: &SharedState, work: Work) -> Commit {
+    fn queue(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, state: &SharedState, work: Work, slot: Option<tokio::sync::OwnedSemaphorePermit>) -> Commit {
         let (committed, done) = oneshot::channel();
         let queue = self.queue.get_or_init(|| {
             let (sender, receiver) = mpsc::unbounded_channel();
             tokio::spawn(commit_in_order(store.clone(), notices.clone(), state.clone(), receiver));
             sender
         });
-        if let Err(mpsc::error::SendError(pending)) = queue.send(Pending { work, committed }) {
+        if let Err(mpsc::error::SendError(pending)) = queue.send(Pending { work, committed, _slot: slot }) {
             let _ = pending.committed.send(Err("the monitor's writer stopped".into()));
         }
         Commit(done)
@@ -173,6 +175,9 @@ async fn commit_writes(
     let held: Vec<(i64, i64)> = held.into_iter().collect();
     let committed = match unencoded {
         Some(error) => Err(error),
+        // Writes with nothing to store (batches whose readings were all refused) are answered in
+        // their turn without a transaction.
+        None if entries.is_empty() && changes.is_empty() && held.is_empty() => Ok(Vec::new()),
         None => store.commit_monitoring(&entries.iter().collect::<Vec<_>>(), &changes, &held).await.map_err(|error| error.to_string()),
     };
     match committed {
@@ -188,6 +193,7 @@ async fn commit_writes(
         Err(reason) => {
             tracing::error!(error = %reason, writes = group.len(), "could not store the monitor's writes; rolling them back");
             let mut state = state.lock().await;
+            state.rollbacks += 1;
             let mut failed: Vec<Pending> = std::mem::take(group);
             failed.extend(waiting.drain(..));
             while let Ok(pending) = queue.try_recv() {

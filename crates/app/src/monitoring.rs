@@ -139,6 +139,8 @@ impl MonitorState {
 #[derive(Default)]
 pub(crate) struct MonitorState {
     sensors: SensorTable,
+    /// Failed commits rolled back so far (see `App::stage_ingest`).
+    pub(crate) rollbacks: u64,
     /// Approved shelving and maintenance windows not yet over, by sensor id.
     windows: HashMap<i64, Vec<Window>>,
 }
@@ -164,26 +166,33 @@ fn route_events(sensors: &mut SensorTable, index: usize, windows: &HashMap<i64, 
     alarm_changes(sensors, index, value, events, changes);
 }
 
-/// A batch checked and ruled, queued for storage; it holds its ingest slot until stored.
+/// A batch checked and ruled, queued for storage (its ingest slot goes with it to the writer, and
+/// is freed once the batch is answered there, even if nobody waits).
 #[must_use = "a staged batch is answered only once durable"]
 pub struct StagedIngest {
     outcome: IngestOutcome,
-    commit: Option<crate::monitor_writer::Commit>,
+    commit: crate::monitor_writer::Commit,
     monitor: std::sync::Arc<Monitor>,
-    _slot: tokio::sync::OwnedSemaphorePermit,
+    rollbacks: u64,
 }
 
 impl StagedIngest {
-    /// Waits until the batch is stored. On failure the monitor has been put back as it was before
-    /// the batch (and every batch staged after it), so they can all be sent again.
+    /// Waits until the batch, and everything handed over before it, is stored (a batch whose
+    /// readings were all refused waits too, since it was checked against those). On failure the
+    /// monitor has been put back as it was before the batch (and every batch staged after it),
+    /// so they can all be sent again.
     pub async fn durable(self) -> Result<IngestOutcome> {
-        if let Some(commit) = self.commit
-            && let Err(error) = commit.durable().await
-        {
+        if let Err(error) = self.commit.durable().await {
             return Err(AppError::Internal(format!("读数未能保存 / the readings could not be stored: {error}")));
         }
         self.monitor.accepted_total.fetch_add(self.outcome.accepted as u64, Ordering::Relaxed);
         Ok(self.outcome)
+    }
+
+    /// How many failed commits the monitor had rolled back when this batch was staged; see
+    /// [`App::stage_ingest`].
+    pub fn rollbacks(&self) -> u64 {
+        self.rollbacks
     }
 }
 
@@ -599,14 +608,18 @@ impl App {
     /// Ingests a parsed batch written by `writer_enterprise_id` (readings of other enterprises'
     /// sensors are rejected as unknown, revealing nothing). `now_ms` is the server's clock.
     pub async fn ingest(&self, writer_enterprise_id: i64, batch: &[std::result::Result<RawReading<'_>, RejectReason>], now_ms: i64) -> Result<IngestOutcome> {
-        self.stage_ingest(writer_enterprise_id, batch, now_ms).await?.durable().await
+        self.stage_ingest(writer_enterprise_id, batch, now_ms, None).await?.durable().await
     }
 
     /// [`App::ingest`] up to the point where the batch is checked, its rules have run and it is
     /// queued for storage, in the order of the calls; the answer comes from
     /// [`StagedIngest::durable`]. A caller with a stream of batches (the MQTT ingest) stages the
     /// next one while earlier ones are being stored, and acknowledges each once it is durable.
-    pub async fn stage_ingest(&self, writer_enterprise_id: i64, batch: &[std::result::Result<RawReading<'_>, RejectReason>], now_ms: i64) -> Result<StagedIngest> {
+    /// Such a caller passes the rollback count of its previous batch (`StagedIngest::rollbacks`):
+    /// if a commit failed since, the monitor has been put back to before batches the caller has
+    /// not yet heard failed, and this batch is refused with `Conflict` rather than ruled on top of
+    /// them, so that the caller sends them all again, in order.
+    pub async fn stage_ingest(&self, writer_enterprise_id: i64, batch: &[std::result::Result<RawReading<'_>, RejectReason>], now_ms: i64, after_rollbacks: Option<u64>) -> Result<StagedIngest> {
         let monitor = &self.monitor;
         let Ok(slot) = monitor.ingest_slots.clone().try_acquire_owned() else {
             return Err(AppError::Busy("接入队列已满,请稍后重试 / the ingest queue is full: retry shortly".into()));
@@ -623,6 +636,10 @@ impl App {
             }
         };
         let mut state = monitor.state.lock().await;
+        if after_rollbacks.is_some_and(|seen| seen != state.rollbacks) {
+            return Err(AppError::Conflict("监测状态已回退,请按序重发 / the monitor rolled back a failed commit: send the batches again, in order".into()));
+        }
+        let rollbacks = state.rollbacks;
         // Check every reading; keep the good ones in arrival order, and each sensor's latest time
         // in this batch for the order check of its next reading.
         // Per-batch maps by sensor index, with a fast hash: they are filled under the state lock.
@@ -703,9 +720,9 @@ impl App {
         }
         // The readings are stored (one entry of the telemetry log) with the alarm transitions they
         // caused, in one commit shared with the batches around it; the answer waits for it.
-        let commit = (!write.is_empty()).then(|| monitor.writer.hand_over(&self.store, &monitor.notices, &monitor.state, write));
+        let commit = monitor.writer.hand_over(&self.store, &monitor.notices, &monitor.state, write, Some(slot));
         drop(state);
-        Ok(StagedIngest { outcome, commit, monitor: monitor.clone(), _slot: slot })
+        Ok(StagedIngest { outcome, commit, monitor: monitor.clone(), rollbacks })
     }
 
     /// Raises no-data alarms for sensors silent longer than their limit; returns how many
@@ -733,7 +750,7 @@ impl App {
             return 0;
         }
         let stored = write.changes.len();
-        let commit = monitor.writer.hand_over(&self.store, &monitor.notices, &monitor.state, write);
+        let commit = monitor.writer.hand_over(&self.store, &monitor.notices, &monitor.state, write, None);
         drop(state);
         match commit.durable().await {
             Ok(()) => stored,
@@ -768,6 +785,11 @@ impl App {
     /// being committed in between.
     pub async fn compact_telemetry(&self, max_readings: i64) -> Result<i64> {
         let _only_one = self.monitor.compaction.lock().await;
+        self.compaction_step(max_readings).await
+    }
+
+    /// One compaction step; the caller holds the compaction lock.
+    async fn compaction_step(&self, max_readings: i64) -> Result<i64> {
         let entries = self.store.oldest_log_entries(max_readings).await?;
         let Some(through_id) = entries.last().map(|e| e.id) else { return Ok(0) };
         let (chunks, moved) = tokio::task::spawn_blocking(move || chunks_of_log(&entries)).await.map_err(|e| AppError::Internal(e.to_string()))??;
@@ -798,6 +820,10 @@ impl App {
     /// writer; returns how many chunks were replaced.
     pub async fn merge_chunks(&self) -> Result<usize> {
         let _only_one = self.monitor.compaction.lock().await;
+        // The log is compacted first, under the same lock: a compaction step that failed part way
+        // leaves chunks whose readings are still in the log, and merging those away would let the
+        // step, redone, store them a second time.
+        while self.compaction_step(COMPACTION_READINGS_MAX).await? > 0 {}
         let Some((first, last)) = self.store.chunked_sensor_range().await? else { return Ok(0) };
         let mut replaced = 0;
         let mut from = first;
@@ -831,6 +857,8 @@ impl App {
 
     /// Deletes readings older than the retention period.
     pub async fn apply_retention(&self, now_ms: i64) -> Result<u64> {
+        // Not while a merge holds chunks it read, which it would store again.
+        let _only_one = self.monitor.compaction.lock().await;
         let before = now_ms - i64::from(self.monitor.settings.retention_days) * 24 * 3600 * 1000;
         Ok(self.store.delete_chunks_before(before).await?)
     }
@@ -859,11 +887,13 @@ impl App {
             return Err(AppError::BadRequest("bucket 应在1秒到31天之间(毫秒) / bucket must be between 1 s and 31 days, in milliseconds".into()));
         }
         let sensor = self.sensor(actor, client, code).await?;
+        // Readings not yet compacted sit in the log; every one of them is newer than any chunk of
+        // the same sensor, so they go after the chunks. The log is read first: a compaction step
+        // that ends in between then leaves its readings in both reads (told apart below) rather
+        // than in neither.
+        let logged = self.store.log_entries_overlapping(from_ms, to_ms).await?;
         let chunks = self.store.chunks(sensor.id, from_ms, to_ms).await?;
         let (mut timestamps, mut values) = (Vec::new(), Vec::new());
-        // Readings not yet compacted sit in the log; every one of them is newer than any chunk of
-        // the same sensor, so they go after the chunks.
-        let logged = self.store.log_entries_overlapping(from_ms, to_ms).await?;
         let mut from_log = (Vec::new(), Vec::new());
         for entry in logged {
             let (sensors, ts, vals) = store::chunk_codec::decode_log(&entry.sensor_ids, &entry.timestamps, &entry.vals)?;

@@ -1079,10 +1079,6 @@ impl RuleState {
         }
     }
 
-    /// Called periodically: raises NoData (at `now_ms`, once) when
-    /// `now_ms - last reading ts > offline_after_intervals * interval_s * 1000`. For a sensor that
-    /// never reported, the first call only starts the count: silence is measured from the `now_ms`
-    /// of that first call (or from the `since_ms` of [`RuleState::watching_since`]).
     /// Whether `check_silence` at `now_ms` would raise the no-data alarm (the only change it makes
     /// besides starting to watch a sensor never heard from).
     pub fn silence_due(&self, spec: &SensorSpec, now_ms: i64) -> bool {
@@ -1090,6 +1086,10 @@ impl RuleState {
         self.flags & (HEARD | WATCHING) != 0 && !self.is_active(AlarmKind::NoData) && now_ms.saturating_sub(self.last_ts_ms) > limit_ms
     }
 
+    /// Called periodically: raises NoData (at `now_ms`, once) when
+    /// `now_ms - last reading ts > offline_after_intervals * interval_s * 1000`. For a sensor that
+    /// never reported, the first call only starts the count: silence is measured from the `now_ms`
+    /// of that first call (or from the `since_ms` of [`RuleState::watching_since`]).
     pub fn check_silence(&mut self, spec: &SensorSpec, now_ms: i64, out: &mut Vec<AlarmEvent>) {
         if self.flags & (HEARD | WATCHING) == 0 {
             self.flags |= WATCHING;

@@ -193,7 +193,7 @@ pub async fn run_with_stats(app: App, settings: MqttSettings, stats: Arc<Stats>,
     let (client, mut eventloop) = AsyncClient::new(options, REQUEST_CHANNEL_CAPACITY);
     let filter = format!("{}/+", settings.topic_prefix);
     let mut ingestor =
-        Ingestor { app, stats: stats.clone(), topic_prefix: settings.topic_prefix.clone(), enterprises: HashMap::new(), log: LogLimiter::default() };
+        Ingestor { app, stats: stats.clone(), topic_prefix: settings.topic_prefix.clone(), enterprises: HashMap::new(), log: LogLimiter::default(), rollbacks_seen: None };
     let mut shutdown = std::pin::pin!(shutdown);
     let mut reconnect_delay = Backoff::new(RECONNECT_DELAY_MIN, RECONNECT_DELAY_MAX);
     let mut storage_delay = Backoff::new(STORAGE_DELAY_MIN, STORAGE_DELAY_MAX);
@@ -223,7 +223,7 @@ pub async fn run_with_stats(app: App, settings: MqttSettings, stats: Arc<Stats>,
                 if acknowledge_stored(&mut pipeline, &mut acks, &ingestor.stats).await {
                     storage_delay.reset();
                 } else {
-                    if redeliver_later(&mut pipeline, &mut acks, &mut gathering, &mut storage_delay, &mut shutdown, &mut eventloop).await {
+                    if redeliver_later(&mut pipeline, &mut acks, &mut gathering, &mut ingestor, &mut storage_delay, &mut shutdown, &mut eventloop).await {
                         break;
                     }
                     connected = false;
@@ -295,7 +295,7 @@ pub async fn run_with_stats(app: App, settings: MqttSettings, stats: Arc<Stats>,
                     Disposition::Stopped => break,
                 };
                 if redeliver || !acknowledge_stored(&mut pipeline, &mut acks, &ingestor.stats).await {
-                    if redeliver_later(&mut pipeline, &mut acks, &mut gathering, &mut storage_delay, &mut shutdown, &mut eventloop).await {
+                    if redeliver_later(&mut pipeline, &mut acks, &mut gathering, &mut ingestor, &mut storage_delay, &mut shutdown, &mut eventloop).await {
                         break;
                     }
                     connected = false;
@@ -401,6 +401,7 @@ async fn redeliver_later<F: Future<Output = ()>>(
     pipeline: &mut VecDeque<InFlight>,
     acks: &mut VecDeque<Publish>,
     gathering: &mut Gathering,
+    ingestor: &mut Ingestor,
     storage_delay: &mut Backoff,
     shutdown: &mut Pin<&mut F>,
     eventloop: &mut EventLoop,
@@ -408,6 +409,7 @@ async fn redeliver_later<F: Future<Output = ()>>(
     pipeline.clear();
     acks.clear();
     gathering.messages.clear();
+    ingestor.rollbacks_seen = None;
     if sleep_unless_shutdown(storage_delay.next(), shutdown).await {
         return true;
     }
@@ -488,6 +490,9 @@ struct Ingestor {
     /// Credit code → enterprise id, for codes found; cleared when full, which is rare and cheap.
     enterprises: HashMap<String, i64>,
     log: LogLimiter,
+    /// The monitor's rollback count when the last batch was staged; None after the messages in
+    /// hand were given back to the broker.
+    rollbacks_seen: Option<u64>,
 }
 
 impl Ingestor {
@@ -554,8 +559,9 @@ impl Ingestor {
         }
         let mut busy_delay = Backoff::new(BUSY_DELAY_MIN, BUSY_DELAY_MAX);
         loop {
-            match self.app.stage_ingest(enterprise_id, batch, store::now_ms()).await {
+            match self.app.stage_ingest(enterprise_id, batch, store::now_ms(), self.rollbacks_seen).await {
                 Ok(staged) => {
+                    self.rollbacks_seen = Some(staged.rollbacks());
                     pipeline.push_back(InFlight { durable: Some(tokio::spawn(staged.durable())), stored: None, acks, messages_ingested: readable });
                     return Disposition::Done;
                 }
@@ -572,6 +578,12 @@ impl Ingestor {
                     self.refuse(BadMessage::TooManyReadings, "", 0);
                     pipeline.push_back(InFlight { durable: None, stored: None, acks, messages_ingested: 0 });
                     return Disposition::Done;
+                }
+                // A commit failed since the previous batch was staged, and the monitor was put back
+                // to before batches still in the pipeline: they all come again, in order.
+                Err(AppError::Conflict(_)) => {
+                    tracing::warn!("the monitor rolled back a failed commit; the messages in hand come again");
+                    return Disposition::Redeliver;
                 }
                 Err(error) => {
                     self.storage_failed(&error, "");
