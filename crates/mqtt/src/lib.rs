@@ -557,6 +557,17 @@ impl Ingestor {
             pipeline.push_back(InFlight { durable: None, stored: None, acks, messages_ingested: 0 });
             return Disposition::Done;
         }
+        // At most PIPELINE_MAX batches being stored, however many one gathering makes, so that
+        // the HTTP ingest keeps slots of its own.
+        while pipeline.iter().filter(|m| m.durable.is_some()).count() >= PIPELINE_MAX {
+            if let Some(oldest) = pipeline.iter_mut().find(|m| m.durable.is_some())
+                && let Some(handle) = oldest.durable.as_mut()
+            {
+                let outcome = handle.await;
+                oldest.durable = None;
+                oldest.stored = Some(outcome);
+            }
+        }
         let mut busy_delay = Backoff::new(BUSY_DELAY_MIN, BUSY_DELAY_MAX);
         loop {
             match self.app.stage_ingest(enterprise_id, batch, store::now_ms(), self.rollbacks_seen).await {

@@ -157,21 +157,32 @@ pub(crate) use {in_plain_transaction, in_transaction, with_pool};
 
 /// How often the background checkpointer folds SQLite's write-ahead log into the database.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// A write-ahead log longer than this many pages (64 MiB of 4 KiB pages) is made to start over.
+const WAL_RESTART_FRAMES: i64 = 16_384;
 
 /// Folds the write-ahead log into the database file every `CHECKPOINT_EVERY` without blocking
-/// writers or readers (`PASSIVE`), until the pool closes. The log restarts from its beginning
-/// once a checkpoint has caught up, so it stays bounded.
+/// writers or readers (`PASSIVE`), until the pool closes; a log past `WAL_RESTART_FRAMES` is made
+/// to start over from its beginning (`RESTART`), so it stays bounded.
 async fn checkpoint_in_background(pool: SqlitePool) {
     while !pool.is_closed() {
         tokio::time::sleep(CHECKPOINT_EVERY).await;
         if pool.is_closed() {
             break;
         }
-        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
-            if matches!(error, sqlx::Error::PoolClosed) {
-                break;
+        // (busy, frames in the log, frames checkpointed)
+        let passive: std::result::Result<(i64, i64, i64), sqlx::Error> = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&pool).await;
+        match passive {
+            // Under steady writing a passive checkpoint rarely catches up with the last commit,
+            // and only one that has lets the log start over: once it is long, wait for writers
+            // briefly (most of it is copied already) so that it does.
+            Ok((_, frames, _)) if frames > WAL_RESTART_FRAMES => {
+                if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(RESTART)").execute(&pool).await {
+                    tracing::warn!(%error, frames, "could not restart the write-ahead log");
+                }
             }
-            tracing::warn!(%error, "could not checkpoint the write-ahead log");
+            Ok(_) => {}
+            Err(sqlx::Error::PoolClosed) => break,
+            Err(error) => tracing::warn!(%error, "could not checkpoint the write-ahead log"),
         }
     }
 }
