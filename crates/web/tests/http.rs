@@ -666,6 +666,23 @@ async fn source_registration(h: &Harness) {
     assert_eq!(reply.json()["accepted"], 1, "{}", reply.text());
     let latest = get(h, "/api/v1/sensors/SO2-LT-01/latest", &enterprise).await.json();
     assert_eq!(latest["value"].as_f64(), Some(42.5));
+
+    // The pages' forms: what cannot be read is named on the page again (422), and nothing is stored.
+    let cookie = form_login(&h.router, "enterprise", app::demo::DEMO_PASSWORD, "").await.map_err(|r| r.text()).unwrap();
+    let page = send(&h.router, Request::get(format!("/hazards/{id}")).header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
+    assert!(page.text().contains("id=\"sensor-form\""), "the enterprise may add sensors on its source's page");
+    let csrf = csrf_of(&page.text());
+    let form = |path: String, body: String| Request::post(path).header(header::COOKIE, &cookie).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap();
+    let reply = send(&h.router, form(format!("/hazards/{id}/sensors"), format!("_csrf={csrf}&code=SO2-PT-01&name=p&kind=pressure&range_min=0&range_max=ten&high=abc&interval_s=-5"))).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = reply.text();
+    for named in ["量程上限 range_max应为数字", "高限 H应为数字", "interval_s must be whole seconds"] {
+        assert!(text.contains(named), "each unreadable field is named: {named}");
+    }
+    assert_eq!(get(h, "/api/v1/sensors/SO2-PT-01/latest", &enterprise).await.status, StatusCode::NOT_FOUND, "nothing stored");
+    let reply = send(&h.router, form("/hazards/new".into(), format!("_csrf={csrf}&enterprise_id={own}&name=x&unit_kind=storage&people_nearby=many&principal_person=a&technical_person=b&operating_person=c&chemicals=%E6%B0%A8%3D20"))).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(reply.text().contains("people_nearby"));
 }
 
 async fn alarm_stream(h: &Harness) {
