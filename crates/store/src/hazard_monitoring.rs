@@ -153,6 +153,14 @@ pub struct ChunkRow {
     pub vals: Vec<u8>,
 }
 
+/// A chunk with the sensor it belongs to, as queries over many sensors read it.
+#[derive(FromRow)]
+struct SensorChunk {
+    sensor_id: i64,
+    #[sqlx(flatten)]
+    chunk: ChunkRow,
+}
+
 /// A transition the rule engine decided. `peak` is the most extreme value seen while the
 /// condition held.
 #[derive(Debug, Clone, PartialEq)]
@@ -519,14 +527,8 @@ impl Store {
     /// Chunks holding fewer than `below_readings` readings of the sensors with ids in
     /// `[from_sensor, to_sensor)`, with their sensor id, by sensor and time: what merging reads.
     pub async fn small_chunks(&self, from_sensor: i64, to_sensor: i64, below_readings: i64) -> Result<Vec<(i64, ChunkRow)>> {
-        #[derive(FromRow)]
-        struct Small {
-            sensor_id: i64,
-            #[sqlx(flatten)]
-            chunk: ChunkRow,
-        }
         with_pool!(self, |pool| {
-            let rows: Vec<Small> = sqlx::query_as(
+            let rows: Vec<SensorChunk> = sqlx::query_as(
                 "SELECT sensor_id, start_ms, end_ms, reading_count, timestamps, vals FROM telemetry_chunks \
                  WHERE sensor_id >= $1 AND sensor_id < $2 AND reading_count < $3 ORDER BY sensor_id, start_ms",
             )
@@ -565,14 +567,8 @@ impl Store {
     /// The most recent chunk of every sensor that has one, with its sensor id, for resuming the
     /// monitor at start-up.
     pub async fn latest_chunks(&self) -> Result<Vec<(i64, ChunkRow)>> {
-        #[derive(FromRow)]
-        struct Latest {
-            sensor_id: i64,
-            #[sqlx(flatten)]
-            chunk: ChunkRow,
-        }
         with_pool!(self, |pool| {
-            let rows: Vec<Latest> = sqlx::query_as(
+            let rows: Vec<SensorChunk> = sqlx::query_as(
                 "SELECT c.sensor_id, c.start_ms, c.end_ms, c.reading_count, c.timestamps, c.vals FROM telemetry_chunks c \
                  JOIN (SELECT sensor_id, MAX(start_ms) AS start_ms FROM telemetry_chunks GROUP BY sensor_id) m ON m.sensor_id = c.sensor_id AND m.start_ms = c.start_ms",
             )
