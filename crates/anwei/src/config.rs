@@ -72,7 +72,13 @@ impl Config {
             bail!("database_url must start with sqlite:// or postgres://");
         }
         let s = &self.security;
-        if s.lock_after_failures < 1 || s.lock_minutes < 1 || s.session_idle_minutes < 1 || s.session_absolute_hours < 1 || s.max_sessions_per_user < 1 || s.token_lifetime_days < 1 {
+        if s.lock_after_failures < 1
+            || s.lock_minutes < 1
+            || s.session_idle_minutes < 1
+            || s.session_absolute_hours < 1
+            || s.max_sessions_per_user < 1
+            || s.token_lifetime_days < 1
+        {
             bail!("security settings must all be at least 1");
         }
         if let Err(message) = self.risk.check() {
@@ -163,7 +169,10 @@ impl MonitoringConfig {
     /// The application's settings from this section.
     pub fn settings(&self) -> app::monitoring::MonitorSettings {
         app::monitoring::MonitorSettings {
-            window: domain::telemetry::TimeWindow { max_past_ms: i64::from(self.max_past_minutes) * 60_000, max_future_ms: i64::from(self.max_future_seconds) * 1000 },
+            window: domain::telemetry::TimeWindow {
+                max_past_ms: i64::from(self.max_past_minutes) * 60_000,
+                max_future_ms: i64::from(self.max_future_seconds) * 1000,
+            },
             retention_days: self.retention_days,
             warning_rules: self.warning.clone(),
             escalation: self.escalation,
@@ -179,12 +188,21 @@ mod tests {
     fn monitoring_settings_come_from_the_file_and_are_checked() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("anwei.toml");
-        std::fs::write(&file, "[monitoring]\nretention_days = 90\n[monitoring.escalation]\ncounty_after_min = 5\ncity_after_min = 20\nprovince_after_min = 45\n").unwrap();
+        std::fs::write(
+            &file,
+            "[monitoring]\nretention_days = 90\n[monitoring.escalation]\ncounty_after_min = 5\ncity_after_min = 20\nprovince_after_min = 45\n",
+        )
+        .unwrap();
         let config = Config::load(Some(&file), None, None, None).unwrap();
         let settings = config.monitoring.settings();
         assert_eq!((settings.retention_days, settings.escalation.county_after_min), (90, 5));
         assert_eq!(settings.window.max_future_ms, 300_000, "the rest keep their defaults");
-        for bad in ["[monitoring]\nretention_days = 7\n", "[monitoring.escalation]\ncounty_after_min = 40\n", "[monitoring]\nretension_days = 40\n", "[monitoring]\nwebhooks = [\"ftp://x\"]\n"] {
+        for bad in [
+            "[monitoring]\nretention_days = 7\n",
+            "[monitoring.escalation]\ncounty_after_min = 40\n",
+            "[monitoring]\nretension_days = 40\n",
+            "[monitoring]\nwebhooks = [\"ftp://x\"]\n",
+        ] {
             std::fs::write(&file, bad).unwrap();
             let error = format!("{:#}", Config::load(Some(&file), None, None, None).unwrap_err());
             assert!(error.contains("monitoring") || error.contains("retension"), "{bad}: {error}");

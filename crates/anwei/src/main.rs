@@ -320,23 +320,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let bytes = read_bounded(&file)?;
             let (_, app) = open(&data, None).await?;
             let actor = app.operator_actor().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            let report = app
-                .import_enterprises(&actor, &Client::cli(), format, &bytes)
-                .await
-                .map_err(|e| match e {
-                    app::AppError::BadRequest(message) => anyhow::anyhow!("{}: {message}", file.display()),
-                    other => anyhow::anyhow!("{other}"),
-                })?;
+            let report = app.import_enterprises(&actor, &Client::cli(), format, &bytes).await.map_err(|e| match e {
+                app::AppError::BadRequest(message) => anyhow::anyhow!("{}: {message}", file.display()),
+                other => anyhow::anyhow!("{other}"),
+            })?;
             println!("{}", serde_json::json!({"imported": report.imported, "rejected": report.rejected}));
         }
         Command::Export { what: ExportWhat::Enterprises { file, data } } => {
             let format = format_of(&file)?;
             let (_, app) = open(&data, None).await?;
             let actor = app.operator_actor().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            let bytes = app
-                .export_enterprises(&actor, &Client::cli(), &Default::default(), format)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let bytes = app.export_enterprises(&actor, &Client::cli(), &Default::default(), format).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
             println!("{}", serde_json::json!({"written": file.display().to_string()}));
         }

@@ -105,7 +105,13 @@ fn risk_grading() {
     assert_eq!(run(&["risk", "lec", "6", "3", "15"]).1, r#"{"score":270,"level":"较大","color":"orange"}"#);
     assert_eq!(run(&["risk", "lec", "0.5", "1", "1"]).1, r#"{"score":0.5,"level":"低","color":"blue"}"#);
     assert_eq!(run(&["risk", "matrix", "5", "4"]).1, r#"{"score":20,"level":"重大","color":"red"}"#);
-    for bad in [&["risk", "lec", "5", "3", "15"][..], &["risk", "lec", "-6", "3", "15"], &["risk", "matrix", "6", "1"], &["risk", "lec", "x", "3", "15"], &["risk", "matrix", "3"]] {
+    for bad in [
+        &["risk", "lec", "5", "3", "15"][..],
+        &["risk", "lec", "-6", "3", "15"],
+        &["risk", "matrix", "6", "1"],
+        &["risk", "lec", "x", "3", "15"],
+        &["risk", "matrix", "3"],
+    ] {
         let (ok, _, stderr) = run(bad);
         assert!(!ok, "{bad:?} is refused");
         assert!(!stderr.is_empty(), "{bad:?} says why");
@@ -150,7 +156,9 @@ fn bench_ingest_runs_end_to_end() {
     assert!(report["readings"].as_u64().unwrap() >= 300, "{report}");
     assert_eq!(report["rejected"], 0, "{report}");
     assert_eq!(report["alarm_probes"], 5);
-    for figure in ["readings_per_s", "alarm_latency_p50_ms", "alarm_latency_p99_ms", "bytes_per_reading", "ram_bytes_per_sensor", "latest_all_ms", "downsample_24h_ms"] {
+    for figure in
+        ["readings_per_s", "alarm_latency_p50_ms", "alarm_latency_p99_ms", "bytes_per_reading", "ram_bytes_per_sensor", "latest_all_ms", "downsample_24h_ms"]
+    {
         assert!(report[figure].as_f64().is_some_and(|v| v > 0.0), "{figure}: {report}");
     }
     assert!(!anwei(&["bench", "ingest", "--sensors", "0"]).status.success());

@@ -89,7 +89,14 @@ impl App {
             decided_on: decided_on.to_string(),
             public: input.public,
         };
-        let event = audit_event(Some(actor), client, "accountability.record", String::new(), Outcome::Success, serde_json::json!({"kind": kind.key(), "unit": input.target_unit_id}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "accountability.record",
+            String::new(),
+            Outcome::Success,
+            serde_json::json!({"kind": kind.key(), "unit": input.target_unit_id}),
+        );
         Ok(self.store.add_measure(&measure, actor.user_id, &event).await?)
     }
 

@@ -81,11 +81,7 @@ fn invalid(field: &'static str, message: String) -> AppError {
 
 impl App {
     async fn require(&self, actor: &Actor, client: &Client, action: Action<'_>, audit_action: &str, target: String) -> Result<()> {
-        if policy::allows(actor, action) {
-            Ok(())
-        } else {
-            Err(self.denied(actor, client, audit_action, target).await)
-        }
+        if policy::allows(actor, action) { Ok(()) } else { Err(self.denied(actor, client, audit_action, target).await) }
     }
 
     /// Accounts matching `query`, for the administrators.
@@ -112,7 +108,8 @@ impl App {
         let username = check_username(&account.username).map_err(|m| problems.push(("username", m))).ok();
         let display_name = account.display_name.trim().to_owned();
         if display_name.is_empty() || display_name.chars().count() > DISPLAY_NAME_MAX_CHARS {
-            problems.push(("display_name", format!("姓名必填,最多{DISPLAY_NAME_MAX_CHARS}字 / a name is required, at most {DISPLAY_NAME_MAX_CHARS} characters")));
+            problems
+                .push(("display_name", format!("姓名必填,最多{DISPLAY_NAME_MAX_CHARS}字 / a name is required, at most {DISPLAY_NAME_MAX_CHARS} characters")));
         }
         let role = Role::parse(&account.role);
         match role {
@@ -149,7 +146,14 @@ impl App {
             unit_id: account.unit_id,
             totp_secret: None,
         };
-        let event = audit_event(Some(actor), client, "user.create", String::new(), Outcome::Success, serde_json::json!({"username": username, "role": role.key(), "unit_id": account.unit_id}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "user.create",
+            String::new(),
+            Outcome::Success,
+            serde_json::json!({"username": username, "role": role.key(), "unit_id": account.unit_id}),
+        );
         self.store.create_user(&user, &event).await.map_err(|error| match error {
             store::StoreError::Conflict(_) => invalid("username", "用户名已被使用 / this user name is taken".into()),
             other => other.into(),
@@ -207,7 +211,8 @@ impl App {
         let event = audit_event(Some(actor), client, operation.audit_action(), target, Outcome::Success, details);
         self.store.change_account(user_id, &change, None, &event).await?;
         if let (AccountOperation::GrantRole(_), Some(secret)) = (&operation, &secret) {
-            let event = audit_event(Some(actor), client, "user.totp_issue", format!("user:{user_id}"), Outcome::Success, serde_json::json!({"with": "role_grant"}));
+            let event =
+                audit_event(Some(actor), client, "user.totp_issue", format!("user:{user_id}"), Outcome::Success, serde_json::json!({"with": "role_grant"}));
             self.store.change_account(user_id, &AccountChange::TotpSecret(Some(secret.clone())), None, &event).await?;
         }
         Ok(secret)
@@ -218,7 +223,14 @@ impl App {
     pub async fn change_own_password(&self, actor: &Actor, client: &Client, current: &str, new: &str, own_session: Option<&str>) -> Result<UserRow> {
         let user = self.store.user(actor.user_id).await?;
         if !verify_password(current, &user.password_hash).await {
-            let event = audit_event(Some(actor), client, "user.password_change", format!("user:{}", user.id), Outcome::Failure, serde_json::json!({"reason": "wrong_current_password"}));
+            let event = audit_event(
+                Some(actor),
+                client,
+                "user.password_change",
+                format!("user:{}", user.id),
+                Outcome::Failure,
+                serde_json::json!({"reason": "wrong_current_password"}),
+            );
             self.store.record_audit(&event).await?;
             return Err(invalid("current_password", "当前密码不正确 / the current password is wrong".into()));
         }

@@ -104,7 +104,8 @@ impl App {
             return Err(AppError::Invalid(vec![field("note", "意见最多500字 / at most 500 characters")]));
         }
         let action = if approve { "alarm_suppression.approve" } else { "alarm_suppression.reject" };
-        let event = audit_event(Some(actor), client, action, format!("alarm_suppression:{id}"), Outcome::Success, serde_json::json!({"sensor": window.sensor_code}));
+        let event =
+            audit_event(Some(actor), client, action, format!("alarm_suppression:{id}"), Outcome::Success, serde_json::json!({"sensor": window.sensor_code}));
         self.store.decide_suppression(id, approve, actor.user_id, note, &event).await.map_err(crate::monitoring::transition_refused)?;
         self.reload_suppressions(store::now_ms()).await?;
         self.suppression(actor, client, id).await
@@ -121,7 +122,14 @@ impl App {
         if !may {
             return Err(self.denied(actor, client, "alarm_suppression.end", format!("alarm_suppression:{id}")).await);
         }
-        let event = audit_event(Some(actor), client, "alarm_suppression.end", format!("alarm_suppression:{id}"), Outcome::Success, serde_json::json!({"sensor": window.sensor_code}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "alarm_suppression.end",
+            format!("alarm_suppression:{id}"),
+            Outcome::Success,
+            serde_json::json!({"sensor": window.sensor_code}),
+        );
         let now = store::now_ms();
         self.store.end_suppression(id, now, &event).await.map_err(crate::monitoring::transition_refused)?;
         self.reload_suppressions(now).await?;

@@ -109,11 +109,7 @@ impl App {
 
     /// As `assessing_office`, for a unit the office assesses.
     async fn assessing_office_of(&self, actor: &Actor, client: &Client, action: &str, unit_id: i64) -> Result<()> {
-        if self.oversees(actor, unit_id).await? {
-            Ok(())
-        } else {
-            Err(self.denied(actor, client, action, format!("unit:{unit_id}")).await)
-        }
+        if self.oversees(actor, unit_id).await? { Ok(()) } else { Err(self.denied(actor, client, action, format!("unit:{unit_id}")).await) }
     }
 
     /// The province office that assesses everyone (the owner of the assessed plans).
@@ -141,7 +137,14 @@ impl App {
             return Err(invalid("scheme", "考核方案过长 / the scheme is too long".into()));
         }
         let scheme = Scheme::parse_toml(text).map_err(|e| invalid("scheme", e.to_string()))?;
-        let event = audit_event(Some(actor), client, "assessment.scheme", format!("assessment:{year}"), Outcome::Success, serde_json::json!({"indicators": scheme.indicators().len()}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "assessment.scheme",
+            format!("assessment:{year}"),
+            Outcome::Success,
+            serde_json::json!({"indicators": scheme.indicators().len()}),
+        );
         self.store.save_assessment_scheme(actor.unit_id, year, &scheme.to_toml(), &event).await?;
         Ok(())
     }
@@ -152,7 +155,8 @@ impl App {
         match self.scheme_for(actor.unit_id, year).await? {
             (Some(id), _) => Ok(id),
             (None, scheme) => {
-                let event = audit_event(Some(actor), client, "assessment.scheme", format!("assessment:{year}"), Outcome::Success, serde_json::json!({"default": true}));
+                let event =
+                    audit_event(Some(actor), client, "assessment.scheme", format!("assessment:{year}"), Outcome::Success, serde_json::json!({"default": true}));
                 Ok(self.store.save_assessment_scheme(actor.unit_id, year, &scheme.to_toml(), &event).await?)
             }
         }
@@ -200,7 +204,8 @@ impl App {
     pub async fn unit_assessment(&self, actor: &Actor, client: &Client, year: i64, unit_id: i64) -> Result<UnitAssessment> {
         let unit = self.store.unit(unit_id).await.map_err(AppError::from)?;
         let manages = self.oversees(actor, unit_id).await?;
-        let own = actor.unit_id == unit_id || policy::acts_for(actor, &AssignedUnit { unit_id, unit_kind: &unit.kind, region_code: unit.region_code.as_deref() });
+        let own =
+            actor.unit_id == unit_id || policy::acts_for(actor, &AssignedUnit { unit_id, unit_kind: &unit.kind, region_code: unit.region_code.as_deref() });
         if !manages && !own {
             return Err(self.denied(actor, client, "assessment.read", format!("unit:{unit_id}")).await);
         }
@@ -228,7 +233,14 @@ impl App {
         self.assessing_office_of(actor, client, "assessment.score", unit_id).await?;
         let (_, scheme) = self.scheme_for(actor.unit_id, year).await?;
         let Some(indicator) = scheme.indicators().iter().find(|i| i.code == code && i.source == domain::assessment::Source::Manual) else {
-            return Err(invalid("code", format!("“{}”不是需人工评分的指标 / '{}' is not an indicator the office scores", code.chars().take(32).collect::<String>(), code.chars().take(32).collect::<String>())));
+            return Err(invalid(
+                "code",
+                format!(
+                    "“{}”不是需人工评分的指标 / '{}' is not an indicator the office scores",
+                    code.chars().take(32).collect::<String>(),
+                    code.chars().take(32).collect::<String>()
+                ),
+            ));
         };
         if !(value.is_finite() && (0.0..=indicator.points).contains(&value)) {
             return Err(invalid("score", format!("得分应在0到{}之间 / the score must lie between 0 and {}", indicator.points, indicator.points)));
@@ -238,7 +250,14 @@ impl App {
             return Err(invalid("evidence", "须写明评分依据,最多2000字 / give the evidence, at most 2000 characters".into()));
         }
         let scheme_id = self.scheme_id(actor, client, year).await?;
-        let event = audit_event(Some(actor), client, "assessment.score", format!("unit:{unit_id}"), Outcome::Success, serde_json::json!({"year": year, "code": code, "score": value}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "assessment.score",
+            format!("unit:{unit_id}"),
+            Outcome::Success,
+            serde_json::json!({"year": year, "code": code, "score": value}),
+        );
         Ok(self.store.enter_assessment_score(scheme_id, unit_id, code, value, evidence, actor.user_id, &event).await?)
     }
 
@@ -253,7 +272,14 @@ impl App {
             return Err(invalid("reason", "须写明理由,最多2000字 / give the reason, at most 2000 characters".into()));
         }
         let scheme_id = self.scheme_id(actor, client, year).await?;
-        let event = audit_event(Some(actor), client, "assessment.finding", format!("unit:{unit_id}"), Outcome::Success, serde_json::json!({"year": year, "kind": kind, "reason": reason}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "assessment.finding",
+            format!("unit:{unit_id}"),
+            Outcome::Success,
+            serde_json::json!({"year": year, "kind": kind, "reason": reason}),
+        );
         self.store.add_assessment_finding(scheme_id, unit_id, kind, reason, actor.user_id, &event).await?;
         Ok(())
     }
@@ -262,7 +288,12 @@ impl App {
     pub async fn export_assessment(&self, actor: &Actor, client: &Client, year: i64, tier: Tier, format: SpreadsheetFormat) -> Result<Vec<u8>> {
         let ranking = self.assessment_ranking(actor, client, year, tier).await?;
         let (_, scheme) = self.scheme_for(actor.unit_id, year).await?;
-        let headings: Vec<String> = ["名次", "单位"].iter().map(|h| (*h).to_owned()).chain(scheme.indicators().iter().map(|i| format!("{} {}({}分)", i.code, i.name, i.points))).chain(["总分", "等级", "一票否决"].iter().map(|h| (*h).to_owned())).collect();
+        let headings: Vec<String> = ["名次", "单位"]
+            .iter()
+            .map(|h| (*h).to_owned())
+            .chain(scheme.indicators().iter().map(|i| format!("{} {}({}分)", i.code, i.name, i.points)))
+            .chain(["总分", "等级", "一票否决"].iter().map(|h| (*h).to_owned()))
+            .collect();
         let columns: Vec<Column> = headings.iter().map(|h| Column { heading: h, width: 14.0 }).collect();
         let mut rows = Vec::new();
         for row in &ranking {
@@ -273,7 +304,14 @@ impl App {
             rows.push(cells);
         }
         let bytes = write_table(format, "考核排名", &columns, rows.into_iter()).map_err(AppError::Internal)?;
-        let event = audit_event(Some(actor), client, "assessment.export", format!("assessment:{year}"), Outcome::Success, serde_json::json!({"format": format.extension()}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "assessment.export",
+            format!("assessment:{year}"),
+            Outcome::Success,
+            serde_json::json!({"format": format.extension()}),
+        );
         self.store.record_audit(&event).await?;
         Ok(bytes)
     }

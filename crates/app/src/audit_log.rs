@@ -23,7 +23,8 @@ pub fn display_time(epoch_ms: i64) -> String {
 
 /// The epoch-millisecond start of a `YYYY-MM-DD` day in China Standard Time.
 pub fn day_start_ms(date: &str) -> std::result::Result<i64, String> {
-    let date: jiff::civil::Date = date.trim().parse().map_err(|_| format!("日期“{}”应为 YYYY-MM-DD / the date '{}' should be YYYY-MM-DD", clip(date), clip(date)))?;
+    let date: jiff::civil::Date =
+        date.trim().parse().map_err(|_| format!("日期“{}”应为 YYYY-MM-DD / the date '{}' should be YYYY-MM-DD", clip(date), clip(date)))?;
     jiff::tz::offset(DISPLAY_OFFSET_HOURS)
         .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
         .map(|timestamp| timestamp.as_millisecond())
@@ -36,11 +37,7 @@ fn clip(text: &str) -> String {
 
 impl App {
     async fn require_auditor(&self, actor: &Actor, client: &Client, action: &str) -> Result<()> {
-        if policy::allows(actor, Action::ReadAuditLog) {
-            Ok(())
-        } else {
-            Err(self.denied(actor, client, action, "audit_log".into()).await)
-        }
+        if policy::allows(actor, Action::ReadAuditLog) { Ok(()) } else { Err(self.denied(actor, client, action, "audit_log".into()).await) }
     }
 
     /// One page of entries matching `filter`, newest first.

@@ -1,8 +1,8 @@
 //! Authentication: password hashing (Argon2id, off the async worker threads), the password
 //! rules, login with lockout and the second factor (TOTP), and bearer tokens for API clients.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use base64::Engine;
 use domain::audit::Outcome;
 use domain::role::Role;
@@ -88,13 +88,10 @@ pub async fn hash_password(password: &str) -> Result<String> {
 /// Verifies a password against a stored hash on a blocking thread.
 pub(crate) async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_owned(), hash.to_owned());
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-    })
-    .await
-    .unwrap_or(false)
+    tokio::task::spawn_blocking(move || PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()))
+        .await
+        .unwrap_or(false)
 }
-
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoginError {
@@ -164,7 +161,14 @@ impl App {
             // Spend the same Argon2 work as for a real account, so timing does not reveal which
             // user names exist.
             let _ = hash_password(password).await;
-            let event = audit_event(None, client, "auth.login", format!("username:{}", clip(username)), Outcome::Failure, serde_json::json!({"reason": "unknown_user"}));
+            let event = audit_event(
+                None,
+                client,
+                "auth.login",
+                format!("username:{}", clip(username)),
+                Outcome::Failure,
+                serde_json::json!({"reason": "unknown_user"}),
+            );
             let _ = self.store.record_audit(&event).await;
             return Err(LoginError::InvalidCredentials);
         };
@@ -179,7 +183,9 @@ impl App {
             region_path: None,
             enterprise_id: None,
         };
-        let fail = |reason: &str| audit_event(Some(&actor_stub), client, "auth.login", format!("user:{}", user.id), Outcome::Failure, serde_json::json!({"reason": reason}));
+        let fail = |reason: &str| {
+            audit_event(Some(&actor_stub), client, "auth.login", format!("user:{}", user.id), Outcome::Failure, serde_json::json!({"reason": reason}))
+        };
         if user.disabled || user.locked_until.is_some_and(|until| until > now) {
             let _ = self.store.record_audit(&fail("locked")).await;
             return Err(LoginError::Locked);
@@ -223,7 +229,8 @@ impl App {
     pub async fn issue_token(&self, actor: &Actor, name: &str, client: &Client) -> Result<(String, i64)> {
         let token = new_secret("anw_");
         let expires_at = store::now_ms() + self.security.token_lifetime_days * 86_400_000;
-        let event = audit_event(Some(actor), client, "auth.token_issue", format!("user:{}", actor.user_id), Outcome::Success, serde_json::json!({"name": clip(name)}));
+        let event =
+            audit_event(Some(actor), client, "auth.token_issue", format!("user:{}", actor.user_id), Outcome::Success, serde_json::json!({"name": clip(name)}));
         self.store.create_api_token(actor.user_id, &clip(name), &token_hash(&token), expires_at, &event).await?;
         Ok((token, expires_at))
     }

@@ -14,7 +14,13 @@ use crate::{Actor, App, AppError, Client, Result, audit_event};
 
 /// The checklists shipped as data: (code, name, sector, purpose, CSV).
 const SHIPPED: [(&str, &str, &str, &str, &str); 2] = [
-    ("chemical-major", "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准", "hazardous_chemicals", "重大隐患判定", include_str!("../data/checklists/chemical-major-hidden-dangers.csv")),
+    (
+        "chemical-major",
+        "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准",
+        "hazardous_chemicals",
+        "重大隐患判定",
+        include_str!("../data/checklists/chemical-major-hidden-dangers.csv"),
+    ),
     ("fire-lanes", "消防车通道检查清单", "all", "打通生命通道专项整治", include_str!("../data/checklists/fire-lanes.csv")),
 ];
 
@@ -129,7 +135,8 @@ impl App {
                 continue;
             }
             let items = parse_items(csv_text).map_err(|e| AppError::Internal(format!("shipped checklist {code}: {e}")))?;
-            let event = audit_event(None, &Client::cli(), "checklist.load", format!("checklist:{code}"), Outcome::Success, serde_json::json!({"items": items.len()}));
+            let event =
+                audit_event(None, &Client::cli(), "checklist.load", format!("checklist:{code}"), Outcome::Success, serde_json::json!({"items": items.len()}));
             self.store.upsert_checklist(code, name, sector, purpose, &items, &event).await?;
             added += 1;
         }
@@ -148,11 +155,19 @@ impl App {
     /// by a regulator or inspector of its territory, `campaign` by them for a target of the
     /// campaign. Every item needs an answer. Failed items become hidden dangers of the item's
     /// grade. Returns the run and the dangers reported.
-    pub async fn run_checklist(&self, actor: &Actor, client: &Client, checklist_id: i64, enterprise_id: i64, kind: &str, campaign_id: Option<i64>, answers: &[ItemAnswer]) -> Result<(i64, Vec<i64>)> {
+    pub async fn run_checklist(
+        &self,
+        actor: &Actor,
+        client: &Client,
+        checklist_id: i64,
+        enterprise_id: i64,
+        kind: &str,
+        campaign_id: Option<i64>,
+        answers: &[ItemAnswer],
+    ) -> Result<(i64, Vec<i64>)> {
         // An expert assigned to the campaign checks its targets without seeing the registry.
-        let campaign_expert = kind == "campaign"
-            && actor.role == Role::Expert
-            && self.store.expert_assignments(actor.user_id).await?.1.iter().any(|c| Some(*c) == campaign_id);
+        let campaign_expert =
+            kind == "campaign" && actor.role == Role::Expert && self.store.expert_assignments(actor.user_id).await?.1.iter().any(|c| Some(*c) == campaign_id);
         let visible = if campaign_expert {
             self.store.enterprise(enterprise_id, &domain::access::Visibility::Everything).await.map_err(AppError::from)
         } else {
@@ -162,10 +177,14 @@ impl App {
         let allowed = match kind {
             "self_check" => actor.role == Role::Enterprise && actor.enterprise_id == Some(enterprise_id),
             "inspection" => regulator && visible.is_ok(),
-            "campaign" => (regulator || campaign_expert) && visible.is_ok() && match campaign_id {
-                Some(campaign) => self.store.is_campaign_target(campaign, enterprise_id).await?,
-                None => false,
-            },
+            "campaign" => {
+                (regulator || campaign_expert)
+                    && visible.is_ok()
+                    && match campaign_id {
+                        Some(campaign) => self.store.is_campaign_target(campaign, enterprise_id).await?,
+                        None => false,
+                    }
+            }
             _ => false,
         };
         if !allowed {
@@ -188,7 +207,13 @@ impl App {
                     enterprise_id,
                     location: checklist.name.chars().take(100).collect(),
                     description: if note.is_empty() { item.item.clone() } else { format!("{}({note})", item.item) },
-                    source: if kind == "self_check" { "self_check".into() } else if kind == "campaign" { "campaign".into() } else { "inspection".into() },
+                    source: if kind == "self_check" {
+                        "self_check".into()
+                    } else if kind == "campaign" {
+                        "campaign".into()
+                    } else {
+                        "inspection".into()
+                    },
                     source_ref: Some(format!("checklist:{}/{}", checklist.code, item.code)),
                     grade: item.consequence.clone(),
                     deadline: today.checked_add(jiff::Span::new().days(if major { 90 } else { 30 })).ok().map(|d| d.to_string()),
@@ -205,11 +230,25 @@ impl App {
         }
         let failed = results.iter().filter(|r| !r.1).count();
         let run = NewRun { checklist_id, enterprise_id, kind: kind.to_owned(), campaign_id, results };
-        let event = audit_event(Some(actor), client, "checklist.run", String::new(), Outcome::Success, serde_json::json!({"checklist": checklist.code, "enterprise": enterprise_id, "kind": kind, "failed": failed}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "checklist.run",
+            String::new(),
+            Outcome::Success,
+            serde_json::json!({"checklist": checklist.code, "enterprise": enterprise_id, "kind": kind, "failed": failed}),
+        );
         let recorded = self.store.record_checklist_run(&run, actor.user_id, &event).await?;
         if campaign_expert {
             let summary = format!("{}:{}(不符合{}项)", checklist.name, enterprise.enterprise.name, failed);
-            let event = audit_event(Some(actor), client, "expert.service", format!("checklist_run:{}", recorded.0), Outcome::Success, serde_json::json!({"kind": "campaign_check"}));
+            let event = audit_event(
+                Some(actor),
+                client,
+                "expert.service",
+                format!("checklist_run:{}", recorded.0),
+                Outcome::Success,
+                serde_json::json!({"kind": "campaign_check"}),
+            );
             self.store.record_expert_service(actor.user_id, "campaign_check", &format!("checklist_run:{}", recorded.0), &summary, &event).await?;
         }
         Ok(recorded)
@@ -259,7 +298,9 @@ impl App {
             "larger" => &["major", "larger"],
             "general" => &["major", "larger", "general"],
             "low" => &["major", "larger", "general", "low"],
-            _ => return Err(AppError::Invalid(vec![field("min_risk", "风险等级应为 major、larger、general 或 low / use major, larger, general or low".into())])),
+            _ => {
+                return Err(AppError::Invalid(vec![field("min_risk", "风险等级应为 major、larger、general 或 low / use major, larger, general or low".into())]));
+            }
         };
         if !levels.is_empty() {
             let risky = self.store.enterprises_with_risk_levels(levels).await?;
@@ -279,7 +320,14 @@ impl App {
             criteria: serde_json::json!({"sector": input.sector, "region": input.region_code, "min_risk": input.min_risk, "responsible_units": input.responsible_units.trim().chars().take(500).collect::<String>()}).to_string(),
             targets,
         };
-        let event = audit_event(Some(actor), client, "campaign.create", String::new(), Outcome::Success, serde_json::json!({"name": campaign.name, "targets": campaign.targets.len()}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "campaign.create",
+            String::new(),
+            Outcome::Success,
+            serde_json::json!({"name": campaign.name, "targets": campaign.targets.len()}),
+        );
         Ok(self.store.create_campaign(&campaign, &event).await?)
     }
 
@@ -322,7 +370,10 @@ impl App {
         };
         Ok(CampaignProgress {
             id,
-            responsible_units: serde_json::from_str::<serde_json::Value>(&campaign.criteria).ok().and_then(|c| c["responsible_units"].as_str().map(str::to_owned)).unwrap_or_default(),
+            responsible_units: serde_json::from_str::<serde_json::Value>(&campaign.criteria)
+                .ok()
+                .and_then(|c| c["responsible_units"].as_str().map(str::to_owned))
+                .unwrap_or_default(),
             name: campaign.name,
             checklist: campaign.checklist_name,
             starts_on: campaign.starts_on,

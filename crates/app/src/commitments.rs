@@ -52,14 +52,19 @@ impl App {
             return Err(AppError::Invalid(problems));
         }
         let day = today().to_string();
-        let event = audit_event(Some(actor), client, "commitment.file", format!("enterprise:{enterprise_id}"), Outcome::Success, serde_json::json!({"day": day, "exceptions": !input.exceptions.trim().is_empty()}));
-        self.store
-            .file_commitment(enterprise_id, &day, principal, statement, input.exceptions.trim(), actor.user_id, &event)
-            .await
-            .map_err(|error| match error {
-                store::StoreError::Conflict(_) => AppError::Conflict("今日承诺已填报 / today's commitment is already filed".into()),
-                other => other.into(),
-            })
+        let event = audit_event(
+            Some(actor),
+            client,
+            "commitment.file",
+            format!("enterprise:{enterprise_id}"),
+            Outcome::Success,
+            serde_json::json!({"day": day, "exceptions": !input.exceptions.trim().is_empty()}),
+        );
+        self.store.file_commitment(enterprise_id, &day, principal, statement, input.exceptions.trim(), actor.user_id, &event).await.map_err(|error| match error
+        {
+            store::StoreError::Conflict(_) => AppError::Conflict("今日承诺已填报 / today's commitment is already filed".into()),
+            other => other.into(),
+        })
     }
 
     /// An enterprise's recent commitments (its own users, or anyone who may see it).

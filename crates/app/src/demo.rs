@@ -2,12 +2,12 @@
 //! Jilin's cities and counties in plausible proportions, and the demo accounts. Demo data is
 //! synthetic: names and credit codes are generated and belong to no real enterprise.
 
+use domain::CreditCode;
 use domain::audit::Outcome;
 use domain::enterprise::{Enterprise, EnterpriseInput};
 use domain::region::RegionLevel;
 use domain::role::Role;
 use domain::unit::UnitKind;
-use domain::CreditCode;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -24,21 +24,17 @@ pub const DEMO_SEED: u64 = 20_200_521;
 const DEMO_PLAN: &str = include_str!("../data/jilin-2020-workplan.txt");
 
 /// Share of enterprises per city (by code), from the cities' relative economic weight.
-const CITY_WEIGHTS: [(&str, u32); 9] = [
-    ("220100", 36),
-    ("220200", 17),
-    ("220300", 8),
-    ("220400", 4),
-    ("220500", 7),
-    ("220600", 5),
-    ("220700", 8),
-    ("220800", 5),
-    ("222400", 10),
-];
+const CITY_WEIGHTS: [(&str, u32); 9] =
+    [("220100", 36), ("220200", 17), ("220300", 8), ("220400", 4), ("220500", 7), ("220600", 5), ("220700", 8), ("220800", 5), ("222400", 10)];
 
 /// Industry mix: (section, share, trade words, high-risk sectors that may apply).
 const INDUSTRIES: [(&str, u32, &[&str], &[&str]); 10] = [
-    ("C", 34, &["化工", "机械", "食品", "建材", "制药", "纺织", "钢铁", "木业"], &["hazardous_chemicals", "combustible_dust", "metallurgy", "ammonia_refrigeration"]),
+    (
+        "C",
+        34,
+        &["化工", "机械", "食品", "建材", "制药", "纺织", "钢铁", "木业"],
+        &["hazardous_chemicals", "combustible_dust", "metallurgy", "ammonia_refrigeration"],
+    ),
     ("F", 15, &["化工产品经销", "燃气销售", "石油销售", "商贸"], &["hazardous_chemicals", "gas"]),
     ("E", 12, &["建筑工程", "建设集团", "市政工程", "路桥工程"], &["construction"]),
     ("G", 10, &["物流", "运输", "客运", "危货运输"], &["road_transport", "hazardous_chemicals"]),
@@ -51,8 +47,8 @@ const INDUSTRIES: [(&str, u32, &[&str], &[&str]); 10] = [
 ];
 
 const BRAND_SYLLABLES: [&str; 40] = [
-    "恒", "泰", "鑫", "盛", "华", "宏", "远", "达", "通", "顺", "兴", "隆", "瑞", "丰", "长", "安", "吉", "祥", "正", "源",
-    "东", "北", "松", "江", "白", "山", "金", "诚", "信", "德", "立", "新", "和", "昌", "永", "嘉", "康", "辰", "益", "博",
+    "恒", "泰", "鑫", "盛", "华", "宏", "远", "达", "通", "顺", "兴", "隆", "瑞", "丰", "长", "安", "吉", "祥", "正", "源", "东", "北", "松", "江", "白", "山",
+    "金", "诚", "信", "德", "立", "新", "和", "昌", "永", "嘉", "康", "辰", "益", "博",
 ];
 const SURNAMES: [&str; 20] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "林", "高", "金"];
 const GIVEN: [&str; 20] = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞", "平"];
@@ -106,11 +102,32 @@ pub fn generate_enterprises(counties_by_city: &[(String, Vec<(String, String, St
     while inputs.len() < count {
         serial += 1;
         let mut pick = rng.random_range(0..weight_total);
-        let city_code = CITY_WEIGHTS.iter().find(|(_, w)| if pick < *w { true } else { pick -= w; false }).map(|(c, _)| *c).unwrap_or("220100");
+        let city_code = CITY_WEIGHTS
+            .iter()
+            .find(|(_, w)| {
+                if pick < *w {
+                    true
+                } else {
+                    pick -= w;
+                    false
+                }
+            })
+            .map(|(c, _)| *c)
+            .unwrap_or("220100");
         let Some((_, counties)) = counties_by_city.iter().find(|(c, _)| c == city_code) else { continue };
         let Some((county_code, city_name, county_name)) = counties.choose(&mut rng) else { continue };
         let mut pick = rng.random_range(0..industry_total);
-        let industry = INDUSTRIES.iter().find(|i| if pick < i.1 { true } else { pick -= i.1; false }).unwrap_or(&INDUSTRIES[0]);
+        let industry = INDUSTRIES
+            .iter()
+            .find(|i| {
+                if pick < i.1 {
+                    true
+                } else {
+                    pick -= i.1;
+                    false
+                }
+            })
+            .unwrap_or(&INDUSTRIES[0]);
         let trade = industry.2.choose(&mut rng).copied().unwrap_or("商贸");
         let brand: String = (0..2).map(|_| *BRAND_SYLLABLES.choose(&mut rng).unwrap_or(&"安")).collect();
         let place = county_name.trim_end_matches(['区', '县', '市', '旗']).chars().take(3).collect::<String>();
@@ -173,7 +190,11 @@ pub fn generate_enterprises(counties_by_city: &[(String, Vec<(String, String, St
             safety_manager_phone: mobile(&mut rng),
             standardization: standardization.into(),
             licences,
-            insurer: if insured { ["中国人民财产保险", "中国平安财产保险", "中国太平洋财产保险", "中华联合财产保险"].choose(&mut rng).unwrap_or(&"").to_string() } else { String::new() },
+            insurer: if insured {
+                ["中国人民财产保险", "中国平安财产保险", "中国太平洋财产保险", "中华联合财产保险"].choose(&mut rng).unwrap_or(&"").to_string()
+            } else {
+                String::new()
+            },
             insurance_cover_yuan: if insured { ["300000", "400000", "500000"].choose(&mut rng).unwrap_or(&"400000").to_string() } else { String::new() },
             insurance_expires_on: if insured { format!("{}-{:02}-28", rng.random_range(2026..2028), rng.random_range(1..13)) } else { String::new() },
         });
@@ -234,25 +255,24 @@ impl App {
             counties_by_city.push((city.code.to_string(), counties));
         }
         let inputs = generate_enterprises(&counties_by_city, enterprise_count);
-        let enterprises: Vec<Enterprise> = inputs
-            .iter()
-            .map(|input| Enterprise::from_input(input).map_err(AppError::Invalid))
-            .collect::<Result<_>>()?;
-        let event = audit_event(None, &client, "enterprise.import", "enterprises".into(), Outcome::Success, serde_json::json!({"source": "demo", "rows": enterprises.len()}));
+        let enterprises: Vec<Enterprise> = inputs.iter().map(|input| Enterprise::from_input(input).map_err(AppError::Invalid)).collect::<Result<_>>()?;
+        let event = audit_event(
+            None,
+            &client,
+            "enterprise.import",
+            "enterprises".into(),
+            Outcome::Success,
+            serde_json::json!({"source": "demo", "rows": enterprises.len()}),
+        );
         self.store.upsert_enterprises(&enterprises, &event).await?;
-        let (showcase_id, _) = self
-            .store
-            .enterprise_id_by_credit_code(&inputs[0].credit_code)
-            .await?
-            .ok_or_else(|| AppError::Internal("showcase enterprise missing".into()))?;
+        let (showcase_id, _) =
+            self.store.enterprise_id_by_credit_code(&inputs[0].credit_code).await?.ok_or_else(|| AppError::Internal("showcase enterprise missing".into()))?;
 
         let password_hash = crate::auth::hash_password(DEMO_PASSWORD).await?;
         let mut accounts = Vec::new();
         for (username, display_name, role, kind, unit_name, region) in ACCOUNTS {
             let unit_id = match kind {
-                UnitKind::Enterprise => {
-                    self.ensure_demo_unit(kind, &inputs[0].name, Some(region), Some(showcase_id)).await?
-                }
+                UnitKind::Enterprise => self.ensure_demo_unit(kind, &inputs[0].name, Some(region), Some(showcase_id)).await?,
                 UnitKind::ExpertPanel | UnitKind::Administration | UnitKind::Office if region == DEMO_PROVINCE => {
                     self.ensure_demo_unit(kind, unit_name, Some(region), None).await?
                 }
@@ -270,7 +290,14 @@ impl App {
                 unit_id,
                 totp_secret: totp_secret.clone(),
             };
-            let event = audit_event(None, &client, "user.create", String::new(), Outcome::Success, serde_json::json!({"username": username, "role": role.key(), "demo": true}));
+            let event = audit_event(
+                None,
+                &client,
+                "user.create",
+                String::new(),
+                Outcome::Success,
+                serde_json::json!({"username": username, "role": role.key(), "demo": true}),
+            );
             self.store.create_user(&user, &event).await?;
             let unit = self.store.unit(unit_id).await?;
             accounts.push(DemoAccount { username, role, unit: unit.name, totp_secret });
@@ -323,7 +350,14 @@ impl App {
                         unit_id: cell.unit_id,
                         totp_secret: None,
                     };
-                    let event = audit_event(None, &client, "user.create", String::new(), Outcome::Success, serde_json::json!({"username": user.username, "demo": true}));
+                    let event = audit_event(
+                        None,
+                        &client,
+                        "user.create",
+                        String::new(),
+                        Outcome::Success,
+                        serde_json::json!({"username": user.username, "demo": true}),
+                    );
                     let id = self.store.create_user(&user, &event).await?;
                     let actor = self.actor_for_user(&self.store.user(id).await?).await?;
                     liaisons.insert(cell.unit_id, actor.clone());
@@ -445,7 +479,13 @@ impl App {
                 self.act_on_danger(&inspector, &client, danger.id, &step("start")).await?;
             }
             if stage >= 4 {
-                self.act_on_danger(&inspector, &client, danger.id, &DangerActionInput { action: "submit".into(), note: "已整改,附照片".into(), ..Default::default() }).await?;
+                self.act_on_danger(
+                    &inspector,
+                    &client,
+                    danger.id,
+                    &DangerActionInput { action: "submit".into(), note: "已整改,附照片".into(), ..Default::default() },
+                )
+                .await?;
             }
             if stage >= 5 {
                 self.act_on_danger(&regulator, &client, danger.id, &step("accept")).await?;
@@ -509,7 +549,8 @@ impl App {
             }
         }
         let office = self.store.user_by_username("office").await?.ok_or_else(|| AppError::Internal("demo office account missing".into()))?;
-        let event = audit_event(None, &Client::cli(), "risk_point.create", "demo".into(), Outcome::Success, serde_json::json!({"points": points.len(), "demo": true}));
+        let event =
+            audit_event(None, &Client::cli(), "risk_point.create", "demo".into(), Outcome::Success, serde_json::json!({"points": points.len(), "demo": true}));
         self.store.add_risk_points(&points, office.id, &event).await?;
         Ok(())
     }
@@ -562,7 +603,8 @@ impl App {
                 chemicals: chemicals.iter().map(|c| (*c).to_owned()).collect(),
             };
             let graded = graded_source(&input).map_err(AppError::Invalid)?;
-            let event = audit_event(None, &client, "hazard_source.create", String::new(), Outcome::Success, serde_json::json!({"demo": true, "level": graded.level}));
+            let event =
+                audit_event(None, &client, "hazard_source.create", String::new(), Outcome::Success, serde_json::json!({"demo": true, "level": graded.level}));
             let source_id = self.store.add_hazard_source(&graded, office.id, &event).await?;
             let source = self.store.hazard_source(source_id, &domain::access::Visibility::Everything).await?;
             // The showcase has every kind; the others a level, a pressure and a gas detector.
@@ -598,7 +640,13 @@ impl App {
             self.actor_for_user(&user).await
         };
         let office = actor("office").await?;
-        let lanes = self.store.checklists().await?.into_iter().find(|c| c.code == "fire-lanes").ok_or_else(|| AppError::Internal("fire-lane checklist missing".into()))?;
+        let lanes = self
+            .store
+            .checklists()
+            .await?
+            .into_iter()
+            .find(|c| c.code == "fire-lanes")
+            .ok_or_else(|| AppError::Internal("fire-lane checklist missing".into()))?;
         let items = self.store.checklist_items(lanes.id).await?;
         let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date();
         let input = CampaignInput {
@@ -615,7 +663,8 @@ impl App {
             let targets = self.list_enterprises(&checker, &client, &crate::enterprises::ListQuery::default(), 1, 200).await?.items;
             for (index, enterprise) in targets.iter().enumerate().filter(|(i, _)| i % share == 0) {
                 // One check in five finds a blocked lane.
-                let answers: Vec<ItemAnswer> = items.iter().map(|item| ItemAnswer { item_id: item.id, passed: !(index % 5 == 0 && item.code == "2"), note: String::new() }).collect();
+                let answers: Vec<ItemAnswer> =
+                    items.iter().map(|item| ItemAnswer { item_id: item.id, passed: !(index % 5 == 0 && item.code == "2"), note: String::new() }).collect();
                 self.run_checklist(&checker, &client, lanes.id, enterprise.id, "campaign", Some(campaign), &answers).await?;
             }
         }

@@ -53,10 +53,7 @@ impl App {
         let per_page = per_page.clamp(1, PAGE_SIZE_MAX);
         let page = page.max(1);
         let filter = self.store_filter(query).await?;
-        Ok(self
-            .store
-            .list_enterprises(&policy::enterprise_visibility(actor), &filter, per_page, (page - 1).saturating_mul(per_page))
-            .await?)
+        Ok(self.store.list_enterprises(&policy::enterprise_visibility(actor), &filter, per_page, (page - 1).saturating_mul(per_page)).await?)
     }
 
     /// One enterprise; `NotFound` both when it does not exist and when it is outside the scope.
@@ -124,7 +121,9 @@ impl App {
         {
             return Err(AppError::Invalid(vec![FieldError {
                 field: "credit_code",
-                message: "企业用户不能修改统一社会信用代码或所在区划,请联系属地监管部门 / an enterprise cannot change its credit code or region; ask its regulator".into(),
+                message:
+                    "企业用户不能修改统一社会信用代码或所在区划,请联系属地监管部门 / an enterprise cannot change its credit code or region; ask its regulator"
+                        .into(),
             }]));
         }
         if new_path != current_path && !policy::allows(actor, Action::CreateEnterprise { region_path: &new_path }) {
@@ -172,10 +171,7 @@ impl App {
                 }
             };
             if let Some(first) = seen.get(enterprise.credit_code.as_str()) {
-                rejected.push(RejectedRow {
-                    line,
-                    reason: format!("统一社会信用代码与第{first}行重复 / credit code repeats line {first}"),
-                });
+                rejected.push(RejectedRow { line, reason: format!("统一社会信用代码与第{first}行重复 / credit code repeats line {first}") });
                 continue;
             }
             let path = match self.county_path(&enterprise).await {
@@ -193,10 +189,7 @@ impl App {
             if let Some((_, existing_path)) = self.store.enterprise_id_by_credit_code(enterprise.credit_code.as_str()).await?
                 && !policy::allows(actor, Action::CreateEnterprise { region_path: &existing_path })
             {
-                rejected.push(RejectedRow {
-                    line,
-                    reason: "credit_code: 该企业已在其他辖区登记 / registered in another territory".into(),
-                });
+                rejected.push(RejectedRow { line, reason: "credit_code: 该企业已在其他辖区登记 / registered in another territory".into() });
                 continue;
             }
             seen.insert(enterprise.credit_code.to_string(), line);

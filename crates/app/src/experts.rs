@@ -35,7 +35,14 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let event = audit_event(Some(actor), client, "expert.profile", format!("user:{user_id}"), Outcome::Success, serde_json::json!({"specialities": specialities.trim()}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "expert.profile",
+            format!("user:{user_id}"),
+            Outcome::Success,
+            serde_json::json!({"specialities": specialities.trim()}),
+        );
         Ok(self.store.upsert_expert(user_id, specialities.trim(), region_code.trim(), &event).await?)
     }
 
@@ -65,7 +72,8 @@ impl App {
         if !self.available_expert(actor, expert_id).await? {
             return Err(AppError::Invalid(vec![field("expert_id", "不是本辖区可用的专家 / not an expert of your pool".into())]));
         }
-        let event = audit_event(Some(actor), client, "expert.assign", format!("hidden_danger:{danger_id}"), Outcome::Success, serde_json::json!({"expert": expert_id}));
+        let event =
+            audit_event(Some(actor), client, "expert.assign", format!("hidden_danger:{danger_id}"), Outcome::Success, serde_json::json!({"expert": expert_id}));
         self.store.assign_expert(expert_id, Some(danger_id), None, actor.user_id, &event).await?;
         Ok(())
     }
@@ -80,14 +88,16 @@ impl App {
         if !self.available_expert(actor, expert_id).await? {
             return Err(AppError::Invalid(vec![field("expert_id", "不是本辖区可用的专家 / not an expert of your pool".into())]));
         }
-        let event = audit_event(Some(actor), client, "expert.assign", format!("campaign:{campaign_id}"), Outcome::Success, serde_json::json!({"expert": expert_id}));
+        let event =
+            audit_event(Some(actor), client, "expert.assign", format!("campaign:{campaign_id}"), Outcome::Success, serde_json::json!({"expert": expert_id}));
         self.store.assign_expert(expert_id, None, Some(campaign_id), actor.user_id, &event).await?;
         Ok(())
     }
 
     /// An expert's services: for the expert itself, or for those whose pool it is in.
     pub async fn expert_services(&self, actor: &Actor, client: &Client, expert_id: i64) -> Result<(ExpertRow, Vec<ServiceRow>)> {
-        let allowed = actor.user_id == expert_id || (matches!(actor.role, Role::CommitteeOffice | Role::Regulator | Role::Inspector) && self.available_expert(actor, expert_id).await?);
+        let allowed = actor.user_id == expert_id
+            || (matches!(actor.role, Role::CommitteeOffice | Role::Regulator | Role::Inspector) && self.available_expert(actor, expert_id).await?);
         let profile = self.store.expert(expert_id).await?;
         match (allowed, profile) {
             (true, Some(profile)) => Ok((profile, self.store.expert_services(expert_id).await?)),

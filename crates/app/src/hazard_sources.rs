@@ -9,7 +9,7 @@ use domain::telemetry::{RuleSettings, SensorCode, SensorKind, SensorSpec, Thresh
 use serde::Deserialize;
 use store::{ChemicalRow, HazardSourceRow, NewChemical, NewHazardSource, NewSensor, SensorRow};
 
-use crate::{App, AppError, Actor, Client, Result, audit_event, policy};
+use crate::{Actor, App, AppError, Client, Result, audit_event, policy};
 
 /// A source as entered: chemicals are `SUBSTANCE[:CODES]=TONNES` as on the command line.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -68,12 +68,8 @@ pub fn graded_source(input: &HazardSourceInput) -> std::result::Result<NewHazard
     if input.chemicals.is_empty() || input.chemicals.len() > 50 {
         problems.push(field("chemicals", "填写1到50种危险化学品 / give 1 to 50 hazardous chemicals"));
     }
-    let present: Vec<Present> = input
-        .chemicals
-        .iter()
-        .take(50)
-        .filter_map(|text| Present::parse(text).map_err(|e| problems.push(field("chemicals", e.to_string()))).ok())
-        .collect();
+    let present: Vec<Present> =
+        input.chemicals.iter().take(50).filter_map(|text| Present::parse(text).map_err(|e| problems.push(field("chemicals", e.to_string()))).ok()).collect();
     // Graded even when other fields are wrong, so that an unknown substance is named with them.
     let assessment = if !present.is_empty() {
         match gb18218::assess(&present, input.people_nearby) {
@@ -163,7 +159,8 @@ pub fn spec_of(row: &SensorRow) -> Result<SensorSpec> {
         stuck_after_ms: row.stuck_after_ms.map(|v| u32_of(v, "stuck time")).transpose()?,
     };
     let thresholds = Thresholds { low_low: row.low_low, low: row.low, high: row.high, high_high: row.high_high };
-    SensorSpec::new(kind, &row.unit, row.range_min, row.range_max, thresholds, u32_of(row.interval_s, "interval")?, rules).map_err(|e| AppError::Internal(format!("sensor {}: {e}", row.code)))
+    SensorSpec::new(kind, &row.unit, row.range_min, row.range_max, thresholds, u32_of(row.interval_s, "interval")?, rules)
+        .map_err(|e| AppError::Internal(format!("sensor {}: {e}", row.code)))
 }
 
 impl App {
@@ -182,7 +179,8 @@ impl App {
             return Err(self.denied(actor, client, "hazard_source.create", format!("enterprise:{}", input.enterprise_id)).await);
         }
         let source = graded_source(input).map_err(AppError::Invalid)?;
-        let details = serde_json::json!({"enterprise": source.enterprise_id, "name": source.name, "s": source.s_value, "r": source.r_value, "level": source.level});
+        let details =
+            serde_json::json!({"enterprise": source.enterprise_id, "name": source.name, "s": source.s_value, "r": source.r_value, "level": source.level});
         let event = audit_event(Some(actor), client, "hazard_source.create", String::new(), Outcome::Success, details);
         Ok(self.store.add_hazard_source(&source, actor.user_id, &event).await?)
     }
@@ -222,7 +220,8 @@ impl App {
             sensors.push(checked_sensor(&source, input).map_err(AppError::Invalid)?);
         }
         let codes: Vec<&str> = sensors.iter().map(|s| s.code.as_str()).collect();
-        let event = audit_event(Some(actor), client, "sensor.create", format!("hazard_source:{source_id}"), Outcome::Success, serde_json::json!({"codes": codes}));
+        let event =
+            audit_event(Some(actor), client, "sensor.create", format!("hazard_source:{source_id}"), Outcome::Success, serde_json::json!({"codes": codes}));
         let rows = self.store.add_sensors(&sensors, &event).await?;
         for row in &rows {
             self.monitor.register(row, spec_of(row)?, domain::telemetry::RuleState::watching_since(store::now_ms())).await;
@@ -255,7 +254,8 @@ impl App {
             return Err(AppError::Invalid(vec![field("name", "名称必填,最多64字 / a name is required, at most 64 characters")]));
         }
         let secret = crate::auth::new_secret(INGEST_TOKEN_PREFIX);
-        let event = audit_event(Some(actor), client, "ingest_token.issue", format!("enterprise:{enterprise_id}"), Outcome::Success, serde_json::json!({"name": name}));
+        let event =
+            audit_event(Some(actor), client, "ingest_token.issue", format!("enterprise:{enterprise_id}"), Outcome::Success, serde_json::json!({"name": name}));
         let id = self.store.create_ingest_token(enterprise_id, name, &crate::auth::token_hash(&secret), actor.user_id, &event).await?;
         Ok((id, secret))
     }

@@ -211,7 +211,14 @@ impl App {
             deadline,
             responsible_person: clip(&input.responsible_person),
         };
-        let event = audit_event(Some(actor), client, "hidden_danger.report", String::new(), Outcome::Success, serde_json::json!({"enterprise": input.enterprise_id, "grade": grade.key(), "source": source.key()}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "hidden_danger.report",
+            String::new(),
+            Outcome::Success,
+            serde_json::json!({"enterprise": input.enterprise_id, "grade": grade.key(), "source": source.key()}),
+        );
         let id = self.store.create_danger(&danger, actor.user_id, &event).await?;
         Ok(self.store.danger(id, &domain::access::Visibility::Everything).await?)
     }
@@ -227,7 +234,14 @@ impl App {
             .danger_events(id)
             .await?
             .into_iter()
-            .map(|e| DangerEvent { action: e.action, from_state: e.from_state, to_state: e.to_state, note: e.note, actor: e.actor_name, at: crate::audit_log::display_time(e.at) })
+            .map(|e| DangerEvent {
+                action: e.action,
+                from_state: e.from_state,
+                to_state: e.to_state,
+                note: e.note,
+                actor: e.actor_name,
+                at: crate::audit_log::display_time(e.at),
+            })
             .collect();
         Ok(DangerView { danger: danger_json(&row), history, allowed_actions })
     }
@@ -259,7 +273,13 @@ impl App {
     pub async fn act_on_danger(&self, actor: &Actor, client: &Client, id: i64, input: &DangerActionInput) -> Result<DangerRow> {
         let row = self.visible_danger(actor, client, id, "hidden_danger.act").await?;
         let Some(action) = DangerAction::parse(input.action.trim()) else {
-            return Err(AppError::Invalid(vec![field("action", format!("未知操作“{}”,可用 confirm、plan、start、submit、accept、reject、reopen / unknown action", input.action.chars().take(20).collect::<String>()))]));
+            return Err(AppError::Invalid(vec![field(
+                "action",
+                format!(
+                    "未知操作“{}”,可用 confirm、plan、start、submit、accept、reject、reopen / unknown action",
+                    input.action.chars().take(20).collect::<String>()
+                ),
+            )]));
         };
         let from = DangerState::parse(&row.state).ok_or_else(|| AppError::Internal(format!("danger {id} has state {}", row.state)))?;
         let to = next_state(from, action).map_err(|e| AppError::IllegalTransition(e.to_string()))?;
@@ -289,11 +309,30 @@ impl App {
             }
             _ => the_move.note = clip(&input.note),
         }
-        let event = audit_event(Some(actor), client, &format!("hidden_danger.{}", action.key()), String::new(), Outcome::Success, serde_json::json!({"from": from.key(), "to": to.key()}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            &format!("hidden_danger.{}", action.key()),
+            String::new(),
+            Outcome::Success,
+            serde_json::json!({"from": from.key(), "to": to.key()}),
+        );
         self.store.move_danger(id, &the_move, actor.user_id, &event).await?;
         if expert && matches!(action, DangerAction::Accept | DangerAction::Reject) {
-            let summary = format!("{}:{}({})", if action == DangerAction::Accept { "验收通过" } else { "验收不通过" }, row.description.chars().take(60).collect::<String>(), row.enterprise_name);
-            let event = audit_event(Some(actor), client, "expert.service", format!("hidden_danger:{id}"), Outcome::Success, serde_json::json!({"kind": "verification"}));
+            let summary = format!(
+                "{}:{}({})",
+                if action == DangerAction::Accept { "验收通过" } else { "验收不通过" },
+                row.description.chars().take(60).collect::<String>(),
+                row.enterprise_name
+            );
+            let event = audit_event(
+                Some(actor),
+                client,
+                "expert.service",
+                format!("hidden_danger:{id}"),
+                Outcome::Success,
+                serde_json::json!({"kind": "verification"}),
+            );
             self.store.record_expert_service(actor.user_id, "verification", &format!("hidden_danger:{id}"), &summary, &event).await?;
         }
         Ok(self.store.danger(id, &domain::access::Visibility::Everything).await?)
@@ -322,7 +361,14 @@ impl App {
             return Err(AppError::Invalid(problems));
         }
         let deadline = deadline.map(|d| d.to_string()).unwrap_or_default();
-        let event = audit_event(Some(actor), client, "hidden_danger.list_supervision", format!("hidden_danger:{id}"), Outcome::Success, serde_json::json!({"deadline": deadline}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "hidden_danger.list_supervision",
+            format!("hidden_danger:{id}"),
+            Outcome::Success,
+            serde_json::json!({"deadline": deadline}),
+        );
         Ok(self.store.list_danger(id, actor.unit_id, &deadline, &clip(notice), &event).await?)
     }
 
@@ -338,19 +384,38 @@ impl App {
                 let days_left = (deadline - today).get_days();
                 if (0..=7).contains(&days_left) {
                     if let Some(unit) = self.store.unit_of_enterprise(danger.enterprise_id).await? {
-                        notices.push(store::DangerNotice { unit_id: unit.id, kind: "reminder".into(), danger_id: danger.id, due_on: deadline.to_string(), message: format!("隐患整改将于{deadline}到期:{what} / due on {deadline}") });
+                        notices.push(store::DangerNotice {
+                            unit_id: unit.id,
+                            kind: "reminder".into(),
+                            danger_id: danger.id,
+                            due_on: deadline.to_string(),
+                            message: format!("隐患整改将于{deadline}到期:{what} / due on {deadline}"),
+                        });
                     }
                 } else if today > deadline {
                     let supervisor = self.store.departments_of_region(&danger.region_code).await?.into_iter().find(|u| u.name.ends_with("应急管理局"));
                     if let Some(unit) = supervisor {
-                        notices.push(store::DangerNotice { unit_id: unit.id, kind: "escalation".into(), danger_id: danger.id, due_on: deadline.to_string(), message: format!("隐患逾期未整改({deadline}到期):{what} / overdue since {deadline}") });
+                        notices.push(store::DangerNotice {
+                            unit_id: unit.id,
+                            kind: "escalation".into(),
+                            danger_id: danger.id,
+                            due_on: deadline.to_string(),
+                            message: format!("隐患逾期未整改({deadline}到期):{what} / overdue since {deadline}"),
+                        });
                     }
                 }
             }
-            if let (Some(unit_id), Some(deadline)) = (danger.listed_by_unit_id, danger.listed_deadline.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok()))
+            if let (Some(unit_id), Some(deadline)) =
+                (danger.listed_by_unit_id, danger.listed_deadline.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok()))
                 && today > deadline
             {
-                notices.push(store::DangerNotice { unit_id, kind: "escalation".into(), danger_id: danger.id, due_on: deadline.to_string(), message: format!("挂牌督办逾期({deadline}):{what} / listed supervision overdue") });
+                notices.push(store::DangerNotice {
+                    unit_id,
+                    kind: "escalation".into(),
+                    danger_id: danger.id,
+                    due_on: deadline.to_string(),
+                    message: format!("挂牌督办逾期({deadline}):{what} / listed supervision overdue"),
+                });
             }
         }
         Ok(self.store.add_danger_notices(&notices).await?)
@@ -365,7 +430,8 @@ impl App {
     /// danger the caller works on: its enterprise, or a regulator or inspector of its territory.
     pub async fn add_danger_photos(&self, actor: &Actor, client: &Client, id: i64, files: Vec<crate::workplans::UploadedFile>) -> Result<()> {
         let row = self.visible_danger(actor, client, id, "hidden_danger.photo").await?;
-        let works_on = (actor.role == Role::Enterprise && actor.enterprise_id == Some(row.enterprise_id)) || matches!(actor.role, Role::Regulator | Role::Inspector);
+        let works_on =
+            (actor.role == Role::Enterprise && actor.enterprise_id == Some(row.enterprise_id)) || matches!(actor.role, Role::Regulator | Role::Inspector);
         if !works_on {
             return Err(self.denied(actor, client, "hidden_danger.photo", format!("hidden_danger:{id}")).await);
         }
@@ -394,9 +460,18 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let event = audit_event(Some(actor), client, "hidden_danger.photo", format!("hidden_danger:{id}"), Outcome::Success, serde_json::json!({"photos": photos.len()}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "hidden_danger.photo",
+            format!("hidden_danger:{id}"),
+            Outcome::Success,
+            serde_json::json!({"photos": photos.len()}),
+        );
         self.store.add_danger_photos(id, &photos, PHOTOS_MAX, actor.user_id, &event).await.map_err(|error| match error {
-            store::StoreError::Conflict(_) => AppError::Invalid(vec![field("photos", format!("每个隐患最多{PHOTOS_MAX}张照片 / at most {PHOTOS_MAX} photos per danger"))]),
+            store::StoreError::Conflict(_) => {
+                AppError::Invalid(vec![field("photos", format!("每个隐患最多{PHOTOS_MAX}张照片 / at most {PHOTOS_MAX} photos per danger"))])
+            }
             other => other.into(),
         })
     }

@@ -3,25 +3,25 @@
 //! and the command line; knows neither HTTP nor SQL.
 
 pub mod accountability;
-pub mod alarm_suppressions;
 pub mod accounts;
+pub mod alarm_suppressions;
 pub mod assessment;
 pub mod audit_log;
+pub mod auth;
 pub mod checklists;
 pub mod commitments;
-pub mod auth;
 pub mod demo;
 pub mod documents;
 pub mod enterprises;
 pub mod experts;
 pub mod hazard_sources;
 pub mod hidden_dangers;
-pub mod monitoring;
 mod monitor_writer;
-mod sensor_table;
+pub mod monitoring;
 pub mod policy;
 pub mod reference_data;
 pub mod risk_points;
+mod sensor_table;
 pub mod simulator;
 pub mod spreadsheet;
 pub mod workplans;
@@ -143,7 +143,8 @@ impl App {
             return Ok(false);
         }
         let own_region = path.trim_end_matches('/').rsplit('/').next();
-        let own_tier = matches!(domain::unit::UnitKind::parse(&unit.kind), Ok(domain::unit::UnitKind::Government | domain::unit::UnitKind::Office)) && Some(code.as_str()) == own_region;
+        let own_tier = matches!(domain::unit::UnitKind::parse(&unit.kind), Ok(domain::unit::UnitKind::Government | domain::unit::UnitKind::Office))
+            && Some(code.as_str()) == own_region;
         Ok(!own_tier)
     }
 

@@ -50,7 +50,11 @@ enum Work {
     Write(MonitorWrite),
     /// Chunks compacted from the log (with the last slice of a step, the log entries to delete), or
     /// merged from the smaller chunks they replace.
-    Chunks { chunks: Vec<NewChunk>, replacing: Vec<(i64, i64)>, delete_log_through: Option<i64> },
+    Chunks {
+        chunks: Vec<NewChunk>,
+        replacing: Vec<(i64, i64)>,
+        delete_log_through: Option<i64>,
+    },
 }
 
 /// Chunks to store in one transaction, the chunks (sensor id, start) they replace, and the
@@ -87,7 +91,14 @@ impl Commit {
 impl MonitorWriter {
     /// Queues `write` behind everything handed over before it. Call it while holding the monitor's
     /// state lock, so that the order of commits is the order in which the rules ran.
-    pub(crate) fn hand_over(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, state: &SharedState, write: MonitorWrite, slot: Option<tokio::sync::OwnedSemaphorePermit>) -> Commit {
+    pub(crate) fn hand_over(
+        &self,
+        store: &Store,
+        notices: &broadcast::Sender<AlarmNotice>,
+        state: &SharedState,
+        write: MonitorWrite,
+        slot: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) -> Commit {
         self.queue(store, notices, state, Work::Write(write), slot)
     }
 
@@ -97,7 +108,14 @@ impl MonitorWriter {
         self.queue(store, notices, state, Work::Chunks { chunks: slice.chunks, replacing: slice.replacing, delete_log_through: slice.delete_log_through }, None)
     }
 
-    fn queue(&self, store: &Store, notices: &broadcast::Sender<AlarmNotice>, state: &SharedState, work: Work, slot: Option<tokio::sync::OwnedSemaphorePermit>) -> Commit {
+    fn queue(
+        &self,
+        store: &Store,
+        notices: &broadcast::Sender<AlarmNotice>,
+        state: &SharedState,
+        work: Work,
+        slot: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) -> Commit {
         let (committed, done) = oneshot::channel();
         let queue = self.queue.get_or_init(|| {
             let (sender, receiver) = mpsc::unbounded_channel();

@@ -11,14 +11,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use domain::audit::Outcome;
 use domain::role::Role;
-use domain::telemetry::{self, AlarmEvent, AlarmKind, RawReading, RejectReason, RuleState, SensorSpec, TimeWindow, WarningGrade, WarningRules, EscalationRules};
+use domain::telemetry::{
+    self, AlarmEvent, AlarmKind, EscalationRules, RawReading, RejectReason, RuleState, SensorSpec, TimeWindow, WarningGrade, WarningRules,
+};
 use serde::Serialize;
 use store::{AlarmChange, AlarmFilter, AlarmRow, NewChunk, SensorRow};
 use tokio::sync::{Mutex, broadcast};
 
 use crate::monitor_writer::{ChunkSlice, MonitorWrite, MonitorWriter};
 use crate::sensor_table::{Owner, Peaks, SensorTable};
-use crate::{App, AppError, Actor, Client, Result, audit_event, policy};
+use crate::{Actor, App, AppError, Client, Result, audit_event, policy};
 
 /// At most this many rejected readings are itemised in an answer; all are counted.
 pub const REJECTIONS_LISTED_MAX: usize = 100;
@@ -58,7 +60,12 @@ pub struct MonitorSettings {
 
 impl Default for MonitorSettings {
     fn default() -> Self {
-        Self { window: TimeWindow { max_past_ms: 7 * 24 * 3600 * 1000, max_future_ms: 5 * 60 * 1000 }, retention_days: 30, warning_rules: WarningRules::default(), escalation: EscalationRules::default() }
+        Self {
+            window: TimeWindow { max_past_ms: 7 * 24 * 3600 * 1000, max_future_ms: 5 * 60 * 1000 },
+            retention_days: 30,
+            warning_rules: WarningRules::default(),
+            escalation: EscalationRules::default(),
+        }
     }
 }
 
@@ -156,7 +163,16 @@ struct Window {
 /// Hands a sensor's alarm transitions on as stored changes, unless an approved window covers
 /// `ts_ms`: then they are only counted against the window (`held`).
 #[allow(clippy::too_many_arguments)]
-fn route_events(sensors: &mut SensorTable, index: usize, windows: &HashMap<i64, Vec<Window>>, value: Option<f64>, ts_ms: i64, events: &[AlarmEvent], changes: &mut Vec<AlarmChange>, held: &mut HashMap<i64, i64>) {
+fn route_events(
+    sensors: &mut SensorTable,
+    index: usize,
+    windows: &HashMap<i64, Vec<Window>>,
+    value: Option<f64>,
+    ts_ms: i64,
+    events: &[AlarmEvent],
+    changes: &mut Vec<AlarmChange>,
+    held: &mut HashMap<i64, i64>,
+) {
     if !events.is_empty()
         && let Some(window) = windows.get(&sensors.id(index)).and_then(|w| w.iter().find(|w| w.starts_at <= ts_ms && ts_ms < w.ends_at))
     {
@@ -619,7 +635,13 @@ impl App {
     /// if a commit failed since, the monitor has been put back to before batches the caller has
     /// not yet heard failed, and this batch is refused with `Conflict` rather than ruled on top of
     /// them, so that the caller sends them all again, in order.
-    pub async fn stage_ingest(&self, writer_enterprise_id: i64, batch: &[std::result::Result<RawReading<'_>, RejectReason>], now_ms: i64, after_rollbacks: Option<u64>) -> Result<StagedIngest> {
+    pub async fn stage_ingest(
+        &self,
+        writer_enterprise_id: i64,
+        batch: &[std::result::Result<RawReading<'_>, RejectReason>],
+        now_ms: i64,
+        after_rollbacks: Option<u64>,
+    ) -> Result<StagedIngest> {
         let monitor = &self.monitor;
         let Ok(slot) = monitor.ingest_slots.clone().try_acquire_owned() else {
             return Err(AppError::Busy("接入队列已满,请稍后重试 / the ingest queue is full: retry shortly".into()));
@@ -767,7 +789,9 @@ impl App {
         let mut moved = Vec::new();
         for (id, raised_at, tier) in self.store.alarms_to_escalate().await? {
             let due = rules.due_tier(now_ms - raised_at);
-            if domain::telemetry::EscalationTier::parse(&tier).is_some_and(|current| due > current) && self.store.escalate_alarm(id, due.as_str(), now_ms).await? {
+            if domain::telemetry::EscalationTier::parse(&tier).is_some_and(|current| due > current)
+                && self.store.escalate_alarm(id, due.as_str(), now_ms).await?
+            {
                 tracing::info!(alarm = id, tier = due.as_str(), "unacknowledged alarm escalated");
                 moved.push(id);
             }
@@ -832,7 +856,8 @@ impl App {
             let small = self.store.small_chunks(from, to, CHUNK_SMALL).await?;
             let large = self.store.large_chunk_starts(from, to, CHUNK_SMALL).await?;
             from = to;
-            let (merged, replacing) = tokio::task::spawn_blocking(move || merged_chunks(small, &large)).await.map_err(|e| AppError::Internal(e.to_string()))??;
+            let (merged, replacing) =
+                tokio::task::spawn_blocking(move || merged_chunks(small, &large)).await.map_err(|e| AppError::Internal(e.to_string()))??;
             if merged.is_empty() {
                 continue;
             }
@@ -866,7 +891,9 @@ impl App {
     /// A visible sensor by code.
     pub async fn sensor(&self, actor: &Actor, client: &Client, code: &str) -> Result<SensorRow> {
         match self.store.sensor_by_code(code, &policy::enterprise_visibility(actor)).await {
-            Err(store::StoreError::NotFound) => Err(self.denied(actor, client, "sensor.read", format!("sensor:{}", code.chars().take(64).collect::<String>())).await),
+            Err(store::StoreError::NotFound) => {
+                Err(self.denied(actor, client, "sensor.read", format!("sensor:{}", code.chars().take(64).collect::<String>())).await)
+            }
             other => Ok(other?),
         }
     }
@@ -1101,7 +1128,10 @@ impl App {
         }
         let comment = comment.map(str::trim).filter(|c| !c.is_empty());
         if comment.is_some_and(|c| c.chars().count() > 2000) {
-            return Err(AppError::Invalid(vec![domain::enterprise::FieldError { field: "comment", message: "说明最多2000字 / at most 2000 characters".into() }]));
+            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+                field: "comment",
+                message: "说明最多2000字 / at most 2000 characters".into(),
+            }]));
         }
         let event = audit_event(Some(actor), client, "alarm.close", format!("alarm:{id}"), Outcome::Success, serde_json::json!({"disposition": disposition}));
         self.store.close_alarm(id, actor.user_id, disposition, comment, &event).await.map_err(transition_refused)?;

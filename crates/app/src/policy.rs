@@ -25,9 +25,14 @@ pub struct Actor {
 pub enum Action<'a> {
     ReadEnterprises,
     /// Create an enterprise in, or move one to, the region with this path.
-    CreateEnterprise { region_path: &'a str },
+    CreateEnterprise {
+        region_path: &'a str,
+    },
     /// Edit the enterprise with this id whose region has this path.
-    EditEnterprise { enterprise_id: i64, region_path: &'a str },
+    EditEnterprise {
+        enterprise_id: i64,
+        region_path: &'a str,
+    },
     ImportEnterprises,
     ExportEnterprises,
     ReadRegions,
@@ -40,15 +45,15 @@ pub enum Action<'a> {
     ManageAccessRights,
     /// Import and supervise the work plan of the region with this path: set deadlines, review any
     /// report, open 回头看 rounds, reopen assignments, map unresolved unit names.
-    ManageWorkPlan { region_path: &'a str },
+    ManageWorkPlan {
+        region_path: &'a str,
+    },
 }
 
 /// The records of the registry an actor may see.
 pub fn enterprise_visibility(actor: &Actor) -> Visibility {
     match (actor.role, &actor.region_path, actor.enterprise_id) {
-        (Role::CommitteeOffice | Role::Department | Role::Regulator | Role::Inspector, Some(path), _) => {
-            Visibility::RegionSubtree { path: path.clone() }
-        }
+        (Role::CommitteeOffice | Role::Department | Role::Regulator | Role::Inspector, Some(path), _) => Visibility::RegionSubtree { path: path.clone() },
         (Role::Enterprise, _, Some(enterprise_id)) => Visibility::Enterprise { enterprise_id },
         // Experts see only what they are assigned (campaigns, verifications), administrators
         // see no business data.
@@ -115,7 +120,8 @@ pub fn acts_for(actor: &Actor, unit: &AssignedUnit<'_>) -> bool {
     let own_region = actor.region_path.as_deref().and_then(|p| p.trim_end_matches('/').rsplit('/').next());
     matches!(actor.role, Role::CommitteeOffice | Role::Regulator)
         && matches!(unit.unit_kind, "government" | "office")
-        && own_region.is_some() && unit.region_code == own_region
+        && own_region.is_some()
+        && unit.region_code == own_region
 }
 
 #[cfg(test)]

@@ -140,7 +140,14 @@ impl App {
         }
         let count = units.len();
         for unit in &units {
-            let event = audit_event(None, &Client::cli(), "unit.create", format!("unit:{}", unit.name), Outcome::Success, serde_json::json!({"kind": unit.kind.as_str()}));
+            let event = audit_event(
+                None,
+                &Client::cli(),
+                "unit.create",
+                format!("unit:{}", unit.name),
+                Outcome::Success,
+                serde_json::json!({"kind": unit.kind.as_str()}),
+            );
             self.store.ensure_unit(unit, &event).await?;
         }
         Ok(count)

@@ -66,7 +66,11 @@ fn field(name: &'static str, message: String) -> domain::enterprise::FieldError 
 }
 
 /// Grades an input and turns it into a stored point, or names every problem.
-pub fn graded_point(enterprise_id: i64, input: &RiskPointInput, bands: &domain::risk::RiskBands) -> std::result::Result<NewRiskPoint, Vec<domain::enterprise::FieldError>> {
+pub fn graded_point(
+    enterprise_id: i64,
+    input: &RiskPointInput,
+    bands: &domain::risk::RiskBands,
+) -> std::result::Result<NewRiskPoint, Vec<domain::enterprise::FieldError>> {
     let mut problems = Vec::new();
     let text = |value: &str, name: &'static str, what: &str, problems: &mut Vec<_>| {
         let value = value.trim();
@@ -151,7 +155,14 @@ impl App {
         for input in inputs {
             points.push(graded_point(enterprise_id, input, &self.risk_bands).map_err(AppError::Invalid)?);
         }
-        let event = audit_event(Some(actor), client, "risk_point.create", format!("enterprise:{enterprise_id}"), Outcome::Success, serde_json::json!({"points": points.len()}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "risk_point.create",
+            format!("enterprise:{enterprise_id}"),
+            Outcome::Success,
+            serde_json::json!({"points": points.len()}),
+        );
         Ok(self.store.add_risk_points(&points, actor.user_id, &event).await?)
     }
 
@@ -171,10 +182,13 @@ impl App {
         }
         let code = domain::RegionCode::parse(region_code).map_err(|_| AppError::NotFound)?;
         let counts = self.store.risk_counts_by_child_region(code.as_str(), &visibility).await?;
-        Ok(counts.into_iter().map(|c| {
-            let profile = region_profile(&c);
-            (c, profile)
-        }).collect())
+        Ok(counts
+            .into_iter()
+            .map(|c| {
+                let profile = region_profile(&c);
+                (c, profile)
+            })
+            .collect())
     }
 }
 

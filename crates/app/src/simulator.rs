@@ -177,7 +177,13 @@ impl Simulator {
             .map(|sensor| {
                 let flapping = rng.random_bool(model.flapping_share.clamp(0.0, 1.0));
                 let offset = rng.random_range(0..i64::from(sensor.spec.interval_s) * 1000);
-                Track { baseline: baseline(&sensor.spec, flapping, &mut rng), next_ts_ms: start_ms + offset, stuck: None, silent_until_ms: i64::MIN, incident: None }
+                Track {
+                    baseline: baseline(&sensor.spec, flapping, &mut rng),
+                    next_ts_ms: start_ms + offset,
+                    stuck: None,
+                    silent_until_ms: i64::MIN,
+                    incident: None,
+                }
             })
             .collect();
         Self { sensors, tracks, model, rng, incidents: Vec::new() }
@@ -474,7 +480,9 @@ impl crate::App {
         if let Some(sensor) = at(&simulator, SensorKind::CombustibleGas, Some(first_enterprise)) {
             simulator.inject(IncidentKind::SlowGasLeak, sensor, now - 40 * 60_000);
         }
-        let others: Vec<usize> = (0..simulator.sensors().len()).filter(|&i| simulator.sensors()[i].enterprise_id != first_enterprise && simulator.sensors()[i].spec.kind == SensorKind::Level).collect();
+        let others: Vec<usize> = (0..simulator.sensors().len())
+            .filter(|&i| simulator.sensors()[i].enterprise_id != first_enterprise && simulator.sensors()[i].spec.kind == SensorKind::Level)
+            .collect();
         if let Some(&sensor) = others.first() {
             simulator.inject(IncidentKind::TankOverfill, sensor, now - 55 * 60_000);
         }
@@ -489,10 +497,17 @@ impl crate::App {
             }
             readings.clear();
             simulator.readings_until(now, &mut readings);
-            let mut by_enterprise: std::collections::BTreeMap<i64, Vec<std::result::Result<domain::telemetry::RawReading<'_>, domain::telemetry::RejectReason>>> = Default::default();
+            let mut by_enterprise: std::collections::BTreeMap<
+                i64,
+                Vec<std::result::Result<domain::telemetry::RawReading<'_>, domain::telemetry::RejectReason>>,
+            > = Default::default();
             for reading in &readings {
                 let sensor = &simulator.sensors()[reading.sensor];
-                by_enterprise.entry(sensor.enterprise_id).or_default().push(Ok(domain::telemetry::RawReading { code: &sensor.code, value: reading.value, ts_ms: reading.ts_ms }));
+                by_enterprise.entry(sensor.enterprise_id).or_default().push(Ok(domain::telemetry::RawReading {
+                    code: &sensor.code,
+                    value: reading.value,
+                    ts_ms: reading.ts_ms,
+                }));
             }
             for (enterprise_id, batch) in by_enterprise {
                 for part in batch.chunks(crate::monitoring::BATCH_READINGS_MAX) {
@@ -532,7 +547,12 @@ mod tests {
     #[test]
     fn incidents_cross_their_threshold_and_are_recorded() {
         let sensors = template_sensors(6);
-        let mut simulator = Simulator::new(sensors, FaultModel { spike_chance: 0.0, dropout_per_hour: 0.0, stuck_per_hour: 0.0, flapping_share: 0.0, ..Default::default() }, 1, 0);
+        let mut simulator = Simulator::new(
+            sensors,
+            FaultModel { spike_chance: 0.0, dropout_per_hour: 0.0, stuck_per_hour: 0.0, flapping_share: 0.0, ..Default::default() },
+            1,
+            0,
+        );
         assert!(!simulator.inject(IncidentKind::TankOverfill, 1, 0), "a temperature sensor cannot overfill");
         assert!(simulator.inject(IncidentKind::PressureExcursion, 2, 60_000));
         assert!(!simulator.inject(IncidentKind::PressureExcursion, 2, 60_000), "one at a time");

@@ -146,31 +146,18 @@ fn map_header(header: &[String]) -> Result<Vec<Option<&'static str>>, String> {
         .iter()
         .map(|cell| {
             let cell = cell.trim().trim_start_matches('\u{feff}');
-            COLUMNS
-                .iter()
-                .find(|(key, zh)| *key == cell || *zh == cell)
-                .map(|(key, _)| *key)
+            COLUMNS.iter().find(|(key, zh)| *key == cell || *zh == cell).map(|(key, _)| *key)
         })
         .collect();
     let missing: Vec<&str> = REQUIRED
         .iter()
         .filter(|key| !mapped.contains(&Some(**key)))
-        .map(|key| {
-            COLUMNS
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, zh)| *zh)
-                .unwrap_or(key)
-        })
+        .map(|key| COLUMNS.iter().find(|(k, _)| k == key).map(|(_, zh)| *zh).unwrap_or(key))
         .collect();
     if missing.is_empty() {
         Ok(mapped)
     } else {
-        Err(format!(
-            "第1行表头缺少必需的列:{} / the header (line 1) lacks required columns: {}",
-            missing.join("、"),
-            missing.join(", ")
-        ))
+        Err(format!("第1行表头缺少必需的列:{} / the header (line 1) lacks required columns: {}", missing.join("、"), missing.join(", ")))
     }
 }
 
@@ -192,11 +179,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
     if let Some((encoding, bom_length)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_length..]);
         if had_errors {
-            return Err(format!(
-                "文件声明为{}编码但含有无效字节 / the file has a {} byte-order mark but invalid bytes",
-                encoding.name(),
-                encoding.name()
-            ));
+            return Err(format!("文件声明为{}编码但含有无效字节 / the file has a {} byte-order mark but invalid bytes", encoding.name(), encoding.name()));
         }
         return Ok(text.into_owned());
     }
@@ -213,11 +196,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
 /// an `Err`; row-level problems are left to the caller's validation.
 pub fn read_enterprise_rows(format: SpreadsheetFormat, bytes: &[u8]) -> Result<ParsedRows, String> {
     if bytes.len() > IMPORT_BYTES_MAX {
-        return Err(format!(
-            "文件超过{}MB / the file is larger than {} MB",
-            IMPORT_BYTES_MAX >> 20,
-            IMPORT_BYTES_MAX >> 20
-        ));
+        return Err(format!("文件超过{}MB / the file is larger than {} MB", IMPORT_BYTES_MAX >> 20, IMPORT_BYTES_MAX >> 20));
     }
     match format {
         SpreadsheetFormat::Csv => read_csv(bytes),
@@ -227,10 +206,7 @@ pub fn read_enterprise_rows(format: SpreadsheetFormat, bytes: &[u8]) -> Result<P
 
 fn read_csv(bytes: &[u8]) -> Result<ParsedRows, String> {
     let text = decode_text(bytes)?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut records = reader.records();
     let header: Vec<String> = match records.next() {
         Some(Ok(record)) => record.iter().map(str::to_owned).collect(),
@@ -242,16 +218,11 @@ fn read_csv(bytes: &[u8]) -> Result<ParsedRows, String> {
     for record in records {
         let count = parsed.rows.len() + parsed.rejected.len();
         if count >= IMPORT_ROWS_MAX {
-            return Err(format!(
-                "数据行超过{IMPORT_ROWS_MAX}行,请分批导入 / more than {IMPORT_ROWS_MAX} rows; split the file"
-            ));
+            return Err(format!("数据行超过{IMPORT_ROWS_MAX}行,请分批导入 / more than {IMPORT_ROWS_MAX} rows; split the file"));
         }
         match record {
             Ok(record) => {
-                let line = record
-                    .position()
-                    .map(|p| p.line() as usize)
-                    .unwrap_or(count + 2);
+                let line = record.position().map(|p| p.line() as usize).unwrap_or(count + 2);
                 let cells: Vec<String> = record.iter().map(str::to_owned).collect();
                 if cells.iter().all(|c| c.trim().is_empty()) {
                     continue;
@@ -259,14 +230,8 @@ fn read_csv(bytes: &[u8]) -> Result<ParsedRows, String> {
                 parsed.rows.push((line, row_to_input(&mapping, &cells)));
             }
             Err(error) => {
-                let line = error
-                    .position()
-                    .map(|p| p.line() as usize)
-                    .unwrap_or(count + 2);
-                parsed.rejected.push(RejectedRow {
-                    line,
-                    reason: format!("无法解析的CSV行 / malformed CSV row: {error}"),
-                });
+                let line = error.position().map(|p| p.line() as usize).unwrap_or(count + 2);
+                parsed.rejected.push(RejectedRow { line, reason: format!("无法解析的CSV行 / malformed CSV row: {error}") });
             }
         }
     }
@@ -295,10 +260,7 @@ fn excel_serial_to_date(serial: f64) -> Option<String> {
         return None;
     }
     let epoch = jiff::civil::Date::new(1899, 12, 30).ok()?;
-    epoch
-        .checked_add(jiff::Span::new().days(serial.floor() as i64))
-        .ok()
-        .map(|d| d.to_string())
+    epoch.checked_add(jiff::Span::new().days(serial.floor() as i64)).ok().map(|d| d.to_string())
 }
 
 /// Limits on what a workbook may make the reader hold. They are checked on the package before
@@ -321,13 +283,10 @@ pub const XLSX_CELLS_MAX: usize = 2_000_000;
 /// its limit, and counts the shared strings (declared and present).
 fn check_xlsx_package(bytes: &[u8]) -> Result<(), String> {
     use std::io::Read;
-    let not_xlsx =
-        |e: &dyn std::fmt::Display| format!("不是有效的XLSX文件 / not a valid XLSX file: {e}");
+    let not_xlsx = |e: &dyn std::fmt::Display| format!("不是有效的XLSX文件 / not a valid XLSX file: {e}");
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| not_xlsx(&e))?;
     if archive.len() > XLSX_ENTRIES_MAX {
-        return Err(format!(
-            "XLSX文件含有超过{XLSX_ENTRIES_MAX}个部件 / the workbook has more than {XLSX_ENTRIES_MAX} parts"
-        ));
+        return Err(format!("XLSX文件含有超过{XLSX_ENTRIES_MAX}个部件 / the workbook has more than {XLSX_ENTRIES_MAX} parts"));
     }
     let mut total: u64 = 0;
     for index in 0..archive.len() {
@@ -367,39 +326,32 @@ fn check_xlsx_package(bytes: &[u8]) -> Result<(), String> {
 /// (calamine reserves room for the declared count before reading any).
 fn check_shared_strings(xml: &[u8]) -> Result<(), String> {
     use quick_xml::events::Event;
-    let too_many = || {
-        format!("共享字符串超过{XLSX_STRINGS_MAX}个 / more than {XLSX_STRINGS_MAX} shared strings")
-    };
+    let too_many = || format!("共享字符串超过{XLSX_STRINGS_MAX}个 / more than {XLSX_STRINGS_MAX} shared strings");
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut buffer = Vec::new();
     let mut present: u64 = 0;
     loop {
         match reader.read_event_into(&mut buffer) {
-            Ok(Event::Start(element) | Event::Empty(element)) => {
-                match element.local_name().as_ref() {
-                    "sst" => {
-                        for attribute in element.attributes() {
-                            let attribute = attribute.map_err(|e| e.to_string())?;
-                            if matches!(
-                                attribute.key.local_name().as_ref(),
-                                "count" | "uniqueCount"
-                            ) {
-                                match attribute.value.trim().parse::<u64>() {
-                                    Ok(n) if n <= XLSX_STRINGS_MAX => {}
-                                    _ => return Err(too_many()),
-                                }
+            Ok(Event::Start(element) | Event::Empty(element)) => match element.local_name().as_ref() {
+                "sst" => {
+                    for attribute in element.attributes() {
+                        let attribute = attribute.map_err(|e| e.to_string())?;
+                        if matches!(attribute.key.local_name().as_ref(), "count" | "uniqueCount") {
+                            match attribute.value.trim().parse::<u64>() {
+                                Ok(n) if n <= XLSX_STRINGS_MAX => {}
+                                _ => return Err(too_many()),
                             }
                         }
                     }
-                    "si" => {
-                        present += 1;
-                        if present > XLSX_STRINGS_MAX {
-                            return Err(too_many());
-                        }
-                    }
-                    _ => {}
                 }
-            }
+                "si" => {
+                    present += 1;
+                    if present > XLSX_STRINGS_MAX {
+                        return Err(too_many());
+                    }
+                }
+                _ => {}
+            },
             Ok(Event::Eof) => return Ok(()),
             Ok(_) => {}
             Err(error) => return Err(error.to_string()),
@@ -426,21 +378,12 @@ fn cell_ref_text(cell: &calamine::DataRef<'_>) -> String {
 
 fn read_xlsx(bytes: &[u8]) -> Result<ParsedRows, String> {
     check_xlsx_package(bytes)?;
-    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|e| format!("不是有效的XLSX文件 / not a valid XLSX file: {e}"))?;
-    let first_sheet = workbook
-        .sheet_names()
-        .first()
-        .cloned()
-        .ok_or_else(|| "XLSX文件没有工作表 / the workbook has no sheet".to_owned())?;
-    let cannot_read = |e: calamine::XlsxError| {
-        format!("无法读取第一个工作表 / the first sheet cannot be read: {e}")
-    };
+    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| format!("不是有效的XLSX文件 / not a valid XLSX file: {e}"))?;
+    let first_sheet = workbook.sheet_names().first().cloned().ok_or_else(|| "XLSX文件没有工作表 / the workbook has no sheet".to_owned())?;
+    let cannot_read = |e: calamine::XlsxError| format!("无法读取第一个工作表 / the first sheet cannot be read: {e}");
     // Cells are streamed, never laid out by the sheet's declared dimension: a sheet that claims
     // A1:XFD1048576, or holds one cell there, costs what its cells cost.
-    let mut reader = workbook
-        .worksheet_cells_reader(&first_sheet)
-        .map_err(cannot_read)?;
+    let mut reader = workbook.worksheet_cells_reader(&first_sheet).map_err(cannot_read)?;
     let mut rows: std::collections::BTreeMap<u32, Vec<String>> = std::collections::BTreeMap::new();
     let mut cells_kept = 0usize;
     while let Some(cell) = reader.next_cell().map_err(cannot_read)? {
@@ -454,14 +397,10 @@ fn read_xlsx(bytes: &[u8]) -> Result<ParsedRows, String> {
         }
         cells_kept += 1;
         if cells_kept > XLSX_CELLS_MAX {
-            return Err(format!(
-                "工作表超过{XLSX_CELLS_MAX}个单元格 / the sheet has more than {XLSX_CELLS_MAX} cells"
-            ));
+            return Err(format!("工作表超过{XLSX_CELLS_MAX}个单元格 / the sheet has more than {XLSX_CELLS_MAX} cells"));
         }
         if !rows.contains_key(&row) && rows.len() > IMPORT_ROWS_MAX {
-            return Err(format!(
-                "数据行超过{IMPORT_ROWS_MAX}行,请分批导入 / more than {IMPORT_ROWS_MAX} rows; split the file"
-            ));
+            return Err(format!("数据行超过{IMPORT_ROWS_MAX}行,请分批导入 / more than {IMPORT_ROWS_MAX} rows; split the file"));
         }
         let cells = rows.entry(row).or_default();
         let column = column as usize;
@@ -471,11 +410,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<ParsedRows, String> {
         cells[column] = text;
     }
     // The header is the first row that holds anything; columns count from the first used one.
-    let first_column = rows
-        .values()
-        .filter_map(|cells| cells.iter().position(|c| !c.is_empty()))
-        .min()
-        .unwrap_or(0);
+    let first_column = rows.values().filter_map(|cells| cells.iter().position(|c| !c.is_empty())).min().unwrap_or(0);
     let mut rows = rows.into_iter().map(|(row, mut cells)| {
         cells.drain(..first_column.min(cells.len()));
         (row, cells)
@@ -491,9 +426,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<ParsedRows, String> {
             continue;
         }
         // Line numbers as a spreadsheet shows them (rows count from 1).
-        parsed
-            .rows
-            .push((row as usize + 1, row_to_input(&mapping, &cells)));
+        parsed.rows.push((row as usize + 1, row_to_input(&mapping, &cells)));
     }
     Ok(parsed)
 }
@@ -509,23 +442,13 @@ pub fn escape_formula(cell: &str) -> String {
 /// Undoes `escape_formula`, so that an exported file re-imports to the same values.
 pub fn unescape_formula(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest)
-            if matches!(
-                rest.chars().next(),
-                Some('=' | '+' | '-' | '@' | '\t' | '\r')
-            ) =>
-        {
-            rest
-        }
+        Some(rest) if matches!(rest.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r')) => rest,
         _ => cell,
     }
 }
 
 /// Writes rows with the Chinese header in `COLUMNS` order.
-pub fn write_enterprise_rows(
-    format: SpreadsheetFormat,
-    rows: &[EnterpriseInput],
-) -> Result<Vec<u8>, String> {
+pub fn write_enterprise_rows(format: SpreadsheetFormat, rows: &[EnterpriseInput]) -> Result<Vec<u8>, String> {
     let columns: Vec<Column> = COLUMNS
         .iter()
         .map(|(key, zh)| Column {
@@ -537,12 +460,7 @@ pub fn write_enterprise_rows(
             },
         })
         .collect();
-    let cells = rows.iter().map(|row| {
-        COLUMNS
-            .iter()
-            .map(|(key, _)| field_value(row, key).to_owned())
-            .collect()
-    });
+    let cells = rows.iter().map(|row| COLUMNS.iter().map(|(key, _)| field_value(row, key).to_owned()).collect());
     write_table(format, "企业", &columns, cells)
 }
 
@@ -554,24 +472,15 @@ pub struct Column<'a> {
 
 /// Writes a table as CSV (UTF-8 with BOM, for Excel) or XLSX (text cells, bold frozen header).
 /// Every cell is formula-escaped, so a spreadsheet never evaluates exported text.
-pub fn write_table(
-    format: SpreadsheetFormat,
-    sheet_name: &str,
-    columns: &[Column<'_>],
-    rows: impl Iterator<Item = Vec<String>>,
-) -> Result<Vec<u8>, String> {
+pub fn write_table(format: SpreadsheetFormat, sheet_name: &str, columns: &[Column<'_>], rows: impl Iterator<Item = Vec<String>>) -> Result<Vec<u8>, String> {
     match format {
         SpreadsheetFormat::Csv => {
             let mut buffer = "\u{feff}".as_bytes().to_vec();
             {
                 let mut writer = csv::Writer::from_writer(&mut buffer);
-                writer
-                    .write_record(columns.iter().map(|c| c.heading))
-                    .map_err(|e| e.to_string())?;
+                writer.write_record(columns.iter().map(|c| c.heading)).map_err(|e| e.to_string())?;
                 for row in rows {
-                    writer
-                        .write_record(row.iter().map(|cell| escape_formula(cell)))
-                        .map_err(|e| e.to_string())?;
+                    writer.write_record(row.iter().map(|cell| escape_formula(cell))).map_err(|e| e.to_string())?;
                 }
                 writer.flush().map_err(|e| e.to_string())?;
             }
@@ -584,21 +493,15 @@ pub fn write_table(
             let bold = rust_xlsxwriter::Format::new().set_bold();
             for (index, column) in columns.iter().enumerate() {
                 let index = index as u16;
-                sheet
-                    .write_string_with_format(0, index, column.heading, &bold)
-                    .map_err(|e| e.to_string())?;
-                sheet
-                    .set_column_width(index, column.width)
-                    .map_err(|e| e.to_string())?;
+                sheet.write_string_with_format(0, index, column.heading, &bold).map_err(|e| e.to_string())?;
+                sheet.set_column_width(index, column.width).map_err(|e| e.to_string())?;
             }
             for (index, row) in rows.enumerate() {
                 let line = index as u32 + 1;
                 for (column, cell) in row.iter().enumerate() {
                     // Written as text cells, never as formulas; escaped too, for consistency
                     // with CSV and for tools that convert XLSX to CSV.
-                    sheet
-                        .write_string(line, column as u16, escape_formula(cell))
-                        .map_err(|e| e.to_string())?;
+                    sheet.write_string(line, column as u16, escape_formula(cell)).map_err(|e| e.to_string())?;
                 }
             }
             sheet.set_freeze_panes(1, 0).map_err(|e| e.to_string())?;
@@ -613,21 +516,10 @@ mod tests {
 
     #[test]
     fn formula_escaping_round_trips() {
-        for cell in [
-            "=1+1",
-            "+86 431 1234",
-            "-5",
-            "@SUM(A1)",
-            "plain",
-            "'quoted",
-            "",
-        ] {
+        for cell in ["=1+1", "+86 431 1234", "-5", "@SUM(A1)", "plain", "'quoted", ""] {
             assert_eq!(unescape_formula(&escape_formula(cell)), cell);
         }
-        assert_eq!(
-            escape_formula("=HYPERLINK(\"http://x\")"),
-            "'=HYPERLINK(\"http://x\")"
-        );
+        assert_eq!(escape_formula("=HYPERLINK(\"http://x\")"), "'=HYPERLINK(\"http://x\")");
     }
 
     #[test]
@@ -641,9 +533,7 @@ mod tests {
 
     #[test]
     fn a_missing_required_column_is_named() {
-        let error =
-            read_enterprise_rows(SpreadsheetFormat::Csv, "企业名称,地址\n甲,乙\n".as_bytes())
-                .unwrap_err();
+        let error = read_enterprise_rows(SpreadsheetFormat::Csv, "企业名称,地址\n甲,乙\n".as_bytes()).unwrap_err();
         assert!(error.contains("统一社会信用代码"), "{error}");
     }
 
@@ -653,8 +543,7 @@ mod tests {
         let mut buffer = Vec::new();
         {
             let mut zip = zip::ZipWriter::new(Cursor::new(&mut buffer));
-            let options = zip::write::SimpleFileOptions::default()
-                .compression_method(zip::CompressionMethod::Deflated);
+            let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
             let mut part = |name: &str, text: &str| {
                 zip.start_file(name, options).unwrap();
                 zip.write_all(text.as_bytes()).unwrap();
@@ -711,15 +600,8 @@ mod tests {
     #[test]
     fn a_sheet_claiming_every_cell_costs_only_its_cells() {
         // The declared dimension once made the reader lay out 17 billion cells and abort.
-        let bytes = workbook(
-            &sheet("A1:XFD1048576", HEADER_AND_ONE_ROW),
-            Some(ONE_STRING),
-        );
-        assert!(
-            bytes.len() < 2048,
-            "the bomb is small: {} bytes",
-            bytes.len()
-        );
+        let bytes = workbook(&sheet("A1:XFD1048576", HEADER_AND_ONE_ROW), Some(ONE_STRING));
+        assert!(bytes.len() < 2048, "the bomb is small: {} bytes", bytes.len());
         let parsed = read_enterprise_rows(SpreadsheetFormat::Xlsx, &bytes).unwrap();
         assert_eq!(parsed.rows.len(), 1);
     }
@@ -727,10 +609,7 @@ mod tests {
     #[test]
     fn cells_at_the_far_corner_cost_only_themselves() {
         let far = r#"<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c><c r="A1048576" t="inlineStr"><is><t>91220101MA00000001</t></is></c></row>"#;
-        let bytes = workbook(
-            &sheet("A1", &format!("{HEADER_AND_ONE_ROW}{far}")),
-            Some(ONE_STRING),
-        );
+        let bytes = workbook(&sheet("A1", &format!("{HEADER_AND_ONE_ROW}{far}")), Some(ONE_STRING));
         let parsed = read_enterprise_rows(SpreadsheetFormat::Xlsx, &bytes).unwrap();
         assert_eq!(parsed.rows.len(), 2);
         assert_eq!(parsed.rows[1].0, 1_048_576);
@@ -739,49 +618,28 @@ mod tests {
 
     #[test]
     fn an_absurd_shared_string_count_is_refused_by_name() {
-        for count in [
-            "99999999999999999",
-            "18446744073709551615",
-            "1000001",
-            "-1",
-            "many",
-        ] {
-            let strings =
-                ONE_STRING.replace(r#"uniqueCount="1""#, &format!(r#"uniqueCount="{count}""#));
+        for count in ["99999999999999999", "18446744073709551615", "1000001", "-1", "many"] {
+            let strings = ONE_STRING.replace(r#"uniqueCount="1""#, &format!(r#"uniqueCount="{count}""#));
             let bytes = workbook(&sheet("A1:E2", HEADER_AND_ONE_ROW), Some(&strings));
             let error = read_enterprise_rows(SpreadsheetFormat::Xlsx, &bytes).unwrap_err();
-            assert!(
-                error.contains("more than 1000000 shared strings"),
-                "{count}: {error}"
-            );
+            assert!(error.contains("more than 1000000 shared strings"), "{count}: {error}");
         }
     }
 
     #[test]
     fn a_decompression_bomb_is_refused_by_name() {
         let padding = " ".repeat((XLSX_ENTRY_BYTES_MAX + 1) as usize);
-        let bytes = workbook(
-            &sheet("A1:E2", &format!("{HEADER_AND_ONE_ROW}{padding}")),
-            Some(ONE_STRING),
-        );
-        assert!(
-            bytes.len() < IMPORT_BYTES_MAX,
-            "compressed it fits the upload limit"
-        );
+        let bytes = workbook(&sheet("A1:E2", &format!("{HEADER_AND_ONE_ROW}{padding}")), Some(ONE_STRING));
+        assert!(bytes.len() < IMPORT_BYTES_MAX, "compressed it fits the upload limit");
         let error = read_enterprise_rows(SpreadsheetFormat::Xlsx, &bytes).unwrap_err();
-        assert!(
-            error.contains("xl/worksheets/sheet1.xml is larger than 64 MB decompressed"),
-            "{error}"
-        );
+        assert!(error.contains("xl/worksheets/sheet1.xml is larger than 64 MB decompressed"), "{error}");
     }
 
     #[test]
     fn too_many_rows_are_refused() {
         let mut rows = String::from(HEADER_AND_ONE_ROW);
         for row in 3..=(IMPORT_ROWS_MAX + 2) {
-            rows.push_str(&format!(
-                r#"<row r="{row}"><c r="A{row}"><v>{row}</v></c></row>"#
-            ));
+            rows.push_str(&format!(r#"<row r="{row}"><c r="A{row}"><v>{row}</v></c></row>"#));
         }
         let bytes = workbook(&sheet("A1", &rows), Some(ONE_STRING));
         let error = read_enterprise_rows(SpreadsheetFormat::Xlsx, &bytes).unwrap_err();

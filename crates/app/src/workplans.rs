@@ -294,10 +294,18 @@ impl App {
         if let Some(existing) = self.store.plan_by_digest(actor.unit_id, i64::from(year), &digest).await? {
             return Ok(report(existing, false));
         }
-        let plan = NewPlan { year: i64::from(year), title: clip(&title, 200), owner_unit_id: actor.unit_id, region_code, source_digest: digest, tasks: tasks.clone() };
-        let event = audit_event(Some(actor), client, "workplan.import", String::new(), Outcome::Success, serde_json::json!({
-            "year": year, "tasks": plan.tasks.len(), "assignments": assignment_count, "unresolved": unresolved_names.len(),
-        }));
+        let plan =
+            NewPlan { year: i64::from(year), title: clip(&title, 200), owner_unit_id: actor.unit_id, region_code, source_digest: digest, tasks: tasks.clone() };
+        let event = audit_event(
+            Some(actor),
+            client,
+            "workplan.import",
+            String::new(),
+            Outcome::Success,
+            serde_json::json!({
+                "year": year, "tasks": plan.tasks.len(), "assignments": assignment_count, "unresolved": unresolved_names.len(),
+            }),
+        );
         match self.store.create_plan(&plan, &event).await {
             Ok(plan_id) => Ok(report(plan_id, true)),
             // A concurrent import of the same document won the race: report it as already there.
@@ -424,12 +432,7 @@ impl App {
         if row.role != "cooperating" {
             return Ok(false);
         }
-        Ok(self
-            .store
-            .task_assignments(row.task_id)
-            .await?
-            .iter()
-            .any(|other| other.role == "lead" && policy::acts_for(actor, &Self::assigned_unit(other))))
+        Ok(self.store.task_assignments(row.task_id).await?.iter().any(|other| other.role == "lead" && policy::acts_for(actor, &Self::assigned_unit(other))))
     }
 
     pub async fn assignment_detail(&self, actor: &Actor, client: &Client, id: i64) -> Result<AssignmentDetail> {
@@ -446,7 +449,9 @@ impl App {
             reopenings: self.store.reopenings_of_assignment(id).await?,
             rounds: if manages { self.store.review_rounds(plan.id).await? } else { Vec::new() },
             may_report: policy::acts_for(actor, &Self::assigned_unit(&row)) && status != AssignmentStatus::Accepted,
-            may_review: reviews && status == AssignmentStatus::Reported && !self.store.reports_of_assignment(id).await?.iter().any(|r| r.review.is_none() && r.submitted_by == actor.user_id),
+            may_review: reviews
+                && status == AssignmentStatus::Reported
+                && !self.store.reports_of_assignment(id).await?.iter().any(|r| r.review.is_none() && r.submitted_by == actor.user_id),
             may_reopen: manages && matches!(status, AssignmentStatus::Reported | AssignmentStatus::Accepted),
             may_set_deadlines: manages,
             may_decompose: Self::may_decompose(actor, &row),
@@ -482,9 +487,27 @@ impl App {
         for file in &files {
             let extension = file.file_name.rsplit_once('.').map(|(_, e)| e.to_lowercase()).unwrap_or_default();
             match ATTACHMENT_TYPES.iter().find(|(e, _)| *e == extension) {
-                None => problems.push(("files", format!("“{}”的类型不允许,可用 PDF、图片、Word、Excel、文本 / '{}' is not an allowed type (PDF, images, Word, Excel, text)", clip(&file.file_name, 60), clip(&file.file_name, 60)))),
-                Some(_) if file.bytes.len() > ATTACHMENT_BYTES_MAX => problems.push(("files", format!("“{}”超过{} MB / '{}' is larger than {} MB", clip(&file.file_name, 60), ATTACHMENT_BYTES_MAX >> 20, clip(&file.file_name, 60), ATTACHMENT_BYTES_MAX >> 20))),
-                Some(_) if file.bytes.is_empty() => problems.push(("files", format!("“{}”是空文件 / '{}' is empty", clip(&file.file_name, 60), clip(&file.file_name, 60)))),
+                None => problems.push((
+                    "files",
+                    format!(
+                        "“{}”的类型不允许,可用 PDF、图片、Word、Excel、文本 / '{}' is not an allowed type (PDF, images, Word, Excel, text)",
+                        clip(&file.file_name, 60),
+                        clip(&file.file_name, 60)
+                    ),
+                )),
+                Some(_) if file.bytes.len() > ATTACHMENT_BYTES_MAX => problems.push((
+                    "files",
+                    format!(
+                        "“{}”超过{} MB / '{}' is larger than {} MB",
+                        clip(&file.file_name, 60),
+                        ATTACHMENT_BYTES_MAX >> 20,
+                        clip(&file.file_name, 60),
+                        ATTACHMENT_BYTES_MAX >> 20
+                    ),
+                )),
+                Some(_) if file.bytes.is_empty() => {
+                    problems.push(("files", format!("“{}”是空文件 / '{}' is empty", clip(&file.file_name, 60), clip(&file.file_name, 60))))
+                }
                 Some((_, content_type)) => attachments.push(NewAttachment {
                     file_name: clip(file.file_name.rsplit(['/', '\\']).next().unwrap_or(""), 120),
                     content_type: (*content_type).to_owned(),
@@ -498,7 +521,14 @@ impl App {
         }
         let period = period.ok_or_else(|| AppError::Internal("period".into()))?;
         let change = Self::status_change(&row, SupervisionMove::Report(period))?;
-        let event = audit_event(Some(actor), client, "assignment.report", String::new(), Outcome::Success, serde_json::json!({"period": period.key(), "attachments": attachments.len()}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "assignment.report",
+            String::new(),
+            Outcome::Success,
+            serde_json::json!({"period": period.key(), "attachments": attachments.len()}),
+        );
         Ok(self.store.add_report(id, &change, period.key(), body, actor.user_id, &attachments, &event).await?)
     }
 
@@ -521,7 +551,10 @@ impl App {
         }
         let comment = comment.trim();
         if !accept && comment.is_empty() {
-            return Err(AppError::Invalid(vec![domain::enterprise::FieldError { field: "comment", message: "退回时须写明理由 / give the reason for returning the report".into() }]));
+            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+                field: "comment",
+                message: "退回时须写明理由 / give the reason for returning the report".into(),
+            }]));
         }
         // The latest report awaiting review decides what acceptance means.
         let pending = self.store.reports_of_assignment(id).await?.into_iter().find(|r| r.review.is_none());
@@ -538,9 +571,16 @@ impl App {
             kind: "returned".into(),
             assignment_id: id,
             due_on: today().to_string(),
-            message: format!("第{}项“{}”的报告被退回:{} / the report on item {} was returned", row.item_number, clip(&row.task_title, 40), comment, row.item_number),
+            message: format!(
+                "第{}项“{}”的报告被退回:{} / the report on item {} was returned",
+                row.item_number,
+                clip(&row.task_title, 40),
+                comment,
+                row.item_number
+            ),
         });
-        let event = audit_event(Some(actor), client, "assignment.review", String::new(), Outcome::Success, serde_json::json!({"verdict": verdict, "comment": comment}));
+        let event =
+            audit_event(Some(actor), client, "assignment.review", String::new(), Outcome::Success, serde_json::json!({"verdict": verdict, "comment": comment}));
         Ok(self.store.move_assignment(id, &change, Some((verdict, &comment, actor.user_id)), None, notification.as_ref(), &event).await?)
     }
 
@@ -552,17 +592,26 @@ impl App {
             return Err(self.denied(actor, client, "workplan.deadlines", format!("task:{task_id}")).await);
         }
         let field = |field: &'static str, message: String| AppError::Invalid(vec![domain::enterprise::FieldError { field, message }]);
-        let half = parse_date(half_year_due.trim()).ok_or_else(|| field("half_year_due", "半年报告期限应为 YYYY-MM-DD / the half-year deadline should be YYYY-MM-DD".into()))?;
-        let annual = parse_date(annual_due.trim()).ok_or_else(|| field("annual_due", "年度报告期限应为 YYYY-MM-DD / the annual deadline should be YYYY-MM-DD".into()))?;
+        let half = parse_date(half_year_due.trim())
+            .ok_or_else(|| field("half_year_due", "半年报告期限应为 YYYY-MM-DD / the half-year deadline should be YYYY-MM-DD".into()))?;
+        let annual = parse_date(annual_due.trim())
+            .ok_or_else(|| field("annual_due", "年度报告期限应为 YYYY-MM-DD / the annual deadline should be YYYY-MM-DD".into()))?;
         if half > annual {
             return Err(field("half_year_due", "半年报告期限不能晚于年度报告期限 / the half-year deadline cannot fall after the annual one".into()));
         }
         if (i64::from(annual.year()) - plan.year).abs() > 1 {
             return Err(field("annual_due", format!("期限应在{}年前后 / the deadline should fall around {}", plan.year, plan.year)));
         }
-        let event = audit_event(Some(actor), client, "workplan.deadlines", format!("task:{task_id}"), Outcome::Success, serde_json::json!({
-            "from": [task.half_year_due, task.annual_due], "to": [half.to_string(), annual.to_string()],
-        }));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "workplan.deadlines",
+            format!("task:{task_id}"),
+            Outcome::Success,
+            serde_json::json!({
+                "from": [task.half_year_due, task.annual_due], "to": [half.to_string(), annual.to_string()],
+            }),
+        );
         Ok(self.store.set_task_deadlines(task_id, &half.to_string(), &annual.to_string(), &event).await?)
     }
 
@@ -570,7 +619,9 @@ impl App {
     /// government the actor acts for, and the actor runs that tier's plans.
     fn may_decompose(actor: &Actor, row: &AssignmentRow) -> bool {
         let own_path = actor.region_path.as_deref().unwrap_or("");
-        row.unit_kind == UnitKind::Government.as_str() && policy::acts_for(actor, &Self::assigned_unit(row)) && policy::allows(actor, Action::ManageWorkPlan { region_path: own_path })
+        row.unit_kind == UnitKind::Government.as_str()
+            && policy::acts_for(actor, &Self::assigned_unit(row))
+            && policy::allows(actor, Action::ManageWorkPlan { region_path: own_path })
     }
 
     /// A city (or county) turns an item addressed to its government into an item of its own plan
@@ -617,7 +668,14 @@ impl App {
             assignments: lower,
             unresolved: Vec::new(),
         };
-        let event = audit_event(Some(actor), client, "assignment.decompose", String::new(), Outcome::Success, serde_json::json!({"assignment": id, "parent_task": task.id}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "assignment.decompose",
+            String::new(),
+            Outcome::Success,
+            serde_json::json!({"assignment": id, "parent_task": task.id}),
+        );
         let (plan_id, _) = self.store.add_decomposed_task(&plan, &new_task, &event).await?;
         Ok(plan_id)
     }
@@ -630,9 +688,13 @@ impl App {
         }
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::Invalid(vec![domain::enterprise::FieldError { field: "name", message: "请填写轮次名称,最多100字 / name the round, at most 100 characters".into() }]));
+            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+                field: "name",
+                message: "请填写轮次名称,最多100字 / name the round, at most 100 characters".into(),
+            }]));
         }
-        let event = audit_event(Some(actor), client, "workplan.review_round", String::new(), Outcome::Success, serde_json::json!({"plan": plan_id, "name": name}));
+        let event =
+            audit_event(Some(actor), client, "workplan.review_round", String::new(), Outcome::Success, serde_json::json!({"plan": plan_id, "name": name}));
         Ok(self.store.create_review_round(plan_id, name, actor.user_id, &event).await?)
     }
 
@@ -644,11 +706,17 @@ impl App {
             return Err(self.denied(actor, client, "assignment.reopen", format!("assignment:{id}")).await);
         }
         if !self.store.review_rounds(plan.id).await?.iter().any(|(round, _, _)| *round == round_id) {
-            return Err(AppError::Invalid(vec![domain::enterprise::FieldError { field: "round_id", message: "请先选择本计划的回头看轮次 / choose a review round of this plan".into() }]));
+            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+                field: "round_id",
+                message: "请先选择本计划的回头看轮次 / choose a review round of this plan".into(),
+            }]));
         }
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(AppError::Invalid(vec![domain::enterprise::FieldError { field: "reason", message: "须写明重新打开的理由 / give the reason for reopening".into() }]));
+            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+                field: "reason",
+                message: "须写明重新打开的理由 / give the reason for reopening".into(),
+            }]));
         }
         let reason = clip(reason, 2_000);
         let change = Self::status_change(&row, SupervisionMove::Reopen)?;
@@ -657,9 +725,16 @@ impl App {
             kind: "reopened".into(),
             assignment_id: id,
             due_on: today().to_string(),
-            message: format!("回头看:第{}项“{}”被重新打开:{} / item {} was reopened in a review round", row.item_number, clip(&row.task_title, 40), reason, row.item_number),
+            message: format!(
+                "回头看:第{}项“{}”被重新打开:{} / item {} was reopened in a review round",
+                row.item_number,
+                clip(&row.task_title, 40),
+                reason,
+                row.item_number
+            ),
         };
-        let event = audit_event(Some(actor), client, "assignment.reopen", String::new(), Outcome::Success, serde_json::json!({"round": round_id, "reason": reason}));
+        let event =
+            audit_event(Some(actor), client, "assignment.reopen", String::new(), Outcome::Success, serde_json::json!({"round": round_id, "reason": reason}));
         Ok(self.store.move_assignment(id, &change, None, Some((round_id, &reason, actor.user_id)), Some(&notification), &event).await?)
     }
 
@@ -671,7 +746,14 @@ impl App {
             return Err(self.denied(actor, client, "workplan.resolve_unit", format!("plan:{plan_id}")).await);
         }
         let unit = self.store.unit(unit_id).await?;
-        let event = audit_event(Some(actor), client, "workplan.resolve_unit", format!("plan:{plan_id}"), Outcome::Success, serde_json::json!({"name": clip(name, 60), "unit_id": unit.id}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "workplan.resolve_unit",
+            format!("plan:{plan_id}"),
+            Outcome::Success,
+            serde_json::json!({"name": clip(name, 60), "unit_id": unit.id}),
+        );
         Ok(self.store.resolve_unit_name(plan_id, name, unit.id, &event).await?)
     }
 
@@ -700,7 +782,9 @@ impl App {
                 if row.status == "accepted" {
                     continue;
                 }
-                for (due, reported, label) in [(&row.half_year_due, row.half_year_reported || row.annual_reported, "半年"), (&row.annual_due, row.annual_reported, "年度")] {
+                for (due, reported, label) in
+                    [(&row.half_year_due, row.half_year_reported || row.annual_reported, "半年"), (&row.annual_due, row.annual_reported, "年度")]
+                {
                     let Some(due_date) = parse_date(due) else { continue };
                     if reported {
                         continue;
@@ -712,7 +796,12 @@ impl App {
                             kind: "reminder".into(),
                             assignment_id: row.id,
                             due_on: due.clone(),
-                            message: format!("第{}项“{}”的{label}报告将于{due}到期 / the report on item {} is due on {due}", row.item_number, clip(&row.task_title, 40), row.item_number),
+                            message: format!(
+                                "第{}项“{}”的{label}报告将于{due}到期 / the report on item {} is due on {due}",
+                                row.item_number,
+                                clip(&row.task_title, 40),
+                                row.item_number
+                            ),
                         });
                     } else if today > due_date {
                         notices.push(NewNotification {
@@ -720,7 +809,14 @@ impl App {
                             kind: "escalation".into(),
                             assignment_id: row.id,
                             due_on: due.clone(),
-                            message: format!("{}未按期({due})报送第{}项“{}”的{label}报告 / {} missed the {due} report on item {}", row.unit_name, row.item_number, clip(&row.task_title, 40), row.unit_name, row.item_number),
+                            message: format!(
+                                "{}未按期({due})报送第{}项“{}”的{label}报告 / {} missed the {due} report on item {}",
+                                row.unit_name,
+                                row.item_number,
+                                clip(&row.task_title, 40),
+                                row.unit_name,
+                                row.item_number
+                            ),
                         });
                     }
                 }
@@ -763,7 +859,8 @@ impl App {
             })
         });
         let bytes = write_table(format, "工作要点", &columns, rows).map_err(AppError::Internal)?;
-        let event = audit_event(Some(actor), client, "workplan.export", format!("plan:{plan_id}"), Outcome::Success, serde_json::json!({"format": format.extension()}));
+        let event =
+            audit_event(Some(actor), client, "workplan.export", format!("plan:{plan_id}"), Outcome::Success, serde_json::json!({"format": format.extension()}));
         self.store.record_audit(&event).await?;
         Ok(bytes)
     }
@@ -812,7 +909,14 @@ impl App {
             }
         }
         let bytes = write_table(format, "工作进展", &columns, rows.into_iter()).map_err(AppError::Internal)?;
-        let event = audit_event(Some(actor), client, "workplan.export_progress", format!("plan:{plan_id}"), Outcome::Success, serde_json::json!({"format": format.extension()}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "workplan.export_progress",
+            format!("plan:{plan_id}"),
+            Outcome::Success,
+            serde_json::json!({"format": format.extension()}),
+        );
         self.store.record_audit(&event).await?;
         Ok(bytes)
     }

@@ -44,7 +44,9 @@ async fn measures_and_suggestions_on_every_configured_backend() {
         assert!(matches!(app.follow_up_measure(&office, &client, county_measure, "省级跟踪", "").await, Ok(())), "the province oversees the county too");
         let bad = MeasureInput { kind: "scold".into(), reason: " ".into(), decided_on: "March".into(), target_unit_id: 999_999, ..input.clone() };
         match app.record_measure(&office, &client, &bad).await {
-            Err(AppError::Invalid(fields)) => assert_eq!(fields.iter().map(|f| f.field).collect::<Vec<_>>(), ["kind", "target_unit_id", "reason", "decided_on"]),
+            Err(AppError::Invalid(fields)) => {
+                assert_eq!(fields.iter().map(|f| f.field).collect::<Vec<_>>(), ["kind", "target_unit_id", "reason", "decided_on"])
+            }
             other => panic!("every problem at once, got {other:?}"),
         }
         let id = app.record_measure(&office, &client, &input).await.unwrap();

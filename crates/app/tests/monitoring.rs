@@ -31,7 +31,11 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         // The demo gives the showcase enterprise a graded source with a sensor of every kind.
         let sources = app.hazard_sources(&enterprise, &client, None).await.unwrap();
         assert_eq!(sources.len(), 1, "an enterprise sees only its own sources");
-        assert_eq!((sources[0].name.as_str(), sources[0].level, sources[0].is_major), ("液氨储罐区", Some(3), true), "氨 60 t (Q 10, β 2), 120 people (α 2): R = 24");
+        assert_eq!(
+            (sources[0].name.as_str(), sources[0].level, sources[0].is_major),
+            ("液氨储罐区", Some(3), true),
+            "氨 60 t (Q 10, β 2), 120 people (α 2): R = 24"
+        );
         let kinds: std::collections::BTreeSet<String> = app.sensors(&enterprise, &client, Some(own), None).await.unwrap().into_iter().map(|s| s.kind).collect();
         assert_eq!(kinds.len(), 6, "every kind: {kinds:?}");
         assert!(matches!(app.hazard_sources(&expert, &client, None).await, Err(AppError::NotFound)));
@@ -67,13 +71,19 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
             interval_s: 10,
             rules: Some(rules),
         };
-        match app.add_sensors(&enterprise, &client, source_id, &[SensorInput { code: "bad code!".into(), range_min: 5.0, range_max: 1.0, ..sensor.clone() }]).await {
+        match app
+            .add_sensors(&enterprise, &client, source_id, &[SensorInput { code: "bad code!".into(), range_min: 5.0, range_max: 1.0, ..sensor.clone() }])
+            .await
+        {
             Err(AppError::Invalid(fields)) => assert_eq!(fields.iter().map(|f| f.field).collect::<Vec<_>>(), ["code", "spec"]),
             other => panic!("{other:?}"),
         }
         assert!(matches!(app.add_sensors(&jilinshi, &client, source_id, std::slice::from_ref(&sensor)).await, Err(AppError::NotFound)));
         app.add_sensors(&enterprise, &client, source_id, std::slice::from_ref(&sensor)).await.unwrap();
-        assert!(matches!(app.add_sensors(&enterprise, &client, source_id, std::slice::from_ref(&sensor)).await, Err(AppError::Conflict(_))), "codes are unique");
+        assert!(
+            matches!(app.add_sensors(&enterprise, &client, source_id, std::slice::from_ref(&sensor)).await, Err(AppError::Conflict(_))),
+            "codes are unique"
+        );
 
         // A sensor of another enterprise, which this enterprise must not be able to write.
         let others = app.sensors(&actor("office").await, &client, None, None).await.unwrap();
@@ -98,12 +108,25 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         let reasons: Vec<(usize, &str)> = outcome.rejected.iter().map(|r| (r.index, r.reason)).collect();
         assert_eq!(
             reasons,
-            [(2, "unknown_sensor"), (3, "unknown_sensor"), (4, "not_finite"), (5, "out_of_range"), (6, "duplicate"), (7, "out_of_order"), (8, "too_old"), (9, "in_future"), (10, "malformed")]
+            [
+                (2, "unknown_sensor"),
+                (3, "unknown_sensor"),
+                (4, "not_finite"),
+                (5, "out_of_range"),
+                (6, "duplicate"),
+                (7, "out_of_order"),
+                (8, "too_old"),
+                (9, "in_future"),
+                (10, "malformed")
+            ]
         );
         assert_eq!(app.monitor.latest("TEST-PT-1").await, Some((NOW - 10_000, 85.0)));
 
         // 70 crossed H and 85 HH: one live high alarm, now critical, with its peak.
-        let active = app.alarms(&enterprise, &client, &store::AlarmFilter { state: Some("active".into()), source_id: Some(source_id), ..Default::default() }, 100).await.unwrap();
+        let active = app
+            .alarms(&enterprise, &client, &store::AlarmFilter { state: Some("active".into()), source_id: Some(source_id), ..Default::default() }, 100)
+            .await
+            .unwrap();
         let high: Vec<_> = active.iter().filter(|a| a.kind == "high").collect();
         assert_eq!(high.len(), 1, "{active:?}");
         let alarm = high[0].clone();
@@ -118,7 +141,10 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         assert!(changchun.orange >= 1 && changchun.highest >= Some(domain::telemetry::WarningGrade::Orange), "{changchun:?}");
         assert!(cities.iter().filter(|c| c.code != "220100").all(|c| c.highest.is_none() || c.sources > 0));
         assert!(matches!(app.acknowledge_alarm(&expert, &client, alarm.id).await, Err(AppError::NotFound)));
-        assert!(matches!(app.close_alarm(&enterprise, &client, alarm.id, "real", None).await, Err(AppError::IllegalTransition(_))), "not while the condition holds");
+        assert!(
+            matches!(app.close_alarm(&enterprise, &client, alarm.id, "real", None).await, Err(AppError::IllegalTransition(_))),
+            "not while the condition holds"
+        );
         // Left unacknowledged, it goes up to the county, then the province.
         assert_eq!(app.escalate_alarms(alarm.raised_at + 14 * 60_000).await.unwrap(), 0);
         assert!(app.escalate_alarms(alarm.raised_at + 16 * 60_000).await.unwrap() >= 1);
@@ -155,14 +181,21 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
 
         // A new excursion opens a new alarm, since the old one is closed.
         app.ingest(own, &[reading("TEST-PT-1", 65.0, NOW - 3_000)], NOW).await.unwrap();
-        let again = app.alarms(&enterprise, &client, &store::AlarmFilter { state: Some("active".into()), source_id: Some(source_id), ..Default::default() }, 100).await.unwrap();
+        let again = app
+            .alarms(&enterprise, &client, &store::AlarmFilter { state: Some("active".into()), source_id: Some(source_id), ..Default::default() }, 100)
+            .await
+            .unwrap();
         assert!(again.iter().any(|a| a.kind == "high" && a.id != alarm.id && a.severity == "warning"));
 
         // History: every accepted reading, raw and in buckets; bad ranges refused.
         let history = app.sensor_history(&chaoyang, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap();
         let app::monitoring::History::Raw { points } = history else { panic!("raw") };
         assert_eq!(points, [(NOW - 30_000, 50.0), (NOW - 20_000, 70.0), (NOW - 10_000, 85.0), (NOW - 5_000, 59.5), (NOW - 4_000, 40.0), (NOW - 3_000, 65.0)]);
-        let app::monitoring::History::Buckets { buckets } = app.sensor_history(&enterprise, &client, "TEST-PT-1", NOW - 60_000, NOW, Some(3_600_000)).await.unwrap() else { panic!("buckets") };
+        let app::monitoring::History::Buckets { buckets } =
+            app.sensor_history(&enterprise, &client, "TEST-PT-1", NOW - 60_000, NOW, Some(3_600_000)).await.unwrap()
+        else {
+            panic!("buckets")
+        };
         assert_eq!(buckets.iter().map(|b| b.count).sum::<u32>(), 6);
         assert!(matches!(app.sensor_history(&enterprise, &client, "TEST-PT-1", NOW, NOW - 1, None).await, Err(AppError::BadRequest(_))));
         assert!(matches!(app.sensor_history(&jilinshi, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await, Err(AppError::NotFound)));
@@ -173,7 +206,10 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         let (ts_bytes, value_bytes) = store::chunk_codec::encode(&[NOW - 30_000, NOW - 20_000], &[50.0, 70.0]).unwrap();
         let partial = store::NewChunk { sensor_id, start_ms: NOW - 30_000, end_ms: NOW - 20_000, reading_count: 2, timestamps: ts_bytes, vals: value_bytes };
         db.store.store_chunks(&[partial], &[], None).await.unwrap();
-        let app::monitoring::History::Raw { points: half_done } = app.sensor_history(&chaoyang, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap() else { panic!("raw") };
+        let app::monitoring::History::Raw { points: half_done } = app.sensor_history(&chaoyang, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap()
+        else {
+            panic!("raw")
+        };
         assert_eq!(half_done, points);
 
         // Compaction moves the log into per-sensor chunks; the history reads the same before and after.
@@ -181,7 +217,10 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         let moved = app.compact_all_telemetry().await.unwrap();
         assert!(moved >= 6, "{moved}");
         assert_eq!(app.store.log_backlog().await.unwrap().0, 0);
-        let app::monitoring::History::Raw { points: compacted } = app.sensor_history(&chaoyang, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap() else { panic!("raw") };
+        let app::monitoring::History::Raw { points: compacted } = app.sensor_history(&chaoyang, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap()
+        else {
+            panic!("raw")
+        };
         assert_eq!(compacted, points);
         assert_eq!(app.compact_all_telemetry().await.unwrap(), 0, "nothing left");
         assert_eq!(db.store.chunks(sensor_id, NOW - 60_000, NOW).await.unwrap().len(), 1, "the redone chunk replaced the partial one");
@@ -189,7 +228,11 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         // A restart keeps the stored history and monitors the same sensors.
         let restarted = App::new(db.store.clone(), Default::default());
         assert_eq!(restarted.start_monitoring().await.unwrap(), loaded + 1);
-        let app::monitoring::History::Raw { points: kept } = restarted.sensor_history(&enterprise, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap() else { panic!("raw") };
+        let app::monitoring::History::Raw { points: kept } =
+            restarted.sensor_history(&enterprise, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap()
+        else {
+            panic!("raw")
+        };
         assert_eq!(kept.len(), 6);
         let replay = restarted.ingest(own, &[reading("TEST-PT-1", 65.0, NOW - 3_000)], NOW).await.unwrap();
         assert_eq!((replay.accepted, replay.rejected[0].reason), (0, "duplicate"), "order continues from the stored readings");
@@ -202,11 +245,19 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         // reads the same.
         restarted.compact_all_telemetry().await.unwrap();
         assert_eq!(db.store.chunks(sensor_id, NOW - 60_000, NOW).await.unwrap().len(), 2);
-        let app::monitoring::History::Raw { points: unmerged } = restarted.sensor_history(&enterprise, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap() else { panic!("raw") };
+        let app::monitoring::History::Raw { points: unmerged } =
+            restarted.sensor_history(&enterprise, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap()
+        else {
+            panic!("raw")
+        };
         assert_eq!(unmerged.len(), 7);
         assert!(restarted.merge_chunks().await.unwrap() >= 2);
         assert_eq!(db.store.chunks(sensor_id, NOW - 60_000, NOW).await.unwrap().len(), 1);
-        let app::monitoring::History::Raw { points: merged } = restarted.sensor_history(&enterprise, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap() else { panic!("raw") };
+        let app::monitoring::History::Raw { points: merged } =
+            restarted.sensor_history(&enterprise, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap()
+        else {
+            panic!("raw")
+        };
         assert_eq!(merged, unmerged);
         assert_eq!(restarted.merge_chunks().await.unwrap(), 0, "nothing left to merge");
 
@@ -233,13 +284,23 @@ async fn shelving_and_maintenance_windows_on_every_configured_backend() {
             let app = app.clone();
             async move { app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap() }
         };
-        let (enterprise, chaoyang, inspector, jilinshi) = (actor("enterprise").await, actor("chaoyang").await, actor("inspector").await, actor("jilinshi").await);
+        let (enterprise, chaoyang, inspector, jilinshi) =
+            (actor("enterprise").await, actor("chaoyang").await, actor("inspector").await, actor("jilinshi").await);
         let own = enterprise.enterprise_id.unwrap();
         let code = app.sensors(&enterprise, &client, Some(own), None).await.unwrap().into_iter().find(|s| s.kind == "pressure").unwrap().code;
         let now = store::now_ms();
         let input = SuppressionInput { kind: "maintenance".into(), reason: "更换压力变送器".into(), starts_at: None, minutes: 30 };
 
-        match app.request_suppression(&enterprise, &client, &code, &SuppressionInput { kind: "nap".into(), reason: " ".into(), starts_at: Some(now - 3_600_000), minutes: 0 }, now).await {
+        match app
+            .request_suppression(
+                &enterprise,
+                &client,
+                &code,
+                &SuppressionInput { kind: "nap".into(), reason: " ".into(), starts_at: Some(now - 3_600_000), minutes: 0 },
+                now,
+            )
+            .await
+        {
             Err(AppError::Invalid(fields)) => assert_eq!(fields.iter().map(|f| f.field).collect::<Vec<_>>(), ["kind", "reason", "starts_at"]),
             other => panic!("{other:?}"),
         }
@@ -247,13 +308,19 @@ async fn shelving_and_maintenance_windows_on_every_configured_backend() {
             Err(AppError::Invalid(fields)) => assert_eq!(fields[0].field, "minutes", "a shelving lasts at most a shift"),
             other => panic!("{other:?}"),
         }
-        assert!(matches!(app.request_suppression(&chaoyang, &client, &code, &input, now).await, Err(AppError::NotFound)), "the enterprise asks, the regulator decides");
+        assert!(
+            matches!(app.request_suppression(&chaoyang, &client, &code, &input, now).await, Err(AppError::NotFound)),
+            "the enterprise asks, the regulator decides"
+        );
         assert!(matches!(app.request_suppression(&jilinshi, &client, &code, &input, now).await, Err(AppError::NotFound)));
         let id = app.request_suppression(&enterprise, &client, &code, &input, now).await.unwrap();
         assert!(matches!(app.decide_suppression(&enterprise, &client, id, true, None).await, Err(AppError::NotFound)), "never one's own approval");
         assert!(matches!(app.decide_suppression(&inspector, &client, id, true, None).await, Err(AppError::NotFound)));
         assert!(matches!(app.decide_suppression(&jilinshi, &client, id, true, None).await, Err(AppError::NotFound)));
-        assert!(app.suppressions(&chaoyang, &client, None).await.unwrap().iter().any(|w| w.id == id && w.state == "requested"), "the regulator sees the request");
+        assert!(
+            app.suppressions(&chaoyang, &client, None).await.unwrap().iter().any(|w| w.id == id && w.state == "requested"),
+            "the regulator sees the request"
+        );
         assert_eq!(app.decide_suppression(&chaoyang, &client, id, true, Some("同意,注意现场监护")).await.unwrap().state, "approved");
         assert!(matches!(app.decide_suppression(&chaoyang, &client, id, false, None).await, Err(AppError::IllegalTransition(_))), "decided once");
 
@@ -265,7 +332,8 @@ async fn shelving_and_maintenance_windows_on_every_configured_backend() {
         let raised = |app: App| {
             let (enterprise, code) = (enterprise.clone(), code.clone());
             async move {
-                let alarms = app.alarms(&enterprise, &Client::cli(), &store::AlarmFilter { state: Some("active".into()), ..Default::default() }, 100).await.unwrap();
+                let alarms =
+                    app.alarms(&enterprise, &Client::cli(), &store::AlarmFilter { state: Some("active".into()), ..Default::default() }, 100).await.unwrap();
                 alarms.iter().filter(|a| a.sensor_code == code).count()
             }
         };
@@ -283,7 +351,10 @@ async fn shelving_and_maintenance_windows_on_every_configured_backend() {
         assert_eq!(raised(app.clone()).await, 1, "the condition outlasting the window is alarmed");
 
         // A window that runs out ends by itself.
-        let short = app.request_suppression(&enterprise, &client, &code, &SuppressionInput { kind: "shelve".into(), minutes: 1, ..input.clone() }, store::now_ms()).await.unwrap();
+        let short = app
+            .request_suppression(&enterprise, &client, &code, &SuppressionInput { kind: "shelve".into(), minutes: 1, ..input.clone() }, store::now_ms())
+            .await
+            .unwrap();
         app.decide_suppression(&chaoyang, &client, short, true, None).await.unwrap();
         assert_eq!(app.expire_suppressions(store::now_ms()).await.unwrap(), 0);
         assert_eq!(app.expire_suppressions(store::now_ms() + 61_000).await.unwrap(), 1);

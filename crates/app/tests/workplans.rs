@@ -35,7 +35,11 @@ async fn scenario(backend: &str) {
     let again = app.import_plan(&office, &client, PLAN, 2020).await.unwrap();
     assert_eq!((again.plan_id, again.created), (imported.plan_id, false), "re-importing changes nothing");
     let traditional_or_simplified = domain::text::to_simplified(PLAN);
-    assert_eq!(app.import_plan(&office, &client, &traditional_or_simplified, 2020).await.unwrap().plan_id, imported.plan_id, "the same plan in Simplified is the same plan");
+    assert_eq!(
+        app.import_plan(&office, &client, &traditional_or_simplified, 2020).await.unwrap().plan_id,
+        imported.plan_id,
+        "the same plan in Simplified is the same plan"
+    );
 
     let matrix = app.plan_matrix(&office, &client, imported.plan_id).await.unwrap();
     assert_eq!(matrix.rows.len(), 24);
@@ -73,7 +77,10 @@ async fn scenario(backend: &str) {
     // The loop: yjt reports on item 4, a foreign unit cannot, the office reviews.
     let own_item4 = own.rows.iter().find(|r| r.item_number == 4).unwrap().cells[0].id;
     let city_item1 = city.rows.iter().find(|r| r.item_number == 1).unwrap().cells[0].id;
-    assert!(matches!(app.report_progress(&jilinshi, &client, city_item1, "half_year", "吉林市冒名报告", vec![]).await, Err(AppError::NotFound)), "out of scope is not found");
+    assert!(
+        matches!(app.report_progress(&jilinshi, &client, city_item1, "half_year", "吉林市冒名报告", vec![]).await, Err(AppError::NotFound)),
+        "out of scope is not found"
+    );
     assert!(matches!(app.review_assignment(&office, &client, own_item4, true, "").await, Err(AppError::IllegalTransition(_))), "nothing to accept yet");
     let bad = app.report_progress(&yjt, &client, own_item4, "quarterly", "", vec![UploadedFile { file_name: "run.exe".into(), bytes: vec![1] }]).await;
     match bad {
@@ -156,7 +163,10 @@ async fn scenario(backend: &str) {
     app.record_assessment_finding(&office, &client, 2020, changchun_government, "veto", "重大责任事故").await.unwrap();
     let after = app.assessment_ranking(&office, &client, 2020, Tier::Cities).await.unwrap();
     assert_eq!((after[8].unit_name.as_str(), after[8].grade), ("长春市人民政府", domain::assessment::Grade::Fail));
-    assert!(matches!(app.save_assessment_scheme(&office, &client, 2020, "[[indicator]]\ncode = \"X\"\nname = \"x\"\npoints = 50\nsource = \"manual\"\n").await, Err(AppError::Invalid(_))));
+    assert!(matches!(
+        app.save_assessment_scheme(&office, &client, 2020, "[[indicator]]\ncode = \"X\"\nname = \"x\"\npoints = 50\nsource = \"manual\"\n").await,
+        Err(AppError::Invalid(_))
+    ));
     let departments = app.assessment_ranking(&office, &client, 2020, Tier::Departments).await.unwrap();
     assert!(departments.iter().any(|d| d.unit_name == "省应急管理厅") && departments.iter().all(|d| !d.unit_name.ends_with("人民政府")));
     let sheet = app.export_assessment(&office, &client, 2020, Tier::Cities, app::spreadsheet::SpreadsheetFormat::Csv).await.unwrap();
@@ -170,7 +180,11 @@ async fn scenario(backend: &str) {
     let cascaded = app.plan_matrix(&changchun, &client, cascade).await.unwrap();
     assert_eq!(cascaded.rows.len(), 1);
     assert!(cascaded.rows[0].cells.len() >= 5 && cascaded.rows[0].cells.iter().all(|c| c.unit_name.starts_with("长春市") && c.unit_name != "长春市人民政府"));
-    assert_eq!(app.store.task(cascaded.rows[0].task_id).await.unwrap().parent_task_id, Some(app.assignment_detail(&office, &client, city_item1).await.unwrap().task.id), "linked to the province's item");
+    assert_eq!(
+        app.store.task(cascaded.rows[0].task_id).await.unwrap().parent_task_id,
+        Some(app.assignment_detail(&office, &client, city_item1).await.unwrap().task.id),
+        "linked to the province's item"
+    );
 
     // A city imports the same document as its own plan: the tier collectives now reach its
     // counties, and the province's plan is untouched.

@@ -319,14 +319,18 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     let mut inputs: Vec<SensorInput> = (0..options.sensors).map(|i| sensor_input(code_of(i), 60)).collect();
     inputs.extend((0..PROBE_SENSORS).map(|k| sensor_input(format!("PROBE{k:02}"), 1)));
     inputs.push(sensor_input(DAY_SENSOR.into(), 1));
-    inputs.push(SensorInput { rules: Some(RuleSettings { offline_after_intervals: OFFLINE_AFTER_INTERVALS, ..rule_settings() }), ..sensor_input(OFFLINE_SENSOR.into(), 1) });
+    inputs.push(SensorInput {
+        rules: Some(RuleSettings { offline_after_intervals: OFFLINE_AFTER_INTERVALS, ..rule_settings() }),
+        ..sensor_input(OFFLINE_SENSOR.into(), 1)
+    });
     inputs.extend((0..STEADY_SENSORS).map(|k| sensor_input(steady_code(k), 1)));
     for chunk in inputs.chunks(20_000) {
         let sensors: Vec<store::NewSensor> = chunk
             .iter()
             .map(|input| app::hazard_sources::checked_sensor(&source, input).map_err(|e| anyhow::anyhow!("{e:?}")))
             .collect::<anyhow::Result<_>>()?;
-        let event = app::audit_event(None, &client, "sensor.create", "bench".into(), domain::audit::Outcome::Success, serde_json::json!({"sensors": sensors.len()}));
+        let event =
+            app::audit_event(None, &client, "sensor.create", "bench".into(), domain::audit::Outcome::Success, serde_json::json!({"sensors": sensors.len()}));
         store.add_sensors(&sensors, &event).await?;
     }
     let (_, ingest_token) = app.issue_ingest_token(&enterprise, &client, "bench").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -375,7 +379,10 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     let mut downsample_times = Vec::new();
     for _ in 0..5 {
         let started = Instant::now();
-        let history = measured.sensor_history(&enterprise, &client, DAY_SENSOR, day_start, day_start + 24 * 3_600_000 - 1, Some(60_000)).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let history = measured
+            .sensor_history(&enterprise, &client, DAY_SENSOR, day_start, day_start + 24 * 3_600_000 - 1, Some(60_000))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         downsample_times.push(started.elapsed().as_secs_f64() * 1000.0);
         match history {
             app::monitoring::History::Buckets { buckets } if buckets.len() >= 1440 => {}
@@ -394,7 +401,9 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     let steady_start = store::now_ms() - 2 * 24 * 3_600_000;
     let mut batch = Vec::with_capacity(STEADY_SENSORS * 10);
     for round in 0..3_600u64 {
-        batch.extend(steady_codes.iter().enumerate().map(|(k, code)| Ok(RawReading { code, value: value_of(k, round), ts_ms: steady_start + round as i64 * 1000 })));
+        batch.extend(
+            steady_codes.iter().enumerate().map(|(k, code)| Ok(RawReading { code, value: value_of(k, round), ts_ms: steady_start + round as i64 * 1000 })),
+        );
         if round % 10 == 9 {
             let outcome = measured.ingest(enterprise_id, &batch, store::now_ms()).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
             if outcome.rejected_total > 0 {
@@ -499,7 +508,11 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
             let mut post = |code: &str, value: f64| -> anyhow::Result<Instant> {
                 last_ts = (store::now_ms()).max(last_ts + 1);
                 let sent = Instant::now();
-                let response = probe_agent.post(&probe_telemetry).header("authorization", &probe_bearer).content_type("text/plain").send(format!("{code} {value} {last_ts}"))?;
+                let response = probe_agent
+                    .post(&probe_telemetry)
+                    .header("authorization", &probe_bearer)
+                    .content_type("text/plain")
+                    .send(format!("{code} {value} {last_ts}"))?;
                 if !response.status().is_success() {
                     bail!("probe answered HTTP {}", response.status());
                 }
@@ -534,7 +547,8 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     for trial in 0..OFFLINE_TRIALS {
         offline_ts = store::now_ms().max(offline_ts + 1);
         let sent = Instant::now();
-        let response = offline_agent.post(&telemetry_url).header("authorization", &bearer).content_type("text/plain").send(format!("{OFFLINE_SENSOR} 50 {offline_ts}"))?;
+        let response =
+            offline_agent.post(&telemetry_url).header("authorization", &bearer).content_type("text/plain").send(format!("{OFFLINE_SENSOR} 50 {offline_ts}"))?;
         if !response.status().is_success() {
             bail!("the offline probe answered HTTP {}", response.status());
         }
@@ -543,7 +557,9 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
         while events_rx.try_recv().is_ok() {}
         let due = sent + Duration::from_millis(u64::from(OFFLINE_AFTER_INTERVALS) * 1000);
         match events_rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(arrived) => offline_lags.push(arrived.saturating_duration_since(due).as_secs_f64() * 1000.0 - due.saturating_duration_since(arrived).as_secs_f64() * 1000.0),
+            Ok(arrived) => {
+                offline_lags.push(arrived.saturating_duration_since(due).as_secs_f64() * 1000.0 - due.saturating_duration_since(arrived).as_secs_f64() * 1000.0)
+            }
             Err(_) => bail!("offline trial {trial}: no no-data alarm within 10 s"),
         }
     }
@@ -630,7 +646,10 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
 
 /// The same readings into VictoriaMetrics (Prometheus text import), from the same threads.
 fn victoria_metrics(options: &IngestOptions, dir: &Path, base_ms: i64, ours: f64) -> anyhow::Result<PeerResult> {
-    let binary = ["victoria-metrics", "/usr/bin/victoria-metrics"].into_iter().find(|b| Command::new(b).arg("-version").output().is_ok()).context("VictoriaMetrics is not installed (Debian package victoria-metrics)")?;
+    let binary = ["victoria-metrics", "/usr/bin/victoria-metrics"]
+        .into_iter()
+        .find(|b| Command::new(b).arg("-version").output().is_ok())
+        .context("VictoriaMetrics is not installed (Debian package victoria-metrics)")?;
     let port = free_port()?;
     let storage = dir.join("victoria-metrics");
     let mut child = Spawned(
@@ -661,7 +680,13 @@ fn victoria_metrics(options: &IngestOptions, dir: &Path, base_ms: i64, ours: f64
     let _ = agent().get(&format!("{base_url}/internal/force_flush")).call();
     std::thread::sleep(Duration::from_secs(2));
     let rate = readings as f64 / elapsed;
-    Ok(PeerResult { name: "victoria-metrics".into(), readings_per_s: rate, bytes_per_reading: Some(dir_bytes(&storage) as f64 / readings.max(1) as f64), ratio: ours / rate, mqtt_ratio: None })
+    Ok(PeerResult {
+        name: "victoria-metrics".into(),
+        readings_per_s: rate,
+        bytes_per_reading: Some(dir_bytes(&storage) as f64 / readings.max(1) as f64),
+        ratio: ours / rate,
+        mqtt_ratio: None,
+    })
 }
 
 /// The same readings into PostgreSQL with COPY, from as many connections as we have clients.

@@ -81,7 +81,14 @@ impl Broker {
         let config_path = dir.join("mosquitto.conf");
         std::fs::write(&config_path, config)?;
         let process = Spawned(
-            Command::new(mosquitto).arg("-c").arg(&config_path).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().context("cannot start mosquitto")?,
+            Command::new(mosquitto)
+                .arg("-c")
+                .arg(&config_path)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("cannot start mosquitto")?,
         );
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {

@@ -105,7 +105,11 @@ pub fn suggestions(accidents: &[AccidentFact], today: Date) -> Vec<Suggestion> {
     let recent: Vec<&AccidentFact> = accidents.iter().filter(|a| a.occurred_on > since && a.occurred_on <= today).collect();
     let mut out = Vec::new();
     for accident in recent.iter().filter(|a| a.grade == AccidentGrade::Especially) {
-        out.push(Suggestion { kind: MeasureKind::Interview, target: "province".into(), reason: format!("{}发生特别重大事故 / an especially serious accident on {}", accident.occurred_on, accident.occurred_on) });
+        out.push(Suggestion {
+            kind: MeasureKind::Interview,
+            target: "province".into(),
+            reason: format!("{}发生特别重大事故 / an especially serious accident on {}", accident.occurred_on, accident.occurred_on),
+        });
     }
     let mut cities: Vec<&str> = recent.iter().map(|a| a.city_code.as_str()).collect();
     cities.sort();
@@ -129,12 +133,20 @@ pub fn suggestions(accidents: &[AccidentFact], today: Date) -> Vec<Suggestion> {
                 },
             });
             if escalated {
-                out.push(Suggestion { kind: MeasureKind::Notice, target: city.to_owned(), reason: "重大事故多发,通报 / repeated major accidents: public notice".into() });
+                out.push(Suggestion {
+                    kind: MeasureKind::Notice,
+                    target: city.to_owned(),
+                    reason: "重大事故多发,通报 / repeated major accidents: public notice".into(),
+                });
             }
         }
         let larger = dates_of(AccidentGrade::Larger);
         if cluster(&larger, 3, 183) {
-            out.push(Suggestion { kind: MeasureKind::Interview, target: city.to_owned(), reason: format!("6个月内发生3起较大事故(共{}起) / three larger accidents within 6 months", larger.len()) });
+            out.push(Suggestion {
+                kind: MeasureKind::Interview,
+                target: city.to_owned(),
+                reason: format!("6个月内发生3起较大事故(共{}起) / three larger accidents within 6 months", larger.len()),
+            });
         }
     }
     out

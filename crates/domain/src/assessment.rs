@@ -188,7 +188,8 @@ impl Scheme {
     /// The default scheme: work-plan indicators computed from the records, the rest entered by
     /// the office. Bands 90/80/60 (国办发〔2016〕64号 practice).
     pub fn default_scheme() -> Self {
-        let indicator = |code: &str, name: &str, points: f64, source: Source, deduction: f64| Indicator { code: code.into(), name: name.into(), points, source, deduction };
+        let indicator =
+            |code: &str, name: &str, points: f64, source: Source, deduction: f64| Indicator { code: code.into(), name: name.into(), points, source, deduction };
         Self {
             indicators: vec![
                 indicator("A1", "工作要点按时报送", 20.0, Source::OnTimeReporting, 0.0),
@@ -254,15 +255,24 @@ pub fn score(scheme: &Scheme, records: &UnitRecords) -> ScoreSheet {
             let (score, basis) = match indicator.source {
                 Source::OnTimeReporting => (
                     indicator.points * ratio(records.reports_on_time, records.reports_due),
-                    format!("到期报告{}份,按时{}份 / {} of {} due reports on time", records.reports_due, records.reports_on_time, records.reports_on_time, records.reports_due),
+                    format!(
+                        "到期报告{}份,按时{}份 / {} of {} due reports on time",
+                        records.reports_due, records.reports_on_time, records.reports_on_time, records.reports_due
+                    ),
                 ),
                 Source::Completion => (
                     indicator.points * ratio(records.assignments_accepted, records.assignments),
-                    format!("任务{}项,已通过审核{}项 / {} of {} assignments accepted", records.assignments, records.assignments_accepted, records.assignments_accepted, records.assignments),
+                    format!(
+                        "任务{}项,已通过审核{}项 / {} of {} assignments accepted",
+                        records.assignments, records.assignments_accepted, records.assignments_accepted, records.assignments
+                    ),
                 ),
                 Source::Reopened => (
                     (indicator.points - indicator.deduction * f64::from(records.reopenings)).max(0.0),
-                    format!("回头看重新打开{}项,每项扣{}分 / {} reopened, {} each", records.reopenings, indicator.deduction, records.reopenings, indicator.deduction),
+                    format!(
+                        "回头看重新打开{}项,每项扣{}分 / {} reopened, {} each",
+                        records.reopenings, indicator.deduction, records.reopenings, indicator.deduction
+                    ),
                 ),
                 Source::Manual => match records.manual.iter().find(|(code, _)| *code == indicator.code) {
                     Some((_, value)) => (value.clamp(0.0, indicator.points), "安委办评分 / scored by the office".to_owned()),

@@ -110,7 +110,9 @@ impl AuditEntry {
 pub enum ChainError {
     #[error("审计日志第{seq}条的哈希与内容不符(被修改) / audit entry {seq}: hash does not match its content (edited)")]
     Edited { seq: i64 },
-    #[error("审计日志第{seq}条的前序哈希不符(前面有条目被删除或插入) / audit entry {seq}: previous hash does not match (an entry before it was deleted or inserted)")]
+    #[error(
+        "审计日志第{seq}条的前序哈希不符(前面有条目被删除或插入) / audit entry {seq}: previous hash does not match (an entry before it was deleted or inserted)"
+    )]
     Broken { seq: i64 },
     #[error("审计日志序号在{after}之后跳到{seq}(有条目被删除) / audit sequence jumps from {after} to {seq} (entries deleted)")]
     Gap { after: i64, seq: i64 },
@@ -118,10 +120,7 @@ pub enum ChainError {
 
 /// Checks entries in sequence order, continuing from `prev` (the last verified entry's seq and
 /// hash, or `None` at the start of the log).
-pub fn verify_chain<'a>(
-    prev: Option<(i64, String)>,
-    entries: impl IntoIterator<Item = &'a AuditEntry>,
-) -> Result<Option<(i64, String)>, ChainError> {
+pub fn verify_chain<'a>(prev: Option<(i64, String)>, entries: impl IntoIterator<Item = &'a AuditEntry>) -> Result<Option<(i64, String)>, ChainError> {
     let mut prev = prev;
     for entry in entries {
         let (expected_seq, expected_prev_hash) = match &prev {

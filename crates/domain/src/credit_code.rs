@@ -37,10 +37,7 @@ impl CreditCode {
         }
         let mut values = [0u32; 18];
         for (index, character) in code.chars().enumerate() {
-            values[index] = value_of(character).ok_or(CreditCodeError::Character {
-                position: index + 1,
-                character,
-            })?;
+            values[index] = value_of(character).ok_or(CreditCodeError::Character { position: index + 1, character })?;
         }
         let expected = check_character(&values[..17]);
         if code.as_bytes()[17] != expected as u8 {
@@ -121,10 +118,7 @@ mod tests {
     #[test]
     fn rejects_malformed_codes() {
         assert_eq!(CreditCode::parse("9111000080210043"), Err(CreditCodeError::Length(16)));
-        assert_eq!(
-            CreditCode::parse("91110000802100433I"),
-            Err(CreditCodeError::Character { position: 18, character: 'I' })
-        );
+        assert_eq!(CreditCode::parse("91110000802100433I"), Err(CreditCodeError::Character { position: 18, character: 'I' }));
         assert_eq!(CreditCode::parse("91110000802100433C"), Err(CreditCodeError::Check { expected: 'B' }));
         assert!(CreditCode::parse("=HYPERLINK(\"x\")").is_err());
         assert!(CreditCode::parse("九一一一〇〇〇〇八〇二一〇〇四三三B").is_err());

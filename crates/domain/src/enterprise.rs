@@ -207,13 +207,9 @@ impl Enterprise {
         let mut fail = |field: &'static str, message: String| errors.push(FieldError { field, message });
 
         let credit_code = CreditCode::parse(&input.credit_code).map_err(|e| fail("credit_code", e.to_string())).ok();
-        let name = checked_text(&input.name, NAME_MAX_CHARS, true)
-            .map_err(|m| fail("name", format!("企业名称{m}")))
-            .ok();
+        let name = checked_text(&input.name, NAME_MAX_CHARS, true).map_err(|m| fail("name", format!("企业名称{m}"))).ok();
         let region_code = RegionCode::parse(&input.region_code).map_err(|e| fail("region_code", e.to_string())).ok();
-        let address = checked_text(&input.address, ADDRESS_MAX_CHARS, false)
-            .map_err(|m| fail("address", format!("地址{m}")))
-            .ok();
+        let address = checked_text(&input.address, ADDRESS_MAX_CHARS, false).map_err(|m| fail("address", format!("地址{m}"))).ok();
         let location = match parse_location(&input.longitude, &input.latitude) {
             Ok(location) => location,
             Err(message) => {
@@ -222,12 +218,7 @@ impl Enterprise {
             }
         };
         let industry = IndustrySection::parse(&input.industry)
-            .ok_or_else(|| {
-                fail(
-                    "industry",
-                    format!("未知的行业门类“{}”,应为GB/T 4754门类字母A–T / unknown industry section", clip(&input.industry)),
-                )
-            })
+            .ok_or_else(|| fail("industry", format!("未知的行业门类“{}”,应为GB/T 4754门类字母A–T / unknown industry section", clip(&input.industry))))
             .ok();
         let mut sectors = BTreeSet::new();
         for part in split_list(&input.sectors) {
@@ -241,22 +232,14 @@ impl Enterprise {
         let scale = Scale::parse(&input.scale)
             .ok_or_else(|| fail("scale", format!("未知的企业规模“{}”,应为大型/中型/小型/微型 / unknown scale", clip(&input.scale))))
             .ok();
-        let principal = checked_person(&input.principal_name, &input.principal_phone)
-            .map_err(|m| fail("principal", format!("主要负责人{m}")))
-            .ok();
-        let safety_manager = checked_person(&input.safety_manager_name, &input.safety_manager_phone)
-            .map_err(|m| fail("safety_manager", format!("安全管理负责人{m}")))
-            .ok();
+        let principal = checked_person(&input.principal_name, &input.principal_phone).map_err(|m| fail("principal", format!("主要负责人{m}"))).ok();
+        let safety_manager =
+            checked_person(&input.safety_manager_name, &input.safety_manager_phone).map_err(|m| fail("safety_manager", format!("安全管理负责人{m}"))).ok();
         let standardization = if input.standardization.trim().is_empty() {
             Some(StandardizationGrade::Unrated)
         } else {
             StandardizationGrade::parse(&input.standardization)
-                .ok_or_else(|| {
-                    fail(
-                        "standardization",
-                        format!("未知的标准化等级“{}”,应为一级/二级/三级/未达标 / unknown grade", clip(&input.standardization)),
-                    )
-                })
+                .ok_or_else(|| fail("standardization", format!("未知的标准化等级“{}”,应为一级/二级/三级/未达标 / unknown grade", clip(&input.standardization))))
                 .ok()
         };
         let licences = parse_licences(&input.licences).map_err(|m| fail("licences", m)).ok();
@@ -311,18 +294,9 @@ impl Enterprise {
             safety_manager_name: self.safety_manager.name.clone(),
             safety_manager_phone: self.safety_manager.phone.clone(),
             standardization: self.standardization.label_zh().to_owned(),
-            licences: self
-                .licences
-                .iter()
-                .map(|l| format!("{}|{}|{}", l.kind, l.number, l.expires_on))
-                .collect::<Vec<_>>()
-                .join(";"),
+            licences: self.licences.iter().map(|l| format!("{}|{}|{}", l.kind, l.number, l.expires_on)).collect::<Vec<_>>().join(";"),
             insurer: self.insurance.as_ref().map(|i| i.insurer.clone()).unwrap_or_default(),
-            insurance_cover_yuan: self
-                .insurance
-                .as_ref()
-                .map(|i| i.cover_per_person_yuan.to_string())
-                .unwrap_or_default(),
+            insurance_cover_yuan: self.insurance.as_ref().map(|i| i.cover_per_person_yuan.to_string()).unwrap_or_default(),
             insurance_expires_on: self.insurance.as_ref().map(|i| i.expires_on.to_string()).unwrap_or_default(),
         }
     }
@@ -356,9 +330,7 @@ fn checked_text(text: &str, max_chars: usize, required: bool) -> Result<String, 
 fn checked_person(name: &str, phone: &str) -> Result<Person, String> {
     let name = checked_text(name, PERSON_MAX_CHARS, false).map_err(|m| format!("姓名{m}"))?;
     let phone = phone.trim();
-    if phone.chars().count() > PHONE_MAX_CHARS
-        || !phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '(' | ')'))
-    {
+    if phone.chars().count() > PHONE_MAX_CHARS || !phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '(' | ')')) {
         return Err(format!("电话“{}”不合法 / phone number is not valid", clip(phone)));
     }
     Ok(Person { name, phone: phone.to_owned() })
@@ -371,14 +343,10 @@ fn parse_location(longitude: &str, latitude: &str) -> Result<Option<GeoPoint>, S
     }
     let parse = |text: &str| text.parse::<f64>().ok().filter(|v| v.is_finite());
     match (parse(longitude), parse(latitude)) {
-        (Some(lon), Some(lat)) if (73.0..=136.0).contains(&lon) && (3.0..=54.0).contains(&lat) => {
-            Ok(Some(GeoPoint { longitude: lon, latitude: lat }))
+        (Some(lon), Some(lat)) if (73.0..=136.0).contains(&lon) && (3.0..=54.0).contains(&lat) => Ok(Some(GeoPoint { longitude: lon, latitude: lat })),
+        _ => {
+            Err(format!("经纬度“{}, {}”不在中国境内或格式错误 / longitude and latitude must be decimal degrees within China", clip(longitude), clip(latitude)))
         }
-        _ => Err(format!(
-            "经纬度“{}, {}”不在中国境内或格式错误 / longitude and latitude must be decimal degrees within China",
-            clip(longitude),
-            clip(latitude)
-        )),
     }
 }
 
@@ -402,8 +370,7 @@ fn parse_licences(text: &str) -> Result<Vec<Licence>, String> {
         };
         let kind = checked_text(kind, NAME_MAX_CHARS, true).map_err(|m| format!("许可证种类{m}"))?;
         let number = checked_text(number, NAME_MAX_CHARS, true).map_err(|m| format!("许可证编号{m}"))?;
-        let expires_on = parse_date(expires_on)
-            .ok_or_else(|| format!("许可证到期日“{}”不是日期 / licence expiry is not a date", clip(expires_on)))?;
+        let expires_on = parse_date(expires_on).ok_or_else(|| format!("许可证到期日“{}”不是日期 / licence expiry is not a date", clip(expires_on)))?;
         licences.push(Licence { kind, number, expires_on });
     }
     if licences.len() > LICENCES_MAX {
@@ -413,8 +380,7 @@ fn parse_licences(text: &str) -> Result<Vec<Licence>, String> {
 }
 
 fn parse_insurance(input: &EnterpriseInput) -> Result<Option<Insurance>, String> {
-    let (insurer, cover, expires_on) =
-        (input.insurer.trim(), input.insurance_cover_yuan.trim(), input.insurance_expires_on.trim());
+    let (insurer, cover, expires_on) = (input.insurer.trim(), input.insurance_cover_yuan.trim(), input.insurance_expires_on.trim());
     if insurer.is_empty() && cover.is_empty() && expires_on.is_empty() {
         return Ok(None);
     }
@@ -424,8 +390,7 @@ fn parse_insurance(input: &EnterpriseInput) -> Result<Option<Insurance>, String>
         .ok()
         .filter(|v| (1..=100_000_000).contains(v))
         .ok_or_else(|| format!("每人保额“{}”应为1至1亿之间的整数(元) / cover must be whole yuan", clip(cover)))?;
-    let expires_on = parse_date(expires_on)
-        .ok_or_else(|| format!("保险到期日“{}”不是日期 / insurance expiry is not a date", clip(expires_on)))?;
+    let expires_on = parse_date(expires_on).ok_or_else(|| format!("保险到期日“{}”不是日期 / insurance expiry is not a date", clip(expires_on)))?;
     Ok(Some(Insurance { insurer, cover_per_person_yuan, expires_on }))
 }
 
@@ -482,10 +447,7 @@ mod tests {
         input.insurance_cover_yuan = "-5".into();
         let errors = Enterprise::from_input(&input).unwrap_err();
         let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
-        assert_eq!(
-            fields,
-            ["credit_code", "name", "location", "industry", "sectors", "licences", "insurance"]
-        );
+        assert_eq!(fields, ["credit_code", "name", "location", "industry", "sectors", "licences", "insurance"]);
     }
 
     #[test]

@@ -96,7 +96,9 @@ static TABLES_PARSED: LazyLock<Tables> = LazyLock::new(|| {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AssessError {
-    #[error("未知物质“{0}”:应为 CAS 号、表1中的名称或表2的类别代码(如 W2) / unknown substance '{0}': use a CAS number, a table-1 name or a table-2 category code such as W2")]
+    #[error(
+        "未知物质“{0}”:应为 CAS 号、表1中的名称或表2的类别代码(如 W2) / unknown substance '{0}': use a CAS number, a table-1 name or a table-2 category code such as W2"
+    )]
     UnknownSubstance(String),
     #[error("“{0}”的数量应为不小于0的吨数,最多6位小数 / the quantity of '{0}' must be a non-negative number of tonnes with at most 6 decimals")]
     BadQuantity(String),
@@ -164,7 +166,8 @@ impl Ratio {
     fn add(self, other: Self) -> Option<Self> {
         let g = gcd(self.denominator, other.denominator);
         let denominator = self.denominator.checked_mul(other.denominator / g)?;
-        let numerator = self.numerator.checked_mul(denominator / self.denominator)?.checked_add(other.numerator.checked_mul(denominator / other.denominator)?)?;
+        let numerator =
+            self.numerator.checked_mul(denominator / self.denominator)?.checked_add(other.numerator.checked_mul(denominator / other.denominator)?)?;
         Some(Self::new(numerator, denominator))
     }
 
@@ -199,7 +202,8 @@ fn critical_and_beta(present: &Present) -> Result<(u128, u128), AssessError> {
     let tables = &*TABLES_PARSED;
     let key = lookup_key(&present.substance);
     let base_name = |name: &str| lookup_key(name.split(['(', '(']).next().unwrap_or(name));
-    let named = tables.named.iter().find(|n| (!n.cas.is_empty() && n.cas == present.substance.trim()) || lookup_key(&n.name) == key || base_name(&n.name) == key);
+    let named =
+        tables.named.iter().find(|n| (!n.cas.is_empty() && n.cas == present.substance.trim()) || lookup_key(&n.name) == key || base_name(&n.name) == key);
     let category_of = |code: &str| tables.categories.iter().find(|c| c.code.eq_ignore_ascii_case(code));
     let mut criticals = Vec::new();
     let mut betas = Vec::new();
@@ -240,13 +244,26 @@ pub fn assess(present: &[Present], people: u64) -> Result<Assessment, AssessErro
     for chemical in present {
         let (critical_hundredths, beta_hundredths) = critical_and_beta(chemical)?;
         // q/Q with q in millionths and Q in hundredths of a tonne.
-        let term = Ratio::new(chemical.quantity_millionths.checked_mul(FACTOR_SCALE).ok_or_else(overflow)?, critical_hundredths.checked_mul(Q_SCALE).ok_or_else(overflow)?);
+        let term = Ratio::new(
+            chemical.quantity_millionths.checked_mul(FACTOR_SCALE).ok_or_else(overflow)?,
+            critical_hundredths.checked_mul(Q_SCALE).ok_or_else(overflow)?,
+        );
         s = s.add(term).ok_or_else(overflow)?;
         weighted = weighted.add(term.scale(beta_hundredths).ok_or_else(overflow)?).ok_or_else(overflow)?;
     }
     let r = weighted.scale(alpha_hundredths(people)).ok_or_else(overflow)?;
     let major = s.at_least(1);
-    let level = major.then(|| if r.at_least(100) { 1 } else if r.at_least(50) { 2 } else if r.at_least(10) { 3 } else { 4 });
+    let level = major.then(|| {
+        if r.at_least(100) {
+            1
+        } else if r.at_least(50) {
+            2
+        } else if r.at_least(10) {
+            3
+        } else {
+            4
+        }
+    });
     Ok(Assessment { s: s.to_f64(), r: r.to_f64(), major, level })
 }
 

@@ -264,11 +264,21 @@ mod tests {
     fn the_loop_and_its_shortcuts() {
         use DangerAction::*;
         use DangerState::*;
-        let path = [(Reported, Confirm, Confirmed), (Confirmed, Plan, Planned), (Planned, Start, Rectifying), (Rectifying, Submit, PendingAcceptance), (PendingAcceptance, Reject, Rectifying), (PendingAcceptance, Accept, Closed), (Closed, Reopen, Rectifying)];
+        let path = [
+            (Reported, Confirm, Confirmed),
+            (Confirmed, Plan, Planned),
+            (Planned, Start, Rectifying),
+            (Rectifying, Submit, PendingAcceptance),
+            (PendingAcceptance, Reject, Rectifying),
+            (PendingAcceptance, Accept, Closed),
+            (Closed, Reopen, Rectifying),
+        ];
         for (from, action, to) in path {
             assert_eq!(next_state(from, action), Ok(to));
         }
-        for (from, action) in [(Reported, Accept), (Reported, Plan), (Confirmed, Start), (Planned, Submit), (Rectifying, Accept), (Closed, Submit), (Rectifying, Reopen)] {
+        for (from, action) in
+            [(Reported, Accept), (Reported, Plan), (Confirmed, Start), (Planned, Submit), (Rectifying, Accept), (Closed, Submit), (Rectifying, Reopen)]
+        {
             assert_eq!(next_state(from, action), Err(IllegalTransition { from: from.key(), action: action.key() }));
         }
     }
@@ -287,7 +297,10 @@ mod tests {
         assert!(check_plan(DangerGrade::Major, &full).is_ok());
         let partial = PlanInput { funds: String::new(), emergency_plan: " ".into(), ..full.clone() };
         assert_eq!(check_plan(DangerGrade::Major, &partial).unwrap_err().fields, ["funds", "emergency_plan"]);
-        assert!(check_plan(DangerGrade::General, &PlanInput { measures: "立即整改".into(), ..Default::default() }).is_ok(), "a 一般 danger may have a short plan");
+        assert!(
+            check_plan(DangerGrade::General, &PlanInput { measures: "立即整改".into(), ..Default::default() }).is_ok(),
+            "a 一般 danger may have a short plan"
+        );
         assert_eq!(check_plan(DangerGrade::General, &PlanInput { deadline: "next week".into(), ..Default::default() }).unwrap_err().fields, ["deadline"]);
         assert_eq!(check_plan(DangerGrade::Major, &PlanInput::default()).unwrap_err().fields.len(), 7);
     }

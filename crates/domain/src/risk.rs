@@ -105,11 +105,17 @@ impl RiskBands {
     pub fn check(&self) -> Result<(), String> {
         let lec = &self.lec;
         if !(lec.major_above > lec.larger_from && lec.larger_from > lec.general_above && lec.general_above > 0.0) {
-            return Err(format!("LEC bands must descend: major_above {} > larger_from {} > general_above {} > 0", lec.major_above, lec.larger_from, lec.general_above));
+            return Err(format!(
+                "LEC bands must descend: major_above {} > larger_from {} > general_above {} > 0",
+                lec.major_above, lec.larger_from, lec.general_above
+            ));
         }
         let m = &self.matrix;
         if !(m.major_from > m.larger_from && m.larger_from > m.general_from && m.general_from > 1 && m.major_from <= 25) {
-            return Err(format!("matrix bands must descend within 2–25: major_from {} > larger_from {} > general_from {} > 1", m.major_from, m.larger_from, m.general_from));
+            return Err(format!(
+                "matrix bands must descend within 2–25: major_from {} > larger_from {} > general_from {} > 1",
+                m.major_from, m.larger_from, m.general_from
+            ));
         }
         Ok(())
     }

@@ -1428,7 +1428,9 @@ impl EscalationRules {
     /// The times must rise from tier to tier.
     pub fn check(&self) -> Result<(), String> {
         if self.county_after_min == 0 || self.county_after_min >= self.city_after_min || self.city_after_min >= self.province_after_min {
-            return Err("升级时间应满足 0 < county_after_min < city_after_min < province_after_min / escalation times must rise: 0 < county < city < province".into());
+            return Err(
+                "升级时间应满足 0 < county_after_min < city_after_min < province_after_min / escalation times must rise: 0 < county < city < province".into()
+            );
         }
         Ok(())
     }
@@ -1595,10 +1597,8 @@ mod tests {
         // Half a minute: 3 units are 6 per minute.
         assert_eq!(run(&spec, &[(0, 50.0), (30_000, 53.0)]), ["+rate_of_change:warning@30000"]);
         // A fast rise again during the off-delay keeps it active and raises nothing new.
-        let events = run(
-            &spec,
-            &[(minute(0), 50.0), (minute(1), 60.0), (minute(2), 61.0), (minute(3), 70.0), (minute(4), 70.0), (minute(5), 70.0), (minute(6), 70.0)],
-        );
+        let events =
+            run(&spec, &[(minute(0), 50.0), (minute(1), 60.0), (minute(2), 61.0), (minute(3), 70.0), (minute(4), 70.0), (minute(5), 70.0), (minute(6), 70.0)]);
         assert_eq!(events, ["+rate_of_change:warning@60000", "-rate_of_change@360000"]);
     }
 
@@ -2044,12 +2044,7 @@ mod tests {
             let high = low + g2;
             let high_high = high + g3;
             let pick = |on: bool, v: u32| on.then_some(f64::from(v));
-            Thresholds {
-                low_low: pick(present[0], low_low),
-                low: pick(present[1], low),
-                high: pick(present[2], high),
-                high_high: pick(present[3], high_high),
-            }
+            Thresholds { low_low: pick(present[0], low_low), low: pick(present[1], low), high: pick(present[2], high), high_high: pick(present[3], high_high) }
         })
     }
 

@@ -5,8 +5,7 @@ use std::sync::LazyLock;
 
 use ferrous_opencc::{OpenCC, config::BuiltinConfig};
 
-static TRADITIONAL_TO_SIMPLIFIED: LazyLock<Option<OpenCC>> =
-    LazyLock::new(|| OpenCC::from_config(BuiltinConfig::T2s).ok());
+static TRADITIONAL_TO_SIMPLIFIED: LazyLock<Option<OpenCC>> = LazyLock::new(|| OpenCC::from_config(BuiltinConfig::T2s).ok());
 
 /// Converts Traditional Chinese (and variant characters that OpenCC maps) to Simplified Chinese.
 /// Text that is already Simplified comes back unchanged.

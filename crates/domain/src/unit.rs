@@ -27,15 +27,8 @@ pub enum UnitKind {
 }
 
 impl UnitKind {
-    pub const ALL: [UnitKind; 7] = [
-        Self::Office,
-        Self::Department,
-        Self::Organisation,
-        Self::Government,
-        Self::Enterprise,
-        Self::ExpertPanel,
-        Self::Administration,
-    ];
+    pub const ALL: [UnitKind; 7] =
+        [Self::Office, Self::Department, Self::Organisation, Self::Government, Self::Enterprise, Self::ExpertPanel, Self::Administration];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -50,9 +43,6 @@ impl UnitKind {
     }
 
     pub fn parse(input: &str) -> Result<Self, UnitKindError> {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.as_str() == input)
-            .ok_or_else(|| UnitKindError(input.chars().take(32).collect()))
+        Self::ALL.into_iter().find(|kind| kind.as_str() == input).ok_or_else(|| UnitKindError(input.chars().take(32).collect()))
     }
 }

@@ -4,9 +4,7 @@
 use std::collections::BTreeSet;
 
 use domain::text::to_simplified;
-use domain::workplan::{
-    self, MAX_GROUPS_PER_ITEM, MAX_ITEMS, MAX_SECTIONS, MAX_UNITS_PER_GROUP, MAX_WARNINGS, ParsedPlan, WorkItem,
-};
+use domain::workplan::{self, MAX_GROUPS_PER_ITEM, MAX_ITEMS, MAX_SECTIONS, MAX_UNITS_PER_GROUP, MAX_WARNINGS, ParsedPlan, WorkItem};
 use proptest::prelude::*;
 
 const JILIN_2020: &str = include_str!("../../app/data/jilin-2020-workplan.txt");
@@ -36,21 +34,14 @@ fn all_texts(plan: &ParsedPlan) -> Vec<&str> {
 }
 
 fn all_units(plan: &ParsedPlan) -> Vec<&str> {
-    plan.items()
-        .flat_map(|item| item.responsibilities())
-        .flat_map(|group| group.lead().iter().chain(group.cooperating()))
-        .map(String::as_str)
-        .collect()
+    plan.items().flat_map(|item| item.responsibilities()).flat_map(|group| group.lead().iter().chain(group.cooperating())).map(String::as_str).collect()
 }
 
 #[test]
 fn reference_plan_has_five_sections_and_24_items_in_order() {
     let plan = jilin();
-    let layout: Vec<(&str, Vec<u32>)> = plan
-        .sections()
-        .iter()
-        .map(|section| (section.number(), section.items().iter().map(WorkItem::number).collect()))
-        .collect();
+    let layout: Vec<(&str, Vec<u32>)> =
+        plan.sections().iter().map(|section| (section.number(), section.items().iter().map(WorkItem::number).collect())).collect();
     assert_eq!(
         layout,
         [
@@ -114,11 +105,7 @@ fn reference_plan_responsibility_groups() {
     assert_eq!(&twenty_three.cooperating()[3..], ["省民政厅", "省林业和草原局", "省消防救援总队", "省森林消防总队"]);
 
     let thirteen = &item(&plan, 13).responsibilities()[0];
-    assert_eq!(
-        &thirteen.cooperating()[..3],
-        ["各级党委、政府", "省消防救援总队", "省应急管理厅"],
-        "`省消防救援总队和省应急管理厅`"
-    );
+    assert_eq!(&thirteen.cooperating()[..3], ["各级党委、政府", "省消防救援总队", "省应急管理厅"], "`省消防救援总队和省应急管理厅`");
     assert!(thirteen.cooperating().contains(&"省卫生健康委".to_owned()), "衞 folds to 卫");
 
     let group_counts: Vec<usize> = plan.items().map(|item| item.responsibilities().len()).collect();
@@ -233,18 +220,14 @@ fn simplified_copy_of_the_reference_plan_parses_the_same() {
 #[test]
 fn json_follows_the_contract() {
     let json = serde_json::to_string(&jilin()).expect("serialises");
-    assert!(
-        json.starts_with(r#"{"title":"安委会工作要点","year":null,"sections":[{"number":"一","title":"深入学习"#),
-        "{}",
-        &json[..200]
-    );
+    assert!(json.starts_with(r#"{"title":"安委会工作要点","year":null,"sections":[{"number":"一","title":"深入学习"#), "{}", &json[..200]);
     assert!(json.contains(r#"],"warnings":["第5行 / line 5: "#));
+    assert!(json.contains(r#"{"number":1,"title":"持续深入开展习近平总书记关于安全生产重要论述的宣贯教育活动","text":"持续深入开展"#));
     assert!(
-        json.contains(r#"{"number":1,"title":"持续深入开展习近平总书记关于安全生产重要论述的宣贯教育活动","text":"持续深入开展"#)
+        json.contains(
+            r#""responsibilities":[{"text":"各级党委、政府,中省直各有关部门分工负责","lead":[],"cooperating":["各级党委、政府","中省直各有关部门"]}]}"#
+        )
     );
-    assert!(json.contains(
-        r#""responsibilities":[{"text":"各级党委、政府,中省直各有关部门分工负责","lead":[],"cooperating":["各级党委、政府","中省直各有关部门"]}]}"#
-    ));
 }
 
 #[test]
@@ -261,15 +244,9 @@ fn sub_sections_under_headings_are_the_sections() {
          （一）加强组织领导\n\
          1、建立机制。\n",
     );
-    let layout: Vec<(&str, &str, Vec<u32>)> = plan
-        .sections()
-        .iter()
-        .map(|section| (section.number(), section.title(), section.items().iter().map(WorkItem::number).collect()))
-        .collect();
-    assert_eq!(
-        layout,
-        [("(一)", "强化责任落实", vec![1, 2]), ("(二)", "深化危化品整治", vec![3]), ("(一)", "加强组织领导", vec![1])]
-    );
+    let layout: Vec<(&str, &str, Vec<u32>)> =
+        plan.sections().iter().map(|section| (section.number(), section.title(), section.items().iter().map(WorkItem::number).collect())).collect();
+    assert_eq!(layout, [("(一)", "强化责任落实", vec![1, 2]), ("(二)", "深化危化品整治", vec![3]), ("(一)", "加强组织领导", vec![1])]);
     assert_eq!(plan.title(), "2020年全市安全生产工作要点");
     assert_eq!(plan.year(), Some(2020));
     assert!(plan.warnings().is_empty(), "{:?}", plan.warnings());
@@ -289,9 +266,8 @@ fn items_directly_under_a_heading_and_sub_sections_can_mix() {
 
 #[test]
 fn numbering_variants_crlf_and_bom() {
-    let plan = workplan::parse(
-        "\u{FEFF}安委会工作要点\r\n\r\n一、甲\r\n1、乙。\r\n２．丙(省应急管理厅负责)。\r\n\u{3000}\u{3000}3.丁\r(1)子项(省公安厅负责)\r\n",
-    );
+    let plan =
+        workplan::parse("\u{FEFF}安委会工作要点\r\n\r\n一、甲\r\n1、乙。\r\n２．丙(省应急管理厅负责)。\r\n\u{3000}\u{3000}3.丁\r(1)子项(省公安厅负责)\r\n");
     assert_eq!(plan.title(), "安委会工作要点");
     let items: Vec<(u32, &str, &str)> = plan.items().map(|item| (item.number(), item.title(), item.text())).collect();
     assert_eq!(items, [(1, "乙", "乙。"), (2, "丙", "丙(省应急管理厅负责)。"), (3, "丁", "丁\n(1)子项(省公安厅负责)")]);
@@ -302,9 +278,7 @@ fn numbering_variants_crlf_and_bom() {
 
 #[test]
 fn a_dated_plan_name_wins_the_title() {
-    let plan = workplan::parse(
-        "吉林省安全生产委员会\n关于印发2021年全省安全生产工作要点的通知\n2021年全省安全生产工作要点\n一、甲\n1.乙。",
-    );
+    let plan = workplan::parse("吉林省安全生产委员会\n关于印发2021年全省安全生产工作要点的通知\n2021年全省安全生产工作要点\n一、甲\n1.乙。");
     assert_eq!(plan.title(), "2021年全省安全生产工作要点");
     assert_eq!(plan.year(), Some(2021));
     assert_eq!(plan.warnings().len(), 2, "{:?}", plan.warnings());
@@ -313,9 +287,7 @@ fn a_dated_plan_name_wins_the_title() {
 
 #[test]
 fn glued_tag_list_and_following_noise_are_dropped() {
-    let plan = workplan::parse(
-        "要点\n来源:某范文网 阅读 12\n一、甲\n1.乙(省应急管理厅负责)。热门标签 安全生产 工作要点\n2.不是事项\n要点\n",
-    );
+    let plan = workplan::parse("要点\n来源:某范文网 阅读 12\n一、甲\n1.乙(省应急管理厅负责)。热门标签 安全生产 工作要点\n2.不是事项\n要点\n");
     assert_eq!(plan.items().count(), 1);
     assert_eq!(item(&plan, 1).text(), "乙(省应急管理厅负责)。");
     assert!(plan.warnings().is_empty(), "{:?}", plan.warnings());

@@ -192,8 +192,14 @@ pub async fn run_with_stats(app: App, settings: MqttSettings, stats: Arc<Stats>,
     }
     let (client, mut eventloop) = AsyncClient::new(options, REQUEST_CHANNEL_CAPACITY);
     let filter = format!("{}/+", settings.topic_prefix);
-    let mut ingestor =
-        Ingestor { app, stats: stats.clone(), topic_prefix: settings.topic_prefix.clone(), enterprises: HashMap::new(), log: LogLimiter::default(), rollbacks_seen: None };
+    let mut ingestor = Ingestor {
+        app,
+        stats: stats.clone(),
+        topic_prefix: settings.topic_prefix.clone(),
+        enterprises: HashMap::new(),
+        log: LogLimiter::default(),
+        rollbacks_seen: None,
+    };
     let mut shutdown = std::pin::pin!(shutdown);
     let mut reconnect_delay = Backoff::new(RECONNECT_DELAY_MIN, RECONNECT_DELAY_MAX);
     let mut storage_delay = Backoff::new(STORAGE_DELAY_MIN, STORAGE_DELAY_MAX);
@@ -552,7 +558,15 @@ impl Ingestor {
         self.stage_batch(gathering.enterprise_id, &batch, acks, readable, pipeline, shutdown).await
     }
 
-    async fn stage_batch<F: Future<Output = ()>>(&mut self, enterprise_id: i64, batch: &Batch<'_>, acks: Vec<Publish>, readable: u64, pipeline: &mut VecDeque<InFlight>, shutdown: &mut Pin<&mut F>) -> Disposition {
+    async fn stage_batch<F: Future<Output = ()>>(
+        &mut self,
+        enterprise_id: i64,
+        batch: &Batch<'_>,
+        acks: Vec<Publish>,
+        readable: u64,
+        pipeline: &mut VecDeque<InFlight>,
+        shutdown: &mut Pin<&mut F>,
+    ) -> Disposition {
         if batch.is_empty() {
             pipeline.push_back(InFlight { durable: None, stored: None, acks, messages_ingested: 0 });
             return Disposition::Done;

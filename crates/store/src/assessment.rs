@@ -75,7 +75,16 @@ impl Store {
     }
 
     /// Enters (or replaces) the office's score of one indicator for one unit.
-    pub async fn enter_assessment_score(&self, scheme_id: i64, unit_id: i64, code: &str, score: f64, evidence: &str, user_id: i64, event: &AuditEvent) -> Result<()> {
+    pub async fn enter_assessment_score(
+        &self,
+        scheme_id: i64,
+        unit_id: i64,
+        code: &str,
+        score: f64,
+        evidence: &str,
+        user_id: i64,
+        event: &AuditEvent,
+    ) -> Result<()> {
         crate::in_transaction!(self, |tx| {
             sqlx::query(
                 "INSERT INTO assessment_scores (scheme_id, unit_id, indicator_code, score, evidence, entered_by, entered_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \

@@ -4,7 +4,7 @@
 use domain::audit::{AuditEntry, AuditEvent, GENESIS_HASH};
 use sqlx::FromRow;
 
-use crate::{trusted, Result, Store, like_pattern, with_pool};
+use crate::{Result, Store, like_pattern, trusted, with_pool};
 
 #[derive(Debug, FromRow)]
 pub(crate) struct AuditRow {
@@ -44,8 +44,7 @@ impl From<AuditRow> for AuditEntry {
 /// Appends `$event` to the chain using the open transaction `$tx` (expanded once per backend).
 macro_rules! append_audit {
     ($tx:expr, $event:expr) => {{
-        let tail: Option<(i64, String)> =
-            sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *$tx).await?;
+        let tail: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(&mut *$tx).await?;
         let (seq, prev_hash) = match tail {
             Some((seq, hash)) => (seq + 1, hash),
             None => (1, domain::audit::GENESIS_HASH.to_owned()),
@@ -140,11 +139,8 @@ impl Store {
     /// Entries with `seq > after`, oldest first, at most `limit`: the chain in bounded pieces.
     pub async fn audit_entries_after(&self, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
         with_pool!(self, |pool| {
-            let rows: Vec<AuditRow> = sqlx::query_as("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
-                .bind(after)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?;
+            let rows: Vec<AuditRow> =
+                sqlx::query_as("SELECT * FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2").bind(after).bind(limit).fetch_all(pool).await?;
             Ok(rows.into_iter().map(AuditEntry::from).collect())
         })
     }
@@ -172,11 +168,8 @@ impl Store {
 
     pub async fn audit_tail_hash(&self) -> Result<String> {
         with_pool!(self, |pool| {
-            let hash: Option<String> = sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(pool)
-                .await?;
+            let hash: Option<String> = sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(pool).await?;
             Ok(hash.unwrap_or_else(|| GENESIS_HASH.to_owned()))
         })
     }
 }
-

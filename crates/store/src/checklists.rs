@@ -123,17 +123,20 @@ impl Store {
 
     pub async fn checklist(&self, id: i64) -> Result<ChecklistRow> {
         with_pool!(self, |pool| {
-            let row: Option<ChecklistRow> = sqlx::query_as("SELECT id, code, name, sector, purpose FROM checklists WHERE id = $1").bind(id).fetch_optional(pool).await?;
+            let row: Option<ChecklistRow> =
+                sqlx::query_as("SELECT id, code, name, sector, purpose FROM checklists WHERE id = $1").bind(id).fetch_optional(pool).await?;
             row.ok_or(StoreError::NotFound)
         })
     }
 
     pub async fn checklist_items(&self, checklist_id: i64) -> Result<Vec<ChecklistItemRow>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as("SELECT id, checklist_id, position, code, item, basis, consequence FROM checklist_items WHERE checklist_id = $1 ORDER BY position")
-                .bind(checklist_id)
-                .fetch_all(pool)
-                .await?)
+            Ok(sqlx::query_as(
+                "SELECT id, checklist_id, position, code, item, basis, consequence FROM checklist_items WHERE checklist_id = $1 ORDER BY position",
+            )
+            .bind(checklist_id)
+            .fetch_all(pool)
+            .await?)
         })
     }
 

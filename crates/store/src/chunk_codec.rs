@@ -4,7 +4,6 @@
 
 use crate::StoreError;
 
-
 /// Compresses one sensor's readings, in timestamp order.
 pub fn encode(timestamps: &[i64], values: &[f64]) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
     if timestamps.len() != values.len() {
@@ -36,7 +35,8 @@ pub fn encode_log(sensor_ids: &[i64], timestamps: &[i64], values: &[f64]) -> Res
         return Err(StoreError::Corrupt(format!("{} sensors for {} timestamps", sensor_ids.len(), timestamps.len())));
     }
     let (ts, vals) = encode(timestamps, values)?;
-    let sensors = pco::standalone::simple_compress(sensor_ids, &pco::ChunkConfig::default()).map_err(|e| StoreError::Corrupt(format!("compressing sensor ids: {e}")))?;
+    let sensors =
+        pco::standalone::simple_compress(sensor_ids, &pco::ChunkConfig::default()).map_err(|e| StoreError::Corrupt(format!("compressing sensor ids: {e}")))?;
     Ok((sensors, ts, vals))
 }
 

@@ -27,7 +27,16 @@ pub struct MissingCommitment {
 
 impl Store {
     /// Files a commitment; a second one for the same enterprise and day is a conflict.
-    pub async fn file_commitment(&self, enterprise_id: i64, day: &str, principal: &str, statement: &str, exceptions: &str, user_id: i64, event: &AuditEvent) -> Result<()> {
+    pub async fn file_commitment(
+        &self,
+        enterprise_id: i64,
+        day: &str,
+        principal: &str,
+        statement: &str,
+        exceptions: &str,
+        user_id: i64,
+        event: &AuditEvent,
+    ) -> Result<()> {
         crate::in_transaction!(self, |tx| {
             sqlx::query(
                 "INSERT INTO safety_commitments (enterprise_id, day, principal, statement, exceptions, filed_by, filed_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -73,10 +82,8 @@ impl Store {
     /// Whether the enterprise has a high-risk sector (and so must file daily commitments).
     pub async fn enterprise_has_sectors(&self, enterprise_id: i64) -> Result<bool> {
         with_pool!(self, |pool| {
-            let found: Option<String> = sqlx::query_scalar("SELECT sector FROM enterprise_sectors WHERE enterprise_id = $1 LIMIT 1")
-                .bind(enterprise_id)
-                .fetch_optional(pool)
-                .await?;
+            let found: Option<String> =
+                sqlx::query_scalar("SELECT sector FROM enterprise_sectors WHERE enterprise_id = $1 LIMIT 1").bind(enterprise_id).fetch_optional(pool).await?;
             Ok(found.is_some())
         })
     }

@@ -9,7 +9,7 @@ use domain::audit::AuditEvent;
 use domain::enterprise::{Enterprise, EnterpriseInput};
 use sqlx::FromRow;
 
-use crate::{trusted, Result, Store, StoreError, conflict_on_unique, like_pattern, now_ms, with_pool};
+use crate::{Result, Store, StoreError, conflict_on_unique, like_pattern, now_ms, trusted, with_pool};
 
 /// An enterprise as stored, with its identity and bookkeeping.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,11 +133,7 @@ macro_rules! bind_scope {
     };
 }
 
-fn assemble(
-    row: EnterpriseRow,
-    sectors: Vec<String>,
-    licences: Vec<(String, String, String)>,
-) -> Result<StoredEnterprise> {
+fn assemble(row: EnterpriseRow, sectors: Vec<String>, licences: Vec<(String, String, String)>) -> Result<StoredEnterprise> {
     let input = EnterpriseInput {
         credit_code: row.credit_code,
         name: row.name,
@@ -158,21 +154,9 @@ fn assemble(
         insurance_cover_yuan: row.insurance_cover_yuan.map(|v| v.to_string()).unwrap_or_default(),
         insurance_expires_on: row.insurance_expires_on.unwrap_or_default(),
     };
-    let enterprise = Enterprise::from_input(&input).map_err(|errors| {
-        StoreError::Corrupt(format!(
-            "enterprise {}: {}",
-            row.id,
-            errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-        ))
-    })?;
-    Ok(StoredEnterprise {
-        id: row.id,
-        version: row.version,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
-        region_name: row.region_name,
-        enterprise,
-    })
+    let enterprise = Enterprise::from_input(&input)
+        .map_err(|errors| StoreError::Corrupt(format!("enterprise {}: {}", row.id, errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))))?;
+    Ok(StoredEnterprise { id: row.id, version: row.version, created_at: row.created_at, updated_at: row.updated_at, region_name: row.region_name, enterprise })
 }
 
 /// Writes sectors and licences of enterprise `$id`, replacing what was there.
@@ -181,11 +165,7 @@ macro_rules! write_children {
         sqlx::query("DELETE FROM enterprise_sectors WHERE enterprise_id = $1").bind($id).execute(&mut *$tx).await?;
         sqlx::query("DELETE FROM enterprise_licences WHERE enterprise_id = $1").bind($id).execute(&mut *$tx).await?;
         for sector in &$enterprise.sectors {
-            sqlx::query("INSERT INTO enterprise_sectors (enterprise_id, sector) VALUES ($1, $2)")
-                .bind($id)
-                .bind(sector.key())
-                .execute(&mut *$tx)
-                .await?;
+            sqlx::query("INSERT INTO enterprise_sectors (enterprise_id, sector) VALUES ($1, $2)").bind($id).bind(sector.key()).execute(&mut *$tx).await?;
         }
         for (position, licence) in $enterprise.licences.iter().enumerate() {
             sqlx::query("INSERT INTO enterprise_licences (enterprise_id, position, kind, number, expires_on) VALUES ($1, $2, $3, $4, $5)")
@@ -254,10 +234,7 @@ impl Store {
     /// between); otherwise a conflict.
     pub async fn update_enterprise(&self, id: i64, expected_version: i64, enterprise: &Enterprise, event: &AuditEvent) -> Result<()> {
         crate::in_transaction!(self, |tx| {
-            let version: Option<i64> = sqlx::query_scalar("SELECT version FROM enterprises WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let version: Option<i64> = sqlx::query_scalar("SELECT version FROM enterprises WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
             match version {
                 None => return Err(StoreError::NotFound),
                 Some(version) if version != expected_version => {
@@ -294,8 +271,7 @@ impl Store {
                         UpsertOutcome::Updated(id)
                     }
                     None => {
-                        let id: i64 =
-                            bind_columns!(sqlx::query_scalar(INSERT_SQL), enterprise).bind(now).fetch_one(&mut *tx).await?;
+                        let id: i64 = bind_columns!(sqlx::query_scalar(INSERT_SQL), enterprise).bind(now).fetch_one(&mut *tx).await?;
                         UpsertOutcome::Created(id)
                     }
                 };
@@ -316,71 +292,51 @@ impl Store {
         let params = ScopeParams::new(visibility, &EnterpriseFilter::default());
         let sql = format!("{SELECT_FULL} WHERE {SCOPED_WHERE} AND e.id = $8");
         with_pool!(self, |pool| {
-            let row: Option<EnterpriseRow> =
-                bind_scope!(sqlx::query_as(trusted(&sql)), params).bind(id).fetch_optional(pool).await?;
+            let row: Option<EnterpriseRow> = bind_scope!(sqlx::query_as(trusted(&sql)), params).bind(id).fetch_optional(pool).await?;
             let row = row.ok_or(StoreError::NotFound)?;
             let sectors: Vec<String> =
-                sqlx::query_scalar("SELECT sector FROM enterprise_sectors WHERE enterprise_id = $1 ORDER BY sector")
+                sqlx::query_scalar("SELECT sector FROM enterprise_sectors WHERE enterprise_id = $1 ORDER BY sector").bind(id).fetch_all(pool).await?;
+            let licences: Vec<(String, String, String)> =
+                sqlx::query_as("SELECT kind, number, expires_on FROM enterprise_licences WHERE enterprise_id = $1 ORDER BY position")
                     .bind(id)
                     .fetch_all(pool)
                     .await?;
-            let licences: Vec<(String, String, String)> = sqlx::query_as(
-                "SELECT kind, number, expires_on FROM enterprise_licences WHERE enterprise_id = $1 ORDER BY position",
-            )
-            .bind(id)
-            .fetch_all(pool)
-            .await?;
             assemble(row, sectors, licences)
         })
     }
 
     /// A page of the list, ordered by region then name.
-    pub async fn list_enterprises(
-        &self,
-        visibility: &Visibility,
-        filter: &EnterpriseFilter,
-        limit: i64,
-        offset: i64,
-    ) -> Result<EnterprisePage> {
+    pub async fn list_enterprises(&self, visibility: &Visibility, filter: &EnterpriseFilter, limit: i64, offset: i64) -> Result<EnterprisePage> {
         let params = ScopeParams::new(visibility, filter);
         let list_sql = format!(
             "SELECT e.id, e.credit_code, e.name, e.region_code, r.name AS region_name, e.industry, e.scale, e.standardization \
              FROM enterprises e JOIN regions r ON r.code = e.region_code WHERE {SCOPED_WHERE} \
              ORDER BY e.region_code, e.name, e.id LIMIT $8 OFFSET $9"
         );
-        let count_sql =
-            format!("SELECT COUNT(*) FROM enterprises e JOIN regions r ON r.code = e.region_code WHERE {SCOPED_WHERE}");
+        let count_sql = format!("SELECT COUNT(*) FROM enterprises e JOIN regions r ON r.code = e.region_code WHERE {SCOPED_WHERE}");
         with_pool!(self, |pool| {
-            let items: Vec<EnterpriseSummary> =
-                bind_scope!(sqlx::query_as(trusted(&list_sql)), params).bind(limit).bind(offset).fetch_all(pool).await?;
+            let items: Vec<EnterpriseSummary> = bind_scope!(sqlx::query_as(trusted(&list_sql)), params).bind(limit).bind(offset).fetch_all(pool).await?;
             let total: i64 = bind_scope!(sqlx::query_scalar(trusted(&count_sql)), params).fetch_one(pool).await?;
             Ok(EnterprisePage { items, total })
         })
     }
 
     /// Every visible enterprise matching the filter, whole, at most `limit` (for exports).
-    pub async fn enterprises_for_export(
-        &self,
-        visibility: &Visibility,
-        filter: &EnterpriseFilter,
-        limit: i64,
-    ) -> Result<Vec<StoredEnterprise>> {
+    pub async fn enterprises_for_export(&self, visibility: &Visibility, filter: &EnterpriseFilter, limit: i64) -> Result<Vec<StoredEnterprise>> {
         let params = ScopeParams::new(visibility, filter);
         let rows_sql = format!("{SELECT_FULL} WHERE {SCOPED_WHERE} ORDER BY e.region_code, e.name, e.id LIMIT $8");
         let ids = format!(
             "SELECT e.id FROM enterprises e JOIN regions r ON r.code = e.region_code WHERE {SCOPED_WHERE} \
              ORDER BY e.region_code, e.name, e.id LIMIT $8"
         );
-        let sectors_sql =
-            format!("SELECT enterprise_id, sector FROM enterprise_sectors WHERE enterprise_id IN ({ids}) ORDER BY enterprise_id, sector");
+        let sectors_sql = format!("SELECT enterprise_id, sector FROM enterprise_sectors WHERE enterprise_id IN ({ids}) ORDER BY enterprise_id, sector");
         let licences_sql = format!(
             "SELECT enterprise_id, kind, number, expires_on FROM enterprise_licences WHERE enterprise_id IN ({ids}) \
              ORDER BY enterprise_id, position"
         );
         with_pool!(self, |pool| {
             let rows: Vec<EnterpriseRow> = bind_scope!(sqlx::query_as(trusted(&rows_sql)), params).bind(limit).fetch_all(pool).await?;
-            let sector_rows: Vec<(i64, String)> =
-                bind_scope!(sqlx::query_as(trusted(&sectors_sql)), params).bind(limit).fetch_all(pool).await?;
+            let sector_rows: Vec<(i64, String)> = bind_scope!(sqlx::query_as(trusted(&sectors_sql)), params).bind(limit).fetch_all(pool).await?;
             let licence_rows: Vec<(i64, String, String, String)> =
                 bind_scope!(sqlx::query_as(trusted(&licences_sql)), params).bind(limit).fetch_all(pool).await?;
             let mut sectors: HashMap<i64, Vec<String>> = HashMap::new();
@@ -404,12 +360,10 @@ impl Store {
     /// which decide between create and update before checking scope).
     pub async fn enterprise_id_by_credit_code(&self, credit_code: &str) -> Result<Option<(i64, String)>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as(
-                "SELECT e.id, r.path FROM enterprises e JOIN regions r ON r.code = e.region_code WHERE e.credit_code = $1",
-            )
-            .bind(credit_code)
-            .fetch_optional(pool)
-            .await?)
+            Ok(sqlx::query_as("SELECT e.id, r.path FROM enterprises e JOIN regions r ON r.code = e.region_code WHERE e.credit_code = $1")
+                .bind(credit_code)
+                .fetch_optional(pool)
+                .await?)
         })
     }
 

@@ -96,10 +96,11 @@ impl Store {
     /// The dangers and campaigns an expert is assigned to: (danger ids, campaign ids).
     pub async fn expert_assignments(&self, expert_id: i64) -> Result<(Vec<i64>, Vec<i64>)> {
         with_pool!(self, |pool| {
-            let rows: Vec<(Option<i64>, Option<i64>)> = sqlx::query_as("SELECT danger_id, campaign_id FROM expert_assignments WHERE expert_id = $1 ORDER BY id")
-                .bind(expert_id)
-                .fetch_all(pool)
-                .await?;
+            let rows: Vec<(Option<i64>, Option<i64>)> =
+                sqlx::query_as("SELECT danger_id, campaign_id FROM expert_assignments WHERE expert_id = $1 ORDER BY id")
+                    .bind(expert_id)
+                    .fetch_all(pool)
+                    .await?;
             Ok((rows.iter().filter_map(|r| r.0).collect(), rows.iter().filter_map(|r| r.1).collect()))
         })
     }

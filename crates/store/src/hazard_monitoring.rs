@@ -166,9 +166,28 @@ struct SensorChunk {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlarmChange {
     /// Opens an alarm, or re-triggers the live one of the same sensor and kind.
-    Raised { sensor_id: i64, source_id: i64, enterprise_id: i64, kind: String, severity: String, value: Option<f64>, at_ms: i64 },
-    Worsened { sensor_id: i64, kind: String, severity: String, peak: Option<f64>, at_ms: i64 },
-    Cleared { sensor_id: i64, kind: String, peak: Option<f64>, at_ms: i64 },
+    Raised {
+        sensor_id: i64,
+        source_id: i64,
+        enterprise_id: i64,
+        kind: String,
+        severity: String,
+        value: Option<f64>,
+        at_ms: i64,
+    },
+    Worsened {
+        sensor_id: i64,
+        kind: String,
+        severity: String,
+        peak: Option<f64>,
+        at_ms: i64,
+    },
+    Cleared {
+        sensor_id: i64,
+        kind: String,
+        peak: Option<f64>,
+        at_ms: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -273,14 +292,14 @@ macro_rules! insert_chunk {
              ON CONFLICT (sensor_id, start_ms) DO UPDATE SET end_ms = excluded.end_ms, reading_count = excluded.reading_count, \
              timestamps = excluded.timestamps, vals = excluded.vals",
         )
-            .bind($chunk.sensor_id)
-            .bind($chunk.start_ms)
-            .bind($chunk.end_ms)
-            .bind($chunk.reading_count)
-            .bind(&$chunk.timestamps)
-            .bind(&$chunk.vals)
-            .execute(&mut *$tx)
-            .await?
+        .bind($chunk.sensor_id)
+        .bind($chunk.start_ms)
+        .bind($chunk.end_ms)
+        .bind($chunk.reading_count)
+        .bind(&$chunk.timestamps)
+        .bind(&$chunk.vals)
+        .execute(&mut *$tx)
+        .await?
     };
 }
 
@@ -324,14 +343,16 @@ impl Store {
             .await
             .map_err(|e| conflict_on_unique(e, "同一企业已有同名危险源 / the enterprise already has a source of that name"))?;
             for (position, chemical) in source.chemicals.iter().enumerate() {
-                sqlx::query("INSERT INTO hazard_source_chemicals (source_id, position, substance, categories, quantity_millionths) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(id)
-                    .bind(position as i64)
-                    .bind(&chemical.substance)
-                    .bind(&chemical.categories)
-                    .bind(chemical.quantity_millionths)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "INSERT INTO hazard_source_chemicals (source_id, position, substance, categories, quantity_millionths) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(position as i64)
+                .bind(&chemical.substance)
+                .bind(&chemical.categories)
+                .bind(chemical.quantity_millionths)
+                .execute(&mut *tx)
+                .await?;
             }
             let mut event = event.clone();
             event.target = format!("hazard_source:{id}");
@@ -439,7 +460,14 @@ impl Store {
              WHERE {VISIBLE} AND ($4 IS NULL OR s.enterprise_id = $4) AND ($5 IS NULL OR s.source_id = $5) ORDER BY s.source_id, s.code"
         );
         let (all, path, enterprise) = visibility_params(visibility);
-        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(enterprise).bind(enterprise_id).bind(source_id).fetch_all(pool).await?))
+        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql))
+            .bind(all)
+            .bind(path)
+            .bind(enterprise)
+            .bind(enterprise_id)
+            .bind(source_id)
+            .fetch_all(pool)
+            .await?))
     }
 
     /// One visible sensor by its code.
@@ -458,7 +486,9 @@ impl Store {
     /// The oldest log entries, in order, until `max_readings` (at least one entry).
     pub async fn oldest_log_entries(&self, max_readings: i64) -> Result<Vec<LogRow>> {
         let rows: Vec<LogRow> = with_pool!(self, |pool| {
-            sqlx::query_as("SELECT id, first_ts, last_ts, reading_count, sensor_ids, timestamps, vals FROM telemetry_log ORDER BY id LIMIT 1000").fetch_all(pool).await?
+            sqlx::query_as("SELECT id, first_ts, last_ts, reading_count, sensor_ids, timestamps, vals FROM telemetry_log ORDER BY id LIMIT 1000")
+                .fetch_all(pool)
+                .await?
         });
         let mut total = 0;
         Ok(rows
@@ -485,7 +515,8 @@ impl Store {
     /// Readings waiting in the log and the oldest entry's id, if any.
     pub async fn log_backlog(&self) -> Result<(i64, Option<i64>)> {
         with_pool!(self, |pool| {
-            let row: (Option<i64>, Option<i64>) = sqlx::query_as("SELECT CAST(SUM(reading_count) AS BIGINT), MIN(id) FROM telemetry_log").fetch_one(pool).await?;
+            let row: (Option<i64>, Option<i64>) =
+                sqlx::query_as("SELECT CAST(SUM(reading_count) AS BIGINT), MIN(id) FROM telemetry_log").fetch_one(pool).await?;
             Ok((row.0.unwrap_or(0), row.1))
         })
     }
@@ -592,7 +623,9 @@ impl Store {
     /// Live alarms whose condition was present when last seen: (sensor id, kind, severity).
     pub async fn live_alarm_conditions(&self) -> Result<Vec<(i64, String, String)>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as("SELECT sensor_id, kind, severity FROM alarms WHERE state <> 'closed' AND condition_active ORDER BY sensor_id").fetch_all(pool).await?)
+            Ok(sqlx::query_as("SELECT sensor_id, kind, severity FROM alarms WHERE state <> 'closed' AND condition_active ORDER BY sensor_id")
+                .fetch_all(pool)
+                .await?)
         })
     }
 
@@ -604,11 +637,10 @@ impl Store {
     /// Total payload bytes and readings held in chunks and in the log, for the storage figures.
     pub async fn chunk_totals(&self) -> Result<(i64, i64)> {
         with_pool!(self, |pool| {
-            let chunks: (Option<i64>, Option<i64>) = sqlx::query_as(
-                "SELECT CAST(SUM(LENGTH(timestamps) + LENGTH(vals)) AS BIGINT), CAST(SUM(reading_count) AS BIGINT) FROM telemetry_chunks",
-            )
-            .fetch_one(pool)
-            .await?;
+            let chunks: (Option<i64>, Option<i64>) =
+                sqlx::query_as("SELECT CAST(SUM(LENGTH(timestamps) + LENGTH(vals)) AS BIGINT), CAST(SUM(reading_count) AS BIGINT) FROM telemetry_chunks")
+                    .fetch_one(pool)
+                    .await?;
             let log: (Option<i64>, Option<i64>) = sqlx::query_as(
                 "SELECT CAST(SUM(LENGTH(sensor_ids) + LENGTH(timestamps) + LENGTH(vals)) AS BIGINT), CAST(SUM(reading_count) AS BIGINT) FROM telemetry_log",
             )
@@ -708,7 +740,11 @@ impl Store {
             }
             let ids = apply_all!(tx);
             for (window_id, n) in held {
-                sqlx::query("UPDATE alarm_suppressions SET suppressed_events = suppressed_events + $2 WHERE id = $1").bind(window_id).bind(n).execute(&mut *tx).await?;
+                sqlx::query("UPDATE alarm_suppressions SET suppressed_events = suppressed_events + $2 WHERE id = $1")
+                    .bind(window_id)
+                    .bind(n)
+                    .execute(&mut *tx)
+                    .await?;
             }
             Ok(ids)
         })
@@ -772,15 +808,17 @@ impl Store {
     /// Approves or rejects a requested window. Conflict unless it awaits a decision.
     pub async fn decide_suppression(&self, id: i64, approve: bool, user_id: i64, note: Option<&str>, event: &AuditEvent) -> Result<()> {
         crate::in_transaction!(self, |tx| {
-            let changed = sqlx::query("UPDATE alarm_suppressions SET state = $2, decided_by = $3, decided_at = $4, decision_note = $5 WHERE id = $1 AND state = 'requested'")
-                .bind(id)
-                .bind(if approve { "approved" } else { "rejected" })
-                .bind(user_id)
-                .bind(now_ms())
-                .bind(note)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let changed = sqlx::query(
+                "UPDATE alarm_suppressions SET state = $2, decided_by = $3, decided_at = $4, decision_note = $5 WHERE id = $1 AND state = 'requested'",
+            )
+            .bind(id)
+            .bind(if approve { "approved" } else { "rejected" })
+            .bind(user_id)
+            .bind(now_ms())
+            .bind(note)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             if changed == 0 {
                 return Err(StoreError::Conflict("申请已处理 / the request has already been decided".into()));
             }
@@ -839,14 +877,16 @@ impl Store {
 
     pub async fn create_ingest_token(&self, enterprise_id: i64, name: &str, token_hash: &str, user_id: i64, event: &AuditEvent) -> Result<i64> {
         crate::in_transaction!(self, |tx| {
-            let id: i64 = sqlx::query_scalar("INSERT INTO ingest_tokens (enterprise_id, name, token_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-                .bind(enterprise_id)
-                .bind(name)
-                .bind(token_hash)
-                .bind(user_id)
-                .bind(now_ms())
-                .fetch_one(&mut *tx)
-                .await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO ingest_tokens (enterprise_id, name, token_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(enterprise_id)
+            .bind(name)
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await?;
             crate::audit::append_audit!(tx, event);
             Ok(id)
         })
@@ -855,14 +895,20 @@ impl Store {
     /// The enterprise a live ingest token writes for.
     pub async fn enterprise_of_ingest_token(&self, token_hash: &str) -> Result<Option<i64>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_scalar("SELECT enterprise_id FROM ingest_tokens WHERE token_hash = $1 AND revoked_at IS NULL").bind(token_hash).fetch_optional(pool).await?)
+            Ok(sqlx::query_scalar("SELECT enterprise_id FROM ingest_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await?)
         })
     }
 
     /// An enterprise's ingest tokens: (id, name, created at, revoked at), newest first.
     pub async fn ingest_tokens(&self, enterprise_id: i64) -> Result<Vec<(i64, String, i64, Option<i64>)>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as("SELECT id, name, created_at, revoked_at FROM ingest_tokens WHERE enterprise_id = $1 ORDER BY id DESC").bind(enterprise_id).fetch_all(pool).await?)
+            Ok(sqlx::query_as("SELECT id, name, created_at, revoked_at FROM ingest_tokens WHERE enterprise_id = $1 ORDER BY id DESC")
+                .bind(enterprise_id)
+                .fetch_all(pool)
+                .await?)
         })
     }
 
@@ -921,9 +967,11 @@ impl Store {
     /// Unacknowledged alarms not yet at the top tier: (id, raised at, tier).
     pub async fn alarms_to_escalate(&self) -> Result<Vec<(i64, i64, String)>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as("SELECT id, raised_at, escalation_tier FROM alarms WHERE state = 'raised' AND escalation_tier <> 'province' ORDER BY id LIMIT 10000")
-                .fetch_all(pool)
-                .await?)
+            Ok(sqlx::query_as(
+                "SELECT id, raised_at, escalation_tier FROM alarms WHERE state = 'raised' AND escalation_tier <> 'province' ORDER BY id LIMIT 10000",
+            )
+            .fetch_all(pool)
+            .await?)
         })
     }
 
@@ -1000,10 +1048,12 @@ impl Store {
     /// The comments on an alarm with their authors' display names, oldest first.
     pub async fn alarm_comments(&self, alarm_id: i64) -> Result<Vec<(String, String, i64)>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as("SELECT u.display_name, c.body, c.created_at FROM alarm_comments c JOIN users u ON u.id = c.user_id WHERE c.alarm_id = $1 ORDER BY c.id")
-                .bind(alarm_id)
-                .fetch_all(pool)
-                .await?)
+            Ok(sqlx::query_as(
+                "SELECT u.display_name, c.body, c.created_at FROM alarm_comments c JOIN users u ON u.id = c.user_id WHERE c.alarm_id = $1 ORDER BY c.id",
+            )
+            .bind(alarm_id)
+            .fetch_all(pool)
+            .await?)
         })
     }
 }

@@ -118,7 +118,6 @@ const DANGER_SELECT: &str = "SELECT d.id, d.enterprise_id, e.name AS enterprise_
      d.listed_notice, d.reported_by, d.created_at, d.updated_at FROM hidden_dangers d JOIN enterprises e ON e.id = d.enterprise_id \
      JOIN regions r ON r.code = e.region_code";
 
-
 impl Store {
     pub async fn create_danger(&self, danger: &NewDanger, user_id: i64, event: &AuditEvent) -> Result<i64> {
         crate::in_transaction!(self, |tx| {
@@ -210,15 +209,16 @@ impl Store {
     /// Puts a danger under listed supervision (挂牌督办) by a regulator's unit.
     pub async fn list_danger(&self, id: i64, unit_id: i64, deadline: &str, notice: &str, event: &AuditEvent) -> Result<()> {
         crate::in_transaction!(self, |tx| {
-            let changed = sqlx::query("UPDATE hidden_dangers SET listed_by_unit_id = $1, listed_deadline = $2, listed_notice = $3, updated_at = $4 WHERE id = $5")
-                .bind(unit_id)
-                .bind(deadline)
-                .bind(notice)
-                .bind(now_ms())
-                .bind(id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let changed =
+                sqlx::query("UPDATE hidden_dangers SET listed_by_unit_id = $1, listed_deadline = $2, listed_notice = $3, updated_at = $4 WHERE id = $5")
+                    .bind(unit_id)
+                    .bind(deadline)
+                    .bind(notice)
+                    .bind(now_ms())
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             if changed != 1 {
                 return Err(StoreError::NotFound);
             }
@@ -304,7 +304,14 @@ pub struct DangerPhotoRow {
 
 impl Store {
     /// Stores photos of a danger with `event`; fails with `Conflict` beyond `limit` photos.
-    pub async fn add_danger_photos(&self, danger_id: i64, photos: &[(String, String, String, Vec<u8>)], limit: i64, user_id: i64, event: &AuditEvent) -> Result<()> {
+    pub async fn add_danger_photos(
+        &self,
+        danger_id: i64,
+        photos: &[(String, String, String, Vec<u8>)],
+        limit: i64,
+        user_id: i64,
+        event: &AuditEvent,
+    ) -> Result<()> {
         crate::in_transaction!(self, |tx| {
             let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM danger_photos WHERE danger_id = $1").bind(danger_id).fetch_one(&mut *tx).await?;
             if existing + photos.len() as i64 > limit {
@@ -343,9 +350,9 @@ impl Store {
     /// A photo's danger, content type and bytes.
     pub async fn danger_photo(&self, id: i64) -> Result<(i64, String, Vec<u8>)> {
         with_pool!(self, |pool| {
-            let row: Option<(i64, String, Vec<u8>)> = sqlx::query_as("SELECT danger_id, content_type, content FROM danger_photos WHERE id = $1").bind(id).fetch_optional(pool).await?;
+            let row: Option<(i64, String, Vec<u8>)> =
+                sqlx::query_as("SELECT danger_id, content_type, content FROM danger_photos WHERE id = $1").bind(id).fetch_optional(pool).await?;
             row.ok_or(StoreError::NotFound)
         })
     }
 }
-

@@ -11,8 +11,8 @@ mod assessment;
 mod audit;
 mod checklists;
 pub mod chunk_codec;
-pub mod copy_peer;
 mod commitments;
+pub mod copy_peer;
 mod enterprises;
 mod experts;
 mod hazard_monitoring;
@@ -20,10 +20,10 @@ mod hidden_dangers;
 mod regions;
 mod risk_points;
 mod sessions;
+pub mod testing;
 mod units;
 mod users;
 mod workplans;
-pub mod testing;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -34,21 +34,24 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use accountability::{MeasureRow, NewMeasure};
 pub use assessment::{AssignmentFacts, FindingRow, SchemeRow, ScoreRow};
 pub use audit::{AuditFilter, AuditPage};
-pub use commitments::{CommitmentRow, MissingCommitment};
 pub use checklists::{CampaignCityRow, CampaignRow, ChecklistItemRow, ChecklistRow, NewCampaign, NewChecklistItem, NewRun};
-pub use hidden_dangers::{DangerEventRow, DangerNotice, DangerPhotoRow, DangerFilter, DangerMove, DangerRow, NewDanger};
-pub use experts::{ExpertRow, ServiceRow};
-pub use hazard_monitoring::{AlarmFilter, AlarmRow, ChemicalRow, HazardSourceRow, NewChemical, NewHazardSource, NewSensor, NewChunk, SensorRow, ChunkRow, AlarmChange, NewSuppression, SuppressionRow, AlarmKpiRow, LogRow, NewLogEntry};
+pub use commitments::{CommitmentRow, MissingCommitment};
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
+pub use experts::{ExpertRow, ServiceRow};
+pub use hazard_monitoring::{
+    AlarmChange, AlarmFilter, AlarmKpiRow, AlarmRow, ChemicalRow, ChunkRow, HazardSourceRow, LogRow, NewChemical, NewChunk, NewHazardSource, NewLogEntry,
+    NewSensor, NewSuppression, SensorRow, SuppressionRow,
+};
+pub use hidden_dangers::{DangerEventRow, DangerFilter, DangerMove, DangerNotice, DangerPhotoRow, DangerRow, NewDanger};
 pub use regions::RegionCount;
 pub use risk_points::{NewRiskPoint, RegionRiskCount, RiskPointRow};
 pub use sessions::SessionRow;
 pub use units::{NewUnit, UnitRow};
+pub use users::{AccountChange, ApiTokenRow, NewUser, UserListPage, UserListRow, UserRow};
 pub use workplans::{
     AssignmentRow, AttachmentRow, NewAssignment, NewAttachment, NewNotification, NewPlan, NewTask, NotificationRow, PlanRow, ReopeningRow, ReportRow,
     StatusChange, TaskRow, UnresolvedRow,
 };
-pub use users::{AccountChange, ApiTokenRow, NewUser, UserListPage, UserListRow, UserRow};
 
 /// Migrations embedded at build time, one folder per backend with the same versions.
 pub static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -208,11 +211,7 @@ impl Store {
             Ok(Self { backend: Backend::Sqlite(pool) })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(options)
-                .await?;
+            let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
             Ok(Self { backend: Backend::Postgres(pool) })
         } else {
             Err(StoreError::UnsupportedUrl(url.chars().take(16).collect::<String>() + "…"))

@@ -59,10 +59,8 @@ impl Store {
                     Some(parent) => match paths.get(parent.as_str()) {
                         Some(path) => path.clone(),
                         None => {
-                            let stored: Option<String> = sqlx::query_scalar("SELECT path FROM regions WHERE code = $1")
-                                .bind(parent.as_str())
-                                .fetch_optional(&mut *tx)
-                                .await?;
+                            let stored: Option<String> =
+                                sqlx::query_scalar("SELECT path FROM regions WHERE code = $1").bind(parent.as_str()).fetch_optional(&mut *tx).await?;
                             stored.ok_or_else(|| StoreError::Conflict(format!("region {code}: unknown parent {parent}")))?
                         }
                     },
@@ -98,20 +96,14 @@ impl Store {
     pub async fn regions_under(&self, path_prefix: &str) -> Result<Vec<Region>> {
         let pattern = format!("{path_prefix}%");
         with_pool!(self, |pool| {
-            let rows: Vec<RegionRow> = sqlx::query_as("SELECT * FROM regions WHERE path LIKE $1 ORDER BY code")
-                .bind(&pattern)
-                .fetch_all(pool)
-                .await?;
+            let rows: Vec<RegionRow> = sqlx::query_as("SELECT * FROM regions WHERE path LIKE $1 ORDER BY code").bind(&pattern).fetch_all(pool).await?;
             rows.into_iter().map(Region::try_from).collect()
         })
     }
 
     pub async fn region_children(&self, code: &str) -> Result<Vec<Region>> {
         with_pool!(self, |pool| {
-            let rows: Vec<RegionRow> = sqlx::query_as("SELECT * FROM regions WHERE parent_code = $1 ORDER BY code")
-                .bind(code)
-                .fetch_all(pool)
-                .await?;
+            let rows: Vec<RegionRow> = sqlx::query_as("SELECT * FROM regions WHERE parent_code = $1 ORDER BY code").bind(code).fetch_all(pool).await?;
             rows.into_iter().map(Region::try_from).collect()
         })
     }

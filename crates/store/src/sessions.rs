@@ -33,15 +33,13 @@ impl Store {
     /// Creates a session only if the id is free; returns false on a collision.
     pub async fn create_session(&self, session: &SessionRow) -> Result<bool> {
         with_pool!(self, |pool| {
-            let result = sqlx::query(
-                "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(&session.id)
-            .bind(session.user_id)
-            .bind(&session.data)
-            .bind(session.expires_at)
-            .execute(pool)
-            .await?;
+            let result = sqlx::query("INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
+                .bind(&session.id)
+                .bind(session.user_id)
+                .bind(&session.data)
+                .bind(session.expires_at)
+                .execute(pool)
+                .await?;
             Ok(result.rows_affected() == 1)
         })
     }
@@ -79,33 +77,24 @@ impl Store {
     /// A user's live sessions, newest expiry first.
     pub async fn sessions_of_user(&self, user_id: i64, now_ms: i64) -> Result<Vec<SessionRow>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as(
-                "SELECT id, user_id, data, expires_at FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY expires_at DESC",
-            )
-            .bind(user_id)
-            .bind(now_ms)
-            .fetch_all(pool)
-            .await?)
+            Ok(sqlx::query_as("SELECT id, user_id, data, expires_at FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY expires_at DESC")
+                .bind(user_id)
+                .bind(now_ms)
+                .fetch_all(pool)
+                .await?)
         })
     }
 
     pub async fn delete_expired_sessions(&self, now_ms: i64) -> Result<u64> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_ms).execute(pool).await?.rows_affected())
-        })
+        with_pool!(self, |pool| { Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_ms).execute(pool).await?.rows_affected()) })
     }
 
     /// Ends one session of a user (the id must belong to that user) and appends `event`; returns
     /// whether there was such a session.
     pub async fn delete_session_of_user(&self, user_id: i64, id: &str, event: &domain::audit::AuditEvent) -> Result<bool> {
         crate::in_transaction!(self, |tx| {
-            let deleted = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
-                .bind(id)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1;
+            let deleted =
+                sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2").bind(id).bind(user_id).execute(&mut *tx).await?.rows_affected() == 1;
             if deleted {
                 crate::audit::append_audit!(tx, event);
             }

@@ -33,14 +33,13 @@ impl Store {
     /// registers its lookup keys. A key already taken by another unit is a conflict.
     pub async fn ensure_unit(&self, unit: &NewUnit, event: &AuditEvent) -> Result<i64> {
         crate::in_transaction!(self, |tx| {
-            let existing: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM units WHERE kind = $1 AND COALESCE(region_code, '') = COALESCE($2, '') AND name = $3",
-            )
-            .bind(unit.kind.as_str())
-            .bind(&unit.region_code)
-            .bind(&unit.name)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let existing: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM units WHERE kind = $1 AND COALESCE(region_code, '') = COALESCE($2, '') AND name = $3")
+                    .bind(unit.kind.as_str())
+                    .bind(&unit.region_code)
+                    .bind(&unit.name)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             let id = match existing {
                 Some(id) => id,
                 None => {
@@ -61,10 +60,8 @@ impl Store {
                 }
             };
             for key in &unit.lookup_keys {
-                let owner: Option<i64> = sqlx::query_scalar("SELECT unit_id FROM unit_aliases WHERE lookup_key = $1")
-                    .bind(key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                let owner: Option<i64> =
+                    sqlx::query_scalar("SELECT unit_id FROM unit_aliases WHERE lookup_key = $1").bind(key).fetch_optional(&mut *tx).await?;
                 match owner {
                     Some(owner) if owner == id => {}
                     Some(_) => return Err(StoreError::Conflict(format!("unit name '{key}' already belongs to another unit"))),
@@ -84,12 +81,8 @@ impl Store {
 
     pub async fn unit(&self, id: i64) -> Result<UnitRow> {
         with_pool!(self, |pool| {
-            let row: Option<UnitRow> = sqlx::query_as(
-                "SELECT id, kind, name, full_name, region_code, enterprise_id FROM units WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
+            let row: Option<UnitRow> =
+                sqlx::query_as("SELECT id, kind, name, full_name, region_code, enterprise_id FROM units WHERE id = $1").bind(id).fetch_optional(pool).await?;
             row.ok_or(StoreError::NotFound)
         })
     }
@@ -109,12 +102,10 @@ impl Store {
 
     pub async fn units_of_kind(&self, kind: UnitKind) -> Result<Vec<UnitRow>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as(
-                "SELECT id, kind, name, full_name, region_code, enterprise_id FROM units WHERE kind = $1 ORDER BY id",
-            )
-            .bind(kind.as_str())
-            .fetch_all(pool)
-            .await?)
+            Ok(sqlx::query_as("SELECT id, kind, name, full_name, region_code, enterprise_id FROM units WHERE kind = $1 ORDER BY id")
+                .bind(kind.as_str())
+                .fetch_all(pool)
+                .await?)
         })
     }
 
@@ -146,10 +137,12 @@ impl Store {
     /// The department units of a region (its 应急管理局 among them).
     pub async fn departments_of_region(&self, region_code: &str) -> Result<Vec<UnitRow>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as("SELECT id, kind, name, full_name, region_code, enterprise_id FROM units WHERE kind = 'department' AND region_code = $1 ORDER BY id")
-                .bind(region_code)
-                .fetch_all(pool)
-                .await?)
+            Ok(sqlx::query_as(
+                "SELECT id, kind, name, full_name, region_code, enterprise_id FROM units WHERE kind = 'department' AND region_code = $1 ORDER BY id",
+            )
+            .bind(region_code)
+            .fetch_all(pool)
+            .await?)
         })
     }
 }

@@ -4,7 +4,7 @@
 use domain::audit::AuditEvent;
 use sqlx::FromRow;
 
-use crate::{trusted, Result, Store, StoreError, conflict_on_unique, now_ms, with_pool};
+use crate::{Result, Store, StoreError, conflict_on_unique, now_ms, trusted, with_pool};
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct UserRow {
@@ -88,12 +88,10 @@ impl Store {
     /// account until `lock_until_ms`. The audit event is written in the same transaction.
     pub async fn record_failed_login(&self, user_id: i64, lock_after: i64, lock_until_ms: i64, event: &AuditEvent) -> Result<bool> {
         crate::in_transaction!(self, |tx| {
-            let count: i64 = sqlx::query_scalar(
-                "UPDATE users SET failed_login_count = failed_login_count + 1 WHERE id = $1 RETURNING failed_login_count",
-            )
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await?;
+            let count: i64 = sqlx::query_scalar("UPDATE users SET failed_login_count = failed_login_count + 1 WHERE id = $1 RETURNING failed_login_count")
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await?;
             let locked = count >= lock_after;
             if locked {
                 sqlx::query("UPDATE users SET locked_until = $1, failed_login_count = 0 WHERE id = $2")
@@ -109,10 +107,7 @@ impl Store {
 
     pub async fn record_successful_login(&self, user_id: i64, event: &AuditEvent) -> Result<()> {
         crate::in_transaction!(self, |tx| {
-            sqlx::query("UPDATE users SET failed_login_count = 0, locked_until = NULL WHERE id = $1")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("UPDATE users SET failed_login_count = 0, locked_until = NULL WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
             crate::audit::append_audit!(tx, event);
             Ok(())
         })
@@ -121,16 +116,15 @@ impl Store {
     /// Stores a new API token (by its hash) for a user.
     pub async fn create_api_token(&self, user_id: i64, name: &str, token_hash: &str, expires_at: i64, event: &AuditEvent) -> Result<i64> {
         crate::in_transaction!(self, |tx| {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-            )
-            .bind(user_id)
-            .bind(name)
-            .bind(token_hash)
-            .bind(now_ms())
-            .bind(expires_at)
-            .fetch_one(&mut *tx)
-            .await?;
+            let id: i64 =
+                sqlx::query_scalar("INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                    .bind(user_id)
+                    .bind(name)
+                    .bind(token_hash)
+                    .bind(now_ms())
+                    .bind(expires_at)
+                    .fetch_one(&mut *tx)
+                    .await?;
             crate::audit::append_audit!(tx, event);
             Ok(id)
         })
@@ -147,11 +141,7 @@ impl Store {
         with_pool!(self, |pool| {
             let user: Option<UserRow> = sqlx::query_as(trusted(&sql)).bind(token_hash).bind(now).fetch_optional(pool).await?;
             if user.is_some() {
-                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
-                    .bind(now)
-                    .bind(token_hash)
-                    .execute(pool)
-                    .await?;
+                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2").bind(now).bind(token_hash).execute(pool).await?;
             }
             Ok(user)
         })
@@ -159,12 +149,10 @@ impl Store {
 
     pub async fn api_tokens_of_user(&self, user_id: i64) -> Result<Vec<ApiTokenRow>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as(
-                "SELECT id, user_id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
-            )
-            .bind(user_id)
-            .fetch_all(pool)
-            .await?)
+            Ok(sqlx::query_as("SELECT id, user_id, name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id DESC")
+                .bind(user_id)
+                .fetch_all(pool)
+                .await?)
         })
     }
 }
@@ -232,14 +220,9 @@ impl Store {
                 AccountChange::Disabled(disabled) => {
                     sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2").bind(*disabled).bind(user_id).execute(&mut *tx).await?
                 }
-                AccountChange::Role(role) => {
-                    sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role).bind(user_id).execute(&mut *tx).await?
-                }
+                AccountChange::Role(role) => sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role).bind(user_id).execute(&mut *tx).await?,
                 AccountChange::Unlock => {
-                    sqlx::query("UPDATE users SET locked_until = NULL, failed_login_count = 0 WHERE id = $1")
-                        .bind(user_id)
-                        .execute(&mut *tx)
-                        .await?
+                    sqlx::query("UPDATE users SET locked_until = NULL, failed_login_count = 0 WHERE id = $1").bind(user_id).execute(&mut *tx).await?
                 }
                 AccountChange::TotpSecret(secret) => {
                     sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2").bind(secret).bind(user_id).execute(&mut *tx).await?
@@ -250,11 +233,7 @@ impl Store {
             }
             let ends_sessions = matches!(change, AccountChange::Password { .. } | AccountChange::Disabled(true) | AccountChange::Role(_));
             if ends_sessions {
-                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)")
-                    .bind(user_id)
-                    .bind(keep_session)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)").bind(user_id).bind(keep_session).execute(&mut *tx).await?;
             }
             if matches!(change, AccountChange::Disabled(true)) {
                 sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
@@ -306,9 +285,7 @@ impl Store {
 
     /// How many enabled accounts hold `role`.
     pub async fn count_enabled_users_with_role(&self, role: &str) -> Result<i64> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = $1 AND NOT disabled").bind(role).fetch_one(pool).await?)
-        })
+        with_pool!(self, |pool| { Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = $1 AND NOT disabled").bind(role).fetch_one(pool).await?) })
     }
 
     /// Enabled accounts holding `role`: (id, display name).

@@ -338,10 +338,8 @@ impl Store {
             if let Some(task_id) = done {
                 return Ok((plan_id, task_id));
             }
-            let position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position) + 1, 0) FROM plan_tasks WHERE plan_id = $1")
-                .bind(plan_id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let position: i64 =
+                sqlx::query_scalar("SELECT COALESCE(MAX(position) + 1, 0) FROM plan_tasks WHERE plan_id = $1").bind(plan_id).fetch_one(&mut *tx).await?;
             let task_id = insert_task!(tx, plan_id, position, task, now);
             let mut event = event.clone();
             event.target = format!("task:{task_id}");
@@ -351,38 +349,25 @@ impl Store {
     }
 
     pub async fn plans(&self) -> Result<Vec<PlanRow>> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as(trusted(&format!("{PLAN_SELECT} ORDER BY year DESC, id DESC")))
-                .fetch_all(pool)
-                .await?)
-        })
+        with_pool!(self, |pool| { Ok(sqlx::query_as(trusted(&format!("{PLAN_SELECT} ORDER BY year DESC, id DESC"))).fetch_all(pool).await?) })
     }
 
     pub async fn plan(&self, id: i64) -> Result<PlanRow> {
         with_pool!(self, |pool| {
-            let row: Option<PlanRow> = sqlx::query_as(trusted(&format!("{PLAN_SELECT} WHERE id = $1")))
-                .bind(id)
-                .fetch_optional(pool)
-                .await?;
+            let row: Option<PlanRow> = sqlx::query_as(trusted(&format!("{PLAN_SELECT} WHERE id = $1"))).bind(id).fetch_optional(pool).await?;
             row.ok_or(StoreError::NotFound)
         })
     }
 
     pub async fn plan_tasks(&self, plan_id: i64) -> Result<Vec<TaskRow>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as(trusted(&format!("{TASK_SELECT} WHERE plan_id = $1 ORDER BY position")))
-            .bind(plan_id)
-            .fetch_all(pool)
-            .await?)
+            Ok(sqlx::query_as(trusted(&format!("{TASK_SELECT} WHERE plan_id = $1 ORDER BY position"))).bind(plan_id).fetch_all(pool).await?)
         })
     }
 
     pub async fn task(&self, id: i64) -> Result<TaskRow> {
         with_pool!(self, |pool| {
-            let row: Option<TaskRow> = sqlx::query_as(trusted(&format!("{TASK_SELECT} WHERE id = $1")))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
+            let row: Option<TaskRow> = sqlx::query_as(trusted(&format!("{TASK_SELECT} WHERE id = $1"))).bind(id).fetch_optional(pool).await?;
             row.ok_or(StoreError::NotFound)
         })
     }
@@ -398,9 +383,7 @@ impl Store {
     pub async fn plan_assignments(&self, plan_id: i64, scope: &AssignmentScope) -> Result<Vec<AssignmentRow>> {
         let sql = format!("{ASSIGNMENT_SELECT} WHERE t.plan_id = $4 AND {ASSIGNMENT_SCOPE_WHERE} ORDER BY t.position, a.role DESC, a.id");
         let (all, path, unit) = scope_params(scope);
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(unit).bind(plan_id).fetch_all(pool).await?)
-        })
+        with_pool!(self, |pool| { Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(unit).bind(plan_id).fetch_all(pool).await?) })
     }
 
     /// The assignments of every plan within `scope` (a unit's inbox when the scope is one unit).
@@ -468,7 +451,16 @@ impl Store {
 
     /// Adds a report with its attachments and moves the assignment's status, if it is still in
     /// `change.from`; otherwise `Conflict`.
-    pub async fn add_report(&self, assignment_id: i64, change: &StatusChange, period: &str, body: &str, user_id: i64, attachments: &[NewAttachment], event: &AuditEvent) -> Result<i64> {
+    pub async fn add_report(
+        &self,
+        assignment_id: i64,
+        change: &StatusChange,
+        period: &str,
+        body: &str,
+        user_id: i64,
+        attachments: &[NewAttachment],
+        event: &AuditEvent,
+    ) -> Result<i64> {
         crate::in_transaction!(self, |tx| {
             let now = now_ms();
             let moved = sqlx::query(
@@ -498,17 +490,15 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             for attachment in attachments {
-                sqlx::query(
-                    "INSERT INTO report_attachments (report_id, file_name, content_type, size_bytes, sha256, content) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(report_id)
-                .bind(&attachment.file_name)
-                .bind(&attachment.content_type)
-                .bind(attachment.content.len() as i64)
-                .bind(&attachment.sha256)
-                .bind(&attachment.content)
-                .execute(&mut *tx)
-                .await?;
+                sqlx::query("INSERT INTO report_attachments (report_id, file_name, content_type, size_bytes, sha256, content) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(report_id)
+                    .bind(&attachment.file_name)
+                    .bind(&attachment.content_type)
+                    .bind(attachment.content.len() as i64)
+                    .bind(&attachment.sha256)
+                    .bind(&attachment.content)
+                    .execute(&mut *tx)
+                    .await?;
             }
             let mut event = event.clone();
             event.target = format!("assignment:{assignment_id}");
@@ -661,13 +651,12 @@ impl Store {
     /// name; returns how many assignments were made.
     pub async fn resolve_unit_name(&self, plan_id: i64, name: &str, unit_id: i64, event: &AuditEvent) -> Result<u64> {
         crate::in_transaction!(self, |tx| {
-            let rows: Vec<(i64, String)> = sqlx::query_as(
-                "SELECT n.task_id, n.role FROM unresolved_units n JOIN plan_tasks t ON t.id = n.task_id WHERE t.plan_id = $1 AND n.name = $2",
-            )
-            .bind(plan_id)
-            .bind(name)
-            .fetch_all(&mut *tx)
-            .await?;
+            let rows: Vec<(i64, String)> =
+                sqlx::query_as("SELECT n.task_id, n.role FROM unresolved_units n JOIN plan_tasks t ON t.id = n.task_id WHERE t.plan_id = $1 AND n.name = $2")
+                    .bind(plan_id)
+                    .bind(name)
+                    .fetch_all(&mut *tx)
+                    .await?;
             let now = now_ms();
             let mut made = 0;
             for (task_id, role) in &rows {
@@ -716,4 +705,3 @@ impl Store {
         with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(unit).bind(limit).fetch_all(pool).await?))
     }
 }
-

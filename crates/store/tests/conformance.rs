@@ -1,12 +1,12 @@
 //! The store conformance suite: every store operation, run against SQLite always and against
 //! PostgreSQL when `ANWEI_TEST_POSTGRES_URL` is set. Both backends must behave identically.
 
+use domain::CreditCode;
 use domain::access::Visibility;
 use domain::audit::{AuditEvent, ChainError, Outcome};
 use domain::enterprise::{Enterprise, EnterpriseInput};
 use domain::region::{RegionCode, RegionLevel};
 use domain::unit::UnitKind;
-use domain::CreditCode;
 use store::testing::{backends, fresh};
 use store::{EnterpriseFilter, NewUnit, NewUser, SessionRow, Store, StoreError};
 
@@ -147,7 +147,8 @@ async fn suite(backend: &str) {
     assert_eq!(counts.iter().map(|c| c.count).collect::<Vec<_>>(), vec![2, 0]);
 
     // Users, logins, tokens.
-    let user = NewUser { username: "tester".into(), display_name: "测试".into(), password_hash: "x".into(), role: "regulator".into(), unit_id, totp_secret: None };
+    let user =
+        NewUser { username: "tester".into(), display_name: "测试".into(), password_hash: "x".into(), role: "regulator".into(), unit_id, totp_secret: None };
     let user_id = store.create_user(&user, &event("user.create")).await.unwrap();
     assert!(matches!(store.create_user(&user, &event("user.create")).await, Err(StoreError::Conflict(_))));
     assert!(!store.record_failed_login(user_id, 3, 42, &event("auth.login")).await.unwrap());

@@ -163,7 +163,11 @@ pub struct EnterpriseList {
 #[utoipa::path(get, path = "/api/v1/enterprises", tag = "enterprises", params(EnterpriseListParams),
     responses((status = 200, body = EnterpriseList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
-async fn list_enterprises(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<EnterpriseListParams>) -> Result<Json<EnterpriseList>, ApiError> {
+async fn list_enterprises(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(params): Query<EnterpriseListParams>,
+) -> Result<Json<EnterpriseList>, ApiError> {
     let query = ListQuery { query: params.q, region_code: params.region, sector: params.sector, industry: params.industry };
     let page = params.page.unwrap_or(1).max(1);
     let per_page = params.per_page.unwrap_or(50).clamp(1, app::enterprises::PAGE_SIZE_MAX);
@@ -224,7 +228,11 @@ pub struct Created {
 /// at once in `fields`.
 #[utoipa::path(post, path = "/api/v1/enterprises", tag = "enterprises", request_body(content = Object),
     responses((status = 201, body = Created), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-async fn create_enterprise(State(state): State<AppState>, caller: ApiCaller, Json(input): Json<EnterpriseInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
+async fn create_enterprise(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Json(input): Json<EnterpriseInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let id = state.app.create_enterprise(&caller.actor, &caller.client, &input).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
@@ -240,7 +248,12 @@ pub struct EnterpriseUpdate {
 /// Replace an enterprise's fields.
 #[utoipa::path(put, path = "/api/v1/enterprises/{id}", tag = "enterprises", params(("id" = i64, Path)), request_body = EnterpriseUpdate,
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn update_enterprise(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(update): Json<EnterpriseUpdate>) -> Result<StatusCode, ApiError> {
+async fn update_enterprise(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    Json(update): Json<EnterpriseUpdate>,
+) -> Result<StatusCode, ApiError> {
     state.app.update_enterprise(&caller.actor, &caller.client, id, update.version, &update.fields).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -394,7 +407,11 @@ pub struct AssignmentListParams {
 /// The caller's assignments across plans (a unit's inbox; a regulator's territory).
 #[utoipa::path(get, path = "/api/v1/assignments", tag = "work plans", params(AssignmentListParams),
     responses((status = 200, body = Object), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
-async fn list_assignments(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<AssignmentListParams>) -> Result<Json<Vec<app::workplans::AssignmentView>>, ApiError> {
+async fn list_assignments(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(params): Query<AssignmentListParams>,
+) -> Result<Json<Vec<app::workplans::AssignmentView>>, ApiError> {
     Ok(Json(state.app.assignment_list(&caller.actor, &caller.client, params.overdue.unwrap_or(false)).await?))
 }
 
@@ -464,7 +481,12 @@ pub struct AssignmentAction {
 /// Move an assignment: illegal moves answer 409 `illegal_transition`.
 #[utoipa::path(post, path = "/api/v1/assignments/{id}/actions", tag = "work plans", params(("id" = i64, Path)), request_body = AssignmentAction,
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn assignment_action(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(action): Json<AssignmentAction>) -> Result<StatusCode, ApiError> {
+async fn assignment_action(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    Json(action): Json<AssignmentAction>,
+) -> Result<StatusCode, ApiError> {
     let (actor, client) = (&caller.actor, &caller.client);
     match action.action.as_str() {
         "start" => state.app.start_assignment(actor, client, id).await?,
@@ -473,7 +495,11 @@ async fn assignment_action(State(state): State<AppState>, caller: ApiCaller, Pat
         "reopen" => state.app.reopen_assignment(actor, client, id, action.round_id.unwrap_or(0), &action.reason).await?,
         other => {
             let shown: String = other.chars().take(20).collect();
-            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", format!("未知操作“{shown}”,应为 start、accept、return 或 reopen / unknown action '{shown}': use start, accept, return or reopen")));
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                format!("未知操作“{shown}”,应为 start、accept、return 或 reopen / unknown action '{shown}': use start, accept, return or reopen"),
+            ));
         }
     }
     Ok(StatusCode::NO_CONTENT)
@@ -489,7 +515,12 @@ pub struct NewReport {
 /// Report progress on an assignment (evidence files are uploaded through the page).
 #[utoipa::path(post, path = "/api/v1/assignments/{id}/reports", tag = "work plans", params(("id" = i64, Path)), request_body = NewReport,
     responses((status = 201, body = Created), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn create_report(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(report): Json<NewReport>) -> Result<(StatusCode, Json<Created>), ApiError> {
+async fn create_report(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    Json(report): Json<NewReport>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let id = state.app.report_progress(&caller.actor, &caller.client, id, &report.period, &report.body, Vec::new()).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
@@ -505,8 +536,13 @@ pub struct RankingParams {
 /// The assessment ranking for a year, for the committee office that runs it.
 #[utoipa::path(get, path = "/api/v1/assessment", tag = "assessment", params(RankingParams),
     responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-async fn assessment_ranking(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<RankingParams>) -> Result<Json<Vec<app::assessment::RankingRow>>, ApiError> {
-    let tier = app::assessment::Tier::parse(params.tier.as_deref().unwrap_or("")).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "tier 应为 cities 或 departments / tier must be cities or departments"))?;
+async fn assessment_ranking(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(params): Query<RankingParams>,
+) -> Result<Json<Vec<app::assessment::RankingRow>>, ApiError> {
+    let tier = app::assessment::Tier::parse(params.tier.as_deref().unwrap_or(""))
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "tier 应为 cities 或 departments / tier must be cities or departments"))?;
     let year = params.year.unwrap_or_else(|| i64::from(jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date().year()));
     Ok(Json(state.app.assessment_ranking(&caller.actor, &caller.client, year.clamp(2000, 2100), tier).await?))
 }
@@ -567,8 +603,19 @@ pub struct DangerListParams {
 /// Hidden dangers in the caller's scope, deadline first.
 #[utoipa::path(get, path = "/api/v1/hidden-dangers", tag = "hidden dangers", params(DangerListParams),
     responses((status = 200, body = Object), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-async fn list_dangers(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<DangerListParams>) -> Result<Json<Vec<app::hidden_dangers::DangerJson>>, ApiError> {
-    let filter = store::DangerFilter { region_code: params.region, enterprise_id: params.enterprise, grade: params.grade, state: params.state, overdue_on: None, listed: params.listed };
+async fn list_dangers(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(params): Query<DangerListParams>,
+) -> Result<Json<Vec<app::hidden_dangers::DangerJson>>, ApiError> {
+    let filter = store::DangerFilter {
+        region_code: params.region,
+        enterprise_id: params.enterprise,
+        grade: params.grade,
+        state: params.state,
+        overdue_on: None,
+        listed: params.listed,
+    };
     let rows = state.app.danger_list(&caller.actor, &caller.client, &filter, params.overdue.unwrap_or(false)).await?;
     Ok(Json(rows.iter().map(app::hidden_dangers::danger_json).collect()))
 }
@@ -576,7 +623,11 @@ async fn list_dangers(State(state): State<AppState>, caller: ApiCaller, Query(pa
 /// Report a hidden danger; it starts `reported`.
 #[utoipa::path(post, path = "/api/v1/hidden-dangers", tag = "hidden dangers", request_body(content = Object),
     responses((status = 201, body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn report_danger(State(state): State<AppState>, caller: ApiCaller, Json(input): Json<app::hidden_dangers::DangerInput>) -> Result<(StatusCode, Json<app::hidden_dangers::DangerJson>), ApiError> {
+async fn report_danger(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Json(input): Json<app::hidden_dangers::DangerInput>,
+) -> Result<(StatusCode, Json<app::hidden_dangers::DangerJson>), ApiError> {
     let row = state.app.report_danger(&caller.actor, &caller.client, &input).await?;
     Ok((StatusCode::CREATED, Json(app::hidden_dangers::danger_json(&row))))
 }
@@ -594,7 +645,12 @@ async fn get_danger(State(state): State<AppState>, caller: ApiCaller, Path(id): 
 /// `illegal_transition`; missing plan elements 422 naming them.
 #[utoipa::path(post, path = "/api/v1/hidden-dangers/{id}/actions", tag = "hidden dangers", params(("id" = i64, Path)), request_body(content = Object),
     responses((status = 200, body = Object), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn danger_action(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(input): Json<app::hidden_dangers::DangerActionInput>) -> Result<Json<app::hidden_dangers::DangerJson>, ApiError> {
+async fn danger_action(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    Json(input): Json<app::hidden_dangers::DangerActionInput>,
+) -> Result<Json<app::hidden_dangers::DangerJson>, ApiError> {
     let row = state.app.act_on_danger(&caller.actor, &caller.client, id, &input).await?;
     Ok(Json(app::hidden_dangers::danger_json(&row)))
 }
@@ -608,7 +664,12 @@ pub struct ListingRequest {
 /// Put a 重大 hidden danger under listed supervision (挂牌督办) by the caller's regulator.
 #[utoipa::path(post, path = "/api/v1/hidden-dangers/{id}/listing", tag = "hidden dangers", params(("id" = i64, Path)), request_body = ListingRequest,
     responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn list_danger_supervision(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(request): Json<ListingRequest>) -> Result<StatusCode, ApiError> {
+async fn list_danger_supervision(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    Json(request): Json<ListingRequest>,
+) -> Result<StatusCode, ApiError> {
     state.app.list_danger(&caller.actor, &caller.client, id, &request.deadline, &request.notice).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -668,7 +729,12 @@ async fn enterprise_risk_points(State(state): State<AppState>, caller: ApiCaller
 /// "company|workshop|team|post", "responsible_person", "method": "lec|matrix", "l", "e", "c" | "s"}`.
 #[utoipa::path(post, path = "/api/v1/enterprises/{id}/risk-points", tag = "risk", params(("id" = i64, Path)), request_body(content = Object),
     responses((status = 201, body = Created), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn add_risk_point(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(input): Json<app::risk_points::RiskPointInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
+async fn add_risk_point(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    Json(input): Json<app::risk_points::RiskPointInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let ids = state.app.add_risk_points(&caller.actor, &caller.client, id, std::slice::from_ref(&input)).await?;
     Ok((StatusCode::CREATED, Json(Created { id: ids.first().copied().unwrap_or_default() })))
 }
@@ -767,8 +833,14 @@ pub struct ChecklistRunResult {
 /// reports a hidden danger of the item's grade.
 #[utoipa::path(post, path = "/api/v1/enterprises/{id}/checks", tag = "hidden dangers", params(("id" = i64, Path)), request_body = ChecklistRunRequest,
     responses((status = 201, body = ChecklistRunResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn run_checklist(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(request): Json<ChecklistRunRequest>) -> Result<(StatusCode, Json<ChecklistRunResult>), ApiError> {
-    let (run_id, dangers) = state.app.run_checklist(&caller.actor, &caller.client, request.checklist_id, id, &request.kind, request.campaign_id, &request.answers).await?;
+async fn run_checklist(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    Json(request): Json<ChecklistRunRequest>,
+) -> Result<(StatusCode, Json<ChecklistRunResult>), ApiError> {
+    let (run_id, dangers) =
+        state.app.run_checklist(&caller.actor, &caller.client, request.checklist_id, id, &request.kind, request.campaign_id, &request.answers).await?;
     Ok((StatusCode::CREATED, Json(ChecklistRunResult { run_id, dangers })))
 }
 
@@ -782,7 +854,11 @@ async fn campaign_progress(State(state): State<AppState>, caller: ApiCaller, Pat
 /// The caller's enterprise files today's safety commitment (once a day; again answers 409).
 #[utoipa::path(post, path = "/api/v1/commitments", tag = "hidden dangers", request_body(content = Object),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn file_commitment(State(state): State<AppState>, caller: ApiCaller, Json(input): Json<app::commitments::CommitmentInput>) -> Result<StatusCode, ApiError> {
+async fn file_commitment(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Json(input): Json<app::commitments::CommitmentInput>,
+) -> Result<StatusCode, ApiError> {
     state.app.file_commitment(&caller.actor, &caller.client, &input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -799,7 +875,9 @@ pub struct Missing {
 #[utoipa::path(get, path = "/api/v1/commitments/missing", tag = "hidden dangers", responses((status = 200, body = Vec<Missing>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn missing_commitments(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Vec<Missing>>, ApiError> {
     let rows = state.app.missing_commitments(&caller.actor, &caller.client).await?;
-    Ok(Json(rows.into_iter().map(|m| Missing { enterprise_id: m.enterprise_id, name: m.name, region_code: m.region_code, region_name: m.region_name }).collect()))
+    Ok(Json(
+        rows.into_iter().map(|m| Missing { enterprise_id: m.enterprise_id, name: m.name, region_code: m.region_code, region_name: m.region_name }).collect(),
+    ))
 }
 
 // ---- Major hazard sources and monitoring ----
@@ -888,7 +966,12 @@ pub struct HistoryParams {
 /// A sensor's stored readings, raw or downsampled.
 #[utoipa::path(get, path = "/api/v1/sensors/{code}/history", tag = "monitoring", params(("code" = String, Path), HistoryParams),
     responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-async fn sensor_history(State(state): State<AppState>, caller: ApiCaller, Path(code): Path<String>, Query(params): Query<HistoryParams>) -> Result<Json<app::monitoring::History>, ApiError> {
+async fn sensor_history(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(code): Path<String>,
+    Query(params): Query<HistoryParams>,
+) -> Result<Json<app::monitoring::History>, ApiError> {
     Ok(Json(state.app.sensor_history(&caller.actor, &caller.client, &code, params.from, params.to, params.bucket).await?))
 }
 
@@ -911,7 +994,12 @@ pub const TELEMETRY_BYTES_MAX: usize = 8 * 1024 * 1024;
 #[utoipa::path(post, path = "/api/v1/telemetry", tag = "monitoring", request_body(content = String, content_type = "text/plain"),
     responses((status = 200, body = IngestAnswer), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 503, body = ErrorBody)),
     security(("bearer" = [])))]
-async fn ingest_telemetry(State(state): State<AppState>, writer: crate::identity::TelemetryWriter, headers: axum::http::HeaderMap, body: axum::body::Bytes) -> Result<Json<IngestAnswer>, ApiError> {
+async fn ingest_telemetry(
+    State(state): State<AppState>,
+    writer: crate::identity::TelemetryWriter,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<IngestAnswer>, ApiError> {
     let enterprise_id = match writer {
         crate::identity::TelemetryWriter::Gateway { enterprise_id } => enterprise_id,
         crate::identity::TelemetryWriter::Person(caller) => match caller.actor.enterprise_id.filter(|_| caller.actor.role == domain::role::Role::Enterprise) {
@@ -925,7 +1013,13 @@ async fn ingest_telemetry(State(state): State<AppState>, writer: crate::identity
     let too_many = |e: domain::telemetry::BatchError| ApiError::new(StatusCode::BAD_REQUEST, "bad_batch", e.to_string());
     let batch = match media.as_str() {
         "text/plain" => {
-            let text = std::str::from_utf8(&body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_batch", format!("正文不是 UTF-8(第{}字节) / the body is not UTF-8 at byte {}", e.valid_up_to(), e.valid_up_to())))?;
+            let text = std::str::from_utf8(&body).map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_batch",
+                    format!("正文不是 UTF-8(第{}字节) / the body is not UTF-8 at byte {}", e.valid_up_to(), e.valid_up_to()),
+                )
+            })?;
             domain::telemetry::parse_lines(text, max).map_err(too_many)?
         }
         "application/json" => domain::telemetry::parse_json(&body, max).map_err(too_many)?,
@@ -934,7 +1028,7 @@ async fn ingest_telemetry(State(state): State<AppState>, writer: crate::identity
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "请使用 text/plain 或 application/json / send text/plain or application/json",
-            ))
+            ));
         }
     };
     let outcome = state.app.ingest(enterprise_id, &batch, store::now_ms()).await?;
@@ -1012,7 +1106,8 @@ pub struct AlarmListParams {
 #[utoipa::path(get, path = "/api/v1/alarms", tag = "monitoring", params(AlarmListParams),
     responses((status = 200, body = Vec<Alarm>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn list_alarms(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<AlarmListParams>) -> Result<Json<Vec<Alarm>>, ApiError> {
-    let filter = store::AlarmFilter { state: params.state, enterprise_id: params.enterprise, source_id: params.source, escalated: params.escalated.unwrap_or(false) };
+    let filter =
+        store::AlarmFilter { state: params.state, enterprise_id: params.enterprise, source_id: params.source, escalated: params.escalated.unwrap_or(false) };
     let rows = state.app.alarms(&caller.actor, &caller.client, &filter, params.limit.unwrap_or(200)).await?;
     Ok(Json(rows.into_iter().map(Alarm::from).collect()))
 }
@@ -1031,7 +1126,12 @@ pub struct AlarmActionRequest {
 /// Acknowledges or closes an alarm (the enterprise's own users, or regulators and inspectors of its territory).
 #[utoipa::path(post, path = "/api/v1/alarms/{id}/actions", tag = "monitoring", params(("id" = i64, Path)), request_body = AlarmActionRequest,
     responses((status = 200, body = Alarm), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn alarm_action(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(request): Json<AlarmActionRequest>) -> Result<Json<Alarm>, ApiError> {
+async fn alarm_action(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    Json(request): Json<AlarmActionRequest>,
+) -> Result<Json<Alarm>, ApiError> {
     let row = match request.action.as_str() {
         "acknowledge" => state.app.acknowledge_alarm(&caller.actor, &caller.client, id).await?,
         "close" => state.app.close_alarm(&caller.actor, &caller.client, id, request.disposition.as_deref().unwrap_or(""), request.comment.as_deref()).await?,
@@ -1069,7 +1169,11 @@ pub struct SourceListParams {
 /// Major hazard sources in the caller's scope, most dangerous first.
 #[utoipa::path(get, path = "/api/v1/hazard-sources", tag = "monitoring", params(SourceListParams),
     responses((status = 200, body = Vec<HazardSource>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-async fn list_hazard_sources(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<SourceListParams>) -> Result<Json<Vec<HazardSource>>, ApiError> {
+async fn list_hazard_sources(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(params): Query<SourceListParams>,
+) -> Result<Json<Vec<HazardSource>>, ApiError> {
     let rows = state.app.source_warnings(&caller.actor, &caller.client).await?;
     Ok(Json(
         rows.into_iter()
@@ -1114,7 +1218,11 @@ pub struct RegisteredSource {
 /// reported at once in `fields`.
 #[utoipa::path(post, path = "/api/v1/hazard-sources", tag = "monitoring", request_body(content = Object),
     responses((status = 201, body = RegisteredSource), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-async fn register_hazard_source(State(state): State<AppState>, caller: ApiCaller, Json(input): Json<app::hazard_sources::HazardSourceInput>) -> Result<(StatusCode, Json<RegisteredSource>), ApiError> {
+async fn register_hazard_source(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Json(input): Json<app::hazard_sources::HazardSourceInput>,
+) -> Result<(StatusCode, Json<RegisteredSource>), ApiError> {
     let id = state.app.add_hazard_source(&caller.actor, &caller.client, &input).await?;
     let (source, _, _) = state.app.hazard_source(&caller.actor, &caller.client, id).await?;
     Ok((StatusCode::CREATED, Json(RegisteredSource { id, s: source.s_value, r: source.r_value, major: source.is_major, level: source.level })))
@@ -1126,7 +1234,12 @@ async fn register_hazard_source(State(state): State<AppState>, caller: ApiCaller
 /// the kind's defaults.
 #[utoipa::path(post, path = "/api/v1/hazard-sources/{id}/sensors", tag = "monitoring", params(("id" = i64, Path)), request_body(content = Vec<Object>),
     responses((status = 201, body = Vec<Sensor>), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-async fn register_sensors(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(inputs): Json<Vec<app::hazard_sources::SensorInput>>) -> Result<(StatusCode, Json<Vec<Sensor>>), ApiError> {
+async fn register_sensors(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    Json(inputs): Json<Vec<app::hazard_sources::SensorInput>>,
+) -> Result<(StatusCode, Json<Vec<Sensor>>), ApiError> {
     let rows = state.app.add_sensors(&caller.actor, &caller.client, id, &inputs).await?;
     Ok((StatusCode::CREATED, Json(rows.into_iter().map(Sensor::from).collect())))
 }
@@ -1134,7 +1247,11 @@ async fn register_sensors(State(state): State<AppState>, caller: ApiCaller, Path
 /// Each child region's major hazard sources by early-warning grade, and the highest grade there.
 #[utoipa::path(get, path = "/api/v1/regions/{code}/warning-grades", tag = "monitoring", params(("code" = String, Path)),
     responses((status = 200, body = Vec<Object>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-async fn region_warning_grades(State(state): State<AppState>, caller: ApiCaller, Path(code): Path<String>) -> Result<Json<Vec<app::monitoring::RegionWarnings>>, ApiError> {
+async fn region_warning_grades(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<app::monitoring::RegionWarnings>>, ApiError> {
     Ok(Json(state.app.region_warnings(&caller.actor, &caller.client, &code).await?))
 }
 
@@ -1167,7 +1284,9 @@ async fn alarm_stream(State(state): State<AppState>, caller: ApiCaller) -> Resul
                         let event = Event::default().event("alarm").data(serde_json::json!({"ids": visible}).to_string());
                         return Some((Ok::<_, std::convert::Infallible>(event), (receiver, slot)));
                     }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => return Some((Ok(Event::default().event("resync").data("{}")), (receiver, slot))),
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        return Some((Ok(Event::default().event("resync").data("{}")), (receiver, slot)));
+                    }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
                 }
             }
@@ -1237,8 +1356,14 @@ pub struct SuppressionRequest {
 /// The enterprise asks to shelve a sensor's alarms or to take it into maintenance; a regulator decides.
 #[utoipa::path(post, path = "/api/v1/sensors/{code}/suppressions", tag = "monitoring", params(("code" = String, Path)), request_body = SuppressionRequest,
     responses((status = 201, body = Suppression), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn request_suppression(State(state): State<AppState>, caller: ApiCaller, Path(code): Path<String>, Json(request): Json<SuppressionRequest>) -> Result<(StatusCode, Json<Suppression>), ApiError> {
-    let input = app::alarm_suppressions::SuppressionInput { kind: request.kind, reason: request.reason, starts_at: request.starts_at, minutes: request.minutes };
+async fn request_suppression(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(code): Path<String>,
+    Json(request): Json<SuppressionRequest>,
+) -> Result<(StatusCode, Json<Suppression>), ApiError> {
+    let input =
+        app::alarm_suppressions::SuppressionInput { kind: request.kind, reason: request.reason, starts_at: request.starts_at, minutes: request.minutes };
     let id = state.app.request_suppression(&caller.actor, &caller.client, &code, &input, store::now_ms()).await?;
     Ok((StatusCode::CREATED, Json(state.app.suppression(&caller.actor, &caller.client, id).await?.into())))
 }
@@ -1254,7 +1379,12 @@ pub struct SuppressionActionRequest {
 /// Decides on or ends a shelving or maintenance window.
 #[utoipa::path(post, path = "/api/v1/suppressions/{id}/actions", tag = "monitoring", params(("id" = i64, Path)), request_body = SuppressionActionRequest,
     responses((status = 200, body = Suppression), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
-async fn suppression_action(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>, Json(request): Json<SuppressionActionRequest>) -> Result<Json<Suppression>, ApiError> {
+async fn suppression_action(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    Json(request): Json<SuppressionActionRequest>,
+) -> Result<Json<Suppression>, ApiError> {
     let row = match request.action.as_str() {
         "approve" => state.app.decide_suppression(&caller.actor, &caller.client, id, true, request.note.as_deref()).await?,
         "reject" => state.app.decide_suppression(&caller.actor, &caller.client, id, false, request.note.as_deref()).await?,
@@ -1296,7 +1426,11 @@ pub struct IssuedIngestToken {
 /// Issues a token a gateway writes the enterprise's telemetry with, and nothing else.
 #[utoipa::path(post, path = "/api/v1/ingest-tokens", tag = "monitoring", request_body = IngestTokenRequest,
     responses((status = 201, body = IssuedIngestToken), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn issue_ingest_token(State(state): State<AppState>, caller: ApiCaller, Json(request): Json<IngestTokenRequest>) -> Result<(StatusCode, Json<IssuedIngestToken>), ApiError> {
+async fn issue_ingest_token(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Json(request): Json<IngestTokenRequest>,
+) -> Result<(StatusCode, Json<IssuedIngestToken>), ApiError> {
     let (id, token) = state.app.issue_ingest_token(&caller.actor, &caller.client, &request.name).await?;
     Ok((StatusCode::CREATED, Json(IssuedIngestToken { id, token })))
 }
@@ -1319,6 +1453,10 @@ pub struct KpiParams {
 /// quality (sensors online, completeness) per enterprise in the caller's scope.
 #[utoipa::path(get, path = "/api/v1/monitoring/kpis", tag = "monitoring", params(KpiParams),
     responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-async fn monitoring_kpis(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<KpiParams>) -> Result<Json<Vec<app::monitoring::EnterpriseKpi>>, ApiError> {
+async fn monitoring_kpis(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Query(params): Query<KpiParams>,
+) -> Result<Json<Vec<app::monitoring::EnterpriseKpi>>, ApiError> {
     Ok(Json(state.app.monitoring_kpis(&caller.actor, &caller.client, params.hours.unwrap_or(24), store::now_ms()).await?))
 }

@@ -59,10 +59,8 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Actor>, A
         }
         Err(error) => return Err(app::AppError::from(error).into()),
     };
-    let revoked = user.disabled
-        || user.locked_until.is_some_and(|until| until > now)
-        || password_epoch != Some(user.password_changed_at)
-        || now - login_at > absolute_ms;
+    let revoked =
+        user.disabled || user.locked_until.is_some_and(|until| until > now) || password_epoch != Some(user.password_changed_at) || now - login_at > absolute_ms;
     if revoked {
         let _ = session.flush().await;
         return Ok(None);

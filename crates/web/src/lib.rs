@@ -82,9 +82,12 @@ pub fn router(app: App, settings: WebSettings) -> Router {
 
 /// Serves the router on `listener` until `shutdown` completes, recording client addresses for
 /// the audit log.
-pub async fn serve(listener: tokio::net::TcpListener, app: App, settings: WebSettings, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: App,
+    settings: WebSettings,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let router = router(app, settings);
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown).await
 }

@@ -59,7 +59,9 @@ pub fn login_throttle(settings: &app::auth::SecuritySettings) -> LoginThrottle {
     }
     tower_governor::GovernorLayer::new(config).error_handler(|error| {
         let (retry_after, message) = match error {
-            tower_governor::GovernorError::TooManyRequests { wait_time, .. } => (wait_time.max(1), format!("登录尝试过于频繁,请{}秒后再试 / too many login attempts; try again in {} s", wait_time.max(1), wait_time.max(1))),
+            tower_governor::GovernorError::TooManyRequests { wait_time, .. } => {
+                (wait_time.max(1), format!("登录尝试过于频繁,请{}秒后再试 / too many login attempts; try again in {} s", wait_time.max(1), wait_time.max(1)))
+            }
             _ => (60, "登录暂不可用 / login is unavailable".to_owned()),
         };
         let mut response = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message).into_response();
@@ -145,11 +147,7 @@ pub async fn csrf_guard(State(_state): State<AppState>, request: Request, next: 
             rejected("CSRF令牌无效 / invalid CSRF token")
         };
     }
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let is_form = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
         return rejected("缺少CSRF令牌 / missing CSRF token");
     }

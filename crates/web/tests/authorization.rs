@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 /// The callers, in the column order of `MATRIX`.
-const CALLERS: [&str; 12] = ["office", "yjt", "changchun", "jilinshi", "chaoyang", "inspector", "enterprise", "expert", "sysadmin", "secadmin", "auditor", "anonymous"];
+const CALLERS: [&str; 12] =
+    ["office", "yjt", "changchun", "jilinshi", "chaoyang", "inspector", "enterprise", "expert", "sysadmin", "secadmin", "auditor", "anonymous"];
 
 /// What a request carries.
 #[derive(Clone, Copy)]
@@ -336,8 +337,19 @@ async fn monitoring_fixture(fixture: &mut Fixture) {
             enterprise_id: Some(jilin),
             lookup_keys: vec![],
         };
-        let unit = fixture.app.store.ensure_unit(&unit, &app::audit_event(None, &client, "unit.create", String::new(), domain::audit::Outcome::Success, json!({}))).await.unwrap();
-        let account = app::accounts::NewAccount { username: "jilin-enterprise".into(), display_name: "吉林企业用户".into(), unit_id: unit, role: "enterprise".into(), password: "a long enough passphrase".into() };
+        let unit = fixture
+            .app
+            .store
+            .ensure_unit(&unit, &app::audit_event(None, &client, "unit.create", String::new(), domain::audit::Outcome::Success, json!({})))
+            .await
+            .unwrap();
+        let account = app::accounts::NewAccount {
+            username: "jilin-enterprise".into(),
+            display_name: "吉林企业用户".into(),
+            unit_id: unit,
+            role: "enterprise".into(),
+            password: "a long enough passphrase".into(),
+        };
         let id = fixture.app.create_account(&sysadmin, &client, &account).await.unwrap();
         fixture.app.actor_for_user(&fixture.app.store.user(id).await.unwrap()).await.unwrap()
     };
@@ -366,7 +378,13 @@ async fn work_plan_fixture(fixture: &mut Fixture, sysadmin: &app::Actor) {
     let matrix = fixture.app.plan_matrix(&office, &client, imported.plan_id).await.unwrap();
     let cell = |item: i64, unit: &str| matrix.rows.iter().find(|r| r.item_number == item).unwrap().cells.iter().find(|c| c.unit_name == unit).unwrap().id;
     let police_unit = fixture.app.resolve_unit("省公安厅").await.unwrap().unwrap().id;
-    let police = app::accounts::NewAccount { username: "police-liaison".into(), display_name: "公安联络员".into(), unit_id: police_unit, role: "department".into(), password: "a long enough passphrase".into() };
+    let police = app::accounts::NewAccount {
+        username: "police-liaison".into(),
+        display_name: "公安联络员".into(),
+        unit_id: police_unit,
+        role: "department".into(),
+        password: "a long enough passphrase".into(),
+    };
     let police_id = fixture.app.create_account(sysadmin, &client, &police).await.unwrap();
     let police = fixture.app.actor_for_user(&fixture.app.store.user(police_id).await.unwrap()).await.unwrap();
     let evidence = app::workplans::UploadedFile { file_name: "记录.pdf".into(), bytes: b"%PDF-1.4".to_vec() };
@@ -417,7 +435,13 @@ async fn work_plan_fixture(fixture: &mut Fixture, sysadmin: &app::Actor) {
         }),
         ("measure", {
             let unit = fixture.app.resolve_unit("长春市人民政府").await.unwrap().unwrap().id;
-            let input = app::accountability::MeasureInput { kind: "interview".into(), target_unit_id: unit, reason: "较大事故".into(), decided_on: "2021-04-01".into(), ..Default::default() };
+            let input = app::accountability::MeasureInput {
+                kind: "interview".into(),
+                target_unit_id: unit,
+                reason: "较大事故".into(),
+                decided_on: "2021-04-01".into(),
+                ..Default::default()
+            };
             fixture.app.record_measure(&office, &client, &input).await.unwrap()
         }),
     ] {
@@ -590,7 +614,8 @@ impl Fixture {
 
 /// A multipart body with one binary file part.
 fn multipart_bytes(field: &str, file_name: &str, content_type: &str, bytes: &[u8]) -> (Vec<u8>, &'static str) {
-    let mut body = format!("--BOUNDARY\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n").into_bytes();
+    let mut body = format!("--BOUNDARY\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n")
+        .into_bytes();
     body.extend_from_slice(bytes);
     body.extend_from_slice(b"\r\n--BOUNDARY--\r\n");
     (body, "multipart/form-data; boundary=BOUNDARY")
@@ -670,11 +695,8 @@ fn the_matrix_covers_every_endpoint() {
         include_str!("../src/pages/monitoring.rs"),
     ];
     let declared: BTreeSet<String> = sources.iter().flat_map(|s| declared_paths(s)).filter(|p| p.starts_with('/')).collect();
-    let covered: BTreeSet<String> = MATRIX
-        .iter()
-        .map(|(_, path, _, _)| path.to_string())
-        .chain(COVERED_ELSEWHERE.iter().map(|(path, _)| path.to_string()))
-        .collect();
+    let covered: BTreeSet<String> =
+        MATRIX.iter().map(|(_, path, _, _)| path.to_string()).chain(COVERED_ELSEWHERE.iter().map(|(path, _)| path.to_string())).collect();
     // A matrix row names a concrete example of a parameterised route, e.g.
     // `/admin/users/{target_user}/unlock` for `/admin/users/{id}/{operation}`.
     let matches = |declared: &str, example: &str| {

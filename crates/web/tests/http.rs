@@ -65,7 +65,8 @@ async fn token(h: &Harness, username: &str) -> String {
     {
         body["totp"] = json!(app::auth::current_totp(&secret).unwrap());
     }
-    let reply = send(&h.router, Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap()).await;
+    let reply =
+        send(&h.router, Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap()).await;
     assert_eq!(reply.status, StatusCode::OK, "{username}: {}", reply.text());
     reply.json()["token"].as_str().unwrap().to_owned()
 }
@@ -96,8 +97,16 @@ async fn scoping_and_roles(h: &Harness) {
     let outside_id = outside["id"].as_i64().unwrap();
     assert_eq!(get(h, &format!("/api/v1/enterprises/{outside_id}"), &changchun).await.status, StatusCode::NOT_FOUND);
     assert_eq!(get(h, &format!("/api/v1/enterprises/{outside_id}"), &office).await.status, StatusCode::OK);
-    let probes = h.app.store.audit_page(&store::AuditFilter { action_prefix: Some("enterprise.read".into()), outcome: Some("denied".into()), ..Default::default() }, 10, 0).await.unwrap();
-    assert!(probes.entries.iter().any(|e| e.actor_name == "changchun" && e.target == format!("enterprise:{outside_id}")), "an out-of-scope read is recorded for the auditor");
+    let probes = h
+        .app
+        .store
+        .audit_page(&store::AuditFilter { action_prefix: Some("enterprise.read".into()), outcome: Some("denied".into()), ..Default::default() }, 10, 0)
+        .await
+        .unwrap();
+    assert!(
+        probes.entries.iter().any(|e| e.actor_name == "changchun" && e.target == format!("enterprise:{outside_id}")),
+        "an out-of-scope read is recorded for the auditor"
+    );
     assert_eq!(get(h, "/api/v1/enterprises/999999", &office).await.json()["code"], "not_found");
     assert!(all_enterprises(h, &chaoyang).await.iter().all(|e| e["region_code"] == "220104"));
     let own = all_enterprises(h, &enterprise).await;
@@ -110,7 +119,13 @@ async fn scoping_and_roles(h: &Harness) {
     fields.credit_code = domain::CreditCode::complete("91220202MA17XK3Q1").unwrap().to_string();
     fields.name = "吉林市测试有限公司".into();
     fields.region_code = "220202".into();
-    let create = |token: &str, body: Value| Request::post("/api/v1/enterprises").header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap();
+    let create = |token: &str, body: Value| {
+        Request::post("/api/v1/enterprises")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
     assert_eq!(send(&h.router, create(&changchun, serde_json::to_value(&fields).unwrap())).await.status, StatusCode::NOT_FOUND);
     assert_eq!(send(&h.router, create(&office, serde_json::to_value(&fields).unwrap())).await.status, StatusCode::CREATED);
     let mut bad = fields.clone();
@@ -130,11 +145,21 @@ async fn scoping_and_roles(h: &Harness) {
     let detail = get(h, &format!("/api/v1/enterprises/{own_id}"), &enterprise).await.json();
     let mut moved = detail["fields"].clone();
     moved["region_code"] = json!("220202");
-    let update = Request::put(format!("/api/v1/enterprises/{own_id}")).header(header::AUTHORIZATION, format!("Bearer {enterprise}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(json!({"version": detail["version"], "fields": moved}).to_string())).unwrap();
+    let update = Request::put(format!("/api/v1/enterprises/{own_id}"))
+        .header(header::AUTHORIZATION, format!("Bearer {enterprise}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"version": detail["version"], "fields": moved}).to_string()))
+        .unwrap();
     assert_eq!(send(&h.router, update).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     let mut renamed = detail["fields"].clone();
     renamed["address"] = json!("新地址 <b>1</b>");
-    let update = |version: &Value| Request::put(format!("/api/v1/enterprises/{own_id}")).header(header::AUTHORIZATION, format!("Bearer {enterprise}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(json!({"version": version, "fields": renamed}).to_string())).unwrap();
+    let update = |version: &Value| {
+        Request::put(format!("/api/v1/enterprises/{own_id}"))
+            .header(header::AUTHORIZATION, format!("Bearer {enterprise}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({"version": version, "fields": renamed}).to_string()))
+            .unwrap()
+    };
     assert_eq!(send(&h.router, update(&detail["version"])).await.status, StatusCode::NO_CONTENT);
     assert_eq!(send(&h.router, update(&detail["version"])).await.status, StatusCode::CONFLICT, "stale version");
 
@@ -166,7 +191,8 @@ async fn authentication(h: &Harness) {
     assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::LOCKED, Some("account_locked")));
 
     // Malformed and oversized bodies.
-    let reply = send(&h.router, Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from("{not json")).unwrap()).await;
+    let reply =
+        send(&h.router, Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from("{not json")).unwrap()).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     let huge = format!("{{\"username\":\"{}\",\"password\":\"x\"}}", "a".repeat(2 * 1024 * 1024));
     let reply = send(&h.router, Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from(huge)).unwrap()).await;
@@ -193,7 +219,9 @@ async fn browser_session(h: &Harness) {
     let html = page.text();
     let csrf = html.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
 
-    let form = |cookie: &str, body: String| Request::post("/login").header(header::COOKIE, cookie).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap();
+    let form = |cookie: &str, body: String| {
+        Request::post("/login").header(header::COOKIE, cookie).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()
+    };
     // Without the token, or from another site, the login is refused.
     let reply = send(&h.router, form(&anonymous, "username=office&password=anwei-demo".into())).await;
     assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::FORBIDDEN, Some("csrf_rejected")));
@@ -227,7 +255,11 @@ async fn browser_session(h: &Harness) {
     // Logout ends the session on the server.
     let logout_page = send(&h.router, Request::get("/enterprises").header(header::COOKIE, &logged_in).body(Body::empty()).unwrap()).await;
     let csrf = logout_page.text().split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
-    let logout = Request::post("/logout").header(header::COOKIE, &logged_in).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(format!("_csrf={csrf}"))).unwrap();
+    let logout = Request::post("/logout")
+        .header(header::COOKIE, &logged_in)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("_csrf={csrf}")))
+        .unwrap();
     assert_eq!(send(&h.router, logout).await.status, StatusCode::SEE_OTHER);
     let after = send(&h.router, Request::get("/").header(header::COOKIE, &logged_in).body(Body::empty()).unwrap()).await;
     assert_eq!(after.status, StatusCode::SEE_OTHER, "the session is gone after logout");
@@ -264,7 +296,15 @@ async fn form_login(router: &Router, username: &str, password: &str, totp: &str)
     let cookie = page.cookie("anwei_session").unwrap();
     let csrf = csrf_of(&page.text());
     let body = serde_urlencoded::to_string([("_csrf", csrf.as_str()), ("username", username), ("password", password), ("totp", totp)]).unwrap();
-    let reply = send(router, Request::post("/login").header(header::COOKIE, &cookie).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()).await;
+    let reply = send(
+        router,
+        Request::post("/login")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await;
     if reply.status == StatusCode::SEE_OTHER { Ok(reply.cookie("anwei_session").unwrap()) } else { Err(reply) }
 }
 
@@ -282,7 +322,11 @@ async fn post_form(router: &Router, cookie: &str, path: &str, fields: &[(&str, &
     let mut all = vec![("_csrf", csrf.as_str())];
     all.extend_from_slice(fields);
     let body = serde_urlencoded::to_string(&all).unwrap();
-    send(router, Request::post(path).header(header::COOKIE, cookie).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()).await
+    send(
+        router,
+        Request::post(path).header(header::COOKIE, cookie).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap(),
+    )
+    .await
 }
 
 async fn sessions_and_passwords(h: &Harness) {
@@ -304,7 +348,13 @@ async fn sessions_and_passwords(h: &Harness) {
     }
 
     // Changing the password ends the other session and keeps this one.
-    let reply = post_form(&h.router, &first, "/profile/password", &[("current_password", password), ("new_password", "长白山天池的水很清"), ("confirm_password", "长白山天池的水很清")]).await;
+    let reply = post_form(
+        &h.router,
+        &first,
+        "/profile/password",
+        &[("current_password", password), ("new_password", "长白山天池的水很清"), ("confirm_password", "长白山天池的水很清")],
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
     assert_eq!(page(&h.router, "/profile", &first).await.status, StatusCode::OK, "the changing session survives");
     assert_eq!(page(&h.router, "/profile", &second).await.status, StatusCode::SEE_OTHER, "the other session has ended");
@@ -318,7 +368,13 @@ async fn sessions_and_passwords(h: &Harness) {
 
     // Bad input on the profile: mismatched and common passwords are refused with a reason.
     let fourth = form_login(&h.router, "inspector", "长白山天池的水很清", "").await.unwrap();
-    let reply = post_form(&h.router, &fourth, "/profile/password", &[("current_password", "长白山天池的水很清"), ("new_password", "password123"), ("confirm_password", "password123")]).await;
+    let reply = post_form(
+        &h.router,
+        &fourth,
+        "/profile/password",
+        &[("current_password", "长白山天池的水很清"), ("new_password", "password123"), ("confirm_password", "password123")],
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(reply.text().contains("常见"), "names the problem");
 
@@ -336,7 +392,14 @@ async fn sessions_and_passwords(h: &Harness) {
     assert!(form_login(&h.router, "inspector", "长白山天池的水很清", &code).await.is_ok());
 
     // API tokens: listed, revocable by their owner, dead after revocation.
-    let token_reply = send(&h.router, Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from(json!({"username": "yjt", "password": password, "token_name": "etl"}).to_string())).unwrap()).await;
+    let token_reply = send(
+        &h.router,
+        Request::post("/api/v1/auth/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({"username": "yjt", "password": password, "token_name": "etl"}).to_string()))
+            .unwrap(),
+    )
+    .await;
     let yjt = token_reply.json()["token"].as_str().unwrap().to_owned();
     let listed = get(h, "/api/v1/me/tokens", &yjt).await.json();
     let id = listed.as_array().unwrap().iter().find(|t| t["name"] == "etl").unwrap()["id"].as_i64().unwrap();
@@ -353,15 +416,24 @@ async fn account_administration(h: &Harness) {
     let jilinshi = h.app.store.user_by_username("jilinshi").await.unwrap().unwrap();
     assert!(jilinshi.locked_until.is_some());
     let operate = |token: &str, path: String, body: &str| {
-        Request::post(path).header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body.to_owned())).unwrap()
+        Request::post(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
     };
-    assert_eq!(send(&h.router, operate(&sysadmin, format!("/admin/users/{}/unlock", jilinshi.id), "")).await.status, StatusCode::NOT_FOUND, "the system administrator cannot unlock");
+    assert_eq!(
+        send(&h.router, operate(&sysadmin, format!("/admin/users/{}/unlock", jilinshi.id), "")).await.status,
+        StatusCode::NOT_FOUND,
+        "the system administrator cannot unlock"
+    );
     assert_eq!(send(&h.router, operate(&secadmin, format!("/admin/users/{}/unlock", jilinshi.id), "")).await.status, StatusCode::SEE_OTHER);
     token(h, "jilinshi").await;
 
     // The system administrator creates accounts, but cannot make administrators.
     let unit = h.app.store.user_by_username("changchun").await.unwrap().unwrap().unit_id;
-    let create = |role: &str, username: &str| format!("username={username}&display_name=%E5%BC%A0%E4%B8%89&unit_id={unit}&role={role}&password=a+long+new+passphrase");
+    let create =
+        |role: &str, username: &str| format!("username={username}&display_name=%E5%BC%A0%E4%B8%89&unit_id={unit}&role={role}&password=a+long+new+passphrase");
     let reply = send(&h.router, operate(&sysadmin, "/admin/users/new".into(), &create("system_admin", "zhangsan"))).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(reply.text().contains("安全管理员"), "explains who grants administrator roles");
@@ -383,17 +455,29 @@ async fn account_administration(h: &Harness) {
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(reply.text().contains("最后一名"), "{}", reply.text());
     let secadmin_id = h.app.store.user_by_username("secadmin").await.unwrap().unwrap().id;
-    let reply = send(&h.router, operate(&secadmin, format!("/admin/users/{secadmin_id}/role", ), "role=audit_admin")).await;
+    let reply = send(&h.router, operate(&secadmin, format!("/admin/users/{secadmin_id}/role",), "role=audit_admin")).await;
     assert!(reply.text().contains("自己"), "no one changes their own rights");
 
     // Disabling ends the user's access at once, tokens included.
-    let login = Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from(json!({"username": "ZhangSan", "password": "a long new passphrase"}).to_string())).unwrap();
+    let login = Request::post("/api/v1/auth/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"username": "ZhangSan", "password": "a long new passphrase"}).to_string()))
+        .unwrap();
     let reply = send(&h.router, login).await;
     assert_eq!(reply.status, StatusCode::OK, "user names are case-insensitive at login: {}", reply.text());
     let zhangsan_token = reply.json()["token"].as_str().unwrap().to_owned();
     assert_eq!(send(&h.router, operate(&sysadmin, format!("/admin/users/{}/disable", zhangsan.id), "")).await.status, StatusCode::SEE_OTHER);
     assert_eq!(get(h, "/api/v1/me", &zhangsan_token).await.status, StatusCode::UNAUTHORIZED);
-    let actions: Vec<String> = h.app.store.audit_page(&store::AuditFilter { action_prefix: Some("user.".into()), ..Default::default() }, 50, 0).await.unwrap().entries.into_iter().map(|e| e.action).collect();
+    let actions: Vec<String> = h
+        .app
+        .store
+        .audit_page(&store::AuditFilter { action_prefix: Some("user.".into()), ..Default::default() }, 50, 0)
+        .await
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
     for expected in ["user.unlock", "user.create", "user.role_grant", "user.disable"] {
         assert!(actions.iter().any(|a| a == expected), "{expected} is audited: {actions:?}");
     }
@@ -419,7 +503,11 @@ async fn audit_search_and_export(h: &Harness) {
     let exports = h.app.store.audit_page(&store::AuditFilter { action_prefix: Some("audit.export".into()), ..Default::default() }, 10, 0).await.unwrap();
     assert_eq!(exports.total, 2, "each export is itself audited");
     // The auditor changes nothing: writes are refused like any other out-of-scope request.
-    let create = Request::post("/api/v1/enterprises").header(header::AUTHORIZATION, format!("Bearer {auditor}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(serde_json::to_string(&app::demo::showcase_enterprise()).unwrap())).unwrap();
+    let create = Request::post("/api/v1/enterprises")
+        .header(header::AUTHORIZATION, format!("Bearer {auditor}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(serde_json::to_string(&app::demo::showcase_enterprise()).unwrap()))
+        .unwrap();
     assert_eq!(send(&h.router, create).await.status, StatusCode::NOT_FOUND);
 }
 
@@ -438,7 +526,13 @@ async fn overdue_list(h: &Harness) {
 async fn hidden_danger_api(h: &Harness) {
     let enterprise = token(h, "enterprise").await;
     let chaoyang = token(h, "chaoyang").await;
-    let post = |token: &str, path: String, body: Value| Request::post(path).header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap();
+    let post = |token: &str, path: String, body: Value| {
+        Request::post(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
     let own = get(h, "/api/v1/enterprises", &enterprise).await.json()["items"][0]["id"].as_i64().unwrap();
     let created = send(&h.router, post(&enterprise, "/api/v1/hidden-dangers".into(), json!({"enterprise_id": own, "location": "储罐区", "description": "无紧急切断阀", "source": "self_check", "grade": "major", "responsible_person": "张工", "deadline": "2026-12-31"}))).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
@@ -475,15 +569,25 @@ async fn hidden_danger_api(h: &Harness) {
     let changchun_after = after.as_array().unwrap().iter().find(|r| r["code"] == "220100").unwrap().clone();
     assert_eq!(changchun_after["major"].as_i64().unwrap(), changchun_before["major"].as_i64().unwrap() + 1);
     assert_eq!(changchun_after["highest"], "major");
-    assert!(after.as_array().unwrap().iter().filter(|r| r["code"] != "220100").all(|r| r["major"].as_i64() == Some(0) && r["low"].as_i64() == Some(0)), "chaoyang sees only its own territory's points");
+    assert!(
+        after.as_array().unwrap().iter().filter(|r| r["code"] != "220100").all(|r| r["major"].as_i64() == Some(0) && r["low"].as_i64() == Some(0)),
+        "chaoyang sees only its own territory's points"
+    );
 
     // Daily commitments: the enterprise is flagged to its county regulator until it files.
     let missing = |list: Value| list.as_array().unwrap().iter().any(|m| m["enterprise_id"] == own);
     assert!(missing(get(h, "/api/v1/commitments/missing", &chaoyang).await.json()), "not filed yet, so flagged");
     let reply = send(&h.router, post(&enterprise, "/api/v1/commitments".into(), json!({"principal": "张三", "statement": ""}))).await;
     assert_eq!((reply.status, reply.json()["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("statement")));
-    assert_eq!(send(&h.router, post(&enterprise, "/api/v1/commitments".into(), json!({"principal": "张三", "statement": "运行正常"}))).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(send(&h.router, post(&enterprise, "/api/v1/commitments".into(), json!({"principal": "张三", "statement": "运行正常"}))).await.status, StatusCode::CONFLICT, "once a day");
+    assert_eq!(
+        send(&h.router, post(&enterprise, "/api/v1/commitments".into(), json!({"principal": "张三", "statement": "运行正常"}))).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        send(&h.router, post(&enterprise, "/api/v1/commitments".into(), json!({"principal": "张三", "statement": "运行正常"}))).await.status,
+        StatusCode::CONFLICT,
+        "once a day"
+    );
     assert!(!missing(get(h, "/api/v1/commitments/missing", &chaoyang).await.json()), "no longer flagged");
 }
 
@@ -493,7 +597,12 @@ async fn login_throttling(backend: &str) {
     let app = App::new(db.store.clone(), security);
     app.load_demo_with(5).await.unwrap();
     let router = web::router(app.clone(), web::WebSettings { secure_cookies: false, demo_banner: true });
-    let attempt = |username: &str| Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from(json!({"username": username, "password": "wrong password"}).to_string())).unwrap();
+    let attempt = |username: &str| {
+        Request::post("/api/v1/auth/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({"username": username, "password": "wrong password"}).to_string()))
+            .unwrap()
+    };
     // Different accounts from one client: the per-client throttle, not the account lockout.
     for username in ["office", "yjt", "changchun"] {
         assert_eq!(send(&router, attempt(username)).await.status, StatusCode::UNAUTHORIZED);
@@ -526,7 +635,16 @@ async fn telemetry_api(h: &Harness) {
     let now = store::now_ms();
 
     // Text lines: good ones are accepted, each bad one is named by index and reason.
-    let body = format!("{code} 50.5 {}\n\n{code} abc {}\r\nnot-a-sensor 1 {}\n{code} 250 {}\n{code} NaN {}\n{code} 51 {}\n{code} 51.5 {}\n", now - 9_000, now - 8_000, now, now - 7_000, now - 6_000, now - 5_000, now - 5_000);
+    let body = format!(
+        "{code} 50.5 {}\n\n{code} abc {}\r\nnot-a-sensor 1 {}\n{code} 250 {}\n{code} NaN {}\n{code} 51 {}\n{code} 51.5 {}\n",
+        now - 9_000,
+        now - 8_000,
+        now,
+        now - 7_000,
+        now - 6_000,
+        now - 5_000,
+        now - 5_000
+    );
     let reply = post_telemetry(h, &enterprise, "text/plain; charset=utf-8", body).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     assert_eq!(
@@ -571,7 +689,15 @@ async fn telemetry_api(h: &Harness) {
     assert_eq!(history["points"].as_array().unwrap().len(), 3);
 
     // A gateway writes with an ingest token, which does nothing else and dies when revoked.
-    let issued = send(&h.router, Request::post("/api/v1/ingest-tokens").header(header::AUTHORIZATION, format!("Bearer {enterprise}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(r#"{"name": "DCS 网关"}"#)).unwrap()).await;
+    let issued = send(
+        &h.router,
+        Request::post("/api/v1/ingest-tokens")
+            .header(header::AUTHORIZATION, format!("Bearer {enterprise}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(r#"{"name": "DCS 网关"}"#))
+            .unwrap(),
+    )
+    .await;
     assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.text());
     let gateway = issued.json()["token"].as_str().unwrap().to_owned();
     assert!(gateway.starts_with("awi_"));
@@ -581,17 +707,27 @@ async fn telemetry_api(h: &Harness) {
     assert_eq!(post_telemetry(h, "awi_forged", "text/plain", format!("{code} 60 {}", now + 2_000)).await.status, StatusCode::UNAUTHORIZED);
     let tokens = get(h, "/api/v1/ingest-tokens", &enterprise).await.json();
     let id = tokens.as_array().unwrap().iter().find(|t| t["name"] == "DCS 网关").unwrap()["id"].as_i64().unwrap();
-    let revoked = send(&h.router, Request::delete(format!("/api/v1/ingest-tokens/{id}")).header(header::AUTHORIZATION, format!("Bearer {enterprise}")).body(Body::empty()).unwrap()).await;
+    let revoked = send(
+        &h.router,
+        Request::delete(format!("/api/v1/ingest-tokens/{id}")).header(header::AUTHORIZATION, format!("Bearer {enterprise}")).body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(revoked.status, StatusCode::NO_CONTENT);
     assert_eq!(post_telemetry(h, &gateway, "text/plain", format!("{code} 60 {}", now + 3_000)).await.status, StatusCode::UNAUTHORIZED, "revoked");
 
     // Only an enterprise writes, and only its own sensors; others' readings are unknown to it.
     let chaoyang = token(h, "chaoyang").await;
     assert_eq!(post_telemetry(h, &chaoyang, "text/plain", format!("{code} 1 {now}")).await.status, StatusCode::NOT_FOUND);
-    let anonymous = send(&h.router, Request::post("/api/v1/telemetry").header(header::CONTENT_TYPE, "text/plain").body(Body::from(format!("{code} 1 {now}"))).unwrap()).await;
+    let anonymous =
+        send(&h.router, Request::post("/api/v1/telemetry").header(header::CONTENT_TYPE, "text/plain").body(Body::from(format!("{code} 1 {now}"))).unwrap())
+            .await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
     let office = token(h, "office").await;
-    let foreign = get(h, "/api/v1/sensors", &office).await.json().as_array().unwrap().iter().find(|s| s["enterprise_id"] != level["enterprise_id"]).unwrap()["code"].as_str().unwrap().to_owned();
+    let foreign =
+        get(h, "/api/v1/sensors", &office).await.json().as_array().unwrap().iter().find(|s| s["enterprise_id"] != level["enterprise_id"]).unwrap()["code"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     let reply = post_telemetry(h, &enterprise, "text/plain", format!("{foreign} 1 {now}")).await;
     assert_eq!(reply.json()["rejected"][0]["reason"], "unknown_sensor");
     assert_eq!(get(h, &format!("/api/v1/sensors/{foreign}/latest"), &enterprise).await.status, StatusCode::NOT_FOUND);
@@ -621,7 +757,13 @@ async fn next_alarm_event(body: &mut Body, wait: std::time::Duration) -> Option<
 async fn source_registration(h: &Harness) {
     let enterprise = token(h, "enterprise").await;
     let jilinshi = token(h, "jilinshi").await;
-    let post = |token: &str, path: String, body: Value| Request::post(path).header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap();
+    let post = |token: &str, path: String, body: Value| {
+        Request::post(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
     let own = get(h, "/api/v1/enterprises", &enterprise).await.json()["items"][0]["id"].as_i64().unwrap();
     // The worked example of DOMAIN.md: 200 t of sulphur dioxide with 60 people nearby is 三级.
     let source = json!({"enterprise_id": own, "name": "二氧化硫储罐区", "unit_kind": "storage", "people_nearby": 60,
@@ -631,10 +773,21 @@ async fn source_registration(h: &Harness) {
     let reply = send(&h.router, post(&enterprise, "/api/v1/hazard-sources".into(), source.clone())).await;
     assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.text());
     let graded = reply.json();
-    assert_eq!((graded["s"].as_f64(), graded["r"].as_f64(), graded["major"].as_bool(), graded["level"].as_i64()), (Some(10.0), Some(30.0), Some(true), Some(3)));
+    assert_eq!(
+        (graded["s"].as_f64(), graded["r"].as_f64(), graded["major"].as_bool(), graded["level"].as_i64()),
+        (Some(10.0), Some(30.0), Some(true), Some(3))
+    );
     let id = graded["id"].as_i64().unwrap();
-    let reply = send(&h.router, post(&enterprise, "/api/v1/hazard-sources".into(), json!({"enterprise_id": own, "name": "", "unit_kind": "tank", "people_nearby": 1,
-        "principal_person": "", "technical_person": "李工", "operating_person": "赵班长", "chemicals": ["no-such-substance=5"]}))).await;
+    let reply = send(
+        &h.router,
+        post(
+            &enterprise,
+            "/api/v1/hazard-sources".into(),
+            json!({"enterprise_id": own, "name": "", "unit_kind": "tank", "people_nearby": 1,
+        "principal_person": "", "technical_person": "李工", "operating_person": "赵班长", "chemicals": ["no-such-substance=5"]}),
+        ),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text());
     let fields: Vec<String> = reply.json()["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_owned()).collect();
     for expected in ["name", "unit_kind", "principal_person", "chemicals"] {
@@ -656,13 +809,29 @@ async fn source_registration(h: &Harness) {
     assert_eq!(codes, ["SO2-AT-01", "SO2-LT-01"].into());
     let reply = send(&h.router, post(&enterprise, format!("/api/v1/hazard-sources/{id}/sensors"), json!([sensors[0]]))).await;
     assert_eq!(reply.status, StatusCode::CONFLICT, "a code in use: {}", reply.text());
-    let reply = send(&h.router, post(&enterprise, format!("/api/v1/hazard-sources/{id}/sensors"), json!([{"code": "bad code!", "name": "x", "kind": "level", "range_min": 10, "range_max": 0, "interval_s": 0}]))).await;
+    let reply = send(
+        &h.router,
+        post(
+            &enterprise,
+            format!("/api/v1/hazard-sources/{id}/sensors"),
+            json!([{"code": "bad code!", "name": "x", "kind": "level", "range_min": 10, "range_max": 0, "interval_s": 0}]),
+        ),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text());
     let reply = send(&h.router, post(&enterprise, format!("/api/v1/hazard-sources/{id}/sensors"), json!([]))).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     let now = store::now_ms();
-    let reply = post_telemetry(h, &enterprise, "text/plain", format!("SO2-LT-01 42.5 {now}
-")).await;
+    let reply = post_telemetry(
+        h,
+        &enterprise,
+        "text/plain",
+        format!(
+            "SO2-LT-01 42.5 {now}
+"
+        ),
+    )
+    .await;
     assert_eq!(reply.json()["accepted"], 1, "{}", reply.text());
     let latest = get(h, "/api/v1/sensors/SO2-LT-01/latest", &enterprise).await.json();
     assert_eq!(latest["value"].as_f64(), Some(42.5));
@@ -672,8 +841,14 @@ async fn source_registration(h: &Harness) {
     let page = send(&h.router, Request::get(format!("/hazards/{id}")).header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
     assert!(page.text().contains("id=\"sensor-form\""), "the enterprise may add sensors on its source's page");
     let csrf = csrf_of(&page.text());
-    let form = |path: String, body: String| Request::post(path).header(header::COOKIE, &cookie).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap();
-    let reply = send(&h.router, form(format!("/hazards/{id}/sensors"), format!("_csrf={csrf}&code=SO2-PT-01&name=p&kind=pressure&range_min=0&range_max=ten&high=abc&interval_s=-5"))).await;
+    let form = |path: String, body: String| {
+        Request::post(path).header(header::COOKIE, &cookie).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()
+    };
+    let reply = send(
+        &h.router,
+        form(format!("/hazards/{id}/sensors"), format!("_csrf={csrf}&code=SO2-PT-01&name=p&kind=pressure&range_min=0&range_max=ten&high=abc&interval_s=-5")),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     let text = reply.text();
     for named in ["量程上限 range_max应为数字", "高限 H应为数字", "interval_s must be whole seconds"] {
@@ -743,7 +918,10 @@ async fn alarm_webhooks(h: &Harness) {
     assert_eq!(post_telemetry(h, &enterprise, "text/plain", body).await.json()["accepted"], 5);
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let hit = received.lock().unwrap().iter().any(|b| b["event"] == "alarm" && b["alarms"].as_array().is_some_and(|a| a.iter().any(|x| x["sensor"] == code.as_str() && x["kind"] == "high")));
+        let hit =
+            received.lock().unwrap().iter().any(|b| {
+                b["event"] == "alarm" && b["alarms"].as_array().is_some_and(|a| a.iter().any(|x| x["sensor"] == code.as_str() && x["kind"] == "high"))
+            });
         if hit {
             break;
         }

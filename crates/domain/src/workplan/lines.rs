@@ -159,10 +159,7 @@ pub(super) fn cut_page_tail(line: &str) -> (&str, bool) {
     if TAIL_MARKERS.iter().any(|marker| trimmed.starts_with(marker)) {
         return ("", true);
     }
-    let glued_at = GLUED_TAIL_MARKERS
-        .iter()
-        .filter_map(|marker| line.match_indices(marker).map(|(at, _)| at).find(|at| ends_a_sentence(&line[..*at])))
-        .min();
+    let glued_at = GLUED_TAIL_MARKERS.iter().filter_map(|marker| line.match_indices(marker).map(|(at, _)| at).find(|at| ends_a_sentence(&line[..*at]))).min();
     match glued_at {
         Some(at) => (&line[..at], true),
         None => (line, false),
@@ -176,10 +173,7 @@ fn ends_a_sentence(before: &str) -> bool {
 /// A line can be a document title: short, one phrase, no sentence punctuation.
 pub(super) fn is_title_like(line: &str) -> bool {
     const TITLE_MAX_CHARS: usize = 60;
-    !line.is_empty()
-        && line.chars().count() <= TITLE_MAX_CHARS
-        && !line.contains(['。', ',', ';', '!', '?'])
-        && !line.ends_with(':')
+    !line.is_empty() && line.chars().count() <= TITLE_MAX_CHARS && !line.contains(['。', ',', ';', '!', '?']) && !line.ends_with(':')
 }
 
 /// How strongly a title-like line claims to be the plan's title: a dated plan name
@@ -228,16 +222,14 @@ mod tests {
         check_kind("1.持续深入", LineKind::Item { number: 1, rest: "持续深入" });
         check_kind("12、加强", LineKind::Item { number: 12, rest: "加强" });
         check_kind("7.", LineKind::Item { number: 7, rest: "" });
-        for text in ["一是加强", "一十、x", "十十、x", "一二、x", "(1)子项", "1.93W", "3.5米", "12345.太长", "2020年", "(一"]
-        {
+        for text in ["一是加强", "一十、x", "十十、x", "一二、x", "(1)子项", "1.93W", "3.5米", "12345.太长", "2020年", "(一"] {
             check_kind(text, LineKind::Text);
         }
     }
 
     #[test]
     fn web_noise_is_recognised() {
-        for noise in
-            ["来源:瑞文范文网 1.93W", "来源 : 网络", "1.93W", "阅读 123", "浏览次数:45", "356次阅读", "标签:安全", "上一篇:x"]
+        for noise in ["来源:瑞文范文网 1.93W", "来源 : 网络", "1.93W", "阅读 123", "浏览次数:45", "356次阅读", "标签:安全", "上一篇:x"]
         {
             assert!(is_noise(noise), "{noise}");
         }

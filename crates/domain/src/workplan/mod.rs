@@ -171,8 +171,7 @@ pub fn parse(text: &str) -> ParsedPlan {
 
 fn normalise(text: &str) -> String {
     let unified = text.replace("\r\n", "\n").replace('\r', "\n");
-    let without_marks: String =
-        unified.chars().filter(|c| !matches!(c, '\u{FEFF}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}')).collect();
+    let without_marks: String = unified.chars().filter(|c| !matches!(c, '\u{FEFF}' | '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{2060}')).collect();
     text::fold_to_simplified(&without_marks)
 }
 
@@ -187,9 +186,7 @@ enum Problem {
     UnplacedUnderHeading { heading: String, excerpt: String },
     #[error("第一个章节标题之前没有标题行 / no title line before the first section heading")]
     NoTitle,
-    #[error(
-        "第一个章节标题之前的事项归入了一个无编号的部分 / items before the first section heading were put in a section without a number"
-    )]
+    #[error("第一个章节标题之前的事项归入了一个无编号的部分 / items before the first section heading were put in a section without a number")]
     ItemsWithoutSection,
     #[error("事项编号{found}不连续(应为{expected}) / item {found} is out of sequence (expected {expected})")]
     ItemOutOfSequence { found: u32, expected: u32 },
@@ -199,9 +196,7 @@ enum Problem {
         "事项{item}中的括号像是责任分工,但没有识别出单位:“{group}” / item {item}: a parenthesised group looks like a responsibility assignment but names no unit: '{group}'"
     )]
     GroupWithoutUnit { item: u32, group: String },
-    #[error(
-        "事项{item}的责任分工中“{piece}”不像单位名称,已忽略 / item {item}: '{piece}' in a responsibility group is not a unit name and was ignored"
-    )]
+    #[error("事项{item}的责任分工中“{piece}”不像单位名称,已忽略 / item {item}: '{piece}' in a responsibility group is not a unit name and was ignored")]
     NotAUnit { item: u32, piece: String },
     #[error(
         "事项{item}的责任分工超过{MAX_GROUPS_PER_ITEM}组,其余已忽略 / item {item} has more than {MAX_GROUPS_PER_ITEM} responsibility groups; the rest were dropped"
@@ -301,10 +296,7 @@ impl PlanBuilder {
                 Some(item) => item.lines.push((line_number, line.to_owned())),
                 None => {
                     let heading = self.heading.as_ref().map(|(number, title)| format!("{number} {title}")).unwrap_or_default();
-                    self.warnings.push(
-                        Some(line_number),
-                        Problem::UnplacedUnderHeading { heading: excerpt(&heading), excerpt: excerpt(line) },
-                    );
+                    self.warnings.push(Some(line_number), Problem::UnplacedUnderHeading { heading: excerpt(&heading), excerpt: excerpt(line) });
                 }
             },
         }
@@ -417,11 +409,7 @@ fn build_item(number: u32, item_lines: &[(usize, String)], warnings: &mut Warnin
                     reported_too_many_groups = true;
                 }
             } else {
-                responsibilities.push(ResponsibilityGroup {
-                    text: group.content,
-                    lead: assignment.lead,
-                    cooperating: assignment.cooperating,
-                });
+                responsibilities.push(ResponsibilityGroup { text: group.content, lead: assignment.lead, cooperating: assignment.cooperating });
             }
         }
     }
@@ -443,8 +431,7 @@ fn first_sentence(chars: &[char], parentheses: &responsibility::LineParentheses,
             break;
         }
     }
-    let ending_group =
-        groups.iter().find(|group| group.close < end && chars[group.close + 1..end].iter().all(|c| c.is_whitespace()));
+    let ending_group = groups.iter().find(|group| group.close < end && chars[group.close + 1..end].iter().all(|c| c.is_whitespace()));
     let title_end = ending_group.map_or(end, |group| group.open);
     chars[..title_end].iter().collect::<String>().trim().to_owned()
 }

@@ -36,8 +36,7 @@ use crate::text;
 const COLLECTIVE_UNITS_TEXT: &str = include_str!("collective_units.txt");
 
 static COLLECTIVE_UNITS: LazyLock<Vec<String>> = LazyLock::new(|| {
-    let mut names: Vec<String> =
-        COLLECTIVE_UNITS_TEXT.lines().map(str::trim).filter(|line| !line.is_empty()).map(text::fold_to_simplified).collect();
+    let mut names: Vec<String> = COLLECTIVE_UNITS_TEXT.lines().map(str::trim).filter(|line| !line.is_empty()).map(text::fold_to_simplified).collect();
     names.sort();
     names.dedup();
     // Longest first, so that `各县(市、区)人民政府` wins over `各县(市、区)`.
@@ -84,12 +83,10 @@ const ROLE_LABELS: [(&str, Role); 13] = [
 const LEAD_WORDS: [&str; 2] = ["牵头", "会同"];
 
 /// Verbs that end the unit list of a cooperating clause; the clause is cut at the first one.
-const COOPERATION_VERBS: [&str; 10] =
-    ["按照职责", "按职责", "按职能", "分工负责", "共同负责", "负责", "配合", "协同", "参与", "协助"];
+const COOPERATION_VERBS: [&str; 10] = ["按照职责", "按职责", "按职能", "分工负责", "共同负责", "负责", "配合", "协同", "参与", "协助"];
 
 /// Tails meaning "and the others" (`省能源局等有关部门`); they are removed, longest first.
-const ET_CETERA_TAILS: [&str; 8] =
-    ["等各有关部门", "等有关部门", "等相关部门", "等有关单位", "等相关单位", "等部门", "等单位", "等"];
+const ET_CETERA_TAILS: [&str; 8] = ["等各有关部门", "等有关部门", "等相关部门", "等有关单位", "等相关单位", "等部门", "等单位", "等"];
 
 /// Words that make a parenthesised clause a candidate responsibility group.
 const RESPONSIBILITY_WORDS: [&str; 8] = ["负责", "牵头", "会同", "配合", "协同", "参与", "协助", "单位:"];
@@ -99,10 +96,8 @@ const UNIT_MARKERS: [char; 14] = ['省', '市', '县', '区', '各', '委', '厅
 
 /// Last characters of institutional names: 厅 局 委 办(公室) 部(门) (单)位 (政)府 (总)队 (中)心 (公)司 (集)团
 /// (委员)会 (法)院 站 所 处 科 署 馆 (机)关 (银)行 社 (妇)联 组.
-const UNIT_NAME_ENDINGS: [char; 25] = [
-    '厅', '局', '委', '办', '室', '部', '门', '位', '府', '队', '心', '司', '团', '会', '院', '站', '所', '处', '科', '署', '馆',
-    '关', '行', '社', '联',
-];
+const UNIT_NAME_ENDINGS: [char; 25] =
+    ['厅', '局', '委', '办', '室', '部', '门', '位', '府', '队', '心', '司', '团', '会', '院', '站', '所', '处', '科', '署', '馆', '关', '行', '社', '联'];
 
 /// Conjunctions that separate units when the text before them already ends like a unit name.
 const CONJUNCTIONS: [&str; 4] = ["以及", "和", "及", "与"];
@@ -378,10 +373,7 @@ fn is_unit_name(unit: &str) -> bool {
     if !(2..=UNIT_NAME_MAX_CHARS).contains(&length) || unit.contains(['《', '》', '“', '”', '"']) {
         return false;
     }
-    COLLECTIVE_UNITS.iter().any(|name| name == unit)
-        || unit.starts_with('各')
-        || ends_like_unit_name(unit)
-        || unit.contains("政府")
+    COLLECTIVE_UNITS.iter().any(|name| name == unit) || unit.starts_with('各') || ends_like_unit_name(unit) || unit.contains("政府")
 }
 
 #[cfg(test)]
@@ -402,30 +394,18 @@ mod tests {
             &["省应急管理厅", "省发展改革委"],
             &["省交通运输厅", "省公安厅", "省住房和城乡建设厅", "国家能源局东北监管局", "省能源局"],
         );
-        check(
-            "各级党委、政府,省安委会办公室和各有关部门按职责分工负责",
-            &[],
-            &["各级党委、政府", "省安委会办公室", "各有关部门"],
-        );
+        check("各级党委、政府,省安委会办公室和各有关部门按职责分工负责", &[], &["各级党委、政府", "省安委会办公室", "各有关部门"]);
         check("各级党委、政府,中省直各有关部门分工负责", &[], &["各级党委、政府", "中省直各有关部门"]);
         check("省应急管理厅负责", &[], &["省应急管理厅"]);
         check("各有关部门按职责分工负责", &[], &["各有关部门"]);
-        check(
-            "省应急管理厅、省市场监督管理厅、省政数局会同各有关部门按职责分工负责",
-            &["省应急管理厅", "省市场监督管理厅", "省政数局"],
-            &["各有关部门"],
-        );
+        check("省应急管理厅、省市场监督管理厅、省政数局会同各有关部门按职责分工负责", &["省应急管理厅", "省市场监督管理厅", "省政数局"], &["各有关部门"]);
         check(
             "牵头责任单位:县委宣传部、县应急管理局,协同责任单位:县安委会各成员单位。完成时限:2020年12月底前",
             &["县委宣传部", "县应急管理局"],
             &["县安委会各成员单位"],
         );
         check("牵头责任单位：县委宣传部；协同责任单位：县安委会各成员单位", &["县委宣传部"], &["县安委会各成员单位"]);
-        check(
-            "责任单位:市直各有关单位、各县(市、区)人民政府、各开发区管委会",
-            &[],
-            &["市直各有关单位", "各县(市、区)人民政府", "各开发区管委会"],
-        );
+        check("责任单位:市直各有关单位、各县(市、区)人民政府、各开发区管委会", &[], &["市直各有关单位", "各县(市、区)人民政府", "各开发区管委会"]);
         check(
             "各级党委、政府,省应急管理厅、省财政厅、省民政厅、省林业和草原局等有关部门和省消防救援总队、省森林消防总队按职责分工负责",
             &[],
@@ -433,11 +413,7 @@ mod tests {
         );
         check("各级党委、政府,省卫生健康委牵头,各有关部门按职责分工负责", &["省卫生健康委"], &["各级党委、政府", "各有关部门"]);
         check("省住房和城乡建设厅、省商务厅等按职责分工负责", &[], &["省住房和城乡建设厅", "省商务厅"]);
-        check(
-            "省消防救援总队和省应急管理厅、省人力资源和社会保障厅等有关部门负责",
-            &[],
-            &["省消防救援总队", "省应急管理厅", "省人力资源和社会保障厅"],
-        );
+        check("省消防救援总队和省应急管理厅、省人力资源和社会保障厅等有关部门负责", &[], &["省消防救援总队", "省应急管理厅", "省人力资源和社会保障厅"]);
         check("省应急管理厅牵头负责,省公安厅及省交通运输厅配合", &["省应急管理厅"], &["省公安厅", "省交通运输厅"]);
         check("由省应急管理厅牵头,省公安厅以及各有关单位参与", &["省应急管理厅"], &["省公安厅", "各有关单位"]);
         check("牵头单位:省应急管理厅;配合单位:省公安厅、省财政厅", &["省应急管理厅"], &["省公安厅", "省财政厅"]);

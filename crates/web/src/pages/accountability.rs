@@ -16,9 +16,7 @@ use crate::AppState;
 use crate::identity::PageUser;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/accountability", get(page).post(record))
-        .route("/accountability/{id}/follow-up", post(follow_up))
+    Router::new().route("/accountability", get(page).post(record)).route("/accountability/{id}/follow-up", post(follow_up))
 }
 
 struct MeasureLine {
@@ -135,7 +133,13 @@ struct FollowUpForm {
     outcome: String,
 }
 
-async fn follow_up(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<FollowUpForm>) -> Response {
+async fn follow_up(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<FollowUpForm>,
+) -> Response {
     match state.app.follow_up_measure(&user.actor, &user.client, id, &form.follow_up, &form.outcome).await {
         Ok(()) => Redirect::to("/accountability").into_response(),
         Err(app::AppError::Invalid(fields)) => response(&state, &headers, &user, fields.into_iter().map(|f| f.message).collect()).await,

@@ -135,10 +135,8 @@ async fn new_user_response(state: &AppState, headers: &HeaderMap, user: &PageUse
     }
     let units = state.app.store.search_units(unit_q.trim(), UNIT_CHOICES_MAX).await.unwrap_or_default();
     let c = chrome(state, headers, &user.session, "/admin/users/new", Some(&user.actor)).await;
-    let units = units
-        .into_iter()
-        .map(|u| SelectOption { selected: u.id == form.unit_id, label: format!("{} · {}", u.name, u.kind), code: u.id.to_string() })
-        .collect();
+    let units =
+        units.into_iter().map(|u| SelectOption { selected: u.id == form.unit_id, label: format!("{} · {}", u.name, u.kind), code: u.id.to_string() }).collect();
     let roles = Role::ALL
         .iter()
         .filter(|r| !r.is_administrator())
@@ -240,7 +238,13 @@ struct OperationForm {
     role: String,
 }
 
-async fn operate(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path((id, operation)): Path<(i64, String)>, axum::Form(form): axum::Form<OperationForm>) -> Response {
+async fn operate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path((id, operation)): Path<(i64, String)>,
+    axum::Form(form): axum::Form<OperationForm>,
+) -> Response {
     let operation = match operation.as_str() {
         "disable" => AccountOperation::Disable,
         "enable" => AccountOperation::Enable,
@@ -256,12 +260,22 @@ async fn operate(State(state): State<AppState>, headers: HeaderMap, user: PageUs
     match state.app.administer_account(&user.actor, &user.client, id, operation).await {
         Ok(Some(secret)) => {
             let username = state.app.store.user(id).await.map(|u| u.username).unwrap_or_default();
-            super::profile::secret_page(&state, &headers, &user.session, &user.actor, "accounts.totp_issued", "accounts.totp_hand_over", Some(&username), secret, None, format!("/admin/users/{id}")).await
+            super::profile::secret_page(
+                &state,
+                &headers,
+                &user.session,
+                &user.actor,
+                "accounts.totp_issued",
+                "accounts.totp_hand_over",
+                Some(&username),
+                secret,
+                None,
+                format!("/admin/users/{id}"),
+            )
+            .await
         }
         Ok(None) => Redirect::to(&format!("/admin/users/{id}?done=1")).into_response(),
-        Err(app::AppError::Invalid(fields)) => {
-            detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), false).await
-        }
+        Err(app::AppError::Invalid(fields)) => detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), false).await,
         Err(app::AppError::BadRequest(message) | app::AppError::Conflict(message)) => detail_response(&state, &headers, &user, id, vec![message], false).await,
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }

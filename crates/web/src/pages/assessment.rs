@@ -39,7 +39,8 @@ struct RankingQuery {
 
 impl RankingQuery {
     fn resolve(&self) -> Result<(i64, Tier), ApiError> {
-        let tier = Tier::parse(&self.tier).ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "tier 应为 cities 或 departments / tier must be cities or departments"))?;
+        let tier = Tier::parse(&self.tier)
+            .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "tier 应为 cities 或 departments / tier must be cities or departments"))?;
         Ok((self.year.unwrap_or_else(current_year).clamp(2000, 2100), tier))
     }
 }
@@ -190,12 +191,29 @@ async fn unit_response(state: &AppState, headers: &HeaderMap, user: &PageUser, u
             .sheet
             .lines
             .iter()
-            .map(|l| SheetLineView { code: l.code.clone(), name: l.name.clone(), points: format!("{}", l.points), score: format!("{:.2}", l.score), basis: l.basis.clone() })
+            .map(|l| SheetLineView {
+                code: l.code.clone(),
+                name: l.name.clone(),
+                points: format!("{}", l.points),
+                score: format!("{:.2}", l.score),
+                basis: l.basis.clone(),
+            })
             .collect(),
         total: format!("{:.2}", assessment.sheet.total),
         grade: grade_text(&c, assessment.sheet.grade),
         notes: assessment.sheet.notes.clone(),
-        entered: assessment.scores.iter().map(|s| (s.indicator_code.clone(), format!("{}", s.score), s.evidence.clone(), format!("{} {}", s.entered_by_name, app::audit_log::display_time(s.entered_at)))).collect(),
+        entered: assessment
+            .scores
+            .iter()
+            .map(|s| {
+                (
+                    s.indicator_code.clone(),
+                    format!("{}", s.score),
+                    s.evidence.clone(),
+                    format!("{} {}", s.entered_by_name, app::audit_log::display_time(s.entered_at)),
+                )
+            })
+            .collect(),
         findings: assessment.findings.iter().map(|f| (f.kind.clone(), f.reason.clone(), app::audit_log::display_time(f.entered_at))).collect(),
         manual: assessment.manual_indicators.iter().map(|(code, name, points)| (code.clone(), name.clone(), format!("{points}"))).collect(),
         may_enter: assessment.may_enter,
@@ -227,11 +245,20 @@ struct ScoreForm {
     evidence: String,
 }
 
-async fn enter_score(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<ScoreForm>) -> Response {
+async fn enter_score(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<ScoreForm>,
+) -> Response {
     let year = form.year.clamp(2000, 2100);
     let result = match form.score.trim().parse::<f64>() {
         Ok(value) => state.app.enter_assessment_score(&user.actor, &user.client, year, id, &form.code, value, &form.evidence).await,
-        Err(_) => Err(app::AppError::Invalid(vec![domain::enterprise::FieldError { field: "score", message: "得分应为数字 / the score must be a number".into() }])),
+        Err(_) => Err(app::AppError::Invalid(vec![domain::enterprise::FieldError {
+            field: "score",
+            message: "得分应为数字 / the score must be a number".into(),
+        }])),
     };
     after(&state, &headers, &user, id, year, result).await
 }
@@ -244,7 +271,13 @@ struct FindingForm {
     reason: String,
 }
 
-async fn record_finding(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<FindingForm>) -> Response {
+async fn record_finding(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<FindingForm>,
+) -> Response {
     let year = form.year.clamp(2000, 2100);
     let result = state.app.record_assessment_finding(&user.actor, &user.client, year, id, &form.kind, &form.reason).await;
     after(&state, &headers, &user, id, year, result).await

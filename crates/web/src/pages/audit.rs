@@ -20,10 +20,7 @@ const PER_PAGE: i64 = 100;
 const DAY_MS: i64 = 86_400_000;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/audit", get(audit_page))
-        .route("/audit/export.csv", get(export_csv))
-        .route("/audit/export.xlsx", get(export_xlsx))
+    Router::new().route("/audit", get(audit_page)).route("/audit/export.csv", get(export_csv)).route("/audit/export.xlsx", get(export_xlsx))
 }
 
 struct AuditRow {
@@ -78,7 +75,9 @@ impl AuditParams {
         let day = |value: &str, field: &str| -> Result<Option<i64>, ApiError> {
             match text(value) {
                 None => Ok(None),
-                Some(date) => day_start_ms(&date).map(Some).map_err(|message| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "bad_request", format!("{field}: {message}"))),
+                Some(date) => day_start_ms(&date)
+                    .map(Some)
+                    .map_err(|message| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "bad_request", format!("{field}: {message}"))),
             }
         };
         Ok(store::AuditFilter {

@@ -41,7 +41,12 @@ async fn library(State(state): State<AppState>, headers: HeaderMap, user: PageUs
     let mut checklists = Vec::new();
     for checklist in state.app.checklist_library().await.unwrap_or_default() {
         let items = state.app.checklist_with_items(checklist.id).await.map(|(_, items)| items).unwrap_or_default();
-        checklists.push((checklist.id, checklist.name, checklist.purpose, items.into_iter().map(|i| (i.code, i.item, i.basis, i.consequence == "major")).collect()));
+        checklists.push((
+            checklist.id,
+            checklist.name,
+            checklist.purpose,
+            items.into_iter().map(|i| (i.code, i.item, i.basis, i.consequence == "major")).collect(),
+        ));
     }
     let c = chrome(&state, &headers, &user.session, "/checklists", Some(&user.actor)).await;
     render(&LibraryPage { c, checklists })
@@ -76,7 +81,15 @@ struct RunPage {
     reported: Option<usize>,
 }
 
-async fn run_response(state: &AppState, headers: &HeaderMap, user: &PageUser, enterprise_id: i64, query: RunQuery, errors: Vec<String>, reported: Option<usize>) -> Response {
+async fn run_response(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &PageUser,
+    enterprise_id: i64,
+    query: RunQuery,
+    errors: Vec<String>,
+    reported: Option<usize>,
+) -> Response {
     let enterprise = match state.app.enterprise(&user.actor, &user.client, enterprise_id).await {
         Ok(enterprise) => enterprise,
         Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
@@ -88,7 +101,13 @@ async fn run_response(state: &AppState, headers: &HeaderMap, user: &PageUser, en
     };
     let checklist_id = campaign.as_ref().map(|c| c.checklist_id).or(query.checklist).or(library.first().map(|c| c.id)).unwrap_or(0);
     let items = state.app.checklist_with_items(checklist_id).await.map(|(_, items)| items).unwrap_or_default();
-    let kind = if campaign.is_some() { "campaign" } else if user.actor.role == domain::role::Role::Enterprise { "self_check" } else { "inspection" };
+    let kind = if campaign.is_some() {
+        "campaign"
+    } else if user.actor.role == domain::role::Role::Enterprise {
+        "self_check"
+    } else {
+        "inspection"
+    };
     let c = chrome(state, headers, &user.session, &format!("/enterprises/{enterprise_id}/checks"), Some(&user.actor)).await;
     let page = RunPage {
         enterprise_id,
@@ -112,7 +131,13 @@ async fn run_page(State(state): State<AppState>, headers: HeaderMap, user: PageU
 
 /// The form's fields: `checklist_id`, `kind`, `campaign_id`, and `item_{id}` = `pass`/`fail`
 /// with `note_{id}`.
-async fn run_submit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<HashMap<String, String>>) -> Response {
+async fn run_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Response {
     let checklist_id = form.get("checklist_id").and_then(|v| v.parse().ok()).unwrap_or(0);
     let campaign_id = form.get("campaign_id").and_then(|v| v.parse().ok());
     let kind = form.get("kind").cloned().unwrap_or_default();
@@ -157,10 +182,23 @@ async fn list_response(state: &AppState, headers: &HeaderMap, user: &PageUser, e
     let c = chrome(state, headers, &user.session, "/campaigns", Some(&user.actor)).await;
     let path = user.actor.region_path.clone().unwrap_or_default();
     let page = CampaignListPage {
-        campaigns: campaigns.into_iter().map(|k| CampaignLine { id: k.id, name: k.name, checklist: k.checklist_name, period: format!("{} – {}", k.starts_on, k.ends_on) }).collect(),
+        campaigns: campaigns
+            .into_iter()
+            .map(|k| CampaignLine { id: k.id, name: k.name, checklist: k.checklist_name, period: format!("{} – {}", k.starts_on, k.ends_on) })
+            .collect(),
         can_create: app::policy::allows(&user.actor, app::policy::Action::ManageWorkPlan { region_path: &path }),
-        checklists: state.app.checklist_library().await.unwrap_or_default().into_iter().map(|l| SelectOption { code: l.id.to_string(), label: l.name, selected: false }).collect(),
-        sectors: domain::enterprise::HighRiskSector::ALL.iter().map(|s| SelectOption { code: s.key().into(), label: label(c.t, s.label_zh(), s.label_en()), selected: false }).collect(),
+        checklists: state
+            .app
+            .checklist_library()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| SelectOption { code: l.id.to_string(), label: l.name, selected: false })
+            .collect(),
+        sectors: domain::enterprise::HighRiskSector::ALL
+            .iter()
+            .map(|s| SelectOption { code: s.key().into(), label: label(c.t, s.label_zh(), s.label_en()), selected: false })
+            .collect(),
         errors,
         c,
     };
@@ -200,7 +238,14 @@ async fn campaign_page(State(state): State<AppState>, headers: HeaderMap, user: 
                 Err(_) => false,
             };
             let experts = if manages {
-                state.app.expert_pool(&user.actor, &user.client).await.unwrap_or_default().into_iter().map(|e| SelectOption { code: e.user_id.to_string(), label: format!("{}({})", e.display_name, e.specialities), selected: false }).collect()
+                state
+                    .app
+                    .expert_pool(&user.actor, &user.client)
+                    .await
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|e| SelectOption { code: e.user_id.to_string(), label: format!("{}({})", e.display_name, e.specialities), selected: false })
+                    .collect()
             } else {
                 Vec::new()
             };
@@ -227,11 +272,26 @@ async fn campaign_export(State(state): State<AppState>, headers: HeaderMap, user
         Column { heading: "整改率", width: 10.0 },
     ];
     let rows = progress.cities.iter().chain(std::iter::once(&progress.totals)).map(|r| {
-        vec![r.city_name.clone(), r.targets.to_string(), r.checked.to_string(), format!("{:.1}%", r.coverage * 100.0), r.findings.to_string(), r.closed.to_string(), format!("{:.1}%", r.rectification_rate * 100.0)]
+        vec![
+            r.city_name.clone(),
+            r.targets.to_string(),
+            r.checked.to_string(),
+            format!("{:.1}%", r.coverage * 100.0),
+            r.findings.to_string(),
+            r.closed.to_string(),
+            format!("{:.1}%", r.rectification_rate * 100.0),
+        ]
     });
     match write_table(SpreadsheetFormat::Xlsx, "专项整治", &columns, rows) {
         Ok(bytes) => {
-            let event = app::audit_event(Some(&user.actor), &user.client, "campaign.export", format!("campaign:{id}"), domain::audit::Outcome::Success, serde_json::json!({}));
+            let event = app::audit_event(
+                Some(&user.actor),
+                &user.client,
+                "campaign.export",
+                format!("campaign:{id}"),
+                domain::audit::Outcome::Success,
+                serde_json::json!({}),
+            );
             if let Err(error) = state.app.store.record_audit(&event).await {
                 return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::from(error).into()).await;
             }

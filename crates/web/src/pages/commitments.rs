@@ -76,7 +76,14 @@ async fn export_missing(State(state): State<AppState>, headers: HeaderMap, user:
     let rows = missing.iter().map(|m| vec![m.name.clone(), m.region_name.clone(), today.clone()]);
     match write_table(SpreadsheetFormat::Xlsx, "未承诺企业", &columns, rows) {
         Ok(bytes) => {
-            let event = app::audit_event(Some(&user.actor), &user.client, "commitment.export", "commitments".into(), domain::audit::Outcome::Success, serde_json::json!({"rows": missing.len()}));
+            let event = app::audit_event(
+                Some(&user.actor),
+                &user.client,
+                "commitment.export",
+                "commitments".into(),
+                domain::audit::Outcome::Success,
+                serde_json::json!({"rows": missing.len()}),
+            );
             if let Err(error) = state.app.store.record_audit(&event).await {
                 return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::from(error).into()).await;
             }

@@ -26,7 +26,8 @@ pub fn router() -> Router<AppState> {
         .route("/dangers/{id}/listing", post(listing))
         .route(
             "/dangers/{id}/photos",
-            post(upload_photos).layer(axum::extract::DefaultBodyLimit::max(app::hidden_dangers::PHOTOS_MAX as usize * app::hidden_dangers::PHOTO_BYTES_MAX + 64 * 1024)),
+            post(upload_photos)
+                .layer(axum::extract::DefaultBodyLimit::max(app::hidden_dangers::PHOTOS_MAX as usize * app::hidden_dangers::PHOTO_BYTES_MAX + 64 * 1024)),
         )
         .route("/danger-photos/{id}", get(photo))
 }
@@ -131,10 +132,16 @@ async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: Page
     let page = ListPage {
         lines,
         region_options,
-        state_options: DangerState::ALL.iter().map(|s| SelectOption { code: s.key().into(), label: s.label_zh().into(), selected: s.key() == params.state }).collect(),
+        state_options: DangerState::ALL
+            .iter()
+            .map(|s| SelectOption { code: s.key().into(), label: s.label_zh().into(), selected: s.key() == params.state })
+            .collect(),
         query_string: serde_urlencoded::to_string(&params).unwrap_or_default(),
         notices: state.app.danger_notices(&user.actor).await.unwrap_or_default().into_iter().map(|n| (n.danger_id, n.message)).collect(),
-        can_report: matches!(user.actor.role, domain::role::Role::Enterprise | domain::role::Role::Regulator | domain::role::Role::Inspector | domain::role::Role::CommitteeOffice),
+        can_report: matches!(
+            user.actor.role,
+            domain::role::Role::Enterprise | domain::role::Role::Regulator | domain::role::Role::Inspector | domain::role::Role::CommitteeOffice
+        ),
         params,
         c,
     };
@@ -174,7 +181,14 @@ async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: Pa
     });
     match write_table(SpreadsheetFormat::Xlsx, "隐患", &columns, table) {
         Ok(bytes) => {
-            let event = app::audit_event(Some(&user.actor), &user.client, "hidden_danger.export", "hidden_dangers".into(), domain::audit::Outcome::Success, serde_json::json!({"rows": rows.len()}));
+            let event = app::audit_event(
+                Some(&user.actor),
+                &user.client,
+                "hidden_danger.export",
+                "hidden_dangers".into(),
+                domain::audit::Outcome::Success,
+                serde_json::json!({"rows": rows.len()}),
+            );
             if let Err(error) = state.app.store.record_audit(&event).await {
                 return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::from(error).into()).await;
             }
@@ -206,7 +220,10 @@ async fn new_response(state: &AppState, headers: &HeaderMap, user: &PageUser, en
         Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
     };
     let c = chrome(state, headers, &user.session, "/dangers/new", Some(&user.actor)).await;
-    let source_options = DangerSource::ALL.iter().map(|s| SelectOption { code: s.key().into(), label: c.t.get(&format!("danger.source.{}", s.key())).to_owned(), selected: s.key() == form.source }).collect();
+    let source_options = DangerSource::ALL
+        .iter()
+        .map(|s| SelectOption { code: s.key().into(), label: c.t.get(&format!("danger.source.{}", s.key())).to_owned(), selected: s.key() == form.source })
+        .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     (status, render(&NewPage { c, enterprise_id, enterprise_name: enterprise.enterprise.name.clone(), source_options, form, errors })).into_response()
 }
@@ -278,7 +295,14 @@ async fn detail_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
     let path = user.actor.region_path.clone().unwrap_or_default();
     let regulator = matches!(user.actor.role, domain::role::Role::Regulator | domain::role::Role::Inspector);
     let experts = if regulator && view.danger.grade == "major" && view.danger.state != "closed" {
-        state.app.expert_pool(&user.actor, &user.client).await.unwrap_or_default().into_iter().map(|e| SelectOption { code: e.user_id.to_string(), label: format!("{}({})", e.display_name, e.specialities), selected: false }).collect()
+        state
+            .app
+            .expert_pool(&user.actor, &user.client)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| SelectOption { code: e.user_id.to_string(), label: format!("{}({})", e.display_name, e.specialities), selected: false })
+            .collect()
     } else {
         Vec::new()
     };
@@ -290,7 +314,9 @@ async fn detail_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
         experts,
         grade: DangerGrade::parse(&view.danger.grade).map(|g| g.label_zh()).unwrap_or("").to_owned(),
         state: state_label(&view.danger.state),
-        can_list: view.danger.grade == "major" && user.actor.role == domain::role::Role::Regulator && app::policy::allows(&user.actor, app::policy::Action::ManageWorkPlan { region_path: &path }),
+        can_list: view.danger.grade == "major"
+            && user.actor.role == domain::role::Role::Regulator
+            && app::policy::allows(&user.actor, app::policy::Action::ManageWorkPlan { region_path: &path }),
         source_label: c.t.get(&format!("danger.source.{}", view.danger.source)).to_owned(),
         d: view.danger,
         plan,
@@ -306,10 +332,18 @@ async fn detail_page(State(state): State<AppState>, headers: HeaderMap, user: Pa
     detail_response(&state, &headers, &user, id, Vec::new(), StatusCode::OK).await
 }
 
-async fn act(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<DangerActionInput>) -> Response {
+async fn act(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<DangerActionInput>,
+) -> Response {
     match state.app.act_on_danger(&user.actor, &user.client, id, &form).await {
         Ok(_) => Redirect::to(&format!("/dangers/{id}")).into_response(),
-        Err(app::AppError::Invalid(fields)) => detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(app::AppError::Invalid(fields)) => {
+            detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(app::AppError::IllegalTransition(message)) => detail_response(&state, &headers, &user, id, vec![message], StatusCode::CONFLICT).await,
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
@@ -323,15 +357,29 @@ struct ListingForm {
     notice: String,
 }
 
-async fn listing(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<ListingForm>) -> Response {
+async fn listing(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<ListingForm>,
+) -> Response {
     match state.app.list_danger(&user.actor, &user.client, id, &form.deadline, &form.notice).await {
         Ok(()) => Redirect::to(&format!("/dangers/{id}")).into_response(),
-        Err(app::AppError::Invalid(fields)) => detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(app::AppError::Invalid(fields)) => {
+            detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
 
-async fn upload_photos(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, mut multipart: axum::extract::Multipart) -> Response {
+async fn upload_photos(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
     let mut files = Vec::new();
     loop {
         match multipart.next_field().await {
@@ -340,12 +388,25 @@ async fn upload_photos(State(state): State<AppState>, headers: HeaderMap, user: 
                 match field.bytes().await {
                     Ok(bytes) if file_name.is_empty() && bytes.is_empty() => {}
                     Ok(bytes) => files.push(app::workplans::UploadedFile { file_name, bytes: bytes.to_vec() }),
-                    Err(_) => return detail_response(&state, &headers, &user, id, vec!["上传失败或文件过大 / the upload failed or is too large".into()], StatusCode::PAYLOAD_TOO_LARGE).await,
+                    Err(_) => {
+                        return detail_response(
+                            &state,
+                            &headers,
+                            &user,
+                            id,
+                            vec!["上传失败或文件过大 / the upload failed or is too large".into()],
+                            StatusCode::PAYLOAD_TOO_LARGE,
+                        )
+                        .await;
+                    }
                 }
             }
             Ok(Some(_)) => continue,
             Ok(None) => break,
-            Err(_) => return detail_response(&state, &headers, &user, id, vec!["上传内容无法读取 / the upload could not be read".into()], StatusCode::BAD_REQUEST).await,
+            Err(_) => {
+                return detail_response(&state, &headers, &user, id, vec!["上传内容无法读取 / the upload could not be read".into()], StatusCode::BAD_REQUEST)
+                    .await;
+            }
         }
     }
     match state.app.add_danger_photos(&user.actor, &user.client, id, files).await {
@@ -357,7 +418,9 @@ async fn upload_photos(State(state): State<AppState>, headers: HeaderMap, user: 
             response
         }
         Ok(()) => Redirect::to(&format!("/dangers/{id}")).into_response(),
-        Err(app::AppError::Invalid(fields)) => detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(app::AppError::Invalid(fields)) => {
+            detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }

@@ -38,14 +38,29 @@ async fn pool_response(state: &AppState, headers: &HeaderMap, user: &PageUser, e
         Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
     };
     let path = user.actor.region_path.clone().unwrap_or_default();
-    let can_edit = user.actor.role == domain::role::Role::CommitteeOffice && app::policy::allows(&user.actor, app::policy::Action::ManageWorkPlan { region_path: &path });
+    let can_edit =
+        user.actor.role == domain::role::Role::CommitteeOffice && app::policy::allows(&user.actor, app::policy::Action::ManageWorkPlan { region_path: &path });
     let accounts = if can_edit {
-        state.app.store.users_with_role(domain::role::Role::Expert.key()).await.unwrap_or_default().into_iter().map(|(id, name)| SelectOption { code: id.to_string(), label: name, selected: false }).collect()
+        state
+            .app
+            .store
+            .users_with_role(domain::role::Role::Expert.key())
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(id, name)| SelectOption { code: id.to_string(), label: name, selected: false })
+            .collect()
     } else {
         Vec::new()
     };
     let c = chrome(state, headers, &user.session, "/experts", Some(&user.actor)).await;
-    let page = PoolPage { c, experts: experts.into_iter().map(|e| (e.user_id, e.display_name, e.specialities, e.region_name, e.services)).collect(), can_edit, accounts, errors };
+    let page = PoolPage {
+        c,
+        experts: experts.into_iter().map(|e| (e.user_id, e.display_name, e.specialities, e.region_name, e.services)).collect(),
+        can_edit,
+        accounts,
+        errors,
+    };
     let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     (status, render(&page)).into_response()
 }
@@ -100,14 +115,26 @@ struct AssignForm {
     expert_id: i64,
 }
 
-async fn assign_to_danger(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<AssignForm>) -> Response {
+async fn assign_to_danger(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<AssignForm>,
+) -> Response {
     match state.app.assign_expert_to_danger(&user.actor, &user.client, id, form.expert_id).await {
         Ok(()) => Redirect::to(&format!("/dangers/{id}")).into_response(),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
 
-async fn assign_to_campaign(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<AssignForm>) -> Response {
+async fn assign_to_campaign(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<AssignForm>,
+) -> Response {
     match state.app.assign_expert_to_campaign(&user.actor, &user.client, id, form.expert_id).await {
         Ok(()) => Redirect::to(&format!("/campaigns/{id}")).into_response(),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,

@@ -29,11 +29,11 @@ use domain::enterprise::{EnterpriseInput, HighRiskSector, IndustrySection, Scale
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use crate::AppState;
 use crate::error::ApiError;
 use crate::i18n::{Catalog, LANG_COOKIE, Lang};
 use crate::identity::{CLIENT_KEY, CSRF_KEY, LOGIN_AT_KEY, PASSWORD_EPOCH_KEY, PageUser, client_of, csrf_token, new_random_token};
 use crate::session_store::USER_ID_KEY;
-use crate::AppState;
 
 /// Template sources, for the test that every message key used exists.
 #[cfg(test)]
@@ -139,8 +139,12 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
             sees_audit: policy::allows(a, Action::ReadAuditLog),
             sees_accounts: policy::allows(a, Action::ListAccounts),
             sees_plans: policy::assignment_scope(a) != domain::access::AssignmentScope::Nothing,
-            sees_campaigns: a.region_path.is_some() && matches!(a.role, domain::role::Role::CommitteeOffice | domain::role::Role::Regulator | domain::role::Role::Inspector),
-            sees_commitments: matches!(a.role, domain::role::Role::Enterprise | domain::role::Role::CommitteeOffice | domain::role::Role::Regulator | domain::role::Role::Inspector),
+            sees_campaigns: a.region_path.is_some()
+                && matches!(a.role, domain::role::Role::CommitteeOffice | domain::role::Role::Regulator | domain::role::Role::Inspector),
+            sees_commitments: matches!(
+                a.role,
+                domain::role::Role::Enterprise | domain::role::Role::CommitteeOffice | domain::role::Role::Regulator | domain::role::Role::Inspector
+            ),
             sees_dangers: policy::enterprise_visibility(a) != domain::access::Visibility::Nothing,
             sees_assessment: a.region_path.as_deref().is_some_and(|path| policy::allows(a, Action::ManageWorkPlan { region_path: path })),
         }),
@@ -247,7 +251,14 @@ async fn logout(State(state): State<AppState>, parts: Parts, session: Session) -
         && let Ok(user) = state.app.store.user(user_id).await
         && let Ok(actor) = state.app.actor_for_user(&user).await
     {
-        let event = app::audit_event(Some(&actor), &client_of(&parts), "auth.logout", format!("user:{user_id}"), domain::audit::Outcome::Success, serde_json::json!({}));
+        let event = app::audit_event(
+            Some(&actor),
+            &client_of(&parts),
+            "auth.logout",
+            format!("user:{user_id}"),
+            domain::audit::Outcome::Success,
+            serde_json::json!({}),
+        );
         if let Err(error) = state.app.store.record_audit(&event).await {
             tracing::error!(%error, "could not record a logout");
         }
@@ -300,11 +311,8 @@ struct HomePage {
 async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
     let c = chrome(&state, &headers, &user.session, "/", Some(&user.actor)).await;
     let sees = policy::allows(&user.actor, Action::ReadEnterprises);
-    let enterprise_total = if sees {
-        state.app.list_enterprises(&user.actor, &user.client, &ListQuery::default(), 1, 1).await.map(|p| p.total).unwrap_or(0)
-    } else {
-        0
-    };
+    let enterprise_total =
+        if sees { state.app.list_enterprises(&user.actor, &user.client, &ListQuery::default(), 1, 1).await.map(|p| p.total).unwrap_or(0) } else { 0 };
     let region_code = user.actor.region_path.as_deref().and_then(|p| p.trim_end_matches('/').rsplit('/').next()).unwrap_or("").to_owned();
     let region_name = match state.app.store.region(&region_code).await {
         Ok(region) => region.name,
@@ -333,7 +341,13 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
         .collect();
     let overdue = dangers
         .iter()
-        .filter(|d| domain::hidden_danger::is_overdue(domain::hidden_danger::DangerState::parse(&d.state).unwrap_or(domain::hidden_danger::DangerState::Reported), d.deadline.as_deref().and_then(|x| x.parse().ok()), today))
+        .filter(|d| {
+            domain::hidden_danger::is_overdue(
+                domain::hidden_danger::DangerState::parse(&d.state).unwrap_or(domain::hidden_danger::DangerState::Reported),
+                d.deadline.as_deref().and_then(|x| x.parse().ok()),
+                today,
+            )
+        })
         .count();
     let listed = dangers.iter().filter(|d| d.listed_by_unit_id.is_some() && d.state != "closed").count();
     let major_open = dangers.iter().filter(|d| d.grade == "major" && d.state != "closed").count();
@@ -342,7 +356,20 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
         Some(id) => state.app.enterprise_risk(&user.actor, &user.client, id).await.ok().map(|(_, profile)| (id, profile)),
         None => None,
     };
-    render(&HomePage { c, enterprise_total, region_name, show_map, map_region: province_code, counts, sees_dangers: sees, danger_counts, overdue, listed, major_open, own_risk })
+    render(&HomePage {
+        c,
+        enterprise_total,
+        region_name,
+        show_map,
+        map_region: province_code,
+        counts,
+        sees_dangers: sees,
+        danger_counts,
+        overdue,
+        listed,
+        major_open,
+        own_risk,
+    })
 }
 
 struct SelectOption {
@@ -427,7 +454,11 @@ async fn enterprise_list(State(state): State<AppState>, headers: HeaderMap, user
         let regions = state.app.store.regions_under(path).await.unwrap_or_default();
         for region in regions.iter().filter(|r| r.level != domain::region::RegionLevel::Province) {
             let indent = if region.level == domain::region::RegionLevel::County { "　" } else { "" };
-            region_options.push(SelectOption { code: region.code.to_string(), label: format!("{indent}{}", region.name), selected: region.code.as_str() == params.region });
+            region_options.push(SelectOption {
+                code: region.code.to_string(),
+                label: format!("{indent}{}", region.name),
+                selected: region.code.as_str() == params.region,
+            });
         }
     }
     let sector_options = HighRiskSector::ALL
@@ -534,12 +565,26 @@ struct EnterpriseFormPage {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn form_page(state: &AppState, headers: &HeaderMap, user: &PageUser, heading_key: &str, action: String, cancel_url: String, version: i64, f: EnterpriseInput, errors: Vec<String>) -> Response {
+async fn form_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &PageUser,
+    heading_key: &str,
+    action: String,
+    cancel_url: String,
+    version: i64,
+    f: EnterpriseInput,
+    errors: Vec<String>,
+) -> Response {
     let c = chrome(state, headers, &user.session, &action, Some(&user.actor)).await;
     let t = c.t;
     let industry_options = IndustrySection::ALL
         .iter()
-        .map(|i| SelectOption { code: i.key().into(), label: format!("{} {}", i.key(), label(t, i.label_zh(), i.label_en())), selected: IndustrySection::parse(&f.industry) == Some(*i) })
+        .map(|i| SelectOption {
+            code: i.key().into(),
+            label: format!("{} {}", i.key(), label(t, i.label_zh(), i.label_en())),
+            selected: IndustrySection::parse(&f.industry) == Some(*i),
+        })
         .collect();
     let scale_options = Scale::ALL
         .iter()
@@ -547,7 +592,11 @@ async fn form_page(state: &AppState, headers: &HeaderMap, user: &PageUser, headi
         .collect();
     let grade_options = StandardizationGrade::ALL
         .iter()
-        .map(|g| SelectOption { code: g.key().into(), label: label(t, g.label_zh(), g.label_en()), selected: StandardizationGrade::parse(&f.standardization) == Some(*g) })
+        .map(|g| SelectOption {
+            code: g.key().into(),
+            label: label(t, g.label_zh(), g.label_en()),
+            selected: StandardizationGrade::parse(&f.standardization) == Some(*g),
+        })
         .collect();
     let heading = t.get(heading_key).to_owned();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -564,7 +613,8 @@ async fn enterprise_new(State(state): State<AppState>, headers: HeaderMap, user:
         let error = state.app.denied(&user.actor, &user.client, "enterprise.create", "enterprises".into()).await;
         return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
     }
-    form_page(&state, &headers, &user, "enterprise.new_title", "/enterprises/new".into(), "/enterprises".into(), 0, EnterpriseInput::default(), Vec::new()).await
+    form_page(&state, &headers, &user, "enterprise.new_title", "/enterprises/new".into(), "/enterprises".into(), 0, EnterpriseInput::default(), Vec::new())
+        .await
 }
 
 #[derive(Deserialize)]
@@ -587,7 +637,9 @@ async fn enterprise_create(State(state): State<AppState>, headers: HeaderMap, us
     match state.app.create_enterprise(&user.actor, &user.client, &form.fields).await {
         Ok(id) => Redirect::to(&format!("/enterprises/{id}")).into_response(),
         Err(error) => match field_messages(&error) {
-            Some(messages) => form_page(&state, &headers, &user, "enterprise.new_title", "/enterprises/new".into(), "/enterprises".into(), 0, form.fields, messages).await,
+            Some(messages) => {
+                form_page(&state, &headers, &user, "enterprise.new_title", "/enterprises/new".into(), "/enterprises".into(), 0, form.fields, messages).await
+            }
             None => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
         },
     }
@@ -604,16 +656,48 @@ async fn enterprise_edit(State(state): State<AppState>, headers: HeaderMap, user
             let error = state.app.denied(&user.actor, &user.client, "enterprise.update", format!("enterprise:{id}")).await;
             error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await
         }
-        Ok(stored) => form_page(&state, &headers, &user, "enterprise.edit_title", format!("/enterprises/{id}/edit"), format!("/enterprises/{id}"), stored.version, stored.enterprise.to_input(), Vec::new()).await,
+        Ok(stored) => {
+            form_page(
+                &state,
+                &headers,
+                &user,
+                "enterprise.edit_title",
+                format!("/enterprises/{id}/edit"),
+                format!("/enterprises/{id}"),
+                stored.version,
+                stored.enterprise.to_input(),
+                Vec::new(),
+            )
+            .await
+        }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
 
-async fn enterprise_update(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<EnterpriseForm>) -> Response {
+async fn enterprise_update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<EnterpriseForm>,
+) -> Response {
     match state.app.update_enterprise(&user.actor, &user.client, id, form.version, &form.fields).await {
         Ok(()) => Redirect::to(&format!("/enterprises/{id}")).into_response(),
         Err(error) => match field_messages(&error) {
-            Some(messages) => form_page(&state, &headers, &user, "enterprise.edit_title", format!("/enterprises/{id}/edit"), format!("/enterprises/{id}"), form.version, form.fields, messages).await,
+            Some(messages) => {
+                form_page(
+                    &state,
+                    &headers,
+                    &user,
+                    "enterprise.edit_title",
+                    format!("/enterprises/{id}/edit"),
+                    format!("/enterprises/{id}"),
+                    form.version,
+                    form.fields,
+                    messages,
+                )
+                .await
+            }
             None => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
         },
     }

@@ -34,9 +34,7 @@ pub fn router() -> Router<AppState> {
 
 /// Beijing time, to the second.
 fn time_text(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| jiff::tz::offset(8).to_datetime(t).strftime("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
+    jiff::Timestamp::from_millisecond(ms).map(|t| jiff::tz::offset(8).to_datetime(t).strftime("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()
 }
 
 fn value_text(value: Option<f64>) -> String {
@@ -205,9 +203,12 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap, user: PageU
         .collect();
     let decides = user.actor.role == domain::role::Role::Regulator;
     let ingest_tokens = match user.actor.role {
-        domain::role::Role::Enterprise => state.app.ingest_tokens(&user.actor, &user.client).await.ok().map(|rows| {
-            rows.into_iter().map(|(id, name, created_at, revoked_at)| (id, name, time_text(created_at), revoked_at.is_some())).collect()
-        }),
+        domain::role::Role::Enterprise => state
+            .app
+            .ingest_tokens(&user.actor, &user.client)
+            .await
+            .ok()
+            .map(|rows| rows.into_iter().map(|(id, name, created_at, revoked_at)| (id, name, time_text(created_at), revoked_at.is_some())).collect()),
         _ => None,
     };
     let mut kpis = state.app.monitoring_kpis(&user.actor, &user.client, 24, now).await.unwrap_or_default();
@@ -379,22 +380,30 @@ async fn source_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
             at: latest.map(|l| time_text(l.0)).unwrap_or_default(),
         })
         .collect();
-    let chemicals = chemicals
-        .into_iter()
-        .map(|ch| (ch.substance, ch.categories, format!("{}", ch.quantity_millionths as f64 / 1_000_000.0)))
-        .collect();
+    let chemicals = chemicals.into_iter().map(|ch| (ch.substance, ch.categories, format!("{}", ch.quantity_millionths as f64 / 1_000_000.0))).collect();
     let alarms = alarms.into_iter().map(|a| alarm_line(&c, a)).collect();
     let can_register = state.app.may_manage_sources(&user.actor, &user.client, source.enterprise_id).await;
     let kinds = domain::telemetry::SensorKind::ALL
         .iter()
-        .map(|k| SelectOption { code: k.as_str().into(), label: c.t.get(&format!("sensor.kind.{}", k.as_str())).to_owned(), selected: k.as_str() == sensor_form.kind })
+        .map(|k| SelectOption {
+            code: k.as_str().into(),
+            label: c.t.get(&format!("sensor.kind.{}", k.as_str())).to_owned(),
+            selected: k.as_str() == sensor_form.kind,
+        })
         .collect();
     let status = if sensor_errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    (status, render(&SourcePage { c, level: level_text(source.level), source, chemicals, sensors, alarms, can_register, kinds, sensor_form, sensor_errors })).into_response()
+    (status, render(&SourcePage { c, level: level_text(source.level), source, chemicals, sensors, alarms, can_register, kinds, sensor_form, sensor_errors }))
+        .into_response()
 }
 
 /// Adds one sensor from the source page's form.
-async fn register_sensor(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<SensorForm>) -> Response {
+async fn register_sensor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<SensorForm>,
+) -> Response {
     let input = match form.input() {
         Ok(input) => input,
         Err(errors) => return source_response(&state, &headers, &user, id, form, errors).await,
@@ -458,7 +467,9 @@ async fn new_source_response(state: &AppState, headers: &HeaderMap, user: &PageU
 /// The registration form for the user's own enterprise or the one named in `?enterprise=`.
 async fn new_source_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<NewSourceQuery>) -> Response {
     match query.enterprise.or(user.actor.enterprise_id) {
-        Some(enterprise_id) => new_source_response(&state, &headers, &user, SourceForm { enterprise_id, unit_kind: "storage".into(), ..Default::default() }, Vec::new()).await,
+        Some(enterprise_id) => {
+            new_source_response(&state, &headers, &user, SourceForm { enterprise_id, unit_kind: "storage".into(), ..Default::default() }, Vec::new()).await
+        }
         None => Redirect::to("/enterprises").into_response(),
     }
 }
@@ -477,7 +488,10 @@ async fn register_source(State(state): State<AppState>, headers: HeaderMap, user
     };
     let result = match people_nearby {
         Ok(_) => state.app.add_hazard_source(&user.actor, &user.client, &input).await,
-        Err(_) => Err(app::AppError::Invalid(vec![domain::enterprise::FieldError { field: "people_nearby", message: "500米内人数应为整数 / people_nearby must be a whole number".into() }])),
+        Err(_) => Err(app::AppError::Invalid(vec![domain::enterprise::FieldError {
+            field: "people_nearby",
+            message: "500米内人数应为整数 / people_nearby must be a whole number".into(),
+        }])),
     };
     match result {
         Ok(id) => Redirect::to(&format!("/hazards/{id}")).into_response(),
@@ -516,7 +530,8 @@ async fn sensor_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
     };
     let c = chrome(state, headers, &user.session, &format!("/sensors/{code}"), Some(&user.actor)).await;
     let to_ms = store::now_ms();
-    let windows = state.app.suppressions(&user.actor, &user.client, Some(code)).await.unwrap_or_default().into_iter().map(|w| window_line(&c, w, to_ms)).collect();
+    let windows =
+        state.app.suppressions(&user.actor, &user.client, Some(code)).await.unwrap_or_default().into_iter().map(|w| window_line(&c, w, to_ms)).collect();
     let can_request = user.actor.role == domain::role::Role::Enterprise && user.actor.enterprise_id == Some(sensor.enterprise_id);
     let status = if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
     let page = SensorPage {
@@ -543,14 +558,22 @@ struct WindowForm {
     minutes: String,
 }
 
-async fn request_window(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(code): Path<String>, axum::Form(form): axum::Form<WindowForm>) -> Response {
+async fn request_window(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(code): Path<String>,
+    axum::Form(form): axum::Form<WindowForm>,
+) -> Response {
     let Ok(minutes) = form.minutes.trim().parse::<u32>() else {
         return sensor_response(&state, &headers, &user, &code, Some("时长应为整数分钟 / the duration must be whole minutes".into())).await;
     };
     let input = app::alarm_suppressions::SuppressionInput { kind: form.kind, reason: form.reason, starts_at: None, minutes };
     match state.app.request_suppression(&user.actor, &user.client, &code, &input, store::now_ms()).await {
         Ok(_) => Redirect::to(&format!("/sensors/{code}")).into_response(),
-        Err(app::AppError::Invalid(fields)) => sensor_response(&state, &headers, &user, &code, Some(fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join("; "))).await,
+        Err(app::AppError::Invalid(fields)) => {
+            sensor_response(&state, &headers, &user, &code, Some(fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join("; "))).await
+        }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
@@ -562,7 +585,13 @@ struct DecideForm {
     note: String,
 }
 
-async fn decide_window(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<DecideForm>) -> Response {
+async fn decide_window(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<DecideForm>,
+) -> Response {
     let result = match form.action.as_str() {
         "approve" => state.app.decide_suppression(&user.actor, &user.client, id, true, Some(&form.note)).await,
         "reject" => state.app.decide_suppression(&user.actor, &user.client, id, false, Some(&form.note)).await,
@@ -642,7 +671,9 @@ async fn close(State(state): State<AppState>, headers: HeaderMap, user: PageUser
     match state.app.close_alarm(&user.actor, &user.client, id, &form.disposition, Some(&form.comment)).await {
         Ok(_) => Redirect::to(&format!("/alarms/{id}")).into_response(),
         Err(app::AppError::IllegalTransition(message)) => alarm_response(&state, &headers, &user, id, Some(message)).await,
-        Err(app::AppError::Invalid(fields)) => alarm_response(&state, &headers, &user, id, Some(fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join("; "))).await,
+        Err(app::AppError::Invalid(fields)) => {
+            alarm_response(&state, &headers, &user, id, Some(fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join("; "))).await
+        }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }

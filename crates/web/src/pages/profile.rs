@@ -21,14 +21,8 @@ use crate::session_store::session_key;
 /// Session key: a second-factor secret shown for enrolment but not yet confirmed.
 const PENDING_TOTP_KEY: &str = "pending_totp";
 /// Notices a redirect may ask the profile page to show, by message key.
-const NOTICES: [&str; 6] = [
-    "profile.password_changed",
-    "profile.totp_enrolled",
-    "profile.totp_removed",
-    "profile.session_ended",
-    "profile.token_revoked",
-    "profile.nothing_pending",
-];
+const NOTICES: [&str; 6] =
+    ["profile.password_changed", "profile.totp_enrolled", "profile.totp_removed", "profile.session_ended", "profile.token_revoked", "profile.nothing_pending"];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -216,7 +210,18 @@ pub(super) fn qr_data_url(text: &str) -> Option<String> {
     Some(format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg)))
 }
 
-pub(super) async fn secret_page(state: &AppState, headers: &HeaderMap, session: &Session, actor: &app::Actor, heading_key: &str, intro_key: &str, username_for_qr: Option<&str>, secret: String, confirm_action: Option<String>, back_url: String) -> Response {
+pub(super) async fn secret_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &Session,
+    actor: &app::Actor,
+    heading_key: &str,
+    intro_key: &str,
+    username_for_qr: Option<&str>,
+    secret: String,
+    confirm_action: Option<String>,
+    back_url: String,
+) -> Response {
     let c = chrome(state, headers, session, &back_url, Some(actor)).await;
     let page = SecretPage {
         heading: c.t.get(heading_key).to_owned(),
@@ -235,7 +240,19 @@ async fn begin_totp(State(state): State<AppState>, headers: HeaderMap, user: Pag
     if user.session.insert(PENDING_TOTP_KEY, &secret).await.is_err() {
         return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "session error").into_response();
     }
-    secret_page(&state, &headers, &user.session, &user.actor, "profile.totp_enrol", "profile.totp_scan", Some(&user.actor.username), secret, Some("/profile/totp/confirm".into()), "/profile".into()).await
+    secret_page(
+        &state,
+        &headers,
+        &user.session,
+        &user.actor,
+        "profile.totp_enrol",
+        "profile.totp_scan",
+        Some(&user.actor.username),
+        secret,
+        Some("/profile/totp/confirm".into()),
+        "/profile".into(),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -255,7 +272,19 @@ async fn confirm_totp(State(state): State<AppState>, headers: HeaderMap, user: P
         }
         Err(app::AppError::Invalid(_)) => {
             // Show the same secret again so that the user can retry with the next code.
-            let mut response = secret_page(&state, &headers, &user.session, &user.actor, "profile.totp_enrol", "profile.totp_wrong_code", Some(&user.actor.username), secret, Some("/profile/totp/confirm".into()), "/profile".into()).await;
+            let mut response = secret_page(
+                &state,
+                &headers,
+                &user.session,
+                &user.actor,
+                "profile.totp_enrol",
+                "profile.totp_wrong_code",
+                Some(&user.actor.username),
+                secret,
+                Some("/profile/totp/confirm".into()),
+                "/profile".into(),
+            )
+            .await;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             response
         }
@@ -294,7 +323,10 @@ struct TokenForm {
 async fn create_token(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<TokenForm>) -> Response {
     let name = Some(form.name.trim().to_owned()).filter(|n| !n.is_empty()).unwrap_or_else(|| "api".into());
     match state.app.issue_token(&user.actor, &name, &user.client).await {
-        Ok((token, _)) => secret_page(&state, &headers, &user.session, &user.actor, "profile.token_created", "profile.token_copy_now", None, token, None, "/profile".into()).await,
+        Ok((token, _)) => {
+            secret_page(&state, &headers, &user.session, &user.actor, "profile.token_created", "profile.token_copy_now", None, token, None, "/profile".into())
+                .await
+        }
         Err(error) => failure(&state, &headers, &user, error).await,
     }
 }

@@ -73,7 +73,16 @@ async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i6
         Role::Regulator | Role::Inspector => true,
         _ => false,
     };
-    let page = RiskPage { c, enterprise_id: id, enterprise_name, points, highest: profile.highest.map(|l| l.label_zh().to_owned()).unwrap_or_else(|| "—".into()), profile, can_add, errors };
+    let page = RiskPage {
+        c,
+        enterprise_id: id,
+        enterprise_name,
+        points,
+        highest: profile.highest.map(|l| l.label_zh().to_owned()).unwrap_or_else(|| "—".into()),
+        profile,
+        can_add,
+        errors,
+    };
     let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     (status, render(&page)).into_response()
 }
@@ -82,7 +91,13 @@ async fn page(State(state): State<AppState>, headers: HeaderMap, user: PageUser,
     response(&state, &headers, &user, id, Vec::new()).await
 }
 
-async fn add(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(input): axum::Form<RiskPointInput>) -> Response {
+async fn add(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(input): axum::Form<RiskPointInput>,
+) -> Response {
     match state.app.add_risk_points(&user.actor, &user.client, id, std::slice::from_ref(&input)).await {
         Ok(_) => Redirect::to(&format!("/enterprises/{id}/risks")).into_response(),
         Err(app::AppError::Invalid(fields)) => response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect()).await,
@@ -122,7 +137,14 @@ async fn export(State(state): State<AppState>, headers: HeaderMap, user: PageUse
     });
     match write_table(SpreadsheetFormat::Xlsx, "风险点", &columns, rows) {
         Ok(bytes) => {
-            let event = app::audit_event(Some(&user.actor), &user.client, "risk_point.export", format!("enterprise:{id}"), domain::audit::Outcome::Success, serde_json::json!({"rows": points.len()}));
+            let event = app::audit_event(
+                Some(&user.actor),
+                &user.client,
+                "risk_point.export",
+                format!("enterprise:{id}"),
+                domain::audit::Outcome::Success,
+                serde_json::json!({"rows": points.len()}),
+            );
             if let Err(error) = state.app.store.record_audit(&event).await {
                 return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::from(error).into()).await;
             }

@@ -20,7 +20,10 @@ use crate::identity::PageUser;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/plans", get(plan_list))
-        .route("/plans/import", get(import_page).post(import_submit).layer(axum::extract::DefaultBodyLimit::max(app::documents::DOCUMENT_BYTES_MAX + 64 * 1024)))
+        .route(
+            "/plans/import",
+            get(import_page).post(import_submit).layer(axum::extract::DefaultBodyLimit::max(app::documents::DOCUMENT_BYTES_MAX + 64 * 1024)),
+        )
         .route("/plans/{id}", get(matrix_page))
         .route("/plans/{id}/export.xlsx", get(export_xlsx))
         .route("/plans/{id}/progress.xlsx", get(progress_xlsx))
@@ -282,7 +285,15 @@ async fn matrix_page(State(state): State<AppState>, headers: HeaderMap, user: Pa
         let choices = if grouped.is_empty() {
             Vec::new()
         } else {
-            state.app.store.search_units("", 500).await.unwrap_or_default().into_iter().map(|u| SelectOption { code: u.id.to_string(), label: u.name, selected: false }).collect()
+            state
+                .app
+                .store
+                .search_units("", 500)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|u| SelectOption { code: u.id.to_string(), label: u.name, selected: false })
+                .collect()
         };
         let rounds = state.app.store.review_rounds(id).await.unwrap_or_default().into_iter().map(|(_, name, _)| name).collect();
         (grouped, choices, rounds)
@@ -294,8 +305,15 @@ async fn matrix_page(State(state): State<AppState>, headers: HeaderMap, user: Pa
         title: matrix.plan.title.clone(),
         year: matrix.plan.year,
         manages: matrix.plan.manages,
-        section_options: sections.into_iter().map(|(number, title)| SelectOption { selected: number == filter.section, label: format!("{number} {title}"), code: number }).collect(),
-        unit_options: matrix.units.iter().map(|(unit, name)| SelectOption { code: unit.to_string(), label: name.clone(), selected: Some(*unit) == unit_filter }).collect(),
+        section_options: sections
+            .into_iter()
+            .map(|(number, title)| SelectOption { selected: number == filter.section, label: format!("{number} {title}"), code: number })
+            .collect(),
+        unit_options: matrix
+            .units
+            .iter()
+            .map(|(unit, name)| SelectOption { code: unit.to_string(), label: name.clone(), selected: Some(*unit) == unit_filter })
+            .collect(),
         status_options: status_keys.iter().map(|key| SelectOption { code: (*key).into(), label: status_label(key), selected: *key == filter.status }).collect(),
         columns,
         lines,
@@ -327,7 +345,13 @@ struct RoundForm {
     name: String,
 }
 
-async fn open_round(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<RoundForm>) -> Response {
+async fn open_round(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<RoundForm>,
+) -> Response {
     match state.app.open_review_round(&user.actor, &user.client, id, &form.name).await {
         Ok(_) => Redirect::to(&format!("/plans/{id}")).into_response(),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
@@ -340,7 +364,13 @@ struct ResolveForm {
     unit_id: i64,
 }
 
-async fn resolve_name(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<ResolveForm>) -> Response {
+async fn resolve_name(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<ResolveForm>,
+) -> Response {
     match state.app.resolve_plan_unit(&user.actor, &user.client, id, &form.name, form.unit_id).await {
         Ok(_) => Redirect::to(&format!("/plans/{id}")).into_response(),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
@@ -573,13 +603,25 @@ async fn report(State(state): State<AppState>, headers: HeaderMap, user: PageUse
                         // A file input left empty still sends a nameless, empty part.
                         Ok(bytes) if file_name.is_empty() && bytes.is_empty() => {}
                         Ok(bytes) => files.push(UploadedFile { file_name, bytes: bytes.to_vec() }),
-                        Err(_) => return after_action(&state, &headers, &user, id, Err(app::AppError::BadRequest("上传失败或文件过大 / the upload failed or is too large".into()))).await,
+                        Err(_) => {
+                            return after_action(
+                                &state,
+                                &headers,
+                                &user,
+                                id,
+                                Err(app::AppError::BadRequest("上传失败或文件过大 / the upload failed or is too large".into())),
+                            )
+                            .await;
+                        }
                     }
                 }
                 _ => continue,
             },
             Ok(None) => break,
-            Err(_) => return after_action(&state, &headers, &user, id, Err(app::AppError::BadRequest("上传内容无法读取 / the upload could not be read".into()))).await,
+            Err(_) => {
+                return after_action(&state, &headers, &user, id, Err(app::AppError::BadRequest("上传内容无法读取 / the upload could not be read".into())))
+                    .await;
+            }
         }
     }
     let result = state.app.report_progress(&user.actor, &user.client, id, &period, &body, files).await.map(|_| ());
@@ -617,7 +659,13 @@ struct DeadlineForm {
 }
 
 /// Sets the deadlines of the assignment's item (every unit's on that item).
-async fn set_deadlines(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<DeadlineForm>) -> Response {
+async fn set_deadlines(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<DeadlineForm>,
+) -> Response {
     let result = match state.app.assignment_detail(&user.actor, &user.client, id).await {
         Ok(detail) => state.app.set_task_deadlines(&user.actor, &user.client, detail.task.id, &form.half_year_due, &form.annual_due).await,
         Err(error) => Err(error),
@@ -642,7 +690,11 @@ async fn attachment(State(state): State<AppState>, headers: HeaderMap, user: Pag
                 headers.insert(header::CONTENT_TYPE, value);
             }
             // Always a download, never rendered in the site's origin; the name is RFC 5987 encoded.
-            let encoded: String = file.file_name.bytes().map(|b| if b.is_ascii_alphanumeric() || b"._-".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
+            let encoded: String = file
+                .file_name
+                .bytes()
+                .map(|b| if b.is_ascii_alphanumeric() || b"._-".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+                .collect();
             if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"attachment\"; filename*=UTF-8''{encoded}")) {
                 headers.insert(header::CONTENT_DISPOSITION, value);
             }
