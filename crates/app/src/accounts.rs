@@ -16,13 +16,13 @@ pub const USERNAME_MAX_CHARS: usize = 32;
 pub const DISPLAY_NAME_MAX_CHARS: usize = 64;
 pub const ACCOUNT_PAGE_MAX: i64 = 200;
 
-/// A new account as the system administrator enters it.
+/// A new account as the system administrator enters it. It carries no role: granting one is
+/// the security administrator's act (三权分立), so the account starts as `Role::Unassigned`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct NewAccount {
     pub username: String,
     pub display_name: String,
     pub unit_id: i64,
-    pub role: String,
     pub password: String,
 }
 
@@ -100,8 +100,8 @@ impl App {
         Ok((user, unit))
     }
 
-    /// Creates an account (system administrator). Administrator roles are granted only by the
-    /// security administrator, so a new account never starts as one.
+    /// Creates an account (system administrator) without a role; the security administrator
+    /// grants one. The password is a temporary one, to be changed at the first login.
     pub async fn create_account(&self, actor: &Actor, client: &Client, account: &NewAccount) -> Result<i64> {
         self.require(actor, client, Action::ManageAccounts, "user.create", "users".into()).await?;
         let mut problems = Vec::new();
@@ -111,21 +111,8 @@ impl App {
             problems
                 .push(("display_name", format!("姓名必填,最多{DISPLAY_NAME_MAX_CHARS}字 / a name is required, at most {DISPLAY_NAME_MAX_CHARS} characters")));
         }
-        let role = Role::parse(&account.role);
-        match role {
-            None => problems.push(("role", "请选择角色 / choose a role".into())),
-            Some(role) if role.is_administrator() => {
-                problems.push(("role", "管理员角色由安全管理员授予 / administrator roles are granted by the security administrator".into()))
-            }
-            Some(_) => {}
-        }
-        let unit = self.store.unit(account.unit_id).await.ok();
-        match (&unit, role) {
-            (None, _) => problems.push(("unit_id", "单位不存在 / no such unit".into())),
-            (Some(unit), Some(role)) if !UnitKind::parse(&unit.kind).is_ok_and(|kind| role.fits_unit(kind)) => {
-                problems.push(("role", format!("“{}”不能在单位“{}”任职 / this role does not fit the unit", role.label_zh(), unit.name)))
-            }
-            _ => {}
+        if self.store.unit(account.unit_id).await.is_err() {
+            problems.push(("unit_id", "单位不存在 / no such unit".into()));
         }
         if let Some(username) = &username
             && let Err(message) = check_new_password(username, &account.password)
@@ -135,9 +122,10 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems.into_iter().map(|(field, message)| domain::enterprise::FieldError { field, message }).collect()));
         }
-        let (Some(username), Some(role)) = (username, role) else {
+        let Some(username) = username else {
             return Err(AppError::Internal("validated account lost its fields".into()));
         };
+        let role = Role::Unassigned;
         let user = NewUser {
             username: username.clone(),
             display_name,
@@ -145,6 +133,7 @@ impl App {
             role: role.key().into(),
             unit_id: account.unit_id,
             totp_secret: None,
+            must_change_password: true,
         };
         let event = audit_event(
             Some(actor),
@@ -176,7 +165,7 @@ impl App {
             AccountOperation::Enable => (AccountChange::Disabled(false), serde_json::json!({})),
             AccountOperation::ResetPassword(password) => {
                 check_new_password(&user.username, password).map_err(|m| invalid("password", m))?;
-                (AccountChange::Password { password_hash: hash_password(password).await? }, serde_json::json!({}))
+                (AccountChange::Password { password_hash: hash_password(password).await?, temporary: true }, serde_json::json!({}))
             }
             AccountOperation::GrantRole(role) => {
                 let unit = self.store.unit(user.unit_id).await?;
@@ -238,14 +227,27 @@ impl App {
         if current == new {
             return Err(invalid("new_password", "新密码不能与当前密码相同 / the new password must differ from the current one".into()));
         }
-        let change = AccountChange::Password { password_hash: hash_password(new).await? };
+        let change = AccountChange::Password { password_hash: hash_password(new).await?, temporary: false };
         let event = audit_event(Some(actor), client, "user.password_change", format!("user:{}", user.id), Outcome::Success, serde_json::json!({}));
         Ok(self.store.change_account(user.id, &change, own_session, &event).await?)
     }
 
-    /// Enrols a second factor: `secret` was shown to the user, `code` proves the authenticator
-    /// app has it.
-    pub async fn enrol_second_factor(&self, actor: &Actor, client: &Client, secret: &str, code: &str) -> Result<()> {
+    /// Enrols (or replaces) a second factor: `secret` was shown to the user, `code` proves the
+    /// authenticator app has it, and the password proves the account's holder is the one asking.
+    pub async fn enrol_second_factor(&self, actor: &Actor, client: &Client, password: &str, secret: &str, code: &str) -> Result<()> {
+        let user = self.store.user(actor.user_id).await?;
+        if !verify_password(password, &user.password_hash).await {
+            let event = audit_event(
+                Some(actor),
+                client,
+                "user.totp_enrol",
+                format!("user:{}", user.id),
+                Outcome::Failure,
+                serde_json::json!({"reason": "wrong_password"}),
+            );
+            self.store.record_audit(&event).await?;
+            return Err(invalid("password", "密码不正确 / wrong password".into()));
+        }
         if !verify_totp(secret, code) {
             return Err(invalid("code", "动态验证码错误,请核对手机上的时间后重试 / wrong code; check the phone's clock and try again".into()));
         }

@@ -11,15 +11,20 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use store::UserRow;
 
+use crate::policy::Credential;
 use crate::{Actor, App, AppError, Client, Result, audit_event};
+use subtle::ConstantTimeEq;
 
 /// Security policy with the defaults a 等保 level-3 system expects; the security administrator
 /// can tighten them in configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SecuritySettings {
-    /// Consecutive failed logins that lock an account.
+    /// Failed logins to one account from one client before that client must wait; each further
+    /// failure doubles the wait (1 s, 2 s, 4 s, …). The account itself is never locked by
+    /// failures, so nobody can lock another person out.
     pub lock_after_failures: i64,
+    /// The longest wait, in minutes.
     pub lock_minutes: i64,
     /// A session unused this long ends.
     pub session_idle_minutes: i64,
@@ -93,12 +98,13 @@ pub(crate) async fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Why a login failed. An unknown user, a wrong password, a disabled account and a client that
+/// must wait after repeated failures all answer `InvalidCredentials`, alike in words and timing,
+/// so that a login reveals neither which accounts exist nor their state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoginError {
-    #[error("用户名或密码错误 / wrong user name or password")]
+    #[error("用户名或密码错误;多次失败后需稍候再试 / wrong user name or password; after repeated failures, wait a while before trying again")]
     InvalidCredentials,
-    #[error("账号已锁定,请稍后再试或联系安全管理员 / the account is locked; try later or ask the security administrator")]
-    Locked,
     #[error("请输入动态验证码 / enter your one-time code")]
     SecondFactorRequired,
     #[error("动态验证码错误 / wrong one-time code")]
@@ -121,8 +127,42 @@ fn totp_for(secret_base32: &str) -> Option<totp_rs::TOTP> {
 
 /// Whether `code` is the current (or an adjacent) one-time code for the secret.
 pub fn verify_totp(secret_base32: &str, code: &str) -> bool {
+    totp_step(secret_base32, code, unix_seconds()).is_some()
+}
+
+/// The 30-second time step whose code `code` is, among the previous, the current and the next
+/// step at `now_seconds` (one step of clock skew either way).
+pub fn totp_step(secret_base32: &str, code: &str, now_seconds: u64) -> Option<i64> {
     let code = code.trim();
-    code.len() == 6 && totp_for(secret_base32).is_some_and(|totp| totp.check_current(code).unwrap_or(false))
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let totp = totp_for(secret_base32)?;
+    let current = now_seconds / 30;
+    [current.saturating_sub(1), current, current + 1]
+        .into_iter()
+        .find(|step| totp.generate(step * 30).as_bytes().ct_eq(code.as_bytes()).into())
+        .map(|step| step as i64)
+}
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// The key under which failed logins are counted: the client's address, an IPv6 client by its
+/// /64 (one subscriber's network), anything else as it is.
+pub fn throttle_key(client: &Client) -> String {
+    match client.0.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(address)) => match address.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let segments = address.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", segments[0], segments[1], segments[2], segments[3])
+            }
+        },
+        Ok(address) => address.to_string(),
+        Err(_) => client.0.clone(),
+    }
 }
 
 /// The current one-time code, for tests and the demo's printed instructions.
@@ -131,7 +171,9 @@ pub fn current_totp(secret_base32: &str) -> Option<String> {
 }
 
 impl App {
-    /// Resolves the actor for a stored user: its role, unit, region path and enterprise.
+    /// Resolves the actor for a stored user: its role, unit, region path and enterprise. The
+    /// credential is `Local` (code on the server: the command line, the demo loader, tests); the
+    /// web layer says how a request's caller proved who it is.
     pub async fn actor_for_user(&self, user: &UserRow) -> Result<Actor> {
         let role = Role::parse(&user.role).ok_or_else(|| AppError::Internal(format!("user {} has unknown role", user.id)))?;
         let unit = self.store.unit(user.unit_id).await?;
@@ -148,85 +190,155 @@ impl App {
             unit_name: unit.name,
             region_path,
             enterprise_id: unit.enterprise_id,
+            credential: Credential::Local,
+            must_change_password: user.must_change_password,
         })
     }
 
+    /// How long a client must wait after `failures` failed logins to one account.
+    fn login_back_off_ms(&self, failures: i64) -> i64 {
+        let free = self.security.lock_after_failures.max(1);
+        if failures < free {
+            return 0;
+        }
+        let doublings = (failures - free).min(30) as u32;
+        (1_000i64 << doublings).min(self.security.lock_minutes.max(1) * 60_000)
+    }
+
     /// Checks a user name, password and (where enrolled or required) one-time code. Failures are
-    /// counted and lock the account after `lock_after_failures`; every attempt is audited.
+    /// counted per account and client, each one past `lock_after_failures` doubling how long that
+    /// client must wait before trying that account again; every attempt is audited. The actor
+    /// returned carries `Credential::Session` with whether a second factor was checked; the
+    /// caller turns it into a session or a token.
     pub async fn login(&self, username: &str, password: &str, totp_code: Option<&str>, client: &Client) -> std::result::Result<Actor, LoginError> {
         let username = username.trim().to_ascii_lowercase();
-        let username = username.as_str();
-        let user = self.store.user_by_username(username).await.map_err(|_| LoginError::Unavailable)?;
+        let user = self.store.user_by_username(&username).await.map_err(|_| LoginError::Unavailable)?;
         let Some(user) = user else {
             // Spend the same Argon2 work as for a real account, so timing does not reveal which
-            // user names exist.
+            // user names exist. What was typed is not recorded: people type passwords into the
+            // user-name field.
             let _ = hash_password(password).await;
-            let event = audit_event(
-                None,
-                client,
-                "auth.login",
-                format!("username:{}", clip(username)),
-                Outcome::Failure,
-                serde_json::json!({"reason": "unknown_user"}),
-            );
+            let event = audit_event(None, client, "auth.login", "username:unknown".into(), Outcome::Failure, serde_json::json!({"reason": "unknown_user"}));
             let _ = self.store.record_audit(&event).await;
             return Err(LoginError::InvalidCredentials);
         };
         let now = store::now_ms();
+        let key = throttle_key(client);
         let actor_stub = Actor {
             user_id: user.id,
             username: user.username.clone(),
             display_name: user.display_name.clone(),
-            role: Role::parse(&user.role).unwrap_or(Role::Expert),
+            role: Role::parse(&user.role).unwrap_or(Role::Unassigned),
             unit_id: user.unit_id,
             unit_name: String::new(),
             region_path: None,
             enterprise_id: None,
+            credential: Credential::Local,
+            must_change_password: user.must_change_password,
         };
         let fail = |reason: &str| {
             audit_event(Some(&actor_stub), client, "auth.login", format!("user:{}", user.id), Outcome::Failure, serde_json::json!({"reason": reason}))
         };
-        if user.disabled || user.locked_until.is_some_and(|until| until > now) {
-            let _ = self.store.record_audit(&fail("locked")).await;
-            return Err(LoginError::Locked);
+        let blocked = self.store.login_blocked_until(user.id, &key, now).await.map_err(|_| LoginError::Unavailable)?;
+        if blocked.is_some() || user.disabled {
+            let _ = verify_password(password, &user.password_hash).await;
+            let _ = self.store.record_audit(&fail(if user.disabled { "disabled" } else { "client_waiting" })).await;
+            return Err(LoginError::InvalidCredentials);
         }
         if !verify_password(password, &user.password_hash).await {
-            let lock_until = now + self.security.lock_minutes * 60_000;
-            let locked = self
-                .store
-                .record_failed_login(user.id, self.security.lock_after_failures, lock_until, &fail("wrong_password"))
+            self.store
+                .record_failed_login(user.id, &key, |failures| self.login_back_off_ms(failures), &fail("wrong_password"))
                 .await
                 .map_err(|_| LoginError::Unavailable)?;
-            return Err(if locked { LoginError::Locked } else { LoginError::InvalidCredentials });
+            return Err(LoginError::InvalidCredentials);
         }
         let role = Role::parse(&user.role).ok_or(LoginError::Unavailable)?;
-        match (&user.totp_secret, totp_code.map(str::trim).filter(|c| !c.is_empty())) {
+        let second_factor = match (&user.totp_secret, totp_code.map(str::trim).filter(|c| !c.is_empty())) {
             (Some(_), None) => return Err(LoginError::SecondFactorRequired),
             (None, _) if role.is_administrator() => {
                 // An administrator without a second factor cannot log in at all.
                 let _ = self.store.record_audit(&fail("second_factor_not_enrolled")).await;
                 return Err(LoginError::Unavailable);
             }
-            (Some(secret), Some(code)) if !verify_totp(secret, code) => {
-                let lock_until = now + self.security.lock_minutes * 60_000;
-                let locked = self
-                    .store
-                    .record_failed_login(user.id, self.security.lock_after_failures, lock_until, &fail("wrong_second_factor"))
-                    .await
-                    .map_err(|_| LoginError::Unavailable)?;
-                return Err(if locked { LoginError::Locked } else { LoginError::SecondFactorInvalid });
+            (None, _) => false,
+            (Some(secret), Some(code)) => {
+                let step = totp_step(secret, code, unix_seconds());
+                // A code is good once: the step is claimed atomically, so a code seen by
+                // someone else (over a shoulder, in a proxy log) cannot be used again.
+                let fresh = match step {
+                    Some(step) => self.store.claim_totp_step(user.id, step).await.map_err(|_| LoginError::Unavailable)?,
+                    None => false,
+                };
+                if !fresh {
+                    let reason = if step.is_some() { "second_factor_replayed" } else { "wrong_second_factor" };
+                    self.store
+                        .record_failed_login(user.id, &key, |failures| self.login_back_off_ms(failures), &fail(reason))
+                        .await
+                        .map_err(|_| LoginError::Unavailable)?;
+                    return Err(LoginError::SecondFactorInvalid);
+                }
+                true
             }
-            _ => {}
-        }
-        let actor = self.actor_for_user(&user).await.map_err(|_| LoginError::Unavailable)?;
+        };
+        let mut actor = self.actor_for_user(&user).await.map_err(|_| LoginError::Unavailable)?;
+        actor.credential = Credential::Session { second_factor };
         let event = audit_event(Some(&actor), client, "auth.login", format!("user:{}", user.id), Outcome::Success, serde_json::json!({}));
-        self.store.record_successful_login(user.id, &event).await.map_err(|_| LoginError::Unavailable)?;
+        self.store.record_successful_login(user.id, &key, &event).await.map_err(|_| LoginError::Unavailable)?;
         Ok(actor)
     }
 
-    /// Issues a bearer token for the actor; only its SHA-256 is stored. Returns the token and its
-    /// expiry (epoch ms).
-    pub async fn issue_token(&self, actor: &Actor, name: &str, client: &Client) -> Result<(String, i64)> {
+    /// Logs in and issues a bearer token (the API's login). An account whose password is a
+    /// temporary one gets no token: it must change the password first, on its profile page.
+    pub async fn login_for_token(
+        &self,
+        username: &str,
+        password: &str,
+        totp_code: Option<&str>,
+        token_name: &str,
+        client: &Client,
+    ) -> std::result::Result<(String, i64), TokenLoginError> {
+        let actor = self.login(username, password, totp_code, client).await.map_err(TokenLoginError::Login)?;
+        if actor.must_change_password {
+            return Err(TokenLoginError::PasswordChangeRequired);
+        }
+        self.store_new_token(&actor, token_name, client).await.map_err(TokenLoginError::App)
+    }
+
+    /// Issues a bearer token to the caller, who proves it is still the account's holder by its
+    /// password and, where enrolled, a fresh one-time code: a session left open is not enough.
+    /// Returns the token and its expiry (epoch ms).
+    pub async fn issue_token(&self, actor: &Actor, password: &str, totp_code: Option<&str>, name: &str, client: &Client) -> Result<(String, i64)> {
+        let user = self.store.user(actor.user_id).await?;
+        let refuse = |field: &'static str, message: &str| AppError::Invalid(vec![domain::enterprise::FieldError { field, message: message.to_owned() }]);
+        if user.must_change_password {
+            return Err(AppError::Forbidden);
+        }
+        if !verify_password(password, &user.password_hash).await {
+            let event = audit_event(
+                Some(actor),
+                client,
+                "auth.token_issue",
+                format!("user:{}", user.id),
+                Outcome::Failure,
+                serde_json::json!({"reason": "wrong_password"}),
+            );
+            self.store.record_audit(&event).await?;
+            return Err(refuse("password", "密码不正确 / wrong password"));
+        }
+        if let Some(secret) = &user.totp_secret {
+            let step = totp_code.and_then(|code| totp_step(secret, code, unix_seconds()));
+            let fresh = match step {
+                Some(step) => self.store.claim_totp_step(user.id, step).await?,
+                None => false,
+            };
+            if !fresh {
+                return Err(refuse("totp", "动态验证码错误或已使用 / wrong or already used one-time code"));
+            }
+        }
+        self.store_new_token(actor, name, client).await
+    }
+
+    async fn store_new_token(&self, actor: &Actor, name: &str, client: &Client) -> Result<(String, i64)> {
         let token = new_secret("anw_");
         let expires_at = store::now_ms() + self.security.token_lifetime_days * 86_400_000;
         let event =
@@ -243,11 +355,24 @@ impl App {
         let Some(user) = self.store.user_by_token_hash(&token_hash(token)).await? else {
             return Ok(None);
         };
-        if user.disabled || user.locked_until.is_some_and(|until| until > store::now_ms()) {
+        if user.disabled || user.must_change_password {
             return Ok(None);
         }
-        Ok(Some(self.actor_for_user(&user).await?))
+        let mut actor = self.actor_for_user(&user).await?;
+        actor.credential = Credential::Token;
+        Ok(Some(actor))
     }
+}
+
+/// Why the API's login gave no token.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenLoginError {
+    #[error("{0}")]
+    Login(LoginError),
+    #[error("请先在个人设置页面修改临时密码 / change the temporary password on the profile page first")]
+    PasswordChangeRequired,
+    #[error("{0}")]
+    App(AppError),
 }
 
 /// The only form in which a bearer secret is stored.

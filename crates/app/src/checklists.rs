@@ -299,7 +299,10 @@ impl App {
             "general" => &["major", "larger", "general"],
             "low" => &["major", "larger", "general", "low"],
             _ => {
-                return Err(AppError::Invalid(vec![field("min_risk", "风险等级应为 major、larger、general 或 low / use major, larger, general or low".into())]));
+                return Err(AppError::Invalid(vec![field(
+                    "min_risk",
+                    "风险等级应为 major、larger、general 或 low / use major, larger, general or low".into(),
+                )]));
             }
         };
         if !levels.is_empty() {

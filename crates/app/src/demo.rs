@@ -289,6 +289,7 @@ impl App {
                 role: role.key().into(),
                 unit_id,
                 totp_secret: totp_secret.clone(),
+                must_change_password: false,
             };
             let event = audit_event(
                 None,
@@ -349,6 +350,7 @@ impl App {
                         role: self.liaison_role(cell.unit_id).await?.key().into(),
                         unit_id: cell.unit_id,
                         totp_secret: None,
+                        must_change_password: false,
                     };
                     let event = audit_event(
                         None,

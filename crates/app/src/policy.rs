@@ -18,6 +18,30 @@ pub struct Actor {
     pub region_path: Option<String>,
     /// The enterprise of an enterprise user.
     pub enterprise_id: Option<i64>,
+    /// How the caller proved who it is.
+    pub credential: Credential,
+    /// The account's password is a temporary one: nothing but changing it is allowed.
+    pub must_change_password: bool,
+}
+
+/// How a caller proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Credential {
+    /// A browser session; `second_factor` when a one-time code was checked at its login.
+    Session { second_factor: bool },
+    /// A bearer token (API clients): no second factor, no idle timeout.
+    Token,
+    /// Code running on the server itself: the command line, the demo loader, tests.
+    Local,
+}
+
+impl Credential {
+    /// Whether the credential is strong enough for the administrators' functions: a session
+    /// opened with a second factor, or the server's own command line.
+    pub fn is_strong(self) -> bool {
+        matches!(self, Self::Local | Self::Session { second_factor: true })
+    }
 }
 
 /// What an actor wants to do.
@@ -52,6 +76,9 @@ pub enum Action<'a> {
 
 /// The records of the registry an actor may see.
 pub fn enterprise_visibility(actor: &Actor) -> Visibility {
+    if actor.must_change_password {
+        return Visibility::Nothing;
+    }
     match (actor.role, &actor.region_path, actor.enterprise_id) {
         (Role::CommitteeOffice | Role::Department | Role::Regulator | Role::Inspector, Some(path), _) => Visibility::RegionSubtree { path: path.clone() },
         (Role::Enterprise, _, Some(enterprise_id)) => Visibility::Enterprise { enterprise_id },
@@ -68,6 +95,9 @@ fn within(actor: &Actor, region_path: &str) -> bool {
 /// Whether `actor` may do `action`.
 pub fn allows(actor: &Actor, action: Action<'_>) -> bool {
     use Role::*;
+    if actor.must_change_password {
+        return false;
+    }
     match action {
         Action::ReadEnterprises => !matches!(enterprise_visibility(actor), Visibility::Nothing),
         Action::CreateEnterprise { region_path } => matches!(actor.role, CommitteeOffice | Regulator) && within(actor, region_path),
@@ -79,10 +109,12 @@ pub fn allows(actor: &Actor, action: Action<'_>) -> bool {
         Action::ImportEnterprises => matches!(actor.role, CommitteeOffice | Regulator),
         Action::ExportEnterprises => matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
         Action::ReadRegions => true,
-        Action::ReadAuditLog => actor.role == AuditAdmin,
-        Action::ListAccounts => matches!(actor.role, SystemAdmin | SecurityAdmin),
-        Action::ManageAccounts => actor.role == SystemAdmin,
-        Action::ManageAccessRights => actor.role == SecurityAdmin,
+        // The administrators' functions need a session opened with a second factor: a token
+        // would skip it, and the idle timeout and CSRF token with it.
+        Action::ReadAuditLog => actor.role == AuditAdmin && actor.credential.is_strong(),
+        Action::ListAccounts => matches!(actor.role, SystemAdmin | SecurityAdmin) && actor.credential.is_strong(),
+        Action::ManageAccounts => actor.role == SystemAdmin && actor.credential.is_strong(),
+        Action::ManageAccessRights => actor.role == SecurityAdmin && actor.credential.is_strong(),
         Action::ManageWorkPlan { region_path } => match actor.role {
             CommitteeOffice => within(actor, region_path),
             // A city's or county's 安委办 sits in its 应急管理局: the regulator runs the plans of its
@@ -96,6 +128,9 @@ pub fn allows(actor: &Actor, action: Action<'_>) -> bool {
 /// The work-plan assignments an actor may see: a committee office or regulator those of the
 /// units in its territory, a department (or inspector) its own unit's, nobody else any.
 pub fn assignment_scope(actor: &Actor) -> AssignmentScope {
+    if actor.must_change_password {
+        return AssignmentScope::Nothing;
+    }
     match (actor.role, &actor.region_path) {
         (Role::CommitteeOffice | Role::Regulator, Some(path)) => AssignmentScope::RegionSubtree { path: path.clone() },
         (Role::Department | Role::Inspector, _) => AssignmentScope::Unit { unit_id: actor.unit_id },
@@ -138,6 +173,8 @@ pub(crate) mod tests {
             unit_name: "unit".into(),
             region_path: region_path.map(str::to_owned),
             enterprise_id,
+            credential: Credential::Session { second_factor: true },
+            must_change_password: false,
         }
     }
 
@@ -178,6 +215,40 @@ pub(crate) mod tests {
         for (actor, action, expected) in cases {
             assert_eq!(allows(&actor, action), expected, "{:?} {:?}", actor.role, action);
         }
+    }
+
+    #[test]
+    fn administrator_functions_need_a_second_factor_session() {
+        let weak = [Credential::Token, Credential::Session { second_factor: false }];
+        for (role, action) in [
+            (Role::SystemAdmin, Action::ManageAccounts),
+            (Role::SystemAdmin, Action::ListAccounts),
+            (Role::SecurityAdmin, Action::ManageAccessRights),
+            (Role::AuditAdmin, Action::ReadAuditLog),
+        ] {
+            let mut admin = actor(role, None, None);
+            assert!(allows(&admin, action), "{role:?} with a second factor");
+            for credential in weak {
+                admin.credential = credential;
+                assert!(!allows(&admin, action), "{role:?} by {credential:?}");
+            }
+            admin.credential = Credential::Local;
+            assert!(allows(&admin, action), "{role:?} on the command line");
+        }
+    }
+
+    #[test]
+    fn a_temporary_password_allows_nothing_until_changed() {
+        let mut office = actor(Role::CommitteeOffice, Some("220000/"), None);
+        office.must_change_password = true;
+        assert!(!allows(&office, Action::ReadEnterprises));
+        assert!(!allows(&office, Action::ManageWorkPlan { region_path: "220000/" }));
+        assert_eq!(enterprise_visibility(&office), Visibility::Nothing);
+        assert_eq!(assignment_scope(&office), AssignmentScope::Nothing);
+        let unassigned = actor(Role::Unassigned, Some("220000/"), None);
+        assert_eq!(enterprise_visibility(&unassigned), Visibility::Nothing);
+        assert_eq!(assignment_scope(&unassigned), AssignmentScope::Nothing);
+        assert!(!allows(&unassigned, Action::ReadEnterprises));
     }
 
     #[test]

@@ -334,7 +334,7 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
         store.add_sensors(&sensors, &event).await?;
     }
     let (_, ingest_token) = app.issue_ingest_token(&enterprise, &client, "bench").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let (user_token, _) = app.issue_token(&enterprise, "bench", &client).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (user_token, _) = app.issue_token(&enterprise, app::demo::DEMO_PASSWORD, None, "bench", &client).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let base_ms = store::now_ms() - 6 * 24 * 3_600_000;
 
     // In-process: the monitor's memory per sensor, then the latest value of every sensor.

@@ -24,10 +24,13 @@ pub enum Role {
     SecurityAdmin,
     /// Audit administrator: reads the audit log only.
     AuditAdmin,
+    /// An account the system administrator created and the security administrator has not yet
+    /// granted a role (三权分立): it may log in and change its password, and sees nothing else.
+    Unassigned,
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Self::CommitteeOffice,
         Self::Department,
         Self::Regulator,
@@ -37,6 +40,7 @@ impl Role {
         Self::SystemAdmin,
         Self::SecurityAdmin,
         Self::AuditAdmin,
+        Self::Unassigned,
     ];
 
     pub fn key(self) -> &'static str {
@@ -50,6 +54,7 @@ impl Role {
             Self::SystemAdmin => "system_admin",
             Self::SecurityAdmin => "security_admin",
             Self::AuditAdmin => "audit_admin",
+            Self::Unassigned => "unassigned",
         }
     }
 
@@ -69,6 +74,7 @@ impl Role {
             Self::Enterprise => kind == UnitKind::Enterprise,
             Self::Expert => kind == UnitKind::ExpertPanel,
             Self::SystemAdmin | Self::SecurityAdmin | Self::AuditAdmin => kind == UnitKind::Administration,
+            Self::Unassigned => true,
         }
     }
 
@@ -83,6 +89,7 @@ impl Role {
             Self::SystemAdmin => "系统管理员",
             Self::SecurityAdmin => "安全管理员",
             Self::AuditAdmin => "审计管理员",
+            Self::Unassigned => "待授权",
         }
     }
 
@@ -97,6 +104,7 @@ impl Role {
             Self::SystemAdmin => "System administrator",
             Self::SecurityAdmin => "Security administrator",
             Self::AuditAdmin => "Audit administrator",
+            Self::Unassigned => "Awaiting a role",
         }
     }
 

@@ -252,6 +252,11 @@ impl Store {
         with_pool!(self, |pool| Ok(sqlx::query(trusted(sql)).execute(pool).await?.rows_affected()))
     }
 
+    /// Runs a query that yields one number, for tests that check what is stored.
+    pub async fn count_for_tests(&self, sql: &str) -> Result<i64> {
+        with_pool!(self, |pool| Ok(sqlx::query_scalar(trusted(sql)).fetch_one(pool).await?))
+    }
+
     /// Folds SQLite's write-ahead log into the database file (no-op on PostgreSQL), so that file
     /// sizes tell what the data takes.
     pub async fn checkpoint(&self) -> Result<()> {

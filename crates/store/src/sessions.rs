@@ -14,19 +14,19 @@ pub struct SessionRow {
 }
 
 impl Store {
-    pub async fn save_session(&self, session: &SessionRow) -> Result<()> {
+    /// Writes a live session's data and expiry. Only an existing row is updated: a session that
+    /// was ended (logout, revocation, password change) while a request on it was in flight is
+    /// never written back. Returns whether the row still existed.
+    pub async fn save_session(&self, session: &SessionRow) -> Result<bool> {
         with_pool!(self, |pool| {
-            sqlx::query(
-                "INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at",
-            )
-            .bind(&session.id)
-            .bind(session.user_id)
-            .bind(&session.data)
-            .bind(session.expires_at)
-            .execute(pool)
-            .await?;
-            Ok(())
+            let result = sqlx::query("UPDATE sessions SET user_id = $2, data = $3, expires_at = $4 WHERE id = $1")
+                .bind(&session.id)
+                .bind(session.user_id)
+                .bind(&session.data)
+                .bind(session.expires_at)
+                .execute(pool)
+                .await?;
+            Ok(result.rows_affected() == 1)
         })
     }
 

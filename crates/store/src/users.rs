@@ -20,6 +20,11 @@ pub struct UserRow {
     pub disabled: bool,
     pub password_changed_at: i64,
     pub created_at: i64,
+    /// The password is a temporary one an administrator set: it must be changed before anything
+    /// else is done.
+    pub must_change_password: bool,
+    /// The last one-time-code time step accepted, so that no code is accepted twice.
+    pub totp_last_step: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -30,6 +35,7 @@ pub struct NewUser {
     pub role: String,
     pub unit_id: i64,
     pub totp_secret: Option<String>,
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -43,16 +49,26 @@ pub struct ApiTokenRow {
     pub revoked_at: Option<i64>,
 }
 
+/// How far a token's last use must move before it is written again.
+pub const TOKEN_USE_WRITE_STEP_MS: i64 = 60_000;
+
+#[derive(FromRow)]
+struct TokenUser {
+    #[sqlx(flatten)]
+    user: UserRow,
+    token_last_used_at: Option<i64>,
+}
+
 const USER_COLUMNS: &str = "id, username, display_name, password_hash, role, unit_id, totp_secret, failed_login_count, \
-     locked_until, disabled, password_changed_at, created_at";
+     locked_until, disabled, password_changed_at, created_at, must_change_password, totp_last_step";
 
 impl Store {
     pub async fn create_user(&self, user: &NewUser, event: &AuditEvent) -> Result<i64> {
         crate::in_transaction!(self, |tx| {
             let now = now_ms();
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO users (username, display_name, password_hash, role, unit_id, totp_secret, password_changed_at, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+                "INSERT INTO users (username, display_name, password_hash, role, unit_id, totp_secret, password_changed_at, created_at, must_change_password) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
             )
             .bind(&user.username)
             .bind(&user.display_name)
@@ -61,6 +77,7 @@ impl Store {
             .bind(user.unit_id)
             .bind(&user.totp_secret)
             .bind(now)
+            .bind(user.must_change_password)
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| conflict_on_unique(e, "username"))?;
@@ -86,30 +103,78 @@ impl Store {
 
     /// Records a failed login: increments the counter and, when it reaches `lock_after`, locks the
     /// account until `lock_until_ms`. The audit event is written in the same transaction.
-    pub async fn record_failed_login(&self, user_id: i64, lock_after: i64, lock_until_ms: i64, event: &AuditEvent) -> Result<bool> {
-        crate::in_transaction!(self, |tx| {
-            let count: i64 = sqlx::query_scalar("UPDATE users SET failed_login_count = failed_login_count + 1 WHERE id = $1 RETURNING failed_login_count")
+    /// Until when logins to `user_id` from `client_key` are refused (epoch ms), if they are.
+    pub async fn login_blocked_until(&self, user_id: i64, client_key: &str, now_ms: i64) -> Result<Option<i64>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_scalar("SELECT blocked_until FROM login_failures WHERE user_id = $1 AND client_key = $2 AND blocked_until > $3")
                 .bind(user_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            let locked = count >= lock_after;
-            if locked {
-                sqlx::query("UPDATE users SET locked_until = $1, failed_login_count = 0 WHERE id = $2")
-                    .bind(lock_until_ms)
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            crate::audit::append_audit!(tx, event);
-            Ok(locked)
+                .bind(client_key)
+                .bind(now_ms)
+                .fetch_optional(pool)
+                .await?)
         })
     }
 
-    pub async fn record_successful_login(&self, user_id: i64, event: &AuditEvent) -> Result<()> {
+    /// Counts a failed login to `user_id` from `client_key` and appends `event`. `block_for`
+    /// gives, from the failures of this account from this client so far (this one included),
+    /// how long further attempts from it are refused (0: not at all). The account itself is
+    /// never locked, so nobody can lock another person out. Returns the failures so far.
+    pub async fn record_failed_login(&self, user_id: i64, client_key: &str, block_for: impl Fn(i64) -> i64 + Send, event: &AuditEvent) -> Result<i64> {
+        let now = now_ms();
         crate::in_transaction!(self, |tx| {
-            sqlx::query("UPDATE users SET failed_login_count = 0, locked_until = NULL WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE users SET failed_login_count = failed_login_count + 1 WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
+            let before: Option<i64> = sqlx::query_scalar("SELECT failures FROM login_failures WHERE user_id = $1 AND client_key = $2")
+                .bind(user_id)
+                .bind(client_key)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let failures = before.unwrap_or(0) + 1;
+            let blocked_until = now + block_for(failures).max(0);
+            sqlx::query(
+                "INSERT INTO login_failures (user_id, client_key, failures, blocked_until, last_failure_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (user_id, client_key) DO UPDATE SET failures = excluded.failures, blocked_until = excluded.blocked_until, \
+                 last_failure_at = excluded.last_failure_at",
+            )
+            .bind(user_id)
+            .bind(client_key)
+            .bind(failures)
+            .bind(blocked_until)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            crate::audit::append_audit!(tx, event);
+            Ok(failures)
+        })
+    }
+
+    /// A successful login: the failures of this account from this client are forgotten.
+    pub async fn record_successful_login(&self, user_id: i64, client_key: &str, event: &AuditEvent) -> Result<()> {
+        crate::in_transaction!(self, |tx| {
+            sqlx::query("UPDATE users SET failed_login_count = 0 WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM login_failures WHERE user_id = $1 AND client_key = $2").bind(user_id).bind(client_key).execute(&mut *tx).await?;
             crate::audit::append_audit!(tx, event);
             Ok(())
+        })
+    }
+
+    /// Forgets failed logins older than `before_ms` whose back-off has passed.
+    pub async fn delete_old_login_failures(&self, before_ms: i64) -> Result<u64> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query("DELETE FROM login_failures WHERE last_failure_at < $1 AND blocked_until < $1").bind(before_ms).execute(pool).await?.rows_affected())
+        })
+    }
+
+    /// Accepts the one-time code of time step `step` for the user only if no code of this or a
+    /// later step was accepted before (atomically, so two processes cannot both accept it).
+    pub async fn claim_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)")
+                .bind(step)
+                .bind(user_id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+                == 1)
         })
     }
 
@@ -130,20 +195,23 @@ impl Store {
         })
     }
 
-    /// The user owning a live (unrevoked, unexpired) token with this hash; marks it used.
+    /// The user owning a live (unrevoked, unexpired) token with this hash. Its last use is
+    /// written only when it has moved by more than `TOKEN_USE_WRITE_STEP_MS`, so that reading
+    /// with a token makes no durable write on every request.
     pub async fn user_by_token_hash(&self, token_hash: &str) -> Result<Option<UserRow>> {
         let now = now_ms();
         let sql = format!(
-            "SELECT {} FROM users u JOIN api_tokens t ON t.user_id = u.id \
+            "SELECT {}, t.last_used_at AS token_last_used_at FROM users u JOIN api_tokens t ON t.user_id = u.id \
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
             USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
         );
         with_pool!(self, |pool| {
-            let user: Option<UserRow> = sqlx::query_as(trusted(&sql)).bind(token_hash).bind(now).fetch_optional(pool).await?;
-            if user.is_some() {
+            let found: Option<TokenUser> = sqlx::query_as(trusted(&sql)).bind(token_hash).bind(now).fetch_optional(pool).await?;
+            let Some(found) = found else { return Ok(None) };
+            if found.token_last_used_at.is_none_or(|used| now - used > TOKEN_USE_WRITE_STEP_MS) {
                 sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2").bind(now).bind(token_hash).execute(pool).await?;
             }
-            Ok(user)
+            Ok(Some(found.user))
         })
     }
 
@@ -169,13 +237,15 @@ impl Store {
 /// in one transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccountChange {
-    /// A new password hash; every session of the user ends (the web layer keeps the caller's own).
-    Password { password_hash: String },
+    /// A new password hash; every session of the user ends (the web layer keeps the caller's own)
+    /// and every API token is revoked. `temporary` when an administrator set it: it must be
+    /// changed at the next login.
+    Password { password_hash: String, temporary: bool },
     /// Disabling also ends every session and revokes every token.
     Disabled(bool),
     /// A new role; the user's sessions end so that the next login starts with the new rights.
     Role(String),
-    /// Clears a lockout and the count of failed logins.
+    /// Clears a lockout, the count of failed logins and every client's back-off.
     Unlock,
     /// Sets or removes the second-factor secret.
     TotpSecret(Option<String>),
@@ -209,11 +279,12 @@ impl Store {
         crate::in_transaction!(self, |tx| {
             let now = now_ms();
             let result = match change {
-                AccountChange::Password { password_hash } => {
-                    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+                AccountChange::Password { password_hash, temporary } => {
+                    sqlx::query("UPDATE users SET password_hash = $1, password_changed_at = $2, must_change_password = $4 WHERE id = $3")
                         .bind(password_hash)
                         .bind(now)
                         .bind(user_id)
+                        .bind(temporary)
                         .execute(&mut *tx)
                         .await?
                 }
@@ -222,6 +293,7 @@ impl Store {
                 }
                 AccountChange::Role(role) => sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role).bind(user_id).execute(&mut *tx).await?,
                 AccountChange::Unlock => {
+                    sqlx::query("DELETE FROM login_failures WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
                     sqlx::query("UPDATE users SET locked_until = NULL, failed_login_count = 0 WHERE id = $1").bind(user_id).execute(&mut *tx).await?
                 }
                 AccountChange::TotpSecret(secret) => {
@@ -235,7 +307,7 @@ impl Store {
             if ends_sessions {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)").bind(user_id).bind(keep_session).execute(&mut *tx).await?;
             }
-            if matches!(change, AccountChange::Disabled(true)) {
+            if matches!(change, AccountChange::Disabled(true) | AccountChange::Password { .. }) {
                 sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
                     .bind(now)
                     .bind(user_id)

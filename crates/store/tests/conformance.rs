@@ -147,16 +147,33 @@ async fn suite(backend: &str) {
     assert_eq!(counts.iter().map(|c| c.count).collect::<Vec<_>>(), vec![2, 0]);
 
     // Users, logins, tokens.
-    let user =
-        NewUser { username: "tester".into(), display_name: "测试".into(), password_hash: "x".into(), role: "regulator".into(), unit_id, totp_secret: None };
+    let user = NewUser {
+        username: "tester".into(),
+        display_name: "测试".into(),
+        password_hash: "x".into(),
+        role: "regulator".into(),
+        unit_id,
+        totp_secret: None,
+        must_change_password: false,
+    };
     let user_id = store.create_user(&user, &event("user.create")).await.unwrap();
     assert!(matches!(store.create_user(&user, &event("user.create")).await, Err(StoreError::Conflict(_))));
-    assert!(!store.record_failed_login(user_id, 3, 42, &event("auth.login")).await.unwrap());
-    assert!(!store.record_failed_login(user_id, 3, 42, &event("auth.login")).await.unwrap());
-    assert!(store.record_failed_login(user_id, 3, 42, &event("auth.login")).await.unwrap(), "third failure locks");
-    assert_eq!(store.user(user_id).await.unwrap().locked_until, Some(42));
-    store.record_successful_login(user_id, &event("auth.login")).await.unwrap();
-    assert_eq!(store.user(user_id).await.unwrap().locked_until, None);
+    // Failures are counted per account and client; the back-off blocks only that client.
+    let back_off = |failures: i64| if failures >= 3 { 60_000 } else { 0 };
+    assert_eq!(store.record_failed_login(user_id, "10.0.0.1", back_off, &event("auth.login")).await.unwrap(), 1);
+    assert_eq!(store.record_failed_login(user_id, "10.0.0.1", back_off, &event("auth.login")).await.unwrap(), 2);
+    assert!(store.login_blocked_until(user_id, "10.0.0.1", store::now_ms()).await.unwrap().is_none());
+    assert_eq!(store.record_failed_login(user_id, "10.0.0.1", back_off, &event("auth.login")).await.unwrap(), 3);
+    assert!(store.login_blocked_until(user_id, "10.0.0.1", store::now_ms()).await.unwrap().is_some(), "the third failure blocks this client");
+    assert!(store.login_blocked_until(user_id, "10.0.0.2", store::now_ms()).await.unwrap().is_none(), "and only this client");
+    assert_eq!(store.user(user_id).await.unwrap().locked_until, None, "the account itself is never locked");
+    store.record_successful_login(user_id, "10.0.0.1", &event("auth.login")).await.unwrap();
+    assert!(store.login_blocked_until(user_id, "10.0.0.1", store::now_ms()).await.unwrap().is_none());
+    assert_eq!(store.user(user_id).await.unwrap().failed_login_count, 0);
+    assert!(store.claim_totp_step(user_id, 100).await.unwrap());
+    assert!(!store.claim_totp_step(user_id, 100).await.unwrap(), "a one-time code's step is accepted once");
+    assert!(!store.claim_totp_step(user_id, 99).await.unwrap(), "and no earlier one after it");
+    assert!(store.claim_totp_step(user_id, 101).await.unwrap());
     store.create_api_token(user_id, "ci", "hash-1", store::now_ms() + 60_000, &event("auth.token_issue")).await.unwrap();
     store.create_api_token(user_id, "old", "hash-2", store::now_ms() - 1, &event("auth.token_issue")).await.unwrap();
     assert_eq!(store.user_by_token_hash("hash-1").await.unwrap().unwrap().id, user_id);
@@ -168,8 +185,12 @@ async fn suite(backend: &str) {
     let session = SessionRow { id: "s1".into(), user_id: Some(user_id), data: "{}".into(), expires_at: now + 60_000 };
     assert!(store.create_session(&session).await.unwrap());
     assert!(!store.create_session(&session).await.unwrap(), "id collision refused");
-    store.save_session(&SessionRow { id: "s2".into(), ..session.clone() }).await.unwrap();
-    store.save_session(&SessionRow { id: "expired".into(), expires_at: now - 1, ..session.clone() }).await.unwrap();
+    assert!(store.create_session(&SessionRow { id: "s2".into(), ..session.clone() }).await.unwrap());
+    assert!(store.create_session(&SessionRow { id: "expired".into(), expires_at: now - 1, ..session.clone() }).await.unwrap());
+    assert!(store.save_session(&SessionRow { data: r#"{"a":1}"#.into(), ..session.clone() }).await.unwrap(), "a live session is saved");
+    assert_eq!(store.load_session("s1", now).await.unwrap().unwrap().data, r#"{"a":1}"#);
+    assert!(!store.save_session(&SessionRow { id: "ended".into(), ..session.clone() }).await.unwrap(), "saving never creates");
+    assert!(store.load_session("ended", now).await.unwrap().is_none(), "an ended session is never written back");
     assert!(store.load_session("expired", now).await.unwrap().is_none());
     assert_eq!(store.sessions_of_user(user_id, now).await.unwrap().len(), 2);
     assert_eq!(store.delete_sessions_of_user(user_id, Some("s1")).await.unwrap(), 2);

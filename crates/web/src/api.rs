@@ -103,22 +103,25 @@ pub struct LoginResponse {
 
 /// Exchange a user name and password (and one-time code) for a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 423, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 async fn login(State(state): State<AppState>, parts: axum::http::request::Parts, Json(request): Json<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
+    use app::auth::{LoginError, TokenLoginError};
     let client = client_of(&parts);
-    let actor = state.app.login(&request.username, &request.password, request.totp.as_deref(), &client).await.map_err(|error| {
-        use app::auth::LoginError::*;
-        let (status, code) = match error {
-            InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
-            Locked => (StatusCode::LOCKED, "account_locked"),
-            SecondFactorRequired => (StatusCode::UNAUTHORIZED, "second_factor_required"),
-            SecondFactorInvalid => (StatusCode::UNAUTHORIZED, "second_factor_invalid"),
-            Unavailable => (StatusCode::UNAUTHORIZED, "login_unavailable"),
-        };
-        ApiError::new(status, code, error.to_string())
-    })?;
     let name = request.token_name.unwrap_or_else(|| "api".into());
-    let (token, expires_at) = state.app.issue_token(&actor, &name, &client).await?;
+    let (token, expires_at) =
+        state.app.login_for_token(&request.username, &request.password, request.totp.as_deref(), &name, &client).await.map_err(|error| match error {
+            TokenLoginError::Login(error) => {
+                let code = match error {
+                    LoginError::InvalidCredentials => "invalid_credentials",
+                    LoginError::SecondFactorRequired => "second_factor_required",
+                    LoginError::SecondFactorInvalid => "second_factor_invalid",
+                    LoginError::Unavailable => "login_unavailable",
+                };
+                ApiError::new(StatusCode::UNAUTHORIZED, code, error.to_string())
+            }
+            TokenLoginError::PasswordChangeRequired => ApiError::new(StatusCode::FORBIDDEN, "password_change_required", error.to_string()),
+            TokenLoginError::App(error) => error.into(),
+        })?;
     let expires_at = jiff::Timestamp::from_millisecond(expires_at).map(|t| t.to_string()).unwrap_or_default();
     Ok(Json(LoginResponse { token, expires_at }))
 }

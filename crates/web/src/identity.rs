@@ -24,6 +24,8 @@ pub const PASSWORD_EPOCH_KEY: &str = "password_epoch";
 pub const CLIENT_KEY: &str = "client";
 /// Session key: the CSRF token of this session.
 pub const CSRF_KEY: &str = "csrf";
+/// Session key: whether a one-time code was checked when this session was opened.
+pub const SECOND_FACTOR_KEY: &str = "second_factor";
 
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
@@ -38,9 +40,17 @@ pub fn client_of(parts: &Parts) -> Client {
 }
 
 /// Resolves the actor, or `None` when the caller is anonymous or its session has ended.
+///
+/// A request is authenticated by exactly one means. One that carries an `Authorization` header
+/// is judged by that header alone: a bearer token, or nobody (any other scheme). The session
+/// cookie beside it is never consulted, so a header cannot carry a cookie past the CSRF guard,
+/// which lets header-authenticated requests through.
 async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Actor>, ApiError> {
-    if let Some(token) = bearer_token(&parts.headers) {
-        return Ok(state.app.actor_for_token(token).await?);
+    if parts.headers.contains_key(header::AUTHORIZATION) {
+        return match bearer_token(&parts.headers) {
+            Some(token) => Ok(state.app.actor_for_token(token).await?),
+            None => Ok(None),
+        };
     }
     let Some(session) = parts.extensions.get::<Session>().cloned() else {
         return Ok(None);
@@ -65,7 +75,10 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Actor>, A
         let _ = session.flush().await;
         return Ok(None);
     }
-    Ok(Some(state.app.actor_for_user(&user).await?))
+    let second_factor = matches!(session.get::<bool>(SECOND_FACTOR_KEY).await, Ok(Some(true)));
+    let mut actor = state.app.actor_for_user(&user).await?;
+    actor.credential = app::policy::Credential::Session { second_factor };
+    Ok(Some(actor))
 }
 
 /// An authenticated API caller; anonymous callers get 401 `unauthenticated`.
@@ -80,6 +93,11 @@ impl FromRequestParts<AppState> for ApiCaller {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let client = client_of(parts);
         match resolve(parts, state).await? {
+            Some(actor) if actor.must_change_password => Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "password_change_required",
+                "请先在个人设置页面修改临时密码 / change the temporary password on the profile page first",
+            )),
             Some(actor) => Ok(Self { actor, client }),
             None => Err(ApiError::unauthenticated()),
         }
@@ -127,8 +145,18 @@ impl FromRequestParts<AppState> for PageUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let client = client_of(parts);
+        // Pages are for people in a session: a bearer token opens none of them (it would skip
+        // the second factor, the idle timeout and the CSRF token).
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            return Err(ApiError::unauthenticated().into_response());
+        }
         let session = parts.extensions.get::<Session>().cloned().ok_or_else(|| ToLogin.into_response())?;
         match resolve(parts, state).await {
+            // A temporary password is changed before anything else: every page but the profile
+            // (where it is changed) and logging out leads there.
+            Ok(Some(actor)) if actor.must_change_password && !matches!(parts.uri.path(), "/profile" | "/profile/password" | "/logout") => {
+                Err(Redirect::to("/profile?notice=profile.must_change").into_response())
+            }
             Ok(Some(actor)) => Ok(Self { actor, client, session }),
             Ok(None) => Err(ToLogin.into_response()),
             Err(error) => Err(error.into_response()),
@@ -136,10 +164,14 @@ impl FromRequestParts<AppState> for PageUser {
     }
 }
 
-/// The session's CSRF token, created on first use.
+/// The session's CSRF token, created on first use. An anonymous visitor gets none (and so no
+/// session row): the only form it can send, the login, is checked by origin instead.
 pub async fn csrf_token(session: &Session) -> String {
     if let Ok(Some(token)) = session.get::<String>(CSRF_KEY).await {
         return token;
+    }
+    if !matches!(session.get::<i64>(USER_ID_KEY).await, Ok(Some(_))) {
+        return String::new();
     }
     let token = new_random_token();
     let _ = session.insert(CSRF_KEY, &token).await;

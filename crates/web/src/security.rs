@@ -75,8 +75,9 @@ pub fn login_throttle(settings: &app::auth::SecuritySettings) -> LoginThrottle {
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "_csrf";
 
-/// Requests that authenticate by something other than the session cookie.
-const CSRF_EXEMPT_PATHS: [&str; 1] = ["/api/v1/auth/login"];
+/// Requests that need no session token: logins, which authenticate by what is typed (the page's
+/// login still has to come from our own origin, which defeats login CSRF).
+const CSRF_EXEMPT_PATHS: [&str; 2] = ["/api/v1/auth/login", "/login"];
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -117,8 +118,10 @@ fn same_origin(request: &Request) -> bool {
 
 pub async fn csrf_guard(State(_state): State<AppState>, request: Request, next: Next) -> Response {
     let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let bearer = request.headers().get(header::AUTHORIZATION).is_some();
-    if !unsafe_method || bearer {
+    // A request with an `Authorization` header is authenticated by that header alone, never by
+    // the cookie (`identity::resolve`), so a cross-site page cannot lend it the user's session.
+    let header_authenticated = request.headers().contains_key(header::AUTHORIZATION);
+    if !unsafe_method || header_authenticated {
         return next.run(request).await;
     }
     if !same_origin(&request) {

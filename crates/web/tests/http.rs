@@ -58,12 +58,21 @@ async fn send(router: &Router, request: Request<Body>) -> Reply {
     Reply { status, headers, body }
 }
 
+/// The user's current one-time code, if it has a second factor. These tests log the same
+/// account in several times within one 30-second step, so the record of the last code used is
+/// cleared first; `totp_replay` tests the replay protection itself.
+async fn fresh_totp(app: &App, username: &str) -> String {
+    let Some(user) = app.store.user_by_username(username).await.unwrap() else { return String::new() };
+    let Some(secret) = user.totp_secret else { return String::new() };
+    app.store.execute_raw_for_tests(&format!("UPDATE users SET totp_last_step = NULL WHERE id = {}", user.id)).await.unwrap();
+    app::auth::current_totp(&secret).unwrap()
+}
+
 async fn token(h: &Harness, username: &str) -> String {
     let mut body = json!({"username": username, "password": app::demo::DEMO_PASSWORD});
-    if let Some(user) = h.app.store.user_by_username(username).await.unwrap()
-        && let Some(secret) = user.totp_secret
-    {
-        body["totp"] = json!(app::auth::current_totp(&secret).unwrap());
+    let code = fresh_totp(&h.app, username).await;
+    if !code.is_empty() {
+        body["totp"] = json!(code);
     }
     let reply =
         send(&h.router, Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap()).await;
@@ -71,8 +80,16 @@ async fn token(h: &Harness, username: &str) -> String {
     reply.json()["token"].as_str().unwrap().to_owned()
 }
 
+/// Reads `path` as the holder of `token`: an API path with the token, a page in a session of
+/// the token's owner (pages take no tokens), opened with the demo password.
 async fn get(h: &Harness, path: &str, token: &str) -> Reply {
-    send(&h.router, Request::get(path).header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).unwrap()).await
+    if path.starts_with("/api/") {
+        return send(&h.router, Request::get(path).header(header::AUTHORIZATION, format!("Bearer {token}")).body(Body::empty()).unwrap()).await;
+    }
+    let owner = h.app.actor_for_token(token).await.unwrap().expect("a live token").username;
+    let code = fresh_totp(&h.app, &owner).await;
+    let cookie = form_login(&h.router, &owner, app::demo::DEMO_PASSWORD, &code).await.unwrap_or_else(|reply| panic!("{owner}: {}", reply.text()));
+    page(&h.router, path, &cookie).await
 }
 
 async fn all_enterprises(h: &Harness, token: &str) -> Vec<Value> {
@@ -183,12 +200,38 @@ async fn authentication(h: &Harness) {
     assert_eq!(send(&h.router, Request::get("/api/v1/enterprises").body(Body::empty()).unwrap()).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(get(h, "/api/v1/enterprises", "anw_forged").await.status, StatusCode::UNAUTHORIZED);
 
-    // Lockout after repeated failures, even with the right password afterwards.
+    // After repeated failures from one client, that client waits (answered as a wrong password,
+    // so a locked-out account cannot be told from a wrong guess); other clients are unaffected,
+    // the account is not locked and its sessions live on.
+    let from = |address: &str, body: Value| {
+        let mut request = login(body);
+        request.extensions_mut().insert(axum::extract::ConnectInfo(address.parse::<std::net::SocketAddr>().unwrap()));
+        request
+    };
+    let session = form_login(&h.router, "jilinshi", app::demo::DEMO_PASSWORD, "").await.unwrap();
+    let wrong = send(&h.router, from("203.0.113.9:4000", json!({"username": "jilinshi", "password": "wrong-password"}))).await;
     for _ in 0..5 {
-        send(&h.router, login(json!({"username": "jilinshi", "password": "wrong-password"}))).await;
+        send(&h.router, from("203.0.113.9:4000", json!({"username": "jilinshi", "password": "wrong-password"}))).await;
     }
-    let reply = send(&h.router, login(json!({"username": "jilinshi", "password": app::demo::DEMO_PASSWORD}))).await;
-    assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::LOCKED, Some("account_locked")));
+    let waiting = send(&h.router, from("203.0.113.9:4001", json!({"username": "jilinshi", "password": app::demo::DEMO_PASSWORD}))).await;
+    let unknown = send(&h.router, from("203.0.113.9:4000", json!({"username": "no-such-user", "password": "wrong-password"}))).await;
+    assert_eq!((waiting.status, waiting.json()["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_credentials")), "the right password waits too");
+    assert_eq!(waiting.body, wrong.body, "waiting, wrong and unknown answer alike");
+    assert_eq!(unknown.body, wrong.body, "waiting, wrong and unknown answer alike");
+    let elsewhere = send(&h.router, from("198.51.100.7:5000", json!({"username": "jilinshi", "password": app::demo::DEMO_PASSWORD}))).await;
+    assert_eq!(elsewhere.status, StatusCode::OK, "another client logs in: nobody can lock someone else out");
+    assert_eq!(page(&h.router, "/profile", &session).await.status, StatusCode::OK, "open sessions survive failed logins");
+    // IPv6 clients are counted by their /64: the neighbour in the same network waits as well.
+    for _ in 0..6 {
+        send(&h.router, from("[2001:db8:1:2::10]:4000", json!({"username": "yjt", "password": "wrong-password"}))).await;
+    }
+    let neighbour = send(&h.router, from("[2001:db8:1:2::99]:4000", json!({"username": "yjt", "password": app::demo::DEMO_PASSWORD}))).await;
+    assert_eq!(neighbour.status, StatusCode::UNAUTHORIZED, "the same /64 shares the wait");
+    let other_network = send(&h.router, from("[2001:db8:1:3::10]:4000", json!({"username": "yjt", "password": app::demo::DEMO_PASSWORD}))).await;
+    assert_eq!(other_network.status, StatusCode::OK);
+    // What was typed as a user name is not recorded for unknown users (it may be a password).
+    let unknown_entries = h.app.store.audit_page(&store::AuditFilter { action_prefix: Some("auth.login".into()), ..Default::default() }, 200, 0).await.unwrap();
+    assert!(unknown_entries.entries.iter().all(|e| !e.target.contains("no-such-user") && !e.details.contains("no-such-user")), "typed names are not logged");
 
     // Malformed and oversized bodies.
     let reply =
@@ -200,7 +243,7 @@ async fn authentication(h: &Harness) {
 }
 
 async fn browser_session(h: &Harness) {
-    // The login page sets an anonymous session holding the CSRF token.
+    // The login page writes no session for an anonymous visitor.
     let page = send(&h.router, Request::get("/login").body(Body::empty()).unwrap()).await;
     assert_eq!(page.status, StatusCode::OK);
     for (name, expected) in [
@@ -213,32 +256,54 @@ async fn browser_session(h: &Harness) {
         assert!(value.contains(expected), "{name}: {value}");
     }
     assert!(page.headers.get("content-security-policy").unwrap().to_str().unwrap().contains("frame-ancestors 'none'"));
-    let anonymous = page.cookie("anwei_session").expect("session cookie");
-    let set_cookie = page.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
-    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
-    let html = page.text();
-    let csrf = html.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    assert!(page.cookie("anwei_session").is_none(), "no session cookie for an anonymous visitor");
+    let anonymous_rows: i64 = h.app.store.count_for_tests("SELECT COUNT(*) FROM sessions WHERE user_id IS NULL").await.unwrap();
+    assert_eq!(anonymous_rows, 0, "and no session row");
 
-    let form = |cookie: &str, body: String| {
-        Request::post("/login").header(header::COOKIE, cookie).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()
-    };
-    // Without the token, or from another site, the login is refused.
-    let reply = send(&h.router, form(&anonymous, "username=office&password=anwei-demo".into())).await;
-    assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::FORBIDDEN, Some("csrf_rejected")));
-    let mut cross_site = form(&anonymous, format!("_csrf={csrf}&username=office&password=anwei-demo"));
+    let form = |body: String| Request::post("/login").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap();
+    // From another site, the login is refused (login CSRF).
+    let mut cross_site = form("username=office&password=anwei-demo".into());
     cross_site.headers_mut().insert("sec-fetch-site", "cross-site".parse().unwrap());
     assert_eq!(send(&h.router, cross_site).await.status, StatusCode::FORBIDDEN);
+    let mut other_origin = form("username=office&password=anwei-demo".into());
+    other_origin.headers_mut().insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+    other_origin.headers_mut().insert(header::HOST, "anwei.example".parse().unwrap());
+    assert_eq!(send(&h.router, other_origin).await.status, StatusCode::FORBIDDEN);
 
-    let reply = send(&h.router, form(&anonymous, format!("_csrf={csrf}&username=office&password=anwei-demo&totp="))).await;
+    let mut reply = send(&h.router, form("username=office&password=anwei-demo&totp=".into())).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let set_cookie = reply.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    let anonymous = "anwei_session=never-issued".to_owned();
+    reply.status = StatusCode::SEE_OTHER;
     let logged_in = reply.cookie("anwei_session").expect("a new session id at login");
-    assert_ne!(logged_in, anonymous, "the session id rotates at login");
+    assert_ne!(logged_in, anonymous);
     let home = send(&h.router, Request::get("/").header(header::COOKIE, &logged_in).body(Body::empty()).unwrap()).await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.text().contains("id=\"region-map\""));
-    // The old anonymous id carries no login.
+    // An id the server never issued carries no login.
     let stale = send(&h.router, Request::get("/").header(header::COOKIE, &anonymous).body(Body::empty()).unwrap()).await;
     assert_eq!(stale.status, StatusCode::SEE_OTHER);
+
+    // A request is authenticated by one means: with an Authorization header the cookie beside
+    // it is ignored, so a cross-site post carrying the header and the cookie but no CSRF token
+    // acts as nobody.
+    for authorization in ["Basic b2ZmaWNlOmFud2VpLWRlbW8=", "Bearer anw_forged", "Negotiate abc"] {
+        let forged = Request::post("/api/v1/hidden-dangers")
+            .header(header::COOKIE, &logged_in)
+            .header(header::AUTHORIZATION, authorization)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("sec-fetch-site", "cross-site")
+            .body(Body::from(json!({"location": "x", "description": "forged"}).to_string()))
+            .unwrap();
+        assert_eq!(send(&h.router, forged).await.status, StatusCode::UNAUTHORIZED, "{authorization}: the cookie is not used");
+        let page_with_header =
+            Request::get("/enterprises").header(header::COOKIE, &logged_in).header(header::AUTHORIZATION, authorization).body(Body::empty()).unwrap();
+        assert_eq!(send(&h.router, page_with_header).await.status, StatusCode::UNAUTHORIZED, "{authorization}: pages are for sessions only");
+    }
+    let office_token = token(h, "office").await;
+    let page_by_token = Request::get("/enterprises").header(header::AUTHORIZATION, format!("Bearer {office_token}")).body(Body::empty()).unwrap();
+    assert_eq!(send(&h.router, page_by_token).await.status, StatusCode::UNAUTHORIZED, "a live token opens no page");
 
     // Injection strings are stored verbatim and rendered escaped.
     let list = send(&h.router, Request::get("/enterprises?q=%3Cscript%3E").header(header::COOKIE, &logged_in).body(Body::empty()).unwrap()).await;
@@ -266,13 +331,24 @@ async fn browser_session(h: &Harness) {
 }
 
 async fn audit_log_access(h: &Harness) {
-    // The system administrator cannot read the audit log; the auditor can.
-    let sysadmin = token(h, "sysadmin").await;
-    let reply = send(&h.router, Request::get("/audit").header(header::AUTHORIZATION, format!("Bearer {sysadmin}")).body(Body::empty()).unwrap()).await;
-    assert_ne!(reply.status, StatusCode::OK);
+    // The system administrator cannot read the audit log; the auditor can, in a session opened
+    // with a second factor, and not with a token.
+    let sysadmin = admin_session(h, "sysadmin").await;
+    assert_eq!(page(&h.router, "/audit", &sysadmin).await.status, StatusCode::NOT_FOUND);
     let denied = h.app.store.audit_page(&store::AuditFilter { action_prefix: Some("audit.read".into()), ..Default::default() }, 10, 0).await.unwrap();
     assert!(denied.entries.iter().any(|e| e.outcome == "denied" && e.actor_name == "sysadmin"), "the refusal is audited");
+    let auditor = admin_session(h, "auditor").await;
+    assert_eq!(page(&h.router, "/audit", &auditor).await.status, StatusCode::OK);
+    let auditor_token = token(h, "auditor").await;
+    let by_token = Request::get("/audit").header(header::AUTHORIZATION, format!("Bearer {auditor_token}")).body(Body::empty()).unwrap();
+    assert_eq!(send(&h.router, by_token).await.status, StatusCode::UNAUTHORIZED, "no administrator function by token");
     assert!(h.app.store.verify_audit_chain().await.unwrap().is_ok());
+}
+
+/// A session of an administrator, opened with its password and a one-time code.
+async fn admin_session(h: &Harness, username: &str) -> String {
+    let code = fresh_totp(&h.app, username).await;
+    form_login(&h.router, username, app::demo::DEMO_PASSWORD, &code).await.unwrap_or_else(|reply| panic!("{username}: {}", reply.text()))
 }
 
 async fn openapi(h: &Harness) {
@@ -292,14 +368,11 @@ async fn openapi(h: &Harness) {
 
 /// Logs in through the login form; returns the session cookie.
 async fn form_login(router: &Router, username: &str, password: &str, totp: &str) -> Result<String, Reply> {
-    let page = send(router, Request::get("/login").body(Body::empty()).unwrap()).await;
-    let cookie = page.cookie("anwei_session").unwrap();
-    let csrf = csrf_of(&page.text());
-    let body = serde_urlencoded::to_string([("_csrf", csrf.as_str()), ("username", username), ("password", password), ("totp", totp)]).unwrap();
+    let body = serde_urlencoded::to_string([("username", username), ("password", password), ("totp", totp)]).unwrap();
     let reply = send(
         router,
         Request::post("/login")
-            .header(header::COOKIE, &cookie)
+            .header("sec-fetch-site", "same-origin")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(body))
             .unwrap(),
@@ -382,14 +455,48 @@ async fn sessions_and_passwords(h: &Harness) {
     let shown = post_form(&h.router, &fourth, "/profile/totp/begin", &[]).await;
     assert!(shown.text().contains("data:image/svg+xml;base64,"), "a QR code is shown");
     let secret = shown.text().split("id=\"secret-value\" class=\"secret\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
-    let wrong = post_form(&h.router, &fourth, "/profile/totp/confirm", &[("code", "000000")]).await;
+    let wrong = post_form(&h.router, &fourth, "/profile/totp/confirm", &[("code", "000000"), ("password", "长白山天池的水很清")]).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     let code = app::auth::current_totp(&secret).unwrap();
-    assert_eq!(post_form(&h.router, &fourth, "/profile/totp/confirm", &[("code", code.as_str())]).await.status, StatusCode::SEE_OTHER);
+    let without_password = post_form(&h.router, &fourth, "/profile/totp/confirm", &[("code", code.as_str()), ("password", "not the password")]).await;
+    assert_eq!(without_password.status, StatusCode::UNPROCESSABLE_ENTITY, "a second factor is not enrolled without the password");
+    assert!(h.app.store.user_by_username("inspector").await.unwrap().unwrap().totp_secret.is_none());
+    assert_eq!(
+        post_form(&h.router, &fourth, "/profile/totp/confirm", &[("code", code.as_str()), ("password", "长白山天池的水很清")]).await.status,
+        StatusCode::SEE_OTHER
+    );
     let needs_code = form_login(&h.router, "inspector", "长白山天池的水很清", "").await.unwrap_err();
     assert!(needs_code.text().contains("动态验证码"), "the second factor is now required");
     let code = app::auth::current_totp(&secret).unwrap();
-    assert!(form_login(&h.router, "inspector", "长白山天池的水很清", &code).await.is_ok());
+    let with_code = form_login(&h.router, "inspector", "长白山天池的水很清", &code).await;
+    assert!(with_code.is_ok());
+    // A one-time code is good once (replay), even within its 30 seconds.
+    let replayed = form_login(&h.router, "inspector", "长白山天池的水很清", &code).await.unwrap_err();
+    assert!(replayed.text().contains("动态验证码错误"), "a replayed code is refused");
+
+    // Minting a token needs the password and, where enrolled, a fresh code: an open session is
+    // not enough.
+    let session = with_code.unwrap();
+    let reply = post_form(&h.router, &session, "/profile/tokens", &[("name", "mine"), ("password", "wrong password"), ("totp", "")]).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reply = post_form(&h.router, &session, "/profile/tokens", &[("name", "mine"), ("password", "长白山天池的水很清"), ("totp", &code)]).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "a used code does not mint a token");
+    h.app.store.execute_raw_for_tests("UPDATE users SET totp_last_step = NULL WHERE username = 'inspector'").await.unwrap();
+    let fresh = app::auth::current_totp(&secret).unwrap();
+    let reply = post_form(&h.router, &session, "/profile/tokens", &[("name", "mine"), ("password", "长白山天池的水很清"), ("totp", &fresh)]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let minted = reply.text().split("id=\"secret-value\" class=\"secret\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    assert_eq!(get(h, "/api/v1/me", &minted).await.status, StatusCode::OK);
+    // A password change revokes every token of the user.
+    let reply = post_form(
+        &h.router,
+        &session,
+        "/profile/password",
+        &[("current_password", "长白山天池的水很清"), ("new_password", "松花江的水向北流"), ("confirm_password", "松花江的水向北流")],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    assert_eq!(get(h, "/api/v1/me", &minted).await.status, StatusCode::UNAUTHORIZED, "tokens do not outlive the password");
 
     // API tokens: listed, revocable by their owner, dead after revocation.
     let token_reply = send(
@@ -410,64 +517,98 @@ async fn sessions_and_passwords(h: &Harness) {
 }
 
 async fn account_administration(h: &Harness) {
-    // jilinshi was locked by the lockout test; the security administrator unlocks it.
-    let secadmin = token(h, "secadmin").await;
-    let sysadmin = token(h, "sysadmin").await;
-    let jilinshi = h.app.store.user_by_username("jilinshi").await.unwrap().unwrap();
-    assert!(jilinshi.locked_until.is_some());
-    let operate = |token: &str, path: String, body: &str| {
-        Request::post(path)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"))
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body.to_owned()))
-            .unwrap()
-    };
-    assert_eq!(
-        send(&h.router, operate(&sysadmin, format!("/admin/users/{}/unlock", jilinshi.id), "")).await.status,
-        StatusCode::NOT_FOUND,
-        "the system administrator cannot unlock"
-    );
-    assert_eq!(send(&h.router, operate(&secadmin, format!("/admin/users/{}/unlock", jilinshi.id), "")).await.status, StatusCode::SEE_OTHER);
-    token(h, "jilinshi").await;
+    // Administrators work in sessions opened with a second factor, never with tokens.
+    let secadmin = admin_session(h, "secadmin").await;
+    let sysadmin = admin_session(h, "sysadmin").await;
+    let sysadmin_token = token(h, "sysadmin").await;
+    let by_token = Request::post("/admin/users/new")
+        .header(header::AUTHORIZATION, format!("Bearer {sysadmin_token}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("username=bytoken&display_name=x&unit_id=1&password=a+long+new+passphrase"))
+        .unwrap();
+    assert_eq!(send(&h.router, by_token).await.status, StatusCode::UNAUTHORIZED);
 
-    // The system administrator creates accounts, but cannot make administrators.
+    // The security administrator clears a client's back-off; the system administrator cannot.
+    let jilinshi = h.app.store.user_by_username("jilinshi").await.unwrap().unwrap();
+    assert_eq!(post_form(&h.router, &sysadmin, &format!("/admin/users/{}/unlock", jilinshi.id), &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(post_form(&h.router, &secadmin, &format!("/admin/users/{}/unlock", jilinshi.id), &[]).await.status, StatusCode::SEE_OTHER);
+    assert!(h.app.store.login_blocked_until(jilinshi.id, "203.0.113.9", store::now_ms()).await.unwrap().is_none());
+
+    // The system administrator creates accounts without roles (三权分立); a role in the form is
+    // ignored, the account starts unassigned and sees nothing.
     let unit = h.app.store.user_by_username("changchun").await.unwrap().unwrap().unit_id;
-    let create =
-        |role: &str, username: &str| format!("username={username}&display_name=%E5%BC%A0%E4%B8%89&unit_id={unit}&role={role}&password=a+long+new+passphrase");
-    let reply = send(&h.router, operate(&sysadmin, "/admin/users/new".into(), &create("system_admin", "zhangsan"))).await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(reply.text().contains("安全管理员"), "explains who grants administrator roles");
-    let reply = send(&h.router, operate(&sysadmin, "/admin/users/new".into(), &create("enterprise", "zhangsan"))).await;
-    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "an enterprise role does not fit a department");
-    let reply = send(&h.router, operate(&sysadmin, "/admin/users/new".into(), &create("inspector", "zhangsan"))).await;
+    let unit = unit.to_string();
+    let create = |username: &'static str, role: &'static str| {
+        vec![("username", username), ("display_name", "张三"), ("unit_id", unit.as_str()), ("role", role), ("password", "a long new passphrase")]
+    };
+    let reply = post_form(&h.router, &sysadmin, "/admin/users/new", &create("zhangsan", "committee_office")).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
-    let reply = send(&h.router, operate(&sysadmin, "/admin/users/new".into(), &create("inspector", "ZhangSan"))).await;
+    let reply = post_form(&h.router, &sysadmin, "/admin/users/new", &create("ZhangSan", "inspector")).await;
     assert!(reply.text().contains("已被使用"), "user names are unique regardless of case");
     let zhangsan = h.app.store.user_by_username("zhangsan").await.unwrap().unwrap();
-    assert_eq!(zhangsan.role, "inspector");
+    assert_eq!(zhangsan.role, "unassigned", "the system administrator grants no role");
+    assert!(zhangsan.must_change_password);
+
+    // Its holder must first replace the temporary password: no token, no page but the profile.
+    let login = |password: &str| {
+        Request::post("/api/v1/auth/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({"username": "ZhangSan", "password": password}).to_string()))
+            .unwrap()
+    };
+    let reply = send(&h.router, login("a long new passphrase")).await;
+    assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::FORBIDDEN, Some("password_change_required")));
+    let holder = form_login(&h.router, "zhangsan", "a long new passphrase", "").await.unwrap();
+    let home = page(&h.router, "/enterprises", &holder).await;
+    assert_eq!(
+        (home.status, home.headers.get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned())),
+        (StatusCode::SEE_OTHER, Some("/profile?notice=profile.must_change".to_owned()))
+    );
+    let reply = post_form(
+        &h.router,
+        &holder,
+        "/profile/password",
+        &[("current_password", "a long new passphrase"), ("new_password", "图们江边的杜鹃花"), ("confirm_password", "图们江边的杜鹃花")],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    let reply = send(&h.router, login("图们江边的杜鹃花")).await;
+    assert_eq!(reply.status, StatusCode::OK, "user names are case-insensitive at login: {}", reply.text());
+    let zhangsan_token = reply.json()["token"].as_str().unwrap().to_owned();
+    assert_eq!(get(h, "/api/v1/enterprises", &zhangsan_token).await.status, StatusCode::NOT_FOUND, "an account without a role sees nothing");
 
     // The security administrator grants roles; the last holder of an administrator role stays.
-    assert_eq!(send(&h.router, operate(&sysadmin, format!("/admin/users/{}/role", zhangsan.id), "role=regulator")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(send(&h.router, operate(&secadmin, format!("/admin/users/{}/role", zhangsan.id), "role=regulator")).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(post_form(&h.router, &sysadmin, &format!("/admin/users/{}/role", zhangsan.id), &[("role", "regulator")]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        post_form(&h.router, &secadmin, &format!("/admin/users/{}/role", zhangsan.id), &[("role", "enterprise")]).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an enterprise role does not fit a department"
+    );
+    assert_eq!(post_form(&h.router, &secadmin, &format!("/admin/users/{}/role", zhangsan.id), &[("role", "regulator")]).await.status, StatusCode::SEE_OTHER);
     assert_eq!(h.app.store.user(zhangsan.id).await.unwrap().role, "regulator");
     let auditor = h.app.store.user_by_username("auditor").await.unwrap().unwrap();
-    let reply = send(&h.router, operate(&secadmin, format!("/admin/users/{}/role", auditor.id), "role=security_admin")).await;
+    let reply = post_form(&h.router, &secadmin, &format!("/admin/users/{}/role", auditor.id), &[("role", "security_admin")]).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(reply.text().contains("最后一名"), "{}", reply.text());
     let secadmin_id = h.app.store.user_by_username("secadmin").await.unwrap().unwrap().id;
-    let reply = send(&h.router, operate(&secadmin, format!("/admin/users/{secadmin_id}/role",), "role=audit_admin")).await;
+    let reply = post_form(&h.router, &secadmin, &format!("/admin/users/{secadmin_id}/role"), &[("role", "audit_admin")]).await;
     assert!(reply.text().contains("自己"), "no one changes their own rights");
 
-    // Disabling ends the user's access at once, tokens included.
-    let login = Request::post("/api/v1/auth/login")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({"username": "ZhangSan", "password": "a long new passphrase"}).to_string()))
-        .unwrap();
-    let reply = send(&h.router, login).await;
-    assert_eq!(reply.status, StatusCode::OK, "user names are case-insensitive at login: {}", reply.text());
-    let zhangsan_token = reply.json()["token"].as_str().unwrap().to_owned();
-    assert_eq!(send(&h.router, operate(&sysadmin, format!("/admin/users/{}/disable", zhangsan.id), "")).await.status, StatusCode::SEE_OTHER);
-    assert_eq!(get(h, "/api/v1/me", &zhangsan_token).await.status, StatusCode::UNAUTHORIZED);
+    // A password reset is temporary again, and ends the tokens.
+    let regulator_token = {
+        let reply = send(&h.router, login("图们江边的杜鹃花")).await;
+        reply.json()["token"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(get(h, "/api/v1/enterprises", &regulator_token).await.status, StatusCode::OK);
+    let reply = post_form(&h.router, &sysadmin, &format!("/admin/users/{}/password", zhangsan.id), &[("password", "a reset temporary passphrase")]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
+    assert_eq!(get(h, "/api/v1/me", &regulator_token).await.status, StatusCode::UNAUTHORIZED, "a reset revokes tokens");
+    assert!(h.app.store.user(zhangsan.id).await.unwrap().must_change_password, "a reset password must be changed at the next login");
+
+    // Disabling ends the user's access at once.
+    let holder = form_login(&h.router, "zhangsan", "a reset temporary passphrase", "").await.unwrap();
+    assert_eq!(post_form(&h.router, &sysadmin, &format!("/admin/users/{}/disable", zhangsan.id), &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(page(&h.router, "/profile", &holder).await.status, StatusCode::SEE_OTHER);
     let actions: Vec<String> = h
         .app
         .store
@@ -478,31 +619,32 @@ async fn account_administration(h: &Harness) {
         .into_iter()
         .map(|e| e.action)
         .collect();
-    for expected in ["user.unlock", "user.create", "user.role_grant", "user.disable"] {
+    for expected in ["user.unlock", "user.create", "user.role_grant", "user.disable", "user.password_reset"] {
         assert!(actions.iter().any(|a| a == expected), "{expected} is audited: {actions:?}");
     }
 }
 
 async fn audit_search_and_export(h: &Harness) {
-    let auditor = token(h, "auditor").await;
+    let auditor = admin_session(h, "auditor").await;
     let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date().to_string();
-    let reply = get(h, &format!("/audit?from={today}&to={today}&action=auth.login&outcome=failure"), &auditor).await;
+    let reply = page(&h.router, &format!("/audit?from={today}&to={today}&action=auth.login&outcome=failure"), &auditor).await;
     assert_eq!(reply.status, StatusCode::OK);
     let total: i64 = reply.text().split("id=\"audit-total\">").nth(1).unwrap().split('<').next().unwrap().parse().unwrap();
     assert!(total >= 5, "today's failed logins are found: {total}");
-    let reply = get(h, "/audit?from=2001-01-01&to=2001-01-02", &auditor).await;
+    let reply = page(&h.router, "/audit?from=2001-01-01&to=2001-01-02", &auditor).await;
     assert!(reply.text().contains("id=\"audit-total\">0<"), "nothing that long ago");
-    assert_eq!(get(h, "/audit?from=yesterday", &auditor).await.status, StatusCode::BAD_REQUEST, "a bad date is refused");
-    let csv = get(h, &format!("/audit/export.csv?from={today}&action=auth.login"), &auditor).await;
+    assert_eq!(page(&h.router, "/audit?from=yesterday", &auditor).await.status, StatusCode::BAD_REQUEST, "a bad date is refused");
+    let csv = page(&h.router, &format!("/audit/export.csv?from={today}&action=auth.login"), &auditor).await;
     assert_eq!(csv.status, StatusCode::OK);
     let text = csv.text();
     assert!(text.starts_with("\u{feff}序号,时间,操作人"), "{}", &text[..60.min(text.len())]);
     assert!(text.lines().count() > 5 && text.lines().skip(1).all(|l| l.contains("auth.login")));
-    let xlsx = get(h, "/audit/export.xlsx", &auditor).await;
+    let xlsx = page(&h.router, "/audit/export.xlsx", &auditor).await;
     assert!(xlsx.body.starts_with(b"PK"));
     let exports = h.app.store.audit_page(&store::AuditFilter { action_prefix: Some("audit.export".into()), ..Default::default() }, 10, 0).await.unwrap();
     assert_eq!(exports.total, 2, "each export is itself audited");
     // The auditor changes nothing: writes are refused like any other out-of-scope request.
+    let auditor = token(h, "auditor").await;
     let create = Request::post("/api/v1/enterprises")
         .header(header::AUTHORIZATION, format!("Bearer {auditor}"))
         .header(header::CONTENT_TYPE, "application/json")

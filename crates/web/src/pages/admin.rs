@@ -117,7 +117,6 @@ struct NewUserPage {
     c: Chrome,
     unit_q: String,
     units: Vec<SelectOption>,
-    roles: Vec<SelectOption>,
     form: NewAccount,
     errors: Vec<String>,
 }
@@ -137,13 +136,8 @@ async fn new_user_response(state: &AppState, headers: &HeaderMap, user: &PageUse
     let c = chrome(state, headers, &user.session, "/admin/users/new", Some(&user.actor)).await;
     let units =
         units.into_iter().map(|u| SelectOption { selected: u.id == form.unit_id, label: format!("{} · {}", u.name, u.kind), code: u.id.to_string() }).collect();
-    let roles = Role::ALL
-        .iter()
-        .filter(|r| !r.is_administrator())
-        .map(|r| SelectOption { code: r.key().into(), label: label(c.t, r.label_zh(), r.label_en()), selected: r.key() == form.role })
-        .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    (status, render(&NewUserPage { c, unit_q, units, roles, form, errors })).into_response()
+    (status, render(&NewUserPage { c, unit_q, units, form, errors })).into_response()
 }
 
 async fn new_user_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<UnitQuery>) -> Response {

@@ -32,7 +32,7 @@ use tower_sessions::Session;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::i18n::{Catalog, LANG_COOKIE, Lang};
-use crate::identity::{CLIENT_KEY, CSRF_KEY, LOGIN_AT_KEY, PASSWORD_EPOCH_KEY, PageUser, client_of, csrf_token, new_random_token};
+use crate::identity::{CLIENT_KEY, CSRF_KEY, LOGIN_AT_KEY, PASSWORD_EPOCH_KEY, PageUser, SECOND_FACTOR_KEY, client_of, csrf_token, new_random_token};
 use crate::session_store::USER_ID_KEY;
 
 /// Template sources, for the test that every message key used exists.
@@ -224,6 +224,7 @@ async fn login_submit(State(state): State<AppState>, parts: Parts, session: Sess
                 && session.insert(LOGIN_AT_KEY, now).await.is_ok()
                 && session.insert(PASSWORD_EPOCH_KEY, user.password_changed_at).await.is_ok()
                 && session.insert(CLIENT_KEY, &client.0).await.is_ok()
+                && session.insert(SECOND_FACTOR_KEY, matches!(actor.credential, app::policy::Credential::Session { second_factor: true })).await.is_ok()
                 && session.insert(CSRF_KEY, new_random_token()).await.is_ok();
             if !stored {
                 return (StatusCode::INTERNAL_SERVER_ERROR, "session error").into_response();

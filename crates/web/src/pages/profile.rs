@@ -21,8 +21,15 @@ use crate::session_store::session_key;
 /// Session key: a second-factor secret shown for enrolment but not yet confirmed.
 const PENDING_TOTP_KEY: &str = "pending_totp";
 /// Notices a redirect may ask the profile page to show, by message key.
-const NOTICES: [&str; 6] =
-    ["profile.password_changed", "profile.totp_enrolled", "profile.totp_removed", "profile.session_ended", "profile.token_revoked", "profile.nothing_pending"];
+const NOTICES: [&str; 7] = [
+    "profile.password_changed",
+    "profile.totp_enrolled",
+    "profile.totp_removed",
+    "profile.session_ended",
+    "profile.token_revoked",
+    "profile.nothing_pending",
+    "profile.must_change",
+];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -258,6 +265,8 @@ async fn begin_totp(State(state): State<AppState>, headers: HeaderMap, user: Pag
 #[derive(Deserialize)]
 struct CodeForm {
     code: String,
+    #[serde(default)]
+    password: String,
 }
 
 async fn confirm_totp(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<CodeForm>) -> Response {
@@ -265,7 +274,7 @@ async fn confirm_totp(State(state): State<AppState>, headers: HeaderMap, user: P
     let Some(secret) = pending else {
         return to_profile("profile.nothing_pending");
     };
-    match state.app.enrol_second_factor(&user.actor, &user.client, &secret, &form.code).await {
+    match state.app.enrol_second_factor(&user.actor, &user.client, &form.password, &secret, &form.code).await {
         Ok(()) => {
             let _ = user.session.remove::<String>(PENDING_TOTP_KEY).await;
             to_profile("profile.totp_enrolled")
@@ -318,11 +327,15 @@ async fn end_session(State(state): State<AppState>, headers: HeaderMap, user: Pa
 struct TokenForm {
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    totp: String,
 }
 
 async fn create_token(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<TokenForm>) -> Response {
     let name = Some(form.name.trim().to_owned()).filter(|n| !n.is_empty()).unwrap_or_else(|| "api".into());
-    match state.app.issue_token(&user.actor, &name, &user.client).await {
+    match state.app.issue_token(&user.actor, &form.password, Some(form.totp.as_str()), &name, &user.client).await {
         Ok((token, _)) => {
             secret_page(&state, &headers, &user.session, &user.actor, "profile.token_created", "profile.token_copy_now", None, token, None, "/profile".into())
                 .await

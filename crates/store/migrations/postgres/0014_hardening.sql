@@ -1,0 +1,15 @@
+-- Hardening of accounts: a temporary password must be changed at the next login; the last
+-- one-time-code time step used, so that a code cannot be replayed; failed logins counted per
+-- account and client, with exponential back-off instead of a lock anyone could trigger.
+ALTER TABLE users ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE users ADD COLUMN totp_last_step BIGINT;
+
+CREATE TABLE login_failures (
+    user_id         BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    client_key      TEXT NOT NULL,
+    failures        BIGINT NOT NULL,
+    blocked_until   BIGINT NOT NULL,
+    last_failure_at BIGINT NOT NULL,
+    PRIMARY KEY (user_id, client_key)
+);
+CREATE INDEX login_failures_by_age ON login_failures (last_failure_at);
