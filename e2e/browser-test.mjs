@@ -331,6 +331,7 @@ test('g. profile: enrol a second factor from the QR page, log in with it, turn i
     assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code image renders');
     const secret = (await page.locator('#secret-value').textContent()).trim();
     await screenshot(page, 'totp-enrol-phone.png');
+    await page.locator('form#secret-confirm input[name=password]').fill(PASSWORD);
     await page.locator('form#secret-confirm input[name=code]').fill(totp(secret));
     await page.locator('form#secret-confirm button[type=submit]').click();
     await page.waitForURL((url) => url.pathname === '/profile', { waitUntil: 'load' });
