@@ -124,6 +124,8 @@ pub struct MonitoringConfig {
     pub escalation: domain::telemetry::EscalationRules,
     /// URLs (http://) every alarm transition is posted to as JSON.
     pub webhooks: Vec<String>,
+    /// Live alarm streams one user may hold open at once.
+    pub live_streams_per_user: usize,
 }
 
 impl Default for MonitoringConfig {
@@ -136,6 +138,7 @@ impl Default for MonitoringConfig {
             warning: settings.warning_rules,
             escalation: settings.escalation,
             webhooks: Vec::new(),
+            live_streams_per_user: settings.live_streams_per_user,
         }
     }
 }
@@ -153,6 +156,9 @@ impl MonitoringConfig {
         }
         if let Err(message) = self.escalation.check() {
             bail!("monitoring.escalation: {message}");
+        }
+        if !(1..=app::monitoring::LIVE_SUBSCRIBERS_MAX).contains(&self.live_streams_per_user) {
+            bail!("monitoring.live_streams_per_user must be 1 to {}", app::monitoring::LIVE_SUBSCRIBERS_MAX);
         }
         if self.webhooks.len() > 20 {
             bail!("monitoring.webhooks: at most 20");
@@ -176,6 +182,7 @@ impl MonitoringConfig {
             retention_days: self.retention_days,
             warning_rules: self.warning.clone(),
             escalation: self.escalation,
+            live_streams_per_user: self.live_streams_per_user,
         }
     }
 }

@@ -56,6 +56,9 @@ pub struct MonitorSettings {
     pub warning_rules: WarningRules,
     /// When unacknowledged alarms go up to the county, city and province.
     pub escalation: EscalationRules,
+    /// Live alarm streams one user may hold open at once (all of them share
+    /// `LIVE_SUBSCRIBERS_MAX`), so that one account cannot take every slot.
+    pub live_streams_per_user: usize,
 }
 
 impl Default for MonitorSettings {
@@ -65,6 +68,7 @@ impl Default for MonitorSettings {
             retention_days: 30,
             warning_rules: WarningRules::default(),
             escalation: EscalationRules::default(),
+            live_streams_per_user: 8,
         }
     }
 }
@@ -233,6 +237,39 @@ pub struct AlarmNotice {
     pub alarm_ids: Vec<i64>,
 }
 
+/// Why a live stream was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveRefusal {
+    /// This user holds as many streams as one user may.
+    UserLimit,
+    /// Every stream slot of the process is taken.
+    Full,
+}
+
+/// The slots a live stream holds: one of the process's and one of its user's.
+pub struct LiveSlot {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+    _user: Option<UserStream>,
+}
+
+/// One of a user's open streams; counted down when dropped.
+struct UserStream {
+    user_id: i64,
+    open: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>,
+}
+
+impl Drop for UserStream {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = open.get_mut(&self.user_id) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.user_id);
+            }
+        }
+    }
+}
+
 /// The monitor; one per process, shared by the HTTP and MQTT ingest paths.
 pub struct Monitor {
     settings: MonitorSettings,
@@ -242,6 +279,8 @@ pub struct Monitor {
     notices: broadcast::Sender<AlarmNotice>,
     ingest_slots: std::sync::Arc<tokio::sync::Semaphore>,
     live_slots: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Live streams open per user, beside the slots they hold.
+    live_per_user: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>,
     /// Held while the telemetry log is compacted, so that two compactions never overlap.
     compaction: Mutex<()>,
     writer: MonitorWriter,
@@ -263,6 +302,7 @@ impl Monitor {
             notices: broadcast::channel(1024).0,
             ingest_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(INGEST_QUEUE_MAX)),
             live_slots: std::sync::Arc::new(tokio::sync::Semaphore::new(LIVE_SUBSCRIBERS_MAX)),
+            live_per_user: Default::default(),
             compaction: Mutex::new(()),
             writer: MonitorWriter::default(),
         }
@@ -290,11 +330,25 @@ impl Monitor {
         self.state.lock().await.sensors.shrink_to_fit();
     }
 
-    /// Subscribes to alarm transitions; None when `LIVE_SUBSCRIBERS_MAX` are already listening.
-    /// The subscription holds its slot until dropped.
-    pub fn subscribe(&self) -> Option<(broadcast::Receiver<AlarmNotice>, tokio::sync::OwnedSemaphorePermit)> {
-        let slot = self.live_slots.clone().try_acquire_owned().ok()?;
-        Some((self.notices.subscribe(), slot))
+    /// Subscribes to alarm transitions: a user (`Some(user_id)`), unless it already holds
+    /// `live_streams_per_user` streams, or the process itself (`None`, the webhooks); refused
+    /// when `LIVE_SUBSCRIBERS_MAX` are listening in all. The subscription holds its slots until
+    /// dropped.
+    pub fn subscribe(&self, user_id: Option<i64>) -> std::result::Result<(broadcast::Receiver<AlarmNotice>, LiveSlot), LiveRefusal> {
+        let user = match user_id {
+            Some(user_id) => {
+                let mut open = self.live_per_user.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let count = open.entry(user_id).or_insert(0);
+                if *count >= self.settings.live_streams_per_user {
+                    return Err(LiveRefusal::UserLimit);
+                }
+                *count += 1;
+                Some(UserStream { user_id, open: self.live_per_user.clone() })
+            }
+            None => None,
+        };
+        let permit = self.live_slots.clone().try_acquire_owned().map_err(|_| LiveRefusal::Full)?;
+        Ok((self.notices.subscribe(), LiveSlot { _permit: permit, _user: user }))
     }
 
     /// Readings accepted and rejected (per reason) since start.

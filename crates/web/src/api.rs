@@ -1268,8 +1268,21 @@ async fn alarm_stream(State(state): State<AppState>, caller: ApiCaller) -> Resul
     if policy_sees_nothing(&caller.actor) {
         return Err(state.app.denied(&caller.actor, &caller.client, "alarm.read", "alarms".into()).await.into());
     }
-    let Some((receiver, slot)) = state.app.monitor.subscribe() else {
-        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "实时推送连接已满 / too many live connections: retry shortly"));
+    let (receiver, slot) = match state.app.monitor.subscribe(Some(caller.actor.user_id)) {
+        Ok(subscription) => subscription,
+        Err(app::monitoring::LiveRefusal::UserLimit) => {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_streams",
+                "您打开的实时推送连接过多,请关闭其他页面 / you have too many live connections open; close other pages",
+            )
+            .with_retry_after(30));
+        }
+        Err(app::monitoring::LiveRefusal::Full) => {
+            return Err(
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "实时推送连接已满 / too many live connections: retry shortly").with_retry_after(10)
+            );
+        }
     };
     let app = state.app.clone();
     let actor = caller.actor;

@@ -29,11 +29,18 @@ pub struct FieldProblem {
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// Seconds after which the client may try again (`Retry-After`); 503 answers carry 1 when
+    /// nothing else is said.
+    pub retry_after_seconds: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, body: ErrorBody { code, message: message.into(), fields: Vec::new() } }
+        Self { status, body: ErrorBody { code, message: message.into(), fields: Vec::new() }, retry_after_seconds: None }
+    }
+
+    pub fn with_retry_after(self, seconds: u64) -> Self {
+        Self { retry_after_seconds: Some(seconds), ..self }
     }
 
     pub fn unauthenticated() -> Self {
@@ -57,6 +64,7 @@ impl From<AppError> for ApiError {
                     message: fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("; "),
                     fields: fields.into_iter().map(|f| FieldProblem { field: f.field.into(), message: f.message }).collect(),
                 },
+                retry_after_seconds: None,
             },
             AppError::BadRequest(message) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message),
             AppError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
@@ -76,8 +84,9 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            return (self.status, [(axum::http::header::RETRY_AFTER, "1")], Json(self.body)).into_response();
+        let retry_after = self.retry_after_seconds.or((self.status == StatusCode::SERVICE_UNAVAILABLE).then_some(1));
+        if let Some(seconds) = retry_after {
+            return (self.status, [(axum::http::header::RETRY_AFTER, seconds.to_string())], Json(self.body)).into_response();
         }
         (self.status, Json(self.body)).into_response()
     }

@@ -22,7 +22,7 @@ pub fn spawn(app: App, urls: Vec<String>) {
     if urls.is_empty() {
         return;
     }
-    let Some((mut notices, slot)) = app.monitor.subscribe() else {
+    let Ok((mut notices, slot)) = app.monitor.subscribe(None) else {
         tracing::error!("no live-notice slot left for the webhooks");
         return;
     };

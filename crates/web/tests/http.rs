@@ -1032,6 +1032,23 @@ async fn alarm_stream(h: &Harness) {
     let raised = alarms.as_array().unwrap().iter().find(|a| a["sensor"] == code.as_str()).unwrap()["id"].clone();
     assert!(event["ids"].as_array().unwrap().contains(&raised), "{event}");
     assert!(next_alarm_event(&mut other_body, std::time::Duration::from_millis(500)).await.is_none(), "another city hears nothing of it");
+
+    // One account cannot take every stream: past its own limit it is told to wait (429 with
+    // Retry-After) while others still get theirs; closing one frees a place.
+    let limit = app::monitoring::MonitorSettings::default().live_streams_per_user;
+    let mut held = vec![own_body];
+    for _ in 1..limit {
+        let stream = open(Some(enterprise.clone())).await;
+        assert_eq!(stream.status(), StatusCode::OK);
+        held.push(stream.into_body());
+    }
+    let refused = open(Some(enterprise.clone())).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key(header::RETRY_AFTER));
+    let office = token(h, "office").await;
+    assert_eq!(open(Some(office)).await.status(), StatusCode::OK, "another user still gets a stream");
+    held.pop();
+    assert_eq!(open(Some(enterprise.clone())).await.status(), StatusCode::OK, "a closed stream frees its place");
 }
 
 async fn alarm_webhooks(h: &Harness) {
