@@ -25,6 +25,14 @@ pub struct Config {
     pub monitoring: MonitoringConfig,
     /// Telemetry over MQTT (`[mqtt]`); off unless the table is given.
     pub mqtt: Option<mqtt::MqttSettings>,
+    /// The server's secret key (64 hex digits): it keys the audit chain, seals secrets such as
+    /// second factors, and signs webhooks. Defaults to `anwei.key` in `data_dir`; created on the
+    /// first start of a new database. Every process of one database needs the same file, and it
+    /// must not be kept with the database's backups.
+    pub key_file: Option<PathBuf>,
+    /// The append-only file the audit chain's head is written to every minute. Defaults to
+    /// `audit-anchor.log` in `data_dir`.
+    pub audit_anchor_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -38,6 +46,8 @@ impl Default for Config {
             risk: Default::default(),
             monitoring: Default::default(),
             mqtt: None,
+            key_file: None,
+            audit_anchor_file: None,
         }
     }
 }
@@ -89,6 +99,14 @@ impl Config {
             mqtt.validate()?;
         }
         Ok(())
+    }
+
+    pub fn key_file(&self) -> PathBuf {
+        self.key_file.clone().unwrap_or_else(|| self.data_dir.join("anwei.key"))
+    }
+
+    pub fn audit_anchor_file(&self) -> PathBuf {
+        self.audit_anchor_file.clone().unwrap_or_else(|| self.data_dir.join("audit-anchor.log"))
     }
 
     pub fn database_url(&self) -> String {

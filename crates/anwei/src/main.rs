@@ -269,6 +269,19 @@ fn main() -> ExitCode {
 }
 
 async fn open(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Result<(Config, App)> {
+    let (config, store) = open_store(data, listen).await?;
+    let sealed = store.seal_legacy_secrets().await.context("sealing stored secrets failed")?;
+    if sealed > 0 {
+        tracing::info!(sealed, "second-factor secrets stored before sealing are now sealed");
+    }
+    let app = App::new(store, config.security.clone()).with_risk_bands(config.risk).with_monitor_settings(config.monitoring.settings());
+    app.load_shipped_checklists().await.map_err(|e| anyhow::anyhow!("loading the shipped checklists failed: {e}"))?;
+    Ok((config.clone(), app))
+}
+
+/// The configuration and the migrated, keyed store, with nothing else written (what `audit
+/// verify` needs: it must not add to the log it checks).
+async fn open_store(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Result<(Config, store::Store)> {
     let config = Config::load(data.config.as_deref(), data.database_url.clone(), data.data_dir.clone(), listen)?;
     let url = config.database_url();
     if let Some(path) = url.strip_prefix("sqlite://")
@@ -278,9 +291,42 @@ async fn open(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Result<(Co
     }
     let store = store::Store::connect(&url).await.with_context(|| format!("cannot open the database ({})", config.redacted_database_url()))?;
     store.migrate().await.context("database migration failed")?;
-    let app = App::new(store, config.security.clone()).with_risk_bands(config.risk).with_monitor_settings(config.monitoring.settings());
-    app.load_shipped_checklists().await.map_err(|e| anyhow::anyhow!("loading the shipped checklists failed: {e}"))?;
-    Ok((config.clone(), app))
+    let key = server_key(&config, &store).await?;
+    Ok((config, store.with_server_key(&key)))
+}
+
+/// The server's key from its file. A missing file is created only for a database that holds
+/// nothing keyed yet and has no audit anchor (a new installation); otherwise the key must be
+/// restored, since a new one could neither verify the audit log nor open the sealed secrets.
+async fn server_key(config: &Config, store: &store::Store) -> anyhow::Result<store::keys::ServerKey> {
+    let path = config.key_file();
+    match std::fs::read_to_string(&path) {
+        Ok(text) => store::keys::ServerKey::from_hex(&text).map_err(|message| anyhow::anyhow!("the key file {}: {message}", path.display())),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let anchored = std::fs::metadata(config.audit_anchor_file()).is_ok_and(|meta| meta.len() > 0);
+            if anchored || store.has_keyed_data().await? {
+                bail!(
+                    "the key file {} is missing, but this database was written with a server key: restore the file \
+                     (every process of one database needs the same key); a new key could not verify the audit log",
+                    path.display()
+                );
+            }
+            let key = store::keys::ServerKey::generate();
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(&path).with_context(|| format!("cannot create the key file {}", path.display()))?;
+            std::io::Write::write_all(&mut file, format!("{}\n", key.to_hex()).as_bytes())?;
+            file.sync_all()?;
+            tracing::warn!(path = %path.display(), "created a new server key: back it up apart from the database, and give every process of this database the same file");
+            Ok(key)
+        }
+        Err(error) => Err(anyhow::anyhow!("cannot read the key file {}: {error}", path.display())),
+    }
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -402,17 +448,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Audit { what: AuditWhat::Verify { data } } => {
-            let (_, app) = open(&data, None).await?;
-            match app.store.verify_audit_chain().await? {
-                Ok(count) => {
-                    let tail = app.store.audit_tail_hash().await?;
-                    println!("{}", serde_json::json!({"ok": true, "entries": count, "tail_hash": tail}));
-                }
-                Err(error) => {
-                    println!("{}", serde_json::json!({"ok": false, "error": error.to_string()}));
-                    eprintln!("audit log verification failed: {error}");
-                    return Ok(ExitCode::from(2));
-                }
+            let (config, store) = open_store(&data, None).await?;
+            let anchor = config.audit_anchor_file();
+            let verdict = app::audit_anchor::verify(&store, Some(&anchor)).await?;
+            let (seq, tail_hash) = store.audit_head().await?;
+            let report = serde_json::json!({
+                "ok": verdict.problem.is_none(),
+                "entries": verdict.entries,
+                "keyed_since": verdict.keyed_since,
+                "anchors": verdict.anchors,
+                "anchor_file": anchor.display().to_string(),
+                "tail_seq": seq,
+                "tail_hash": tail_hash,
+                "error": verdict.problem.as_ref().map(|problem| problem.to_string()),
+            });
+            println!("{report}");
+            if let Some(problem) = verdict.problem {
+                eprintln!("audit log verification failed: {problem}");
+                return Ok(ExitCode::from(2));
             }
         }
     }
@@ -490,12 +543,32 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
     let settings = web::WebSettings { secure_cookies: config.secure_cookies, demo_banner: demo };
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
     tracing::info!(listen = %config.listen, backend = app.store.backend_name(), "serving");
+    // The audit chain's head goes to the anchor file every minute (and once at start), so that a
+    // tail cut off the log afterwards is noticed by `anwei audit verify`.
+    let anchored = app.store.clone();
+    let anchor_file = config.audit_anchor_file();
+    tokio::spawn(async move {
+        let Some(key) = anchored.audit_key().cloned() else { return };
+        let mut last_written = None;
+        loop {
+            match app::audit_anchor::write_anchor(&anchored, &key, &anchor_file, last_written).await {
+                Ok(Some(seq)) => last_written = Some(seq),
+                Ok(None) => {}
+                Err(error) => tracing::error!(%error, "could not anchor the audit log"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        }
+    });
     let cleaner = app.store.clone();
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(300)).await;
             if let Err(error) = cleaner.delete_expired_sessions(store::now_ms()).await {
                 tracing::warn!(%error, "could not delete expired sessions");
+            }
+            // Failed logins are remembered for a day, then forgotten (their back-off long over).
+            if let Err(error) = cleaner.delete_old_login_failures(store::now_ms() - 86_400_000).await {
+                tracing::warn!(%error, "could not forget old failed logins");
             }
         }
     });

@@ -15,29 +15,31 @@ async fn import_export_and_audit_verification() {
     let url = db.url.clone();
     let dir = std::env::temp_dir().join(format!("anwei-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("anwei.key"), db.key.to_hex()).unwrap();
+    let data_dir = dir.to_str().unwrap().to_owned();
 
     let export = dir.join("enterprises.xlsx");
-    let out = anwei(&["export", "enterprises", export.to_str().unwrap(), "--database-url", &url]);
+    let out = anwei(&["export", "enterprises", export.to_str().unwrap(), "--database-url", &url, "--data-dir", &data_dir]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = anwei(&["import", "enterprises", export.to_str().unwrap(), "--database-url", &url]);
+    let out = anwei(&["import", "enterprises", export.to_str().unwrap(), "--database-url", &url, "--data-dir", &data_dir]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report, serde_json::json!({"imported": 30, "rejected": []}));
 
     let bad = dir.join("bad.csv");
     std::fs::write(&bad, "统一社会信用代码,企业名称,行政区划代码,行业门类,企业规模\n123,甲,220104,C,小型\n").unwrap();
-    let out = anwei(&["import", "enterprises", bad.to_str().unwrap(), "--database-url", &url]);
+    let out = anwei(&["import", "enterprises", bad.to_str().unwrap(), "--database-url", &url, "--data-dir", &data_dir]);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["imported"], 0);
     assert_eq!(report["rejected"][0]["line"], 2);
-    let out = anwei(&["import", "enterprises", dir.join("notes.txt").to_str().unwrap(), "--database-url", &url]);
+    let out = anwei(&["import", "enterprises", dir.join("notes.txt").to_str().unwrap(), "--database-url", &url, "--data-dir", &data_dir]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains(".csv"));
 
-    let out = anwei(&["audit", "verify", "--database-url", &url]);
+    let out = anwei(&["audit", "verify", "--database-url", &url, "--data-dir", &data_dir]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
     store::testing::remove_audit_protection(&db.store).await.unwrap();
     db.store.execute_raw_for_tests("UPDATE audit_log SET details = '{\"forged\":true}' WHERE seq = 5").await.unwrap();
-    let out = anwei(&["audit", "verify", "--database-url", &url]);
+    let out = anwei(&["audit", "verify", "--database-url", &url, "--data-dir", &data_dir]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("5"), "names the entry: {}", String::from_utf8_lossy(&out.stderr));
 
@@ -82,8 +84,10 @@ async fn workplan_parse_and_import() {
     // Import twice: the second changes nothing.
     let db = store::testing::fresh("sqlite").await.unwrap();
     app::App::new(db.store.clone(), Default::default()).load_demo_with(5).await.unwrap();
+    std::fs::write(dir.join("anwei.key"), db.key.to_hex()).unwrap();
+    let data_dir = dir.to_str().unwrap().to_owned();
     let import = || {
-        let out = anwei(&["workplan", "import", utf8.to_str().unwrap(), "--year", "2020", "--database-url", &db.url]);
+        let out = anwei(&["workplan", "import", utf8.to_str().unwrap(), "--year", "2020", "--database-url", &db.url, "--data-dir", &data_dir]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
@@ -91,7 +95,7 @@ async fn workplan_parse_and_import() {
     assert_eq!((first["created"].as_bool(), first["tasks"].as_u64()), (Some(true), Some(24)));
     let second = import();
     assert_eq!((second["created"].as_bool(), second["plan_id"].clone()), (Some(false), first["plan_id"].clone()));
-    let out = anwei(&["workplan", "import", utf8.to_str().unwrap(), "--year", "1999", "--database-url", &db.url]);
+    let out = anwei(&["workplan", "import", utf8.to_str().unwrap(), "--year", "1999", "--database-url", &db.url, "--data-dir", &data_dir]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("2000"));
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -162,4 +166,93 @@ fn bench_ingest_runs_end_to_end() {
         assert!(report[figure].as_f64().is_some_and(|v| v > 0.0), "{figure}: {report}");
     }
     assert!(!anwei(&["bench", "ingest", "--sensors", "0"]).status.success());
+}
+
+/// `anwei audit verify` against what someone holding the database (but not the key file) can do:
+/// delete the newest entries, delete one in the middle, rewrite one and recompute every hash
+/// after it. Each is caught and named; a missing key file is never silently replaced.
+#[tokio::test]
+async fn audit_verify_catches_a_cut_tail_a_deletion_and_a_rehashed_rewrite() {
+    let verify = |url: &str, dir: &std::path::Path| {
+        let out = anwei(&["audit", "verify", "--database-url", url, "--data-dir", dir.to_str().unwrap()]);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        (out.status.code(), report, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let scenario = |name: &str| {
+        let name = name.to_owned();
+        async move {
+            let db = store::testing::fresh("sqlite").await.unwrap();
+            for i in 0..10 {
+                let event =
+                    app::audit_event(None, &app::Client::cli(), &format!("test.{i}"), String::new(), domain::audit::Outcome::Success, serde_json::json!({}));
+                db.store.record_audit(&event).await.unwrap();
+            }
+            let dir = std::env::temp_dir().join(format!("anwei-cli-audit-{name}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("anwei.key"), db.key.to_hex()).unwrap();
+            // The server anchors the head (entry 10) as it does every minute.
+            let key = db.store.audit_key().unwrap().clone();
+            assert_eq!(app::audit_anchor::write_anchor(&db.store, &key, &dir.join("audit-anchor.log"), None).await.unwrap(), Some(10));
+            store::testing::remove_audit_protection(&db.store).await.unwrap();
+            (db, dir)
+        }
+    };
+
+    let (db, dir) = scenario("intact").await;
+    let (code, report, stderr) = verify(&db.url, &dir);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!((report["entries"].as_i64(), report["anchors"].as_i64(), report["keyed_since"].as_i64()), (Some(10), Some(1), Some(1)));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let (db, dir) = scenario("tail").await;
+    db.store.execute_raw_for_tests("DELETE FROM audit_log WHERE seq > 8").await.unwrap();
+    let unkeyed = store::Store::connect(&db.url).await.unwrap();
+    assert!(unkeyed.verify_audit_chain().await.unwrap().is_ok(), "the chain alone cannot see a cut tail");
+    let (code, report, _) = verify(&db.url, &dir);
+    assert_eq!(code, Some(2));
+    assert!(report["error"].as_str().unwrap().contains("the anchor records entry 10 but the log ends at 8"), "{report}");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let (db, dir) = scenario("middle").await;
+    db.store.execute_raw_for_tests("DELETE FROM audit_log WHERE seq = 4").await.unwrap();
+    let (code, report, _) = verify(&db.url, &dir);
+    assert_eq!(code, Some(2));
+    assert!(report["error"].as_str().unwrap().contains("jumps from 3 to 5"), "{report}");
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let (db, dir) = scenario("rewrite").await;
+    let mut entries = db.store.audit_entries_after(0, 100).await.unwrap();
+    entries[2].details = r#"{"rewritten":true}"#.into();
+    for index in 2..entries.len() {
+        entries[index].prev_hash = entries[index - 1].hash.clone();
+        entries[index].hash = entries[index].computed_hash();
+        let entry = &entries[index];
+        db.store
+            .execute_raw_for_tests(&format!(
+                "UPDATE audit_log SET details = '{}', prev_hash = '{}', hash = '{}' WHERE seq = {}",
+                entry.details, entry.prev_hash, entry.hash, entry.seq
+            ))
+            .await
+            .unwrap();
+    }
+    let (code, report, _) = verify(&db.url, &dir);
+    assert_eq!(code, Some(2));
+    assert!(report["error"].as_str().unwrap().contains("audit entry 3: keyed hash does not match"), "{report}");
+    // Stripping every keyed hash as well: the anchor still knows entry 10's true hash.
+    db.store.execute_raw_for_tests("UPDATE audit_log SET mac = NULL").await.unwrap();
+    let (code, report, _) = verify(&db.url, &dir);
+    assert_eq!(code, Some(2));
+    assert!(report["error"].as_str().unwrap().contains("entry 10 differs from the one the anchor recorded"), "{report}");
+    // A forged anchor line is refused.
+    std::fs::write(dir.join("audit-anchor.log"), format!("10 {} 1 {}\n", entries[9].hash, "00".repeat(32))).unwrap();
+    let (code, report, _) = verify(&db.url, &dir);
+    assert_eq!(code, Some(2));
+    assert!(report["error"].as_str().unwrap().contains("anchor file line 1"), "{report}");
+    // Without the key file the binary refuses, rather than make a new key for a keyed database.
+    std::fs::remove_file(dir.join("anwei.key")).unwrap();
+    let (code, _, stderr) = verify(&db.url, &dir);
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("restore the file"), "{stderr}");
+    assert!(!dir.join("anwei.key").exists(), "no new key was made");
+    let _ = std::fs::remove_dir_all(&dir);
 }

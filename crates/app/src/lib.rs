@@ -6,6 +6,7 @@ pub mod accountability;
 pub mod accounts;
 pub mod alarm_suppressions;
 pub mod assessment;
+pub mod audit_anchor;
 pub mod audit_log;
 pub mod auth;
 pub mod checklists;

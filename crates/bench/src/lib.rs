@@ -437,6 +437,9 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     let mut server = Spawned(
         Command::new(&options.anwei_exe)
             .args(["serve", "--database-url", &url, "--listen", &format!("127.0.0.1:{port}")])
+            // Its key file and audit anchor go in the benchmark's own folder.
+            .arg("--data-dir")
+            .arg(dir.path())
             .arg("--config")
             .arg(&config_path)
             .env("ANWEI_LOG", "warn")

@@ -20,6 +20,7 @@ pub(crate) struct AuditRow {
     client: String,
     prev_hash: String,
     hash: String,
+    mac: Option<String>,
 }
 
 impl From<AuditRow> for AuditEntry {
@@ -37,6 +38,7 @@ impl From<AuditRow> for AuditEntry {
             client: row.client,
             prev_hash: row.prev_hash,
             hash: row.hash,
+            mac: row.mac,
         }
     }
 }
@@ -49,10 +51,10 @@ macro_rules! append_audit {
             Some((seq, hash)) => (seq + 1, hash),
             None => (1, domain::audit::GENESIS_HASH.to_owned()),
         };
-        let entry = domain::audit::AuditEntry::new($event, seq, $crate::now_ms(), &prev_hash);
+        let entry = domain::audit::AuditEntry::new($event, seq, $crate::now_ms(), &prev_hash, $tx.audit_key.as_deref());
         sqlx::query(
-            "INSERT INTO audit_log (seq, occurred_at, actor_id, actor_name, unit_id, action, target, outcome, details, client, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            "INSERT INTO audit_log (seq, occurred_at, actor_id, actor_name, unit_id, action, target, outcome, details, client, prev_hash, hash, mac) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(entry.seq)
         .bind(entry.occurred_at)
@@ -66,6 +68,7 @@ macro_rules! append_audit {
         .bind(&entry.client)
         .bind(&entry.prev_hash)
         .bind(&entry.hash)
+        .bind(&entry.mac)
         .execute(&mut *$tx)
         .await?;
         entry.seq
@@ -146,24 +149,57 @@ impl Store {
     }
 
     /// Verifies the whole chain in pages of 10,000; returns the number of entries checked.
+    /// With the store's key, every entry's keyed hash is checked too (see `domain::audit`).
     pub async fn verify_audit_chain(&self) -> Result<std::result::Result<i64, domain::audit::ChainError>> {
-        let mut prev: Option<(i64, String)> = None;
+        Ok(self.verify_audit_chain_from_start().await?.map(|(checked, _)| checked))
+    }
+
+    /// Verifies the whole chain; returns the number of entries checked and where the chain
+    /// became keyed.
+    pub async fn verify_audit_chain_from_start(&self) -> Result<std::result::Result<(i64, Option<i64>), domain::audit::ChainError>> {
+        let mut position = domain::audit::ChainPosition::default();
         let mut checked = 0;
         loop {
-            let after = prev.as_ref().map(|(seq, _)| *seq).unwrap_or(0);
+            let after = position.last.as_ref().map(|(seq, _)| *seq).unwrap_or(0);
             let entries = self.audit_entries_after(after, 10_000).await?;
             if entries.is_empty() {
-                return Ok(Ok(checked));
+                return Ok(Ok((checked, position.keyed_since)));
             }
             // The first entry after a gap at the very start has seq > 1; verify_chain reports it.
-            match domain::audit::verify_chain(prev.clone(), &entries) {
-                Ok(last) => {
+            match domain::audit::verify_chain(position.clone(), &entries, self.audit_key.as_deref()) {
+                Ok(next) => {
                     checked += entries.len() as i64;
-                    prev = last;
+                    position = next;
                 }
                 Err(error) => return Ok(Err(error)),
             }
         }
+    }
+
+    /// The chain's head: the last entry's seq and hash (0 and the genesis hash when empty).
+    pub async fn audit_head(&self) -> Result<(i64, String)> {
+        with_pool!(self, |pool| {
+            let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(pool).await?;
+            Ok(head.unwrap_or_else(|| (0, GENESIS_HASH.to_owned())))
+        })
+    }
+
+    /// Whether anything in the database was written with a server key (keyed audit entries or
+    /// sealed secrets): then a missing key file must be restored, never replaced.
+    pub async fn has_keyed_data(&self) -> Result<bool> {
+        with_pool!(self, |pool| {
+            let keyed: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM audit_log WHERE mac IS NOT NULL) OR EXISTS (SELECT 1 FROM users WHERE totp_secret LIKE 'sealed1:%')",
+            )
+            .fetch_one(pool)
+            .await?;
+            Ok(keyed)
+        })
+    }
+
+    /// The stored hash of entry `seq`, if there is one.
+    pub async fn audit_hash_at(&self, seq: i64) -> Result<Option<String>> {
+        with_pool!(self, |pool| Ok(sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1").bind(seq).fetch_optional(pool).await?))
     }
 
     pub async fn audit_tail_hash(&self) -> Result<String> {

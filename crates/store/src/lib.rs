@@ -17,6 +17,7 @@ mod enterprises;
 mod experts;
 mod hazard_monitoring;
 mod hidden_dangers;
+pub mod keys;
 mod regions;
 mod risk_points;
 mod sessions;
@@ -85,6 +86,31 @@ enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     backend: Backend,
+    /// The audit chain's key; without one, entries are appended unkeyed (tests of the plain
+    /// chain, and databases from before keying).
+    audit_key: Option<std::sync::Arc<domain::audit::AuditKey>>,
+    /// Seals secret columns at rest; without one they are stored as they are.
+    sealer: Option<keys::Sealer>,
+}
+
+/// A write transaction that appends to the audit chain: the transaction itself (what `&mut *tx`
+/// reaches, as with a plain one) and the chain's key for `append_audit!`.
+pub(crate) struct AuditedTransaction<'c, DB: sqlx::Database> {
+    pub(crate) transaction: sqlx::Transaction<'c, DB>,
+    pub(crate) audit_key: Option<std::sync::Arc<domain::audit::AuditKey>>,
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for AuditedTransaction<'_, DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &Self::Target {
+        &self.transaction
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for AuditedTransaction<'_, DB> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.transaction
+    }
 }
 
 /// Runs `$body` with `$pool` bound to the backend's pool; the body is compiled once per backend.
@@ -105,23 +131,23 @@ macro_rules! in_transaction {
     ($store:expr, |$tx:ident| $body:expr) => {
         match &$store.backend {
             $crate::Backend::Sqlite(pool) => {
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                let mut $tx = $crate::AuditedTransaction { transaction: pool.begin_with("BEGIN IMMEDIATE").await?, audit_key: $store.audit_key.clone() };
                 let result: $crate::Result<_> = async { $body }.await;
                 match result {
                     Ok(value) => {
-                        $tx.commit().await?;
+                        $tx.transaction.commit().await?;
                         Ok(value)
                     }
                     Err(error) => Err(error),
                 }
             }
             $crate::Backend::Postgres(pool) => {
-                let mut $tx = pool.begin().await?;
+                let mut $tx = $crate::AuditedTransaction { transaction: pool.begin().await?, audit_key: $store.audit_key.clone() };
                 sqlx::query("SELECT pg_advisory_xact_lock(7266001)").execute(&mut *$tx).await?;
                 let result: $crate::Result<_> = async { $body }.await;
                 match result {
                     Ok(value) => {
-                        $tx.commit().await?;
+                        $tx.transaction.commit().await?;
                         Ok(value)
                     }
                     Err(error) => Err(error),
@@ -208,14 +234,25 @@ impl Store {
                 .pragma("journal_size_limit", "67108864");
             let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
             tokio::spawn(checkpoint_in_background(pool.clone()));
-            Ok(Self { backend: Backend::Sqlite(pool) })
+            Ok(Self { backend: Backend::Sqlite(pool), audit_key: None, sealer: None })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
-            Ok(Self { backend: Backend::Postgres(pool) })
+            Ok(Self { backend: Backend::Postgres(pool), audit_key: None, sealer: None })
         } else {
             Err(StoreError::UnsupportedUrl(url.chars().take(16).collect::<String>() + "…"))
         }
+    }
+
+    /// The same store keyed by the server's key: audit entries get keyed hashes and secret
+    /// columns are sealed.
+    pub fn with_server_key(self, key: &keys::ServerKey) -> Self {
+        Self { audit_key: Some(std::sync::Arc::new(key.audit_key())), sealer: Some(key.sealer()), ..self }
+    }
+
+    /// The audit chain's key, if the store has one.
+    pub fn audit_key(&self) -> Option<&domain::audit::AuditKey> {
+        self.audit_key.as_deref()
     }
 
     pub fn backend_name(&self) -> &'static str {

@@ -17,10 +17,12 @@ pub fn postgres_url() -> Option<String> {
     std::env::var("ANWEI_TEST_POSTGRES_URL").ok().filter(|url| !url.is_empty())
 }
 
-/// A fresh database and a guard that keeps its files alive.
+/// A fresh database and a guard that keeps its files alive. Its store is keyed like a
+/// production one (`key`), so tests see keyed audit entries and sealed secrets.
 pub struct TestDatabase {
     pub store: Store,
     pub url: String,
+    pub key: crate::keys::ServerKey,
     _dir: Option<tempfile_guard::Dir>,
 }
 
@@ -48,7 +50,8 @@ pub async fn fresh(backend: &str) -> Result<TestDatabase> {
             let url = format!("{prefix}/{name}");
             let store = Store::connect(&url).await?;
             store.migrate().await?;
-            Ok(TestDatabase { store, url, _dir: None })
+            let key = crate::keys::ServerKey::generate();
+            Ok(TestDatabase { store: store.with_server_key(&key), url, key, _dir: None })
         }
         _ => {
             let dir = std::env::temp_dir().join(format!("anwei-test-{unique}"));
@@ -56,7 +59,8 @@ pub async fn fresh(backend: &str) -> Result<TestDatabase> {
             let url = format!("sqlite://{}", dir.join("anwei.db").display());
             let store = Store::connect(&url).await?;
             store.migrate().await?;
-            Ok(TestDatabase { store, url, _dir: Some(tempfile_guard::Dir(dir)) })
+            let key = crate::keys::ServerKey::generate();
+            Ok(TestDatabase { store: store.with_server_key(&key), url, key, _dir: Some(tempfile_guard::Dir(dir)) })
         }
     }
 }

@@ -49,6 +49,9 @@ pub struct ApiTokenRow {
     pub revoked_at: Option<i64>,
 }
 
+/// What a sealed TOTP secret is bound to.
+const TOTP_PURPOSE: &str = "users.totp_secret";
+
 /// How far a token's last use must move before it is written again.
 pub const TOKEN_USE_WRITE_STEP_MS: i64 = 60_000;
 
@@ -75,7 +78,7 @@ impl Store {
             .bind(&user.password_hash)
             .bind(&user.role)
             .bind(user.unit_id)
-            .bind(&user.totp_secret)
+            .bind(self.sealed_totp(user.totp_secret.as_deref()))
             .bind(now)
             .bind(user.must_change_password)
             .fetch_one(&mut *tx)
@@ -88,21 +91,60 @@ impl Store {
         })
     }
 
+    /// A TOTP secret as stored: sealed when the store has the server's key.
+    fn sealed_totp(&self, secret: Option<&str>) -> Option<String> {
+        secret.map(|secret| match &self.sealer {
+            Some(sealer) => sealer.seal(TOTP_PURPOSE, secret),
+            None => secret.to_owned(),
+        })
+    }
+
+    /// A user row as read, its TOTP secret opened. A sealed secret without the key is an error,
+    /// never a missing second factor.
+    fn opened(&self, mut row: UserRow) -> Result<UserRow> {
+        if let Some(stored) = row.totp_secret.take() {
+            row.totp_secret = Some(match &self.sealer {
+                Some(sealer) => sealer.open(TOTP_PURPOSE, &stored)?,
+                None if crate::keys::Sealer::is_sealed(&stored) => {
+                    return Err(StoreError::Corrupt("a sealed TOTP secret needs the server's key".into()));
+                }
+                None => stored,
+            });
+        }
+        Ok(row)
+    }
+
+    /// Seals the TOTP secrets stored before sealing began; returns how many. A storage change,
+    /// not a business one, so it is not audited.
+    pub async fn seal_legacy_secrets(&self) -> Result<u64> {
+        let Some(sealer) = &self.sealer else { return Ok(0) };
+        with_pool!(self, |pool| {
+            let plain: Vec<(i64, String)> =
+                sqlx::query_as("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'sealed1:%'").fetch_all(pool).await?;
+            for (id, secret) in &plain {
+                sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3")
+                    .bind(sealer.seal(TOTP_PURPOSE, secret))
+                    .bind(id)
+                    .bind(secret)
+                    .execute(pool)
+                    .await?;
+            }
+            Ok(plain.len() as u64)
+        })
+    }
+
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1");
-        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(username).fetch_optional(pool).await?))
+        let row: Option<UserRow> = with_pool!(self, |pool| sqlx::query_as(trusted(&sql)).bind(username).fetch_optional(pool).await?);
+        row.map(|row| self.opened(row)).transpose()
     }
 
     pub async fn user(&self, id: i64) -> Result<UserRow> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-        with_pool!(self, |pool| {
-            let row: Option<UserRow> = sqlx::query_as(trusted(&sql)).bind(id).fetch_optional(pool).await?;
-            row.ok_or(StoreError::NotFound)
-        })
+        let row: Option<UserRow> = with_pool!(self, |pool| sqlx::query_as(trusted(&sql)).bind(id).fetch_optional(pool).await?);
+        self.opened(row.ok_or(StoreError::NotFound)?)
     }
 
-    /// Records a failed login: increments the counter and, when it reaches `lock_after`, locks the
-    /// account until `lock_until_ms`. The audit event is written in the same transaction.
     /// Until when logins to `user_id` from `client_key` are refused (epoch ms), if they are.
     pub async fn login_blocked_until(&self, user_id: i64, client_key: &str, now_ms: i64) -> Result<Option<i64>> {
         with_pool!(self, |pool| {
@@ -211,7 +253,7 @@ impl Store {
             if found.token_last_used_at.is_none_or(|used| now - used > TOKEN_USE_WRITE_STEP_MS) {
                 sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2").bind(now).bind(token_hash).execute(pool).await?;
             }
-            Ok(Some(found.user))
+            Ok(Some(self.opened(found.user)?))
         })
     }
 
@@ -229,7 +271,8 @@ impl Store {
     /// The oldest user of a unit with the given role.
     pub async fn first_user_of_unit(&self, unit_id: i64, role: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE unit_id = $1 AND role = $2 ORDER BY id LIMIT 1");
-        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(unit_id).bind(role).fetch_optional(pool).await?))
+        let row: Option<UserRow> = with_pool!(self, |pool| sqlx::query_as(trusted(&sql)).bind(unit_id).bind(role).fetch_optional(pool).await?);
+        row.map(|row| self.opened(row)).transpose()
     }
 }
 
@@ -297,7 +340,11 @@ impl Store {
                     sqlx::query("UPDATE users SET locked_until = NULL, failed_login_count = 0 WHERE id = $1").bind(user_id).execute(&mut *tx).await?
                 }
                 AccountChange::TotpSecret(secret) => {
-                    sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2").bind(secret).bind(user_id).execute(&mut *tx).await?
+                    sqlx::query("UPDATE users SET totp_secret = $1 WHERE id = $2")
+                        .bind(self.sealed_totp(secret.as_deref()))
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?
                 }
             };
             if result.rows_affected() == 0 {
@@ -316,7 +363,7 @@ impl Store {
             }
             crate::audit::append_audit!(tx, event);
             let user: UserRow = sqlx::query_as(trusted(&select)).bind(user_id).fetch_one(&mut *tx).await?;
-            Ok(user)
+            self.opened(user)
         })
     }
 

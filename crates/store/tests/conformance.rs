@@ -219,8 +219,65 @@ async fn suite(backend: &str) {
     store::testing::remove_audit_protection(&db.store).await.unwrap();
     db.store.execute_raw_for_tests("DELETE FROM audit_log WHERE seq = 2").await.unwrap();
     assert_eq!(db.store.verify_audit_chain().await.unwrap(), Err(ChainError::Gap { after: 1, seq: 3 }));
-    db.store.execute_raw_for_tests("INSERT INTO audit_log SELECT 2, occurred_at, actor_id, actor_name, unit_id, action, 'inserted', outcome, details, client, prev_hash, hash FROM audit_log WHERE seq = 1").await.unwrap();
+    db.store.execute_raw_for_tests("INSERT INTO audit_log SELECT 2, occurred_at, actor_id, actor_name, unit_id, action, 'inserted', outcome, details, client, prev_hash, hash, mac FROM audit_log WHERE seq = 1").await.unwrap();
     assert_eq!(db.store.verify_audit_chain().await.unwrap(), Err(ChainError::Edited { seq: 2 }));
+
+    // Whoever holds the database (and the code, but not the key) rewrites entry 3 and
+    // recomputes every hash after it: the plain chain is consistent again, the keyed one is not.
+    let db = fresh(backend).await.unwrap();
+    load_regions(&db.store).await;
+    for i in 0..5 {
+        db.store.record_audit(&event(&format!("test.{i}"))).await.unwrap();
+    }
+    assert!(db.store.verify_audit_chain().await.unwrap().is_ok());
+    store::testing::remove_audit_protection(&db.store).await.unwrap();
+    let mut entries = db.store.audit_entries_after(0, 100).await.unwrap();
+    entries[2].target = "rewritten".into();
+    for index in 2..entries.len() {
+        entries[index].prev_hash = entries[index - 1].hash.clone();
+        entries[index].hash = entries[index].computed_hash();
+        db.store
+            .execute_raw_for_tests(&format!(
+                "UPDATE audit_log SET target = '{}', prev_hash = '{}', hash = '{}' WHERE seq = {}",
+                entries[index].target, entries[index].prev_hash, entries[index].hash, entries[index].seq
+            ))
+            .await
+            .unwrap();
+    }
+    let unkeyed = store::Store::connect(&db.url).await.unwrap();
+    assert!(unkeyed.verify_audit_chain().await.unwrap().is_ok(), "without the key the rewrite passes");
+    assert_eq!(db.store.verify_audit_chain().await.unwrap(), Err(ChainError::Forged { seq: 3 }), "with the key it is caught");
+
+    // Secrets are sealed at rest: the stored TOTP secret is not the secret, and a store without
+    // the key refuses to read it rather than report no second factor.
+    let sealed_unit = NewUnit {
+        kind: UnitKind::Department,
+        name: "密封测试单位".into(),
+        full_name: "密封测试单位".into(),
+        region_code: Some("220000".into()),
+        enterprise_id: None,
+        lookup_keys: vec![],
+    };
+    let unit_id = db.store.ensure_unit(&sealed_unit, &event("unit.create")).await.unwrap();
+    let user = NewUser {
+        username: "sealed".into(),
+        display_name: "密封".into(),
+        password_hash: "x".into(),
+        role: "regulator".into(),
+        unit_id,
+        totp_secret: Some("JBSWY3DPEHPK3PXP".into()),
+        must_change_password: false,
+    };
+    let id = db.store.create_user(&user, &event("user.create")).await.unwrap();
+    assert_eq!(db.store.user(id).await.unwrap().totp_secret.as_deref(), Some("JBSWY3DPEHPK3PXP"));
+    let raw = db.store.count_for_tests(&format!("SELECT COUNT(*) FROM users WHERE id = {id} AND totp_secret LIKE 'sealed1:%'")).await.unwrap();
+    assert_eq!(raw, 1, "stored sealed");
+    assert!(matches!(unkeyed.user(id).await, Err(StoreError::Corrupt(_))));
+    // Secrets stored before sealing began are sealed at start-up.
+    db.store.execute_raw_for_tests(&format!("UPDATE users SET totp_secret = 'LEGACYSECRET' WHERE id = {id}")).await.unwrap();
+    assert_eq!(db.store.seal_legacy_secrets().await.unwrap(), 1);
+    assert_eq!(db.store.user(id).await.unwrap().totp_secret.as_deref(), Some("LEGACYSECRET"));
+    assert_eq!(db.store.seal_legacy_secrets().await.unwrap(), 0);
 }
 
 #[tokio::test]

@@ -13,3 +13,7 @@ CREATE TABLE login_failures (
     PRIMARY KEY (user_id, client_key)
 );
 CREATE INDEX login_failures_by_age ON login_failures (last_failure_at);
+
+-- The audit chain's keyed hashes (HMAC under a key kept outside the database); NULL for
+-- entries written before the chain was keyed.
+ALTER TABLE audit_log ADD COLUMN mac TEXT;

@@ -1,0 +1,151 @@
+//! The server's secret key, kept outside the database (a key file beside it, or one named by the
+//! configuration), and what is derived from it: the audit chain's key (`domain::audit::AuditKey`)
+//! and the key that seals secrets at rest (TOTP secrets), so that a copy of the database alone
+//! can neither rewrite the audit log undetected nor reveal a second factor.
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+use crate::StoreError;
+
+/// Prefix of a sealed value; what follows is base64 of the 24-byte nonce and the ciphertext.
+const SEALED_PREFIX: &str = "sealed1:";
+
+/// 32 random bytes, written as 64 hex digits in the key file.
+#[derive(Clone)]
+pub struct ServerKey([u8; 32]);
+
+impl std::fmt::Debug for ServerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerKey(…)")
+    }
+}
+
+impl ServerKey {
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        Self(bytes)
+    }
+
+    /// Reads a key file's text: 64 hex digits, surrounding whitespace ignored.
+    pub fn from_hex(text: &str) -> std::result::Result<Self, String> {
+        let text = text.trim();
+        if text.len() != 64 {
+            return Err(format!("the key must be 64 hex digits, found {} characters", text.len()));
+        }
+        let bytes = hex::decode(text).map_err(|_| "the key must be 64 hex digits".to_owned())?;
+        let mut key = [0u8; 32];
+        key.copy_from_slice(&bytes);
+        Ok(Self(key))
+    }
+
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// A subkey for one purpose (HMAC-SHA256 of the purpose under the key).
+    fn derive(&self, purpose: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        mac.update(b"anwei key derivation\0");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The key of the audit chain's keyed hashes and of its anchors.
+    pub fn audit_key(&self) -> domain::audit::AuditKey {
+        domain::audit::AuditKey(self.derive("audit chain"))
+    }
+
+    /// The key webhooks are signed with.
+    pub fn webhook_key(&self) -> [u8; 32] {
+        self.derive("webhooks")
+    }
+
+    pub(crate) fn sealer(&self) -> Sealer {
+        Sealer { cipher: XChaCha20Poly1305::new(&self.derive("sealed columns").into()) }
+    }
+}
+
+/// Seals and opens values stored in the database.
+#[derive(Clone)]
+pub(crate) struct Sealer {
+    cipher: XChaCha20Poly1305,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealer(…)")
+    }
+}
+
+impl Sealer {
+    /// Seals `plaintext` for the column `purpose` (bound into the ciphertext, so a value cannot
+    /// be moved to another column or row kind).
+    pub(crate) fn seal(&self, purpose: &str, plaintext: &str) -> String {
+        use base64::Engine;
+        let mut nonce = [0u8; 24];
+        rand::rng().fill_bytes(&mut nonce);
+        let ciphertext = self
+            .cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext.as_bytes(), aad: purpose.as_bytes() })
+            .expect("XChaCha20-Poly1305 encrypts any message that fits in memory");
+        let mut sealed = nonce.to_vec();
+        sealed.extend_from_slice(&ciphertext);
+        format!("{SEALED_PREFIX}{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(sealed))
+    }
+
+    /// Opens a value sealed by `seal`. A value without the prefix is one stored before sealing
+    /// began and is returned as it is (`seal_legacy_secrets` seals those at start-up).
+    pub(crate) fn open(&self, purpose: &str, stored: &str) -> crate::Result<String> {
+        use base64::Engine;
+        let Some(body) = stored.strip_prefix(SEALED_PREFIX) else { return Ok(stored.to_owned()) };
+        let corrupt = || StoreError::Corrupt(format!("a sealed {purpose} cannot be opened (damaged, or sealed with another key)"));
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD.decode(body).map_err(|_| corrupt())?;
+        if bytes.len() < 24 {
+            return Err(corrupt());
+        }
+        let (nonce, ciphertext) = bytes.split_at(24);
+        let plaintext = self.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: purpose.as_bytes() }).map_err(|_| corrupt())?;
+        String::from_utf8(plaintext).map_err(|_| corrupt())
+    }
+
+    pub(crate) fn is_sealed(stored: &str) -> bool {
+        stored.starts_with(SEALED_PREFIX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_values_open_only_with_their_key_and_purpose() {
+        let key = ServerKey::generate();
+        let sealer = key.sealer();
+        let sealed = sealer.seal("totp", "JBSWY3DPEHPK3PXP");
+        assert!(!sealed.contains("JBSWY3DPEHPK3PXP"));
+        assert_ne!(sealed, sealer.seal("totp", "JBSWY3DPEHPK3PXP"), "a fresh nonce each time");
+        assert_eq!(sealer.open("totp", &sealed).unwrap(), "JBSWY3DPEHPK3PXP");
+        assert!(sealer.open("other", &sealed).is_err(), "bound to its purpose");
+        assert!(ServerKey::generate().sealer().open("totp", &sealed).is_err(), "another key cannot open it");
+        let mut tampered = sealed.clone();
+        tampered.pop();
+        tampered.push(if sealed.ends_with('A') { 'B' } else { 'A' });
+        assert!(sealer.open("totp", &tampered).is_err());
+        assert_eq!(sealer.open("totp", "legacy-plain").unwrap(), "legacy-plain");
+    }
+
+    #[test]
+    fn key_files_are_64_hex_digits() {
+        let key = ServerKey::generate();
+        assert_eq!(ServerKey::from_hex(&format!(" {}\n", key.to_hex())).unwrap().to_hex(), key.to_hex());
+        for bad in ["", "abc", &"g".repeat(64), &"0".repeat(63)] {
+            assert!(ServerKey::from_hex(bad).is_err(), "{bad:?}");
+        }
+        assert_ne!(key.audit_key().0, key.webhook_key(), "subkeys differ by purpose");
+    }
+}
