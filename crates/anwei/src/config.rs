@@ -33,6 +33,10 @@ pub struct Config {
     /// The append-only file the audit chain's head is written to every minute. Defaults to
     /// `audit-anchor.log` in `data_dir`.
     pub audit_anchor_file: Option<PathBuf>,
+    /// Addresses or networks of the reverse proxies in front of anwei (`["10.0.0.5",
+    /// "10.1.0.0/16"]`): only from them are `Forwarded` and `X-Forwarded-For` believed. Empty:
+    /// the socket's peer is the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Config {
@@ -48,6 +52,7 @@ impl Default for Config {
             mqtt: None,
             key_file: None,
             audit_anchor_file: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -95,6 +100,10 @@ impl Config {
             bail!("risk: {message}");
         }
         self.monitoring.check()?;
+        if self.trusted_proxies.len() > 64 {
+            bail!("trusted_proxies: at most 64 entries");
+        }
+        web::client_address::parse_trusted(&self.trusted_proxies).map_err(|message| anyhow::anyhow!(message))?;
         if let Some(mqtt) = &self.mqtt {
             mqtt.validate()?;
         }

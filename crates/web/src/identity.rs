@@ -2,10 +2,8 @@
 //! to an `app::Actor`; the session path also enforces the absolute timeout and revocation after
 //! a password change.
 
-use std::net::SocketAddr;
-
 use app::{Actor, Client};
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -31,10 +29,10 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
-/// The client's address for the audit log.
+/// The client's address for the audit log and the failed-login back-off (`client_address`).
 pub fn client_of(parts: &Parts) -> Client {
-    match parts.extensions.get::<ConnectInfo<SocketAddr>>() {
-        Some(ConnectInfo(address)) => Client(address.ip().to_string()),
+    match parts.extensions.get::<crate::client_address::ClientAddress>() {
+        Some(address) => Client(address.0.to_string()),
         None => Client("unknown".into()),
     }
 }

@@ -4,6 +4,7 @@
 
 mod api;
 mod assets;
+pub mod client_address;
 mod error;
 mod i18n;
 mod identity;
@@ -34,6 +35,8 @@ pub struct WebSettings {
     pub secure_cookies: bool,
     /// Shown on every page when the server runs the demo province.
     pub demo_banner: bool,
+    /// Proxies whose forwarding headers are believed (`client_address`); none by default.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Clone)]
@@ -56,6 +59,8 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         // otherwise the idle timeout would fall due counting from the last change to the session.
         .with_always_save(true);
     let login_throttle = security::login_throttle(&app.security);
+    let trusted_proxies = Arc::new(settings.trusted_proxies.clone());
+    let hsts = security::Hsts(settings.secure_cookies);
     let state = AppState { app, settings: Arc::new(settings) };
     let (api_router, openapi) = api::router(login_throttle.clone()).split_for_parts();
     let openapi = Arc::new(openapi);
@@ -74,7 +79,8 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .fallback(error::not_found_fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf_guard))
         .layer(sessions)
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(trusted_proxies, client_address::resolve))
+        .layer(axum::middleware::from_fn_with_state(hsts, security::headers))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .with_state(state)

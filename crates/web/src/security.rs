@@ -14,31 +14,39 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::identity::CSRF_KEY;
 
-/// The login throttle's key: the client's address, or one shared key when the address is unknown
-/// (requests that did not come through a socket, as in in-process tests).
+/// The login throttle's key: the client's address (`client_address`), an IPv6 client by its /64,
+/// or one shared key when the address is unknown (requests that did not come through a socket,
+/// as in in-process tests).
 #[derive(Debug, Clone, Copy)]
-pub struct ClientAddress;
+pub struct ThrottleKey;
 
-impl tower_governor::key_extractor::KeyExtractor for ClientAddress {
+impl tower_governor::key_extractor::KeyExtractor for ThrottleKey {
     type Key = std::net::IpAddr;
 
     fn extract<T>(&self, request: &axum::http::Request<T>) -> Result<Self::Key, tower_governor::GovernorError> {
-        Ok(request
+        let address = request
             .extensions()
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|info| info.0.ip())
-            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)))
+            .get::<crate::client_address::ClientAddress>()
+            .map(|client| client.0)
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        Ok(match address {
+            std::net::IpAddr::V6(v6) => {
+                let segments = v6.segments();
+                std::net::IpAddr::V6(std::net::Ipv6Addr::new(segments[0], segments[1], segments[2], segments[3], 0, 0, 0, 0))
+            }
+            v4 => v4,
+        })
     }
 }
 
-pub type LoginThrottle = tower_governor::GovernorLayer<ClientAddress, governor::middleware::NoOpMiddleware<governor::clock::QuantaInstant>, Body>;
+pub type LoginThrottle = tower_governor::GovernorLayer<ThrottleKey, governor::middleware::NoOpMiddleware<governor::clock::QuantaInstant>, Body>;
 
 /// Throttles login attempts per client address: a burst, then one attempt per refill period.
 /// Refusals answer 429 `too_many_attempts` with `Retry-After`. A background task forgets idle
 /// clients every minute, so the table of addresses stays bounded by recent traffic.
 pub fn login_throttle(settings: &app::auth::SecuritySettings) -> LoginThrottle {
     let config = tower_governor::governor::GovernorConfigBuilder::default()
-        .key_extractor(ClientAddress)
+        .key_extractor(ThrottleKey)
         .period(std::time::Duration::from_secs(settings.login_refill_seconds.max(1)))
         .burst_size(settings.login_burst_per_client.max(1))
         .methods(vec![Method::POST])
@@ -82,10 +90,18 @@ const CSRF_EXEMPT_PATHS: [&str; 2] = ["/api/v1/auth/login", "/login"];
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-pub async fn headers(request: Request, next: Next) -> Response {
+/// Whether responses carry `Strict-Transport-Security`: when the site is served over HTTPS
+/// (`secure_cookies`), browsers are told to use nothing else for a year.
+#[derive(Debug, Clone, Copy)]
+pub struct Hsts(pub bool);
+
+pub async fn headers(State(hsts): State<Hsts>, request: Request, next: Next) -> Response {
     let is_asset = request.uri().path().starts_with("/assets/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    if hsts.0 {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -22,7 +22,7 @@ async fn harness(backend: &str) -> Harness {
     let security = app::auth::SecuritySettings { login_burst_per_client: 10_000, ..Default::default() };
     let app = App::new(db.store.clone(), security);
     app.load_demo_with(120).await.unwrap();
-    let router = web::router(app.clone(), web::WebSettings { secure_cookies: false, demo_banner: true });
+    let router = web::router(app.clone(), web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new() });
     Harness { router, app, _db: db }
 }
 
@@ -738,7 +738,7 @@ async fn login_throttling(backend: &str) {
     let security = app::auth::SecuritySettings { login_burst_per_client: 3, login_refill_seconds: 3600, ..Default::default() };
     let app = App::new(db.store.clone(), security);
     app.load_demo_with(5).await.unwrap();
-    let router = web::router(app.clone(), web::WebSettings { secure_cookies: false, demo_banner: true });
+    let router = web::router(app.clone(), web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new() });
     let attempt = |username: &str| {
         Request::post("/api/v1/auth/login")
             .header(header::CONTENT_TYPE, "application/json")
@@ -757,6 +757,49 @@ async fn login_throttling(backend: &str) {
     assert!(form_login(&router, "office", app::demo::DEMO_PASSWORD, "").await.is_err_and(|r| r.status == StatusCode::TOO_MANY_REQUESTS));
     // chaoyang's own account is not locked: the refused attempt never reached it.
     assert_eq!(app.store.user_by_username("chaoyang").await.unwrap().unwrap().failed_login_count, 0);
+}
+
+/// Behind a trusted proxy the audit log and the throttles see the client the proxy names; a
+/// client that forges the header itself is not believed. HSTS goes with `secure_cookies`.
+async fn proxies_and_hsts(backend: &str) {
+    let db = store::testing::fresh(backend).await.unwrap();
+    let security = app::auth::SecuritySettings { login_burst_per_client: 2, login_refill_seconds: 3600, ..Default::default() };
+    let app = App::new(db.store.clone(), security);
+    app.load_demo_with(5).await.unwrap();
+    let trusted_proxies = web::client_address::parse_trusted(&["10.0.0.5".into()]).unwrap();
+    let router = web::router(app.clone(), web::WebSettings { secure_cookies: true, demo_banner: true, trusted_proxies });
+    let attempt = |peer: &str, forwarded_for: &str| {
+        let mut request = Request::post("/api/v1/auth/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("x-forwarded-for", forwarded_for)
+            .body(Body::from(json!({"username": "office", "password": "wrong password"}).to_string()))
+            .unwrap();
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer.parse::<std::net::SocketAddr>().unwrap()));
+        request
+    };
+    let reply = send(&router, attempt("10.0.0.5:40000", "203.0.113.50")).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    assert!(reply.headers.get(header::STRICT_TRANSPORT_SECURITY).is_some_and(|v| v.to_str().unwrap().contains("max-age=31536000")));
+    send(&router, attempt("198.51.100.20:40000", "203.0.113.99")).await;
+    let clients: Vec<String> = app
+        .store
+        .audit_page(&store::AuditFilter { action_prefix: Some("auth.login".into()), ..Default::default() }, 10, 0)
+        .await
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.client)
+        .collect();
+    assert!(clients.contains(&"203.0.113.50".to_owned()), "the proxy's client is recorded: {clients:?}");
+    assert!(clients.contains(&"198.51.100.20".to_owned()) && !clients.contains(&"203.0.113.99".to_owned()), "a forged header is not believed: {clients:?}");
+    // The per-client throttle keys on the forwarded client: another client behind the same proxy
+    // still has its own budget after the first has spent its.
+    send(&router, attempt("10.0.0.5:40000", "203.0.113.50")).await;
+    assert_eq!(send(&router, attempt("10.0.0.5:40000", "203.0.113.50")).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(send(&router, attempt("10.0.0.5:40000", "203.0.113.51")).await.status, StatusCode::UNAUTHORIZED, "the province does not share one bucket");
+    let plain = web::router(app.clone(), web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new() });
+    let reply = send(&plain, Request::get("/login").body(Body::empty()).unwrap()).await;
+    assert!(reply.headers.get(header::STRICT_TRANSPORT_SECURITY).is_none(), "no HSTS over plain HTTP");
 }
 
 async fn post_telemetry(h: &Harness, token: &str, content_type: &str, body: impl Into<Body>) -> Reply {
@@ -1108,5 +1151,6 @@ async fn http_behaviour_on_every_configured_backend() {
         alarm_stream(&h).await;
         alarm_webhooks(&h).await;
         login_throttling(backend).await;
+        proxies_and_hsts(backend).await;
     }
 }
