@@ -151,6 +151,9 @@ pub struct MonitoringConfig {
     pub escalation: domain::telemetry::EscalationRules,
     /// URLs (http://) every alarm transition is posted to as JSON.
     pub webhooks: Vec<String>,
+    /// The secret the webhook posts are signed with (HMAC-SHA256, `X-Anwei-Signature`); at
+    /// least 32 characters, shared with the receivers; required when `webhooks` are given.
+    pub webhook_secret: Option<String>,
     /// Live alarm streams one user may hold open at once.
     pub live_streams_per_user: usize,
 }
@@ -165,6 +168,7 @@ impl Default for MonitoringConfig {
             warning: settings.warning_rules,
             escalation: settings.escalation,
             webhooks: Vec::new(),
+            webhook_secret: None,
             live_streams_per_user: settings.live_streams_per_user,
         }
     }
@@ -186,6 +190,9 @@ impl MonitoringConfig {
         }
         if !(1..=app::monitoring::LIVE_SUBSCRIBERS_MAX).contains(&self.live_streams_per_user) {
             bail!("monitoring.live_streams_per_user must be 1 to {}", app::monitoring::LIVE_SUBSCRIBERS_MAX);
+        }
+        if !self.webhooks.is_empty() && self.webhook_secret.as_deref().is_none_or(|secret| secret.chars().count() < 32) {
+            bail!("monitoring.webhook_secret: webhooks are signed, so give a secret of at least 32 characters to share with the receivers");
         }
         if self.webhooks.len() > 20 {
             bail!("monitoring.webhooks: at most 20");

@@ -596,7 +596,7 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
     // escalated, old readings deleted daily.
     let sensors = app.start_monitoring().await.context("cannot load the sensors")?;
     tracing::info!(sensors, "monitoring started");
-    web::webhooks::spawn(app.clone(), config.monitoring.webhooks.clone());
+    web::webhooks::spawn(app.clone(), config.monitoring.webhooks.clone(), config.monitoring.webhook_secret.clone().unwrap_or_default().into_bytes());
     // Telemetry over MQTT when `[mqtt]` is configured; it stops with the web server, before the
     // store closes, so that it leaves no message half handled.
     let (stop_mqtt, mqtt_stopped) = tokio::sync::oneshot::channel::<()>();
@@ -676,7 +676,7 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
             }
         }
     });
-    web::serve(listener, app.clone(), settings, async {
+    web::serve(listener, app.clone(), settings, web::HEADER_READ_TIMEOUT, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await

@@ -23,6 +23,9 @@ pub struct ListQuery {
     pub industry: Option<String>,
 }
 
+/// The one answer to a credit code that is registered already, wherever it is registered.
+const CREDIT_CODE_TAKEN: &str = "该统一社会信用代码已登记,不能在此登记;如需迁入本辖区请联系上级安委办 / this credit code is registered already and cannot be registered here; to move the enterprise into your territory, ask the committee office above you";
+
 impl App {
     async fn store_filter(&self, query: &ListQuery) -> Result<EnterpriseFilter> {
         let region_path = match query.region_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
@@ -97,13 +100,20 @@ impl App {
             Outcome::Success,
             serde_json::json!({"credit_code": enterprise.credit_code.as_str(), "name": enterprise.name}),
         );
-        self.store.create_enterprise(&enterprise, &event).await.map_err(|e| match e {
-            store::StoreError::Conflict(_) => AppError::Invalid(vec![FieldError {
-                field: "credit_code",
-                message: format!("统一社会信用代码 {} 已登记 / credit code {} is already registered", enterprise.credit_code, enterprise.credit_code),
-            }]),
-            other => other.into(),
-        })
+        match self.store.create_enterprise(&enterprise, &event).await {
+            Err(store::StoreError::Conflict(_)) => {
+                // Credit codes are public (国家企业信用信息公示系统), so that one is taken is no
+                // secret; where it is registered is, and the answer is the same wherever that is.
+                // A probe of codes outside one's territory is recorded for the auditor.
+                if let Some((_, existing_path)) = self.store.enterprise_id_by_credit_code(enterprise.credit_code.as_str()).await?
+                    && !policy::allows(actor, Action::CreateEnterprise { region_path: &existing_path })
+                {
+                    let _ = self.denied(actor, client, "enterprise.create", format!("credit_code:{}", enterprise.credit_code)).await;
+                }
+                Err(AppError::Invalid(vec![FieldError { field: "credit_code", message: CREDIT_CODE_TAKEN.into() }]))
+            }
+            other => other.map_err(AppError::from),
+        }
     }
 
     /// Saves an edit made to version `expected_version`. An enterprise user cannot change its
@@ -189,7 +199,7 @@ impl App {
             if let Some((_, existing_path)) = self.store.enterprise_id_by_credit_code(enterprise.credit_code.as_str()).await?
                 && !policy::allows(actor, Action::CreateEnterprise { region_path: &existing_path })
             {
-                rejected.push(RejectedRow { line, reason: "credit_code: 该企业已在其他辖区登记 / registered in another territory".into() });
+                rejected.push(RejectedRow { line, reason: format!("credit_code: {CREDIT_CODE_TAKEN}") });
                 continue;
             }
             seen.insert(enterprise.credit_code.to_string(), line);

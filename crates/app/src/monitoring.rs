@@ -961,7 +961,9 @@ impl App {
 
     /// A visible sensor's readings in `[from_ms, to_ms]`, raw or in buckets of `bucket_ms`.
     pub async fn sensor_history(&self, actor: &Actor, client: &Client, code: &str, from_ms: i64, to_ms: i64, bucket_ms: Option<i64>) -> Result<History> {
-        if to_ms < from_ms || to_ms - from_ms > HISTORY_SPAN_MAX_MS {
+        // `checked_sub`: with from near i64::MIN and to near i64::MAX the plain difference wraps
+        // around and would pass as a short range.
+        if to_ms.checked_sub(from_ms).is_none_or(|span| !(0..=HISTORY_SPAN_MAX_MS).contains(&span)) {
             return Err(AppError::BadRequest("时间范围应满足 from ≤ to 且不超过31天 / the range needs from ≤ to and at most 31 days".into()));
         }
         if bucket_ms.is_some_and(|b| !(1000..=HISTORY_SPAN_MAX_MS).contains(&b)) {

@@ -103,6 +103,35 @@ async fn exports_reimport_cleanly_in_both_formats_and_gbk_is_read() {
     assert_eq!((report.imported, report.rejected.len()), (1, 1));
     let inspector = actor(&app, "inspector").await;
     assert!(app.import_enterprises(&inspector, &Client::cli(), SpreadsheetFormat::Csv, &csv_of(&[row(602)])).await.is_err());
+
+    // A credit code registered elsewhere answers exactly as one registered in one's own
+    // territory (where is not revealed), and the probe is recorded for the auditor.
+    let office = actor(&app, "office").await;
+    let mut jilin = row(700);
+    jilin.region_code = "220202".into();
+    app.create_enterprise(&office, &Client::cli(), &jilin).await.unwrap();
+    let mut own = row(701);
+    own.region_code = "220104".into();
+    app.create_enterprise(&chaoyang, &Client::cli(), &own).await.unwrap();
+    let taken = |input: EnterpriseInput| {
+        let app = app.clone();
+        let chaoyang = chaoyang.clone();
+        async move {
+            match app.create_enterprise(&chaoyang, &Client::cli(), &EnterpriseInput { region_code: "220104".into(), ..input }).await {
+                Err(app::AppError::Invalid(fields)) => fields[0].message.clone(),
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    let elsewhere_answer = taken(jilin.clone()).await;
+    assert_eq!(elsewhere_answer, taken(own.clone()).await, "the same answer wherever the code is registered");
+    assert!(!elsewhere_answer.contains("220202") && !elsewhere_answer.contains(&jilin.name));
+    let probes = app
+        .store
+        .audit_page(&store::AuditFilter { outcome: Some("denied".into()), action_prefix: Some("enterprise.create".into()), ..Default::default() }, 10, 0)
+        .await
+        .unwrap();
+    assert!(probes.entries.iter().any(|e| e.target == format!("credit_code:{}", jilin.credit_code)), "the probe is audited");
 }
 
 static SHARED_SCOPE_DB: std::sync::OnceLock<(String, std::path::PathBuf)> = std::sync::OnceLock::new();

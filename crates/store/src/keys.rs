@@ -60,11 +60,6 @@ impl ServerKey {
         domain::audit::AuditKey(self.derive("audit chain"))
     }
 
-    /// The key webhooks are signed with.
-    pub fn webhook_key(&self) -> [u8; 32] {
-        self.derive("webhooks")
-    }
-
     pub(crate) fn sealer(&self) -> Sealer {
         Sealer { cipher: XChaCha20Poly1305::new(&self.derive("sealed columns").into()) }
     }
@@ -146,6 +141,6 @@ mod tests {
         for bad in ["", "abc", &"g".repeat(64), &"0".repeat(63)] {
             assert!(ServerKey::from_hex(bad).is_err(), "{bad:?}");
         }
-        assert_ne!(key.audit_key().0, key.webhook_key(), "subkeys differ by purpose");
+        assert_ne!(key.audit_key().0, key.derive("sealed columns"), "subkeys differ by purpose");
     }
 }

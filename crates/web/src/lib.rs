@@ -82,18 +82,73 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .layer(axum::middleware::from_fn_with_state(trusted_proxies, client_address::resolve))
         .layer(axum::middleware::from_fn_with_state(hsts, security::headers))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(BODY_IDLE_TIMEOUT))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .with_state(state)
 }
 
-/// Serves the router on `listener` until `shutdown` completes, recording client addresses for
-/// the audit log.
+/// How long a client may take to send a request's head (line and headers); a connection that
+/// is slower, or that sends half a request and waits, is closed.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a request body may pause between two pieces before the request is refused (408).
+pub const BODY_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Serves the router on `listener` until `shutdown` completes, recording each connection's peer
+/// for `client_address`. Each connection is HTTP/1.1 with a deadline for its request heads
+/// (`header_read_timeout`), so that half-sent requests do not hold connections open; on shutdown
+/// connections finish the request in hand and close.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: App,
     settings: WebSettings,
+    header_read_timeout: std::time::Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
     let router = router(app, settings);
-    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).with_graceful_shutdown(shutdown).await
+    let (closing, _) = tokio::sync::watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    tracing::warn!(%error, "could not accept a connection");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = router.clone().map_request(move |request: axum::http::Request<hyper::body::Incoming>| {
+            let mut request = request.map(axum::body::Body::new);
+            request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            request
+        });
+        let mut closed = closing.subscribe();
+        tokio::spawn(async move {
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_read_timeout)
+                .serve_connection(TokioIo::new(stream), hyper_util::service::TowerToHyperService::new(service));
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = closed.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+    let _ = closing.send(());
+    // Give connections a moment to finish what they are doing.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while closing.receiver_count() > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    Ok(())
 }

@@ -362,8 +362,12 @@ async fn openapi(h: &Harness) {
     assert_eq!((missing.status, missing.json()["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
     let asset = send(&h.router, Request::get("/assets/vendor/htmx.min.js").body(Body::empty()).unwrap()).await;
     assert_eq!(asset.status, StatusCode::OK);
-    let lang = send(&h.router, Request::get("/lang/en?next=//evil.example").body(Body::empty()).unwrap()).await;
-    assert_eq!(lang.headers.get(header::LOCATION).unwrap(), "/", "no open redirect");
+    for next in ["//evil.example", "/%09/evil.example", "/%0a/evil.example", "/%5C/evil.example", "%2F%2Fevil.example", "https://evil.example"] {
+        let lang = send(&h.router, Request::get(format!("/lang/en?next={next}")).body(Body::empty()).unwrap()).await;
+        assert_eq!(lang.headers.get(header::LOCATION).unwrap(), "/", "no open redirect via {next}");
+    }
+    let lang = send(&h.router, Request::get("/lang/en?next=/enterprises%3Fpage%3D2").body(Body::empty()).unwrap()).await;
+    assert_eq!(lang.headers.get(header::LOCATION).unwrap(), "/enterprises?page=2", "a local path is kept");
 }
 
 /// Logs in through the login form; returns the session cookie.
@@ -802,6 +806,34 @@ async fn proxies_and_hsts(backend: &str) {
     assert!(reply.headers.get(header::STRICT_TRANSPORT_SECURITY).is_none(), "no HSTS over plain HTTP");
 }
 
+/// The real server loop: a client that sends half a request head and waits is cut off after the
+/// header deadline, while a whole request on another connection is answered.
+async fn slow_clients(h: &Harness) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let settings = web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new() };
+    let server = tokio::spawn(web::serve(listener, h.app.clone(), settings, std::time::Duration::from_millis(300), async {
+        let _ = stopped.await;
+    }));
+    let mut slow = tokio::net::TcpStream::connect(address).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: anwei\r\n").await.unwrap();
+    let started = std::time::Instant::now();
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), slow.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the half-sent request was not cut off within 5 s");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3), "cut off after the deadline: {:?}", started.elapsed());
+    assert!(!String::from_utf8_lossy(&rest).contains("200 OK"), "a half-sent request is never served");
+    let mut whole = tokio::net::TcpStream::connect(address).await.unwrap();
+    whole.write_all(b"GET /healthz HTTP/1.1\r\nHost: anwei\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    whole.read_to_end(&mut answer).await.unwrap();
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200 OK"), "{}", String::from_utf8_lossy(&answer));
+    let _ = stop.send(());
+    tokio::time::timeout(std::time::Duration::from_secs(15), server).await.expect("the server stops").unwrap().unwrap();
+}
+
 async fn post_telemetry(h: &Harness, token: &str, content_type: &str, body: impl Into<Body>) -> Reply {
     let request = Request::post("/api/v1/telemetry").header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::CONTENT_TYPE, content_type);
     send(&h.router, request.body(body.into()).unwrap()).await
@@ -852,6 +884,8 @@ async fn telemetry_api(h: &Harness) {
     let buckets = get(h, &format!("/api/v1/sensors/{code}/history?from={}&to={now}&bucket=60000", now - 60_000), &enterprise).await.json();
     assert_eq!(buckets["buckets"].as_array().unwrap().iter().map(|b| b["count"].as_u64().unwrap()).sum::<u64>(), 3);
     assert_eq!(get(h, &format!("/api/v1/sensors/{code}/history?from={now}&to=0"), &enterprise).await.status, StatusCode::BAD_REQUEST);
+    let overflowing = get(h, &format!("/api/v1/sensors/{code}/history?from={}&to={}", i64::MIN, i64::MAX), &enterprise).await;
+    assert_eq!(overflowing.status, StatusCode::BAD_REQUEST, "a span that overflows i64 is not a short one");
 
     // Whole-batch refusals say what was wrong.
     let reply = post_telemetry(h, &enterprise, "application/xml", "<x/>").await;
@@ -1096,14 +1130,23 @@ async fn alarm_stream(h: &Harness) {
 
 async fn alarm_webhooks(h: &Harness) {
     // A receiver on loopback that keeps what it is sent.
+    // It keeps only posts whose signature checks out under the shared secret.
     let received: std::sync::Arc<std::sync::Mutex<Vec<Value>>> = Default::default();
-    let keep = received.clone();
+    let refused: std::sync::Arc<std::sync::atomic::AtomicUsize> = Default::default();
+    let secret = b"a shared secret of at least 32 characters".to_vec();
+    let (keep, refuse, key) = (received.clone(), refused.clone(), secret.clone());
     let receiver = Router::new().route(
         "/hooks/alarm",
-        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
-            let keep = keep.clone();
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let (keep, refuse, key) = (keep.clone(), refuse.clone(), key.clone());
             async move {
-                keep.lock().unwrap().push(body);
+                let timestamp: u64 = headers.get("x-anwei-timestamp").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
+                let signed = headers.get("x-anwei-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
+                if signed != web::webhooks::signature(&key, timestamp, &body) {
+                    refuse.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    return StatusCode::UNAUTHORIZED;
+                }
+                keep.lock().unwrap().push(serde_json::from_str(&body).unwrap());
                 StatusCode::NO_CONTENT
             }
         }),
@@ -1111,7 +1154,7 @@ async fn alarm_webhooks(h: &Harness) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, receiver).await });
-    web::webhooks::spawn(h.app.clone(), vec![format!("http://{address}/hooks/alarm?token=secret")]);
+    web::webhooks::spawn(h.app.clone(), vec![format!("http://{address}/hooks/alarm?token=secret")], secret);
     let enterprise = token(h, "enterprise").await;
     let sensors = get(h, "/api/v1/sensors", &enterprise).await.json();
     let code = sensors.as_array().unwrap().iter().find(|s| s["kind"] == "flow").unwrap()["code"].as_str().unwrap().to_owned();
@@ -1130,6 +1173,7 @@ async fn alarm_webhooks(h: &Harness) {
         assert!(tokio::time::Instant::now() < deadline, "the webhook received the flow alarm: {:?}", received.lock().unwrap());
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    assert_eq!(refused.load(std::sync::atomic::Ordering::Relaxed), 0, "every post was signed with the shared secret");
 }
 
 #[tokio::test]
@@ -1152,5 +1196,6 @@ async fn http_behaviour_on_every_configured_backend() {
         alarm_webhooks(&h).await;
         login_throttling(backend).await;
         proxies_and_hsts(backend).await;
+        slow_clients(&h).await;
     }
 }

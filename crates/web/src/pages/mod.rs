@@ -273,10 +273,18 @@ struct NextQuery {
     next: Option<String>,
 }
 
+/// Whether `next` is a path on this site: it starts with one `/`, and holds only visible ASCII
+/// without backslashes. Browsers drop tabs and newlines from URLs and read `\` as `/`, so
+/// `/\t/evil.example` would otherwise leave the site.
+fn is_local_path(next: &str) -> bool {
+    let mut chars = next.chars();
+    chars.next() == Some('/') && !matches!(chars.next(), Some('/' | '\\')) && next.chars().all(|c| c.is_ascii_graphic() && c != '\\')
+}
+
 /// Sets the language cookie and returns to a local page (never to another site).
 async fn switch_language(Path(lang): Path<String>, Query(query): Query<NextQuery>) -> Response {
     let lang = Lang::parse(&lang).unwrap_or(Lang::Zh);
-    let next = query.next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or_else(|| "/".into());
+    let next = query.next.filter(|n| is_local_path(n)).unwrap_or_else(|| "/".into());
     let mut response = Redirect::to(&next).into_response();
     let cookie = format!("{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", if lang == Lang::En { "en" } else { "zh" });
     if let Ok(value) = HeaderValue::from_str(&cookie) {
