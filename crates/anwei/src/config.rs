@@ -136,6 +136,17 @@ impl Config {
     }
 }
 
+/// A secret from the configuration, never printed.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
 /// `[monitoring]`: how long readings are kept, which timestamps are accepted, how alarms grade
 /// sources and when unacknowledged alarms go up the tiers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,7 +164,7 @@ pub struct MonitoringConfig {
     pub webhooks: Vec<String>,
     /// The secret the webhook posts are signed with (HMAC-SHA256, `X-Anwei-Signature`); at
     /// least 32 characters, shared with the receivers; required when `webhooks` are given.
-    pub webhook_secret: Option<String>,
+    pub webhook_secret: Option<Secret>,
     /// Live alarm streams one user may hold open at once.
     pub live_streams_per_user: usize,
 }
@@ -191,7 +202,7 @@ impl MonitoringConfig {
         if !(1..=app::monitoring::LIVE_SUBSCRIBERS_MAX).contains(&self.live_streams_per_user) {
             bail!("monitoring.live_streams_per_user must be 1 to {}", app::monitoring::LIVE_SUBSCRIBERS_MAX);
         }
-        if !self.webhooks.is_empty() && self.webhook_secret.as_deref().is_none_or(|secret| secret.chars().count() < 32) {
+        if !self.webhooks.is_empty() && self.webhook_secret.as_ref().is_none_or(|secret| secret.0.chars().count() < 32) {
             bail!("monitoring.webhook_secret: webhooks are signed, so give a secret of at least 32 characters to share with the receivers");
         }
         if self.webhooks.len() > 20 {
@@ -243,11 +254,23 @@ mod tests {
             "[monitoring.escalation]\ncounty_after_min = 40\n",
             "[monitoring]\nretension_days = 40\n",
             "[monitoring]\nwebhooks = [\"ftp://x\"]\n",
+            "[monitoring]\nwebhooks = [\"http://hooks.example/alarm\"]\n",
+            "[monitoring]\nwebhooks = [\"http://hooks.example/alarm\"]\nwebhook_secret = \"too short\"\n",
         ] {
             std::fs::write(&file, bad).unwrap();
             let error = format!("{:#}", Config::load(Some(&file), None, None, None).unwrap_err());
             assert!(error.contains("monitoring") || error.contains("retension"), "{bad}: {error}");
         }
+    }
+
+    #[test]
+    fn signed_webhooks_need_a_secret_that_is_never_printed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("anwei.toml");
+        std::fs::write(&file, "[monitoring]\nwebhooks = [\"http://hooks.example/alarm\"]\nwebhook_secret = \"a-shared-secret-of-at-least-32-chars\"\n")
+            .unwrap();
+        let config = Config::load(Some(&file), None, None, None).unwrap();
+        assert!(!format!("{config:?}").contains("a-shared-secret"), "the webhook secret is not printed");
     }
 
     #[test]
@@ -281,11 +304,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("anwei.toml");
         assert!(Config::load(None, None, None, None).unwrap().mqtt.is_none(), "off by default");
-        std::fs::write(&file, "[mqtt]\nurl = \"mqtt://127.0.0.1:51883\"\nusername = \"anwei\"\npassword = \"secret\"\n").unwrap();
+        std::fs::write(&file, "[mqtt]\nurl = \"mqtt://127.0.0.1:51883\"\nusername = \"anwei\"\npassword = \"pw-not-for-logs\"\n").unwrap();
         let config = Config::load(Some(&file), None, None, None).unwrap();
         let mqtt = config.mqtt.as_ref().expect("the [mqtt] table");
         assert_eq!((mqtt.url.as_str(), mqtt.topic_prefix.as_str()), ("mqtt://127.0.0.1:51883", "anwei/telemetry"), "the rest keep their defaults");
-        assert!(!format!("{config:?}").contains("secret"), "the password is not printed");
+        assert!(!format!("{config:?}").contains("pw-not-for-logs"), "the password is not printed");
         std::fs::write(&file, "[mqtt]\nurl = \"http://broker:1883\"\n").unwrap();
         let error = Config::load(Some(&file), None, None, None).unwrap_err().to_string();
         assert!(error.contains("mqtt.url"), "{error}");

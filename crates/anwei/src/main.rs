@@ -596,7 +596,11 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
     // escalated, old readings deleted daily.
     let sensors = app.start_monitoring().await.context("cannot load the sensors")?;
     tracing::info!(sensors, "monitoring started");
-    web::webhooks::spawn(app.clone(), config.monitoring.webhooks.clone(), config.monitoring.webhook_secret.clone().unwrap_or_default().into_bytes());
+    web::webhooks::spawn(
+        app.clone(),
+        config.monitoring.webhooks.clone(),
+        config.monitoring.webhook_secret.clone().map(|secret| secret.0.into_bytes()).unwrap_or_default(),
+    );
     // Telemetry over MQTT when `[mqtt]` is configured; it stops with the web server, before the
     // store closes, so that it leaves no message half handled.
     let (stop_mqtt, mqtt_stopped) = tokio::sync::oneshot::channel::<()>();
