@@ -428,13 +428,20 @@ impl App {
 
     /// Adds photos (JPEG or PNG, up to `PHOTO_BYTES_MAX` each, `PHOTOS_MAX` per danger) to a
     /// danger the caller works on: its enterprise, or a regulator or inspector of its territory.
-    pub async fn add_danger_photos(&self, actor: &Actor, client: &Client, id: i64, files: Vec<crate::workplans::UploadedFile>) -> Result<()> {
+    /// Whether the actor may add photos to the danger: checked by the web layer before it reads
+    /// an upload (up to 100 MiB), and again by `add_danger_photos`.
+    pub async fn may_add_danger_photos(&self, actor: &Actor, client: &Client, id: i64) -> Result<()> {
         let row = self.visible_danger(actor, client, id, "hidden_danger.photo").await?;
         let works_on =
             (actor.role == Role::Enterprise && actor.enterprise_id == Some(row.enterprise_id)) || matches!(actor.role, Role::Regulator | Role::Inspector);
         if !works_on {
             return Err(self.denied(actor, client, "hidden_danger.photo", format!("hidden_danger:{id}")).await);
         }
+        Ok(())
+    }
+
+    pub async fn add_danger_photos(&self, actor: &Actor, client: &Client, id: i64, files: Vec<crate::workplans::UploadedFile>) -> Result<()> {
+        self.may_add_danger_photos(actor, client, id).await?;
         let mut problems = Vec::new();
         let mut photos = Vec::new();
         if files.is_empty() {

@@ -186,6 +186,13 @@ impl App {
         AssignedUnit { unit_id: row.unit_id, unit_kind: &row.unit_kind, region_code: row.unit_region_code.as_deref() }
     }
 
+    /// Whether a unit belongs to the territory with this region path (units without a region,
+    /// such as enterprises' and experts' panels, belong to none).
+    async fn unit_within(&self, unit: &store::UnitRow, region_path: &str) -> Result<bool> {
+        let Some(code) = &unit.region_code else { return Ok(false) };
+        Ok(self.store.region(code).await?.path.starts_with(region_path))
+    }
+
     async fn plan_region_path(&self, region_code: &str) -> Result<String> {
         Ok(self.store.region(region_code).await?.path)
     }
@@ -238,7 +245,14 @@ impl App {
                                 collective_names.push(name.clone());
                             }
                         } else {
-                            match self.resolve_unit(name).await? {
+                            // A unit outside the plan's territory (省应急管理厅 named in a city's
+                            // plan that copied the province's wording) is not assigned: it is left
+                            // for the office to map to one of its own units.
+                            let resolved = match self.resolve_unit(name).await? {
+                                Some(unit) if self.unit_within(&unit, &region_path).await? => Some(unit),
+                                _ => None,
+                            };
+                            match resolved {
                                 Some(unit) => targets.push((unit.id, name.as_str())),
                                 None => {
                                     if !unresolved.iter().any(|(n, _)| n == name) {
@@ -466,11 +480,22 @@ impl App {
     }
 
     /// The assigned unit reports progress, with evidence files.
-    pub async fn report_progress(&self, actor: &Actor, client: &Client, id: i64, period: &str, body: &str, files: Vec<UploadedFile>) -> Result<i64> {
+    /// Whether the actor may report on the assignment: checked by the web layer before it reads
+    /// an upload, and again by `report_progress`.
+    pub async fn may_report_progress(&self, actor: &Actor, client: &Client, id: i64) -> Result<()> {
+        self.assignment_to_report(actor, client, id).await.map(|_| ())
+    }
+
+    async fn assignment_to_report(&self, actor: &Actor, client: &Client, id: i64) -> Result<store::AssignmentRow> {
         let row = self.visible_assignment(actor, client, id, "assignment.report").await?;
         if !policy::acts_for(actor, &Self::assigned_unit(&row)) {
             return Err(self.denied(actor, client, "assignment.report", format!("assignment:{id}")).await);
         }
+        Ok(row)
+    }
+
+    pub async fn report_progress(&self, actor: &Actor, client: &Client, id: i64, period: &str, body: &str, files: Vec<UploadedFile>) -> Result<i64> {
+        let row = self.assignment_to_report(actor, client, id).await?;
         let mut problems = Vec::new();
         let period = ReportPeriod::parse(period);
         if period.is_none() {
@@ -746,6 +771,13 @@ impl App {
             return Err(self.denied(actor, client, "workplan.resolve_unit", format!("plan:{plan_id}")).await);
         }
         let unit = self.store.unit(unit_id).await?;
+        let plan_path = self.plan_region_path(&plan.region_code).await?;
+        if !self.unit_within(&unit, &plan_path).await? {
+            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+                field: "unit_id",
+                message: "只能落实给本辖区的单位 / work can only go to units of the plan's own territory".into(),
+            }]));
+        }
         let event = audit_event(
             Some(actor),
             client,

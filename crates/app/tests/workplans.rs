@@ -41,6 +41,18 @@ async fn scenario(backend: &str) {
         "the same plan in Simplified is the same plan"
     );
 
+    // A city's plan assigns work only to units of the city: one that names 吉林市人民政府 and
+    // 省应急管理厅 leaves both for the city's office to map, and the map refuses them too.
+    let city_plan = "2021年长春市安全生产工作要点\n一、测试\n1.事项一。(长春市应急管理局负责)\n2.事项二。(吉林市人民政府、省应急管理厅负责)\n";
+    let city = app.import_plan(&changchun, &client, city_plan, 2021).await.unwrap();
+    assert_eq!(city.unresolved, ["吉林市人民政府", "省应急管理厅"], "units outside the city are not assigned");
+    let city_matrix = app.plan_matrix(&changchun, &client, city.plan_id).await.unwrap();
+    assert!(city_matrix.rows.iter().flat_map(|r| &r.cells).all(|c| c.unit_name.starts_with("长春市")), "{:?}", city_matrix.rows);
+    let provincial = app.resolve_unit("省应急管理厅").await.unwrap().unwrap().id;
+    assert!(matches!(app.resolve_plan_unit(&changchun, &client, city.plan_id, "省应急管理厅", provincial).await, Err(AppError::Invalid(_))));
+    let own = app.resolve_unit("长春市应急管理局").await.unwrap().unwrap().id;
+    assert_eq!(app.resolve_plan_unit(&changchun, &client, city.plan_id, "省应急管理厅", own).await.unwrap(), 1, "mapped to the city's own bureau");
+
     let matrix = app.plan_matrix(&office, &client, imported.plan_id).await.unwrap();
     assert_eq!(matrix.rows.len(), 24);
     assert!(matrix.plan.manages);

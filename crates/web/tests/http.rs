@@ -834,6 +834,36 @@ async fn slow_clients(h: &Harness) {
     tokio::time::timeout(std::time::Duration::from_secs(15), server).await.expect("the server stops").unwrap().unwrap();
 }
 
+/// An upload to a record the caller may not touch is refused before its body is read: the
+/// server pulls at most a first piece of a 100 MiB stream.
+async fn uploads_refused_before_reading(h: &Harness) {
+    let office = token(h, "office").await;
+    let enterprise_id = get(h, "/api/v1/enterprises", &token(h, "enterprise").await).await.json()["items"][0]["id"].as_i64().unwrap();
+    let dangers = get(h, "/api/v1/hidden-dangers?per_page=200", &office).await.json();
+    let others = dangers.as_array().unwrap().iter().find(|d| d["enterprise_id"].as_i64() != Some(enterprise_id)).expect("another enterprise's danger")["id"]
+        .as_i64()
+        .unwrap();
+    let session = form_login(&h.router, "enterprise", app::demo::DEMO_PASSWORD, "").await.unwrap();
+    let csrf = csrf_of(&page(&h.router, "/profile", &session).await.text());
+    let pulled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = pulled.clone();
+    let head = "--B\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n".as_bytes().to_vec();
+    let chunks = std::iter::once(head).chain(std::iter::repeat_n(vec![0u8; 1 << 20], 100)).map(move |chunk| {
+        counter.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok::<_, std::io::Error>(chunk)
+    });
+    let request = Request::post(format!("/dangers/{others}/photos"))
+        .header(header::COOKIE, &session)
+        .header("x-csrf-token", csrf)
+        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=B")
+        .body(Body::from_stream(futures_util::stream::iter(chunks)))
+        .unwrap();
+    let reply = send(&h.router, request).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    let read = pulled.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(read < 4 << 20, "the refused upload was read: {read} bytes");
+}
+
 async fn post_telemetry(h: &Harness, token: &str, content_type: &str, body: impl Into<Body>) -> Reply {
     let request = Request::post("/api/v1/telemetry").header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::CONTENT_TYPE, content_type);
     send(&h.router, request.body(body.into()).unwrap()).await
@@ -1197,5 +1227,6 @@ async fn http_behaviour_on_every_configured_backend() {
         login_throttling(backend).await;
         proxies_and_hsts(backend).await;
         slow_clients(&h).await;
+        uploads_refused_before_reading(&h).await;
     }
 }

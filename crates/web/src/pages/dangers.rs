@@ -380,6 +380,10 @@ async fn upload_photos(
     Path(id): Path<i64>,
     mut multipart: axum::extract::Multipart,
 ) -> Response {
+    // Refused before the body is read: the upload may be 100 MiB.
+    if let Err(error) = state.app.may_add_danger_photos(&user.actor, &user.client, id).await {
+        return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
+    }
     let mut files = Vec::new();
     loop {
         match multipart.next_field().await {

@@ -739,6 +739,11 @@ struct ImportResult {
 }
 
 async fn import_submit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, mut multipart: Multipart) -> Response {
+    // Refused before the file is read.
+    if !policy::allows(&user.actor, Action::ImportEnterprises) {
+        let error = state.app.denied(&user.actor, &user.client, "enterprise.import", "enterprises".into()).await;
+        return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
+    }
     let c = chrome(&state, &headers, &user.session, "/enterprises/import", Some(&user.actor)).await;
     let mut result = ImportResult { c, error: None, imported: 0, created: 0, updated: 0, rejected: Vec::new() };
     let mut file: Option<(String, Vec<u8>)> = None;

@@ -103,6 +103,11 @@ async fn import_page(State(state): State<AppState>, headers: HeaderMap, user: Pa
 }
 
 async fn import_submit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, mut multipart: Multipart) -> Response {
+    // Refused before the document is read.
+    if !may_import(&user.actor) {
+        let error = state.app.denied(&user.actor, &user.client, "workplan.import", "work_plans".into()).await;
+        return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
+    }
     let c = chrome(&state, &headers, &user.session, "/plans/import", Some(&user.actor)).await;
     let mut page = ImportPage { year: current_year(), error: None, result: None, c };
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -591,6 +596,10 @@ async fn start(State(state): State<AppState>, headers: HeaderMap, user: PageUser
 }
 
 async fn report(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, mut multipart: Multipart) -> Response {
+    // Refused before the body is read: the upload may be 50 MiB.
+    if let Err(error) = state.app.may_report_progress(&user.actor, &user.client, id).await {
+        return after_action(&state, &headers, &user, id, Err(error)).await;
+    }
     let (mut period, mut body, mut files) = (String::new(), String::new(), Vec::new());
     loop {
         match multipart.next_field().await {
