@@ -337,6 +337,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("正在生成演示省份 / generating the demo province …");
                 app.load_demo().await.map_err(|e| anyhow::anyhow!("loading the demo failed: {e:?}"))?;
             }
+            app.mark_legacy_demo_sensors().await.map_err(|e| anyhow::anyhow!("marking the demo's sensors failed: {e:?}"))?;
             print_demo_banner(&app, &config).await?;
             // The demo province is alive: simulated sensors report into the monitor.
             app.start_monitoring().await.map_err(|e| anyhow::anyhow!("starting monitoring failed: {e:?}"))?;

@@ -628,7 +628,32 @@ impl App {
         }
         let event = audit_event(None, &client, "sensor.create", "demo".into(), Outcome::Success, serde_json::json!({"sensors": sensors.len(), "demo": true}));
         self.store.add_sensors(&sensors, &event).await?;
+        let codes: Vec<String> = sensors.iter().map(|s| s.code.clone()).collect();
+        self.store.mark_sensors_simulated(&codes).await?;
         Ok(())
+    }
+
+    /// Demo provinces made before sensors were marked as simulated: marks the demo's own sensors
+    /// (`JL{enterprise}-{tag}` of the demo's templates) so that the simulator keeps feeding them
+    /// and nothing else. Run by `anwei demo` only.
+    pub async fn mark_legacy_demo_sensors(&self) -> Result<u64> {
+        if !self.store.simulated_sensors().await?.is_empty() {
+            return Ok(0);
+        }
+        const TAGS: [&str; 6] = ["LT101", "TT101", "PT101", "FT101", "GT101", "AT101"];
+        let codes: Vec<String> = self
+            .store
+            .all_sensors()
+            .await?
+            .into_iter()
+            .map(|s| s.code)
+            .filter(|code| {
+                code.strip_prefix("JL")
+                    .and_then(|rest| rest.split_once('-'))
+                    .is_some_and(|(id, tag)| id.len() == 5 && id.bytes().all(|b| b.is_ascii_digit()) && TAGS.contains(&tag))
+            })
+            .collect();
+        Ok(self.store.mark_sensors_simulated(&codes).await?)
     }
 
     /// The shipped checklists and a running province-wide fire-lane campaign: the 长春 inspector

@@ -462,7 +462,9 @@ impl crate::App {
     /// enterprise's pressure sensor), then readings as they fall due, with a new incident
     /// somewhere every ten minutes. Runs until the process ends; ingest failures are logged.
     pub async fn run_live_simulation(self, seed: u64) -> crate::Result<()> {
-        let rows = self.store.all_sensors().await?;
+        // Only the demo's own sensors: readings simulated into a sensor someone registered would
+        // make it refuse its gateway's real readings as out of order.
+        let rows = self.store.simulated_sensors().await?;
         let sensors: Vec<SimSensor> = rows
             .iter()
             .filter_map(|row| Some(SimSensor { code: row.code.clone(), enterprise_id: row.enterprise_id, spec: crate::hazard_sources::spec_of(row).ok()? }))

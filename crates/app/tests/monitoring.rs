@@ -80,6 +80,14 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         }
         assert!(matches!(app.add_sensors(&jilinshi, &client, source_id, std::slice::from_ref(&sensor)).await, Err(AppError::NotFound)));
         app.add_sensors(&enterprise, &client, source_id, std::slice::from_ref(&sensor)).await.unwrap();
+        // The demo's simulator feeds the demo's sensors only, never one someone registered, and
+        // marking old demo provinces' sensors again marks nothing new.
+        let simulated: Vec<String> = app.store.simulated_sensors().await.unwrap().into_iter().map(|s| s.code).collect();
+        assert!(simulated.len() >= 6 && !simulated.contains(&sensor.code), "{simulated:?}");
+        assert_eq!(app.mark_legacy_demo_sensors().await.unwrap(), 0);
+        app.store.execute_raw_for_tests("UPDATE sensors SET simulated = FALSE").await.unwrap();
+        assert_eq!(app.mark_legacy_demo_sensors().await.unwrap() as usize, simulated.len(), "an older demo's sensors are found by their codes");
+        assert!(!app.store.simulated_sensors().await.unwrap().iter().any(|s| s.code == sensor.code));
         assert!(
             matches!(app.add_sensors(&enterprise, &client, source_id, std::slice::from_ref(&sensor)).await, Err(AppError::Conflict(_))),
             "codes are unique"

@@ -448,6 +448,23 @@ impl Store {
     }
 
     /// Every sensor, for loading the monitor at start-up.
+    /// The sensors the demo's simulator feeds.
+    pub async fn simulated_sensors(&self) -> Result<Vec<SensorRow>> {
+        let sql = format!("SELECT {SENSOR_COLUMNS} FROM sensors s WHERE s.simulated ORDER BY s.id");
+        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).fetch_all(pool).await?))
+    }
+
+    /// Marks sensors (by code) as the simulator's; returns how many were marked.
+    pub async fn mark_sensors_simulated(&self, codes: &[String]) -> Result<u64> {
+        let mut marked = 0;
+        with_pool!(self, |pool| {
+            for code in codes {
+                marked += sqlx::query("UPDATE sensors SET simulated = TRUE WHERE code = $1 AND NOT simulated").bind(code).execute(pool).await?.rows_affected();
+            }
+            Ok(marked)
+        })
+    }
+
     pub async fn all_sensors(&self) -> Result<Vec<SensorRow>> {
         let sql = format!("SELECT {SENSOR_COLUMNS} FROM sensors s ORDER BY s.id");
         with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).fetch_all(pool).await?))
