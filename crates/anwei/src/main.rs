@@ -114,6 +114,25 @@ enum Command {
         #[command(subcommand)]
         what: AuditWhat,
     },
+    /// Write a consistent copy of the running SQLite database to FILE (which must not exist),
+    /// check it, and anchor the audit log; PostgreSQL is backed up with pg_dump (see README).
+    Backup {
+        file: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Restore an SQLite backup made by `anwei backup` as the configured database (stop the
+    /// server first). The backup is checked (integrity, audit chain under the key) before
+    /// anything is touched; an existing database is moved aside, never deleted, and only with
+    /// --replace. The restore is recorded in the audit log and the anchor starts over from it.
+    Restore {
+        file: PathBuf,
+        /// Move an existing database aside (to `….before-restore-TIME`) and restore over it.
+        #[arg(long)]
+        replace: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -295,6 +314,90 @@ async fn open_store(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Resu
     Ok((config, store.with_server_key(&key)))
 }
 
+/// Files of an SQLite database: the file itself and its write-ahead log and shared memory.
+fn sqlite_files(database: &std::path::Path) -> [PathBuf; 3] {
+    let with = |suffix: &str| PathBuf::from(format!("{}{suffix}", database.display()));
+    [database.to_owned(), with("-wal"), with("-shm")]
+}
+
+/// `anwei restore`: checks the backup, moves the current database aside (with --replace), copies
+/// the backup into place, migrates it, records the restore and starts the anchor over.
+async fn restore(file: &std::path::Path, replace: bool, data: &DataArgs) -> anyhow::Result<serde_json::Value> {
+    let config = Config::load(data.config.as_deref(), data.database_url.clone(), data.data_dir.clone(), None)?;
+    let url = config.database_url();
+    let Some(target) = url.strip_prefix("sqlite://").map(PathBuf::from) else {
+        bail!("this is a PostgreSQL database: restore it with pg_restore (see README)");
+    };
+    if !file.is_file() {
+        bail!("the backup {} does not exist", file.display());
+    }
+    // Check the backup before touching anything.
+    let key_text = std::fs::read_to_string(config.key_file())
+        .with_context(|| format!("the key file {} is needed to check the backup's audit log", config.key_file().display()))?;
+    let key = store::keys::ServerKey::from_hex(&key_text).map_err(|message| anyhow::anyhow!("the key file: {message}"))?;
+    let backup = store::Store::connect(&format!("sqlite://{}", file.display())).await?.with_server_key(&key);
+    let integrity = backup.integrity_check().await.with_context(|| format!("{} is not an SQLite database", file.display()))?;
+    if integrity != "ok" {
+        bail!("the backup {} failed its integrity check: {integrity}", file.display());
+    }
+    let entries =
+        backup.verify_audit_chain().await?.map_err(|problem| anyhow::anyhow!("the backup's audit log does not verify, nothing was restored: {problem}"))?;
+    let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
+    let mut moved = Vec::new();
+    if target.exists() {
+        if !replace {
+            bail!("{} exists: stop the server and give --replace to move it aside before restoring", target.display());
+        }
+        for path in sqlite_files(&target).into_iter().filter(|p| p.exists()) {
+            let aside = PathBuf::from(format!("{}.before-restore-{stamp}", path.display()));
+            std::fs::rename(&path, &aside).with_context(|| format!("cannot move {} aside", path.display()))?;
+            moved.push((path, aside));
+        }
+    }
+    if let Err(error) = backup.backup_to(&target).await {
+        // Nothing half-written: the partial copy goes, what was moved aside comes back.
+        backup.close().await;
+        let _ = std::fs::remove_file(&target);
+        for (path, aside) in &moved {
+            let _ = std::fs::rename(aside, path);
+        }
+        return Err(anyhow::anyhow!("restoring failed, the previous database is back in place: {error}"));
+    }
+    backup.close().await;
+    let restored = store::Store::connect(&url).await?.with_server_key(&key);
+    restored.migrate().await.context("migrating the restored database failed")?;
+    // The anchor recorded heads the restored log may not reach: it is kept aside, and the restore
+    // itself is recorded, so that `anwei audit verify` passes and the history stays readable.
+    let anchor = config.audit_anchor_file();
+    let mut previous_anchor = None;
+    if anchor.exists() {
+        let aside = PathBuf::from(format!("{}.before-restore-{stamp}", anchor.display()));
+        std::fs::rename(&anchor, &aside).with_context(|| format!("cannot move the anchor {} aside", anchor.display()))?;
+        previous_anchor = Some(aside.display().to_string());
+    }
+    let event = app::audit_event(
+        None,
+        &Client::cli(),
+        "system.restore",
+        format!("backup:{}", file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()),
+        domain::audit::Outcome::Success,
+        serde_json::json!({"restored_entries": entries, "previous_anchor": previous_anchor, "moved_aside": moved.iter().map(|(_, a)| a.display().to_string()).collect::<Vec<_>>()}),
+    );
+    restored.record_audit(&event).await?;
+    if let Some(key) = restored.audit_key() {
+        app::audit_anchor::write_anchor(&restored, key, &anchor, None).await?;
+    }
+    let (tail_seq, _) = restored.audit_head().await?;
+    restored.close().await;
+    Ok(serde_json::json!({
+        "restored": target.display().to_string(),
+        "from": file.display().to_string(),
+        "audit_entries": tail_seq,
+        "moved_aside": moved.iter().map(|(_, a)| a.display().to_string()).collect::<Vec<_>>(),
+        "previous_anchor": previous_anchor,
+    }))
+}
+
 /// The server's key from its file. A missing file is created only for a database that holds
 /// nothing keyed yet and has no audit anchor (a new installation); otherwise the key must be
 /// restored, since a new one could neither verify the audit log nor open the sealed secrets.
@@ -447,6 +550,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             }
+        }
+        Command::Backup { file, data } => {
+            let (config, store) = open_store(&data, None).await?;
+            if !store.backup_to(&file).await.with_context(|| format!("cannot write the backup {}", file.display()))? {
+                bail!("this is a PostgreSQL database: back it up with pg_dump -Fc (see README), and keep the key file apart from it");
+            }
+            let copy = store::Store::connect(&format!("sqlite://{}", file.display())).await?.with_server_key(&server_key(&config, &store).await?);
+            let integrity = copy.integrity_check().await?;
+            let chain = copy.verify_audit_chain().await?;
+            let (tail_seq, _) = copy.audit_head().await?;
+            copy.close().await;
+            if integrity != "ok" {
+                bail!("the backup {} failed its integrity check: {integrity}", file.display());
+            }
+            let entries = chain.map_err(|problem| anyhow::anyhow!("the backup's audit log does not verify: {problem}"))?;
+            if let Some(key) = store.audit_key() {
+                app::audit_anchor::write_anchor(&store, key, &config.audit_anchor_file(), None).await?;
+            }
+            let bytes = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+            println!("{}", serde_json::json!({"backup": file.display().to_string(), "bytes": bytes, "audit_entries": entries, "tail_seq": tail_seq}));
+        }
+        Command::Restore { file, replace, data } => {
+            let report = restore(&file, replace, &data).await?;
+            println!("{report}");
         }
         Command::Audit { what: AuditWhat::Verify { data } } => {
             let (config, store) = open_store(&data, None).await?;

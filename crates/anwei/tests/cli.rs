@@ -256,3 +256,115 @@ async fn audit_verify_catches_a_cut_tail_a_deletion_and_a_rehashed_rewrite() {
     assert!(!dir.join("anwei.key").exists(), "no new key was made");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `anwei backup` writes a checked, consistent copy of a live SQLite database; `anwei restore`
+/// refuses a damaged or tampered backup, moves the current database aside (only with
+/// --replace), and leaves a database whose audit log verifies, the restore recorded in it.
+#[tokio::test]
+async fn backup_and_restore() {
+    let dir = std::env::temp_dir().join(format!("anwei-cli-backup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let data_dir = dir.to_str().unwrap().to_owned();
+    let run = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--data-dir", data_dir.as_str()]);
+        let out = anwei(&all);
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        (out.status.code(), report, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    // A live database in the data folder, with the server's key beside it.
+    let live = store::Store::connect(&format!("sqlite://{}/anwei.db", dir.display())).await.unwrap();
+    live.migrate().await.unwrap();
+    let key = store::keys::ServerKey::generate();
+    std::fs::write(dir.join("anwei.key"), key.to_hex()).unwrap();
+    let live = live.with_server_key(&key);
+    let record =
+        |i: usize| app::audit_event(None, &app::Client::cli(), &format!("test.{i}"), String::new(), domain::audit::Outcome::Success, serde_json::json!({}));
+    for i in 0..5 {
+        live.record_audit(&record(i)).await.unwrap();
+    }
+    let backup = dir.join("backup.db");
+    let (code, report, stderr) = run(&["backup", backup.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(report["audit_entries"], 5, "{report}");
+    let (code, _, stderr) = run(&["backup", backup.to_str().unwrap()]);
+    assert_ne!(code, Some(0), "an existing file is never overwritten");
+    assert!(stderr.contains("exists"), "{stderr}");
+
+    // Life goes on after the backup: more entries, anchored.
+    for i in 5..9 {
+        live.record_audit(&record(i)).await.unwrap();
+    }
+    app::audit_anchor::write_anchor(&live, live.audit_key().unwrap(), &dir.join("audit-anchor.log"), None).await.unwrap();
+    live.close().await;
+
+    // A damaged backup and a tampered one are refused, and nothing is touched.
+    let damaged = dir.join("damaged.db");
+    let mut bytes = std::fs::read(&backup).unwrap();
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&damaged, &bytes).unwrap();
+    let (code, _, stderr) = run(&["restore", damaged.to_str().unwrap(), "--replace"]);
+    assert_ne!(code, Some(0), "a damaged backup is refused: {stderr}");
+    let tampered = dir.join("tampered.db");
+    std::fs::copy(&backup, &tampered).unwrap();
+    let copy = store::Store::connect(&format!("sqlite://{}", tampered.display())).await.unwrap();
+    store::testing::remove_audit_protection(&copy).await.unwrap();
+    copy.execute_raw_for_tests("UPDATE audit_log SET target = 'forged' WHERE seq = 2").await.unwrap();
+    copy.close().await;
+    let (code, _, stderr) = run(&["restore", tampered.to_str().unwrap(), "--replace"]);
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("does not verify, nothing was restored"), "{stderr}");
+    assert!(!std::fs::read_dir(&dir).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains("before-restore")), "nothing was moved");
+
+    // Without --replace the live database stays; with it, it is moved aside and the backup restored.
+    let (code, _, stderr) = run(&["restore", backup.to_str().unwrap()]);
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("--replace"), "{stderr}");
+    let (code, report, stderr) = run(&["restore", backup.to_str().unwrap(), "--replace"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(report["audit_entries"], 6, "the backup's five entries and the restore itself: {report}");
+    assert!(report["moved_aside"].as_array().unwrap().iter().any(|p| p.as_str().unwrap().contains("anwei.db.before-restore-")));
+    let (code, report, stderr) = run(&["audit", "verify"]);
+    assert_eq!(code, Some(0), "the restored log verifies: {stderr} {report}");
+    let restored = store::Store::connect(&format!("sqlite://{}/anwei.db", dir.display())).await.unwrap();
+    let last = restored.audit_entries_after(5, 10).await.unwrap();
+    assert_eq!(last.len(), 1);
+    assert_eq!(last[0].action, "system.restore", "the restore is in the log");
+    restored.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// PostgreSQL is backed up with pg_dump and restored with pg_restore (README); the restored copy
+/// verifies under the same key. Runs where PostgreSQL and its client tools are configured.
+#[tokio::test]
+async fn postgres_dump_and_restore_keep_a_verifiable_audit_log() {
+    let Some(base) = store::testing::postgres_url() else {
+        eprintln!("PostgreSQL dump test skipped: ANWEI_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    if Command::new("pg_dump").arg("--version").output().is_err() {
+        eprintln!("PostgreSQL dump test skipped: pg_dump is not installed");
+        return;
+    }
+    let db = store::testing::fresh("postgres").await.unwrap();
+    let app = app::App::new(db.store.clone(), Default::default());
+    app.load_demo_with(5).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("anwei.dump");
+    let out = Command::new("pg_dump").args(["-Fc", "-f", dump.to_str().unwrap(), &db.url]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let name = format!("anwei_restored_{}", std::process::id());
+    db.store.execute_raw_for_tests(&format!("CREATE DATABASE {name}")).await.unwrap();
+    let target = format!("{}/{name}", base.rsplit_once('/').unwrap().0);
+    let out = Command::new("pg_restore").args(["--no-owner", "-d", &target, dump.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let restored = store::Store::connect(&target).await.unwrap().with_server_key(&db.key);
+    let original = db.store.verify_audit_chain().await.unwrap().unwrap();
+    assert_eq!(restored.verify_audit_chain().await.unwrap(), Ok(original), "the same log, verified under the same key");
+    assert_eq!(
+        restored.user_by_username("secadmin").await.unwrap().unwrap().totp_secret,
+        db.store.user_by_username("secadmin").await.unwrap().unwrap().totp_secret
+    );
+    restored.close().await;
+}

@@ -314,6 +314,34 @@ impl Store {
         Ok(Some((pages - free) * page_size))
     }
 
+    /// Writes a consistent copy of an SQLite database to `path` while it is in use (`VACUUM
+    /// INTO`: one read transaction, so the copy is the state of one moment, every acknowledged
+    /// commit before it included). The file must not exist. PostgreSQL is backed up with
+    /// `pg_dump`; there this is `Ok(false)`.
+    pub async fn backup_to(&self, path: &std::path::Path) -> Result<bool> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                if path.exists() {
+                    return Err(StoreError::Conflict(format!("{} exists already", path.display())));
+                }
+                sqlx::query("VACUUM INTO $1").bind(path.to_string_lossy().into_owned()).execute(pool).await?;
+                Ok(true)
+            }
+            Backend::Postgres(_) => Ok(false),
+        }
+    }
+
+    /// SQLite's integrity check (`PRAGMA integrity_check`): `ok`, or the first problems found.
+    pub async fn integrity_check(&self) -> Result<String> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check(10)").fetch_all(pool).await?;
+                Ok(rows.join("; "))
+            }
+            Backend::Postgres(_) => Ok("ok".into()),
+        }
+    }
+
     pub async fn close(&self) {
         with_pool!(self, |pool| pool.close().await)
     }

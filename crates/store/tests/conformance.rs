@@ -206,7 +206,7 @@ async fn suite(backend: &str) {
     assert_eq!(page.total, 4);
     assert!(store.execute_raw_for_tests("UPDATE audit_log SET target = 'forged' WHERE seq = 3").await.is_err(), "the database refuses to edit the log");
     assert!(store.execute_raw_for_tests("DELETE FROM audit_log WHERE seq = 3").await.is_err(), "the database refuses to delete from the log");
-    store::testing::remove_audit_protection(&store).await.unwrap();
+    store::testing::remove_audit_protection(store).await.unwrap();
     store.execute_raw_for_tests("UPDATE audit_log SET target = 'forged' WHERE seq = 3").await.unwrap();
     assert_eq!(store.verify_audit_chain().await.unwrap(), Err(ChainError::Edited { seq: 3 }));
     drop(db);

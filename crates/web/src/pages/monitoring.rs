@@ -364,7 +364,7 @@ async fn source_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
         Ok(found) => found,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
-    let alarms = active_alarms(&state, &user, Some(id)).await.unwrap_or_default();
+    let alarms = active_alarms(&state, user, Some(id)).await.unwrap_or_default();
     let c = chrome(&state, &headers, &user.session, &format!("/hazards/{id}"), Some(&user.actor)).await;
     let codes: Vec<&str> = sensors.iter().map(|s| s.code.as_str()).collect();
     let latest = state.app.monitor.latest_of(&codes).await;
