@@ -292,10 +292,12 @@ fn check_xlsx_package(bytes: &[u8]) -> Result<(), String> {
     for index in 0..archive.len() {
         let mut entry = archive.by_index(index).map_err(|e| not_xlsx(&e))?;
         let name = entry.name().map_err(|e| not_xlsx(&e))?.into_owned();
-        let is_shared_strings = name.to_ascii_lowercase().ends_with("sharedstrings.xml");
+        let lower = name.to_ascii_lowercase();
+        let is_shared_strings = lower.ends_with("sharedstrings.xml");
+        let is_xml = lower.ends_with(".xml");
         let mut part = Vec::new();
         let mut limited = (&mut entry).take(XLSX_ENTRY_BYTES_MAX + 1);
-        let size = if is_shared_strings {
+        let size = if is_xml {
             limited.read_to_end(&mut part).map_err(|e| not_xlsx(&e))? as u64
         } else {
             std::io::copy(&mut limited, &mut std::io::sink()).map_err(|e| not_xlsx(&e))?
@@ -318,8 +320,84 @@ fn check_xlsx_package(bytes: &[u8]) -> Result<(), String> {
         if is_shared_strings {
             check_shared_strings(&part).map_err(|e| format!("{name}: {e}"))?;
         }
+        if is_xml {
+            check_cell_references(&part).map_err(|e| format!("{name}: {e}"))?;
+        }
     }
     Ok(())
+}
+
+/// The largest cell reference a worksheet can hold (XFD1048576), 1-based.
+const EXCEL_COLUMNS_MAX: u32 = 16_384;
+const EXCEL_ROWS_MAX: u32 = 1_048_576;
+
+/// A cell reference such as `B7` (or, for `row r`, a bare row number) within the sheet's limits,
+/// as 1-based (row, column); a column is optional only where `bare_row_allowed`.
+fn cell_reference(text: &str, bare_row_allowed: bool) -> Option<(u32, u32)> {
+    let letters = text.bytes().take_while(u8::is_ascii_alphabetic).count();
+    let (column_part, row_part) = text.split_at(letters);
+    if letters > 3 || row_part.is_empty() || row_part.len() > 7 || !row_part.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if letters == 0 && !bare_row_allowed {
+        return None;
+    }
+    let column = column_part.bytes().fold(0u32, |column, letter| column * 26 + u32::from(letter.to_ascii_uppercase() - b'A') + 1);
+    let row: u32 = row_part.parse().ok()?;
+    ((1..=EXCEL_ROWS_MAX).contains(&row) && column <= EXCEL_COLUMNS_MAX).then_some((row, column))
+}
+
+/// Refuses a part whose dimension, row or cell references are malformed or beyond XFD1048576
+/// (or a range that ends before it starts): calamine's reference arithmetic overflows on those.
+fn check_cell_references(xml: &[u8]) -> Result<(), String> {
+    use quick_xml::events::Event;
+    let bad = |what: &str, value: &str| {
+        let shown: String = value.chars().take(24).collect();
+        format!("无效的单元格引用 {what}=\"{shown}\"(最大为 XFD1048576) / invalid cell reference {what}=\"{shown}\" (the largest is XFD1048576)")
+    };
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut buffer = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buffer) {
+            Ok(Event::Start(element) | Event::Empty(element)) => {
+                let (attribute_name, bare_row_allowed) = match element.local_name().as_ref() {
+                    "dimension" => ("ref", false),
+                    "row" => ("r", true),
+                    "c" => ("r", false),
+                    _ => {
+                        buffer.clear();
+                        continue;
+                    }
+                };
+                for attribute in element.attributes() {
+                    let attribute = attribute.map_err(|e| e.to_string())?;
+                    if attribute.key.local_name().as_ref() != attribute_name {
+                        continue;
+                    }
+                    let value = attribute.value.trim();
+                    let valid = if element.local_name().as_ref() == "dimension" {
+                        let mut ends = value.split(':');
+                        match (ends.next().and_then(|a| cell_reference(a, false)), ends.next().map(|b| cell_reference(b, false)), ends.next()) {
+                            (Some(_), None, None) => true,
+                            (Some((row_a, column_a)), Some(Some((row_b, column_b))), None) => row_a <= row_b && column_a <= column_b,
+                            _ => false,
+                        }
+                    } else if bare_row_allowed {
+                        value.bytes().all(|b| b.is_ascii_digit()) && cell_reference(value, true).is_some()
+                    } else {
+                        cell_reference(value, false).is_some()
+                    };
+                    if !valid {
+                        return Err(bad(attribute_name, value));
+                    }
+                }
+            }
+            Ok(Event::Eof) => return Ok(()),
+            Ok(_) => {}
+            Err(error) => return Err(error.to_string()),
+        }
+        buffer.clear();
+    }
 }
 
 /// Refuses a shared-string table that declares or holds more than `XLSX_STRINGS_MAX` strings
@@ -644,6 +722,52 @@ mod tests {
         let bytes = workbook(&sheet("A1", &rows), Some(ONE_STRING));
         let error = read_enterprise_rows(SpreadsheetFormat::Xlsx, &bytes).unwrap_err();
         assert!(error.contains("more than 50000 rows"), "{error}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        /// Any bytes, as CSV or as XLSX: rows or an error, never a panic (the stable, bounded
+        /// companion of the `spreadsheet_csv` and `spreadsheet_xlsx` fuzz targets).
+        #[test]
+        fn any_bytes_are_read_or_refused(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
+            let _ = read_enterprise_rows(SpreadsheetFormat::Csv, &bytes);
+            let _ = read_enterprise_rows(SpreadsheetFormat::Xlsx, &bytes);
+            let mut zipped = b"PK\x03\x04".to_vec();
+            zipped.extend_from_slice(&bytes);
+            let _ = read_enterprise_rows(SpreadsheetFormat::Xlsx, &zipped);
+        }
+
+        /// Well-formed packages whose parts claim anything: dimensions, cell references, string
+        /// counts and indexes. Each is read within the limits or refused.
+        #[test]
+        fn workbooks_claiming_anything_are_read_within_bounds(
+            dimension in "[A-Z]{0,4}[0-9]{0,8}(:[A-Z]{0,4}[0-9]{0,9})?",
+            reference in "[A-Z]{0,4}[0-9]{0,9}",
+            row in "[0-9]{0,11}",
+            count in "-?[0-9]{0,20}",
+            index in "[0-9]{0,20}",
+        ) {
+            let rows = format!(r#"{HEADER_AND_ONE_ROW}<row r="{row}"><c r="{reference}" t="s"><v>{index}</v></c></row>"#);
+            let strings = ONE_STRING.replace(r#"uniqueCount="1""#, &format!(r#"uniqueCount="{count}""#));
+            if let Ok(parsed) = read_enterprise_rows(SpreadsheetFormat::Xlsx, &workbook(&sheet(&dimension, &rows), Some(&strings))) {
+                proptest::prop_assert!(parsed.rows.len() <= IMPORT_ROWS_MAX);
+            }
+        }
+    }
+
+    #[test]
+    fn references_that_overflow_the_reader_are_refused_by_name() {
+        // Found by the property test above: calamine's reference arithmetic overflows on these.
+        for (dimension, rows) in [
+            ("B2:A1", HEADER_AND_ONE_ROW.to_owned()),
+            ("A1:E2", HEADER_AND_ONE_ROW.replace(r#"r="B2""#, r#"r="ZZZZZZZZ2""#)),
+            ("A1:E2", HEADER_AND_ONE_ROW.replace(r#"<row r="2">"#, r#"<row r="99999999999">"#)),
+            ("A1:E2", HEADER_AND_ONE_ROW.replace(r#"r="A2""#, r#"r="A0""#)),
+        ] {
+            let error = read_enterprise_rows(SpreadsheetFormat::Xlsx, &workbook(&sheet(dimension, &rows), Some(ONE_STRING))).unwrap_err();
+            assert!(error.contains("invalid cell reference"), "{dimension}: {error}");
+        }
     }
 
     #[test]

@@ -437,6 +437,17 @@ fn parse_line<'a>(code: &'a str, value: &str, ts: &str) -> Entry<'a> {
     Ok(RawReading { code, value, ts_ms })
 }
 
+/// A payload whose format is not declared (an MQTT message): a JSON array when the first byte
+/// other than whitespace (and a byte-order mark) is `[`, UTF-8 text lines otherwise.
+pub fn parse_payload(payload: &[u8], max: usize) -> Result<Vec<Result<RawReading<'_>, RejectReason>>, BatchError> {
+    let body = payload.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(payload);
+    if body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[') {
+        return parse_json(payload, max);
+    }
+    let text = std::str::from_utf8(payload).map_err(|error| BatchError::NotUtf8 { byte_offset: error.valid_up_to() })?;
+    parse_lines(text, max)
+}
+
 /// application/json: `[{"sensor": CODE, "value": V, "ts": TS_MS}, ...]`. Only a body that is not a
 /// JSON array (or not valid JSON) fails as a whole; an element of the wrong shape (missing field,
 /// wrong type, invalid code, extra nesting) is `Err(Malformed)` for that index only.

@@ -665,13 +665,7 @@ type Batch<'a> = Vec<Result<RawReading<'a>, RejectReason>>;
 /// text lines otherwise, at most `BATCH_READINGS_MAX` readings. Bad readings stay in the batch as
 /// their `RejectReason`; only a message that cannot be read at all is an error.
 fn decode(payload: &[u8]) -> Result<Batch<'_>, BadMessage> {
-    let max = app::monitoring::BATCH_READINGS_MAX;
-    let body = payload.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(payload);
-    if body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[') {
-        return domain::telemetry::parse_json(payload, max).map_err(|error| BadMessage::of(&error));
-    }
-    let text = std::str::from_utf8(payload).map_err(|_| BadMessage::NotUtf8)?;
-    domain::telemetry::parse_lines(text, max).map_err(|error| BadMessage::of(&error))
+    domain::telemetry::parse_payload(payload, app::monitoring::BATCH_READINGS_MAX).map_err(|error| BadMessage::of(&error))
 }
 
 /// A delay that doubles on each use up to a ceiling, until reset.
