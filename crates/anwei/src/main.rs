@@ -254,6 +254,21 @@ enum BenchWhat {
         #[arg(long)]
         json: bool,
     },
+    /// Kill a spawned `anwei serve` with SIGKILL at random moments while it takes telemetry and
+    /// changes, restart it, and check that every acknowledged reading and change survived and no
+    /// batch was half stored; exits 2 if anything was lost.
+    Crash {
+        #[arg(long, default_value_t = 100)]
+        kills: usize,
+        /// Sensors in each telemetry batch.
+        #[arg(long, default_value_t = 20)]
+        sensors: usize,
+        /// Run anwei on this (empty) PostgreSQL database instead of SQLite in a temporary folder.
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -549,6 +564,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
                 println!("{}", serde_json::to_string_pretty(&report)?);
+            }
+        }
+        Command::Bench { what: BenchWhat::Crash { kills, sensors, database_url, seed } } => {
+            if kills > 10_000 || sensors > 1_000 {
+                anyhow::bail!("bounds: --kills ≤ 10,000, --sensors ≤ 1,000");
+            }
+            let options =
+                bench::crash::CrashOptions { kills, sensors, database_url, anwei_exe: std::env::current_exe().context("cannot find the anwei binary")?, seed };
+            let report = bench::crash::crash(&options).await?;
+            println!("{}", serde_json::to_string(&report)?);
+            if report.batches_lost + report.batches_half_stored + report.changes_lost > 0 || !report.audit_log_verified {
+                return Ok(ExitCode::from(2));
             }
         }
         Command::Backup { file, data } => {

@@ -368,3 +368,19 @@ async fn postgres_dump_and_restore_keep_a_verifiable_audit_log() {
     );
     restored.close().await;
 }
+
+/// A few rounds of the crash harness: the server is killed with SIGKILL while it takes
+/// telemetry and changes, and after each restart everything acknowledged is there, no batch in
+/// part (the benchmark runs it a hundred times; docs/benchmarks.md).
+#[test]
+fn crash_harness_loses_nothing_acknowledged() {
+    let out = anwei(&["bench", "crash", "--kills", "3", "--sensors", "5", "--seed", "7"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    assert_eq!(out.status.code(), Some(0), "{report} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(report["batches_acknowledged"].as_u64().unwrap() > 0 && report["changes_acknowledged"].as_u64().unwrap() > 0, "{report}");
+    for zero in ["batches_lost", "changes_lost", "batches_half_stored"] {
+        assert_eq!(report[zero], 0, "{zero}: {report}");
+    }
+    assert_eq!(report["audit_log_verified"], true);
+    assert!(!anwei(&["bench", "crash", "--kills", "0"]).status.success());
+}

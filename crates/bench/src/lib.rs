@@ -20,6 +20,7 @@ use app::{App, Client};
 use domain::telemetry::{RawReading, RuleSettings, Thresholds};
 use serde::Serialize;
 
+pub mod crash;
 mod mqtt_leg;
 
 /// What to run.
