@@ -37,6 +37,8 @@ pub struct Config {
     /// "10.1.0.0/16"]`): only from them are `Forwarded` and `X-Forwarded-For` believed. Empty:
     /// the socket's peer is the client.
     pub trusted_proxies: Vec<String>,
+    /// Requests handled at once; beyond it the answer is 503 with `Retry-After` (not a queue).
+    pub requests_in_flight_max: usize,
 }
 
 impl Default for Config {
@@ -53,6 +55,7 @@ impl Default for Config {
             key_file: None,
             audit_anchor_file: None,
             trusted_proxies: Vec::new(),
+            requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
         }
     }
 }
@@ -100,6 +103,9 @@ impl Config {
             bail!("risk: {message}");
         }
         self.monitoring.check()?;
+        if !(1..=100_000).contains(&self.requests_in_flight_max) {
+            bail!("requests_in_flight_max must be 1 to 100000");
+        }
         if self.trusted_proxies.len() > 64 {
             bail!("trusted_proxies: at most 64 entries");
         }

@@ -37,7 +37,13 @@ pub struct WebSettings {
     pub demo_banner: bool,
     /// Proxies whose forwarding headers are believed (`client_address`); none by default.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Requests handled at once; beyond this the server answers 503 with `Retry-After` at once
+    /// instead of queueing without bound (live alarm streams have their own limits).
+    pub requests_in_flight_max: usize,
 }
+
+/// The default of `WebSettings::requests_in_flight_max`.
+pub const REQUESTS_IN_FLIGHT_MAX: usize = 1024;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -61,6 +67,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
     let login_throttle = security::login_throttle(&app.security);
     let trusted_proxies = Arc::new(settings.trusted_proxies.clone());
     let hsts = security::Hsts(settings.secure_cookies);
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(settings.requests_in_flight_max.max(1)));
     let state = AppState { app, settings: Arc::new(settings) };
     let (api_router, openapi) = api::router(login_throttle.clone()).split_for_parts();
     let openapi = Arc::new(openapi);
@@ -79,6 +86,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .fallback(error::not_found_fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf_guard))
         .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(in_flight, security::shed_load))
         .layer(axum::middleware::from_fn_with_state(trusted_proxies, client_address::resolve))
         .layer(axum::middleware::from_fn_with_state(hsts, security::headers))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))

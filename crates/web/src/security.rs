@@ -80,6 +80,21 @@ pub fn login_throttle(settings: &app::auth::SecuritySettings) -> LoginThrottle {
     })
 }
 
+/// Refuses a request at once (503, `Retry-After: 1`) when `requests_in_flight_max` are being
+/// handled already, so that a flood of requests is answered rather than queued until memory runs
+/// out; the health check and live alarm streams (bounded on their own) are not counted.
+pub async fn shed_load(State(in_flight): State<std::sync::Arc<tokio::sync::Semaphore>>, request: Request, next: Next) -> Response {
+    if matches!(request.uri().path(), "/healthz" | "/api/v1/alarms/stream") {
+        return next.run(request).await;
+    }
+    match in_flight.try_acquire_owned() {
+        Ok(_permit) => next.run(request).await,
+        Err(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "服务器繁忙,请稍后重试 / the server is busy; try again shortly")
+            .with_retry_after(1)
+            .into_response(),
+    }
+}
+
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "_csrf";
 

@@ -22,7 +22,10 @@ async fn harness(backend: &str) -> Harness {
     let security = app::auth::SecuritySettings { login_burst_per_client: 10_000, ..Default::default() };
     let app = App::new(db.store.clone(), security);
     app.load_demo_with(120).await.unwrap();
-    let router = web::router(app.clone(), web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new() });
+    let router = web::router(
+        app.clone(),
+        web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
+    );
     Harness { router, app, _db: db }
 }
 
@@ -742,7 +745,10 @@ async fn login_throttling(backend: &str) {
     let security = app::auth::SecuritySettings { login_burst_per_client: 3, login_refill_seconds: 3600, ..Default::default() };
     let app = App::new(db.store.clone(), security);
     app.load_demo_with(5).await.unwrap();
-    let router = web::router(app.clone(), web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new() });
+    let router = web::router(
+        app.clone(),
+        web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
+    );
     let attempt = |username: &str| {
         Request::post("/api/v1/auth/login")
             .header(header::CONTENT_TYPE, "application/json")
@@ -771,7 +777,10 @@ async fn proxies_and_hsts(backend: &str) {
     let app = App::new(db.store.clone(), security);
     app.load_demo_with(5).await.unwrap();
     let trusted_proxies = web::client_address::parse_trusted(&["10.0.0.5".into()]).unwrap();
-    let router = web::router(app.clone(), web::WebSettings { secure_cookies: true, demo_banner: true, trusted_proxies });
+    let router = web::router(
+        app.clone(),
+        web::WebSettings { secure_cookies: true, demo_banner: true, trusted_proxies, requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
+    );
     let attempt = |peer: &str, forwarded_for: &str| {
         let mut request = Request::post("/api/v1/auth/login")
             .header(header::CONTENT_TYPE, "application/json")
@@ -801,7 +810,10 @@ async fn proxies_and_hsts(backend: &str) {
     send(&router, attempt("10.0.0.5:40000", "203.0.113.50")).await;
     assert_eq!(send(&router, attempt("10.0.0.5:40000", "203.0.113.50")).await.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(send(&router, attempt("10.0.0.5:40000", "203.0.113.51")).await.status, StatusCode::UNAUTHORIZED, "the province does not share one bucket");
-    let plain = web::router(app.clone(), web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new() });
+    let plain = web::router(
+        app.clone(),
+        web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
+    );
     let reply = send(&plain, Request::get("/login").body(Body::empty()).unwrap()).await;
     assert!(reply.headers.get(header::STRICT_TRANSPORT_SECURITY).is_none(), "no HSTS over plain HTTP");
 }
@@ -813,7 +825,8 @@ async fn slow_clients(h: &Harness) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let settings = web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new() };
+    let settings =
+        web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX };
     let server = tokio::spawn(web::serve(listener, h.app.clone(), settings, std::time::Duration::from_millis(300), async {
         let _ = stopped.await;
     }));
@@ -862,6 +875,35 @@ async fn uploads_refused_before_reading(h: &Harness) {
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let read = pulled.load(std::sync::atomic::Ordering::Relaxed);
     assert!(read < 4 << 20, "the refused upload was read: {read} bytes");
+}
+
+/// Past `requests_in_flight_max` the server answers 503 with `Retry-After` at once rather than
+/// queueing; the health check still answers, and it recovers when the load goes.
+async fn load_shedding(h: &Harness) {
+    let settings = web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new(), requests_in_flight_max: 2 };
+    let router = web::router(h.app.clone(), settings);
+    // Two requests whose bodies never finish hold both places.
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let pending = futures_util::stream::pending::<Result<Vec<u8>, std::io::Error>>();
+        let request = Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from_stream(pending)).unwrap();
+        let router = router.clone();
+        held.push(tokio::spawn(async move { router.oneshot(request).await }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let refused = send(&router, Request::get("/api/v1/regions").body(Body::empty()).unwrap()).await;
+    assert_eq!((refused.status, refused.json()["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("busy")));
+    assert_eq!(refused.headers.get(header::RETRY_AFTER).map(|v| v.to_str().unwrap().to_owned()), Some("1".to_owned()));
+    assert_eq!(send(&router, Request::get("/healthz").body(Body::empty()).unwrap()).await.status, StatusCode::OK, "the health check is not shed");
+    for task in held {
+        task.abort();
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(
+        send(&router, Request::get("/api/v1/regions").body(Body::empty()).unwrap()).await.status,
+        StatusCode::UNAUTHORIZED,
+        "places free again once the load goes"
+    );
 }
 
 async fn post_telemetry(h: &Harness, token: &str, content_type: &str, body: impl Into<Body>) -> Reply {
@@ -1228,5 +1270,6 @@ async fn http_behaviour_on_every_configured_backend() {
         proxies_and_hsts(backend).await;
         slow_clients(&h).await;
         uploads_refused_before_reading(&h).await;
+        load_shedding(&h).await;
     }
 }
