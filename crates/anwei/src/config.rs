@@ -37,6 +37,9 @@ pub struct Config {
     /// "10.1.0.0/16"]`): only from them are `Forwarded` and `X-Forwarded-For` believed. Empty:
     /// the socket's peer is the client.
     pub trusted_proxies: Vec<String>,
+    /// The header the trusted proxies write: `x-forwarded-for` (nginx `proxy_add_x_forwarded_for`)
+    /// or `forwarded` (RFC 7239). Only that one is read.
+    pub forwarded_header: String,
     /// Requests handled at once; beyond it the answer is 503 with `Retry-After` (not a queue).
     pub requests_in_flight_max: usize,
 }
@@ -55,6 +58,7 @@ impl Default for Config {
             key_file: None,
             audit_anchor_file: None,
             trusted_proxies: Vec::new(),
+            forwarded_header: "x-forwarded-for".into(),
             requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
         }
     }
@@ -110,6 +114,7 @@ impl Config {
             bail!("trusted_proxies: at most 64 entries");
         }
         web::client_address::parse_trusted(&self.trusted_proxies).map_err(|message| anyhow::anyhow!(message))?;
+        web::client_address::ForwardedHeader::parse(&self.forwarded_header).map_err(|message| anyhow::anyhow!(message))?;
         if let Some(mqtt) = &self.mqtt {
             mqtt.validate()?;
         }

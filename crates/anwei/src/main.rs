@@ -695,9 +695,12 @@ async fn print_demo_banner(app: &App, config: &Config) -> anyhow::Result<()> {
 }
 
 async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
-    let trusted_proxies = web::client_address::parse_trusted(&config.trusted_proxies).map_err(|message| anyhow::anyhow!(message))?;
+    let proxies = web::client_address::Proxies {
+        trusted: web::client_address::parse_trusted(&config.trusted_proxies).map_err(|message| anyhow::anyhow!(message))?,
+        header: web::client_address::ForwardedHeader::parse(&config.forwarded_header).map_err(|message| anyhow::anyhow!(message))?,
+    };
     let settings =
-        web::WebSettings { secure_cookies: config.secure_cookies, demo_banner: demo, trusted_proxies, requests_in_flight_max: config.requests_in_flight_max };
+        web::WebSettings { secure_cookies: config.secure_cookies, demo_banner: demo, proxies, requests_in_flight_max: config.requests_in_flight_max };
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
     tracing::info!(listen = %config.listen, backend = app.store.backend_name(), "serving");
     // The audit chain's head goes to the anchor file every minute (and once at start), so that a

@@ -35,8 +35,8 @@ pub struct WebSettings {
     pub secure_cookies: bool,
     /// Shown on every page when the server runs the demo province.
     pub demo_banner: bool,
-    /// Proxies whose forwarding headers are believed (`client_address`); none by default.
-    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Proxies whose forwarding header is believed (`client_address`); none by default.
+    pub proxies: client_address::Proxies,
     /// Requests handled at once; beyond this the server answers 503 with `Retry-After` at once
     /// instead of queueing without bound (live alarm streams have their own limits).
     pub requests_in_flight_max: usize,
@@ -65,7 +65,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         // otherwise the idle timeout would fall due counting from the last change to the session.
         .with_always_save(true);
     let login_throttle = security::login_throttle(&app.security);
-    let trusted_proxies = Arc::new(settings.trusted_proxies.clone());
+    let trusted_proxies = Arc::new(settings.proxies.clone());
     let hsts = security::Hsts(settings.secure_cookies);
     let in_flight = Arc::new(tokio::sync::Semaphore::new(settings.requests_in_flight_max.max(1)));
     let state = AppState { app, settings: Arc::new(settings) };

@@ -271,7 +271,7 @@ async fn fixture(backend: &str) -> Fixture {
     app.load_demo_with(60).await.unwrap();
     let router = web::router(
         app.clone(),
-        web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
+        web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
     );
     let mut fixture = Fixture { router, app, tokens: HashMap::new(), sessions: HashMap::new(), values: HashMap::new(), _db: db };
     for caller in CALLERS.iter().filter(|c| **c != "anonymous") {

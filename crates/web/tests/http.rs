@@ -24,7 +24,7 @@ async fn harness(backend: &str) -> Harness {
     app.load_demo_with(120).await.unwrap();
     let router = web::router(
         app.clone(),
-        web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
+        web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
     );
     Harness { router, app, _db: db }
 }
@@ -747,7 +747,7 @@ async fn login_throttling(backend: &str) {
     app.load_demo_with(5).await.unwrap();
     let router = web::router(
         app.clone(),
-        web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
+        web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
     );
     let attempt = |username: &str| {
         Request::post("/api/v1/auth/login")
@@ -779,7 +779,12 @@ async fn proxies_and_hsts(backend: &str) {
     let trusted_proxies = web::client_address::parse_trusted(&["10.0.0.5".into()]).unwrap();
     let router = web::router(
         app.clone(),
-        web::WebSettings { secure_cookies: true, demo_banner: true, trusted_proxies, requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
+        web::WebSettings {
+            secure_cookies: true,
+            demo_banner: true,
+            proxies: web::client_address::Proxies { trusted: trusted_proxies, header: Default::default() },
+            requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
+        },
     );
     let attempt = |peer: &str, forwarded_for: &str| {
         let mut request = Request::post("/api/v1/auth/login")
@@ -794,6 +799,10 @@ async fn proxies_and_hsts(backend: &str) {
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     assert!(reply.headers.get(header::STRICT_TRANSPORT_SECURITY).is_some_and(|v| v.to_str().unwrap().contains("max-age=31536000")));
     send(&router, attempt("198.51.100.20:40000", "203.0.113.99")).await;
+    // A client's own Forwarded header, passed through by a proxy that writes X-Forwarded-For.
+    let mut own_header = attempt("10.0.0.5:40000", "203.0.113.60");
+    own_header.headers_mut().insert("forwarded", "for=192.0.2.1".parse().unwrap());
+    send(&router, own_header).await;
     let clients: Vec<String> = app
         .store
         .audit_page(&store::AuditFilter { action_prefix: Some("auth.login".into()), ..Default::default() }, 10, 0)
@@ -805,6 +814,7 @@ async fn proxies_and_hsts(backend: &str) {
         .collect();
     assert!(clients.contains(&"203.0.113.50".to_owned()), "the proxy's client is recorded: {clients:?}");
     assert!(clients.contains(&"198.51.100.20".to_owned()) && !clients.contains(&"203.0.113.99".to_owned()), "a forged header is not believed: {clients:?}");
+    assert!(clients.contains(&"203.0.113.60".to_owned()) && !clients.contains(&"192.0.2.1".to_owned()), "only the configured header is read: {clients:?}");
     // The per-client throttle keys on the forwarded client: another client behind the same proxy
     // still has its own budget after the first has spent its.
     send(&router, attempt("10.0.0.5:40000", "203.0.113.50")).await;
@@ -812,7 +822,7 @@ async fn proxies_and_hsts(backend: &str) {
     assert_eq!(send(&router, attempt("10.0.0.5:40000", "203.0.113.51")).await.status, StatusCode::UNAUTHORIZED, "the province does not share one bucket");
     let plain = web::router(
         app.clone(),
-        web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
+        web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
     );
     let reply = send(&plain, Request::get("/login").body(Body::empty()).unwrap()).await;
     assert!(reply.headers.get(header::STRICT_TRANSPORT_SECURITY).is_none(), "no HSTS over plain HTTP");
@@ -826,7 +836,7 @@ async fn slow_clients(h: &Harness) {
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let settings =
-        web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX };
+        web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX };
     let server = tokio::spawn(web::serve(listener, h.app.clone(), settings, std::time::Duration::from_millis(300), async {
         let _ = stopped.await;
     }));
@@ -880,7 +890,7 @@ async fn uploads_refused_before_reading(h: &Harness) {
 /// Past `requests_in_flight_max` the server answers 503 with `Retry-After` at once rather than
 /// queueing; the health check still answers, and it recovers when the load goes.
 async fn load_shedding(h: &Harness) {
-    let settings = web::WebSettings { secure_cookies: false, demo_banner: true, trusted_proxies: Vec::new(), requests_in_flight_max: 2 };
+    let settings = web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: 2 };
     let router = web::router(h.app.clone(), settings);
     // Two requests whose bodies never finish hold both places.
     let mut held = Vec::new();
