@@ -355,8 +355,13 @@ async fn restore(file: &std::path::Path, replace: bool, data: &DataArgs) -> anyh
     if integrity != "ok" {
         bail!("the backup {} failed its integrity check: {integrity}", file.display());
     }
-    let entries =
-        backup.verify_audit_chain().await?.map_err(|problem| anyhow::anyhow!("the backup's audit log does not verify, nothing was restored: {problem}"))?;
+    // Against the anchors too, up to the backup's end: a backup rewritten before it was restored
+    // is refused like a live log would be.
+    let verdict = app::audit_anchor::verify(&backup, Some(&config.audit_anchor_file()), app::audit_anchor::Tail::Backup).await?;
+    if let Some(problem) = verdict.problem {
+        bail!("the backup's audit log does not verify, nothing was restored: {problem}");
+    }
+    let entries = verdict.entries;
     let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
     let mut moved = Vec::new();
     if target.exists() {
@@ -605,7 +610,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { what: AuditWhat::Verify { data } } => {
             let (config, store) = open_store(&data, None).await?;
             let anchor = config.audit_anchor_file();
-            let verdict = app::audit_anchor::verify(&store, Some(&anchor)).await?;
+            let verdict = app::audit_anchor::verify(&store, Some(&anchor), app::audit_anchor::Tail::Live).await?;
             let (seq, tail_hash) = store.audit_head().await?;
             let report = serde_json::json!({
                 "ok": verdict.problem.is_none(),

@@ -220,6 +220,26 @@ async fn audit_verify_catches_a_cut_tail_a_deletion_and_a_rehashed_rewrite() {
     assert!(report["error"].as_str().unwrap().contains("jumps from 3 to 5"), "{report}");
     let _ = std::fs::remove_dir_all(&dir);
 
+    // Entries appended after the last anchor by someone without the key, with every keyed hash
+    // stripped so that the log looks older than keying: the anchor's word catches them.
+    let (db, dir) = scenario("append").await;
+    db.store.execute_raw_for_tests("UPDATE audit_log SET mac = NULL").await.unwrap();
+    let head = db.store.audit_entries_after(9, 1).await.unwrap().remove(0);
+    let event = app::audit_event(None, &app::Client::cli(), "forged.entry", String::new(), domain::audit::Outcome::Success, serde_json::json!({}));
+    let forged = domain::audit::AuditEntry::new(&event, 11, head.occurred_at + 1, &head.hash, None);
+    db.store
+        .execute_raw_for_tests(&format!(
+            "INSERT INTO audit_log (seq, occurred_at, actor_id, actor_name, unit_id, action, target, outcome, details, client, prev_hash, hash, mac) \
+             VALUES (11, {}, NULL, 'system', NULL, 'forged.entry', '', 'success', '{{}}', 'cli', '{}', '{}', NULL)",
+            forged.occurred_at, forged.prev_hash, forged.hash
+        ))
+        .await
+        .unwrap();
+    let (code, report, _) = verify(&db.url, &dir);
+    assert_eq!(code, Some(2));
+    assert!(report["error"].as_str().unwrap().contains("has no keyed hash"), "{report}");
+    let _ = std::fs::remove_dir_all(&dir);
+
     let (db, dir) = scenario("rewrite").await;
     let mut entries = db.store.audit_entries_after(0, 100).await.unwrap();
     entries[2].details = r#"{"rewritten":true}"#.into();
@@ -238,11 +258,11 @@ async fn audit_verify_catches_a_cut_tail_a_deletion_and_a_rehashed_rewrite() {
     let (code, report, _) = verify(&db.url, &dir);
     assert_eq!(code, Some(2));
     assert!(report["error"].as_str().unwrap().contains("audit entry 3: keyed hash does not match"), "{report}");
-    // Stripping every keyed hash as well: the anchor still knows entry 10's true hash.
+    // Stripping every keyed hash as well: the anchor says the chain was keyed from entry 1.
     db.store.execute_raw_for_tests("UPDATE audit_log SET mac = NULL").await.unwrap();
     let (code, report, _) = verify(&db.url, &dir);
     assert_eq!(code, Some(2));
-    assert!(report["error"].as_str().unwrap().contains("entry 10 differs from the one the anchor recorded"), "{report}");
+    assert!(report["error"].as_str().unwrap().contains("audit entry 1 has no keyed hash"), "{report}");
     // A forged anchor line is refused.
     std::fs::write(dir.join("audit-anchor.log"), format!("10 {} 1 {}\n", entries[9].hash, "00".repeat(32))).unwrap();
     let (code, report, _) = verify(&db.url, &dir);

@@ -34,7 +34,8 @@ pub async fn write_anchor(store: &Store, key: &AuditKey, path: &Path, last_writt
     if seq == 0 || last_written == Some(seq) {
         return Ok(None);
     }
-    let line = Anchor { seq, hash, written_at: store::now_ms() }.to_line(key);
+    let keyed_since = store.audit_first_keyed_seq().await?;
+    let line = Anchor { seq, hash, written_at: store::now_ms(), keyed_since }.to_line(key);
     let path_owned = path.to_owned();
     tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         let mut options = std::fs::OpenOptions::new();
@@ -89,9 +90,19 @@ pub fn read_anchors(path: &Path, key: &AuditKey) -> Result<Result<Vec<Anchor>, C
     Ok(Ok(anchors))
 }
 
+/// What to make of anchors past the end of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tail {
+    /// The live log: an anchor past its end means its tail was cut.
+    Live,
+    /// A backup, older than the newest anchors: those past its end are not its business.
+    Backup,
+}
+
 /// Verifies the whole log with the store's key, and every anchor against it: an anchored entry
-/// that is gone (the tail was cut) or differs (rewritten) is reported.
-pub async fn verify(store: &Store, anchor_path: Option<&Path>) -> Result<Verdict, AnchorError> {
+/// that is gone (the tail was cut) or differs (rewritten) is reported, and every entry from the
+/// first keyed one the anchors recorded must carry a good keyed hash.
+pub async fn verify(store: &Store, anchor_path: Option<&Path>, tail: Tail) -> Result<Verdict, AnchorError> {
     let mut verdict = Verdict { entries: 0, keyed_since: None, anchors: 0, problem: None };
     let mut anchors = match (anchor_path, store.audit_key()) {
         (Some(path), Some(key)) => match read_anchors(path, key)? {
@@ -105,8 +116,9 @@ pub async fn verify(store: &Store, anchor_path: Option<&Path>) -> Result<Verdict
     };
     anchors.sort_by_key(|anchor| anchor.seq);
     verdict.anchors = anchors.len();
+    let keyed_since = anchors.iter().filter_map(|anchor| anchor.keyed_since).min();
     let mut pending = anchors.into_iter().peekable();
-    let mut position = ChainPosition::default();
+    let mut position = ChainPosition { last: None, keyed_since };
     loop {
         let after = position.last.as_ref().map(|(seq, _)| *seq).unwrap_or(0);
         let entries = store.audit_entries_after(after, 10_000).await?;
@@ -135,10 +147,10 @@ pub async fn verify(store: &Store, anchor_path: Option<&Path>) -> Result<Verdict
         }
     }
     verdict.keyed_since = position.keyed_since;
-    // Anchors past the end of the log: its tail was deleted.
-    let tail = position.last.as_ref().map(|(seq, _)| *seq).unwrap_or(0);
-    if let Some(anchor) = pending.next() {
-        verdict.problem = Some(domain::audit::check_anchor(&anchor, None, tail).err().unwrap_or(ChainError::Truncated { seq: anchor.seq, tail }));
+    // Anchors past the end of the log: its tail was deleted (unless this is a backup).
+    let last_seq = position.last.as_ref().map(|(seq, _)| *seq).unwrap_or(0);
+    if let (Some(anchor), Tail::Live) = (pending.next(), tail) {
+        verdict.problem = Some(domain::audit::check_anchor(&anchor, None, last_seq).err().unwrap_or(ChainError::Truncated { seq: anchor.seq, tail: last_seq }));
     }
     Ok(verdict)
 }

@@ -217,7 +217,7 @@ pub fn verify_chain<'a>(
                     keyed_since.get_or_insert(entry.seq);
                 }
                 Some(_) => return Err(ChainError::Forged { seq: entry.seq }),
-                None if keyed_since.is_some() => return Err(ChainError::Unkeyed { seq: entry.seq }),
+                None if keyed_since.is_some_and(|since| entry.seq >= since) => return Err(ChainError::Unkeyed { seq: entry.seq }),
                 None => {}
             }
         }
@@ -226,19 +226,24 @@ pub fn verify_chain<'a>(
     Ok(ChainPosition { last: prev, keyed_since })
 }
 
-/// A record, kept outside the database, that the chain once reached `seq` with `hash`; keyed so
-/// that it cannot be forged without the key. One line of the anchor file each.
+/// A record, kept outside the database, that the chain once reached `seq` with `hash`, and
+/// from which entry on it was keyed (so that stripping every keyed hash from the log does not
+/// pass it off as one from before keying); keyed itself so that it cannot be forged without the
+/// key. One line of the anchor file each.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Anchor {
     pub seq: i64,
     pub hash: String,
     /// When it was written (epoch ms).
     pub written_at: i64,
+    /// The first keyed entry of the chain, if any was keyed.
+    pub keyed_since: Option<i64>,
 }
 
 impl Anchor {
     fn message(&self) -> String {
-        format!("{} {} {}", self.seq, self.hash, self.written_at)
+        let keyed_since = self.keyed_since.map(|seq| seq.to_string()).unwrap_or_else(|| "-".into());
+        format!("{} {} {} {keyed_since}", self.seq, self.hash, self.written_at)
     }
 
     /// The anchor as one line of the anchor file (without the newline).
@@ -249,11 +254,15 @@ impl Anchor {
     /// Reads a line of the anchor file; `None` when it is malformed or its keyed hash is wrong.
     pub fn from_line(line: &str, key: &AuditKey) -> Option<Self> {
         let mut parts = line.split(' ');
-        let (seq, hash, written_at, mac) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let (seq, hash, written_at, keyed_since, mac) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?);
         if parts.next().is_some() || hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        let anchor = Self { seq: seq.parse().ok()?, hash: hash.to_owned(), written_at: written_at.parse().ok()? };
+        let keyed_since = match keyed_since {
+            "-" => None,
+            seq => Some(seq.parse().ok()?),
+        };
+        let anchor = Self { seq: seq.parse().ok()?, hash: hash.to_owned(), written_at: written_at.parse().ok()?, keyed_since };
         key.mac_matches("anwei audit anchor", &anchor.message(), mac).then_some(anchor)
     }
 }
@@ -353,6 +362,13 @@ mod tests {
             entry.mac = None;
         }
         assert_eq!(verify(&rewritten), Err(ChainError::Unkeyed { seq: 3 }));
+        // Nor stripping them all, once an anchor has said the chain was keyed from entry 1.
+        for entry in rewritten.iter_mut() {
+            entry.mac = None;
+        }
+        assert!(verify(&rewritten).is_ok(), "without the anchor's word it looks like a chain from before keying");
+        let anchored = ChainPosition { last: None, keyed_since: Some(1) };
+        assert_eq!(verify_chain(anchored, &rewritten, Some(&key())), Err(ChainError::Unkeyed { seq: 1 }));
         // Another key is not this key.
         assert_eq!(verify_chain(ChainPosition::default(), &chain(2), Some(&AuditKey([8; 32]))), Err(ChainError::Forged { seq: 1 }));
     }
@@ -378,10 +394,13 @@ mod tests {
     #[test]
     fn anchors_are_keyed_and_catch_a_cut_tail() {
         let entries = chain(5);
-        let anchor = Anchor { seq: 5, hash: entries[4].hash.clone(), written_at: 42 };
+        let anchor = Anchor { seq: 5, hash: entries[4].hash.clone(), written_at: 42, keyed_since: Some(1) };
         let line = anchor.to_line(&key());
         assert_eq!(Anchor::from_line(&line, &key()), Some(anchor.clone()));
         assert_eq!(Anchor::from_line(&line.replace(" 42 ", " 43 "), &key()), None, "an edited anchor is refused");
+        assert_eq!(Anchor::from_line(&line.replace(" 42 1 ", " 42 - "), &key()), None, "so is one that forgets the chain was keyed");
+        let unkeyed = Anchor { keyed_since: None, ..anchor.clone() };
+        assert_eq!(Anchor::from_line(&unkeyed.to_line(&key()), &key()), Some(unkeyed));
         assert_eq!(Anchor::from_line(&line, &AuditKey([8; 32])), None);
         for junk in ["", "5", "5 abc 42 def", &format!("{line} extra")] {
             assert_eq!(Anchor::from_line(junk, &key()), None, "{junk:?}");

@@ -197,6 +197,11 @@ impl Store {
         })
     }
 
+    /// The first entry with a keyed hash, if any.
+    pub async fn audit_first_keyed_seq(&self) -> Result<Option<i64>> {
+        with_pool!(self, |pool| Ok(sqlx::query_scalar("SELECT MIN(seq) FROM audit_log WHERE mac IS NOT NULL").fetch_one(pool).await?))
+    }
+
     /// The stored hash of entry `seq`, if there is one.
     pub async fn audit_hash_at(&self, seq: i64) -> Result<Option<String>> {
         with_pool!(self, |pool| Ok(sqlx::query_scalar("SELECT hash FROM audit_log WHERE seq = $1").bind(seq).fetch_optional(pool).await?))

@@ -17,6 +17,8 @@ CREATE INDEX login_failures_by_age ON login_failures (last_failure_at);
 -- The audit chain's keyed hashes (HMAC under a key kept outside the database); NULL for
 -- entries written before the chain was keyed.
 ALTER TABLE audit_log ADD COLUMN mac TEXT;
+-- The first keyed entry, which every anchor records, found at once.
+CREATE INDEX audit_log_keyed ON audit_log (seq) WHERE mac IS NOT NULL;
 
 -- Sensors the demo's simulator feeds; it never writes into sensors people registered.
 ALTER TABLE sensors ADD COLUMN simulated BOOLEAN NOT NULL DEFAULT FALSE;
