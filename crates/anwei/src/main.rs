@@ -326,6 +326,9 @@ async fn open_store(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Resu
     let store = store::Store::connect(&url).await.with_context(|| format!("cannot open the database ({})", config.redacted_database_url()))?;
     store.migrate().await.context("database migration failed")?;
     let key = server_key(&config, &store).await?;
+    if !store.key_matches(&key.fingerprint()).await? {
+        bail!("the key file {} is not the key this database was written with: give this process the same key file as the others", config.key_file().display());
+    }
     Ok((config, store.with_server_key(&key)))
 }
 
@@ -404,6 +407,10 @@ async fn restore(file: &std::path::Path, replace: bool, data: &DataArgs) -> anyh
         serde_json::json!({"restored_entries": entries, "previous_anchor": previous_anchor, "moved_aside": moved.iter().map(|(_, a)| a.display().to_string()).collect::<Vec<_>>()}),
     );
     restored.record_audit(&event).await?;
+    // Sessions and tokens in the backup may have been ended or revoked since it was made (a
+    // logout, a disabled account): nothing of them comes back; everybody logs in again.
+    let ended = app::audit_event(None, &Client::cli(), "system.restore_access_revoked", String::new(), domain::audit::Outcome::Success, serde_json::json!({}));
+    let (sessions_ended, tokens_revoked) = restored.revoke_all_access(&ended).await?;
     if let Some(key) = restored.audit_key() {
         app::audit_anchor::write_anchor(&restored, key, &anchor, None).await?;
     }
@@ -415,6 +422,8 @@ async fn restore(file: &std::path::Path, replace: bool, data: &DataArgs) -> anyh
         "audit_entries": tail_seq,
         "moved_aside": moved.iter().map(|(_, a)| a.display().to_string()).collect::<Vec<_>>(),
         "previous_anchor": previous_anchor,
+        "sessions_ended": sessions_ended,
+        "tokens_revoked": tokens_revoked,
     }))
 }
 

@@ -268,6 +268,11 @@ async fn audit_verify_catches_a_cut_tail_a_deletion_and_a_rehashed_rewrite() {
     let (code, report, _) = verify(&db.url, &dir);
     assert_eq!(code, Some(2));
     assert!(report["error"].as_str().unwrap().contains("anchor file line 1"), "{report}");
+    // With another key file the binary refuses to start.
+    std::fs::write(dir.join("anwei.key"), store::keys::ServerKey::generate().to_hex()).unwrap();
+    let (code, _, stderr) = verify(&db.url, &dir);
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("not the key this database was written with"), "{stderr}");
     // Without the key file the binary refuses, rather than make a new key for a keyed database.
     std::fs::remove_file(dir.join("anwei.key")).unwrap();
     let (code, _, stderr) = verify(&db.url, &dir);
@@ -343,14 +348,13 @@ async fn backup_and_restore() {
     assert!(stderr.contains("--replace"), "{stderr}");
     let (code, report, stderr) = run(&["restore", backup.to_str().unwrap(), "--replace"]);
     assert_eq!(code, Some(0), "{stderr}");
-    assert_eq!(report["audit_entries"], 6, "the backup's five entries and the restore itself: {report}");
+    assert_eq!(report["audit_entries"], 7, "the backup's five entries, the restore and the revocation of access: {report}");
     assert!(report["moved_aside"].as_array().unwrap().iter().any(|p| p.as_str().unwrap().contains("anwei.db.before-restore-")));
     let (code, report, stderr) = run(&["audit", "verify"]);
     assert_eq!(code, Some(0), "the restored log verifies: {stderr} {report}");
     let restored = store::Store::connect(&format!("sqlite://{}/anwei.db", dir.display())).await.unwrap();
     let last = restored.audit_entries_after(5, 10).await.unwrap();
-    assert_eq!(last.len(), 1);
-    assert_eq!(last[0].action, "system.restore", "the restore is in the log");
+    assert_eq!(last.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["system.restore", "system.restore_access_revoked"], "the restore is in the log");
     restored.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -8,7 +8,7 @@ use domain::unit::UnitKind;
 use serde::Deserialize;
 use store::{AccountChange, ApiTokenRow, NewUser, UserListPage, UserRow};
 
-use crate::auth::{check_new_password, hash_password, new_totp_secret, verify_password, verify_totp};
+use crate::auth::{check_new_password, hash_password, new_totp_secret, verify_totp};
 use crate::policy::{self, Action};
 use crate::{Actor, App, AppError, Client, Result, audit_event};
 
@@ -211,17 +211,11 @@ impl App {
     /// the user ends; `own_session` (the caller's, by its stored key) survives.
     pub async fn change_own_password(&self, actor: &Actor, client: &Client, current: &str, new: &str, own_session: Option<&str>) -> Result<UserRow> {
         let user = self.store.user(actor.user_id).await?;
-        if !verify_password(current, &user.password_hash).await {
-            let event = audit_event(
-                Some(actor),
-                client,
-                "user.password_change",
-                format!("user:{}", user.id),
-                Outcome::Failure,
-                serde_json::json!({"reason": "wrong_current_password"}),
-            );
-            self.store.record_audit(&event).await?;
-            return Err(invalid("current_password", "当前密码不正确 / the current password is wrong".into()));
+        if self.reauthenticate(actor, client, &user, current, "user.password_change").await.is_err() {
+            return Err(invalid(
+                "current_password",
+                "当前密码不正确;多次失败后需稍候再试 / the current password is wrong; after repeated failures, wait a while".into(),
+            ));
         }
         check_new_password(&user.username, new).map_err(|m| invalid("new_password", m))?;
         if current == new {
@@ -236,18 +230,7 @@ impl App {
     /// authenticator app has it, and the password proves the account's holder is the one asking.
     pub async fn enrol_second_factor(&self, actor: &Actor, client: &Client, password: &str, secret: &str, code: &str) -> Result<()> {
         let user = self.store.user(actor.user_id).await?;
-        if !verify_password(password, &user.password_hash).await {
-            let event = audit_event(
-                Some(actor),
-                client,
-                "user.totp_enrol",
-                format!("user:{}", user.id),
-                Outcome::Failure,
-                serde_json::json!({"reason": "wrong_password"}),
-            );
-            self.store.record_audit(&event).await?;
-            return Err(invalid("password", "密码不正确 / wrong password".into()));
-        }
+        self.reauthenticate(actor, client, &user, password, "user.totp_enrol").await?;
         if !verify_totp(secret, code) {
             return Err(invalid("code", "动态验证码错误,请核对手机上的时间后重试 / wrong code; check the phone's clock and try again".into()));
         }
@@ -263,9 +246,7 @@ impl App {
             return Err(AppError::BadRequest("管理员必须使用动态验证码 / administrators must keep a second factor".into()));
         }
         let user = self.store.user(actor.user_id).await?;
-        if !verify_password(password, &user.password_hash).await {
-            return Err(invalid("password", "密码不正确 / wrong password".into()));
-        }
+        self.reauthenticate(actor, client, &user, password, "user.totp_remove").await?;
         let event = audit_event(Some(actor), client, "user.totp_remove", format!("user:{}", actor.user_id), Outcome::Success, serde_json::json!({}));
         self.store.change_account(actor.user_id, &AccountChange::TotpSecret(None), None, &event).await?;
         Ok(())

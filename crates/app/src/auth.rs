@@ -76,9 +76,15 @@ pub fn check_new_password(username: &str, password: &str) -> std::result::Result
     Ok(())
 }
 
+/// Argon2 computations at once (each takes about 19 MiB and a core for tens of milliseconds):
+/// beyond this, logins and password checks wait their turn instead of exhausting memory.
+const HASHING_AT_ONCE: usize = 4;
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(HASHING_AT_ONCE));
+
 /// Hashes a password with Argon2id on a blocking thread.
 pub async fn hash_password(password: &str) -> Result<String> {
     let password = password.to_owned();
+    let _turn = HASHING.acquire().await.map_err(|e| AppError::Internal(format!("password hashing: {e}")))?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -93,6 +99,7 @@ pub async fn hash_password(password: &str) -> Result<String> {
 /// Verifies a password against a stored hash on a blocking thread.
 pub(crate) async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_owned(), hash.to_owned());
+    let Ok(_turn) = HASHING.acquire().await else { return false };
     tokio::task::spawn_blocking(move || PasswordHash::new(&hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()))
         .await
         .unwrap_or(false)
@@ -304,27 +311,38 @@ impl App {
         self.store_new_token(&actor, token_name, client).await.map_err(TokenLoginError::App)
     }
 
+    /// Checks that the caller of an open session is still the account's holder (its password),
+    /// before a sensitive act (`action`). Wrong answers count against a back-off like the
+    /// login's (a separate one for re-authentication), so a stolen session cannot be used to
+    /// guess the password without limit; each is audited.
+    pub(crate) async fn reauthenticate(&self, actor: &Actor, client: &Client, user: &UserRow, password: &str, action: &str) -> Result<()> {
+        let key = format!("reauth:{}", throttle_key(client));
+        let blocked = self.store.login_blocked_until(user.id, &key, store::now_ms()).await?.is_some();
+        if blocked || !verify_password(password, &user.password_hash).await {
+            let reason = if blocked { "waiting" } else { "wrong_password" };
+            let event = audit_event(Some(actor), client, action, format!("user:{}", user.id), Outcome::Failure, serde_json::json!({"reason": reason}));
+            if blocked {
+                self.store.record_audit(&event).await?;
+            } else {
+                self.store.record_failed_login(user.id, &key, |failures| self.login_back_off_ms(failures), &event).await?;
+            }
+            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+                field: "password",
+                message: "密码不正确;多次失败后需稍候再试 / wrong password; after repeated failures, wait a while".into(),
+            }]));
+        }
+        Ok(())
+    }
+
     /// Issues a bearer token to the caller, who proves it is still the account's holder by its
     /// password and, where enrolled, a fresh one-time code: a session left open is not enough.
     /// Returns the token and its expiry (epoch ms).
     pub async fn issue_token(&self, actor: &Actor, password: &str, totp_code: Option<&str>, name: &str, client: &Client) -> Result<(String, i64)> {
         let user = self.store.user(actor.user_id).await?;
-        let refuse = |field: &'static str, message: &str| AppError::Invalid(vec![domain::enterprise::FieldError { field, message: message.to_owned() }]);
         if user.must_change_password {
             return Err(AppError::Forbidden);
         }
-        if !verify_password(password, &user.password_hash).await {
-            let event = audit_event(
-                Some(actor),
-                client,
-                "auth.token_issue",
-                format!("user:{}", user.id),
-                Outcome::Failure,
-                serde_json::json!({"reason": "wrong_password"}),
-            );
-            self.store.record_audit(&event).await?;
-            return Err(refuse("password", "密码不正确 / wrong password"));
-        }
+        self.reauthenticate(actor, client, &user, password, "auth.token_issue").await?;
         if let Some(secret) = &user.totp_secret {
             let step = totp_code.and_then(|code| totp_step(secret, code, unix_seconds()));
             let fresh = match step {
@@ -332,7 +350,21 @@ impl App {
                 None => false,
             };
             if !fresh {
-                return Err(refuse("totp", "动态验证码错误或已使用 / wrong or already used one-time code"));
+                // Counted like a wrong password, so codes cannot be guessed through an open session.
+                let key = format!("reauth:{}", throttle_key(client));
+                let event = audit_event(
+                    Some(actor),
+                    client,
+                    "auth.token_issue",
+                    format!("user:{}", user.id),
+                    Outcome::Failure,
+                    serde_json::json!({"reason": "wrong_second_factor"}),
+                );
+                self.store.record_failed_login(user.id, &key, |failures| self.login_back_off_ms(failures), &event).await?;
+                return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+                    field: "totp",
+                    message: "动态验证码错误或已使用 / wrong or already used one-time code".into(),
+                }]));
             }
         }
         self.store_new_token(actor, name, client).await

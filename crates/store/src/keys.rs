@@ -55,6 +55,11 @@ impl ServerKey {
         mac.finalize().into_bytes().into()
     }
 
+    /// A short public fingerprint of the key (it reveals nothing of the key itself).
+    pub fn fingerprint(&self) -> String {
+        hex::encode(&self.derive("fingerprint")[..8])
+    }
+
     /// The key of the audit chain's keyed hashes and of its anchors.
     pub fn audit_key(&self) -> domain::audit::AuditKey {
         domain::audit::AuditKey(self.derive("audit chain"))

@@ -250,6 +250,19 @@ impl Store {
         Self { audit_key: Some(std::sync::Arc::new(key.audit_key())), sealer: Some(key.sealer()), ..self }
     }
 
+    /// Records the key's fingerprint on first use (several processes may race: one wins) and
+    /// tells whether the database was written with this key.
+    pub async fn key_matches(&self, fingerprint: &str) -> Result<bool> {
+        with_pool!(self, |pool| {
+            sqlx::query("INSERT INTO server_settings (name, value) VALUES ('key_fingerprint', $1) ON CONFLICT (name) DO NOTHING")
+                .bind(fingerprint)
+                .execute(pool)
+                .await?;
+            let stored: String = sqlx::query_scalar("SELECT value FROM server_settings WHERE name = 'key_fingerprint'").fetch_one(pool).await?;
+            Ok(stored == fingerprint)
+        })
+    }
+
     /// The audit chain's key, if the store has one.
     pub fn audit_key(&self) -> Option<&domain::audit::AuditKey> {
         self.audit_key.as_deref()

@@ -268,6 +268,19 @@ impl Store {
 }
 
 impl Store {
+    /// Ends every session and revokes every API token (after a restore, whose sessions and tokens
+    /// may have been ended since the backup was made); appends `event`. Returns (sessions, tokens).
+    pub async fn revoke_all_access(&self, event: &AuditEvent) -> Result<(u64, u64)> {
+        crate::in_transaction!(self, |tx| {
+            let sessions = sqlx::query("DELETE FROM sessions").execute(&mut *tx).await?.rows_affected();
+            let tokens = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE revoked_at IS NULL").bind(now_ms()).execute(&mut *tx).await?.rows_affected();
+            crate::audit::append_audit!(tx, event);
+            Ok((sessions, tokens))
+        })
+    }
+}
+
+impl Store {
     /// The oldest user of a unit with the given role.
     pub async fn first_user_of_unit(&self, unit_id: i64, role: &str) -> Result<Option<UserRow>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE unit_id = $1 AND role = $2 ORDER BY id LIMIT 1");
@@ -286,7 +299,8 @@ pub enum AccountChange {
     Password { password_hash: String, temporary: bool },
     /// Disabling also ends every session and revokes every token.
     Disabled(bool),
-    /// A new role; the user's sessions end so that the next login starts with the new rights.
+    /// A new role; the user's sessions end and tokens are revoked, so that the next login starts
+    /// with the new rights.
     Role(String),
     /// Clears a lockout, the count of failed logins and every client's back-off.
     Unlock,
@@ -354,7 +368,7 @@ impl Store {
             if ends_sessions {
                 sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)").bind(user_id).bind(keep_session).execute(&mut *tx).await?;
             }
-            if matches!(change, AccountChange::Disabled(true) | AccountChange::Password { .. }) {
+            if matches!(change, AccountChange::Disabled(true) | AccountChange::Password { .. } | AccountChange::Role(_)) {
                 sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
                     .bind(now)
                     .bind(user_id)

@@ -22,3 +22,11 @@ CREATE INDEX audit_log_keyed ON audit_log (seq) WHERE mac IS NOT NULL;
 
 -- Sensors the demo's simulator feeds; it never writes into sensors people registered.
 ALTER TABLE sensors ADD COLUMN simulated BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- Facts about the installation: the fingerprint of the server key the database is written
+-- with, so that a process given another key refuses to start instead of writing entries that
+-- never verify.
+CREATE TABLE server_settings (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
