@@ -276,8 +276,8 @@ pub const XLSX_TOTAL_BYTES_MAX: u64 = 128 * 1024 * 1024;
 pub const XLSX_STRINGS_MAX: u64 = 1_000_000;
 /// Rightmost column read (the import's columns fit in the first 18; others are ignored).
 pub const XLSX_COLUMNS_MAX: u32 = 256;
-/// Most cells kept from the first sheet.
-pub const XLSX_CELLS_MAX: usize = 2_000_000;
+/// Most cells kept from the first sheet (50,000 rows of the 18 columns, and some to spare).
+pub const XLSX_CELLS_MAX: usize = 1_000_000;
 
 /// Inflates every part of the package into nothing, refusing it once a part or the whole passes
 /// its limit, and counts the shared strings (declared and present).
@@ -297,11 +297,9 @@ fn check_xlsx_package(bytes: &[u8]) -> Result<(), String> {
         let is_xml = lower.ends_with(".xml");
         let mut part = Vec::new();
         let mut limited = (&mut entry).take(XLSX_ENTRY_BYTES_MAX + 1);
-        let size = if is_xml {
-            limited.read_to_end(&mut part).map_err(|e| not_xlsx(&e))? as u64
-        } else {
-            std::io::copy(&mut limited, &mut std::io::sink()).map_err(|e| not_xlsx(&e))?
-        };
+        // Every part is read (within its limit): calamine follows the relationships to a sheet
+        // of any name, so the reference check cannot go by the name.
+        let size = limited.read_to_end(&mut part).map_err(|e| not_xlsx(&e))? as u64;
         if size > XLSX_ENTRY_BYTES_MAX {
             return Err(format!(
                 "XLSX文件的部件{name}解压后超过{}MB / the workbook part {name} is larger than {} MB decompressed",
@@ -320,8 +318,12 @@ fn check_xlsx_package(bytes: &[u8]) -> Result<(), String> {
         if is_shared_strings {
             check_shared_strings(&part).map_err(|e| format!("{name}: {e}"))?;
         }
-        if is_xml {
-            check_cell_references(&part).map_err(|e| format!("{name}: {e}"))?;
+        match check_cell_references(&part) {
+            Ok(()) => {}
+            Err(ReferenceProblem::Reference(problem)) => return Err(format!("{name}: {problem}")),
+            // Images and other binary parts are not XML; an .xml part that is not is refused.
+            Err(ReferenceProblem::NotXml(problem)) if is_xml => return Err(format!("{name}: {problem}")),
+            Err(ReferenceProblem::NotXml(_)) => {}
         }
     }
     Ok(())
@@ -347,9 +349,16 @@ fn cell_reference(text: &str, bare_row_allowed: bool) -> Option<(u32, u32)> {
     ((1..=EXCEL_ROWS_MAX).contains(&row) && column <= EXCEL_COLUMNS_MAX).then_some((row, column))
 }
 
+enum ReferenceProblem {
+    /// The part is not well-formed XML.
+    NotXml(String),
+    /// A dimension, row or cell reference is malformed or out of range.
+    Reference(String),
+}
+
 /// Refuses a part whose dimension, row or cell references are malformed or beyond XFD1048576
 /// (or a range that ends before it starts): calamine's reference arithmetic overflows on those.
-fn check_cell_references(xml: &[u8]) -> Result<(), String> {
+fn check_cell_references(xml: &[u8]) -> Result<(), ReferenceProblem> {
     use quick_xml::events::Event;
     let bad = |what: &str, value: &str| {
         let shown: String = value.chars().take(24).collect();
@@ -370,7 +379,7 @@ fn check_cell_references(xml: &[u8]) -> Result<(), String> {
                     }
                 };
                 for attribute in element.attributes() {
-                    let attribute = attribute.map_err(|e| e.to_string())?;
+                    let attribute = attribute.map_err(|e| ReferenceProblem::NotXml(e.to_string()))?;
                     if attribute.key.local_name().as_ref() != attribute_name {
                         continue;
                     }
@@ -388,13 +397,13 @@ fn check_cell_references(xml: &[u8]) -> Result<(), String> {
                         cell_reference(value, false).is_some()
                     };
                     if !valid {
-                        return Err(bad(attribute_name, value));
+                        return Err(ReferenceProblem::Reference(bad(attribute_name, value)));
                     }
                 }
             }
             Ok(Event::Eof) => return Ok(()),
             Ok(_) => {}
-            Err(error) => return Err(error.to_string()),
+            Err(error) => return Err(ReferenceProblem::NotXml(error.to_string())),
         }
         buffer.clear();
     }
@@ -462,7 +471,8 @@ fn read_xlsx(bytes: &[u8]) -> Result<ParsedRows, String> {
     // Cells are streamed, never laid out by the sheet's declared dimension: a sheet that claims
     // A1:XFD1048576, or holds one cell there, costs what its cells cost.
     let mut reader = workbook.worksheet_cells_reader(&first_sheet).map_err(cannot_read)?;
-    let mut rows: std::collections::BTreeMap<u32, Vec<String>> = std::collections::BTreeMap::new();
+    // Sparse: each row keeps the cells it has, so a far-right cell costs itself, not the row.
+    let mut rows: std::collections::BTreeMap<u32, Vec<(u32, String)>> = std::collections::BTreeMap::new();
     let mut cells_kept = 0usize;
     while let Some(cell) = reader.next_cell().map_err(cannot_read)? {
         let (row, column) = cell.get_position();
@@ -480,18 +490,20 @@ fn read_xlsx(bytes: &[u8]) -> Result<ParsedRows, String> {
         if !rows.contains_key(&row) && rows.len() > IMPORT_ROWS_MAX {
             return Err(format!("数据行超过{IMPORT_ROWS_MAX}行,请分批导入 / more than {IMPORT_ROWS_MAX} rows; split the file"));
         }
-        let cells = rows.entry(row).or_default();
-        let column = column as usize;
-        if cells.len() <= column {
-            cells.resize(column + 1, String::new());
-        }
-        cells[column] = text;
+        rows.entry(row).or_default().push((column, text));
     }
-    // The header is the first row that holds anything; columns count from the first used one.
-    let first_column = rows.values().filter_map(|cells| cells.iter().position(|c| !c.is_empty())).min().unwrap_or(0);
-    let mut rows = rows.into_iter().map(|(row, mut cells)| {
-        cells.drain(..first_column.min(cells.len()));
-        (row, cells)
+    // The header is the first row that holds anything; columns count from the first used one,
+    // and only as far as the header reaches are they laid out.
+    let first_column = rows.values().flat_map(|cells| cells.iter().map(|(column, _)| *column)).min().unwrap_or(0);
+    let width = rows.values().next().map(|header| header.iter().map(|(column, _)| column - first_column + 1).max().unwrap_or(0)).unwrap_or(0) as usize;
+    let mut rows = rows.into_iter().map(|(row, cells)| {
+        let mut dense = vec![String::new(); width];
+        for (column, text) in cells {
+            if let Some(slot) = dense.get_mut((column - first_column) as usize) {
+                *slot = text;
+            }
+        }
+        (row, dense)
     });
     let header = match rows.next() {
         Some((_, cells)) => cells,

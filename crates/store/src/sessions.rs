@@ -5,6 +5,9 @@ use sqlx::FromRow;
 
 use crate::{Result, Store, with_pool};
 
+/// What sealed session data is bound to.
+const SESSION_PURPOSE: &str = "sessions.data";
+
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct SessionRow {
     pub id: String,
@@ -22,7 +25,7 @@ impl Store {
             let result = sqlx::query("UPDATE sessions SET user_id = $2, data = $3, expires_at = $4 WHERE id = $1")
                 .bind(&session.id)
                 .bind(session.user_id)
-                .bind(&session.data)
+                .bind(self.sealed_session_data(&session.data))
                 .bind(session.expires_at)
                 .execute(pool)
                 .await?;
@@ -36,7 +39,7 @@ impl Store {
             let result = sqlx::query("INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
                 .bind(&session.id)
                 .bind(session.user_id)
-                .bind(&session.data)
+                .bind(self.sealed_session_data(&session.data))
                 .bind(session.expires_at)
                 .execute(pool)
                 .await?;
@@ -46,13 +49,14 @@ impl Store {
 
     /// A session that has not expired at `now_ms`.
     pub async fn load_session(&self, id: &str, now_ms: i64) -> Result<Option<SessionRow>> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as("SELECT id, user_id, data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
+        let row: Option<SessionRow> = with_pool!(self, |pool| {
+            sqlx::query_as("SELECT id, user_id, data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
                 .bind(id)
                 .bind(now_ms)
                 .fetch_optional(pool)
-                .await?)
-        })
+                .await?
+        });
+        row.map(|row| self.opened_session(row)).transpose()
     }
 
     pub async fn delete_session(&self, id: &str) -> Result<()> {
@@ -76,13 +80,30 @@ impl Store {
 
     /// A user's live sessions, newest expiry first.
     pub async fn sessions_of_user(&self, user_id: i64, now_ms: i64) -> Result<Vec<SessionRow>> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as("SELECT id, user_id, data, expires_at FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY expires_at DESC")
+        let rows: Vec<SessionRow> = with_pool!(self, |pool| {
+            sqlx::query_as("SELECT id, user_id, data, expires_at FROM sessions WHERE user_id = $1 AND expires_at > $2 ORDER BY expires_at DESC")
                 .bind(user_id)
                 .bind(now_ms)
                 .fetch_all(pool)
-                .await?)
-        })
+                .await?
+        });
+        rows.into_iter().map(|row| self.opened_session(row)).collect()
+    }
+
+    /// Session data as stored: sealed when the store has the server's key (it holds CSRF tokens
+    /// and second-factor secrets awaiting confirmation).
+    fn sealed_session_data(&self, data: &str) -> String {
+        match &self.sealer {
+            Some(sealer) => sealer.seal(SESSION_PURPOSE, data),
+            None => data.to_owned(),
+        }
+    }
+
+    fn opened_session(&self, mut row: SessionRow) -> Result<SessionRow> {
+        if let Some(sealer) = &self.sealer {
+            row.data = sealer.open(SESSION_PURPOSE, &row.data)?;
+        }
+        Ok(row)
     }
 
     pub async fn delete_expired_sessions(&self, now_ms: i64) -> Result<u64> {

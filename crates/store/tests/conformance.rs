@@ -189,6 +189,11 @@ async fn suite(backend: &str) {
     assert!(store.create_session(&SessionRow { id: "expired".into(), expires_at: now - 1, ..session.clone() }).await.unwrap());
     assert!(store.save_session(&SessionRow { data: r#"{"a":1}"#.into(), ..session.clone() }).await.unwrap(), "a live session is saved");
     assert_eq!(store.load_session("s1", now).await.unwrap().unwrap().data, r#"{"a":1}"#);
+    assert_eq!(
+        store.count_for_tests("SELECT COUNT(*) FROM sessions WHERE data NOT LIKE 'sealed1:%'").await.unwrap(),
+        0,
+        "session data (CSRF tokens, pending second factors) is sealed at rest"
+    );
     assert!(!store.save_session(&SessionRow { id: "ended".into(), ..session.clone() }).await.unwrap(), "saving never creates");
     assert!(store.load_session("ended", now).await.unwrap().is_none(), "an ended session is never written back");
     assert!(store.load_session("expired", now).await.unwrap().is_none());

@@ -49,6 +49,28 @@ pub const REQUESTS_IN_FLIGHT_MAX: usize = 1024;
 pub struct AppState {
     pub app: App,
     pub settings: Arc<WebSettings>,
+    /// Uploads read at once (each up to 100 MiB in memory); the next waits for a place or is
+    /// told to retry (`upload_turn`).
+    pub uploads: Arc<tokio::sync::Semaphore>,
+}
+
+/// Uploads read at once in one process.
+pub const UPLOADS_AT_ONCE: usize = 4;
+
+/// A place to read an upload in, or the 503 answer (with `Retry-After`) when every place has been
+/// taken for a few seconds.
+pub(crate) async fn upload_turn(state: &AppState) -> Result<tokio::sync::OwnedSemaphorePermit, axum::response::Response> {
+    use axum::response::IntoResponse;
+    match tokio::time::timeout(std::time::Duration::from_secs(5), state.uploads.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(error::ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "上传的人太多,请稍后重试 / too many uploads at once; try again shortly",
+        )
+        .with_retry_after(5)
+        .into_response()),
+    }
 }
 
 /// The whole router: pages, API, assets, with sessions, CSRF checks and security headers.
@@ -68,7 +90,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
     let trusted_proxies = Arc::new(settings.proxies.clone());
     let hsts = security::Hsts(settings.secure_cookies);
     let in_flight = Arc::new(tokio::sync::Semaphore::new(settings.requests_in_flight_max.max(1)));
-    let state = AppState { app, settings: Arc::new(settings) };
+    let state = AppState { app, settings: Arc::new(settings), uploads: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)) };
     let (api_router, openapi) = api::router(login_throttle.clone()).split_for_parts();
     let openapi = Arc::new(openapi);
     Router::new()

@@ -384,6 +384,10 @@ async fn upload_photos(
     if let Err(error) = state.app.may_add_danger_photos(&user.actor, &user.client, id).await {
         return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
     }
+    let _turn = match crate::upload_turn(&state).await {
+        Ok(turn) => turn,
+        Err(busy) => return busy,
+    };
     let mut files = Vec::new();
     loop {
         match multipart.next_field().await {

@@ -744,6 +744,10 @@ async fn import_submit(State(state): State<AppState>, headers: HeaderMap, user: 
         let error = state.app.denied(&user.actor, &user.client, "enterprise.import", "enterprises".into()).await;
         return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
     }
+    let _turn = match crate::upload_turn(&state).await {
+        Ok(turn) => turn,
+        Err(busy) => return busy,
+    };
     let c = chrome(&state, &headers, &user.session, "/enterprises/import", Some(&user.actor)).await;
     let mut result = ImportResult { c, error: None, imported: 0, created: 0, updated: 0, rejected: Vec::new() };
     let mut file: Option<(String, Vec<u8>)> = None;

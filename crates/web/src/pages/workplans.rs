@@ -108,6 +108,10 @@ async fn import_submit(State(state): State<AppState>, headers: HeaderMap, user: 
         let error = state.app.denied(&user.actor, &user.client, "workplan.import", "work_plans".into()).await;
         return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
     }
+    let _turn = match crate::upload_turn(&state).await {
+        Ok(turn) => turn,
+        Err(busy) => return busy,
+    };
     let c = chrome(&state, &headers, &user.session, "/plans/import", Some(&user.actor)).await;
     let mut page = ImportPage { year: current_year(), error: None, result: None, c };
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -600,6 +604,10 @@ async fn report(State(state): State<AppState>, headers: HeaderMap, user: PageUse
     if let Err(error) = state.app.may_report_progress(&user.actor, &user.client, id).await {
         return after_action(&state, &headers, &user, id, Err(error)).await;
     }
+    let _turn = match crate::upload_turn(&state).await {
+        Ok(turn) => turn,
+        Err(busy) => return busy,
+    };
     let (mut period, mut body, mut files) = (String::new(), String::new(), Vec::new());
     loop {
         match multipart.next_field().await {
