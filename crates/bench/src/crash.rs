@@ -17,11 +17,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use app::hazard_sources::HazardSourceInput;
 use app::{App, Client};
 use serde::Serialize;
 
-use crate::{Spawned, agent, free_port, sensor_input, wait_until_healthy};
+use crate::{Spawned, agent, bench_source, free_port, sensor_input, wait_until_healthy};
 
 #[derive(Debug, Clone)]
 pub struct CrashOptions {
@@ -174,17 +173,7 @@ async fn prepare(url: &str, sensors: usize) -> anyhow::Result<(String, String, i
     let user = store.user_by_username("enterprise").await?.context("the demo enterprise account")?;
     let enterprise = app.actor_for_user(&user).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let enterprise_id = enterprise.enterprise_id.context("the demo enterprise")?;
-    let source = HazardSourceInput {
-        enterprise_id,
-        name: "崩溃测试罐区".into(),
-        unit_kind: "storage".into(),
-        people_nearby: 10,
-        principal_person: "甲".into(),
-        technical_person: "乙".into(),
-        operating_person: "丙".into(),
-        chemicals: vec!["氨=20".into()],
-    };
-    let source_id = app.add_hazard_source(&enterprise, &client, &source).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let source_id = app.add_hazard_source(&enterprise, &client, &bench_source(enterprise_id, "崩溃测试罐区")).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let inputs: Vec<_> = (0..sensors).map(|i| sensor_input(format!("{CRASH_PREFIX}{i:04}"), 1)).collect();
     app.add_sensors(&enterprise, &client, source_id, &inputs).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let (_, ingest_token) = app.issue_ingest_token(&enterprise, &client, "crash").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;

@@ -137,6 +137,20 @@ fn sensor_input(code: String, interval_s: u32) -> SensorInput {
     }
 }
 
+/// The hazard source the benchmarks register their sensors under (20 t of ammonia).
+fn bench_source(enterprise_id: i64, name: &str) -> HazardSourceInput {
+    HazardSourceInput {
+        enterprise_id,
+        name: name.into(),
+        unit_kind: "storage".into(),
+        people_nearby: 10,
+        principal_person: "甲".into(),
+        technical_person: "乙".into(),
+        operating_person: "丙".into(),
+        chemicals: vec!["氨=20".into()],
+    }
+}
+
 fn code_of(index: usize) -> String {
     format!("{BENCH_PREFIX}{index:07}")
 }
@@ -305,17 +319,7 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     let enterprise = app.actor_for_user(&enterprise_user).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let enterprise_id = enterprise.enterprise_id.context("the demo enterprise")?;
     let credit_code = store.enterprise(enterprise_id, &domain::access::Visibility::Everything).await?.enterprise.credit_code.to_string();
-    let source_input = HazardSourceInput {
-        enterprise_id,
-        name: "基准测试罐区".into(),
-        unit_kind: "storage".into(),
-        people_nearby: 10,
-        principal_person: "甲".into(),
-        technical_person: "乙".into(),
-        operating_person: "丙".into(),
-        chemicals: vec!["氨=20".into()],
-    };
-    let source_id = app.add_hazard_source(&enterprise, &client, &source_input).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let source_id = app.add_hazard_source(&enterprise, &client, &bench_source(enterprise_id, "基准测试罐区")).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let source = store.hazard_source(source_id, &domain::access::Visibility::Everything).await?;
     let mut inputs: Vec<SensorInput> = (0..options.sensors).map(|i| sensor_input(code_of(i), 60)).collect();
     inputs.extend((0..PROBE_SENSORS).map(|k| sensor_input(format!("PROBE{k:02}"), 1)));
