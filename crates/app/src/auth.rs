@@ -229,7 +229,6 @@ impl App {
             let _ = self.store.record_audit(&event).await;
             return Err(LoginError::InvalidCredentials);
         };
-        let now = store::now_ms();
         let key = throttle_key(client);
         let actor_stub = Actor {
             user_id: user.id,
@@ -246,17 +245,14 @@ impl App {
         let fail = |reason: &str| {
             audit_event(Some(&actor_stub), client, "auth.login", format!("user:{}", user.id), Outcome::Failure, serde_json::json!({"reason": reason}))
         };
-        let blocked = self.store.login_blocked_until(user.id, &key, now).await.map_err(|_| LoginError::Unavailable)?;
-        if blocked.is_some() || user.disabled {
+        let claimed = self.store.claim_login_attempt(user.id, &key, |attempts| self.login_back_off_ms(attempts)).await.map_err(|_| LoginError::Unavailable)?;
+        if !claimed || user.disabled {
             let _ = verify_password(password, &user.password_hash).await;
             let _ = self.store.record_audit(&fail(if user.disabled { "disabled" } else { "client_waiting" })).await;
             return Err(LoginError::InvalidCredentials);
         }
         if !verify_password(password, &user.password_hash).await {
-            self.store
-                .record_failed_login(user.id, &key, |failures| self.login_back_off_ms(failures), &fail("wrong_password"))
-                .await
-                .map_err(|_| LoginError::Unavailable)?;
+            self.store.record_failed_login(user.id, &fail("wrong_password")).await.map_err(|_| LoginError::Unavailable)?;
             return Err(LoginError::InvalidCredentials);
         }
         let role = Role::parse(&user.role).ok_or(LoginError::Unavailable)?;
@@ -278,10 +274,7 @@ impl App {
                 };
                 if !fresh {
                     let reason = if step.is_some() { "second_factor_replayed" } else { "wrong_second_factor" };
-                    self.store
-                        .record_failed_login(user.id, &key, |failures| self.login_back_off_ms(failures), &fail(reason))
-                        .await
-                        .map_err(|_| LoginError::Unavailable)?;
+                    self.store.record_failed_login(user.id, &fail(reason)).await.map_err(|_| LoginError::Unavailable)?;
                     return Err(LoginError::SecondFactorInvalid);
                 }
                 true
@@ -317,20 +310,18 @@ impl App {
     /// guess the password without limit; each is audited.
     pub(crate) async fn reauthenticate(&self, actor: &Actor, client: &Client, user: &UserRow, password: &str, action: &str) -> Result<()> {
         let key = format!("reauth:{}", throttle_key(client));
-        let blocked = self.store.login_blocked_until(user.id, &key, store::now_ms()).await?.is_some();
-        if blocked || !verify_password(password, &user.password_hash).await {
-            let reason = if blocked { "waiting" } else { "wrong_password" };
+        let claimed = self.store.claim_login_attempt(user.id, &key, |attempts| self.login_back_off_ms(attempts)).await?;
+        if !claimed || !verify_password(password, &user.password_hash).await {
+            let reason = if claimed { "wrong_password" } else { "waiting" };
             let event = audit_event(Some(actor), client, action, format!("user:{}", user.id), Outcome::Failure, serde_json::json!({"reason": reason}));
-            if blocked {
-                self.store.record_audit(&event).await?;
-            } else {
-                self.store.record_failed_login(user.id, &key, |failures| self.login_back_off_ms(failures), &event).await?;
-            }
+            self.store.record_failed_login(user.id, &event).await?;
             return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
                 field: "password",
                 message: "密码不正确;多次失败后需稍候再试 / wrong password; after repeated failures, wait a while".into(),
             }]));
         }
+        // The password was right: the re-authentication count starts over.
+        self.store.forget_login_attempts(user.id, &key).await?;
         Ok(())
     }
 
@@ -350,8 +341,10 @@ impl App {
                 None => false,
             };
             if !fresh {
-                // Counted like a wrong password, so codes cannot be guessed through an open session.
+                // Counted like a wrong password (an attempt claimed), so codes cannot be guessed
+                // through an open session.
                 let key = format!("reauth:{}", throttle_key(client));
+                let _ = self.store.claim_login_attempt(user.id, &key, |attempts| self.login_back_off_ms(attempts)).await?;
                 let event = audit_event(
                     Some(actor),
                     client,
@@ -360,7 +353,7 @@ impl App {
                     Outcome::Failure,
                     serde_json::json!({"reason": "wrong_second_factor"}),
                 );
-                self.store.record_failed_login(user.id, &key, |failures| self.login_back_off_ms(failures), &event).await?;
+                self.store.record_failed_login(user.id, &event).await?;
                 return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
                     field: "totp",
                     message: "动态验证码错误或已使用 / wrong or already used one-time code".into(),

@@ -157,21 +157,25 @@ impl Store {
         })
     }
 
-    /// Counts a failed login to `user_id` from `client_key` and appends `event`. `block_for`
-    /// gives, from the failures of this account from this client so far (this one included),
-    /// how long further attempts from it are refused (0: not at all). The account itself is
-    /// never locked, so nobody can lock another person out. Returns the failures so far.
-    pub async fn record_failed_login(&self, user_id: i64, client_key: &str, block_for: impl Fn(i64) -> i64 + Send, event: &AuditEvent) -> Result<i64> {
+    /// Claims one attempt to log in to `user_id` from `client_key`: refused (`false`) while that
+    /// client must wait, otherwise counted before the password is checked (a success forgets the
+    /// count again, `record_successful_login`). `block_for` gives, from the attempts counted so
+    /// far (this one included), how long the next must wait (0: not at all). The check and the
+    /// count are one step, taken in the serialised write transaction, so concurrent attempts,
+    /// from one process or several, cannot all slip through when a wait ends. The account itself
+    /// is never locked, so nobody can lock another person out.
+    pub async fn claim_login_attempt(&self, user_id: i64, client_key: &str, block_for: impl Fn(i64) -> i64 + Send) -> Result<bool> {
         let now = now_ms();
         crate::in_transaction!(self, |tx| {
-            sqlx::query("UPDATE users SET failed_login_count = failed_login_count + 1 WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
-            let before: Option<i64> = sqlx::query_scalar("SELECT failures FROM login_failures WHERE user_id = $1 AND client_key = $2")
+            let before: Option<(i64, i64)> = sqlx::query_as("SELECT failures, blocked_until FROM login_failures WHERE user_id = $1 AND client_key = $2")
                 .bind(user_id)
                 .bind(client_key)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let failures = before.unwrap_or(0) + 1;
-            let blocked_until = now + block_for(failures).max(0);
+            if before.is_some_and(|(_, blocked_until)| blocked_until > now) {
+                return Ok(false);
+            }
+            let failures = before.map(|(failures, _)| failures).unwrap_or(0) + 1;
             sqlx::query(
                 "INSERT INTO login_failures (user_id, client_key, failures, blocked_until, last_failure_at) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT (user_id, client_key) DO UPDATE SET failures = excluded.failures, blocked_until = excluded.blocked_until, \
@@ -180,12 +184,29 @@ impl Store {
             .bind(user_id)
             .bind(client_key)
             .bind(failures)
-            .bind(blocked_until)
+            .bind(now + block_for(failures).max(0))
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            Ok(true)
+        })
+    }
+
+    /// A failed login (its attempt already claimed): counted on the account for the
+    /// administrators' view, and `event` appended.
+    pub async fn record_failed_login(&self, user_id: i64, event: &AuditEvent) -> Result<()> {
+        crate::in_transaction!(self, |tx| {
+            sqlx::query("UPDATE users SET failed_login_count = failed_login_count + 1 WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
             crate::audit::append_audit!(tx, event);
-            Ok(failures)
+            Ok(())
+        })
+    }
+
+    /// Forgets the attempts counted for `user_id` from `client_key`.
+    pub async fn forget_login_attempts(&self, user_id: i64, client_key: &str) -> Result<()> {
+        with_pool!(self, |pool| {
+            sqlx::query("DELETE FROM login_failures WHERE user_id = $1 AND client_key = $2").bind(user_id).bind(client_key).execute(pool).await?;
+            Ok(())
         })
     }
 

@@ -158,15 +158,31 @@ async fn suite(backend: &str) {
     };
     let user_id = store.create_user(&user, &event("user.create")).await.unwrap();
     assert!(matches!(store.create_user(&user, &event("user.create")).await, Err(StoreError::Conflict(_))));
-    // Failures are counted per account and client; the back-off blocks only that client.
-    let back_off = |failures: i64| if failures >= 3 { 60_000 } else { 0 };
-    assert_eq!(store.record_failed_login(user_id, "10.0.0.1", back_off, &event("auth.login")).await.unwrap(), 1);
-    assert_eq!(store.record_failed_login(user_id, "10.0.0.1", back_off, &event("auth.login")).await.unwrap(), 2);
-    assert!(store.login_blocked_until(user_id, "10.0.0.1", store::now_ms()).await.unwrap().is_none());
-    assert_eq!(store.record_failed_login(user_id, "10.0.0.1", back_off, &event("auth.login")).await.unwrap(), 3);
-    assert!(store.login_blocked_until(user_id, "10.0.0.1", store::now_ms()).await.unwrap().is_some(), "the third failure blocks this client");
-    assert!(store.login_blocked_until(user_id, "10.0.0.2", store::now_ms()).await.unwrap().is_none(), "and only this client");
+    // Attempts are claimed per account and client before the password is checked; past the
+    // free ones the client waits, and only that client.
+    let back_off = |attempts: i64| if attempts >= 3 { 60_000 } else { 0 };
+    for attempt in 1..=3 {
+        assert!(store.claim_login_attempt(user_id, "10.0.0.1", back_off).await.unwrap(), "attempt {attempt} is allowed");
+        store.record_failed_login(user_id, &event("auth.login")).await.unwrap();
+    }
+    assert!(!store.claim_login_attempt(user_id, "10.0.0.1", back_off).await.unwrap(), "the fourth waits");
+    assert!(store.login_blocked_until(user_id, "10.0.0.1", store::now_ms()).await.unwrap().is_some());
+    assert!(store.claim_login_attempt(user_id, "10.0.0.2", back_off).await.unwrap(), "another client does not");
+    assert_eq!(store.user(user_id).await.unwrap().failed_login_count, 3);
     assert_eq!(store.user(user_id).await.unwrap().locked_until, None, "the account itself is never locked");
+    // Twelve attempts at once from one client (several processes would race the same way): the
+    // claim is one serialised step, so exactly the three free ones get through.
+    let claims: Vec<_> = (0..12)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move { store.claim_login_attempt(user_id, "10.0.0.3", back_off).await.unwrap() })
+        })
+        .collect();
+    let mut allowed = 0;
+    for claim in claims {
+        allowed += usize::from(claim.await.unwrap());
+    }
+    assert_eq!(allowed, 3, "concurrent attempts cannot all slip through");
     store.record_successful_login(user_id, "10.0.0.1", &event("auth.login")).await.unwrap();
     assert!(store.login_blocked_until(user_id, "10.0.0.1", store::now_ms()).await.unwrap().is_none());
     assert_eq!(store.user(user_id).await.unwrap().failed_login_count, 0);
