@@ -149,9 +149,11 @@ fn same_origin(request: &Request) -> bool {
 
 pub async fn csrf_guard(State(_state): State<AppState>, request: Request, next: Next) -> Response {
     let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    // A request with an `Authorization` header is authenticated by that header alone, never by
-    // the cookie (`identity::resolve`), so a cross-site page cannot lend it the user's session.
-    let header_authenticated = request.headers().contains_key(header::AUTHORIZATION);
+    // An API request with an `Authorization` header is authenticated by that header alone, never
+    // by the cookie (`identity::resolve`), so a cross-site page cannot lend it the user's session.
+    // Pages are for sessions (they refuse the header), and the ones that act on the cookie
+    // without an identity (login, logout) keep the cookie's checks whatever headers come along.
+    let header_authenticated = request.headers().contains_key(header::AUTHORIZATION) && request.uri().path().starts_with("/api/");
     if !unsafe_method || header_authenticated {
         return next.run(request).await;
     }

@@ -304,6 +304,15 @@ async fn browser_session(h: &Harness) {
             Request::get("/enterprises").header(header::COOKIE, &logged_in).header(header::AUTHORIZATION, authorization).body(Body::empty()).unwrap();
         assert_eq!(send(&h.router, page_with_header).await.status, StatusCode::UNAUTHORIZED, "{authorization}: pages are for sessions only");
     }
+    // Logging out acts on the cookie: an Authorization header does not carry a cross-site post
+    // past the CSRF check.
+    let logout = Request::post("/logout")
+        .header(header::COOKIE, &logged_in)
+        .header(header::AUTHORIZATION, "Basic b2ZmaWNlOmFud2VpLWRlbW8=")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&h.router, logout).await.status, StatusCode::FORBIDDEN);
     let office_token = token(h, "office").await;
     let page_by_token = Request::get("/enterprises").header(header::AUTHORIZATION, format!("Bearer {office_token}")).body(Body::empty()).unwrap();
     assert_eq!(send(&h.router, page_by_token).await.status, StatusCode::UNAUTHORIZED, "a live token opens no page");
@@ -533,7 +542,9 @@ async fn account_administration(h: &Harness) {
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::from("username=bytoken&display_name=x&unit_id=1&password=a+long+new+passphrase"))
         .unwrap();
-    assert_eq!(send(&h.router, by_token).await.status, StatusCode::UNAUTHORIZED);
+    // A page takes no token: the post is a cookie-less form without a CSRF token, refused.
+    assert_eq!(send(&h.router, by_token).await.status, StatusCode::FORBIDDEN);
+    assert!(h.app.store.user_by_username("bytoken").await.unwrap().is_none());
 
     // The security administrator clears a client's back-off; the system administrator cannot.
     let jilinshi = h.app.store.user_by_username("jilinshi").await.unwrap().unwrap();
