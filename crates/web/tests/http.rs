@@ -397,6 +397,11 @@ async fn form_login(router: &Router, username: &str, password: &str, totp: &str)
     if reply.status == StatusCode::SEE_OTHER { Ok(reply.cookie("anwei_session").unwrap()) } else { Err(reply) }
 }
 
+/// Changes the password on the profile page (the new one typed twice).
+async fn change_password(router: &Router, cookie: &str, current: &str, new: &str) -> Reply {
+    post_form(router, cookie, "/profile/password", &[("current_password", current), ("new_password", new), ("confirm_password", new)]).await
+}
+
 fn csrf_of(html: &str) -> String {
     html.split("name=\"_csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned()
 }
@@ -437,13 +442,7 @@ async fn sessions_and_passwords(h: &Harness) {
     }
 
     // Changing the password ends the other session and keeps this one.
-    let reply = post_form(
-        &h.router,
-        &first,
-        "/profile/password",
-        &[("current_password", password), ("new_password", "长白山天池的水很清"), ("confirm_password", "长白山天池的水很清")],
-    )
-    .await;
+    let reply = change_password(&h.router, &first, password, "长白山天池的水很清").await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
     assert_eq!(page(&h.router, "/profile", &first).await.status, StatusCode::OK, "the changing session survives");
     assert_eq!(page(&h.router, "/profile", &second).await.status, StatusCode::SEE_OTHER, "the other session has ended");
@@ -457,13 +456,7 @@ async fn sessions_and_passwords(h: &Harness) {
 
     // Bad input on the profile: mismatched and common passwords are refused with a reason.
     let fourth = form_login(&h.router, "inspector", "长白山天池的水很清", "").await.unwrap();
-    let reply = post_form(
-        &h.router,
-        &fourth,
-        "/profile/password",
-        &[("current_password", "长白山天池的水很清"), ("new_password", "password123"), ("confirm_password", "password123")],
-    )
-    .await;
+    let reply = change_password(&h.router, &fourth, "长白山天池的水很清", "password123").await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(reply.text().contains("常见"), "names the problem");
 
@@ -504,13 +497,7 @@ async fn sessions_and_passwords(h: &Harness) {
     let minted = reply.text().split("id=\"secret-value\" class=\"secret\">").nth(1).unwrap().split('<').next().unwrap().to_owned();
     assert_eq!(get(h, "/api/v1/me", &minted).await.status, StatusCode::OK);
     // A password change revokes every token of the user.
-    let reply = post_form(
-        &h.router,
-        &session,
-        "/profile/password",
-        &[("current_password", "长白山天池的水很清"), ("new_password", "松花江的水向北流"), ("confirm_password", "松花江的水向北流")],
-    )
-    .await;
+    let reply = change_password(&h.router, &session, "长白山天池的水很清", "松花江的水向北流").await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
     assert_eq!(get(h, "/api/v1/me", &minted).await.status, StatusCode::UNAUTHORIZED, "tokens do not outlive the password");
 
@@ -582,13 +569,7 @@ async fn account_administration(h: &Harness) {
         (home.status, home.headers.get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned())),
         (StatusCode::SEE_OTHER, Some("/profile?notice=profile.must_change".to_owned()))
     );
-    let reply = post_form(
-        &h.router,
-        &holder,
-        "/profile/password",
-        &[("current_password", "a long new passphrase"), ("new_password", "图们江边的杜鹃花"), ("confirm_password", "图们江边的杜鹃花")],
-    )
-    .await;
+    let reply = change_password(&h.router, &holder, "a long new passphrase", "图们江边的杜鹃花").await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());
     let reply = send(&h.router, login("图们江边的杜鹃花")).await;
     assert_eq!(reply.status, StatusCode::OK, "user names are case-insensitive at login: {}", reply.text());
