@@ -313,8 +313,9 @@ async fn open(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Result<(Co
     Ok((config.clone(), app))
 }
 
-/// The configuration and the migrated, keyed store, with nothing else written (what `audit
-/// verify` needs: it must not add to the log it checks).
+/// The configuration and the migrated, keyed store, with nothing written to the audit log or
+/// the business data (what `audit verify` needs: it must not add to the log it checks); only
+/// migrations and, on first use, the key's fingerprint are written.
 async fn open_store(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Result<(Config, store::Store)> {
     let config = Config::load(data.config.as_deref(), data.database_url.clone(), data.data_dir.clone(), listen)?;
     let url = config.database_url();
