@@ -14,7 +14,7 @@ use crate::spreadsheet::{Column, SpreadsheetFormat, write_table};
 use crate::{Actor, App, AppError, Client, Result, audit_event};
 
 /// Which units a ranking compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     /// The city (or county) governments one tier below the office.
@@ -33,7 +33,7 @@ impl Tier {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RankingRow {
     pub rank: usize,
     pub unit_id: i64,

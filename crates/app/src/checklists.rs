@@ -48,7 +48,7 @@ fn parse_items(csv_text: &str) -> std::result::Result<Vec<NewChecklistItem>, Str
 }
 
 /// One answer of a filled-in checklist.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ItemAnswer {
     pub item_id: i64,
     pub passed: bool,
@@ -81,7 +81,7 @@ pub struct CampaignInput {
     pub responsible_units: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CampaignCity {
     pub city_code: String,
     pub city_name: String,
@@ -95,7 +95,7 @@ pub struct CampaignCity {
     pub rectification_rate: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CampaignProgress {
     pub id: i64,
     pub name: String,
@@ -229,6 +229,9 @@ impl App {
             return Err(AppError::Invalid(problems));
         }
         let failed = results.iter().filter(|r| !r.1).count();
+        // Only a campaign's run belongs to a campaign (whose existence the target check above
+        // established); an id sent with another kind of run is not stored.
+        let campaign_id = campaign_id.filter(|_| kind == "campaign");
         let run = NewRun { checklist_id, enterprise_id, kind: kind.to_owned(), campaign_id, results };
         let event = audit_event(
             Some(actor),

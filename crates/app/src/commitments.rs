@@ -10,14 +10,18 @@ use store::{CommitmentRow, MissingCommitment};
 use crate::policy;
 use crate::{Actor, App, AppError, Client, Result, audit_event};
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"principal": "王建国", "statement": "今日各生产装置、储罐区运行正常，重大危险源处于受控状态。", "exceptions": ""}))]
 pub struct CommitmentInput {
     #[serde(default)]
+    #[schema(required, min_length = 1, max_length = 50, pattern = r"\S")]
     pub principal: String,
     #[serde(default)]
+    #[schema(required, min_length = 1, max_length = 2000, pattern = r"\S")]
     pub statement: String,
     /// Units that do not run safely today and why; empty when none.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub exceptions: String,
 }
 

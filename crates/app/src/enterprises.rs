@@ -35,7 +35,11 @@ impl App {
                     self.store
                         .region(code.as_str())
                         .await
-                        .map_err(|_| AppError::BadRequest(format!("未知的行政区划代码 {code} / unknown region code {code}")))?
+                        .map_err(|error| match error {
+                            // An unknown region names no place to list: like a missing record.
+                            store::StoreError::NotFound => AppError::NotFound,
+                            other => AppError::from(other),
+                        })?
                         .path,
                 )
             }

@@ -12,25 +12,36 @@ use store::{ChemicalRow, HazardSourceRow, NewChemical, NewHazardSource, NewSenso
 use crate::{Actor, App, AppError, Client, Result, audit_event, policy};
 
 /// A source as entered: chemicals are `SUBSTANCE[:CODES]=TONNES` as on the command line.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"enterprise_id": 1, "name": "液氯钢瓶库", "unit_kind": "storage", "people_nearby": 60, "principal_person": "王建国", "technical_person": "李安平", "operating_person": "张强", "chemicals": ["7782-50-5=20"]}))]
 pub struct HazardSourceInput {
     pub enterprise_id: i64,
+    #[schema(required, min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     /// `production` or `storage`.
+    #[schema(pattern = "^(production|storage)$")]
     pub unit_kind: String,
+    /// People living within 500 m of the plant boundary (the α of GB 18218-2018).
     pub people_nearby: u64,
+    #[schema(required, min_length = 1, max_length = 100, pattern = r"\S")]
     pub principal_person: String,
+    #[schema(required, min_length = 1, max_length = 100, pattern = r"\S")]
     pub technical_person: String,
+    #[schema(required, min_length = 1, max_length = 100, pattern = r"\S")]
     pub operating_person: String,
+    /// `SUBSTANCE[:CODES]=TONNES`, SUBSTANCE a CAS number, a table-1 name or a table-2 category.
+    #[schema(min_items = 1)]
     pub chemicals: Vec<String>,
 }
 
 /// A monitoring point as entered; rule settings left out take the kind's defaults, with a
 /// deadband proportional to the range.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"code": "JL00001-TT901", "name": "液氯库温度", "kind": "temperature", "range_min": -20.0, "range_max": 80.0, "thresholds": {"high": 50.0, "high_high": 60.0}, "interval_s": 10}))]
 pub struct SensorInput {
     pub code: String,
     pub name: String,
+    #[schema(value_type = domain::telemetry::SensorKind)]
     pub kind: String,
     #[serde(default)]
     pub unit: Option<String>,

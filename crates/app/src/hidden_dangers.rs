@@ -20,29 +20,42 @@ pub const PHOTO_BYTES_MAX: usize = 10 * 1024 * 1024;
 const TEXT_MAX_CHARS: usize = 2_000;
 
 /// A danger as reported.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"enterprise_id": 1, "location": "液氨储罐区", "description": "储罐区可燃气体探测器超期未检定", "source": "self_check", "grade": "general", "deadline": "2027-06-30", "responsible_person": "李安平"}))]
 pub struct DangerInput {
     pub enterprise_id: i64,
+    /// Where the danger is (not blank).
     #[serde(default)]
+    #[schema(required, min_length = 1, max_length = 2000, pattern = r"\S")]
     pub location: String,
     #[serde(default)]
+    #[schema(required, min_length = 1, max_length = 2000, pattern = r"\S")]
     pub description: String,
     #[serde(default)]
+    #[schema(required, value_type = domain::hidden_danger::DangerSource)]
     pub source: String,
+    /// What the source refers to, e.g. an inspection's or a checklist run's number.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub source_ref: Option<String>,
     #[serde(default)]
+    #[schema(required, value_type = domain::hidden_danger::DangerGrade)]
     pub grade: String,
+    /// The rectification deadline, `YYYY-MM-DD`; empty or absent for none.
     #[serde(default)]
+    #[schema(pattern = "^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub deadline: Option<String>,
     #[serde(default)]
+    #[schema(required, min_length = 1, max_length = 2000, pattern = r"\S")]
     pub responsible_person: String,
 }
 
 /// A move with its payload: the plan's seven elements for `plan`, a reason for `reject` and
 /// `reopen`, a note (evidence) for `submit`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"action": "confirm"}))]
 pub struct DangerActionInput {
+    #[schema(value_type = domain::hidden_danger::DangerAction)]
     pub action: String,
     #[serde(flatten)]
     pub plan: PlanInput,
@@ -53,7 +66,7 @@ pub struct DangerActionInput {
 }
 
 /// A danger with its history and the moves the caller may make now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DangerView {
     #[serde(flatten)]
     pub danger: DangerJson,
@@ -61,7 +74,7 @@ pub struct DangerView {
     pub allowed_actions: Vec<&'static str>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DangerJson {
     pub id: i64,
     pub enterprise_id: i64,
@@ -82,7 +95,7 @@ pub struct DangerJson {
     pub listed_notice: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DangerEvent {
     pub action: String,
     pub from_state: Option<String>,
@@ -123,8 +136,17 @@ fn field(name: &'static str, message: String) -> domain::enterprise::FieldError 
     domain::enterprise::FieldError { field: name, message }
 }
 
-fn clip(text: &str) -> String {
-    text.trim().chars().take(TEXT_MAX_CHARS).collect()
+fn trimmed(text: &str) -> String {
+    text.trim().to_owned()
+}
+
+/// Text longer than `TEXT_MAX_CHARS` is refused with the limit named, never cut short.
+fn length_problems(fields: &[(&'static str, &str)]) -> Vec<domain::enterprise::FieldError> {
+    fields
+        .iter()
+        .filter(|(_, text)| text.trim().chars().count() > TEXT_MAX_CHARS)
+        .map(|(name, _)| field(name, format!("最多{TEXT_MAX_CHARS}字 / {name}: at most {TEXT_MAX_CHARS} characters")))
+        .collect()
 }
 
 /// Whether `actor` may make `action` on the danger (visibility already checked).
@@ -167,7 +189,12 @@ impl App {
         if !allowed_role || self.enterprise(actor, client, input.enterprise_id).await.is_err() {
             return Err(self.denied(actor, client, "hidden_danger.report", format!("enterprise:{}", input.enterprise_id)).await);
         }
-        let mut problems = Vec::new();
+        let mut problems = length_problems(&[
+            ("location", &input.location),
+            ("description", &input.description),
+            ("source_ref", input.source_ref.as_deref().unwrap_or_default()),
+            ("responsible_person", &input.responsible_person),
+        ]);
         if input.location.trim().is_empty() {
             problems.push(field("location", "请填写隐患部位 / give the location".into()));
         }
@@ -203,13 +230,13 @@ impl App {
         };
         let danger = NewDanger {
             enterprise_id: input.enterprise_id,
-            location: clip(&input.location),
-            description: clip(&input.description),
+            location: trimmed(&input.location),
+            description: trimmed(&input.description),
             source: source.key().into(),
-            source_ref: input.source_ref.as_deref().map(clip).filter(|r| !r.is_empty()),
+            source_ref: input.source_ref.as_deref().map(trimmed).filter(|r| !r.is_empty()),
             grade: grade.key().into(),
             deadline,
-            responsible_person: clip(&input.responsible_person),
+            responsible_person: trimmed(&input.responsible_person),
         };
         let event = audit_event(
             Some(actor),
@@ -281,6 +308,10 @@ impl App {
                 ),
             )]));
         };
+        let too_long = length_problems(&[("reason", &input.reason), ("note", &input.note)]);
+        if !too_long.is_empty() {
+            return Err(AppError::Invalid(too_long));
+        }
         let from = DangerState::parse(&row.state).ok_or_else(|| AppError::Internal(format!("danger {id} has state {}", row.state)))?;
         let to = next_state(from, action).map_err(|e| AppError::IllegalTransition(e.to_string()))?;
         let expert = self.assigned_expert(actor, id).await?;
@@ -301,13 +332,13 @@ impl App {
                 if input.reason.trim().is_empty() {
                     return Err(AppError::Invalid(vec![field("reason", "须写明理由 / give the reason".into())]));
                 }
-                the_move.note = clip(&input.reason);
+                the_move.note = trimmed(&input.reason);
             }
             DangerAction::Submit => {
-                the_move.note = clip(&input.note);
+                the_move.note = trimmed(&input.note);
                 the_move.mark_submitter = true;
             }
-            _ => the_move.note = clip(&input.note),
+            _ => the_move.note = trimmed(&input.note),
         }
         let event = audit_event(
             Some(actor),
@@ -346,7 +377,7 @@ impl App {
         if actor.role != Role::Regulator || !policy::allows(actor, Action::ManageWorkPlan { region_path: &path }) {
             return Err(self.denied(actor, client, "hidden_danger.list_supervision", format!("hidden_danger:{id}")).await);
         }
-        let mut problems = Vec::new();
+        let mut problems = length_problems(&[("notice", notice)]);
         if row.grade != DangerGrade::Major.key() {
             problems.push(field("grade", "挂牌督办仅适用于重大隐患 / only 重大 dangers are listed".into()));
         }
@@ -369,7 +400,7 @@ impl App {
             Outcome::Success,
             serde_json::json!({"deadline": deadline}),
         );
-        Ok(self.store.list_danger(id, actor.unit_id, &deadline, &clip(notice), &event).await?)
+        Ok(self.store.list_danger(id, actor.unit_id, &deadline, &trimmed(notice), &event).await?)
     }
 
     /// Sends hidden-danger deadline notices for `today`: in the week before a deadline a reminder

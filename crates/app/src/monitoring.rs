@@ -74,7 +74,7 @@ impl Default for MonitorSettings {
 }
 
 /// Alarm quality and data quality of one enterprise over a period.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct EnterpriseKpi {
     pub enterprise_id: i64,
     pub enterprise_name: String,
@@ -109,7 +109,7 @@ pub struct SourceWarning {
 }
 
 /// The sources of one child region by warning grade.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RegionWarnings {
     pub code: String,
     pub name: String,
@@ -225,7 +225,7 @@ pub struct IngestOutcome {
     pub rejected_total: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Rejection {
     pub index: usize,
     pub reason: &'static str,
@@ -541,7 +541,7 @@ fn chunks_of_log(entries: &[store::LogRow]) -> Result<(Vec<NewChunk>, i64)> {
 }
 
 /// One bucket of a downsampled history.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Bucket {
     pub start_ms: i64,
     pub min: f64,
@@ -575,7 +575,7 @@ pub fn downsample(timestamps: &[i64], values: &[f64], bucket_ms: i64) -> Vec<Buc
 }
 
 /// A sensor's history: raw points, or buckets when a bucket width is given.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum History {
     Raw { points: Vec<(i64, f64)> },

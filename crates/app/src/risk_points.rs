@@ -15,20 +15,27 @@ const RESPONSIBLE_LEVELS: [&str; 4] = ["company", "workshop", "team", "post"];
 
 /// A risk point as entered: the place or activity, the hazard, the controls in place, who is
 /// responsible at which level, and the grading method with its factors.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"name": "液氨储罐区", "hazard_type": "泄漏、中毒", "controls": "氨气检测报警、紧急切断、每班巡检", "responsible_level": "company", "responsible_person": "李安平", "method": "lec", "l": 3, "e": 6, "c": 15}))]
 pub struct RiskPointInput {
     #[serde(default)]
+    #[schema(required, min_length = 1, max_length = 500, pattern = r"\S")]
     pub name: String,
     #[serde(default)]
+    #[schema(required, min_length = 1, max_length = 500, pattern = r"\S")]
     pub hazard_type: String,
     #[serde(default)]
+    #[schema(required, min_length = 1, max_length = 500, pattern = r"\S")]
     pub controls: String,
     #[serde(default)]
+    #[schema(required, pattern = "^(company|workshop|team|post)$")]
     pub responsible_level: String,
     #[serde(default)]
+    #[schema(required, min_length = 1, max_length = 500, pattern = r"\S")]
     pub responsible_person: String,
-    /// `lec` or `matrix`.
+    /// `lec` (L, E and C) or `matrix` (L and S).
     #[serde(default)]
+    #[schema(required, pattern = "^(lec|matrix)$")]
     pub method: String,
     /// L (both methods).
     #[serde(default, deserialize_with = "number_or_blank")]
@@ -72,6 +79,12 @@ pub fn graded_point(
     bands: &domain::risk::RiskBands,
 ) -> std::result::Result<NewRiskPoint, Vec<domain::enterprise::FieldError>> {
     let mut problems = Vec::new();
+    // A factor given as text that is not a number is refused even where the method does not use it.
+    for (name, value) in [("l", input.l), ("e", input.e), ("c", input.c), ("s", input.s)] {
+        if value.is_some_and(|v| !v.is_finite()) {
+            problems.push(field(name, format!("{name} 应为数字 / {name} must be a number")));
+        }
+    }
     let text = |value: &str, name: &'static str, what: &str, problems: &mut Vec<_>| {
         let value = value.trim();
         if value.is_empty() || value.chars().count() > 500 {

@@ -65,7 +65,7 @@ pub struct UploadedFile {
 }
 
 /// An assignment with its status as the user should see it (overdue derived from the deadlines).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AssignmentView {
     pub id: i64,
     pub plan_id: i64,
@@ -88,7 +88,7 @@ pub struct AssignmentView {
 }
 
 /// One row of the matrix: a task and its assignments in the caller's scope.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MatrixRow {
     pub task_id: i64,
     pub section_number: String,
@@ -100,7 +100,7 @@ pub struct MatrixRow {
     pub cells: Vec<AssignmentView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PlanMatrix {
     pub plan: PlanSummary,
     /// Units with at least one visible assignment, in first-appearance order: the columns.
@@ -108,7 +108,7 @@ pub struct PlanMatrix {
     pub rows: Vec<MatrixRow>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PlanSummary {
     pub id: i64,
     pub year: i64,

@@ -27,7 +27,7 @@ impl std::fmt::Display for FieldError {
 macro_rules! labelled_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $key:literal, $zh:literal, $en:literal;)+ }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant,)+ }
 
@@ -169,8 +169,9 @@ pub struct Enterprise {
 
 /// Raw text of every field as a form, an API body or a spreadsheet row supplies it.
 /// Multi-valued fields use the formats of the spreadsheet columns (see `Enterprise::to_input`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
+#[schema(example = json!({"credit_code": "91220104MA0Y8K3Q7F", "name": "长春示例精细化工有限公司", "region_code": "220104", "address": "吉林省长春市朝阳区化工园路20号", "longitude": "125.2830", "latitude": "43.8371", "industry": "C", "sectors": "hazardous_chemicals", "scale": "small", "principal_name": "赵明", "principal_phone": "13904310020", "safety_manager_name": "孙立", "safety_manager_phone": "0431-85550020", "standardization": "三级", "licences": "", "insurer": "", "insurance_cover_yuan": "", "insurance_expires_on": ""}))]
 pub struct EnterpriseInput {
     pub credit_code: String,
     pub name: String,

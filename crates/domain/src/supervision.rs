@@ -36,7 +36,7 @@ impl AssignmentStatus {
 }
 
 /// The report periods of the usual rhythm, plus interim reports at any time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportPeriod {
     HalfYear,

@@ -55,7 +55,7 @@ fn excerpt(text: &str) -> String {
 
 /// What a sensor measures. The monitored variables of a major hazard source: level, temperature,
 /// pressure and flow of the process, and combustible and toxic gas around it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SensorKind {
     Level,
@@ -114,7 +114,7 @@ impl SensorKind {
 
 /// Alarm set-points in engineering units. Absent levels are not alarmed. For gas detectors
 /// (GB/T 50493-2019) `high` is the first-level and `high_high` the second-level alarm.
-#[derive(Clone, Copy, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Thresholds {
     pub low_low: Option<f64>,
     pub low: Option<f64>,
@@ -124,7 +124,7 @@ pub struct Thresholds {
 
 /// How the rule engine treats a sensor's readings. Every timing is configurable because the
 /// official persistence and clearing rules were not found (see DOMAIN.md).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RuleSettings {
     /// A condition must hold on every reading for this long (by reading timestamps) before its
     /// alarm is raised; 0 raises on the first reading in the condition.
@@ -1311,7 +1311,7 @@ impl RuleState {
 // ---- early-warning grade of a source ----
 
 /// The early-warning grade (预警等级) of a major hazard source. Ord: Red is highest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WarningGrade {
     Blue,

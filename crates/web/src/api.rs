@@ -3,8 +3,7 @@
 //! from `POST /api/v1/auth/login`.
 
 use app::enterprises::ListQuery;
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use domain::enterprise::EnterpriseInput;
 use serde::{Deserialize, Serialize};
@@ -13,13 +12,21 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
+use crate::api_extract::{Json, Path, Query};
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::{ApiCaller, client_of};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "anwei API", description = "安全生产监管平台 anwei: work-safety supervision platform API. Errors are `{\"code\", \"message\"}` with stable snake_case codes."),
-    components(schemas(ErrorBody)),
+    components(schemas(
+        ErrorBody,
+        AlarmStateFilter,
+        app::assessment::Tier,
+        domain::enterprise::HighRiskSector,
+        domain::hidden_danger::DangerGrade,
+        domain::hidden_danger::DangerState
+    )),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -84,7 +91,9 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<A
 
 #[derive(Deserialize, ToSchema)]
 pub struct LoginRequest {
+    #[schema(max_length = 200)]
     pub username: String,
+    #[schema(max_length = 1000)]
     pub password: String,
     /// The current one-time code, where the account has a second factor.
     #[serde(default)]
@@ -103,7 +112,9 @@ pub struct LoginResponse {
 
 /// Exchange a user name and password (and one-time code) for a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 429, description = "too many attempts from this client; try again after Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "seconds to wait")))))]
 async fn login(State(state): State<AppState>, parts: axum::http::request::Parts, Json(request): Json<LoginRequest>) -> Result<Json<LoginResponse>, ApiError> {
     use app::auth::{LoginError, TokenLoginError};
     let client = client_of(&parts);
@@ -127,19 +138,49 @@ async fn login(State(state): State<AppState>, parts: axum::http::request::Parts,
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EnterpriseListParams {
-    /// Region code; the list is limited to its subtree.
+    /// Region code; the list is limited to its subtree (an unknown code answers 404).
+    #[param(pattern = r"^[1-9][0-9]{5}$")]
     pub region: Option<String>,
     /// Part of the name or credit code.
+    #[param(max_length = 100)]
     pub q: Option<String>,
-    /// High-risk sector key, e.g. `hazardous_chemicals`.
-    pub sector: Option<String>,
+    /// High-risk sector.
+    pub sector: Option<domain::enterprise::HighRiskSector>,
     /// GB/T 4754 section letter.
+    #[param(pattern = r"^[A-T]$")]
     pub industry: Option<String>,
     /// Page number from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
     /// Rows per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
+}
+
+fn bad_query(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message)
+}
+
+/// A region code parameter: six digits when given.
+fn region_param(region: Option<String>) -> Result<Option<String>, ApiError> {
+    match region {
+        Some(code) if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) || code.starts_with('0') => {
+            Err(bad_query("region 应为6位行政区划代码 / region must be a six-digit region code"))
+        }
+        other => Ok(other),
+    }
+}
+
+/// An integer parameter within `range`, named in the refusal.
+fn bounded_param(name: &str, value: Option<i64>, range: std::ops::RangeInclusive<i64>, default: i64) -> Result<i64, ApiError> {
+    let value = value.unwrap_or(default);
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(bad_query(format!("{name} 应在{}至{}之间 / {name} must be {} to {}", range.start(), range.end(), range.start(), range.end())))
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -171,9 +212,20 @@ async fn list_enterprises(
     caller: ApiCaller,
     Query(params): Query<EnterpriseListParams>,
 ) -> Result<Json<EnterpriseList>, ApiError> {
-    let query = ListQuery { query: params.q, region_code: params.region, sector: params.sector, industry: params.industry };
-    let page = params.page.unwrap_or(1).max(1);
-    let per_page = params.per_page.unwrap_or(50).clamp(1, app::enterprises::PAGE_SIZE_MAX);
+    if params.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
+        return Err(bad_query("q 最多100字 / q: at most 100 characters"));
+    }
+    if params.industry.as_ref().is_some_and(|i| i.len() != 1 || !(b'A'..=b'T').contains(&i.as_bytes()[0])) {
+        return Err(bad_query("industry 应为GB/T 4754门类字母A–T / industry must be a GB/T 4754 section letter A–T"));
+    }
+    let query = ListQuery {
+        query: params.q,
+        region_code: region_param(params.region)?,
+        sector: params.sector.map(|sector| sector.key().to_owned()),
+        industry: params.industry,
+    };
+    let page = bounded_param("page", params.page, 1..=1_000_000, 1)?;
+    let per_page = bounded_param("per_page", params.per_page, 1..=app::enterprises::PAGE_SIZE_MAX, 50)?;
     let result = state.app.list_enterprises(&caller.actor, &caller.client, &query, page, per_page).await?;
     Ok(Json(EnterpriseList {
         items: result
@@ -203,7 +255,6 @@ pub struct EnterpriseDetail {
     pub version: i64,
     pub region_name: String,
     /// Every field in the same text form that create and update take.
-    #[schema(value_type = Object)]
     pub fields: EnterpriseInput,
     pub updated_at: String,
 }
@@ -229,7 +280,7 @@ pub struct Created {
 
 /// Register an enterprise. Fields are text as in the import columns; every problem is reported
 /// at once in `fields`.
-#[utoipa::path(post, path = "/api/v1/enterprises", tag = "enterprises", request_body(content = Object),
+#[utoipa::path(post, path = "/api/v1/enterprises", tag = "enterprises", request_body = domain::enterprise::EnterpriseInput,
     responses((status = 201, body = Created), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn create_enterprise(
     State(state): State<AppState>,
@@ -244,7 +295,6 @@ async fn create_enterprise(
 pub struct EnterpriseUpdate {
     /// The version read; a stale version answers 409 `conflict`.
     pub version: i64,
-    #[schema(value_type = Object)]
     pub fields: EnterpriseInput,
 }
 
@@ -388,7 +438,7 @@ async fn revoke_my_token(State(state): State<AppState>, caller: ApiCaller, Path(
 }
 
 /// The work plans in which the caller sees assignments or which it supervises.
-#[utoipa::path(get, path = "/api/v1/plans", tag = "work plans", responses((status = 200, body = Object), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/api/v1/plans", tag = "work plans", responses((status = 200, body = Vec<app::workplans::PlanSummary>), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 async fn list_plans(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Vec<app::workplans::PlanSummary>>, ApiError> {
     Ok(Json(state.app.visible_plans(&caller.actor, &caller.client).await?))
 }
@@ -396,12 +446,13 @@ async fn list_plans(State(state): State<AppState>, caller: ApiCaller) -> Result<
 /// A plan's items × units matrix within the caller's scope; each cell has its status and
 /// whether it is overdue.
 #[utoipa::path(get, path = "/api/v1/plans/{id}/matrix", tag = "work plans", params(("id" = i64, Path)),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = app::workplans::PlanMatrix), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn plan_matrix(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<Json<app::workplans::PlanMatrix>, ApiError> {
     Ok(Json(state.app.plan_matrix(&caller.actor, &caller.client, id).await?))
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AssignmentListParams {
     /// Only assignments past a deadline without the report it asks for.
     pub overdue: Option<bool>,
@@ -409,7 +460,7 @@ pub struct AssignmentListParams {
 
 /// The caller's assignments across plans (a unit's inbox; a regulator's territory).
 #[utoipa::path(get, path = "/api/v1/assignments", tag = "work plans", params(AssignmentListParams),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<app::workplans::AssignmentView>), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 async fn list_assignments(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -431,7 +482,6 @@ pub struct AssignmentReport {
 
 #[derive(Serialize, ToSchema)]
 pub struct AssignmentDocument {
-    #[schema(value_type = Object)]
     pub assignment: app::workplans::AssignmentView,
     pub groups: Vec<String>,
     pub reports: Vec<AssignmentReport>,
@@ -467,10 +517,21 @@ async fn get_assignment(State(state): State<AppState>, caller: ApiCaller, Path(i
     }))
 }
 
+/// A move of an assignment: its unit starts it; the reviewer accepts or returns a report; the
+/// plan's office reopens it in a 回头看 round.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum AssignmentMove {
+    Start,
+    Accept,
+    Return,
+    Reopen,
+}
+
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"action": "start"}))]
 pub struct AssignmentAction {
-    /// `start`, `accept`, `return` or `reopen`.
-    pub action: String,
+    pub action: AssignmentMove,
     /// The reason for `return`.
     #[serde(default)]
     pub comment: String,
@@ -491,27 +552,21 @@ async fn assignment_action(
     Json(action): Json<AssignmentAction>,
 ) -> Result<StatusCode, ApiError> {
     let (actor, client) = (&caller.actor, &caller.client);
-    match action.action.as_str() {
-        "start" => state.app.start_assignment(actor, client, id).await?,
-        "accept" => state.app.review_assignment(actor, client, id, true, &action.comment).await?,
-        "return" => state.app.review_assignment(actor, client, id, false, &action.comment).await?,
-        "reopen" => state.app.reopen_assignment(actor, client, id, action.round_id.unwrap_or(0), &action.reason).await?,
-        other => {
-            let shown: String = other.chars().take(20).collect();
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                format!("未知操作“{shown}”,应为 start、accept、return 或 reopen / unknown action '{shown}': use start, accept, return or reopen"),
-            ));
-        }
+    match action.action {
+        AssignmentMove::Start => state.app.start_assignment(actor, client, id).await?,
+        AssignmentMove::Accept => state.app.review_assignment(actor, client, id, true, &action.comment).await?,
+        AssignmentMove::Return => state.app.review_assignment(actor, client, id, false, &action.comment).await?,
+        AssignmentMove::Reopen => state.app.reopen_assignment(actor, client, id, action.round_id.unwrap_or(0), &action.reason).await?,
     }
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"period": "interim", "body": "已完成本季度宣贯教育活动3场，覆盖重点企业42家。"}))]
 pub struct NewReport {
-    /// `half_year`, `annual` or `interim`.
-    pub period: String,
+    pub period: domain::supervision::ReportPeriod,
+    /// The report's text (not blank).
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     pub body: String,
 }
 
@@ -524,30 +579,32 @@ async fn create_report(
     Path(id): Path<i64>,
     Json(report): Json<NewReport>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let id = state.app.report_progress(&caller.actor, &caller.client, id, &report.period, &report.body, Vec::new()).await?;
+    let id = state.app.report_progress(&caller.actor, &caller.client, id, report.period.key(), &report.body, Vec::new()).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RankingParams {
     /// The year (default: this year).
+    #[param(minimum = 2000, maximum = 2100)]
     pub year: Option<i64>,
-    /// `cities` (default) or `departments`.
-    pub tier: Option<String>,
+    /// Which units to rank (default `cities`).
+    pub tier: Option<app::assessment::Tier>,
 }
 
 /// The assessment ranking for a year, for the committee office that runs it.
 #[utoipa::path(get, path = "/api/v1/assessment", tag = "assessment", params(RankingParams),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<app::assessment::RankingRow>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn assessment_ranking(
     State(state): State<AppState>,
     caller: ApiCaller,
     Query(params): Query<RankingParams>,
 ) -> Result<Json<Vec<app::assessment::RankingRow>>, ApiError> {
-    let tier = app::assessment::Tier::parse(params.tier.as_deref().unwrap_or(""))
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "tier 应为 cities 或 departments / tier must be cities or departments"))?;
-    let year = params.year.unwrap_or_else(|| i64::from(jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date().year()));
-    Ok(Json(state.app.assessment_ranking(&caller.actor, &caller.client, year.clamp(2000, 2100), tier).await?))
+    let tier = params.tier.unwrap_or(app::assessment::Tier::Cities);
+    let this_year = i64::from(jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date().year());
+    let year = bounded_param("year", params.year, 2000..=2100, this_year)?;
+    Ok(Json(state.app.assessment_ranking(&caller.actor, &caller.client, year, tier).await?))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -589,14 +646,14 @@ async fn list_measures(State(state): State<AppState>, caller: ApiCaller) -> Resu
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DangerListParams {
     /// Region code (city or county); the list is limited to its subtree.
+    #[param(pattern = r"^[1-9][0-9]{5}$")]
     pub region: Option<String>,
     pub enterprise: Option<i64>,
-    /// `general` or `major`.
-    pub grade: Option<String>,
-    /// `reported`, `confirmed`, `planned`, `rectifying`, `pending_acceptance` or `closed`.
-    pub state: Option<String>,
+    pub grade: Option<domain::hidden_danger::DangerGrade>,
+    pub state: Option<domain::hidden_danger::DangerState>,
     /// Only those past their deadline and not closed.
     pub overdue: Option<bool>,
     /// Only those under listed supervision (挂牌督办).
@@ -605,17 +662,17 @@ pub struct DangerListParams {
 
 /// Hidden dangers in the caller's scope, deadline first.
 #[utoipa::path(get, path = "/api/v1/hidden-dangers", tag = "hidden dangers", params(DangerListParams),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<app::hidden_dangers::DangerJson>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn list_dangers(
     State(state): State<AppState>,
     caller: ApiCaller,
     Query(params): Query<DangerListParams>,
 ) -> Result<Json<Vec<app::hidden_dangers::DangerJson>>, ApiError> {
     let filter = store::DangerFilter {
-        region_code: params.region,
+        region_code: region_param(params.region)?,
         enterprise_id: params.enterprise,
-        grade: params.grade,
-        state: params.state,
+        grade: params.grade.map(|grade| grade.key().to_owned()),
+        state: params.state.map(|state| state.key().to_owned()),
         overdue_on: None,
         listed: params.listed,
     };
@@ -624,8 +681,8 @@ async fn list_dangers(
 }
 
 /// Report a hidden danger; it starts `reported`.
-#[utoipa::path(post, path = "/api/v1/hidden-dangers", tag = "hidden dangers", request_body(content = Object),
-    responses((status = 201, body = Object), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/hidden-dangers", tag = "hidden dangers", request_body = app::hidden_dangers::DangerInput,
+    responses((status = 201, body = app::hidden_dangers::DangerJson), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn report_danger(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -637,7 +694,7 @@ async fn report_danger(
 
 /// One hidden danger with its history and the actions the caller may take now.
 #[utoipa::path(get, path = "/api/v1/hidden-dangers/{id}", tag = "hidden dangers", params(("id" = i64, Path)),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = app::hidden_dangers::DangerView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn get_danger(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<Json<app::hidden_dangers::DangerView>, ApiError> {
     Ok(Json(state.app.danger_view(&caller.actor, &caller.client, id).await?))
 }
@@ -646,8 +703,8 @@ async fn get_danger(State(state): State<AppState>, caller: ApiCaller, Path(id): 
 /// carries goal, measures, funds, organization, deadline, safety_measures, emergency_plan (all
 /// seven for a 重大 danger); `reject` and `reopen` carry `reason`. Illegal moves answer 409
 /// `illegal_transition`; missing plan elements 422 naming them.
-#[utoipa::path(post, path = "/api/v1/hidden-dangers/{id}/actions", tag = "hidden dangers", params(("id" = i64, Path)), request_body(content = Object),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/hidden-dangers/{id}/actions", tag = "hidden dangers", params(("id" = i64, Path)), request_body = app::hidden_dangers::DangerActionInput,
+    responses((status = 200, body = app::hidden_dangers::DangerJson), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn danger_action(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -659,8 +716,13 @@ async fn danger_action(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"deadline": "2027-03-31", "notice": "对该重大事故隐患实行挂牌督办，限期整改。"}))]
 pub struct ListingRequest {
+    /// The supervision deadline, `YYYY-MM-DD`.
+    #[schema(format = Date)]
     pub deadline: String,
+    /// The published notice (not blank).
+    #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
     pub notice: String,
 }
 
@@ -686,8 +748,7 @@ pub struct RiskPoint {
     pub responsible_level: String,
     pub responsible_person: String,
     pub method: String,
-    #[schema(value_type = Object)]
-    pub factors: serde_json::Value,
+    pub factors: RiskFactors,
     pub score: f64,
     /// `major`, `larger`, `general` or `low`.
     pub level: String,
@@ -695,10 +756,22 @@ pub struct RiskPoint {
     pub color: String,
 }
 
+/// The factors a risk point was graded from: L, E and C for LEC; L and S for the matrix.
+#[derive(Serialize, Deserialize, Default, ToSchema)]
+pub struct RiskFactors {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub c: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s: Option<f64>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct EnterpriseRisk {
     pub points: Vec<RiskPoint>,
-    #[schema(value_type = Object)]
     pub profile: domain::risk::RiskProfile,
 }
 
@@ -730,7 +803,7 @@ async fn enterprise_risk_points(State(state): State<AppState>, caller: ApiCaller
 
 /// Record a risk point, graded on entry: `{"name", "hazard_type", "controls", "responsible_level":
 /// "company|workshop|team|post", "responsible_person", "method": "lec|matrix", "l", "e", "c" | "s"}`.
-#[utoipa::path(post, path = "/api/v1/enterprises/{id}/risk-points", tag = "risk", params(("id" = i64, Path)), request_body(content = Object),
+#[utoipa::path(post, path = "/api/v1/enterprises/{id}/risk-points", tag = "risk", params(("id" = i64, Path)), request_body = app::risk_points::RiskPointInput,
     responses((status = 201, body = Created), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn add_risk_point(
     State(state): State<AppState>,
@@ -816,13 +889,21 @@ async fn list_checklists(State(state): State<AppState>, caller: ApiCaller) -> Re
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"checklist_id": 2, "kind": "self_check", "answers": [{"item_id": 21, "passed": true}, {"item_id": 22, "passed": true}, {"item_id": 23, "passed": true}, {"item_id": 24, "passed": true}, {"item_id": 25, "passed": true}, {"item_id": 26, "passed": true}, {"item_id": 27, "passed": false, "note": "应急预案未演练"}]}))]
 pub struct ChecklistRunRequest {
     pub checklist_id: i64,
-    /// `self_check`, `inspection` or `campaign`.
-    pub kind: String,
+    pub kind: ChecklistRunKind,
     pub campaign_id: Option<i64>,
-    #[schema(value_type = Vec<Object>)]
     pub answers: Vec<app::checklists::ItemAnswer>,
+}
+
+/// Why a checklist is filled in: the enterprise's own check, an inspection, or a campaign's.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum ChecklistRunKind {
+    SelfCheck,
+    Inspection,
+    Campaign,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -843,19 +924,27 @@ async fn run_checklist(
     Json(request): Json<ChecklistRunRequest>,
 ) -> Result<(StatusCode, Json<ChecklistRunResult>), ApiError> {
     let (run_id, dangers) =
-        state.app.run_checklist(&caller.actor, &caller.client, request.checklist_id, id, &request.kind, request.campaign_id, &request.answers).await?;
+        state.app.run_checklist(&caller.actor, &caller.client, request.checklist_id, id, run_kind(request.kind), request.campaign_id, &request.answers).await?;
     Ok((StatusCode::CREATED, Json(ChecklistRunResult { run_id, dangers })))
+}
+
+fn run_kind(kind: ChecklistRunKind) -> &'static str {
+    match kind {
+        ChecklistRunKind::SelfCheck => "self_check",
+        ChecklistRunKind::Inspection => "inspection",
+        ChecklistRunKind::Campaign => "campaign",
+    }
 }
 
 /// A campaign's coverage, findings and rectification rate by city.
 #[utoipa::path(get, path = "/api/v1/campaigns/{id}/progress", tag = "hidden dangers", params(("id" = i64, Path)),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = app::checklists::CampaignProgress), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn campaign_progress(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<Json<app::checklists::CampaignProgress>, ApiError> {
     Ok(Json(state.app.campaign_progress(&caller.actor, &caller.client, id).await?))
 }
 
 /// The caller's enterprise files today's safety commitment (once a day; again answers 409).
-#[utoipa::path(post, path = "/api/v1/commitments", tag = "hidden dangers", request_body(content = Object),
+#[utoipa::path(post, path = "/api/v1/commitments", tag = "hidden dangers", request_body = app::commitments::CommitmentInput,
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn file_commitment(
     State(state): State<AppState>,
@@ -925,6 +1014,7 @@ impl From<store::SensorRow> for Sensor {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SensorListParams {
     pub enterprise: Option<i64>,
     /// A major hazard source's id.
@@ -957,18 +1047,20 @@ async fn sensor_latest(State(state): State<AppState>, caller: ApiCaller, Path(co
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryParams {
     /// Start, milliseconds since the epoch (inclusive).
     pub from: i64,
     /// End, milliseconds since the epoch (inclusive); at most 31 days after `from`.
     pub to: i64,
-    /// Bucket width in milliseconds; with it the answer is `{"buckets": [{start_ms, min, max, avg, count}]}`, without it `{"points": [[ts, value]]}`.
+    /// Bucket width in milliseconds (1 s to 31 days); with it the answer is `{"buckets": [{start_ms, min, max, avg, count}]}`, without it `{"points": [[ts, value]]}`.
+    #[param(minimum = 1000, maximum = 2_678_400_000_i64)]
     pub bucket: Option<i64>,
 }
 
 /// A sensor's stored readings, raw or downsampled.
 #[utoipa::path(get, path = "/api/v1/sensors/{code}/history", tag = "monitoring", params(("code" = String, Path), HistoryParams),
-    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = app::monitoring::History), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn sensor_history(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -982,7 +1074,6 @@ async fn sensor_history(
 pub struct IngestAnswer {
     pub accepted: usize,
     /// The first 100 rejected readings: `{"index", "reason"}`; `rejected_total` counts all.
-    #[schema(value_type = Vec<Object>)]
     pub rejected: Vec<app::monitoring::Rejection>,
     pub rejected_total: usize,
 }
@@ -1094,36 +1185,97 @@ impl From<store::AlarmRow> for Alarm {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AlarmListParams {
-    /// `active` (unacknowledged or condition present), `raised`, `acknowledged`, `cleared` or `closed`.
-    pub state: Option<String>,
+    /// `active`: unacknowledged or with the condition present.
+    pub state: Option<AlarmStateFilter>,
     pub enterprise: Option<i64>,
     pub source: Option<i64>,
     /// Only alarms left unacknowledged long enough to be escalated beyond the enterprise.
     pub escalated: Option<bool>,
     /// At most 1000; default 200.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
+}
+
+/// Which alarms to list by their state.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmStateFilter {
+    Active,
+    Raised,
+    Acknowledged,
+    Cleared,
+    Closed,
+}
+
+impl AlarmStateFilter {
+    fn key(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Raised => "raised",
+            Self::Acknowledged => "acknowledged",
+            Self::Cleared => "cleared",
+            Self::Closed => "closed",
+        }
+    }
 }
 
 /// Alarms in the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/alarms", tag = "monitoring", params(AlarmListParams),
     responses((status = 200, body = Vec<Alarm>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn list_alarms(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<AlarmListParams>) -> Result<Json<Vec<Alarm>>, ApiError> {
-    let filter =
-        store::AlarmFilter { state: params.state, enterprise_id: params.enterprise, source_id: params.source, escalated: params.escalated.unwrap_or(false) };
-    let rows = state.app.alarms(&caller.actor, &caller.client, &filter, params.limit.unwrap_or(200)).await?;
+    let filter = store::AlarmFilter {
+        state: params.state.map(|state| state.key().to_owned()),
+        enterprise_id: params.enterprise,
+        source_id: params.source,
+        escalated: params.escalated.unwrap_or(false),
+    };
+    let limit = bounded_param("limit", params.limit, 1..=1000, 200)?;
+    let rows = state.app.alarms(&caller.actor, &caller.client, &filter, limit).await?;
     Ok(Json(rows.into_iter().map(Alarm::from).collect()))
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"action": "acknowledge"}))]
 pub struct AlarmActionRequest {
-    /// `acknowledge` or `close`.
-    pub action: String,
-    /// For `close`: `real`, `false`, `sensor_fault`, `maintenance` or `test`.
+    pub action: AlarmMove,
+    /// What the alarm turned out to be; required for `close`.
     #[serde(default)]
-    pub disposition: Option<String>,
+    pub disposition: Option<AlarmDisposition>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub comment: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmMove {
+    Acknowledge,
+    Close,
+}
+
+/// What a closed alarm turned out to be.
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmDisposition {
+    Real,
+    False,
+    SensorFault,
+    Maintenance,
+    Test,
+}
+
+impl AlarmDisposition {
+    fn key(self) -> &'static str {
+        match self {
+            Self::Real => "real",
+            Self::False => "false",
+            Self::SensorFault => "sensor_fault",
+            Self::Maintenance => "maintenance",
+            Self::Test => "test",
+        }
+    }
 }
 
 /// Acknowledges or closes an alarm (the enterprise's own users, or regulators and inspectors of its territory).
@@ -1135,10 +1287,15 @@ async fn alarm_action(
     Path(id): Path<i64>,
     Json(request): Json<AlarmActionRequest>,
 ) -> Result<Json<Alarm>, ApiError> {
-    let row = match request.action.as_str() {
-        "acknowledge" => state.app.acknowledge_alarm(&caller.actor, &caller.client, id).await?,
-        "close" => state.app.close_alarm(&caller.actor, &caller.client, id, request.disposition.as_deref().unwrap_or(""), request.comment.as_deref()).await?,
-        _ => return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "action 应为 acknowledge 或 close / action must be acknowledge or close")),
+    if request.comment.as_ref().is_some_and(|comment| comment.chars().count() > 2000) {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "comment 最多2000字 / comment: at most 2000 characters"));
+    }
+    let row = match request.action {
+        AlarmMove::Acknowledge => state.app.acknowledge_alarm(&caller.actor, &caller.client, id).await?,
+        AlarmMove::Close => {
+            let disposition = request.disposition.map(AlarmDisposition::key).unwrap_or_default();
+            state.app.close_alarm(&caller.actor, &caller.client, id, disposition, request.comment.as_deref()).await?
+        }
     };
     Ok(Json(row.into()))
 }
@@ -1165,6 +1322,7 @@ pub struct HazardSource {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SourceListParams {
     pub enterprise: Option<i64>,
 }
@@ -1219,8 +1377,8 @@ pub struct RegisteredSource {
 /// "principal_person", "technical_person", "operating_person", "chemicals": ["SUBSTANCE[:CODES]=TONNES", …]}`
 /// where SUBSTANCE is a CAS number, a table-1 name or a table-2 category; every problem is
 /// reported at once in `fields`.
-#[utoipa::path(post, path = "/api/v1/hazard-sources", tag = "monitoring", request_body(content = Object),
-    responses((status = 201, body = RegisteredSource), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/hazard-sources", tag = "monitoring", request_body = app::hazard_sources::HazardSourceInput,
+    responses((status = 201, body = RegisteredSource), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn register_hazard_source(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -1235,7 +1393,7 @@ async fn register_hazard_source(
 /// once. Body: `[{"code", "name", "kind", "unit", "range_min", "range_max", "thresholds":
 /// {"low_low", "low", "high", "high_high"}, "interval_s", "rules"}]`; left-out rule settings take
 /// the kind's defaults.
-#[utoipa::path(post, path = "/api/v1/hazard-sources/{id}/sensors", tag = "monitoring", params(("id" = i64, Path)), request_body(content = Vec<Object>),
+#[utoipa::path(post, path = "/api/v1/hazard-sources/{id}/sensors", tag = "monitoring", params(("id" = i64, Path)), request_body = Vec<app::hazard_sources::SensorInput>,
     responses((status = 201, body = Vec<Sensor>), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn register_sensors(
     State(state): State<AppState>,
@@ -1249,7 +1407,7 @@ async fn register_sensors(
 
 /// Each child region's major hazard sources by early-warning grade, and the highest grade there.
 #[utoipa::path(get, path = "/api/v1/regions/{code}/warning-grades", tag = "monitoring", params(("code" = String, Path)),
-    responses((status = 200, body = Vec<Object>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<app::monitoring::RegionWarnings>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn region_warning_grades(
     State(state): State<AppState>,
     caller: ApiCaller,
@@ -1359,14 +1517,25 @@ async fn list_suppressions(State(state): State<AppState>, caller: ApiCaller) -> 
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"kind": "shelve", "reason": "探测器校验", "minutes": 60}))]
 pub struct SuppressionRequest {
     /// `shelve` (at most 8 hours) or `maintenance` (at most 72 hours).
-    pub kind: String,
+    pub kind: SuppressionKind,
+    /// Why (not blank).
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub reason: String,
     /// Milliseconds since the epoch; now when absent.
     #[serde(default)]
     pub starts_at: Option<i64>,
+    #[schema(minimum = 1, maximum = 4320)]
     pub minutes: u32,
+}
+
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionKind {
+    Shelve,
+    Maintenance,
 }
 
 /// The enterprise asks to shelve a sensor's alarms or to take it into maintenance; a regulator decides.
@@ -1378,18 +1547,31 @@ async fn request_suppression(
     Path(code): Path<String>,
     Json(request): Json<SuppressionRequest>,
 ) -> Result<(StatusCode, Json<Suppression>), ApiError> {
-    let input =
-        app::alarm_suppressions::SuppressionInput { kind: request.kind, reason: request.reason, starts_at: request.starts_at, minutes: request.minutes };
+    let kind = match request.kind {
+        SuppressionKind::Shelve => "shelve",
+        SuppressionKind::Maintenance => "maintenance",
+    };
+    let input = app::alarm_suppressions::SuppressionInput { kind: kind.into(), reason: request.reason, starts_at: request.starts_at, minutes: request.minutes };
     let id = state.app.request_suppression(&caller.actor, &caller.client, &code, &input, store::now_ms()).await?;
     Ok((StatusCode::CREATED, Json(state.app.suppression(&caller.actor, &caller.client, id).await?.into())))
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"action": "approve", "note": "同意"}))]
 pub struct SuppressionActionRequest {
     /// `approve` or `reject` (a regulator of the territory), `end` (the enterprise or a regulator).
-    pub action: String,
+    pub action: SuppressionMove,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub note: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionMove {
+    Approve,
+    Reject,
+    End,
 }
 
 /// Decides on or ends a shelving or maintenance window.
@@ -1401,11 +1583,10 @@ async fn suppression_action(
     Path(id): Path<i64>,
     Json(request): Json<SuppressionActionRequest>,
 ) -> Result<Json<Suppression>, ApiError> {
-    let row = match request.action.as_str() {
-        "approve" => state.app.decide_suppression(&caller.actor, &caller.client, id, true, request.note.as_deref()).await?,
-        "reject" => state.app.decide_suppression(&caller.actor, &caller.client, id, false, request.note.as_deref()).await?,
-        "end" => state.app.end_suppression(&caller.actor, &caller.client, id).await?,
-        _ => return Err(ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "action 应为 approve、reject 或 end / action must be approve, reject or end")),
+    let row = match request.action {
+        SuppressionMove::Approve => state.app.decide_suppression(&caller.actor, &caller.client, id, true, request.note.as_deref()).await?,
+        SuppressionMove::Reject => state.app.decide_suppression(&caller.actor, &caller.client, id, false, request.note.as_deref()).await?,
+        SuppressionMove::End => state.app.end_suppression(&caller.actor, &caller.client, id).await?,
     };
     Ok(Json(row.into()))
 }
@@ -1427,8 +1608,10 @@ async fn list_ingest_tokens(State(state): State<AppState>, caller: ApiCaller) ->
 }
 
 #[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"name": "1号采集网关"}))]
 pub struct IngestTokenRequest {
-    /// What the token is for, e.g. the gateway's name.
+    /// What the token is for, e.g. the gateway's name (not blank).
+    #[schema(min_length = 1, max_length = 64, pattern = r"\S")]
     pub name: String,
 }
 
@@ -1460,15 +1643,17 @@ async fn revoke_ingest_token(State(state): State<AppState>, caller: ApiCaller, P
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct KpiParams {
     /// The period ending now, in hours (1 to 744); default 24.
+    #[param(minimum = 1, maximum = 744)]
     pub hours: Option<u32>,
 }
 
 /// Alarm quality (alarms per hour, chattering, standing, shelved, share by disposition) and data
 /// quality (sensors online, completeness) per enterprise in the caller's scope.
 #[utoipa::path(get, path = "/api/v1/monitoring/kpis", tag = "monitoring", params(KpiParams),
-    responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<app::monitoring::EnterpriseKpi>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn monitoring_kpis(
     State(state): State<AppState>,
     caller: ApiCaller,

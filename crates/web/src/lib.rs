@@ -3,6 +3,8 @@
 //! application errors to HTTP responses in one place (`error`).
 
 mod api;
+mod api_document;
+mod api_extract;
 mod assets;
 pub mod client_address;
 mod error;
@@ -92,6 +94,8 @@ pub fn router(app: App, settings: WebSettings) -> Router {
     let in_flight = Arc::new(tokio::sync::Semaphore::new(settings.requests_in_flight_max.max(1)));
     let state = AppState { app, settings: Arc::new(settings), uploads: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)) };
     let (api_router, openapi) = api::router(login_throttle.clone()).split_for_parts();
+    let mut openapi = openapi;
+    api_document::complete(&mut openapi);
     let openapi = Arc::new(openapi);
     Router::new()
         .merge(pages::router(login_throttle))

@@ -369,6 +369,35 @@ async fn openapi(h: &Harness) {
     for path in ["/api/v1/enterprises", "/api/v1/enterprises/{id}", "/api/v1/regions", "/api/v1/auth/login"] {
         assert!(document["paths"][path].is_object(), "{path} missing from the OpenAPI document");
     }
+    // The document describes the server: a path parameter appears in the path, every secured
+    // operation documents 401 and 503, bodies and answers are schemas rather than bare objects,
+    // and every schema an operation refers to is in the document.
+    let text = reply.text();
+    let mut operations = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            operations += 1;
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["in"] == "path" {
+                    let name = parameter["name"].as_str().unwrap();
+                    assert!(path.contains(&format!("{{{name}}}")), "{method} {path}: {name} is declared in the path but is not in it");
+                }
+            }
+            let answers = operation["responses"].as_object().unwrap();
+            if operation["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                assert!(answers.contains_key("401"), "{method} {path} does not document 401");
+            }
+            assert!(answers.contains_key("503"), "{method} {path} does not document 503");
+            let body = &operation["requestBody"]["content"]["application/json"]["schema"];
+            assert!(body.is_null() || body["$ref"].is_string() || body["items"]["$ref"].is_string(), "{method} {path}: the body is no schema: {body}");
+        }
+    }
+    assert_eq!(operations, 49, "operations in the document");
+    for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap();
+        assert!(document["components"]["schemas"][name].is_object(), "the document refers to a schema {name} it does not hold");
+    }
+    assert!(!text.contains("\"type\":\"object\"}"), "a bare object schema is left in the document");
     assert_eq!(send(&h.router, Request::get("/healthz").body(Body::empty()).unwrap()).await.status, StatusCode::OK);
     let missing = send(&h.router, Request::get("/no/such/page").body(Body::empty()).unwrap()).await;
     assert_eq!((missing.status, missing.json()["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
@@ -687,6 +716,35 @@ async fn hidden_danger_api(h: &Harness) {
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     let missing: Vec<String> = reply.json()["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().to_owned()).collect();
     assert_eq!(missing, ["funds", "organization", "safety_measures", "emergency_plan"]);
+    // The framework's refusals are the API's JSON errors: a body that is not JSON, one of the
+    // wrong shape, a path id that is not a number; an integer written as 1.0 is an integer.
+    let raw = |body: &str| {
+        Request::post("/api/v1/hidden-dangers")
+            .header(header::AUTHORIZATION, format!("Bearer {enterprise}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let reply = send(&h.router, raw("{not json")).await;
+    assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::BAD_REQUEST, Some("malformed_json")));
+    let reply = send(&h.router, raw(r#"{"enterprise_id": "one"}"#)).await;
+    assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_body")));
+    assert!(reply.json()["message"].as_str().unwrap().contains("enterprise_id"), "{}", reply.text());
+    let reply = send(&h.router, post(&enterprise, "/api/v1/hidden-dangers".into(), json!({"enterprise_id": own as f64, "location": "罐区", "description": "x".repeat(2001), "source": "self_check", "grade": "general", "responsible_person": "张工"}))).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.text());
+    assert_eq!(reply.json()["fields"][0]["field"], "description", "text over 2,000 characters is refused, not cut: {}", reply.text());
+    let reply =
+        send(&h.router, Request::get("/api/v1/hidden-dangers/abc").header(header::AUTHORIZATION, format!("Bearer {enterprise}")).body(Body::empty()).unwrap())
+            .await;
+    assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_path")));
+    let reply = send(
+        &h.router,
+        Request::get(format!("/api/v1/hidden-dangers/{id}.0")).header(header::AUTHORIZATION, format!("Bearer {enterprise}")).body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
+    let reply = get(h, "/api/v1/hidden-dangers?grade=severe", &enterprise).await;
+    assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_query")));
     let reply = send(&h.router, post(&enterprise, "/api/v1/hidden-dangers".into(), json!({"enterprise_id": own, "grade": "major"}))).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "bad input names its fields: {}", reply.text());
     let listed = get(h, "/api/v1/hidden-dangers?grade=major&state=confirmed", &chaoyang).await.json();
