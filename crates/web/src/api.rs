@@ -159,6 +159,15 @@ pub struct EnterpriseListParams {
     pub per_page: Option<i64>,
 }
 
+/// The name a unit variant of the API's enums has on the wire (its serde name, which is also
+/// the value the OpenAPI document lists), as the use cases take it.
+fn wire_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
 fn bad_query(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message)
 }
@@ -215,7 +224,7 @@ async fn list_enterprises(
     if params.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
         return Err(bad_query("q 最多100字 / q: at most 100 characters"));
     }
-    if params.industry.as_ref().is_some_and(|i| i.len() != 1 || !(b'A'..=b'T').contains(&i.as_bytes()[0])) {
+    if params.industry.as_deref().is_some_and(|i| !domain::enterprise::IndustrySection::ALL.iter().any(|section| section.key() == i)) {
         return Err(bad_query("industry 应为GB/T 4754门类字母A–T / industry must be a GB/T 4754 section letter A–T"));
     }
     let query = ListQuery {
@@ -898,7 +907,7 @@ pub struct ChecklistRunRequest {
 }
 
 /// Why a checklist is filled in: the enterprise's own check, an inspection, or a campaign's.
-#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[derive(Serialize, Deserialize, ToSchema, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
 pub enum ChecklistRunKind {
     SelfCheck,
@@ -923,17 +932,11 @@ async fn run_checklist(
     Path(id): Path<i64>,
     Json(request): Json<ChecklistRunRequest>,
 ) -> Result<(StatusCode, Json<ChecklistRunResult>), ApiError> {
-    let (run_id, dangers) =
-        state.app.run_checklist(&caller.actor, &caller.client, request.checklist_id, id, run_kind(request.kind), request.campaign_id, &request.answers).await?;
+    let (run_id, dangers) = state
+        .app
+        .run_checklist(&caller.actor, &caller.client, request.checklist_id, id, &wire_name(&request.kind), request.campaign_id, &request.answers)
+        .await?;
     Ok((StatusCode::CREATED, Json(ChecklistRunResult { run_id, dangers })))
-}
-
-fn run_kind(kind: ChecklistRunKind) -> &'static str {
-    match kind {
-        ChecklistRunKind::SelfCheck => "self_check",
-        ChecklistRunKind::Inspection => "inspection",
-        ChecklistRunKind::Campaign => "campaign",
-    }
 }
 
 /// A campaign's coverage, findings and rectification rate by city.
@@ -1199,7 +1202,7 @@ pub struct AlarmListParams {
 }
 
 /// Which alarms to list by their state.
-#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[derive(Serialize, Deserialize, ToSchema, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
 pub enum AlarmStateFilter {
     Active,
@@ -1209,24 +1212,12 @@ pub enum AlarmStateFilter {
     Closed,
 }
 
-impl AlarmStateFilter {
-    fn key(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Raised => "raised",
-            Self::Acknowledged => "acknowledged",
-            Self::Cleared => "cleared",
-            Self::Closed => "closed",
-        }
-    }
-}
-
 /// Alarms in the caller's scope, newest first.
 #[utoipa::path(get, path = "/api/v1/alarms", tag = "monitoring", params(AlarmListParams),
     responses((status = 200, body = Vec<Alarm>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn list_alarms(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<AlarmListParams>) -> Result<Json<Vec<Alarm>>, ApiError> {
     let filter = store::AlarmFilter {
-        state: params.state.map(|state| state.key().to_owned()),
+        state: params.state.as_ref().map(wire_name),
         enterprise_id: params.enterprise,
         source_id: params.source,
         escalated: params.escalated.unwrap_or(false),
@@ -1256,7 +1247,7 @@ pub enum AlarmMove {
 }
 
 /// What a closed alarm turned out to be.
-#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[derive(Serialize, Deserialize, ToSchema, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
 pub enum AlarmDisposition {
     Real,
@@ -1264,18 +1255,6 @@ pub enum AlarmDisposition {
     SensorFault,
     Maintenance,
     Test,
-}
-
-impl AlarmDisposition {
-    fn key(self) -> &'static str {
-        match self {
-            Self::Real => "real",
-            Self::False => "false",
-            Self::SensorFault => "sensor_fault",
-            Self::Maintenance => "maintenance",
-            Self::Test => "test",
-        }
-    }
 }
 
 /// Acknowledges or closes an alarm (the enterprise's own users, or regulators and inspectors of its territory).
@@ -1293,8 +1272,8 @@ async fn alarm_action(
     let row = match request.action {
         AlarmMove::Acknowledge => state.app.acknowledge_alarm(&caller.actor, &caller.client, id).await?,
         AlarmMove::Close => {
-            let disposition = request.disposition.map(AlarmDisposition::key).unwrap_or_default();
-            state.app.close_alarm(&caller.actor, &caller.client, id, disposition, request.comment.as_deref()).await?
+            let disposition = request.disposition.as_ref().map(wire_name).unwrap_or_default();
+            state.app.close_alarm(&caller.actor, &caller.client, id, &disposition, request.comment.as_deref()).await?
         }
     };
     Ok(Json(row.into()))
@@ -1531,7 +1510,7 @@ pub struct SuppressionRequest {
     pub minutes: u32,
 }
 
-#[derive(Deserialize, ToSchema, Clone, Copy)]
+#[derive(Serialize, Deserialize, ToSchema, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
 pub enum SuppressionKind {
     Shelve,
@@ -1547,11 +1526,12 @@ async fn request_suppression(
     Path(code): Path<String>,
     Json(request): Json<SuppressionRequest>,
 ) -> Result<(StatusCode, Json<Suppression>), ApiError> {
-    let kind = match request.kind {
-        SuppressionKind::Shelve => "shelve",
-        SuppressionKind::Maintenance => "maintenance",
+    let input = app::alarm_suppressions::SuppressionInput {
+        kind: wire_name(&request.kind),
+        reason: request.reason,
+        starts_at: request.starts_at,
+        minutes: request.minutes,
     };
-    let input = app::alarm_suppressions::SuppressionInput { kind: kind.into(), reason: request.reason, starts_at: request.starts_at, minutes: request.minutes };
     let id = state.app.request_suppression(&caller.actor, &caller.client, &code, &input, store::now_ms()).await?;
     Ok((StatusCode::CREATED, Json(state.app.suppression(&caller.actor, &caller.client, id).await?.into())))
 }
