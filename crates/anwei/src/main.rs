@@ -269,6 +269,33 @@ enum BenchWhat {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Offer a spawned `anwei serve` twice the ingest rate it sustains, with a flood of page and
+    /// API reads and hidden-danger reports beside it; check that it refuses with 429/503 and
+    /// `Retry-After`, keeps its memory bounded, loses nothing acknowledged and recovers by
+    /// itself; exits 2 if any of that fails.
+    Overload {
+        /// Seconds of overload (a calibration of a third of that runs first).
+        #[arg(long, default_value_t = 30)]
+        seconds: u64,
+        /// Paced telemetry senders.
+        #[arg(long, default_value_t = 32)]
+        senders: usize,
+        /// Readings in each sender's batch.
+        #[arg(long, default_value_t = 100)]
+        sensors_per_sender: usize,
+        /// Threads reading pages and the API as fast as they are answered.
+        #[arg(long, default_value_t = 64)]
+        page_clients: usize,
+        /// The server's requests_in_flight_max for the run.
+        #[arg(long, default_value_t = 32)]
+        requests_in_flight_max: usize,
+        /// Resident memory the server must stay under, MiB.
+        #[arg(long, default_value_t = 1024.0)]
+        rss_ceiling_mib: f64,
+        /// Run anwei on this (empty) PostgreSQL database instead of SQLite in a temporary folder.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -590,6 +617,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = bench::crash::crash(&options).await?;
             println!("{}", serde_json::to_string(&report)?);
             if report.batches_lost + report.batches_half_stored + report.changes_lost > 0 || !report.audit_log_verified {
+                return Ok(ExitCode::from(2));
+            }
+        }
+        Command::Bench {
+            what: BenchWhat::Overload { seconds, senders, sensors_per_sender, page_clients, requests_in_flight_max, rss_ceiling_mib, database_url },
+        } => {
+            if seconds > 600 || senders > 256 || sensors_per_sender > 500 || page_clients > 256 || !(1..=100_000).contains(&requests_in_flight_max) {
+                anyhow::bail!(
+                    "bounds: --seconds ≤ 600, --senders ≤ 256, --sensors-per-sender ≤ 500, --page-clients ≤ 256, --requests-in-flight-max 1 to 100,000"
+                );
+            }
+            let options = bench::overload::OverloadOptions {
+                seconds,
+                senders,
+                sensors_per_sender,
+                page_clients,
+                requests_in_flight_max,
+                rss_ceiling_mib,
+                database_url,
+                anwei_exe: std::env::current_exe().context("cannot find the anwei binary")?,
+            };
+            let report = bench::overload::overload(&options).await?;
+            println!("{}", serde_json::to_string(&report)?);
+            let failures = report.failures(rss_ceiling_mib);
+            if !failures.is_empty() {
+                eprintln!("bench overload: {}", failures.join("; "));
                 return Ok(ExitCode::from(2));
             }
         }

@@ -408,3 +408,36 @@ fn crash_harness_loses_nothing_acknowledged() {
     assert_eq!(report["audit_log_verified"], true);
     assert!(!anwei(&["bench", "crash", "--kills", "0"]).status.success());
 }
+
+/// A short overload: twice the sustainable ingest rate from paced senders and a flood of page and
+/// API reads against few places. Refusals are 503 with `Retry-After`, nothing acknowledged is
+/// lost, memory does not grow and the server answers normally right after (docs/benchmarks.md has
+/// the long run).
+#[test]
+fn overload_is_refused_with_retry_after_and_loses_nothing() {
+    let out = anwei(&[
+        "bench",
+        "overload",
+        "--seconds",
+        "4",
+        "--senders",
+        "16",
+        "--sensors-per-sender",
+        "10",
+        "--page-clients",
+        "16",
+        "--requests-in-flight-max",
+        "4",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    assert_eq!(out.status.code(), Some(0), "{report} {}", String::from_utf8_lossy(&out.stderr));
+    for part in ["ingest", "pages", "reports"] {
+        assert!(report[part]["accepted"].as_u64().unwrap() > 0, "{part} got through: {report}");
+    }
+    assert!(report["pages"]["shed"].as_u64().unwrap() > 0, "sixteen readers on four places are refused in part: {report}");
+    for zero in ["batches_lost", "batches_half_stored", "reports_lost"] {
+        assert_eq!(report[zero], 0, "{zero}: {report}");
+    }
+    assert_eq!(report["recovered"], true);
+    assert!(!anwei(&["bench", "overload", "--seconds", "1"]).status.success(), "too short to measure");
+}

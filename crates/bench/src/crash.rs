@@ -56,7 +56,9 @@ pub struct CrashReport {
     pub audit_log_verified: bool,
 }
 
-const CRASH_PREFIX: &str = "CRASH";
+fn crash_code(sensor: usize) -> String {
+    format!("CRASH{sensor:04}")
+}
 
 /// A small deterministic generator for the kill moments (splitmix64).
 struct Moments(u64);
@@ -85,7 +87,8 @@ pub async fn crash(options: &CrashOptions) -> anyhow::Result<CrashReport> {
     }
     let dir = tempfile::tempdir()?;
     let url = options.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("anwei.db").display()));
-    let (ingest_token, user_token, enterprise_id) = prepare(&url, options.sensors).await?;
+    let codes: Vec<String> = (0..options.sensors).map(crash_code).collect();
+    let (ingest_token, user_token, enterprise_id) = prepare(&url, &codes, 1, "崩溃测试罐区").await?;
     let base_ms = store::now_ms() - 24 * 3_600_000;
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let mut moments = Moments(options.seed);
@@ -162,9 +165,9 @@ pub async fn crash(options: &CrashOptions) -> anyhow::Result<CrashReport> {
     })
 }
 
-/// A province, a source with `sensors` sensors (no alarms: values stay in range), an ingest token
-/// and an enterprise user's token.
-async fn prepare(url: &str, sensors: usize) -> anyhow::Result<(String, String, i64)> {
+/// A province, a source with the sensors `codes` (reporting every `interval_s`; values stay in range), an
+/// ingest token and an enterprise user's token, and the enterprise's id.
+pub(crate) async fn prepare(url: &str, codes: &[String], interval_s: u32, source_name: &str) -> anyhow::Result<(String, String, i64)> {
     let store = store::Store::connect(url).await?;
     store.migrate().await?;
     let app = App::new(store.clone(), Default::default());
@@ -173,9 +176,11 @@ async fn prepare(url: &str, sensors: usize) -> anyhow::Result<(String, String, i
     let user = store.user_by_username("enterprise").await?.context("the demo enterprise account")?;
     let enterprise = app.actor_for_user(&user).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let enterprise_id = enterprise.enterprise_id.context("the demo enterprise")?;
-    let source_id = app.add_hazard_source(&enterprise, &client, &bench_source(enterprise_id, "崩溃测试罐区")).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let inputs: Vec<_> = (0..sensors).map(|i| sensor_input(format!("{CRASH_PREFIX}{i:04}"), 1)).collect();
-    app.add_sensors(&enterprise, &client, source_id, &inputs).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let source_id = app.add_hazard_source(&enterprise, &client, &bench_source(enterprise_id, source_name)).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    for codes in codes.chunks(500) {
+        let inputs: Vec<_> = codes.iter().map(|code| sensor_input(code.clone(), interval_s)).collect();
+        app.add_sensors(&enterprise, &client, source_id, &inputs).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    }
     let (_, ingest_token) = app.issue_ingest_token(&enterprise, &client, "crash").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let (user_token, _) = app.issue_token(&enterprise, app::demo::DEMO_PASSWORD, None, "crash", &client).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     store.close().await;
@@ -188,7 +193,7 @@ fn send_batches(base_url: &str, token: &str, sensors: usize, base_ms: i64, first
     let mut batch = first;
     while running.load(Ordering::Relaxed) {
         let ts = base_ms + batch as i64 * 1000;
-        let body: String = (0..sensors).map(|i| format!("{CRASH_PREFIX}{i:04} {}.5 {ts}\n", 40 + i % 10)).collect();
+        let body = batch_body((0..sensors).map(crash_code), ts);
         let answer =
             http.post(&format!("{base_url}/api/v1/telemetry")).header("authorization", &format!("Bearer {token}")).content_type("text/plain").send(&body);
         let acknowledged = match answer {
@@ -235,12 +240,17 @@ fn report_dangers(base_url: &str, token: &str, enterprise_id: i64, kill: usize, 
     }
 }
 
+/// A telemetry batch in the text format: one in-range reading of each sensor at `ts`.
+pub(crate) fn batch_body(codes: impl Iterator<Item = String>, ts: i64) -> String {
+    codes.enumerate().map(|(i, code)| format!("{code} {}.5 {ts}\n", 40 + i % 10)).collect()
+}
+
 /// The batches stored for one sensor (by its history), as batch numbers.
-fn stored_batches(http: &ureq::Agent, base_url: &str, token: &str, sensor: usize, base_ms: i64, last: u64) -> anyhow::Result<BTreeSet<u64>> {
+pub(crate) fn stored_batches(http: &ureq::Agent, base_url: &str, token: &str, code: &str, base_ms: i64, last: u64) -> anyhow::Result<BTreeSet<u64>> {
     let mut stored = BTreeSet::new();
     // At most 31 days per request; a batch is a second, so one request covers 2.6 million.
     let to = base_ms + last as i64 * 1000;
-    let url = format!("{base_url}/api/v1/sensors/{CRASH_PREFIX}{sensor:04}/history?from={base_ms}&to={to}");
+    let url = format!("{base_url}/api/v1/sensors/{code}/history?from={base_ms}&to={to}");
     let mut response = http.get(&url).header("authorization", &format!("Bearer {token}")).call().with_context(|| format!("GET {url}"))?;
     if !response.status().is_success() {
         bail!("GET {url}: {}", response.status());
@@ -256,24 +266,24 @@ fn stored_batches(http: &ureq::Agent, base_url: &str, token: &str, sensor: usize
 
 /// What a check found, over every batch and change so far.
 #[derive(Debug, Default, Clone, Copy)]
-struct Findings {
-    batches_lost: usize,
-    batches_half_stored: usize,
-    batches_stored_unacknowledged: usize,
-    changes_lost: usize,
+pub(crate) struct Findings {
+    pub(crate) batches_lost: usize,
+    pub(crate) batches_half_stored: usize,
+    pub(crate) batches_stored_unacknowledged: usize,
+    pub(crate) changes_lost: usize,
 }
 
 /// Sorts every batch sent by what is stored of it: all of it, none, or part (`per_sensor` holds
 /// the batches each sensor's history shows).
-fn classify(batches: &[(u64, bool)], per_sensor: &[BTreeSet<u64>], findings: &mut Findings) {
+pub(crate) fn classify(batches: &[(u64, bool)], per_sensor: &[BTreeSet<u64>], findings: &mut Findings) {
     let sensors = per_sensor.len();
     for (batch, acknowledged) in batches {
         let present = per_sensor.iter().filter(|stored| stored.contains(batch)).count();
         if present != 0 && present != sensors {
-            eprintln!("bench crash: batch {batch} is half stored: {present} of {sensors} readings");
+            eprintln!("bench: batch {batch} is half stored: {present} of {sensors} readings");
             findings.batches_half_stored += 1;
         } else if *acknowledged && present == 0 {
-            eprintln!("bench crash: batch {batch} was acknowledged but is missing after a restart");
+            eprintln!("bench: batch {batch} was acknowledged but is missing");
             findings.batches_lost += 1;
         } else if !*acknowledged && present == sensors {
             findings.batches_stored_unacknowledged += 1;
@@ -287,17 +297,25 @@ fn check(http: &ureq::Agent, base_url: &str, token: &str, sensors: usize, base_m
     let ledger = ledger.lock().map_err(|_| anyhow::anyhow!("ledger poisoned"))?;
     let mut findings = Findings::default();
     let Some(last) = ledger.batches.iter().map(|(k, _)| *k).max() else { return Ok(findings) };
-    let per_sensor: Vec<BTreeSet<u64>> = (0..sensors).map(|s| stored_batches(http, base_url, token, s, base_ms, last)).collect::<anyhow::Result<_>>()?;
+    let per_sensor: Vec<BTreeSet<u64>> =
+        (0..sensors).map(|s| stored_batches(http, base_url, token, &crash_code(s), base_ms, last)).collect::<anyhow::Result<_>>()?;
     classify(&ledger.batches, &per_sensor, &mut findings);
-    for id in &ledger.changes {
+    findings.changes_lost = missing_changes(http, base_url, token, &ledger.changes);
+    Ok(findings)
+}
+
+/// How many of the acknowledged hidden dangers `ids` the server does not show.
+pub(crate) fn missing_changes(http: &ureq::Agent, base_url: &str, token: &str, ids: &[i64]) -> usize {
+    let mut missing = 0;
+    for id in ids {
         let url = format!("{base_url}/api/v1/hidden-dangers/{id}");
         let status = http.get(&url).header("authorization", &format!("Bearer {token}")).call().map(|r| r.status().as_u16()).unwrap_or(0);
         if status != 200 {
-            eprintln!("bench crash: hidden danger {id} was acknowledged but answers {status} after a restart");
-            findings.changes_lost += 1;
+            eprintln!("bench: hidden danger {id} was acknowledged but answers {status}");
+            missing += 1;
         }
     }
-    Ok(findings)
+    missing
 }
 
 #[cfg(test)]

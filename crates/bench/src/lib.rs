@@ -22,6 +22,7 @@ use serde::Serialize;
 
 pub mod crash;
 mod mqtt_leg;
+pub mod overload;
 
 /// What to run.
 #[derive(Debug, Clone)]

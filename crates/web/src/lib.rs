@@ -39,8 +39,9 @@ pub struct WebSettings {
     pub demo_banner: bool,
     /// Proxies whose forwarding header is believed (`client_address`); none by default.
     pub proxies: client_address::Proxies,
-    /// Requests handled at once; beyond this the server answers 503 with `Retry-After` at once
-    /// instead of queueing without bound (live alarm streams have their own limits).
+    /// Page and API requests handled at once; beyond this the server answers 503 with
+    /// `Retry-After` at once instead of queueing without bound (telemetry ingest and live alarm
+    /// streams have limits of their own: `security::InFlight`).
     pub requests_in_flight_max: usize,
 }
 
@@ -91,7 +92,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
     let login_throttle = security::login_throttle(&app.security);
     let trusted_proxies = Arc::new(settings.proxies.clone());
     let hsts = security::Hsts(settings.secure_cookies);
-    let in_flight = Arc::new(tokio::sync::Semaphore::new(settings.requests_in_flight_max.max(1)));
+    let in_flight = security::InFlight::new(settings.requests_in_flight_max);
     let state = AppState { app, settings: Arc::new(settings), uploads: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)) };
     let (api_router, openapi) = api::router(login_throttle.clone()).split_for_parts();
     let mut openapi = openapi;

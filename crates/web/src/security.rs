@@ -80,14 +80,39 @@ pub fn login_throttle(settings: &app::auth::SecuritySettings) -> LoginThrottle {
     })
 }
 
-/// Refuses a request at once (503, `Retry-After: 1`) when `requests_in_flight_max` are being
-/// handled already, so that a flood of requests is answered rather than queued until memory runs
-/// out; the health check and live alarm streams (bounded on their own) are not counted.
-pub async fn shed_load(State(in_flight): State<std::sync::Arc<tokio::sync::Semaphore>>, request: Request, next: Next) -> Response {
-    if matches!(request.uri().path(), "/healthz" | "/api/v1/alarms/stream") {
-        return next.run(request).await;
+/// The places for requests being handled, in two pools so that neither kind of load can starve
+/// the other: telemetry ingest (`POST /api/v1/telemetry`, whose bodies are large and which feeds
+/// the alarms) and everything else (pages and the API).
+#[derive(Clone)]
+pub struct InFlight {
+    requests: std::sync::Arc<tokio::sync::Semaphore>,
+    telemetry: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+/// Telemetry requests handled at once (each body up to `api::TELEMETRY_BYTES_MAX`); the monitor
+/// itself takes `app::monitoring::INGEST_QUEUE_MAX` batches at a time and refuses the rest.
+pub const TELEMETRY_IN_FLIGHT_MAX: usize = 2 * app::monitoring::INGEST_QUEUE_MAX;
+
+impl InFlight {
+    pub fn new(requests_in_flight_max: usize) -> Self {
+        Self {
+            requests: std::sync::Arc::new(tokio::sync::Semaphore::new(requests_in_flight_max.max(1))),
+            telemetry: std::sync::Arc::new(tokio::sync::Semaphore::new(TELEMETRY_IN_FLIGHT_MAX)),
+        }
     }
-    match in_flight.try_acquire_owned() {
+}
+
+/// Refuses a request at once (503, `Retry-After: 1`) when its pool's places are all taken
+/// (`requests_in_flight_max` for pages and the API, `TELEMETRY_IN_FLIGHT_MAX` for telemetry), so
+/// that a flood of requests is answered rather than queued until memory runs out; the health
+/// check and live alarm streams (bounded on their own) are not counted.
+pub async fn shed_load(State(in_flight): State<InFlight>, request: Request, next: Next) -> Response {
+    let pool = match request.uri().path() {
+        "/healthz" | "/api/v1/alarms/stream" => return next.run(request).await,
+        "/api/v1/telemetry" => &in_flight.telemetry,
+        _ => &in_flight.requests,
+    };
+    match pool.clone().try_acquire_owned() {
         Ok(_permit) => next.run(request).await,
         Err(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "服务器繁忙,请稍后重试 / the server is busy; try again shortly")
             .with_retry_after(1)

@@ -955,6 +955,8 @@ async fn load_shedding(h: &Harness) {
     assert_eq!((refused.status, refused.json()["code"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("busy")));
     assert_eq!(refused.headers.get(header::RETRY_AFTER).map(|v| v.to_str().unwrap().to_owned()), Some("1".to_owned()));
     assert_eq!(send(&router, Request::get("/healthz").body(Body::empty()).unwrap()).await.status, StatusCode::OK, "the health check is not shed");
+    let telemetry = send(&router, Request::post("/api/v1/telemetry").header(header::CONTENT_TYPE, "text/plain").body(Body::from("x 1 1")).unwrap()).await;
+    assert_eq!(telemetry.status, StatusCode::UNAUTHORIZED, "telemetry has places of its own: a page flood does not starve it");
     for task in held {
         task.abort();
     }
