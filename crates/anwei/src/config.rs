@@ -66,14 +66,9 @@ impl Default for Config {
 
 impl Config {
     pub fn load(file: Option<&Path>, database_url: Option<String>, data_dir: Option<PathBuf>, listen: Option<SocketAddr>) -> anyhow::Result<Self> {
-        let mut figment = Figment::from(Serialized::defaults(Config::default()));
-        if let Some(file) = file {
-            if !file.exists() {
-                bail!("configuration file {} does not exist", file.display());
-            }
-            figment = figment.merge(Toml::file(file));
-        }
-        figment = figment.merge(Env::prefixed("ANWEI_").ignore(&["LOG", "TEST_POSTGRES_URL", "TEST_MQTT_URL"]).split("__"));
+        let text = file.map(read_file).transpose()?;
+        let figment = Self::defaults_and(text.as_deref())
+            .merge(Env::prefixed("ANWEI_").ignore(&["LOG", "TEST_POSTGRES_URL", "TEST_MQTT_URL", "TEST_REQUIRE"]).split("__"));
         let mut config: Config = figment.extract().context("invalid configuration")?;
         if let Some(url) = database_url {
             config.database_url = Some(url);
@@ -86,6 +81,23 @@ impl Config {
         }
         config.validate()?;
         Ok(config)
+    }
+
+    /// A configuration file's text over the defaults, validated, without the environment: what
+    /// the file alone says (and what the `config_file` fuzz target feeds).
+    #[cfg_attr(not(test), allow(dead_code, reason = "called by the tests and the config_file fuzz target"))]
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let config: Config = Self::defaults_and(Some(text)).extract().context("invalid configuration")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn defaults_and(text: Option<&str>) -> Figment {
+        let figment = Figment::from(Serialized::defaults(Config::default()));
+        match text {
+            Some(text) => figment.merge(Toml::string(text)),
+            None => figment,
+        }
     }
 
     fn validate(&self) -> anyhow::Result<()> {
@@ -145,6 +157,22 @@ impl Config {
             _ => url,
         }
     }
+}
+
+/// The largest configuration file read; checked before reading it.
+pub const CONFIG_FILE_BYTES_MAX: u64 = 1 << 20;
+
+fn read_file(file: &Path) -> anyhow::Result<String> {
+    let metadata = match std::fs::metadata(file) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => bail!("configuration file {} does not exist", file.display()),
+        Err(error) => return Err(error).with_context(|| format!("cannot read the configuration file {}", file.display())),
+    };
+    if !metadata.is_file() || metadata.len() > CONFIG_FILE_BYTES_MAX {
+        bail!("configuration file {}: not a file of at most {} KiB", file.display(), CONFIG_FILE_BYTES_MAX / 1024);
+    }
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read the configuration file {}", file.display()))?;
+    String::from_utf8(bytes).map_err(|error| anyhow::anyhow!("configuration file {}: not UTF-8 (byte {})", file.display(), error.utf8_error().valid_up_to()))
 }
 
 /// A secret from the configuration, never printed.
@@ -282,6 +310,47 @@ mod tests {
             .unwrap();
         let config = Config::load(Some(&file), None, None, None).unwrap();
         assert!(!format!("{config:?}").contains("a-shared-secret"), "the webhook secret is not printed");
+    }
+
+    #[test]
+    fn oversized_and_non_utf8_files_are_refused_before_parsing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("anwei.toml");
+        std::fs::write(&file, "# ".repeat(CONFIG_FILE_BYTES_MAX as usize / 2 + 1)).unwrap();
+        let error = Config::load(Some(&file), None, None, None).unwrap_err().to_string();
+        assert!(error.contains("at most 1024 KiB"), "{error}");
+        std::fs::write(&file, b"listen = \"127.0.0.1:1\"\n\xff\n").unwrap();
+        let error = Config::load(Some(&file), None, None, None).unwrap_err().to_string();
+        assert!(error.contains("not UTF-8 (byte 23)"), "{error}");
+        assert!(Config::load(Some(dir.path()), None, None, None).is_err(), "a directory is not a file");
+    }
+
+    #[test]
+    fn a_parse_error_says_where() {
+        let error = format!("{:#}", Config::parse("[security]\nsession_idle_minutes = \"ten\"\n").unwrap_err());
+        assert!(error.contains("session_idle_minutes"), "{error}");
+        let error = format!("{:#}", Config::parse("listen = [\n").unwrap_err());
+        assert!(error.contains("line 1") || error.contains("line 2"), "{error}");
+    }
+
+    /// Replays the `config_file` fuzzer's corpus on the stable toolchain: every input is read or
+    /// refused without a panic, and the documented examples are read.
+    #[test]
+    fn the_fuzz_corpus_is_read_or_refused() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/config_file");
+        let mut read = Vec::new();
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            if let Ok(text) = std::str::from_utf8(&bytes)
+                && Config::parse(text).is_ok()
+            {
+                read.push(path.file_name().unwrap().to_string_lossy().into_owned());
+            }
+        }
+        for example in ["readme-main.toml", "readme-monitoring.toml", "readme-mqtt.toml"] {
+            assert!(read.iter().any(|name| name == example), "README's example {example} is a valid configuration: {read:?}");
+        }
     }
 
     #[test]

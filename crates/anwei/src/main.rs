@@ -351,6 +351,9 @@ async fn open_store(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Resu
     {
         std::fs::create_dir_all(parent).with_context(|| format!("cannot create the data folder {}", parent.display()))?;
     }
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        hold_database_lock(std::path::Path::new(path))?;
+    }
     let store = store::Store::connect(&url).await.with_context(|| format!("cannot open the database ({})", config.redacted_database_url()))?;
     store.migrate().await.context("database migration failed")?;
     let key = server_key(&config, &store).await?;
@@ -358,6 +361,28 @@ async fn open_store(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Resu
         bail!("the key file {} is not the key this database was written with: give this process the same key file as the others", config.key_file().display());
     }
     Ok((config, store.with_server_key(&key)))
+}
+
+/// The lock file beside an SQLite database. Every process that opens the database holds it
+/// shared for its lifetime (`hold_database_lock`); `anwei restore` holds it exclusively, so that
+/// it never replaces a database a server has open, and no server opens one being restored.
+fn database_lock_file(database: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    let path = PathBuf::from(format!("{}.lock", database.display()));
+    std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).with_context(|| format!("cannot open the lock file {}", path.display()))
+}
+
+static DATABASE_LOCK: std::sync::OnceLock<std::fs::File> = std::sync::OnceLock::new();
+
+fn hold_database_lock(database: &std::path::Path) -> anyhow::Result<()> {
+    let file = database_lock_file(database)?;
+    match file.try_lock_shared() {
+        Ok(()) => {
+            let _ = DATABASE_LOCK.set(file);
+            Ok(())
+        }
+        Err(std::fs::TryLockError::WouldBlock) => bail!("{} is being restored: wait until `anwei restore` has finished", database.display()),
+        Err(std::fs::TryLockError::Error(error)) => Err(error).with_context(|| format!("cannot lock {}.lock", database.display())),
+    }
 }
 
 /// Files of an SQLite database: the file itself and its write-ahead log and shared memory.
@@ -393,6 +418,17 @@ async fn restore(file: &std::path::Path, replace: bool, data: &DataArgs) -> anyh
         bail!("the backup's audit log does not verify, nothing was restored: {problem}");
     }
     let entries = verdict.entries;
+    if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create the data folder {}", parent.display()))?;
+    }
+    let lock = database_lock_file(&target)?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            bail!("{} is open in another anwei process (a server?): stop it before restoring", target.display())
+        }
+        Err(std::fs::TryLockError::Error(error)) => return Err(error).with_context(|| format!("cannot lock {}.lock", target.display())),
+    }
     let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
     let mut moved = Vec::new();
     if target.exists() {

@@ -346,6 +346,15 @@ async fn backup_and_restore() {
     let (code, _, stderr) = run(&["restore", backup.to_str().unwrap()]);
     assert_ne!(code, Some(0));
     assert!(stderr.contains("--replace"), "{stderr}");
+    // While another process has the database open (each holds its lock file shared, as a
+    // server does for its lifetime), nothing is restored over it.
+    let server_lock = std::fs::File::open(dir.join("anwei.db.lock")).unwrap();
+    server_lock.lock_shared().unwrap();
+    let (code, _, stderr) = run(&["restore", backup.to_str().unwrap(), "--replace"]);
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("open in another anwei process"), "{stderr}");
+    assert!(!std::fs::read_dir(&dir).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains("before-restore")), "nothing was moved");
+    drop(server_lock);
     let (code, report, stderr) = run(&["restore", backup.to_str().unwrap(), "--replace"]);
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(report["audit_entries"], 7, "the backup's five entries, the restore and the revocation of access: {report}");
@@ -364,11 +373,11 @@ async fn backup_and_restore() {
 #[tokio::test]
 async fn postgres_dump_and_restore_keep_a_verifiable_audit_log() {
     let Some(base) = store::testing::postgres_url() else {
-        eprintln!("PostgreSQL dump test skipped: ANWEI_TEST_POSTGRES_URL is not set");
+        store::testing::skipping("postgres", "ANWEI_TEST_POSTGRES_URL is not set");
         return;
     };
     if Command::new("pg_dump").arg("--version").output().is_err() {
-        eprintln!("PostgreSQL dump test skipped: pg_dump is not installed");
+        store::testing::skipping("postgres", "pg_dump is not installed");
         return;
     }
     let db = store::testing::fresh("postgres").await.unwrap();

@@ -203,7 +203,7 @@ fn topic(credit_code: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ingests_mqtt_messages_through_bad_input_acl_refusals_and_a_broker_restart() {
     let Some(tools) = tools() else {
-        println!("mosquitto or mosquitto_passwd not found: the MQTT broker test is skipped (apt-get install mosquitto)");
+        store::testing::skipping("mosquitto", "mosquitto or mosquitto_passwd is not installed (apt-get install mosquitto)");
         return;
     };
     tokio::time::timeout(SCENARIO_TIMEOUT, scenario(tools)).await.expect("the MQTT scenario finishes in time");

@@ -21,6 +21,7 @@ pub mod keys;
 mod regions;
 mod risk_points;
 mod sessions;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod units;
 mod users;
@@ -297,12 +298,14 @@ impl Store {
     }
 
     /// Test support: runs raw SQL, as an attacker with database access would, to check that
-    /// tampering is detected. Not used by the application.
+    /// tampering is detected. Not in the production binary (feature `testing`).
+    #[cfg(feature = "testing")]
     pub async fn execute_raw_for_tests(&self, sql: &str) -> Result<u64> {
         with_pool!(self, |pool| Ok(sqlx::query(trusted(sql)).execute(pool).await?.rows_affected()))
     }
 
     /// Runs a query that yields one number, for tests that check what is stored.
+    #[cfg(feature = "testing")]
     pub async fn count_for_tests(&self, sql: &str) -> Result<i64> {
         with_pool!(self, |pool| Ok(sqlx::query_scalar(trusted(sql)).fetch_one(pool).await?))
     }

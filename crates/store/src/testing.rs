@@ -9,8 +9,23 @@ pub fn backends() -> Vec<&'static str> {
     let mut backends = vec!["sqlite"];
     if postgres_url().is_some() {
         backends.push("postgres");
+    } else {
+        skipping("postgres", "ANWEI_TEST_POSTGRES_URL is not set");
     }
     backends
+}
+
+/// Services that must be there (`ANWEI_TEST_REQUIRE=postgres,mosquitto`, as CI sets it): where a
+/// test would skip for want of one, it fails instead, so that a broken setup cannot pass unseen.
+pub fn required(service: &str) -> bool {
+    std::env::var("ANWEI_TEST_REQUIRE").is_ok_and(|list| list.split(',').any(|s| s.trim() == service))
+}
+
+/// Says that a part of a test is skipped for want of `service`; panics if the service is
+/// required (`required`).
+pub fn skipping(service: &str, why: &str) {
+    assert!(!required(service), "{service} is required (ANWEI_TEST_REQUIRE) but {why}");
+    eprintln!("skipped for want of {service}: {why}");
 }
 
 pub fn postgres_url() -> Option<String> {

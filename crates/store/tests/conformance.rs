@@ -306,9 +306,6 @@ async fn conformance_on_every_configured_backend() {
     for backend in backends() {
         suite(backend).await;
     }
-    if !backends().contains(&"postgres") {
-        eprintln!("PostgreSQL conformance skipped: ANWEI_TEST_POSTGRES_URL is not set");
-    }
 }
 
 #[test]

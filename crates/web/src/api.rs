@@ -1395,11 +1395,15 @@ async fn region_warning_grades(
     Ok(Json(state.app.region_warnings(&caller.actor, &caller.client, &code).await?))
 }
 
+/// How often an open live alarm stream asks again whether its credential still holds, when no
+/// event has made it ask.
+pub const LIVE_STREAM_RECHECK: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Alarm changes as server-sent events: an `alarm` event `{"ids": [...]}` naming the alarms in the
 /// caller's scope that were raised, changed or handled; `resync` when events were missed.
 #[utoipa::path(get, path = "/api/v1/alarms/stream", tag = "monitoring",
     responses((status = 200, content_type = "text/event-stream", body = String), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)), security(("bearer" = [])))]
-async fn alarm_stream(State(state): State<AppState>, caller: ApiCaller) -> Result<axum::response::Response, ApiError> {
+async fn alarm_stream(State(state): State<AppState>, caller: ApiCaller, recheck: crate::identity::Recheck) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     use axum::response::sse::{Event, KeepAlive, Sse};
     if policy_sees_nothing(&caller.actor) {
@@ -1421,18 +1425,27 @@ async fn alarm_stream(State(state): State<AppState>, caller: ApiCaller) -> Resul
             );
         }
     };
-    let app = state.app.clone();
     let actor = caller.actor;
+    let recheck = std::sync::Arc::new(recheck);
     let events = futures_util::stream::unfold((receiver, slot), move |(mut receiver, slot)| {
-        let app = app.clone();
-        let actor = actor.clone();
+        let (state, actor, recheck) = (state.clone(), actor.clone(), recheck.clone());
         async move {
             loop {
-                match receiver.recv().await {
+                // The credential is asked again before each event and every LIVE_STREAM_RECHECK
+                // while none comes; the stream ends once it no longer holds.
+                let received = match tokio::time::timeout(LIVE_STREAM_RECHECK, receiver.recv()).await {
+                    Ok(received) => received,
+                    Err(_) if recheck.still_holds(&state, &actor).await => continue,
+                    Err(_) => return None,
+                };
+                match received {
                     Ok(notice) => {
-                        let visible = app.visible_alarm_ids(&actor, &notice.alarm_ids).await.unwrap_or_default();
+                        let visible = state.app.visible_alarm_ids(&actor, &notice.alarm_ids).await.unwrap_or_default();
                         if visible.is_empty() {
                             continue;
+                        }
+                        if !recheck.still_holds(&state, &actor).await {
+                            return None;
                         }
                         let event = Event::default().event("alarm").data(serde_json::json!({"ids": visible}).to_string());
                         return Some((Ok::<_, std::convert::Infallible>(event), (receiver, slot)));

@@ -79,6 +79,39 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Actor>, A
     Ok(Some(actor))
 }
 
+/// The credential a request came with, kept by an answer that outlives its request (the live
+/// alarm stream) to ask again, later, whether it still names the same person with the same
+/// rights: a logout, a revoked token, a password change or a new role ends the answer.
+pub struct Recheck {
+    authorization: Option<header::HeaderValue>,
+    session_id: Option<tower_sessions::session::Id>,
+}
+
+impl FromRequestParts<AppState> for Recheck {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
+        let authorization = parts.headers.get(header::AUTHORIZATION).cloned();
+        let session_id = parts.extensions.get::<Session>().and_then(Session::id);
+        Ok(Self { authorization, session_id })
+    }
+}
+
+impl Recheck {
+    /// Whether the credential still resolves to exactly `actor`. The session is read afresh from
+    /// the database, not from the request's copy.
+    pub async fn still_holds(&self, state: &AppState, actor: &Actor) -> bool {
+        let (mut parts, ()) = axum::http::Request::new(()).into_parts();
+        if let Some(authorization) = &self.authorization {
+            parts.headers.insert(header::AUTHORIZATION, authorization.clone());
+        } else if let Some(id) = self.session_id {
+            let store = std::sync::Arc::new(crate::session_store::DatabaseSessionStore::new(state.app.store.clone()));
+            parts.extensions.insert(Session::new(Some(id), store, None));
+        }
+        matches!(resolve(&mut parts, state).await, Ok(Some(now)) if &now == actor)
+    }
+}
+
 /// An authenticated API caller; anonymous callers get 401 `unauthenticated`.
 pub struct ApiCaller {
     pub actor: Actor,

@@ -105,6 +105,7 @@ const MATRIX: &[Row] = &[
     ("GET",    "/api/v1/openapi.json", Payload::None,                             [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/", Payload::None,                                                [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET",    "/login", Payload::None,                                           [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/login", Payload::EmptyForm,                                      [422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422]),
     ("POST",   "/logout", Payload::None,                                          [303, 303, 303, 303, 303, 303, 303, 303, 303, 303, 303, 403]),
     ("GET",    "/lang/{lang}", Payload::None,                                     [303, 303, 303, 303, 303, 303, 303, 303, 303, 303, 303, 303]),
     ("GET",    "/enterprises", Payload::None,                                     [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 303]),
@@ -246,11 +247,11 @@ const MATRIX: &[Row] = &[
     ("POST",   "/alarms/{alarm}/close", Payload::CloseForm,                       [404, 404, 409, 404, 409, 409, 409, 404, 404, 404, 404, 403]),
 ];
 
-/// Endpoints not in `MATRIX`, with the reason; the coverage check accepts only these.
-const COVERED_ELSEWHERE: [(&str, &str); 3] = [
-    ("/api/v1/alarms/stream", "an endless event stream; scoping checked in http.rs (alarm_stream)"),
-    ("/healthz", "public liveness probe, checked in http.rs"),
-    ("/assets/{*path}", "public static files, checked in http.rs"),
+/// Endpoints not in `MATRIX` (method, path), with the reason; the coverage check accepts only these.
+const COVERED_ELSEWHERE: [(&str, &str, &str); 3] = [
+    ("GET", "/api/v1/alarms/stream", "an endless event stream; scoping checked in http.rs (alarm_stream)"),
+    ("GET", "/healthz", "public liveness probe, checked in http.rs"),
+    ("GET", "/assets/{*path}", "public static files, checked in http.rs"),
 ];
 
 struct Fixture {
@@ -753,50 +754,72 @@ async fn role_by_endpoint_matrix_on_every_configured_backend() {
     }
 }
 
-/// Route paths declared in a source file: `.route("…"` calls and `path = "…"` attributes.
-fn declared_paths(source: &str) -> Vec<String> {
-    let mut paths = Vec::new();
-    for marker in [".route(\"", "path = \""] {
-        for piece in source.split(marker).skip(1) {
-            if let Some(end) = piece.find('"') {
-                paths.push(piece[..end].to_owned());
+/// Routes (method, path) declared in a source file: `.route("…", get(…).post(…))` calls, with
+/// every method handler in the call, and `#[utoipa::path(method, path = "…")]` attributes.
+fn declared_routes(source: &str) -> Vec<(String, String)> {
+    const METHODS: [&str; 5] = ["get", "post", "put", "delete", "patch"];
+    let mut routes = Vec::new();
+    for piece in source.split(".route(\"").skip(1) {
+        let Some(end) = piece.find('"') else { continue };
+        let path = piece[..end].to_owned();
+        // The rest of the `.route(` call: up to the parenthesis that closes it.
+        let mut depth = 1;
+        let call_end = piece.char_indices().find_map(|(i, c)| {
+            depth += match c {
+                '(' => 1,
+                ')' => -1,
+                _ => 0,
+            };
+            (depth == 0).then_some(i)
+        });
+        let call = &piece[end..call_end.unwrap_or(piece.len())];
+        for method in METHODS {
+            let called = call.match_indices(&format!("{method}(")).any(|(i, _)| !call[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_'));
+            if called {
+                routes.push((method.to_uppercase(), path.clone()));
             }
         }
     }
-    paths
+    for piece in source.split("#[utoipa::path(").skip(1) {
+        let method = piece.split(',').next().unwrap_or_default().trim().to_uppercase();
+        if let Some(path) = piece.split("path = \"").nth(1).and_then(|rest| rest.split('"').next()) {
+            routes.push((method, path.to_owned()));
+        }
+    }
+    routes
+}
+
+/// The web crate's source files, found on disk.
+fn web_sources(dir: &std::path::Path, found: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            web_sources(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(std::fs::read_to_string(&path).unwrap());
+        }
+    }
 }
 
 #[test]
 fn the_matrix_covers_every_endpoint() {
-    let sources = [
-        include_str!("../src/lib.rs"),
-        include_str!("../src/api.rs"),
-        include_str!("../src/assets.rs"),
-        include_str!("../src/pages/mod.rs"),
-        include_str!("../src/pages/audit.rs"),
-        include_str!("../src/pages/profile.rs"),
-        include_str!("../src/pages/admin.rs"),
-        include_str!("../src/pages/workplans.rs"),
-        include_str!("../src/pages/assessment.rs"),
-        include_str!("../src/pages/accountability.rs"),
-        include_str!("../src/pages/dangers.rs"),
-        include_str!("../src/pages/risk.rs"),
-        include_str!("../src/pages/checklists.rs"),
-        include_str!("../src/pages/commitments.rs"),
-        include_str!("../src/pages/experts.rs"),
-        include_str!("../src/pages/monitoring.rs"),
-    ];
-    let declared: BTreeSet<String> = sources.iter().flat_map(|s| declared_paths(s)).filter(|p| p.starts_with('/')).collect();
-    let covered: BTreeSet<String> =
-        MATRIX.iter().map(|(_, path, _, _)| path.to_string()).chain(COVERED_ELSEWHERE.iter().map(|(path, _)| path.to_string())).collect();
+    let mut sources = Vec::new();
+    web_sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut sources);
+    let declared: BTreeSet<(String, String)> = sources.iter().flat_map(|s| declared_routes(s)).filter(|(_, path)| path.starts_with('/')).collect();
+    let covered: BTreeSet<(String, String)> = MATRIX
+        .iter()
+        .map(|(method, path, _, _)| (method.to_string(), path.to_string()))
+        .chain(COVERED_ELSEWHERE.iter().map(|(method, path, _)| (method.to_string(), path.to_string())))
+        .collect();
     // A matrix row names a concrete example of a parameterised route, e.g.
     // `/admin/users/{target_user}/unlock` for `/admin/users/{id}/{operation}`.
-    let matches = |declared: &str, example: &str| {
+    let matches = |(method, declared): &(String, String), (example_method, example): &(String, String)| {
         let example = example.split('?').next().unwrap_or(example);
         let (declared, example): (Vec<&str>, Vec<&str>) = (declared.split('/').collect(), example.split('/').collect());
-        declared.len() == example.len() && declared.iter().zip(&example).all(|(d, e)| d == e || d.starts_with('{'))
+        method == example_method && declared.len() == example.len() && declared.iter().zip(&example).all(|(d, e)| d == e || d.starts_with('{'))
     };
-    let missing: Vec<&String> = declared.iter().filter(|d| !covered.iter().any(|example| matches(d, example))).collect();
-    assert!(declared.len() > 30, "the route scan found the routes: {declared:?}");
-    assert!(missing.is_empty(), "endpoints missing from the authorisation matrix: {missing:?}");
+    let missing: Vec<&(String, String)> = declared.iter().filter(|d| !covered.iter().any(|example| matches(d, example))).collect();
+    assert!(declared.len() > 100, "the route scan found the routes: {declared:?}");
+    assert!(declared.contains(&("POST".into(), "/login".into())) && declared.contains(&("GET".into(), "/login".into())), "both methods of one route are found");
+    assert!(missing.is_empty(), "method and path missing from the authorisation matrix: {missing:?}");
 }

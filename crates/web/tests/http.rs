@@ -1244,6 +1244,24 @@ async fn alarm_stream(h: &Harness) {
     assert!(event["ids"].as_array().unwrap().contains(&raised), "{event}");
     assert!(next_alarm_event(&mut other_body, std::time::Duration::from_millis(500)).await.is_none(), "another city hears nothing of it");
 
+    // A stream on a token revoked meanwhile ends at the next event instead of delivering it.
+    let revoked = token(h, "enterprise").await;
+    let mut revoked_body = open(Some(revoked.clone())).await.into_body();
+    let tokens = get(h, "/api/v1/me/tokens", &revoked).await.json();
+    let newest = tokens.as_array().unwrap().iter().filter_map(|t| t["id"].as_i64()).max().unwrap();
+    let reply = send(
+        &h.router,
+        Request::delete(format!("/api/v1/me/tokens/{newest}")).header(header::AUTHORIZATION, format!("Bearer {enterprise}")).body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+    let pressure = sensors.as_array().unwrap().iter().find(|s| s["kind"] == "pressure").unwrap()["code"].as_str().unwrap().to_owned();
+    let body: String = (0..13).map(|i| format!("{pressure} 2.4 {}\n", now - 130_000 + i * 10_000)).collect();
+    assert_eq!(post_telemetry(h, &enterprise, "text/plain", body).await.json()["accepted"], 13);
+    assert!(next_alarm_event(&mut own_body, std::time::Duration::from_secs(10)).await.is_some(), "the live token's stream hears of the new alarm");
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), revoked_body.frame()).await;
+    assert!(matches!(ended, Ok(None)), "the revoked token's stream has ended: {ended:?}");
+
     // One account cannot take every stream: past its own limit it is told to wait (429 with
     // Retry-After) while others still get theirs; closing one frees a place.
     let limit = app::monitoring::MonitorSettings::default().live_streams_per_user;

@@ -35,46 +35,6 @@ use crate::i18n::{Catalog, LANG_COOKIE, Lang};
 use crate::identity::{CLIENT_KEY, CSRF_KEY, LOGIN_AT_KEY, PASSWORD_EPOCH_KEY, PageUser, SECOND_FACTOR_KEY, client_of, csrf_token, new_random_token};
 use crate::session_store::USER_ID_KEY;
 
-/// Template sources, for the test that every message key used exists.
-#[cfg(test)]
-pub const TEMPLATE_SOURCES: [&str; 35] = [
-    include_str!("../../templates/base.html"),
-    include_str!("../../templates/login.html"),
-    include_str!("../../templates/home.html"),
-    include_str!("../../templates/enterprises.html"),
-    include_str!("../../templates/enterprise.html"),
-    include_str!("../../templates/enterprise_form.html"),
-    include_str!("../../templates/import.html"),
-    include_str!("../../templates/import_result.html"),
-    include_str!("../../templates/message.html"),
-    include_str!("../../templates/audit.html"),
-    include_str!("../../templates/profile.html"),
-    include_str!("../../templates/secret.html"),
-    include_str!("../../templates/admin_users.html"),
-    include_str!("../../templates/admin_user.html"),
-    include_str!("../../templates/admin_user_new.html"),
-    include_str!("../../templates/plans.html"),
-    include_str!("../../templates/plan_import.html"),
-    include_str!("../../templates/plan_matrix.html"),
-    include_str!("../../templates/inbox.html"),
-    include_str!("../../templates/assignment.html"),
-    include_str!("../../templates/assessment.html"),
-    include_str!("../../templates/assessment_scheme.html"),
-    include_str!("../../templates/assessment_unit.html"),
-    include_str!("../../templates/accountability.html"),
-    include_str!("../../templates/dangers.html"),
-    include_str!("../../templates/danger_new.html"),
-    include_str!("../../templates/danger.html"),
-    include_str!("../../templates/risks.html"),
-    include_str!("../../templates/checklists.html"),
-    include_str!("../../templates/checklist_run.html"),
-    include_str!("../../templates/campaigns.html"),
-    include_str!("../../templates/campaign.html"),
-    include_str!("../../templates/commitments.html"),
-    include_str!("../../templates/experts.html"),
-    include_str!("../../templates/expert.html"),
-];
-
 /// The pages; the login form is throttled per client by `login_throttle`.
 pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState> {
     Router::new()
