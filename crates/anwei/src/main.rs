@@ -841,7 +841,7 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
     let supervisor = app.clone();
     tokio::spawn(async move {
         loop {
-            let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date();
+            let today = domain::time::today();
             match supervisor.send_deadline_notices(today).await {
                 Ok(sent) if sent > 0 => tracing::info!(sent, "work-plan deadline notices sent"),
                 Ok(_) => {}

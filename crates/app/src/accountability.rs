@@ -123,7 +123,7 @@ impl App {
     /// What the interview rules suggest today from the accident records, for the office.
     pub async fn measure_suggestions(&self, actor: &Actor, client: &Client, source: &impl AccidentSource) -> Result<Vec<Suggestion>> {
         self.accountability_office(actor, client, "accountability.read").await?;
-        let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date();
+        let today = domain::time::today();
         Ok(suggestions(&source.accident_facts().await?, today))
     }
 }

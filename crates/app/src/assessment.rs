@@ -61,10 +61,6 @@ fn invalid(field: &'static str, message: String) -> AppError {
     AppError::Invalid(vec![domain::enterprise::FieldError { field, message }])
 }
 
-fn today() -> jiff::civil::Date {
-    jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date()
-}
-
 /// The epoch millisecond at which the day after `date` begins in China, or `None` if the date is bad.
 fn end_of_day_ms(date: &str) -> Option<i64> {
     let date: jiff::civil::Date = date.parse().ok()?;
@@ -165,7 +161,7 @@ impl App {
     async fn sheet(&self, owner_unit_id: i64, year: i64, unit_id: i64) -> Result<(ScoreSheet, Vec<store::ScoreRow>, Vec<store::FindingRow>, Scheme)> {
         let (scheme_id, scheme) = self.scheme_for(owner_unit_id, year).await?;
         let facts = self.store.assignment_facts(owner_unit_id, year, unit_id).await?;
-        let mut records = records_from_facts(&facts, today());
+        let mut records = records_from_facts(&facts, domain::time::today());
         let (scores, findings) = match scheme_id {
             Some(id) => (self.store.assessment_scores(id, unit_id).await?, self.store.assessment_findings(id, unit_id).await?),
             None => (Vec::new(), Vec::new()),

@@ -11,24 +11,16 @@ use crate::{Actor, App, Client, Result, audit_event};
 pub const AUDIT_PAGE_MAX: i64 = 500;
 /// Most entries in one export; narrow the filter for more.
 pub const AUDIT_EXPORT_ROWS_MAX: i64 = 200_000;
-/// China Standard Time, in which the log's times are shown and dates are entered.
-const DISPLAY_OFFSET_HOURS: i8 = 8;
-
 /// Formats an epoch-millisecond time as `YYYY-MM-DD HH:MM:SS` in China Standard Time.
 pub fn display_time(epoch_ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(epoch_ms)
-        .map(|t| jiff::tz::offset(DISPLAY_OFFSET_HOURS).to_datetime(t).strftime("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
+    domain::time::local_text(epoch_ms)
 }
 
 /// The epoch-millisecond start of a `YYYY-MM-DD` day in China Standard Time.
 pub fn day_start_ms(date: &str) -> std::result::Result<i64, String> {
     let date: jiff::civil::Date =
         date.trim().parse().map_err(|_| format!("日期“{}”应为 YYYY-MM-DD / the date '{}' should be YYYY-MM-DD", clip(date), clip(date)))?;
-    jiff::tz::offset(DISPLAY_OFFSET_HOURS)
-        .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
-        .map(|timestamp| timestamp.as_millisecond())
-        .map_err(|e| e.to_string())
+    Ok(domain::time::day_start_ms(date))
 }
 
 fn clip(text: &str) -> String {

@@ -193,7 +193,7 @@ impl App {
         let enterprise = visible?;
         let (checklist, items) = self.checklist_with_items(checklist_id).await?;
         let mut problems = Vec::new();
-        let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date();
+        let today = domain::time::today();
         let mut results = Vec::with_capacity(items.len());
         for item in &items {
             let Some(answer) = answers.iter().find(|a| a.item_id == item.id) else {

@@ -29,11 +29,6 @@ fn field(name: &'static str, message: String) -> domain::enterprise::FieldError 
     domain::enterprise::FieldError { field: name, message }
 }
 
-/// Today in China.
-pub fn today() -> jiff::civil::Date {
-    jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date()
-}
-
 impl App {
     /// The caller's enterprise files today's commitment (once a day).
     pub async fn file_commitment(&self, actor: &Actor, client: &Client, input: &CommitmentInput) -> Result<()> {
@@ -55,7 +50,7 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let day = today().to_string();
+        let day = domain::time::today().to_string();
         let event = audit_event(
             Some(actor),
             client,
@@ -83,6 +78,6 @@ impl App {
         if !matches!(actor.role, Role::Regulator | Role::Inspector | Role::CommitteeOffice) {
             return Err(self.denied(actor, client, "commitment.missing", "commitments".into()).await);
         }
-        Ok(self.store.missing_commitments(&policy::enterprise_visibility(actor), &today().to_string(), 5_000).await?)
+        Ok(self.store.missing_commitments(&policy::enterprise_visibility(actor), &domain::time::today().to_string(), 5_000).await?)
     }
 }

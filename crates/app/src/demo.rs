@@ -308,7 +308,7 @@ impl App {
         self.load_demo_risk_points(&enterprises).await?;
         self.load_demo_hazard_sources(&enterprises).await?;
         self.load_demo_campaign().await?;
-        self.send_danger_notices(jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date()).await?;
+        self.send_danger_notices(domain::time::today()).await?;
         Ok(accounts)
     }
 
@@ -320,7 +320,7 @@ impl App {
         let client = Client::cli();
         let office_user = self.store.user_by_username("office").await?.ok_or_else(|| AppError::Internal("demo office account missing".into()))?;
         let office = self.actor_for_user(&office_user).await?;
-        let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date();
+        let today = domain::time::today();
         let imported = self.import_plan(&office, &client, DEMO_PLAN, today.year()).await?;
         // Early in the year the half-year deadline has not come yet; the demo then moves it two
         // weeks into the past, so that the matrix always shows reported, accepted and overdue work.
@@ -433,7 +433,7 @@ impl App {
         };
         let (regulator, inspector) = (actor("changchun").await?, actor("inspector").await?);
         let enterprises = self.list_enterprises(&regulator, &client, &crate::enterprises::ListQuery::default(), 1, 40).await?.items;
-        let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date();
+        let today = domain::time::today();
         let day = |offset: i64| today.checked_add(jiff::Span::new().days(offset)).map(|d| d.to_string()).unwrap_or_default();
         const FINDINGS: [(&str, &str); 6] = [
             ("储罐区", "液化烃储罐未设置紧急切断阀"),
@@ -675,7 +675,7 @@ impl App {
             .find(|c| c.code == "fire-lanes")
             .ok_or_else(|| AppError::Internal("fire-lane checklist missing".into()))?;
         let items = self.store.checklist_items(lanes.id).await?;
-        let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date();
+        let today = domain::time::today();
         let input = CampaignInput {
             name: format!("{}年打通“生命通道”消防车通道专项整治", today.year()),
             checklist_id: lanes.id,

@@ -105,10 +105,6 @@ pub struct DangerEvent {
     pub at: String,
 }
 
-fn today() -> jiff::civil::Date {
-    jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date()
-}
-
 pub fn danger_json(row: &DangerRow) -> DangerJson {
     let state = DangerState::parse(&row.state).unwrap_or(DangerState::Reported);
     DangerJson {
@@ -123,7 +119,7 @@ pub fn danger_json(row: &DangerRow) -> DangerJson {
         grade: row.grade.clone(),
         state: row.state.clone(),
         deadline: row.deadline.clone(),
-        overdue: domain::hidden_danger::is_overdue(state, row.deadline.as_deref().and_then(|d| d.parse().ok()), today()),
+        overdue: domain::hidden_danger::is_overdue(state, row.deadline.as_deref().and_then(|d| d.parse().ok()), domain::time::today()),
         responsible_person: row.responsible_person.clone(),
         plan: row.plan.as_deref().and_then(|p| serde_json::from_str(p).ok()),
         listed: row.listed_by_unit_id.is_some(),
@@ -289,7 +285,7 @@ impl App {
         }
         let mut filter = filter.clone();
         if overdue {
-            filter.overdue_on = Some(today().to_string());
+            filter.overdue_on = Some(domain::time::today().to_string());
         }
         Ok(self.store.dangers(&visibility, &filter, DANGER_LIST_MAX).await?)
     }

@@ -137,10 +137,6 @@ pub struct AssignmentDetail {
     pub may_decompose: bool,
 }
 
-fn today() -> Date {
-    jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date()
-}
-
 fn parse_date(text: &str) -> Option<Date> {
     text.parse().ok()
 }
@@ -367,7 +363,7 @@ impl App {
         if assignments.is_empty() && !manages {
             return Err(self.denied(actor, client, "workplan.read", format!("plan:{plan_id}")).await);
         }
-        let today = today();
+        let today = domain::time::today();
         let mut units: Vec<(i64, String)> = Vec::new();
         let mut by_task: BTreeMap<i64, Vec<AssignmentView>> = BTreeMap::new();
         for row in &assignments {
@@ -397,7 +393,7 @@ impl App {
     /// `overdue_only`, just those past a deadline.
     pub async fn assignment_list(&self, actor: &Actor, client: &Client, overdue_only: bool) -> Result<Vec<AssignmentView>> {
         let scope = self.require_assignment_scope(actor, client, "assignment.list").await?;
-        let today = today();
+        let today = domain::time::today();
         let rows = self.store.assignments_in_scope(&scope, LIST_MAX).await?;
         Ok(rows.iter().map(|row| view(row, today)).filter(|v| !overdue_only || v.overdue).collect())
     }
@@ -469,7 +465,7 @@ impl App {
             may_reopen: manages && matches!(status, AssignmentStatus::Reported | AssignmentStatus::Accepted),
             may_set_deadlines: manages,
             may_decompose: Self::may_decompose(actor, &row),
-            assignment: view(&row, today()),
+            assignment: view(&row, domain::time::today()),
         })
     }
 
@@ -595,7 +591,7 @@ impl App {
             unit_id: row.unit_id,
             kind: "returned".into(),
             assignment_id: id,
-            due_on: today().to_string(),
+            due_on: domain::time::today().to_string(),
             message: format!(
                 "第{}项“{}”的报告被退回:{} / the report on item {} was returned",
                 row.item_number,
@@ -749,7 +745,7 @@ impl App {
             unit_id: row.unit_id,
             kind: "reopened".into(),
             assignment_id: id,
-            due_on: today().to_string(),
+            due_on: domain::time::today().to_string(),
             message: format!(
                 "回头看:第{}项“{}”被重新打开:{} / item {} was reopened in a review round",
                 row.item_number,

@@ -60,7 +60,7 @@ async fn measures_and_suggestions_on_every_configured_backend() {
         assert!(matches!(app.measures(&yjt, &client).await, Err(AppError::NotFound)));
 
         // Suggestions from fixture accidents: three 较大 in 长春 within 6 months.
-        let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date();
+        let today = domain::time::today();
         let days_ago = |n: i64| today.checked_sub(jiff::Span::new().days(n)).unwrap();
         let source = Fixture(vec![
             AccidentFact { city_code: "220100".into(), occurred_on: days_ago(100), grade: AccidentGrade::Larger },

@@ -17,6 +17,7 @@ pub mod role;
 pub mod supervision;
 pub mod telemetry;
 pub mod text;
+pub mod time;
 pub mod unit;
 pub mod workplan;
 

@@ -388,7 +388,7 @@ pub(crate) fn like_pattern(text: &str) -> String {
 }
 
 pub fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
+    domain::time::now_ms()
 }
 
 /// Marks an SQL text that this crate assembled from its own constant fragments (never from

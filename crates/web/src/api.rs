@@ -611,7 +611,7 @@ async fn assessment_ranking(
     Query(params): Query<RankingParams>,
 ) -> Result<Json<Vec<app::assessment::RankingRow>>, ApiError> {
     let tier = params.tier.unwrap_or(app::assessment::Tier::Cities);
-    let this_year = i64::from(jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date().year());
+    let this_year = i64::from(domain::time::this_year());
     let year = bounded_param("year", params.year, 2000..=2100, this_year)?;
     Ok(Json(state.app.assessment_ranking(&caller.actor, &caller.client, year, tier).await?))
 }

@@ -654,7 +654,7 @@ async fn account_administration(h: &Harness) {
 
 async fn audit_search_and_export(h: &Harness) {
     let auditor = admin_session(h, "auditor").await;
-    let today = jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date().to_string();
+    let today = domain::time::today().to_string();
     let reply = page(&h.router, &format!("/audit?from={today}&to={today}&action=auth.login&outcome=failure"), &auditor).await;
     assert_eq!(reply.status, StatusCode::OK);
     let total: i64 = reply.text().split("id=\"audit-total\">").nth(1).unwrap().split('<').next().unwrap().parse().unwrap();

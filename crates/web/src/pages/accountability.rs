@@ -83,7 +83,7 @@ async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors
         suggestions: suggestions.into_iter().map(|s| (kind_label(s.kind.key()), s.target, s.reason)).collect(),
         kinds: MeasureKind::ALL.iter().map(|k| SelectOption { code: k.key().into(), label: label(c.t, k.label_zh(), k.label_en()), selected: false }).collect(),
         units,
-        today: jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date().to_string(),
+        today: domain::time::today().to_string(),
         errors,
         c,
     };

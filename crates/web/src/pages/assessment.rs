@@ -27,7 +27,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn current_year() -> i64 {
-    i64::from(jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date().year())
+    i64::from(domain::time::this_year())
 }
 
 #[derive(Deserialize, Default)]

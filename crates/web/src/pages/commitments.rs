@@ -30,7 +30,7 @@ struct CommitmentsPage {
 }
 
 async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors: Vec<String>) -> Response {
-    let today = app::commitments::today().to_string();
+    let today = domain::time::today().to_string();
     let (is_enterprise, history, missing) = match user.actor.enterprise_id.filter(|_| user.actor.role == domain::role::Role::Enterprise) {
         Some(enterprise_id) => match state.app.commitments(&user.actor, &user.client, enterprise_id).await {
             Ok(rows) => (true, rows.into_iter().map(|r| (r.day, r.principal, r.statement, r.exceptions)).collect::<Vec<_>>(), Vec::new()),
@@ -72,7 +72,7 @@ async fn export_missing(State(state): State<AppState>, headers: HeaderMap, user:
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
     let columns = [Column { heading: "企业", width: 36.0 }, Column { heading: "地区", width: 16.0 }, Column { heading: "日期", width: 12.0 }];
-    let today = app::commitments::today().to_string();
+    let today = domain::time::today().to_string();
     let rows = missing.iter().map(|m| vec![m.name.clone(), m.region_name.clone(), today.clone()]);
     match write_table(SpreadsheetFormat::Xlsx, "未承诺企业", &columns, rows) {
         Ok(bytes) => {

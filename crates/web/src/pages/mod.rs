@@ -303,7 +303,7 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
     };
     // The hidden-danger overview: counts by state, overdue and listed, over what the user sees.
     let dangers = if sees { state.app.danger_list(&user.actor, &user.client, &Default::default(), false).await.unwrap_or_default() } else { Vec::new() };
-    let today = app::commitments::today();
+    let today = domain::time::today();
     let danger_counts = domain::hidden_danger::DangerState::ALL
         .iter()
         .map(|s| (s.key().to_owned(), s.label_zh().to_owned(), dangers.iter().filter(|d| d.state == s.key()).count()))

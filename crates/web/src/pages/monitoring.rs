@@ -34,7 +34,7 @@ pub fn router() -> Router<AppState> {
 
 /// Beijing time, to the second.
 fn time_text(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms).map(|t| jiff::tz::offset(8).to_datetime(t).strftime("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()
+    domain::time::local_text(ms)
 }
 
 fn value_text(value: Option<f64>) -> String {

@@ -90,7 +90,7 @@ struct ImportPage {
 }
 
 fn current_year() -> i64 {
-    i64::from(jiff::tz::offset(8).to_datetime(jiff::Timestamp::now()).date().year())
+    i64::from(domain::time::this_year())
 }
 
 async fn import_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
