@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::audit_log::day_start_ms;
 use crate::policy::{self, Action, AssignedUnit};
-use crate::spreadsheet::{Column, SpreadsheetFormat, write_table};
+use crate::spreadsheet::{Column, SpreadsheetFormat};
 use crate::{Actor, App, AppError, Client, Result, audit_event};
 
 /// Which units a ranking compares.
@@ -299,17 +299,15 @@ impl App {
             cells.extend([format!("{}", sheet.total), sheet.grade.label_zh().to_owned(), if sheet.vetoed { "是".into() } else { String::new() }]);
             rows.push(cells);
         }
-        let bytes = write_table(format, "考核排名", &columns, rows.into_iter()).map_err(AppError::Internal)?;
-        let event = audit_event(
-            Some(actor),
-            client,
-            "assessment.export",
-            format!("assessment:{year}"),
-            Outcome::Success,
-            serde_json::json!({"format": format.extension()}),
-        );
-        self.store.record_audit(&event).await?;
-        Ok(bytes)
+        let export = crate::exports::Export {
+            action: "assessment.export",
+            target: format!("assessment:{year}"),
+            format,
+            sheet_name: "考核排名",
+            columns: &columns,
+            details: serde_json::json!({"tier": tier}),
+        };
+        self.export_table(actor, client, export, rows.into_iter()).await
     }
 }
 

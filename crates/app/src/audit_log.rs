@@ -1,12 +1,13 @@
 //! Reading the audit log: search, export and chain verification, for the audit administrator
 //! only. Reads of the log are themselves recorded (exports always, searches by the page).
 
-use domain::audit::{AuditEntry, ChainError, Outcome};
+use domain::audit::{AuditEntry, ChainError};
 use store::{AuditFilter, AuditPage};
 
+use crate::exports::Export;
 use crate::policy::{self, Action};
-use crate::spreadsheet::{Column, SpreadsheetFormat, write_table};
-use crate::{Actor, App, Client, Result, audit_event};
+use crate::spreadsheet::{Column, SpreadsheetFormat};
+use crate::{Actor, App, Client, Result};
 
 pub const AUDIT_PAGE_MAX: i64 = 500;
 /// Most entries in one export; narrow the filter for more.
@@ -76,15 +77,9 @@ impl App {
                 e.hash.clone(),
             ]
         });
-        let bytes = write_table(format, "审计日志", &columns, rows).map_err(crate::AppError::Internal)?;
-        let details = serde_json::json!({
-            "format": format.extension(),
-            "rows": page.entries.len(),
-            "actor": filter.actor_name, "action": filter.action_prefix, "from_ms": filter.from_ms, "to_ms": filter.to_ms,
-        });
-        let event = audit_event(Some(actor), client, "audit.export", "audit_log".into(), Outcome::Success, details);
-        self.store.record_audit(&event).await?;
-        Ok(bytes)
+        let details = serde_json::json!({"actor": filter.actor_name, "action": filter.action_prefix, "from_ms": filter.from_ms, "to_ms": filter.to_ms});
+        let export = Export { action: "audit.export", target: "audit_log".into(), format, sheet_name: "审计日志", columns: &columns, details };
+        self.export_table(actor, client, export, rows).await
     }
 }
 

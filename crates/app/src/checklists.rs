@@ -338,6 +338,21 @@ impl App {
     }
 
     /// The campaigns of the caller's territory (regulators, inspectors and offices).
+    /// One campaign, for a check run that belongs to it. A campaign is announced to the
+    /// enterprises it concerns and names only its checklist, region and dates, so any signed-in
+    /// user may read it.
+    pub async fn campaign(&self, id: i64) -> Result<CampaignRow> {
+        Ok(self.store.campaign(id).await?)
+    }
+
+    /// Whether the actor runs this campaign (assigns experts to its targets): it supervises the
+    /// campaign's region.
+    pub async fn may_manage_campaign(&self, actor: &Actor, id: i64) -> Result<bool> {
+        let campaign = self.store.campaign(id).await?;
+        let region = self.store.region(&campaign.region_code).await?;
+        Ok(policy::allows(actor, Action::ManageWorkPlan { region_path: &region.path }))
+    }
+
     pub async fn campaigns(&self, actor: &Actor, client: &Client) -> Result<Vec<CampaignRow>> {
         match (&actor.region_path, actor.role) {
             (Some(path), Role::CommitteeOffice | Role::Regulator | Role::Inspector) => {

@@ -223,6 +223,12 @@ impl App {
         Ok(ImportReport { imported: outcomes.len(), created, updated: outcomes.len() - created, rejected })
     }
 
+    /// The enterprise with this credit code (as stored, upper case), for a gateway that names it
+    /// in its topic; the gateway's own authority is the broker's ACL.
+    pub async fn enterprise_id_by_credit_code(&self, credit_code: &str) -> Result<Option<i64>> {
+        Ok(self.store.enterprise_id_by_credit_code(credit_code).await?.map(|(id, _)| id))
+    }
+
     /// Writes every visible enterprise matching the query as CSV or XLSX; audited.
     pub async fn export_enterprises(&self, actor: &Actor, client: &Client, query: &ListQuery, format: SpreadsheetFormat) -> Result<Vec<u8>> {
         if !policy::allows(actor, Action::ExportEnterprises) {

@@ -47,6 +47,16 @@ impl App {
     }
 
     /// The experts available in the caller's territory (offices, regulators and inspectors).
+    /// The accounts with the expert role (id, name), for the office that links pool entries to
+    /// accounts: the provincial committee office that manages the province's plans.
+    pub async fn expert_accounts(&self, actor: &Actor) -> Result<Vec<(i64, String)>> {
+        let path = actor.region_path.clone().unwrap_or_default();
+        if actor.role != Role::CommitteeOffice || !policy::allows(actor, Action::ManageWorkPlan { region_path: &path }) {
+            return Err(AppError::NotFound);
+        }
+        Ok(self.store.users_with_role(Role::Expert.key()).await?)
+    }
+
     pub async fn expert_pool(&self, actor: &Actor, client: &Client) -> Result<Vec<ExpertRow>> {
         match (&actor.region_path, actor.role) {
             (Some(path), Role::CommitteeOffice | Role::Regulator | Role::Inspector) => Ok(self.store.experts_for(path).await?),

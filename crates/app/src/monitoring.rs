@@ -1140,6 +1140,25 @@ impl App {
         }
     }
 
+    /// An alarm's comments (who, text, when), oldest first, for those who may see the alarm.
+    pub async fn alarm_comments(&self, actor: &Actor, client: &Client, id: i64) -> Result<Vec<(String, String, i64)>> {
+        self.alarm(actor, client, id).await?;
+        Ok(self.store.alarm_comments(id).await?)
+    }
+
+    /// Alarms by id for delivery outside (the webhooks), whatever their territory: the receivers
+    /// are configured by the operator. Ids that do not exist are left out.
+    pub async fn alarms_for_delivery(&self, ids: &[i64]) -> Vec<AlarmRow> {
+        let mut alarms = Vec::new();
+        for id in ids {
+            match self.store.alarm(*id, &domain::access::Visibility::Everything).await {
+                Ok(row) => alarms.push(row),
+                Err(error) => tracing::warn!(%error, alarm = id, "an alarm for delivery could not be read"),
+            }
+        }
+        alarms
+    }
+
     /// Of `alarm_ids`, those the actor may see.
     pub async fn visible_alarm_ids(&self, actor: &Actor, alarm_ids: &[i64]) -> Result<Vec<i64>> {
         let visibility = policy::enterprise_visibility(actor);

@@ -72,6 +72,9 @@ pub enum Action<'a> {
     ManageWorkPlan {
         region_path: &'a str,
     },
+    /// Look units (bodies and enterprises with accounts) up by name: to give an account its unit,
+    /// or to map a plan's unresolved names.
+    SearchUnits,
 }
 
 /// The records of the registry an actor may see.
@@ -120,6 +123,11 @@ pub fn allows(actor: &Actor, action: Action<'_>) -> bool {
             // A city's or county's 安委办 sits in its 应急管理局: the regulator runs the plans of its
             // own tier (not those above it, nor those of the tiers below).
             Regulator => actor.region_path.as_deref() == Some(region_path),
+            _ => false,
+        },
+        Action::SearchUnits => match actor.role {
+            SystemAdmin | SecurityAdmin => actor.credential.is_strong(),
+            CommitteeOffice | Regulator => true,
             _ => false,
         },
     }

@@ -153,6 +153,30 @@ impl App {
         Ok(count)
     }
 
+    /// One region by its code (reference data, open to every signed-in user).
+    pub async fn region(&self, code: &str) -> Result<domain::region::Region> {
+        Ok(self.store.region(code).await?)
+    }
+
+    /// The regions whose path starts with `path` (`""`: the whole tree), parents first.
+    pub async fn regions_under(&self, path: &str) -> Result<Vec<domain::region::Region>> {
+        Ok(self.store.regions_under(path).await?)
+    }
+
+    /// The units of one kind (member departments, governments, …).
+    pub async fn units_of_kind(&self, kind: UnitKind) -> Result<Vec<store::UnitRow>> {
+        Ok(self.store.units_of_kind(kind).await?)
+    }
+
+    /// Units whose name matches `query`, at most `limit`: the pickers of the account form and of
+    /// a plan's unresolved names (`Action::SearchUnits`).
+    pub async fn search_units(&self, actor: &crate::Actor, query: &str, limit: i64) -> Result<Vec<store::UnitRow>> {
+        if !crate::policy::allows(actor, crate::policy::Action::SearchUnits) {
+            return Err(AppError::NotFound);
+        }
+        Ok(self.store.search_units(query, limit).await?)
+    }
+
     /// The unit a name refers to, whatever script or alias it is written in.
     pub async fn resolve_unit(&self, name: &str) -> Result<Option<store::UnitRow>> {
         Ok(self.store.unit_by_lookup_key(&lookup_key(name)).await?)

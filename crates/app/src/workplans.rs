@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use store::{AssignmentRow, NewAssignment, NewAttachment, NewNotification, NewPlan, NewTask, StatusChange};
 
 use crate::policy::{self, Action, AssignedUnit};
-use crate::spreadsheet::{Column, SpreadsheetFormat, write_table};
+use crate::spreadsheet::{Column, SpreadsheetFormat};
 use crate::{Actor, App, AppError, Client, Result, audit_event};
 
 /// Longest report text, in characters.
@@ -443,6 +443,15 @@ impl App {
             return Ok(false);
         }
         Ok(self.store.task_assignments(row.task_id).await?.iter().any(|other| other.role == "lead" && policy::acts_for(actor, &Self::assigned_unit(other))))
+    }
+
+    /// The plan's review rounds (id, name, when) for those who supervise it; empty for others.
+    pub async fn review_rounds(&self, actor: &Actor, plan_id: i64) -> Result<Vec<(i64, String, i64)>> {
+        let plan = self.store.plan(plan_id).await?;
+        if !self.manages_plan(actor, &plan).await? {
+            return Ok(Vec::new());
+        }
+        Ok(self.store.review_rounds(plan_id).await?)
     }
 
     pub async fn assignment_detail(&self, actor: &Actor, client: &Client, id: i64) -> Result<AssignmentDetail> {
@@ -886,11 +895,15 @@ impl App {
                 ]
             })
         });
-        let bytes = write_table(format, "工作要点", &columns, rows).map_err(AppError::Internal)?;
-        let event =
-            audit_event(Some(actor), client, "workplan.export", format!("plan:{plan_id}"), Outcome::Success, serde_json::json!({"format": format.extension()}));
-        self.store.record_audit(&event).await?;
-        Ok(bytes)
+        let export = crate::exports::Export {
+            action: "workplan.export",
+            target: format!("plan:{plan_id}"),
+            format,
+            sheet_name: "工作要点",
+            columns: &columns,
+            details: serde_json::Value::Null,
+        };
+        self.export_table(actor, client, export, rows).await
     }
 }
 
@@ -936,17 +949,15 @@ impl App {
                 }
             }
         }
-        let bytes = write_table(format, "工作进展", &columns, rows.into_iter()).map_err(AppError::Internal)?;
-        let event = audit_event(
-            Some(actor),
-            client,
-            "workplan.export_progress",
-            format!("plan:{plan_id}"),
-            Outcome::Success,
-            serde_json::json!({"format": format.extension()}),
-        );
-        self.store.record_audit(&event).await?;
-        Ok(bytes)
+        let export = crate::exports::Export {
+            action: "workplan.export_progress",
+            target: format!("plan:{plan_id}"),
+            format,
+            sheet_name: "工作进展",
+            columns: &columns,
+            details: serde_json::Value::Null,
+        };
+        self.export_table(actor, client, export, rows.into_iter()).await
     }
 }
 

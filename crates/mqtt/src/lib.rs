@@ -584,7 +584,7 @@ impl Ingestor {
         }
         let mut busy_delay = Backoff::new(BUSY_DELAY_MIN, BUSY_DELAY_MAX);
         loop {
-            match self.app.stage_ingest(enterprise_id, batch, store::now_ms(), self.rollbacks_seen).await {
+            match self.app.stage_ingest(enterprise_id, batch, domain::time::now_ms(), self.rollbacks_seen).await {
                 Ok(staged) => {
                     self.rollbacks_seen = Some(staged.rollbacks());
                     pipeline.push_back(InFlight { durable: Some(tokio::spawn(staged.durable())), stored: None, acks, messages_ingested: readable });
@@ -619,7 +619,7 @@ impl Ingestor {
     }
 
     /// The enterprise whose unified social credit code `code` is, if any.
-    async fn enterprise_id(&mut self, code: &str) -> Result<Option<i64>, store::StoreError> {
+    async fn enterprise_id(&mut self, code: &str) -> Result<Option<i64>, AppError> {
         if let Some(&id) = self.enterprises.get(code) {
             return Ok(Some(id));
         }
@@ -628,7 +628,7 @@ impl Ingestor {
         if domain::CreditCode::parse(code).map_or(true, |parsed| parsed.as_str() != code) {
             return Ok(None);
         }
-        let Some((id, _region_path)) = self.app.store.enterprise_id_by_credit_code(code).await? else {
+        let Some(id) = self.app.enterprise_id_by_credit_code(code).await? else {
             return Ok(None);
         };
         if self.enterprises.len() >= CREDIT_CODE_CACHE_MAX {

@@ -333,7 +333,7 @@ pub struct RegionNode {
 /// The region tree (province → city → county) as loaded.
 #[utoipa::path(get, path = "/api/v1/regions", tag = "regions", responses((status = 200, body = Vec<RegionNode>)), security(("bearer" = [])))]
 async fn list_regions(State(state): State<AppState>, _caller: ApiCaller) -> Result<Json<Vec<RegionNode>>, ApiError> {
-    let regions = state.app.store.regions_under("").await.map_err(app::AppError::from)?;
+    let regions = state.app.regions_under("").await?;
     let mut children: std::collections::HashMap<Option<String>, Vec<&domain::region::Region>> = std::collections::HashMap::new();
     for region in &regions {
         children.entry(region.parent_code.as_ref().map(|c| c.to_string())).or_default().push(region);
@@ -1128,7 +1128,7 @@ async fn ingest_telemetry(
             ));
         }
     };
-    let outcome = state.app.ingest(enterprise_id, &batch, store::now_ms()).await?;
+    let outcome = state.app.ingest(enterprise_id, &batch, domain::time::now_ms()).await?;
     Ok(Json(IngestAnswer { accepted: outcome.accepted, rejected: outcome.rejected, rejected_total: outcome.rejected_total }))
 }
 
@@ -1545,7 +1545,7 @@ async fn request_suppression(
         starts_at: request.starts_at,
         minutes: request.minutes,
     };
-    let id = state.app.request_suppression(&caller.actor, &caller.client, &code, &input, store::now_ms()).await?;
+    let id = state.app.request_suppression(&caller.actor, &caller.client, &code, &input, domain::time::now_ms()).await?;
     Ok((StatusCode::CREATED, Json(state.app.suppression(&caller.actor, &caller.client, id).await?.into())))
 }
 
@@ -1652,5 +1652,5 @@ async fn monitoring_kpis(
     caller: ApiCaller,
     Query(params): Query<KpiParams>,
 ) -> Result<Json<Vec<app::monitoring::EnterpriseKpi>>, ApiError> {
-    Ok(Json(state.app.monitoring_kpis(&caller.actor, &caller.client, params.hours.unwrap_or(24), store::now_ms()).await?))
+    Ok(Json(state.app.monitoring_kpis(&caller.actor, &caller.client, params.hours.unwrap_or(24), domain::time::now_ms()).await?))
 }

@@ -57,15 +57,11 @@ async fn resolve(parts: &mut Parts, state: &AppState) -> Result<Option<Actor>, A
     let Some(user_id) = user_id else { return Ok(None) };
     let login_at: i64 = session.get(LOGIN_AT_KEY).await.ok().flatten().unwrap_or(0);
     let password_epoch: Option<i64> = session.get(PASSWORD_EPOCH_KEY).await.ok().flatten();
-    let now = store::now_ms();
+    let now = domain::time::now_ms();
     let absolute_ms = state.app.security.session_absolute_hours * 3_600_000;
-    let user = match state.app.store.user(user_id).await {
-        Ok(user) => user,
-        Err(store::StoreError::NotFound) => {
-            let _ = session.flush().await;
-            return Ok(None);
-        }
-        Err(error) => return Err(app::AppError::from(error).into()),
+    let Some(user) = state.app.session_user(user_id).await? else {
+        let _ = session.flush().await;
+        return Ok(None);
     };
     let revoked =
         user.disabled || user.locked_until.is_some_and(|until| until > now) || password_epoch != Some(user.password_changed_at) || now - login_at > absolute_ms;
@@ -105,7 +101,7 @@ impl Recheck {
         if let Some(authorization) = &self.authorization {
             parts.headers.insert(header::AUTHORIZATION, authorization.clone());
         } else if let Some(id) = self.session_id {
-            let store = std::sync::Arc::new(crate::session_store::DatabaseSessionStore::new(state.app.store.clone()));
+            let store = std::sync::Arc::new(crate::session_store::DatabaseSessionStore::new(state.app.clone()));
             parts.extensions.insert(Session::new(Some(id), store, None));
         }
         matches!(resolve(&mut parts, state).await, Ok(Some(now)) if &now == actor)

@@ -78,7 +78,7 @@ pub(crate) async fn upload_turn(state: &AppState) -> Result<tokio::sync::OwnedSe
 
 /// The whole router: pages, API, assets, with sessions, CSRF checks and security headers.
 pub fn router(app: App, settings: WebSettings) -> Router {
-    let session_store = session_store::DatabaseSessionStore::new(app.store.clone());
+    let session_store = session_store::DatabaseSessionStore::new(app.clone());
     let idle = time::Duration::minutes(app.security.session_idle_minutes);
     let sessions = SessionManagerLayer::new(session_store)
         .with_name("anwei_session")

@@ -1,4 +1,4 @@
-//! tower-sessions storage on anwei's own database: one row per session, with the user id pulled
+//! tower-sessions storage on anwei's own database (through `app::sessions`): one row per session, with the user id pulled
 //! out of the session data so that a user's sessions can be counted and revoked together. Rows
 //! are keyed by the SHA-256 of the session id, so a copy of the database holds no usable session.
 //!
@@ -8,8 +8,9 @@
 //! so reading pages makes no durable write. This process's memory of what it last read or wrote
 //! (`Seen`) only ever skips a write; the database stays the truth for every process.
 
+use app::App;
 use async_trait::async_trait;
-use store::{SessionRow, Store};
+use store::SessionRow;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result, SessionStore};
 
@@ -40,13 +41,13 @@ impl Seen {
 
 #[derive(Debug, Clone)]
 pub struct DatabaseSessionStore {
-    store: Store,
+    app: App,
     seen: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Seen>>>,
 }
 
 impl DatabaseSessionStore {
-    pub fn new(store: Store) -> Self {
-        Self { store, seen: Default::default() }
+    pub fn new(app: App) -> Self {
+        Self { app, seen: Default::default() }
     }
 
     fn remember(&self, key: &str, seen: Option<Seen>) {
@@ -89,7 +90,7 @@ fn to_row(record: &Record) -> Result<SessionRow> {
     })
 }
 
-fn backend(error: store::StoreError) -> Error {
+fn backend(error: app::AppError) -> Error {
     Error::Backend(error.to_string())
 }
 
@@ -99,7 +100,7 @@ impl SessionStore for DatabaseSessionStore {
         // Retry on the (astronomically unlikely) collision of a fresh random id.
         for _ in 0..8 {
             let row = to_row(record)?;
-            if self.store.create_session(&row).await.map_err(backend)? {
+            if self.app.create_session(&row).await.map_err(backend)? {
                 self.remember(&row.id, Some(Seen::of(&row)));
                 return Ok(());
             }
@@ -113,14 +114,14 @@ impl SessionStore for DatabaseSessionStore {
         if self.unchanged(&row) {
             return Ok(());
         }
-        let live = self.store.save_session(&row).await.map_err(backend)?;
+        let live = self.app.save_session(&row).await.map_err(backend)?;
         self.remember(&row.id, live.then(|| Seen::of(&row)));
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> Result<Option<Record>> {
         let key = session_key(id);
-        let Some(row) = self.store.load_session(&key, store::now_ms()).await.map_err(backend)? else {
+        let Some(row) = self.app.load_session(&key).await.map_err(backend)? else {
             self.remember(&key, None);
             return Ok(None);
         };
@@ -133,6 +134,6 @@ impl SessionStore for DatabaseSessionStore {
     async fn delete(&self, id: &Id) -> Result<()> {
         let key = session_key(id);
         self.remember(&key, None);
-        self.store.delete_session(&key).await.map_err(backend)
+        self.app.delete_session(&key).await.map_err(backend)
     }
 }

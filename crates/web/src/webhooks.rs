@@ -53,13 +53,8 @@ pub fn spawn(app: App, urls: Vec<String>, secret: Vec<u8>) {
                 }
                 Err(RecvError::Closed) => return,
             };
-            let mut alarms = Vec::new();
-            for id in notice.alarm_ids.iter().take(1000) {
-                match reader.store.alarm(*id, &domain::access::Visibility::Everything).await {
-                    Ok(row) => alarms.push(crate::api::Alarm::from(row)),
-                    Err(error) => tracing::warn!(%error, alarm = id, "an alarm for the webhooks could not be read"),
-                }
-            }
+            let ids = &notice.alarm_ids[..notice.alarm_ids.len().min(1000)];
+            let alarms: Vec<crate::api::Alarm> = reader.alarms_for_delivery(ids).await.into_iter().map(crate::api::Alarm::from).collect();
             if alarms.is_empty() {
                 continue;
             }

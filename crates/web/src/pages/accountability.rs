@@ -55,9 +55,9 @@ async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors
     let path = user.actor.region_path.clone().unwrap_or_default();
     let mut units = Vec::new();
     for kind in [domain::unit::UnitKind::Government, domain::unit::UnitKind::Department, domain::unit::UnitKind::Organisation] {
-        for unit in state.app.store.units_of_kind(kind).await.unwrap_or_default() {
+        for unit in state.app.units_of_kind(kind).await.unwrap_or_default() {
             let inside = match &unit.region_code {
-                Some(code) => state.app.store.region(code).await.is_ok_and(|r| r.path.starts_with(&path)),
+                Some(code) => state.app.region(code).await.is_ok_and(|r| r.path.starts_with(&path)),
                 None => false,
             };
             if inside {

@@ -65,7 +65,7 @@ struct ListParams {
 fn status_text(t: &crate::i18n::Catalog, disabled: bool, locked_until: Option<i64>) -> String {
     if disabled {
         t.get("accounts.disabled").to_owned()
-    } else if locked_until.is_some_and(|until| until > store::now_ms()) {
+    } else if locked_until.is_some_and(|until| until > domain::time::now_ms()) {
         t.get("accounts.locked").to_owned()
     } else {
         t.get("accounts.active").to_owned()
@@ -132,7 +132,7 @@ async fn new_user_response(state: &AppState, headers: &HeaderMap, user: &PageUse
         let error = state.app.denied(&user.actor, &user.client, "user.create", "users".into()).await;
         return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await;
     }
-    let units = state.app.store.search_units(unit_q.trim(), UNIT_CHOICES_MAX).await.unwrap_or_default();
+    let units = state.app.search_units(&user.actor, unit_q.trim(), UNIT_CHOICES_MAX).await.unwrap_or_default();
     let c = chrome(state, headers, &user.session, "/admin/users/new", Some(&user.actor)).await;
     let units =
         units.into_iter().map(|u| SelectOption { selected: u.id == form.unit_id, label: format!("{} · {}", u.name, u.kind), code: u.id.to_string() }).collect();
@@ -207,7 +207,7 @@ async fn detail_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
         role: role_label(c.t, &account.role),
         role_key: account.role.clone(),
         disabled: account.disabled,
-        locked: account.locked_until.is_some_and(|until| until > store::now_ms()),
+        locked: account.locked_until.is_some_and(|until| until > domain::time::now_ms()),
         has_totp: account.totp_secret.is_some(),
         created_at: display_time(account.created_at),
         username: account.username,
@@ -253,7 +253,7 @@ async fn operate(
     };
     match state.app.administer_account(&user.actor, &user.client, id, operation).await {
         Ok(Some(secret)) => {
-            let username = state.app.store.user(id).await.map(|u| u.username).unwrap_or_default();
+            let username = state.app.account(&user.actor, &user.client, id).await.map(|(account, _)| account.username).unwrap_or_default();
             super::profile::secret_page(
                 &state,
                 &headers,

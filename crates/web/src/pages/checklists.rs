@@ -96,7 +96,7 @@ async fn run_response(
     };
     let library = state.app.checklist_library().await.unwrap_or_default();
     let campaign = match query.campaign {
-        Some(id) => state.app.store.campaign(id).await.ok(),
+        Some(id) => state.app.campaign(id).await.ok(),
         None => None,
     };
     let checklist_id = campaign.as_ref().map(|c| c.checklist_id).or(query.checklist).or(library.first().map(|c| c.id)).unwrap_or(0);
@@ -230,13 +230,7 @@ struct CampaignPage {
 async fn campaign_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
     match state.app.campaign_progress(&user.actor, &user.client, id).await {
         Ok(progress) => {
-            let manages = match state.app.store.campaign(id).await {
-                Ok(campaign) => match state.app.store.region(&campaign.region_code).await {
-                    Ok(region) => app::policy::allows(&user.actor, app::policy::Action::ManageWorkPlan { region_path: &region.path }),
-                    Err(_) => false,
-                },
-                Err(_) => false,
-            };
+            let manages = state.app.may_manage_campaign(&user.actor, id).await.unwrap_or(false);
             let experts = if manages {
                 state
                     .app
@@ -257,7 +251,7 @@ async fn campaign_page(State(state): State<AppState>, headers: HeaderMap, user: 
 }
 
 async fn campaign_export(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
-    use app::spreadsheet::{Column, SpreadsheetFormat, write_table};
+    use app::spreadsheet::{Column, SpreadsheetFormat};
     let progress = match state.app.campaign_progress(&user.actor, &user.client, id).await {
         Ok(progress) => progress,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
@@ -282,21 +276,16 @@ async fn campaign_export(State(state): State<AppState>, headers: HeaderMap, user
             format!("{:.1}%", r.rectification_rate * 100.0),
         ]
     });
-    match write_table(SpreadsheetFormat::Xlsx, "专项整治", &columns, rows) {
-        Ok(bytes) => {
-            let event = app::audit_event(
-                Some(&user.actor),
-                &user.client,
-                "campaign.export",
-                format!("campaign:{id}"),
-                domain::audit::Outcome::Success,
-                serde_json::json!({}),
-            );
-            if let Err(error) = state.app.store.record_audit(&event).await {
-                return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::from(error).into()).await;
-            }
-            super::download(bytes, SpreadsheetFormat::Xlsx, &format!("campaign-{id}.xlsx"))
-        }
-        Err(message) => error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::Internal(message).into()).await,
+    let export = app::exports::Export {
+        action: "campaign.export",
+        target: format!("campaign:{id}"),
+        format: SpreadsheetFormat::Xlsx,
+        sheet_name: "专项整治",
+        columns: &columns,
+        details: serde_json::Value::Null,
+    };
+    match state.app.export_table(&user.actor, &user.client, export, rows).await {
+        Ok(bytes) => super::download(bytes, SpreadsheetFormat::Xlsx, &format!("campaign-{id}.xlsx")),
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }

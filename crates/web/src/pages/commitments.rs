@@ -66,7 +66,7 @@ async fn file(State(state): State<AppState>, headers: HeaderMap, user: PageUser,
 }
 
 async fn export_missing(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
-    use app::spreadsheet::{Column, SpreadsheetFormat, write_table};
+    use app::spreadsheet::{Column, SpreadsheetFormat};
     let missing = match state.app.missing_commitments(&user.actor, &user.client).await {
         Ok(missing) => missing,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
@@ -74,21 +74,16 @@ async fn export_missing(State(state): State<AppState>, headers: HeaderMap, user:
     let columns = [Column { heading: "企业", width: 36.0 }, Column { heading: "地区", width: 16.0 }, Column { heading: "日期", width: 12.0 }];
     let today = domain::time::today().to_string();
     let rows = missing.iter().map(|m| vec![m.name.clone(), m.region_name.clone(), today.clone()]);
-    match write_table(SpreadsheetFormat::Xlsx, "未承诺企业", &columns, rows) {
-        Ok(bytes) => {
-            let event = app::audit_event(
-                Some(&user.actor),
-                &user.client,
-                "commitment.export",
-                "commitments".into(),
-                domain::audit::Outcome::Success,
-                serde_json::json!({"rows": missing.len()}),
-            );
-            if let Err(error) = state.app.store.record_audit(&event).await {
-                return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::from(error).into()).await;
-            }
-            super::download(bytes, SpreadsheetFormat::Xlsx, &format!("missing-commitments-{today}.xlsx"))
-        }
-        Err(message) => error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::Internal(message).into()).await,
+    let export = app::exports::Export {
+        action: "commitment.export",
+        target: "commitments".into(),
+        format: SpreadsheetFormat::Xlsx,
+        sheet_name: "未承诺企业",
+        columns: &columns,
+        details: serde_json::Value::Null,
+    };
+    match state.app.export_table(&user.actor, &user.client, export, rows).await {
+        Ok(bytes) => super::download(bytes, SpreadsheetFormat::Xlsx, &format!("missing-commitments-{today}.xlsx")),
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }

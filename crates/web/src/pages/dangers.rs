@@ -2,7 +2,7 @@
 //! danger's page with its history and a form for each move the caller may make now.
 
 use app::hidden_dangers::{DangerActionInput, DangerInput, danger_json};
-use app::spreadsheet::{Column, SpreadsheetFormat, write_table};
+use app::spreadsheet::{Column, SpreadsheetFormat};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -105,7 +105,7 @@ async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: Page
     let c = chrome(&state, &headers, &user.session, "/dangers", Some(&user.actor)).await;
     let mut region_options = Vec::new();
     if let Some(path) = &user.actor.region_path {
-        for region in state.app.store.regions_under(path).await.unwrap_or_default() {
+        for region in state.app.regions_under(path).await.unwrap_or_default() {
             if region.level != domain::region::RegionLevel::Province {
                 region_options.push(SelectOption { selected: region.code.as_str() == params.region, code: region.code.to_string(), label: region.name });
             }
@@ -179,22 +179,17 @@ async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: Pa
             if row.listed_by_unit_id.is_some() { "是".into() } else { String::new() },
         ]
     });
-    match write_table(SpreadsheetFormat::Xlsx, "隐患", &columns, table) {
-        Ok(bytes) => {
-            let event = app::audit_event(
-                Some(&user.actor),
-                &user.client,
-                "hidden_danger.export",
-                "hidden_dangers".into(),
-                domain::audit::Outcome::Success,
-                serde_json::json!({"rows": rows.len()}),
-            );
-            if let Err(error) = state.app.store.record_audit(&event).await {
-                return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::from(error).into()).await;
-            }
-            download(bytes, SpreadsheetFormat::Xlsx, "hidden-dangers.xlsx")
-        }
-        Err(message) => error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::Internal(message).into()).await,
+    let export = app::exports::Export {
+        action: "hidden_danger.export",
+        target: "hidden_dangers".into(),
+        format: SpreadsheetFormat::Xlsx,
+        sheet_name: "隐患",
+        columns: &columns,
+        details: serde_json::Value::Null,
+    };
+    match state.app.export_table(&user.actor, &user.client, export, table).await {
+        Ok(bytes) => download(bytes, SpreadsheetFormat::Xlsx, "hidden-dangers.xlsx"),
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
 

@@ -43,8 +43,7 @@ async fn pool_response(state: &AppState, headers: &HeaderMap, user: &PageUser, e
     let accounts = if can_edit {
         state
             .app
-            .store
-            .users_with_role(domain::role::Role::Expert.key())
+            .expert_accounts(&user.actor)
             .await
             .unwrap_or_default()
             .into_iter()

@@ -176,13 +176,12 @@ async fn login_submit(State(state): State<AppState>, parts: Parts, session: Sess
             if session.cycle_id().await.is_err() {
                 return (StatusCode::INTERNAL_SERVER_ERROR, "session error").into_response();
             }
-            let now = store::now_ms();
-            let Ok(user) = state.app.store.user(actor.user_id).await else {
+            let Ok(password_epoch) = state.app.password_epoch(actor.user_id).await else {
                 return (StatusCode::INTERNAL_SERVER_ERROR, "session error").into_response();
             };
             let stored = session.insert(USER_ID_KEY, actor.user_id).await.is_ok()
-                && session.insert(LOGIN_AT_KEY, now).await.is_ok()
-                && session.insert(PASSWORD_EPOCH_KEY, user.password_changed_at).await.is_ok()
+                && session.insert(LOGIN_AT_KEY, domain::time::now_ms()).await.is_ok()
+                && session.insert(PASSWORD_EPOCH_KEY, password_epoch).await.is_ok()
                 && session.insert(CLIENT_KEY, &client.0).await.is_ok()
                 && session.insert(SECOND_FACTOR_KEY, matches!(actor.credential, app::policy::Credential::Session { second_factor: true })).await.is_ok()
                 && session.insert(CSRF_KEY, new_random_token()).await.is_ok();
@@ -190,11 +189,8 @@ async fn login_submit(State(state): State<AppState>, parts: Parts, session: Sess
                 return (StatusCode::INTERNAL_SERVER_ERROR, "session error").into_response();
             }
             // Beyond the limit, the user's oldest sessions end.
-            let keep = state.app.security.max_sessions_per_user.saturating_sub(1);
-            if let Ok(sessions) = state.app.store.sessions_of_user(actor.user_id, now).await {
-                for old in sessions.iter().skip(keep) {
-                    let _ = state.app.store.delete_session(&old.id).await;
-                }
+            if let Err(error) = state.app.make_room_for_session(actor.user_id).await {
+                tracing::error!(%error, "could not end the oldest sessions beyond the limit");
             }
             Redirect::to("/").into_response()
         }
@@ -209,20 +205,9 @@ async fn login_submit(State(state): State<AppState>, parts: Parts, session: Sess
 async fn logout(State(state): State<AppState>, parts: Parts, session: Session) -> Response {
     let user_id: Option<i64> = session.get(USER_ID_KEY).await.ok().flatten();
     if let Some(user_id) = user_id
-        && let Ok(user) = state.app.store.user(user_id).await
-        && let Ok(actor) = state.app.actor_for_user(&user).await
+        && let Err(error) = state.app.record_logout(user_id, &client_of(&parts)).await
     {
-        let event = app::audit_event(
-            Some(&actor),
-            &client_of(&parts),
-            "auth.logout",
-            format!("user:{user_id}"),
-            domain::audit::Outcome::Success,
-            serde_json::json!({}),
-        );
-        if let Err(error) = state.app.store.record_audit(&event).await {
-            tracing::error!(%error, "could not record a logout");
-        }
+        tracing::error!(%error, "could not record a logout");
     }
     let _ = session.flush().await;
     Redirect::to("/login").into_response()
@@ -283,7 +268,7 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
     let enterprise_total =
         if sees { state.app.list_enterprises(&user.actor, &user.client, &ListQuery::default(), 1, 1).await.map(|p| p.total).unwrap_or(0) } else { 0 };
     let region_code = user.actor.region_path.as_deref().and_then(|p| p.trim_end_matches('/').rsplit('/').next()).unwrap_or("").to_owned();
-    let region_name = match state.app.store.region(&region_code).await {
+    let region_name = match state.app.region(&region_code).await {
         Ok(region) => region.name,
         Err(_) => user.actor.unit_name.clone(),
     };
@@ -420,7 +405,7 @@ async fn enterprise_list(State(state): State<AppState>, headers: HeaderMap, user
     let t = c.t;
     let mut region_options = Vec::new();
     if let Some(path) = &user.actor.region_path {
-        let regions = state.app.store.regions_under(path).await.unwrap_or_default();
+        let regions = state.app.regions_under(path).await.unwrap_or_default();
         for region in regions.iter().filter(|r| r.level != domain::region::RegionLevel::Province) {
             let indent = if region.level == domain::region::RegionLevel::County { "　" } else { "" };
             region_options.push(SelectOption {
@@ -492,7 +477,7 @@ async fn enterprise_detail(State(state): State<AppState>, headers: HeaderMap, us
         Ok(stored) => stored,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
-    let region_path = state.app.store.region(stored.enterprise.region_code.as_str()).await.map(|r| r.path).unwrap_or_default();
+    let region_path = state.app.region(stored.enterprise.region_code.as_str()).await.map(|r| r.path).unwrap_or_default();
     let c = chrome(&state, &headers, &user.session, &format!("/enterprises/{id}"), Some(&user.actor)).await;
     let t = c.t;
     let e = &stored.enterprise;
@@ -617,7 +602,7 @@ async fn enterprise_create(State(state): State<AppState>, headers: HeaderMap, us
 async fn enterprise_edit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
     let stored = state.app.enterprise(&user.actor, &user.client, id).await;
     let region_path = match &stored {
-        Ok(stored) => state.app.store.region(stored.enterprise.region_code.as_str()).await.map(|r| r.path).unwrap_or_default(),
+        Ok(stored) => state.app.region(stored.enterprise.region_code.as_str()).await.map(|r| r.path).unwrap_or_default(),
         Err(_) => String::new(),
     };
     match stored {

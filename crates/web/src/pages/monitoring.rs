@@ -191,7 +191,7 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap, user: PageU
     sources.sort_by_key(|s| rank(&s.grade));
     let alarms = alarms.into_iter().map(|a| alarm_line(&c, a)).collect();
     let map_region = super::province_map_region(&user.actor);
-    let now = store::now_ms();
+    let now = domain::time::now_ms();
     let windows = state
         .app
         .suppressions(&user.actor, &user.client, None)
@@ -529,7 +529,7 @@ async fn sensor_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
         Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
     };
     let c = chrome(state, headers, &user.session, &format!("/sensors/{code}"), Some(&user.actor)).await;
-    let to_ms = store::now_ms();
+    let to_ms = domain::time::now_ms();
     let windows =
         state.app.suppressions(&user.actor, &user.client, Some(code)).await.unwrap_or_default().into_iter().map(|w| window_line(&c, w, to_ms)).collect();
     let can_request = user.actor.role == domain::role::Role::Enterprise && user.actor.enterprise_id == Some(sensor.enterprise_id);
@@ -569,7 +569,7 @@ async fn request_window(
         return sensor_response(&state, &headers, &user, &code, Some("时长应为整数分钟 / the duration must be whole minutes".into())).await;
     };
     let input = app::alarm_suppressions::SuppressionInput { kind: form.kind, reason: form.reason, starts_at: None, minutes };
-    match state.app.request_suppression(&user.actor, &user.client, &code, &input, store::now_ms()).await {
+    match state.app.request_suppression(&user.actor, &user.client, &code, &input, domain::time::now_ms()).await {
         Ok(_) => Redirect::to(&format!("/sensors/{code}")).into_response(),
         Err(app::AppError::Invalid(fields)) => {
             sensor_response(&state, &headers, &user, &code, Some(fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join("; "))).await
@@ -626,7 +626,14 @@ async fn alarm_response(state: &AppState, headers: &HeaderMap, user: &PageUser, 
         Ok(row) => row,
         Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
     };
-    let comments = state.app.store.alarm_comments(id).await.unwrap_or_default().into_iter().map(|(who, body, at)| (who, body, time_text(at))).collect();
+    let comments = state
+        .app
+        .alarm_comments(&user.actor, &user.client, id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(who, body, at)| (who, body, time_text(at)))
+        .collect();
     let c = chrome(state, headers, &user.session, &format!("/alarms/{id}"), Some(&user.actor)).await;
     let handles = matches!(user.actor.role, domain::role::Role::Enterprise | domain::role::Role::Regulator | domain::role::Role::Inspector);
     let optional_time = |ms: Option<i64>| ms.map(time_text).unwrap_or_else(|| "—".into());

@@ -87,16 +87,14 @@ async fn profile_page(State(state): State<AppState>, headers: HeaderMap, user: P
 }
 
 async fn profile_response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors: Vec<String>, notice: Option<&str>) -> Response {
-    let account = match state.app.store.user(user.actor.user_id).await {
+    let account = match state.app.own_account(&user.actor).await {
         Ok(account) => account,
-        Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), app::AppError::from(error).into()).await,
+        Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
     };
-    let now = store::now_ms();
     let own_key = user.session.id().map(|id| session_key(&id));
     let sessions = state
         .app
-        .store
-        .sessions_of_user(user.actor.user_id, now)
+        .own_sessions(&user.actor)
         .await
         .unwrap_or_default()
         .into_iter()
@@ -119,7 +117,7 @@ async fn profile_response(state: &AppState, headers: &HeaderMap, user: &PageUser
         .into_iter()
         .map(|t| TokenView {
             id: t.id,
-            live: t.revoked_at.is_none() && t.expires_at > now,
+            live: t.revoked_at.is_none() && t.expires_at > domain::time::now_ms(),
             name: t.name,
             created_at: display_time(t.created_at),
             expires_at: display_time(t.expires_at),

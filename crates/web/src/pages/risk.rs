@@ -106,7 +106,7 @@ async fn add(
 }
 
 async fn export(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
-    use app::spreadsheet::{Column, SpreadsheetFormat, write_table};
+    use app::spreadsheet::{Column, SpreadsheetFormat};
     let (points, _) = match state.app.enterprise_risk(&user.actor, &user.client, id).await {
         Ok(found) => found,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
@@ -135,21 +135,16 @@ async fn export(State(state): State<AppState>, headers: HeaderMap, user: PageUse
             RiskLevel::parse(&p.level).map(|l| l.label_zh()).unwrap_or("").to_owned(),
         ]
     });
-    match write_table(SpreadsheetFormat::Xlsx, "风险点", &columns, rows) {
-        Ok(bytes) => {
-            let event = app::audit_event(
-                Some(&user.actor),
-                &user.client,
-                "risk_point.export",
-                format!("enterprise:{id}"),
-                domain::audit::Outcome::Success,
-                serde_json::json!({"rows": points.len()}),
-            );
-            if let Err(error) = state.app.store.record_audit(&event).await {
-                return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::from(error).into()).await;
-            }
-            super::download(bytes, SpreadsheetFormat::Xlsx, &format!("risk-points-{id}.xlsx"))
-        }
-        Err(message) => error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::Internal(message).into()).await,
+    let export = app::exports::Export {
+        action: "risk_point.export",
+        target: format!("enterprise:{id}"),
+        format: SpreadsheetFormat::Xlsx,
+        sheet_name: "风险点",
+        columns: &columns,
+        details: serde_json::Value::Null,
+    };
+    match state.app.export_table(&user.actor, &user.client, export, rows).await {
+        Ok(bytes) => super::download(bytes, SpreadsheetFormat::Xlsx, &format!("risk-points-{id}.xlsx")),
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }

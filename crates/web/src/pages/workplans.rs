@@ -296,15 +296,14 @@ async fn matrix_page(State(state): State<AppState>, headers: HeaderMap, user: Pa
         } else {
             state
                 .app
-                .store
-                .search_units("", 500)
+                .search_units(&user.actor, "", 500)
                 .await
                 .unwrap_or_default()
                 .into_iter()
                 .map(|u| SelectOption { code: u.id.to_string(), label: u.name, selected: false })
                 .collect()
         };
-        let rounds = state.app.store.review_rounds(id).await.unwrap_or_default().into_iter().map(|(_, name, _)| name).collect();
+        let rounds = state.app.review_rounds(&user.actor, id).await.unwrap_or_default().into_iter().map(|(_, name, _)| name).collect();
         (grouped, choices, rounds)
     } else {
         (Vec::new(), Vec::new(), Vec::new())
@@ -445,7 +444,7 @@ async fn inbox(State(state): State<AppState>, headers: HeaderMap, user: PageUser
             count_into(&mut by_unit, &cell.unit_name);
             let code = cell.unit_region_code.clone().unwrap_or_default();
             if !region_names.contains_key(&code) {
-                let name = state.app.store.region(&code).await.map(|r| r.name).unwrap_or_else(|_| "—".into());
+                let name = state.app.region(&code).await.map(|r| r.name).unwrap_or_else(|_| "—".into());
                 region_names.insert(code.clone(), name);
             }
             count_into(&mut by_region, &region_names[&code]);
