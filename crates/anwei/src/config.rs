@@ -20,7 +20,7 @@ pub struct Config {
     pub secure_cookies: bool,
     pub security: app::auth::SecuritySettings,
     /// Risk-grading bands (`[risk.lec]`, `[risk.matrix]`); defaults from DOMAIN.md.
-    pub risk: domain::risk::RiskBands,
+    pub risk: domain::risk_points::RiskBands,
     /// Monitoring of major hazard sources (`[monitoring]`, `[monitoring.warning]`, `[monitoring.escalation]`).
     pub monitoring: MonitoringConfig,
     /// Telemetry over MQTT (`[mqtt]`); off unless the table is given.

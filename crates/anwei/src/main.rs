@@ -593,7 +593,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string(&report)?);
         }
         Command::Risk { method } => {
-            use domain::risk::{LecBands, MatrixBands, grade_lec, grade_matrix};
+            use domain::risk_points::{LecBands, MatrixBands, grade_lec, grade_matrix};
             let graded = match method {
                 RiskMethod::Lec { likelihood, exposure, consequence } => grade_lec(likelihood, exposure, consequence, &LecBands::default()),
                 RiskMethod::Matrix { likelihood, severity } => grade_matrix(likelihood, severity, &MatrixBands::default()),
@@ -747,8 +747,8 @@ fn read_bounded(file: &std::path::Path) -> anyhow::Result<Vec<u8>> {
 }
 
 /// Reads and parses a plan document, refusing oversized files and unreadable encodings.
-fn parse_plan_file(file: &std::path::Path) -> anyhow::Result<domain::workplan::ParsedPlan> {
-    Ok(domain::workplan::parse(&read_document_text(file)?))
+fn parse_plan_file(file: &std::path::Path) -> anyhow::Result<domain::workplans::ParsedPlan> {
+    Ok(domain::workplans::parse(&read_document_text(file)?))
 }
 
 /// The text of a plan document, refusing oversized files and unreadable encodings.
@@ -762,7 +762,7 @@ fn read_document_text(file: &std::path::Path) -> anyhow::Result<String> {
     app::documents::document_text(&name, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
 }
 
-fn print_plan_outline(plan: &domain::workplan::ParsedPlan) {
+fn print_plan_outline(plan: &domain::workplans::ParsedPlan) {
     println!("{} ({})", plan.title(), plan.year().map(|y| y.to_string()).unwrap_or_else(|| "—".into()));
     for section in plan.sections() {
         println!("{}、{}", section.number(), section.title());

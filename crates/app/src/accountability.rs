@@ -38,8 +38,8 @@ pub struct MeasureInput {
     pub public: bool,
 }
 
-fn field(field: &'static str, message: &str) -> domain::enterprise::FieldError {
-    domain::enterprise::FieldError { field, message: message.to_owned() }
+fn field(field: &'static str, message: &str) -> domain::enterprises::FieldError {
+    domain::enterprises::FieldError { field, message: message.to_owned() }
 }
 
 impl App {

@@ -76,7 +76,7 @@ pub fn check_username(username: &str) -> std::result::Result<String, String> {
 }
 
 fn invalid(field: &'static str, message: String) -> AppError {
-    AppError::Invalid(vec![domain::enterprise::FieldError { field, message }])
+    AppError::Invalid(vec![domain::enterprises::FieldError { field, message }])
 }
 
 impl App {
@@ -120,7 +120,7 @@ impl App {
             problems.push(("password", message));
         }
         if !problems.is_empty() {
-            return Err(AppError::Invalid(problems.into_iter().map(|(field, message)| domain::enterprise::FieldError { field, message }).collect()));
+            return Err(AppError::Invalid(problems.into_iter().map(|(field, message)| domain::enterprises::FieldError { field, message }).collect()));
         }
         let Some(username) = username else {
             return Err(AppError::Internal("validated account lost its fields".into()));

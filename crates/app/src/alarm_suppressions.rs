@@ -4,7 +4,7 @@
 //! the sensor's alarm transitions are counted against it instead of raised (see `monitoring`).
 
 use domain::audit::Outcome;
-use domain::enterprise::FieldError;
+use domain::enterprises::FieldError;
 use domain::role::Role;
 use serde::Deserialize;
 use store::{NewSuppression, SuppressionRow};

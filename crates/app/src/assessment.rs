@@ -58,7 +58,7 @@ pub struct UnitAssessment {
 }
 
 fn invalid(field: &'static str, message: String) -> AppError {
-    AppError::Invalid(vec![domain::enterprise::FieldError { field, message }])
+    AppError::Invalid(vec![domain::enterprises::FieldError { field, message }])
 }
 
 /// The epoch millisecond at which the day after `date` begins in China, or `None` if the date is bad.

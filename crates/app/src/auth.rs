@@ -315,7 +315,7 @@ impl App {
             let reason = if claimed { "wrong_password" } else { "waiting" };
             let event = audit_event(Some(actor), client, action, format!("user:{}", user.id), Outcome::Failure, serde_json::json!({"reason": reason}));
             self.store.record_failed_login(user.id, &event).await?;
-            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+            return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "password",
                 message: "密码不正确;多次失败后需稍候再试 / wrong password; after repeated failures, wait a while".into(),
             }]));
@@ -354,7 +354,7 @@ impl App {
                     serde_json::json!({"reason": "wrong_second_factor"}),
                 );
                 self.store.record_failed_login(user.id, &event).await?;
-                return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+                return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                     field: "totp",
                     message: "动态验证码错误或已使用 / wrong or already used one-time code".into(),
                 }]));

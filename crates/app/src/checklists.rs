@@ -27,8 +27,8 @@ const SHIPPED: [(&str, &str, &str, &str, &str); 2] = [
 /// Most enterprises a campaign may target.
 pub const CAMPAIGN_TARGETS_MAX: i64 = 20_000;
 
-fn field(name: &'static str, message: String) -> domain::enterprise::FieldError {
-    domain::enterprise::FieldError { field: name, message }
+fn field(name: &'static str, message: String) -> domain::enterprises::FieldError {
+    domain::enterprises::FieldError { field: name, message }
 }
 
 /// Reads a shipped checklist CSV (`code,item,basis,consequence`).

@@ -25,8 +25,8 @@ pub struct CommitmentInput {
     pub exceptions: String,
 }
 
-fn field(name: &'static str, message: String) -> domain::enterprise::FieldError {
-    domain::enterprise::FieldError { field: name, message }
+fn field(name: &'static str, message: String) -> domain::enterprises::FieldError {
+    domain::enterprises::FieldError { field: name, message }
 }
 
 impl App {

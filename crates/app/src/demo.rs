@@ -4,7 +4,7 @@
 
 use domain::CreditCode;
 use domain::audit::Outcome;
-use domain::enterprise::{Enterprise, EnterpriseInput};
+use domain::enterprises::{Enterprise, EnterpriseInput};
 use domain::region::RegionLevel;
 use domain::role::Role;
 use domain::unit::UnitKind;
@@ -425,7 +425,7 @@ impl App {
     /// and the city's regulator confirms and accepts.
     async fn load_demo_dangers(&self) -> Result<()> {
         use crate::hidden_dangers::{DangerActionInput, DangerInput};
-        use domain::hidden_danger::PlanInput;
+        use domain::hidden_dangers::PlanInput;
         let client = Client::cli();
         let actor = |name: &'static str| async move {
             let user = self.store.user_by_username(name).await?.ok_or_else(|| AppError::Internal(format!("demo account {name} missing")))?;
@@ -562,7 +562,7 @@ impl App {
     /// sector, graded by GB 18218 from their chemicals.
     async fn load_demo_hazard_sources(&self, enterprises: &[Enterprise]) -> Result<()> {
         use crate::hazard_sources::{HazardSourceInput, SensorInput, checked_sensor, graded_source};
-        use domain::enterprise::HighRiskSector;
+        use domain::enterprises::HighRiskSector;
         use domain::telemetry::Thresholds;
         let office = self.store.user_by_username("office").await?.ok_or_else(|| AppError::Internal("demo office account missing".into()))?;
         let client = Client::cli();

@@ -2,7 +2,7 @@
 //! the policy and recorded in the audit log.
 
 use domain::audit::Outcome;
-use domain::enterprise::{Enterprise, EnterpriseInput, FieldError};
+use domain::enterprises::{Enterprise, EnterpriseInput, FieldError};
 use domain::region::RegionLevel;
 use store::{EnterpriseFilter, EnterprisePage, StoredEnterprise, UpsertOutcome};
 

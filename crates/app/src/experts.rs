@@ -9,8 +9,8 @@ use store::{ExpertRow, ServiceRow};
 use crate::policy::{self, Action};
 use crate::{Actor, App, AppError, Client, Result, audit_event};
 
-fn field(name: &'static str, message: String) -> domain::enterprise::FieldError {
-    domain::enterprise::FieldError { field: name, message }
+fn field(name: &'static str, message: String) -> domain::enterprises::FieldError {
+    domain::enterprises::FieldError { field: name, message }
 }
 
 impl App {

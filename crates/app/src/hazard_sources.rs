@@ -2,7 +2,7 @@
 //! monitoring points, and reading them within the caller's scope.
 
 use domain::audit::Outcome;
-use domain::enterprise::FieldError;
+use domain::enterprises::FieldError;
 use domain::gb18218::{self, Present};
 use domain::role::Role;
 use domain::telemetry::{RuleSettings, SensorCode, SensorKind, SensorSpec, Thresholds};

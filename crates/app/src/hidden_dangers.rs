@@ -4,7 +4,7 @@
 //! supervision (挂牌督办), and scoped lists.
 
 use domain::audit::Outcome;
-use domain::hidden_danger::{DangerAction, DangerGrade, DangerSource, DangerState, PlanInput, check_plan, next_state};
+use domain::hidden_dangers::{DangerAction, DangerGrade, DangerSource, DangerState, PlanInput, check_plan, next_state};
 use domain::role::Role;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -32,14 +32,14 @@ pub struct DangerInput {
     #[schema(required, min_length = 1, max_length = 2000, pattern = r"\S")]
     pub description: String,
     #[serde(default)]
-    #[schema(required, value_type = domain::hidden_danger::DangerSource)]
+    #[schema(required, value_type = domain::hidden_dangers::DangerSource)]
     pub source: String,
     /// What the source refers to, e.g. an inspection's or a checklist run's number.
     #[serde(default)]
     #[schema(max_length = 2000)]
     pub source_ref: Option<String>,
     #[serde(default)]
-    #[schema(required, value_type = domain::hidden_danger::DangerGrade)]
+    #[schema(required, value_type = domain::hidden_dangers::DangerGrade)]
     pub grade: String,
     /// The rectification deadline, `YYYY-MM-DD`; empty or absent for none.
     #[serde(default)]
@@ -55,7 +55,7 @@ pub struct DangerInput {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[schema(example = json!({"action": "confirm"}))]
 pub struct DangerActionInput {
-    #[schema(value_type = domain::hidden_danger::DangerAction)]
+    #[schema(value_type = domain::hidden_dangers::DangerAction)]
     pub action: String,
     #[serde(flatten)]
     pub plan: PlanInput,
@@ -119,7 +119,7 @@ pub fn danger_json(row: &DangerRow) -> DangerJson {
         grade: row.grade.clone(),
         state: row.state.clone(),
         deadline: row.deadline.clone(),
-        overdue: domain::hidden_danger::is_overdue(state, row.deadline.as_deref().and_then(|d| d.parse().ok()), domain::time::today()),
+        overdue: domain::hidden_dangers::is_overdue(state, row.deadline.as_deref().and_then(|d| d.parse().ok()), domain::time::today()),
         responsible_person: row.responsible_person.clone(),
         plan: row.plan.as_deref().and_then(|p| serde_json::from_str(p).ok()),
         listed: row.listed_by_unit_id.is_some(),
@@ -128,8 +128,8 @@ pub fn danger_json(row: &DangerRow) -> DangerJson {
     }
 }
 
-fn field(name: &'static str, message: String) -> domain::enterprise::FieldError {
-    domain::enterprise::FieldError { field: name, message }
+fn field(name: &'static str, message: String) -> domain::enterprises::FieldError {
+    domain::enterprises::FieldError { field: name, message }
 }
 
 fn trimmed(text: &str) -> String {
@@ -137,7 +137,7 @@ fn trimmed(text: &str) -> String {
 }
 
 /// Text longer than `TEXT_MAX_CHARS` is refused with the limit named, never cut short.
-fn length_problems(fields: &[(&'static str, &str)]) -> Vec<domain::enterprise::FieldError> {
+fn length_problems(fields: &[(&'static str, &str)]) -> Vec<domain::enterprises::FieldError> {
     fields
         .iter()
         .filter(|(_, text)| text.trim().chars().count() > TEXT_MAX_CHARS)

@@ -42,7 +42,7 @@ pub enum AppError {
     #[error("无权执行此操作 / not permitted")]
     Forbidden,
     #[error("输入有误 / invalid input")]
-    Invalid(Vec<domain::enterprise::FieldError>),
+    Invalid(Vec<domain::enterprises::FieldError>),
     #[error("{0}")]
     BadRequest(String),
     #[error("冲突:{0} / conflict: {0}")]
@@ -101,7 +101,7 @@ pub struct App {
     pub store: Store,
     pub security: auth::SecuritySettings,
     /// The bands risk points are graded by (configurable per province).
-    pub risk_bands: domain::risk::RiskBands,
+    pub risk_bands: domain::risk_points::RiskBands,
     /// Live monitoring of major hazard sources, shared by every clone of the application.
     pub monitor: std::sync::Arc<monitoring::Monitor>,
 }
@@ -117,7 +117,7 @@ impl App {
     }
 
     /// The same application grading risks by other bands.
-    pub fn with_risk_bands(self, risk_bands: domain::risk::RiskBands) -> Self {
+    pub fn with_risk_bands(self, risk_bands: domain::risk_points::RiskBands) -> Self {
         Self { risk_bands, ..self }
     }
 

@@ -1196,14 +1196,14 @@ impl App {
     pub async fn close_alarm(&self, actor: &Actor, client: &Client, id: i64, disposition: &str, comment: Option<&str>) -> Result<AlarmRow> {
         self.handled_alarm(actor, client, id, "alarm.close").await?;
         if !DISPOSITIONS.contains(&disposition) {
-            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+            return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "disposition",
                 message: "处置结论应为 real、false、sensor_fault、maintenance 或 test / unknown disposition".into(),
             }]));
         }
         let comment = comment.map(str::trim).filter(|c| !c.is_empty());
         if comment.is_some_and(|c| c.chars().count() > 2000) {
-            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+            return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "comment",
                 message: "说明最多2000字 / at most 2000 characters".into(),
             }]));

@@ -3,7 +3,7 @@
 //! derived from the points.
 
 use domain::audit::Outcome;
-use domain::risk::{RiskLevel, RiskProfile, grade_lec, grade_matrix};
+use domain::risk_points::{RiskLevel, RiskProfile, grade_lec, grade_matrix};
 use domain::role::Role;
 use serde::Deserialize;
 use store::{NewRiskPoint, RegionRiskCount, RiskPointRow};
@@ -68,16 +68,16 @@ fn number_or_blank<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::re
     })
 }
 
-fn field(name: &'static str, message: String) -> domain::enterprise::FieldError {
-    domain::enterprise::FieldError { field: name, message }
+fn field(name: &'static str, message: String) -> domain::enterprises::FieldError {
+    domain::enterprises::FieldError { field: name, message }
 }
 
 /// Grades an input and turns it into a stored point, or names every problem.
 pub fn graded_point(
     enterprise_id: i64,
     input: &RiskPointInput,
-    bands: &domain::risk::RiskBands,
-) -> std::result::Result<NewRiskPoint, Vec<domain::enterprise::FieldError>> {
+    bands: &domain::risk_points::RiskBands,
+) -> std::result::Result<NewRiskPoint, Vec<domain::enterprises::FieldError>> {
     let mut problems = Vec::new();
     // A factor given as text that is not a number is refused even where the method does not use it.
     for (name, value) in [("l", input.l), ("e", input.e), ("c", input.c), ("s", input.s)] {

@@ -5,7 +5,7 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
-use domain::enterprise::EnterpriseInput;
+use domain::enterprises::EnterpriseInput;
 use serde::Serialize;
 
 /// Largest file accepted, in bytes.

@@ -203,7 +203,7 @@ impl App {
         if !(2000..=2100).contains(&year) {
             return Err(AppError::BadRequest(format!("年度 {year} 超出范围 2000–2100 / the year {year} is outside 2000–2100")));
         }
-        let parsed = domain::workplan::parse(text);
+        let parsed = domain::workplans::parse(text);
         if parsed.sections().iter().all(|s| s.items().is_empty()) {
             return Err(AppError::BadRequest("文件中没有找到编号的工作事项 / the document has no numbered work items".into()));
         }
@@ -234,7 +234,7 @@ impl App {
                     let named = group.lead().iter().map(|n| (n, "lead")).chain(group.cooperating().iter().map(|n| (n, "cooperating")));
                     for (name, role) in named {
                         let mut targets: Vec<(i64, &str)> = Vec::new();
-                        if domain::workplan::collective_units().iter().any(|c| c == name) || names_lower_tier(name) {
+                        if domain::workplans::collective_units().iter().any(|c| c == name) || names_lower_tier(name) {
                             if names_lower_tier(name) {
                                 targets.extend(lower_governments.iter().map(|(id, _)| (*id, name.as_str())));
                             } else if !collective_names.contains(name) {
@@ -547,7 +547,7 @@ impl App {
             }
         }
         if !problems.is_empty() {
-            return Err(AppError::Invalid(problems.into_iter().map(|(field, message)| domain::enterprise::FieldError { field, message }).collect()));
+            return Err(AppError::Invalid(problems.into_iter().map(|(field, message)| domain::enterprises::FieldError { field, message }).collect()));
         }
         let period = period.ok_or_else(|| AppError::Internal("period".into()))?;
         let change = Self::status_change(&row, SupervisionMove::Report(period))?;
@@ -581,7 +581,7 @@ impl App {
         }
         let comment = comment.trim();
         if !accept && comment.is_empty() {
-            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+            return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "comment",
                 message: "退回时须写明理由 / give the reason for returning the report".into(),
             }]));
@@ -621,7 +621,7 @@ impl App {
         if !self.manages_plan(actor, &plan).await? {
             return Err(self.denied(actor, client, "workplan.deadlines", format!("task:{task_id}")).await);
         }
-        let field = |field: &'static str, message: String| AppError::Invalid(vec![domain::enterprise::FieldError { field, message }]);
+        let field = |field: &'static str, message: String| AppError::Invalid(vec![domain::enterprises::FieldError { field, message }]);
         let half = parse_date(half_year_due.trim())
             .ok_or_else(|| field("half_year_due", "半年报告期限应为 YYYY-MM-DD / the half-year deadline should be YYYY-MM-DD".into()))?;
         let annual = parse_date(annual_due.trim())
@@ -718,7 +718,7 @@ impl App {
         }
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+            return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "name",
                 message: "请填写轮次名称,最多100字 / name the round, at most 100 characters".into(),
             }]));
@@ -736,14 +736,14 @@ impl App {
             return Err(self.denied(actor, client, "assignment.reopen", format!("assignment:{id}")).await);
         }
         if !self.store.review_rounds(plan.id).await?.iter().any(|(round, _, _)| *round == round_id) {
-            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+            return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "round_id",
                 message: "请先选择本计划的回头看轮次 / choose a review round of this plan".into(),
             }]));
         }
         let reason = reason.trim();
         if reason.is_empty() {
-            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+            return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "reason",
                 message: "须写明重新打开的理由 / give the reason for reopening".into(),
             }]));
@@ -778,7 +778,7 @@ impl App {
         let unit = self.store.unit(unit_id).await?;
         let plan_path = self.plan_region_path(&plan.region_code).await?;
         if !self.unit_within(&unit, &plan_path).await? {
-            return Err(AppError::Invalid(vec![domain::enterprise::FieldError {
+            return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "unit_id",
                 message: "只能落实给本辖区的单位 / work can only go to units of the plan's own territory".into(),
             }]));

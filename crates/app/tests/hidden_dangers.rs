@@ -3,7 +3,7 @@
 
 use app::hidden_dangers::{DangerActionInput, DangerInput};
 use app::{App, AppError, Client};
-use domain::hidden_danger::PlanInput;
+use domain::hidden_dangers::PlanInput;
 
 fn act(action: &str) -> DangerActionInput {
     DangerActionInput { action: action.into(), ..Default::default() }

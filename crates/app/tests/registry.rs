@@ -5,7 +5,7 @@ use app::enterprises::ListQuery;
 use app::spreadsheet::{COLUMNS, SpreadsheetFormat, write_enterprise_rows};
 use app::{Actor, App, Client};
 use domain::CreditCode;
-use domain::enterprise::EnterpriseInput;
+use domain::enterprises::EnterpriseInput;
 use proptest::prelude::*;
 
 async fn app_with_demo(backend: &str, enterprises: usize) -> (App, store::testing::TestDatabase) {

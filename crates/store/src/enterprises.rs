@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use domain::access::Visibility;
 use domain::audit::AuditEvent;
-use domain::enterprise::{Enterprise, EnterpriseInput};
+use domain::enterprises::{Enterprise, EnterpriseInput};
 use sqlx::FromRow;
 
 use crate::{Result, Store, StoreError, conflict_on_unique, like_pattern, now_ms, trusted, with_pool};

@@ -4,7 +4,7 @@
 use domain::CreditCode;
 use domain::access::Visibility;
 use domain::audit::{AuditEvent, ChainError, Outcome};
-use domain::enterprise::{Enterprise, EnterpriseInput};
+use domain::enterprises::{Enterprise, EnterpriseInput};
 use domain::region::{RegionCode, RegionLevel};
 use domain::unit::UnitKind;
 use store::testing::{backends, fresh};

@@ -5,7 +5,7 @@
 use app::enterprises::ListQuery;
 use axum::extract::State;
 use axum::http::StatusCode;
-use domain::enterprise::EnterpriseInput;
+use domain::enterprises::EnterpriseInput;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -23,9 +23,9 @@ use crate::identity::{ApiCaller, client_of};
         ErrorBody,
         AlarmStateFilter,
         app::assessment::Tier,
-        domain::enterprise::HighRiskSector,
-        domain::hidden_danger::DangerGrade,
-        domain::hidden_danger::DangerState
+        domain::enterprises::HighRiskSector,
+        domain::hidden_dangers::DangerGrade,
+        domain::hidden_dangers::DangerState
     )),
     modifiers(&BearerAuth)
 )]
@@ -147,7 +147,7 @@ pub struct EnterpriseListParams {
     #[param(max_length = 100)]
     pub q: Option<String>,
     /// High-risk sector.
-    pub sector: Option<domain::enterprise::HighRiskSector>,
+    pub sector: Option<domain::enterprises::HighRiskSector>,
     /// GB/T 4754 section letter.
     #[param(pattern = r"^[A-T]$")]
     pub industry: Option<String>,
@@ -224,7 +224,7 @@ async fn list_enterprises(
     if params.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
         return Err(bad_query("q 最多100字 / q: at most 100 characters"));
     }
-    if params.industry.as_deref().is_some_and(|i| !domain::enterprise::IndustrySection::ALL.iter().any(|section| section.key() == i)) {
+    if params.industry.as_deref().is_some_and(|i| !domain::enterprises::IndustrySection::ALL.iter().any(|section| section.key() == i)) {
         return Err(bad_query("industry 应为GB/T 4754门类字母A–T / industry must be a GB/T 4754 section letter A–T"));
     }
     let query = ListQuery {
@@ -289,7 +289,7 @@ pub struct Created {
 
 /// Register an enterprise. Fields are text as in the import columns; every problem is reported
 /// at once in `fields`.
-#[utoipa::path(post, path = "/api/v1/enterprises", tag = "enterprises", request_body = domain::enterprise::EnterpriseInput,
+#[utoipa::path(post, path = "/api/v1/enterprises", tag = "enterprises", request_body = domain::enterprises::EnterpriseInput,
     responses((status = 201, body = Created), (status = 422, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn create_enterprise(
     State(state): State<AppState>,
@@ -661,8 +661,8 @@ pub struct DangerListParams {
     #[param(pattern = r"^[1-9][0-9]{5}$")]
     pub region: Option<String>,
     pub enterprise: Option<i64>,
-    pub grade: Option<domain::hidden_danger::DangerGrade>,
-    pub state: Option<domain::hidden_danger::DangerState>,
+    pub grade: Option<domain::hidden_dangers::DangerGrade>,
+    pub state: Option<domain::hidden_dangers::DangerState>,
     /// Only those past their deadline and not closed.
     pub overdue: Option<bool>,
     /// Only those under listed supervision (挂牌督办).
@@ -781,7 +781,7 @@ pub struct RiskFactors {
 #[derive(Serialize, ToSchema)]
 pub struct EnterpriseRisk {
     pub points: Vec<RiskPoint>,
-    pub profile: domain::risk::RiskProfile,
+    pub profile: domain::risk_points::RiskProfile,
 }
 
 /// An enterprise's risk points and its four-colour profile (derived from the points).
@@ -793,7 +793,7 @@ async fn enterprise_risk_points(State(state): State<AppState>, caller: ApiCaller
         points: points
             .into_iter()
             .map(|p| RiskPoint {
-                color: domain::risk::RiskLevel::parse(&p.level).map(|l| l.color()).unwrap_or("").into(),
+                color: domain::risk_points::RiskLevel::parse(&p.level).map(|l| l.color()).unwrap_or("").into(),
                 id: p.id,
                 name: p.name,
                 hazard_type: p.hazard_type,

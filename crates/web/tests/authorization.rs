@@ -593,7 +593,7 @@ impl Fixture {
         let jilin = async || {
             let id = &self.values["jilin_enterprise"];
             let detail = self.send(Method::GET, &format!("/api/v1/enterprises/{id}"), Some(&self.tokens["office"]), String::new(), "").await.1;
-            (detail["version"].as_i64().unwrap(), serde_json::from_value::<domain::enterprise::EnterpriseInput>(detail["fields"].clone()).unwrap())
+            (detail["version"].as_i64().unwrap(), serde_json::from_value::<domain::enterprises::EnterpriseInput>(detail["fields"].clone()).unwrap())
         };
         match payload {
             Payload::None => (String::new(), ""),

@@ -255,7 +255,7 @@ async fn enter_score(
     let year = form.year.clamp(2000, 2100);
     let result = match form.score.trim().parse::<f64>() {
         Ok(value) => state.app.enter_assessment_score(&user.actor, &user.client, year, id, &form.code, value, &form.evidence).await,
-        Err(_) => Err(app::AppError::Invalid(vec![domain::enterprise::FieldError {
+        Err(_) => Err(app::AppError::Invalid(vec![domain::enterprises::FieldError {
             field: "score",
             message: "得分应为数字 / the score must be a number".into(),
         }])),

@@ -195,7 +195,7 @@ async fn list_response(state: &AppState, headers: &HeaderMap, user: &PageUser, e
             .into_iter()
             .map(|l| SelectOption { code: l.id.to_string(), label: l.name, selected: false })
             .collect(),
-        sectors: domain::enterprise::HighRiskSector::ALL
+        sectors: domain::enterprises::HighRiskSector::ALL
             .iter()
             .map(|s| SelectOption { code: s.key().into(), label: label(c.t, s.label_zh(), s.label_en()), selected: false })
             .collect(),

@@ -8,11 +8,11 @@ mod assessment;
 mod audit;
 mod checklists;
 mod commitments;
-mod dangers;
 mod experts;
+mod hidden_dangers;
 mod monitoring;
 mod profile;
-mod risk;
+mod risk_points;
 mod workplans;
 
 use app::enterprises::ListQuery;
@@ -25,7 +25,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use domain::enterprise::{EnterpriseInput, HighRiskSector, IndustrySection, Scale, StandardizationGrade};
+use domain::enterprises::{EnterpriseInput, HighRiskSector, IndustrySection, Scale, StandardizationGrade};
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -56,8 +56,8 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(workplans::router())
         .merge(assessment::router())
         .merge(accountability::router())
-        .merge(dangers::router())
-        .merge(risk::router())
+        .merge(hidden_dangers::router())
+        .merge(risk_points::router())
         .merge(checklists::router())
         .merge(commitments::router())
         .merge(experts::router())
@@ -259,7 +259,7 @@ struct HomePage {
     overdue: usize,
     listed: usize,
     major_open: usize,
-    own_risk: Option<(i64, domain::risk::RiskProfile)>,
+    own_risk: Option<(i64, domain::risk_points::RiskProfile)>,
 }
 
 async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
@@ -289,15 +289,15 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
     // The hidden-danger overview: counts by state, overdue and listed, over what the user sees.
     let dangers = if sees { state.app.danger_list(&user.actor, &user.client, &Default::default(), false).await.unwrap_or_default() } else { Vec::new() };
     let today = domain::time::today();
-    let danger_counts = domain::hidden_danger::DangerState::ALL
+    let danger_counts = domain::hidden_dangers::DangerState::ALL
         .iter()
         .map(|s| (s.key().to_owned(), s.label_zh().to_owned(), dangers.iter().filter(|d| d.state == s.key()).count()))
         .collect();
     let overdue = dangers
         .iter()
         .filter(|d| {
-            domain::hidden_danger::is_overdue(
-                domain::hidden_danger::DangerState::parse(&d.state).unwrap_or(domain::hidden_danger::DangerState::Reported),
+            domain::hidden_dangers::is_overdue(
+                domain::hidden_dangers::DangerState::parse(&d.state).unwrap_or(domain::hidden_dangers::DangerState::Reported),
                 d.deadline.as_deref().and_then(|x| x.parse().ok()),
                 today,
             )

@@ -488,7 +488,7 @@ async fn register_source(State(state): State<AppState>, headers: HeaderMap, user
     };
     let result = match people_nearby {
         Ok(_) => state.app.add_hazard_source(&user.actor, &user.client, &input).await,
-        Err(_) => Err(app::AppError::Invalid(vec![domain::enterprise::FieldError {
+        Err(_) => Err(app::AppError::Invalid(vec![domain::enterprises::FieldError {
             field: "people_nearby",
             message: "500米内人数应为整数 / people_nearby must be a whole number".into(),
         }])),

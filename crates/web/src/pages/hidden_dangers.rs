@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use domain::hidden_danger::{DangerGrade, DangerSource, DangerState};
+use domain::hidden_dangers::{DangerGrade, DangerSource, DangerState};
 use serde::{Deserialize, Serialize};
 
 use super::{Chrome, SelectOption, chrome, download, error_page, render};
@@ -281,7 +281,7 @@ async fn detail_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
     };
     let c = chrome(state, headers, &user.session, &format!("/dangers/{id}"), Some(&user.actor)).await;
     let plan = match &view.danger.plan {
-        Some(serde_json::Value::Object(map)) => domain::hidden_danger::PLAN_ELEMENTS
+        Some(serde_json::Value::Object(map)) => domain::hidden_dangers::PLAN_ELEMENTS
             .iter()
             .map(|key| (c.t.get(&format!("danger.plan.{key}")).to_owned(), map.get(*key).and_then(|v| v.as_str()).unwrap_or("").to_owned()))
             .collect(),

@@ -4,13 +4,13 @@
 use std::collections::BTreeSet;
 
 use domain::text::to_simplified;
-use domain::workplan::{self, MAX_GROUPS_PER_ITEM, MAX_ITEMS, MAX_SECTIONS, MAX_UNITS_PER_GROUP, MAX_WARNINGS, ParsedPlan, WorkItem};
+use domain::workplans::{self, MAX_GROUPS_PER_ITEM, MAX_ITEMS, MAX_SECTIONS, MAX_UNITS_PER_GROUP, MAX_WARNINGS, ParsedPlan, WorkItem};
 use proptest::prelude::*;
 
 const JILIN_2020: &str = include_str!("../../app/data/jilin-2020-workplan.txt");
 
 fn jilin() -> ParsedPlan {
-    workplan::parse(JILIN_2020)
+    workplans::parse(JILIN_2020)
 }
 
 fn item(plan: &ParsedPlan, number: u32) -> &WorkItem {
@@ -214,7 +214,7 @@ fn reference_plan_warns_only_about_the_unplaced_introduction() {
 fn simplified_copy_of_the_reference_plan_parses_the_same() {
     let simplified = to_simplified(JILIN_2020);
     assert_ne!(simplified, JILIN_2020);
-    assert_eq!(workplan::parse(&simplified), jilin());
+    assert_eq!(workplans::parse(&simplified), jilin());
 }
 
 #[test]
@@ -232,7 +232,7 @@ fn json_follows_the_contract() {
 
 #[test]
 fn sub_sections_under_headings_are_the_sections() {
-    let plan = workplan::parse(
+    let plan = workplans::parse(
         "2020年全市安全生产工作要点\n\
          一、深化专项整治\n\
          (一)强化责任落实\n\
@@ -258,7 +258,7 @@ fn sub_sections_under_headings_are_the_sections() {
 
 #[test]
 fn items_directly_under_a_heading_and_sub_sections_can_mix() {
-    let plan = workplan::parse("要点\n一、甲\n1.甲一。\n(一)乙\n2.乙一。\n二、丙\n3.丙一。\n");
+    let plan = workplans::parse("要点\n一、甲\n1.甲一。\n(一)乙\n2.乙一。\n二、丙\n3.丙一。\n");
     let numbers: Vec<&str> = plan.sections().iter().map(|section| section.number()).collect();
     assert_eq!(numbers, ["一", "(一)", "二"]);
     assert!(plan.warnings().is_empty(), "{:?}", plan.warnings());
@@ -267,7 +267,7 @@ fn items_directly_under_a_heading_and_sub_sections_can_mix() {
 #[test]
 fn numbering_variants_crlf_and_bom() {
     let plan =
-        workplan::parse("\u{FEFF}安委会工作要点\r\n\r\n一、甲\r\n1、乙。\r\n２．丙(省应急管理厅负责)。\r\n\u{3000}\u{3000}3.丁\r(1)子项(省公安厅负责)\r\n");
+        workplans::parse("\u{FEFF}安委会工作要点\r\n\r\n一、甲\r\n1、乙。\r\n２．丙(省应急管理厅负责)。\r\n\u{3000}\u{3000}3.丁\r(1)子项(省公安厅负责)\r\n");
     assert_eq!(plan.title(), "安委会工作要点");
     let items: Vec<(u32, &str, &str)> = plan.items().map(|item| (item.number(), item.title(), item.text())).collect();
     assert_eq!(items, [(1, "乙", "乙。"), (2, "丙", "丙(省应急管理厅负责)。"), (3, "丁", "丁\n(1)子项(省公安厅负责)")]);
@@ -278,7 +278,7 @@ fn numbering_variants_crlf_and_bom() {
 
 #[test]
 fn a_dated_plan_name_wins_the_title() {
-    let plan = workplan::parse("吉林省安全生产委员会\n关于印发2021年全省安全生产工作要点的通知\n2021年全省安全生产工作要点\n一、甲\n1.乙。");
+    let plan = workplans::parse("吉林省安全生产委员会\n关于印发2021年全省安全生产工作要点的通知\n2021年全省安全生产工作要点\n一、甲\n1.乙。");
     assert_eq!(plan.title(), "2021年全省安全生产工作要点");
     assert_eq!(plan.year(), Some(2021));
     assert_eq!(plan.warnings().len(), 2, "{:?}", plan.warnings());
@@ -287,7 +287,7 @@ fn a_dated_plan_name_wins_the_title() {
 
 #[test]
 fn glued_tag_list_and_following_noise_are_dropped() {
-    let plan = workplan::parse("要点\n来源:某范文网 阅读 12\n一、甲\n1.乙(省应急管理厅负责)。热门标签 安全生产 工作要点\n2.不是事项\n要点\n");
+    let plan = workplans::parse("要点\n来源:某范文网 阅读 12\n一、甲\n1.乙(省应急管理厅负责)。热门标签 安全生产 工作要点\n2.不是事项\n要点\n");
     assert_eq!(plan.items().count(), 1);
     assert_eq!(item(&plan, 1).text(), "乙(省应急管理厅负责)。");
     assert!(plan.warnings().is_empty(), "{:?}", plan.warnings());
@@ -295,7 +295,7 @@ fn glued_tag_list_and_following_noise_are_dropped() {
 
 #[test]
 fn title_drops_a_group_that_ends_the_first_sentence() {
-    let plan = workplan::parse("要点\n一、甲\n1.加强监管(各县(市、区)人民政府负责)。其他要求;更多(省应急管理厅负责)。");
+    let plan = workplans::parse("要点\n一、甲\n1.加强监管(各县(市、区)人民政府负责)。其他要求;更多(省应急管理厅负责)。");
     let first = item(&plan, 1);
     assert_eq!(first.title(), "加强监管");
     let groups: Vec<&[String]> = first.responsibilities().iter().map(|group| group.cooperating()).collect();
@@ -304,7 +304,7 @@ fn title_drops_a_group_that_ends_the_first_sentence() {
 
 #[test]
 fn problems_are_reported_with_line_numbers() {
-    let plan = workplan::parse(
+    let plan = workplans::parse(
         "1.无章节的事项。\n\
          一、甲\n\
          章节下的说明文字。\n\
@@ -333,7 +333,7 @@ fn problems_are_reported_with_line_numbers() {
 #[test]
 fn empty_and_blank_inputs() {
     for input in ["", "\n\n", "\u{FEFF}", "   \r\n\u{3000}"] {
-        let plan = workplan::parse(input);
+        let plan = workplans::parse(input);
         assert!(plan.sections().is_empty());
         assert_eq!(plan.title(), "");
         assert_eq!(plan.warnings().len(), 1, "{:?}", plan.warnings());
@@ -343,7 +343,7 @@ fn empty_and_blank_inputs() {
 #[test]
 fn a_million_opening_parentheses_finish() {
     let input = format!("要点\n一、甲\n1.{}", "(".repeat(1_000_000));
-    let plan = workplan::parse(&input);
+    let plan = workplans::parse(&input);
     assert_eq!(plan.items().count(), 1);
     assert!(plan.warnings().iter().any(|warning| warning.contains("unterminated")));
 }
@@ -351,7 +351,7 @@ fn a_million_opening_parentheses_finish() {
 #[test]
 fn a_million_item_lines_stop_at_the_item_bound() {
     let input = "1.\n".repeat(1_000_000);
-    let plan = workplan::parse(&input);
+    let plan = workplans::parse(&input);
     assert_eq!(plan.items().count(), MAX_ITEMS);
     assert!(plan.warnings().len() <= MAX_WARNINGS + 1);
     assert!(plan.warnings().last().is_some_and(|warning| warning.contains("more warnings were dropped")));
@@ -360,7 +360,7 @@ fn a_million_item_lines_stop_at_the_item_bound() {
 #[test]
 fn many_headings_stop_at_the_section_bound() {
     let input = "一、甲\n1.乙\n".repeat(MAX_SECTIONS + 10);
-    let plan = workplan::parse(&input);
+    let plan = workplans::parse(&input);
     assert_eq!(plan.sections().len(), MAX_SECTIONS);
     assert!(plan.warnings().iter().any(|warning| warning.contains("more than 1000 sections")));
 }
@@ -368,13 +368,13 @@ fn many_headings_stop_at_the_section_bound() {
 #[test]
 fn huge_groups_are_bounded() {
     let many_groups = format!("要点\n一、甲\n1.{}", "乙(省应急管理厅负责)。".repeat(200_000));
-    let plan = workplan::parse(&many_groups);
+    let plan = workplans::parse(&many_groups);
     assert_eq!(item(&plan, 1).responsibilities().len(), MAX_GROUPS_PER_ITEM);
     let many_units = format!("要点\n一、甲\n1.乙(省应急管理厅{}负责)。", "、省公安厅".repeat(400_000));
-    let plan = workplan::parse(&many_units);
+    let plan = workplans::parse(&many_units);
     assert_eq!(item(&plan, 1).responsibilities()[0].cooperating(), ["省应急管理厅", "省公安厅"]);
     let distinct_units: String = (0..300_000).map(|index| format!("、省{index}厅")).collect();
-    let plan = workplan::parse(&format!("要点\n一、甲\n1.乙(省应急管理厅{distinct_units}负责)。"));
+    let plan = workplans::parse(&format!("要点\n一、甲\n1.乙(省应急管理厅{distinct_units}负责)。"));
     assert_eq!(item(&plan, 1).responsibilities()[0].cooperating().len(), MAX_UNITS_PER_GROUP);
 }
 
@@ -396,7 +396,7 @@ proptest! {
     #[test]
     fn arbitrary_text_never_panics_and_stays_bounded(fragments in prop::collection::vec(fragment(), 0..200)) {
         let input: String = fragments.concat();
-        let plan = workplan::parse(&input);
+        let plan = workplans::parse(&input);
         prop_assert!(plan.sections().len() <= MAX_SECTIONS);
         prop_assert!(plan.items().count() <= MAX_ITEMS);
         prop_assert!(plan.warnings().len() <= MAX_WARNINGS + 1);
@@ -419,6 +419,6 @@ proptest! {
 
     #[test]
     fn parsing_is_deterministic(input in "[一二、1.()（）省厅负责牵头和\n。]{0,80}") {
-        prop_assert_eq!(workplan::parse(&input), workplan::parse(&input));
+        prop_assert_eq!(workplans::parse(&input), workplans::parse(&input));
     }
 }

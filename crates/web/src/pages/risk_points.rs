@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use domain::risk::RiskLevel;
+use domain::risk_points::RiskLevel;
 
 use super::{Chrome, chrome, error_page, render};
 use crate::AppState;
@@ -37,7 +37,7 @@ struct RiskPage {
     enterprise_id: i64,
     enterprise_name: String,
     points: Vec<PointLine>,
-    profile: domain::risk::RiskProfile,
+    profile: domain::risk_points::RiskProfile,
     highest: String,
     can_add: bool,
     errors: Vec<String>,
