@@ -89,9 +89,12 @@ pub fn showcase_enterprise() -> EnterpriseInput {
     }
 }
 
+/// A city's code and its counties (county code, city name, county name).
+pub type CityCounties = (String, Vec<(String, String, String)>);
+
 /// Generates the demo enterprises for the given county codes (grouped by city). Deterministic:
 /// the same counties give the same enterprises.
-pub fn generate_enterprises(counties_by_city: &[(String, Vec<(String, String, String)>)], count: usize) -> Vec<EnterpriseInput> {
+pub fn generate_enterprises(counties_by_city: &[CityCounties], count: usize) -> Vec<EnterpriseInput> {
     let mut rng = ChaCha8Rng::seed_from_u64(DEMO_SEED);
     let mut inputs = vec![showcase_enterprise()];
     let mut used_names = std::collections::HashSet::new();

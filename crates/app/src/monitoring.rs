@@ -470,11 +470,14 @@ pub const CHUNK_SPAN_MAX_MS: i64 = 24 * 3600 * 1000;
 /// Sensors whose small chunks one merge step reads (bounds its memory and its transaction).
 pub const MERGE_SENSORS_PER_STEP: i64 = 100;
 
+/// What a merge step writes (the merged chunks) and the chunks they replace (sensor id, start).
+type MergePlan = (Vec<NewChunk>, Vec<(i64, i64)>);
+
 /// Groups each sensor's consecutive small chunks (given by sensor and time) into merged chunks;
 /// returns those and the chunks (sensor id, start) they replace. A run of one chunk stays, and a
 /// large chunk between two small ones (`large`: sensor id, start) keeps them apart, so that a
 /// sensor's chunks never overlap in time.
-fn merged_chunks(small: Vec<(i64, store::ChunkRow)>, large: &[(i64, i64)]) -> Result<(Vec<NewChunk>, Vec<(i64, i64)>)> {
+fn merged_chunks(small: Vec<(i64, store::ChunkRow)>, large: &[(i64, i64)]) -> Result<MergePlan> {
     let large_between = |sensor_id: i64, after_ms: i64, before_ms: i64| {
         let from = large.partition_point(|&(s, start)| (s, start) <= (sensor_id, after_ms));
         large.get(from).is_some_and(|&(s, start)| s == sensor_id && start < before_ms)

@@ -29,8 +29,11 @@ pub fn decode(timestamps: &[u8], values: &[u8]) -> Result<(Vec<i64>, Vec<f64>), 
 /// A log entry: one batch's readings as three pco streams (sensor ids, timestamps, values).
 pub type LogColumns = (Vec<i64>, Vec<i64>, Vec<f64>);
 
+/// A log entry compressed: the three pco streams of `LogColumns`.
+pub type EncodedLog = (Vec<u8>, Vec<u8>, Vec<u8>);
+
 /// Compresses a batch for the telemetry log.
-pub fn encode_log(sensor_ids: &[i64], timestamps: &[i64], values: &[f64]) -> Result<(Vec<u8>, Vec<u8>, Vec<u8>), StoreError> {
+pub fn encode_log(sensor_ids: &[i64], timestamps: &[i64], values: &[f64]) -> Result<EncodedLog, StoreError> {
     if sensor_ids.len() != timestamps.len() {
         return Err(StoreError::Corrupt(format!("{} sensors for {} timestamps", sensor_ids.len(), timestamps.len())));
     }

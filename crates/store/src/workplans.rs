@@ -437,7 +437,9 @@ impl Store {
     /// An attachment with its content, and the assignment it belongs to.
     pub async fn attachment(&self, id: i64) -> Result<(AttachmentRow, i64, Vec<u8>)> {
         with_pool!(self, |pool| {
-            let row: Option<(i64, i64, String, String, i64, String, i64, Vec<u8>)> = sqlx::query_as(
+            // id, report, file name, content type, size, SHA-256, assignment, content.
+            type Attachment = (i64, i64, String, String, i64, String, i64, Vec<u8>);
+            let row: Option<Attachment> = sqlx::query_as(
                 "SELECT f.id, f.report_id, f.file_name, f.content_type, f.size_bytes, f.sha256, p.assignment_id, f.content \
                  FROM report_attachments f JOIN progress_reports p ON p.id = f.report_id WHERE f.id = $1",
             )

@@ -259,12 +259,14 @@ async fn operate(
                 &headers,
                 &user.session,
                 &user.actor,
-                "accounts.totp_issued",
-                "accounts.totp_hand_over",
-                Some(&username),
-                secret,
-                None,
-                format!("/admin/users/{id}"),
+                super::profile::SecretShown {
+                    heading_key: "accounts.totp_issued",
+                    intro_key: "accounts.totp_hand_over",
+                    username_for_qr: Some(&username),
+                    secret,
+                    confirm_action: None,
+                    back_url: format!("/admin/users/{id}"),
+                },
             )
             .await
         }

@@ -26,11 +26,15 @@ pub fn router() -> Router<AppState> {
         .route("/campaigns/{id}/export.xlsx", get(campaign_export))
 }
 
+/// A checklist as the library shows it: id, name, purpose, and its items (code, text, basis,
+/// whether a failure is a 重大 danger).
+type ChecklistView = (i64, String, String, Vec<(String, String, String, bool)>);
+
 #[derive(Template)]
 #[template(path = "checklists.html")]
 struct LibraryPage {
     c: Chrome,
-    checklists: Vec<(i64, String, String, Vec<(String, String, String, bool)>)>,
+    checklists: Vec<ChecklistView>,
 }
 
 async fn library(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {

@@ -215,26 +215,26 @@ pub(super) fn qr_data_url(text: &str) -> Option<String> {
     Some(format!("data:image/svg+xml;base64,{}", base64::engine::general_purpose::STANDARD.encode(svg)))
 }
 
-pub(super) async fn secret_page(
-    state: &AppState,
-    headers: &HeaderMap,
-    session: &Session,
-    actor: &app::Actor,
-    heading_key: &str,
-    intro_key: &str,
-    username_for_qr: Option<&str>,
-    secret: String,
-    confirm_action: Option<String>,
-    back_url: String,
-) -> Response {
-    let c = chrome(state, headers, session, &back_url, Some(actor)).await;
+/// A secret shown once: its heading and introduction (message keys), the secret, the account a
+/// QR code is drawn for (a second factor), the form that confirms it, and the way back.
+pub(super) struct SecretShown<'a> {
+    pub heading_key: &'a str,
+    pub intro_key: &'a str,
+    pub username_for_qr: Option<&'a str>,
+    pub secret: String,
+    pub confirm_action: Option<String>,
+    pub back_url: String,
+}
+
+pub(super) async fn secret_page(state: &AppState, headers: &HeaderMap, session: &Session, actor: &app::Actor, shown: SecretShown<'_>) -> Response {
+    let c = chrome(state, headers, session, &shown.back_url, Some(actor)).await;
     let page = SecretPage {
-        heading: c.t.get(heading_key).to_owned(),
-        intro: c.t.get(intro_key).to_owned(),
-        qr_data_url: username_for_qr.and_then(|username| qr_data_url(&otpauth_uri(username, &secret))),
-        secret,
-        confirm_action,
-        back_url,
+        heading: c.t.get(shown.heading_key).to_owned(),
+        intro: c.t.get(shown.intro_key).to_owned(),
+        qr_data_url: shown.username_for_qr.and_then(|username| qr_data_url(&otpauth_uri(username, &shown.secret))),
+        secret: shown.secret,
+        confirm_action: shown.confirm_action,
+        back_url: shown.back_url,
         c,
     };
     render(&page)
@@ -250,12 +250,14 @@ async fn begin_totp(State(state): State<AppState>, headers: HeaderMap, user: Pag
         &headers,
         &user.session,
         &user.actor,
-        "profile.totp_enrol",
-        "profile.totp_scan",
-        Some(&user.actor.username),
-        secret,
-        Some("/profile/totp/confirm".into()),
-        "/profile".into(),
+        SecretShown {
+            heading_key: "profile.totp_enrol",
+            intro_key: "profile.totp_scan",
+            username_for_qr: Some(&user.actor.username),
+            secret,
+            confirm_action: Some("/profile/totp/confirm".into()),
+            back_url: "/profile".into(),
+        },
     )
     .await
 }
@@ -284,12 +286,14 @@ async fn confirm_totp(State(state): State<AppState>, headers: HeaderMap, user: P
                 &headers,
                 &user.session,
                 &user.actor,
-                "profile.totp_enrol",
-                "profile.totp_wrong_code",
-                Some(&user.actor.username),
-                secret,
-                Some("/profile/totp/confirm".into()),
-                "/profile".into(),
+                SecretShown {
+                    heading_key: "profile.totp_enrol",
+                    intro_key: "profile.totp_wrong_code",
+                    username_for_qr: Some(&user.actor.username),
+                    secret,
+                    confirm_action: Some("/profile/totp/confirm".into()),
+                    back_url: "/profile".into(),
+                },
             )
             .await;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
@@ -335,8 +339,21 @@ async fn create_token(State(state): State<AppState>, headers: HeaderMap, user: P
     let name = Some(form.name.trim().to_owned()).filter(|n| !n.is_empty()).unwrap_or_else(|| "api".into());
     match state.app.issue_token(&user.actor, &form.password, Some(form.totp.as_str()), &name, &user.client).await {
         Ok((token, _)) => {
-            secret_page(&state, &headers, &user.session, &user.actor, "profile.token_created", "profile.token_copy_now", None, token, None, "/profile".into())
-                .await
+            secret_page(
+                &state,
+                &headers,
+                &user.session,
+                &user.actor,
+                SecretShown {
+                    heading_key: "profile.token_created",
+                    intro_key: "profile.token_copy_now",
+                    username_for_qr: None,
+                    secret: token,
+                    confirm_action: None,
+                    back_url: "/profile".into(),
+                },
+            )
+            .await
         }
         Err(error) => failure(&state, &headers, &user, error).await,
     }
