@@ -2,18 +2,28 @@
 //! sessions, CSRF protection and security headers. The only crate that knows HTTP; it maps
 //! application errors to HTTP responses in one place (`error`).
 
+mod accountability;
 mod api;
 mod api_document;
 mod api_extract;
+mod assessment;
 mod assets;
+mod checklists;
 pub mod client_address;
+mod commitments;
+mod enterprises;
 mod error;
+mod experts;
+mod hidden_dangers;
 mod i18n;
 mod identity;
+mod monitoring;
 mod pages;
+mod risk_points;
 mod security;
 mod session_store;
 pub mod webhooks;
+mod workplans;
 
 use std::sync::Arc;
 

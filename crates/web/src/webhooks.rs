@@ -54,7 +54,8 @@ pub fn spawn(app: App, urls: Vec<String>, secret: Vec<u8>) {
                 Err(RecvError::Closed) => return,
             };
             let ids = &notice.alarm_ids[..notice.alarm_ids.len().min(1000)];
-            let alarms: Vec<crate::api::Alarm> = reader.alarms_for_delivery(ids).await.into_iter().map(crate::api::Alarm::from).collect();
+            let alarms: Vec<crate::monitoring::api::Alarm> =
+                reader.alarms_for_delivery(ids).await.into_iter().map(crate::monitoring::api::Alarm::from).collect();
             if alarms.is_empty() {
                 continue;
             }

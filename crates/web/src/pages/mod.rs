@@ -2,18 +2,9 @@
 //! regional map, the enterprise registry (list, detail, create, edit, import, export) and the
 //! language switch; the profile, account administration and audit log pages live in submodules.
 
-mod accountability;
 mod admin;
-mod assessment;
 mod audit;
-mod checklists;
-mod commitments;
-mod experts;
-mod hidden_dangers;
-mod monitoring;
-mod profile;
-mod risk_points;
-mod workplans;
+pub(crate) mod profile;
 
 use app::enterprises::ListQuery;
 use app::policy::{self, Action};
@@ -53,15 +44,15 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(audit::router())
         .merge(profile::router())
         .merge(admin::router())
-        .merge(workplans::router())
-        .merge(assessment::router())
-        .merge(accountability::router())
-        .merge(hidden_dangers::router())
-        .merge(risk_points::router())
-        .merge(checklists::router())
-        .merge(commitments::router())
-        .merge(experts::router())
-        .merge(monitoring::router())
+        .merge(crate::workplans::pages::router())
+        .merge(crate::assessment::pages::router())
+        .merge(crate::accountability::pages::router())
+        .merge(crate::hidden_dangers::pages::router())
+        .merge(crate::risk_points::pages::router())
+        .merge(crate::checklists::pages::router())
+        .merge(crate::commitments::pages::router())
+        .merge(crate::experts::pages::router())
+        .merge(crate::monitoring::pages::router())
 }
 
 /// What every page's frame needs.
@@ -326,10 +317,10 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
     })
 }
 
-struct SelectOption {
-    code: String,
-    label: String,
-    selected: bool,
+pub(crate) struct SelectOption {
+    pub(crate) code: String,
+    pub(crate) label: String,
+    pub(crate) selected: bool,
 }
 
 struct ListRow {

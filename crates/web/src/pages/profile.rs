@@ -192,15 +192,15 @@ async fn change_password(State(state): State<AppState>, headers: HeaderMap, user
 /// A secret shown once (a token, a second-factor key).
 #[derive(Template)]
 #[template(path = "secret.html")]
-pub(super) struct SecretPage {
-    pub(super) c: Chrome,
-    pub(super) heading: String,
-    pub(super) intro: String,
+struct SecretPage {
+    c: Chrome,
+    heading: String,
+    intro: String,
     /// The otpauth QR code as a data URL, for second-factor secrets.
-    pub(super) qr_data_url: Option<String>,
-    pub(super) secret: String,
-    pub(super) confirm_action: Option<String>,
-    pub(super) back_url: String,
+    qr_data_url: Option<String>,
+    secret: String,
+    confirm_action: Option<String>,
+    back_url: String,
 }
 
 /// The `otpauth://` URI that authenticator apps read from the QR code.
@@ -217,7 +217,7 @@ pub(super) fn qr_data_url(text: &str) -> Option<String> {
 
 /// A secret shown once: its heading and introduction (message keys), the secret, the account a
 /// QR code is drawn for (a second factor), the form that confirms it, and the way back.
-pub(super) struct SecretShown<'a> {
+pub(crate) struct SecretShown<'a> {
     pub heading_key: &'a str,
     pub intro_key: &'a str,
     pub username_for_qr: Option<&'a str>,
@@ -226,7 +226,7 @@ pub(super) struct SecretShown<'a> {
     pub back_url: String,
 }
 
-pub(super) async fn secret_page(state: &AppState, headers: &HeaderMap, session: &Session, actor: &app::Actor, shown: SecretShown<'_>) -> Response {
+pub(crate) async fn secret_page(state: &AppState, headers: &HeaderMap, session: &Session, actor: &app::Actor, shown: SecretShown<'_>) -> Response {
     let c = chrome(state, headers, session, &shown.back_url, Some(actor)).await;
     let page = SecretPage {
         heading: c.t.get(shown.heading_key).to_owned(),

@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Chrome, chrome, download, error_page, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::identity::PageUser;
+use crate::pages::{Chrome, chrome, download, error_page, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -56,7 +56,7 @@ struct RankLine {
 }
 
 #[derive(Template)]
-#[template(path = "assessment.html")]
+#[template(path = "assessment/assessment.html")]
 struct RankingPage {
     c: Chrome,
     year: i64,
@@ -106,7 +106,7 @@ async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: Pa
 }
 
 #[derive(Template)]
-#[template(path = "assessment_scheme.html")]
+#[template(path = "assessment/assessment_scheme.html")]
 struct SchemePage {
     c: Chrome,
     year: i64,
@@ -160,7 +160,7 @@ struct SheetLineView {
 }
 
 #[derive(Template)]
-#[template(path = "assessment_unit.html")]
+#[template(path = "assessment/assessment_unit.html")]
 struct UnitPage {
     c: Chrome,
     unit_id: i64,

@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use domain::risk_points::RiskLevel;
 
-use super::{Chrome, chrome, error_page, render};
 use crate::AppState;
 use crate::identity::PageUser;
+use crate::pages::{Chrome, chrome, error_page, render};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/enterprises/{id}/risks", get(page).post(add)).route("/enterprises/{id}/risks.xlsx", get(export))
@@ -31,7 +31,7 @@ struct PointLine {
 }
 
 #[derive(Template)]
-#[template(path = "risks.html")]
+#[template(path = "risk_points/risks.html")]
 struct RiskPage {
     c: Chrome,
     enterprise_id: i64,
@@ -144,7 +144,7 @@ async fn export(State(state): State<AppState>, headers: HeaderMap, user: PageUse
         details: serde_json::Value::Null,
     };
     match state.app.export_table(&user.actor, &user.client, export, rows).await {
-        Ok(bytes) => super::download(bytes, SpreadsheetFormat::Xlsx, &format!("risk-points-{id}.xlsx")),
+        Ok(bytes) => crate::pages::download(bytes, SpreadsheetFormat::Xlsx, &format!("risk-points-{id}.xlsx")),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }

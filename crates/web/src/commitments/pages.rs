@@ -9,16 +9,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
-use super::{Chrome, chrome, error_page, render};
 use crate::AppState;
 use crate::identity::PageUser;
+use crate::pages::{Chrome, chrome, error_page, render};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/commitments", get(page).post(file)).route("/commitments/missing.xlsx", get(export_missing))
 }
 
 #[derive(Template)]
-#[template(path = "commitments.html")]
+#[template(path = "commitments/commitments.html")]
 struct CommitmentsPage {
     c: Chrome,
     today: String,
@@ -83,7 +83,7 @@ async fn export_missing(State(state): State<AppState>, headers: HeaderMap, user:
         details: serde_json::Value::Null,
     };
     match state.app.export_table(&user.actor, &user.client, export, rows).await {
-        Ok(bytes) => super::download(bytes, SpreadsheetFormat::Xlsx, &format!("missing-commitments-{today}.xlsx")),
+        Ok(bytes) => crate::pages::download(bytes, SpreadsheetFormat::Xlsx, &format!("missing-commitments-{today}.xlsx")),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }

@@ -12,9 +12,9 @@ use axum::routing::{get, post};
 use domain::hidden_dangers::{DangerGrade, DangerSource, DangerState};
 use serde::{Deserialize, Serialize};
 
-use super::{Chrome, SelectOption, chrome, download, error_page, render};
 use crate::AppState;
 use crate::identity::PageUser;
+use crate::pages::{Chrome, SelectOption, chrome, download, error_page, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -80,7 +80,7 @@ struct DangerLine {
 }
 
 #[derive(Template)]
-#[template(path = "dangers.html")]
+#[template(path = "hidden_dangers/dangers.html")]
 struct ListPage {
     c: Chrome,
     lines: Vec<DangerLine>,
@@ -194,7 +194,7 @@ async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: Pa
 }
 
 #[derive(Template)]
-#[template(path = "danger_new.html")]
+#[template(path = "hidden_dangers/danger_new.html")]
 struct NewPage {
     c: Chrome,
     enterprise_id: i64,
@@ -249,7 +249,7 @@ async fn report(State(state): State<AppState>, headers: HeaderMap, user: PageUse
 }
 
 #[derive(Template)]
-#[template(path = "danger.html")]
+#[template(path = "hidden_dangers/danger.html")]
 struct DetailPage {
     c: Chrome,
     d: app::hidden_dangers::DangerJson,

@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Chrome, SelectOption, chrome, error_page, render};
 use crate::AppState;
 use crate::identity::PageUser;
+use crate::pages::{Chrome, SelectOption, chrome, error_page, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -23,7 +23,7 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Template)]
-#[template(path = "experts.html")]
+#[template(path = "experts/experts.html")]
 struct PoolPage {
     c: Chrome,
     experts: Vec<(i64, String, String, String, i64)>,
@@ -86,7 +86,7 @@ async fn set_profile(State(state): State<AppState>, headers: HeaderMap, user: Pa
 }
 
 #[derive(Template)]
-#[template(path = "expert.html")]
+#[template(path = "experts/expert.html")]
 struct ServicesPage {
     c: Chrome,
     name: String,

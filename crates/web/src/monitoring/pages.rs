@@ -11,9 +11,9 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use store::{AlarmFilter, AlarmRow};
 
-use super::{Chrome, SelectOption, chrome, error_page, render};
 use crate::AppState;
 use crate::identity::PageUser;
+use crate::pages::{Chrome, SelectOption, chrome, error_page, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -139,7 +139,7 @@ fn window_line(c: &Chrome, w: store::SuppressionRow, now_ms: i64) -> WindowLine 
 }
 
 #[derive(Template)]
-#[template(path = "monitoring.html")]
+#[template(path = "monitoring/monitoring.html")]
 struct OverviewPage {
     c: Chrome,
     sources: Vec<SourceLine>,
@@ -156,7 +156,7 @@ struct OverviewPage {
 }
 
 #[derive(Template)]
-#[template(path = "alarm_list.html")]
+#[template(path = "monitoring/alarm_list.html")]
 struct AlarmListFragment {
     c: Chrome,
     alarms: Vec<AlarmLine>,
@@ -190,7 +190,7 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap, user: PageU
     let rank = |grade: &str| ["red", "orange", "yellow", "blue"].iter().position(|g| *g == grade).unwrap_or(4);
     sources.sort_by_key(|s| rank(&s.grade));
     let alarms = alarms.into_iter().map(|a| alarm_line(&c, a)).collect();
-    let map_region = super::province_map_region(&user.actor);
+    let map_region = crate::pages::province_map_region(&user.actor);
     let now = domain::time::now_ms();
     let windows = state
         .app
@@ -251,7 +251,7 @@ struct SensorLine {
 }
 
 #[derive(Template)]
-#[template(path = "hazard_source.html")]
+#[template(path = "monitoring/hazard_source.html")]
 struct SourcePage {
     c: Chrome,
     source: store::HazardSourceRow,
@@ -417,7 +417,7 @@ async fn register_sensor(
 }
 
 #[derive(Template)]
-#[template(path = "hazard_source_new.html")]
+#[template(path = "monitoring/hazard_source_new.html")]
 struct NewSourcePage {
     c: Chrome,
     enterprise_name: String,
@@ -502,7 +502,7 @@ async fn register_source(State(state): State<AppState>, headers: HeaderMap, user
 }
 
 #[derive(Template)]
-#[template(path = "sensor.html")]
+#[template(path = "monitoring/sensor.html")]
 struct SensorPage {
     c: Chrome,
     windows: Vec<WindowLine>,
@@ -605,7 +605,7 @@ async fn decide_window(
 }
 
 #[derive(Template)]
-#[template(path = "alarm.html")]
+#[template(path = "monitoring/alarm.html")]
 struct AlarmPage {
     c: Chrome,
     alarm: AlarmLine,
@@ -693,17 +693,15 @@ struct TokenForm {
 async fn issue_ingest_token(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<TokenForm>) -> Response {
     match state.app.issue_ingest_token(&user.actor, &user.client, &form.name).await {
         Ok((_, secret)) => {
-            let c = chrome(&state, &headers, &user.session, "/monitoring", Some(&user.actor)).await;
-            let page = super::profile::SecretPage {
-                heading: c.t.get("ingest.issued").to_owned(),
-                intro: c.t.get("ingest.issued_intro").to_owned(),
-                qr_data_url: None,
+            let shown = crate::pages::profile::SecretShown {
+                heading_key: "ingest.issued",
+                intro_key: "ingest.issued_intro",
+                username_for_qr: None,
                 secret,
                 confirm_action: None,
                 back_url: "/monitoring".into(),
-                c,
             };
-            render(&page)
+            crate::pages::profile::secret_page(&state, &headers, &user.session, &user.actor, shown).await
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }

@@ -13,9 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::{Chrome, SelectOption, chrome, error_page, label, render};
 use crate::AppState;
 use crate::identity::PageUser;
+use crate::pages::{Chrome, SelectOption, chrome, error_page, label, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,7 +31,7 @@ pub fn router() -> Router<AppState> {
 type ChecklistView = (i64, String, String, Vec<(String, String, String, bool)>);
 
 #[derive(Template)]
-#[template(path = "checklists.html")]
+#[template(path = "checklists/checklists.html")]
 struct LibraryPage {
     c: Chrome,
     checklists: Vec<ChecklistView>,
@@ -71,7 +71,7 @@ struct ItemLine {
 }
 
 #[derive(Template)]
-#[template(path = "checklist_run.html")]
+#[template(path = "checklists/checklist_run.html")]
 struct RunPage {
     c: Chrome,
     enterprise_id: i64,
@@ -168,7 +168,7 @@ struct CampaignLine {
 }
 
 #[derive(Template)]
-#[template(path = "campaigns.html")]
+#[template(path = "checklists/campaigns.html")]
 struct CampaignListPage {
     c: Chrome,
     campaigns: Vec<CampaignLine>,
@@ -223,7 +223,7 @@ async fn campaign_create(State(state): State<AppState>, headers: HeaderMap, user
 }
 
 #[derive(Template)]
-#[template(path = "campaign.html")]
+#[template(path = "checklists/campaign.html")]
 struct CampaignPage {
     c: Chrome,
     progress: app::checklists::CampaignProgress,
@@ -289,7 +289,7 @@ async fn campaign_export(State(state): State<AppState>, headers: HeaderMap, user
         details: serde_json::Value::Null,
     };
     match state.app.export_table(&user.actor, &user.client, export, rows).await {
-        Ok(bytes) => super::download(bytes, SpreadsheetFormat::Xlsx, &format!("campaign-{id}.xlsx")),
+        Ok(bytes) => crate::pages::download(bytes, SpreadsheetFormat::Xlsx, &format!("campaign-{id}.xlsx")),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }

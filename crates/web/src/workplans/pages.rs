@@ -12,10 +12,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Chrome, SelectOption, chrome, download, error_page, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::identity::PageUser;
+use crate::pages::{Chrome, SelectOption, chrome, download, error_page, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -59,7 +59,7 @@ struct PlanLine {
 }
 
 #[derive(Template)]
-#[template(path = "plans.html")]
+#[template(path = "workplans/plans.html")]
 struct PlanListPage {
     c: Chrome,
     plans: Vec<PlanLine>,
@@ -81,7 +81,7 @@ fn may_import(actor: &app::Actor) -> bool {
 }
 
 #[derive(Template)]
-#[template(path = "plan_import.html")]
+#[template(path = "workplans/plan_import.html")]
 struct ImportPage {
     c: Chrome,
     year: i64,
@@ -194,7 +194,7 @@ struct UnresolvedLine {
 }
 
 #[derive(Template)]
-#[template(path = "plan_matrix.html")]
+#[template(path = "workplans/plan_matrix.html")]
 struct MatrixPage {
     c: Chrome,
     plan_id: i64,
@@ -397,7 +397,7 @@ struct InboxLine {
 }
 
 #[derive(Template)]
-#[template(path = "inbox.html")]
+#[template(path = "workplans/inbox.html")]
 struct InboxPage {
     c: Chrome,
     overdue_only: bool,
@@ -475,7 +475,7 @@ struct ReportView {
 }
 
 #[derive(Template)]
-#[template(path = "assignment.html")]
+#[template(path = "workplans/assignment.html")]
 struct AssignmentPage {
     c: Chrome,
     id: i64,

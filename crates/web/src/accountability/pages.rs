@@ -11,9 +11,9 @@ use axum::routing::{get, post};
 use domain::accountability::MeasureKind;
 use serde::Deserialize;
 
-use super::{Chrome, SelectOption, chrome, error_page, label, render};
 use crate::AppState;
 use crate::identity::PageUser;
+use crate::pages::{Chrome, SelectOption, chrome, error_page, label, render};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/accountability", get(page).post(record)).route("/accountability/{id}/follow-up", post(follow_up))
@@ -32,7 +32,7 @@ struct MeasureLine {
 }
 
 #[derive(Template)]
-#[template(path = "accountability.html")]
+#[template(path = "accountability/accountability.html")]
 struct AccountabilityPage {
     c: Chrome,
     measures: Vec<MeasureLine>,

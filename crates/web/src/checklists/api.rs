@@ -1,0 +1,97 @@
+//! Checklists and campaigns: the JSON API (under `/api/v1`, in the OpenAPI document).
+
+use crate::api::prelude::*;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list_checklists)).routes(routes!(run_checklist)).routes(routes!(campaign_progress))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChecklistItem {
+    pub id: i64,
+    pub code: String,
+    pub item: String,
+    pub basis: String,
+    /// `major` or `general`: the grade of the hidden danger a failure reports.
+    pub consequence: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Checklist {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub sector: String,
+    pub purpose: String,
+    pub items: Vec<ChecklistItem>,
+}
+
+/// The checklist library with every item.
+#[utoipa::path(get, path = "/api/v1/checklists", tag = "hidden dangers", responses((status = 200, body = Vec<Checklist>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn list_checklists(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Vec<Checklist>>, ApiError> {
+    if caller.actor.role.is_administrator() {
+        return Err(state.app.denied(&caller.actor, &caller.client, "checklist.read", "checklists".into()).await.into());
+    }
+    let mut out = Vec::new();
+    for checklist in state.app.checklist_library().await? {
+        let (_, items) = state.app.checklist_with_items(checklist.id).await?;
+        out.push(Checklist {
+            id: checklist.id,
+            code: checklist.code,
+            name: checklist.name,
+            sector: checklist.sector,
+            purpose: checklist.purpose,
+            items: items.into_iter().map(|i| ChecklistItem { id: i.id, code: i.code, item: i.item, basis: i.basis, consequence: i.consequence }).collect(),
+        });
+    }
+    Ok(Json(out))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[schema(example = json!({"checklist_id": 2, "kind": "self_check", "answers": [{"item_id": 21, "passed": true}, {"item_id": 22, "passed": true}, {"item_id": 23, "passed": true}, {"item_id": 24, "passed": true}, {"item_id": 25, "passed": true}, {"item_id": 26, "passed": true}, {"item_id": 27, "passed": false, "note": "应急预案未演练"}]}))]
+pub struct ChecklistRunRequest {
+    pub checklist_id: i64,
+    pub kind: ChecklistRunKind,
+    pub campaign_id: Option<i64>,
+    pub answers: Vec<app::checklists::ItemAnswer>,
+}
+
+/// Why a checklist is filled in: the enterprise's own check, an inspection, or a campaign's.
+#[derive(Serialize, Deserialize, ToSchema, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum ChecklistRunKind {
+    SelfCheck,
+    Inspection,
+    Campaign,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChecklistRunResult {
+    pub run_id: i64,
+    /// The hidden dangers the failed items reported.
+    pub dangers: Vec<i64>,
+}
+
+/// Fill in a checklist at an enterprise; every item needs an answer, and each failed item
+/// reports a hidden danger of the item's grade.
+#[utoipa::path(post, path = "/api/v1/enterprises/{id}/checks", tag = "hidden dangers", params(("id" = i64, Path)), request_body = ChecklistRunRequest,
+    responses((status = 201, body = ChecklistRunResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+async fn run_checklist(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(id): Path<i64>,
+    Json(request): Json<ChecklistRunRequest>,
+) -> Result<(StatusCode, Json<ChecklistRunResult>), ApiError> {
+    let (run_id, dangers) = state
+        .app
+        .run_checklist(&caller.actor, &caller.client, request.checklist_id, id, &wire_name(&request.kind), request.campaign_id, &request.answers)
+        .await?;
+    Ok((StatusCode::CREATED, Json(ChecklistRunResult { run_id, dangers })))
+}
+
+/// A campaign's coverage, findings and rectification rate by city.
+#[utoipa::path(get, path = "/api/v1/campaigns/{id}/progress", tag = "hidden dangers", params(("id" = i64, Path)),
+    responses((status = 200, body = app::checklists::CampaignProgress), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn campaign_progress(State(state): State<AppState>, caller: ApiCaller, Path(id): Path<i64>) -> Result<Json<app::checklists::CampaignProgress>, ApiError> {
+    Ok(Json(state.app.campaign_progress(&caller.actor, &caller.client, id).await?))
+}

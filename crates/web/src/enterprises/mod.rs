@@ -1,0 +1,3 @@
+//! The enterprise registry on the web: the JSON API (`api`); its pages are still in `crate::pages`.
+
+pub mod api;

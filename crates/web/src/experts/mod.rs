@@ -1,0 +1,3 @@
+//! The expert pool on the web: the pages (`pages`).
+
+pub mod pages;
