@@ -1,3 +1,4 @@
-//! The enterprise registry on the web: the JSON API (`api`); its pages are still in `crate::pages`.
+//! The enterprise registry on the web: the JSON API (`api`) and the pages (`pages`).
 
 pub mod api;
+pub mod pages;
