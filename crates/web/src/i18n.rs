@@ -1,5 +1,7 @@
 //! Interface languages: Simplified Chinese first, English second. Messages live in TOML
-//! catalogs (`i18n/zh-CN.toml`, `i18n/en.toml`) with the same keys; a test keeps them in step.
+//! catalogs: the shell's (`i18n/zh-CN.toml`, `i18n/en.toml`) and one pair per module
+//! (`i18n/<module>/zh-CN.toml`, `…/en.toml`), all merged into one catalog per language at load.
+//! A module's folder is found by itself; tests keep the languages in step and every key unique.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -69,31 +71,85 @@ impl Catalog {
     }
 }
 
-fn load(lang: Lang, text: &str) -> Catalog {
-    let messages = toml::from_str::<HashMap<String, String>>(text).unwrap_or_else(|error| {
-        tracing::error!(%error, lang = lang.code(), "message catalog does not parse");
-        HashMap::new()
-    });
+/// Every catalog file, embedded in the binary.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "i18n/"]
+struct CatalogFiles;
+
+impl Lang {
+    /// The name of this language's catalog files.
+    fn file_name(self) -> String {
+        format!("{}.toml", self.code())
+    }
+}
+
+/// Each catalog file of `lang` (path, parsed messages, or why it does not parse).
+fn catalog_files(lang: Lang) -> Vec<(String, Result<HashMap<String, String>, String>)> {
+    let name = lang.file_name();
+    let mut files: Vec<_> = CatalogFiles::iter()
+        .filter(|path| path.rsplit('/').next() == Some(name.as_str()))
+        .map(|path| {
+            let parsed = match CatalogFiles::get(&path) {
+                Some(file) => std::str::from_utf8(&file.data).map_err(|e| e.to_string()).and_then(|text| toml::from_str(text).map_err(|e| e.to_string())),
+                None => Err("not embedded".into()),
+            };
+            (path.into_owned(), parsed)
+        })
+        .collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files
+}
+
+fn load(lang: Lang) -> Catalog {
+    let mut messages = HashMap::new();
+    for (path, parsed) in catalog_files(lang) {
+        match parsed {
+            Ok(part) => {
+                for (key, text) in part {
+                    if messages.insert(key.clone(), text).is_some() {
+                        tracing::error!(%key, file = %path, lang = lang.code(), "message key defined twice");
+                    }
+                }
+            }
+            Err(error) => tracing::error!(%error, file = %path, lang = lang.code(), "message catalog does not parse"),
+        }
+    }
     Catalog { lang, messages }
 }
 
-static ZH: LazyLock<Catalog> = LazyLock::new(|| load(Lang::Zh, include_str!("../i18n/zh-CN.toml")));
-static EN: LazyLock<Catalog> = LazyLock::new(|| load(Lang::En, include_str!("../i18n/en.toml")));
+static ZH: LazyLock<Catalog> = LazyLock::new(|| load(Lang::Zh));
+static EN: LazyLock<Catalog> = LazyLock::new(|| load(Lang::En));
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Each module's catalogs parse, hold the same keys in both languages, and no key is defined
+    /// in two files.
     #[test]
-    fn catalogs_parse_and_have_the_same_keys() {
-        let zh: HashMap<String, String> = toml::from_str(include_str!("../i18n/zh-CN.toml")).unwrap();
-        let en: HashMap<String, String> = toml::from_str(include_str!("../i18n/en.toml")).unwrap();
-        let mut zh_keys: Vec<_> = zh.keys().collect();
-        let mut en_keys: Vec<_> = en.keys().collect();
-        zh_keys.sort();
-        en_keys.sort();
-        assert_eq!(zh_keys, en_keys);
-        assert!(zh.len() > 20);
+    fn catalogs_parse_and_have_the_same_keys_once() {
+        let keys_by_file = |lang: Lang| -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+            catalog_files(lang)
+                .into_iter()
+                .map(|(path, parsed)| {
+                    let folder = path.rsplit_once('/').map(|(folder, _)| folder.to_owned()).unwrap_or_default();
+                    (folder, parsed.unwrap_or_else(|e| panic!("{path}: {e}")).into_keys().collect())
+                })
+                .collect()
+        };
+        let (zh, en) = (keys_by_file(Lang::Zh), keys_by_file(Lang::En));
+        assert_eq!(zh.keys().collect::<Vec<_>>(), en.keys().collect::<Vec<_>>(), "every folder has both languages");
+        assert!(zh.len() > 5, "the module catalogs are found: {:?}", zh.keys());
+        for (folder, keys) in &zh {
+            assert_eq!(keys, &en[folder], "i18n/{folder}: the same keys in both languages");
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (folder, keys) in &zh {
+            for key in keys {
+                assert!(seen.insert(key.clone()), "{key} is defined twice (again in i18n/{folder})");
+            }
+        }
+        assert_eq!(Catalog::for_lang(Lang::En).messages.len(), seen.len(), "the merged catalog holds every key");
     }
 
     /// Every file under `dir` (recursively) whose name ends in one of `extensions`.
