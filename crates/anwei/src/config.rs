@@ -168,10 +168,18 @@ fn read_file(file: &Path) -> anyhow::Result<String> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => bail!("configuration file {} does not exist", file.display()),
         Err(error) => return Err(error).with_context(|| format!("cannot read the configuration file {}", file.display())),
     };
+    let too_large = || anyhow::anyhow!("configuration file {}: not a file of at most {} KiB", file.display(), CONFIG_FILE_BYTES_MAX / 1024);
     if !metadata.is_file() || metadata.len() > CONFIG_FILE_BYTES_MAX {
-        bail!("configuration file {}: not a file of at most {} KiB", file.display(), CONFIG_FILE_BYTES_MAX / 1024);
+        return Err(too_large());
     }
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read the configuration file {}", file.display()))?;
+    // Read with the bound too: the file may grow between the check and the read.
+    let mut bytes = Vec::new();
+    let opened = std::fs::File::open(file).with_context(|| format!("cannot read the configuration file {}", file.display()))?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(opened, CONFIG_FILE_BYTES_MAX + 1), &mut bytes)
+        .with_context(|| format!("cannot read the configuration file {}", file.display()))?;
+    if bytes.len() as u64 > CONFIG_FILE_BYTES_MAX {
+        return Err(too_large());
+    }
     String::from_utf8(bytes).map_err(|error| anyhow::anyhow!("configuration file {}: not UTF-8 (byte {})", file.display(), error.utf8_error().valid_up_to()))
 }
 

@@ -346,13 +346,13 @@ async fn open(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Result<(Co
 async fn open_store(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Result<(Config, store::Store)> {
     let config = Config::load(data.config.as_deref(), data.database_url.clone(), data.data_dir.clone(), listen)?;
     let url = config.database_url();
-    if let Some(path) = url.strip_prefix("sqlite://")
-        && let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty())
+    if let Some(path) = store::sqlite_file(&url)
+        && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
     {
         std::fs::create_dir_all(parent).with_context(|| format!("cannot create the data folder {}", parent.display()))?;
     }
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        hold_database_lock(std::path::Path::new(path))?;
+    if let Some(path) = store::sqlite_file(&url) {
+        hold_database_lock(&path)?;
     }
     let store = store::Store::connect(&url).await.with_context(|| format!("cannot open the database ({})", config.redacted_database_url()))?;
     store.migrate().await.context("database migration failed")?;
@@ -367,8 +367,19 @@ async fn open_store(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Resu
 /// shared for its lifetime (`hold_database_lock`); `anwei restore` holds it exclusively, so that
 /// it never replaces a database a server has open, and no server opens one being restored.
 fn database_lock_file(database: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
     let path = PathBuf::from(format!("{}.lock", database.display()));
-    std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).with_context(|| format!("cannot open the lock file {}", path.display()))
+    // Read-only is enough to lock, so a lock file made by another account (root running a
+    // command once) still serves the service's account. Who may lock it is decided by the data
+    // folder's own permissions, which should admit the service's account alone.
+    let opened = match std::fs::File::open(&path) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o644).open(&path) {
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => std::fs::File::open(&path),
+            created => created,
+        },
+        other => other,
+    };
+    opened.with_context(|| format!("cannot open the lock file {}", path.display()))
 }
 
 static DATABASE_LOCK: std::sync::OnceLock<std::fs::File> = std::sync::OnceLock::new();
@@ -396,7 +407,7 @@ fn sqlite_files(database: &std::path::Path) -> [PathBuf; 3] {
 async fn restore(file: &std::path::Path, replace: bool, data: &DataArgs) -> anyhow::Result<serde_json::Value> {
     let config = Config::load(data.config.as_deref(), data.database_url.clone(), data.data_dir.clone(), None)?;
     let url = config.database_url();
-    let Some(target) = url.strip_prefix("sqlite://").map(PathBuf::from) else {
+    let Some(target) = store::sqlite_file(&url) else {
         bail!("this is a PostgreSQL database: restore it with pg_restore (see README)");
     };
     if !file.is_file() {

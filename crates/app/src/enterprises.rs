@@ -236,17 +236,20 @@ impl App {
         }
         let filter = self.store_filter(query).await?;
         let records = self.store.enterprises_for_export(&policy::enterprise_visibility(actor), &filter, EXPORT_ROWS_MAX).await?;
-        let event = audit_event(
-            Some(actor),
-            client,
-            "enterprise.export",
-            "enterprises".into(),
-            Outcome::Success,
-            serde_json::json!({"rows": records.len(), "format": format.extension(), "query": query.query, "region": query.region_code}),
-        );
-        self.store.record_audit(&event).await?;
         let rows: Vec<EnterpriseInput> = records.iter().map(|r| r.enterprise.to_input()).collect();
-        spreadsheet::write_enterprise_rows(format, &rows).map_err(AppError::Internal)
+        // In the import's own columns (so that the file can come back in), then recorded as every
+        // export is.
+        let bytes = spreadsheet::write_enterprise_rows(format, &rows).map_err(AppError::Internal)?;
+        let export = crate::exports::Export {
+            action: "enterprise.export",
+            target: "enterprises".into(),
+            format,
+            sheet_name: "",
+            columns: &[],
+            details: serde_json::json!({"query": query.query, "region": query.region_code}),
+        };
+        self.store.record_audit(&crate::exports::export_event(actor, client, export, rows.len())).await?;
+        Ok(bytes)
     }
 }
 

@@ -21,6 +21,18 @@ pub struct Export<'a> {
     pub details: serde_json::Value,
 }
 
+/// The audit event of an export of `rows` rows: the caller's details, then the format and the
+/// row count (which the details cannot override).
+pub(crate) fn export_event(actor: &Actor, client: &Client, export: Export<'_>, rows: usize) -> domain::audit::AuditEvent {
+    let mut details = match export.details {
+        serde_json::Value::Object(more) => more,
+        _ => serde_json::Map::new(),
+    };
+    details.insert("format".into(), export.format.extension().into());
+    details.insert("rows".into(), rows.into());
+    audit_event(Some(actor), client, export.action, export.target, Outcome::Success, serde_json::Value::Object(details))
+}
+
 impl App {
     /// Writes the table and records the export; the file's bytes. The rows are read before the
     /// returned future first runs, so they may borrow from the caller.
@@ -34,11 +46,7 @@ impl App {
         let mut count = 0usize;
         let counted = rows.inspect(|_| count += 1);
         let written = write_table(export.format, export.sheet_name, export.columns, counted).map_err(AppError::Internal);
-        let mut details = serde_json::json!({"format": export.format.extension(), "rows": count});
-        if let (Some(all), serde_json::Value::Object(more)) = (details.as_object_mut(), export.details) {
-            all.extend(more);
-        }
-        let event = audit_event(Some(actor), client, export.action, export.target, Outcome::Success, details);
+        let event = export_event(actor, client, export, count);
         async move {
             let bytes = written?;
             self.store.record_audit(&event).await?;

@@ -100,6 +100,15 @@ impl OverloadReport {
             if answers.server_errors > 0 {
                 failures.push(format!("{name}: {} server errors other than 503", answers.server_errors));
             }
+            if answers.other > 0 {
+                failures.push(format!("{name}: {} other answers (4xx) or dropped connections", answers.other));
+            }
+        }
+        if self.ingest.shed + self.pages.shed + self.reports.shed == 0 {
+            failures.push("nothing was refused: the load did not overload the server".into());
+        }
+        if self.rss_mib_before <= 0.0 || self.rss_mib_peak_first_half <= 0.0 || self.rss_mib_peak_second_half <= 0.0 {
+            failures.push("the server's memory could not be read".into());
         }
         if self.batches_lost + self.batches_half_stored + self.reports_lost > 0 {
             failures.push(format!("lost: {} batches, {} half-stored batches, {} reports", self.batches_lost, self.batches_half_stored, self.reports_lost));
@@ -476,7 +485,7 @@ mod tests {
             sustainable_readings_per_s: 1000.0,
             offered_readings_per_s: 2000.0,
             acknowledged_readings_per_s: 1000.0,
-            ingest: Answers::default(),
+            ingest: Answers { sent: 10, accepted: 5, shed: 5, ..Default::default() },
             pages: Answers::default(),
             reports: Answers::default(),
             rss_mib_before: 50.0,
@@ -506,5 +515,10 @@ mod tests {
         bad.batches_lost = 1;
         bad.recovered = false;
         assert_eq!(bad.failures(1024.0).len(), 4, "{:?}", bad.failures(1024.0));
+        let mut calm = report();
+        calm.ingest.shed = 0;
+        calm.ingest.other = 1;
+        calm.rss_mib_before = 0.0;
+        assert_eq!(calm.failures(1024.0).len(), 3, "not overloaded, a dropped connection, memory unread: {:?}", calm.failures(1024.0));
     }
 }

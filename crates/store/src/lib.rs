@@ -387,6 +387,15 @@ pub(crate) fn like_pattern(text: &str) -> String {
     pattern
 }
 
+/// The file an `sqlite://` URL opens, as the driver reads it (query options dropped, percent
+/// escapes decoded); `None` for another kind of URL or one the driver would refuse.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    if !url.starts_with("sqlite://") {
+        return None;
+    }
+    SqliteConnectOptions::from_str(url).ok().map(|options| options.get_filename().to_path_buf())
+}
+
 pub fn now_ms() -> i64 {
     domain::time::now_ms()
 }
@@ -410,5 +419,17 @@ pub(crate) fn visibility_params(visibility: &domain::access::Visibility) -> (boo
         Visibility::RegionSubtree { path } => (false, Some(format!("{path}%")), None),
         Visibility::Enterprise { enterprise_id } => (false, None, Some(*enterprise_id)),
         Visibility::Nothing => (false, None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sqlite_file_is_the_one_the_driver_opens() {
+        let file = |url: &str| super::sqlite_file(url).map(|path| path.display().to_string());
+        assert_eq!(file("sqlite:///var/lib/anwei/anwei.db").as_deref(), Some("/var/lib/anwei/anwei.db"));
+        assert_eq!(file("sqlite://data/anwei.db?mode=rwc").as_deref(), Some("data/anwei.db"), "options are not part of the name");
+        assert_eq!(file("sqlite:///tmp/my%20data/anwei.db").as_deref(), Some("/tmp/my data/anwei.db"), "escapes are decoded");
+        assert_eq!(file("postgres://anwei@localhost/anwei"), None);
     }
 }

@@ -83,8 +83,11 @@ impl Lang {
     }
 }
 
-/// Each catalog file of `lang` (path, parsed messages, or why it does not parse).
-fn catalog_files(lang: Lang) -> Vec<(String, Result<HashMap<String, String>, String>)> {
+/// One catalog file: its path under `i18n/`, and its messages or why they do not parse.
+type CatalogFile = (String, Result<HashMap<String, String>, String>);
+
+/// Each catalog file of `lang`, by path.
+fn catalog_files(lang: Lang) -> Vec<CatalogFile> {
     let name = lang.file_name();
     let mut files: Vec<_> = CatalogFiles::iter()
         .filter(|path| path.rsplit('/').next() == Some(name.as_str()))

@@ -131,24 +131,37 @@ impl FromRequestParts<AppState> for ApiCaller {
     }
 }
 
-/// Who writes telemetry: a gateway with its enterprise's ingest token (`awi_…`), or a person
-/// (an enterprise user's bearer token or session).
-pub enum TelemetryWriter {
-    Gateway { enterprise_id: i64 },
-    Person(ApiCaller),
+/// Who writes telemetry, settled before the body is read: a gateway with its enterprise's ingest
+/// token (`awi_…`), or an enterprise's own user (bearer token or session). It holds one of the
+/// enterprise's telemetry places (`security::TELEMETRY_PER_ENTERPRISE_MAX`) while the request is
+/// handled; beyond them the answer is 429 with `Retry-After`.
+pub struct TelemetryWriter {
+    pub enterprise_id: i64,
+    _place: crate::security::WriterPlace,
 }
 
 impl FromRequestParts<AppState> for TelemetryWriter {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if let Some(token) = bearer_token(&parts.headers).filter(|t| t.starts_with(app::hazard_sources::INGEST_TOKEN_PREFIX)) {
-            return match state.app.enterprise_of_ingest_token(token).await? {
-                Some(enterprise_id) => Ok(Self::Gateway { enterprise_id }),
-                None => Err(ApiError::unauthenticated()),
-            };
-        }
-        Ok(Self::Person(ApiCaller::from_request_parts(parts, state).await?))
+        let enterprise_id = if let Some(token) = bearer_token(&parts.headers).filter(|t| t.starts_with(app::hazard_sources::INGEST_TOKEN_PREFIX)) {
+            state.app.enterprise_of_ingest_token(token).await?.ok_or_else(ApiError::unauthenticated)?
+        } else {
+            let caller = ApiCaller::from_request_parts(parts, state).await?;
+            match caller.actor.enterprise_id.filter(|_| caller.actor.role == domain::role::Role::Enterprise) {
+                Some(enterprise_id) => enterprise_id,
+                None => return Err(state.app.denied(&caller.actor, &caller.client, "telemetry.write", "telemetry".into()).await.into()),
+            }
+        };
+        let Some(place) = state.telemetry_writers.take(enterprise_id) else {
+            return Err(ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "本企业同时上传的请求过多,请稍后重试 / too many telemetry requests of this enterprise at once; retry shortly",
+            )
+            .with_retry_after(1));
+        };
+        Ok(Self { enterprise_id, _place: place })
     }
 }
 

@@ -21,6 +21,8 @@ mod monitoring;
 mod pages;
 mod risk_points;
 mod security;
+
+pub use security::TELEMETRY_PER_ENTERPRISE_MAX;
 mod session_store;
 pub mod webhooks;
 mod workplans;
@@ -65,6 +67,8 @@ pub struct AppState {
     /// Uploads read at once (each up to 100 MiB in memory); the next waits for a place or is
     /// told to retry (`upload_turn`).
     pub uploads: Arc<tokio::sync::Semaphore>,
+    /// Telemetry requests in hand per enterprise (`security::TELEMETRY_PER_ENTERPRISE_MAX`).
+    pub telemetry_writers: Arc<security::WriterPlaces>,
 }
 
 /// Uploads read at once in one process.
@@ -103,7 +107,8 @@ pub fn router(app: App, settings: WebSettings) -> Router {
     let trusted_proxies = Arc::new(settings.proxies.clone());
     let hsts = security::Hsts(settings.secure_cookies);
     let in_flight = security::InFlight::new(settings.requests_in_flight_max);
-    let state = AppState { app, settings: Arc::new(settings), uploads: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)) };
+    let state =
+        AppState { app, settings: Arc::new(settings), uploads: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)), telemetry_writers: Default::default() };
     let (api_router, openapi) = api::router(login_throttle.clone()).split_for_parts();
     let mut openapi = openapi;
     api_document::complete(&mut openapi);

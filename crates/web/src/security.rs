@@ -102,6 +102,45 @@ impl InFlight {
     }
 }
 
+/// Telemetry requests one enterprise may have in hand at once, of the `TELEMETRY_IN_FLIGHT_MAX`
+/// places: one writer (a gateway, or a person with a stolen token) cannot take them all.
+pub const TELEMETRY_PER_ENTERPRISE_MAX: usize = 4;
+
+/// How many telemetry requests each enterprise has in hand, in this process.
+#[derive(Default)]
+pub struct WriterPlaces(std::sync::Mutex<std::collections::HashMap<i64, usize>>);
+
+/// One of an enterprise's telemetry places, given back when dropped.
+pub struct WriterPlace {
+    places: std::sync::Arc<WriterPlaces>,
+    enterprise_id: i64,
+}
+
+impl WriterPlaces {
+    /// A place for the enterprise, or `None` when it has `TELEMETRY_PER_ENTERPRISE_MAX` already.
+    pub fn take(self: &std::sync::Arc<Self>, enterprise_id: i64) -> Option<WriterPlace> {
+        let mut counts = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = counts.entry(enterprise_id).or_insert(0);
+        if *count >= TELEMETRY_PER_ENTERPRISE_MAX {
+            return None;
+        }
+        *count += 1;
+        Some(WriterPlace { places: self.clone(), enterprise_id })
+    }
+}
+
+impl Drop for WriterPlace {
+    fn drop(&mut self) {
+        let mut counts = self.places.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = counts.get_mut(&self.enterprise_id) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.enterprise_id);
+            }
+        }
+    }
+}
+
 /// Refuses a request at once (503, `Retry-After: 1`) when its pool's places are all taken
 /// (`requests_in_flight_max` for pages and the API, `TELEMETRY_IN_FLIGHT_MAX` for telemetry), so
 /// that a flood of requests is answered rather than queued until memory runs out; the health

@@ -966,6 +966,30 @@ async fn load_shedding(h: &Harness) {
         StatusCode::UNAUTHORIZED,
         "places free again once the load goes"
     );
+
+    // One enterprise cannot take every telemetry place with bodies that never finish: past its
+    // own few it is told to wait (429), before the pool of all enterprises is full (503).
+    let enterprise = token(h, "enterprise").await;
+    let telemetry = |token: &str, body: Body| {
+        let request = Request::post("/api/v1/telemetry").header(header::AUTHORIZATION, format!("Bearer {token}")).header(header::CONTENT_TYPE, "text/plain");
+        request.body(body).unwrap()
+    };
+    let mut slow = Vec::new();
+    for _ in 0..web::TELEMETRY_PER_ENTERPRISE_MAX {
+        let pending = futures_util::stream::pending::<Result<Vec<u8>, std::io::Error>>();
+        let request = telemetry(&enterprise, Body::from_stream(pending));
+        let router = router.clone();
+        slow.push(tokio::spawn(async move { router.oneshot(request).await }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let refused = send(&router, telemetry(&enterprise, Body::from("x 1 1\n"))).await;
+    assert_eq!((refused.status, refused.json()["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("too_many_requests")));
+    assert!(refused.headers.contains_key(header::RETRY_AFTER));
+    for task in slow {
+        task.abort();
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(send(&router, telemetry(&enterprise, Body::from("x 1 1\n"))).await.status, StatusCode::OK, "its places come back");
 }
 
 async fn post_telemetry(h: &Harness, token: &str, content_type: &str, body: impl Into<Body>) -> Reply {

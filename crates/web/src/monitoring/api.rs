@@ -128,26 +128,41 @@ pub struct IngestAnswer {
 
 /// Largest telemetry body (100,000 readings of about 80 bytes).
 pub const TELEMETRY_BYTES_MAX: usize = 8 * 1024 * 1024;
+/// How long a telemetry body may take to arrive in full.
+pub const TELEMETRY_BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Ingests readings of the writer's enterprise's sensors (a gateway's ingest token `awi_…`, or an
 /// enterprise user's bearer token): `text/plain` lines `CODE VALUE TS_MS`,
 /// or `application/json` `[{"sensor", "value", "ts"}]`. Good readings are stored durably before
 /// the answer; bad ones are rejected one by one with their reason.
 #[utoipa::path(post, path = "/api/v1/telemetry", tag = "monitoring", request_body(content = String, content_type = "text/plain"),
-    responses((status = 200, body = IngestAnswer), (status = 400, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 503, body = ErrorBody)),
+    responses((status = 200, body = IngestAnswer), (status = 400, body = ErrorBody), (status = 408, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 429, body = ErrorBody, headers(("Retry-After" = u64, description = "seconds to wait"))), (status = 503, body = ErrorBody)),
     security(("bearer" = [])))]
 async fn ingest_telemetry(
     State(state): State<AppState>,
     writer: crate::identity::TelemetryWriter,
     headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
+    body: axum::body::Body,
 ) -> Result<Json<IngestAnswer>, ApiError> {
-    let enterprise_id = match writer {
-        crate::identity::TelemetryWriter::Gateway { enterprise_id } => enterprise_id,
-        crate::identity::TelemetryWriter::Person(caller) => match caller.actor.enterprise_id.filter(|_| caller.actor.role == domain::role::Role::Enterprise) {
-            Some(enterprise_id) => enterprise_id,
-            None => return Err(state.app.denied(&caller.actor, &caller.client, "telemetry.write", "telemetry".into()).await.into()),
-        },
+    let enterprise_id = writer.enterprise_id;
+    // The whole body within a deadline, so that a slow sender cannot hold a place for long.
+    let body = match tokio::time::timeout(TELEMETRY_BODY_DEADLINE, axum::body::to_bytes(body, TELEMETRY_BYTES_MAX)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(_)) => {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("正文超过{TELEMETRY_BYTES_MAX}字节或未完整送达 / the body is over {TELEMETRY_BYTES_MAX} bytes or was cut off"),
+            ));
+        }
+        Err(_) => {
+            return Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                format!("正文未在{}秒内送达 / the body did not arrive within {} s", TELEMETRY_BODY_DEADLINE.as_secs(), TELEMETRY_BODY_DEADLINE.as_secs()),
+            ));
+        }
     };
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -443,6 +458,8 @@ async fn region_warning_grades(
 /// How often an open live alarm stream asks again whether its credential still holds, when no
 /// event has made it ask.
 pub const LIVE_STREAM_RECHECK: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long a check of the credential stands for the events that follow it.
+pub const LIVE_STREAM_EVENT_RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Alarm changes as server-sent events: an `alarm` event `{"ids": [...]}` naming the alarms in the
 /// caller's scope that were raised, changed or handled; `resync` when events were missed.
@@ -472,34 +489,41 @@ async fn alarm_stream(State(state): State<AppState>, caller: ApiCaller, recheck:
     };
     let actor = caller.actor;
     let recheck = std::sync::Arc::new(recheck);
-    let events = futures_util::stream::unfold((receiver, slot), move |(mut receiver, slot)| {
+    // The credential is asked again before an event goes out (unless it was within the last
+    // LIVE_STREAM_EVENT_RECHECK) and after LIVE_STREAM_RECHECK without one; the stream ends once
+    // it no longer holds. `checked` is when it last held (none yet: the first event asks).
+    let events = futures_util::stream::unfold((receiver, slot, None::<tokio::time::Instant>), move |(mut receiver, slot, mut checked)| {
         let (state, actor, recheck) = (state.clone(), actor.clone(), recheck.clone());
         async move {
+            let opened = tokio::time::Instant::now();
             loop {
-                // The credential is asked again before each event and every LIVE_STREAM_RECHECK
-                // while none comes; the stream ends once it no longer holds.
-                let received = match tokio::time::timeout(LIVE_STREAM_RECHECK, receiver.recv()).await {
+                let idle_deadline = checked.unwrap_or(opened) + LIVE_STREAM_RECHECK;
+                let received = match tokio::time::timeout_at(idle_deadline, receiver.recv()).await {
                     Ok(received) => received,
-                    Err(_) if recheck.still_holds(&state, &actor).await => continue,
+                    Err(_) if recheck.still_holds(&state, &actor).await => {
+                        checked = Some(tokio::time::Instant::now());
+                        continue;
+                    }
                     Err(_) => return None,
                 };
-                match received {
+                let event = match received {
                     Ok(notice) => {
                         let visible = state.app.visible_alarm_ids(&actor, &notice.alarm_ids).await.unwrap_or_default();
                         if visible.is_empty() {
                             continue;
                         }
-                        if !recheck.still_holds(&state, &actor).await {
-                            return None;
-                        }
-                        let event = Event::default().event("alarm").data(serde_json::json!({"ids": visible}).to_string());
-                        return Some((Ok::<_, std::convert::Infallible>(event), (receiver, slot)));
+                        Event::default().event("alarm").data(serde_json::json!({"ids": visible}).to_string())
                     }
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        return Some((Ok(Event::default().event("resync").data("{}")), (receiver, slot)));
-                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Event::default().event("resync").data("{}"),
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                };
+                if checked.is_none_or(|at| at.elapsed() >= LIVE_STREAM_EVENT_RECHECK) {
+                    if !recheck.still_holds(&state, &actor).await {
+                        return None;
+                    }
+                    checked = Some(tokio::time::Instant::now());
                 }
+                return Some((Ok::<_, std::convert::Infallible>(event), (receiver, slot, checked)));
             }
         }
     });
