@@ -17,7 +17,9 @@ EXCLUDED='/alarms/stream$|/me/tokens/\{id\}$'
 # may not make on a record it can read answers 404, like a record outside its scope (so the answer
 # never tells which records exist); the check reads that as the created record having vanished.
 EXCLUDED_CHECKS=ensure_resource_availability
-# A fixed seed makes CI's run repeatable; set SCHEMATHESIS_SEED to explore others.
+# A fixed seed makes CI's run repeatable; set SCHEMATHESIS_SEED to explore others. One worker:
+# with two, CPython 3.11 (Debian 12's) can fail inside hypothesis with "AST constructor recursion
+# depth mismatch" when two threads parse at once, an interpreter error and not the server's.
 SEED=${SCHEMATHESIS_SEED:-20261205}
 
 token_for() {
@@ -51,7 +53,7 @@ for role in "${ROLES[@]}"; do
     -H "Authorization: Bearer ${TOKENS[$role]}" \
     --checks all --exclude-checks "$EXCLUDED_CHECKS" \
     --exclude-path-regex "$EXCLUDED" \
-    --seed "$SEED" --request-timeout 20 --workers 2 --no-color || failed=1
+    --seed "$SEED" --request-timeout 20 --workers 1 --no-color || failed=1
 done
 for role in "${ROLES[@]}"; do
   echo "== schemathesis as $role: revoking its own tokens"
