@@ -1,6 +1,9 @@
 //! The real binary: `import`/`export` print JSON and round-trip, and `audit verify` passes on an
 //! untouched database and names the first bad entry after tampering.
 
+// Test helpers unwrap too: a panic with its message is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
 use std::process::Command;
 
 fn anwei(args: &[&str]) -> std::process::Output {

@@ -2,6 +2,9 @@
 //! stable toolchain: every input a fuzzer kept, because it reached new code, is read or refused
 //! without a panic, within the readers' bounds. The fuzzers themselves run on nightly (fuzz/).
 
+// Test helpers unwrap too: a panic with its message is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
 fn corpus(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(target);
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)

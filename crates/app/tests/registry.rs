@@ -1,6 +1,9 @@
 //! Enterprise registry use cases against a real database: imports with per-row reports, exports
 //! that re-import cleanly, encodings, and the rule that lists never leave the caller's scope.
 
+// Test helpers unwrap too: a panic with its message is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
 use app::enterprises::ListQuery;
 use app::spreadsheet::{COLUMNS, SpreadsheetFormat, write_enterprise_rows};
 use app::{Actor, App, Client};

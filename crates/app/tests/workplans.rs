@@ -3,6 +3,9 @@
 //! nothing), scoping, the report → review → 回头看 loop with illegal moves refused, deadline
 //! notices and the export.
 
+// Test helpers unwrap too: a panic with its message is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
 use app::workplans::UploadedFile;
 use app::{Actor, App, AppError, Client};
 

@@ -5,6 +5,9 @@
 //! restarted, a packet over the size limit, a full ingest queue, and storage failing. Skipped (and
 //! says so) where mosquitto is not installed; CI installs it.
 
+// Test helpers unwrap too: a panic with its message is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -1,6 +1,9 @@
 //! The store conformance suite: every store operation, run against SQLite always and against
 //! PostgreSQL when `ANWEI_TEST_POSTGRES_URL` is set. Both backends must behave identically.
 
+// Test helpers unwrap too: a panic with its message is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
 use domain::CreditCode;
 use domain::access::Visibility;
 use domain::audit::{AuditEvent, ChainError, Outcome};

@@ -2,6 +2,9 @@
 //! caller → the expected status, table-driven, on SQLite and (when configured) PostgreSQL. A
 //! second check makes the table fail when an endpoint exists that it does not cover.
 
+// Test helpers unwrap too: a panic with its message is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::{BTreeSet, HashMap};
 
 use app::App;

@@ -2,6 +2,9 @@
 //! authentication, scoping (404 outside one's territory), CSRF, security headers, sessions,
 //! bad input and the OpenAPI document.
 
+// Test helpers unwrap too: a panic with its message is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
 use app::App;
 use axum::Router;
 use axum::body::Body;

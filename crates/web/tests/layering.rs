@@ -1,6 +1,9 @@
 //! The layers hold: `web` and `mqtt` reach the data through `app` only, never through the store
 //! that `app` holds (its row types they may still name, as `app` passes them on).
 
+// Test helpers unwrap too: a panic with its message is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
 fn sources(dir: &std::path::Path, found: &mut Vec<(String, String)>) {
     for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
         let path = entry.unwrap().path();
