@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,7 +20,7 @@ use anyhow::{Context, bail};
 use app::{App, Client};
 use serde::Serialize;
 
-use crate::{Spawned, agent, bench_source, free_port, sensor_input, wait_until_healthy};
+use crate::{agent, bench_source, free_port, sensor_input, serve_command, start_server};
 
 #[derive(Debug, Clone)]
 pub struct CrashOptions {
@@ -100,18 +100,7 @@ pub async fn crash(options: &CrashOptions) -> anyhow::Result<CrashReport> {
         let port = free_port()?;
         let base_url = format!("http://127.0.0.1:{port}");
         let started = Instant::now();
-        let mut server = Spawned(
-            Command::new(&options.anwei_exe)
-                .args(["serve", "--database-url", &url, "--listen", &format!("127.0.0.1:{port}")])
-                .arg("--data-dir")
-                .arg(dir.path())
-                .env("ANWEI_LOG", "error")
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
-                .spawn()
-                .context("cannot start the anwei server")?,
-        );
-        wait_until_healthy(&http, &format!("{base_url}/healthz"), &mut server.0)?;
+        let mut server = start_server(serve_command(&options.anwei_exe, &url, dir.path(), port, "error"), &http, &base_url)?;
         restarts.push(started.elapsed().as_secs_f64() * 1000.0);
         // What the runs before acknowledged must all be there now.
         findings = check(&http, &base_url, &user_token, options.sensors, base_ms, &ledger)?;

@@ -217,6 +217,27 @@ impl Drop for Spawned {
     }
 }
 
+/// `anwei serve` on `database_url`, its key file and anchor in `data_dir`, on loopback `port`,
+/// logging at `log`; the caller adds what else it needs and starts it with `start_server`.
+fn serve_command(exe: &Path, database_url: &str, data_dir: &Path, port: u16, log: &str) -> Command {
+    let mut command = Command::new(exe);
+    command
+        .args(["serve", "--database-url", database_url, "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .env("ANWEI_LOG", log)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+    command
+}
+
+/// Starts the server and waits until `base_url` answers its health check.
+fn start_server(mut command: Command, http: &ureq::Agent, base_url: &str) -> anyhow::Result<Spawned> {
+    let mut server = Spawned(command.spawn().context("cannot start the anwei server")?);
+    wait_until_healthy(http, &format!("{base_url}/healthz"), &mut server.0)?;
+    Ok(server)
+}
+
 fn wait_until_healthy(agent: &ureq::Agent, url: &str, child: &mut Child) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
@@ -440,22 +461,11 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     std::fs::write(&config_path, broker.as_ref().map(mqtt_leg::Broker::server_settings).unwrap_or_default())?;
     let port = free_port()?;
     let base_url = format!("http://127.0.0.1:{port}");
-    let mut server = Spawned(
-        Command::new(&options.anwei_exe)
-            .args(["serve", "--database-url", &url, "--listen", &format!("127.0.0.1:{port}")])
-            // Its key file and audit anchor go in the benchmark's own folder.
-            .arg("--data-dir")
-            .arg(dir.path())
-            .arg("--config")
-            .arg(&config_path)
-            .env("ANWEI_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .context("cannot start the anwei server")?,
-    );
+    // Its key file and audit anchor go in the benchmark's own folder.
+    let mut command = serve_command(&options.anwei_exe, &url, dir.path(), port, "warn");
+    command.arg("--config").arg(&config_path);
     let http = agent();
-    wait_until_healthy(&http, &format!("{base_url}/healthz"), &mut server.0)?;
+    let server = start_server(command, &http, &base_url)?;
     let pid = server.0.id();
     eprintln!("bench: server up (pid {pid}); full load for {} s …", options.seconds);
 

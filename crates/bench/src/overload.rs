@@ -16,7 +16,6 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -25,7 +24,7 @@ use anyhow::{Context, bail};
 use serde::Serialize;
 
 use crate::crash::{batch_body, classify, missing_changes, prepare, stored_batches};
-use crate::{Spawned, agent, free_port, wait_until_healthy};
+use crate::{agent, free_port, serve_command, start_server};
 
 #[derive(Debug, Clone)]
 pub struct OverloadOptions {
@@ -312,20 +311,10 @@ pub async fn overload(options: &OverloadOptions) -> anyhow::Result<OverloadRepor
     let (ingest_token, user_token, enterprise_id) = prepare(&url, &codes, 3600, "过载测试罐区").await?;
     let port = free_port()?;
     let base_url = format!("http://127.0.0.1:{port}");
-    let mut server = Spawned(
-        Command::new(&options.anwei_exe)
-            .args(["serve", "--database-url", &url, "--listen", &format!("127.0.0.1:{port}")])
-            .arg("--data-dir")
-            .arg(dir.path())
-            .env("ANWEI_LOG", "error")
-            .env("ANWEI_REQUESTS_IN_FLIGHT_MAX", options.requests_in_flight_max.to_string())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .context("cannot start the anwei server")?,
-    );
+    let mut command = serve_command(&options.anwei_exe, &url, dir.path(), port, "error");
+    command.env("ANWEI_REQUESTS_IN_FLIGHT_MAX", options.requests_in_flight_max.to_string());
     let http = agent();
-    wait_until_healthy(&http, &format!("{base_url}/healthz"), &mut server.0)?;
+    let server = start_server(command, &http, &base_url)?;
     let pid = server.0.id();
     let target = Target {
         cookie: session_cookie(&base_url)?,

@@ -235,18 +235,7 @@ async fn campaign_page(State(state): State<AppState>, headers: HeaderMap, user: 
     match state.app.campaign_progress(&user.actor, &user.client, id).await {
         Ok(progress) => {
             let manages = state.app.may_manage_campaign(&user.actor, id).await.unwrap_or(false);
-            let experts = if manages {
-                state
-                    .app
-                    .expert_pool(&user.actor, &user.client)
-                    .await
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|e| SelectOption { code: e.user_id.to_string(), label: format!("{}({})", e.display_name, e.specialities), selected: false })
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let experts = if manages { crate::experts::pages::expert_options(&state, &user).await } else { Vec::new() };
             let c = chrome(&state, &headers, &user.session, &format!("/campaigns/{id}"), Some(&user.actor)).await;
             render(&CampaignPage { c, progress, experts })
         }

@@ -109,6 +109,19 @@ async fn services(State(state): State<AppState>, headers: HeaderMap, user: PageU
     }
 }
 
+/// The expert pool as choices of a form that assigns an expert (empty when the caller may not
+/// read the pool).
+pub(crate) async fn expert_options(state: &AppState, user: &PageUser) -> Vec<SelectOption> {
+    state
+        .app
+        .expert_pool(&user.actor, &user.client)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| SelectOption { code: e.user_id.to_string(), label: format!("{}({})", e.display_name, e.specialities), selected: false })
+        .collect()
+}
+
 #[derive(Deserialize)]
 struct AssignForm {
     expert_id: i64,

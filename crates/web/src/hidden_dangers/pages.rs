@@ -290,14 +290,7 @@ async fn detail_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
     let path = user.actor.region_path.clone().unwrap_or_default();
     let regulator = matches!(user.actor.role, domain::role::Role::Regulator | domain::role::Role::Inspector);
     let experts = if regulator && view.danger.grade == "major" && view.danger.state != "closed" {
-        state
-            .app
-            .expert_pool(&user.actor, &user.client)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| SelectOption { code: e.user_id.to_string(), label: format!("{}({})", e.display_name, e.specialities), selected: false })
-            .collect()
+        crate::experts::pages::expert_options(state, user).await
     } else {
         Vec::new()
     };
