@@ -1,0 +1,125 @@
+// Monitoring: the warning map and alarm table for the office; on an enterprise phone, an alarm
+// pushed live after telemetry sent over the API, acknowledging it, a sensor's chart, and registering
+// a major hazard source (graded on the spot) and one of its sensors through the forms.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'playwright-core';
+import { BASE_URL, DESKTOP, PHONE, PASSWORD, useBrowser, newPage, login, submitLogin, gotoOk, poll, screenshot } from '../lib/helpers.mjs';
+
+describe('monitoring', () => {
+  useBrowser();
+
+  test('monitoring: the warning map, live alarms pushed to an enterprise phone, handling an alarm, a sensor chart, registering a source and a sensor', async () => {
+    const office = await newPage(DESKTOP, 'monitoring');
+    try {
+      await login(office);
+      await gotoOk(office, '/monitoring');
+      const map = office.locator('#warning-map');
+      await map.locator('canvas').first().waitFor({ state: 'attached' });
+      await poll(
+        () =>
+          map.evaluate((el) => {
+            const canvas = el.querySelector('canvas');
+            if (!canvas || !canvas.width) return false;
+            const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+            const wanted = new Set(['215,48,31', '252,141,89', '254,224,139', '69,117,180']);
+            for (let i = 0; i < data.length; i += 4 * 97) if (data[i + 3] === 255 && wanted.has(`${data[i]},${data[i + 1]},${data[i + 2]}`)) return true;
+            return false;
+          }),
+        'the warning map colours a city by its sources\' warning grade',
+      );
+      assert.ok((await office.locator('table#alarm-table tbody tr').count()) > 0, 'the live demo province has active alarms');
+      assert.ok((await office.locator('table#source-table [data-grade]').count()) > 0, 'sources carry warning grades');
+      await screenshot(office, 'monitoring.png');
+    } finally {
+      await office.context().close();
+    }
+
+    const phone = await newPage(PHONE, 'monitoring-phone');
+    try {
+      await submitLogin(phone, 'enterprise', PASSWORD);
+      await phone.waitForURL((url) => url.pathname === '/', { waitUntil: 'load' });
+      await gotoOk(phone, '/monitoring');
+      await phone.locator('#alarm-live').waitFor({ state: 'attached' });
+      // A toxic-gas reading far above high-high, sent by the enterprise's gateway over the API,
+      // reaches the open page through the server's push, well before the 30-second fallback.
+      // The gateway is another client: a request context without the page's session cookie.
+      const api = await request.newContext({ baseURL: BASE_URL });
+      const login = await api.post('/api/v1/auth/login', { data: { username: 'enterprise', password: PASSWORD } });
+      assert.equal(login.status(), 200);
+      const token = (await login.json()).token;
+      const sensors = await (await api.get('/api/v1/sensors', { headers: { authorization: `Bearer ${token}` } })).json();
+      const gas = sensors.find((s) => s.kind === 'toxic_gas');
+      assert.ok(gas, 'the demo enterprise has a toxic-gas detector');
+      const before = await phone.locator(`table#alarm-table a[href="/sensors/${gas.code}"]`).count();
+      assert.equal(before, 0, 'no alarm at the detector yet');
+      const started = Date.now();
+      const body = [0, 1, 2].map((i) => `${gas.code} 150 ${Date.now() + 1000 + i * 5000}`).join('\n');
+      const posted = await api.post('/api/v1/telemetry', { headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, data: body });
+      assert.equal(posted.status(), 200, await posted.text());
+      await phone.locator(`table#alarm-table a[href="/sensors/${gas.code}"]`).first().waitFor({ state: 'attached', timeout: 20_000 });
+      const elapsed = Date.now() - started;
+      console.log(`pushed alarm shown after ${elapsed} ms`);
+      assert.ok(elapsed < 25_000, `the alarm arrived by push, not by the 30 s poll: ${elapsed} ms`);
+      const { scrollWidth, innerWidth } = await phone.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
+      assert.ok(scrollWidth <= innerWidth + 1, `the monitoring page fits a phone: ${scrollWidth} > ${innerWidth}`);
+      await screenshot(phone, 'monitoring-phone.png');
+
+      // Handle it: acknowledge on the alarm page.
+      const row = phone.locator('table#alarm-table tr', { has: phone.locator(`a[href="/sensors/${gas.code}"]`) }).first();
+      await row.locator('a.alarm-link').click();
+      await phone.waitForURL((url) => url.pathname.startsWith('/alarms/'), { waitUntil: 'load' });
+      assert.equal(await phone.locator('#alarm-state').getAttribute('data-state'), 'raised');
+      await phone.locator('form#alarm-ack-form button[type=submit]').click();
+      await phone.waitForURL((url) => url.pathname.startsWith('/alarms/'), { waitUntil: 'load' });
+      // Acknowledged, or already cleared if the simulated detector has read normal for its off-delay since.
+      assert.ok(['acknowledged', 'cleared'].includes(await phone.locator('#alarm-state').getAttribute('data-state')));
+
+      // The sensor's page draws its 24-hour chart.
+      await gotoOk(phone, `/sensors/${gas.code}`);
+      const chart = phone.locator('#sensor-chart');
+      await chart.locator('canvas').first().waitFor({ state: 'attached' });
+      assert.equal(await phone.locator('#windows').count(), 1, 'one shelving and maintenance section, below the chart');
+      assert.equal(await phone.locator('form#window-form').count(), 1, 'the enterprise may ask for a window');
+      await screenshot(phone, 'sensor-phone.png');
+
+      // Register a source and one of its sensors through the forms, on the phone: the source is
+      // graded by GB 18218 on the spot (200 t of sulphur dioxide, 60 people nearby: 三级).
+      await gotoOk(phone, '/monitoring');
+      await phone.locator('a#register-source').click();
+      await phone.waitForURL((url) => url.pathname === '/hazards/new', { waitUntil: 'load' });
+      const sourceForm = phone.locator('form#source-form');
+      await sourceForm.locator('input[name=name]').fill(`二氧化硫储罐区${Date.now() % 100000}`);
+      await sourceForm.locator('select[name=unit_kind]').selectOption('storage');
+      await sourceForm.locator('input[name=people_nearby]').fill('60');
+      await sourceForm.locator('input[name=principal_person]').fill('王厂长');
+      await sourceForm.locator('input[name=technical_person]').fill('李工');
+      await sourceForm.locator('input[name=operating_person]').fill('赵班长');
+      await sourceForm.locator('textarea[name=chemicals]').fill('7446-09-5=200');
+      await sourceForm.locator('button[type=submit]').click();
+      await phone.waitForURL((url) => /^\/hazards\/\d+$/.test(url.pathname), { waitUntil: 'load' });
+      assert.equal((await phone.locator('#source-level').innerText()).trim(), '三级');
+      await phone.locator('#sensor-add summary').click();
+      const sensorForm = phone.locator('form#sensor-form');
+      const newCode = `UI-LT-${Date.now() % 100000}`;
+      await sensorForm.locator('input[name=code]').fill(newCode);
+      await sensorForm.locator('input[name=name]').fill('储罐液位');
+      await sensorForm.locator('select[name=kind]').selectOption('level');
+      await sensorForm.locator('input[name=unit]').fill('%');
+      await sensorForm.locator('input[name=range_min]').fill('0');
+      await sensorForm.locator('input[name=range_max]').fill('100');
+      await sensorForm.locator('input[name=high]').fill('85');
+      await sensorForm.locator('input[name=high_high]').fill('95');
+      await sensorForm.locator('input[name=interval_s]').fill('10');
+      await sensorForm.locator('button[type=submit]').click();
+      await phone.locator(`table#sensor-table a[href="/sensors/${newCode}"]`).waitFor({ state: 'attached' });
+      const fits = await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+      assert.ok(fits, 'the source page with its sensor form fits a phone');
+      await screenshot(phone, 'source-registered-phone.png');
+      await api.dispose();
+    } finally {
+      await phone.context().close();
+    }
+  });
+});
