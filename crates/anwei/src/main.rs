@@ -866,8 +866,7 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
         }
     });
-    // Monitoring: every sensor in memory, silent sensors checked, unacknowledged alarms
-    // escalated, old readings deleted daily.
+    // Monitoring: every sensor in memory; its schedules (`monitor::schedules`) start below.
     let sensors = app.start_monitoring().await.context("cannot load the sensors")?;
     tracing::info!(sensors, "monitoring started");
     web::webhooks::spawn(
@@ -889,71 +888,7 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
             }
         })
     });
-    // The telemetry log is compacted into per-sensor chunks every five minutes, or sooner when it
-    // holds a compaction step's worth of readings; every hour each sensor's small chunks are merged
-    // into longer ones, which compress better.
-    let compactor = app.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
-        let mut last_compaction = store::now_ms();
-        let mut last_merge = store::now_ms();
-        loop {
-            tick.tick().await;
-            let now = store::now_ms();
-            if now - last_merge >= 3_600_000 {
-                last_merge = now;
-                match compactor.merge_chunks().await {
-                    Ok(replaced) if replaced > 0 => tracing::info!(replaced, "telemetry chunks merged"),
-                    Ok(_) => {}
-                    Err(error) => tracing::warn!(%error, "could not merge telemetry chunks"),
-                }
-            }
-            let backlog = match compactor.store.log_backlog().await {
-                Ok((readings, _)) => readings,
-                Err(error) => {
-                    tracing::warn!(%error, "could not read the telemetry log's backlog");
-                    continue;
-                }
-            };
-            if backlog >= app::monitoring::COMPACTION_READINGS_MAX || (backlog > 0 && now - last_compaction >= 300_000) {
-                last_compaction = now;
-                if let Err(error) = compactor.compact_all_telemetry().await {
-                    tracing::warn!(%error, "could not compact the telemetry log");
-                }
-            }
-        }
-    });
-    // Silent sensors are checked four times a second, so that a no-data alarm comes within a
-    // quarter of a second of its limit (a pass over 440,000 sensors takes milliseconds).
-    let watcher = app.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
-        let mut last_retention = 0i64;
-        let mut ticks = 0u64;
-        loop {
-            tick.tick().await;
-            ticks += 1;
-            let now = store::now_ms();
-            watcher.check_silent_sensors(now).await;
-            // Escalation counts in minutes: every fifteen seconds is often enough.
-            if ticks.is_multiple_of(60) {
-                if let Err(error) = watcher.escalate_alarms(now).await {
-                    tracing::warn!(%error, "could not escalate unacknowledged alarms");
-                }
-                if let Err(error) = watcher.expire_suppressions(now).await {
-                    tracing::warn!(%error, "could not end shelving and maintenance windows");
-                }
-            }
-            if now - last_retention > 24 * 3600 * 1000 {
-                last_retention = now;
-                match watcher.apply_retention(now).await {
-                    Ok(deleted) if deleted > 0 => tracing::info!(deleted, "old telemetry chunks deleted"),
-                    Ok(_) => {}
-                    Err(error) => tracing::warn!(%error, "could not apply telemetry retention"),
-                }
-            }
-        }
-    });
+    monitor::schedules::spawn(app.monitor.clone());
     web::serve(listener, app.clone(), settings, web::HEADER_READ_TIMEOUT, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -7,7 +7,9 @@ use domain::audit::Outcome;
 use domain::enterprises::FieldError;
 use domain::role::Role;
 use serde::Deserialize;
-use store::{NewSuppression, SuppressionRow};
+use store::NewSuppression;
+/// A shelving or maintenance window as stored.
+pub use store::SuppressionRow;
 
 use crate::{Actor, App, AppError, Client, Result, audit_event, policy};
 
@@ -107,7 +109,7 @@ impl App {
         let event =
             audit_event(Some(actor), client, action, format!("alarm_suppression:{id}"), Outcome::Success, serde_json::json!({"sensor": window.sensor_code}));
         self.store.decide_suppression(id, approve, actor.user_id, note, &event).await.map_err(crate::monitoring::transition_refused)?;
-        self.reload_suppressions(store::now_ms()).await?;
+        self.monitor.reload_suppressions(store::now_ms()).await?;
         self.suppression(actor, client, id).await
     }
 
@@ -132,8 +134,8 @@ impl App {
         );
         let now = store::now_ms();
         self.store.end_suppression(id, now, &event).await.map_err(crate::monitoring::transition_refused)?;
-        self.reload_suppressions(now).await?;
-        self.restart_rules(&[window.sensor_id]).await?;
+        self.monitor.reload_suppressions(now).await?;
+        self.monitor.restart_rules(&[window.sensor_id]).await?;
         self.suppression(actor, client, id).await
     }
 

@@ -2,7 +2,9 @@
 //! only. Reads of the log are themselves recorded (exports always, searches by the page).
 
 use domain::audit::{AuditEntry, ChainError};
-use store::{AuditFilter, AuditPage};
+/// How the audit log is searched.
+pub use store::AuditFilter;
+use store::AuditPage;
 
 use crate::exports::Export;
 use crate::policy::{self, Action};

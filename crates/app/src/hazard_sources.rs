@@ -7,7 +7,9 @@ use domain::gb18218::{self, Present};
 use domain::role::Role;
 use domain::telemetry::{RuleSettings, SensorCode, SensorKind, SensorSpec, Thresholds};
 use serde::Deserialize;
-use store::{ChemicalRow, HazardSourceRow, NewChemical, NewHazardSource, NewSensor, SensorRow};
+use store::{ChemicalRow, NewChemical, NewHazardSource, NewSensor};
+/// The stored source and sensor, as the web layer shows them.
+pub use store::{HazardSourceRow, SensorRow};
 
 use crate::{Actor, App, AppError, Client, Result, audit_event, policy};
 
@@ -156,24 +158,6 @@ pub fn checked_sensor(source: &HazardSourceRow, input: &SensorInput) -> std::res
     })
 }
 
-/// The spec of a stored sensor; fails only when the stored row was damaged.
-pub fn spec_of(row: &SensorRow) -> Result<SensorSpec> {
-    let corrupt = |what: &str| AppError::Internal(format!("sensor {} has an invalid {what}", row.code));
-    let kind = SensorKind::parse(&row.kind).ok_or_else(|| corrupt("kind"))?;
-    let u32_of = |v: i64, what: &str| u32::try_from(v).map_err(|_| corrupt(what));
-    let rules = RuleSettings {
-        on_delay_ms: u32_of(row.on_delay_ms, "on-delay")?,
-        off_delay_ms: u32_of(row.off_delay_ms, "off-delay")?,
-        deadband: row.deadband,
-        rate_per_min: row.rate_per_min,
-        offline_after_intervals: u32_of(row.offline_after_intervals, "offline multiple")?,
-        stuck_after_ms: row.stuck_after_ms.map(|v| u32_of(v, "stuck time")).transpose()?,
-    };
-    let thresholds = Thresholds { low_low: row.low_low, low: row.low, high: row.high, high_high: row.high_high };
-    SensorSpec::new(kind, &row.unit, row.range_min, row.range_max, thresholds, u32_of(row.interval_s, "interval")?, rules)
-        .map_err(|e| AppError::Internal(format!("sensor {}: {e}", row.code)))
-}
-
 impl App {
     /// Whether the actor may register sources and sensors for the enterprise: its own users, or
     /// a regulator or inspector of its territory.
@@ -235,7 +219,7 @@ impl App {
             audit_event(Some(actor), client, "sensor.create", format!("hazard_source:{source_id}"), Outcome::Success, serde_json::json!({"codes": codes}));
         let rows = self.store.add_sensors(&sensors, &event).await?;
         for row in &rows {
-            self.monitor.register(row, spec_of(row)?, domain::telemetry::RuleState::watching_since(store::now_ms())).await;
+            self.monitor.register(row, domain::telemetry::RuleState::watching_since(store::now_ms())).await?;
         }
         Ok(rows)
     }

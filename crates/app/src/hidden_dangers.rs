@@ -8,7 +8,9 @@ use domain::hidden_dangers::{DangerAction, DangerGrade, DangerSource, DangerStat
 use domain::role::Role;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
-use store::{DangerFilter, DangerMove, DangerRow, NewDanger};
+/// How a list of hidden dangers is narrowed.
+pub use store::DangerFilter;
+use store::{DangerMove, DangerRow, NewDanger};
 
 use crate::policy::{self, Action};
 use crate::{Actor, App, AppError, Client, Result, audit_event};

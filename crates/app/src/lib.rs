@@ -18,12 +18,10 @@ pub mod experts;
 pub mod exports;
 pub mod hazard_sources;
 pub mod hidden_dangers;
-mod monitor_writer;
 pub mod monitoring;
 pub mod policy;
 pub mod reference_data;
 pub mod risk_points;
-mod sensor_table;
 pub mod sessions;
 pub mod simulator;
 pub mod spreadsheet;
@@ -103,17 +101,18 @@ pub struct App {
     /// The bands risk points are graded by (configurable per province).
     pub risk_bands: domain::risk_points::RiskBands,
     /// Live monitoring of major hazard sources, shared by every clone of the application.
-    pub monitor: std::sync::Arc<monitoring::Monitor>,
+    pub monitor: std::sync::Arc<monitor::Monitor>,
 }
 
 impl App {
     pub fn new(store: Store, security: auth::SecuritySettings) -> Self {
-        Self { store, security, risk_bands: Default::default(), monitor: std::sync::Arc::new(monitoring::Monitor::new(Default::default())) }
+        let monitor = std::sync::Arc::new(monitor::Monitor::new(Default::default(), store.clone()));
+        Self { store, security, risk_bands: Default::default(), monitor }
     }
 
     /// The same application monitoring with other settings (before monitoring starts).
-    pub fn with_monitor_settings(self, settings: monitoring::MonitorSettings) -> Self {
-        Self { monitor: std::sync::Arc::new(monitoring::Monitor::new(settings)), ..self }
+    pub fn with_monitor_settings(self, settings: monitor::MonitorSettings) -> Self {
+        Self { monitor: std::sync::Arc::new(monitor::Monitor::new(settings, self.store.clone())), ..self }
     }
 
     /// The same application grading risks by other bands.

@@ -4,7 +4,9 @@
 //! the CSRF token are the web layer's.
 
 use domain::audit::Outcome;
-use store::{SessionRow, UserRow};
+/// A stored login session, as the session layer keeps it.
+pub use store::SessionRow;
+use store::UserRow;
 
 use crate::{Actor, App, Client, Result, audit_event};
 

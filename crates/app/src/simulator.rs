@@ -467,7 +467,7 @@ impl crate::App {
         let rows = self.store.simulated_sensors().await?;
         let sensors: Vec<SimSensor> = rows
             .iter()
-            .filter_map(|row| Some(SimSensor { code: row.code.clone(), enterprise_id: row.enterprise_id, spec: crate::hazard_sources::spec_of(row).ok()? }))
+            .filter_map(|row| Some(SimSensor { code: row.code.clone(), enterprise_id: row.enterprise_id, spec: monitor::spec_of(row).ok()? }))
             .collect();
         let Some(first_enterprise) = sensors.first().map(|s| s.enterprise_id) else { return Ok(()) };
         let now = store::now_ms();

@@ -154,10 +154,10 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
             "not while the condition holds"
         );
         // Left unacknowledged, it goes up to the county, then the province.
-        assert_eq!(app.escalate_alarms(alarm.raised_at + 14 * 60_000).await.unwrap(), 0);
-        assert!(app.escalate_alarms(alarm.raised_at + 16 * 60_000).await.unwrap() >= 1);
+        assert_eq!(app.monitor.escalate_alarms(alarm.raised_at + 14 * 60_000).await.unwrap(), 0);
+        assert!(app.monitor.escalate_alarms(alarm.raised_at + 16 * 60_000).await.unwrap() >= 1);
         assert_eq!(app.alarm(&enterprise, &client, alarm.id).await.unwrap().escalation_tier, "county");
-        app.escalate_alarms(alarm.raised_at + 61 * 60_000).await.unwrap();
+        app.monitor.escalate_alarms(alarm.raised_at + 61 * 60_000).await.unwrap();
         let escalated = app.alarms(&actor("office").await, &client, &store::AlarmFilter { escalated: true, ..Default::default() }, 100).await.unwrap();
         assert!(escalated.iter().any(|a| a.id == alarm.id && a.escalation_tier == "province"));
         assert_eq!(app.acknowledge_alarm(&enterprise, &client, alarm.id).await.unwrap().state, "acknowledged");
@@ -211,7 +211,7 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         // A compaction step interrupted after storing a chunk (its log entries still there) shows
         // no reading twice, and redone it replaces that chunk with the whole one.
         let sensor_id = db.store.sensor_by_code("TEST-PT-1", &domain::access::Visibility::Everything).await.unwrap().id;
-        let (ts_bytes, value_bytes) = store::chunk_codec::encode(&[NOW - 30_000, NOW - 20_000], &[50.0, 70.0]).unwrap();
+        let (ts_bytes, value_bytes) = monitor::codec::encode(&[NOW - 30_000, NOW - 20_000], &[50.0, 70.0]).unwrap();
         let partial = store::NewChunk { sensor_id, start_ms: NOW - 30_000, end_ms: NOW - 20_000, reading_count: 2, timestamps: ts_bytes, vals: value_bytes };
         db.store.store_chunks(&[partial], &[], None).await.unwrap();
         let app::monitoring::History::Raw { points: half_done } = app.sensor_history(&chaoyang, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap()
@@ -222,7 +222,7 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
 
         // Compaction moves the log into per-sensor chunks; the history reads the same before and after.
         assert!(app.store.log_backlog().await.unwrap().0 >= 6, "accepted readings wait in the log");
-        let moved = app.compact_all_telemetry().await.unwrap();
+        let moved = app.monitor.compact_all_telemetry().await.unwrap();
         assert!(moved >= 6, "{moved}");
         assert_eq!(app.store.log_backlog().await.unwrap().0, 0);
         let app::monitoring::History::Raw { points: compacted } = app.sensor_history(&chaoyang, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap()
@@ -230,7 +230,7 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
             panic!("raw")
         };
         assert_eq!(compacted, points);
-        assert_eq!(app.compact_all_telemetry().await.unwrap(), 0, "nothing left");
+        assert_eq!(app.monitor.compact_all_telemetry().await.unwrap(), 0, "nothing left");
         assert_eq!(db.store.chunks(sensor_id, NOW - 60_000, NOW).await.unwrap().len(), 1, "the redone chunk replaced the partial one");
 
         // A restart keeps the stored history and monitors the same sensors.
@@ -251,7 +251,7 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
 
         // A second compaction makes a second small chunk; merging joins them, and the history
         // reads the same.
-        restarted.compact_all_telemetry().await.unwrap();
+        restarted.monitor.compact_all_telemetry().await.unwrap();
         assert_eq!(db.store.chunks(sensor_id, NOW - 60_000, NOW).await.unwrap().len(), 2);
         let app::monitoring::History::Raw { points: unmerged } =
             restarted.sensor_history(&enterprise, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap()
@@ -259,7 +259,7 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
             panic!("raw")
         };
         assert_eq!(unmerged.len(), 7);
-        assert!(restarted.merge_chunks().await.unwrap() >= 2);
+        assert!(restarted.monitor.merge_chunks().await.unwrap() >= 2);
         assert_eq!(db.store.chunks(sensor_id, NOW - 60_000, NOW).await.unwrap().len(), 1);
         let app::monitoring::History::Raw { points: merged } =
             restarted.sensor_history(&enterprise, &client, "TEST-PT-1", NOW - 60_000, NOW, None).await.unwrap()
@@ -267,15 +267,15 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
             panic!("raw")
         };
         assert_eq!(merged, unmerged);
-        assert_eq!(restarted.merge_chunks().await.unwrap(), 0, "nothing left to merge");
+        assert_eq!(restarted.monitor.merge_chunks().await.unwrap(), 0, "nothing left to merge");
 
         // Silent sensors raise no-data alarms once their limit has passed.
         let later = store::now_ms() + 3_600_000;
-        let raised = app.check_silent_sensors(later).await;
+        let raised = app.monitor.check_silent_sensors(later).await;
         assert!(raised >= loaded, "every silent sensor: {raised}");
         let no_data = app.alarms(&enterprise, &client, &store::AlarmFilter { state: Some("raised".into()), ..Default::default() }, 1000).await.unwrap();
         assert!(no_data.iter().any(|a| a.kind == "no_data"));
-        assert_eq!(app.check_silent_sensors(later).await, 0, "raised once, not again");
+        assert_eq!(app.monitor.check_silent_sensors(later).await, 0, "raised once, not again");
     }
 }
 
@@ -364,8 +364,8 @@ async fn shelving_and_maintenance_windows_on_every_configured_backend() {
             .await
             .unwrap();
         app.decide_suppression(&chaoyang, &client, short, true, None).await.unwrap();
-        assert_eq!(app.expire_suppressions(store::now_ms()).await.unwrap(), 0);
-        assert_eq!(app.expire_suppressions(store::now_ms() + 61_000).await.unwrap(), 1);
+        assert_eq!(app.monitor.expire_suppressions(store::now_ms()).await.unwrap(), 0);
+        assert_eq!(app.monitor.expire_suppressions(store::now_ms() + 61_000).await.unwrap(), 1);
         let refused = app.request_suppression(&enterprise, &client, &code, &input, store::now_ms()).await.unwrap();
         assert_eq!(app.decide_suppression(&chaoyang, &client, refused, false, Some("检修方案未报备")).await.unwrap().state, "rejected");
     }

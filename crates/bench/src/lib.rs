@@ -399,7 +399,7 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     for hour in 0..24i64 {
         let timestamps: Vec<i64> = (0..3600).map(|s| day_start + hour * 3_600_000 + s * 1000).collect();
         let values: Vec<f64> = (0..3600).map(|s| value_of(s as usize, hour as u64)).collect();
-        let (ts, vals) = store::chunk_codec::encode(&timestamps, &values)?;
+        let (ts, vals) = monitor::codec::encode(&timestamps, &values)?;
         chunks.push(store::NewChunk { sensor_id: day_sensor.id, start_ms: timestamps[0], end_ms: timestamps[3599], reading_count: 3600, timestamps: ts, vals });
     }
     store.store_chunks(&chunks, &[], None).await?;
@@ -421,7 +421,7 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     // In-process: the bytes an hour of 1 Hz readings takes once compacted (every five minutes)
     // and merged (hourly), as a server keeps them.
     eprintln!("bench: an hour of 1 Hz readings of {STEADY_SENSORS} sensors for the steady-state storage …");
-    measured.compact_all_telemetry().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    measured.monitor.compact_all_telemetry().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let steady_bytes_before = store.bytes_in_use().await?;
     let (steady_payload_before, steady_readings_before) = store.chunk_totals().await?;
     let steady_codes: Vec<String> = (0..STEADY_SENSORS).map(steady_code).collect();
@@ -439,10 +439,10 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
             batch.clear();
         }
         if round % 300 == 299 {
-            measured.compact_all_telemetry().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            measured.monitor.compact_all_telemetry().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
         }
     }
-    measured.merge_chunks().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    measured.monitor.merge_chunks().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let (steady_payload_after, steady_readings_after) = store.chunk_totals().await?;
     let steady_readings = (steady_readings_after - steady_readings_before).max(1) as f64;
     let steady_payload_bytes_per_reading = (steady_payload_after - steady_payload_before) as f64 / steady_readings;
@@ -607,8 +607,8 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     // does.
     let store = store::Store::connect(&url).await?;
     let keeper = App::new(store.clone(), Default::default());
-    keeper.compact_all_telemetry().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    keeper.merge_chunks().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    keeper.monitor.compact_all_telemetry().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    keeper.monitor.merge_chunks().await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let (payload_after, readings_after) = store.chunk_totals().await?;
     let stored = (readings_after - readings_before).max(1) as f64;
     let payload_bytes_per_reading = (payload_after - payload_before) as f64 / stored;

@@ -587,7 +587,12 @@ impl Ingestor {
             match self.app.stage_ingest(enterprise_id, batch, domain::time::now_ms(), self.rollbacks_seen).await {
                 Ok(staged) => {
                     self.rollbacks_seen = Some(staged.rollbacks());
-                    pipeline.push_back(InFlight { durable: Some(tokio::spawn(staged.durable())), stored: None, acks, messages_ingested: readable });
+                    pipeline.push_back(InFlight {
+                        durable: Some(tokio::spawn(async move { staged.durable().await.map_err(AppError::from) })),
+                        stored: None,
+                        acks,
+                        messages_ingested: readable,
+                    });
                     return Disposition::Done;
                 }
                 // The queue is shared with the HTTP ingest; these messages wait their turn, and the

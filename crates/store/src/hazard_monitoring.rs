@@ -122,7 +122,7 @@ pub struct NewChunk {
     pub vals: Vec<u8>,
 }
 
-/// One accepted batch, compressed (see `chunk_codec::encode_log`).
+/// One accepted batch, compressed (see `monitor::codec::encode_log`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewLogEntry {
     pub first_ts: i64,

@@ -10,7 +10,6 @@ mod accountability;
 mod assessment;
 mod audit;
 mod checklists;
-pub mod chunk_codec;
 mod commitments;
 pub mod copy_peer;
 mod enterprises;

@@ -9,8 +9,8 @@
 //! (`Seen`) only ever skips a write; the database stays the truth for every process.
 
 use app::App;
+use app::sessions::SessionRow;
 use async_trait::async_trait;
-use store::SessionRow;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error, Result, SessionStore};
 

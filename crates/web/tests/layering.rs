@@ -48,3 +48,58 @@ fn the_scan_sees_a_store_call() {
     assert_eq!(store_calls("        .store\n        .user(1)").len(), 1);
     assert_eq!(store_calls("let s = DatabaseSessionStore::new(app.clone()); // not .store.").len(), 0);
 }
+
+/// The workspace crates a crate's `[dependencies]` name (its dev-dependencies aside).
+fn workspace_dependencies(manifest: &str, workspace: &[&str]) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut in_dependencies = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_dependencies = line == "[dependencies]";
+            continue;
+        }
+        let name = line.split(['.', ' ', '=']).next().unwrap_or_default();
+        if in_dependencies && workspace.contains(&name) {
+            names.push(name.to_owned());
+        }
+    }
+    names.sort();
+    names
+}
+
+/// The crate graph is `domain ← store ← monitor ← app ← {web, mqtt, demo} ← anwei`: each crate
+/// depends on the crates below it and on no other (`bench` sits beside `anwei`, which runs it).
+#[test]
+fn the_crate_graph_holds() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let workspace = ["domain", "store", "monitor", "app", "web", "mqtt", "demo", "bench", "anwei"];
+    let allowed: [(&str, &[&str]); 9] = [
+        ("domain", &[]),
+        ("store", &["domain"]),
+        ("monitor", &["domain", "store"]),
+        ("app", &["domain", "monitor", "store"]),
+        ("web", &["app", "domain"]),
+        ("mqtt", &["app", "domain"]),
+        ("demo", &["app", "domain", "store"]),
+        ("bench", &["app", "domain", "monitor", "store"]),
+        ("anwei", &["app", "bench", "demo", "domain", "monitor", "mqtt", "store", "web"]),
+    ];
+    let mut seen = 0;
+    for (name, may_use) in allowed {
+        let path = root.join(name).join("Cargo.toml");
+        let Ok(manifest) = std::fs::read_to_string(&path) else { continue };
+        seen += 1;
+        let used = workspace_dependencies(&manifest, &workspace);
+        let beyond: Vec<&String> = used.iter().filter(|u| !may_use.contains(&u.as_str())).collect();
+        assert!(beyond.is_empty(), "{name} depends on {beyond:?}, outside the crate graph");
+    }
+    assert!(seen >= 8, "the crates' manifests are found: {seen}");
+}
+
+#[test]
+fn the_graph_check_sees_a_dependency() {
+    let manifest =
+        "[package]\nname = \"web\"\n[dependencies]\napp.workspace = true\nstore = { workspace = true }\n[dev-dependencies]\nmonitor.workspace = true\n";
+    assert_eq!(workspace_dependencies(manifest, &["app", "store", "monitor"]), ["app", "store"]);
+}

@@ -33,7 +33,7 @@ async fn list_dangers(
     caller: ApiCaller,
     Query(params): Query<DangerListParams>,
 ) -> Result<Json<Vec<app::hidden_dangers::DangerJson>>, ApiError> {
-    let filter = store::DangerFilter {
+    let filter = app::hidden_dangers::DangerFilter {
         region_code: region_param(params.region)?,
         enterprise_id: params.enterprise,
         grade: params.grade.map(|grade| grade.key().to_owned()),

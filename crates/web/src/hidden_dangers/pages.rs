@@ -49,9 +49,9 @@ struct ListParams {
 }
 
 impl ListParams {
-    fn filter(&self) -> store::DangerFilter {
+    fn filter(&self) -> app::hidden_dangers::DangerFilter {
         let some = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
-        store::DangerFilter {
+        app::hidden_dangers::DangerFilter {
             region_code: some(&self.region),
             enterprise_id: self.enterprise.trim().parse().ok(),
             grade: some(&self.grade),

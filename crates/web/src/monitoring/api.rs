@@ -41,8 +41,8 @@ pub struct Sensor {
     pub interval_s: i64,
 }
 
-impl From<store::SensorRow> for Sensor {
-    fn from(s: store::SensorRow) -> Self {
+impl From<app::hazard_sources::SensorRow> for Sensor {
+    fn from(s: app::hazard_sources::SensorRow) -> Self {
         Self {
             code: s.code,
             name: s.name,
@@ -220,8 +220,8 @@ pub struct Alarm {
     pub escalation_tier: String,
 }
 
-impl From<store::AlarmRow> for Alarm {
-    fn from(a: store::AlarmRow) -> Self {
+impl From<app::monitoring::AlarmRow> for Alarm {
+    fn from(a: app::monitoring::AlarmRow) -> Self {
         Self {
             id: a.id,
             sensor: a.sensor_code,
@@ -276,7 +276,7 @@ pub enum AlarmStateFilter {
 #[utoipa::path(get, path = "/api/v1/alarms", tag = "monitoring", params(AlarmListParams),
     responses((status = 200, body = Vec<Alarm>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn list_alarms(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<AlarmListParams>) -> Result<Json<Vec<Alarm>>, ApiError> {
-    let filter = store::AlarmFilter {
+    let filter = app::monitoring::AlarmFilter {
         state: params.state.as_ref().map(wire_name),
         enterprise_id: params.enterprise,
         source_id: params.source,
@@ -552,8 +552,8 @@ pub struct Suppression {
     pub suppressed_events: i64,
 }
 
-impl From<store::SuppressionRow> for Suppression {
-    fn from(w: store::SuppressionRow) -> Self {
+impl From<app::alarm_suppressions::SuppressionRow> for Suppression {
+    fn from(w: app::alarm_suppressions::SuppressionRow) -> Self {
         Self {
             id: w.id,
             sensor: w.sensor_code,

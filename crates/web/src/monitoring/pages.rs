@@ -2,6 +2,7 @@
 //! (refreshed every few seconds), a source with its chemicals, grading and sensors' live values,
 //! a sensor with its 24-hour chart, and an alarm with its handling.
 
+use app::monitoring::{AlarmFilter, AlarmRow};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -9,7 +10,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use store::{AlarmFilter, AlarmRow};
 
 use crate::AppState;
 use crate::identity::PageUser;
@@ -123,7 +123,7 @@ pub(crate) struct WindowLine {
     running: bool,
 }
 
-fn window_line(c: &Chrome, w: store::SuppressionRow, now_ms: i64) -> WindowLine {
+fn window_line(c: &Chrome, w: app::alarm_suppressions::SuppressionRow, now_ms: i64) -> WindowLine {
     WindowLine {
         id: w.id,
         kind: c.t.get(&format!("window.kind.{}", w.kind)).to_owned(),
@@ -254,7 +254,7 @@ struct SensorLine {
 #[template(path = "monitoring/hazard_source.html")]
 struct SourcePage {
     c: Chrome,
-    source: store::HazardSourceRow,
+    source: app::hazard_sources::HazardSourceRow,
     level: String,
     chemicals: Vec<(String, String, String)>,
     sensors: Vec<SensorLine>,
@@ -346,7 +346,7 @@ impl SensorForm {
     }
 }
 
-fn thresholds_text(s: &store::SensorRow) -> String {
+fn thresholds_text(s: &app::hazard_sources::SensorRow) -> String {
     [("LL", s.low_low), ("L", s.low), ("H", s.high), ("HH", s.high_high)]
         .iter()
         .filter_map(|(name, v)| v.map(|v| format!("{name} {v}")))
@@ -510,7 +510,7 @@ struct SensorPage {
     /// Whether the caller decides on requests (the template shared with the overview asks).
     decides: bool,
     error: Option<String>,
-    sensor: store::SensorRow,
+    sensor: app::hazard_sources::SensorRow,
     kind: String,
     thresholds: String,
     latest: String,

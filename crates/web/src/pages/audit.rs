@@ -70,7 +70,7 @@ struct AuditParams {
 }
 
 impl AuditParams {
-    fn filter(&self) -> Result<store::AuditFilter, ApiError> {
+    fn filter(&self) -> Result<app::audit_log::AuditFilter, ApiError> {
         let text = |value: &str| Some(value.trim().chars().take(64).collect::<String>()).filter(|v| !v.is_empty());
         let day = |value: &str, field: &str| -> Result<Option<i64>, ApiError> {
             match text(value) {
@@ -80,7 +80,7 @@ impl AuditParams {
                     .map_err(|message| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "bad_request", format!("{field}: {message}"))),
             }
         };
-        Ok(store::AuditFilter {
+        Ok(app::audit_log::AuditFilter {
             actor_name: text(&self.actor),
             action_prefix: text(&self.action),
             target: None,

@@ -20,7 +20,8 @@ use std::sync::OnceLock;
 use store::{AlarmChange, NewChunk, NewLogEntry, Store};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use crate::monitoring::{AlarmNotice, MonitorState, SensorSnapshot};
+use crate::AlarmNotice;
+use crate::state::{MonitorState, SensorSnapshot};
 
 /// The monitor's state, which the writer locks to roll back writes it could not store.
 type SharedState = std::sync::Arc<tokio::sync::Mutex<MonitorState>>;
@@ -32,7 +33,7 @@ const GROUP_MAX: usize = 64;
 #[derive(Debug, Default)]
 pub(crate) struct MonitorWrite {
     /// The batch as one telemetry-log entry, being compressed.
-    pub log_entry: Option<tokio::task::JoinHandle<Result<NewLogEntry, store::StoreError>>>,
+    pub log_entry: Option<tokio::task::JoinHandle<Result<NewLogEntry, crate::MonitorError>>>,
     pub changes: Vec<AlarmChange>,
     /// Transitions held back per shelving or maintenance window id.
     pub held: HashMap<i64, i64>,

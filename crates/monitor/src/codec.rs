@@ -2,26 +2,26 @@
 //! compressed as its own pco stream. Regular reporting intervals make the timestamps almost free,
 //! and pco finds the decimal resolution of the values.
 
-use crate::StoreError;
+use crate::MonitorError;
 
 /// Compresses one sensor's readings, in timestamp order.
-pub fn encode(timestamps: &[i64], values: &[f64]) -> Result<(Vec<u8>, Vec<u8>), StoreError> {
+pub fn encode(timestamps: &[i64], values: &[f64]) -> Result<(Vec<u8>, Vec<u8>), MonitorError> {
     if timestamps.len() != values.len() {
-        return Err(StoreError::Corrupt(format!("{} timestamps for {} values", timestamps.len(), values.len())));
+        return Err(MonitorError::Corrupt(format!("{} timestamps for {} values", timestamps.len(), values.len())));
     }
     // pco's default configuration trades speed and ratio well for chunks of thousands of readings.
     let config = pco::ChunkConfig::default();
-    let ts = pco::standalone::simple_compress(timestamps, &config).map_err(|e| StoreError::Corrupt(format!("compressing timestamps: {e}")))?;
-    let vals = pco::standalone::simple_compress(values, &config).map_err(|e| StoreError::Corrupt(format!("compressing values: {e}")))?;
+    let ts = pco::standalone::simple_compress(timestamps, &config).map_err(|e| MonitorError::Corrupt(format!("compressing timestamps: {e}")))?;
+    let vals = pco::standalone::simple_compress(values, &config).map_err(|e| MonitorError::Corrupt(format!("compressing values: {e}")))?;
     Ok((ts, vals))
 }
 
 /// Decompresses a chunk; fails (rather than guessing) when the two streams disagree or are damaged.
-pub fn decode(timestamps: &[u8], values: &[u8]) -> Result<(Vec<i64>, Vec<f64>), StoreError> {
-    let ts: Vec<i64> = pco::standalone::simple_decompress(timestamps).map_err(|e| StoreError::Corrupt(format!("chunk timestamps: {e}")))?;
-    let vals: Vec<f64> = pco::standalone::simple_decompress(values).map_err(|e| StoreError::Corrupt(format!("chunk values: {e}")))?;
+pub fn decode(timestamps: &[u8], values: &[u8]) -> Result<(Vec<i64>, Vec<f64>), MonitorError> {
+    let ts: Vec<i64> = pco::standalone::simple_decompress(timestamps).map_err(|e| MonitorError::Corrupt(format!("chunk timestamps: {e}")))?;
+    let vals: Vec<f64> = pco::standalone::simple_decompress(values).map_err(|e| MonitorError::Corrupt(format!("chunk values: {e}")))?;
     if ts.len() != vals.len() {
-        return Err(StoreError::Corrupt(format!("chunk holds {} timestamps but {} values", ts.len(), vals.len())));
+        return Err(MonitorError::Corrupt(format!("chunk holds {} timestamps but {} values", ts.len(), vals.len())));
     }
     Ok((ts, vals))
 }
@@ -33,21 +33,21 @@ pub type LogColumns = (Vec<i64>, Vec<i64>, Vec<f64>);
 pub type EncodedLog = (Vec<u8>, Vec<u8>, Vec<u8>);
 
 /// Compresses a batch for the telemetry log.
-pub fn encode_log(sensor_ids: &[i64], timestamps: &[i64], values: &[f64]) -> Result<EncodedLog, StoreError> {
+pub fn encode_log(sensor_ids: &[i64], timestamps: &[i64], values: &[f64]) -> Result<EncodedLog, MonitorError> {
     if sensor_ids.len() != timestamps.len() {
-        return Err(StoreError::Corrupt(format!("{} sensors for {} timestamps", sensor_ids.len(), timestamps.len())));
+        return Err(MonitorError::Corrupt(format!("{} sensors for {} timestamps", sensor_ids.len(), timestamps.len())));
     }
     let (ts, vals) = encode(timestamps, values)?;
-    let sensors =
-        pco::standalone::simple_compress(sensor_ids, &pco::ChunkConfig::default()).map_err(|e| StoreError::Corrupt(format!("compressing sensor ids: {e}")))?;
+    let sensors = pco::standalone::simple_compress(sensor_ids, &pco::ChunkConfig::default())
+        .map_err(|e| MonitorError::Corrupt(format!("compressing sensor ids: {e}")))?;
     Ok((sensors, ts, vals))
 }
 
-pub fn decode_log(sensor_ids: &[u8], timestamps: &[u8], values: &[u8]) -> Result<LogColumns, StoreError> {
-    let sensors: Vec<i64> = pco::standalone::simple_decompress(sensor_ids).map_err(|e| StoreError::Corrupt(format!("log sensor ids: {e}")))?;
+pub fn decode_log(sensor_ids: &[u8], timestamps: &[u8], values: &[u8]) -> Result<LogColumns, MonitorError> {
+    let sensors: Vec<i64> = pco::standalone::simple_decompress(sensor_ids).map_err(|e| MonitorError::Corrupt(format!("log sensor ids: {e}")))?;
     let (ts, vals) = decode(timestamps, values)?;
     if sensors.len() != ts.len() {
-        return Err(StoreError::Corrupt(format!("log entry holds {} sensors but {} timestamps", sensors.len(), ts.len())));
+        return Err(MonitorError::Corrupt(format!("log entry holds {} sensors but {} timestamps", sensors.len(), ts.len())));
     }
     Ok((sensors, ts, vals))
 }
@@ -81,7 +81,7 @@ mod tests {
     fn damage_is_reported_not_guessed() {
         let (ts, vals) = encode(&[1, 2, 3], &[1.0, 2.0, 3.0]).unwrap();
         let (short_ts, _) = encode(&[1, 2], &[1.0, 2.0]).unwrap();
-        assert!(matches!(decode(&short_ts, &vals), Err(StoreError::Corrupt(_))));
+        assert!(matches!(decode(&short_ts, &vals), Err(MonitorError::Corrupt(_))));
         assert!(decode(&ts[..ts.len() / 2], &vals).is_err());
         assert!(decode(b"not pco", &vals).is_err());
         assert!(encode(&[1], &[]).is_err());
