@@ -540,17 +540,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Demo { listen, data } => {
             let (config, app) = open(&data, listen).await?;
-            if !app.demo_loaded().await? {
+            if !demo::loaded(&app).await? {
                 eprintln!("正在生成演示省份 / generating the demo province …");
-                app.load_demo().await.map_err(|e| anyhow::anyhow!("loading the demo failed: {e:?}"))?;
+                demo::load(&app).await.map_err(|e| anyhow::anyhow!("loading the demo failed: {e:?}"))?;
             }
-            app.mark_legacy_demo_sensors().await.map_err(|e| anyhow::anyhow!("marking the demo's sensors failed: {e:?}"))?;
+            demo::mark_legacy_sensors(&app).await.map_err(|e| anyhow::anyhow!("marking the demo's sensors failed: {e:?}"))?;
             print_demo_banner(&app, &config).await?;
             // The demo province is alive: simulated sensors report into the monitor.
             app.start_monitoring().await.map_err(|e| anyhow::anyhow!("starting monitoring failed: {e:?}"))?;
             let simulation = app.clone();
             tokio::spawn(async move {
-                if let Err(error) = simulation.run_live_simulation(app::demo::DEMO_SEED).await {
+                if let Err(error) = demo::simulator::run_live(simulation, demo::DEMO_SEED).await {
                     tracing::warn!(%error, "the demo's simulated sensors stopped");
                 }
             });
@@ -629,7 +629,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if sensors == 0 || sensors > 1_000_000 || hours == 0 || hours > 24 * 31 {
                 anyhow::bail!("--sensors must be 1 to 1,000,000 and --hours 1 to 744");
             }
-            let score = app::simulator::score(app::simulator::template_sensors(sensors), Default::default(), seed, hours, incidents);
+            let score = demo::simulator::score(demo::simulator::template_sensors(sensors), Default::default(), seed, hours, incidents);
             println!("{}", serde_json::to_string(&score)?);
         }
         Command::Bench { what: BenchWhat::Ingest { sensors, seconds, batch, clients, probes, database_url, peers, postgres_peer, mqtt, json } } => {
@@ -794,7 +794,7 @@ async fn print_demo_banner(app: &App, config: &Config) -> anyhow::Result<()> {
     let line = "=".repeat(72);
     println!("{line}");
     println!("  anwei 演示省份 / demo province — http://{}", config.listen);
-    println!("  演示数据均为虚构;所有演示账号的密码都是 / every demo password is: {}", app::demo::DEMO_PASSWORD);
+    println!("  演示数据均为虚构;所有演示账号的密码都是 / every demo password is: {}", demo::DEMO_PASSWORD);
     println!("  仅供演示,切勿用于生产 / FOR DEMONSTRATION ONLY — never expose this to a network");
     println!("{line}");
     for username in ["office", "yjt", "changchun", "jilinshi", "chaoyang", "inspector", "enterprise", "expert", "sysadmin", "secadmin", "auditor"] {

@@ -14,7 +14,7 @@ fn anwei(args: &[&str]) -> std::process::Output {
 async fn import_export_and_audit_verification() {
     let db = store::testing::fresh("sqlite").await.unwrap();
     let app = app::App::new(db.store.clone(), Default::default());
-    app.load_demo_with(30).await.unwrap();
+    demo::load_with(&app, 30).await.unwrap();
     let url = db.url.clone();
     let dir = std::env::temp_dir().join(format!("anwei-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -54,7 +54,7 @@ async fn import_export_and_audit_verification() {
 
 #[tokio::test]
 async fn workplan_parse_and_import() {
-    let plan = include_str!("../../app/data/jilin-2020-workplan.txt");
+    let plan = include_str!("../../demo/data/jilin-2020-workplan.txt");
     let dir = std::env::temp_dir().join(format!("anwei-cli-plan-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let parse = |file: &std::path::Path| {
@@ -86,7 +86,7 @@ async fn workplan_parse_and_import() {
 
     // Import twice: the second changes nothing.
     let db = store::testing::fresh("sqlite").await.unwrap();
-    app::App::new(db.store.clone(), Default::default()).load_demo_with(5).await.unwrap();
+    demo::load_with(&app::App::new(db.store.clone(), Default::default()), 5).await.unwrap();
     std::fs::write(dir.join("anwei.key"), db.key.to_hex()).unwrap();
     let data_dir = dir.to_str().unwrap().to_owned();
     let import = || {
@@ -385,7 +385,7 @@ async fn postgres_dump_and_restore_keep_a_verifiable_audit_log() {
     }
     let db = store::testing::fresh("postgres").await.unwrap();
     let app = app::App::new(db.store.clone(), Default::default());
-    app.load_demo_with(5).await.unwrap();
+    demo::load_with(&app, 5).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let dump = dir.path().join("anwei.dump");
     let out = Command::new("pg_dump").args(["-Fc", "-f", dump.to_str().unwrap(), &db.url]).output().unwrap();

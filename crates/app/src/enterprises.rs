@@ -26,6 +26,31 @@ pub struct ListQuery {
 /// The one answer to a credit code that is registered already, wherever it is registered.
 const CREDIT_CODE_TAKEN: &str = "该统一社会信用代码已登记,不能在此登记;如需迁入本辖区请联系上级安委办 / this credit code is registered already and cannot be registered here; to move the enterprise into your territory, ask the committee office above you";
 
+/// The sample row of the enterprise import template, complete and valid; the demo province makes
+/// it the enterprise of its `enterprise` account.
+pub fn sample_enterprise() -> EnterpriseInput {
+    EnterpriseInput {
+        credit_code: domain::CreditCode::complete("91220104MA17XK3Q0").map(|c| c.to_string()).unwrap_or_default(),
+        name: "长春吉安化工有限公司".into(),
+        region_code: "220104".into(),
+        address: "吉林省长春市朝阳区化工园路18号".into(),
+        longitude: "125.2812".into(),
+        latitude: "43.8367".into(),
+        industry: "C".into(),
+        sectors: "危险化学品;涉氨制冷".into(),
+        scale: "中型".into(),
+        principal_name: "王建国".into(),
+        principal_phone: "13904310018".into(),
+        safety_manager_name: "李安平".into(),
+        safety_manager_phone: "0431-85550018".into(),
+        standardization: "二级".into(),
+        licences: "安全生产许可证|(吉)WH安许证字[2023]000018|2026-08-31;危险化学品登记证|220112345|2027-03-15".into(),
+        insurer: "中国人民财产保险股份有限公司吉林省分公司".into(),
+        insurance_cover_yuan: "400000".into(),
+        insurance_expires_on: "2027-01-31".into(),
+    }
+}
+
 impl App {
     async fn store_filter(&self, query: &ListQuery) -> Result<EnterpriseFilter> {
         let region_path = match query.region_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {

@@ -1,5 +1,5 @@
 //! anwei's use cases: who may do what (`policy`), authentication, the enterprise registry's
-//! workflows and spreadsheets, reference data, and the demo province. Shared by the web layer
+//! workflows and spreadsheets, and reference data (the demo province is the `demo` crate). Shared by the web layer
 //! and the command line; knows neither HTTP nor SQL.
 
 pub mod accountability;
@@ -11,7 +11,6 @@ pub mod audit_log;
 pub mod auth;
 pub mod checklists;
 pub mod commitments;
-pub mod demo;
 pub mod documents;
 pub mod enterprises;
 pub mod experts;
@@ -23,7 +22,6 @@ pub mod policy;
 pub mod reference_data;
 pub mod risk_points;
 pub mod sessions;
-pub mod simulator;
 pub mod spreadsheet;
 pub mod workplans;
 

@@ -18,7 +18,7 @@ async fn measures_and_suggestions_on_every_configured_backend() {
     for backend in store::testing::backends() {
         let db = store::testing::fresh(backend).await.unwrap();
         let app = App::new(db.store.clone(), Default::default());
-        app.load_demo_with(5).await.unwrap();
+        demo::load_with(&app, 5).await.unwrap();
         let client = Client::cli();
         let actor = |name: &'static str| {
             let app = app.clone();

@@ -10,7 +10,7 @@ async fn checklists_and_campaigns_on_every_configured_backend() {
     for backend in store::testing::backends() {
         let db = store::testing::fresh(backend).await.unwrap();
         let app = App::new(db.store.clone(), Default::default());
-        app.load_demo_with(30).await.unwrap();
+        demo::load_with(&app, 30).await.unwrap();
         let client = Client::cli();
         let actor = |name: &'static str| {
             let app = app.clone();

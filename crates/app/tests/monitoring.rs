@@ -17,7 +17,7 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
     for backend in store::testing::backends() {
         let db = store::testing::fresh(backend).await.unwrap();
         let app = App::new(db.store.clone(), Default::default());
-        app.load_demo_with(10).await.unwrap();
+        demo::load_with(&app, 10).await.unwrap();
         let client = Client::cli();
         let actor = |name: &'static str| {
             let app = app.clone();
@@ -84,9 +84,9 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         // marking old demo provinces' sensors again marks nothing new.
         let simulated: Vec<String> = app.store.simulated_sensors().await.unwrap().into_iter().map(|s| s.code).collect();
         assert!(simulated.len() >= 6 && !simulated.contains(&sensor.code), "{simulated:?}");
-        assert_eq!(app.mark_legacy_demo_sensors().await.unwrap(), 0);
+        assert_eq!(demo::mark_legacy_sensors(&app).await.unwrap(), 0);
         app.store.execute_raw_for_tests("UPDATE sensors SET simulated = FALSE").await.unwrap();
-        assert_eq!(app.mark_legacy_demo_sensors().await.unwrap() as usize, simulated.len(), "an older demo's sensors are found by their codes");
+        assert_eq!(demo::mark_legacy_sensors(&app).await.unwrap() as usize, simulated.len(), "an older demo's sensors are found by their codes");
         assert!(!app.store.simulated_sensors().await.unwrap().iter().any(|s| s.code == sensor.code));
         assert!(
             matches!(app.add_sensors(&enterprise, &client, source_id, std::slice::from_ref(&sensor)).await, Err(AppError::Conflict(_))),
@@ -285,7 +285,7 @@ async fn shelving_and_maintenance_windows_on_every_configured_backend() {
     for backend in store::testing::backends() {
         let db = store::testing::fresh(backend).await.unwrap();
         let app = App::new(db.store.clone(), Default::default());
-        app.load_demo_with(10).await.unwrap();
+        demo::load_with(&app, 10).await.unwrap();
         app.start_monitoring().await.unwrap();
         let client = Client::cli();
         let actor = |name: &'static str| {

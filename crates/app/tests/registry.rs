@@ -14,7 +14,7 @@ use proptest::prelude::*;
 async fn app_with_demo(backend: &str, enterprises: usize) -> (App, store::testing::TestDatabase) {
     let db = store::testing::fresh(backend).await.unwrap();
     let app = App::new(db.store.clone(), Default::default());
-    app.load_demo_with(enterprises).await.unwrap();
+    demo::load_with(&app, enterprises).await.unwrap();
     (app, db)
 }
 
@@ -24,7 +24,7 @@ async fn actor(app: &App, username: &str) -> Actor {
 }
 
 fn row(i: usize) -> EnterpriseInput {
-    let mut input = app::demo::showcase_enterprise();
+    let mut input = app::enterprises::sample_enterprise();
     input.credit_code = CreditCode::complete(&format!("91220104MA{i:07}")).unwrap().to_string();
     input.name = format!("导入测试{i}号有限公司");
     input
@@ -155,7 +155,7 @@ proptest! {
             setup.block_on(async {
                 let store = store::Store::connect(&url).await.unwrap();
                 store.migrate().await.unwrap();
-                App::new(store.clone(), Default::default()).load_demo_with(300).await.unwrap();
+                demo::load_with(&App::new(store.clone(), Default::default()), 300).await.unwrap();
                 store.close().await;
             });
             (url, dir)

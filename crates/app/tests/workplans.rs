@@ -9,7 +9,7 @@
 use app::workplans::UploadedFile;
 use app::{Actor, App, AppError, Client};
 
-const PLAN: &str = include_str!("../data/jilin-2020-workplan.txt");
+const PLAN: &str = include_str!("../../demo/data/jilin-2020-workplan.txt");
 
 async fn actor(app: &App, username: &str) -> Actor {
     let user = app.store.user_by_username(username).await.unwrap().unwrap();
@@ -19,7 +19,7 @@ async fn actor(app: &App, username: &str) -> Actor {
 async fn scenario(backend: &str) {
     let db = store::testing::fresh(backend).await.unwrap();
     let app = App::new(db.store.clone(), Default::default());
-    app.load_demo_with(20).await.unwrap();
+    demo::load_with(&app, 20).await.unwrap();
     let client = Client::cli();
     let office = actor(&app, "office").await;
     let yjt = actor(&app, "yjt").await;

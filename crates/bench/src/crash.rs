@@ -160,7 +160,7 @@ pub(crate) async fn prepare(url: &str, codes: &[String], interval_s: u32, source
     let store = store::Store::connect(url).await?;
     store.migrate().await?;
     let app = App::new(store.clone(), Default::default());
-    app.load_demo_with(2).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    demo::load_with(&app, 2).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let client = Client::cli();
     let user = store.user_by_username("enterprise").await?.context("the demo enterprise account")?;
     let enterprise = app.actor_for_user(&user).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -171,7 +171,7 @@ pub(crate) async fn prepare(url: &str, codes: &[String], interval_s: u32, source
         app.add_sensors(&enterprise, &client, source_id, &inputs).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     }
     let (_, ingest_token) = app.issue_ingest_token(&enterprise, &client, "crash").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let (user_token, _) = app.issue_token(&enterprise, app::demo::DEMO_PASSWORD, None, "crash", &client).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (user_token, _) = app.issue_token(&enterprise, demo::DEMO_PASSWORD, None, "crash", &client).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     store.close().await;
     Ok((ingest_token.to_string(), user_token, enterprise_id))
 }

@@ -335,7 +335,7 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     store.migrate().await?;
     let app = App::new(store.clone(), Default::default());
     eprintln!("bench: preparing a province and {} sensors …", options.sensors);
-    app.load_demo_with(2).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    demo::load_with(&app, 2).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let client = Client::cli();
     let enterprise_user = app.store.user_by_username("enterprise").await?.context("the demo enterprise account")?;
     let enterprise = app.actor_for_user(&enterprise_user).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -361,7 +361,7 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
         store.add_sensors(&sensors, &event).await?;
     }
     let (_, ingest_token) = app.issue_ingest_token(&enterprise, &client, "bench").await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let (user_token, _) = app.issue_token(&enterprise, app::demo::DEMO_PASSWORD, None, "bench", &client).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (user_token, _) = app.issue_token(&enterprise, demo::DEMO_PASSWORD, None, "bench", &client).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let base_ms = store::now_ms() - 6 * 24 * 3_600_000;
 
     // In-process: the monitor's memory per sensor, then the latest value of every sensor.

@@ -269,7 +269,7 @@ fn session_cookie(base_url: &str) -> anyhow::Result<String> {
     let response = http
         .post(&format!("{base_url}/login"))
         .content_type("application/x-www-form-urlencoded")
-        .send(format!("username=office&password={}", app::demo::DEMO_PASSWORD))
+        .send(format!("username=office&password={}", demo::DEMO_PASSWORD))
         .context("POST /login")?;
     let cookie = response.headers().get_all("set-cookie").iter().filter_map(|value| value.to_str().ok()).find(|value| value.starts_with("anwei_session="));
     match (response.status().as_u16(), cookie) {

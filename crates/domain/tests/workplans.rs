@@ -7,7 +7,7 @@ use domain::text::to_simplified;
 use domain::workplans::{self, MAX_GROUPS_PER_ITEM, MAX_ITEMS, MAX_SECTIONS, MAX_UNITS_PER_GROUP, MAX_WARNINGS, ParsedPlan, WorkItem};
 use proptest::prelude::*;
 
-const JILIN_2020: &str = include_str!("../../app/data/jilin-2020-workplan.txt");
+const JILIN_2020: &str = include_str!("../../demo/data/jilin-2020-workplan.txt");
 
 fn jilin() -> ParsedPlan {
     workplans::parse(JILIN_2020)

@@ -215,7 +215,7 @@ async fn ingests_mqtt_messages_through_bad_input_acl_refusals_and_a_broker_resta
 async fn scenario(tools: Tools) {
     let db = store::testing::fresh("sqlite").await.unwrap();
     let app = App::new(db.store.clone(), Default::default());
-    app.load_demo_with(10).await.unwrap();
+    demo::load_with(&app, 10).await.unwrap();
     app.start_monitoring().await.unwrap();
     let client = Client::cli();
     let actor = |name: &'static str| {

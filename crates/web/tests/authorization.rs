@@ -272,7 +272,7 @@ async fn fixture(backend: &str) -> Fixture {
     let db = store::testing::fresh(backend).await.unwrap();
     let security = app::auth::SecuritySettings { login_burst_per_client: 10_000, ..Default::default() };
     let app = App::new(db.store.clone(), security);
-    app.load_demo_with(60).await.unwrap();
+    demo::load_with(&app, 60).await.unwrap();
     let router = web::router(
         app.clone(),
         web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
@@ -484,7 +484,7 @@ async fn fresh_totp(app: &App, caller: &str) -> Option<String> {
 }
 
 async fn login_body(app: &App, caller: &str) -> String {
-    let mut body = json!({"username": caller, "password": app::demo::DEMO_PASSWORD});
+    let mut body = json!({"username": caller, "password": demo::DEMO_PASSWORD});
     if let Some(code) = fresh_totp(app, caller).await {
         body["totp"] = json!(code);
     }
@@ -502,7 +502,7 @@ impl Fixture {
     /// Logs `caller` in through the login page, as a browser does, and reads the session's CSRF
     /// token from the profile page.
     async fn page_login(&self, caller: &str) -> PageSession {
-        let mut form = format!("username={caller}&password={}", app::demo::DEMO_PASSWORD);
+        let mut form = format!("username={caller}&password={}", demo::DEMO_PASSWORD);
         if let Some(code) = fresh_totp(&self.app, caller).await {
             form.push_str(&format!("&totp={code}"));
         }
@@ -586,7 +586,7 @@ impl Fixture {
 
     async fn payload_text(&self, payload: Payload, caller: &str, row: usize, column: usize) -> (String, &'static str) {
         let new_enterprise = || {
-            let mut fields = app::demo::showcase_enterprise();
+            let mut fields = app::enterprises::sample_enterprise();
             let base = format!("91220104MA{:02}{:02}XK", row % 100, column);
             fields.credit_code = domain::CreditCode::complete(&format!("{base}Q")).unwrap().to_string();
             fields.name = format!("矩阵测试企业{row}-{column}有限公司");
@@ -626,7 +626,7 @@ impl Fixture {
             Payload::PasswordConfirmWrong => ("password=not-my-password".into(), "application/x-www-form-urlencoded"),
             Payload::TotpCode => ("code=123456".into(), "application/x-www-form-urlencoded"),
             Payload::TokenName => {
-                let mut form = format!("name=matrix&password={}", app::demo::DEMO_PASSWORD);
+                let mut form = format!("name=matrix&password={}", demo::DEMO_PASSWORD);
                 if let Some(code) = fresh_totp(&self.app, caller).await {
                     form.push_str(&format!("&totp={code}"));
                 }

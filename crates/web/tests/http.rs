@@ -24,7 +24,7 @@ async fn harness(backend: &str) -> Harness {
     // The per-client login throttle has its own test; here every login comes from one client.
     let security = app::auth::SecuritySettings { login_burst_per_client: 10_000, ..Default::default() };
     let app = App::new(db.store.clone(), security);
-    app.load_demo_with(120).await.unwrap();
+    demo::load_with(&app, 120).await.unwrap();
     let router = web::router(
         app.clone(),
         web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
@@ -75,7 +75,7 @@ async fn fresh_totp(app: &App, username: &str) -> String {
 }
 
 async fn token(h: &Harness, username: &str) -> String {
-    let mut body = json!({"username": username, "password": app::demo::DEMO_PASSWORD});
+    let mut body = json!({"username": username, "password": demo::DEMO_PASSWORD});
     let code = fresh_totp(&h.app, username).await;
     if !code.is_empty() {
         body["totp"] = json!(code);
@@ -94,7 +94,7 @@ async fn get(h: &Harness, path: &str, token: &str) -> Reply {
     }
     let owner = h.app.actor_for_token(token).await.unwrap().expect("a live token").username;
     let code = fresh_totp(&h.app, &owner).await;
-    let cookie = form_login(&h.router, &owner, app::demo::DEMO_PASSWORD, &code).await.unwrap_or_else(|reply| panic!("{owner}: {}", reply.text()));
+    let cookie = form_login(&h.router, &owner, demo::DEMO_PASSWORD, &code).await.unwrap_or_else(|reply| panic!("{owner}: {}", reply.text()));
     page(&h.router, path, &cookie).await
 }
 
@@ -138,7 +138,7 @@ async fn scoping_and_roles(h: &Harness) {
     assert_eq!(reply.status, StatusCode::NOT_FOUND, "the system administrator has no business data");
 
     // Writes: a regulator cannot create outside its territory; an enterprise cannot move itself.
-    let mut fields = app::demo::showcase_enterprise();
+    let mut fields = app::enterprises::sample_enterprise();
     fields.credit_code = domain::CreditCode::complete("91220202MA17XK3Q1").unwrap().to_string();
     fields.name = "吉林市测试有限公司".into();
     fields.region_code = "220202".into();
@@ -199,9 +199,9 @@ async fn authentication(h: &Harness) {
     let login = |body: Value| Request::post("/api/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap();
     let reply = send(&h.router, login(json!({"username": "office", "password": "wrong-password"}))).await;
     assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_credentials")));
-    let reply = send(&h.router, login(json!({"username": "auditor", "password": app::demo::DEMO_PASSWORD}))).await;
+    let reply = send(&h.router, login(json!({"username": "auditor", "password": demo::DEMO_PASSWORD}))).await;
     assert_eq!(reply.json()["code"], "second_factor_required", "administrators need a second factor");
-    let reply = send(&h.router, login(json!({"username": "auditor", "password": app::demo::DEMO_PASSWORD, "totp": "000000"}))).await;
+    let reply = send(&h.router, login(json!({"username": "auditor", "password": demo::DEMO_PASSWORD, "totp": "000000"}))).await;
     assert_eq!(reply.json()["code"], "second_factor_invalid");
     assert_eq!(send(&h.router, Request::get("/api/v1/enterprises").body(Body::empty()).unwrap()).await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(get(h, "/api/v1/enterprises", "anw_forged").await.status, StatusCode::UNAUTHORIZED);
@@ -214,26 +214,26 @@ async fn authentication(h: &Harness) {
         request.extensions_mut().insert(axum::extract::ConnectInfo(address.parse::<std::net::SocketAddr>().unwrap()));
         request
     };
-    let session = form_login(&h.router, "jilinshi", app::demo::DEMO_PASSWORD, "").await.unwrap();
+    let session = form_login(&h.router, "jilinshi", demo::DEMO_PASSWORD, "").await.unwrap();
     let wrong = send(&h.router, from("203.0.113.9:4000", json!({"username": "jilinshi", "password": "wrong-password"}))).await;
     for _ in 0..5 {
         send(&h.router, from("203.0.113.9:4000", json!({"username": "jilinshi", "password": "wrong-password"}))).await;
     }
-    let waiting = send(&h.router, from("203.0.113.9:4001", json!({"username": "jilinshi", "password": app::demo::DEMO_PASSWORD}))).await;
+    let waiting = send(&h.router, from("203.0.113.9:4001", json!({"username": "jilinshi", "password": demo::DEMO_PASSWORD}))).await;
     let unknown = send(&h.router, from("203.0.113.9:4000", json!({"username": "no-such-user", "password": "wrong-password"}))).await;
     assert_eq!((waiting.status, waiting.json()["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_credentials")), "the right password waits too");
     assert_eq!(waiting.body, wrong.body, "waiting, wrong and unknown answer alike");
     assert_eq!(unknown.body, wrong.body, "waiting, wrong and unknown answer alike");
-    let elsewhere = send(&h.router, from("198.51.100.7:5000", json!({"username": "jilinshi", "password": app::demo::DEMO_PASSWORD}))).await;
+    let elsewhere = send(&h.router, from("198.51.100.7:5000", json!({"username": "jilinshi", "password": demo::DEMO_PASSWORD}))).await;
     assert_eq!(elsewhere.status, StatusCode::OK, "another client logs in: nobody can lock someone else out");
     assert_eq!(page(&h.router, "/profile", &session).await.status, StatusCode::OK, "open sessions survive failed logins");
     // IPv6 clients are counted by their /64: the neighbour in the same network waits as well.
     for _ in 0..6 {
         send(&h.router, from("[2001:db8:1:2::10]:4000", json!({"username": "yjt", "password": "wrong-password"}))).await;
     }
-    let neighbour = send(&h.router, from("[2001:db8:1:2::99]:4000", json!({"username": "yjt", "password": app::demo::DEMO_PASSWORD}))).await;
+    let neighbour = send(&h.router, from("[2001:db8:1:2::99]:4000", json!({"username": "yjt", "password": demo::DEMO_PASSWORD}))).await;
     assert_eq!(neighbour.status, StatusCode::UNAUTHORIZED, "the same /64 shares the wait");
-    let other_network = send(&h.router, from("[2001:db8:1:3::10]:4000", json!({"username": "yjt", "password": app::demo::DEMO_PASSWORD}))).await;
+    let other_network = send(&h.router, from("[2001:db8:1:3::10]:4000", json!({"username": "yjt", "password": demo::DEMO_PASSWORD}))).await;
     assert_eq!(other_network.status, StatusCode::OK);
     // What was typed as a user name is not recorded for unknown users (it may be a password).
     let unknown_entries = h.app.store.audit_page(&store::AuditFilter { action_prefix: Some("auth.login".into()), ..Default::default() }, 200, 0).await.unwrap();
@@ -363,7 +363,7 @@ async fn audit_log_access(h: &Harness) {
 /// A session of an administrator, opened with its password and a one-time code.
 async fn admin_session(h: &Harness, username: &str) -> String {
     let code = fresh_totp(&h.app, username).await;
-    form_login(&h.router, username, app::demo::DEMO_PASSWORD, &code).await.unwrap_or_else(|reply| panic!("{username}: {}", reply.text()))
+    form_login(&h.router, username, demo::DEMO_PASSWORD, &code).await.unwrap_or_else(|reply| panic!("{username}: {}", reply.text()))
 }
 
 async fn openapi(h: &Harness) {
@@ -456,7 +456,7 @@ async fn post_form(router: &Router, cookie: &str, path: &str, fields: &[(&str, &
 }
 
 async fn sessions_and_passwords(h: &Harness) {
-    let password = app::demo::DEMO_PASSWORD;
+    let password = demo::DEMO_PASSWORD;
     let first = form_login(&h.router, "inspector", password, "").await.unwrap();
     let second = form_login(&h.router, "inspector", password, "").await.unwrap();
     assert_eq!(page(&h.router, "/profile", &second).await.status, StatusCode::OK);
@@ -679,7 +679,7 @@ async fn audit_search_and_export(h: &Harness) {
     let create = Request::post("/api/v1/enterprises")
         .header(header::AUTHORIZATION, format!("Bearer {auditor}"))
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(serde_json::to_string(&app::demo::showcase_enterprise()).unwrap()))
+        .body(Body::from(serde_json::to_string(&app::enterprises::sample_enterprise()).unwrap()))
         .unwrap();
     assert_eq!(send(&h.router, create).await.status, StatusCode::NOT_FOUND);
 }
@@ -797,7 +797,7 @@ async fn login_throttling(backend: &str) {
     let db = store::testing::fresh(backend).await.unwrap();
     let security = app::auth::SecuritySettings { login_burst_per_client: 3, login_refill_seconds: 3600, ..Default::default() };
     let app = App::new(db.store.clone(), security);
-    app.load_demo_with(5).await.unwrap();
+    demo::load_with(&app, 5).await.unwrap();
     let router = web::router(
         app.clone(),
         web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
@@ -817,7 +817,7 @@ async fn login_throttling(backend: &str) {
     assert!(reply.headers.get(header::RETRY_AFTER).is_some());
     // The login form shares the client's budget; reading the login page does not spend it.
     assert_eq!(send(&router, Request::get("/login").body(Body::empty()).unwrap()).await.status, StatusCode::OK);
-    assert!(form_login(&router, "office", app::demo::DEMO_PASSWORD, "").await.is_err_and(|r| r.status == StatusCode::TOO_MANY_REQUESTS));
+    assert!(form_login(&router, "office", demo::DEMO_PASSWORD, "").await.is_err_and(|r| r.status == StatusCode::TOO_MANY_REQUESTS));
     // chaoyang's own account is not locked: the refused attempt never reached it.
     assert_eq!(app.store.user_by_username("chaoyang").await.unwrap().unwrap().failed_login_count, 0);
 }
@@ -828,7 +828,7 @@ async fn proxies_and_hsts(backend: &str) {
     let db = store::testing::fresh(backend).await.unwrap();
     let security = app::auth::SecuritySettings { login_burst_per_client: 2, login_refill_seconds: 3600, ..Default::default() };
     let app = App::new(db.store.clone(), security);
-    app.load_demo_with(5).await.unwrap();
+    demo::load_with(&app, 5).await.unwrap();
     let trusted_proxies = web::client_address::parse_trusted(&["10.0.0.5".into()]).unwrap();
     let router = web::router(
         app.clone(),
@@ -919,7 +919,7 @@ async fn uploads_refused_before_reading(h: &Harness) {
     let others = dangers.as_array().unwrap().iter().find(|d| d["enterprise_id"].as_i64() != Some(enterprise_id)).expect("another enterprise's danger")["id"]
         .as_i64()
         .unwrap();
-    let session = form_login(&h.router, "enterprise", app::demo::DEMO_PASSWORD, "").await.unwrap();
+    let session = form_login(&h.router, "enterprise", demo::DEMO_PASSWORD, "").await.unwrap();
     let csrf = csrf_of(&page(&h.router, "/profile", &session).await.text());
     let pulled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counter = pulled.clone();
@@ -1217,7 +1217,7 @@ async fn source_registration(h: &Harness) {
     assert_eq!(latest["value"].as_f64(), Some(42.5));
 
     // The pages' forms: what cannot be read is named on the page again (422), and nothing is stored.
-    let cookie = form_login(&h.router, "enterprise", app::demo::DEMO_PASSWORD, "").await.map_err(|r| r.text()).unwrap();
+    let cookie = form_login(&h.router, "enterprise", demo::DEMO_PASSWORD, "").await.map_err(|r| r.text()).unwrap();
     let page = send(&h.router, Request::get(format!("/hazards/{id}")).header(header::COOKIE, &cookie).body(Body::empty()).unwrap()).await;
     assert!(page.text().contains("id=\"sensor-form\""), "the enterprise may add sensors on its source's page");
     let csrf = csrf_of(&page.text());

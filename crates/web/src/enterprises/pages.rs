@@ -439,7 +439,7 @@ async fn import_template(State(state): State<AppState>, headers: HeaderMap, user
         let error = state.app.denied(&user.actor, &user.client, "enterprise.import", "enterprises".into()).await;
         return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
     }
-    match app::spreadsheet::write_enterprise_rows(SpreadsheetFormat::Csv, &[app::demo::showcase_enterprise()]) {
+    match app::spreadsheet::write_enterprise_rows(SpreadsheetFormat::Csv, &[app::enterprises::sample_enterprise()]) {
         Ok(bytes) => download(bytes, SpreadsheetFormat::Csv, "enterprise-template.csv"),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }

@@ -20,6 +20,7 @@
 //! 1.08 × high-high over 2 minutes, held 5, relieved in 2). No fault touches a sensor during its
 //! incident, so the ground truth stays clean.
 
+use app::App;
 use domain::telemetry::{AlarmEvent, AlarmKind, RuleState, SensorKind, SensorSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -456,70 +457,64 @@ pub fn template_sensors(count: usize) -> Vec<SimSensor> {
 const LIVE_STEP_MS: u64 = 2_000;
 const LIVE_INCIDENT_EVERY_MS: i64 = 10 * 60_000;
 
-impl crate::App {
-    /// Streams the simulator live into the monitor for every stored sensor, as the demo province
-    /// does: first an hour of history (with incidents, one of them under way now at the first
-    /// enterprise's pressure sensor), then readings as they fall due, with a new incident
-    /// somewhere every ten minutes. Runs until the process ends; ingest failures are logged.
-    pub async fn run_live_simulation(self, seed: u64) -> crate::Result<()> {
-        // Only the demo's own sensors: readings simulated into a sensor someone registered would
-        // make it refuse its gateway's real readings as out of order.
-        let rows = self.store.simulated_sensors().await?;
-        let sensors: Vec<SimSensor> = rows
-            .iter()
-            .filter_map(|row| Some(SimSensor { code: row.code.clone(), enterprise_id: row.enterprise_id, spec: monitor::spec_of(row).ok()? }))
-            .collect();
-        let Some(first_enterprise) = sensors.first().map(|s| s.enterprise_id) else { return Ok(()) };
+/// Streams the simulator live into the monitor for every stored sensor, as the demo province
+/// does: first an hour of history (with incidents, one of them under way now at the first
+/// enterprise's pressure sensor), then readings as they fall due, with a new incident
+/// somewhere every ten minutes. Runs until the process ends; ingest failures are logged.
+pub async fn run_live(app: App, seed: u64) -> app::Result<()> {
+    // Only the demo's own sensors: readings simulated into a sensor someone registered would
+    // make it refuse its gateway's real readings as out of order.
+    let rows = app.store.simulated_sensors().await?;
+    let sensors: Vec<SimSensor> =
+        rows.iter().filter_map(|row| Some(SimSensor { code: row.code.clone(), enterprise_id: row.enterprise_id, spec: monitor::spec_of(row).ok()? })).collect();
+    let Some(first_enterprise) = sensors.first().map(|s| s.enterprise_id) else { return Ok(()) };
+    let now = store::now_ms();
+    let mut simulator = Simulator::new(sensors, FaultModel::default(), seed, now - 3_600_000);
+    let at = |simulator: &Simulator, kind: SensorKind, enterprise: Option<i64>| {
+        simulator.sensors().iter().position(|s| s.spec.kind == kind && enterprise.is_none_or(|e| s.enterprise_id == e))
+    };
+    // Under way now at the showcase enterprise; over and awaiting acknowledgement elsewhere.
+    if let Some(sensor) = at(&simulator, SensorKind::Pressure, Some(first_enterprise)) {
+        simulator.inject(IncidentKind::PressureExcursion, sensor, now - 4 * 60_000);
+    }
+    if let Some(sensor) = at(&simulator, SensorKind::CombustibleGas, Some(first_enterprise)) {
+        simulator.inject(IncidentKind::SlowGasLeak, sensor, now - 40 * 60_000);
+    }
+    let others: Vec<usize> = (0..simulator.sensors().len())
+        .filter(|&i| simulator.sensors()[i].enterprise_id != first_enterprise && simulator.sensors()[i].spec.kind == SensorKind::Level)
+        .collect();
+    if let Some(&sensor) = others.first() {
+        simulator.inject(IncidentKind::TankOverfill, sensor, now - 55 * 60_000);
+    }
+    simulator.inject_random(3, now - 3_000_000, now - 600_000);
+    let mut next_incident_ms = now + LIVE_INCIDENT_EVERY_MS;
+    let mut readings = Vec::new();
+    loop {
         let now = store::now_ms();
-        let mut simulator = Simulator::new(sensors, FaultModel::default(), seed, now - 3_600_000);
-        let at = |simulator: &Simulator, kind: SensorKind, enterprise: Option<i64>| {
-            simulator.sensors().iter().position(|s| s.spec.kind == kind && enterprise.is_none_or(|e| s.enterprise_id == e))
-        };
-        // Under way now at the showcase enterprise; over and awaiting acknowledgement elsewhere.
-        if let Some(sensor) = at(&simulator, SensorKind::Pressure, Some(first_enterprise)) {
-            simulator.inject(IncidentKind::PressureExcursion, sensor, now - 4 * 60_000);
+        if now >= next_incident_ms {
+            simulator.inject_random(1, now, now + LIVE_INCIDENT_EVERY_MS);
+            next_incident_ms = now + LIVE_INCIDENT_EVERY_MS;
         }
-        if let Some(sensor) = at(&simulator, SensorKind::CombustibleGas, Some(first_enterprise)) {
-            simulator.inject(IncidentKind::SlowGasLeak, sensor, now - 40 * 60_000);
+        readings.clear();
+        simulator.readings_until(now, &mut readings);
+        let mut by_enterprise: std::collections::BTreeMap<i64, Vec<std::result::Result<domain::telemetry::RawReading<'_>, domain::telemetry::RejectReason>>> =
+            Default::default();
+        for reading in &readings {
+            let sensor = &simulator.sensors()[reading.sensor];
+            by_enterprise.entry(sensor.enterprise_id).or_default().push(Ok(domain::telemetry::RawReading {
+                code: &sensor.code,
+                value: reading.value,
+                ts_ms: reading.ts_ms,
+            }));
         }
-        let others: Vec<usize> = (0..simulator.sensors().len())
-            .filter(|&i| simulator.sensors()[i].enterprise_id != first_enterprise && simulator.sensors()[i].spec.kind == SensorKind::Level)
-            .collect();
-        if let Some(&sensor) = others.first() {
-            simulator.inject(IncidentKind::TankOverfill, sensor, now - 55 * 60_000);
-        }
-        simulator.inject_random(3, now - 3_000_000, now - 600_000);
-        let mut next_incident_ms = now + LIVE_INCIDENT_EVERY_MS;
-        let mut readings = Vec::new();
-        loop {
-            let now = store::now_ms();
-            if now >= next_incident_ms {
-                simulator.inject_random(1, now, now + LIVE_INCIDENT_EVERY_MS);
-                next_incident_ms = now + LIVE_INCIDENT_EVERY_MS;
-            }
-            readings.clear();
-            simulator.readings_until(now, &mut readings);
-            let mut by_enterprise: std::collections::BTreeMap<
-                i64,
-                Vec<std::result::Result<domain::telemetry::RawReading<'_>, domain::telemetry::RejectReason>>,
-            > = Default::default();
-            for reading in &readings {
-                let sensor = &simulator.sensors()[reading.sensor];
-                by_enterprise.entry(sensor.enterprise_id).or_default().push(Ok(domain::telemetry::RawReading {
-                    code: &sensor.code,
-                    value: reading.value,
-                    ts_ms: reading.ts_ms,
-                }));
-            }
-            for (enterprise_id, batch) in by_enterprise {
-                for part in batch.chunks(crate::monitoring::BATCH_READINGS_MAX) {
-                    if let Err(error) = self.ingest(enterprise_id, part, now).await {
-                        tracing::warn!(%error, enterprise_id, "simulated readings were not taken in");
-                    }
+        for (enterprise_id, batch) in by_enterprise {
+            for part in batch.chunks(app::monitoring::BATCH_READINGS_MAX) {
+                if let Err(error) = app.ingest(enterprise_id, part, now).await {
+                    tracing::warn!(%error, enterprise_id, "simulated readings were not taken in");
                 }
             }
-            tokio::time::sleep(std::time::Duration::from_millis(LIVE_STEP_MS)).await;
         }
+        tokio::time::sleep(std::time::Duration::from_millis(LIVE_STEP_MS)).await;
     }
 }
 

@@ -1,0 +1,13 @@
+//! The demo province and its simulator, above the use cases: `anwei demo` loads a deterministic
+//! Jilin (regions, units, about 3,000 enterprises, the accounts, the reference work plan under way,
+//! hidden dangers, risk points, hazard sources with sensors, a campaign) and feeds its sensors
+//! live; tests load smaller provinces as fixtures. Demo data is synthetic.
+//!
+//! - `province`: loading the province (through `app`'s use cases where there is one, and the
+//!   store's seeding operations where a use case would ask for a person).
+//! - `simulator`: the fault model, incidents, alarm-quality scoring and the live feed.
+
+pub mod province;
+pub mod simulator;
+
+pub use province::{DEMO_PASSWORD, DEMO_SEED, DemoAccount, load, load_with, loaded, mark_legacy_sensors};
