@@ -5,13 +5,13 @@
 
 use domain::audit::Outcome;
 use domain::enterprises::FieldError;
-use domain::role::Role;
 use serde::Deserialize;
 use store::NewSuppression;
 /// A shelving or maintenance window as stored.
 pub use store::SuppressionRow;
 
-use crate::{Actor, App, AppError, Client, Result, audit_event, policy};
+use crate::policy::{self, Action};
+use crate::{Actor, App, AppError, Client, Result, audit_event};
 
 /// The longest shelving: a shift.
 pub const SHELVE_MINUTES_MAX: u32 = 8 * 60;
@@ -78,7 +78,7 @@ impl App {
     /// An enterprise asks to shelve one of its sensors' alarms or to take it into maintenance.
     pub async fn request_suppression(&self, actor: &Actor, client: &Client, sensor_code: &str, input: &SuppressionInput, now_ms: i64) -> Result<i64> {
         let sensor = self.sensor(actor, client, sensor_code).await?;
-        if actor.role != Role::Enterprise || actor.enterprise_id != Some(sensor.enterprise_id) {
+        if !policy::allows(actor, Action::RequestSuppression { enterprise_id: sensor.enterprise_id }) {
             return Err(self.denied(actor, client, "alarm_suppression.request", format!("sensor:{}", sensor.code)).await);
         }
         let window = checked_window(&sensor, input, now_ms).map_err(AppError::Invalid)?;
@@ -98,7 +98,7 @@ impl App {
     /// A regulator of the enterprise's territory approves or refuses a request.
     pub async fn decide_suppression(&self, actor: &Actor, client: &Client, id: i64, approve: bool, note: Option<&str>) -> Result<SuppressionRow> {
         let window = self.suppression(actor, client, id).await?;
-        if actor.role != Role::Regulator || window.requested_by == actor.user_id {
+        if !policy::allows(actor, Action::DecideSuppression { requested_by_actor: window.requested_by == actor.user_id }) {
             return Err(self.denied(actor, client, "alarm_suppression.decide", format!("alarm_suppression:{id}")).await);
         }
         let note = note.map(str::trim).filter(|n| !n.is_empty());
@@ -116,12 +116,7 @@ impl App {
     /// The enterprise or a regulator of its territory ends a window early (or withdraws a request).
     pub async fn end_suppression(&self, actor: &Actor, client: &Client, id: i64) -> Result<SuppressionRow> {
         let window = self.suppression(actor, client, id).await?;
-        let may = match actor.role {
-            Role::Enterprise => actor.enterprise_id == Some(window.enterprise_id),
-            Role::Regulator => true,
-            _ => false,
-        };
-        if !may {
+        if !policy::allows(actor, Action::EndSuppression { enterprise_id: window.enterprise_id }) {
             return Err(self.denied(actor, client, "alarm_suppression.end", format!("alarm_suppression:{id}")).await);
         }
         let event = audit_event(

@@ -143,7 +143,11 @@ impl App {
         Ok(added)
     }
 
-    pub async fn checklist_library(&self) -> Result<Vec<ChecklistRow>> {
+    /// The shipped checklist library, for everyone but the administrators.
+    pub async fn checklist_library(&self, actor: &Actor, client: &Client) -> Result<Vec<ChecklistRow>> {
+        if !policy::allows(actor, Action::ReadChecklists) {
+            return Err(self.denied(actor, client, "checklist.read", "checklists".into()).await);
+        }
         Ok(self.store.checklists().await?)
     }
 
@@ -173,12 +177,12 @@ impl App {
         } else {
             self.enterprise(actor, client, enterprise_id).await
         };
-        let regulator = matches!(actor.role, Role::Regulator | Role::Inspector);
+        let may_run = policy::allows(actor, Action::RunChecklist { kind, enterprise_id, campaign_expert });
         let allowed = match kind {
-            "self_check" => actor.role == Role::Enterprise && actor.enterprise_id == Some(enterprise_id),
-            "inspection" => regulator && visible.is_ok(),
+            "self_check" => may_run,
+            "inspection" => may_run && visible.is_ok(),
             "campaign" => {
-                (regulator || campaign_expert)
+                may_run
                     && visible.is_ok()
                     && match campaign_id {
                         Some(campaign) => self.store.is_campaign_target(campaign, enterprise_id).await?,
@@ -354,8 +358,8 @@ impl App {
     }
 
     pub async fn campaigns(&self, actor: &Actor, client: &Client) -> Result<Vec<CampaignRow>> {
-        match (&actor.region_path, actor.role) {
-            (Some(path), Role::CommitteeOffice | Role::Regulator | Role::Inspector) => {
+        match &actor.region_path {
+            Some(path) if policy::allows(actor, Action::ReadCampaigns) => {
                 // A city sees its own campaigns and those of the province that cover it.
                 let mut found = self.store.campaigns_under("").await?;
                 let mut visible = Vec::new();

@@ -3,11 +3,10 @@
 //! not filed today.
 
 use domain::audit::Outcome;
-use domain::role::Role;
 use serde::Deserialize;
 use store::{CommitmentRow, MissingCommitment};
 
-use crate::policy;
+use crate::policy::{self, Action};
 use crate::{Actor, App, AppError, Client, Result, audit_event};
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -32,7 +31,7 @@ fn field(name: &'static str, message: String) -> domain::enterprises::FieldError
 impl App {
     /// The caller's enterprise files today's commitment (once a day).
     pub async fn file_commitment(&self, actor: &Actor, client: &Client, input: &CommitmentInput) -> Result<()> {
-        let Some(enterprise_id) = actor.enterprise_id.filter(|_| actor.role == Role::Enterprise) else {
+        let Some(enterprise_id) = actor.enterprise_id.filter(|_| policy::allows(actor, Action::FileCommitment)) else {
             return Err(self.denied(actor, client, "commitment.file", "commitments".into()).await);
         };
         let mut problems = Vec::new();
@@ -75,7 +74,7 @@ impl App {
     /// Enterprises of the caller's territory that must file but have not filed today, for
     /// regulators, inspectors and offices.
     pub async fn missing_commitments(&self, actor: &Actor, client: &Client) -> Result<Vec<MissingCommitment>> {
-        if !matches!(actor.role, Role::Regulator | Role::Inspector | Role::CommitteeOffice) {
+        if !policy::allows(actor, Action::ReadMissingCommitments) {
             return Err(self.denied(actor, client, "commitment.missing", "commitments".into()).await);
         }
         Ok(self.store.missing_commitments(&policy::enterprise_visibility(actor), &domain::time::today().to_string(), 5_000).await?)

@@ -155,7 +155,7 @@ impl App {
         }
         let enterprise = Enterprise::from_input(input).map_err(AppError::Invalid)?;
         let new_path = self.county_path(&enterprise).await.map_err(|e| AppError::Invalid(vec![e]))?;
-        if actor.role == domain::role::Role::Enterprise
+        if !policy::allows(actor, Action::ChangeEnterpriseIdentity)
             && (enterprise.credit_code != current.enterprise.credit_code || enterprise.region_code != current.enterprise.region_code)
         {
             return Err(AppError::Invalid(vec![FieldError {

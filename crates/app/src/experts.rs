@@ -16,10 +16,10 @@ fn field(name: &'static str, message: String) -> domain::enterprises::FieldError
 impl App {
     /// The office records an expert account's specialities and home region.
     pub async fn set_expert_profile(&self, actor: &Actor, client: &Client, user_id: i64, specialities: &str, region_code: &str) -> Result<()> {
-        let path = actor.region_path.clone().unwrap_or_default();
-        if actor.role != Role::CommitteeOffice || !policy::allows(actor, Action::ManageWorkPlan { region_path: &path }) {
+        if !policy::allows(actor, Action::ManageExpertPool) {
             return Err(self.denied(actor, client, "expert.profile", format!("user:{user_id}")).await);
         }
+        let path = actor.region_path.clone().unwrap_or_default();
         let user = self.store.user(user_id).await?;
         let mut problems = Vec::new();
         if user.role != Role::Expert.key() {
@@ -50,16 +50,15 @@ impl App {
     /// The accounts with the expert role (id, name), for the office that links pool entries to
     /// accounts: the provincial committee office that manages the province's plans.
     pub async fn expert_accounts(&self, actor: &Actor) -> Result<Vec<(i64, String)>> {
-        let path = actor.region_path.clone().unwrap_or_default();
-        if actor.role != Role::CommitteeOffice || !policy::allows(actor, Action::ManageWorkPlan { region_path: &path }) {
+        if !policy::allows(actor, Action::ManageExpertPool) {
             return Err(AppError::NotFound);
         }
         Ok(self.store.users_with_role(Role::Expert.key()).await?)
     }
 
     pub async fn expert_pool(&self, actor: &Actor, client: &Client) -> Result<Vec<ExpertRow>> {
-        match (&actor.region_path, actor.role) {
-            (Some(path), Role::CommitteeOffice | Role::Regulator | Role::Inspector) => Ok(self.store.experts_for(path).await?),
+        match &actor.region_path {
+            Some(path) if policy::allows(actor, Action::ReadExpertPool) => Ok(self.store.experts_for(path).await?),
             _ => Err(self.denied(actor, client, "expert.list", "experts".into()).await),
         }
     }
@@ -76,7 +75,7 @@ impl App {
     /// A regulator of the danger's territory assigns an expert of its pool to verify it.
     pub async fn assign_expert_to_danger(&self, actor: &Actor, client: &Client, danger_id: i64, expert_id: i64) -> Result<()> {
         let visible = self.store.danger(danger_id, &policy::enterprise_visibility(actor)).await.is_ok();
-        if !matches!(actor.role, Role::Regulator | Role::Inspector) || !visible {
+        if !policy::allows(actor, Action::AssignExpertToDanger) || !visible {
             return Err(self.denied(actor, client, "expert.assign", format!("hidden_danger:{danger_id}")).await);
         }
         if !self.available_expert(actor, expert_id).await? {
@@ -106,8 +105,8 @@ impl App {
 
     /// An expert's services: for the expert itself, or for those whose pool it is in.
     pub async fn expert_services(&self, actor: &Actor, client: &Client, expert_id: i64) -> Result<(ExpertRow, Vec<ServiceRow>)> {
-        let allowed = actor.user_id == expert_id
-            || (matches!(actor.role, Role::CommitteeOffice | Role::Regulator | Role::Inspector) && self.available_expert(actor, expert_id).await?);
+        let in_actors_pool = actor.user_id != expert_id && self.available_expert(actor, expert_id).await?;
+        let allowed = policy::allows(actor, Action::ReadExpertServices { expert_is_actor: actor.user_id == expert_id, in_actors_pool });
         let profile = self.store.expert(expert_id).await?;
         match (allowed, profile) {
             (true, Some(profile)) => Ok((profile, self.store.expert_services(expert_id).await?)),

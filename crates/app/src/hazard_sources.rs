@@ -4,14 +4,14 @@
 use domain::audit::Outcome;
 use domain::enterprises::FieldError;
 use domain::gb18218::{self, Present};
-use domain::role::Role;
 use domain::telemetry::{RuleSettings, SensorCode, SensorKind, SensorSpec, Thresholds};
 use serde::Deserialize;
 use store::{ChemicalRow, NewChemical, NewHazardSource, NewSensor};
 /// The stored source and sensor, as the web layer shows them.
 pub use store::{HazardSourceRow, SensorRow};
 
-use crate::{Actor, App, AppError, Client, Result, audit_event, policy};
+use crate::policy::{self, Action};
+use crate::{Actor, App, AppError, Client, Result, audit_event};
 
 /// A source as entered: chemicals are `SUBSTANCE[:CODES]=TONNES` as on the command line.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -162,11 +162,7 @@ impl App {
     /// Whether the actor may register sources and sensors for the enterprise: its own users, or
     /// a regulator or inspector of its territory.
     pub async fn may_manage_sources(&self, actor: &Actor, client: &Client, enterprise_id: i64) -> bool {
-        match actor.role {
-            Role::Enterprise => actor.enterprise_id == Some(enterprise_id),
-            Role::Regulator | Role::Inspector => self.enterprise(actor, client, enterprise_id).await.is_ok(),
-            _ => false,
-        }
+        policy::allows(actor, Action::ManageHazardSources { enterprise_id }) && self.enterprise(actor, client, enterprise_id).await.is_ok()
     }
 
     pub async fn add_hazard_source(&self, actor: &Actor, client: &Client, input: &HazardSourceInput) -> Result<i64> {
@@ -241,7 +237,7 @@ impl App {
     /// An enterprise user issues a token for a gateway to write the enterprise's telemetry (and
     /// nothing else). Returns its id and the secret, shown once; only its hash is kept.
     pub async fn issue_ingest_token(&self, actor: &Actor, client: &Client, name: &str) -> Result<(i64, String)> {
-        let Some(enterprise_id) = actor.enterprise_id.filter(|_| actor.role == Role::Enterprise) else {
+        let Some(enterprise_id) = actor.enterprise_id.filter(|_| policy::allows(actor, Action::ManageIngestTokens)) else {
             return Err(self.denied(actor, client, "ingest_token.issue", "ingest_tokens".into()).await);
         };
         let name = name.trim();
@@ -257,14 +253,14 @@ impl App {
 
     /// The caller's enterprise's ingest tokens: (id, name, created at, revoked at).
     pub async fn ingest_tokens(&self, actor: &Actor, client: &Client) -> Result<Vec<(i64, String, i64, Option<i64>)>> {
-        let Some(enterprise_id) = actor.enterprise_id.filter(|_| actor.role == Role::Enterprise) else {
+        let Some(enterprise_id) = actor.enterprise_id.filter(|_| policy::allows(actor, Action::ManageIngestTokens)) else {
             return Err(self.denied(actor, client, "ingest_token.read", "ingest_tokens".into()).await);
         };
         Ok(self.store.ingest_tokens(enterprise_id).await?)
     }
 
     pub async fn revoke_ingest_token(&self, actor: &Actor, client: &Client, id: i64) -> Result<()> {
-        let Some(enterprise_id) = actor.enterprise_id.filter(|_| actor.role == Role::Enterprise) else {
+        let Some(enterprise_id) = actor.enterprise_id.filter(|_| policy::allows(actor, Action::ManageIngestTokens)) else {
             return Err(self.denied(actor, client, "ingest_token.revoke", format!("ingest_token:{id}")).await);
         };
         let event = audit_event(Some(actor), client, "ingest_token.revoke", format!("ingest_token:{id}"), Outcome::Success, serde_json::json!({}));

@@ -150,18 +150,16 @@ fn length_problems(fields: &[(&'static str, &str)]) -> Vec<domain::enterprises::
 /// Whether `actor` may make `action` on the danger (visibility already checked).
 /// `assigned_expert` says whether the actor is an expert assigned to verify it.
 fn may(actor: &Actor, row: &DangerRow, action: DangerAction, assigned_expert: bool) -> bool {
-    let own_enterprise = actor.role == Role::Enterprise && actor.enterprise_id == Some(row.enterprise_id);
-    let regulator = matches!(actor.role, Role::Regulator | Role::Inspector);
-    match action {
-        DangerAction::Confirm => regulator,
-        DangerAction::Plan | DangerAction::Start | DangerAction::Submit => own_enterprise || regulator,
-        DangerAction::Accept | DangerAction::Reject => {
-            let not_own = row.submitted_by != Some(actor.user_id);
-            let major = row.grade == DangerGrade::Major.key();
-            not_own && (regulator || assigned_expert || (!major && own_enterprise))
-        }
-        DangerAction::Reopen => regulator || actor.role == Role::CommitteeOffice,
-    }
+    policy::allows(
+        actor,
+        Action::MoveDanger {
+            action,
+            enterprise_id: row.enterprise_id,
+            major: row.grade == DangerGrade::Major.key(),
+            submitted_by_actor: row.submitted_by == Some(actor.user_id),
+            assigned_expert,
+        },
+    )
 }
 
 impl App {
@@ -183,8 +181,8 @@ impl App {
     /// Reports a danger at an enterprise the caller may see: the enterprise itself, or a
     /// regulator, inspector or office in whose territory it lies.
     pub async fn report_danger(&self, actor: &Actor, client: &Client, input: &DangerInput) -> Result<DangerRow> {
-        let allowed_role = matches!(actor.role, Role::Enterprise | Role::Regulator | Role::Inspector | Role::CommitteeOffice);
-        if !allowed_role || self.enterprise(actor, client, input.enterprise_id).await.is_err() {
+        let allowed = policy::allows(actor, Action::ReportDanger { enterprise_id: input.enterprise_id });
+        if !allowed || self.enterprise(actor, client, input.enterprise_id).await.is_err() {
             return Err(self.denied(actor, client, "hidden_danger.report", format!("enterprise:{}", input.enterprise_id)).await);
         }
         let mut problems = length_problems(&[
@@ -371,8 +369,7 @@ impl App {
     /// its own deadline and the text of the public notice.
     pub async fn list_danger(&self, actor: &Actor, client: &Client, id: i64, deadline: &str, notice: &str) -> Result<()> {
         let row = self.visible_danger(actor, client, id, "hidden_danger.list_supervision").await?;
-        let path = actor.region_path.clone().unwrap_or_default();
-        if actor.role != Role::Regulator || !policy::allows(actor, Action::ManageWorkPlan { region_path: &path }) {
+        if !policy::allows(actor, Action::ListDangerSupervision) {
             return Err(self.denied(actor, client, "hidden_danger.list_supervision", format!("hidden_danger:{id}")).await);
         }
         let mut problems = length_problems(&[("notice", notice)]);
@@ -461,9 +458,7 @@ impl App {
     /// an upload (up to 100 MiB), and again by `add_danger_photos`.
     pub async fn may_add_danger_photos(&self, actor: &Actor, client: &Client, id: i64) -> Result<()> {
         let row = self.visible_danger(actor, client, id, "hidden_danger.photo").await?;
-        let works_on =
-            (actor.role == Role::Enterprise && actor.enterprise_id == Some(row.enterprise_id)) || matches!(actor.role, Role::Regulator | Role::Inspector);
-        if !works_on {
+        if !policy::allows(actor, Action::AddDangerPhotos { enterprise_id: row.enterprise_id }) {
             return Err(self.denied(actor, client, "hidden_danger.photo", format!("hidden_danger:{id}")).await);
         }
         Ok(())

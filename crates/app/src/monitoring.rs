@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 
 use domain::audit::Outcome;
-use domain::role::Role;
 use domain::telemetry::{self, AlarmKind, RawReading, RejectReason, WarningGrade};
 use monitor::history::HISTORY_POINTS_MAX;
 // What the web and MQTT layers need of the monitor, which they reach through `app` only.
@@ -18,7 +17,8 @@ use store::SensorRow;
 /// A stored alarm, and how a list of alarms is narrowed.
 pub use store::{AlarmFilter, AlarmRow};
 
-use crate::{Actor, App, AppError, Client, Result, audit_event, policy};
+use crate::policy::{self, Action};
+use crate::{Actor, App, AppError, Client, Result, audit_event};
 
 impl From<MonitorError> for AppError {
     fn from(error: MonitorError) -> Self {
@@ -291,7 +291,7 @@ impl App {
     async fn handled_alarm(&self, actor: &Actor, client: &Client, id: i64, action: &str) -> Result<AlarmRow> {
         let alarm = self.store.alarm(id, &policy::enterprise_visibility(actor)).await;
         match alarm {
-            Ok(alarm) if matches!(actor.role, Role::Enterprise | Role::Regulator | Role::Inspector) => Ok(alarm),
+            Ok(alarm) if policy::allows(actor, Action::HandleAlarm) => Ok(alarm),
             _ => Err(self.denied(actor, client, action, format!("alarm:{id}")).await),
         }
     }

@@ -2,6 +2,7 @@
 //! it; lists are narrowed by `visibility`, which the store applies in SQL.
 
 use domain::access::{AssignmentScope, Visibility};
+use domain::hidden_dangers::DangerAction;
 use domain::role::Role;
 use serde::Serialize;
 
@@ -75,6 +76,87 @@ pub enum Action<'a> {
     /// Look units (bodies and enterprises with accounts) up by name: to give an account its unit,
     /// or to map a plan's unresolved names.
     SearchUnits,
+    /// Change an enterprise's credit code or region (its own users may edit the rest).
+    ChangeEnterpriseIdentity,
+
+    // Moves on records of an enterprise the actor can see (`enterprise_visibility`, checked by
+    // the caller, which answers 404 otherwise): the enterprise's own users, or the regulators and
+    // inspectors of its territory.
+    /// Report a hidden danger at the enterprise (the committee office too).
+    ReportDanger {
+        enterprise_id: i64,
+    },
+    /// Make a move of the hidden-danger loop on a danger of the enterprise.
+    MoveDanger {
+        action: DangerAction,
+        enterprise_id: i64,
+        /// The danger is 重大 (major): only a regulator, inspector or assigned expert accepts it.
+        major: bool,
+        /// The actor submitted the rectification itself (nobody accepts their own work).
+        submitted_by_actor: bool,
+        /// The actor is an expert assigned to verify the danger.
+        assigned_expert: bool,
+    },
+    /// Add photos to a danger of the enterprise.
+    AddDangerPhotos {
+        enterprise_id: i64,
+    },
+    /// Put a 重大 danger under listed supervision (挂牌督办): a regulator, for its own tier.
+    ListDangerSupervision,
+    /// Record risk points of the enterprise.
+    ManageRiskPoints {
+        enterprise_id: i64,
+    },
+    /// Register hazard sources and sensors of the enterprise.
+    ManageHazardSources {
+        enterprise_id: i64,
+    },
+    /// Issue, list and revoke the enterprise's own telemetry ingest tokens: its own users only.
+    ManageIngestTokens,
+    /// Acknowledge or close an alarm (visible to the actor).
+    HandleAlarm,
+    /// Ask to shelve a sensor's alarms or take it into maintenance: the enterprise's own users.
+    RequestSuppression {
+        enterprise_id: i64,
+    },
+    /// Approve or refuse such a request: a regulator, never for a request of its own.
+    DecideSuppression {
+        requested_by_actor: bool,
+    },
+    /// End a window early or withdraw a request: the enterprise, or a regulator.
+    EndSuppression {
+        enterprise_id: i64,
+    },
+    /// Run a checklist at the enterprise: `self_check` by its own users, `inspection` by a
+    /// regulator or inspector, `campaign` by those or by an expert assigned to the campaign.
+    RunChecklist {
+        kind: &'a str,
+        enterprise_id: i64,
+        campaign_expert: bool,
+    },
+    /// See the campaigns of one's territory (and those above that cover it).
+    ReadCampaigns,
+    /// File the enterprise's daily safety commitment: its own users.
+    FileCommitment,
+    /// See which enterprises of one's territory have not filed today.
+    ReadMissingCommitments,
+    /// Keep the expert pool (profiles, which accounts are experts): the committee office that
+    /// manages its region's plans.
+    ManageExpertPool,
+    /// See the expert pool of one's territory.
+    ReadExpertPool,
+    /// Assign an expert of one's pool to verify a danger (visible to the actor).
+    AssignExpertToDanger,
+    /// See an expert's services: the expert itself, or those whose pool it is in.
+    ReadExpertServices {
+        expert_is_actor: bool,
+        in_actors_pool: bool,
+    },
+    /// Read the shipped checklist library: everyone but the administrators, who see no business
+    /// data.
+    ReadChecklists,
+    /// Write telemetry as a user of one's own enterprise (gateways use ingest tokens instead).
+    WriteTelemetry,
 }
 
 /// The records of the registry an actor may see.
@@ -130,7 +212,52 @@ pub fn allows(actor: &Actor, action: Action<'_>) -> bool {
             CommitteeOffice | Regulator => true,
             _ => false,
         },
+        Action::ChangeEnterpriseIdentity => matches!(actor.role, CommitteeOffice | Regulator),
+        Action::ReportDanger { enterprise_id } => own_enterprise(actor, enterprise_id) || matches!(actor.role, Regulator | Inspector | CommitteeOffice),
+        Action::MoveDanger { action, enterprise_id, major, submitted_by_actor, assigned_expert } => {
+            let own = own_enterprise(actor, enterprise_id);
+            let regulator = matches!(actor.role, Regulator | Inspector);
+            match action {
+                DangerAction::Confirm => regulator,
+                DangerAction::Plan | DangerAction::Start | DangerAction::Submit => own || regulator,
+                DangerAction::Accept | DangerAction::Reject => {
+                    !submitted_by_actor && (regulator || (assigned_expert && actor.role == Expert) || (!major && own))
+                }
+                DangerAction::Reopen => regulator || actor.role == CommitteeOffice,
+            }
+        }
+        Action::AddDangerPhotos { enterprise_id } | Action::ManageRiskPoints { enterprise_id } | Action::ManageHazardSources { enterprise_id } => {
+            own_enterprise(actor, enterprise_id) || matches!(actor.role, Regulator | Inspector)
+        }
+        // A regulator lists for its own tier: the 安委办 of a city or county sits in its 应急管理局.
+        Action::ListDangerSupervision => actor.role == Regulator && actor.region_path.is_some(),
+        Action::ManageIngestTokens | Action::FileCommitment | Action::WriteTelemetry => actor.role == Enterprise && actor.enterprise_id.is_some(),
+        Action::HandleAlarm => matches!(actor.role, Enterprise | Regulator | Inspector),
+        Action::RequestSuppression { enterprise_id } => own_enterprise(actor, enterprise_id),
+        Action::DecideSuppression { requested_by_actor } => actor.role == Regulator && !requested_by_actor,
+        Action::EndSuppression { enterprise_id } => own_enterprise(actor, enterprise_id) || actor.role == Regulator,
+        Action::RunChecklist { kind, enterprise_id, campaign_expert } => match kind {
+            "self_check" => own_enterprise(actor, enterprise_id),
+            "inspection" => matches!(actor.role, Regulator | Inspector),
+            "campaign" => matches!(actor.role, Regulator | Inspector) || (campaign_expert && actor.role == Expert),
+            _ => false,
+        },
+        Action::ReadCampaigns | Action::ReadExpertPool => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Regulator | Inspector),
+        Action::ReadMissingCommitments => matches!(actor.role, Regulator | Inspector | CommitteeOffice),
+        Action::ManageExpertPool => {
+            actor.role == CommitteeOffice && actor.region_path.as_deref().is_some_and(|path| allows(actor, Action::ManageWorkPlan { region_path: path }))
+        }
+        Action::AssignExpertToDanger => matches!(actor.role, Regulator | Inspector),
+        Action::ReadExpertServices { expert_is_actor, in_actors_pool } => {
+            expert_is_actor || (in_actors_pool && matches!(actor.role, CommitteeOffice | Regulator | Inspector))
+        }
+        Action::ReadChecklists => !actor.role.is_administrator(),
     }
+}
+
+/// Whether the actor is a user of this enterprise.
+fn own_enterprise(actor: &Actor, enterprise_id: i64) -> bool {
+    actor.role == Role::Enterprise && actor.enterprise_id == Some(enterprise_id)
 }
 
 /// The work-plan assignments an actor may see: a committee office or regulator those of the
@@ -186,6 +313,10 @@ pub(crate) mod tests {
         }
     }
 
+    fn accept(enterprise_id: i64, major: bool, submitted_by_actor: bool, assigned_expert: bool) -> Action<'static> {
+        Action::MoveDanger { action: DangerAction::Accept, enterprise_id, major, submitted_by_actor, assigned_expert }
+    }
+
     #[test]
     fn decisions_by_role_and_scope() {
         let changchun = "220000/220100/";
@@ -219,6 +350,33 @@ pub(crate) mod tests {
             (actor(Role::Regulator, Some(changchun), None), Action::ManageWorkPlan { region_path: chaoyang }, false),
             (actor(Role::Regulator, Some(changchun), None), Action::ManageWorkPlan { region_path: "220000/" }, false),
             (actor(Role::Inspector, Some(changchun), None), Action::ManageWorkPlan { region_path: changchun }, false),
+            // The modules' moves on an enterprise's records.
+            (actor(Role::Enterprise, None, Some(5)), Action::ReportDanger { enterprise_id: 5 }, true),
+            (actor(Role::Enterprise, None, Some(5)), Action::ReportDanger { enterprise_id: 6 }, false),
+            (actor(Role::Department, Some("220000/"), None), Action::ReportDanger { enterprise_id: 5 }, false),
+            (actor(Role::Enterprise, None, Some(5)), accept(5, false, false, false), true),
+            (actor(Role::Enterprise, None, Some(5)), accept(5, true, false, false), false),
+            (actor(Role::Enterprise, None, Some(5)), accept(5, false, true, false), false),
+            (actor(Role::Regulator, Some(changchun), None), accept(5, true, false, false), true),
+            (actor(Role::Expert, Some("220000/"), None), accept(5, true, false, true), true),
+            (actor(Role::Expert, Some("220000/"), None), accept(5, true, false, false), false),
+            (actor(Role::Enterprise, None, Some(5)), Action::ManageRiskPoints { enterprise_id: 6 }, false),
+            (actor(Role::CommitteeOffice, Some("220000/"), None), Action::ManageHazardSources { enterprise_id: 5 }, false),
+            (actor(Role::Regulator, Some(changchun), None), Action::ListDangerSupervision, true),
+            (actor(Role::Inspector, Some(changchun), None), Action::ListDangerSupervision, false),
+            (actor(Role::Regulator, Some(changchun), None), Action::DecideSuppression { requested_by_actor: true }, false),
+            (actor(Role::Regulator, Some(changchun), None), Action::DecideSuppression { requested_by_actor: false }, true),
+            (actor(Role::Enterprise, None, Some(5)), Action::RequestSuppression { enterprise_id: 5 }, true),
+            (actor(Role::Inspector, Some(changchun), None), Action::RequestSuppression { enterprise_id: 5 }, false),
+            (actor(Role::Enterprise, None, Some(5)), Action::RunChecklist { kind: "inspection", enterprise_id: 5, campaign_expert: false }, false),
+            (actor(Role::Expert, None, None), Action::RunChecklist { kind: "campaign", enterprise_id: 5, campaign_expert: true }, true),
+            (actor(Role::Expert, None, None), Action::RunChecklist { kind: "inspection", enterprise_id: 5, campaign_expert: true }, false),
+            (actor(Role::Department, Some("220000/"), None), Action::HandleAlarm, false),
+            (actor(Role::SystemAdmin, Some("220000/"), None), Action::ReadChecklists, false),
+            (actor(Role::Regulator, Some(changchun), None), Action::ManageExpertPool, false),
+            (actor(Role::CommitteeOffice, Some("220000/"), None), Action::ManageExpertPool, true),
+            (actor(Role::Regulator, Some(changchun), None), Action::ReadExpertServices { expert_is_actor: false, in_actors_pool: false }, false),
+            (actor(Role::Enterprise, None, Some(5)), Action::ReadExpertServices { expert_is_actor: false, in_actors_pool: true }, false),
         ];
         for (actor, action, expected) in cases {
             assert_eq!(allows(&actor, action), expected, "{:?} {:?}", actor.role, action);

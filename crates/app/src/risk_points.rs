@@ -4,11 +4,10 @@
 
 use domain::audit::Outcome;
 use domain::risk_points::{RiskLevel, RiskProfile, grade_lec, grade_matrix};
-use domain::role::Role;
 use serde::Deserialize;
 use store::{NewRiskPoint, RegionRiskCount, RiskPointRow};
 
-use crate::policy;
+use crate::policy::{self, Action};
 use crate::{Actor, App, AppError, Client, Result, audit_event};
 
 const RESPONSIBLE_LEVELS: [&str; 4] = ["company", "workshop", "team", "post"];
@@ -153,11 +152,7 @@ impl App {
     /// Records graded risk points of an enterprise: by its own users, or by a regulator or
     /// inspector of its territory.
     pub async fn add_risk_points(&self, actor: &Actor, client: &Client, enterprise_id: i64, inputs: &[RiskPointInput]) -> Result<Vec<i64>> {
-        let may = match actor.role {
-            Role::Enterprise => actor.enterprise_id == Some(enterprise_id),
-            Role::Regulator | Role::Inspector => self.enterprise(actor, client, enterprise_id).await.is_ok(),
-            _ => false,
-        };
+        let may = policy::allows(actor, Action::ManageRiskPoints { enterprise_id }) && self.enterprise(actor, client, enterprise_id).await.is_ok();
         if !may {
             return Err(self.denied(actor, client, "risk_point.create", format!("enterprise:{enterprise_id}")).await);
         }

@@ -18,7 +18,9 @@ async fn checklists_and_campaigns_on_every_configured_backend() {
         };
         let (enterprise, changchun, inspector, jilinshi) =
             (actor("enterprise").await, actor("changchun").await, actor("inspector").await, actor("jilinshi").await);
-        let library = app.checklist_library().await.unwrap();
+        let library = app.checklist_library(&enterprise, &client).await.unwrap();
+        let sysadmin = app.actor_for_user(&app.store.user_by_username("sysadmin").await.unwrap().unwrap()).await.unwrap();
+        assert!(matches!(app.checklist_library(&sysadmin, &client).await, Err(app::AppError::NotFound)), "administrators see no business data");
         let chemical = library.iter().find(|c| c.code == "chemical-major").unwrap();
         let (_, items) = app.checklist_with_items(chemical.id).await.unwrap();
         assert_eq!(items.len(), 20);

@@ -148,7 +148,7 @@ impl FromRequestParts<AppState> for TelemetryWriter {
             state.app.enterprise_of_ingest_token(token).await?.ok_or_else(ApiError::unauthenticated)?
         } else {
             let caller = ApiCaller::from_request_parts(parts, state).await?;
-            match caller.actor.enterprise_id.filter(|_| caller.actor.role == domain::role::Role::Enterprise) {
+            match caller.actor.enterprise_id.filter(|_| app::policy::allows(&caller.actor, app::policy::Action::WriteTelemetry)) {
                 Some(enterprise_id) => enterprise_id,
                 None => return Err(state.app.denied(&caller.actor, &caller.client, "telemetry.write", "telemetry".into()).await.into()),
             }

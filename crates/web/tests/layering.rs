@@ -103,3 +103,39 @@ fn the_graph_check_sees_a_dependency() {
         "[package]\nname = \"web\"\n[dependencies]\napp.workspace = true\nstore = { workspace = true }\n[dev-dependencies]\nmonitor.workspace = true\n";
     assert_eq!(workspace_dependencies(manifest, &["app", "store", "monitor"]), ["app", "store"]);
 }
+
+/// Lines of `text` that decide by the caller's role themselves (`actor.role ==`, `!=`,
+/// `matches!(…actor.role`, `match …actor.role`) instead of asking `app::policy`.
+fn role_decisions(text: &str) -> Vec<(usize, String)> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| {
+            let code = line.split("//").next().unwrap_or_default();
+            code.contains("actor.role ==")
+                || code.contains("actor.role !=")
+                || (code.contains("matches!(") && code.contains("actor.role,"))
+                || (code.contains("match ") && code.contains("actor.role {"))
+        })
+        .map(|(i, line)| (i + 1, line.trim().to_owned()))
+        .collect()
+}
+
+/// The web layer shows what `app::policy` allows: it never decides by role itself.
+#[test]
+fn web_asks_the_policy_instead_of_deciding_by_role() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&root, &mut files);
+    let found: Vec<String> =
+        files.iter().flat_map(|(path, text)| role_decisions(text).into_iter().map(move |(line, code)| format!("{path}:{line}: {code}"))).collect();
+    assert!(found.is_empty(), "role decisions in the web layer (ask app::policy::allows):\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_role_scan_sees_a_decision() {
+    assert_eq!(role_decisions("let decides = user.actor.role == Role::Regulator;").len(), 1);
+    assert_eq!(role_decisions("    let x = matches!(user.actor.role, Role::Enterprise | Role::Inspector);").len(), 1);
+    assert_eq!(role_decisions("    let ingest_tokens = match user.actor.role {").len(), 1);
+    assert_eq!(role_decisions("let label = user.actor.role.label_zh();").len(), 0);
+    assert_eq!(role_decisions("lead: cell.role == \"lead\",").len(), 0);
+}

@@ -38,12 +38,12 @@ struct LibraryPage {
 }
 
 async fn library(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
-    if user.actor.role.is_administrator() {
-        let error = state.app.denied(&user.actor, &user.client, "checklist.read", "checklists".into()).await;
-        return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
-    }
+    let library = match state.app.checklist_library(&user.actor, &user.client).await {
+        Ok(library) => library,
+        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    };
     let mut checklists = Vec::new();
-    for checklist in state.app.checklist_library().await.unwrap_or_default() {
+    for checklist in library {
         let items = state.app.checklist_with_items(checklist.id).await.map(|(_, items)| items).unwrap_or_default();
         checklists.push((
             checklist.id,
@@ -98,7 +98,7 @@ async fn run_response(
         Ok(enterprise) => enterprise,
         Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
     };
-    let library = state.app.checklist_library().await.unwrap_or_default();
+    let library = state.app.checklist_library(&user.actor, &user.client).await.unwrap_or_default();
     let campaign = match query.campaign {
         Some(id) => state.app.campaign(id).await.ok(),
         None => None,
@@ -107,7 +107,7 @@ async fn run_response(
     let items = state.app.checklist_with_items(checklist_id).await.map(|(_, items)| items).unwrap_or_default();
     let kind = if campaign.is_some() {
         "campaign"
-    } else if user.actor.role == domain::role::Role::Enterprise {
+    } else if app::policy::allows(&user.actor, app::policy::Action::RunChecklist { kind: "self_check", enterprise_id, campaign_expert: false }) {
         "self_check"
     } else {
         "inspection"
@@ -193,7 +193,7 @@ async fn list_response(state: &AppState, headers: &HeaderMap, user: &PageUser, e
         can_create: app::policy::allows(&user.actor, app::policy::Action::ManageWorkPlan { region_path: &path }),
         checklists: state
             .app
-            .checklist_library()
+            .checklist_library(&user.actor, &user.client)
             .await
             .unwrap_or_default()
             .into_iter()

@@ -31,7 +31,7 @@ struct CommitmentsPage {
 
 async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors: Vec<String>) -> Response {
     let today = domain::time::today().to_string();
-    let (is_enterprise, history, missing) = match user.actor.enterprise_id.filter(|_| user.actor.role == domain::role::Role::Enterprise) {
+    let (is_enterprise, history, missing) = match user.actor.enterprise_id.filter(|_| app::policy::allows(&user.actor, app::policy::Action::FileCommitment)) {
         Some(enterprise_id) => match state.app.commitments(&user.actor, &user.client, enterprise_id).await {
             Ok(rows) => (true, rows.into_iter().map(|r| (r.day, r.principal, r.statement, r.exceptions)).collect::<Vec<_>>(), Vec::new()),
             Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,

@@ -37,9 +37,7 @@ async fn pool_response(state: &AppState, headers: &HeaderMap, user: &PageUser, e
         Ok(experts) => experts,
         Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
     };
-    let path = user.actor.region_path.clone().unwrap_or_default();
-    let can_edit =
-        user.actor.role == domain::role::Role::CommitteeOffice && app::policy::allows(&user.actor, app::policy::Action::ManageWorkPlan { region_path: &path });
+    let can_edit = app::policy::allows(&user.actor, app::policy::Action::ManageExpertPool);
     let accounts = if can_edit {
         state
             .app

@@ -2,6 +2,7 @@
 //! danger's page with its history and a form for each move the caller may make now.
 
 use app::hidden_dangers::{DangerActionInput, DangerInput, danger_json};
+use app::policy::Action;
 use app::spreadsheet::{Column, SpreadsheetFormat};
 use askama::Template;
 use axum::Router;
@@ -138,10 +139,8 @@ async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: Page
             .collect(),
         query_string: serde_urlencoded::to_string(&params).unwrap_or_default(),
         notices: state.app.danger_notices(&user.actor).await.unwrap_or_default().into_iter().map(|n| (n.danger_id, n.message)).collect(),
-        can_report: matches!(
-            user.actor.role,
-            domain::role::Role::Enterprise | domain::role::Role::Regulator | domain::role::Role::Inspector | domain::role::Role::CommitteeOffice
-        ),
+        // The form picks the enterprise; any the user may report at will do to show the button.
+        can_report: app::policy::allows(&user.actor, Action::ReportDanger { enterprise_id: user.actor.enterprise_id.unwrap_or_default() }),
         params,
         c,
     };
@@ -226,8 +225,7 @@ async fn new_response(state: &AppState, headers: &HeaderMap, user: &PageUser, en
 /// The report form for an enterprise: the user's own, or the one named in `?enterprise=`; a
 /// regulator without one is sent to pick it from the registry.
 async fn new_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<NewQuery>) -> Response {
-    use domain::role::Role;
-    if !matches!(user.actor.role, Role::Enterprise | Role::Regulator | Role::Inspector | Role::CommitteeOffice) {
+    if !app::policy::allows(&user.actor, Action::ReportDanger { enterprise_id: user.actor.enterprise_id.unwrap_or_default() }) {
         let error = state.app.denied(&user.actor, &user.client, "hidden_danger.report", "hidden_dangers".into()).await;
         return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
     }
@@ -287,24 +285,21 @@ async fn detail_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
             .collect(),
         _ => Vec::new(),
     };
-    let path = user.actor.region_path.clone().unwrap_or_default();
-    let regulator = matches!(user.actor.role, domain::role::Role::Regulator | domain::role::Role::Inspector);
-    let experts = if regulator && view.danger.grade == "major" && view.danger.state != "closed" {
+    let assigns_experts = app::policy::allows(&user.actor, Action::AssignExpertToDanger);
+    let experts = if assigns_experts && view.danger.grade == "major" && view.danger.state != "closed" {
         crate::experts::pages::expert_options(state, user).await
     } else {
         Vec::new()
     };
     let photos = state.app.danger_photos(&user.actor, &user.client, id).await.unwrap_or_default().into_iter().map(|p| (p.id, p.file_name)).collect();
-    let can_add_photos = (user.actor.role == domain::role::Role::Enterprise && user.actor.enterprise_id == Some(view.danger.enterprise_id)) || regulator;
+    let can_add_photos = app::policy::allows(&user.actor, Action::AddDangerPhotos { enterprise_id: view.danger.enterprise_id });
     let page = DetailPage {
         photos,
         can_add_photos,
         experts,
         grade: DangerGrade::parse(&view.danger.grade).map(|g| g.label_zh()).unwrap_or("").to_owned(),
         state: state_label(&view.danger.state),
-        can_list: view.danger.grade == "major"
-            && user.actor.role == domain::role::Role::Regulator
-            && app::policy::allows(&user.actor, app::policy::Action::ManageWorkPlan { region_path: &path }),
+        can_list: view.danger.grade == "major" && app::policy::allows(&user.actor, Action::ListDangerSupervision),
         source_label: c.t.get(&format!("danger.source.{}", view.danger.source)).to_owned(),
         d: view.danger,
         plan,

@@ -3,6 +3,7 @@
 //! a sensor with its 24-hour chart, and an alarm with its handling.
 
 use app::monitoring::{AlarmFilter, AlarmRow};
+use app::policy::Action;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -201,15 +202,17 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap, user: PageU
         .filter(|w| w.state == "requested" || (w.state == "approved" && w.ends_at > now))
         .map(|w| window_line(&c, w, now))
         .collect();
-    let decides = user.actor.role == domain::role::Role::Regulator;
-    let ingest_tokens = match user.actor.role {
-        domain::role::Role::Enterprise => state
+    // Whether to show the decision buttons at all; a request of the user's own is refused by `app`.
+    let decides = app::policy::allows(&user.actor, Action::DecideSuppression { requested_by_actor: false });
+    let ingest_tokens = if app::policy::allows(&user.actor, Action::ManageIngestTokens) {
+        state
             .app
             .ingest_tokens(&user.actor, &user.client)
             .await
             .ok()
-            .map(|rows| rows.into_iter().map(|(id, name, created_at, revoked_at)| (id, name, time_text(created_at), revoked_at.is_some())).collect()),
-        _ => None,
+            .map(|rows| rows.into_iter().map(|(id, name, created_at, revoked_at)| (id, name, time_text(created_at), revoked_at.is_some())).collect())
+    } else {
+        None
     };
     let mut kpis = state.app.monitoring_kpis(&user.actor, &user.client, 24, now).await.unwrap_or_default();
     kpis.sort_by(|a, b| b.alarms_per_hour.total_cmp(&a.alarms_per_hour));
@@ -532,12 +535,12 @@ async fn sensor_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
     let to_ms = domain::time::now_ms();
     let windows =
         state.app.suppressions(&user.actor, &user.client, Some(code)).await.unwrap_or_default().into_iter().map(|w| window_line(&c, w, to_ms)).collect();
-    let can_request = user.actor.role == domain::role::Role::Enterprise && user.actor.enterprise_id == Some(sensor.enterprise_id);
+    let can_request = app::policy::allows(&user.actor, Action::RequestSuppression { enterprise_id: sensor.enterprise_id });
     let status = if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
     let page = SensorPage {
         windows,
         can_request,
-        decides: user.actor.role == domain::role::Role::Regulator,
+        decides: app::policy::allows(&user.actor, Action::DecideSuppression { requested_by_actor: false }),
         error,
         kind: c.t.get(&format!("sensor.kind.{}", sensor.kind)).to_owned(),
         thresholds: thresholds_text(&sensor),
@@ -635,7 +638,7 @@ async fn alarm_response(state: &AppState, headers: &HeaderMap, user: &PageUser, 
         .map(|(who, body, at)| (who, body, time_text(at)))
         .collect();
     let c = chrome(state, headers, &user.session, &format!("/alarms/{id}"), Some(&user.actor)).await;
-    let handles = matches!(user.actor.role, domain::role::Role::Enterprise | domain::role::Role::Regulator | domain::role::Role::Inspector);
+    let handles = app::policy::allows(&user.actor, Action::HandleAlarm);
     let optional_time = |ms: Option<i64>| ms.map(time_text).unwrap_or_else(|| "—".into());
     let page = AlarmPage {
         first: format!("{} {}", value_text(row.first_value), row.unit),

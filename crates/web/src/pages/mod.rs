@@ -83,12 +83,8 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
             sees_audit: policy::allows(a, Action::ReadAuditLog),
             sees_accounts: policy::allows(a, Action::ListAccounts),
             sees_plans: policy::assignment_scope(a) != domain::access::AssignmentScope::Nothing,
-            sees_campaigns: a.region_path.is_some()
-                && matches!(a.role, domain::role::Role::CommitteeOffice | domain::role::Role::Regulator | domain::role::Role::Inspector),
-            sees_commitments: matches!(
-                a.role,
-                domain::role::Role::Enterprise | domain::role::Role::CommitteeOffice | domain::role::Role::Regulator | domain::role::Role::Inspector
-            ),
+            sees_campaigns: policy::allows(a, Action::ReadCampaigns),
+            sees_commitments: policy::allows(a, Action::FileCommitment) || policy::allows(a, Action::ReadMissingCommitments),
             sees_dangers: policy::enterprise_visibility(a) != domain::access::Visibility::Nothing,
             sees_assessment: a.region_path.as_deref().is_some_and(|path| policy::allows(a, Action::ManageWorkPlan { region_path: path })),
         }),
@@ -101,7 +97,8 @@ pub(crate) fn province_map_region(actor: &app::Actor) -> Option<String> {
     let path = actor.region_path.as_deref()?;
     let province = path.split('/').next()?;
     let own = path.trim_end_matches('/').rsplit('/').next()?;
-    (province == own && actor.role != domain::role::Role::Enterprise).then(|| province.to_owned())
+    let enterprise_user = matches!(policy::enterprise_visibility(actor), domain::access::Visibility::Enterprise { .. });
+    (province == own && !enterprise_user).then(|| province.to_owned())
 }
 
 pub(crate) fn render(template: &impl Template) -> Response {
@@ -290,9 +287,11 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
     let listed = dangers.iter().filter(|d| d.listed_by_unit_id.is_some() && d.state != "closed").count();
     let major_open = dangers.iter().filter(|d| d.grade == "major" && d.state != "closed").count();
     // An enterprise's own four-colour profile.
-    let own_risk = match user.actor.enterprise_id.filter(|_| user.actor.role == domain::role::Role::Enterprise) {
-        Some(id) => state.app.enterprise_risk(&user.actor, &user.client, id).await.ok().map(|(_, profile)| (id, profile)),
-        None => None,
+    let own_risk = match policy::enterprise_visibility(&user.actor) {
+        domain::access::Visibility::Enterprise { enterprise_id: id } => {
+            state.app.enterprise_risk(&user.actor, &user.client, id).await.ok().map(|(_, profile)| (id, profile))
+        }
+        _ => None,
     };
     render(&HomePage {
         c,

@@ -67,12 +67,7 @@ async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i6
             }
         })
         .collect();
-    use domain::role::Role;
-    let can_add = match user.actor.role {
-        Role::Enterprise => user.actor.enterprise_id == Some(id),
-        Role::Regulator | Role::Inspector => true,
-        _ => false,
-    };
+    let can_add = app::policy::allows(&user.actor, app::policy::Action::ManageRiskPoints { enterprise_id: id });
     let page = RiskPage {
         c,
         enterprise_id: id,
