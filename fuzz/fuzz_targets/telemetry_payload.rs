@@ -4,7 +4,7 @@
 
 #![no_main]
 
-use domain::telemetry::{parse_json, parse_lines, parse_payload};
+use domain::monitoring::{parse_json, parse_lines, parse_payload};
 use libfuzzer_sys::fuzz_target;
 
 const MAX: usize = 1_000;

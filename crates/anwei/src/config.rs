@@ -205,8 +205,8 @@ pub struct MonitoringConfig {
     pub max_past_minutes: u32,
     /// How far ahead of the server's clock a reading's time may be.
     pub max_future_seconds: u32,
-    pub warning: domain::telemetry::WarningRules,
-    pub escalation: domain::telemetry::EscalationRules,
+    pub warning: domain::monitoring::WarningRules,
+    pub escalation: domain::monitoring::EscalationRules,
     /// URLs (http://) every alarm transition is posted to as JSON.
     pub webhooks: Vec<String>,
     /// The secret the webhook posts are signed with (HMAC-SHA256, `X-Anwei-Signature`); at
@@ -267,7 +267,7 @@ impl MonitoringConfig {
     /// The application's settings from this section.
     pub fn settings(&self) -> app::monitoring::MonitorSettings {
         app::monitoring::MonitorSettings {
-            window: domain::telemetry::TimeWindow {
+            window: domain::monitoring::TimeWindow {
                 max_past_ms: i64::from(self.max_past_minutes) * 60_000,
                 max_future_ms: i64::from(self.max_future_seconds) * 1000,
             },

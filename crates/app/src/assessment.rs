@@ -8,7 +8,7 @@ use domain::audit::Outcome;
 use domain::unit::UnitKind;
 use serde::Serialize;
 
-use crate::audit_log::day_start_ms;
+use crate::audit::day_start_ms;
 use crate::policy::{self, Action, AssignedUnit};
 use crate::spreadsheet::{Column, SpreadsheetFormat};
 use crate::{Actor, App, AppError, Client, Result, audit_event};

@@ -4,7 +4,7 @@
 use domain::audit::Outcome;
 use domain::enterprises::FieldError;
 use domain::gb18218::{self, Present};
-use domain::telemetry::{RuleSettings, SensorCode, SensorKind, SensorSpec, Thresholds};
+use domain::monitoring::{RuleSettings, SensorCode, SensorKind, SensorSpec, Thresholds};
 use serde::Deserialize;
 use store::{ChemicalRow, NewChemical, NewHazardSource, NewSensor};
 /// The stored source and sensor, as the web layer shows them.
@@ -43,7 +43,7 @@ pub struct HazardSourceInput {
 pub struct SensorInput {
     pub code: String,
     pub name: String,
-    #[schema(value_type = domain::telemetry::SensorKind)]
+    #[schema(value_type = domain::monitoring::SensorKind)]
     pub kind: String,
     #[serde(default)]
     pub unit: Option<String>,
@@ -215,7 +215,7 @@ impl App {
             audit_event(Some(actor), client, "sensor.create", format!("hazard_source:{source_id}"), Outcome::Success, serde_json::json!({"codes": codes}));
         let rows = self.store.add_sensors(&sensors, &event).await?;
         for row in &rows {
-            self.monitor.register(row, domain::telemetry::RuleState::watching_since(store::now_ms())).await?;
+            self.monitor.register(row, domain::monitoring::RuleState::watching_since(store::now_ms())).await?;
         }
         Ok(rows)
     }

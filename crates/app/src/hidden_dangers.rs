@@ -263,7 +263,7 @@ impl App {
                 to_state: e.to_state,
                 note: e.note,
                 actor: e.actor_name,
-                at: crate::audit_log::display_time(e.at),
+                at: crate::audit::display_time(e.at),
             })
             .collect();
         Ok(DangerView { danger: danger_json(&row), history, allowed_actions })

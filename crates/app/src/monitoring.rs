@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use domain::audit::Outcome;
-use domain::telemetry::{self, AlarmKind, RawReading, RejectReason, WarningGrade};
+use domain::monitoring::{self, AlarmKind, RawReading, RejectReason, WarningGrade};
 use monitor::history::HISTORY_POINTS_MAX;
 // What the web and MQTT layers need of the monitor, which they reach through `app` only.
 pub use monitor::{
@@ -142,9 +142,9 @@ impl App {
     /// alarms and its GB 18218 level.
     pub async fn source_warnings(&self, actor: &Actor, client: &Client) -> Result<Vec<SourceWarning>> {
         let sources = self.hazard_sources(actor, client, None).await?;
-        let mut active: HashMap<i64, Vec<(AlarmKind, domain::telemetry::Severity)>> = HashMap::new();
+        let mut active: HashMap<i64, Vec<(AlarmKind, domain::monitoring::Severity)>> = HashMap::new();
         for (source_id, kind, severity) in self.store.active_alarm_kinds(&policy::enterprise_visibility(actor)).await? {
-            if let (Some(kind), Some(severity)) = (AlarmKind::parse(&kind), domain::telemetry::Severity::parse(&severity)) {
+            if let (Some(kind), Some(severity)) = (AlarmKind::parse(&kind), domain::monitoring::Severity::parse(&severity)) {
                 active.entry(source_id).or_default().push((kind, severity));
             }
         }
@@ -154,7 +154,7 @@ impl App {
             .map(|source| {
                 let alarms = active.get(&source.id).map(Vec::as_slice).unwrap_or_default();
                 let level = source.level.and_then(|l| u8::try_from(l).ok());
-                SourceWarning { grade: telemetry::warning_grade(level, alarms, rules), active_alarms: alarms.len(), source }
+                SourceWarning { grade: monitoring::warning_grade(level, alarms, rules), active_alarms: alarms.len(), source }
             })
             .collect())
     }

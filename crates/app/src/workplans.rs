@@ -936,7 +936,7 @@ impl App {
                             "annual" => "年度".into(),
                             _ => "阶段".into(),
                         },
-                        crate::audit_log::display_time(report.submitted_at),
+                        crate::audit::display_time(report.submitted_at),
                         report.submitter_name,
                         match report.review.as_deref() {
                             Some("accepted") => "通过".into(),

@@ -45,7 +45,7 @@ fn document_corpus_is_read_or_refused() {
 #[test]
 fn telemetry_corpus_is_read_or_refused() {
     for (name, bytes) in corpus("telemetry_payload") {
-        if let Ok(entries) = domain::telemetry::parse_payload(&bytes, 1_000) {
+        if let Ok(entries) = domain::monitoring::parse_payload(&bytes, 1_000) {
             assert!(entries.len() <= 1_000, "{name}");
             assert!(entries.iter().flatten().all(|reading| reading.value.is_finite()), "{name}");
         }

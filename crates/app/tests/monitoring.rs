@@ -4,7 +4,7 @@
 
 use app::hazard_sources::{HazardSourceInput, SensorInput};
 use app::{App, AppError, Client};
-use domain::telemetry::{RawReading, RejectReason, RuleSettings, Thresholds};
+use domain::monitoring::{RawReading, RejectReason, RuleSettings, Thresholds};
 
 const NOW: i64 = 1_790_000_000_000;
 
@@ -143,10 +143,10 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         // The source's early-warning grade: one critical process alarm at a level-3 source is orange.
         let warnings = app.source_warnings(&enterprise, &client).await.unwrap();
         let graded = warnings.iter().find(|w| w.source.id == source_id).unwrap();
-        assert_eq!(graded.grade, Some(domain::telemetry::WarningGrade::Orange), "{graded:?}");
+        assert_eq!(graded.grade, Some(domain::monitoring::WarningGrade::Orange), "{graded:?}");
         let cities = app.region_warnings(&actor("office").await, &client, "220000").await.unwrap();
         let changchun = cities.iter().find(|c| c.code == "220100").unwrap();
-        assert!(changchun.orange >= 1 && changchun.highest >= Some(domain::telemetry::WarningGrade::Orange), "{changchun:?}");
+        assert!(changchun.orange >= 1 && changchun.highest >= Some(domain::monitoring::WarningGrade::Orange), "{changchun:?}");
         assert!(cities.iter().filter(|c| c.code != "220100").all(|c| c.highest.is_none() || c.sources > 0));
         assert!(matches!(app.acknowledge_alarm(&expert, &client, alarm.id).await, Err(AppError::NotFound)));
         assert!(
@@ -335,7 +335,7 @@ async fn shelving_and_maintenance_windows_on_every_configured_backend() {
         // During the window a pressure excursion raises nothing; it is counted against the window.
         let high = |from: i64| (0..13).map(move |i| (from + i * 10_000, 2.4));
         let batch: Vec<(i64, f64)> = high(now + 1_000).collect();
-        let readings: Vec<_> = batch.iter().map(|&(ts_ms, value)| Ok(domain::telemetry::RawReading { code: &code, value, ts_ms })).collect();
+        let readings: Vec<_> = batch.iter().map(|&(ts_ms, value)| Ok(domain::monitoring::RawReading { code: &code, value, ts_ms })).collect();
         assert_eq!(app.ingest(own, &readings, now + 130_000).await.unwrap().accepted, 13);
         let raised = |app: App| {
             let (enterprise, code) = (enterprise.clone(), code.clone());
@@ -354,7 +354,7 @@ async fn shelving_and_maintenance_windows_on_every_configured_backend() {
         assert!(ended.ends_at <= store::now_ms());
         assert!(matches!(app.end_suppression(&chaoyang, &client, id).await, Err(AppError::IllegalTransition(_))), "already over");
         let batch: Vec<(i64, f64)> = high(now + 200_000).collect();
-        let readings: Vec<_> = batch.iter().map(|&(ts_ms, value)| Ok(domain::telemetry::RawReading { code: &code, value, ts_ms })).collect();
+        let readings: Vec<_> = batch.iter().map(|&(ts_ms, value)| Ok(domain::monitoring::RawReading { code: &code, value, ts_ms })).collect();
         assert_eq!(app.ingest(own, &readings, now + 330_000).await.unwrap().accepted, 13);
         assert_eq!(raised(app.clone()).await, 1, "the condition outlasting the window is alarmed");
 

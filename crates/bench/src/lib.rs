@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use app::hazard_sources::{HazardSourceInput, SensorInput};
 use app::{App, Client};
-use domain::telemetry::{RawReading, RuleSettings, Thresholds};
+use domain::monitoring::{RawReading, RuleSettings, Thresholds};
 use serde::Serialize;
 
 pub mod crash;
@@ -373,7 +373,7 @@ pub async fn ingest(options: &IngestOptions) -> anyhow::Result<IngestReport> {
     let monitor_heap_bytes_per_sensor = heap_bytes as f64 / held.max(1) as f64;
     let codes: Vec<String> = (0..options.sensors).map(code_of).collect();
     for (start, chunk) in codes.chunks(app::monitoring::BATCH_READINGS_MAX).enumerate() {
-        let batch: Vec<Result<RawReading<'_>, domain::telemetry::RejectReason>> = chunk
+        let batch: Vec<Result<RawReading<'_>, domain::monitoring::RejectReason>> = chunk
             .iter()
             .enumerate()
             .map(|(i, code)| Ok(RawReading { code, value: value_of(start * app::monitoring::BATCH_READINGS_MAX + i, 0), ts_ms: ts_of(base_ms, 0) }))

@@ -360,7 +360,7 @@ async fn load_demo_plan(app: &App, password_hash: &str) -> Result<()> {
     // The reports were generated today; date them a few days before the half-year deadline,
     // as a real year's would mostly be.
     let due = app.store.plan_tasks(imported.plan_id).await?.first().map(|t| t.half_year_due.clone()).unwrap_or_default();
-    if let Ok(due_start) = app::audit_log::day_start_ms(&due) {
+    if let Ok(due_start) = app::audit::day_start_ms(&due) {
         app.store.backdate_demo_reports(imported.plan_id, due_start - 5 * 86_400_000).await?;
     }
     if !to_reopen.is_empty() {
@@ -535,7 +535,7 @@ async fn load_demo_risk_points(app: &App, enterprises: &[Enterprise]) -> Result<
 async fn load_demo_hazard_sources(app: &App, enterprises: &[Enterprise]) -> Result<()> {
     use app::hazard_sources::{HazardSourceInput, SensorInput, checked_sensor, graded_source};
     use domain::enterprises::HighRiskSector;
-    use domain::telemetry::Thresholds;
+    use domain::monitoring::Thresholds;
     let office = app.store.user_by_username("office").await?.ok_or_else(|| AppError::Internal("demo office account missing".into()))?;
     let client = Client::cli();
     // (name, kind, chemicals, people within 500 m)

@@ -21,7 +21,7 @@
 //! incident, so the ground truth stays clean.
 
 use app::App;
-use domain::telemetry::{AlarmEvent, AlarmKind, RuleState, SensorKind, SensorSpec};
+use domain::monitoring::{AlarmEvent, AlarmKind, RuleState, SensorKind, SensorSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -433,7 +433,7 @@ pub fn score(sensors: Vec<SimSensor>, model: FaultModel, seed: u64, hours: u32, 
 
 /// The demo's sensor templates, `per_kind` of each, for scoring without a database.
 pub fn template_sensors(count: usize) -> Vec<SimSensor> {
-    use domain::telemetry::{RuleSettings, Thresholds};
+    use domain::monitoring::{RuleSettings, Thresholds};
     type Template = (SensorKind, f64, f64, [Option<f64>; 4], u32);
     const TEMPLATES: [Template; 6] = [
         (SensorKind::Level, 0.0, 100.0, [Some(5.0), Some(10.0), Some(85.0), Some(95.0)], 10),
@@ -497,11 +497,11 @@ pub async fn run_live(app: App, seed: u64) -> app::Result<()> {
         }
         readings.clear();
         simulator.readings_until(now, &mut readings);
-        let mut by_enterprise: std::collections::BTreeMap<i64, Vec<std::result::Result<domain::telemetry::RawReading<'_>, domain::telemetry::RejectReason>>> =
+        let mut by_enterprise: std::collections::BTreeMap<i64, Vec<std::result::Result<domain::monitoring::RawReading<'_>, domain::monitoring::RejectReason>>> =
             Default::default();
         for reading in &readings {
             let sensor = &simulator.sensors()[reading.sensor];
-            by_enterprise.entry(sensor.enterprise_id).or_default().push(Ok(domain::telemetry::RawReading {
+            by_enterprise.entry(sensor.enterprise_id).or_default().push(Ok(domain::monitoring::RawReading {
                 code: &sensor.code,
                 value: reading.value,
                 ts_ms: reading.ts_ms,

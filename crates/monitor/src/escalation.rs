@@ -1,6 +1,6 @@
 //! Unacknowledged alarms go up the tiers (county, city, province) as their time comes.
 
-use domain::telemetry::EscalationTier;
+use domain::monitoring::EscalationTier;
 
 use crate::{Monitor, Result};
 

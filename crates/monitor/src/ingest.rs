@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use domain::telemetry::{self, AlarmEvent, AlarmKind, RawReading, RejectReason};
+use domain::monitoring::{self, AlarmEvent, AlarmKind, RawReading, RejectReason};
 use serde::Serialize;
 use store::AlarmChange;
 
@@ -125,7 +125,7 @@ impl Monitor {
                 reject(&mut outcome, index, RejectReason::UnknownSensor);
                 continue;
             };
-            if let Err(reason) = telemetry::check_reading(state.sensors.spec(sensor_index), reading.value, reading.ts_ms, now_ms, self.settings.window) {
+            if let Err(reason) = monitoring::check_reading(state.sensors.spec(sensor_index), reading.value, reading.ts_ms, now_ms, self.settings.window) {
                 if reason == RejectReason::OutOfRange {
                     out_of_range.push((sensor_index, reading.value, reading.ts_ms));
                 }

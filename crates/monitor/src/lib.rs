@@ -33,7 +33,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use domain::telemetry::{EscalationRules, RejectReason, RuleSettings, RuleState, SensorKind, SensorSpec, Thresholds, TimeWindow, WarningRules};
+use domain::monitoring::{EscalationRules, RejectReason, RuleSettings, RuleState, SensorKind, SensorSpec, Thresholds, TimeWindow, WarningRules};
 use serde::Serialize;
 use store::{SensorRow, Store, StoreError};
 use tokio::sync::{Mutex, broadcast};

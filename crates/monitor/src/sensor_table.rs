@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 
-use domain::telemetry::{RuleState, SensorSpec};
+use domain::monitoring::{RuleState, SensorSpec};
 use hashbrown::{DefaultHashBuilder, HashTable};
 
 /// The source and enterprise a sensor belongs to.
@@ -166,7 +166,7 @@ impl SensorTable {
 
 #[cfg(test)]
 mod tests {
-    use domain::telemetry::{RuleSettings, SensorKind, Thresholds};
+    use domain::monitoring::{RuleSettings, SensorKind, Thresholds};
 
     use super::*;
 

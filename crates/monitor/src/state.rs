@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use domain::telemetry::RuleState;
+use domain::monitoring::RuleState;
 
 use crate::sensor_table::{Peaks, SensorTable};
 

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use domain::telemetry::{AlarmKind, RuleState, Severity};
+use domain::monitoring::{AlarmKind, RuleState, Severity};
 
 use crate::state::Window;
 use crate::{Monitor, Result};

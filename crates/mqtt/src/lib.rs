@@ -5,7 +5,7 @@
 //!   the credit code as its username at the broker, whose ACL lets it write that one topic only
 //!   (`deploy/mosquitto/acl`). So the last topic level tells who wrote, and `App::ingest` rejects
 //!   readings of sensors that are not that enterprise's.
-//! - **Payloads.** A JSON array (first non-whitespace byte `[`) as `domain::telemetry::parse_json`
+//! - **Payloads.** A JSON array (first non-whitespace byte `[`) as `domain::monitoring::parse_json`
 //!   reads it, otherwise UTF-8 lines `CODE VALUE TS_MS` as `parse_lines` reads them; at most
 //!   `app::monitoring::BATCH_READINGS_MAX` readings.
 //! - **Durability.** QoS 1 with manual acknowledgements on a persistent session: a message is
@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use app::{App, AppError};
-use domain::telemetry::{BatchError, RawReading, RejectReason};
+use domain::monitoring::{BatchError, RawReading, RejectReason};
 use rumqttc::{AsyncClient, ConnectionError, Event, EventLoop, MqttOptions, Outgoing, Packet, Publish, QoS, StateError, SubscribeReasonCode};
 
 pub use settings::{DEFAULT_PORT, MqttSettings, SettingsError};
@@ -670,7 +670,7 @@ type Batch<'a> = Vec<Result<RawReading<'a>, RejectReason>>;
 /// text lines otherwise, at most `BATCH_READINGS_MAX` readings. Bad readings stay in the batch as
 /// their `RejectReason`; only a message that cannot be read at all is an error.
 fn decode(payload: &[u8]) -> Result<Batch<'_>, BadMessage> {
-    domain::telemetry::parse_payload(payload, app::monitoring::BATCH_READINGS_MAX).map_err(|error| BadMessage::of(&error))
+    domain::monitoring::parse_payload(payload, app::monitoring::BATCH_READINGS_MAX).map_err(|error| BadMessage::of(&error))
 }
 
 /// A delay that doubles on each use up to a ceiling, until reset.

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use app::monitoring::History;
 use app::{App, AppError, Client};
-use domain::telemetry::RawReading;
+use domain::monitoring::RawReading;
 use mqtt::{BadMessage, MqttSettings, Stats};
 use rumqttc::{AsyncClient, ConnectionError, MqttOptions, QoS};
 

@@ -7,6 +7,7 @@
 //! never stored without its audit entry, nor an audit entry without its change.
 
 mod accountability;
+mod accounts;
 mod assessment;
 mod audit;
 mod checklists;
@@ -14,16 +15,15 @@ mod commitments;
 pub mod copy_peer;
 mod enterprises;
 mod experts;
-mod hazard_monitoring;
 mod hidden_dangers;
 pub mod keys;
+mod monitoring;
 mod regions;
 mod risk_points;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod units;
-mod users;
 mod workplans;
 
 use std::str::FromStr;
@@ -33,22 +33,22 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use accountability::{MeasureRow, NewMeasure};
+pub use accounts::{AccountChange, ApiTokenRow, NewUser, UserListPage, UserListRow, UserRow};
 pub use assessment::{AssignmentFacts, FindingRow, SchemeRow, ScoreRow};
 pub use audit::{AuditFilter, AuditPage};
 pub use checklists::{CampaignCityRow, CampaignRow, ChecklistItemRow, ChecklistRow, NewCampaign, NewChecklistItem, NewRun};
 pub use commitments::{CommitmentRow, MissingCommitment};
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
 pub use experts::{ExpertRow, ServiceRow};
-pub use hazard_monitoring::{
+pub use hidden_dangers::{DangerEventRow, DangerFilter, DangerMove, DangerNotice, DangerPhotoRow, DangerRow, NewDanger};
+pub use monitoring::{
     AlarmChange, AlarmFilter, AlarmKpiRow, AlarmRow, ChemicalRow, ChunkRow, HazardSourceRow, LogRow, NewChemical, NewChunk, NewHazardSource, NewLogEntry,
     NewSensor, NewSuppression, SensorRow, SuppressionRow,
 };
-pub use hidden_dangers::{DangerEventRow, DangerFilter, DangerMove, DangerNotice, DangerPhotoRow, DangerRow, NewDanger};
 pub use regions::RegionCount;
 pub use risk_points::{NewRiskPoint, RegionRiskCount, RiskPointRow};
 pub use sessions::SessionRow;
 pub use units::{NewUnit, UnitRow};
-pub use users::{AccountChange, ApiTokenRow, NewUser, UserListPage, UserListRow, UserRow};
 pub use workplans::{
     AssignmentRow, AttachmentRow, NewAssignment, NewAttachment, NewNotification, NewPlan, NewTask, NotificationRow, PlanRow, ReopeningRow, ReportRow,
     StatusChange, TaskRow, UnresolvedRow,

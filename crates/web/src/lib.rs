@@ -3,11 +3,13 @@
 //! application errors to HTTP responses in one place (`error`).
 
 mod accountability;
+mod accounts;
 mod api;
 mod api_document;
 mod api_extract;
 mod assessment;
 mod assets;
+mod audit;
 mod checklists;
 pub mod client_address;
 mod commitments;

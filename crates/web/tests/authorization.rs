@@ -326,7 +326,7 @@ async fn monitoring_fixture(fixture: &mut Fixture) {
     let sensor = fixture.app.sensors(&enterprise, &client, Some(own), None).await.unwrap().into_iter().find(|s| s.kind == "pressure").unwrap().code;
     let now = store::now_ms();
     // Far above high-high for two minutes: longer than any on-delay.
-    let batch: Vec<_> = (0..13).map(|i| Ok(domain::telemetry::RawReading { code: sensor.as_str(), value: 2.4, ts_ms: now - 130_000 + i * 10_000 })).collect();
+    let batch: Vec<_> = (0..13).map(|i| Ok(domain::monitoring::RawReading { code: sensor.as_str(), value: 2.4, ts_ms: now - 130_000 + i * 10_000 })).collect();
     assert_eq!(fixture.app.ingest(own, &batch, now).await.unwrap().accepted, 13);
     let alarms = fixture.app.alarms(&enterprise, &client, &store::AlarmFilter { state: Some("raised".into()), ..Default::default() }, 10).await.unwrap();
     let alarm = alarms.iter().find(|a| a.kind == "high").expect("a high alarm").id;

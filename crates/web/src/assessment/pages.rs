@@ -210,11 +210,11 @@ async fn unit_response(state: &AppState, headers: &HeaderMap, user: &PageUser, u
                     s.indicator_code.clone(),
                     format!("{}", s.score),
                     s.evidence.clone(),
-                    format!("{} {}", s.entered_by_name, app::audit_log::display_time(s.entered_at)),
+                    format!("{} {}", s.entered_by_name, app::audit::display_time(s.entered_at)),
                 )
             })
             .collect(),
-        findings: assessment.findings.iter().map(|f| (f.kind.clone(), f.reason.clone(), app::audit_log::display_time(f.entered_at))).collect(),
+        findings: assessment.findings.iter().map(|f| (f.kind.clone(), f.reason.clone(), app::audit::display_time(f.entered_at))).collect(),
         manual: assessment.manual_indicators.iter().map(|(code, name, points)| (code.clone(), name.clone(), format!("{points}"))).collect(),
         may_enter: assessment.may_enter,
         errors,

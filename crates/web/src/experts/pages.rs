@@ -99,7 +99,7 @@ async fn services(State(state): State<AppState>, headers: HeaderMap, user: PageU
             let c = chrome(&state, &headers, &user.session, &format!("/experts/{id}"), Some(&user.actor)).await;
             let services = services
                 .into_iter()
-                .map(|s| (app::audit_log::display_time(s.served_at), c.t.get(&format!("expert.service.{}", s.kind)).to_owned(), s.summary))
+                .map(|s| (app::audit::display_time(s.served_at), c.t.get(&format!("expert.service.{}", s.kind)).to_owned(), s.summary))
                 .collect();
             render(&ServicesPage { c, name: profile.display_name, specialities: profile.specialities, region: profile.region_name, services })
         }

@@ -167,7 +167,7 @@ async fn ingest_telemetry(
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let max = app::monitoring::BATCH_READINGS_MAX;
-    let too_many = |e: domain::telemetry::BatchError| ApiError::new(StatusCode::BAD_REQUEST, "bad_batch", e.to_string());
+    let too_many = |e: domain::monitoring::BatchError| ApiError::new(StatusCode::BAD_REQUEST, "bad_batch", e.to_string());
     let batch = match media.as_str() {
         "text/plain" => {
             let text = std::str::from_utf8(&body).map_err(|e| {
@@ -177,9 +177,9 @@ async fn ingest_telemetry(
                     format!("正文不是 UTF-8(第{}字节) / the body is not UTF-8 at byte {}", e.valid_up_to(), e.valid_up_to()),
                 )
             })?;
-            domain::telemetry::parse_lines(text, max).map_err(too_many)?
+            domain::monitoring::parse_lines(text, max).map_err(too_many)?
         }
-        "application/json" => domain::telemetry::parse_json(&body, max).map_err(too_many)?,
+        "application/json" => domain::monitoring::parse_json(&body, max).map_err(too_many)?,
         _ => {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

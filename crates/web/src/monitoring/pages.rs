@@ -319,7 +319,7 @@ impl SensorForm {
         };
         let range_min = number(&self.range_min, "量程下限 range_min", true);
         let range_max = number(&self.range_max, "量程上限 range_max", true);
-        let thresholds = domain::telemetry::Thresholds {
+        let thresholds = domain::monitoring::Thresholds {
             low_low: number(&self.low_low, "低低限 LL", false),
             low: number(&self.low, "低限 L", false),
             high: number(&self.high, "高限 H", false),
@@ -386,7 +386,7 @@ async fn source_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
     let chemicals = chemicals.into_iter().map(|ch| (ch.substance, ch.categories, format!("{}", ch.quantity_millionths as f64 / 1_000_000.0))).collect();
     let alarms = alarms.into_iter().map(|a| alarm_line(&c, a)).collect();
     let can_register = state.app.may_manage_sources(&user.actor, &user.client, source.enterprise_id).await;
-    let kinds = domain::telemetry::SensorKind::ALL
+    let kinds = domain::monitoring::SensorKind::ALL
         .iter()
         .map(|k| SelectOption {
             code: k.as_str().into(),
@@ -696,7 +696,7 @@ struct TokenForm {
 async fn issue_ingest_token(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<TokenForm>) -> Response {
     match state.app.issue_ingest_token(&user.actor, &user.client, &form.name).await {
         Ok((_, secret)) => {
-            let shown = crate::pages::profile::SecretShown {
+            let shown = crate::accounts::profile::SecretShown {
                 heading_key: "ingest.issued",
                 intro_key: "ingest.issued_intro",
                 username_for_qr: None,
@@ -704,7 +704,7 @@ async fn issue_ingest_token(State(state): State<AppState>, headers: HeaderMap, u
                 confirm_action: None,
                 back_url: "/monitoring".into(),
             };
-            crate::pages::profile::secret_page(&state, &headers, &user.session, &user.actor, shown).await
+            crate::accounts::profile::secret_page(&state, &headers, &user.session, &user.actor, shown).await
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }

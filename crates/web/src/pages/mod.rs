@@ -3,10 +3,6 @@
 //! and the language switch; the profile, account administration and audit log pages live in
 //! submodules, and each module's own pages in its folder (`crate::<module>::pages`).
 
-mod admin;
-mod audit;
-pub(crate) mod profile;
-
 use app::enterprises::ListQuery;
 use app::policy::{self, Action};
 use app::spreadsheet::SpreadsheetFormat;
@@ -34,9 +30,9 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .route("/logout", axum::routing::post(logout))
         .route("/lang/{lang}", get(switch_language))
         .merge(crate::enterprises::pages::router())
-        .merge(audit::router())
-        .merge(profile::router())
-        .merge(admin::router())
+        .merge(crate::audit::pages::router())
+        .merge(crate::accounts::profile::router())
+        .merge(crate::accounts::admin::router())
         .merge(crate::workplans::pages::router())
         .merge(crate::assessment::pages::router())
         .merge(crate::accountability::pages::router())

@@ -436,7 +436,7 @@ async fn inbox(State(state): State<AppState>, headers: HeaderMap, user: PageUser
             due: if cell.half_year_reported || cell.annual_reported { cell.annual_due.clone() } else { cell.half_year_due.clone() },
         })
         .collect();
-    let notices = notices.into_iter().take(50).map(|n| (app::audit_log::display_time(n.created_at), n.message, n.assignment_id)).collect();
+    let notices = notices.into_iter().take(50).map(|n| (app::audit::display_time(n.created_at), n.message, n.assignment_id)).collect();
     let (mut by_unit, mut by_region) = (Vec::new(), Vec::new());
     if overdue_only {
         let mut region_names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
@@ -517,7 +517,7 @@ async fn assignment_response(state: &AppState, headers: &HeaderMap, user: &PageU
             period: period_label(&r.period),
             body: r.body.clone(),
             by: r.submitter_name.clone(),
-            at: app::audit_log::display_time(r.submitted_at),
+            at: app::audit::display_time(r.submitted_at),
             review: match r.review.as_deref() {
                 Some("accepted") => c.t.get("review.accepted").to_owned(),
                 Some("returned") => c.t.get("review.returned").to_owned(),
@@ -544,7 +544,7 @@ async fn assignment_response(state: &AppState, headers: &HeaderMap, user: &PageU
         half_year_due: a.half_year_due.clone(),
         annual_due: a.annual_due.clone(),
         reports,
-        reopenings: detail.reopenings.iter().map(|r| (app::audit_log::display_time(r.reopened_at), r.round_name.clone(), r.reason.clone())).collect(),
+        reopenings: detail.reopenings.iter().map(|r| (app::audit::display_time(r.reopened_at), r.round_name.clone(), r.reason.clone())).collect(),
         rounds: detail.rounds.iter().map(|(rid, name, _)| SelectOption { code: rid.to_string(), label: name.clone(), selected: false }).collect(),
         may_start: detail.may_report && status.startable(),
         may_report: detail.may_report,

@@ -1,7 +1,7 @@
 //! The user's own profile: password change (which ends the user's other sessions), second-factor
 //! enrolment with a QR code, the live sessions and the API tokens, each revocable.
 
-use app::audit_log::display_time;
+use app::audit::display_time;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -12,10 +12,10 @@ use base64::Engine;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{Chrome, chrome, error_page, label, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::identity::{CLIENT_KEY, LOGIN_AT_KEY, PASSWORD_EPOCH_KEY, PageUser};
+use crate::pages::{Chrome, chrome, error_page, label, render};
 use crate::session_store::session_key;
 
 /// Session key: a second-factor secret shown for enrolment but not yet confirmed.
@@ -61,7 +61,7 @@ struct TokenView {
 }
 
 #[derive(Template)]
-#[template(path = "profile.html")]
+#[template(path = "accounts/profile.html")]
 struct ProfilePage {
     c: Chrome,
     username: String,
@@ -191,7 +191,7 @@ async fn change_password(State(state): State<AppState>, headers: HeaderMap, user
 
 /// A secret shown once (a token, a second-factor key).
 #[derive(Template)]
-#[template(path = "secret.html")]
+#[template(path = "accounts/secret.html")]
 struct SecretPage {
     c: Chrome,
     heading: String,

@@ -1,7 +1,7 @@
 //! The audit log viewer for the audit administrator: search by person, action, outcome and date
 //! range, pages of entries, the chain's verdict, and CSV/XLSX export of a search.
 
-use app::audit_log::{day_start_ms, display_time};
+use app::audit::{day_start_ms, display_time};
 use app::spreadsheet::SpreadsheetFormat;
 use askama::Template;
 use axum::Router;
@@ -11,10 +11,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use super::{Chrome, chrome, download, error_page, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::identity::PageUser;
+use crate::pages::{Chrome, chrome, download, error_page, render};
 
 const PER_PAGE: i64 = 100;
 const DAY_MS: i64 = 86_400_000;
@@ -35,7 +35,7 @@ struct AuditRow {
 }
 
 #[derive(Template)]
-#[template(path = "audit.html")]
+#[template(path = "audit/audit.html")]
 struct AuditPage {
     c: Chrome,
     entries: Vec<AuditRow>,
@@ -70,7 +70,7 @@ struct AuditParams {
 }
 
 impl AuditParams {
-    fn filter(&self) -> Result<app::audit_log::AuditFilter, ApiError> {
+    fn filter(&self) -> Result<app::audit::AuditFilter, ApiError> {
         let text = |value: &str| Some(value.trim().chars().take(64).collect::<String>()).filter(|v| !v.is_empty());
         let day = |value: &str, field: &str| -> Result<Option<i64>, ApiError> {
             match text(value) {
@@ -80,7 +80,7 @@ impl AuditParams {
                     .map_err(|message| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "bad_request", format!("{field}: {message}"))),
             }
         };
-        Ok(app::audit_log::AuditFilter {
+        Ok(app::audit::AuditFilter {
             actor_name: text(&self.actor),
             action_prefix: text(&self.action),
             target: None,

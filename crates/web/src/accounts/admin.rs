@@ -3,7 +3,7 @@
 //! grants, unlocking and second factors for the security administrator.
 
 use app::accounts::{AccountOperation, NewAccount};
-use app::audit_log::display_time;
+use app::audit::display_time;
 use app::policy::{self, Action};
 use askama::Template;
 use axum::Router;
@@ -14,10 +14,10 @@ use axum::routing::{get, post};
 use domain::role::Role;
 use serde::{Deserialize, Serialize};
 
-use super::{Chrome, SelectOption, chrome, error_page, label, render};
 use crate::AppState;
 use crate::error::ApiError;
 use crate::identity::PageUser;
+use crate::pages::{Chrome, SelectOption, chrome, error_page, label, render};
 
 const PER_PAGE: i64 = 50;
 const UNIT_CHOICES_MAX: i64 = 200;
@@ -41,7 +41,7 @@ struct UserRowView {
 }
 
 #[derive(Template)]
-#[template(path = "admin_users.html")]
+#[template(path = "accounts/admin_users.html")]
 struct UserListPage {
     c: Chrome,
     q: String,
@@ -112,7 +112,7 @@ async fn user_list(State(state): State<AppState>, headers: HeaderMap, user: Page
 }
 
 #[derive(Template)]
-#[template(path = "admin_user_new.html")]
+#[template(path = "accounts/admin_user_new.html")]
 struct NewUserPage {
     c: Chrome,
     unit_q: String,
@@ -156,7 +156,7 @@ async fn create_user(State(state): State<AppState>, headers: HeaderMap, user: Pa
 }
 
 #[derive(Template)]
-#[template(path = "admin_user.html")]
+#[template(path = "accounts/admin_user.html")]
 struct UserDetailPage {
     c: Chrome,
     id: i64,
@@ -254,12 +254,12 @@ async fn operate(
     match state.app.administer_account(&user.actor, &user.client, id, operation).await {
         Ok(Some(secret)) => {
             let username = state.app.account(&user.actor, &user.client, id).await.map(|(account, _)| account.username).unwrap_or_default();
-            super::profile::secret_page(
+            crate::accounts::profile::secret_page(
                 &state,
                 &headers,
                 &user.session,
                 &user.actor,
-                super::profile::SecretShown {
+                crate::accounts::profile::SecretShown {
                     heading_key: "accounts.totp_issued",
                     intro_key: "accounts.totp_hand_over",
                     username_for_qr: Some(&username),
