@@ -4,7 +4,7 @@
 //! supervision (挂牌督办), and scoped lists.
 
 use domain::audit::Outcome;
-use domain::hidden_dangers::{DangerAction, DangerGrade, DangerSource, DangerState, PlanInput, check_plan, next_state};
+use domain::hidden_dangers::{DangerAction, DangerGrade, DangerSource, PlanInput, check_plan, next_state};
 use domain::role::Role;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -108,7 +108,7 @@ pub struct DangerEvent {
 }
 
 pub fn danger_json(row: &DangerRow) -> DangerJson {
-    let state = DangerState::parse(&row.state).unwrap_or(DangerState::Reported);
+    let state = row.state;
     DangerJson {
         id: row.id,
         enterprise_id: row.enterprise_id,
@@ -116,10 +116,10 @@ pub fn danger_json(row: &DangerRow) -> DangerJson {
         region_code: row.region_code.clone(),
         location: row.location.clone(),
         description: row.description.clone(),
-        source: row.source.clone(),
+        source: row.source.to_string(),
         source_ref: row.source_ref.clone(),
-        grade: row.grade.clone(),
-        state: row.state.clone(),
+        grade: row.grade.to_string(),
+        state: row.state.to_string(),
         deadline: row.deadline.clone(),
         overdue: domain::hidden_dangers::is_overdue(state, row.deadline.as_deref().and_then(|d| d.parse().ok()), domain::time::today()),
         responsible_person: row.responsible_person.clone(),
@@ -249,7 +249,7 @@ impl App {
     /// A danger with its history and the moves the caller may make.
     pub async fn danger_view(&self, actor: &Actor, client: &Client, id: i64) -> Result<DangerView> {
         let row = self.visible_danger(actor, client, id, "hidden_danger.read").await?;
-        let state = DangerState::parse(&row.state).unwrap_or(DangerState::Reported);
+        let state = row.state;
         let expert = self.assigned_expert(actor, id).await?;
         let allowed_actions = DangerAction::ALL.iter().filter(|a| next_state(state, **a).is_ok() && may(actor, &row, **a, expert)).map(|a| a.key()).collect();
         let history = self
@@ -308,7 +308,7 @@ impl App {
         if !too_long.is_empty() {
             return Err(AppError::Invalid(too_long));
         }
-        let from = DangerState::parse(&row.state).ok_or_else(|| AppError::Internal(format!("danger {id} has state {}", row.state)))?;
+        let from = row.state;
         let to = next_state(from, action).map_err(|e| AppError::IllegalTransition(e.to_string()))?;
         let expert = self.assigned_expert(actor, id).await?;
         if !may(actor, &row, action, expert) {
@@ -317,7 +317,7 @@ impl App {
         let mut the_move = DangerMove { action: action.key().into(), from: from.key().into(), to: to.key().into(), ..Default::default() };
         match action {
             DangerAction::Plan => {
-                let grade = DangerGrade::parse(&row.grade).unwrap_or(DangerGrade::Major);
+                let grade = row.grade;
                 let plan = check_plan(grade, &input.plan).map_err(|problems| {
                     AppError::Invalid(problems.fields.iter().map(|f| field(f, format!("整改方案缺少或有误:{f} / the plan lacks or has a bad {f}"))).collect())
                 })?;

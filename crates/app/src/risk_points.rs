@@ -178,7 +178,7 @@ impl App {
     pub async fn enterprise_risk(&self, actor: &Actor, client: &Client, enterprise_id: i64) -> Result<(Vec<RiskPointRow>, RiskProfile)> {
         self.enterprise(actor, client, enterprise_id).await?;
         let points = self.store.risk_points_of_enterprise(enterprise_id).await?;
-        let profile = RiskProfile::from_levels(points.iter().filter_map(|p| RiskLevel::parse(&p.level)));
+        let profile = RiskProfile::from_levels(points.iter().map(|p| p.level));
         Ok((points, profile))
     }
 

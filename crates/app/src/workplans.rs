@@ -142,7 +142,7 @@ fn parse_date(text: &str) -> Option<Date> {
 }
 
 fn view(row: &AssignmentRow, today: Date) -> AssignmentView {
-    let status = AssignmentStatus::parse(&row.status).unwrap_or(AssignmentStatus::NotStarted);
+    let status = row.status;
     let overdue = match (parse_date(&row.half_year_due), parse_date(&row.annual_due)) {
         (Some(half), Some(annual)) => supervision::is_overdue(today, status, half, annual, row.half_year_reported, row.annual_reported),
         _ => false,
@@ -158,7 +158,7 @@ fn view(row: &AssignmentRow, today: Date) -> AssignmentView {
         unit_region_code: row.unit_region_code.clone(),
         role: row.role.clone(),
         named_as: row.named_as.clone(),
-        status: row.status.clone(),
+        status: row.status.to_string(),
         overdue,
         half_year_due: row.half_year_due.clone(),
         annual_due: row.annual_due.clone(),
@@ -457,7 +457,7 @@ impl App {
     pub async fn assignment_detail(&self, actor: &Actor, client: &Client, id: i64) -> Result<AssignmentDetail> {
         let row = self.visible_assignment(actor, client, id, "assignment.read").await?;
         let plan = self.store.plan(row.plan_id).await?;
-        let status = AssignmentStatus::parse(&row.status).unwrap_or(AssignmentStatus::NotStarted);
+        let status = row.status;
         let reviews = self.reviews(actor, &row).await?;
         let manages = self.manages_plan(actor, &plan).await?;
         Ok(AssignmentDetail {
@@ -479,7 +479,7 @@ impl App {
     }
 
     fn status_change(row: &AssignmentRow, action: SupervisionMove) -> Result<StatusChange> {
-        let from = AssignmentStatus::parse(&row.status).ok_or_else(|| AppError::Internal(format!("assignment {} has status {}", row.id, row.status)))?;
+        let from = row.status;
         let to = supervision::next_status(from, action).map_err(|e| AppError::IllegalTransition(e.to_string()))?;
         Ok(StatusChange { from: from.key().into(), to: to.key().into() })
     }

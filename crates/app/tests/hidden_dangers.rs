@@ -73,7 +73,7 @@ async fn the_major_loop_on_every_configured_backend() {
             ..partial.clone()
         };
         let planned = app.act_on_danger(&enterprise, &client, id, &full).await.unwrap();
-        assert_eq!((planned.state.as_str(), planned.deadline.as_deref()), ("planned", Some("2026-12-20")), "the plan's deadline becomes the danger's");
+        assert_eq!((planned.state.key(), planned.deadline.as_deref()), ("planned", Some("2026-12-20")), "the plan's deadline becomes the danger's");
         app.act_on_danger(&enterprise, &client, id, &act("start")).await.unwrap();
         app.act_on_danger(&enterprise, &client, id, &DangerActionInput { action: "submit".into(), note: "已加装并试验".into(), ..Default::default() })
             .await

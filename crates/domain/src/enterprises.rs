@@ -23,40 +23,7 @@ impl std::fmt::Display for FieldError {
         write!(f, "{}: {}", self.field, self.message)
     }
 }
-
-macro_rules! labelled_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $key:literal, $zh:literal, $en:literal;)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant,)+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-
-            /// The stable key stored in the database and used by the API.
-            pub fn key(self) -> &'static str {
-                match self { $($name::$variant => $key,)+ }
-            }
-
-            pub fn label_zh(self) -> &'static str {
-                match self { $($name::$variant => $zh,)+ }
-            }
-
-            pub fn label_en(self) -> &'static str {
-                match self { $($name::$variant => $en,)+ }
-            }
-
-            /// Accepts the key, the Chinese label or the English label (case-insensitive).
-            pub fn parse(input: &str) -> Option<Self> {
-                let input = input.trim();
-                Self::ALL.iter().copied().find(|v| {
-                    v.key() == input || v.label_zh() == input || v.label_en().eq_ignore_ascii_case(input)
-                })
-            }
-        }
-    };
-}
+use crate::labels::labelled_enum;
 
 labelled_enum!(
     /// Sections of the national industry classification GB/T 4754-2017.

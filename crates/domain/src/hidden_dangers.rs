@@ -5,112 +5,40 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DangerState {
-    Reported,
-    Confirmed,
-    Planned,
-    Rectifying,
-    PendingAcceptance,
-    Closed,
-}
+use crate::labels::labelled_enum;
 
-impl DangerState {
-    pub const ALL: [DangerState; 6] = [Self::Reported, Self::Confirmed, Self::Planned, Self::Rectifying, Self::PendingAcceptance, Self::Closed];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::Reported => "reported",
-            Self::Confirmed => "confirmed",
-            Self::Planned => "planned",
-            Self::Rectifying => "rectifying",
-            Self::PendingAcceptance => "pending_acceptance",
-            Self::Closed => "closed",
-        }
+labelled_enum!(
+    /// Where a hidden danger stands in its loop.
+    DangerState {
+        Reported = "reported", "已上报", "Reported";
+        Confirmed = "confirmed", "已确认", "Confirmed";
+        Planned = "planned", "已制定方案", "Planned";
+        Rectifying = "rectifying", "整改中", "Being rectified";
+        PendingAcceptance = "pending_acceptance", "待验收", "Awaiting acceptance";
+        Closed = "closed", "已销号", "Closed";
     }
+);
 
-    pub fn parse(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.key() == key)
+labelled_enum!(
+    /// 一般隐患 or 重大隐患.
+    DangerGrade {
+        General = "general", "一般", "General";
+        Major = "major", "重大", "Major";
     }
+);
 
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Self::Reported => "已上报",
-            Self::Confirmed => "已确认",
-            Self::Planned => "已制定方案",
-            Self::Rectifying => "整改中",
-            Self::PendingAcceptance => "待验收",
-            Self::Closed => "已销号",
-        }
+labelled_enum!(
+    /// Where a danger was found.
+    DangerSource {
+        SelfCheck = "self_check", "企业自查", "Self-check";
+        Inspection = "inspection", "执法检查", "Inspection";
+        Expert = "expert", "专家检查", "Expert check";
+        Campaign = "campaign", "专项行动", "Campaign";
+        Tip = "tip", "群众举报", "Public report";
+        Alarm = "alarm", "监测报警", "Monitoring alarm";
+        Accident = "accident", "事故调查", "Accident investigation";
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DangerGrade {
-    /// 一般隐患
-    General,
-    /// 重大隐患
-    Major,
-}
-
-impl DangerGrade {
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::General => "general",
-            Self::Major => "major",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        match key {
-            "general" => Some(Self::General),
-            "major" => Some(Self::Major),
-            _ => None,
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Self::General => "一般",
-            Self::Major => "重大",
-        }
-    }
-}
-
-/// Where a danger was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum DangerSource {
-    SelfCheck,
-    Inspection,
-    Expert,
-    Campaign,
-    Tip,
-    Alarm,
-    Accident,
-}
-
-impl DangerSource {
-    pub const ALL: [DangerSource; 7] = [Self::SelfCheck, Self::Inspection, Self::Expert, Self::Campaign, Self::Tip, Self::Alarm, Self::Accident];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::SelfCheck => "self_check",
-            Self::Inspection => "inspection",
-            Self::Expert => "expert",
-            Self::Campaign => "campaign",
-            Self::Tip => "tip",
-            Self::Alarm => "alarm",
-            Self::Accident => "accident",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.key() == key)
-    }
-}
+);
 
 /// The moves of the loop, without their payloads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -323,7 +251,7 @@ mod tests {
             seen
         };
         assert_eq!(reachable_from(DangerState::Reported).len(), DangerState::ALL.len());
-        for state in DangerState::ALL {
+        for &state in DangerState::ALL {
             assert!(state == DangerState::Closed || reachable_from(state).contains(&DangerState::Closed), "{state:?} cannot be closed");
         }
     }

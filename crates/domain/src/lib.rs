@@ -11,6 +11,7 @@ pub mod credit_code;
 pub mod enterprises;
 pub mod gb18218;
 pub mod hidden_dangers;
+pub mod labels;
 pub mod monitoring;
 pub mod region;
 pub mod risk_points;

@@ -5,27 +5,20 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RiskLevel {
-    Low,
-    General,
-    Larger,
-    Major,
-}
+use crate::labels::labelled_enum;
+
+labelled_enum!(
+    /// A risk's grade, lowest first (so that the highest of several is their `max`).
+    RiskLevel {
+        Low = "low", "低", "Low";
+        General = "general", "一般", "General";
+        Larger = "larger", "较大", "Larger";
+        Major = "major", "重大", "Major";
+    }
+);
 
 impl RiskLevel {
-    pub const ALL: [RiskLevel; 4] = [Self::Major, Self::Larger, Self::General, Self::Low];
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Self::Major => "重大",
-            Self::Larger => "较大",
-            Self::General => "一般",
-            Self::Low => "低",
-        }
-    }
-
+    /// The four-colour map's colour (红橙黄蓝).
     pub fn color(self) -> &'static str {
         match self {
             Self::Major => "red",
@@ -33,19 +26,6 @@ impl RiskLevel {
             Self::General => "yellow",
             Self::Low => "blue",
         }
-    }
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::Major => "major",
-            Self::Larger => "larger",
-            Self::General => "general",
-            Self::Low => "low",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.key() == key)
     }
 }
 

@@ -4,36 +4,20 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-/// Where an assignment stands. `Overdue` is not stored: it is derived from the deadlines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AssignmentStatus {
-    NotStarted,
-    InProgress,
-    /// A report awaits review.
-    Reported,
-    Accepted,
-    /// Reopened by a 回头看 review round; needs a new report.
-    Reopened,
-}
+use crate::labels::labelled_enum;
 
-impl AssignmentStatus {
-    pub const ALL: [AssignmentStatus; 5] = [Self::NotStarted, Self::InProgress, Self::Reported, Self::Accepted, Self::Reopened];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::NotStarted => "not_started",
-            Self::InProgress => "in_progress",
-            Self::Reported => "reported",
-            Self::Accepted => "accepted",
-            Self::Reopened => "reopened",
-        }
+labelled_enum!(
+    /// Where an assignment stands. `Overdue` is not stored: it is derived from the deadlines.
+    AssignmentStatus {
+        NotStarted = "not_started", "未开始", "Not started";
+        InProgress = "in_progress", "进行中", "In progress";
+        /// A report awaits review.
+        Reported = "reported", "已报告", "Reported";
+        Accepted = "accepted", "已通过", "Accepted";
+        /// Reopened by a 回头看 review round; needs a new report.
+        Reopened = "reopened", "已重开", "Reopened";
     }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.key() == key)
-    }
-}
+);
 
 /// The report periods of the usual rhythm, plus interim reports at any time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -164,7 +148,7 @@ mod tests {
         let next_year = Date::new(2021, 1, 1).unwrap();
         assert!(is_overdue(next_year, Reported, half, annual, true, false), "the annual report is missing");
         assert!(!is_overdue(next_year, Accepted, half, annual, true, false));
-        for status in AssignmentStatus::ALL {
+        for &status in AssignmentStatus::ALL {
             assert_eq!(AssignmentStatus::parse(status.key()), Some(status));
         }
     }

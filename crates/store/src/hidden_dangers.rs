@@ -4,6 +4,7 @@
 
 use domain::access::Visibility;
 use domain::audit::AuditEvent;
+use domain::hidden_dangers::{DangerGrade, DangerSource, DangerState};
 use sqlx::FromRow;
 
 use crate::{Result, Store, StoreError, VISIBLE, now_ms, trusted, visibility_params, with_pool};
@@ -28,10 +29,13 @@ pub struct DangerRow {
     pub region_code: String,
     pub location: String,
     pub description: String,
-    pub source: String,
+    #[sqlx(try_from = "String")]
+    pub source: DangerSource,
     pub source_ref: Option<String>,
-    pub grade: String,
-    pub state: String,
+    #[sqlx(try_from = "String")]
+    pub grade: DangerGrade,
+    #[sqlx(try_from = "String")]
+    pub state: DangerState,
     pub deadline: Option<String>,
     pub responsible_person: String,
     /// The rectification plan as JSON, once planned.

@@ -63,7 +63,7 @@ pub enum StoreError {
     #[error("不支持的数据库地址“{0}”,应以 sqlite:// 或 postgres:// 开头 / unsupported database URL '{0}': use sqlite:// or postgres://")]
     UnsupportedUrl(String),
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration error: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("not found")]
@@ -75,6 +75,17 @@ pub enum StoreError {
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
+
+impl From<sqlx::Error> for StoreError {
+    /// A stored value that does not decode into its type (a state no variant names, say) is
+    /// damaged data, reported as such rather than read as a default.
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::ColumnDecode { index, source } => StoreError::Corrupt(format!("column {index}: {source}")),
+            other => StoreError::Database(other),
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 enum Backend {
@@ -423,6 +434,28 @@ pub(crate) fn visibility_params(visibility: &domain::access::Visibility) -> (boo
 
 #[cfg(test)]
 mod tests {
+
+    /// A row whose stored state names no state is an error naming the value, never a default.
+    #[tokio::test]
+    async fn a_stored_value_that_does_not_parse_is_corrupt() {
+        use crate::{DangerRow, StoreError, trusted};
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
+        let row = |state: &str| {
+            format!(
+                "SELECT 1 AS id, 2 AS enterprise_id, 'e' AS enterprise_name, '220104' AS region_code, 'l' AS location, 'd' AS description, \
+                 'inspection' AS source, NULL AS source_ref, 'major' AS grade, '{state}' AS state, NULL AS deadline, 'p' AS responsible_person, \
+                 NULL AS plan, NULL AS submitted_by, NULL AS listed_by_unit_id, NULL AS listed_deadline, NULL AS listed_notice, \
+                 3 AS reported_by, 0 AS created_at, 0 AS updated_at"
+            )
+        };
+        let good: DangerRow = sqlx::query_as(trusted(&row("closed"))).fetch_one(&pool).await.unwrap();
+        assert_eq!(good.state, domain::hidden_dangers::DangerState::Closed);
+        let bad = sqlx::query_as::<_, DangerRow>(trusted(&row("bogus"))).fetch_one(&pool).await.map_err(StoreError::from);
+        match bad {
+            Err(StoreError::Corrupt(message)) => assert!(message.contains("state"), "the column is named: {message}"),
+            other => panic!("a damaged state must be an error: {other:?}"),
+        }
+    }
     #[test]
     fn the_sqlite_file_is_the_one_the_driver_opens() {
         let file = |url: &str| super::sqlite_file(url).map(|path| path.display().to_string());

@@ -3,6 +3,7 @@
 
 use domain::access::Visibility;
 use domain::audit::AuditEvent;
+use domain::risk_points::RiskLevel;
 use sqlx::FromRow;
 
 use crate::{Result, Store, now_ms, trusted, visibility_params, with_pool};
@@ -34,7 +35,8 @@ pub struct RiskPointRow {
     pub method: String,
     pub factors: String,
     pub score: f64,
-    pub level: String,
+    #[sqlx(try_from = "String")]
+    pub level: RiskLevel,
     pub created_at: i64,
 }
 

@@ -5,6 +5,7 @@
 
 use domain::access::AssignmentScope;
 use domain::audit::AuditEvent;
+use domain::supervision::AssignmentStatus;
 use sqlx::FromRow;
 
 use crate::{Result, Store, StoreError, now_ms, trusted, with_pool};
@@ -80,7 +81,8 @@ pub struct AssignmentRow {
     pub unit_region_code: Option<String>,
     pub role: String,
     pub named_as: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: AssignmentStatus,
     pub half_year_reported: bool,
     pub annual_reported: bool,
     pub updated_at: i64,

@@ -270,16 +270,7 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
         .iter()
         .map(|s| (s.key().to_owned(), s.label_zh().to_owned(), dangers.iter().filter(|d| d.state == s.key()).count()))
         .collect();
-    let overdue = dangers
-        .iter()
-        .filter(|d| {
-            domain::hidden_dangers::is_overdue(
-                domain::hidden_dangers::DangerState::parse(&d.state).unwrap_or(domain::hidden_dangers::DangerState::Reported),
-                d.deadline.as_deref().and_then(|x| x.parse().ok()),
-                today,
-            )
-        })
-        .count();
+    let overdue = dangers.iter().filter(|d| domain::hidden_dangers::is_overdue(d.state, d.deadline.as_deref().and_then(|x| x.parse().ok()), today)).count();
     let listed = dangers.iter().filter(|d| d.listed_by_unit_id.is_some() && d.state != "closed").count();
     let major_open = dangers.iter().filter(|d| d.grade == "major" && d.state != "closed").count();
     // An enterprise's own four-colour profile.

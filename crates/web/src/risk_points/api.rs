@@ -51,7 +51,7 @@ async fn enterprise_risk_points(State(state): State<AppState>, caller: ApiCaller
         points: points
             .into_iter()
             .map(|p| RiskPoint {
-                color: domain::risk_points::RiskLevel::parse(&p.level).map(|l| l.color()).unwrap_or("").into(),
+                color: p.level.color().into(),
                 id: p.id,
                 name: p.name,
                 hazard_type: p.hazard_type,
@@ -61,7 +61,7 @@ async fn enterprise_risk_points(State(state): State<AppState>, caller: ApiCaller
                 method: p.method,
                 factors: serde_json::from_str(&p.factors).unwrap_or_default(),
                 score: p.score,
-                level: p.level,
+                level: p.level.to_string(),
             })
             .collect(),
         profile,

@@ -8,7 +8,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use domain::risk_points::RiskLevel;
 
 use crate::AppState;
 use crate::identity::PageUser;
@@ -52,19 +51,16 @@ async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i6
     let c = chrome(state, headers, &user.session, &format!("/enterprises/{id}/risks"), Some(&user.actor)).await;
     let points = points
         .into_iter()
-        .map(|p| {
-            let level = RiskLevel::parse(&p.level);
-            PointLine {
-                name: p.name,
-                hazard: p.hazard_type,
-                controls: p.controls,
-                level_name: p.responsible_level,
-                person: p.responsible_person,
-                method: p.method,
-                score: format!("{}", p.score),
-                grade: level.map(|l| l.label_zh()).unwrap_or("").to_owned(),
-                class: format!("risk-{}", p.level),
-            }
+        .map(|p| PointLine {
+            name: p.name,
+            hazard: p.hazard_type,
+            controls: p.controls,
+            level_name: p.responsible_level,
+            person: p.responsible_person,
+            method: p.method,
+            score: format!("{}", p.score),
+            grade: p.level.label(c.t.is_en()).to_owned(),
+            class: format!("risk-{}", p.level),
         })
         .collect();
     let can_add = app::policy::allows(&user.actor, app::policy::Action::ManageRiskPoints { enterprise_id: id });
@@ -127,7 +123,7 @@ async fn export(State(state): State<AppState>, headers: HeaderMap, user: PageUse
             p.method.clone(),
             p.factors.clone(),
             format!("{}", p.score),
-            RiskLevel::parse(&p.level).map(|l| l.label_zh()).unwrap_or("").to_owned(),
+            p.level.label_zh().to_owned(),
         ]
     });
     let export = app::exports::Export {
