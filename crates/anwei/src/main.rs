@@ -541,7 +541,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo { listen, data } => {
             let (config, app) = open(&data, listen).await?;
             if !demo::loaded(&app).await? {
-                eprintln!("正在生成演示省份 / generating the demo province …");
+                eprintln!("{}", domain::message!("main.generating_demo_province"));
                 demo::load(&app).await.map_err(|e| anyhow::anyhow!("loading the demo failed: {e:?}"))?;
             }
             demo::mark_legacy_sensors(&app).await.map_err(|e| anyhow::anyhow!("marking the demo's sensors failed: {e:?}"))?;
@@ -793,9 +793,9 @@ fn print_plan_outline(plan: &domain::workplans::ParsedPlan) {
 async fn print_demo_banner(app: &App, config: &Config) -> anyhow::Result<()> {
     let line = "=".repeat(72);
     println!("{line}");
-    println!("  anwei 演示省份 / demo province — http://{}", config.listen);
-    println!("  演示数据均为虚构;所有演示账号的密码都是 / every demo password is: {}", demo::DEMO_PASSWORD);
-    println!("  仅供演示,切勿用于生产 / FOR DEMONSTRATION ONLY — never expose this to a network");
+    println!("  {} — http://{}", domain::message!("main.demo_province"), config.listen);
+    println!("  {}", domain::message!("main.every_demo_password", password = demo::DEMO_PASSWORD));
+    println!("{}", domain::message!("main.demonstration_only_never_expose_network"));
     println!("{line}");
     for username in ["office", "yjt", "changchun", "jilinshi", "chaoyang", "inspector", "enterprise", "expert", "sysadmin", "secadmin", "auditor"] {
         if let Some(user) = app.store.user_by_username(username).await? {

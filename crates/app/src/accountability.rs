@@ -6,6 +6,7 @@
 
 use domain::accountability::{AccidentFact, MeasureKind, Suggestion, suggestions};
 use domain::audit::Outcome;
+use domain::message::Message;
 use store::{MeasureRow, NewMeasure};
 
 use crate::policy::{self, Action};
@@ -38,7 +39,7 @@ pub struct MeasureInput {
     pub public: bool,
 }
 
-fn field(field: &'static str, message: &str) -> domain::enterprises::FieldError {
+fn field(field: &'static str, message: Message) -> domain::enterprises::FieldError {
     domain::enterprises::FieldError { field, message: message.to_owned() }
 }
 
@@ -59,21 +60,21 @@ impl App {
         let mut problems = Vec::new();
         let kind = MeasureKind::parse(&input.kind);
         if kind.is_none() {
-            problems.push(field("kind", "请选择措施类型 / choose the kind of measure"));
+            problems.push(field("kind", domain::message!("accountability.choose_kind_measure")));
         }
         if !self.oversees(actor, input.target_unit_id).await? {
-            problems.push(field("target_unit_id", "对象单位不存在或不在本辖区 / the unit does not exist or lies outside your territory"));
+            problems.push(field("target_unit_id", domain::message!("accountability.unit_does_not_exist_lies_outside")));
         }
         let reason = input.reason.trim();
         if reason.is_empty() || reason.chars().count() > 2_000 {
-            problems.push(field("reason", "须写明事由,最多2000字 / give the reason, at most 2000 characters"));
+            problems.push(field("reason", domain::message!("accountability.give_reason_most_2000_characters")));
         }
         if input.target_person.chars().count() > 100 {
-            problems.push(field("target_person", "对象人员最多100字 / at most 100 characters for the person"));
+            problems.push(field("target_person", domain::message!("accountability.most_100_characters_person")));
         }
         let decided_on: Option<jiff::civil::Date> = input.decided_on.trim().parse().ok();
         if decided_on.is_none() {
-            problems.push(field("decided_on", "日期应为 YYYY-MM-DD / the date should be YYYY-MM-DD"));
+            problems.push(field("decided_on", domain::message!("accountability.date_should_yyyy_mm_dd")));
         }
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
@@ -108,7 +109,7 @@ impl App {
             return Err(self.denied(actor, client, "accountability.follow_up", format!("measure:{id}")).await);
         }
         if follow_up.chars().count() > 4_000 || outcome.chars().count() > 4_000 {
-            return Err(AppError::Invalid(vec![field("follow_up", "跟踪情况和结果各最多4000字 / at most 4000 characters each")]));
+            return Err(AppError::Invalid(vec![field("follow_up", domain::message!("accountability.most_4000_characters_each"))]));
         }
         let event = audit_event(Some(actor), client, "accountability.follow_up", format!("measure:{id}"), Outcome::Success, serde_json::json!({}));
         Ok(self.store.update_measure(id, follow_up.trim(), outcome.trim(), &event).await?)

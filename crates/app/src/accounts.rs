@@ -3,6 +3,7 @@
 //! each user's own profile (password, second factor, sessions, API tokens).
 
 use domain::audit::Outcome;
+use domain::message::Message;
 use domain::role::Role;
 use domain::unit::UnitKind;
 use serde::Deserialize;
@@ -61,21 +62,15 @@ impl AccountOperation {
 
 /// A user name: 3–32 characters of ASCII letters, digits, `.`, `_` and `-`, starting with a
 /// letter, compared in lower case.
-pub fn check_username(username: &str) -> std::result::Result<String, String> {
+pub fn check_username(username: &str) -> std::result::Result<String, Message> {
     let username = username.trim().to_ascii_lowercase();
     let valid = (3..=USERNAME_MAX_CHARS).contains(&username.len())
         && username.starts_with(|c: char| c.is_ascii_lowercase())
         && username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
-    if valid {
-        Ok(username)
-    } else {
-        Err(format!(
-            "用户名为3至{USERNAME_MAX_CHARS}个字母、数字或 . _ -,以字母开头 / a user name has 3 to {USERNAME_MAX_CHARS} letters, digits or . _ -, starting with a letter"
-        ))
-    }
+    if valid { Ok(username) } else { Err(domain::message!("accounts.user_name_has_3_letters_digits", username_max_chars = USERNAME_MAX_CHARS)) }
 }
 
-fn invalid(field: &'static str, message: String) -> AppError {
+fn invalid(field: &'static str, message: Message) -> AppError {
     AppError::Invalid(vec![domain::enterprises::FieldError { field, message }])
 }
 
@@ -108,11 +103,10 @@ impl App {
         let username = check_username(&account.username).map_err(|m| problems.push(("username", m))).ok();
         let display_name = account.display_name.trim().to_owned();
         if display_name.is_empty() || display_name.chars().count() > DISPLAY_NAME_MAX_CHARS {
-            problems
-                .push(("display_name", format!("姓名必填,最多{DISPLAY_NAME_MAX_CHARS}字 / a name is required, at most {DISPLAY_NAME_MAX_CHARS} characters")));
+            problems.push(("display_name", domain::message!("accounts.name_required_most_characters", display_name_max_chars = DISPLAY_NAME_MAX_CHARS)));
         }
         if self.store.unit(account.unit_id).await.is_err() {
-            problems.push(("unit_id", "单位不存在 / no such unit".into()));
+            problems.push(("unit_id", domain::message!("accounts.no_such_unit")));
         }
         if let Some(username) = &username
             && let Err(message) = check_new_password(username, &account.password)
@@ -144,7 +138,7 @@ impl App {
             serde_json::json!({"username": username, "role": role.key(), "unit_id": account.unit_id}),
         );
         self.store.create_user(&user, &event).await.map_err(|error| match error {
-            store::StoreError::Conflict(_) => invalid("username", "用户名已被使用 / this user name is taken".into()),
+            store::StoreError::Conflict(_) => invalid("username", domain::message!("accounts.user_name_taken")),
             other => other.into(),
         })
     }
@@ -155,7 +149,7 @@ impl App {
         let target = format!("user:{user_id}");
         self.require(actor, client, operation.required_action(), operation.audit_action(), target.clone()).await?;
         if user_id == actor.user_id {
-            return Err(AppError::BadRequest("不能对自己的账号执行此操作 / you cannot do this to your own account".into()));
+            return Err(AppError::BadRequest(domain::message!("accounts.you_cannot_do_your_own_account")));
         }
         let user = self.store.user(user_id).await?;
         let current_role = Role::parse(&user.role);
@@ -170,7 +164,7 @@ impl App {
             AccountOperation::GrantRole(role) => {
                 let unit = self.store.unit(user.unit_id).await?;
                 if !UnitKind::parse(&unit.kind).is_ok_and(|kind| role.fits_unit(kind)) {
-                    return Err(invalid("role", format!("“{}”不能在单位“{}”任职 / this role does not fit the unit", role.label_zh(), unit.name)));
+                    return Err(invalid("role", domain::message!("accounts.role_does_not_fit_unit", label_zh = role.label_zh(), name = unit.name)));
                 }
                 if role.is_administrator() && user.totp_secret.is_none() {
                     // Administrators cannot log in without a second factor; issue one with the grant.
@@ -195,7 +189,7 @@ impl App {
             && !user.disabled
             && self.store.count_enabled_users_with_role(role.key()).await? <= 1
         {
-            return Err(AppError::Conflict(format!("这是最后一名{},不能停用或改变其角色 / this is the last {}", role.label_zh(), role.label_en())));
+            return Err(AppError::Conflict(domain::message!("accounts.last", label_zh = role.label_zh(), label_en = role.label_en())));
         }
         let event = audit_event(Some(actor), client, operation.audit_action(), target, Outcome::Success, details);
         self.store.change_account(user_id, &change, None, &event).await?;
@@ -212,14 +206,11 @@ impl App {
     pub async fn change_own_password(&self, actor: &Actor, client: &Client, current: &str, new: &str, own_session: Option<&str>) -> Result<UserRow> {
         let user = self.store.user(actor.user_id).await?;
         if self.reauthenticate(actor, client, &user, current, "user.password_change").await.is_err() {
-            return Err(invalid(
-                "current_password",
-                "当前密码不正确;多次失败后需稍候再试 / the current password is wrong; after repeated failures, wait a while".into(),
-            ));
+            return Err(invalid("current_password", domain::message!("accounts.current_password_wrong_after_repeated_failures")));
         }
         check_new_password(&user.username, new).map_err(|m| invalid("new_password", m))?;
         if current == new {
-            return Err(invalid("new_password", "新密码不能与当前密码相同 / the new password must differ from the current one".into()));
+            return Err(invalid("new_password", domain::message!("accounts.new_password_must_differ_from_current")));
         }
         let change = AccountChange::Password { password_hash: hash_password(new).await?, temporary: false };
         let event = audit_event(Some(actor), client, "user.password_change", format!("user:{}", user.id), Outcome::Success, serde_json::json!({}));
@@ -232,7 +223,7 @@ impl App {
         let user = self.store.user(actor.user_id).await?;
         self.reauthenticate(actor, client, &user, password, "user.totp_enrol").await?;
         if !verify_totp(secret, code) {
-            return Err(invalid("code", "动态验证码错误,请核对手机上的时间后重试 / wrong code; check the phone's clock and try again".into()));
+            return Err(invalid("code", domain::message!("accounts.wrong_code_check_phone_s_clock")));
         }
         let event = audit_event(Some(actor), client, "user.totp_enrol", format!("user:{}", actor.user_id), Outcome::Success, serde_json::json!({}));
         self.store.change_account(actor.user_id, &AccountChange::TotpSecret(Some(secret.to_owned())), None, &event).await?;
@@ -243,7 +234,7 @@ impl App {
     /// keep theirs.
     pub async fn remove_own_second_factor(&self, actor: &Actor, client: &Client, password: &str) -> Result<()> {
         if actor.role.is_administrator() {
-            return Err(AppError::BadRequest("管理员必须使用动态验证码 / administrators must keep a second factor".into()));
+            return Err(AppError::BadRequest(domain::message!("accounts.administrators_must_keep_second_factor")));
         }
         let user = self.store.user(actor.user_id).await?;
         self.reauthenticate(actor, client, &user, password, "user.totp_remove").await?;

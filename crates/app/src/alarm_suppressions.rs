@@ -5,6 +5,7 @@
 
 use domain::audit::Outcome;
 use domain::enterprises::FieldError;
+use domain::message::Message;
 use serde::Deserialize;
 use store::NewSuppression;
 /// A shelving or maintenance window as stored.
@@ -33,8 +34,8 @@ pub struct SuppressionInput {
     pub minutes: u32,
 }
 
-fn field(name: &'static str, message: &str) -> FieldError {
-    FieldError { field: name, message: message.into() }
+fn field(name: &'static str, message: Message) -> FieldError {
+    FieldError { field: name, message }
 }
 
 /// Checks a request and turns it into a window for `sensor`, or names every problem.
@@ -44,22 +45,22 @@ pub fn checked_window(sensor: &store::SensorRow, input: &SuppressionInput, now_m
         "shelve" => Some(SHELVE_MINUTES_MAX),
         "maintenance" => Some(MAINTENANCE_MINUTES_MAX),
         _ => {
-            problems.push(field("kind", "类型应为 shelve(搁置)或 maintenance(检修) / kind must be shelve or maintenance"));
+            problems.push(field("kind", domain::message!("alarm_suppressions.kind_must_shelve_maintenance")));
             None
         }
     };
     let reason = input.reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        problems.push(field("reason", "原因必填,最多500字 / a reason is required, at most 500 characters"));
+        problems.push(field("reason", domain::message!("alarm_suppressions.reason_required_most_500_characters")));
     }
     if let Some(longest) = longest
         && !(1..=longest).contains(&input.minutes)
     {
-        problems.push(field("minutes", &format!("时长应为1至{longest}分钟 / the duration must be 1 to {longest} minutes")));
+        problems.push(field("minutes", domain::message!("alarm_suppressions.duration_must_1_minutes", longest = longest)));
     }
     let starts_at = input.starts_at.unwrap_or(now_ms);
     if starts_at < now_ms - START_SLACK_MS || starts_at > now_ms + BOOK_AHEAD_MS {
-        problems.push(field("starts_at", "开始时间应在现在到30天之内 / the start must lie between now and 30 days ahead"));
+        problems.push(field("starts_at", domain::message!("alarm_suppressions.start_must_lie_between_now_30")));
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -103,7 +104,7 @@ impl App {
         }
         let note = note.map(str::trim).filter(|n| !n.is_empty());
         if note.is_some_and(|n| n.chars().count() > 500) {
-            return Err(AppError::Invalid(vec![field("note", "意见最多500字 / at most 500 characters")]));
+            return Err(AppError::Invalid(vec![field("note", domain::message!("alarm_suppressions.most_500_characters"))]));
         }
         let action = if approve { "alarm_suppression.approve" } else { "alarm_suppression.reject" };
         let event =

@@ -5,6 +5,7 @@
 
 use domain::assessment::{Grade, Scheme, ScoreSheet, UnitRecords, score};
 use domain::audit::Outcome;
+use domain::message::Message;
 use domain::unit::UnitKind;
 use serde::Serialize;
 
@@ -57,7 +58,7 @@ pub struct UnitAssessment {
     pub may_enter: bool,
 }
 
-fn invalid(field: &'static str, message: String) -> AppError {
+fn invalid(field: &'static str, message: Message) -> AppError {
     AppError::Invalid(vec![domain::enterprises::FieldError { field, message }])
 }
 
@@ -130,9 +131,9 @@ impl App {
     pub async fn save_assessment_scheme(&self, actor: &Actor, client: &Client, year: i64, text: &str) -> Result<()> {
         self.assessing_office(actor, client, "assessment.scheme").await?;
         if text.len() > 64 * 1024 {
-            return Err(invalid("scheme", "考核方案过长 / the scheme is too long".into()));
+            return Err(invalid("scheme", domain::message!("assessment.scheme_too_long")));
         }
-        let scheme = Scheme::parse_toml(text).map_err(|e| invalid("scheme", e.to_string()))?;
+        let scheme = Scheme::parse_toml(text).map_err(|e| invalid("scheme", e.message()))?;
         let event = audit_event(
             Some(actor),
             client,
@@ -229,21 +230,14 @@ impl App {
         self.assessing_office_of(actor, client, "assessment.score", unit_id).await?;
         let (_, scheme) = self.scheme_for(actor.unit_id, year).await?;
         let Some(indicator) = scheme.indicators().iter().find(|i| i.code == code && i.source == domain::assessment::Source::Manual) else {
-            return Err(invalid(
-                "code",
-                format!(
-                    "“{}”不是需人工评分的指标 / '{}' is not an indicator the office scores",
-                    code.chars().take(32).collect::<String>(),
-                    code.chars().take(32).collect::<String>()
-                ),
-            ));
+            return Err(invalid("code", domain::message!("assessment.not_indicator_office_scores", value = code.chars().take(32).collect::<String>())));
         };
         if !(value.is_finite() && (0.0..=indicator.points).contains(&value)) {
-            return Err(invalid("score", format!("得分应在0到{}之间 / the score must lie between 0 and {}", indicator.points, indicator.points)));
+            return Err(invalid("score", domain::message!("assessment.score_must_lie_between_0", points = indicator.points)));
         }
         let evidence = evidence.trim();
         if evidence.is_empty() || evidence.chars().count() > 2_000 {
-            return Err(invalid("evidence", "须写明评分依据,最多2000字 / give the evidence, at most 2000 characters".into()));
+            return Err(invalid("evidence", domain::message!("assessment.give_evidence_most_2000_characters")));
         }
         let scheme_id = self.scheme_id(actor, client, year).await?;
         let event = audit_event(
@@ -261,11 +255,11 @@ impl App {
     pub async fn record_assessment_finding(&self, actor: &Actor, client: &Client, year: i64, unit_id: i64, kind: &str, reason: &str) -> Result<()> {
         self.assessing_office_of(actor, client, "assessment.finding", unit_id).await?;
         if !matches!(kind, "veto" | "falsification") {
-            return Err(invalid("kind", "应为 veto(一票否决)或 falsification(数据造假) / use veto or falsification".into()));
+            return Err(invalid("kind", domain::message!("assessment.use_veto_falsification")));
         }
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 2_000 {
-            return Err(invalid("reason", "须写明理由,最多2000字 / give the reason, at most 2000 characters".into()));
+            return Err(invalid("reason", domain::message!("assessment.give_reason_most_2000_characters")));
         }
         let scheme_id = self.scheme_id(actor, client, year).await?;
         let event = audit_event(

@@ -20,9 +20,8 @@ pub fn display_time(epoch_ms: i64) -> String {
 }
 
 /// The epoch-millisecond start of a `YYYY-MM-DD` day in China Standard Time.
-pub fn day_start_ms(date: &str) -> std::result::Result<i64, String> {
-    let date: jiff::civil::Date =
-        date.trim().parse().map_err(|_| format!("日期“{}”应为 YYYY-MM-DD / the date '{}' should be YYYY-MM-DD", clip(date), clip(date)))?;
+pub fn day_start_ms(date: &str) -> std::result::Result<i64, domain::message::Message> {
+    let date: jiff::civil::Date = date.trim().parse().map_err(|_| domain::message!("audit.date_should_yyyy_mm_dd", value = clip(date)))?;
     Ok(domain::time::day_start_ms(date))
 }
 
@@ -95,6 +94,6 @@ mod tests {
         assert_eq!(day_start_ms("2026-01-01").unwrap(), 1_767_196_800_000);
         assert_eq!(display_time(1_767_196_800_000), "2026-01-01 00:00:00");
         assert!(day_start_ms("2026-13-01").is_err());
-        assert!(day_start_ms("yesterday").unwrap_err().contains("YYYY-MM-DD"));
+        assert!(day_start_ms("yesterday").unwrap_err().to_string().contains("YYYY-MM-DD"));
     }
 }

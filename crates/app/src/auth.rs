@@ -5,6 +5,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use base64::Engine;
 use domain::audit::Outcome;
+use domain::message::Message;
 use domain::role::Role;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -61,17 +62,17 @@ const COMMON_PASSWORDS: &str = include_str!("../data/common-passwords.txt");
 
 /// Checks a new password: long enough, not absurdly long, not common, not the user name.
 /// No composition rules: a long passphrase is better than a short mix of symbols.
-pub fn check_new_password(username: &str, password: &str) -> std::result::Result<(), String> {
+pub fn check_new_password(username: &str, password: &str) -> std::result::Result<(), Message> {
     let count = password.chars().count();
     if count < PASSWORD_MIN_CHARS {
-        return Err(format!("密码至少{PASSWORD_MIN_CHARS}个字符 / a password has at least {PASSWORD_MIN_CHARS} characters"));
+        return Err(domain::message!("auth.password_has_least_characters", password_min_chars = PASSWORD_MIN_CHARS));
     }
     if count > PASSWORD_MAX_CHARS {
-        return Err(format!("密码最多{PASSWORD_MAX_CHARS}个字符 / a password has at most {PASSWORD_MAX_CHARS} characters"));
+        return Err(domain::message!("auth.password_has_most_characters", password_max_chars = PASSWORD_MAX_CHARS));
     }
     let lowered = password.to_lowercase();
     if lowered == username.to_lowercase() || COMMON_PASSWORDS.lines().any(|common| common.trim() == lowered) {
-        return Err("密码过于常见,请换一个 / this password is too common; choose another".into());
+        return Err(domain::message!("auth.password_too_common_choose_another"));
     }
     Ok(())
 }
@@ -110,14 +111,26 @@ pub(crate) async fn verify_password(password: &str, hash: &str) -> bool {
 /// so that a login reveals neither which accounts exist nor their state.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LoginError {
-    #[error("用户名或密码错误;多次失败后需稍候再试 / wrong user name or password; after repeated failures, wait a while before trying again")]
+    #[error("wrong user name or password; after repeated failures, wait a while before trying again")]
     InvalidCredentials,
-    #[error("请输入动态验证码 / enter your one-time code")]
+    #[error("enter your one-time code")]
     SecondFactorRequired,
-    #[error("动态验证码错误 / wrong one-time code")]
+    #[error("wrong one-time code")]
     SecondFactorInvalid,
-    #[error("登录暂不可用 / login is unavailable")]
+    #[error("login is unavailable")]
     Unavailable,
+}
+
+impl LoginError {
+    /// What went wrong, for people (in the reader's language where it is shown).
+    pub fn message(&self) -> domain::message::Message {
+        match self {
+            Self::InvalidCredentials => domain::message!("auth.login_error.invalid_credentials"),
+            Self::SecondFactorRequired => domain::message!("auth.login_error.second_factor_required"),
+            Self::SecondFactorInvalid => domain::message!("auth.login_error.second_factor_invalid"),
+            Self::Unavailable => domain::message!("auth.login_error.unavailable"),
+        }
+    }
 }
 
 /// A fresh TOTP secret (160 bits, base32), for enrolment.
@@ -317,7 +330,7 @@ impl App {
             self.store.record_failed_login(user.id, &event).await?;
             return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "password",
-                message: "密码不正确;多次失败后需稍候再试 / wrong password; after repeated failures, wait a while".into(),
+                message: domain::message!("auth.wrong_password_after_repeated_failures_wait"),
             }]));
         }
         // The password was right: the re-authentication count starts over.
@@ -356,7 +369,7 @@ impl App {
                 self.store.record_failed_login(user.id, &event).await?;
                 return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                     field: "totp",
-                    message: "动态验证码错误或已使用 / wrong or already used one-time code".into(),
+                    message: domain::message!("auth.wrong_already_used_one_time_code"),
                 }]));
             }
         }
@@ -394,10 +407,21 @@ impl App {
 pub enum TokenLoginError {
     #[error("{0}")]
     Login(LoginError),
-    #[error("请先在个人设置页面修改临时密码 / change the temporary password on the profile page first")]
+    #[error("change the temporary password on the profile page first")]
     PasswordChangeRequired,
     #[error("{0}")]
     App(AppError),
+}
+
+impl TokenLoginError {
+    /// What went wrong, for people (in the reader's language where it is shown).
+    pub fn message(&self) -> domain::message::Message {
+        match self {
+            Self::Login(error) => error.message(),
+            Self::PasswordChangeRequired => domain::message!("auth.token_login_error.password_change_required"),
+            Self::App(error) => domain::message!("common.internal", detail = error),
+        }
+    }
 }
 
 /// The only form in which a bearer secret is stored.

@@ -4,6 +4,7 @@
 //! coverage, findings and rectification rate by city.
 
 use domain::audit::Outcome;
+use domain::message::Message;
 use domain::role::Role;
 use serde::{Deserialize, Serialize};
 use store::{CampaignRow, ChecklistItemRow, ChecklistRow, NewCampaign, NewChecklistItem, NewDanger, NewRun};
@@ -27,7 +28,7 @@ const SHIPPED: [(&str, &str, &str, &str, &str); 2] = [
 /// Most enterprises a campaign may target.
 pub const CAMPAIGN_TARGETS_MAX: i64 = 20_000;
 
-fn field(name: &'static str, message: String) -> domain::enterprises::FieldError {
+fn field(name: &'static str, message: Message) -> domain::enterprises::FieldError {
     domain::enterprises::FieldError { field: name, message }
 }
 
@@ -201,7 +202,7 @@ impl App {
         let mut results = Vec::with_capacity(items.len());
         for item in &items {
             let Some(answer) = answers.iter().find(|a| a.item_id == item.id) else {
-                problems.push(field("answers", format!("第{}项未作答 / item {} has no answer", item.code, item.code)));
+                problems.push(field("answers", domain::message!("checklists.item_has_no_answer", code = item.code)));
                 continue;
             };
             let note: String = answer.note.trim().chars().take(1_000).collect();
@@ -227,7 +228,7 @@ impl App {
             results.push((item.id, answer.passed, note, danger));
         }
         if answers.iter().any(|a| !items.iter().any(|i| i.id == a.item_id)) {
-            problems.push(field("answers", "答案中有不属于本清单的项目 / an answer names an item not on this checklist".into()));
+            problems.push(field("answers", domain::message!("checklists.answer_names_item_not_checklist")));
         }
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
@@ -270,15 +271,15 @@ impl App {
         }
         let mut problems = Vec::new();
         if input.name.trim().is_empty() || input.name.chars().count() > 200 {
-            problems.push(field("name", "请填写专项整治名称,最多200字 / name the campaign, at most 200 characters".into()));
+            problems.push(field("name", domain::message!("checklists.name_campaign_most_200_characters")));
         }
         let dates = (input.starts_on.trim().parse::<jiff::civil::Date>(), input.ends_on.trim().parse::<jiff::civil::Date>());
         match dates {
             (Ok(start), Ok(end)) if start <= end => {}
-            _ => problems.push(field("ends_on", "起止日期应为 YYYY-MM-DD 且开始不晚于结束 / dates must be YYYY-MM-DD, start no later than end".into())),
+            _ => problems.push(field("ends_on", domain::message!("checklists.dates_must_yyyy_mm_dd_start"))),
         }
         if self.store.checklist(input.checklist_id).await.is_err() {
-            problems.push(field("checklist_id", "请选择检查清单 / choose a checklist".into()));
+            problems.push(field("checklist_id", domain::message!("checklists.choose_checklist")));
         }
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
@@ -306,10 +307,7 @@ impl App {
             "general" => &["major", "larger", "general"],
             "low" => &["major", "larger", "general", "low"],
             _ => {
-                return Err(AppError::Invalid(vec![field(
-                    "min_risk",
-                    "风险等级应为 major、larger、general 或 low / use major, larger, general or low".into(),
-                )]));
+                return Err(AppError::Invalid(vec![field("min_risk", domain::message!("checklists.use_major_larger_general_low"))]));
             }
         };
         if !levels.is_empty() {
@@ -317,7 +315,7 @@ impl App {
             targets.retain(|id| risky.binary_search(id).is_ok());
         }
         if targets.is_empty() {
-            return Err(AppError::Invalid(vec![field("sector", "没有符合条件的企业 / no enterprise matches these filters".into())]));
+            return Err(AppError::Invalid(vec![field("sector", domain::message!("checklists.no_enterprise_matches_these_filters"))]));
         }
         let own_region = path.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_owned();
         let campaign = NewCampaign {

@@ -3,6 +3,7 @@
 //! not filed today.
 
 use domain::audit::Outcome;
+use domain::message::Message;
 use serde::Deserialize;
 use store::{CommitmentRow, MissingCommitment};
 
@@ -24,7 +25,7 @@ pub struct CommitmentInput {
     pub exceptions: String,
 }
 
-fn field(name: &'static str, message: String) -> domain::enterprises::FieldError {
+fn field(name: &'static str, message: Message) -> domain::enterprises::FieldError {
     domain::enterprises::FieldError { field: name, message }
 }
 
@@ -37,14 +38,14 @@ impl App {
         let mut problems = Vec::new();
         let principal = input.principal.trim();
         if principal.is_empty() || principal.chars().count() > 50 {
-            problems.push(field("principal", "请填写主要负责人姓名 / name the principal".into()));
+            problems.push(field("principal", domain::message!("commitments.name_principal")));
         }
         let statement = input.statement.trim();
         if statement.is_empty() || statement.chars().count() > 2_000 {
-            problems.push(field("statement", "请填写承诺内容,最多2000字 / give the statement, at most 2000 characters".into()));
+            problems.push(field("statement", domain::message!("commitments.give_statement_most_2000_characters")));
         }
         if input.exceptions.chars().count() > 2_000 {
-            problems.push(field("exceptions", "例外情况最多2000字 / at most 2000 characters of exceptions".into()));
+            problems.push(field("exceptions", domain::message!("commitments.most_2000_characters_exceptions")));
         }
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
@@ -60,7 +61,7 @@ impl App {
         );
         self.store.file_commitment(enterprise_id, &day, principal, statement, input.exceptions.trim(), actor.user_id, &event).await.map_err(|error| match error
         {
-            store::StoreError::Conflict(_) => AppError::Conflict("今日承诺已填报 / today's commitment is already filed".into()),
+            store::StoreError::Conflict(_) => AppError::Conflict(domain::message!("commitments.today_s_commitment_already_filed")),
             other => other.into(),
         })
     }

@@ -2,6 +2,7 @@
 //! `spreadsheet::decode_text`) or a Word .docx, whose paragraphs become lines. Bounded against
 //! oversized files and zip bombs.
 
+use domain::message::Message;
 use std::io::Read;
 
 use quick_xml::events::Event;
@@ -13,14 +14,26 @@ pub const DOCX_XML_BYTES_MAX: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DocumentError {
-    #[error("文件超过{} MB / the file is larger than {} MB", DOCUMENT_BYTES_MAX >> 20, DOCUMENT_BYTES_MAX >> 20)]
+    #[error("the file is larger than {} MB", DOCUMENT_BYTES_MAX >> 20)]
     TooLarge,
-    #[error("不支持的文件类型,请上传 .txt 或 .docx / unsupported file type; upload .txt or .docx")]
+    #[error("unsupported file type; upload .txt or .docx")]
     UnsupportedType,
-    #[error("文本编码无法识别:{0} / the text encoding is not recognised: {0}")]
-    Encoding(String),
-    #[error("不是有效的 .docx 文件:{0} / not a valid .docx file: {0}")]
+    #[error("the text encoding is not recognised: {0}")]
+    Encoding(Message),
+    #[error("not a valid .docx file: {0}")]
     BadDocx(String),
+}
+
+impl DocumentError {
+    /// What went wrong, for people.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::TooLarge => domain::message!("documents.too_large", max = DOCUMENT_BYTES_MAX >> 20),
+            Self::UnsupportedType => domain::message!("documents.unsupported_type"),
+            Self::Encoding(problem) => domain::message!("documents.encoding", problem => problem.clone()),
+            Self::BadDocx(detail) => domain::message!("documents.bad_docx", detail = detail),
+        }
+    }
 }
 
 /// The text of a document, chosen by the file name's extension (`.txt`/`.text`, `.docx`).

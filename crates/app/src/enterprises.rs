@@ -3,6 +3,7 @@
 
 use domain::audit::Outcome;
 use domain::enterprises::{Enterprise, EnterpriseInput, FieldError};
+use domain::message::Message;
 use domain::region::RegionLevel;
 use store::{EnterpriseFilter, EnterprisePage, StoredEnterprise, UpsertOutcome};
 
@@ -24,7 +25,9 @@ pub struct ListQuery {
 }
 
 /// The one answer to a credit code that is registered already, wherever it is registered.
-const CREDIT_CODE_TAKEN: &str = "该统一社会信用代码已登记,不能在此登记;如需迁入本辖区请联系上级安委办 / this credit code is registered already and cannot be registered here; to move the enterprise into your territory, ask the committee office above you";
+fn credit_code_taken() -> Message {
+    domain::message!("enterprises.credit_code_registered_already_cannot_registered")
+}
 
 /// The sample row of the enterprise import template, complete and valid; the demo province makes
 /// it the enterprise of its `enterprise` account.
@@ -55,7 +58,7 @@ impl App {
     async fn store_filter(&self, query: &ListQuery) -> Result<EnterpriseFilter> {
         let region_path = match query.region_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             Some(code) => {
-                let code = domain::RegionCode::parse(code).map_err(|e| AppError::BadRequest(e.to_string()))?;
+                let code = domain::RegionCode::parse(code).map_err(|e| AppError::BadRequest(e.message()))?;
                 Some(
                     self.store
                         .region(code.as_str())
@@ -106,12 +109,11 @@ impl App {
             Ok(region) if region.level == RegionLevel::County => Ok(region.path),
             Ok(_) => Err(FieldError {
                 field: "region_code",
-                message: format!("行政区划 {} 不是县级区划 / region {} is not a county-level division", enterprise.region_code, enterprise.region_code),
+                message: domain::message!("enterprises.region_not_county_level_division", region_code = enterprise.region_code),
             }),
-            Err(_) => Err(FieldError {
-                field: "region_code",
-                message: format!("未知的行政区划代码 {} / unknown region code {}", enterprise.region_code, enterprise.region_code),
-            }),
+            Err(_) => {
+                Err(FieldError { field: "region_code", message: domain::message!("enterprises.unknown_region_code", region_code = enterprise.region_code) })
+            }
         }
     }
 
@@ -139,7 +141,7 @@ impl App {
                 {
                     let _ = self.denied(actor, client, "enterprise.create", format!("credit_code:{}", enterprise.credit_code)).await;
                 }
-                Err(AppError::Invalid(vec![FieldError { field: "credit_code", message: CREDIT_CODE_TAKEN.into() }]))
+                Err(AppError::Invalid(vec![FieldError { field: "credit_code", message: credit_code_taken() }]))
             }
             other => other.map_err(AppError::from),
         }
@@ -160,15 +162,13 @@ impl App {
         {
             return Err(AppError::Invalid(vec![FieldError {
                 field: "credit_code",
-                message:
-                    "企业用户不能修改统一社会信用代码或所在区划,请联系属地监管部门 / an enterprise cannot change its credit code or region; ask its regulator"
-                        .into(),
+                message: domain::message!("enterprises.enterprise_cannot_change_credit_code_region"),
             }]));
         }
         if new_path != current_path && !policy::allows(actor, Action::CreateEnterprise { region_path: &new_path }) {
             return Err(AppError::Invalid(vec![FieldError {
                 field: "region_code",
-                message: "不能把企业迁出本辖区 / an enterprise cannot be moved outside your territory".into(),
+                message: domain::message!("enterprises.enterprise_cannot_moved_outside_your_territory"),
             }]));
         }
         let event = audit_event(
@@ -180,13 +180,12 @@ impl App {
             serde_json::json!({"version": expected_version, "before": current.enterprise.to_input(), "after": enterprise.to_input()}),
         );
         self.store.update_enterprise(id, expected_version, &enterprise, &event).await.map_err(|e| match e {
-            store::StoreError::Conflict(what) if what == "version" => {
-                AppError::Conflict("记录已被他人修改,请刷新后重试 / someone else saved this record; reload and try again".into())
+            store::StoreError::Conflict(what) if what.code == "enterprises.changed_meanwhile" => {
+                AppError::Conflict(domain::message!("enterprises.someone_else_saved_record_reload_try"))
             }
-            store::StoreError::Conflict(_) => AppError::Invalid(vec![FieldError {
-                field: "credit_code",
-                message: "该统一社会信用代码已属于另一家企业 / that credit code belongs to another enterprise".into(),
-            }]),
+            store::StoreError::Conflict(_) => {
+                AppError::Invalid(vec![FieldError { field: "credit_code", message: domain::message!("enterprises.credit_code_belongs_another_enterprise") }])
+            }
             other => other.into(),
         })
     }
@@ -210,25 +209,26 @@ impl App {
                 }
             };
             if let Some(first) = seen.get(enterprise.credit_code.as_str()) {
-                rejected.push(RejectedRow { line, reason: format!("统一社会信用代码与第{first}行重复 / credit code repeats line {first}") });
+                rejected.push(RejectedRow { line, reason: domain::message!("enterprises.credit_code_repeats_line", first = first) });
                 continue;
             }
             let path = match self.county_path(&enterprise).await {
                 Ok(path) => path,
                 Err(error) => {
-                    rejected.push(RejectedRow { line, reason: error.to_string() });
+                    rejected.push(RejectedRow { line, reason: error.named() });
                     continue;
                 }
             };
             if !policy::allows(actor, Action::CreateEnterprise { region_path: &path }) {
-                rejected.push(RejectedRow { line, reason: "region_code: 不在本辖区 / outside your territory".into() });
+                rejected.push(RejectedRow { line, reason: domain::message!("enterprises.outside_your_territory") });
                 continue;
             }
             // An existing record elsewhere must not be taken over by an import from another territory.
             if let Some((_, existing_path)) = self.store.enterprise_id_by_credit_code(enterprise.credit_code.as_str()).await?
                 && !policy::allows(actor, Action::CreateEnterprise { region_path: &existing_path })
             {
-                rejected.push(RejectedRow { line, reason: format!("credit_code: {CREDIT_CODE_TAKEN}") });
+                rejected
+                    .push(RejectedRow { line, reason: domain::message!("enterprises.field_problem", field = "credit_code", problem => credit_code_taken()) });
                 continue;
             }
             seen.insert(enterprise.credit_code.to_string(), line);
@@ -278,8 +278,8 @@ impl App {
     }
 }
 
-fn join_errors(errors: &[FieldError]) -> String {
-    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+fn join_errors(errors: &[FieldError]) -> Message {
+    Message::joined(errors.iter().map(FieldError::named).collect())
 }
 
 impl App {

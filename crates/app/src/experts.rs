@@ -3,13 +3,14 @@
 //! what experts do is recorded as their services.
 
 use domain::audit::Outcome;
+use domain::message::Message;
 use domain::role::Role;
 use store::{ExpertRow, ServiceRow};
 
 use crate::policy::{self, Action};
 use crate::{Actor, App, AppError, Client, Result, audit_event};
 
-fn field(name: &'static str, message: String) -> domain::enterprises::FieldError {
+fn field(name: &'static str, message: Message) -> domain::enterprises::FieldError {
     domain::enterprises::FieldError { field: name, message }
 }
 
@@ -23,14 +24,14 @@ impl App {
         let user = self.store.user(user_id).await?;
         let mut problems = Vec::new();
         if user.role != Role::Expert.key() {
-            problems.push(field("user_id", "该账号不是专家账号 / this account is not an expert's".into()));
+            problems.push(field("user_id", domain::message!("experts.account_not_expert_s")));
         }
         if specialities.trim().is_empty() || specialities.chars().count() > 200 {
-            problems.push(field("specialities", "请填写专业领域,最多200字 / give the specialities, at most 200 characters".into()));
+            problems.push(field("specialities", domain::message!("experts.give_specialities_most_200_characters")));
         }
         match self.store.region(region_code.trim()).await {
             Ok(region) if region.path.starts_with(&path) => {}
-            _ => problems.push(field("region_code", "地区不存在或不在本辖区 / no such region in your territory".into())),
+            _ => problems.push(field("region_code", domain::message!("experts.no_such_region_your_territory"))),
         }
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
@@ -79,7 +80,7 @@ impl App {
             return Err(self.denied(actor, client, "expert.assign", format!("hidden_danger:{danger_id}")).await);
         }
         if !self.available_expert(actor, expert_id).await? {
-            return Err(AppError::Invalid(vec![field("expert_id", "不是本辖区可用的专家 / not an expert of your pool".into())]));
+            return Err(AppError::Invalid(vec![field("expert_id", domain::message!("experts.not_expert_your_pool"))]));
         }
         let event =
             audit_event(Some(actor), client, "expert.assign", format!("hidden_danger:{danger_id}"), Outcome::Success, serde_json::json!({"expert": expert_id}));
@@ -95,7 +96,7 @@ impl App {
             return Err(self.denied(actor, client, "expert.assign", format!("campaign:{campaign_id}")).await);
         }
         if !self.available_expert(actor, expert_id).await? {
-            return Err(AppError::Invalid(vec![field("expert_id", "不是本辖区可用的专家 / not an expert of your pool".into())]));
+            return Err(AppError::Invalid(vec![field("expert_id", domain::message!("experts.not_expert_your_pool"))]));
         }
         let event =
             audit_event(Some(actor), client, "expert.assign", format!("campaign:{campaign_id}"), Outcome::Success, serde_json::json!({"expert": expert_id}));

@@ -4,6 +4,7 @@
 use domain::audit::Outcome;
 use domain::enterprises::FieldError;
 use domain::gb18218::{self, Present};
+use domain::message::Message;
 use domain::monitoring::{RuleSettings, SensorCode, SensorKind, SensorSpec, Thresholds};
 use serde::Deserialize;
 use store::{ChemicalRow, NewChemical, NewHazardSource, NewSensor};
@@ -56,14 +57,14 @@ pub struct SensorInput {
     pub rules: Option<RuleSettings>,
 }
 
-fn field(name: &'static str, message: impl Into<String>) -> FieldError {
-    FieldError { field: name, message: message.into() }
+fn field(name: &'static str, message: Message) -> FieldError {
+    FieldError { field: name, message }
 }
 
 fn required(value: &str, name: &'static str, what: &str, problems: &mut Vec<FieldError>) -> String {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > 100 {
-        problems.push(field(name, format!("{what}必填,最多100字 / {name} is required, at most 100 characters")));
+        problems.push(field(name, domain::message!("hazard_sources.required_most_100_characters", what = what, name = name)));
     }
     value.to_owned()
 }
@@ -76,19 +77,19 @@ pub fn graded_source(input: &HazardSourceInput) -> std::result::Result<NewHazard
     let technical_person = required(&input.technical_person, "technical_person", "技术负责人", &mut problems);
     let operating_person = required(&input.operating_person, "operating_person", "操作负责人", &mut problems);
     if !matches!(input.unit_kind.as_str(), "production" | "storage") {
-        problems.push(field("unit_kind", "单元类型应为 production(生产单元)或 storage(储存单元) / use production or storage"));
+        problems.push(field("unit_kind", domain::message!("hazard_sources.use_production_storage")));
     }
     if input.chemicals.is_empty() || input.chemicals.len() > 50 {
-        problems.push(field("chemicals", "填写1到50种危险化学品 / give 1 to 50 hazardous chemicals"));
+        problems.push(field("chemicals", domain::message!("hazard_sources.give_1_50_hazardous_chemicals")));
     }
     let present: Vec<Present> =
-        input.chemicals.iter().take(50).filter_map(|text| Present::parse(text).map_err(|e| problems.push(field("chemicals", e.to_string()))).ok()).collect();
+        input.chemicals.iter().take(50).filter_map(|text| Present::parse(text).map_err(|e| problems.push(field("chemicals", e.message()))).ok()).collect();
     // Graded even when other fields are wrong, so that an unknown substance is named with them.
     let assessment = if !present.is_empty() {
         match gb18218::assess(&present, input.people_nearby) {
             Ok(assessment) => Some(assessment),
             Err(error) => {
-                problems.push(field("chemicals", error.to_string()));
+                problems.push(field("chemicals", error.message()));
                 None
             }
         }
@@ -122,16 +123,16 @@ pub fn graded_source(input: &HazardSourceInput) -> std::result::Result<NewHazard
 /// Validates a sensor and turns it into a stored one, or names every problem.
 pub fn checked_sensor(source: &HazardSourceRow, input: &SensorInput) -> std::result::Result<NewSensor, Vec<FieldError>> {
     let mut problems = Vec::new();
-    let code = SensorCode::parse(input.code.trim()).map_err(|e| problems.push(field("code", e.to_string()))).ok();
+    let code = SensorCode::parse(input.code.trim()).map_err(|e| problems.push(field("code", e.message()))).ok();
     let name = required(&input.name, "name", "测点名称", &mut problems);
     let Some(kind) = SensorKind::parse(input.kind.trim()) else {
-        problems.push(field("kind", "测点类型应为 level、temperature、pressure、flow、combustible_gas 或 toxic_gas / unknown kind"));
+        problems.push(field("kind", domain::message!("hazard_sources.unknown_kind")));
         return Err(problems);
     };
     let unit = input.unit.as_deref().map(str::trim).filter(|u| !u.is_empty()).unwrap_or(kind.default_unit());
     let rules = input.rules.unwrap_or_else(|| RuleSettings::for_range(kind, input.interval_s.max(1), input.range_min, input.range_max));
     let spec = SensorSpec::new(kind, unit, input.range_min, input.range_max, input.thresholds, input.interval_s, rules)
-        .map_err(|e| problems.push(field("spec", e.to_string())))
+        .map_err(|e| problems.push(field("spec", e.message())))
         .ok();
     let (Some(code), Some(spec), true) = (code, spec, problems.is_empty()) else { return Err(problems) };
     let as_ms = |v: u32| i64::from(v);
@@ -204,7 +205,7 @@ impl App {
             _ => return Err(self.denied(actor, client, "sensor.create", format!("hazard_source:{source_id}")).await),
         };
         if inputs.is_empty() || inputs.len() > 500 {
-            return Err(AppError::BadRequest("一次登记1到500个测点 / register 1 to 500 sensors at a time".into()));
+            return Err(AppError::BadRequest(domain::message!("hazard_sources.register_1_500_sensors_time")));
         }
         let mut sensors = Vec::with_capacity(inputs.len());
         for input in inputs {
@@ -242,7 +243,7 @@ impl App {
         };
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 {
-            return Err(AppError::Invalid(vec![field("name", "名称必填,最多64字 / a name is required, at most 64 characters")]));
+            return Err(AppError::Invalid(vec![field("name", domain::message!("hazard_sources.name_required_most_64_characters"))]));
         }
         let secret = crate::auth::new_secret(INGEST_TOKEN_PREFIX);
         let event =
@@ -305,9 +306,9 @@ mod tests {
         assert_eq!((small.is_major, small.level), (false, None));
         let problems = graded_source(&HazardSourceInput { unit_kind: "tank".into(), name: " ".into(), ..source(&["氨=-1"], 0) }).unwrap_err();
         assert_eq!(problems.iter().map(|p| p.field).collect::<Vec<_>>(), ["name", "unit_kind", "chemicals"]);
-        assert!(problems[2].message.contains("氨"), "{}", problems[2].message);
+        assert!(problems[2].message.to_string().contains("氨"), "{}", problems[2].message);
         let unknown = graded_source(&source(&["unobtainium=1"], 0)).unwrap_err();
-        assert!(unknown[0].field == "chemicals" && unknown[0].message.contains("unobtainium"), "{unknown:?}");
+        assert!(unknown[0].field == "chemicals" && unknown[0].message.to_string().contains("unobtainium"), "{unknown:?}");
         assert_eq!(graded_source(&source(&[], 0)).unwrap_err()[0].field, "chemicals");
     }
 }

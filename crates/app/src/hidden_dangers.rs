@@ -5,6 +5,7 @@
 
 use domain::audit::Outcome;
 use domain::hidden_dangers::{DangerAction, DangerGrade, DangerSource, PlanInput, check_plan, next_state};
+use domain::message::Message;
 use domain::role::Role;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -130,7 +131,7 @@ pub fn danger_json(row: &DangerRow) -> DangerJson {
     }
 }
 
-fn field(name: &'static str, message: String) -> domain::enterprises::FieldError {
+fn field(name: &'static str, message: Message) -> domain::enterprises::FieldError {
     domain::enterprises::FieldError { field: name, message }
 }
 
@@ -143,7 +144,7 @@ fn length_problems(fields: &[(&'static str, &str)]) -> Vec<domain::enterprises::
     fields
         .iter()
         .filter(|(_, text)| text.trim().chars().count() > TEXT_MAX_CHARS)
-        .map(|(name, _)| field(name, format!("最多{TEXT_MAX_CHARS}字 / {name}: at most {TEXT_MAX_CHARS} characters")))
+        .map(|(name, _)| field(name, domain::message!("hidden_dangers.most_characters", text_max_chars = TEXT_MAX_CHARS, name = name)))
         .collect()
 }
 
@@ -192,31 +193,31 @@ impl App {
             ("responsible_person", &input.responsible_person),
         ]);
         if input.location.trim().is_empty() {
-            problems.push(field("location", "请填写隐患部位 / give the location".into()));
+            problems.push(field("location", domain::message!("hidden_dangers.give_location")));
         }
         if input.description.trim().is_empty() {
-            problems.push(field("description", "请描述隐患 / describe the danger".into()));
+            problems.push(field("description", domain::message!("hidden_dangers.describe_danger")));
         }
         let source = DangerSource::parse(&input.source);
         if source.is_none() {
-            problems.push(field("source", "来源应为 self_check、inspection、expert、campaign、tip、alarm 或 accident / unknown source".into()));
+            problems.push(field("source", domain::message!("hidden_dangers.unknown_source")));
         }
         let grade = DangerGrade::parse(&input.grade);
         if grade.is_none() {
-            problems.push(field("grade", "等级应为 general(一般)或 major(重大) / grade must be general or major".into()));
+            problems.push(field("grade", domain::message!("hidden_dangers.grade_must_general_major")));
         }
         let deadline = match input.deadline.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
             None => None,
             Some(text) => match text.parse::<jiff::civil::Date>() {
                 Ok(date) => Some(date.to_string()),
                 Err(_) => {
-                    problems.push(field("deadline", "整改期限应为 YYYY-MM-DD / the deadline should be YYYY-MM-DD".into()));
+                    problems.push(field("deadline", domain::message!("hidden_dangers.deadline_should_yyyy_mm_dd")));
                     None
                 }
             },
         };
         if input.responsible_person.trim().is_empty() {
-            problems.push(field("responsible_person", "请填写整改责任人 / name the person responsible".into()));
+            problems.push(field("responsible_person", domain::message!("hidden_dangers.name_person_responsible")));
         }
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
@@ -298,10 +299,7 @@ impl App {
         let Some(action) = DangerAction::parse(input.action.trim()) else {
             return Err(AppError::Invalid(vec![field(
                 "action",
-                format!(
-                    "未知操作“{}”,可用 confirm、plan、start、submit、accept、reject、reopen / unknown action",
-                    input.action.chars().take(20).collect::<String>()
-                ),
+                domain::message!("hidden_dangers.unknown_action", value = input.action.chars().take(20).collect::<String>()),
             )]));
         };
         let too_long = length_problems(&[("reason", &input.reason), ("note", &input.note)]);
@@ -309,7 +307,7 @@ impl App {
             return Err(AppError::Invalid(too_long));
         }
         let from = row.state;
-        let to = next_state(from, action).map_err(|e| AppError::IllegalTransition(e.to_string()))?;
+        let to = next_state(from, action).map_err(|e| AppError::IllegalTransition(e.message()))?;
         let expert = self.assigned_expert(actor, id).await?;
         if !may(actor, &row, action, expert) {
             return Err(self.denied(actor, client, &format!("hidden_danger.{}", action.key()), format!("hidden_danger:{id}")).await);
@@ -319,14 +317,14 @@ impl App {
             DangerAction::Plan => {
                 let grade = row.grade;
                 let plan = check_plan(grade, &input.plan).map_err(|problems| {
-                    AppError::Invalid(problems.fields.iter().map(|f| field(f, format!("整改方案缺少或有误:{f} / the plan lacks or has a bad {f}"))).collect())
+                    AppError::Invalid(problems.fields.iter().map(|f| field(f, domain::message!("hidden_dangers.plan_lacks_has_bad", f = f))).collect())
                 })?;
                 the_move.deadline = plan.deadline.map(|d| d.to_string());
                 the_move.plan = Some(serde_json::to_string(&plan).map_err(|e| AppError::Internal(e.to_string()))?);
             }
             DangerAction::Reject | DangerAction::Reopen => {
                 if input.reason.trim().is_empty() {
-                    return Err(AppError::Invalid(vec![field("reason", "须写明理由 / give the reason".into())]));
+                    return Err(AppError::Invalid(vec![field("reason", domain::message!("hidden_dangers.give_reason"))]));
                 }
                 the_move.note = trimmed(&input.reason);
             }
@@ -374,14 +372,14 @@ impl App {
         }
         let mut problems = length_problems(&[("notice", notice)]);
         if row.grade != DangerGrade::Major.key() {
-            problems.push(field("grade", "挂牌督办仅适用于重大隐患 / only 重大 dangers are listed".into()));
+            problems.push(field("grade", domain::message!("hidden_dangers.only_dangers_are_listed")));
         }
         let deadline = deadline.trim().parse::<jiff::civil::Date>().map_err(|_| ()).ok();
         if deadline.is_none() {
-            problems.push(field("deadline", "督办期限应为 YYYY-MM-DD / the deadline should be YYYY-MM-DD".into()));
+            problems.push(field("deadline", domain::message!("hidden_dangers.deadline_should_yyyy_mm_dd_2")));
         }
         if notice.trim().is_empty() {
-            problems.push(field("notice", "请填写公告内容 / give the notice text".into()));
+            problems.push(field("notice", domain::message!("hidden_dangers.give_notice_text")));
         }
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
@@ -415,7 +413,7 @@ impl App {
                             kind: "reminder".into(),
                             danger_id: danger.id,
                             due_on: deadline.to_string(),
-                            message: format!("隐患整改将于{deadline}到期:{what} / due on {deadline}"),
+                            message: domain::message!("hidden_dangers.due", deadline = deadline, what = what).to_stored(),
                         });
                     }
                 } else if today > deadline {
@@ -426,7 +424,7 @@ impl App {
                             kind: "escalation".into(),
                             danger_id: danger.id,
                             due_on: deadline.to_string(),
-                            message: format!("隐患逾期未整改({deadline}到期):{what} / overdue since {deadline}"),
+                            message: domain::message!("hidden_dangers.overdue_since", deadline = deadline, what = what).to_stored(),
                         });
                     }
                 }
@@ -440,7 +438,7 @@ impl App {
                     kind: "escalation".into(),
                     danger_id: danger.id,
                     due_on: deadline.to_string(),
-                    message: format!("挂牌督办逾期({deadline}):{what} / listed supervision overdue"),
+                    message: domain::message!("hidden_dangers.listed_supervision_overdue", deadline = deadline, what = what).to_stored(),
                 });
             }
         }
@@ -469,7 +467,7 @@ impl App {
         let mut problems = Vec::new();
         let mut photos = Vec::new();
         if files.is_empty() {
-            problems.push(field("photos", "请选择照片 / choose a photo".into()));
+            problems.push(field("photos", domain::message!("hidden_dangers.choose_photo")));
         }
         for file in &files {
             let name: String = file.file_name.rsplit(['/', '\\']).next().unwrap_or("").chars().take(120).collect();
@@ -479,11 +477,11 @@ impl App {
             } else if file.bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
                 "image/png"
             } else {
-                problems.push(field("photos", format!("“{name}”不是 JPEG 或 PNG 图片 / '{name}' is not a JPEG or PNG image")));
+                problems.push(field("photos", domain::message!("hidden_dangers.not_jpeg_png_image", name = name)));
                 continue;
             };
             if file.bytes.len() > PHOTO_BYTES_MAX {
-                problems.push(field("photos", format!("“{name}”超过{} MB / '{name}' is larger than {} MB", PHOTO_BYTES_MAX >> 20, PHOTO_BYTES_MAX >> 20)));
+                problems.push(field("photos", domain::message!("hidden_dangers.larger_than_mb", value = PHOTO_BYTES_MAX >> 20, name = name)));
                 continue;
             }
             photos.push((name, content_type.to_owned(), hex::encode(sha2::Sha256::digest(&file.bytes)), file.bytes.clone()));
@@ -501,7 +499,7 @@ impl App {
         );
         self.store.add_danger_photos(id, &photos, PHOTOS_MAX, actor.user_id, &event).await.map_err(|error| match error {
             store::StoreError::Conflict(_) => {
-                AppError::Invalid(vec![field("photos", format!("每个隐患最多{PHOTOS_MAX}张照片 / at most {PHOTOS_MAX} photos per danger"))])
+                AppError::Invalid(vec![field("photos", domain::message!("hidden_dangers.most_photos_per_danger", photos_max = PHOTOS_MAX))])
             }
             other => other.into(),
         })

@@ -26,6 +26,7 @@ pub mod spreadsheet;
 pub mod workplans;
 
 use domain::audit::{AuditEvent, Outcome};
+use domain::message::Message;
 pub use policy::Actor;
 use store::{Store, StoreError};
 
@@ -33,22 +34,22 @@ use store::{Store, StoreError};
 pub enum AppError {
     /// The record does not exist or is outside the caller's scope; the two are deliberately
     /// indistinguishable.
-    #[error("未找到 / not found")]
+    #[error("not found")]
     NotFound,
-    #[error("无权执行此操作 / not permitted")]
+    #[error("not permitted")]
     Forbidden,
-    #[error("输入有误 / invalid input")]
+    #[error("invalid input")]
     Invalid(Vec<domain::enterprises::FieldError>),
     #[error("{0}")]
-    BadRequest(String),
-    #[error("冲突:{0} / conflict: {0}")]
-    Conflict(String),
+    BadRequest(Message),
+    #[error("conflict: {0}")]
+    Conflict(Message),
     /// A state machine refused the move (e.g. accepting work that was never reported).
     #[error("{0}")]
-    IllegalTransition(String),
+    IllegalTransition(Message),
     /// Too much work is queued; the client should retry later.
     #[error("{0}")]
-    Busy(String),
+    Busy(Message),
     #[error("storage failure")]
     Store(StoreError),
     #[error("internal failure: {0}")]
@@ -161,6 +162,6 @@ impl App {
                 }
             }
         }
-        Err(AppError::BadRequest("没有省级安委办账号,无法执行 / no provincial committee-office account exists to act as".into()))
+        Err(AppError::BadRequest(domain::message!("app.no_provincial_committee_office_account_exists")))
     }
 }

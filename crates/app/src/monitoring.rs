@@ -23,21 +23,17 @@ use crate::{Actor, App, AppError, Client, Result, audit_event};
 impl From<MonitorError> for AppError {
     fn from(error: MonitorError) -> Self {
         match error {
-            MonitorError::Busy => AppError::Busy("接入队列已满,请稍后重试 / the ingest queue is full: retry shortly".into()),
+            MonitorError::Busy => AppError::Busy(domain::message!("monitoring.ingest_queue_full_retry_shortly")),
             MonitorError::BatchTooLarge => {
-                AppError::BadRequest(format!("一批最多{BATCH_READINGS_MAX}条读数 / at most {BATCH_READINGS_MAX} readings per batch"))
+                AppError::BadRequest(domain::message!("monitoring.most_readings_per_batch", batch_readings_max = BATCH_READINGS_MAX))
             }
-            MonitorError::RolledBack => {
-                AppError::Conflict("监测状态已回退,请按序重发 / the monitor rolled back a failed commit: send the batches again, in order".into())
-            }
-            MonitorError::HistoryRange => AppError::BadRequest("时间范围应满足 from ≤ to 且不超过31天 / the range needs from ≤ to and at most 31 days".into()),
-            MonitorError::HistoryBucket => {
-                AppError::BadRequest("bucket 应在1秒到31天之间(毫秒) / bucket must be between 1 s and 31 days, in milliseconds".into())
-            }
+            MonitorError::RolledBack => AppError::Conflict(domain::message!("monitoring.monitor_rolled_back_failed_commit_send")),
+            MonitorError::HistoryRange => AppError::BadRequest(domain::message!("monitoring.range_needs_from_most_31_days")),
+            MonitorError::HistoryBucket => AppError::BadRequest(domain::message!("monitoring.bucket_must_between_1_s_31")),
             MonitorError::TooManyPoints => {
-                AppError::BadRequest(format!("超过{HISTORY_POINTS_MAX}个点,请指定 bucket / more than {HISTORY_POINTS_MAX} points: give a bucket"))
+                AppError::BadRequest(domain::message!("monitoring.more_than_points_give_bucket", history_points_max = HISTORY_POINTS_MAX))
             }
-            MonitorError::NotStored(reason) => AppError::Internal(format!("读数未能保存 / the readings could not be stored: {reason}")),
+            MonitorError::NotStored(reason) => AppError::Internal(format!("the readings could not be stored: {reason}")),
             MonitorError::Corrupt(reason) => AppError::Internal(reason),
             MonitorError::Store(error) => error.into(),
         }
@@ -190,7 +186,7 @@ impl App {
             return Err(self.denied(actor, client, "monitoring.kpi", "kpis".into()).await);
         }
         if !(1..=24 * 31).contains(&hours) {
-            return Err(AppError::BadRequest("hours 应为1至744 / hours must be 1 to 744".into()));
+            return Err(AppError::BadRequest(domain::message!("monitoring.hours_must_1_744")));
         }
         let from_ms = now_ms - i64::from(hours) * 3_600_000;
         let rows = self.store.alarm_kpis(&visibility, from_ms, now_ms).await?;
@@ -240,7 +236,7 @@ impl App {
         if let Some(state) = &filter.state
             && !matches!(state.as_str(), "active" | "raised" | "acknowledged" | "cleared" | "closed")
         {
-            return Err(AppError::BadRequest("state 应为 active、raised、acknowledged、cleared 或 closed / unknown state".into()));
+            return Err(AppError::BadRequest(domain::message!("monitoring.unknown_state")));
         }
         Ok(self.store.alarms(&visibility, filter, limit.clamp(1, 1000)).await?)
     }
@@ -311,14 +307,14 @@ impl App {
         if !DISPOSITIONS.contains(&disposition) {
             return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "disposition",
-                message: "处置结论应为 real、false、sensor_fault、maintenance 或 test / unknown disposition".into(),
+                message: domain::message!("monitoring.unknown_disposition"),
             }]));
         }
         let comment = comment.map(str::trim).filter(|c| !c.is_empty());
         if comment.is_some_and(|c| c.chars().count() > 2000) {
             return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "comment",
-                message: "说明最多2000字 / at most 2000 characters".into(),
+                message: domain::message!("monitoring.most_2000_characters"),
             }]));
         }
         let event = audit_event(Some(actor), client, "alarm.close", format!("alarm:{id}"), Outcome::Success, serde_json::json!({"disposition": disposition}));

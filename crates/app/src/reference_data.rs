@@ -49,7 +49,7 @@ pub fn province_regions(province_code: &str) -> std::result::Result<Vec<RegionRe
     let prefix = province_code.get(..2).ok_or_else(|| format!("bad province code {province_code}"))?;
     let province: Vec<RegionRecord> = all.into_iter().filter(|r| r.code.as_str().starts_with(prefix)).collect();
     if !province.iter().any(|r| r.code.as_str() == province_code && r.level == RegionLevel::Province) {
-        return Err(format!("未知的省级行政区划代码 {province_code} / unknown province code {province_code}"));
+        return Err(format!("unknown province code {province_code}"));
     }
     Ok(province)
 }
@@ -84,7 +84,7 @@ impl App {
             Some(code) => province_regions(code),
             None => shipped_regions(),
         }
-        .map_err(AppError::BadRequest)?;
+        .map_err(|detail| AppError::Internal(format!("shipped regions: {detail}")))?;
         let rows: Vec<_> = records.into_iter().map(|r| (r.code, r.name, r.parent_code, r.level)).collect();
         Ok(self.store.upsert_regions(&rows).await?)
     }
@@ -95,7 +95,7 @@ impl App {
         let province = self.store.region(province_code).await?;
         let mut units: Vec<NewUnit> = Vec::new();
         let short = province.name.trim_end_matches("省").trim_end_matches("市").to_owned();
-        for department in shipped_departments().map_err(AppError::BadRequest)? {
+        for department in shipped_departments().map_err(|detail| AppError::Internal(format!("shipped departments: {detail}")))? {
             let mut names = vec![department.name.clone(), department.full_name.clone()];
             names.extend(department.aliases.iter().cloned());
             units.push(NewUnit {

@@ -3,6 +3,7 @@
 //! derived from the points.
 
 use domain::audit::Outcome;
+use domain::message::Message;
 use domain::risk_points::{RiskLevel, RiskProfile, grade_lec, grade_matrix};
 use serde::Deserialize;
 use store::{NewRiskPoint, RegionRiskCount, RiskPointRow};
@@ -67,7 +68,7 @@ fn number_or_blank<'de, D: serde::Deserializer<'de>>(deserializer: D) -> std::re
     })
 }
 
-fn field(name: &'static str, message: String) -> domain::enterprises::FieldError {
+fn field(name: &'static str, message: Message) -> domain::enterprises::FieldError {
     domain::enterprises::FieldError { field: name, message }
 }
 
@@ -81,13 +82,13 @@ pub fn graded_point(
     // A factor given as text that is not a number is refused even where the method does not use it.
     for (name, value) in [("l", input.l), ("e", input.e), ("c", input.c), ("s", input.s)] {
         if value.is_some_and(|v| !v.is_finite()) {
-            problems.push(field(name, format!("{name} 应为数字 / {name} must be a number")));
+            problems.push(field(name, domain::message!("risk_points.must_number", name = name)));
         }
     }
     let text = |value: &str, name: &'static str, what: &str, problems: &mut Vec<_>| {
         let value = value.trim();
         if value.is_empty() || value.chars().count() > 500 {
-            problems.push(field(name, format!("{what}必填,最多500字 / {name} is required, at most 500 characters")));
+            problems.push(field(name, domain::message!("risk_points.required_most_500_characters", what = what, name = name)));
         }
         value.to_owned()
     };
@@ -96,28 +97,28 @@ pub fn graded_point(
     let controls = text(&input.controls, "controls", "管控措施", &mut problems);
     let responsible_person = text(&input.responsible_person, "responsible_person", "责任人", &mut problems);
     if !RESPONSIBLE_LEVELS.contains(&input.responsible_level.as_str()) {
-        problems.push(field("responsible_level", "管控层级应为 company、workshop、team 或 post / use company, workshop, team or post".into()));
+        problems.push(field("responsible_level", domain::message!("risk_points.use_company_workshop_team_post")));
     }
     let graded = match (input.method.as_str(), input.l, input.e, input.c, input.s) {
         ("lec", Some(l), Some(e), Some(c), _) => grade_lec(l, e, c, &bands.lec).map(|g| (g, serde_json::json!({"l": l, "e": e, "c": c}))),
         ("matrix", Some(l), _, _, Some(s)) => grade_matrix(l, s, &bands.matrix).map(|g| (g, serde_json::json!({"l": l, "s": s}))),
         ("lec", ..) => {
-            problems.push(field("factors", "LEC 法需要 L、E、C 三个值 / LEC needs L, E and C".into()));
+            problems.push(field("factors", domain::message!("risk_points.lec_needs_l_e_c")));
             return Err(problems);
         }
         ("matrix", ..) => {
-            problems.push(field("factors", "风险矩阵需要 L 和 S / the matrix needs L and S".into()));
+            problems.push(field("factors", domain::message!("risk_points.matrix_needs_l_s")));
             return Err(problems);
         }
         _ => {
-            problems.push(field("method", "评价方法应为 lec 或 matrix / the method must be lec or matrix".into()));
+            problems.push(field("method", domain::message!("risk_points.method_must_lec_matrix")));
             return Err(problems);
         }
     };
     let (graded, factors) = match graded {
         Ok(graded) => graded,
         Err(error) => {
-            problems.push(field("factors", error.to_string()));
+            problems.push(field("factors", error.message()));
             return Err(problems);
         }
     };
@@ -157,7 +158,7 @@ impl App {
             return Err(self.denied(actor, client, "risk_point.create", format!("enterprise:{enterprise_id}")).await);
         }
         if inputs.is_empty() || inputs.len() > 500 {
-            return Err(AppError::BadRequest("一次录入1到500个风险点 / enter 1 to 500 risk points at a time".into()));
+            return Err(AppError::BadRequest(domain::message!("risk_points.enter_1_500_risk_points_time")));
         }
         let mut points = Vec::with_capacity(inputs.len());
         for input in inputs {

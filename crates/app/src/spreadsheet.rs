@@ -2,6 +2,7 @@
 //! export; UTF-8, UTF-16 or GB18030 on import) and XLSX, and formula-injection escaping.
 //! An exported file re-imports cleanly, because both directions use `COLUMNS`.
 
+use domain::message::Message;
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
@@ -74,7 +75,7 @@ const REQUIRED: [&str; 5] = ["credit_code", "name", "region_code", "industry", "
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RejectedRow {
     pub line: usize,
-    pub reason: String,
+    pub reason: Message,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -141,7 +142,7 @@ fn field_value<'a>(input: &'a EnterpriseInput, key: &str) -> &'a str {
 }
 
 /// Maps header cells to field keys; fails if a required column is missing.
-fn map_header(header: &[String]) -> Result<Vec<Option<&'static str>>, String> {
+fn map_header(header: &[String]) -> Result<Vec<Option<&'static str>>, Message> {
     let mapped: Vec<Option<&'static str>> = header
         .iter()
         .map(|cell| {
@@ -157,7 +158,7 @@ fn map_header(header: &[String]) -> Result<Vec<Option<&'static str>>, String> {
     if missing.is_empty() {
         Ok(mapped)
     } else {
-        Err(format!("第1行表头缺少必需的列:{} / the header (line 1) lacks required columns: {}", missing.join("、"), missing.join(", ")))
+        Err(domain::message!("spreadsheet.header_line_1_lacks_required_columns", value = missing.join("、"), value2 = missing.join(", ")))
     }
 }
 
@@ -175,11 +176,11 @@ fn row_to_input(mapping: &[Option<&'static str>], cells: &[String]) -> Enterpris
 
 /// Decodes CSV bytes: UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030/GBK as Excel
 /// saves it on Chinese Windows. Anything else is refused rather than stored as mojibake.
-pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
+pub fn decode_text(bytes: &[u8]) -> Result<String, Message> {
     if let Some((encoding, bom_length)) = encoding_rs::Encoding::for_bom(bytes) {
         let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom_length..]);
         if had_errors {
-            return Err(format!("文件声明为{}编码但含有无效字节 / the file has a {} byte-order mark but invalid bytes", encoding.name(), encoding.name()));
+            return Err(domain::message!("spreadsheet.file_has_byte_order_mark_but", name = encoding.name()));
         }
         return Ok(text.into_owned());
     }
@@ -188,15 +189,15 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, String> {
     }
     match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(bytes) {
         Some(text) => Ok(text.into_owned()),
-        None => Err("文件既不是UTF-8也不是GB18030(GBK)编码,请另存为UTF-8 CSV / the file is neither UTF-8 nor GB18030 (GBK); save it as UTF-8 CSV".into()),
+        None => Err(domain::message!("spreadsheet.file_neither_utf_8_nor_gb18030")),
     }
 }
 
 /// Reads every data row of a file. File-level problems (size, encoding, header, row count) are
 /// an `Err`; row-level problems are left to the caller's validation.
-pub fn read_enterprise_rows(format: SpreadsheetFormat, bytes: &[u8]) -> Result<ParsedRows, String> {
+pub fn read_enterprise_rows(format: SpreadsheetFormat, bytes: &[u8]) -> Result<ParsedRows, Message> {
     if bytes.len() > IMPORT_BYTES_MAX {
-        return Err(format!("文件超过{}MB / the file is larger than {} MB", IMPORT_BYTES_MAX >> 20, IMPORT_BYTES_MAX >> 20));
+        return Err(domain::message!("spreadsheet.file_larger_than_mb", value = IMPORT_BYTES_MAX >> 20));
     }
     match format {
         SpreadsheetFormat::Csv => read_csv(bytes),
@@ -204,21 +205,21 @@ pub fn read_enterprise_rows(format: SpreadsheetFormat, bytes: &[u8]) -> Result<P
     }
 }
 
-fn read_csv(bytes: &[u8]) -> Result<ParsedRows, String> {
+fn read_csv(bytes: &[u8]) -> Result<ParsedRows, Message> {
     let text = decode_text(bytes)?;
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut records = reader.records();
     let header: Vec<String> = match records.next() {
         Some(Ok(record)) => record.iter().map(str::to_owned).collect(),
-        Some(Err(error)) => return Err(format!("第1行无法解析 / line 1 cannot be read: {error}")),
-        None => return Err("文件为空 / the file is empty".into()),
+        Some(Err(error)) => return Err(domain::message!("spreadsheet.line_1_cannot_read", error = error)),
+        None => return Err(domain::message!("spreadsheet.file_empty")),
     };
     let mapping = map_header(&header)?;
     let mut parsed = ParsedRows::default();
     for record in records {
         let count = parsed.rows.len() + parsed.rejected.len();
         if count >= IMPORT_ROWS_MAX {
-            return Err(format!("数据行超过{IMPORT_ROWS_MAX}行,请分批导入 / more than {IMPORT_ROWS_MAX} rows; split the file"));
+            return Err(domain::message!("spreadsheet.more_than_rows_split_file", import_rows_max = IMPORT_ROWS_MAX));
         }
         match record {
             Ok(record) => {
@@ -231,7 +232,7 @@ fn read_csv(bytes: &[u8]) -> Result<ParsedRows, String> {
             }
             Err(error) => {
                 let line = error.position().map(|p| p.line() as usize).unwrap_or(count + 2);
-                parsed.rejected.push(RejectedRow { line, reason: format!("无法解析的CSV行 / malformed CSV row: {error}") });
+                parsed.rejected.push(RejectedRow { line, reason: domain::message!("spreadsheet.malformed_csv_row", error = error) });
             }
         }
     }
@@ -281,12 +282,12 @@ pub const XLSX_CELLS_MAX: usize = 1_000_000;
 
 /// Inflates every part of the package into nothing, refusing it once a part or the whole passes
 /// its limit, and counts the shared strings (declared and present).
-fn check_xlsx_package(bytes: &[u8]) -> Result<(), String> {
+fn check_xlsx_package(bytes: &[u8]) -> Result<(), Message> {
     use std::io::Read;
-    let not_xlsx = |e: &dyn std::fmt::Display| format!("不是有效的XLSX文件 / not a valid XLSX file: {e}");
+    let not_xlsx = |e: &dyn std::fmt::Display| domain::message!("spreadsheet.not_valid_xlsx_file", e = e);
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| not_xlsx(&e))?;
     if archive.len() > XLSX_ENTRIES_MAX {
-        return Err(format!("XLSX文件含有超过{XLSX_ENTRIES_MAX}个部件 / the workbook has more than {XLSX_ENTRIES_MAX} parts"));
+        return Err(domain::message!("spreadsheet.workbook_has_more_than_parts", xlsx_entries_max = XLSX_ENTRIES_MAX));
     }
     let mut total: u64 = 0;
     for index in 0..archive.len() {
@@ -301,28 +302,22 @@ fn check_xlsx_package(bytes: &[u8]) -> Result<(), String> {
         // of any name, so the reference check cannot go by the name.
         let size = limited.read_to_end(&mut part).map_err(|e| not_xlsx(&e))? as u64;
         if size > XLSX_ENTRY_BYTES_MAX {
-            return Err(format!(
-                "XLSX文件的部件{name}解压后超过{}MB / the workbook part {name} is larger than {} MB decompressed",
-                XLSX_ENTRY_BYTES_MAX >> 20,
-                XLSX_ENTRY_BYTES_MAX >> 20
-            ));
+            return Err(domain::message!("spreadsheet.workbook_part_larger_than_mb_decompressed", value = XLSX_ENTRY_BYTES_MAX >> 20, name = name));
         }
         total += size;
         if total > XLSX_TOTAL_BYTES_MAX {
-            return Err(format!(
-                "XLSX文件解压后超过{}MB / the workbook is larger than {} MB decompressed",
-                XLSX_TOTAL_BYTES_MAX >> 20,
-                XLSX_TOTAL_BYTES_MAX >> 20
-            ));
+            return Err(domain::message!("spreadsheet.workbook_larger_than_mb_decompressed", value = XLSX_TOTAL_BYTES_MAX >> 20));
         }
         if is_shared_strings {
-            check_shared_strings(&part).map_err(|e| format!("{name}: {e}"))?;
+            check_shared_strings(&part).map_err(|e| domain::message!("spreadsheet.part_problem", name = name, detail => e))?;
         }
         match check_cell_references(&part) {
             Ok(()) => {}
-            Err(ReferenceProblem::Reference(problem)) => return Err(format!("{name}: {problem}")),
+            Err(ReferenceProblem::Reference(problem)) => return Err(domain::message!("spreadsheet.part_problem", name = name, detail => problem)),
             // Images and other binary parts are not XML; an .xml part that is not is refused.
-            Err(ReferenceProblem::NotXml(problem)) if is_xml => return Err(format!("{name}: {problem}")),
+            Err(ReferenceProblem::NotXml(problem)) if is_xml => {
+                return Err(domain::message!("spreadsheet.part_problem", name = name, detail => domain::message!("spreadsheet.not_xml", detail = problem)));
+            }
             Err(ReferenceProblem::NotXml(_)) => {}
         }
     }
@@ -353,7 +348,7 @@ enum ReferenceProblem {
     /// The part is not well-formed XML.
     NotXml(String),
     /// A dimension, row or cell reference is malformed or out of range.
-    Reference(String),
+    Reference(Message),
 }
 
 /// Refuses a part whose dimension, row or cell references are malformed or beyond XFD1048576
@@ -362,7 +357,7 @@ fn check_cell_references(xml: &[u8]) -> Result<(), ReferenceProblem> {
     use quick_xml::events::Event;
     let bad = |what: &str, value: &str| {
         let shown: String = value.chars().take(24).collect();
-        format!("无效的单元格引用 {what}=\"{shown}\"(最大为 XFD1048576) / invalid cell reference {what}=\"{shown}\" (the largest is XFD1048576)")
+        domain::message!("spreadsheet.invalid_cell_reference_largest_xfd1048576", what = what, shown = shown)
     };
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut buffer = Vec::new();
@@ -411,9 +406,9 @@ fn check_cell_references(xml: &[u8]) -> Result<(), ReferenceProblem> {
 
 /// Refuses a shared-string table that declares or holds more than `XLSX_STRINGS_MAX` strings
 /// (calamine reserves room for the declared count before reading any).
-fn check_shared_strings(xml: &[u8]) -> Result<(), String> {
+fn check_shared_strings(xml: &[u8]) -> Result<(), Message> {
     use quick_xml::events::Event;
-    let too_many = || format!("共享字符串超过{XLSX_STRINGS_MAX}个 / more than {XLSX_STRINGS_MAX} shared strings");
+    let too_many = || domain::message!("spreadsheet.more_than_shared_strings", xlsx_strings_max = XLSX_STRINGS_MAX);
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut buffer = Vec::new();
     let mut present: u64 = 0;
@@ -422,7 +417,7 @@ fn check_shared_strings(xml: &[u8]) -> Result<(), String> {
             Ok(Event::Start(element) | Event::Empty(element)) => match element.local_name().as_ref() {
                 "sst" => {
                     for attribute in element.attributes() {
-                        let attribute = attribute.map_err(|e| e.to_string())?;
+                        let attribute = attribute.map_err(|e| domain::message!("spreadsheet.not_xml", detail = e))?;
                         if matches!(attribute.key.local_name().as_ref(), "count" | "uniqueCount") {
                             match attribute.value.trim().parse::<u64>() {
                                 Ok(n) if n <= XLSX_STRINGS_MAX => {}
@@ -441,7 +436,7 @@ fn check_shared_strings(xml: &[u8]) -> Result<(), String> {
             },
             Ok(Event::Eof) => return Ok(()),
             Ok(_) => {}
-            Err(error) => return Err(error.to_string()),
+            Err(error) => return Err(domain::message!("spreadsheet.not_xml", detail = error)),
         }
         buffer.clear();
     }
@@ -463,11 +458,12 @@ fn cell_ref_text(cell: &calamine::DataRef<'_>) -> String {
     }
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<ParsedRows, String> {
+fn read_xlsx(bytes: &[u8]) -> Result<ParsedRows, Message> {
     check_xlsx_package(bytes)?;
-    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e| format!("不是有效的XLSX文件 / not a valid XLSX file: {e}"))?;
-    let first_sheet = workbook.sheet_names().first().cloned().ok_or_else(|| "XLSX文件没有工作表 / the workbook has no sheet".to_owned())?;
-    let cannot_read = |e: calamine::XlsxError| format!("无法读取第一个工作表 / the first sheet cannot be read: {e}");
+    let mut workbook: Xlsx<_> =
+        calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: calamine::XlsxError| domain::message!("spreadsheet.not_valid_xlsx_file", e = e))?;
+    let first_sheet = workbook.sheet_names().first().cloned().ok_or_else(|| domain::message!("spreadsheet.workbook_has_no_sheet"))?;
+    let cannot_read = |e: calamine::XlsxError| domain::message!("spreadsheet.first_sheet_cannot_read", e = e);
     // Cells are streamed, never laid out by the sheet's declared dimension: a sheet that claims
     // A1:XFD1048576, or holds one cell there, costs what its cells cost.
     let mut reader = workbook.worksheet_cells_reader(&first_sheet).map_err(cannot_read)?;
@@ -485,10 +481,10 @@ fn read_xlsx(bytes: &[u8]) -> Result<ParsedRows, String> {
         }
         cells_kept += 1;
         if cells_kept > XLSX_CELLS_MAX {
-            return Err(format!("工作表超过{XLSX_CELLS_MAX}个单元格 / the sheet has more than {XLSX_CELLS_MAX} cells"));
+            return Err(domain::message!("spreadsheet.sheet_has_more_than_cells", xlsx_cells_max = XLSX_CELLS_MAX));
         }
         if !rows.contains_key(&row) && rows.len() > IMPORT_ROWS_MAX {
-            return Err(format!("数据行超过{IMPORT_ROWS_MAX}行,请分批导入 / more than {IMPORT_ROWS_MAX} rows; split the file"));
+            return Err(domain::message!("spreadsheet.more_than_rows_split_file", import_rows_max = IMPORT_ROWS_MAX));
         }
         rows.entry(row).or_default().push((column, text));
     }
@@ -507,7 +503,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<ParsedRows, String> {
     });
     let header = match rows.next() {
         Some((_, cells)) => cells,
-        None => return Err("工作表为空 / the sheet is empty".into()),
+        None => return Err(domain::message!("spreadsheet.sheet_empty")),
     };
     let mapping = map_header(&header)?;
     let mut parsed = ParsedRows::default();
@@ -624,7 +620,7 @@ mod tests {
     #[test]
     fn a_missing_required_column_is_named() {
         let error = read_enterprise_rows(SpreadsheetFormat::Csv, "企业名称,地址\n甲,乙\n".as_bytes()).unwrap_err();
-        assert!(error.contains("统一社会信用代码"), "{error}");
+        assert!(error.to_string().contains("统一社会信用代码"), "{error}");
     }
 
     /// A workbook assembled part by part, so that a test can say exactly what each part claims.
@@ -712,7 +708,7 @@ mod tests {
             let strings = ONE_STRING.replace(r#"uniqueCount="1""#, &format!(r#"uniqueCount="{count}""#));
             let bytes = workbook(&sheet("A1:E2", HEADER_AND_ONE_ROW), Some(&strings));
             let error = read_enterprise_rows(SpreadsheetFormat::Xlsx, &bytes).unwrap_err();
-            assert!(error.contains("more than 1000000 shared strings"), "{count}: {error}");
+            assert!(error.to_string().contains("more than 1000000 shared strings"), "{count}: {error}");
         }
     }
 
@@ -722,7 +718,7 @@ mod tests {
         let bytes = workbook(&sheet("A1:E2", &format!("{HEADER_AND_ONE_ROW}{padding}")), Some(ONE_STRING));
         assert!(bytes.len() < IMPORT_BYTES_MAX, "compressed it fits the upload limit");
         let error = read_enterprise_rows(SpreadsheetFormat::Xlsx, &bytes).unwrap_err();
-        assert!(error.contains("xl/worksheets/sheet1.xml is larger than 64 MB decompressed"), "{error}");
+        assert!(error.to_string().contains("xl/worksheets/sheet1.xml is larger than 64 MB decompressed"), "{error}");
     }
 
     #[test]
@@ -733,7 +729,7 @@ mod tests {
         }
         let bytes = workbook(&sheet("A1", &rows), Some(ONE_STRING));
         let error = read_enterprise_rows(SpreadsheetFormat::Xlsx, &bytes).unwrap_err();
-        assert!(error.contains("more than 50000 rows"), "{error}");
+        assert!(error.to_string().contains("more than 50000 rows"), "{error}");
     }
 
     proptest::proptest! {
@@ -778,7 +774,7 @@ mod tests {
             ("A1:E2", HEADER_AND_ONE_ROW.replace(r#"r="A2""#, r#"r="A0""#)),
         ] {
             let error = read_enterprise_rows(SpreadsheetFormat::Xlsx, &workbook(&sheet(dimension, &rows), Some(ONE_STRING))).unwrap_err();
-            assert!(error.contains("invalid cell reference"), "{dimension}: {error}");
+            assert!(error.to_string().contains("invalid cell reference"), "{dimension}: {error}");
         }
     }
 

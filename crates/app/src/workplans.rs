@@ -4,6 +4,7 @@
 //! with attachments, review by the lead unit or the office, 回头看 rounds that reopen work,
 //! deadlines with reminders and escalation, the items × units matrix and its export.
 
+use domain::message::Message;
 use std::collections::BTreeMap;
 
 use domain::audit::Outcome;
@@ -54,7 +55,7 @@ pub struct PlanImport {
     pub unresolved: Vec<String>,
     /// Collective names kept on the task without an assignment (各有关部门 and the like).
     pub collective: Vec<String>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Message>,
 }
 
 /// An uploaded evidence file.
@@ -201,11 +202,11 @@ impl App {
             return Err(self.denied(actor, client, "workplan.import", "work_plans".into()).await);
         }
         if !(2000..=2100).contains(&year) {
-            return Err(AppError::BadRequest(format!("年度 {year} 超出范围 2000–2100 / the year {year} is outside 2000–2100")));
+            return Err(AppError::BadRequest(domain::message!("workplans.year_outside_2000_2100", year = year)));
         }
         let parsed = domain::workplans::parse(text);
         if parsed.sections().iter().all(|s| s.items().is_empty()) {
-            return Err(AppError::BadRequest("文件中没有找到编号的工作事项 / the document has no numbered work items".into()));
+            return Err(AppError::BadRequest(domain::message!("workplans.document_has_no_numbered_work_items")));
         }
         let region_code = region_path.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_owned();
         let digest = hex::encode(Sha256::digest(serde_json::to_vec(&parsed).map_err(|e| AppError::Internal(e.to_string()))?));
@@ -321,7 +322,7 @@ impl App {
             // A concurrent import of the same document won the race: report it as already there.
             Err(store::StoreError::Conflict(_)) => match self.store.plan_by_digest(actor.unit_id, i64::from(year), &plan.source_digest).await? {
                 Some(existing) => Ok(report(existing, false)),
-                None => Err(AppError::Conflict("plan".into())),
+                None => Err(AppError::Conflict(domain::message!("workplans.already_imported"))),
             },
             Err(error) => Err(error.into()),
         }
@@ -480,7 +481,7 @@ impl App {
 
     fn status_change(row: &AssignmentRow, action: SupervisionMove) -> Result<StatusChange> {
         let from = row.status;
-        let to = supervision::next_status(from, action).map_err(|e| AppError::IllegalTransition(e.to_string()))?;
+        let to = supervision::next_status(from, action).map_err(|e| AppError::IllegalTransition(e.message()))?;
         Ok(StatusChange { from: from.key().into(), to: to.key().into() })
     }
 
@@ -504,40 +505,23 @@ impl App {
         let mut problems = Vec::new();
         let period = ReportPeriod::parse(period);
         if period.is_none() {
-            problems.push(("period", "请选择报告类型:半年、年度或阶段 / choose half_year, annual or interim".to_owned()));
+            problems.push(("period", domain::message!("workplans.choose_half_year_annual_interim")));
         }
         let body = body.trim();
         if body.is_empty() || body.chars().count() > REPORT_CHARS_MAX {
-            problems.push(("body", format!("报告内容必填,最多{REPORT_CHARS_MAX}字 / the report text is required, at most {REPORT_CHARS_MAX} characters")));
+            problems.push(("body", domain::message!("workplans.report_text_required_most_characters", report_chars_max = REPORT_CHARS_MAX)));
         }
         if files.len() > ATTACHMENTS_MAX {
-            problems.push(("files", format!("附件最多{ATTACHMENTS_MAX}个 / at most {ATTACHMENTS_MAX} attachments")));
+            problems.push(("files", domain::message!("workplans.most_attachments", attachments_max = ATTACHMENTS_MAX)));
         }
         let mut attachments = Vec::new();
         for file in &files {
             let extension = file.file_name.rsplit_once('.').map(|(_, e)| e.to_lowercase()).unwrap_or_default();
             match ATTACHMENT_TYPES.iter().find(|(e, _)| *e == extension) {
-                None => problems.push((
-                    "files",
-                    format!(
-                        "“{}”的类型不允许,可用 PDF、图片、Word、Excel、文本 / '{}' is not an allowed type (PDF, images, Word, Excel, text)",
-                        clip(&file.file_name, 60),
-                        clip(&file.file_name, 60)
-                    ),
-                )),
-                Some(_) if file.bytes.len() > ATTACHMENT_BYTES_MAX => problems.push((
-                    "files",
-                    format!(
-                        "“{}”超过{} MB / '{}' is larger than {} MB",
-                        clip(&file.file_name, 60),
-                        ATTACHMENT_BYTES_MAX >> 20,
-                        clip(&file.file_name, 60),
-                        ATTACHMENT_BYTES_MAX >> 20
-                    ),
-                )),
-                Some(_) if file.bytes.is_empty() => {
-                    problems.push(("files", format!("“{}”是空文件 / '{}' is empty", clip(&file.file_name, 60), clip(&file.file_name, 60))))
-                }
+                None => problems.push(("files", domain::message!("workplans.not_allowed_type_pdf_images_word", value = clip(&file.file_name, 60)))),
+                Some(_) if file.bytes.len() > ATTACHMENT_BYTES_MAX => problems
+                    .push(("files", domain::message!("workplans.larger_than_mb", value = clip(&file.file_name, 60), value2 = ATTACHMENT_BYTES_MAX >> 20))),
+                Some(_) if file.bytes.is_empty() => problems.push(("files", domain::message!("workplans.empty", value = clip(&file.file_name, 60)))),
                 Some((_, content_type)) => attachments.push(NewAttachment {
                     file_name: clip(file.file_name.rsplit(['/', '\\']).next().unwrap_or(""), 120),
                     content_type: (*content_type).to_owned(),
@@ -583,7 +567,7 @@ impl App {
         if !accept && comment.is_empty() {
             return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "comment",
-                message: "退回时须写明理由 / give the reason for returning the report".into(),
+                message: domain::message!("workplans.give_reason_returning_report"),
             }]));
         }
         // The latest report awaiting review decides what acceptance means.
@@ -601,13 +585,13 @@ impl App {
             kind: "returned".into(),
             assignment_id: id,
             due_on: domain::time::today().to_string(),
-            message: format!(
-                "第{}项“{}”的报告被退回:{} / the report on item {} was returned",
-                row.item_number,
-                clip(&row.task_title, 40),
-                comment,
-                row.item_number
-            ),
+            message: domain::message!(
+                "workplans.report_item_was_returned",
+                item_number = row.item_number,
+                value = clip(&row.task_title, 40),
+                comment = comment
+            )
+            .to_stored(),
         });
         let event =
             audit_event(Some(actor), client, "assignment.review", String::new(), Outcome::Success, serde_json::json!({"verdict": verdict, "comment": comment}));
@@ -621,16 +605,14 @@ impl App {
         if !self.manages_plan(actor, &plan).await? {
             return Err(self.denied(actor, client, "workplan.deadlines", format!("task:{task_id}")).await);
         }
-        let field = |field: &'static str, message: String| AppError::Invalid(vec![domain::enterprises::FieldError { field, message }]);
-        let half = parse_date(half_year_due.trim())
-            .ok_or_else(|| field("half_year_due", "半年报告期限应为 YYYY-MM-DD / the half-year deadline should be YYYY-MM-DD".into()))?;
-        let annual = parse_date(annual_due.trim())
-            .ok_or_else(|| field("annual_due", "年度报告期限应为 YYYY-MM-DD / the annual deadline should be YYYY-MM-DD".into()))?;
+        let field = |field: &'static str, message: Message| AppError::Invalid(vec![domain::enterprises::FieldError { field, message }]);
+        let half = parse_date(half_year_due.trim()).ok_or_else(|| field("half_year_due", domain::message!("workplans.half_year_deadline_should_yyyy_mm")))?;
+        let annual = parse_date(annual_due.trim()).ok_or_else(|| field("annual_due", domain::message!("workplans.annual_deadline_should_yyyy_mm_dd")))?;
         if half > annual {
-            return Err(field("half_year_due", "半年报告期限不能晚于年度报告期限 / the half-year deadline cannot fall after the annual one".into()));
+            return Err(field("half_year_due", domain::message!("workplans.half_year_deadline_cannot_fall_after")));
         }
         if (i64::from(annual.year()) - plan.year).abs() > 1 {
-            return Err(field("annual_due", format!("期限应在{}年前后 / the deadline should fall around {}", plan.year, plan.year)));
+            return Err(field("annual_due", domain::message!("workplans.deadline_should_fall_around", year = plan.year)));
         }
         let event = audit_event(
             Some(actor),
@@ -673,7 +655,7 @@ impl App {
             .map(|u| NewAssignment { unit_id: u.id, role: "cooperating".into(), named_as: "下一级人民政府".into() })
             .collect();
         if lower.is_empty() {
-            return Err(AppError::BadRequest("没有下一级政府可以分解 / there is no lower tier to decompose to".into()));
+            return Err(AppError::BadRequest(domain::message!("workplans.there_no_lower_tier_decompose")));
         }
         let task = self.store.task(row.task_id).await?;
         let parent = self.store.plan(task.plan_id).await?;
@@ -694,7 +676,8 @@ impl App {
             half_year_due: task.half_year_due.clone(),
             annual_due: task.annual_due.clone(),
             parent_task_id: Some(task.id),
-            groups: vec![format!("{}分解至下一级人民政府 / decomposed by {} for the tier below", row.unit_name, row.unit_name)],
+            // The group names the units in the province's language, like the plan's own groups.
+            groups: vec![domain::message!("workplans.decomposed_tier_below", unit_name = row.unit_name).render(domain::message::Lang::Zh)],
             assignments: lower,
             unresolved: Vec::new(),
         };
@@ -720,7 +703,7 @@ impl App {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "name",
-                message: "请填写轮次名称,最多100字 / name the round, at most 100 characters".into(),
+                message: domain::message!("workplans.name_round_most_100_characters"),
             }]));
         }
         let event =
@@ -738,14 +721,14 @@ impl App {
         if !self.store.review_rounds(plan.id).await?.iter().any(|(round, _, _)| *round == round_id) {
             return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "round_id",
-                message: "请先选择本计划的回头看轮次 / choose a review round of this plan".into(),
+                message: domain::message!("workplans.choose_review_round_plan"),
             }]));
         }
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "reason",
-                message: "须写明重新打开的理由 / give the reason for reopening".into(),
+                message: domain::message!("workplans.give_reason_reopening"),
             }]));
         }
         let reason = clip(reason, 2_000);
@@ -755,13 +738,13 @@ impl App {
             kind: "reopened".into(),
             assignment_id: id,
             due_on: domain::time::today().to_string(),
-            message: format!(
-                "回头看:第{}项“{}”被重新打开:{} / item {} was reopened in a review round",
-                row.item_number,
-                clip(&row.task_title, 40),
-                reason,
-                row.item_number
-            ),
+            message: domain::message!(
+                "workplans.item_was_reopened_review_round",
+                item_number = row.item_number,
+                value = clip(&row.task_title, 40),
+                reason = reason
+            )
+            .to_stored(),
         };
         let event =
             audit_event(Some(actor), client, "assignment.reopen", String::new(), Outcome::Success, serde_json::json!({"round": round_id, "reason": reason}));
@@ -780,7 +763,7 @@ impl App {
         if !self.unit_within(&unit, &plan_path).await? {
             return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
                 field: "unit_id",
-                message: "只能落实给本辖区的单位 / work can only go to units of the plan's own territory".into(),
+                message: domain::message!("workplans.work_can_only_go_units_plan"),
             }]));
         }
         let event = audit_event(
@@ -833,12 +816,14 @@ impl App {
                             kind: "reminder".into(),
                             assignment_id: row.id,
                             due_on: due.clone(),
-                            message: format!(
-                                "第{}项“{}”的{label}报告将于{due}到期 / the report on item {} is due on {due}",
-                                row.item_number,
-                                clip(&row.task_title, 40),
-                                row.item_number
-                            ),
+                            message: domain::message!(
+                                "workplans.report_item_due",
+                                item_number = row.item_number,
+                                value = clip(&row.task_title, 40),
+                                label = label,
+                                due = due
+                            )
+                            .to_stored(),
                         });
                     } else if today > due_date {
                         notices.push(NewNotification {
@@ -846,14 +831,15 @@ impl App {
                             kind: "escalation".into(),
                             assignment_id: row.id,
                             due_on: due.clone(),
-                            message: format!(
-                                "{}未按期({due})报送第{}项“{}”的{label}报告 / {} missed the {due} report on item {}",
-                                row.unit_name,
-                                row.item_number,
-                                clip(&row.task_title, 40),
-                                row.unit_name,
-                                row.item_number
-                            ),
+                            message: domain::message!(
+                                "workplans.missed_report_item",
+                                unit_name = row.unit_name,
+                                item_number = row.item_number,
+                                value = clip(&row.task_title, 40),
+                                due = due,
+                                label = label
+                            )
+                            .to_stored(),
                         });
                     }
                 }

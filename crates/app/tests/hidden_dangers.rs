@@ -199,7 +199,7 @@ async fn the_major_loop_on_every_configured_backend() {
         // Photos: JPEG or PNG by their bytes, at most ten; others are refused with the reason.
         let photo = |name: &str, bytes: &[u8]| app::workplans::UploadedFile { file_name: name.into(), bytes: bytes.to_vec() };
         match app.add_danger_photos(&enterprise, &client, id, vec![photo("fake.jpg", b"<script>")]).await {
-            Err(AppError::Invalid(fields)) => assert!(fields[0].message.contains("fake.jpg")),
+            Err(AppError::Invalid(fields)) => assert!(fields[0].message.to_string().contains("fake.jpg")),
             other => panic!("a disguised file is refused: {other:?}"),
         }
         let jpeg = photo("a.jpg", b"\xFF\xD8\xFF\xE0 jpeg");

@@ -47,9 +47,9 @@ async fn a_100_row_csv_with_3_bad_rows_stores_97_and_reports_3() {
         let report = app.import_enterprises(&office, &Client::cli(), SpreadsheetFormat::Csv, &csv_of(&rows)).await.unwrap();
         assert_eq!(report.imported, 97);
         assert_eq!(report.rejected.iter().map(|r| r.line).collect::<Vec<_>>(), vec![11, 51, 101]);
-        assert!(report.rejected[0].reason.contains("credit_code"), "{}", report.rejected[0].reason);
-        assert!(report.rejected[1].reason.contains("229999"), "{}", report.rejected[1].reason);
-        assert!(report.rejected[2].reason.contains("第2行") || report.rejected[2].reason.contains("line 2"));
+        assert!(report.rejected[0].reason.to_string().contains("credit_code"), "{}", report.rejected[0].reason);
+        assert!(report.rejected[1].reason.to_string().contains("229999"), "{}", report.rejected[1].reason);
+        assert!(report.rejected[2].reason.to_string().contains("第2行") || report.rejected[2].reason.to_string().contains("line 2"));
         assert_eq!(app.store.count_enterprises().await.unwrap(), before + 97);
         assert!(app.store.verify_audit_chain().await.unwrap().is_ok());
     }
@@ -128,7 +128,7 @@ async fn exports_reimport_cleanly_in_both_formats_and_gbk_is_read() {
     };
     let elsewhere_answer = taken(jilin.clone()).await;
     assert_eq!(elsewhere_answer, taken(own.clone()).await, "the same answer wherever the code is registered");
-    assert!(!elsewhere_answer.contains("220202") && !elsewhere_answer.contains(&jilin.name));
+    assert!(!elsewhere_answer.to_string().contains("220202") && !elsewhere_answer.to_string().contains(&jilin.name));
     let probes = app
         .store
         .audit_page(&store::AuditFilter { outcome: Some("denied".into()), action_prefix: Some("enterprise.create".into()), ..Default::default() }, 10, 0)

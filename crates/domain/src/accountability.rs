@@ -88,7 +88,7 @@ pub struct Suggestion {
     pub kind: MeasureKind,
     /// `province` or the city code whose principal is concerned.
     pub target: String,
-    pub reason: String,
+    pub reason: crate::message::Message,
 }
 
 /// Whether `n` accidents of the list fall within `days` of one another.
@@ -108,7 +108,7 @@ pub fn suggestions(accidents: &[AccidentFact], today: Date) -> Vec<Suggestion> {
         out.push(Suggestion {
             kind: MeasureKind::Interview,
             target: "province".into(),
-            reason: format!("{}发生特别重大事故 / an especially serious accident on {}", accident.occurred_on, accident.occurred_on),
+            reason: crate::message!("accountability.especially_serious_accident", occurred_on = accident.occurred_on),
         });
     }
     let mut cities: Vec<&str> = recent.iter().map(|a| a.city_code.as_str()).collect();
@@ -127,16 +127,16 @@ pub fn suggestions(accidents: &[AccidentFact], today: Date) -> Vec<Suggestion> {
                 kind: MeasureKind::Interview,
                 target: city.to_owned(),
                 reason: if escalated {
-                    format!("30日内2起或6个月内3起重大事故(共{}起),升级约谈 / repeated major accidents ({}), escalated", major.len(), major.len())
+                    crate::message!("accountability.repeated_major_accidents_escalated", major = major.len())
                 } else {
-                    format!("发生重大事故({}) / a major accident on {}", major[0], major[0])
+                    crate::message!("accountability.major_accident", value = major[0])
                 },
             });
             if escalated {
                 out.push(Suggestion {
                     kind: MeasureKind::Notice,
                     target: city.to_owned(),
-                    reason: "重大事故多发,通报 / repeated major accidents: public notice".into(),
+                    reason: crate::message!("accountability.repeated_major_accidents_public_notice"),
                 });
             }
         }
@@ -145,7 +145,7 @@ pub fn suggestions(accidents: &[AccidentFact], today: Date) -> Vec<Suggestion> {
             out.push(Suggestion {
                 kind: MeasureKind::Interview,
                 target: city.to_owned(),
-                reason: format!("6个月内发生3起较大事故(共{}起) / three larger accidents within 6 months", larger.len()),
+                reason: crate::message!("accountability.three_larger_accidents_within_6_months", larger = larger.len()),
             });
         }
     }

@@ -115,14 +115,26 @@ struct SchemeText {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SchemeError {
-    #[error("考核方案无法解析:{0} / the scheme does not parse: {0}")]
+    #[error("the scheme does not parse: {0}")]
     Syntax(String),
-    #[error("指标“{0}”:{1} / indicator '{0}': {1}")]
-    Indicator(String, String),
-    #[error("各指标分值合计为{0},应为100 / the indicators' points add up to {0}, not 100")]
+    #[error("indicator '{0}': {1}")]
+    Indicator(String, crate::message::Message),
+    #[error("the indicators' points add up to {0}, not 100")]
     Total(String),
-    #[error("等级分数线应满足 优秀 > 良好 > 合格 > 0 / grade bands must descend: excellent > good > pass > 0")]
+    #[error("grade bands must descend: excellent > good > pass > 0")]
     Bands,
+}
+
+impl SchemeError {
+    /// What went wrong, for people (in the reader's language where it is shown).
+    pub fn message(&self) -> crate::message::Message {
+        match self {
+            Self::Syntax(v0) => crate::message!("assessment.scheme_error.syntax", v0 = v0),
+            Self::Indicator(v0, v1) => crate::message!("assessment.scheme_error.indicator", v0 = v0, v1 => v1.clone()),
+            Self::Total(v0) => crate::message!("assessment.scheme_error.total", v0 = v0),
+            Self::Bands => crate::message!("assessment.scheme_error.bands"),
+        }
+    }
 }
 
 const POINTS_EPSILON: f64 = 1e-6;
@@ -137,24 +149,24 @@ impl Scheme {
     pub fn new(indicators: Vec<Indicator>, bands: GradeBands) -> Result<Self, SchemeError> {
         let mut seen = std::collections::HashSet::new();
         for indicator in &indicators {
-            let bad = |why: &str| SchemeError::Indicator(indicator.code.chars().take(32).collect(), why.to_owned());
+            let bad = |why: crate::message::Message| SchemeError::Indicator(indicator.code.chars().take(32).collect(), why);
             if indicator.code.trim().is_empty() || indicator.code.chars().count() > 32 {
-                return Err(bad("编号必填,最多32字 / a code of at most 32 characters is required"));
+                return Err(bad(crate::message!("assessment.code_most_32_characters_required")));
             }
             if !seen.insert(indicator.code.clone()) {
-                return Err(bad("编号重复 / the code is used twice"));
+                return Err(bad(crate::message!("assessment.code_used_twice")));
             }
             if indicator.name.trim().is_empty() || indicator.name.chars().count() > 100 {
-                return Err(bad("名称必填,最多100字 / a name of at most 100 characters is required"));
+                return Err(bad(crate::message!("assessment.name_most_100_characters_required")));
             }
             if !(indicator.points.is_finite() && indicator.points > 0.0 && indicator.points <= 100.0) {
-                return Err(bad("分值应在0到100之间 / points must lie between 0 and 100"));
+                return Err(bad(crate::message!("assessment.points_must_lie_between_0_100")));
             }
             if !(indicator.deduction.is_finite() && indicator.deduction >= 0.0 && indicator.deduction <= indicator.points) {
-                return Err(bad("扣分不能为负或超过分值 / a deduction cannot be negative or exceed the points"));
+                return Err(bad(crate::message!("assessment.deduction_cannot_negative_exceed_points")));
             }
             if indicator.source == Source::Reopened && indicator.deduction == 0.0 {
-                return Err(bad("“回头看”指标须设置每次扣分 / a reopened indicator needs a deduction"));
+                return Err(bad(crate::message!("assessment.reopened_indicator_needs_deduction")));
             }
         }
         let total: f64 = indicators.iter().map(|i| i.points).sum();
@@ -229,7 +241,7 @@ pub struct SheetLine {
     pub points: f64,
     pub score: f64,
     /// How the score came about, in words.
-    pub basis: String,
+    pub basis: crate::message::Message,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -238,7 +250,7 @@ pub struct ScoreSheet {
     pub total: f64,
     pub grade: Grade,
     pub vetoed: bool,
-    pub notes: Vec<String>,
+    pub notes: Vec<crate::message::Message>,
 }
 
 fn round2(value: f64) -> f64 {
@@ -255,28 +267,19 @@ pub fn score(scheme: &Scheme, records: &UnitRecords) -> ScoreSheet {
             let (score, basis) = match indicator.source {
                 Source::OnTimeReporting => (
                     indicator.points * ratio(records.reports_on_time, records.reports_due),
-                    format!(
-                        "到期报告{}份,按时{}份 / {} of {} due reports on time",
-                        records.reports_due, records.reports_on_time, records.reports_on_time, records.reports_due
-                    ),
+                    crate::message!("assessment.due_reports_time", reports_due = records.reports_due, reports_on_time = records.reports_on_time),
                 ),
                 Source::Completion => (
                     indicator.points * ratio(records.assignments_accepted, records.assignments),
-                    format!(
-                        "任务{}项,已通过审核{}项 / {} of {} assignments accepted",
-                        records.assignments, records.assignments_accepted, records.assignments_accepted, records.assignments
-                    ),
+                    crate::message!("assessment.assignments_accepted", assignments = records.assignments, assignments_accepted = records.assignments_accepted),
                 ),
                 Source::Reopened => (
                     (indicator.points - indicator.deduction * f64::from(records.reopenings)).max(0.0),
-                    format!(
-                        "回头看重新打开{}项,每项扣{}分 / {} reopened, {} each",
-                        records.reopenings, indicator.deduction, records.reopenings, indicator.deduction
-                    ),
+                    crate::message!("assessment.reopened_each", reopenings = records.reopenings, deduction = indicator.deduction),
                 ),
                 Source::Manual => match records.manual.iter().find(|(code, _)| *code == indicator.code) {
-                    Some((_, value)) => (value.clamp(0.0, indicator.points), "安委办评分 / scored by the office".to_owned()),
-                    None => (0.0, "尚未评分 / not scored yet".to_owned()),
+                    Some((_, value)) => (value.clamp(0.0, indicator.points), crate::message!("assessment.scored_office")),
+                    None => (0.0, crate::message!("assessment.not_scored_yet")),
                 },
             };
             SheetLine { code: indicator.code.clone(), name: indicator.name.clone(), points: indicator.points, score: round2(score), basis }
@@ -296,11 +299,11 @@ pub fn score(scheme: &Scheme, records: &UnitRecords) -> ScoreSheet {
     let mut notes = Vec::new();
     for reason in &records.falsifications {
         grade = grade.lower();
-        notes.push(format!("数据造假,降一档:{reason} / falsified data, one grade lower"));
+        notes.push(crate::message!("assessment.falsified_data_one_grade_lower", reason = reason));
     }
     let vetoed = !records.vetoes.is_empty();
     for reason in &records.vetoes {
-        notes.push(format!("一票否决:{reason} / one-vote veto"));
+        notes.push(crate::message!("assessment.one_vote_veto", reason = reason));
     }
     if vetoed {
         grade = Grade::Fail;
@@ -345,7 +348,10 @@ mod tests {
     fn schemes_are_checked() {
         let default = Scheme::default_scheme();
         assert_eq!(Scheme::parse_toml(&default.to_toml()).unwrap(), default, "round trip through TOML");
-        let bad = |text: &str| Scheme::parse_toml(text).unwrap_err().to_string();
+        let bad = |text: &str| {
+            let message = Scheme::parse_toml(text).unwrap_err().message();
+            format!("{} | {}", message.render(crate::message::Lang::Zh), message.render(crate::message::Lang::En))
+        };
         let one = |points: f64, extra: &str| format!("[[indicator]]\ncode = \"X\"\nname = \"x\"\npoints = {points}\nsource = \"manual\"\n{extra}");
         assert!(bad(&one(90.0, "")).contains("90"), "the total is named");
         assert!(bad(&one(100.0, "colour = 1")).contains("colour"), "unknown keys are refused");

@@ -155,28 +155,38 @@ impl AuditEntry {
 /// Why a chain failed verification, naming the first bad entry.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
-    #[error("审计日志第{seq}条的哈希与内容不符(被修改) / audit entry {seq}: hash does not match its content (edited)")]
+    #[error("audit entry {seq}: hash does not match its content (edited)")]
     Edited { seq: i64 },
-    #[error(
-        "审计日志第{seq}条的前序哈希不符(前面有条目被删除或插入) / audit entry {seq}: previous hash does not match (an entry before it was deleted or inserted)"
-    )]
+    #[error("audit entry {seq}: previous hash does not match (an entry before it was deleted or inserted)")]
     Broken { seq: i64 },
-    #[error("审计日志序号在{after}之后跳到{seq}(有条目被删除) / audit sequence jumps from {after} to {seq} (entries deleted)")]
+    #[error("audit sequence jumps from {after} to {seq} (entries deleted)")]
     Gap { after: i64, seq: i64 },
-    #[error(
-        "审计日志第{seq}条的密钥哈希不符(被改写后重算了哈希,或密钥不对) / audit entry {seq}: keyed hash does not match (rewritten and rehashed, or the wrong key)"
-    )]
+    #[error("audit entry {seq}: keyed hash does not match (rewritten and rehashed, or the wrong key)")]
     Forged { seq: i64 },
-    #[error(
-        "审计日志第{seq}条缺少密钥哈希,而此前的条目都有(无密钥者插入或改写) / audit entry {seq} has no keyed hash although earlier entries do (written without the key)"
-    )]
+    #[error("audit entry {seq} has no keyed hash although earlier entries do (written without the key)")]
     Unkeyed { seq: i64 },
-    #[error("锚点记录了第{seq}条,但数据库里只到第{tail}条(末尾条目被删除) / the anchor records entry {seq} but the log ends at {tail} (its tail was deleted)")]
+    #[error("the anchor records entry {seq} but the log ends at {tail} (its tail was deleted)")]
     Truncated { seq: i64, tail: i64 },
-    #[error("锚点记录的第{seq}条与数据库中的不同(被改写) / entry {seq} differs from the one the anchor recorded (rewritten)")]
+    #[error("entry {seq} differs from the one the anchor recorded (rewritten)")]
     AnchorMismatch { seq: i64 },
-    #[error("锚点文件第{line}行无效或被篡改 / anchor file line {line} is malformed or forged")]
+    #[error("anchor file line {line} is malformed or forged")]
     BadAnchor { line: usize },
+}
+
+impl ChainError {
+    /// What went wrong, for people (in the reader's language where it is shown).
+    pub fn message(&self) -> crate::message::Message {
+        match self {
+            Self::Edited { seq } => crate::message!("audit.chain_error.edited", seq = seq),
+            Self::Broken { seq } => crate::message!("audit.chain_error.broken", seq = seq),
+            Self::Gap { after, seq } => crate::message!("audit.chain_error.gap", after = after, seq = seq),
+            Self::Forged { seq } => crate::message!("audit.chain_error.forged", seq = seq),
+            Self::Unkeyed { seq } => crate::message!("audit.chain_error.unkeyed", seq = seq),
+            Self::Truncated { seq, tail } => crate::message!("audit.chain_error.truncated", seq = seq, tail = tail),
+            Self::AnchorMismatch { seq } => crate::message!("audit.chain_error.anchor_mismatch", seq = seq),
+            Self::BadAnchor { line } => crate::message!("audit.chain_error.bad_anchor", line = line),
+        }
+    }
 }
 
 /// Where a verification has got to: the last verified entry, and whether the chain has become

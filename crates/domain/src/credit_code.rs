@@ -13,12 +13,23 @@ const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CreditCodeError {
-    #[error("统一社会信用代码应为18位,实为{0}位 / a credit code has 18 characters, this one has {0}")]
+    #[error("a credit code has 18 characters, this one has {0}")]
     Length(usize),
-    #[error("统一社会信用代码第{position}位字符“{character}”不合法 / character '{character}' at position {position} is not allowed in a credit code")]
+    #[error("character '{character}' at position {position} is not allowed in a credit code")]
     Character { position: usize, character: char },
-    #[error("统一社会信用代码校验位错误,应为{expected} / wrong check character: expected {expected}")]
+    #[error("wrong check character: expected {expected}")]
     Check { expected: char },
+}
+
+impl CreditCodeError {
+    /// What went wrong, for people (in the reader's language where it is shown).
+    pub fn message(&self) -> crate::message::Message {
+        match self {
+            Self::Length(v0) => crate::message!("credit_code.credit_code_error.length", v0 = v0),
+            Self::Character { position, character } => crate::message!("credit_code.credit_code_error.character", character = character, position = position),
+            Self::Check { expected } => crate::message!("credit_code.credit_code_error.check", expected = expected),
+        }
+    }
 }
 
 /// A unified social credit code whose check character is correct.

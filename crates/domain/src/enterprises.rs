@@ -9,13 +9,22 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::credit_code::CreditCode;
+use crate::message;
+use crate::message::Message;
 use crate::region::RegionCode;
 
-/// A field that failed validation: the field's stable key and a message in both languages.
+/// A field that failed validation: the field's stable key and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     pub field: &'static str,
-    pub message: String,
+    pub message: Message,
+}
+
+impl FieldError {
+    /// The field named before its problem, for lists of problems.
+    pub fn named(&self) -> Message {
+        message!("common.field_problem", field = self.field, problem => self.message.clone())
+    }
 }
 
 impl std::fmt::Display for FieldError {
@@ -172,12 +181,16 @@ impl Enterprise {
     /// Checks every field and returns all problems at once, so a person can fix a row in one go.
     pub fn from_input(input: &EnterpriseInput) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let mut fail = |field: &'static str, message: String| errors.push(FieldError { field, message });
+        let mut fail = |field: &'static str, message: Message| errors.push(FieldError { field, message });
 
-        let credit_code = CreditCode::parse(&input.credit_code).map_err(|e| fail("credit_code", e.to_string())).ok();
-        let name = checked_text(&input.name, NAME_MAX_CHARS, true).map_err(|m| fail("name", format!("企业名称{m}"))).ok();
-        let region_code = RegionCode::parse(&input.region_code).map_err(|e| fail("region_code", e.to_string())).ok();
-        let address = checked_text(&input.address, ADDRESS_MAX_CHARS, false).map_err(|m| fail("address", format!("地址{m}"))).ok();
+        let credit_code = CreditCode::parse(&input.credit_code).map_err(|e| fail("credit_code", e.message())).ok();
+        let name = checked_text(&input.name, NAME_MAX_CHARS, true)
+            .map_err(|m| fail("name", message!("enterprises.field_problem", field => message!("enterprises.field.name"), problem => m)))
+            .ok();
+        let region_code = RegionCode::parse(&input.region_code).map_err(|e| fail("region_code", e.message())).ok();
+        let address = checked_text(&input.address, ADDRESS_MAX_CHARS, false)
+            .map_err(|m| fail("address", message!("enterprises.field_problem", field => message!("enterprises.field.address"), problem => m)))
+            .ok();
         let location = match parse_location(&input.longitude, &input.latitude) {
             Ok(location) => location,
             Err(message) => {
@@ -186,7 +199,7 @@ impl Enterprise {
             }
         };
         let industry = IndustrySection::parse(&input.industry)
-            .ok_or_else(|| fail("industry", format!("未知的行业门类“{}”,应为GB/T 4754门类字母A–T / unknown industry section", clip(&input.industry))))
+            .ok_or_else(|| fail("industry", message!("enterprises.unknown_industry_section", value = clip(&input.industry))))
             .ok();
         let mut sectors = BTreeSet::new();
         for part in split_list(&input.sectors) {
@@ -194,20 +207,21 @@ impl Enterprise {
                 Some(sector) => {
                     sectors.insert(sector);
                 }
-                None => fail("sectors", format!("未知的高危行业“{}” / unknown high-risk sector", clip(part))),
+                None => fail("sectors", message!("enterprises.unknown_high_risk_sector", value = clip(part))),
             }
         }
-        let scale = Scale::parse(&input.scale)
-            .ok_or_else(|| fail("scale", format!("未知的企业规模“{}”,应为大型/中型/小型/微型 / unknown scale", clip(&input.scale))))
+        let scale = Scale::parse(&input.scale).ok_or_else(|| fail("scale", message!("enterprises.unknown_scale", value = clip(&input.scale)))).ok();
+        let principal = checked_person(&input.principal_name, &input.principal_phone)
+            .map_err(|m| fail("principal", message!("enterprises.field_problem", field => message!("enterprises.field.principal"), problem => m)))
             .ok();
-        let principal = checked_person(&input.principal_name, &input.principal_phone).map_err(|m| fail("principal", format!("主要负责人{m}"))).ok();
-        let safety_manager =
-            checked_person(&input.safety_manager_name, &input.safety_manager_phone).map_err(|m| fail("safety_manager", format!("安全管理负责人{m}"))).ok();
+        let safety_manager = checked_person(&input.safety_manager_name, &input.safety_manager_phone)
+            .map_err(|m| fail("safety_manager", message!("enterprises.field_problem", field => message!("enterprises.field.safety_manager"), problem => m)))
+            .ok();
         let standardization = if input.standardization.trim().is_empty() {
             Some(StandardizationGrade::Unrated)
         } else {
             StandardizationGrade::parse(&input.standardization)
-                .ok_or_else(|| fail("standardization", format!("未知的标准化等级“{}”,应为一级/二级/三级/未达标 / unknown grade", clip(&input.standardization))))
+                .ok_or_else(|| fail("standardization", message!("enterprises.unknown_grade", value = clip(&input.standardization))))
                 .ok()
         };
         let licences = parse_licences(&input.licences).map_err(|m| fail("licences", m)).ok();
@@ -280,31 +294,32 @@ fn split_list(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Trims and checks a free-text field: length in characters and no control characters.
-fn checked_text(text: &str, max_chars: usize, required: bool) -> Result<String, String> {
+fn checked_text(text: &str, max_chars: usize, required: bool) -> Result<String, Message> {
     let text = text.trim();
     if required && text.is_empty() {
-        return Err("不能为空 / is required".into());
+        return Err(message!("enterprises.required"));
     }
     let count = text.chars().count();
     if count > max_chars {
-        return Err(format!("过长({count}字,最多{max_chars}字) / is too long ({count} > {max_chars} characters)"));
+        return Err(message!("enterprises.too_long_characters", count = count, max_chars = max_chars));
     }
     if text.chars().any(|c| c.is_control()) {
-        return Err("含有控制字符 / contains control characters".into());
+        return Err(message!("enterprises.contains_control_characters"));
     }
     Ok(text.to_owned())
 }
 
-fn checked_person(name: &str, phone: &str) -> Result<Person, String> {
-    let name = checked_text(name, PERSON_MAX_CHARS, false).map_err(|m| format!("姓名{m}"))?;
+fn checked_person(name: &str, phone: &str) -> Result<Person, Message> {
+    let name = checked_text(name, PERSON_MAX_CHARS, false)
+        .map_err(|m| message!("enterprises.field_problem", field => message!("enterprises.field.person_name"), problem => m))?;
     let phone = phone.trim();
     if phone.chars().count() > PHONE_MAX_CHARS || !phone.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '+' | ' ' | '(' | ')')) {
-        return Err(format!("电话“{}”不合法 / phone number is not valid", clip(phone)));
+        return Err(message!("enterprises.phone_number_not_valid", value = clip(phone)));
     }
     Ok(Person { name, phone: phone.to_owned() })
 }
 
-fn parse_location(longitude: &str, latitude: &str) -> Result<Option<GeoPoint>, String> {
+fn parse_location(longitude: &str, latitude: &str) -> Result<Option<GeoPoint>, Message> {
     let (longitude, latitude) = (longitude.trim(), latitude.trim());
     if longitude.is_empty() && latitude.is_empty() {
         return Ok(None);
@@ -312,9 +327,7 @@ fn parse_location(longitude: &str, latitude: &str) -> Result<Option<GeoPoint>, S
     let parse = |text: &str| text.parse::<f64>().ok().filter(|v| v.is_finite());
     match (parse(longitude), parse(latitude)) {
         (Some(lon), Some(lat)) if (73.0..=136.0).contains(&lon) && (3.0..=54.0).contains(&lat) => Ok(Some(GeoPoint { longitude: lon, latitude: lat })),
-        _ => {
-            Err(format!("经纬度“{}, {}”不在中国境内或格式错误 / longitude and latitude must be decimal degrees within China", clip(longitude), clip(latitude)))
-        }
+        _ => Err(message!("enterprises.longitude_latitude_must_decimal_degrees_within", value = clip(longitude), value2 = clip(latitude))),
     }
 }
 
@@ -329,36 +342,39 @@ pub fn parse_date(text: &str) -> Option<Date> {
     Date::new(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?).ok()
 }
 
-fn parse_licences(text: &str) -> Result<Vec<Licence>, String> {
+fn parse_licences(text: &str) -> Result<Vec<Licence>, Message> {
     let mut licences = Vec::new();
     for entry in text.split([';', '；', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
         let fields: Vec<&str> = entry.split('|').map(str::trim).collect();
         let [kind, number, expires_on] = fields[..] else {
-            return Err(format!("许可证“{}”应写作 种类|编号|到期日 / a licence is written kind|number|YYYY-MM-DD", clip(entry)));
+            return Err(message!("enterprises.licence_written_kind_number_yyyy_mm", value = clip(entry)));
         };
-        let kind = checked_text(kind, NAME_MAX_CHARS, true).map_err(|m| format!("许可证种类{m}"))?;
-        let number = checked_text(number, NAME_MAX_CHARS, true).map_err(|m| format!("许可证编号{m}"))?;
-        let expires_on = parse_date(expires_on).ok_or_else(|| format!("许可证到期日“{}”不是日期 / licence expiry is not a date", clip(expires_on)))?;
+        let kind = checked_text(kind, NAME_MAX_CHARS, true)
+            .map_err(|m| message!("enterprises.field_problem", field => message!("enterprises.field.licence_kind"), problem => m))?;
+        let number = checked_text(number, NAME_MAX_CHARS, true)
+            .map_err(|m| message!("enterprises.field_problem", field => message!("enterprises.field.licence_number"), problem => m))?;
+        let expires_on = parse_date(expires_on).ok_or_else(|| message!("enterprises.licence_expiry_not_date", value = clip(expires_on)))?;
         licences.push(Licence { kind, number, expires_on });
     }
     if licences.len() > LICENCES_MAX {
-        return Err(format!("许可证最多{LICENCES_MAX}个 / at most {LICENCES_MAX} licences"));
+        return Err(message!("enterprises.most_licences", licences_max = LICENCES_MAX));
     }
     Ok(licences)
 }
 
-fn parse_insurance(input: &EnterpriseInput) -> Result<Option<Insurance>, String> {
+fn parse_insurance(input: &EnterpriseInput) -> Result<Option<Insurance>, Message> {
     let (insurer, cover, expires_on) = (input.insurer.trim(), input.insurance_cover_yuan.trim(), input.insurance_expires_on.trim());
     if insurer.is_empty() && cover.is_empty() && expires_on.is_empty() {
         return Ok(None);
     }
-    let insurer = checked_text(insurer, NAME_MAX_CHARS, true).map_err(|m| format!("保险公司{m}"))?;
+    let insurer = checked_text(insurer, NAME_MAX_CHARS, true)
+        .map_err(|m| message!("enterprises.field_problem", field => message!("enterprises.field.insurer"), problem => m))?;
     let cover_per_person_yuan = cover
         .parse::<i64>()
         .ok()
         .filter(|v| (1..=100_000_000).contains(v))
-        .ok_or_else(|| format!("每人保额“{}”应为1至1亿之间的整数(元) / cover must be whole yuan", clip(cover)))?;
-    let expires_on = parse_date(expires_on).ok_or_else(|| format!("保险到期日“{}”不是日期 / insurance expiry is not a date", clip(expires_on)))?;
+        .ok_or_else(|| message!("enterprises.cover_must_whole_yuan", value = clip(cover)))?;
+    let expires_on = parse_date(expires_on).ok_or_else(|| message!("enterprises.insurance_expiry_not_date", value = clip(expires_on)))?;
     Ok(Some(Insurance { insurer, cover_per_person_yuan, expires_on }))
 }
 

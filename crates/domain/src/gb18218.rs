@@ -96,16 +96,26 @@ static TABLES_PARSED: LazyLock<Tables> = LazyLock::new(|| {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AssessError {
-    #[error(
-        "未知物质“{0}”:应为 CAS 号、表1中的名称或表2的类别代码(如 W2) / unknown substance '{0}': use a CAS number, a table-1 name or a table-2 category code such as W2"
-    )]
+    #[error("unknown substance '{0}': use a CAS number, a table-1 name or a table-2 category code such as W2")]
     UnknownSubstance(String),
-    #[error("“{0}”的数量应为不小于0的吨数,最多6位小数 / the quantity of '{0}' must be a non-negative number of tonnes with at most 6 decimals")]
+    #[error("the quantity of '{0}' must be a non-negative number of tonnes with at most 6 decimals")]
     BadQuantity(String),
-    #[error("“{0}”应写作 物质=吨数 / '{0}' should be SUBSTANCE=TONNES")]
+    #[error("'{0}' should be SUBSTANCE=TONNES")]
     BadArgument(String),
-    #[error("至少需要一种危险化学品 / give at least one hazardous chemical")]
+    #[error("give at least one hazardous chemical")]
     Empty,
+}
+
+impl AssessError {
+    /// What went wrong, for people (in the reader's language where it is shown).
+    pub fn message(&self) -> crate::message::Message {
+        match self {
+            Self::UnknownSubstance(v0) => crate::message!("gb18218.assess_error.unknown_substance", v0 = v0),
+            Self::BadQuantity(v0) => crate::message!("gb18218.assess_error.bad_quantity", v0 = v0),
+            Self::BadArgument(v0) => crate::message!("gb18218.assess_error.bad_argument", v0 = v0),
+            Self::Empty => crate::message!("gb18218.assess_error.empty"),
+        }
+    }
 }
 
 /// One hazardous chemical of a unit at its maximum quantity. `categories` (table 2 codes) apply

@@ -74,10 +74,17 @@ impl DangerAction {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("状态为“{from}”的隐患不能执行“{action}” / cannot {action} a hidden danger that is {from}")]
+#[error("cannot {action} a hidden danger that is {from}")]
 pub struct IllegalTransition {
     pub from: &'static str,
     pub action: &'static str,
+}
+
+impl IllegalTransition {
+    /// What went wrong, for people.
+    pub fn message(&self) -> crate::message::Message {
+        crate::message!("hidden_dangers.illegal_transition", from = self.from, action = self.action)
+    }
 }
 
 /// The state after `action`, or why it is not allowed. A reopened danger goes back to rectifying.
@@ -134,7 +141,7 @@ pub struct RectificationPlan {
 /// Why a plan was refused: the elements missing (for a 重大 danger, all seven are required) and
 /// the ones malformed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("整改方案缺少或有误:{} / the plan lacks or has bad: {}", .fields.join("、"), .fields.join(", "))]
+#[error("the plan lacks or has bad: {}", .fields.join(", "))]
 pub struct PlanProblems {
     pub fields: Vec<&'static str>,
 }

@@ -12,6 +12,7 @@ pub mod enterprises;
 pub mod gb18218;
 pub mod hidden_dangers;
 pub mod labels;
+pub mod message;
 pub mod monitoring;
 pub mod region;
 pub mod risk_points;

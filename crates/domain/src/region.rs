@@ -8,10 +8,20 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RegionError {
-    #[error("行政区划代码应为6位数字:“{0}” / a region code is six digits: '{0}'")]
+    #[error("a region code is six digits: '{0}'")]
     Code(String),
-    #[error("未知的区划级别“{0}” / unknown region level '{0}'")]
+    #[error("unknown region level '{0}'")]
     Level(String),
+}
+
+impl RegionError {
+    /// What went wrong, for people (in the reader's language where it is shown).
+    pub fn message(&self) -> crate::message::Message {
+        match self {
+            Self::Code(v0) => crate::message!("region.region_error.code", v0 = v0),
+            Self::Level(v0) => crate::message!("region.region_error.level", v0 = v0),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

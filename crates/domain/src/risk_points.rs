@@ -68,8 +68,17 @@ impl Default for MatrixBands {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RiskError {
-    #[error("{factor}={value} 不在标度内,可取 {allowed} / {factor}={value} is not on the scale; use one of {allowed}")]
+    #[error("{factor}={value} is not on the scale; use one of {allowed}")]
     OffScale { factor: &'static str, value: String, allowed: String },
+}
+
+impl RiskError {
+    /// What went wrong, for people (in the reader's language where it is shown).
+    pub fn message(&self) -> crate::message::Message {
+        match self {
+            Self::OffScale { factor, value, allowed } => crate::message!("risk_points.risk_error.off_scale", allowed = allowed, factor = factor, value = value),
+        }
+    }
 }
 
 /// The bands of both methods, as configured (defaults from DOMAIN.md).

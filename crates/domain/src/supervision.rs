@@ -61,10 +61,17 @@ pub enum SupervisionMove {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("状态为“{from}”时不能执行“{action}” / cannot {action} an assignment that is {from}")]
+#[error("cannot {action} an assignment that is {from}")]
 pub struct IllegalMove {
     pub from: &'static str,
     pub action: &'static str,
+}
+
+impl IllegalMove {
+    /// What went wrong, for people.
+    pub fn message(&self) -> crate::message::Message {
+        crate::message!("supervision.illegal_move", from = self.from, action = self.action)
+    }
 }
 
 impl SupervisionMove {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("未知的单位类型“{0}” / unknown unit kind '{0}'")]
+#[error("unknown unit kind '{0}'")]
 pub struct UnitKindError(pub String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

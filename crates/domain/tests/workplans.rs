@@ -1,6 +1,7 @@
 //! Tests of the work-plan parser against the Jilin 2020 plan (a web copy in Traditional script with
 //! page noise), synthetic plans for the other layouts, hostile inputs and random inputs.
 
+use domain::message::Lang;
 use std::collections::BTreeSet;
 
 use domain::text::to_simplified;
@@ -206,8 +207,8 @@ fn reference_plan_output_is_simplified_and_free_of_noise() {
 fn reference_plan_warns_only_about_the_unplaced_introduction() {
     let plan = jilin();
     assert_eq!(plan.warnings().len(), 1, "{:?}", plan.warnings());
-    assert!(plan.warnings()[0].contains("line 5:"), "{}", plan.warnings()[0]);
-    assert!(plan.warnings()[0].contains("坚持以习近平新时代"), "{}", plan.warnings()[0]);
+    assert!(plan.warnings()[0].render(Lang::En).contains("line 5:"), "{}", plan.warnings()[0]);
+    assert!(plan.warnings()[0].render(Lang::En).contains("坚持以习近平新时代"), "{}", plan.warnings()[0]);
 }
 
 #[test]
@@ -221,7 +222,10 @@ fn simplified_copy_of_the_reference_plan_parses_the_same() {
 fn json_follows_the_contract() {
     let json = serde_json::to_string(&jilin()).expect("serialises");
     assert!(json.starts_with(r#"{"title":"安委会工作要点","year":null,"sections":[{"number":"一","title":"深入学习"#), "{}", &json[..200]);
-    assert!(json.contains(r#"],"warnings":["第5行 / line 5: "#));
+    assert!(
+        json.contains(r#"],"warnings":[{"code":"workplans.line","args":[["line","5"],["problem",{"code":"workplans.problem."#),
+        "warnings are messages by code"
+    );
     assert!(json.contains(r#"{"number":1,"title":"持续深入开展习近平总书记关于安全生产重要论述的宣贯教育活动","text":"持续深入开展"#));
     assert!(
         json.contains(
@@ -282,7 +286,8 @@ fn a_dated_plan_name_wins_the_title() {
     assert_eq!(plan.title(), "2021年全省安全生产工作要点");
     assert_eq!(plan.year(), Some(2021));
     assert_eq!(plan.warnings().len(), 2, "{:?}", plan.warnings());
-    assert!(plan.warnings()[0].starts_with("第1行 / line 1:"));
+    assert!(plan.warnings()[0].render(Lang::En).starts_with("line 1:"));
+    assert!(plan.warnings()[0].render(Lang::Zh).starts_with("第1行:"));
 }
 
 #[test]
@@ -312,16 +317,16 @@ fn problems_are_reported_with_line_numbers() {
          4.括号里没有单位(按部门职责分工负责)。\n\
          5.不是单位(省应急管理厅负责,每季度通报一次)。",
     );
-    let warnings = plan.warnings().join("\n");
+    let warnings = plan.warnings().iter().map(|w| format!("{} | {}", w.render(Lang::En), w.render(Lang::Zh))).collect::<Vec<_>>().join("\n");
     for expected in [
         "no title line",
-        "line 1: 第一个章节标题之前的事项归入了一个无编号的部分",
-        "line 3: 标题“一 甲”之后",
-        "line 4: 事项编号3不连续(应为2)",
-        "line 4: 事项3中有未闭合的括号",
-        "line 5: 事项4的责任分工中“按部门职责”不像单位名称",
-        "line 5: 事项4中的括号像是责任分工,但没有识别出单位:“按部门职责分工负责”",
-        "line 6: 事项5的责任分工中“每季度通报一次”不像单位名称",
+        "第1行:第一个章节标题之前的事项归入了一个无编号的部分",
+        "第3行:标题“一 甲”之后",
+        "第4行:事项编号3不连续(应为2)",
+        "第4行:事项3中有未闭合的括号",
+        "第5行:事项4的责任分工中“按部门职责”不像单位名称",
+        "第5行:事项4中的括号像是责任分工,但没有识别出单位:“按部门职责分工负责”",
+        "第6行:事项5的责任分工中“每季度通报一次”不像单位名称",
     ] {
         assert!(warnings.contains(expected), "missing {expected:?} in\n{warnings}");
     }
@@ -345,7 +350,7 @@ fn a_million_opening_parentheses_finish() {
     let input = format!("要点\n一、甲\n1.{}", "(".repeat(1_000_000));
     let plan = workplans::parse(&input);
     assert_eq!(plan.items().count(), 1);
-    assert!(plan.warnings().iter().any(|warning| warning.contains("unterminated")));
+    assert!(plan.warnings().iter().any(|warning| warning.render(Lang::En).contains("unterminated")));
 }
 
 #[test]
@@ -354,7 +359,7 @@ fn a_million_item_lines_stop_at_the_item_bound() {
     let plan = workplans::parse(&input);
     assert_eq!(plan.items().count(), MAX_ITEMS);
     assert!(plan.warnings().len() <= MAX_WARNINGS + 1);
-    assert!(plan.warnings().last().is_some_and(|warning| warning.contains("more warnings were dropped")));
+    assert!(plan.warnings().last().is_some_and(|warning| warning.render(Lang::En).contains("more warnings were dropped")));
 }
 
 #[test]
@@ -362,7 +367,7 @@ fn many_headings_stop_at_the_section_bound() {
     let input = "一、甲\n1.乙\n".repeat(MAX_SECTIONS + 10);
     let plan = workplans::parse(&input);
     assert_eq!(plan.sections().len(), MAX_SECTIONS);
-    assert!(plan.warnings().iter().any(|warning| warning.contains("more than 1000 sections")));
+    assert!(plan.warnings().iter().any(|warning| warning.render(Lang::En).contains("more than 1000 sections")));
 }
 
 #[test]

@@ -83,7 +83,7 @@ impl Store {
             .bind(user.must_change_password)
             .fetch_one(&mut *tx)
             .await
-            .map_err(|e| conflict_on_unique(e, "username"))?;
+            .map_err(|e| conflict_on_unique(e, domain::message!("accounts.user_name_taken")))?;
             let mut event = event.clone();
             event.target = format!("user:{id}");
             crate::audit::append_audit!(tx, &event);

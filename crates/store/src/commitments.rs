@@ -50,7 +50,7 @@ impl Store {
             .bind(now_ms())
             .execute(&mut *tx)
             .await
-            .map_err(|e| crate::conflict_on_unique(e, "commitment already filed for this day"))?;
+            .map_err(|e| crate::conflict_on_unique(e, domain::message!("commitments.today_s_commitment_already_filed")))?;
             crate::audit::append_audit!(tx, event);
             Ok(())
         })

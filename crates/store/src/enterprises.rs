@@ -221,7 +221,7 @@ impl Store {
                 .bind(now_ms())
                 .fetch_one(&mut *tx)
                 .await
-                .map_err(|e| conflict_on_unique(e, "credit_code"))?;
+                .map_err(|e| conflict_on_unique(e, domain::message!("enterprises.credit_code_taken")))?;
             write_children!(tx, id, enterprise);
             let mut event = event.clone();
             event.target = format!("enterprise:{id}");
@@ -238,7 +238,7 @@ impl Store {
             match version {
                 None => return Err(StoreError::NotFound),
                 Some(version) if version != expected_version => {
-                    return Err(StoreError::Conflict("version".into()));
+                    return Err(StoreError::Conflict(domain::message!("enterprises.changed_meanwhile")));
                 }
                 Some(_) => {}
             }
@@ -247,7 +247,7 @@ impl Store {
                 .bind(id)
                 .execute(&mut *tx)
                 .await
-                .map_err(|e| conflict_on_unique(e, "credit_code"))?;
+                .map_err(|e| conflict_on_unique(e, domain::message!("enterprises.credit_code_taken")))?;
             write_children!(tx, id, enterprise);
             crate::audit::append_audit!(tx, event);
             Ok(())

@@ -191,7 +191,7 @@ impl Store {
             .await?
             .rows_affected();
             if moved != 1 {
-                return Err(StoreError::Conflict("hidden danger state changed meanwhile".into()));
+                return Err(StoreError::Conflict(domain::message!("hidden_dangers.changed_meanwhile")));
             }
             sqlx::query("INSERT INTO hidden_danger_events (danger_id, action, from_state, to_state, note, actor_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(id)
@@ -319,7 +319,7 @@ impl Store {
         crate::in_transaction!(self, |tx| {
             let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM danger_photos WHERE danger_id = $1").bind(danger_id).fetch_one(&mut *tx).await?;
             if existing + photos.len() as i64 > limit {
-                return Err(StoreError::Conflict(format!("at most {limit} photos")));
+                return Err(StoreError::Conflict(domain::message!("hidden_dangers.photos_at_most", limit = limit)));
             }
             let now = now_ms();
             for (file_name, content_type, sha256, content) in photos {

@@ -60,7 +60,7 @@ pub static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migr
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("不支持的数据库地址“{0}”,应以 sqlite:// 或 postgres:// 开头 / unsupported database URL '{0}': use sqlite:// or postgres://")]
+    #[error("unsupported database URL '{0}': use sqlite:// or postgres://")]
     UnsupportedUrl(String),
     #[error("database error: {0}")]
     Database(sqlx::Error),
@@ -68,10 +68,22 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("not found")]
     NotFound,
-    #[error("conflict: {0}")]
-    Conflict(String),
+    #[error("conflict: {}", .0.code)]
+    Conflict(domain::message::Message),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+}
+
+impl StoreError {
+    /// What went wrong, for people (in the reader's language where it is shown).
+    pub fn message(&self) -> domain::message::Message {
+        match self {
+            Self::UnsupportedUrl(v0) => domain::message!("store.store_error.unsupported_url", v0 = v0),
+            Self::NotFound => domain::message!("common.not_found"),
+            Self::Conflict(message) => message.clone(),
+            other => domain::message!("common.internal", detail = other),
+        }
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -348,7 +360,7 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(pool) => {
                 if path.exists() {
-                    return Err(StoreError::Conflict(format!("{} exists already", path.display())));
+                    return Err(StoreError::Conflict(domain::message!("store.backup_exists", path = path.display())));
                 }
                 sqlx::query("VACUUM INTO $1").bind(path.to_string_lossy().into_owned()).execute(pool).await?;
                 Ok(true)
@@ -374,11 +386,11 @@ impl Store {
 }
 
 /// Maps a unique-constraint violation to `Conflict`, leaving other errors as they are.
-pub(crate) fn conflict_on_unique(error: sqlx::Error, what: &str) -> StoreError {
+pub(crate) fn conflict_on_unique(error: sqlx::Error, what: domain::message::Message) -> StoreError {
     if let sqlx::Error::Database(database_error) = &error
         && database_error.is_unique_violation()
     {
-        return StoreError::Conflict(what.to_owned());
+        return StoreError::Conflict(what);
     }
     StoreError::Database(error)
 }

@@ -341,7 +341,7 @@ impl Store {
             .bind(now_ms())
             .fetch_one(&mut *tx)
             .await
-            .map_err(|e| conflict_on_unique(e, "同一企业已有同名危险源 / the enterprise already has a source of that name"))?;
+            .map_err(|e| conflict_on_unique(e, domain::message!("monitoring.enterprise_already_has_source_name")))?;
             for (position, chemical) in source.chemicals.iter().enumerate() {
                 sqlx::query(
                     "INSERT INTO hazard_source_chemicals (source_id, position, substance, categories, quantity_millionths) VALUES ($1, $2, $3, $4, $5)",
@@ -418,7 +418,7 @@ impl Store {
                 .bind(now_ms())
                 .fetch_one(&mut *tx)
                 .await
-                .map_err(|e| conflict_on_unique(e, &format!("测点编码“{}”已被使用 / sensor code '{}' is already in use", sensor.code, sensor.code)))?;
+                .map_err(|e| conflict_on_unique(e, domain::message!("monitoring.sensor_code_already_use", code = sensor.code)))?;
                 rows.push(SensorRow {
                     id,
                     source_id: sensor.source_id,
@@ -837,7 +837,7 @@ impl Store {
             .await?
             .rows_affected();
             if changed == 0 {
-                return Err(StoreError::Conflict("申请已处理 / the request has already been decided".into()));
+                return Err(StoreError::Conflict(domain::message!("monitoring.request_has_already_been_decided")));
             }
             crate::audit::append_audit!(tx, event);
             Ok(())
@@ -859,7 +859,7 @@ impl Store {
             .await?
             .rows_affected();
             if changed == 0 {
-                return Err(StoreError::Conflict("已结束或未获批准 / already over, or never approved".into()));
+                return Err(StoreError::Conflict(domain::message!("monitoring.already_over_never_approved")));
             }
             crate::audit::append_audit!(tx, event);
             Ok(())
@@ -1022,7 +1022,7 @@ impl Store {
             .await?
             .rows_affected();
             if changed == 0 {
-                return Err(StoreError::Conflict("报警不处于待确认状态 / the alarm is not awaiting acknowledgement".into()));
+                return Err(StoreError::Conflict(domain::message!("monitoring.alarm_not_awaiting_acknowledgement")));
             }
             crate::audit::append_audit!(tx, event);
             Ok(())
@@ -1046,7 +1046,7 @@ impl Store {
             .await?
             .rows_affected();
             if changed == 0 {
-                return Err(StoreError::Conflict("报警条件仍存在或已关闭,不能关闭 / the alarm's condition still holds or it is already closed".into()));
+                return Err(StoreError::Conflict(domain::message!("monitoring.alarm_s_condition_still_holds_already")));
             }
             if let Some(body) = comment {
                 sqlx::query("INSERT INTO alarm_comments (alarm_id, user_id, body, created_at) VALUES ($1, $2, $3, $4)")

@@ -61,7 +61,7 @@ impl Store {
                         None => {
                             let stored: Option<String> =
                                 sqlx::query_scalar("SELECT path FROM regions WHERE code = $1").bind(parent.as_str()).fetch_optional(&mut *tx).await?;
-                            stored.ok_or_else(|| StoreError::Conflict(format!("region {code}: unknown parent {parent}")))?
+                            stored.ok_or_else(|| StoreError::Conflict(domain::message!("regions.unknown_parent", code = code, parent = parent)))?
                         }
                     },
                 };

@@ -64,14 +64,14 @@ impl Store {
                     sqlx::query_scalar("SELECT unit_id FROM unit_aliases WHERE lookup_key = $1").bind(key).fetch_optional(&mut *tx).await?;
                 match owner {
                     Some(owner) if owner == id => {}
-                    Some(_) => return Err(StoreError::Conflict(format!("unit name '{key}' already belongs to another unit"))),
+                    Some(_) => return Err(StoreError::Conflict(domain::message!("units.name_taken", name = key))),
                     None => {
                         sqlx::query("INSERT INTO unit_aliases (lookup_key, unit_id) VALUES ($1, $2)")
                             .bind(key)
                             .bind(id)
                             .execute(&mut *tx)
                             .await
-                            .map_err(|e| conflict_on_unique(e, "unit alias"))?;
+                            .map_err(|e| conflict_on_unique(e, domain::message!("units.alias_taken")))?;
                     }
                 }
             }

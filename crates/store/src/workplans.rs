@@ -295,7 +295,7 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await
-            .map_err(|e| crate::conflict_on_unique(e, "plan already imported"))?;
+            .map_err(|e| crate::conflict_on_unique(e, domain::message!("workplans.already_imported")))?;
             for (position, task) in plan.tasks.iter().enumerate() {
                 insert_task!(tx, plan_id, position as i64, task, now);
             }
@@ -481,7 +481,7 @@ impl Store {
             .await?
             .rows_affected();
             if moved != 1 {
-                return Err(StoreError::Conflict("assignment status changed meanwhile".into()));
+                return Err(StoreError::Conflict(domain::message!("workplans.changed_meanwhile")));
             }
             let report_id: i64 = sqlx::query_scalar(
                 "INSERT INTO progress_reports (assignment_id, period, body, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -534,7 +534,7 @@ impl Store {
                 .await?
                 .rows_affected();
             if moved != 1 {
-                return Err(StoreError::Conflict("assignment status changed meanwhile".into()));
+                return Err(StoreError::Conflict(domain::message!("workplans.changed_meanwhile")));
             }
             if let Some((verdict, comment, reviewer)) = review {
                 sqlx::query(

@@ -81,7 +81,7 @@ pub(crate) fn wire_name<T: Serialize>(value: &T) -> String {
     }
 }
 
-pub(crate) fn bad_query(message: impl Into<String>) -> ApiError {
+pub(crate) fn bad_query(message: domain::message::Message) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", message)
 }
 
@@ -89,7 +89,7 @@ pub(crate) fn bad_query(message: impl Into<String>) -> ApiError {
 pub(crate) fn region_param(region: Option<String>) -> Result<Option<String>, ApiError> {
     match region {
         Some(code) if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) || code.starts_with('0') => {
-            Err(bad_query("region 应为6位行政区划代码 / region must be a six-digit region code"))
+            Err(bad_query(domain::message!("web.region_must_six_digit_region_code")))
         }
         other => Ok(other),
     }
@@ -98,11 +98,7 @@ pub(crate) fn region_param(region: Option<String>) -> Result<Option<String>, Api
 /// An integer parameter within `range`, named in the refusal.
 pub(crate) fn bounded_param(name: &str, value: Option<i64>, range: std::ops::RangeInclusive<i64>, default: i64) -> Result<i64, ApiError> {
     let value = value.unwrap_or(default);
-    if range.contains(&value) {
-        Ok(value)
-    } else {
-        Err(bad_query(format!("{name} 应在{}至{}之间 / {name} must be {} to {}", range.start(), range.end(), range.start(), range.end())))
-    }
+    if range.contains(&value) { Ok(value) } else { Err(bad_query(domain::message!("web.must", start = range.start(), end = range.end(), name = name))) }
 }
 
 #[derive(Serialize, ToSchema)]

@@ -15,8 +15,8 @@ use crate::error::ApiError;
 /// Longest part of the framework's own explanation repeated to the client.
 const DETAIL_CHARS_MAX: usize = 300;
 
-fn detail(text: String) -> String {
-    text.chars().take(DETAIL_CHARS_MAX).collect()
+fn detail(text: impl std::fmt::Display) -> String {
+    text.to_string().chars().take(DETAIL_CHARS_MAX).collect()
 }
 
 /// A JSON request body, or a JSON answer.
@@ -36,7 +36,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_body",
-                detail(format!("正文的字段不符合要求 / the body does not have the expected fields: {error}")),
+                domain::message!("api_extract.body_does_not_have_expected_fields", error = detail(error)),
             )
         })
     }
@@ -63,18 +63,18 @@ fn integral_numbers_as_integers(value: &mut serde_json::Value) {
 
 fn json_refusal(rejection: JsonRejection) -> ApiError {
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "请以 Content-Type: application/json 发送 / send the body as Content-Type: application/json",
-        ),
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", domain::message!("api_extract.send_body_content_type_application_json"))
+        }
         JsonRejection::JsonSyntaxError(error) => {
-            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("正文不是有效的JSON / the body is not valid JSON: {}", detail(error.body_text())))
+            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", domain::message!("api_extract.body_not_valid_json", value = detail(error.body_text())))
         }
         JsonRejection::BytesRejection(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "正文过大 / the body is too large")
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", domain::message!("api_extract.body_too_large"))
         }
-        other => ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", format!("无法读取正文 / the body could not be read: {}", detail(other.body_text()))),
+        other => {
+            ApiError::new(StatusCode::BAD_REQUEST, "unreadable_body", domain::message!("api_extract.body_could_not_read", value = detail(other.body_text())))
+        }
     }
 }
 
@@ -99,7 +99,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
 }
 
 fn query_refusal(rejection: QueryRejection) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", format!("查询参数有误 / invalid query parameters: {}", detail(rejection.body_text())))
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", domain::message!("api_extract.invalid_query_parameters", value = detail(rejection.body_text())))
 }
 
 /// Path segments; one that does not parse (a letter where an id goes) answers 400
@@ -137,5 +137,5 @@ fn integral_text(text: &str) -> Option<i64> {
 }
 
 fn path_refusal(rejection: PathRejection) -> ApiError {
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", format!("路径参数有误 / invalid path parameter: {}", detail(rejection.body_text())))
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_path", domain::message!("api_extract.invalid_path_parameter", value = detail(rejection.body_text())))
 }

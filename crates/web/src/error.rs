@@ -6,6 +6,7 @@ use app::AppError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use domain::message::{Lang, Message};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -13,6 +14,7 @@ use utoipa::ToSchema;
 pub struct ErrorBody {
     /// Stable machine-readable code, e.g. `not_found`, `validation_failed`.
     pub code: &'static str,
+    /// What went wrong, in the caller's language (the `anwei_lang` cookie; Chinese by default).
     pub message: String,
     /// Per-field problems, for `validation_failed`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -25,18 +27,22 @@ pub struct FieldProblem {
     pub message: String,
 }
 
-#[derive(Debug)]
+/// An error answer: its status, its stable code and its message, rendered in the caller's
+/// language when the answer is sent (see [`localize`]).
+#[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub body: ErrorBody,
+    pub code: &'static str,
+    pub message: Message,
+    pub fields: Vec<(String, Message)>,
     /// Seconds after which the client may try again (`Retry-After`); 503 answers carry 1 when
     /// nothing else is said.
     pub retry_after_seconds: Option<u64>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, body: ErrorBody { code, message: message.into(), fields: Vec::new() }, retry_after_seconds: None }
+    pub fn new(status: StatusCode, code: &'static str, message: Message) -> Self {
+        Self { status, code, message, fields: Vec::new(), retry_after_seconds: None }
     }
 
     pub fn with_retry_after(self, seconds: u64) -> Self {
@@ -44,11 +50,30 @@ impl ApiError {
     }
 
     pub fn unauthenticated() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", "请先登录 / log in first")
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", domain::message!("error.log_first"))
     }
 
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "未找到 / not found")
+        Self::new(StatusCode::NOT_FOUND, "not_found", domain::message!("error.not_found"))
+    }
+
+    /// The body in `lang`.
+    pub fn body(&self, lang: Lang) -> ErrorBody {
+        ErrorBody {
+            code: self.code,
+            message: self.message.render(lang),
+            fields: self.fields.iter().map(|(field, message)| FieldProblem { field: field.clone(), message: message.render(lang) }).collect(),
+        }
+    }
+
+    fn response(&self, lang: Lang) -> Response {
+        let retry_after = self.retry_after_seconds.or((self.status == StatusCode::SERVICE_UNAVAILABLE).then_some(1));
+        let mut response = match retry_after {
+            Some(seconds) => (self.status, [(axum::http::header::RETRY_AFTER, seconds.to_string())], Json(self.body(lang))).into_response(),
+            None => (self.status, Json(self.body(lang))).into_response(),
+        };
+        response.extensions_mut().insert(self.clone());
+        response
     }
 }
 
@@ -59,11 +84,9 @@ impl From<AppError> for ApiError {
             AppError::NotFound | AppError::Forbidden => ApiError::not_found(),
             AppError::Invalid(fields) => ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
-                body: ErrorBody {
-                    code: "validation_failed",
-                    message: fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join("; "),
-                    fields: fields.into_iter().map(|f| FieldProblem { field: f.field.into(), message: f.message }).collect(),
-                },
+                code: "validation_failed",
+                message: Message::joined(fields.iter().map(|f| f.message.clone()).collect()),
+                fields: fields.into_iter().map(|f| (f.field.to_owned(), f.message)).collect(),
                 retry_after_seconds: None,
             },
             AppError::BadRequest(message) => ApiError::new(StatusCode::BAD_REQUEST, "bad_request", message),
@@ -72,24 +95,41 @@ impl From<AppError> for ApiError {
             AppError::Busy(message) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message),
             AppError::Store(error) => {
                 tracing::error!(%error, "storage failure");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "服务器内部错误 / internal error")
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", domain::message!("error.internal_error"))
             }
             AppError::Internal(error) => {
                 tracing::error!(%error, "internal failure");
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "服务器内部错误 / internal error")
+                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", domain::message!("error.internal_error"))
             }
         }
     }
 }
 
+/// Rendered in Chinese here; [`localize`] renders it again in the caller's language.
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let retry_after = self.retry_after_seconds.or((self.status == StatusCode::SERVICE_UNAVAILABLE).then_some(1));
-        if let Some(seconds) = retry_after {
-            return (self.status, [(axum::http::header::RETRY_AFTER, seconds.to_string())], Json(self.body)).into_response();
-        }
-        (self.status, Json(self.body)).into_response()
+        self.response(Lang::Zh)
     }
+}
+
+/// Renders error answers in the caller's language: an answer that carries an [`ApiError`] is
+/// rendered again when the caller chose English: by the language cookie, or, for an API client
+/// without one, by `Accept-Language`.
+pub async fn localize(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let headers = request.headers();
+    let lang = if request.uri().path().starts_with("/api/") && crate::i18n::Lang::from_cookie(headers).is_none() {
+        crate::i18n::Lang::from_accept_language(headers)
+    } else {
+        crate::i18n::Lang::from_headers(headers)
+    }
+    .message_lang();
+    let response = next.run(request).await;
+    let Some(error) = response.extensions().get::<ApiError>().filter(|_| lang == Lang::En).cloned() else { return response };
+    // The same answer, headers and all, with the body in English.
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let body = serde_json::to_vec(&error.body(Lang::En)).unwrap_or_default();
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 pub async fn not_found_fallback() -> ApiError {
@@ -98,5 +138,5 @@ pub async fn not_found_fallback() -> ApiError {
 
 pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a request handler panicked");
-    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "服务器内部错误 / internal error").into_response()
+    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", domain::message!("error.internal_error")).into_response()
 }

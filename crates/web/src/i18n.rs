@@ -32,8 +32,21 @@ impl Lang {
         }
     }
 
+    /// The same language for rendering messages by code.
+    pub fn message_lang(self) -> domain::message::Lang {
+        match self {
+            Lang::Zh => domain::message::Lang::Zh,
+            Lang::En => domain::message::Lang::En,
+        }
+    }
+
     /// The language chosen by cookie; Chinese by default.
     pub fn from_headers(headers: &HeaderMap) -> Self {
+        Self::from_cookie(headers).unwrap_or(Lang::Zh)
+    }
+
+    /// The language of the `anwei_lang` cookie, if it names one.
+    pub fn from_cookie(headers: &HeaderMap) -> Option<Self> {
         headers
             .get_all(axum::http::header::COOKIE)
             .iter()
@@ -42,7 +55,12 @@ impl Lang {
             .filter_map(|pair| pair.trim().split_once('='))
             .find(|(name, _)| *name == LANG_COOKIE)
             .and_then(|(_, value)| Lang::parse(value))
-            .unwrap_or(Lang::Zh)
+    }
+
+    /// English when the first language of `Accept-Language` is English; Chinese otherwise.
+    pub fn from_accept_language(headers: &HeaderMap) -> Self {
+        let first = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).unwrap_or("");
+        if first.trim().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::Zh }
     }
 }
 
@@ -68,6 +86,11 @@ impl Catalog {
 
     pub fn is_en(&self) -> bool {
         self.lang == Lang::En
+    }
+
+    /// A message by code, in this catalog's language.
+    pub fn render(&self, message: &domain::message::Message) -> String {
+        message.render(self.lang.message_lang())
     }
 }
 

@@ -123,7 +123,7 @@ impl FromRequestParts<AppState> for ApiCaller {
             Some(actor) if actor.must_change_password => Err(ApiError::new(
                 axum::http::StatusCode::FORBIDDEN,
                 "password_change_required",
-                "请先在个人设置页面修改临时密码 / change the temporary password on the profile page first",
+                domain::message!("identity.change_temporary_password_profile_page_first"),
             )),
             Some(actor) => Ok(Self { actor, client }),
             None => Err(ApiError::unauthenticated()),
@@ -157,7 +157,7 @@ impl FromRequestParts<AppState> for TelemetryWriter {
             return Err(ApiError::new(
                 axum::http::StatusCode::TOO_MANY_REQUESTS,
                 "too_many_requests",
-                "本企业同时上传的请求过多,请稍后重试 / too many telemetry requests of this enterprise at once; retry shortly",
+                domain::message!("identity.too_many_telemetry_requests_enterprise_once"),
             )
             .with_retry_after(1));
         };

@@ -82,13 +82,9 @@ pub(crate) async fn upload_turn(state: &AppState) -> Result<tokio::sync::OwnedSe
     use axum::response::IntoResponse;
     match tokio::time::timeout(std::time::Duration::from_secs(5), state.uploads.clone().acquire_owned()).await {
         Ok(Ok(permit)) => Ok(permit),
-        _ => Err(error::ApiError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "busy",
-            "上传的人太多,请稍后重试 / too many uploads at once; try again shortly",
-        )
-        .with_retry_after(5)
-        .into_response()),
+        _ => Err(error::ApiError::new(axum::http::StatusCode::SERVICE_UNAVAILABLE, "busy", domain::message!("web.too_many_uploads_once_try_again"))
+            .with_retry_after(5)
+            .into_response()),
     }
 }
 
@@ -132,6 +128,7 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(in_flight, security::shed_load))
         .layer(axum::middleware::from_fn_with_state(trusted_proxies, client_address::resolve))
+        .layer(axum::middleware::from_fn(error::localize))
         .layer(axum::middleware::from_fn_with_state(hsts, security::headers))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(BODY_IDLE_TIMEOUT))

@@ -68,9 +68,9 @@ pub fn login_throttle(settings: &app::auth::SecuritySettings) -> LoginThrottle {
     tower_governor::GovernorLayer::new(config).error_handler(|error| {
         let (retry_after, message) = match error {
             tower_governor::GovernorError::TooManyRequests { wait_time, .. } => {
-                (wait_time.max(1), format!("登录尝试过于频繁,请{}秒后再试 / too many login attempts; try again in {} s", wait_time.max(1), wait_time.max(1)))
+                (wait_time.max(1), domain::message!("security.too_many_login_attempts_try_again", value = wait_time.max(1)))
             }
-            _ => (60, "登录暂不可用 / login is unavailable".to_owned()),
+            _ => (60, domain::message!("security.login_unavailable")),
         };
         let mut response = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", message).into_response();
         if let Ok(value) = HeaderValue::from_str(&retry_after.to_string()) {
@@ -153,7 +153,7 @@ pub async fn shed_load(State(in_flight): State<InFlight>, request: Request, next
     };
     match pool.clone().try_acquire_owned() {
         Ok(_permit) => next.run(request).await,
-        Err(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "服务器繁忙,请稍后重试 / the server is busy; try again shortly")
+        Err(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", domain::message!("security.server_busy_try_again_shortly"))
             .with_retry_after(1)
             .into_response(),
     }
@@ -193,8 +193,8 @@ pub async fn headers(State(hsts): State<Hsts>, request: Request, next: Next) -> 
     response
 }
 
-fn rejected(message: &str) -> Response {
-    ApiError::new(StatusCode::FORBIDDEN, "csrf_rejected", message.to_owned()).into_response()
+fn rejected(message: domain::message::Message) -> Response {
+    ApiError::new(StatusCode::FORBIDDEN, "csrf_rejected", message).into_response()
 }
 
 /// Whether the request comes from our own pages, by `Sec-Fetch-Site` or else `Origin` vs `Host`.
@@ -222,13 +222,13 @@ pub async fn csrf_guard(State(_state): State<AppState>, request: Request, next: 
         return next.run(request).await;
     }
     if !same_origin(&request) {
-        return rejected("跨站请求被拒绝 / cross-site request refused");
+        return rejected(domain::message!("security.cross_site_request_refused"));
     }
     if CSRF_EXEMPT_PATHS.contains(&request.uri().path()) {
         return next.run(request).await;
     }
     let Some(session) = request.extensions().get::<Session>().cloned() else {
-        return rejected("缺少会话 / no session");
+        return rejected(domain::message!("security.no_session"));
     };
     // An API call from a session with no one logged in carries no authority to forge; let the
     // handler answer 401 rather than a confusing CSRF refusal.
@@ -238,30 +238,30 @@ pub async fn csrf_guard(State(_state): State<AppState>, request: Request, next: 
     }
     let expected: Option<String> = session.get(CSRF_KEY).await.ok().flatten();
     let Some(expected) = expected else {
-        return rejected("页面已过期,请刷新后重试 / the page has expired; reload and try again");
+        return rejected(domain::message!("security.page_has_expired_reload_try_again"));
     };
     if let Some(sent) = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
         return if constant_time_eq(sent.as_bytes(), expected.as_bytes()) {
             next.run(request).await
         } else {
-            rejected("CSRF令牌无效 / invalid CSRF token")
+            rejected(domain::message!("security.invalid_csrf_token"))
         };
     }
     let is_form = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
-        return rejected("缺少CSRF令牌 / missing CSRF token");
+        return rejected(domain::message!("security.missing_csrf_token"));
     }
     let (parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, crate::BODY_BYTES_MAX).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "请求过大 / request too large").into_response();
+            return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", domain::message!("security.request_too_large")).into_response();
         }
     };
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
     let sent = fields.iter().find(|(name, _)| name == CSRF_FIELD).map(|(_, value)| value.as_str());
     if !sent.is_some_and(|sent| constant_time_eq(sent.as_bytes(), expected.as_bytes())) {
-        return rejected("CSRF令牌无效 / invalid CSRF token");
+        return rejected(domain::message!("security.invalid_csrf_token"));
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }

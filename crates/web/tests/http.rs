@@ -1079,7 +1079,15 @@ async fn telemetry_api(h: &Harness) {
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
     let reply = post_telemetry(h, &enterprise, "application/json", "[{\"sensor\": ").await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.json()["message"].as_str().unwrap().contains("line"), "{}", reply.text());
+    assert!(reply.json()["message"].as_str().unwrap().contains("行"), "in Chinese by default: {}", reply.text());
+    // The same refusal for a client that asks for English.
+    let request = Request::post("/api/v1/telemetry")
+        .header(header::AUTHORIZATION, format!("Bearer {enterprise}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::ACCEPT_LANGUAGE, "en-GB,en;q=0.8,zh-CN;q=0.5");
+    let reply = send(&h.router, request.body(Body::from("[{\"sensor\": ")).unwrap()).await;
+    let message = reply.json()["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("line") && !message.contains('行'), "wholly English when asked: {message}");
     let too_many = format!("{code} 1 {now}\n").repeat(app::monitoring::BATCH_READINGS_MAX + 1);
     let reply = post_telemetry(h, &enterprise, "text/plain", too_many).await;
     assert_eq!((reply.status, reply.json()["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_batch")));
@@ -1252,7 +1260,7 @@ async fn source_registration(h: &Harness) {
     .await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
     let text = reply.text();
-    for named in ["量程上限 range_max应为数字", "高限 H应为数字", "interval_s must be whole seconds"] {
+    for named in ["量程上限 range_max应为数字", "高限 H应为数字", "上报周期应为整数秒"] {
         assert!(text.contains(named), "each unreadable field is named: {named}");
     }
     assert_eq!(get(h, "/api/v1/sensors/SO2-PT-01/latest", &enterprise).await.status, StatusCode::NOT_FOUND, "nothing stored");

@@ -49,11 +49,9 @@ impl Default for EscalationRules {
 
 impl EscalationRules {
     /// The times must rise from tier to tier.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), crate::message::Message> {
         if self.county_after_min == 0 || self.county_after_min >= self.city_after_min || self.city_after_min >= self.province_after_min {
-            return Err(
-                "升级时间应满足 0 < county_after_min < city_after_min < province_after_min / escalation times must rise: 0 < county < city < province".into()
-            );
+            return Err(crate::message!("escalation.escalation_times_must_rise_0_county"));
         }
         Ok(())
     }

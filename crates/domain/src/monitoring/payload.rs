@@ -53,18 +53,18 @@ impl RejectReason {
         Self::ALL.into_iter().find(|reason| reason.as_str() == text)
     }
 
-    pub fn message(self) -> &'static str {
+    pub fn message(self) -> crate::message::Message {
         match self {
             Self::Malformed => {
-                "格式错误:应为传感器编码、数值和毫秒时间戳 / malformed: expected a sensor code, a decimal value and an integer timestamp in milliseconds"
+                crate::message!("payload.malformed_expected_sensor_code_decimal_value")
             }
-            Self::UnknownSensor => "未登记的传感器编码 / unknown sensor code",
-            Self::NotFinite => "数值不是有限数 / the value is not a finite number",
-            Self::OutOfRange => "数值超出传感器量程 / the value lies outside the sensor's range",
-            Self::TooOld => "时间戳过早,超出可接收的时间窗口 / the timestamp is older than the accepted window",
-            Self::InFuture => "时间戳晚于当前时间 / the timestamp lies in the future",
-            Self::Duplicate => "重复读数:该时间戳已接收 / duplicate: a reading with this timestamp was already received",
-            Self::OutOfOrder => "时间戳早于已接收的读数 / out of order: older than a reading already received",
+            Self::UnknownSensor => crate::message!("payload.unknown_sensor_code"),
+            Self::NotFinite => crate::message!("payload.value_not_finite_number"),
+            Self::OutOfRange => crate::message!("payload.value_lies_outside_sensor_s_range"),
+            Self::TooOld => crate::message!("payload.timestamp_older_than_accepted_window"),
+            Self::InFuture => crate::message!("payload.timestamp_lies_future"),
+            Self::Duplicate => crate::message!("payload.duplicate_reading_timestamp_was_already_received"),
+            Self::OutOfOrder => crate::message!("payload.out_order_older_than_reading_already"),
         }
     }
 }
@@ -72,16 +72,26 @@ impl RejectReason {
 /// A batch that cannot be read at all. Problems of single readings are [`RejectReason`]s instead.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum BatchError {
-    #[error("一批最多 {max} 条读数 / a batch holds at most {max} readings")]
+    #[error("a batch holds at most {max} readings")]
     TooMany { max: usize },
-    #[error("请求体不是合法的 UTF-8(第 {byte_offset} 字节起) / the body is not valid UTF-8 from byte {byte_offset}")]
+    #[error("the body is not valid UTF-8 from byte {byte_offset}")]
     NotUtf8 { byte_offset: usize },
-    #[error(
-        "JSON 请求体应为读数数组 [{{\"sensor\", \"value\", \"ts\"}}, …] / the JSON body must be an array of readings [{{\"sensor\", \"value\", \"ts\"}}, …]"
-    )]
+    #[error("the JSON body must be an array of readings [{{\"sensor\", \"value\", \"ts\"}}, …]")]
     NotAnArray,
-    #[error("JSON 第 {line} 行第 {column} 列有误:{detail} / invalid JSON at line {line}, column {column}: {detail}")]
+    #[error("invalid JSON at line {line}, column {column}: {detail}")]
     Json { line: usize, column: usize, detail: String },
+}
+
+impl BatchError {
+    /// What went wrong, for people (in the reader's language where it is shown).
+    pub fn message(&self) -> crate::message::Message {
+        match self {
+            Self::TooMany { max } => crate::message!("payload.batch_error.too_many", max = max),
+            Self::NotUtf8 { byte_offset } => crate::message!("payload.batch_error.not_utf8", byte_offset = byte_offset),
+            Self::NotAnArray => crate::message!("payload.batch_error.not_an_array"),
+            Self::Json { line, column, detail } => crate::message!("payload.batch_error.json", column = column, detail = detail, line = line),
+        }
+    }
 }
 
 type Entry<'a> = Result<RawReading<'a>, RejectReason>;

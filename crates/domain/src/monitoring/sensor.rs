@@ -201,28 +201,49 @@ pub struct SensorSpec {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SensorSpecError {
-    #[error("传感器编码 {0:?} 无效:应为1至64个字母、数字或 . _ - / invalid sensor code {0:?}: use 1 to 64 letters, digits, '.', '_' or '-'")]
+    #[error("invalid sensor code {0:?}: use 1 to 64 letters, digits, '.', '_' or '-'")]
     InvalidCode(String),
-    #[error("单位 unit 应为1至16个字符且不含控制字符 / unit must be 1 to 16 characters without control characters")]
+    #[error("unit must be 1 to 16 characters without control characters")]
     Unit,
-    #[error("{field} 应为有限数值 / {field} must be a finite number")]
+    #[error("{field} must be a finite number")]
     NotFinite { field: &'static str },
-    #[error("量程下限 range_min({range_min})应小于上限 range_max({range_max}) / range_min ({range_min}) must be below range_max ({range_max})")]
+    #[error("range_min ({range_min}) must be below range_max ({range_max})")]
     EmptyRange { range_min: f64, range_max: f64 },
-    #[error("阈值 {lower}({lower_value})应小于 {upper}({upper_value}) / threshold {lower} ({lower_value}) must be below {upper} ({upper_value})")]
+    #[error("threshold {lower} ({lower_value}) must be below {upper} ({upper_value})")]
     ThresholdOrder { lower: &'static str, lower_value: f64, upper: &'static str, upper_value: f64 },
-    #[error("阈值 {field}({value})超出量程 / threshold {field} ({value}) lies outside the range from range_min to range_max")]
+    #[error("threshold {field} ({value}) lies outside the range from range_min to range_max")]
     ThresholdOutsideRange { field: &'static str, value: f64 },
-    #[error("上报周期 interval_s 应为1至86400秒(现为{0}) / interval_s must be 1 to 86400 seconds, got {0}")]
+    #[error("interval_s must be 1 to 86400 seconds, got {0}")]
     Interval(u32),
-    #[error("死区 rules.deadband 应不小于0且小于量程宽度(现为{0}) / rules.deadband must be at least 0 and smaller than the range width, got {0}")]
+    #[error("rules.deadband must be at least 0 and smaller than the range width, got {0}")]
     Deadband(f64),
-    #[error("变化率限值 rules.rate_per_min 应大于0(现为{0}) / rules.rate_per_min must be above 0, got {0}")]
+    #[error("rules.rate_per_min must be above 0, got {0}")]
     RatePerMin(f64),
-    #[error("rules.offline_after_intervals 应不小于2(现为{0}) / rules.offline_after_intervals must be at least 2, got {0}")]
+    #[error("rules.offline_after_intervals must be at least 2, got {0}")]
     OfflineAfterIntervals(u32),
-    #[error("rules.stuck_after_ms 应大于0 / rules.stuck_after_ms must be above 0")]
+    #[error("rules.stuck_after_ms must be above 0")]
     StuckAfter,
+}
+
+impl SensorSpecError {
+    /// What went wrong, for people (in the reader's language where it is shown).
+    pub fn message(&self) -> crate::message::Message {
+        match self {
+            Self::InvalidCode(v0) => crate::message!("sensor.sensor_spec_error.invalid_code", v0_dbg = format!("{v0:?}")),
+            Self::Unit => crate::message!("sensor.sensor_spec_error.unit"),
+            Self::NotFinite { field } => crate::message!("sensor.sensor_spec_error.not_finite", field = field),
+            Self::EmptyRange { range_min, range_max } => crate::message!("sensor.sensor_spec_error.empty_range", range_max = range_max, range_min = range_min),
+            Self::ThresholdOrder { lower, lower_value, upper, upper_value } => {
+                crate::message!("sensor.sensor_spec_error.threshold_order", lower = lower, lower_value = lower_value, upper = upper, upper_value = upper_value)
+            }
+            Self::ThresholdOutsideRange { field, value } => crate::message!("sensor.sensor_spec_error.threshold_outside_range", field = field, value = value),
+            Self::Interval(v0) => crate::message!("sensor.sensor_spec_error.interval", v0 = v0),
+            Self::Deadband(v0) => crate::message!("sensor.sensor_spec_error.deadband", v0 = v0),
+            Self::RatePerMin(v0) => crate::message!("sensor.sensor_spec_error.rate_per_min", v0 = v0),
+            Self::OfflineAfterIntervals(v0) => crate::message!("sensor.sensor_spec_error.offline_after_intervals", v0 = v0),
+            Self::StuckAfter => crate::message!("sensor.sensor_spec_error.stuck_after"),
+        }
+    }
 }
 
 impl SensorSpec {

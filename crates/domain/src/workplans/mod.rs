@@ -45,7 +45,7 @@ pub struct ParsedPlan {
     title: String,
     year: Option<i16>,
     sections: Vec<Section>,
-    warnings: Vec<String>,
+    warnings: Vec<crate::message::Message>,
 }
 
 impl ParsedPlan {
@@ -69,7 +69,7 @@ impl ParsedPlan {
     }
 
     /// What could not be placed, each with its line number (`第5行 / line 5: …`).
-    pub fn warnings(&self) -> &[String] {
+    pub fn warnings(&self) -> &[crate::message::Message] {
         &self.warnings
     }
 }
@@ -178,34 +178,49 @@ fn normalise(text: &str) -> String {
 /// Why a part of the plan could not be placed; rendered into [`ParsedPlan::warnings`].
 #[derive(Debug, thiserror::Error)]
 enum Problem {
-    #[error("第一个章节标题之前的文字未能归入任何部分:“{0}” / text before the first section heading was not placed: '{0}'")]
+    #[error("text before the first section heading was not placed: '{0}'")]
     UnplacedPreamble(String),
-    #[error(
-        "标题“{heading}”之后、第一个事项之前的文字未能归入任何事项:“{excerpt}” / text after heading '{heading}' and before its first item was not placed: '{excerpt}'"
-    )]
+    #[error("text after heading '{heading}' and before its first item was not placed: '{excerpt}'")]
     UnplacedUnderHeading { heading: String, excerpt: String },
-    #[error("第一个章节标题之前没有标题行 / no title line before the first section heading")]
+    #[error("no title line before the first section heading")]
     NoTitle,
-    #[error("第一个章节标题之前的事项归入了一个无编号的部分 / items before the first section heading were put in a section without a number")]
+    #[error("items before the first section heading were put in a section without a number")]
     ItemsWithoutSection,
-    #[error("事项编号{found}不连续(应为{expected}) / item {found} is out of sequence (expected {expected})")]
+    #[error("item {found} is out of sequence (expected {expected})")]
     ItemOutOfSequence { found: u32, expected: u32 },
-    #[error("事项{item}中有未闭合的括号 / item {item} has an unterminated parenthesis")]
+    #[error("item {item} has an unterminated parenthesis")]
     UnterminatedParenthesis { item: u32 },
-    #[error(
-        "事项{item}中的括号像是责任分工,但没有识别出单位:“{group}” / item {item}: a parenthesised group looks like a responsibility assignment but names no unit: '{group}'"
-    )]
+    #[error("item {item}: a parenthesised group looks like a responsibility assignment but names no unit: '{group}'")]
     GroupWithoutUnit { item: u32, group: String },
-    #[error("事项{item}的责任分工中“{piece}”不像单位名称,已忽略 / item {item}: '{piece}' in a responsibility group is not a unit name and was ignored")]
+    #[error("item {item}: '{piece}' in a responsibility group is not a unit name and was ignored")]
     NotAUnit { item: u32, piece: String },
-    #[error(
-        "事项{item}的责任分工超过{MAX_GROUPS_PER_ITEM}组,其余已忽略 / item {item} has more than {MAX_GROUPS_PER_ITEM} responsibility groups; the rest were dropped"
-    )]
+    #[error("item {item} has more than {MAX_GROUPS_PER_ITEM} responsibility groups; the rest were dropped")]
     TooManyGroups { item: u32 },
-    #[error("事项超过{MAX_ITEMS}个,其余内容未解析 / more than {MAX_ITEMS} items; the rest of the plan was not parsed")]
+    #[error("more than {MAX_ITEMS} items; the rest of the plan was not parsed")]
     TooManyItems,
-    #[error("章节超过{MAX_SECTIONS}个,其余内容未解析 / more than {MAX_SECTIONS} sections; the rest of the plan was not parsed")]
+    #[error("more than {MAX_SECTIONS} sections; the rest of the plan was not parsed")]
     TooManySections,
+}
+
+impl Problem {
+    /// What went wrong, for people (in the reader's language where it is shown).
+    pub fn message(&self) -> crate::message::Message {
+        match self {
+            Self::UnplacedPreamble(v0) => crate::message!("workplans.problem.unplaced_preamble", v0 = v0),
+            Self::UnplacedUnderHeading { heading, excerpt } => {
+                crate::message!("workplans.problem.unplaced_under_heading", excerpt = excerpt, heading = heading)
+            }
+            Self::NoTitle => crate::message!("workplans.problem.no_title"),
+            Self::ItemsWithoutSection => crate::message!("workplans.problem.items_without_section"),
+            Self::ItemOutOfSequence { found, expected } => crate::message!("workplans.problem.item_out_of_sequence", expected = expected, found = found),
+            Self::UnterminatedParenthesis { item } => crate::message!("workplans.problem.unterminated_parenthesis", item = item),
+            Self::GroupWithoutUnit { item, group } => crate::message!("workplans.problem.group_without_unit", group = group, item = item),
+            Self::NotAUnit { item, piece } => crate::message!("workplans.problem.not_a_unit", item = item, piece = piece),
+            Self::TooManyGroups { item } => crate::message!("workplans.problem.too_many_groups", MAX_GROUPS_PER_ITEM = MAX_GROUPS_PER_ITEM, item = item),
+            Self::TooManyItems => crate::message!("workplans.problem.too_many_items", MAX_ITEMS = MAX_ITEMS),
+            Self::TooManySections => crate::message!("workplans.problem.too_many_sections", MAX_SECTIONS = MAX_SECTIONS),
+        }
+    }
 }
 
 fn excerpt(line: &str) -> String {
@@ -220,7 +235,7 @@ fn excerpt(line: &str) -> String {
 /// Warnings with a bound: after [`MAX_WARNINGS`], only a count is kept.
 #[derive(Debug, Default)]
 struct Warnings {
-    messages: Vec<String>,
+    messages: Vec<crate::message::Message>,
     dropped: usize,
 }
 
@@ -231,15 +246,15 @@ impl Warnings {
             return;
         }
         self.messages.push(match line_number {
-            Some(line) => format!("第{line}行 / line {line}: {problem}"),
-            None => problem.to_string(),
+            Some(line) => crate::message!("workplans.line", line = line, problem => problem.message()),
+            None => problem.message(),
         });
     }
 
-    fn finish(mut self) -> Vec<String> {
+    fn finish(mut self) -> Vec<crate::message::Message> {
         if self.dropped > 0 {
             let dropped = self.dropped;
-            self.messages.push(format!("另有{dropped}条警告未列出 / {dropped} more warnings were dropped"));
+            self.messages.push(crate::message!("workplans.more_warnings_were_dropped", dropped = dropped));
         }
         self.messages
     }

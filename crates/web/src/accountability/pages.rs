@@ -80,7 +80,7 @@ async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors
                 outcome: m.outcome,
             })
             .collect(),
-        suggestions: suggestions.into_iter().map(|s| (kind_label(s.kind.key()), s.target, s.reason)).collect(),
+        suggestions: suggestions.into_iter().map(|s| (kind_label(s.kind.key()), s.target, c.t.render(&s.reason))).collect(),
         kinds: MeasureKind::ALL.iter().map(|k| SelectOption { code: k.key().into(), label: label(c.t, k.label_zh(), k.label_en()), selected: false }).collect(),
         units,
         today: domain::time::today().to_string(),
@@ -120,7 +120,7 @@ async fn record(State(state): State<AppState>, headers: HeaderMap, user: PageUse
     };
     match state.app.record_measure(&user.actor, &user.client, &input).await {
         Ok(_) => Redirect::to("/accountability").into_response(),
-        Err(app::AppError::Invalid(fields)) => response(&state, &headers, &user, fields.into_iter().map(|f| f.message).collect()).await,
+        Err(app::AppError::Invalid(fields)) => response(&state, &headers, &user, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message))).await,
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
@@ -142,7 +142,7 @@ async fn follow_up(
 ) -> Response {
     match state.app.follow_up_measure(&user.actor, &user.client, id, &form.follow_up, &form.outcome).await {
         Ok(()) => Redirect::to("/accountability").into_response(),
-        Err(app::AppError::Invalid(fields)) => response(&state, &headers, &user, fields.into_iter().map(|f| f.message).collect()).await,
+        Err(app::AppError::Invalid(fields)) => response(&state, &headers, &user, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message))).await,
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }

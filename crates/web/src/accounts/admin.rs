@@ -148,7 +148,7 @@ async fn create_user(State(state): State<AppState>, headers: HeaderMap, user: Pa
     match state.app.create_account(&user.actor, &user.client, &form).await {
         Ok(id) => Redirect::to(&format!("/admin/users/{id}")).into_response(),
         Err(app::AppError::Invalid(fields)) => {
-            let messages = fields.into_iter().map(|f| f.message).collect();
+            let messages = crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message));
             new_user_response(&state, &headers, &user, String::new(), NewAccount { password: String::new(), ..form }, messages).await
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
@@ -247,7 +247,9 @@ async fn operate(
         "totp" => AccountOperation::IssueSecondFactor,
         "role" => match Role::parse(&form.role) {
             Some(role) => AccountOperation::GrantRole(role),
-            None => return detail_response(&state, &headers, &user, id, vec!["请选择角色 / choose a role".into()], false).await,
+            None => {
+                return detail_response(&state, &headers, &user, id, crate::pages::rendered(&headers, [domain::message!("admin.choose_role")]), false).await;
+            }
         },
         _ => return error_page(&state, &headers, &user.session, Some(&user.actor), ApiError::not_found()).await,
     };
@@ -271,8 +273,12 @@ async fn operate(
             .await
         }
         Ok(None) => Redirect::to(&format!("/admin/users/{id}?done=1")).into_response(),
-        Err(app::AppError::Invalid(fields)) => detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), false).await,
-        Err(app::AppError::BadRequest(message) | app::AppError::Conflict(message)) => detail_response(&state, &headers, &user, id, vec![message], false).await,
+        Err(app::AppError::Invalid(fields)) => {
+            detail_response(&state, &headers, &user, id, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)), false).await
+        }
+        Err(app::AppError::BadRequest(message) | app::AppError::Conflict(message)) => {
+            detail_response(&state, &headers, &user, id, crate::pages::rendered(&headers, [message]), false).await
+        }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }

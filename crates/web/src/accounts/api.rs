@@ -52,9 +52,9 @@ async fn login(State(state): State<AppState>, parts: axum::http::request::Parts,
                     LoginError::SecondFactorInvalid => "second_factor_invalid",
                     LoginError::Unavailable => "login_unavailable",
                 };
-                ApiError::new(StatusCode::UNAUTHORIZED, code, error.to_string())
+                ApiError::new(StatusCode::UNAUTHORIZED, code, error.message())
             }
-            TokenLoginError::PasswordChangeRequired => ApiError::new(StatusCode::FORBIDDEN, "password_change_required", error.to_string()),
+            TokenLoginError::PasswordChangeRequired => ApiError::new(StatusCode::FORBIDDEN, "password_change_required", error.message()),
             TokenLoginError::App(error) => error.into(),
         })?;
     let expires_at = jiff::Timestamp::from_millisecond(expires_at).map(|t| t.to_string()).unwrap_or_default();

@@ -148,16 +148,16 @@ fn to_profile(notice: &str) -> Response {
 }
 
 /// The messages of a rejected form, or `None` when the error is not about the input.
-fn input_errors(error: &app::AppError) -> Option<Vec<String>> {
+fn input_errors(headers: &HeaderMap, error: &app::AppError) -> Option<Vec<String>> {
     match error {
-        app::AppError::Invalid(fields) => Some(fields.iter().map(|f| f.message.clone()).collect()),
-        app::AppError::BadRequest(message) => Some(vec![message.clone()]),
+        app::AppError::Invalid(fields) => Some(crate::pages::rendered(headers, fields.iter().map(|f| f.message.clone()))),
+        app::AppError::BadRequest(message) => Some(vec![crate::pages::text(headers, message)]),
         _ => None,
     }
 }
 
 async fn failure(state: &AppState, headers: &HeaderMap, user: &PageUser, error: app::AppError) -> Response {
-    match input_errors(&error) {
+    match input_errors(headers, &error) {
         Some(messages) => profile_response(state, headers, user, messages, None).await,
         None => error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
     }
@@ -181,7 +181,7 @@ async fn change_password(State(state): State<AppState>, headers: HeaderMap, user
         Ok(account) => {
             // This session stays valid under the new password; every other one has ended.
             if user.session.insert(PASSWORD_EPOCH_KEY, account.password_changed_at).await.is_err() {
-                return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "session error").into_response();
+                return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", domain::message!("error.internal_error")).into_response();
             }
             to_profile("profile.password_changed")
         }
@@ -243,7 +243,7 @@ pub(crate) async fn secret_page(state: &AppState, headers: &HeaderMap, session: 
 async fn begin_totp(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
     let secret = app::auth::new_totp_secret();
     if user.session.insert(PENDING_TOTP_KEY, &secret).await.is_err() {
-        return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "session error").into_response();
+        return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", domain::message!("error.internal_error")).into_response();
     }
     secret_page(
         &state,

@@ -40,7 +40,7 @@ struct RankingQuery {
 impl RankingQuery {
     fn resolve(&self) -> Result<(i64, Tier), ApiError> {
         let tier = Tier::parse(&self.tier)
-            .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", "tier 应为 cities 或 departments / tier must be cities or departments"))?;
+            .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", domain::message!("assessment.tier_must_cities_departments")))?;
         Ok((self.year.unwrap_or_else(current_year).clamp(2000, 2100), tier))
     }
 }
@@ -144,7 +144,7 @@ async fn save_scheme(State(state): State<AppState>, headers: HeaderMap, user: Pa
         Ok(()) => Redirect::to(&format!("/assessment/scheme?year={year}&saved=1")).into_response(),
         Err(app::AppError::Invalid(fields)) => {
             let c = chrome(&state, &headers, &user.session, "/assessment/scheme", Some(&user.actor)).await;
-            let page = SchemePage { c, year, text: form.scheme, errors: fields.into_iter().map(|f| f.message).collect(), saved: false };
+            let page = SchemePage { c, year, text: form.scheme, errors: crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)), saved: false };
             (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
@@ -196,12 +196,12 @@ async fn unit_response(state: &AppState, headers: &HeaderMap, user: &PageUser, u
                 name: l.name.clone(),
                 points: format!("{}", l.points),
                 score: format!("{:.2}", l.score),
-                basis: l.basis.clone(),
+                basis: c.t.render(&l.basis),
             })
             .collect(),
         total: format!("{:.2}", assessment.sheet.total),
         grade: grade_text(&c, assessment.sheet.grade),
-        notes: assessment.sheet.notes.clone(),
+        notes: assessment.sheet.notes.iter().map(|n| c.t.render(n)).collect(),
         entered: assessment
             .scores
             .iter()
@@ -231,7 +231,9 @@ async fn unit_page(State(state): State<AppState>, headers: HeaderMap, user: Page
 async fn after(state: &AppState, headers: &HeaderMap, user: &PageUser, unit_id: i64, year: i64, result: app::Result<()>) -> Response {
     match result {
         Ok(()) => Redirect::to(&format!("/assessment/units/{unit_id}?year={year}")).into_response(),
-        Err(app::AppError::Invalid(fields)) => unit_response(state, headers, user, unit_id, year, fields.into_iter().map(|f| f.message).collect()).await,
+        Err(app::AppError::Invalid(fields)) => {
+            unit_response(state, headers, user, unit_id, year, crate::pages::rendered(headers, fields.into_iter().map(|f| f.message))).await
+        }
         Err(error) => error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
@@ -255,10 +257,9 @@ async fn enter_score(
     let year = form.year.clamp(2000, 2100);
     let result = match form.score.trim().parse::<f64>() {
         Ok(value) => state.app.enter_assessment_score(&user.actor, &user.client, year, id, &form.code, value, &form.evidence).await,
-        Err(_) => Err(app::AppError::Invalid(vec![domain::enterprises::FieldError {
-            field: "score",
-            message: "得分应为数字 / the score must be a number".into(),
-        }])),
+        Err(_) => {
+            Err(app::AppError::Invalid(vec![domain::enterprises::FieldError { field: "score", message: domain::message!("assessment.score_must_number") }]))
+        }
     };
     after(&state, &headers, &user, id, year, result).await
 }

@@ -75,9 +75,13 @@ impl AuditParams {
         let day = |value: &str, field: &str| -> Result<Option<i64>, ApiError> {
             match text(value) {
                 None => Ok(None),
-                Some(date) => day_start_ms(&date)
-                    .map(Some)
-                    .map_err(|message| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "bad_request", format!("{field}: {message}"))),
+                Some(date) => day_start_ms(&date).map(Some).map_err(|message| {
+                    ApiError::new(
+                        axum::http::StatusCode::BAD_REQUEST,
+                        "bad_request",
+                        domain::message!("common.field_problem", field = field, problem => message),
+                    )
+                }),
             }
         };
         Ok(app::audit::AuditFilter {
@@ -111,7 +115,7 @@ async fn audit_page(State(state): State<AppState>, headers: HeaderMap, user: Pag
     let c = chrome(&state, &headers, &user.session, &format!("/audit?{}", params.url(Some(page))), Some(&user.actor)).await;
     let (chain_ok, chain_status) = match state.app.verify_audit_log(&user.actor, &user.client).await {
         Ok(Ok(count)) => (true, format!("{} {count}", c.t.get("audit.chain_ok"))),
-        Ok(Err(error)) => (false, error.to_string()),
+        Ok(Err(error)) => (false, c.t.render(&error.message())),
         Err(_) => (false, c.t.get("error.title").to_owned()),
     };
     let entries = result

@@ -155,7 +155,9 @@ async fn run_submit(
     let query = RunQuery { checklist: Some(checklist_id), campaign: campaign_id };
     match state.app.run_checklist(&user.actor, &user.client, checklist_id, id, &kind, campaign_id, &answers).await {
         Ok((_, dangers)) => run_response(&state, &headers, &user, id, query, Vec::new(), Some(dangers.len())).await,
-        Err(app::AppError::Invalid(fields)) => run_response(&state, &headers, &user, id, query, fields.into_iter().map(|f| f.message).collect(), None).await,
+        Err(app::AppError::Invalid(fields)) => {
+            run_response(&state, &headers, &user, id, query, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)), None).await
+        }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
@@ -217,7 +219,9 @@ async fn campaign_list(State(state): State<AppState>, headers: HeaderMap, user: 
 async fn campaign_create(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(input): axum::Form<CampaignInput>) -> Response {
     match state.app.create_campaign(&user.actor, &user.client, &input).await {
         Ok(id) => Redirect::to(&format!("/campaigns/{id}")).into_response(),
-        Err(app::AppError::Invalid(fields)) => list_response(&state, &headers, &user, fields.into_iter().map(|f| f.message).collect()).await,
+        Err(app::AppError::Invalid(fields)) => {
+            list_response(&state, &headers, &user, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message))).await
+        }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }

@@ -55,9 +55,9 @@ async fn page(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
 async fn file(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(input): axum::Form<CommitmentInput>) -> Response {
     match state.app.file_commitment(&user.actor, &user.client, &input).await {
         Ok(()) => Redirect::to("/commitments").into_response(),
-        Err(app::AppError::Invalid(fields)) => response(&state, &headers, &user, fields.into_iter().map(|f| f.message).collect()).await,
+        Err(app::AppError::Invalid(fields)) => response(&state, &headers, &user, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message))).await,
         Err(app::AppError::Conflict(message)) => {
-            let mut reply = response(&state, &headers, &user, vec![message]).await;
+            let mut reply = response(&state, &headers, &user, crate::pages::rendered(&headers, [message])).await;
             *reply.status_mut() = StatusCode::CONFLICT;
             reply
         }

@@ -64,10 +64,10 @@ async fn list_enterprises(
     Query(params): Query<EnterpriseListParams>,
 ) -> Result<Json<EnterpriseList>, ApiError> {
     if params.q.as_ref().is_some_and(|q| q.chars().count() > 100) {
-        return Err(bad_query("q 最多100字 / q: at most 100 characters"));
+        return Err(bad_query(domain::message!("enterprises.q_most_100_characters")));
     }
     if params.industry.as_deref().is_some_and(|i| !domain::enterprises::IndustrySection::ALL.iter().any(|section| section.key() == i)) {
-        return Err(bad_query("industry 应为GB/T 4754门类字母A–T / industry must be a GB/T 4754 section letter A–T"));
+        return Err(bad_query(domain::message!("enterprises.industry_must_gb_t_4754_section")));
     }
     let query = ListQuery {
         query: params.q,

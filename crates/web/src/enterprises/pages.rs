@@ -273,10 +273,10 @@ struct EnterpriseForm {
     fields: EnterpriseInput,
 }
 
-fn field_messages(error: &app::AppError) -> Option<Vec<String>> {
+fn field_messages(headers: &HeaderMap, error: &app::AppError) -> Option<Vec<String>> {
     match error {
-        app::AppError::Invalid(fields) => Some(fields.iter().map(|f| f.message.clone()).collect()),
-        app::AppError::Conflict(message) | app::AppError::BadRequest(message) => Some(vec![message.clone()]),
+        app::AppError::Invalid(fields) => Some(crate::pages::rendered(headers, fields.iter().map(|f| f.message.clone()))),
+        app::AppError::Conflict(message) | app::AppError::BadRequest(message) => Some(vec![crate::pages::text(headers, message)]),
         _ => None,
     }
 }
@@ -284,7 +284,7 @@ fn field_messages(error: &app::AppError) -> Option<Vec<String>> {
 async fn enterprise_create(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<EnterpriseForm>) -> Response {
     match state.app.create_enterprise(&user.actor, &user.client, &form.fields).await {
         Ok(id) => Redirect::to(&format!("/enterprises/{id}")).into_response(),
-        Err(error) => match field_messages(&error) {
+        Err(error) => match field_messages(&headers, &error) {
             Some(messages) => {
                 form_page(&state, &headers, &user, "enterprise.new_title", "/enterprises/new".into(), "/enterprises".into(), 0, form.fields, messages).await
             }
@@ -331,7 +331,7 @@ async fn enterprise_update(
 ) -> Response {
     match state.app.update_enterprise(&user.actor, &user.client, id, form.version, &form.fields).await {
         Ok(()) => Redirect::to(&format!("/enterprises/{id}")).into_response(),
-        Err(error) => match field_messages(&error) {
+        Err(error) => match field_messages(&headers, &error) {
             Some(messages) => {
                 form_page(
                     &state,
@@ -428,7 +428,7 @@ async fn import_submit(State(state): State<AppState>, headers: HeaderMap, user: 
         }
         Err(error) => {
             let api: ApiError = error.into();
-            result.error = Some(api.body.message);
+            result.error = Some(crate::pages::text(&headers, &api.message));
             (api.status, render(&result)).into_response()
         }
     }

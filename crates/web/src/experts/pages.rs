@@ -78,7 +78,9 @@ struct ProfileForm {
 async fn set_profile(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<ProfileForm>) -> Response {
     match state.app.set_expert_profile(&user.actor, &user.client, form.user_id, &form.specialities, &form.region_code).await {
         Ok(()) => Redirect::to("/experts").into_response(),
-        Err(app::AppError::Invalid(fields)) => pool_response(&state, &headers, &user, fields.into_iter().map(|f| f.message).collect()).await,
+        Err(app::AppError::Invalid(fields)) => {
+            pool_response(&state, &headers, &user, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message))).await
+        }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }

@@ -240,7 +240,7 @@ async fn report(State(state): State<AppState>, headers: HeaderMap, user: PageUse
         Ok(row) => Redirect::to(&format!("/dangers/{}", row.id)).into_response(),
         Err(app::AppError::Invalid(fields)) => {
             let enterprise_id = form.enterprise_id;
-            new_response(&state, &headers, &user, enterprise_id, form, fields.into_iter().map(|f| f.message).collect()).await
+            new_response(&state, &headers, &user, enterprise_id, form, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message))).await
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
@@ -325,9 +325,19 @@ async fn act(
     match state.app.act_on_danger(&user.actor, &user.client, id, &form).await {
         Ok(_) => Redirect::to(&format!("/dangers/{id}")).into_response(),
         Err(app::AppError::Invalid(fields)) => {
-            detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), StatusCode::UNPROCESSABLE_ENTITY).await
+            detail_response(
+                &state,
+                &headers,
+                &user,
+                id,
+                crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
-        Err(app::AppError::IllegalTransition(message)) => detail_response(&state, &headers, &user, id, vec![message], StatusCode::CONFLICT).await,
+        Err(app::AppError::IllegalTransition(message)) => {
+            detail_response(&state, &headers, &user, id, crate::pages::rendered(&headers, [message]), StatusCode::CONFLICT).await
+        }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
@@ -350,7 +360,15 @@ async fn listing(
     match state.app.list_danger(&user.actor, &user.client, id, &form.deadline, &form.notice).await {
         Ok(()) => Redirect::to(&format!("/dangers/{id}")).into_response(),
         Err(app::AppError::Invalid(fields)) => {
-            detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), StatusCode::UNPROCESSABLE_ENTITY).await
+            detail_response(
+                &state,
+                &headers,
+                &user,
+                id,
+                crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
@@ -385,7 +403,7 @@ async fn upload_photos(
                             &headers,
                             &user,
                             id,
-                            vec!["上传失败或文件过大 / the upload failed or is too large".into()],
+                            crate::pages::rendered(&headers, [domain::message!("hidden_dangers.upload_failed_too_large")]),
                             StatusCode::PAYLOAD_TOO_LARGE,
                         )
                         .await;
@@ -395,8 +413,15 @@ async fn upload_photos(
             Ok(Some(_)) => continue,
             Ok(None) => break,
             Err(_) => {
-                return detail_response(&state, &headers, &user, id, vec!["上传内容无法读取 / the upload could not be read".into()], StatusCode::BAD_REQUEST)
-                    .await;
+                return detail_response(
+                    &state,
+                    &headers,
+                    &user,
+                    id,
+                    crate::pages::rendered(&headers, [domain::message!("hidden_dangers.upload_could_not_read")]),
+                    StatusCode::BAD_REQUEST,
+                )
+                .await;
             }
         }
     }
@@ -410,7 +435,15 @@ async fn upload_photos(
         }
         Ok(()) => Redirect::to(&format!("/dangers/{id}")).into_response(),
         Err(app::AppError::Invalid(fields)) => {
-            detail_response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect(), StatusCode::UNPROCESSABLE_ENTITY).await
+            detail_response(
+                &state,
+                &headers,
+                &user,
+                id,
+                crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }

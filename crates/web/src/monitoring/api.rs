@@ -153,29 +153,25 @@ async fn ingest_telemetry(
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
-                format!("正文超过{TELEMETRY_BYTES_MAX}字节或未完整送达 / the body is over {TELEMETRY_BYTES_MAX} bytes or was cut off"),
+                domain::message!("monitoring.body_over_bytes_was_cut_off", telemetry_bytes_max = TELEMETRY_BYTES_MAX),
             ));
         }
         Err(_) => {
             return Err(ApiError::new(
                 StatusCode::REQUEST_TIMEOUT,
                 "request_timeout",
-                format!("正文未在{}秒内送达 / the body did not arrive within {} s", TELEMETRY_BODY_DEADLINE.as_secs(), TELEMETRY_BODY_DEADLINE.as_secs()),
+                domain::message!("monitoring.body_did_not_arrive_within_s", as_secs = TELEMETRY_BODY_DEADLINE.as_secs()),
             ));
         }
     };
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let max = app::monitoring::BATCH_READINGS_MAX;
-    let too_many = |e: domain::monitoring::BatchError| ApiError::new(StatusCode::BAD_REQUEST, "bad_batch", e.to_string());
+    let too_many = |e: domain::monitoring::BatchError| ApiError::new(StatusCode::BAD_REQUEST, "bad_batch", e.message());
     let batch = match media.as_str() {
         "text/plain" => {
             let text = std::str::from_utf8(&body).map_err(|e| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad_batch",
-                    format!("正文不是 UTF-8(第{}字节) / the body is not UTF-8 at byte {}", e.valid_up_to(), e.valid_up_to()),
-                )
+                ApiError::new(StatusCode::BAD_REQUEST, "bad_batch", domain::message!("monitoring.body_not_utf_8_byte", valid_up_to = e.valid_up_to()))
             })?;
             domain::monitoring::parse_lines(text, max).map_err(too_many)?
         }
@@ -184,7 +180,7 @@ async fn ingest_telemetry(
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
-                "请使用 text/plain 或 application/json / send text/plain or application/json",
+                domain::message!("monitoring.send_text_plain_application_json"),
             ));
         }
     };
@@ -327,7 +323,7 @@ async fn alarm_action(
     Json(request): Json<AlarmActionRequest>,
 ) -> Result<Json<Alarm>, ApiError> {
     if request.comment.as_ref().is_some_and(|comment| comment.chars().count() > 2000) {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", "comment 最多2000字 / comment: at most 2000 characters"));
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", domain::message!("monitoring.comment_most_2000_characters")));
     }
     let row = match request.action {
         AlarmMove::Acknowledge => state.app.acknowledge_alarm(&caller.actor, &caller.client, id).await?,
@@ -474,17 +470,12 @@ async fn alarm_stream(State(state): State<AppState>, caller: ApiCaller, recheck:
     let (receiver, slot) = match state.app.monitor.subscribe(Some(caller.actor.user_id)) {
         Ok(subscription) => subscription,
         Err(app::monitoring::LiveRefusal::UserLimit) => {
-            return Err(ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too_many_streams",
-                "您打开的实时推送连接过多,请关闭其他页面 / you have too many live connections open; close other pages",
-            )
-            .with_retry_after(30));
+            return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_streams", domain::message!("monitoring.you_have_too_many_live_connections"))
+                .with_retry_after(30));
         }
         Err(app::monitoring::LiveRefusal::Full) => {
-            return Err(
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "实时推送连接已满 / too many live connections: retry shortly").with_retry_after(10)
-            );
+            return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", domain::message!("monitoring.too_many_live_connections_retry_shortly"))
+                .with_retry_after(10));
         }
     };
     let actor = caller.actor;

@@ -299,20 +299,20 @@ struct SensorForm {
 
 impl SensorForm {
     /// The sensor to register, or what cannot be read as a number.
-    fn input(&self) -> Result<app::hazard_sources::SensorInput, Vec<String>> {
+    fn input(&self) -> Result<app::hazard_sources::SensorInput, Vec<domain::message::Message>> {
         let mut errors = Vec::new();
         let mut number = |text: &str, label: &str, required: bool| -> Option<f64> {
             let text = text.trim();
             if text.is_empty() {
                 if required {
-                    errors.push(format!("{label}必填 / {label} is required"));
+                    errors.push(domain::message!("monitoring.required", label = label));
                 }
                 return None;
             }
             match text.parse::<f64>() {
                 Ok(v) if v.is_finite() => Some(v),
                 _ => {
-                    errors.push(format!("{label}应为数字 / {label} must be a number"));
+                    errors.push(domain::message!("monitoring.must_number", label = label));
                     None
                 }
             }
@@ -328,7 +328,7 @@ impl SensorForm {
         let interval_s = match self.interval_s.trim().parse::<u32>() {
             Ok(v) => Some(v),
             Err(_) => {
-                errors.push("上报周期应为整数秒 / interval_s must be whole seconds".into());
+                errors.push(domain::message!("monitoring.interval_s_must_whole_seconds"));
                 None
             }
         };
@@ -409,12 +409,14 @@ async fn register_sensor(
 ) -> Response {
     let input = match form.input() {
         Ok(input) => input,
-        Err(errors) => return source_response(&state, &headers, &user, id, form, errors).await,
+        Err(errors) => return source_response(&state, &headers, &user, id, form, crate::pages::rendered(&headers, errors)).await,
     };
     match state.app.add_sensors(&user.actor, &user.client, id, &[input]).await {
         Ok(_) => Redirect::to(&format!("/hazards/{id}")).into_response(),
-        Err(app::AppError::Invalid(fields)) => source_response(&state, &headers, &user, id, form, fields.into_iter().map(|f| f.message).collect()).await,
-        Err(app::AppError::Conflict(message)) => source_response(&state, &headers, &user, id, form, vec![message]).await,
+        Err(app::AppError::Invalid(fields)) => {
+            source_response(&state, &headers, &user, id, form, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message))).await
+        }
+        Err(app::AppError::Conflict(message)) => source_response(&state, &headers, &user, id, form, crate::pages::rendered(&headers, [message])).await,
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
@@ -493,13 +495,15 @@ async fn register_source(State(state): State<AppState>, headers: HeaderMap, user
         Ok(_) => state.app.add_hazard_source(&user.actor, &user.client, &input).await,
         Err(_) => Err(app::AppError::Invalid(vec![domain::enterprises::FieldError {
             field: "people_nearby",
-            message: "500米内人数应为整数 / people_nearby must be a whole number".into(),
+            message: domain::message!("monitoring.people_nearby_must_whole_number"),
         }])),
     };
     match result {
         Ok(id) => Redirect::to(&format!("/hazards/{id}")).into_response(),
-        Err(app::AppError::Invalid(fields)) => new_source_response(&state, &headers, &user, form, fields.into_iter().map(|f| f.message).collect()).await,
-        Err(app::AppError::Conflict(message)) => new_source_response(&state, &headers, &user, form, vec![message]).await,
+        Err(app::AppError::Invalid(fields)) => {
+            new_source_response(&state, &headers, &user, form, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message))).await
+        }
+        Err(app::AppError::Conflict(message)) => new_source_response(&state, &headers, &user, form, crate::pages::rendered(&headers, [message])).await,
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
@@ -569,13 +573,27 @@ async fn request_window(
     axum::Form(form): axum::Form<WindowForm>,
 ) -> Response {
     let Ok(minutes) = form.minutes.trim().parse::<u32>() else {
-        return sensor_response(&state, &headers, &user, &code, Some("时长应为整数分钟 / the duration must be whole minutes".into())).await;
+        return sensor_response(
+            &state,
+            &headers,
+            &user,
+            &code,
+            Some(crate::pages::text(&headers, &domain::message!("monitoring.duration_must_whole_minutes"))),
+        )
+        .await;
     };
     let input = app::alarm_suppressions::SuppressionInput { kind: form.kind, reason: form.reason, starts_at: None, minutes };
     match state.app.request_suppression(&user.actor, &user.client, &code, &input, domain::time::now_ms()).await {
         Ok(_) => Redirect::to(&format!("/sensors/{code}")).into_response(),
         Err(app::AppError::Invalid(fields)) => {
-            sensor_response(&state, &headers, &user, &code, Some(fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join("; "))).await
+            sensor_response(
+                &state,
+                &headers,
+                &user,
+                &code,
+                Some(crate::pages::text(&headers, &domain::message::Message::joined(fields.into_iter().map(|f| f.message).collect()))),
+            )
+            .await
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
@@ -599,7 +617,7 @@ async fn decide_window(
         "approve" => state.app.decide_suppression(&user.actor, &user.client, id, true, Some(&form.note)).await,
         "reject" => state.app.decide_suppression(&user.actor, &user.client, id, false, Some(&form.note)).await,
         "end" => state.app.end_suppression(&user.actor, &user.client, id).await,
-        _ => Err(app::AppError::BadRequest("action 应为 approve、reject 或 end / action must be approve, reject or end".into())),
+        _ => Err(app::AppError::BadRequest(domain::message!("monitoring.action_must_approve_reject_end"))),
     };
     match result {
         Ok(window) => Redirect::to(&format!("/sensors/{}", window.sensor_code)).into_response(),
@@ -665,7 +683,7 @@ async fn alarm_page(State(state): State<AppState>, headers: HeaderMap, user: Pag
 async fn acknowledge(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
     match state.app.acknowledge_alarm(&user.actor, &user.client, id).await {
         Ok(_) => Redirect::to(&format!("/alarms/{id}")).into_response(),
-        Err(app::AppError::IllegalTransition(message)) => alarm_response(&state, &headers, &user, id, Some(message)).await,
+        Err(app::AppError::IllegalTransition(message)) => alarm_response(&state, &headers, &user, id, Some(crate::pages::text(&headers, &message))).await,
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
@@ -680,9 +698,16 @@ struct CloseForm {
 async fn close(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<CloseForm>) -> Response {
     match state.app.close_alarm(&user.actor, &user.client, id, &form.disposition, Some(&form.comment)).await {
         Ok(_) => Redirect::to(&format!("/alarms/{id}")).into_response(),
-        Err(app::AppError::IllegalTransition(message)) => alarm_response(&state, &headers, &user, id, Some(message)).await,
+        Err(app::AppError::IllegalTransition(message)) => alarm_response(&state, &headers, &user, id, Some(crate::pages::text(&headers, &message))).await,
         Err(app::AppError::Invalid(fields)) => {
-            alarm_response(&state, &headers, &user, id, Some(fields.into_iter().map(|f| f.message).collect::<Vec<_>>().join("; "))).await
+            alarm_response(
+                &state,
+                &headers,
+                &user,
+                id,
+                Some(crate::pages::text(&headers, &domain::message::Message::joined(fields.into_iter().map(|f| f.message).collect()))),
+            )
+            .await
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }

@@ -119,7 +119,8 @@ struct MessagePage {
 pub(crate) async fn error_page(state: &AppState, headers: &HeaderMap, session: &Session, actor: Option<&app::Actor>, error: ApiError) -> Response {
     let c = chrome(state, headers, session, "/", actor).await;
     let heading = c.t.get(if error.status == StatusCode::NOT_FOUND { "error.not_found" } else { "error.title" }).to_owned();
-    let page = MessagePage { c, heading, message: error.body.message };
+    let message = c.t.render(&error.message);
+    let page = MessagePage { c, heading, message };
     (error.status, render(&page)).into_response()
 }
 
@@ -173,7 +174,7 @@ async fn login_submit(State(state): State<AppState>, parts: Parts, session: Sess
         }
         Err(error) => {
             let c = chrome(&state, &parts.headers, &session, "/login", None).await;
-            let message = error.to_string();
+            let message = c.t.render(&error.message());
             (StatusCode::UNAUTHORIZED, render(&LoginPage { c, error: Some(message), username })).into_response()
         }
     }
@@ -300,6 +301,17 @@ pub(crate) struct SelectOption {
     pub(crate) code: String,
     pub(crate) label: String,
     pub(crate) selected: bool,
+}
+
+/// Messages by code in the language the request chose.
+pub(crate) fn rendered(headers: &HeaderMap, messages: impl IntoIterator<Item = domain::message::Message>) -> Vec<String> {
+    let lang = Lang::from_headers(headers).message_lang();
+    messages.into_iter().map(|m| m.render(lang)).collect()
+}
+
+/// One message by code in the language the request chose.
+pub(crate) fn text(headers: &HeaderMap, message: &domain::message::Message) -> String {
+    message.render(Lang::from_headers(headers).message_lang())
 }
 
 pub(crate) fn label(t: &Catalog, zh: &str, en: &str) -> String {

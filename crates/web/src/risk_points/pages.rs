@@ -91,7 +91,9 @@ async fn add(
 ) -> Response {
     match state.app.add_risk_points(&user.actor, &user.client, id, std::slice::from_ref(&input)).await {
         Ok(_) => Redirect::to(&format!("/enterprises/{id}/risks")).into_response(),
-        Err(app::AppError::Invalid(fields)) => response(&state, &headers, &user, id, fields.into_iter().map(|f| f.message).collect()).await,
+        Err(app::AppError::Invalid(fields)) => {
+            response(&state, &headers, &user, id, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message))).await
+        }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }

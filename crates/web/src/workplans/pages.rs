@@ -123,7 +123,7 @@ async fn import_submit(State(state): State<AppState>, headers: HeaderMap, user: 
                     match field.bytes().await {
                         Ok(bytes) => file = Some((name, bytes.to_vec())),
                         Err(_) => {
-                            page.error = Some(app::documents::DocumentError::TooLarge.to_string());
+                            page.error = Some(crate::pages::text(&headers, &app::documents::DocumentError::TooLarge.message()));
                             return (StatusCode::PAYLOAD_TOO_LARGE, render(&page)).into_response();
                         }
                     }
@@ -133,7 +133,10 @@ async fn import_submit(State(state): State<AppState>, headers: HeaderMap, user: 
                     match text.trim().parse::<i64>() {
                         Ok(year) => page.year = year,
                         Err(_) => {
-                            page.error = Some(format!("年度“{}”不是数字 / the year is not a number", text.chars().take(10).collect::<String>()));
+                            page.error = Some(crate::pages::text(
+                                &headers,
+                                &domain::message!("workplans.year_not_number", value = text.chars().take(10).collect::<String>()),
+                            ));
                             return (StatusCode::BAD_REQUEST, render(&page)).into_response();
                         }
                     }
@@ -154,7 +157,7 @@ async fn import_submit(State(state): State<AppState>, headers: HeaderMap, user: 
     let text = match app::documents::document_text(&name, &bytes) {
         Ok(text) => text,
         Err(error) => {
-            page.error = Some(error.to_string());
+            page.error = Some(crate::pages::text(&headers, &error.message()));
             return (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response();
         }
     };
@@ -166,7 +169,7 @@ async fn import_submit(State(state): State<AppState>, headers: HeaderMap, user: 
         }
         Err(error) => {
             let api: ApiError = error.into();
-            page.error = Some(api.body.message);
+            page.error = Some(crate::pages::text(&headers, &api.message));
             (api.status, render(&page)).into_response()
         }
     }
@@ -583,9 +586,11 @@ async fn after_action(state: &AppState, headers: &HeaderMap, user: &PageUser, id
             response
         }
         Ok(()) => Redirect::to(&format!("/assignments/{id}")).into_response(),
-        Err(app::AppError::Invalid(fields)) => assignment_response(state, headers, user, id, fields.into_iter().map(|f| f.message).collect()).await,
+        Err(app::AppError::Invalid(fields)) => {
+            assignment_response(state, headers, user, id, crate::pages::rendered(headers, fields.into_iter().map(|f| f.message))).await
+        }
         Err(app::AppError::IllegalTransition(message)) => {
-            let mut response = assignment_response(state, headers, user, id, vec![message]).await;
+            let mut response = assignment_response(state, headers, user, id, crate::pages::rendered(headers, [message])).await;
             *response.status_mut() = StatusCode::CONFLICT;
             response
         }
@@ -625,7 +630,7 @@ async fn report(State(state): State<AppState>, headers: HeaderMap, user: PageUse
                                 &headers,
                                 &user,
                                 id,
-                                Err(app::AppError::BadRequest("上传失败或文件过大 / the upload failed or is too large".into())),
+                                Err(app::AppError::BadRequest(domain::message!("workplans.upload_failed_too_large"))),
                             )
                             .await;
                         }
@@ -635,8 +640,7 @@ async fn report(State(state): State<AppState>, headers: HeaderMap, user: PageUse
             },
             Ok(None) => break,
             Err(_) => {
-                return after_action(&state, &headers, &user, id, Err(app::AppError::BadRequest("上传内容无法读取 / the upload could not be read".into())))
-                    .await;
+                return after_action(&state, &headers, &user, id, Err(app::AppError::BadRequest(domain::message!("workplans.upload_could_not_read")))).await;
             }
         }
     }
