@@ -621,8 +621,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string(&Printed { score, level: graded.level.label_zh(), color: graded.level.color() })?);
         }
         Command::Gb18218 { what: Gb18218What::Assess { people, chemicals } } => {
-            let present = chemicals.iter().map(|c| domain::gb18218::Present::parse(c)).collect::<Result<Vec<_>, _>>().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let assessment = domain::gb18218::assess(&present, people).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let present =
+                chemicals.iter().map(|c| domain::gb18218::Present::parse(c)).collect::<Result<Vec<_>, _>>().map_err(|e| anyhow::anyhow!("{}", e.message()))?;
+            let assessment = domain::gb18218::assess(&present, people).map_err(|e| anyhow::anyhow!("{}", e.message()))?;
             println!("{}", serde_json::to_string(&assessment)?);
         }
         Command::Simulate { sensors, hours, incidents, seed } => {
@@ -770,7 +771,7 @@ fn read_document_text(file: &std::path::Path) -> anyhow::Result<String> {
     }
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    app::documents::document_text(&name, &bytes).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+    app::documents::document_text(&name, &bytes).map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.message()))
 }
 
 fn print_plan_outline(plan: &domain::workplans::ParsedPlan) {

@@ -164,7 +164,10 @@ impl App {
             AccountOperation::GrantRole(role) => {
                 let unit = self.store.unit(user.unit_id).await?;
                 if !UnitKind::parse(&unit.kind).is_ok_and(|kind| role.fits_unit(kind)) {
-                    return Err(invalid("role", domain::message!("accounts.role_does_not_fit_unit", label_zh = role.label_zh(), name = unit.name)));
+                    return Err(invalid(
+                        "role",
+                        domain::message!("accounts.role_does_not_fit_unit", label_zh = role.label_zh(), label_en = role.label_en(), name = unit.name),
+                    ));
                 }
                 if role.is_administrator() && user.totp_secret.is_none() {
                     // Administrators cannot log in without a second factor; issue one with the grant.

@@ -64,7 +64,7 @@ fn field(name: &'static str, message: Message) -> FieldError {
 fn required(value: &str, name: &'static str, what: &str, problems: &mut Vec<FieldError>) -> String {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > 100 {
-        problems.push(field(name, domain::message!("hazard_sources.required_most_100_characters", what = what, name = name)));
+        problems.push(field(name, domain::message!("hazard_sources.required_most_100_characters", what_zh = what, name_en = name)));
     }
     value.to_owned()
 }

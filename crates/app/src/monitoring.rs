@@ -10,7 +10,8 @@ use domain::monitoring::{self, AlarmKind, RawReading, RejectReason, WarningGrade
 use monitor::history::HISTORY_POINTS_MAX;
 // What the web and MQTT layers need of the monitor, which they reach through `app` only.
 pub use monitor::{
-    BATCH_READINGS_MAX, History, INGEST_QUEUE_MAX, IngestOutcome, LIVE_SUBSCRIBERS_MAX, LiveRefusal, MonitorError, MonitorSettings, Rejection, StagedIngest,
+    AlarmNotice, BATCH_READINGS_MAX, History, INGEST_QUEUE_MAX, IngestOutcome, LIVE_SUBSCRIBERS_MAX, LiveRefusal, LiveSlot, MonitorError, MonitorSettings,
+    Rejection, StagedIngest,
 };
 use serde::Serialize;
 use store::SensorRow;
@@ -97,6 +98,19 @@ impl App {
     /// Ingests a parsed batch written by `writer_enterprise_id` (see [`Monitor::ingest`]).
     pub async fn ingest(&self, writer_enterprise_id: i64, batch: &[std::result::Result<RawReading<'_>, RejectReason>], now_ms: i64) -> Result<IngestOutcome> {
         Ok(self.monitor.ingest(writer_enterprise_id, batch, now_ms).await?)
+    }
+
+    /// Subscribes a user (or, with `None`, the process's webhooks) to alarm transitions (see
+    /// [`Monitor::subscribe`]); the answer says only which alarms moved, and the caller reads
+    /// those it may see.
+    pub fn subscribe_alarms(&self, user_id: Option<i64>) -> std::result::Result<(tokio::sync::broadcast::Receiver<AlarmNotice>, LiveSlot), LiveRefusal> {
+        self.monitor.subscribe(user_id)
+    }
+
+    /// The latest value and its time of each of these sensors (by code), for a page that has
+    /// already read them within the caller's scope.
+    pub async fn latest_values(&self, codes: &[&str]) -> Vec<Option<(i64, f64)>> {
+        self.monitor.latest_of(codes).await
     }
 
     /// Stages a batch of a stream of batches (see [`Monitor::stage_ingest`]).

@@ -88,7 +88,7 @@ pub fn graded_point(
     let text = |value: &str, name: &'static str, what: &str, problems: &mut Vec<_>| {
         let value = value.trim();
         if value.is_empty() || value.chars().count() > 500 {
-            problems.push(field(name, domain::message!("risk_points.required_most_500_characters", what = what, name = name)));
+            problems.push(field(name, domain::message!("risk_points.required_most_500_characters", what_zh = what, name_en = name)));
         }
         value.to_owned()
     };

@@ -158,7 +158,7 @@ fn map_header(header: &[String]) -> Result<Vec<Option<&'static str>>, Message> {
     if missing.is_empty() {
         Ok(mapped)
     } else {
-        Err(domain::message!("spreadsheet.header_line_1_lacks_required_columns", value = missing.join("、"), value2 = missing.join(", ")))
+        Err(domain::message!("spreadsheet.header_line_1_lacks_required_columns", columns_zh = missing.join("、"), columns_en = missing.join(", ")))
     }
 }
 

@@ -76,15 +76,35 @@ impl Message {
     /// catalog has no text for it.
     pub fn render(&self, lang: Lang) -> String {
         let Some(text) = catalog(lang).get(self.code.as_ref()) else { return self.code.to_string() };
-        let mut out = text.clone();
-        for (name, value) in &self.args {
-            let value = match value {
-                Arg::Text(text) => text.clone(),
-                Arg::Message(message) => message.render(lang),
-                Arg::List(messages) => messages.iter().map(|m| m.render(lang)).collect::<Vec<_>>().join(if lang == Lang::Zh { ";" } else { "; " }),
-            };
-            out = out.replace(&format!("{{{name}}}"), &value);
+        // One pass over the text, so that an argument's own braces (a user's text) are never
+        // taken for a placeholder.
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let argument = after.find('}').and_then(|close| {
+                let name = &after[..close];
+                self.args.iter().find(|(arg, _)| arg == name).map(|(_, value)| (close, value))
+            });
+            match argument {
+                Some((close, value)) => {
+                    match value {
+                        Arg::Text(text) => out.push_str(text),
+                        Arg::Message(message) => out.push_str(&message.render(lang)),
+                        Arg::List(messages) => {
+                            out.push_str(&messages.iter().map(|m| m.render(lang)).collect::<Vec<_>>().join(if lang == Lang::Zh { ";" } else { "; " }))
+                        }
+                    }
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    out.push('{');
+                    rest = after;
+                }
+            }
         }
+        out.push_str(rest);
         out
     }
 }
@@ -158,6 +178,8 @@ mod tests {
         assert_eq!(crate::message!("no.such.code").render(Lang::En), "no.such.code");
         let nested = crate::message!("common.field_problem", field = "location", problem => crate::message!("enterprises.required"));
         assert_eq!((nested.render(Lang::Zh), nested.render(Lang::En)), ("location:不能为空".to_owned(), "location: is required".to_owned()));
+        let braces = crate::message!("common.field_problem", field = "{problem}", problem = "{field}");
+        assert_eq!(braces.render(Lang::En), "{problem}: {field}", "an argument's braces are left alone");
         let stored = Message::from_stored(&nested.to_stored());
         assert_eq!(stored.render(Lang::En), "location: is required", "a stored message renders the same");
         assert_eq!(Message::from_stored("旧的通知(an old notice)").render(Lang::En), "旧的通知(an old notice)", "text stored before codes shows as it is");

@@ -14,7 +14,8 @@ use utoipa::ToSchema;
 pub struct ErrorBody {
     /// Stable machine-readable code, e.g. `not_found`, `validation_failed`.
     pub code: &'static str,
-    /// What went wrong, in the caller's language (the `anwei_lang` cookie; Chinese by default).
+    /// What went wrong, in the caller's language: the `anwei_lang` cookie's, or for an API client
+    /// without one its `Accept-Language` (English when it comes first); Chinese by default.
     pub message: String,
     /// Per-field problems, for `validation_failed`.
     #[serde(skip_serializing_if = "Vec::is_empty")]

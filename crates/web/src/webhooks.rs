@@ -36,7 +36,7 @@ pub fn spawn(app: App, urls: Vec<String>, secret: Vec<u8>) {
     if urls.is_empty() {
         return;
     }
-    let Ok((mut notices, slot)) = app.monitor.subscribe(None) else {
+    let Ok((mut notices, slot)) = app.subscribe_alarms(None) else {
         tracing::error!("no live-notice slot left for the webhooks");
         return;
     };

@@ -80,6 +80,25 @@ fn message_calls(text: &str) -> Vec<(String, BTreeSet<String>)> {
     calls
 }
 
+/// Both texts of a code show the same values, apart from a value given in each language (named
+/// `…_zh` and `…_en`: a role's label, a field's name in each language).
+#[test]
+fn both_languages_show_the_same_values() {
+    let (zh, en): (BTreeMap<String, Vec<String>>, BTreeMap<String, Vec<String>>) =
+        (catalog_placeholders(Lang::Zh).into_iter().collect(), catalog_placeholders(Lang::En).into_iter().collect());
+    let per_language = |name: &str| name.ends_with("_zh") || name.ends_with("_en");
+    let mut problems = Vec::new();
+    for (code, zh_names) in &zh {
+        let en_names = en.get(code).cloned().unwrap_or_default();
+        let only_zh: Vec<&String> = zh_names.iter().filter(|n| !en_names.contains(n) && !per_language(n)).collect();
+        let only_en: Vec<&String> = en_names.iter().filter(|n| !zh_names.contains(n) && !per_language(n)).collect();
+        if !only_zh.is_empty() || !only_en.is_empty() {
+            problems.push(format!("{code}: only in Chinese {only_zh:?}, only in English {only_en:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn every_message_has_its_texts_and_their_arguments() {
     let catalogs: Vec<BTreeMap<String, Vec<String>>> = [Lang::Zh, Lang::En].into_iter().map(|lang| catalog_placeholders(lang).into_iter().collect()).collect();

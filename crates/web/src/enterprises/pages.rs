@@ -3,7 +3,7 @@
 
 use app::enterprises::ListQuery;
 use app::policy::{self, Action};
-use app::spreadsheet::{ImportReport, RejectedRow, SpreadsheetFormat};
+use app::spreadsheet::{ImportReport, SpreadsheetFormat};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
@@ -374,7 +374,8 @@ struct ImportResult {
     imported: usize,
     created: usize,
     updated: usize,
-    rejected: Vec<RejectedRow>,
+    /// Rejected rows: line and reason, in the page's language.
+    rejected: Vec<(usize, String)>,
 }
 
 async fn import_submit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, mut multipart: Multipart) -> Response {
@@ -423,7 +424,7 @@ async fn import_submit(State(state): State<AppState>, headers: HeaderMap, user: 
             result.imported = imported;
             result.created = created;
             result.updated = updated;
-            result.rejected = rejected;
+            result.rejected = rejected.into_iter().map(|r| (r.line, result.c.t.render(&r.reason))).collect();
             render(&result)
         }
         Err(error) => {

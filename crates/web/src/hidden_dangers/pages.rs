@@ -94,8 +94,8 @@ struct ListPage {
     notices: Vec<(i64, String)>,
 }
 
-fn state_label(key: &str) -> String {
-    DangerState::parse(key).map(|s| s.label_zh().to_owned()).unwrap_or_else(|| key.to_owned())
+fn state_label(c: &Chrome, key: &str) -> String {
+    DangerState::from_key(key).map(|s| s.label(c.t.is_en()).to_owned()).unwrap_or_else(|| key.to_owned())
 }
 
 async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(params): Query<ListParams>) -> Response {
@@ -135,10 +135,17 @@ async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: Page
         region_options,
         state_options: DangerState::ALL
             .iter()
-            .map(|s| SelectOption { code: s.key().into(), label: s.label_zh().into(), selected: s.key() == params.state })
+            .map(|s| SelectOption { code: s.key().into(), label: s.label(c.t.is_en()).into(), selected: s.key() == params.state })
             .collect(),
         query_string: serde_urlencoded::to_string(&params).unwrap_or_default(),
-        notices: state.app.danger_notices(&user.actor).await.unwrap_or_default().into_iter().map(|n| (n.danger_id, n.message)).collect(),
+        notices: state
+            .app
+            .danger_notices(&user.actor)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|n| (n.danger_id, c.t.render(&domain::message::Message::from_stored(&n.message))))
+            .collect(),
         // The form picks the enterprise; any the user may report at will do to show the button.
         can_report: app::policy::allows(&user.actor, Action::ReportDanger { enterprise_id: user.actor.enterprise_id.unwrap_or_default() }),
         params,
@@ -297,8 +304,8 @@ async fn detail_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
         photos,
         can_add_photos,
         experts,
-        grade: DangerGrade::parse(&view.danger.grade).map(|g| g.label_zh()).unwrap_or("").to_owned(),
-        state: state_label(&view.danger.state),
+        grade: DangerGrade::from_key(&view.danger.grade).map(|g| g.label(c.t.is_en())).unwrap_or("").to_owned(),
+        state: state_label(&c, &view.danger.state),
         can_list: view.danger.grade == "major" && app::policy::allows(&user.actor, Action::ListDangerSupervision),
         source_label: c.t.get(&format!("danger.source.{}", view.danger.source)).to_owned(),
         d: view.danger,

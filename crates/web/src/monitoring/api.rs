@@ -467,7 +467,7 @@ async fn alarm_stream(State(state): State<AppState>, caller: ApiCaller, recheck:
     if policy_sees_nothing(&caller.actor) {
         return Err(state.app.denied(&caller.actor, &caller.client, "alarm.read", "alarms".into()).await.into());
     }
-    let (receiver, slot) = match state.app.monitor.subscribe(Some(caller.actor.user_id)) {
+    let (receiver, slot) = match state.app.subscribe_alarms(Some(caller.actor.user_id)) {
         Ok(subscription) => subscription,
         Err(app::monitoring::LiveRefusal::UserLimit) => {
             return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_streams", domain::message!("monitoring.you_have_too_many_live_connections"))

@@ -301,29 +301,29 @@ impl SensorForm {
     /// The sensor to register, or what cannot be read as a number.
     fn input(&self) -> Result<app::hazard_sources::SensorInput, Vec<domain::message::Message>> {
         let mut errors = Vec::new();
-        let mut number = |text: &str, label: &str, required: bool| -> Option<f64> {
+        let mut number = |text: &str, label: domain::message::Message, required: bool| -> Option<f64> {
             let text = text.trim();
             if text.is_empty() {
                 if required {
-                    errors.push(domain::message!("monitoring.required", label = label));
+                    errors.push(domain::message!("monitoring.required", label => label));
                 }
                 return None;
             }
             match text.parse::<f64>() {
                 Ok(v) if v.is_finite() => Some(v),
                 _ => {
-                    errors.push(domain::message!("monitoring.must_number", label = label));
+                    errors.push(domain::message!("monitoring.must_number", label => label));
                     None
                 }
             }
         };
-        let range_min = number(&self.range_min, "量程下限 range_min", true);
-        let range_max = number(&self.range_max, "量程上限 range_max", true);
+        let range_min = number(&self.range_min, domain::message!("monitoring.field.range_min"), true);
+        let range_max = number(&self.range_max, domain::message!("monitoring.field.range_max"), true);
         let thresholds = domain::monitoring::Thresholds {
-            low_low: number(&self.low_low, "低低限 LL", false),
-            low: number(&self.low, "低限 L", false),
-            high: number(&self.high, "高限 H", false),
-            high_high: number(&self.high_high, "高高限 HH", false),
+            low_low: number(&self.low_low, domain::message!("monitoring.field.low_low"), false),
+            low: number(&self.low, domain::message!("monitoring.field.low"), false),
+            high: number(&self.high, domain::message!("monitoring.field.high"), false),
+            high_high: number(&self.high_high, domain::message!("monitoring.field.high_high"), false),
         };
         let interval_s = match self.interval_s.trim().parse::<u32>() {
             Ok(v) => Some(v),
@@ -370,7 +370,7 @@ async fn source_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
     let alarms = active_alarms(&state, user, Some(id)).await.unwrap_or_default();
     let c = chrome(&state, &headers, &user.session, &format!("/hazards/{id}"), Some(&user.actor)).await;
     let codes: Vec<&str> = sensors.iter().map(|s| s.code.as_str()).collect();
-    let latest = state.app.monitor.latest_of(&codes).await;
+    let latest = state.app.latest_values(&codes).await;
     let sensors = sensors
         .iter()
         .zip(latest)

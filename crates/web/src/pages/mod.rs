@@ -269,7 +269,7 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
     let today = domain::time::today();
     let danger_counts = domain::hidden_dangers::DangerState::ALL
         .iter()
-        .map(|s| (s.key().to_owned(), s.label_zh().to_owned(), dangers.iter().filter(|d| d.state == s.key()).count()))
+        .map(|s| (s.key().to_owned(), s.label(c.t.is_en()).to_owned(), dangers.iter().filter(|d| d.state == s.key()).count()))
         .collect();
     let overdue = dangers.iter().filter(|d| domain::hidden_dangers::is_overdue(d.state, d.deadline.as_deref().and_then(|x| x.parse().ok()), today)).count();
     let listed = dangers.iter().filter(|d| d.listed_by_unit_id.is_some() && d.state != "closed").count();

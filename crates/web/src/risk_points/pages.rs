@@ -64,16 +64,8 @@ async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i6
         })
         .collect();
     let can_add = app::policy::allows(&user.actor, app::policy::Action::ManageRiskPoints { enterprise_id: id });
-    let page = RiskPage {
-        c,
-        enterprise_id: id,
-        enterprise_name,
-        points,
-        highest: profile.highest.map(|l| l.label_zh().to_owned()).unwrap_or_else(|| "—".into()),
-        profile,
-        can_add,
-        errors,
-    };
+    let highest = profile.highest.map(|l| l.label(c.t.is_en()).to_owned()).unwrap_or_else(|| "—".into());
+    let page = RiskPage { c, enterprise_id: id, enterprise_name, points, highest, profile, can_add, errors };
     let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     (status, render(&page)).into_response()
 }

@@ -439,7 +439,11 @@ async fn inbox(State(state): State<AppState>, headers: HeaderMap, user: PageUser
             due: if cell.half_year_reported || cell.annual_reported { cell.annual_due.clone() } else { cell.half_year_due.clone() },
         })
         .collect();
-    let notices = notices.into_iter().take(50).map(|n| (app::audit::display_time(n.created_at), n.message, n.assignment_id)).collect();
+    let notices = notices
+        .into_iter()
+        .take(50)
+        .map(|n| (app::audit::display_time(n.created_at), c.t.render(&domain::message::Message::from_stored(&n.message)), n.assignment_id))
+        .collect();
     let (mut by_unit, mut by_region) = (Vec::new(), Vec::new());
     if overdue_only {
         let mut region_names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
