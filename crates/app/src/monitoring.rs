@@ -154,9 +154,7 @@ impl App {
         let sources = self.hazard_sources(actor, client, None).await?;
         let mut active: HashMap<i64, Vec<(AlarmKind, domain::monitoring::Severity)>> = HashMap::new();
         for (source_id, kind, severity) in self.store.active_alarm_kinds(&policy::enterprise_visibility(actor)).await? {
-            if let (Some(kind), Some(severity)) = (AlarmKind::parse(&kind), domain::monitoring::Severity::parse(&severity)) {
-                active.entry(source_id).or_default().push((kind, severity));
-            }
+            active.entry(source_id).or_default().push((kind, severity));
         }
         let rules = &self.monitor.settings().warning_rules;
         Ok(sources

@@ -1,7 +1,5 @@
 //! Unacknowledged alarms go up the tiers (county, city, province) as their time comes.
 
-use domain::monitoring::EscalationTier;
-
 use crate::{Monitor, Result};
 
 impl Monitor {
@@ -11,7 +9,7 @@ impl Monitor {
         let mut moved = Vec::new();
         for (id, raised_at, tier) in self.store.alarms_to_escalate().await? {
             let due = rules.due_tier(now_ms - raised_at);
-            if EscalationTier::parse(&tier).is_some_and(|current| due > current) && self.store.escalate_alarm(id, due.as_str(), now_ms).await? {
+            if due > tier && self.store.escalate_alarm(id, due.as_str(), now_ms).await? {
                 tracing::info!(alarm = id, tier = due.as_str(), "unacknowledged alarm escalated");
                 moved.push(id);
             }

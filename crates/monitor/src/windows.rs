@@ -24,9 +24,7 @@ impl Monitor {
     pub(crate) async fn live_conditions(&self) -> Result<HashMap<i64, Vec<(AlarmKind, Severity)>>> {
         let mut live: HashMap<i64, Vec<(AlarmKind, Severity)>> = HashMap::new();
         for (sensor_id, kind, severity) in self.store.live_alarm_conditions().await? {
-            if let (Some(kind), Some(severity)) = (AlarmKind::parse(&kind), Severity::parse(&severity)) {
-                live.entry(sensor_id).or_default().push((kind, severity));
-            }
+            live.entry(sensor_id).or_default().push((kind, severity));
         }
         Ok(live)
     }

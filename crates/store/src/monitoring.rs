@@ -8,6 +8,7 @@
 
 use domain::access::Visibility;
 use domain::audit::AuditEvent;
+use domain::monitoring::{AlarmKind, EscalationTier, Severity};
 use sqlx::FromRow;
 
 use crate::{Result, Store, StoreError, VISIBLE, conflict_on_unique, now_ms, trusted, visibility_params, with_pool};
@@ -319,6 +320,15 @@ const ALARM_SELECT: &str = "SELECT a.id, a.sensor_id, s.code AS sensor_code, s.n
 /// The severity order, for keeping the higher of two.
 const SEVERITY_MAX: &str = "CASE WHEN severity = 'critical' OR $2 = 'critical' THEN 'critical' ELSE 'warning' END";
 
+/// A stored alarm's kind and severity, typed: a value no variant names is corrupt data, never
+/// skipped or read as a default.
+fn typed_condition((id, kind, severity): (i64, String, String)) -> Result<(i64, AlarmKind, Severity)> {
+    let corrupt = |what: &str, value: &str| StoreError::Corrupt(format!("alarm of {id}: {what} {value:?}"));
+    let kind_value = AlarmKind::parse(&kind).ok_or_else(|| corrupt("kind", &kind))?;
+    let severity_value = Severity::parse(&severity).ok_or_else(|| corrupt("severity", &severity))?;
+    Ok((id, kind_value, severity_value))
+}
+
 impl Store {
     pub async fn add_hazard_source(&self, source: &NewHazardSource, user_id: i64, event: &AuditEvent) -> Result<i64> {
         crate::in_transaction!(self, |tx| {
@@ -628,22 +638,23 @@ impl Store {
 
     /// Visible alarms that count toward a source's warning grade (live, and unacknowledged or with
     /// the condition present): (source id, kind, severity).
-    pub async fn active_alarm_kinds(&self, visibility: &Visibility) -> Result<Vec<(i64, String, String)>> {
+    pub async fn active_alarm_kinds(&self, visibility: &Visibility) -> Result<Vec<(i64, AlarmKind, Severity)>> {
         let sql = format!(
             "SELECT a.source_id, a.kind, a.severity FROM alarms a JOIN enterprises e ON e.id = a.enterprise_id JOIN regions r ON r.code = e.region_code \
              WHERE {VISIBLE} AND a.state <> 'closed' AND (a.state = 'raised' OR a.condition_active) ORDER BY a.source_id"
         );
         let (all, path, enterprise) = visibility_params(visibility);
-        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(enterprise).fetch_all(pool).await?))
+        let rows: Vec<(i64, String, String)> =
+            with_pool!(self, |pool| sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(enterprise).fetch_all(pool).await)?;
+        rows.into_iter().map(typed_condition).collect()
     }
 
     /// Live alarms whose condition was present when last seen: (sensor id, kind, severity).
-    pub async fn live_alarm_conditions(&self) -> Result<Vec<(i64, String, String)>> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as("SELECT sensor_id, kind, severity FROM alarms WHERE state <> 'closed' AND condition_active ORDER BY sensor_id")
-                .fetch_all(pool)
-                .await?)
-        })
+    pub async fn live_alarm_conditions(&self) -> Result<Vec<(i64, AlarmKind, Severity)>> {
+        let rows: Vec<(i64, String, String)> = with_pool!(self, |pool| {
+            sqlx::query_as("SELECT sensor_id, kind, severity FROM alarms WHERE state <> 'closed' AND condition_active ORDER BY sensor_id").fetch_all(pool).await
+        })?;
+        rows.into_iter().map(typed_condition).collect()
     }
 
     /// Deletes chunks that ended before `before_ms` (retention); returns how many.
@@ -982,14 +993,18 @@ impl Store {
     }
 
     /// Unacknowledged alarms not yet at the top tier: (id, raised at, tier).
-    pub async fn alarms_to_escalate(&self) -> Result<Vec<(i64, i64, String)>> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as(
-                "SELECT id, raised_at, escalation_tier FROM alarms WHERE state = 'raised' AND escalation_tier <> 'province' ORDER BY id LIMIT 10000",
-            )
-            .fetch_all(pool)
-            .await?)
-        })
+    pub async fn alarms_to_escalate(&self) -> Result<Vec<(i64, i64, EscalationTier)>> {
+        let rows: Vec<(i64, i64, String)> = with_pool!(self, |pool| {
+            sqlx::query_as("SELECT id, raised_at, escalation_tier FROM alarms WHERE state = 'raised' AND escalation_tier <> 'province' ORDER BY id LIMIT 10000")
+                .fetch_all(pool)
+                .await
+        })?;
+        rows.into_iter()
+            .map(|(id, raised_at, tier)| {
+                let tier = EscalationTier::parse(&tier).ok_or_else(|| StoreError::Corrupt(format!("alarm {id}: escalation tier {tier:?}")))?;
+                Ok((id, raised_at, tier))
+            })
+            .collect()
     }
 
     /// Moves an alarm that is still unacknowledged up to `tier`; false if it was acknowledged
