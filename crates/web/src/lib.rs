@@ -128,11 +128,13 @@ pub fn router(app: App, settings: WebSettings) -> Router {
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(in_flight, security::shed_load))
         .layer(axum::middleware::from_fn_with_state(trusted_proxies, client_address::resolve))
-        .layer(axum::middleware::from_fn(error::localize))
         .layer(axum::middleware::from_fn_with_state(hsts, security::headers))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(BODY_IDLE_TIMEOUT))
         .layer(CatchPanicLayer::custom(error::panic_response))
+        // Outermost, so that every error answer (a panic's included) is in the caller's language;
+        // it keeps the answer's headers.
+        .layer(axum::middleware::from_fn(error::localize))
         .with_state(state)
 }
 
