@@ -5,6 +5,8 @@
 // Test helpers unwrap too: a panic with its message is how a test reports failure.
 #![allow(clippy::unwrap_used)]
 
+mod source_files;
+
 use app::App;
 use axum::Router;
 use axum::body::Body;
@@ -369,22 +371,8 @@ async fn admin_session(h: &Harness, username: &str) -> String {
 /// The operations the source declares (`#[utoipa::path(` attributes under `src/`), counted from
 /// the files so that a new module's operations are expected without editing this test.
 fn documented_operations() -> usize {
-    fn count(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir)
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .map(|path| {
-                if path.is_dir() {
-                    count(&path)
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    std::fs::read_to_string(&path).unwrap().matches("#[utoipa::path(").count()
-                } else {
-                    0
-                }
-            })
-            .sum()
-    }
-    count(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    source_files::rust_sources(&src).iter().map(|(_, text)| text.matches("#[utoipa::path(").count()).sum()
 }
 
 async fn openapi(h: &Harness) {

@@ -4,16 +4,9 @@
 // Test helpers unwrap too: a panic with its message is how a test reports failure.
 #![allow(clippy::unwrap_used)]
 
-fn sources(dir: &std::path::Path, found: &mut Vec<(String, String)>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            sources(&path, found);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            found.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
-        }
-    }
-}
+mod source_files;
+
+use source_files::rust_sources;
 
 /// Lines of `text` that call the store or the monitor `app` holds: `.store.` / `.store\n` (a method
 /// chain), `store::Store`, or `.monitor.`.
@@ -35,7 +28,7 @@ fn web_and_mqtt_reach_the_data_through_app_only() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
     for crate_dir in ["web/src", "mqtt/src"] {
-        sources(&root.join(crate_dir), &mut files);
+        files.extend(rust_sources(&root.join(crate_dir)));
     }
     assert!(files.len() > 20, "the sources are found: {}", files.len());
     let found: Vec<String> =
@@ -126,8 +119,7 @@ fn role_decisions(text: &str) -> Vec<(usize, String)> {
 #[test]
 fn web_asks_the_policy_instead_of_deciding_by_role() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&root, &mut files);
+    let files = rust_sources(&root);
     let found: Vec<String> =
         files.iter().flat_map(|(path, text)| role_decisions(text).into_iter().map(move |(line, code)| format!("{path}:{line}: {code}"))).collect();
     assert!(found.is_empty(), "role decisions in the web layer (ask app::policy::allows):\n{}", found.join("\n"));

@@ -9,16 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use domain::message::{Lang, catalog_placeholders};
 
-fn sources(dir: &std::path::Path, found: &mut Vec<(String, String)>) {
-    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            sources(&path, found);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            found.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
-        }
-    }
-}
+mod source_files;
+
+use source_files::rust_sources;
 
 /// Every crate's `src`.
 fn workspace_sources() -> Vec<(String, String)> {
@@ -27,7 +20,7 @@ fn workspace_sources() -> Vec<(String, String)> {
     for entry in std::fs::read_dir(&crates).unwrap() {
         let src = entry.unwrap().path().join("src");
         if src.is_dir() {
-            sources(&src, &mut files);
+            files.extend(rust_sources(&src));
         }
     }
     assert!(files.len() > 100, "the sources are found: {}", files.len());
