@@ -8,6 +8,7 @@ pub mod accountability;
 pub mod assessment;
 pub mod audit;
 pub mod credit_code;
+pub mod enforcement;
 pub mod enterprises;
 pub mod gb18218;
 pub mod hidden_dangers;
