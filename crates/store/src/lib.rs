@@ -13,6 +13,7 @@ mod audit;
 mod checklists;
 mod commitments;
 pub mod copy_peer;
+mod enforcement;
 mod enterprises;
 mod experts;
 mod hidden_dangers;
@@ -38,6 +39,10 @@ pub use assessment::{AssignmentFacts, FindingRow, SchemeRow, ScoreRow};
 pub use audit::{AuditFilter, AuditPage};
 pub use checklists::{CampaignCityRow, CampaignRow, ChecklistItemRow, ChecklistRow, NewCampaign, NewChecklistItem, NewRun};
 pub use commitments::{CommitmentRow, MissingCommitment};
+pub use enforcement::{
+    ConflictRow, CoverageRow, EnforcementFactsRow, EnterpriseRef, InspectionPhotoRow, InspectionPlanRow, InspectionRow, JurisdictionCounts, KeyCoverageRow,
+    NewInspection, NewInspectionPlan, NewPenalty, NewProfile, OverrideRow, PenaltyRow, PlanItemRow, PoolInspectorRow, ProfileKey, ProfileRow,
+};
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
 pub use experts::{ExpertRow, ServiceRow};
 pub use hidden_dangers::{DangerEventRow, DangerFilter, DangerMove, DangerNotice, DangerPhotoRow, DangerRow, NewDanger};
