@@ -469,23 +469,7 @@ impl App {
         if files.is_empty() {
             problems.push(field("photos", domain::message!("hidden_dangers.choose_photo")));
         }
-        for file in &files {
-            let name: String = file.file_name.rsplit(['/', '\\']).next().unwrap_or("").chars().take(120).collect();
-            // The type is decided by the bytes, not by the name the browser sent.
-            let content_type = if file.bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-                "image/jpeg"
-            } else if file.bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-                "image/png"
-            } else {
-                problems.push(field("photos", domain::message!("hidden_dangers.not_jpeg_png_image", name = name)));
-                continue;
-            };
-            if file.bytes.len() > PHOTO_BYTES_MAX {
-                problems.push(field("photos", domain::message!("hidden_dangers.larger_than_mb", value = PHOTO_BYTES_MAX >> 20, name = name)));
-                continue;
-            }
-            photos.push((name, content_type.to_owned(), hex::encode(sha2::Sha256::digest(&file.bytes)), file.bytes.clone()));
-        }
+        photos.extend(checked_photos(&files, &mut problems));
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
@@ -516,4 +500,28 @@ impl App {
         self.visible_danger(actor, client, danger_id, "hidden_danger.read").await?;
         Ok((content_type, bytes))
     }
+}
+
+/// The photos among `files` (JPEG or PNG by their bytes, up to `PHOTO_BYTES_MAX` each) as (name,
+/// content type, SHA-256, bytes); each other file is a problem of the `photos` field.
+pub(crate) fn checked_photos(files: &[crate::workplans::UploadedFile], problems: &mut Vec<domain::enterprises::FieldError>) -> Vec<(String, String, String, Vec<u8>)> {
+    let mut photos = Vec::new();
+    for file in files {
+        let name: String = file.file_name.rsplit(['/', '\\']).next().unwrap_or("").chars().take(120).collect();
+        // The type is decided by the bytes, not by the name the browser sent.
+        let content_type = if file.bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            "image/jpeg"
+        } else if file.bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            "image/png"
+        } else {
+            problems.push(field("photos", domain::message!("hidden_dangers.not_jpeg_png_image", name = name)));
+            continue;
+        };
+        if file.bytes.len() > PHOTO_BYTES_MAX {
+            problems.push(field("photos", domain::message!("hidden_dangers.larger_than_mb", value = PHOTO_BYTES_MAX >> 20, name = name)));
+            continue;
+        }
+        photos.push((name, content_type.to_owned(), hex::encode(sha2::Sha256::digest(&file.bytes)), file.bytes.clone()));
+    }
+    photos
 }

@@ -12,6 +12,7 @@ pub mod auth;
 pub mod checklists;
 pub mod commitments;
 pub mod documents;
+pub mod enforcement;
 pub mod enterprises;
 pub mod experts;
 pub mod exports;

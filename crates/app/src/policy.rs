@@ -157,6 +157,26 @@ pub enum Action<'a> {
     ReadChecklists,
     /// Write telemetry as a user of one's own enterprise (gateways use ingest tokens instead).
     WriteTelemetry,
+    /// See the jurisdiction, inspection plans, inspections and coverage of one's territory.
+    ReadEnforcement,
+    /// Set the province's jurisdiction rules, inspection frequencies, overrides and chemical
+    /// parks: the provincial committee office.
+    ConfigureEnforcement,
+    /// Run one's own enforcement office: its annual plans and draws, its inspector pool and their
+    /// declared conflicts (a regulator or department whose unit is registered as an office).
+    ManageInspectionPlans {
+        actor_is_office: bool,
+    },
+    /// Record an inspection: an inspector or regulator of the pool of the office that inspects.
+    RecordInspection {
+        in_office_pool: bool,
+    },
+    /// Read the published (公示) draws: everyone with a role but the administrators.
+    ReadPublishedDraws,
+    /// Read the inspections of one's own enterprise.
+    ReadOwnInspections {
+        enterprise_id: i64,
+    },
 }
 
 /// The records of the registry an actor may see.
@@ -252,6 +272,12 @@ pub fn allows(actor: &Actor, action: Action<'_>) -> bool {
             expert_is_actor || (in_actors_pool && matches!(actor.role, CommitteeOffice | Regulator | Inspector))
         }
         Action::ReadChecklists => !actor.role.is_administrator(),
+        Action::ReadEnforcement => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
+        Action::ConfigureEnforcement => actor.role == CommitteeOffice && actor.region_path.as_deref().is_some_and(|path| path.matches('/').count() == 1),
+        Action::ManageInspectionPlans { actor_is_office } => actor_is_office && matches!(actor.role, Regulator | Department),
+        Action::RecordInspection { in_office_pool } => in_office_pool && matches!(actor.role, Inspector | Regulator),
+        Action::ReadPublishedDraws => !actor.role.is_administrator() && actor.role != Unassigned,
+        Action::ReadOwnInspections { enterprise_id } => own_enterprise(actor, enterprise_id),
     }
 }
 
@@ -377,6 +403,21 @@ pub(crate) mod tests {
             (actor(Role::CommitteeOffice, Some("220000/"), None), Action::ManageExpertPool, true),
             (actor(Role::Regulator, Some(changchun), None), Action::ReadExpertServices { expert_is_actor: false, in_actors_pool: false }, false),
             (actor(Role::Enterprise, None, Some(5)), Action::ReadExpertServices { expert_is_actor: false, in_actors_pool: true }, false),
+            // Enforcement.
+            (actor(Role::CommitteeOffice, Some("220000/"), None), Action::ConfigureEnforcement, true),
+            (actor(Role::CommitteeOffice, Some(changchun), None), Action::ConfigureEnforcement, false),
+            (actor(Role::Regulator, Some(changchun), None), Action::ConfigureEnforcement, false),
+            (actor(Role::Regulator, Some(changchun), None), Action::ManageInspectionPlans { actor_is_office: true }, true),
+            (actor(Role::Regulator, Some(changchun), None), Action::ManageInspectionPlans { actor_is_office: false }, false),
+            (actor(Role::Inspector, Some(changchun), None), Action::ManageInspectionPlans { actor_is_office: true }, false),
+            (actor(Role::Inspector, Some(changchun), None), Action::RecordInspection { in_office_pool: true }, true),
+            (actor(Role::Inspector, Some(changchun), None), Action::RecordInspection { in_office_pool: false }, false),
+            (actor(Role::Expert, Some("220000/"), None), Action::RecordInspection { in_office_pool: true }, false),
+            (actor(Role::Enterprise, None, Some(5)), Action::ReadEnforcement, false),
+            (actor(Role::Enterprise, None, Some(5)), Action::ReadPublishedDraws, true),
+            (actor(Role::AuditAdmin, None, None), Action::ReadPublishedDraws, false),
+            (actor(Role::Enterprise, None, Some(5)), Action::ReadOwnInspections { enterprise_id: 5 }, true),
+            (actor(Role::Enterprise, None, Some(5)), Action::ReadOwnInspections { enterprise_id: 6 }, false),
         ];
         for (actor, action, expected) in cases {
             assert_eq!(allows(&actor, action), expected, "{:?} {:?}", actor.role, action);

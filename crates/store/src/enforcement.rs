@@ -477,6 +477,33 @@ impl Store {
         })
     }
 
+    /// Registers a unit as the enforcement office of its region for an authority.
+    pub async fn set_enforcement_office(&self, unit_id: i64, region_code: &str, authority: Authority, event: &AuditEvent) -> Result<()> {
+        crate::in_transaction!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO enforcement_offices (unit_id, region_code, authority) VALUES ($1, $2, $3) \
+                 ON CONFLICT (unit_id) DO UPDATE SET region_code = excluded.region_code, authority = excluded.authority",
+            )
+            .bind(unit_id)
+            .bind(region_code)
+            .bind(authority.key())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| conflict_on_unique(e, domain::message!("enforcement.office_exists")))?;
+            crate::audit::append_audit!(tx, event);
+            Ok(())
+        })
+    }
+
+    /// The office a unit acts as: (region code, authority).
+    pub async fn enforcement_office_of_unit(&self, unit_id: i64) -> Result<Option<(String, Authority)>> {
+        with_pool!(self, |pool| {
+            let row: Option<(String, String)> =
+                sqlx::query_as("SELECT region_code, authority FROM enforcement_offices WHERE unit_id = $1").bind(unit_id).fetch_optional(pool).await?;
+            row.map(|(region, authority)| Authority::try_from(authority).map(|a| (region, a)).map_err(|e| StoreError::Corrupt(e.to_string()))).transpose()
+        })
+    }
+
     pub async fn inspector_pool(&self, region_code: &str, authority: Authority) -> Result<Vec<PoolInspectorRow>> {
         with_pool!(self, |pool| {
             Ok(sqlx::query_as(
@@ -805,6 +832,11 @@ impl Store {
             .fetch_all(pool)
             .await?)
         })
+    }
+
+    /// The hidden dangers an inspection reported.
+    pub async fn dangers_with_source_ref(&self, source_ref: &str) -> Result<Vec<i64>> {
+        with_pool!(self, |pool| Ok(sqlx::query_scalar("SELECT id FROM hidden_dangers WHERE source_ref = $1 ORDER BY id").bind(source_ref).fetch_all(pool).await?))
     }
 
     pub async fn inspection_penalties(&self, inspection_id: i64) -> Result<Vec<PenaltyRow>> {

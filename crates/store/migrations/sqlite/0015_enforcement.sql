@@ -40,6 +40,15 @@ CREATE TABLE enforcement_profiles (
 );
 CREATE INDEX enforcement_profiles_office ON enforcement_profiles(office_region_code, authority);
 
+-- The units that act as enforcement offices: the emergency management bureau of each tier, and
+-- sector departments for their own sector.
+CREATE TABLE enforcement_offices (
+    unit_id     INTEGER PRIMARY KEY REFERENCES units(id),
+    region_code TEXT NOT NULL REFERENCES regions(code),
+    authority   TEXT NOT NULL,
+    UNIQUE (region_code, authority)
+);
+
 CREATE TABLE inspector_pool (
     user_id       INTEGER PRIMARY KEY REFERENCES users(id),
     region_code   TEXT NOT NULL REFERENCES regions(code),
