@@ -55,10 +55,16 @@ pub fn default_rules() -> Vec<JurisdictionRule> {
         authority,
     };
     vec![
-        JurisdictionRule { hazard_level_at_most: Some(2), ..rule(10, "一级、二级重大危险源企业由省级监管", Tier::Province, Authority::Emergency) },
+        JurisdictionRule {
+            hazard_level_at_most: Some(2), ..rule(10, "一级、二级重大危险源企业由省级监管", Tier::Province, Authority::Emergency)
+        },
         JurisdictionRule { sector: Some(HighRiskSector::CoalMining), ..rule(20, "煤矿由省级监管", Tier::Province, Authority::Emergency) },
-        JurisdictionRule { sector: Some(HighRiskSector::Construction), ..rule(30, "建筑施工企业由县级住建部门监管", Tier::County, Authority::Housing) },
-        JurisdictionRule { sector: Some(HighRiskSector::RoadTransport), ..rule(30, "道路运输企业由县级交通运输部门监管", Tier::County, Authority::Transport) },
+        JurisdictionRule {
+            sector: Some(HighRiskSector::Construction), ..rule(30, "建筑施工企业由县级住建部门监管", Tier::County, Authority::Housing)
+        },
+        JurisdictionRule {
+            sector: Some(HighRiskSector::RoadTransport), ..rule(30, "道路运输企业由县级交通运输部门监管", Tier::County, Authority::Transport)
+        },
         JurisdictionRule { chemical_park: Some(true), ..rule(40, "化工园区企业由市级监管", Tier::City, Authority::Emergency) },
         JurisdictionRule { class: Some(SupervisionClass::Key), ..rule(50, "重点企业由市级监管", Tier::City, Authority::Emergency) },
         JurisdictionRule { scales: vec![Scale::Large], ..rule(60, "大型企业由市级监管", Tier::City, Authority::Emergency) },
@@ -583,7 +589,13 @@ impl App {
                 Ok(profile) => (profile.status, profile.basis),
                 Err(_) => ("unassigned".to_owned(), String::new()),
             };
-            exceptions.push(JurisdictionException { enterprise_id: row.enterprise_id, enterprise_name: row.enterprise_name, region_name: row.region_name, status, basis });
+            exceptions.push(JurisdictionException {
+                enterprise_id: row.enterprise_id,
+                enterprise_name: row.enterprise_name,
+                region_name: row.region_name,
+                status,
+                basis,
+            });
         }
         let visibility = domain::access::Visibility::RegionSubtree { path: region.path.clone() };
         let mut overrides = Vec::new();
@@ -727,7 +739,11 @@ impl App {
             .inspector_pool(region.code.as_str(), authority)
             .await?
             .into_iter()
-            .map(|i| PoolInspector { user_id: i.user_id, days_per_year: i.days_per_year.clamp(0, 366) as u32, conflicts: conflicts.remove(&i.user_id).unwrap_or_default() })
+            .map(|i| PoolInspector {
+                user_id: i.user_id,
+                days_per_year: i.days_per_year.clamp(0, 366) as u32,
+                conflicts: conflicts.remove(&i.user_id).unwrap_or_default(),
+            })
             .collect();
         let draw_input = DrawInput { year: input.year as i32, frequencies: policy_now.frequencies, candidates, inspectors };
         let seed: [u8; 32] = rand::random();
@@ -839,15 +855,10 @@ impl App {
         let algorithm_known = plan.draw_algorithm == rules::DRAW_ALGORITHM;
         let (candidates_match_hash, items_match) = match (input, seed) {
             (Ok(input), Some(seed)) => {
-                let stored: Vec<(i64, PlanReason, u8, Vec<i64>)> = self
-                    .store
-                    .plan_items(plan_id)
-                    .await?
-                    .into_iter()
-                    .map(|i| (i.enterprise_id, i.reason, i.quarter as u8, i.inspector_ids()))
-                    .collect();
-                let drawn = rules::draw(&seed, &input)
-                    .map(|items| items.into_iter().map(|i| (i.enterprise_id, i.reason, i.quarter, i.inspectors)).collect::<Vec<_>>());
+                let stored: Vec<(i64, PlanReason, u8, Vec<i64>)> =
+                    self.store.plan_items(plan_id).await?.into_iter().map(|i| (i.enterprise_id, i.reason, i.quarter as u8, i.inspector_ids())).collect();
+                let drawn =
+                    rules::draw(&seed, &input).map(|items| items.into_iter().map(|i| (i.enterprise_id, i.reason, i.quarter, i.inspectors)).collect::<Vec<_>>());
                 (input.hash() == plan.draw_input_hash, drawn.is_ok_and(|drawn| drawn == stored))
             }
             _ => (false, false),
@@ -861,7 +872,9 @@ impl App {
         let Some(entry) = self.store.pool_entry(actor.user_id).await? else { return Ok(None) };
         let region = self.store.region(&entry.region_code).await?;
         let supervises = match self.store.profile(enterprise_id).await {
-            Ok(profile) => profile.office_region_code.as_deref() == Some(entry.region_code.as_str()) && profile.authority.as_deref() == Some(entry.authority.key()),
+            Ok(profile) => {
+                profile.office_region_code.as_deref() == Some(entry.region_code.as_str()) && profile.authority.as_deref() == Some(entry.authority.key())
+            }
             Err(_) => false,
         };
         let in_territory = self.store.enterprise(enterprise_id, &domain::access::Visibility::RegionSubtree { path: region.path.clone() }).await.is_ok();
@@ -1271,7 +1284,14 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let event = audit_event(Some(actor), client, "enforcement.pool", format!("user:{user_id}"), Outcome::Success, serde_json::json!({"days_per_year": days_per_year}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "enforcement.pool",
+            format!("user:{user_id}"),
+            Outcome::Success,
+            serde_json::json!({"days_per_year": days_per_year}),
+        );
         Ok(self.store.set_pool_inspector(user_id, region.code.as_str(), authority, days_per_year, &event).await?)
     }
 
@@ -1292,8 +1312,14 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let event =
-            audit_event(Some(actor), client, "enforcement.conflict", format!("enterprise:{enterprise_id}"), Outcome::Success, serde_json::json!({"reason": reason}));
+        let event = audit_event(
+            Some(actor),
+            client,
+            "enforcement.conflict",
+            format!("enterprise:{enterprise_id}"),
+            Outcome::Success,
+            serde_json::json!({"reason": reason}),
+        );
         Ok(self.store.declare_conflict(actor.user_id, enterprise_id, reason, &event).await?)
     }
 

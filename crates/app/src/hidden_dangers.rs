@@ -504,7 +504,10 @@ impl App {
 
 /// The photos among `files` (JPEG or PNG by their bytes, up to `PHOTO_BYTES_MAX` each) as (name,
 /// content type, SHA-256, bytes); each other file is a problem of the `photos` field.
-pub(crate) fn checked_photos(files: &[crate::workplans::UploadedFile], problems: &mut Vec<domain::enterprises::FieldError>) -> Vec<(String, String, String, Vec<u8>)> {
+pub(crate) fn checked_photos(
+    files: &[crate::workplans::UploadedFile],
+    problems: &mut Vec<domain::enterprises::FieldError>,
+) -> Vec<(String, String, String, Vec<u8>)> {
     let mut photos = Vec::new();
     for file in files {
         let name: String = file.file_name.rsplit(['/', '\\']).next().unwrap_or("").chars().take(120).collect();

@@ -5,8 +5,11 @@
 //!
 //! - `province`: loading the province (through `app`'s use cases where there is one, and the
 //!   store's seeding operations where a use case would ask for a person).
+//! - `enforcement`: jurisdiction settled, offices with inspector pools, this year's plans at
+//!   every tier and some inspections done.
 //! - `simulator`: the fault model, incidents, alarm-quality scoring and the live feed.
 
+pub mod enforcement;
 pub mod province;
 pub mod simulator;
 

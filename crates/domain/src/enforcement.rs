@@ -255,11 +255,7 @@ pub fn decide(rules: &[JurisdictionRule], facts: &JurisdictionFacts) -> RuleDeci
     matching.retain(|&i| rules[i].priority == first);
     let office = |i: usize| Office { tier: rules[i].tier, authority: rules[i].authority };
     let offices: BTreeSet<(Tier, Authority)> = matching.iter().map(|&i| (rules[i].tier, rules[i].authority)).collect();
-    if offices.len() > 1 {
-        RuleDecision::Overlapping { rules: matching }
-    } else {
-        RuleDecision::Assigned { office: office(matching[0]), rule: matching[0] }
-    }
+    if offices.len() > 1 { RuleDecision::Overlapping { rules: matching } } else { RuleDecision::Assigned { office: office(matching[0]), rule: matching[0] } }
 }
 
 /// The version of the draw below; a stored draw names the version that made it.
@@ -504,9 +500,8 @@ mod tests {
                 last_inspected_year: if id % 7 == 0 { Some(2025) } else { None },
             })
             .collect();
-        let inspectors = (100..106)
-            .map(|id| PoolInspector { user_id: id, days_per_year: 20, conflicts: if id == 100 { [10].into() } else { BTreeSet::new() } })
-            .collect();
+        let inspectors =
+            (100..106).map(|id| PoolInspector { user_id: id, days_per_year: 20, conflicts: if id == 100 { [10].into() } else { BTreeSet::new() } }).collect();
         DrawInput { year: 2026, frequencies: Frequencies { random_share_percent: 20, ..Default::default() }, candidates, inspectors }
     }
 

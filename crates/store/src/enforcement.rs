@@ -348,7 +348,15 @@ impl Store {
     }
 
     /// Records (or replaces) the override of an enterprise's office.
-    pub async fn set_jurisdiction_override(&self, enterprise_id: i64, tier: Tier, authority: Authority, reason: &str, user_id: i64, event: &AuditEvent) -> Result<()> {
+    pub async fn set_jurisdiction_override(
+        &self,
+        enterprise_id: i64,
+        tier: Tier,
+        authority: Authority,
+        reason: &str,
+        user_id: i64,
+        event: &AuditEvent,
+    ) -> Result<()> {
         crate::in_transaction!(self, |tx| {
             sqlx::query(
                 "INSERT INTO jurisdiction_overrides (enterprise_id, tier, authority, reason, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -452,11 +460,12 @@ impl Store {
     /// The profiles of the enterprises one office supervises, 重点 first.
     pub async fn supervised_profiles(&self, office_region_code: &str, authority: Authority, limit: i64, offset: i64) -> Result<(i64, Vec<ProfileRow>)> {
         with_pool!(self, |pool| {
-            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM enforcement_profiles WHERE office_region_code = $1 AND authority = $2 AND status = 'assigned'")
-                .bind(office_region_code)
-                .bind(authority.key())
-                .fetch_one(pool)
-                .await?;
+            let total: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM enforcement_profiles WHERE office_region_code = $1 AND authority = $2 AND status = 'assigned'")
+                    .bind(office_region_code)
+                    .bind(authority.key())
+                    .fetch_one(pool)
+                    .await?;
             let rows = sqlx::query_as(crate::trusted(&format!(
                 "{PROFILE_SELECT} WHERE p.office_region_code = $1 AND p.authority = $2 AND p.status = 'assigned' ORDER BY p.listed DESC, p.class DESC, e.id LIMIT $3 OFFSET $4"
             )))
@@ -472,7 +481,8 @@ impl Store {
 
     pub async fn profile(&self, enterprise_id: i64) -> Result<ProfileRow> {
         with_pool!(self, |pool| {
-            let row: Option<ProfileRow> = sqlx::query_as(crate::trusted(&format!("{PROFILE_SELECT} WHERE p.enterprise_id = $1"))).bind(enterprise_id).fetch_optional(pool).await?;
+            let row: Option<ProfileRow> =
+                sqlx::query_as(crate::trusted(&format!("{PROFILE_SELECT} WHERE p.enterprise_id = $1"))).bind(enterprise_id).fetch_optional(pool).await?;
             row.ok_or(StoreError::NotFound)
         })
     }
@@ -643,8 +653,9 @@ impl Store {
     /// optionally of one year, newest first.
     pub async fn inspection_plans(&self, path: &str, year: Option<i64>) -> Result<Vec<InspectionPlanRow>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as(crate::trusted(&format!("{PLAN_SELECT} WHERE r.path LIKE $1 AND ($2 IS NULL OR p.year = $2) ORDER BY p.year DESC, r.path, p.authority"))
-            )
+            Ok(sqlx::query_as(crate::trusted(&format!(
+                "{PLAN_SELECT} WHERE r.path LIKE $1 AND ($2 IS NULL OR p.year = $2) ORDER BY p.year DESC, r.path, p.authority"
+            )))
             .bind(format!("{path}%"))
             .bind(year)
             .fetch_all(pool)
@@ -654,7 +665,8 @@ impl Store {
 
     pub async fn inspection_plan(&self, id: i64) -> Result<InspectionPlanRow> {
         with_pool!(self, |pool| {
-            let row: Option<InspectionPlanRow> = sqlx::query_as(crate::trusted(&format!("{PLAN_SELECT} WHERE p.id = $1"))).bind(id).fetch_optional(pool).await?;
+            let row: Option<InspectionPlanRow> =
+                sqlx::query_as(crate::trusted(&format!("{PLAN_SELECT} WHERE p.id = $1"))).bind(id).fetch_optional(pool).await?;
             row.ok_or(StoreError::NotFound)
         })
     }
@@ -815,7 +827,8 @@ impl Store {
 
     pub async fn inspection(&self, id: i64) -> Result<InspectionRow> {
         with_pool!(self, |pool| {
-            let row: Option<InspectionRow> = sqlx::query_as(crate::trusted(&format!("{INSPECTION_SELECT} WHERE n.id = $1"))).bind(id).fetch_optional(pool).await?;
+            let row: Option<InspectionRow> =
+                sqlx::query_as(crate::trusted(&format!("{INSPECTION_SELECT} WHERE n.id = $1"))).bind(id).fetch_optional(pool).await?;
             row.ok_or(StoreError::NotFound)
         })
     }
@@ -836,7 +849,10 @@ impl Store {
 
     /// The hidden dangers an inspection reported.
     pub async fn dangers_with_source_ref(&self, source_ref: &str) -> Result<Vec<i64>> {
-        with_pool!(self, |pool| Ok(sqlx::query_scalar("SELECT id FROM hidden_dangers WHERE source_ref = $1 ORDER BY id").bind(source_ref).fetch_all(pool).await?))
+        with_pool!(self, |pool| Ok(sqlx::query_scalar("SELECT id FROM hidden_dangers WHERE source_ref = $1 ORDER BY id")
+            .bind(source_ref)
+            .fetch_all(pool)
+            .await?))
     }
 
     pub async fn inspection_penalties(&self, inspection_id: i64) -> Result<Vec<PenaltyRow>> {
@@ -934,10 +950,11 @@ impl Store {
     pub async fn never_inspected(&self, path: &str, limit: i64) -> Result<(i64, Vec<EnterpriseRef>)> {
         with_pool!(self, |pool| {
             let condition = "r.path LIKE $1 AND NOT EXISTS (SELECT 1 FROM inspections n WHERE n.enterprise_id = e.id)";
-            let total: i64 = sqlx::query_scalar(crate::trusted(&format!("SELECT COUNT(*) FROM enterprises e JOIN regions r ON r.code = e.region_code WHERE {condition}")))
-                .bind(format!("{path}%"))
-                .fetch_one(pool)
-                .await?;
+            let total: i64 =
+                sqlx::query_scalar(crate::trusted(&format!("SELECT COUNT(*) FROM enterprises e JOIN regions r ON r.code = e.region_code WHERE {condition}")))
+                    .bind(format!("{path}%"))
+                    .fetch_one(pool)
+                    .await?;
             let rows = sqlx::query_as(crate::trusted(&format!(
                 "SELECT e.id AS enterprise_id, e.name AS enterprise_name, r.name AS region_name FROM enterprises e JOIN regions r ON r.code = e.region_code \
                  WHERE {condition} ORDER BY e.id LIMIT $2"
@@ -955,7 +972,10 @@ impl Store {
     pub async fn claim_job_lease(&self, name: &str, holder: &str, ttl_ms: i64) -> Result<bool> {
         crate::in_plain_transaction!(self, |tx| {
             let now = now_ms();
-            sqlx::query("INSERT INTO job_leases (name, holder, expires_at) VALUES ($1, '', 0) ON CONFLICT (name) DO NOTHING").bind(name).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO job_leases (name, holder, expires_at) VALUES ($1, '', 0) ON CONFLICT (name) DO NOTHING")
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
             let taken = sqlx::query("UPDATE job_leases SET holder = $1, expires_at = $2 WHERE name = $3 AND (expires_at <= $4 OR holder = $1)")
                 .bind(holder)
                 .bind(now + ttl_ms)
