@@ -1,0 +1,284 @@
+//! Enforcement on the real store: the demo province's jurisdiction leaves nobody unassigned or
+//! claimed twice, plans hold every 重点 enterprise of their office, a draw re-verifies from its
+//! seed and fails once its candidates or items are changed, inspections turn findings into hidden
+//! dangers and refuse bad input by field, unannounced visits stay hidden from the enterprise until
+//! recorded, classes follow the facts, and one process of several takes a job's lease.
+
+use app::enforcement::{FindingInput, InspectionInput, OverrideInput, PenaltyInput, PlanInput};
+use app::{Actor, App, AppError, Client};
+
+fn fields(result: Result<impl std::fmt::Debug, AppError>) -> Vec<&'static str> {
+    match result {
+        Err(AppError::Invalid(problems)) => problems.iter().map(|p| p.field).collect(),
+        other => panic!("expected invalid input, got {other:?}"),
+    }
+}
+
+async fn actor(app: &App, name: &str) -> Actor {
+    app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap()
+}
+
+#[tokio::test]
+async fn enforcement_on_every_configured_backend() {
+    for backend in store::testing::backends() {
+        let db = store::testing::fresh(backend).await.unwrap();
+        let app = App::new(db.store.clone(), Default::default());
+        demo::load_with(&app, 120).await.unwrap();
+        let client = Client::cli();
+        let (office, changchun, inspector, jilinshi, enterprise) = (
+            actor(&app, "office").await,
+            actor(&app, "changchun").await,
+            actor(&app, "inspector").await,
+            actor(&app, "jilinshi").await,
+            actor(&app, "enterprise").await,
+        );
+
+        // Jurisdiction: every enterprise exactly one office.
+        let summary = app.jurisdiction(&office, &client, None).await.unwrap();
+        assert_eq!((summary.unassigned, summary.overlapping), (0, 0), "{backend}: {:?}", summary.exceptions);
+        assert_eq!(summary.total, 120);
+        assert_eq!(summary.by_tier.province + summary.by_tier.city + summary.by_tier.county, summary.total);
+        assert!(summary.by_tier.province > 0 && summary.by_tier.city > 0 && summary.by_tier.county > 0, "{backend}: every tier supervises some");
+        let city_view = app.jurisdiction(&changchun, &client, None).await.unwrap();
+        assert!(city_view.total < summary.total && city_view.region_code == "220100");
+        assert_eq!(fields(app.jurisdiction(&changchun, &client, Some("220200")).await), ["region"], "another city is outside the territory");
+        assert!(matches!(app.jurisdiction(&enterprise, &client, None).await, Err(AppError::NotFound)));
+
+        // Plans: every 重点 enterprise the office supervises is in its plan.
+        let year = i64::from(domain::time::today().year());
+        let plans = app.inspection_plans(&office, &client, Some(year), None).await.unwrap();
+        assert_eq!(plans.len(), 3, "{backend}: province, city and county plans");
+        for plan in &plans {
+            let view = app.inspection_plan(&office, &client, plan.id).await.unwrap();
+            let planned: std::collections::BTreeSet<i64> = view.items.iter().map(|i| i.enterprise_id).collect();
+            let region = db.store.region(&plan.region_code).await.unwrap();
+            let mut page = 1;
+            loop {
+                let planner = if plan.region_code == "220100" {
+                    changchun.clone()
+                } else {
+                    actor(&app, if plan.region_code == "220000" { "yjt" } else { "chaoyang" }).await
+                };
+                let (total, rows) = app.supervised_enterprises(&planner, &client, page).await.unwrap();
+                for profile in rows.iter().filter(|p| p.class == domain::enforcement::SupervisionClass::Key) {
+                    assert!(
+                        planned.contains(&profile.enterprise_id),
+                        "{backend}: key enterprise {} missing from {}'s plan",
+                        profile.enterprise_id,
+                        region.name
+                    );
+                }
+                if page * app::enforcement::LIST_MAX >= total {
+                    break;
+                }
+                page += 1;
+            }
+            assert!(view.items.iter().all(|i| i.inspectors.len() == 2 && (1..=4).contains(&i.quarter)));
+        }
+        let city_plan = plans.iter().find(|p| p.region_code == "220100").unwrap();
+        match app.create_inspection_plan(&changchun, &client, &PlanInput { year, region_code: "220100".into() }).await {
+            Err(AppError::Conflict(_)) => {}
+            other => panic!("{backend}: a second plan for the year: {other:?}"),
+        }
+        assert_eq!(fields(app.create_inspection_plan(&changchun, &client, &PlanInput { year: year + 1, region_code: "220200".into() }).await), ["region_code"]);
+        assert!(matches!(
+            app.create_inspection_plan(&inspector, &client, &PlanInput { year: year + 1, region_code: "220100".into() }).await,
+            Err(AppError::NotFound)
+        ));
+
+        // The draw re-verifies; changed candidates or items do not.
+        let verified = app.verify_draw(city_plan.id).await.unwrap();
+        assert!(verified.verified, "{backend}: {verified:?}");
+        let stored: String = sqlx_free_read(&db.store, city_plan.id).await;
+        let tampered = stored.replacen("\"class\":\"general\"", "\"class\":\"key\"", 1);
+        assert_ne!(stored, tampered);
+        db.store
+            .execute_raw_for_tests(&format!("UPDATE inspection_plans SET draw_input = '{}' WHERE id = {}", tampered.replace('\'', "''"), city_plan.id))
+            .await
+            .unwrap();
+        let broken = app.verify_draw(city_plan.id).await.unwrap();
+        assert!(!broken.candidates_match_hash && !broken.verified, "{backend}: a changed candidate list fails: {broken:?}");
+        db.store
+            .execute_raw_for_tests(&format!("UPDATE inspection_plans SET draw_input = '{}' WHERE id = {}", stored.replace('\'', "''"), city_plan.id))
+            .await
+            .unwrap();
+        assert!(app.verify_draw(city_plan.id).await.unwrap().verified);
+        db.store
+            .execute_raw_for_tests(&format!("UPDATE inspection_plan_items SET quarter = 5 - quarter WHERE plan_id = {} AND position = 0", city_plan.id))
+            .await
+            .unwrap();
+        let moved = app.verify_draw(city_plan.id).await.unwrap();
+        assert!(moved.candidates_match_hash && !moved.items_match && !moved.verified, "{backend}: a changed item fails: {moved:?}");
+        db.store
+            .execute_raw_for_tests(&format!("UPDATE inspection_plan_items SET quarter = 5 - quarter WHERE plan_id = {} AND position = 0", city_plan.id))
+            .await
+            .unwrap();
+
+        // An inspection of a city-supervised enterprise: a finding becomes a hidden danger.
+        let plan = app.inspection_plan(&changchun, &client, city_plan.id).await.unwrap();
+        let item = plan.items.iter().find(|i| i.inspection_id.is_none()).expect("an item not yet inspected");
+        let recorder = app.actor_for_user(&db.store.user(item.inspectors[0]).await.unwrap()).await.unwrap();
+        let today = domain::time::today().to_string();
+        let input = InspectionInput {
+            plan_item_id: Some(item.id),
+            enterprise_id: item.enterprise_id,
+            kind: "unannounced".into(),
+            inspected_on: today.clone(),
+            summary: "暗查储罐区".into(),
+            signed_by: "孙立".into(),
+            findings: vec![FindingInput { location: "储罐区".into(), description: "可燃气体探测器失效".into(), grade: "major".into() }],
+            penalties: vec![PenaltyInput {
+                legal_basis: " ".into(),
+                amount_yuan: "-5".into(),
+                decision_number: "长应急罚〔2026〕1号".into(),
+                decided_on: today.clone(),
+            }],
+            ..Default::default()
+        };
+        assert_eq!(fields(app.record_inspection(&recorder, &client, &input, Vec::new()).await), ["penalties.legal_basis", "penalties.amount_yuan"]);
+        let other_city = app.list_enterprises(&jilinshi, &client, &Default::default(), 1, 1).await.unwrap().items[0].id;
+        assert_eq!(
+            fields(
+                app.record_inspection(&recorder, &client, &InspectionInput { enterprise_id: other_city, plan_item_id: None, ..input.clone() }, Vec::new())
+                    .await
+            ),
+            ["enterprise_id", "penalties.legal_basis", "penalties.amount_yuan"]
+        );
+        assert_eq!(
+            fields(
+                app.record_inspection(
+                    &recorder,
+                    &client,
+                    &InspectionInput { signed_by: String::new(), kind: "casual".into(), penalties: Vec::new(), ..input.clone() },
+                    Vec::new()
+                )
+                .await
+            ),
+            ["kind", "signed_by"]
+        );
+        let penalty = PenaltyInput { legal_basis: "《安全生产法》第九十九条".into(), amount_yuan: "50000".into(), ..input.penalties[0].clone() };
+        let (inspection_id, dangers) =
+            app.record_inspection(&recorder, &client, &InspectionInput { penalties: vec![penalty.clone()], ..input.clone() }, Vec::new()).await.unwrap();
+        assert_eq!(dangers.len(), 1);
+        let danger = app.danger_view(&changchun, &client, dangers[0]).await.unwrap().danger;
+        assert_eq!((danger.source.as_str(), danger.grade.as_str()), ("inspection", "major"));
+        assert_eq!(danger.source_ref.as_deref(), Some(format!("inspection:{inspection_id}").as_str()));
+        let view = app.inspection_view(&changchun, &client, inspection_id).await.unwrap();
+        assert_eq!((view.dangers, view.penalties.len(), view.signed_by.as_str()), (dangers.clone(), 1, "孙立"));
+        assert_eq!(app.enterprise_penalties(item.enterprise_id).await.unwrap().len(), 1, "penalties are there for credit");
+        assert!(matches!(app.record_inspection(&recorder, &client, &input, Vec::new()).await, Err(AppError::Conflict(_)) | Err(AppError::Invalid(_))));
+        assert!(matches!(app.inspection_view(&jilinshi, &client, inspection_id).await, Err(AppError::NotFound)));
+        assert!(matches!(app.record_inspection(&changchun, &client, &input, Vec::new()).await, Err(AppError::NotFound)), "a regulator outside the pool");
+        assert!(app.verify_draw(city_plan.id).await.unwrap().verified, "recording does not change the draw");
+
+        // Unannounced visits stay hidden from the enterprise until recorded.
+        let own = enterprise.enterprise_id.unwrap();
+        let profile = db.store.profile(own).await.unwrap();
+        let own_office = profile.office_region_code.clone().unwrap();
+        let own_plan = app.inspection_plans(&office, &client, Some(year), Some(&own_office)).await.unwrap();
+        let own_plan = own_plan.iter().find(|p| Some(p.authority.key()) == profile.authority.as_deref()).expect("the enterprise's office has a plan");
+        for (position, kind) in [(9_000, "unannounced"), (9_001, "routine")] {
+            db.store
+                .execute_raw_for_tests(&format!(
+                    "INSERT INTO inspection_plan_items (plan_id, position, enterprise_id, reason, quarter, kind, inspectors) VALUES ({}, {position}, {own}, 'random', 4, '{kind}', '')",
+                    own_plan.id
+                ))
+                .await
+                .unwrap();
+        }
+        let seen = app.enterprise_inspections(&enterprise, &client, own).await.unwrap();
+        assert!(seen.announced.iter().all(|v| v.kind != domain::enforcement::InspectionKind::Unannounced), "{backend}: {:?}", seen.announced);
+        assert!(seen.announced.iter().any(|v| v.kind == domain::enforcement::InspectionKind::Routine));
+        let hidden_item = app
+            .inspection_plan(&office, &client, own_plan.id)
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .find(|i| i.enterprise_id == own && i.kind.key() == "unannounced" && i.inspection_id.is_none())
+            .unwrap();
+        let pool = db.store.inspector_pool(&own_office, own_plan.authority).await.unwrap();
+        let own_inspector = app.actor_for_user(&db.store.user(pool[0].user_id).await.unwrap()).await.unwrap();
+        let recorded_before = seen.recorded.len();
+        let unannounced =
+            InspectionInput { plan_item_id: Some(hidden_item.id), enterprise_id: own, findings: Vec::new(), penalties: Vec::new(), ..input.clone() };
+        let (visit, _) = app.record_inspection(&own_inspector, &client, &unannounced, Vec::new()).await.unwrap();
+        let seen = app.enterprise_inspections(&enterprise, &client, own).await.unwrap();
+        assert_eq!(seen.recorded.len(), recorded_before + 1);
+        assert!(seen.recorded.iter().any(|r| r.id == visit));
+        assert!(app.inspection_view(&enterprise, &client, visit).await.is_ok(), "the enterprise reads its own inspection");
+        assert!(matches!(app.inspection_view(&enterprise, &client, inspection_id).await, Err(AppError::NotFound)) || item.enterprise_id == own);
+
+        // Over capacity, and an inspector outside the office.
+        db.store.execute_raw_for_tests("UPDATE inspector_pool SET days_per_year = 0 WHERE region_code = '220100'").await.unwrap();
+        assert_eq!(fields(app.create_inspection_plan(&changchun, &client, &PlanInput { year: year + 1, region_code: "220100".into() }).await), ["capacity"]);
+        let jilin_regulator = db.store.user_by_username("jilinshi").await.unwrap().unwrap();
+        assert_eq!(fields(app.set_pool_inspector(&changchun, &client, jilin_regulator.id, 100).await), ["user_id"]);
+        assert_eq!(fields(app.set_pool_inspector(&changchun, &client, inspector.user_id, 400).await), ["days_per_year"]);
+
+        // Overrides need a reason; classes follow the facts.
+        let some = summary_enterprise(&app, &office).await;
+        assert_eq!(
+            fields(
+                app.set_jurisdiction_override(
+                    &office,
+                    &client,
+                    &OverrideInput { enterprise_id: some, tier: "state".into(), authority: "emergency".into(), reason: String::new() }
+                )
+                .await
+            ),
+            ["tier", "reason"]
+        );
+        assert!(matches!(
+            app.set_jurisdiction_override(
+                &changchun,
+                &client,
+                &OverrideInput { enterprise_id: some, tier: "city".into(), authority: "emergency".into(), reason: "x".into() }
+            )
+            .await,
+            Err(AppError::NotFound)
+        ));
+        let general =
+            db.store.profile_keys().await.unwrap().into_iter().find(|p| p.class == "general" && p.basis == "其余企业由县级监管").unwrap().enterprise_id;
+        db.store
+            .execute_raw_for_tests(&format!("INSERT INTO chemical_park_enterprises (enterprise_id, park_name) VALUES ({general}, '测试园区')"))
+            .await
+            .unwrap();
+        app.recompute_enforcement_profiles().await.unwrap();
+        let moved = db.store.profile(general).await.unwrap();
+        assert_eq!(moved.tier.as_deref(), Some("city"), "{backend}: a chemical-park enterprise moves to the city: {moved:?}");
+        app.set_jurisdiction_override(
+            &office,
+            &client,
+            &OverrideInput { enterprise_id: general, tier: "province".into(), authority: "emergency".into(), reason: "省属企业".into() },
+        )
+        .await
+        .unwrap();
+        let overridden = db.store.profile(general).await.unwrap();
+        assert_eq!((overridden.tier.as_deref(), overridden.basis.as_str()), (Some("province"), "override"));
+        assert_eq!(app.jurisdiction(&office, &client, None).await.unwrap().overrides.len(), 1);
+
+        // Coverage: nothing inspected by two tiers; the recorded inspections count as done.
+        let coverage = app.coverage(&office, &client, year, None).await.unwrap();
+        assert!(coverage.several_tiers.is_empty());
+        let done: i64 = coverage.lines.iter().map(|l| l.done).sum();
+        let recorded: i64 = plans.iter().map(|p| p.done).sum::<i64>() + 2;
+        assert_eq!(done, recorded, "{backend}");
+        assert!(coverage.lines.iter().all(|l| l.overdue <= l.planned - l.done));
+        let sheet = app.export_coverage(&office, &client, year, None, false).await.unwrap();
+        assert!(sheet.starts_with(b"PK"), "an XLSX file");
+
+        // One process of several takes a periodic job.
+        assert!(db.store.claim_job_lease("test.job", "a", 60_000).await.unwrap());
+        assert!(!db.store.claim_job_lease("test.job", "b", 60_000).await.unwrap());
+        assert!(db.store.claim_job_lease("test.job", "a", 60_000).await.unwrap(), "the holder renews");
+    }
+}
+
+async fn sqlx_free_read(store: &store::Store, plan_id: i64) -> String {
+    store.inspection_plan(plan_id).await.unwrap().draw_input
+}
+
+async fn summary_enterprise(app: &App, office: &Actor) -> i64 {
+    app.list_enterprises(office, &Client::cli(), &Default::default(), 1, 1).await.unwrap().items[0].id
+}
