@@ -442,6 +442,23 @@ impl App {
         }
     }
 
+    /// The policy, for those who read enforcement.
+    pub async fn enforcement_policy_for(&self, actor: &Actor, client: &Client) -> Result<EnforcementPolicy> {
+        if !policy::allows(actor, Action::ReadEnforcement) {
+            return Err(self.denied(actor, client, "enforcement.policy_read", "enforcement_policy".into()).await);
+        }
+        self.enforcement_policy().await
+    }
+
+    /// Whether the actor may record inspections (checked before an upload is read).
+    pub async fn may_record_inspections(&self, actor: &Actor, client: &Client) -> Result<()> {
+        let in_office_pool = self.store.pool_entry(actor.user_id).await?.is_some();
+        if !policy::allows(actor, Action::RecordInspection { in_office_pool }) {
+            return Err(self.denied(actor, client, "inspection.record", "inspections".into()).await);
+        }
+        Ok(())
+    }
+
     /// The provincial committee office sets the rules and frequencies; profiles follow at once.
     pub async fn set_enforcement_policy(&self, actor: &Actor, client: &Client, policy_input: &EnforcementPolicy) -> Result<()> {
         if !policy::allows(actor, Action::ConfigureEnforcement) {

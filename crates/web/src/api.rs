@@ -54,6 +54,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<A
         .merge(crate::checklists::api::router())
         .merge(crate::commitments::api::router())
         .merge(crate::monitoring::api::router())
+        .merge(crate::enforcement::api::router())
 }
 
 /// What the modules' API handlers share.

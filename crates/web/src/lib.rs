@@ -13,6 +13,7 @@ mod audit;
 mod checklists;
 pub mod client_address;
 mod commitments;
+mod enforcement;
 mod enterprises;
 mod error;
 mod experts;

@@ -42,6 +42,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(crate::commitments::pages::router())
         .merge(crate::experts::pages::router())
         .merge(crate::monitoring::pages::router())
+        .merge(crate::enforcement::pages::router())
 }
 
 /// What every page's frame needs.
@@ -64,6 +65,8 @@ pub struct NavUser {
     pub sees_dangers: bool,
     pub sees_campaigns: bool,
     pub sees_commitments: bool,
+    pub sees_enforcement: bool,
+    pub sees_own_inspections: bool,
 }
 
 pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Session, path: &str, actor: Option<&app::Actor>) -> Chrome {
@@ -82,6 +85,8 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
             sees_campaigns: policy::allows(a, Action::ReadCampaigns),
             sees_commitments: policy::allows(a, Action::FileCommitment) || policy::allows(a, Action::ReadMissingCommitments),
             sees_dangers: policy::enterprise_visibility(a) != domain::access::Visibility::Nothing,
+            sees_enforcement: policy::allows(a, Action::ReadEnforcement),
+            sees_own_inspections: a.enterprise_id.is_some_and(|enterprise_id| policy::allows(a, Action::ReadOwnInspections { enterprise_id })),
             sees_assessment: a.region_path.as_deref().is_some_and(|path| policy::allows(a, Action::ManageWorkPlan { region_path: path })),
         }),
     }
