@@ -85,6 +85,17 @@ enum Payload {
     ApproveJson,
     ApproveForm,
     IngestTokenJson,
+    /// The province's policy as it stands.
+    PolicyJson,
+    /// An override of the city enterprise to the city, with a reason.
+    OverrideJson,
+    OverrideForm,
+    /// Next year's plan (the API) or last year's (the page) for the caller's own office.
+    PlanJson,
+    PlanForm,
+    /// A routine inspection of the city enterprise today, without a plan item.
+    InspectionJson,
+    InspectionMultipart,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -248,6 +259,33 @@ const MATRIX: &[Row] = &[
     ("GET",    "/alarms/{alarm}", Payload::None,                                  [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("POST",   "/alarms/{alarm}/acknowledge", Payload::EmptyForm,                 [404, 404, 409, 404, 409, 409, 409, 404, 404, 404, 404, 403]),
     ("POST",   "/alarms/{alarm}/close", Payload::CloseForm,                       [404, 404, 409, 404, 409, 409, 409, 404, 404, 404, 404, 403]),
+    // Enforcement.
+    ("GET",    "/api/v1/enforcement/jurisdiction", Payload::None,                 [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/enforcement/policy", Payload::None,                       [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
+    ("PUT",    "/api/v1/enforcement/policy", Payload::PolicyJson,                 [204, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/enforcement/overrides", Payload::OverrideJson,            [204, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/enforcement/coverage", Payload::None,                     [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/enforcement/published-draws", Payload::None,              [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/inspection-plans", Payload::None,                         [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/inspection-plans", Payload::PlanJson,                     [404, 201, 201, 404, 201, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/inspection-plans/{city_plan}", Payload::None,             [200, 200, 200, 404, 404, 200, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/inspection-plans/{city_plan}/verification", Payload::None, [200, 200, 200, 404, 404, 200, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/inspections", Payload::InspectionJson,                    [404, 404, 404, 404, 404, 201, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/inspections/{city_inspection}", Payload::None,            [200, 200, 200, 404, 404, 200, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/enforcement", Payload::None,                                     [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
+    ("POST",   "/enforcement/overrides", Payload::OverrideForm,                   [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/enforcement/supervised", Payload::None,                          [404, 200, 200, 404, 200, 200, 404, 404, 404, 404, 404, 303]),
+    ("GET",    "/enforcement/coverage", Payload::None,                            [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
+    ("GET",    "/enforcement/coverage.xlsx", Payload::None,                       [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
+    ("GET",    "/inspection-plans", Payload::None,                                [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
+    ("POST",   "/inspection-plans", Payload::PlanForm,                            [404, 303, 303, 404, 303, 404, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/inspection-plans/{city_plan}", Payload::None,                    [200, 200, 200, 404, 404, 200, 404, 404, 404, 404, 404, 303]),
+    ("GET",    "/published-draws", Payload::None,                                 [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 303]),
+    ("GET",    "/inspections", Payload::None,                                     [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 303]),
+    ("GET",    "/inspections/new?enterprise={city_enterprise}", Payload::None,    [404, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 303]),
+    ("POST",   "/inspections", Payload::InspectionMultipart,                      [404, 404, 404, 404, 404, 303, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/inspections/{city_inspection}", Payload::None,                   [200, 200, 200, 404, 404, 200, 404, 404, 404, 404, 404, 303]),
+    ("GET",    "/inspection-photos/{inspection_photo}", Payload::None,            [200, 200, 200, 404, 404, 200, 404, 404, 404, 404, 404, 303]),
 ];
 
 /// Endpoints not in `MATRIX` (method, path), with the reason; the coverage check accepts only these.
@@ -313,7 +351,43 @@ async fn fixture(backend: &str) -> Fixture {
     work_plan_fixture(&mut fixture, &sysadmin).await;
     fixture.values.insert("others_token", others_token.to_string());
     monitoring_fixture(&mut fixture).await;
+    enforcement_fixture(&mut fixture).await;
     fixture
+}
+
+/// An enterprise of 长春 outside 朝阳区 that the city supervises (settled by an override), the
+/// city's plan, and an inspection of it by the city's inspector with a photo.
+async fn enforcement_fixture(fixture: &mut Fixture) {
+    let client = app::Client::cli();
+    let actor = |name: &'static str| {
+        let app = fixture.app.clone();
+        async move { app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap() }
+    };
+    let (office, inspector) = (actor("office").await, actor("inspector").await);
+    let everything = fixture
+        .app
+        .list_enterprises(&office, &client, &app::enterprises::ListQuery { region_code: Some("220100".into()), ..Default::default() }, 1, 200)
+        .await
+        .unwrap();
+    let city_enterprise = everything.items.iter().find(|e| !e.region_code.starts_with("220104")).expect("an enterprise of 长春 outside 朝阳区").id;
+    let input =
+        app::enforcement::OverrideInput { enterprise_id: city_enterprise, tier: "city".into(), authority: "emergency".into(), reason: "矩阵测试".into() };
+    fixture.app.set_jurisdiction_override(&office, &client, &input).await.unwrap();
+    let year = i64::from(domain::time::today().year());
+    let city_plan = fixture.app.inspection_plans(&office, &client, Some(year), Some("220100")).await.unwrap()[0].id;
+    let inspection = app::enforcement::InspectionInput {
+        enterprise_id: city_enterprise,
+        kind: "routine".into(),
+        inspected_on: domain::time::today().to_string(),
+        signed_by: "张三".into(),
+        ..Default::default()
+    };
+    let png = app::workplans::UploadedFile { file_name: "p.png".into(), bytes: b"\x89PNG\r\n\x1a\nfixture".to_vec() };
+    let (city_inspection, _) = fixture.app.record_inspection(&inspector, &client, &inspection, vec![png]).await.unwrap();
+    let photo = fixture.app.inspection_view(&office, &client, city_inspection).await.unwrap().photos[0];
+    for (name, value) in [("city_enterprise", city_enterprise), ("city_plan", city_plan), ("city_inspection", city_inspection), ("inspection_photo", photo)] {
+        fixture.values.insert(name, value.to_string());
+    }
 }
 
 /// The showcase enterprise's pressure sensor, and an acknowledged alarm on it whose condition
@@ -699,6 +773,33 @@ impl Fixture {
             Payload::ExpertForm => (format!("user_id={}&specialities=%E6%B6%88%E9%98%B2&region_code=220000", self.values["expert"]), "application/x-www-form-urlencoded"),
             Payload::AssignExpertForm => (format!("expert_id={}", self.values["expert"]), "application/x-www-form-urlencoded"),
             Payload::PhotoUpload => (String::new(), ""),
+            Payload::PolicyJson => (serde_json::to_string(&self.app.enforcement_policy().await.unwrap()).unwrap(), "application/json"),
+            Payload::OverrideJson => {
+                (json!({"enterprise_id": self.values["city_enterprise"].parse::<i64>().unwrap(), "tier": "city", "authority": "emergency", "reason": "矩阵"}).to_string(), "application/json")
+            }
+            Payload::OverrideForm => (format!("enterprise_id={}&tier=city&authority=emergency&reason=%E7%9F%A9%E9%98%B5", self.values["city_enterprise"]), "application/x-www-form-urlencoded"),
+            Payload::PlanJson | Payload::PlanForm => {
+                let region = match caller {
+                    "yjt" => "220000",
+                    "chaoyang" => "220104",
+                    _ => "220100",
+                };
+                let this_year = i64::from(domain::time::today().year());
+                if let Payload::PlanJson = payload {
+                    (json!({"year": this_year + 1, "region_code": region}).to_string(), "application/json")
+                } else {
+                    (format!("year={}&region_code={region}", this_year - 1), "application/x-www-form-urlencoded")
+                }
+            }
+            Payload::InspectionJson => {
+                let body = json!({"enterprise_id": self.values["city_enterprise"].parse::<i64>().unwrap(), "kind": "routine", "inspected_on": domain::time::today().to_string(), "signed_by": "张三"});
+                (body.to_string(), "application/json")
+            }
+            Payload::InspectionMultipart => {
+                let today = domain::time::today().to_string();
+                let fields = [("enterprise_id", self.values["city_enterprise"].as_str()), ("kind", "routine"), ("inspected_on", today.as_str()), ("signed_by", "张三")];
+                multipart("photos", "", "application/octet-stream", b"", &fields)
+            }
             Payload::DeadlineForm => ("half_year_due=2021-07-15&annual_due=2021-12-20".into(), "application/x-www-form-urlencoded"),
             Payload::ReportJson => (json!({"period": "interim", "body": "进展"}).to_string(), "application/json"),
             Payload::NewAccountForm => {

@@ -699,12 +699,14 @@ async fn inspection_submit(State(state): State<AppState>, headers: HeaderMap, us
     match state.app.record_inspection(&user.actor, &user.client, &input, files).await {
         Ok((id, _)) => {
             let target = format!("/inspections/{id}");
-            let mut response = Redirect::to(&target).into_response();
-            if let Ok(value) = HeaderValue::from_str(&target) {
-                response = StatusCode::OK.into_response();
-                response.headers_mut().insert("hx-redirect", value);
+            match HeaderValue::from_str(&target) {
+                Ok(value) if headers.contains_key("hx-request") => {
+                    let mut response = StatusCode::OK.into_response();
+                    response.headers_mut().insert("hx-redirect", value);
+                    response
+                }
+                _ => Redirect::to(&target).into_response(),
             }
-            response
         }
         Err(app::AppError::Invalid(fields)) => {
             let errors = crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message));
