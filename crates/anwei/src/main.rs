@@ -109,6 +109,11 @@ enum Command {
         #[command(subcommand)]
         what: BenchWhat,
     },
+    /// Enforcement: verify a plan's draw, recompute the enterprises' classes and offices.
+    Enforcement {
+        #[command(subcommand)]
+        what: EnforcementWhat,
+    },
     /// Audit-log operations.
     Audit {
         #[command(subcommand)]
@@ -295,6 +300,25 @@ enum BenchWhat {
         /// Run anwei on this (empty) PostgreSQL database instead of SQLite in a temporary folder.
         #[arg(long)]
         database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum EnforcementWhat {
+    /// Repeat a plan's stored draw from its seed and candidates; prints the verdict as JSON and
+    /// exits non-zero when the candidates no longer hash to the recorded hash or the draw gives
+    /// other items than the plan's.
+    VerifyDraw {
+        /// The plan's id.
+        id: i64,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Recompute every enterprise's class and supervising office now (a server does it every
+    /// ten minutes); prints the enterprises and the profiles changed.
+    Recompute {
+        #[command(flatten)]
+        data: DataArgs,
     },
 }
 
@@ -718,6 +742,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = restore(&file, replace, &data).await?;
             println!("{report}");
         }
+        Command::Enforcement { what: EnforcementWhat::VerifyDraw { id, data } } => {
+            let (_, store) = open_store(&data, None).await?;
+            let app = App::new(store, Default::default());
+            let verdict = match app.verify_draw(id).await {
+                Err(app::AppError::NotFound) => bail!("no inspection plan {id}"),
+                other => other?,
+            };
+            println!("{}", serde_json::to_string(&verdict)?);
+            if !verdict.verified {
+                eprintln!("the draw of plan {id} does not verify");
+                return Ok(ExitCode::from(2));
+            }
+        }
+        Command::Enforcement { what: EnforcementWhat::Recompute { data } } => {
+            let (_, store) = open_store(&data, None).await?;
+            let app = App::new(store, Default::default());
+            let (enterprises, changed) = app.recompute_enforcement_profiles().await?;
+            println!("{}", serde_json::json!({"enterprises": enterprises, "changed": changed}));
+        }
         Command::Audit { what: AuditWhat::Verify { data } } => {
             let (config, store) = open_store(&data, None).await?;
             let anchor = config.audit_anchor_file();
@@ -890,6 +933,7 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
         })
     });
     monitor::schedules::spawn(app.monitor.clone());
+    app::enforcement::spawn_profile_schedule(app.clone());
     web::serve(listener, app.clone(), settings, web::HEADER_READ_TIMEOUT, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -1348,6 +1348,26 @@ impl App {
 
 use domain::role::Role;
 
+/// How often a server recomputes the profiles (overdue dangers and alarms change with time).
+pub const PROFILE_PERIOD_MS: i64 = 10 * 60 * 1000;
+
+/// Recomputes the profiles every `PROFILE_PERIOD_MS` in one process of the cluster: each
+/// process tries to take the job's lease, and only the holder runs it.
+pub fn spawn_profile_schedule(app: App) {
+    let holder = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(PROFILE_PERIOD_MS as u64));
+        loop {
+            tick.tick().await;
+            match app.recompute_enforcement_profiles_once(&holder, PROFILE_PERIOD_MS - 5_000).await {
+                Ok(Some((enterprises, changed))) => tracing::info!(enterprises, changed, "enforcement profiles recomputed"),
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "could not recompute the enforcement profiles"),
+            }
+        }
+    });
+}
+
 fn draw_record(plan: &InspectionPlanRow) -> DrawRecord {
     let input: Option<DrawInput> = serde_json::from_str(&plan.draw_input).ok();
     DrawRecord {
