@@ -688,6 +688,11 @@ impl App {
         }
     }
 
+    /// Whether the actor belongs to an enforcement office (runs one, or is in its pool).
+    pub async fn has_enforcement_office(&self, actor: &Actor) -> Result<bool> {
+        Ok(self.store.pool_entry(actor.user_id).await?.is_some() || self.office_of(actor).await?.is_some())
+    }
+
     /// Whether the actor may run its own office's plans (for the pages' buttons).
     pub async fn may_manage_inspection_plans(&self, actor: &Actor) -> Result<bool> {
         let actor_is_office = self.office_of(actor).await?.is_some();

@@ -85,6 +85,7 @@ struct JurisdictionPage {
     overrides: Vec<OverrideLine>,
     rules: Vec<RuleLine>,
     can_override: bool,
+    has_office: bool,
     tiers: Vec<SelectOption>,
     authorities: Vec<SelectOption>,
     errors: Vec<String>,
@@ -146,6 +147,7 @@ async fn jurisdiction_response(state: &AppState, headers: &HeaderMap, user: &Pag
             .map(|r| RuleLine { priority: r.priority, name: r.name.clone(), office: office_label(r.tier, r.authority, english) })
             .collect(),
         can_override: policy::allows(&user.actor, Action::ConfigureEnforcement),
+        has_office: state.app.has_enforcement_office(&user.actor).await.unwrap_or(false),
         tiers: Tier::ALL.iter().map(|t| SelectOption { code: t.key().into(), label: t.label(english).into(), selected: false }).collect(),
         authorities: domain::enforcement::Authority::ALL
             .iter()
