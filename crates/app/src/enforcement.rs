@@ -309,10 +309,21 @@ pub struct CoverageLine {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct KeyCoverage {
     pub region_code: String,
+    pub region_name: String,
     pub tier: String,
     pub authority: String,
     pub key: i64,
     pub key_inspected: i64,
+}
+
+/// Plan items of a city's enterprises: planned, done, and done / planned.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CityCoverage {
+    pub city_code: String,
+    pub city_name: String,
+    pub planned: i64,
+    pub done: i64,
+    pub coverage: f64,
 }
 
 /// Coverage of a territory in a year.
@@ -321,6 +332,8 @@ pub struct Coverage {
     pub year: i64,
     pub region_code: String,
     pub lines: Vec<CoverageLine>,
+    /// Planned and done by the enterprises' city, for the map.
+    pub cities: Vec<CityCoverage>,
     pub key: Vec<KeyCoverage>,
     /// Enterprises inspected by more than one tier this year (should be none).
     pub several_tiers: Vec<EnterpriseRefView>,
@@ -1181,7 +1194,27 @@ impl App {
             .key_coverage(&region.path, year)
             .await?
             .into_iter()
-            .map(|row| KeyCoverage { region_code: row.region_code, tier: row.tier, authority: row.authority, key: row.key, key_inspected: row.key_inspected })
+            .map(|row| KeyCoverage {
+                region_code: row.region_code,
+                region_name: row.region_name,
+                tier: row.tier,
+                authority: row.authority,
+                key: row.key,
+                key_inspected: row.key_inspected,
+            })
+            .collect();
+        let cities = self
+            .store
+            .city_coverage(&region.path, year)
+            .await?
+            .into_iter()
+            .map(|row| CityCoverage {
+                coverage: if row.planned == 0 { 0.0 } else { (row.done as f64 / row.planned as f64 * 1000.0).round() / 1000.0 },
+                city_code: row.city_code,
+                city_name: row.city_name,
+                planned: row.planned,
+                done: row.done,
+            })
             .collect();
         let several_tiers = self.store.inspected_by_several_tiers(&region.path, year, LIST_MAX).await?.into_iter().map(Into::into).collect();
         let (never_inspected_total, never) = self.store.never_inspected(&region.path, LIST_MAX).await?;
@@ -1189,6 +1222,7 @@ impl App {
             year,
             region_code: region.code.to_string(),
             lines,
+            cities,
             key,
             several_tiers,
             never_inspected_total,

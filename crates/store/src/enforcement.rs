@@ -244,10 +244,20 @@ pub struct CoverageRow {
     pub done: i64,
 }
 
+/// Plan items of a year in one city (by the enterprise's place): planned and done.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct CityCoverageRow {
+    pub city_code: String,
+    pub city_name: String,
+    pub planned: i64,
+    pub done: i64,
+}
+
 /// An office's 重点 enterprises and how many of them its tier inspected in the year.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct KeyCoverageRow {
     pub region_code: String,
+    pub region_name: String,
     pub tier: String,
     pub authority: String,
     pub key: i64,
@@ -913,14 +923,30 @@ impl Store {
         })
     }
 
+    /// Planned and done per city of the enterprises (under `path`), for the plans of `year`.
+    pub async fn city_coverage(&self, path: &str, year: i64) -> Result<Vec<CityCoverageRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT city.code AS city_code, city.name AS city_name, COUNT(*) AS planned, COUNT(n.id) AS done \
+                 FROM inspection_plan_items i JOIN inspection_plans p ON p.id = i.plan_id JOIN enterprises e ON e.id = i.enterprise_id \
+                 JOIN regions r ON r.code = e.region_code JOIN regions city ON r.path LIKE city.path || '%' AND city.level = 'city' \
+                 LEFT JOIN inspections n ON n.plan_item_id = i.id WHERE p.year = $1 AND r.path LIKE $2 GROUP BY city.code, city.name ORDER BY city.code",
+            )
+            .bind(year)
+            .bind(format!("{path}%"))
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
     /// Per office under `path`: its 重点 enterprises and how many its tier inspected in the year.
     pub async fn key_coverage(&self, path: &str, year: i64) -> Result<Vec<KeyCoverageRow>> {
         with_pool!(self, |pool| {
             Ok(sqlx::query_as(
-                "SELECT p.office_region_code AS region_code, p.tier, p.authority, COUNT(*) AS key, \
+                "SELECT p.office_region_code AS region_code, o.name AS region_name, p.tier, p.authority, COUNT(*) AS key, \
                  COUNT(CASE WHEN EXISTS (SELECT 1 FROM inspections n WHERE n.enterprise_id = p.enterprise_id AND n.tier = p.tier AND n.inspected_on LIKE $1) THEN 1 END) AS key_inspected \
                  FROM enforcement_profiles p JOIN regions o ON o.code = p.office_region_code \
-                 WHERE p.status = 'assigned' AND p.class = 'key' AND o.path LIKE $2 GROUP BY p.office_region_code, p.tier, p.authority ORDER BY p.office_region_code",
+                 WHERE p.status = 'assigned' AND p.class = 'key' AND o.path LIKE $2 GROUP BY p.office_region_code, o.name, o.path, p.tier, p.authority ORDER BY o.path, p.authority",
             )
             .bind(format!("{year}-%"))
             .bind(format!("{path}%"))

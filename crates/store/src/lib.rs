@@ -40,8 +40,8 @@ pub use audit::{AuditFilter, AuditPage};
 pub use checklists::{CampaignCityRow, CampaignRow, ChecklistItemRow, ChecklistRow, NewCampaign, NewChecklistItem, NewRun};
 pub use commitments::{CommitmentRow, MissingCommitment};
 pub use enforcement::{
-    ConflictRow, CoverageRow, EnforcementFactsRow, EnterpriseRef, InspectionPhotoRow, InspectionPlanRow, InspectionRow, JurisdictionCounts, KeyCoverageRow,
-    NewInspection, NewInspectionPlan, NewPenalty, NewProfile, OverrideRow, PenaltyRow, PlanItemRow, PoolInspectorRow, ProfileKey, ProfileRow,
+    CityCoverageRow, ConflictRow, CoverageRow, EnforcementFactsRow, EnterpriseRef, InspectionPhotoRow, InspectionPlanRow, InspectionRow, JurisdictionCounts,
+    KeyCoverageRow, NewInspection, NewInspectionPlan, NewPenalty, NewProfile, OverrideRow, PenaltyRow, PlanItemRow, PoolInspectorRow, ProfileKey, ProfileRow,
 };
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
 pub use experts::{ExpertRow, ServiceRow};

@@ -773,6 +773,8 @@ struct CoverageLineView {
 struct CoveragePage {
     c: Chrome,
     year: i64,
+    /// The province whose cities the map shows, for a province-level user.
+    map_region: Option<String>,
     lines: Vec<CoverageLineView>,
     key: Vec<(String, i64, i64)>,
     several_tiers: Vec<(i64, String, String)>,
@@ -788,12 +790,9 @@ async fn coverage_page(State(state): State<AppState>, headers: HeaderMap, user: 
     };
     let c = chrome(&state, &headers, &user.session, "/enforcement", Some(&user.actor)).await;
     let english = c.t.is_en();
-    let mut names = HashMap::new();
-    for line in &coverage.lines {
-        names.insert(line.region_code.clone(), line.region_name.clone());
-    }
     let page = CoveragePage {
         year,
+        map_region: crate::pages::province_map_region(&user.actor),
         lines: coverage
             .lines
             .iter()
@@ -813,7 +812,7 @@ async fn coverage_page(State(state): State<AppState>, headers: HeaderMap, user: 
                     (Some(tier), Some(authority)) => office_label(tier, authority, english),
                     _ => String::new(),
                 };
-                (format!("{} {office}", names.get(&k.region_code).cloned().unwrap_or_else(|| k.region_code.clone())), k.key, k.key_inspected)
+                (format!("{} {office}", k.region_name), k.key, k.key_inspected)
             })
             .collect(),
         several_tiers: coverage.several_tiers.into_iter().map(|e| (e.enterprise_id, e.enterprise_name, e.region_name)).collect(),
