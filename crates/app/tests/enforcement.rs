@@ -4,6 +4,9 @@
 //! dangers and refuse bad input by field, unannounced visits stay hidden from the enterprise until
 //! recorded, classes follow the facts, and one process of several takes a job's lease.
 
+// Test helpers unwrap too: a panic with its message is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
 use app::enforcement::{FindingInput, InspectionInput, OverrideInput, PenaltyInput, PlanInput};
 use app::{Actor, App, AppError, Client};
 
@@ -89,7 +92,7 @@ async fn enforcement_on_every_configured_backend() {
         // The draw re-verifies; changed candidates or items do not.
         let verified = app.verify_draw(city_plan.id).await.unwrap();
         assert!(verified.verified, "{backend}: {verified:?}");
-        let stored: String = sqlx_free_read(&db.store, city_plan.id).await;
+        let stored: String = stored_draw_input(&db.store, city_plan.id).await;
         let tampered = stored.replacen("\"class\":\"general\"", "\"class\":\"key\"", 1);
         assert_ne!(stored, tampered);
         db.store
@@ -275,7 +278,7 @@ async fn enforcement_on_every_configured_backend() {
     }
 }
 
-async fn sqlx_free_read(store: &store::Store, plan_id: i64) -> String {
+async fn stored_draw_input(store: &store::Store, plan_id: i64) -> String {
     store.inspection_plan(plan_id).await.unwrap().draw_input
 }
 

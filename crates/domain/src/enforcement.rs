@@ -399,7 +399,7 @@ pub fn draw(seed: &[u8; 32], input: &DrawInput) -> Result<Vec<DrawnItem>, DrawEr
     // and the capacity left allows.
     let mut rest: Vec<i64> = input.candidates.iter().map(|c| c.enterprise_id).filter(|id| !planned.contains(id)).collect();
     let share = (rest.len() as u64 * u64::from(frequencies.random_share_percent)).div_ceil(100);
-    let fits = if per_item_days == 0 { share } else { (available_days - needed_days) / per_item_days };
+    let fits = (available_days - needed_days).checked_div(per_item_days).unwrap_or(share);
     let take = share.min(fits) as usize;
     for i in 0..take {
         let j = i + index_below(&mut rng, rest.len() - i);

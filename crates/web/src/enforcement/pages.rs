@@ -232,7 +232,7 @@ async fn supervised_page(State(state): State<AppState>, headers: HeaderMap, user
                 .filter_map(domain::enforcement::ClassReason::from_key)
                 .map(|r| r.label(english))
                 .collect::<Vec<_>>()
-                .join(english.then_some("; ").unwrap_or("、")),
+                .join(if english { "; " } else { "、" }),
             enterprise_id: p.enterprise_id,
             enterprise_name: p.enterprise_name,
             region_name: p.region_name,
@@ -374,7 +374,7 @@ async fn plan_page(State(state): State<AppState>, headers: HeaderMap, user: Page
             reason: i.reason.label(english).into(),
             quarter: i.quarter,
             kind: i.kind.label(english).into(),
-            inspectors: i.inspector_names.join(english.then_some(", ").unwrap_or("、")),
+            inspectors: i.inspector_names.join(if english { ", " } else { "、" }),
             inspection_id: i.inspection_id,
             inspected_on: i.inspected_on.unwrap_or_default(),
         })
