@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RegionQuery {
     /// A region of the caller's territory (six digits); the caller's own by default.
     region: Option<String>,
@@ -62,6 +63,7 @@ async fn set_override(State(state): State<AppState>, caller: ApiCaller, Json(inp
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PlanQuery {
     year: Option<i64>,
     /// The office's region (six digits); plans of the whole territory by default.
@@ -134,6 +136,7 @@ async fn read_inspection(State(state): State<AppState>, caller: ApiCaller, Path(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct CoverageQuery {
     year: Option<i64>,
     region: Option<String>,
@@ -154,6 +157,7 @@ async fn coverage(State(state): State<AppState>, caller: ApiCaller, Query(query)
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct YearQuery {
     year: Option<i64>,
 }
