@@ -17,6 +17,7 @@ use domain::enterprises::{FieldError, HighRiskSector, Scale};
 use domain::message::Message;
 use domain::region::RegionLevel;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 pub use store::{CoverageRow, EnterpriseRef, InspectionPhotoRow, InspectionPlanRow, InspectionRow, OverrideRow, PenaltyRow, PlanItemRow, ProfileRow};
 use store::{NewDanger, NewInspection, NewInspectionPlan, NewPenalty, NewProfile};
 
@@ -181,7 +182,10 @@ pub struct PlanView {
 /// A draw as recorded: enough to repeat it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DrawRecord {
-    pub seed: String,
+    /// The seed, for those who may see the visits to come (and for everyone once the plan's year
+    /// is over); `seed_sha256` commits to it meanwhile.
+    pub seed: Option<String>,
+    pub seed_sha256: String,
     pub candidates: usize,
     pub inspectors: usize,
     pub candidate_hash: String,
@@ -211,6 +215,8 @@ pub struct DrawVerification {
     /// The draw repeated from the seed gives the stored items.
     pub items_match: bool,
     pub algorithm_known: bool,
+    /// The seed and hash are those the audit log recorded when the plan was drawn.
+    pub audit_matches: bool,
     pub verified: bool,
 }
 
@@ -411,6 +417,41 @@ impl From<InspectionRow> for InspectionSummary {
 pub struct AnnouncedVisit {
     pub quarter: i64,
     pub kind: InspectionKind,
+}
+
+/// An office's inspector pool: its members with their inspector-days and declared conflicts, and
+/// the inspector accounts of its territory it could add.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PoolView {
+    pub region_code: String,
+    pub region_name: String,
+    pub authority: Authority,
+    pub members: Vec<PoolMember>,
+    /// Inspector accounts of the territory not in the pool (for the office).
+    pub available: Vec<PoolCandidate>,
+    /// Whether the caller runs the office (may change the pool).
+    pub manages: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PoolMember {
+    pub user_id: i64,
+    pub display_name: String,
+    pub days_per_year: i64,
+    pub conflicts: Vec<DeclaredConflict>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DeclaredConflict {
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PoolCandidate {
+    pub user_id: i64,
+    pub display_name: String,
 }
 
 /// The tier of a region's level.
@@ -744,6 +785,11 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
+        // A second plan for the year is refused before the work of drawing one.
+        if self.store.inspection_plans(&region.path, Some(input.year)).await?.iter().any(|p| p.region_code == region.code.as_str() && p.authority == authority)
+        {
+            return Err(AppError::Conflict(domain::message!("enforcement.plan_exists", year = input.year)));
+        }
         self.recompute_enforcement_profiles().await?;
         let policy_now = self.enforcement_policy().await?;
         let tier = tier_of(region.level);
@@ -797,10 +843,7 @@ impl App {
             draw_algorithm: rules::DRAW_ALGORITHM.to_owned(),
             items: items
                 .iter()
-                .map(|item| {
-                    let kind = if item.reason == PlanReason::Random { InspectionKind::Unannounced } else { InspectionKind::Routine };
-                    (item.enterprise_id, item.reason, i64::from(item.quarter), kind, item.inspectors.clone())
-                })
+                .map(|item| (item.enterprise_id, item.reason, i64::from(item.quarter), item.reason.planned_kind(), item.inspectors.clone()))
                 .collect(),
         };
         let event = audit_event(
@@ -844,6 +887,15 @@ impl App {
     /// A plan with its draw and items, for its office and those above it.
     pub async fn inspection_plan(&self, actor: &Actor, client: &Client, id: i64) -> Result<PlanView> {
         let plan = self.visible_plan(actor, client, id).await?;
+        let plan_region = self.store.region(&plan.region_code).await?;
+        let running = self.office_of(actor).await?;
+        let member = match self.store.pool_entry(actor.user_id).await? {
+            Some(entry) => entry.region_code == plan.region_code && entry.authority == plan.authority,
+            None => false,
+        } || running.as_ref().is_some_and(|(region, authority)| region.code.as_str() == plan.region_code && *authority == plan.authority);
+        let above = actor.region_path.as_deref().is_some_and(|own| plan_region.path.starts_with(own) && plan_region.path != own);
+        let sees_pending =
+            policy::allows(actor, Action::ReadPendingVisits { plan_office_member: member, above_plan_region: above, actor_is_office: running.is_some() });
         let names: BTreeMap<i64, String> =
             self.store.inspector_pool(&plan.region_code, plan.authority).await?.into_iter().map(|i| (i.user_id, i.display_name)).collect();
         let items = self
@@ -851,6 +903,8 @@ impl App {
             .plan_items(id)
             .await?
             .into_iter()
+            // An unannounced visit not yet made is known only to those who make or supervise it.
+            .filter(|item| sees_pending || item.inspection_id.is_some() || item.kind != InspectionKind::Unannounced)
             .map(|item| {
                 let inspectors = item.inspector_ids();
                 PlanItemView {
@@ -876,7 +930,7 @@ impl App {
             authority: plan.authority,
             created_by: plan.created_by_name.clone(),
             created_at: plan.created_at,
-            draw: draw_record(&plan),
+            draw: draw_record(&plan, sees_pending || plan.year < i64::from(domain::time::today().year())),
             items,
         })
     }
@@ -888,22 +942,49 @@ impl App {
         let input: std::result::Result<DrawInput, _> = serde_json::from_str(&plan.draw_input);
         let seed: Option<[u8; 32]> = hex::decode(&plan.draw_seed).ok().and_then(|bytes| bytes.try_into().ok());
         let algorithm_known = plan.draw_algorithm == rules::DRAW_ALGORITHM;
-        let (candidates_match_hash, items_match) = match (input, seed) {
+        // The stored text itself must hash to the recorded hash (not a re-serialisation of it).
+        let candidates_match_hash = hex::encode(Sha256::digest(plan.draw_input.as_bytes())) == plan.draw_input_hash;
+        let items_match = match (input, seed) {
             (Ok(input), Some(seed)) => {
-                let stored: Vec<(i64, PlanReason, u8, Vec<i64>)> =
-                    self.store.plan_items(plan_id).await?.into_iter().map(|i| (i.enterprise_id, i.reason, i.quarter as u8, i.inspector_ids())).collect();
-                let drawn =
-                    rules::draw(&seed, &input).map(|items| items.into_iter().map(|i| (i.enterprise_id, i.reason, i.quarter, i.inspectors)).collect::<Vec<_>>());
-                (input.hash() == plan.draw_input_hash, drawn.is_ok_and(|drawn| drawn == stored))
+                let stored: Vec<(i64, PlanReason, u8, InspectionKind, Vec<i64>)> = self
+                    .store
+                    .plan_items(plan_id)
+                    .await?
+                    .into_iter()
+                    .map(|i| (i.enterprise_id, i.reason, u8::try_from(i.quarter).unwrap_or(0), i.kind, i.inspector_ids()))
+                    .collect();
+                let drawn = rules::draw(&seed, &input)
+                    .map(|items| items.into_iter().map(|i| (i.enterprise_id, i.reason, i.quarter, i.reason.planned_kind(), i.inspectors)).collect::<Vec<_>>());
+                drawn.is_ok_and(|drawn| drawn == stored)
             }
-            _ => (false, false),
+            _ => false,
         };
-        Ok(DrawVerification { plan_id, candidates_match_hash, items_match, algorithm_known, verified: candidates_match_hash && items_match && algorithm_known })
+        // The seed and the hash as the audit log recorded them when the plan was drawn, so that
+        // rewriting the plan's draw together with its hash is caught too.
+        let filter = store::AuditFilter {
+            action_prefix: Some("inspection_plan.create".into()),
+            target: Some(format!("inspection_plan:{plan_id}")),
+            ..Default::default()
+        };
+        let recorded = self.store.audit_page(&filter, 1, 0).await?.entries.into_iter().next();
+        let audit_matches = recorded.is_some_and(|entry| {
+            let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap_or_default();
+            details["seed"].as_str() == Some(plan.draw_seed.as_str()) && details["candidate_hash"].as_str() == Some(plan.draw_input_hash.as_str())
+        });
+        Ok(DrawVerification {
+            plan_id,
+            candidates_match_hash,
+            items_match,
+            algorithm_known,
+            audit_matches,
+            verified: candidates_match_hash && items_match && algorithm_known && audit_matches,
+        })
     }
 
-    /// The actor's pool entry, and whether it may record an inspection of this enterprise: its
-    /// office supervises it, or the visit is a joint one in its territory.
-    async fn inspecting_office(&self, actor: &Actor, enterprise_id: i64, kind: InspectionKind) -> Result<Option<(domain::region::Region, Authority)>> {
+    /// The office the actor inspects for (its pool's), if it may record an inspection of this
+    /// enterprise: its office supervises it, or the visit is a joint one in its territory; and
+    /// whether the office supervises it (only the supervising office decides penalties).
+    async fn inspecting_office(&self, actor: &Actor, enterprise_id: i64, kind: InspectionKind) -> Result<Option<(domain::region::Region, Authority, bool)>> {
         let Some(entry) = self.store.pool_entry(actor.user_id).await? else { return Ok(None) };
         let region = self.store.region(&entry.region_code).await?;
         let supervises = match self.store.profile(enterprise_id).await {
@@ -913,7 +994,7 @@ impl App {
             Err(_) => false,
         };
         let in_territory = self.store.enterprise(enterprise_id, &domain::access::Visibility::RegionSubtree { path: region.path.clone() }).await.is_ok();
-        Ok((supervises || (kind == InspectionKind::Joint && in_territory)).then_some((region, entry.authority)))
+        Ok((supervises || (kind == InspectionKind::Joint && in_territory)).then_some((region, entry.authority, supervises)))
     }
 
     /// Records an inspection. Failed checklist items and findings become hidden dangers of the
@@ -935,21 +1016,42 @@ impl App {
             Some(_) => self.inspecting_office(actor, input.enterprise_id, kind).await?,
             None => None,
         };
+        // Refusals that concern who may inspect what are audited as denials too.
+        let mut refused = false;
         if enterprise.is_none() {
             problems.push(field("enterprise_id", domain::message!("enforcement.enterprise_outside_territory")));
+            refused = true;
         } else if office.is_none() {
             problems.push(field("enterprise_id", domain::message!("enforcement.not_your_office")));
-        }
-        if let Some(item_id) = input.plan_item_id {
-            match self.store.plan_item(item_id).await {
-                Ok(item) if item.enterprise_id == input.enterprise_id => {}
-                _ => problems.push(field("plan_item_id", domain::message!("enforcement.item_not_this_enterprise"))),
-            }
+            refused = true;
+        } else if self.store.conflict_declared(actor.user_id, input.enterprise_id).await? {
+            problems.push(field("enterprise_id", domain::message!("enforcement.conflict_declared")));
+            refused = true;
         }
         let today = domain::time::today();
-        match input.inspected_on.trim().parse::<jiff::civil::Date>() {
-            Ok(date) if date <= today && date.year() >= today.year() - 1 => {}
-            _ => problems.push(field("inspected_on", domain::message!("enforcement.inspected_on"))),
+        let inspected_on = input.inspected_on.trim().parse::<jiff::civil::Date>().ok().filter(|date| *date <= today && date.year() >= today.year() - 1);
+        if inspected_on.is_none() {
+            problems.push(field("inspected_on", domain::message!("enforcement.inspected_on")));
+        }
+        if let Some(item_id) = input.plan_item_id {
+            // A plan item is closed only by one of the inspectors drawn for it, for its own
+            // office, within the plan's year.
+            let fits = match (self.store.plan_item(item_id).await, &office) {
+                (Ok(item), Some((region, authority, _))) if item.enterprise_id == input.enterprise_id && item.inspector_ids().contains(&actor.user_id) => {
+                    let plan = self.store.inspection_plan(item.plan_id).await?;
+                    plan.region_code == region.code.as_str()
+                        && plan.authority == *authority
+                        && inspected_on.is_none_or(|date| i64::from(date.year()) == plan.year)
+                }
+                _ => false,
+            };
+            if !fits {
+                problems.push(field("plan_item_id", domain::message!("enforcement.item_not_yours")));
+                refused = true;
+            }
+        }
+        if refused {
+            let _ = self.denied(actor, client, "inspection.record", target.clone()).await;
         }
         let summary = input.summary.trim();
         if summary.chars().count() > 4_000 {
@@ -1020,6 +1122,9 @@ impl App {
                 responsible_person: responsible.clone(),
             });
         }
+        if !input.penalties.is_empty() && office.as_ref().is_some_and(|(_, _, supervises)| !supervises) {
+            problems.push(field("penalties", domain::message!("enforcement.penalty_supervising_office")));
+        }
         if input.penalties.len() > PENALTIES_MAX {
             problems.push(field("penalties", domain::message!("enforcement.too_many", max = PENALTIES_MAX)));
         }
@@ -1037,22 +1142,23 @@ impl App {
             if number.is_empty() || number.chars().count() > 60 {
                 problems.push(field("penalties.decision_number", domain::message!("enforcement.decision_number")));
             }
-            let decided_on = penalty.decided_on.trim();
-            if decided_on.parse::<jiff::civil::Date>().map(|d| d > today).unwrap_or(true) {
+            let decided_on = penalty.decided_on.trim().parse::<jiff::civil::Date>().ok().filter(|d| *d <= today).map(|d| d.to_string());
+            if decided_on.is_none() {
                 problems.push(field("penalties.decided_on", domain::message!("enforcement.decided_on")));
             }
+            let decided_on = decided_on.unwrap_or_default();
             penalties.push(NewPenalty {
                 legal_basis: legal_basis.to_owned(),
                 amount_yuan: amount.unwrap_or(0),
                 decision_number: number.to_owned(),
-                decided_on: decided_on.to_owned(),
+                decided_on,
             });
         }
         if photos.len() > INSPECTION_PHOTOS_MAX {
             problems.push(field("photos", domain::message!("enforcement.too_many", max = INSPECTION_PHOTOS_MAX)));
         }
         let photos = crate::hidden_dangers::checked_photos(&photos, &mut problems);
-        let Some((office_region, _)) = office.filter(|_| problems.is_empty()) else {
+        let (Some((office_region, _, _)), Some(inspected_on), true) = (office, inspected_on, problems.is_empty()) else {
             return Err(AppError::Invalid(problems));
         };
         let inspection = NewInspection {
@@ -1061,7 +1167,7 @@ impl App {
             tier: tier_of(office_region.level),
             office_region_code: office_region.code.to_string(),
             kind,
-            inspected_on: input.inspected_on.trim().to_owned(),
+            inspected_on: inspected_on.to_string(),
             checklist_id: input.checklist_id,
             summary: summary.to_owned(),
             inspectors: actor.display_name.clone(),
@@ -1291,7 +1397,8 @@ impl App {
                     })
                 })
                 .collect();
-            published.push(PublishedDraw { draw: draw_record(&plan), drawn_at: plan.created_at, plan: plan_summary(plan), by_reason, inspected });
+            let year_over = plan.year < i64::from(domain::time::today().year());
+            published.push(PublishedDraw { draw: draw_record(&plan, year_over), drawn_at: plan.created_at, plan: plan_summary(plan), by_reason, inspected });
         }
         Ok(published)
     }
@@ -1312,6 +1419,56 @@ impl App {
         Ok(self.store.set_enforcement_office(unit_id, region_code, authority, &event).await?)
     }
 
+    /// The pool of the office the actor runs or belongs to.
+    pub async fn inspector_pool_view(&self, actor: &Actor, client: &Client) -> Result<PoolView> {
+        let running = self.office_of(actor).await?;
+        let manages = policy::allows(actor, Action::ManageInspectionPlans { actor_is_office: running.is_some() });
+        let office = match (manages, running) {
+            (true, Some(office)) => Some(office),
+            _ => match self.store.pool_entry(actor.user_id).await? {
+                Some(entry) if policy::allows(actor, Action::RecordInspection { in_office_pool: true }) => {
+                    Some((self.store.region(&entry.region_code).await?, entry.authority))
+                }
+                _ => None,
+            },
+        };
+        let Some((region, authority)) = office else {
+            return Err(self.denied(actor, client, "enforcement.pool_read", "inspector_pool".into()).await);
+        };
+        let mut conflicts: BTreeMap<i64, Vec<DeclaredConflict>> = BTreeMap::new();
+        for conflict in self.store.pool_conflicts(region.code.as_str(), authority).await? {
+            conflicts.entry(conflict.user_id).or_default().push(DeclaredConflict {
+                enterprise_id: conflict.enterprise_id,
+                enterprise_name: conflict.enterprise_name,
+                reason: conflict.reason,
+            });
+        }
+        let members: Vec<PoolMember> = self
+            .store
+            .inspector_pool(region.code.as_str(), authority)
+            .await?
+            .into_iter()
+            .map(|m| PoolMember {
+                conflicts: conflicts.remove(&m.user_id).unwrap_or_default(),
+                user_id: m.user_id,
+                display_name: m.display_name,
+                days_per_year: m.days_per_year,
+            })
+            .collect();
+        let available = if manages {
+            self.store
+                .inspectors_of_region(region.code.as_str())
+                .await?
+                .into_iter()
+                .filter(|(id, _)| !members.iter().any(|m| m.user_id == *id))
+                .map(|(user_id, display_name)| PoolCandidate { user_id, display_name })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(PoolView { region_code: region.code.to_string(), region_name: region.name, authority, members, available, manages })
+    }
+
     /// The office puts an inspector of its own in its pool with a number of inspector-days.
     pub async fn set_pool_inspector(&self, actor: &Actor, client: &Client, user_id: i64, days_per_year: i64) -> Result<()> {
         let office = self.office_of(actor).await?;
@@ -1324,10 +1481,9 @@ impl App {
         let fits = match &user {
             Some(user) if user.role == Role::Inspector.key() => {
                 let unit = self.store.unit(user.unit_id).await?;
-                match unit.region_code {
-                    Some(code) => self.store.region(&code).await?.path.starts_with(&region.path),
-                    None => false,
-                }
+                // An office's pool holds its own inspectors (of its own unit), not those of the
+                // tiers below it or of another department.
+                user.unit_id == actor.unit_id && unit.region_code.as_deref() == Some(region.code.as_str())
             }
             _ => false,
         };
@@ -1379,8 +1535,10 @@ impl App {
         Ok(self.store.declare_conflict(actor.user_id, enterprise_id, reason, &event).await?)
     }
 
-    /// The penalties decided against an enterprise (what its credit record will count).
-    pub async fn enterprise_penalties(&self, enterprise_id: i64) -> Result<Vec<PenaltyRow>> {
+    /// The penalties decided against an enterprise the caller may see (what its credit record
+    /// will count).
+    pub async fn enterprise_penalties(&self, actor: &Actor, client: &Client, enterprise_id: i64) -> Result<Vec<PenaltyRow>> {
+        self.enterprise(actor, client, enterprise_id).await?;
         Ok(self.store.enterprise_penalties(enterprise_id).await?)
     }
 }
@@ -1407,10 +1565,11 @@ pub fn spawn_profile_schedule(app: App) {
     });
 }
 
-fn draw_record(plan: &InspectionPlanRow) -> DrawRecord {
+fn draw_record(plan: &InspectionPlanRow, seed_shown: bool) -> DrawRecord {
     let input: Option<DrawInput> = serde_json::from_str(&plan.draw_input).ok();
     DrawRecord {
-        seed: plan.draw_seed.clone(),
+        seed: seed_shown.then(|| plan.draw_seed.clone()),
+        seed_sha256: hex::encode(Sha256::digest(plan.draw_seed.as_bytes())),
         candidates: input.as_ref().map_or(0, |i| i.candidates.len()),
         inspectors: input.as_ref().map_or(0, |i| i.inspectors.len()),
         candidate_hash: plan.draw_input_hash.clone(),

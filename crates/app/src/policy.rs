@@ -177,6 +177,13 @@ pub enum Action<'a> {
     ReadOwnInspections {
         enterprise_id: i64,
     },
+    /// See a plan's draw seed and its unannounced visits not yet made: the plan's own office and
+    /// pool, and the supervising offices above it; other readers of the plan see neither.
+    ReadPendingVisits {
+        plan_office_member: bool,
+        above_plan_region: bool,
+        actor_is_office: bool,
+    },
 }
 
 /// The records of the registry an actor may see.
@@ -278,6 +285,9 @@ pub fn allows(actor: &Actor, action: Action<'_>) -> bool {
         Action::RecordInspection { in_office_pool } => in_office_pool && matches!(actor.role, Inspector | Regulator),
         Action::ReadPublishedDraws => !actor.role.is_administrator() && actor.role != Unassigned,
         Action::ReadOwnInspections { enterprise_id } => own_enterprise(actor, enterprise_id),
+        Action::ReadPendingVisits { plan_office_member, above_plan_region, actor_is_office } => {
+            plan_office_member || (above_plan_region && (matches!(actor.role, CommitteeOffice | Regulator) || actor_is_office))
+        }
     }
 }
 
@@ -418,6 +428,31 @@ pub(crate) mod tests {
             (actor(Role::AuditAdmin, None, None), Action::ReadPublishedDraws, false),
             (actor(Role::Enterprise, None, Some(5)), Action::ReadOwnInspections { enterprise_id: 5 }, true),
             (actor(Role::Enterprise, None, Some(5)), Action::ReadOwnInspections { enterprise_id: 6 }, false),
+            (
+                actor(Role::Department, Some("220000/"), None),
+                Action::ReadPendingVisits { plan_office_member: false, above_plan_region: true, actor_is_office: false },
+                false,
+            ),
+            (
+                actor(Role::Department, Some("220000/"), None),
+                Action::ReadPendingVisits { plan_office_member: false, above_plan_region: true, actor_is_office: true },
+                true,
+            ),
+            (
+                actor(Role::Inspector, Some(changchun), None),
+                Action::ReadPendingVisits { plan_office_member: false, above_plan_region: false, actor_is_office: false },
+                false,
+            ),
+            (
+                actor(Role::Inspector, Some(changchun), None),
+                Action::ReadPendingVisits { plan_office_member: true, above_plan_region: false, actor_is_office: false },
+                true,
+            ),
+            (
+                actor(Role::CommitteeOffice, Some("220000/"), None),
+                Action::ReadPendingVisits { plan_office_member: false, above_plan_region: true, actor_is_office: false },
+                true,
+            ),
         ];
         for (actor, action, expected) in cases {
             assert_eq!(allows(&actor, action), expected, "{:?} {:?}", actor.role, action);

@@ -168,11 +168,24 @@ async fn enforcement_on_every_configured_backend() {
         assert_eq!(danger.source_ref.as_deref(), Some(format!("inspection:{inspection_id}").as_str()));
         let view = app.inspection_view(&changchun, &client, inspection_id).await.unwrap();
         assert_eq!((view.dangers, view.penalties.len(), view.signed_by.as_str()), (dangers.clone(), 1, "孙立"));
-        assert_eq!(app.enterprise_penalties(item.enterprise_id).await.unwrap().len(), 1, "penalties are there for credit");
+        assert_eq!(app.enterprise_penalties(&changchun, &client, item.enterprise_id).await.unwrap().len(), 1, "penalties are there for credit");
         assert!(matches!(app.record_inspection(&recorder, &client, &input, Vec::new()).await, Err(AppError::Conflict(_)) | Err(AppError::Invalid(_))));
         assert!(matches!(app.inspection_view(&jilinshi, &client, inspection_id).await, Err(AppError::NotFound)));
         assert!(matches!(app.record_inspection(&changchun, &client, &input, Vec::new()).await, Err(AppError::NotFound)), "a regulator outside the pool");
         assert!(app.verify_draw(city_plan.id).await.unwrap().verified, "recording does not change the draw");
+
+        // Pools: the office sees and runs its pool; an inspector who declares a conflict with an
+        // enterprise may no longer record an inspection there.
+        let pool = app.inspector_pool_view(&changchun, &client).await.unwrap();
+        assert!(pool.manages && pool.members.iter().any(|m| m.user_id == inspector.user_id));
+        assert!(!app.inspector_pool_view(&inspector, &client).await.unwrap().manages);
+        assert!(matches!(app.inspector_pool_view(&jilinshi, &client).await, Err(AppError::NotFound)), "no office, no pool");
+        assert_eq!(fields(app.declare_conflict(&recorder, &client, other_city, " ").await), ["enterprise_id", "reason"]);
+        app.declare_conflict(&recorder, &client, item.enterprise_id, "亲属在该企业任职").await.unwrap();
+        let again = InspectionInput { plan_item_id: None, findings: Vec::new(), penalties: Vec::new(), ..input.clone() };
+        assert_eq!(fields(app.record_inspection(&recorder, &client, &again, Vec::new()).await), ["enterprise_id"], "{backend}: a declared conflict");
+        let with_conflict = app.inspector_pool_view(&changchun, &client).await.unwrap();
+        assert!(with_conflict.members.iter().any(|m| m.user_id == recorder.user_id && m.conflicts.iter().any(|c| c.enterprise_id == item.enterprise_id)));
 
         // Unannounced visits stay hidden from the enterprise until recorded.
         let own = enterprise.enterprise_id.unwrap();
@@ -180,10 +193,12 @@ async fn enforcement_on_every_configured_backend() {
         let own_office = profile.office_region_code.clone().unwrap();
         let own_plan = app.inspection_plans(&office, &client, Some(year), Some(&own_office)).await.unwrap();
         let own_plan = own_plan.iter().find(|p| Some(p.authority.key()) == profile.authority.as_deref()).expect("the enterprise's office has a plan");
+        let pool = db.store.inspector_pool(&own_office, own_plan.authority).await.unwrap();
+        let drawn = format!("{},{}", pool[0].user_id, pool[1].user_id);
         for (position, kind) in [(9_000, "unannounced"), (9_001, "routine")] {
             db.store
                 .execute_raw_for_tests(&format!(
-                    "INSERT INTO inspection_plan_items (plan_id, position, enterprise_id, reason, quarter, kind, inspectors) VALUES ({}, {position}, {own}, 'random', 4, '{kind}', '')",
+                    "INSERT INTO inspection_plan_items (plan_id, position, enterprise_id, reason, quarter, kind, inspectors) VALUES ({}, {position}, {own}, 'random', 4, '{kind}', '{drawn}')",
                     own_plan.id
                 ))
                 .await
@@ -200,11 +215,21 @@ async fn enforcement_on_every_configured_backend() {
             .into_iter()
             .find(|i| i.enterprise_id == own && i.kind.key() == "unannounced" && i.inspection_id.is_none())
             .unwrap();
-        let pool = db.store.inspector_pool(&own_office, own_plan.authority).await.unwrap();
         let own_inspector = app.actor_for_user(&db.store.user(pool[0].user_id).await.unwrap()).await.unwrap();
         let recorded_before = seen.recorded.len();
         let unannounced =
             InspectionInput { plan_item_id: Some(hidden_item.id), enterprise_id: own, findings: Vec::new(), penalties: Vec::new(), ..input.clone() };
+        if let Some(undrawn) = pool.get(2) {
+            let undrawn = app.actor_for_user(&db.store.user(undrawn.user_id).await.unwrap()).await.unwrap();
+            assert_eq!(
+                fields(app.record_inspection(&undrawn, &client, &unannounced, Vec::new()).await),
+                ["plan_item_id"],
+                "{backend}: only a drawn inspector closes a plan item"
+            );
+        }
+        assert!(db.store.plan_item(hidden_item.id).await.unwrap().inspection_id.is_none());
+        let last_year = InspectionInput { inspected_on: format!("{}-01-02", year - 1), ..unannounced.clone() };
+        assert_eq!(fields(app.record_inspection(&own_inspector, &client, &last_year, Vec::new()).await), ["plan_item_id"], "{backend}: within the plan's year");
         let (visit, _) = app.record_inspection(&own_inspector, &client, &unannounced, Vec::new()).await.unwrap();
         let seen = app.enterprise_inspections(&enterprise, &client, own).await.unwrap();
         assert_eq!(seen.recorded.len(), recorded_before + 1);

@@ -76,6 +76,14 @@ labelled_enum!(
     }
 );
 
+impl PlanReason {
+    /// How a visit of this reason is planned: a random draw's visit is unannounced (暗查), the
+    /// others are announced.
+    pub fn planned_kind(self) -> InspectionKind {
+        if self == PlanReason::Random { InspectionKind::Unannounced } else { InspectionKind::Routine }
+    }
+}
+
 /// How often each class is inspected, and what an inspection costs; the province configures it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Frequencies {
@@ -358,6 +366,20 @@ fn general_due(candidate: &Candidate, year: i32, every: u32) -> bool {
     }
 }
 
+/// The most visits a pool can staff with `wanted` distinct inspectors each, when inspector i has
+/// days for cᵢ visits: the largest M with Σ min(cᵢ, M) ≥ wanted · M (the set of such M is an
+/// interval from 0, the left side being concave in M).
+fn visits_possible(visits: impl Iterator<Item = u64>, wanted: u64) -> u64 {
+    let visits: Vec<u64> = visits.collect();
+    let fits = |m: u64| visits.iter().map(|v| (*v).min(m)).sum::<u64>() >= wanted.saturating_mul(m);
+    let (mut low, mut high) = (0u64, visits.iter().sum::<u64>() / wanted.max(1));
+    while low < high {
+        let middle = low + (high - low).div_ceil(2);
+        if fits(middle) { low = middle } else { high = middle - 1 }
+    }
+    low
+}
+
 /// Draws a year's plan: listed enterprises four times (one a quarter), 重点 ones as often as
 /// configured, due 一般 ones once, then a random share of the rest within the capacity left;
 /// each inspection gets its inspectors at random among those without a conflict and with days
@@ -389,45 +411,54 @@ pub fn draw(seed: &[u8; 32], input: &DrawInput) -> Result<Vec<DrawnItem>, DrawEr
             items.push(DrawnItem { enterprise_id: candidate.enterprise_id, reason, quarter, inspectors: Vec::new() });
         }
     }
-    let per_item_days = u64::from(frequencies.inspectors_per_inspection) * u64::from(frequencies.days_per_inspection);
-    let available_days: u64 = input.inspectors.iter().map(|i| u64::from(i.days_per_year)).sum();
-    let needed_days = items.len() as u64 * per_item_days;
-    if needed_days > available_days {
-        return Err(DrawError::OverCapacity { needed_days, available_days });
+    let wanted = frequencies.inspectors_per_inspection.max(1) as usize;
+    let per_inspector = u64::from(frequencies.days_per_inspection.max(1));
+    let per_item_days = wanted as u64 * per_inspector;
+    // Visits each inspector has days for.
+    let mut visits_left: BTreeMap<i64, u64> = input.inspectors.iter().map(|i| (i.user_id, u64::from(i.days_per_year) / per_inspector)).collect();
+    let possible = visits_possible(visits_left.values().copied(), wanted as u64);
+    if items.len() as u64 > possible {
+        return Err(DrawError::OverCapacity { needed_days: items.len() as u64 * per_item_days, available_days: possible * per_item_days });
     }
     // The random share: a partial Fisher–Yates shuffle of the rest, as many as the share asks
     // and the capacity left allows.
     let mut rest: Vec<i64> = input.candidates.iter().map(|c| c.enterprise_id).filter(|id| !planned.contains(id)).collect();
     let share = (rest.len() as u64 * u64::from(frequencies.random_share_percent)).div_ceil(100);
-    let fits = (available_days - needed_days).checked_div(per_item_days).unwrap_or(share);
-    let take = share.min(fits) as usize;
+    let take = share.min(possible - items.len() as u64) as usize;
     for i in 0..take {
         let j = i + index_below(&mut rng, rest.len() - i);
         rest.swap(i, j);
         items.push(DrawnItem { enterprise_id: rest[i], reason: PlanReason::Random, quarter: quarter(&mut rng), inspectors: Vec::new() });
     }
-    // Inspectors, item by item.
-    let mut days_left: BTreeMap<i64, u64> = input.inspectors.iter().map(|i| (i.user_id, u64::from(i.days_per_year))).collect();
-    let per_inspector = u64::from(frequencies.days_per_inspection);
-    for item in &mut items {
+    // Inspectors, item by item: chosen at random among those without a conflict and with days
+    // left, unless that choice would leave the remaining visits impossible to staff, in which
+    // case those with the most visits left (in the random order, for ties) go.
+    let count = items.len();
+    for (index, item) in items.iter_mut().enumerate() {
         let mut eligible: Vec<i64> = input
             .inspectors
             .iter()
-            .filter(|i| !i.conflicts.contains(&item.enterprise_id) && days_left.get(&i.user_id).is_some_and(|d| *d >= per_inspector))
+            .filter(|i| !i.conflicts.contains(&item.enterprise_id) && visits_left.get(&i.user_id).is_some_and(|v| *v > 0))
             .map(|i| i.user_id)
             .collect();
-        let wanted = frequencies.inspectors_per_inspection as usize;
         if eligible.len() < wanted {
             return Err(DrawError::NoEligibleInspectors { enterprise_id: item.enterprise_id });
         }
-        for i in 0..wanted {
+        for i in 0..eligible.len() {
             let j = i + index_below(&mut rng, eligible.len() - i);
             eligible.swap(i, j);
-            if let Some(days) = days_left.get_mut(&eligible[i]) {
-                *days -= per_inspector;
-            }
+        }
+        let remaining = (count - index - 1) as u64;
+        let after = |chosen: &[i64]| visits_left.iter().map(|(id, v)| if chosen.contains(id) { v - 1 } else { *v }).collect::<Vec<_>>();
+        if visits_possible(after(&eligible[..wanted]).into_iter(), wanted as u64) < remaining {
+            eligible.sort_by_key(|id| std::cmp::Reverse(visits_left.get(id).copied().unwrap_or(0)));
         }
         let mut chosen = eligible[..wanted].to_vec();
+        for id in &chosen {
+            if let Some(visits) = visits_left.get_mut(id) {
+                *visits -= 1;
+            }
+        }
         chosen.sort_unstable();
         item.inspectors = chosen;
     }
@@ -550,10 +581,33 @@ mod tests {
         assert_eq!(draw(&[1u8; 32], &input), Err(DrawError::NoEligibleInspectors { enterprise_id: 10 }));
         let mut small = self::input();
         small.inspectors.truncate(1);
-        assert!(matches!(draw(&[1u8; 32], &small), Err(DrawError::OverCapacity { available_days: 20, .. })));
+        assert!(matches!(draw(&[1u8; 32], &small), Err(DrawError::OverCapacity { available_days: 0, .. })), "one inspector staffs no visit of two");
+        // One inspector with many days and two with few staff only as many visits as the two
+        // can join: {250, 1, 1} days give two visits, not 126.
+        assert_eq!(visits_possible([250, 1, 1].into_iter(), 2), 2);
+        assert_eq!(visits_possible([3, 1, 1, 1].into_iter(), 2), 3);
+        assert_eq!(visits_possible([20; 6].into_iter(), 2), 60);
+        assert_eq!(visits_possible(std::iter::empty(), 2), 0);
         let mut unsorted = self::input();
         unsorted.candidates.swap(0, 1);
         assert_eq!(draw(&[1u8; 32], &unsorted), Err(DrawError::Unsorted));
+    }
+
+    #[test]
+    fn a_lopsided_pool_is_still_staffed_when_it_can_be() {
+        // {3, 1, 1, 1} visits staff three visits of two only if the inspector with three joins
+        // every one: a purely random choice would often strand it.
+        let candidates = (1..=3).map(|id| Candidate { enterprise_id: id, class: SupervisionClass::Key, listed: false, last_inspected_year: None }).collect();
+        let inspectors = [(1, 3), (2, 1), (3, 1), (4, 1)]
+            .into_iter()
+            .map(|(user_id, days_per_year)| PoolInspector { user_id, days_per_year, conflicts: BTreeSet::new() })
+            .collect();
+        let input = DrawInput { year: 2026, frequencies: Frequencies { random_share_percent: 0, ..Default::default() }, candidates, inspectors };
+        for seed in 0..50u8 {
+            let items = draw(&[seed; 32], &input).unwrap();
+            assert_eq!(items.len(), 3);
+            assert!(items.iter().all(|i| i.inspectors.contains(&1)), "seed {seed}: {items:?}");
+        }
     }
 
     #[test]

@@ -97,6 +97,7 @@ pub struct PoolInspectorRow {
 pub struct ConflictRow {
     pub user_id: i64,
     pub enterprise_id: i64,
+    pub enterprise_name: String,
     pub reason: String,
 }
 
@@ -583,15 +584,41 @@ impl Store {
         })
     }
 
+    /// Whether the inspector declared a conflict with the enterprise.
+    pub async fn conflict_declared(&self, user_id: i64, enterprise_id: i64) -> Result<bool> {
+        with_pool!(self, |pool| {
+            let found: Option<i64> = sqlx::query_scalar("SELECT user_id FROM inspector_conflicts WHERE user_id = $1 AND enterprise_id = $2")
+                .bind(user_id)
+                .bind(enterprise_id)
+                .fetch_optional(pool)
+                .await?;
+            Ok(found.is_some())
+        })
+    }
+
     /// The declared conflicts of the inspectors of an office's pool.
     pub async fn pool_conflicts(&self, region_code: &str, authority: Authority) -> Result<Vec<ConflictRow>> {
         with_pool!(self, |pool| {
             Ok(sqlx::query_as(
-                "SELECT c.user_id, c.enterprise_id, c.reason FROM inspector_conflicts c JOIN inspector_pool p ON p.user_id = c.user_id \
+                "SELECT c.user_id, c.enterprise_id, e.name AS enterprise_name, c.reason FROM inspector_conflicts c JOIN inspector_pool p ON p.user_id = c.user_id \
+                 JOIN enterprises e ON e.id = c.enterprise_id \
                  WHERE p.region_code = $1 AND p.authority = $2 ORDER BY c.user_id, c.enterprise_id",
             )
             .bind(region_code)
             .bind(authority.key())
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Enabled inspector accounts whose unit is of the region `region_code`: (user id, name).
+    pub async fn inspectors_of_region(&self, region_code: &str) -> Result<Vec<(i64, String)>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT u.id, u.display_name FROM users u JOIN units n ON n.id = u.unit_id \
+                 WHERE u.role = 'inspector' AND NOT u.disabled AND n.region_code = $1 ORDER BY u.id LIMIT 1000",
+            )
+            .bind(region_code)
             .fetch_all(pool)
             .await?)
         })

@@ -96,6 +96,12 @@ enum Payload {
     /// A routine inspection of the city enterprise today, without a plan item.
     InspectionJson,
     InspectionMultipart,
+    /// 150 inspector-days for the city's inspector.
+    PoolJson,
+    PoolForm,
+    /// A declared conflict with the city enterprise.
+    ConflictJson,
+    ConflictForm,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -286,6 +292,12 @@ const MATRIX: &[Row] = &[
     ("POST",   "/inspections", Payload::InspectionMultipart,                      [404, 404, 404, 404, 404, 303, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/inspections/{city_inspection}", Payload::None,                   [200, 200, 200, 404, 404, 200, 404, 404, 404, 404, 404, 303]),
     ("GET",    "/inspection-photos/{inspection_photo}", Payload::None,            [200, 200, 200, 404, 404, 200, 404, 404, 404, 404, 404, 303]),
+    ("GET",    "/api/v1/enforcement/pool", Payload::None,                         [404, 200, 200, 404, 200, 200, 404, 404, 404, 404, 404, 401]),
+    ("PUT",    "/api/v1/enforcement/pool/{inspector_user}", Payload::PoolJson,    [404, 422, 204, 404, 422, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/enforcement/pool", Payload::None,                                [404, 200, 200, 404, 200, 200, 404, 404, 404, 404, 404, 303]),
+    ("POST",   "/enforcement/pool", Payload::PoolForm,                            [404, 422, 303, 404, 422, 404, 404, 404, 404, 404, 404, 403]),
+    ("POST",   "/api/v1/enforcement/conflicts", Payload::ConflictJson,            [404, 404, 404, 404, 404, 204, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/enforcement/conflicts", Payload::ConflictForm,                   [404, 404, 404, 404, 404, 303, 404, 404, 404, 404, 404, 403]),
 ];
 
 /// Endpoints not in `MATRIX` (method, path), with the reason; the coverage check accepts only these.
@@ -385,6 +397,7 @@ async fn enforcement_fixture(fixture: &mut Fixture) {
     let png = app::workplans::UploadedFile { file_name: "p.png".into(), bytes: b"\x89PNG\r\n\x1a\nfixture".to_vec() };
     let (city_inspection, _) = fixture.app.record_inspection(&inspector, &client, &inspection, vec![png]).await.unwrap();
     let photo = fixture.app.inspection_view(&office, &client, city_inspection).await.unwrap().photos[0];
+    fixture.values.insert("inspector_user", inspector.user_id.to_string());
     for (name, value) in [("city_enterprise", city_enterprise), ("city_plan", city_plan), ("city_inspection", city_inspection), ("inspection_photo", photo)] {
         fixture.values.insert(name, value.to_string());
     }
@@ -791,6 +804,12 @@ impl Fixture {
                     (format!("year={}&region_code={region}", this_year - 1), "application/x-www-form-urlencoded")
                 }
             }
+            Payload::PoolJson => (json!({"days_per_year": 150}).to_string(), "application/json"),
+            Payload::PoolForm => (format!("user_id={}&days_per_year=150", self.values["inspector_user"]), "application/x-www-form-urlencoded"),
+            Payload::ConflictJson => {
+                (json!({"enterprise_id": self.values["city_enterprise"].parse::<i64>().unwrap(), "reason": "亲属在该企业任职"}).to_string(), "application/json")
+            }
+            Payload::ConflictForm => (format!("enterprise_id={}&reason=%E4%BA%B2%E5%B1%9E", self.values["city_enterprise"]), "application/x-www-form-urlencoded"),
             Payload::InspectionJson => {
                 let body = json!({"enterprise_id": self.values["city_enterprise"].parse::<i64>().unwrap(), "kind": "routine", "inspected_on": domain::time::today().to_string(), "signed_by": "张三"});
                 (body.to_string(), "application/json")

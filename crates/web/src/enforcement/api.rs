@@ -3,7 +3,7 @@
 
 use app::enforcement::{
     Coverage, DrawVerification, EnforcementPolicy, InspectionInput, InspectionView, JurisdictionSummary, OverrideInput, PlanInput, PlanSummary, PlanView,
-    PublishedDraw,
+    PoolView, PublishedDraw,
 };
 
 use crate::api::prelude::*;
@@ -20,6 +20,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(read_inspection))
         .routes(routes!(coverage))
         .routes(routes!(published_draws))
+        .routes(routes!(read_pool))
+        .routes(routes!(set_pool_member))
+        .routes(routes!(declare_conflict))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -169,4 +172,48 @@ struct YearQuery {
 async fn published_draws(State(state): State<AppState>, caller: ApiCaller, Query(query): Query<YearQuery>) -> Result<Json<Vec<PublishedDraw>>, ApiError> {
     let year = bounded_param("year", query.year, 2000..=2100, this_year())?;
     Ok(Json(state.app.published_draws(&caller.actor, &caller.client, year).await?))
+}
+
+/// The inspector pool of the office the caller runs or belongs to: members, their inspector-days
+/// and declared conflicts.
+#[utoipa::path(get, path = "/api/v1/enforcement/pool", tag = "enforcement",
+    responses((status = 200, body = PoolView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn read_pool(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<PoolView>, ApiError> {
+    Ok(Json(state.app.inspector_pool_view(&caller.actor, &caller.client).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PoolDays {
+    /// Inspector-days a year the inspector gives to inspections (0–250).
+    pub days_per_year: i64,
+}
+
+/// Put an inspector of the office's own region in its pool, or change their inspector-days (the
+/// office).
+#[utoipa::path(put, path = "/api/v1/enforcement/pool/{user_id}", tag = "enforcement", params(("user_id" = i64, Path)), request_body = PoolDays,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+async fn set_pool_member(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(user_id): Path<i64>,
+    Json(input): Json<PoolDays>,
+) -> Result<StatusCode, ApiError> {
+    state.app.set_pool_inspector(&caller.actor, &caller.client, user_id, input.days_per_year).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ConflictInput {
+    pub enterprise_id: i64,
+    /// Why (a relative works there, a former employer, …); at most 500 characters.
+    pub reason: String,
+}
+
+/// Declare a conflict of interest with an enterprise (an inspector of a pool); draws never send
+/// the inspector there.
+#[utoipa::path(post, path = "/api/v1/enforcement/conflicts", tag = "enforcement", request_body = ConflictInput,
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+async fn declare_conflict(State(state): State<AppState>, caller: ApiCaller, Json(input): Json<ConflictInput>) -> Result<StatusCode, ApiError> {
+    state.app.declare_conflict(&caller.actor, &caller.client, input.enterprise_id, &input.reason).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

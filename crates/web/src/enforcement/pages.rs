@@ -31,10 +31,17 @@ pub fn router() -> Router<AppState> {
         .route("/inspection-plans", get(plans_page).post(plan_create))
         .route("/inspection-plans/{id}", get(plan_page))
         .route("/published-draws", get(published_page))
-        .route("/inspections", get(inspections_page).post(inspection_submit))
+        .route(
+            "/inspections",
+            get(inspections_page)
+                .post(inspection_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(app::enforcement::INSPECTION_PHOTOS_MAX * app::hidden_dangers::PHOTO_BYTES_MAX + 256 * 1024)),
+        )
         .route("/inspections/new", get(inspection_form))
         .route("/inspections/{id}", get(inspection_page))
         .route("/inspection-photos/{id}", get(inspection_photo))
+        .route("/enforcement/pool", get(pool_page).post(pool_submit))
+        .route("/enforcement/conflicts", post(conflict_submit))
 }
 
 fn this_year() -> i64 {
@@ -345,7 +352,8 @@ struct PlanPage {
     c: Chrome,
     title: String,
     created: String,
-    seed: String,
+    seed: Option<String>,
+    seed_sha256: String,
     candidates: usize,
     inspectors: usize,
     candidate_hash: String,
@@ -383,6 +391,7 @@ async fn plan_page(State(state): State<AppState>, headers: HeaderMap, user: Page
         title: format!("{} {} {}", plan.year, plan.region_name, office_label(plan.tier, plan.authority, english)),
         created: format!("{} · {}", plan.created_by, date_of(plan.created_at)),
         seed: plan.draw.seed,
+        seed_sha256: plan.draw.seed_sha256,
         candidates: plan.draw.candidates,
         inspectors: plan.draw.inspectors,
         candidate_hash: plan.draw.candidate_hash,
@@ -398,7 +407,8 @@ async fn plan_page(State(state): State<AppState>, headers: HeaderMap, user: Page
 struct PublishedLine {
     title: String,
     drawn_on: String,
-    seed: String,
+    seed: Option<String>,
+    seed_sha256: String,
     candidate_hash: String,
     candidates: usize,
     counts: String,
@@ -427,6 +437,7 @@ async fn published_page(State(state): State<AppState>, headers: HeaderMap, user:
             title: format!("{} {}", d.plan.region_name, office_label(d.plan.tier, d.plan.authority, english)),
             drawn_on: date_of(d.drawn_at),
             seed: d.draw.seed,
+            seed_sha256: d.draw.seed_sha256,
             candidate_hash: d.draw.candidate_hash,
             candidates: d.draw.candidates,
             counts: d
@@ -538,8 +549,21 @@ struct InspectionForm {
 }
 
 impl InspectionForm {
+    /// What the form held when it was sent back with problems.
     fn value(&self, name: &str) -> String {
         self.values.get(name).cloned().unwrap_or_default()
+    }
+
+    fn failed(&self, item_id: &i64) -> bool {
+        self.values.get(&format!("item_{item_id}")).is_some_and(|v| v == "fail")
+    }
+
+    fn note(&self, item_id: &i64) -> String {
+        self.value(&format!("note_{item_id}"))
+    }
+
+    fn finding(&self, n: &usize, part: &str) -> String {
+        self.value(&format!("finding_{n}_{part}"))
     }
 }
 
@@ -828,6 +852,70 @@ async fn coverage_export(State(state): State<AppState>, headers: HeaderMap, user
     let english = crate::i18n::Lang::from_headers(&headers).message_lang() == domain::message::Lang::En;
     match state.app.export_coverage(&user.actor, &user.client, year, None, english).await {
         Ok(bytes) => crate::pages::download(bytes, app::spreadsheet::SpreadsheetFormat::Xlsx, &format!("coverage-{year}.xlsx")),
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "enforcement/pool.html")]
+struct PoolPage {
+    c: Chrome,
+    pool: app::enforcement::PoolView,
+    authority: String,
+    errors: Vec<String>,
+}
+
+async fn pool_response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors: Vec<String>, status: StatusCode) -> Response {
+    let pool = match state.app.inspector_pool_view(&user.actor, &user.client).await {
+        Ok(pool) => pool,
+        Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let c = chrome(state, headers, &user.session, "/enforcement", Some(&user.actor)).await;
+    let authority = pool.authority.label(c.t.is_en()).to_owned();
+    (status, render(&PoolPage { c, pool, authority, errors })).into_response()
+}
+
+async fn pool_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+    pool_response(&state, &headers, &user, Vec::new(), StatusCode::OK).await
+}
+
+#[derive(Deserialize)]
+struct PoolForm {
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    days_per_year: String,
+}
+
+async fn pool_submit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<PoolForm>) -> Response {
+    let user_id = form.user_id.trim().parse().unwrap_or(0);
+    let days = form.days_per_year.trim().parse().unwrap_or(-1);
+    match state.app.set_pool_inspector(&user.actor, &user.client, user_id, days).await {
+        Ok(()) => Redirect::to("/enforcement/pool").into_response(),
+        Err(app::AppError::Invalid(fields)) => {
+            pool_response(&state, &headers, &user, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+        }
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ConflictForm {
+    #[serde(default)]
+    enterprise_id: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn conflict_submit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<ConflictForm>) -> Response {
+    let enterprise_id = form.enterprise_id.trim().parse().unwrap_or(0);
+    match state.app.declare_conflict(&user.actor, &user.client, enterprise_id, &form.reason).await {
+        Ok(()) => Redirect::to("/enforcement/pool").into_response(),
+        Err(app::AppError::Invalid(fields)) => {
+            pool_response(&state, &headers, &user, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)), StatusCode::UNPROCESSABLE_ENTITY)
+                .await
+        }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
