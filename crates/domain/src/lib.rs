@@ -4,9 +4,11 @@
 //! setter that could break it.
 
 pub mod access;
+pub mod accidents;
 pub mod accountability;
 pub mod assessment;
 pub mod audit;
+pub mod credit;
 pub mod credit_code;
 pub mod enforcement;
 pub mod enterprises;
