@@ -3,7 +3,8 @@
 
 use app::accountability::{AccidentSource, MeasureInput};
 use app::{App, AppError, Client};
-use domain::accountability::{AccidentFact, AccidentGrade, MeasureKind};
+use domain::accidents::AccidentLevel;
+use domain::accountability::{AccidentFact, MeasureKind};
 
 struct Fixture(Vec<AccidentFact>);
 
@@ -63,10 +64,10 @@ async fn measures_and_suggestions_on_every_configured_backend() {
         let today = domain::time::today();
         let days_ago = |n: i64| today.checked_sub(jiff::Span::new().days(n)).unwrap();
         let source = Fixture(vec![
-            AccidentFact { city_code: "220100".into(), occurred_on: days_ago(100), grade: AccidentGrade::Larger },
-            AccidentFact { city_code: "220100".into(), occurred_on: days_ago(60), grade: AccidentGrade::Larger },
-            AccidentFact { city_code: "220100".into(), occurred_on: days_ago(10), grade: AccidentGrade::Larger },
-            AccidentFact { city_code: "220200".into(), occurred_on: days_ago(10), grade: AccidentGrade::General },
+            AccidentFact { city_code: "220100".into(), occurred_on: days_ago(100), grade: AccidentLevel::Larger },
+            AccidentFact { city_code: "220100".into(), occurred_on: days_ago(60), grade: AccidentLevel::Larger },
+            AccidentFact { city_code: "220100".into(), occurred_on: days_ago(10), grade: AccidentLevel::Larger },
+            AccidentFact { city_code: "220200".into(), occurred_on: days_ago(10), grade: AccidentLevel::General },
         ]);
         let suggested = app.measure_suggestions(&office, &client, &source).await.unwrap();
         assert_eq!(suggested.iter().map(|s| (s.kind, s.target.as_str())).collect::<Vec<_>>(), [(MeasureKind::Interview, "220100")]);

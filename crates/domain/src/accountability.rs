@@ -5,6 +5,8 @@
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::accidents::AccidentLevel;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MeasureKind {
@@ -58,20 +60,6 @@ impl MeasureKind {
     }
 }
 
-/// Accident grades of 国务院令第493号.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AccidentGrade {
-    /// 一般
-    General,
-    /// 较大
-    Larger,
-    /// 重大
-    Major,
-    /// 特别重大
-    Especially,
-}
-
 /// What the accountability rules need to know of an accident. The accident module provides
 /// these; until then they come from wherever the caller has them (tests use fixtures).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,7 +67,7 @@ pub struct AccidentFact {
     /// The city (prefecture) where it happened, six digits.
     pub city_code: String,
     pub occurred_on: Date,
-    pub grade: AccidentGrade,
+    pub grade: AccidentLevel,
 }
 
 /// A measure the rules suggest; the office decides whether to take it.
@@ -104,7 +92,7 @@ pub fn suggestions(accidents: &[AccidentFact], today: Date) -> Vec<Suggestion> {
     let since = today.checked_sub(jiff::Span::new().days(365)).unwrap_or(today);
     let recent: Vec<&AccidentFact> = accidents.iter().filter(|a| a.occurred_on > since && a.occurred_on <= today).collect();
     let mut out = Vec::new();
-    for accident in recent.iter().filter(|a| a.grade == AccidentGrade::Especially) {
+    for accident in recent.iter().filter(|a| a.grade == AccidentLevel::EspeciallyMajor) {
         out.push(Suggestion {
             kind: MeasureKind::Interview,
             target: "province".into(),
@@ -115,12 +103,12 @@ pub fn suggestions(accidents: &[AccidentFact], today: Date) -> Vec<Suggestion> {
     cities.sort();
     cities.dedup();
     for city in cities {
-        let dates_of = |grade: AccidentGrade| {
+        let dates_of = |grade: AccidentLevel| {
             let mut dates: Vec<Date> = recent.iter().filter(|a| a.city_code == city && a.grade == grade).map(|a| a.occurred_on).collect();
             dates.sort();
             dates
         };
-        let major = dates_of(AccidentGrade::Major);
+        let major = dates_of(AccidentLevel::Major);
         if !major.is_empty() {
             let escalated = cluster(&major, 2, 30) || cluster(&major, 3, 183);
             out.push(Suggestion {
@@ -140,7 +128,7 @@ pub fn suggestions(accidents: &[AccidentFact], today: Date) -> Vec<Suggestion> {
                 });
             }
         }
-        let larger = dates_of(AccidentGrade::Larger);
+        let larger = dates_of(AccidentLevel::Larger);
         if cluster(&larger, 3, 183) {
             out.push(Suggestion {
                 kind: MeasureKind::Interview,
@@ -156,7 +144,7 @@ pub fn suggestions(accidents: &[AccidentFact], today: Date) -> Vec<Suggestion> {
 mod tests {
     use super::*;
 
-    fn accident(city: &str, date: (i16, i8, i8), grade: AccidentGrade) -> AccidentFact {
+    fn accident(city: &str, date: (i16, i8, i8), grade: AccidentLevel) -> AccidentFact {
         AccidentFact { city_code: city.into(), occurred_on: jiff::civil::date(date.0, date.1, date.2), grade }
     }
 
@@ -167,9 +155,9 @@ mod tests {
     #[test]
     fn the_2018_triggers() {
         let today = jiff::civil::date(2020, 12, 1);
-        use AccidentGrade::*;
+        use AccidentLevel::*;
         assert!(suggestions(&[accident("220100", (2020, 5, 1), General), accident("220100", (2020, 6, 1), Larger)], today).is_empty());
-        assert_eq!(kinds(&suggestions(&[accident("220100", (2020, 5, 1), Especially)], today)), [(MeasureKind::Interview, "province")]);
+        assert_eq!(kinds(&suggestions(&[accident("220100", (2020, 5, 1), EspeciallyMajor)], today)), [(MeasureKind::Interview, "province")]);
         assert_eq!(kinds(&suggestions(&[accident("220200", (2020, 5, 1), Major)], today)), [(MeasureKind::Interview, "220200")]);
         let two_in_a_month = [accident("220200", (2020, 5, 1), Major), accident("220200", (2020, 5, 25), Major)];
         assert_eq!(kinds(&suggestions(&two_in_a_month, today)), [(MeasureKind::Interview, "220200"), (MeasureKind::Notice, "220200")]);
@@ -179,7 +167,7 @@ mod tests {
         assert!(suggestions(&spread, today).is_empty(), "three larger accidents over more than 6 months");
         let other_cities = [accident("220300", (2020, 3, 1), Larger), accident("220400", (2020, 5, 1), Larger), accident("220300", (2020, 4, 20), Larger)];
         assert!(suggestions(&other_cities, today).is_empty(), "counted per city");
-        assert!(suggestions(&[accident("220100", (2019, 5, 1), Especially)], today).is_empty(), "older than a year");
+        assert!(suggestions(&[accident("220100", (2019, 5, 1), EspeciallyMajor)], today).is_empty(), "older than a year");
         for kind in MeasureKind::ALL {
             assert_eq!(MeasureKind::parse(kind.key()), Some(kind));
         }
