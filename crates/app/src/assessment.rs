@@ -169,6 +169,13 @@ impl App {
         };
         records.manual = scores.iter().map(|s| (s.indicator_code.clone(), s.score)).collect();
         records.vetoes = findings.iter().filter(|f| f.kind == "veto").map(|f| f.reason.clone()).collect();
+        // A liability accident of the vetoing level in a government's region vetoes its year.
+        if let Ok(unit) = self.store.unit(unit_id).await
+            && unit.kind == domain::unit::UnitKind::Government.as_str()
+            && let Some(region_code) = &unit.region_code
+        {
+            records.vetoes.extend(self.accident_vetoes(region_code, year).await?);
+        }
         records.falsifications = findings.iter().filter(|f| f.kind == "falsification").map(|f| f.reason.clone()).collect();
         Ok((score(&scheme, &records), scores, findings, scheme))
     }

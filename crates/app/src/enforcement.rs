@@ -556,6 +556,15 @@ impl App {
         }
         let overrides: BTreeMap<i64, OverrideRow> = self.store.jurisdiction_overrides().await?.into_iter().map(|o| (o.enterprise_id, o)).collect();
         let stored: BTreeMap<i64, store::ProfileKey> = self.store.profile_keys().await?.into_iter().map(|p| (p.enterprise_id, p)).collect();
+        // Credit listings and fatal accidents of the last year, from their modules.
+        let listed: BTreeSet<i64> = self.listed_enterprises_under("").await?.into_iter().map(|(id, _)| id).collect();
+        let year_ago = domain::time::now_ms() - 365 * 86_400_000;
+        let mut fatal: BTreeMap<i64, u32> = BTreeMap::new();
+        for accident in self.store.accidents("", year_ago, i64::MAX, 100_000).await? {
+            if let (Some(enterprise_id), true) = (accident.enterprise_id, accident.deaths + accident.missing > 0) {
+                *fatal.entry(enterprise_id).or_default() += 1;
+            }
+        }
         let mut changed = Vec::new();
         let registered: BTreeSet<i64> = facts.iter().map(|f| f.enterprise_id).collect();
         for row in &facts {
@@ -565,9 +574,9 @@ impl App {
                     hazard_level: row.hazard_level.map(|level| level.clamp(1, 4) as u8),
                     overdue_major_dangers: row.overdue_major_dangers as u32,
                     alarms_90_days: row.alarms_90_days.min(u32::MAX as i64) as u32,
-                    // Accidents, credit and tips join when their modules record them.
-                    fatal_accidents_last_year: 0,
-                    credit_listed: false,
+                    fatal_accidents_last_year: fatal.get(&row.enterprise_id).copied().unwrap_or(0),
+                    credit_listed: listed.contains(&row.enterprise_id),
+                    // Tips join when the whistleblowing module records them.
                     verified_tips: 0,
                 },
                 &policy_now.frequencies,

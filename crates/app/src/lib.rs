@@ -2,6 +2,7 @@
 //! workflows and spreadsheets, and reference data (the demo province is the `demo` crate). Shared by the web layer
 //! and the command line; knows neither HTTP nor SQL.
 
+pub mod accidents;
 pub mod accountability;
 pub mod accounts;
 pub mod alarm_suppressions;
@@ -11,6 +12,7 @@ pub mod audit_anchor;
 pub mod auth;
 pub mod checklists;
 pub mod commitments;
+pub mod credit;
 pub mod documents;
 pub mod enforcement;
 pub mod enterprises;

@@ -177,6 +177,24 @@ pub enum Action<'a> {
     ReadOwnInspections {
         enterprise_id: i64,
     },
+    /// Report an accident: the enterprise's own users, or a regulator or committee office of its
+    /// territory (checked by the caller); `None` for an accident outside any registered enterprise.
+    ReportAccident {
+        enterprise_id: Option<i64>,
+    },
+    /// See the accidents of one's territory and their statistics.
+    ReadAccidents,
+    /// Update an accident's casualties, mark it concealed: a regulator or committee office of its
+    /// territory.
+    ManageAccident,
+    /// Approve the investigation report and its measures, assess them: the tier the level names.
+    InvestigateAccident {
+        actors_tier_investigates: bool,
+    },
+    /// Record credit events by hand and grant repairs: a regulator or committee office.
+    ManageCredit,
+    /// Read the published list of seriously untrustworthy enterprises.
+    ReadCreditList,
     /// See a plan's draw seed and its unannounced visits not yet made: the plan's own office and
     /// pool, and the supervising offices above it; other readers of the plan see neither.
     ReadPendingVisits {
@@ -285,6 +303,13 @@ pub fn allows(actor: &Actor, action: Action<'_>) -> bool {
         Action::RecordInspection { in_office_pool } => in_office_pool && matches!(actor.role, Inspector | Regulator),
         Action::ReadPublishedDraws => !actor.role.is_administrator() && actor.role != Unassigned,
         Action::ReadOwnInspections { enterprise_id } => own_enterprise(actor, enterprise_id),
+        Action::ReportAccident { enterprise_id } => {
+            enterprise_id.is_some_and(|id| own_enterprise(actor, id)) || (actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice))
+        }
+        Action::ReadAccidents => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
+        Action::ManageAccident | Action::ManageCredit => actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice),
+        Action::InvestigateAccident { actors_tier_investigates } => actors_tier_investigates && matches!(actor.role, Regulator | CommitteeOffice),
+        Action::ReadCreditList => !actor.role.is_administrator() && actor.role != Unassigned,
         Action::ReadPendingVisits { plan_office_member, above_plan_region, actor_is_office } => {
             plan_office_member || (above_plan_region && (matches!(actor.role, CommitteeOffice | Regulator) || actor_is_office))
         }
@@ -430,27 +455,62 @@ pub(crate) mod tests {
             (actor(Role::Enterprise, None, Some(5)), Action::ReadOwnInspections { enterprise_id: 6 }, false),
             (
                 actor(Role::Department, Some("220000/"), None),
-                Action::ReadPendingVisits { plan_office_member: false, above_plan_region: true, actor_is_office: false },
+                Action::ReportAccident { enterprise_id } => {
+            enterprise_id.is_some_and(|id| own_enterprise(actor, id)) || (actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice))
+        }
+        Action::ReadAccidents => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
+        Action::ManageAccident | Action::ManageCredit => actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice),
+        Action::InvestigateAccident { actors_tier_investigates } => actors_tier_investigates && matches!(actor.role, Regulator | CommitteeOffice),
+        Action::ReadCreditList => !actor.role.is_administrator() && actor.role != Unassigned,
+        Action::ReadPendingVisits { plan_office_member: false, above_plan_region: true, actor_is_office: false },
                 false,
             ),
             (
                 actor(Role::Department, Some("220000/"), None),
-                Action::ReadPendingVisits { plan_office_member: false, above_plan_region: true, actor_is_office: true },
+                Action::ReportAccident { enterprise_id } => {
+            enterprise_id.is_some_and(|id| own_enterprise(actor, id)) || (actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice))
+        }
+        Action::ReadAccidents => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
+        Action::ManageAccident | Action::ManageCredit => actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice),
+        Action::InvestigateAccident { actors_tier_investigates } => actors_tier_investigates && matches!(actor.role, Regulator | CommitteeOffice),
+        Action::ReadCreditList => !actor.role.is_administrator() && actor.role != Unassigned,
+        Action::ReadPendingVisits { plan_office_member: false, above_plan_region: true, actor_is_office: true },
                 true,
             ),
             (
                 actor(Role::Inspector, Some(changchun), None),
-                Action::ReadPendingVisits { plan_office_member: false, above_plan_region: false, actor_is_office: false },
+                Action::ReportAccident { enterprise_id } => {
+            enterprise_id.is_some_and(|id| own_enterprise(actor, id)) || (actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice))
+        }
+        Action::ReadAccidents => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
+        Action::ManageAccident | Action::ManageCredit => actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice),
+        Action::InvestigateAccident { actors_tier_investigates } => actors_tier_investigates && matches!(actor.role, Regulator | CommitteeOffice),
+        Action::ReadCreditList => !actor.role.is_administrator() && actor.role != Unassigned,
+        Action::ReadPendingVisits { plan_office_member: false, above_plan_region: false, actor_is_office: false },
                 false,
             ),
             (
                 actor(Role::Inspector, Some(changchun), None),
-                Action::ReadPendingVisits { plan_office_member: true, above_plan_region: false, actor_is_office: false },
+                Action::ReportAccident { enterprise_id } => {
+            enterprise_id.is_some_and(|id| own_enterprise(actor, id)) || (actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice))
+        }
+        Action::ReadAccidents => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
+        Action::ManageAccident | Action::ManageCredit => actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice),
+        Action::InvestigateAccident { actors_tier_investigates } => actors_tier_investigates && matches!(actor.role, Regulator | CommitteeOffice),
+        Action::ReadCreditList => !actor.role.is_administrator() && actor.role != Unassigned,
+        Action::ReadPendingVisits { plan_office_member: true, above_plan_region: false, actor_is_office: false },
                 true,
             ),
             (
                 actor(Role::CommitteeOffice, Some("220000/"), None),
-                Action::ReadPendingVisits { plan_office_member: false, above_plan_region: true, actor_is_office: false },
+                Action::ReportAccident { enterprise_id } => {
+            enterprise_id.is_some_and(|id| own_enterprise(actor, id)) || (actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice))
+        }
+        Action::ReadAccidents => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
+        Action::ManageAccident | Action::ManageCredit => actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice),
+        Action::InvestigateAccident { actors_tier_investigates } => actors_tier_investigates && matches!(actor.role, Regulator | CommitteeOffice),
+        Action::ReadCreditList => !actor.role.is_administrator() && actor.role != Unassigned,
+        Action::ReadPendingVisits { plan_office_member: false, above_plan_region: true, actor_is_office: false },
                 true,
             ),
         ];

@@ -134,14 +134,8 @@ mod tests {
         for (injuries, level) in by_injuries {
             assert_eq!(grade(0, injuries, 0), level, "{injuries} serious injuries");
         }
-        let by_loss = [
-            (9_999_999, General),
-            (10_000_000, Larger),
-            (49_999_999, Larger),
-            (50_000_000, Major),
-            (99_999_999, Major),
-            (100_000_000, EspeciallyMajor),
-        ];
+        let by_loss =
+            [(9_999_999, General), (10_000_000, Larger), (49_999_999, Larger), (50_000_000, Major), (99_999_999, Major), (100_000_000, EspeciallyMajor)];
         for (loss, level) in by_loss {
             assert_eq!(grade(0, 0, loss), level, "¥{loss}");
         }

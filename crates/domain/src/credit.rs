@@ -92,11 +92,8 @@ pub fn standing(events: &[CreditEvent], today: Date, repaired_on: Option<Date>) 
         }
     }
     // Two 较大 accidents within twelve months: listed from the second.
-    let mut larger: Vec<Date> = events
-        .iter()
-        .filter(|e| e.kind == CreditEventKind::Accident && e.accident_level == Some(AccidentLevel::Larger))
-        .map(|e| e.on)
-        .collect();
+    let mut larger: Vec<Date> =
+        events.iter().filter(|e| e.kind == CreditEventKind::Accident && e.accident_level == Some(AccidentLevel::Larger)).map(|e| e.on).collect();
     larger.sort();
     for pair in larger.windows(2) {
         if pair[1] <= years_after(pair[0], 1) {
@@ -182,7 +179,8 @@ mod tests {
         assert_eq!(standing(&[], today, None).grade, CreditGrade::A);
         let penalty = |on: &str| CreditEvent { kind: CreditEventKind::Penalty, on: day(on), accident_level: None };
         assert_eq!(standing(&[penalty("2026-01-01"), penalty("2026-02-01"), penalty("2026-03-01")], today, None).grade, CreditGrade::B);
-        let general = [accident("2026-01-01", AccidentLevel::General), accident("2025-01-01", AccidentLevel::General), accident("2024-01-01", AccidentLevel::Larger)];
+        let general =
+            [accident("2026-01-01", AccidentLevel::General), accident("2025-01-01", AccidentLevel::General), accident("2024-01-01", AccidentLevel::Larger)];
         assert_eq!(standing(&general, today, None).grade, CreditGrade::C);
         assert_eq!(standing(&[penalty("2022-01-01")], today, None).score, 100, "events older than three years do not count");
         let concealed = CreditEvent { kind: CreditEventKind::Concealment, on: day("2026-05-01"), accident_level: None };

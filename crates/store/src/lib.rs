@@ -6,6 +6,7 @@
 //! change and appends it to the hash-chained audit log in the same transaction, so a change is
 //! never stored without its audit entry, nor an audit entry without its change.
 
+mod accidents;
 mod accountability;
 mod accounts;
 mod assessment;
@@ -33,6 +34,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use accidents::{AccidentMeasureRow, AccidentRow, AccidentUpdateRow, CreditEntryRow, NewAccident};
 pub use accountability::{MeasureRow, NewMeasure};
 pub use accounts::{AccountChange, ApiTokenRow, NewUser, UserListPage, UserListRow, UserRow};
 pub use assessment::{AssignmentFacts, FindingRow, SchemeRow, ScoreRow};

@@ -1,7 +1,8 @@
 //! Accountability page: the office's measures against units of its territory with their
 //! follow-up, what the interview rules suggest from accident records, and the form to record one.
 
-use app::accountability::{MeasureInput, NoAccidentRecords};
+use app::accidents::AccidentRecords;
+use app::accountability::MeasureInput;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -48,7 +49,7 @@ async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors
         Ok(measures) => measures,
         Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
     };
-    let suggestions = state.app.measure_suggestions(&user.actor, &user.client, &NoAccidentRecords).await.unwrap_or_default();
+    let suggestions = state.app.measure_suggestions(&user.actor, &user.client, &AccidentRecords(&state.app)).await.unwrap_or_default();
     let c = chrome(state, headers, &user.session, "/accountability", Some(&user.actor)).await;
     let kind_label = |key: &str| MeasureKind::parse(key).map(|k| label(c.t, k.label_zh(), k.label_en())).unwrap_or_else(|| key.to_owned());
     // The units a measure may name: the governments and departments of the territory.
