@@ -78,6 +78,12 @@ enum Command {
         #[command(subcommand)]
         what: WorkplanWhat,
     },
+    /// Accidents: `accident grade --deaths N --serious-injuries N --loss-yuan N` prints the
+    /// statutory level by 国务院令第493号 as {"level": "一般"|"较大"|"重大"|"特别重大"}.
+    Accident {
+        #[command(subcommand)]
+        what: AccidentWhat,
+    },
     /// Grade a risk: `risk lec L E C` or `risk matrix L S`; prints {"score", "level", "color"}.
     Risk {
         #[command(subcommand)]
@@ -300,6 +306,20 @@ enum BenchWhat {
         /// Run anwei on this (empty) PostgreSQL database instead of SQLite in a temporary folder.
         #[arg(long)]
         database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccidentWhat {
+    /// The level of an accident from its deaths (the missing included), serious injuries and
+    /// direct economic loss: the highest criterion met.
+    Grade {
+        #[arg(long, default_value_t = 0)]
+        deaths: u32,
+        #[arg(long, default_value_t = 0)]
+        serious_injuries: u32,
+        #[arg(long, default_value_t = 0)]
+        loss_yuan: u64,
     },
 }
 
@@ -626,6 +646,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let actor = app.operator_actor().await.map_err(|e| anyhow::anyhow!("{e}"))?;
             let report = app.import_plan(&actor, &Client::cli(), &text, year).await.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             println!("{}", serde_json::to_string(&report)?);
+        }
+        Command::Accident { what: AccidentWhat::Grade { deaths, serious_injuries, loss_yuan } } => {
+            let loss = i64::try_from(loss_yuan).map_err(|_| anyhow::anyhow!("--loss-yuan {loss_yuan} is larger than any loss"))?;
+            let level = domain::accidents::grade(deaths, serious_injuries, loss);
+            println!("{}", serde_json::json!({"level": level.label_zh(), "key": level.key()}));
         }
         Command::Risk { method } => {
             use domain::risk_points::{LecBands, MatrixBands, grade_lec, grade_matrix};

@@ -466,6 +466,14 @@ impl App {
         Ok(level_matches && row.region_path.starts_with(own))
     }
 
+    /// What the actor may do with an accident, for the page's forms: (update and mark concealed,
+    /// approve the report and assess).
+    pub async fn accident_permissions(&self, actor: &Actor, id: i64) -> Result<(bool, bool)> {
+        let row = self.store.accident(id).await?;
+        let actors_tier_investigates = self.investigates(actor, &row).await?;
+        Ok((policy::allows(actor, Action::ManageAccident), policy::allows(actor, Action::InvestigateAccident { actors_tier_investigates })))
+    }
+
     /// The investigating tier records the approved report: its findings and measures.
     pub async fn approve_accident_report(&self, actor: &Actor, client: &Client, id: i64, input: &ReportInput) -> Result<()> {
         let row = self.visible_accident(actor, client, id, "accident.report_approve").await?;

@@ -17,6 +17,7 @@ use crate::{Actor, App, AppError, Client, Result, audit_event};
 /// Which units a ranking compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = RankingTier)]
 pub enum Tier {
     /// The city (or county) governments one tier below the office.
     Cities,

@@ -142,7 +142,8 @@ pub struct OverrideInput {
 
 /// What a plan is asked for.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-pub struct PlanInput {
+pub struct InspectionPlanInput {
+    #[schema(minimum = 2000, maximum = 2100)]
     pub year: i64,
     #[serde(default)]
     pub region_code: String,
@@ -194,7 +195,7 @@ pub struct DrawRecord {
 
 /// A plan in a list.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct PlanSummary {
+pub struct InspectionPlanSummary {
     pub id: i64,
     pub year: i64,
     pub region_code: String,
@@ -363,7 +364,7 @@ impl From<EnterpriseRef> for EnterpriseRefView {
 /// A published draw (公示): the draw's record and the inspections done from it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct PublishedDraw {
-    pub plan: PlanSummary,
+    pub plan: InspectionPlanSummary,
     pub draw: DrawRecord,
     pub drawn_at: i64,
     pub by_reason: BTreeMap<String, usize>,
@@ -653,9 +654,10 @@ impl App {
             Some(code) => code.to_owned(),
             None => own.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_owned(),
         };
+        // A region outside the territory is answered like one that does not exist.
         match self.store.region(&code).await {
             Ok(region) if region.path.starts_with(&own) => Ok(region),
-            _ => Err(AppError::Invalid(vec![field("region", domain::message!("enforcement.region_outside_territory"))])),
+            _ => Err(self.denied(actor, client, what, format!("region:{code}")).await),
         }
     }
 
@@ -777,7 +779,7 @@ impl App {
     }
 
     /// Draws and stores the actor's office's plan for a year: 409 if it has one.
-    pub async fn create_inspection_plan(&self, actor: &Actor, client: &Client, input: &PlanInput) -> Result<i64> {
+    pub async fn create_inspection_plan(&self, actor: &Actor, client: &Client, input: &InspectionPlanInput) -> Result<i64> {
         let office = self.office_of(actor).await?;
         if !policy::allows(actor, Action::ManageInspectionPlans { actor_is_office: office.is_some() }) {
             return Err(self.denied(actor, client, "inspection_plan.create", "inspection_plans".into()).await);
@@ -867,7 +869,7 @@ impl App {
     }
 
     /// Plans of the caller's territory, optionally of one year and one office region.
-    pub async fn inspection_plans(&self, actor: &Actor, client: &Client, year: Option<i64>, region_code: Option<&str>) -> Result<Vec<PlanSummary>> {
+    pub async fn inspection_plans(&self, actor: &Actor, client: &Client, year: Option<i64>, region_code: Option<&str>) -> Result<Vec<InspectionPlanSummary>> {
         let region = self.territory(actor, client, region_code, "inspection_plan.list").await?;
         let exact = region_code.is_some_and(|c| !c.trim().is_empty());
         Ok(self
@@ -1586,8 +1588,8 @@ fn draw_record(plan: &InspectionPlanRow, seed_shown: bool) -> DrawRecord {
     }
 }
 
-fn plan_summary(plan: InspectionPlanRow) -> PlanSummary {
-    PlanSummary {
+fn plan_summary(plan: InspectionPlanRow) -> InspectionPlanSummary {
+    InspectionPlanSummary {
         id: plan.id,
         year: plan.year,
         region_code: plan.region_code,

@@ -7,7 +7,7 @@ use domain::enforcement::{Authority, InspectionKind};
 use domain::role::Role;
 use store::NewUser;
 
-use app::enforcement::{FindingInput, InspectionInput, OverrideInput, PenaltyInput, PlanInput};
+use app::enforcement::{FindingInput, InspectionInput, InspectionPlanInput, OverrideInput, PenaltyInput};
 use app::{Actor, App, AppError, Client, Result, audit_event};
 use domain::audit::Outcome;
 
@@ -90,7 +90,7 @@ pub async fn load(app: &App, password_hash: &str) -> Result<()> {
         for user_id in pool {
             app.set_pool_inspector(&planner, &client, user_id, DAYS_PER_INSPECTOR).await?;
         }
-        let plan_id = app.create_inspection_plan(&planner, &client, &PlanInput { year, region_code: region.into() }).await?;
+        let plan_id = app.create_inspection_plan(&planner, &client, &InspectionPlanInput { year, region_code: region.into() }).await?;
         record_some_inspections(app, plan_id, year).await?;
     }
     Ok(())

@@ -5,10 +5,12 @@
 //!
 //! - `province`: loading the province (through `app`'s use cases where there is one, and the
 //!   store's seeding operations where a use case would ask for a person).
+//! - `accidents`: two years of accidents of every level, one concealed, and the 重大 one's report.
 //! - `enforcement`: jurisdiction settled, offices with inspector pools, this year's plans at
 //!   every tier and some inspections done.
 //! - `simulator`: the fault model, incidents, alarm-quality scoring and the live feed.
 
+pub mod accidents;
 pub mod enforcement;
 pub mod province;
 pub mod simulator;

@@ -55,6 +55,8 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<A
         .merge(crate::commitments::api::router())
         .merge(crate::monitoring::api::router())
         .merge(crate::enforcement::api::router())
+        .merge(crate::accidents::api::router())
+        .merge(crate::credit::api::router())
 }
 
 /// What the modules' API handlers share.

@@ -2,6 +2,7 @@
 //! sessions, CSRF protection and security headers. The only crate that knows HTTP; it maps
 //! application errors to HTTP responses in one place (`error`).
 
+mod accidents;
 mod accountability;
 mod accounts;
 mod api;
@@ -13,6 +14,7 @@ mod audit;
 mod checklists;
 pub mod client_address;
 mod commitments;
+mod credit;
 mod enforcement;
 mod enterprises;
 mod error;

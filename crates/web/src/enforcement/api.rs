@@ -2,8 +2,8 @@
 //! overrides, inspection plans and their draws, inspections, coverage and the published draws.
 
 use app::enforcement::{
-    Coverage, DrawVerification, EnforcementPolicy, InspectionInput, InspectionView, JurisdictionSummary, OverrideInput, PlanInput, PlanSummary, PlanView,
-    PoolView, PublishedDraw,
+    Coverage, DrawVerification, EnforcementPolicy, InspectionInput, InspectionPlanInput, InspectionPlanSummary, InspectionView, JurisdictionSummary,
+    OverrideInput, PlanView, PoolView, PublishedDraw,
 };
 
 use crate::api::prelude::*;
@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 struct RegionQuery {
     /// A region of the caller's territory (six digits); the caller's own by default.
+    #[param(pattern = r"^[1-9][0-9]{5}$")]
     region: Option<String>,
 }
 
@@ -68,14 +69,16 @@ async fn set_override(State(state): State<AppState>, caller: ApiCaller, Json(inp
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct PlanQuery {
+    #[param(minimum = 2000, maximum = 2100)]
     year: Option<i64>,
     /// The office's region (six digits); plans of the whole territory by default.
+    #[param(pattern = r"^[1-9][0-9]{5}$")]
     region_code: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct PlanList {
-    pub items: Vec<PlanSummary>,
+    pub items: Vec<InspectionPlanSummary>,
 }
 
 /// The annual inspection plans of the caller's territory.
@@ -89,9 +92,13 @@ async fn list_plans(State(state): State<AppState>, caller: ApiCaller, Query(quer
 
 /// Draw the caller's office's plan for a year (双随机 within the pool's capacity); 409 if the
 /// office has one for that year.
-#[utoipa::path(post, path = "/api/v1/inspection-plans", tag = "enforcement", request_body = PlanInput,
+#[utoipa::path(post, path = "/api/v1/inspection-plans", tag = "enforcement", request_body = InspectionPlanInput,
     responses((status = 201, body = Created), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-async fn create_plan(State(state): State<AppState>, caller: ApiCaller, Json(input): Json<PlanInput>) -> Result<(StatusCode, Json<Created>), ApiError> {
+async fn create_plan(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Json(input): Json<InspectionPlanInput>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
     let id = state.app.create_inspection_plan(&caller.actor, &caller.client, &input).await?;
     Ok((StatusCode::CREATED, Json(Created { id })))
 }
@@ -141,7 +148,9 @@ async fn read_inspection(State(state): State<AppState>, caller: ApiCaller, Path(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct CoverageQuery {
+    #[param(minimum = 2000, maximum = 2100)]
     year: Option<i64>,
+    #[param(pattern = r"^[1-9][0-9]{5}$")]
     region: Option<String>,
 }
 
@@ -162,6 +171,7 @@ async fn coverage(State(state): State<AppState>, caller: ApiCaller, Query(query)
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct YearQuery {
+    #[param(minimum = 2000, maximum = 2100)]
     year: Option<i64>,
 }
 

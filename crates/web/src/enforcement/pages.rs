@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use app::enforcement::{FindingInput, InspectionInput, OverrideInput, PenaltyInput, PlanInput};
+use app::enforcement::{FindingInput, InspectionInput, InspectionPlanInput, OverrideInput, PenaltyInput};
 use app::policy::{self, Action};
 use askama::Template;
 use axum::Router;
@@ -319,7 +319,7 @@ struct PlanForm {
 
 async fn plan_create(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<PlanForm>) -> Response {
     let year = form.year.trim().parse().unwrap_or(0);
-    match state.app.create_inspection_plan(&user.actor, &user.client, &PlanInput { year, region_code: form.region_code }).await {
+    match state.app.create_inspection_plan(&user.actor, &user.client, &InspectionPlanInput { year, region_code: form.region_code }).await {
         Ok(id) => Redirect::to(&format!("/inspection-plans/{id}")).into_response(),
         Err(app::AppError::Invalid(fields)) => {
             let errors = crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message));

@@ -43,6 +43,8 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(crate::experts::pages::router())
         .merge(crate::monitoring::pages::router())
         .merge(crate::enforcement::pages::router())
+        .merge(crate::accidents::pages::router())
+        .merge(crate::credit::pages::router())
 }
 
 /// What every page's frame needs.
@@ -67,6 +69,8 @@ pub struct NavUser {
     pub sees_commitments: bool,
     pub sees_enforcement: bool,
     pub sees_own_inspections: bool,
+    pub sees_accidents: bool,
+    pub sees_credit: bool,
 }
 
 pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Session, path: &str, actor: Option<&app::Actor>) -> Chrome {
@@ -87,6 +91,8 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
             sees_dangers: policy::enterprise_visibility(a) != domain::access::Visibility::Nothing,
             sees_enforcement: policy::allows(a, Action::ReadEnforcement),
             sees_own_inspections: a.enterprise_id.is_some_and(|enterprise_id| policy::allows(a, Action::ReadOwnInspections { enterprise_id })),
+            sees_accidents: policy::allows(a, Action::ReadAccidents) || policy::allows(a, Action::ReportAccident { enterprise_id: a.enterprise_id }),
+            sees_credit: policy::allows(a, Action::ReadCreditList),
             sees_assessment: a.region_path.as_deref().is_some_and(|path| policy::allows(a, Action::ManageWorkPlan { region_path: path })),
         }),
     }

@@ -1,0 +1,4 @@
+//! Credit on the web: the JSON API (`api`) and the pages (`pages`).
+
+pub mod api;
+pub mod pages;
