@@ -102,6 +102,17 @@ enum Payload {
     /// A declared conflict with the city enterprise.
     ConflictJson,
     ConflictForm,
+    /// A 一般 accident at the city enterprise an hour ago.
+    AccidentJson,
+    AccidentForm,
+    CasualtyJson,
+    CasualtyForm,
+    AccidentReportJson,
+    AccidentReportForm,
+    /// `on` = today.
+    DateForm,
+    CreditEventJson,
+    RepairJson,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -298,6 +309,28 @@ const MATRIX: &[Row] = &[
     ("POST",   "/enforcement/pool", Payload::PoolForm,                            [404, 422, 303, 404, 422, 404, 404, 404, 404, 404, 404, 403]),
     ("POST",   "/api/v1/enforcement/conflicts", Payload::ConflictJson,            [404, 404, 404, 404, 404, 204, 404, 404, 404, 404, 404, 401]),
     ("POST",   "/enforcement/conflicts", Payload::ConflictForm,                   [404, 404, 404, 404, 404, 303, 404, 404, 404, 404, 404, 403]),
+    // Accidents and credit.
+    ("POST",   "/api/v1/accidents", Payload::AccidentJson,                        [201, 404, 201, 422, 422, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/accidents", Payload::None,                                [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/accidents/statistics", Payload::None,                     [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/accidents/{city_accident}", Payload::None,                [200, 200, 200, 404, 404, 200, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/accidents/{city_accident}/casualties", Payload::CasualtyJson, [200, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/accidents/{city_accident}/concealment", Payload::None,    [204, 404, 204, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/accidents/{city_accident}/report", Payload::AccidentReportJson, [404, 404, 409, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/enterprises/{chaoyang_enterprise}/credit", Payload::None, [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/credit/listed", Payload::None,                            [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/enterprises/{chaoyang_enterprise}/credit-events", Payload::CreditEventJson, [204, 404, 204, 404, 204, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/enterprises/{chaoyang_enterprise}/credit-repairs", Payload::RepairJson, [422, 404, 422, 404, 422, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/accidents", Payload::None,                                       [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 303]),
+    ("POST",   "/accidents", Payload::AccidentForm,                               [303, 404, 303, 422, 422, 404, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/accidents/{city_accident}", Payload::None,                       [200, 200, 200, 404, 404, 200, 404, 404, 404, 404, 404, 303]),
+    ("POST",   "/accidents/{city_accident}/casualties", Payload::CasualtyForm,    [303, 404, 303, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("POST",   "/accidents/{city_accident}/concealment", Payload::EmptyForm,      [303, 404, 303, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("POST",   "/accidents/{city_accident}/report", Payload::AccidentReportForm,  [404, 404, 409, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("POST",   "/accidents/{city_accident}/measures/{city_measure}", Payload::DateForm, [303, 404, 409, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("POST",   "/accidents/{city_accident}/assessment", Payload::DateForm,        [404, 404, 303, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/credit", Payload::None,                                          [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 303]),
+    ("GET",    "/enterprises/{chaoyang_enterprise}/credit", Payload::None,        [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
 ];
 
 /// Endpoints not in `MATRIX` (method, path), with the reason; the coverage check accepts only these.
@@ -398,6 +431,27 @@ async fn enforcement_fixture(fixture: &mut Fixture) {
     let (city_inspection, _) = fixture.app.record_inspection(&inspector, &client, &inspection, vec![png]).await.unwrap();
     let photo = fixture.app.inspection_view(&office, &client, city_inspection).await.unwrap().photos[0];
     fixture.values.insert("inspector_user", inspector.user_id.to_string());
+    // A 较大 accident at the city enterprise whose report 长春 (the investigating tier) approved.
+    let changchun = actor("changchun").await;
+    let accident = app::accidents::AccidentInput {
+        enterprise_id: Some(city_enterprise),
+        occurred_at: jiff::Timestamp::from_millisecond(domain::time::now_ms() - 3_600_000).unwrap().to_string(),
+        kind: "坍塌".into(),
+        deaths: 3,
+        summary: "矩阵测试".into(),
+        ..Default::default()
+    };
+    let (city_accident, _) = fixture.app.report_accident(&changchun, &client, &accident).await.unwrap();
+    let today = domain::time::today().to_string();
+    let report = app::accidents::ReportInput {
+        approved_on: today.clone(),
+        findings: "矩阵测试".into(),
+        measures: vec![app::accidents::MeasureInput { measure: "整改".into(), responsible: "企业".into(), due_on: today }],
+    };
+    fixture.app.approve_accident_report(&changchun, &client, city_accident, &report).await.unwrap();
+    let city_measure = fixture.app.accident_view(&changchun, &client, city_accident).await.unwrap().measures[0].id;
+    fixture.values.insert("city_accident", city_accident.to_string());
+    fixture.values.insert("city_measure", city_measure.to_string());
     for (name, value) in [("city_enterprise", city_enterprise), ("city_plan", city_plan), ("city_inspection", city_inspection), ("inspection_photo", photo)] {
         fixture.values.insert(name, value.to_string());
     }
@@ -810,6 +864,30 @@ impl Fixture {
                 (json!({"enterprise_id": self.values["city_enterprise"].parse::<i64>().unwrap(), "reason": "亲属在该企业任职"}).to_string(), "application/json")
             }
             Payload::ConflictForm => (format!("enterprise_id={}&reason=%E4%BA%B2%E5%B1%9E", self.values["city_enterprise"]), "application/x-www-form-urlencoded"),
+            Payload::AccidentJson | Payload::AccidentForm => {
+                let hour_ago = jiff::Timestamp::from_millisecond(domain::time::now_ms() - 3_600_000).unwrap();
+                let enterprise = self.values["city_enterprise"].clone();
+                if let Payload::AccidentJson = payload {
+                    let body = json!({"enterprise_id": enterprise.parse::<i64>().unwrap(), "occurred_at": hour_ago.to_string(), "kind": "其他爆炸", "deaths": 0, "serious_injuries": 1, "direct_loss_yuan": 50000, "summary": "矩阵"});
+                    (body.to_string(), "application/json")
+                } else {
+                    let local = domain::time::china().to_datetime(hour_ago).strftime("%Y-%m-%dT%H:%M").to_string();
+                    (format!("enterprise_id={enterprise}&occurred_at={local}&kind=fire&deaths=0&serious_injuries=1&direct_loss_yuan=50000&summary=%E7%9F%A9%E9%98%B5"), "application/x-www-form-urlencoded")
+                }
+            }
+            Payload::CasualtyJson => (json!({"deaths": 3, "serious_injuries": 1, "direct_loss_yuan": 60000, "note": "补报"}).to_string(), "application/json"),
+            Payload::CasualtyForm => ("deaths=3&missing=0&serious_injuries=1&direct_loss_yuan=60000&note=%E8%A1%A5%E6%8A%A5".into(), "application/x-www-form-urlencoded"),
+            Payload::AccidentReportJson => {
+                let today = domain::time::today().to_string();
+                (json!({"approved_on": today, "findings": "结论", "measures": [{"measure": "整改", "responsible": "企业", "due_on": today}]}).to_string(), "application/json")
+            }
+            Payload::AccidentReportForm => {
+                let today = domain::time::today().to_string();
+                (format!("approved_on={today}&findings=%E7%BB%93%E8%AE%BA&measures=%E6%95%B4%E6%94%B9+%7C+%E4%BC%81%E4%B8%9A+%7C+{today}"), "application/x-www-form-urlencoded")
+            }
+            Payload::DateForm => (format!("on={}", domain::time::today()), "application/x-www-form-urlencoded"),
+            Payload::CreditEventJson => (json!({"kind": "refused_penalty", "on": domain::time::today().to_string(), "note": "拒不执行"}).to_string(), "application/json"),
+            Payload::RepairJson => (json!({"on": domain::time::today().to_string(), "reason": "已整改"}).to_string(), "application/json"),
             Payload::InspectionJson => {
                 let body = json!({"enterprise_id": self.values["city_enterprise"].parse::<i64>().unwrap(), "kind": "routine", "inspected_on": domain::time::today().to_string(), "signed_by": "张三"});
                 (body.to_string(), "application/json")
