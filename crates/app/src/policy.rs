@@ -455,64 +455,41 @@ pub(crate) mod tests {
             (actor(Role::Enterprise, None, Some(5)), Action::ReadOwnInspections { enterprise_id: 6 }, false),
             (
                 actor(Role::Department, Some("220000/"), None),
-                Action::ReportAccident { enterprise_id } => {
-            enterprise_id.is_some_and(|id| own_enterprise(actor, id)) || (actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice))
-        }
-        Action::ReadAccidents => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
-        Action::ManageAccident | Action::ManageCredit => actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice),
-        Action::InvestigateAccident { actors_tier_investigates } => actors_tier_investigates && matches!(actor.role, Regulator | CommitteeOffice),
-        Action::ReadCreditList => !actor.role.is_administrator() && actor.role != Unassigned,
-        Action::ReadPendingVisits { plan_office_member: false, above_plan_region: true, actor_is_office: false },
+                Action::ReadPendingVisits { plan_office_member: false, above_plan_region: true, actor_is_office: false },
                 false,
             ),
             (
                 actor(Role::Department, Some("220000/"), None),
-                Action::ReportAccident { enterprise_id } => {
-            enterprise_id.is_some_and(|id| own_enterprise(actor, id)) || (actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice))
-        }
-        Action::ReadAccidents => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
-        Action::ManageAccident | Action::ManageCredit => actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice),
-        Action::InvestigateAccident { actors_tier_investigates } => actors_tier_investigates && matches!(actor.role, Regulator | CommitteeOffice),
-        Action::ReadCreditList => !actor.role.is_administrator() && actor.role != Unassigned,
-        Action::ReadPendingVisits { plan_office_member: false, above_plan_region: true, actor_is_office: true },
+                Action::ReadPendingVisits { plan_office_member: false, above_plan_region: true, actor_is_office: true },
                 true,
             ),
             (
                 actor(Role::Inspector, Some(changchun), None),
-                Action::ReportAccident { enterprise_id } => {
-            enterprise_id.is_some_and(|id| own_enterprise(actor, id)) || (actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice))
-        }
-        Action::ReadAccidents => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
-        Action::ManageAccident | Action::ManageCredit => actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice),
-        Action::InvestigateAccident { actors_tier_investigates } => actors_tier_investigates && matches!(actor.role, Regulator | CommitteeOffice),
-        Action::ReadCreditList => !actor.role.is_administrator() && actor.role != Unassigned,
-        Action::ReadPendingVisits { plan_office_member: false, above_plan_region: false, actor_is_office: false },
+                Action::ReadPendingVisits { plan_office_member: false, above_plan_region: false, actor_is_office: false },
                 false,
             ),
             (
                 actor(Role::Inspector, Some(changchun), None),
-                Action::ReportAccident { enterprise_id } => {
-            enterprise_id.is_some_and(|id| own_enterprise(actor, id)) || (actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice))
-        }
-        Action::ReadAccidents => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
-        Action::ManageAccident | Action::ManageCredit => actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice),
-        Action::InvestigateAccident { actors_tier_investigates } => actors_tier_investigates && matches!(actor.role, Regulator | CommitteeOffice),
-        Action::ReadCreditList => !actor.role.is_administrator() && actor.role != Unassigned,
-        Action::ReadPendingVisits { plan_office_member: true, above_plan_region: false, actor_is_office: false },
+                Action::ReadPendingVisits { plan_office_member: true, above_plan_region: false, actor_is_office: false },
                 true,
             ),
             (
                 actor(Role::CommitteeOffice, Some("220000/"), None),
-                Action::ReportAccident { enterprise_id } => {
-            enterprise_id.is_some_and(|id| own_enterprise(actor, id)) || (actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice))
-        }
-        Action::ReadAccidents => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
-        Action::ManageAccident | Action::ManageCredit => actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice),
-        Action::InvestigateAccident { actors_tier_investigates } => actors_tier_investigates && matches!(actor.role, Regulator | CommitteeOffice),
-        Action::ReadCreditList => !actor.role.is_administrator() && actor.role != Unassigned,
-        Action::ReadPendingVisits { plan_office_member: false, above_plan_region: true, actor_is_office: false },
+                Action::ReadPendingVisits { plan_office_member: false, above_plan_region: true, actor_is_office: false },
                 true,
             ),
+            // Accidents and credit.
+            (actor(Role::Enterprise, None, Some(5)), Action::ReportAccident { enterprise_id: Some(5) }, true),
+            (actor(Role::Enterprise, None, Some(5)), Action::ReportAccident { enterprise_id: Some(6) }, false),
+            (actor(Role::Enterprise, None, Some(5)), Action::ReportAccident { enterprise_id: None }, false),
+            (actor(Role::Inspector, Some(changchun), None), Action::ReportAccident { enterprise_id: Some(5) }, false),
+            (actor(Role::Regulator, Some(changchun), None), Action::ReportAccident { enterprise_id: None }, true),
+            (actor(Role::Enterprise, None, Some(5)), Action::ReadAccidents, false),
+            (actor(Role::Inspector, Some(changchun), None), Action::ManageAccident, false),
+            (actor(Role::Regulator, Some(changchun), None), Action::InvestigateAccident { actors_tier_investigates: false }, false),
+            (actor(Role::Regulator, Some(changchun), None), Action::InvestigateAccident { actors_tier_investigates: true }, true),
+            (actor(Role::Expert, None, None), Action::ReadCreditList, true),
+            (actor(Role::AuditAdmin, None, None), Action::ReadCreditList, false),
         ];
         for (actor, action, expected) in cases {
             assert_eq!(allows(&actor, action), expected, "{:?} {:?}", actor.role, action);
