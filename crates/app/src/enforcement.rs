@@ -745,6 +745,12 @@ impl App {
         Ok(())
     }
 
+    /// Every office that supervises at least one enterprise: (region code, region name,
+    /// authority, enterprises), by region.
+    pub async fn supervising_offices(&self) -> Result<Vec<(String, String, Authority, i64)>> {
+        Ok(self.store.supervising_offices().await?)
+    }
+
     /// The office the actor's unit acts as, if any: (region, authority, tier).
     pub async fn office_of(&self, actor: &Actor) -> Result<Option<(domain::region::Region, Authority)>> {
         match self.store.enforcement_office_of_unit(actor.unit_id).await? {
@@ -801,7 +807,9 @@ impl App {
         {
             return Err(AppError::Conflict(domain::message!("enforcement.plan_exists", year = input.year)));
         }
-        self.recompute_enforcement_profiles().await?;
+        // The draw reads the stored profiles: they are recomputed whenever the policy, an
+        // override, an accident or a credit event changes them, and every ten minutes for what
+        // time alone changes (overdue dangers, alarms).
         let policy_now = self.enforcement_policy().await?;
         let tier = tier_of(region.level);
         let last: BTreeMap<i64, i32> =

@@ -490,6 +490,23 @@ impl Store {
         })
     }
 
+    /// Every office with enterprises assigned: (region code, region name, authority, count).
+    pub async fn supervising_offices(&self) -> Result<Vec<(String, String, Authority, i64)>> {
+        let rows: Vec<(String, String, String, i64)> = with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT p.office_region_code, r.name, p.authority, COUNT(*) FROM enforcement_profiles p JOIN regions r ON r.code = p.office_region_code \
+                 WHERE p.status = 'assigned' GROUP BY p.office_region_code, r.name, r.path, p.authority ORDER BY r.path, p.authority",
+            )
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter()
+            .map(|(code, name, authority, count)| {
+                Authority::try_from(authority).map(|a| (code, name, a, count)).map_err(|e| StoreError::Corrupt(e.to_string()))
+            })
+            .collect()
+    }
+
     pub async fn profile(&self, enterprise_id: i64) -> Result<ProfileRow> {
         with_pool!(self, |pool| {
             let row: Option<ProfileRow> =
