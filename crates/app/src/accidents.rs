@@ -575,15 +575,21 @@ impl App {
         let mut by_level = BTreeMap::new();
         let mut by_kind = BTreeMap::new();
         let mut cities: BTreeMap<String, CityAccidents> = BTreeMap::new();
+        // Each region is looked up once, however many accidents it had.
+        let mut city_of: BTreeMap<String, (String, String)> = BTreeMap::new();
         for accident in &this_year {
             *by_level.entry(accident.level.key().to_owned()).or_insert(0) += 1;
             *by_kind.entry(accident.kind.key().to_owned()).or_insert(0) += 1;
-            let region = self.store.region(&accident.region_code).await?;
-            let city_code = region.path.split('/').nth(1).filter(|c| !c.is_empty()).unwrap_or(region.code.as_str()).to_owned();
-            let city_name = match self.store.region(&city_code).await {
-                Ok(city) => city.name,
-                Err(_) => region.name.clone(),
-            };
+            if !city_of.contains_key(&accident.region_code) {
+                let region = self.store.region(&accident.region_code).await?;
+                let city_code = region.path.split('/').nth(1).filter(|c| !c.is_empty()).unwrap_or(region.code.as_str()).to_owned();
+                let city_name = match self.store.region(&city_code).await {
+                    Ok(city) => city.name,
+                    Err(_) => region.name.clone(),
+                };
+                city_of.insert(accident.region_code.clone(), (city_code, city_name));
+            }
+            let Some((city_code, city_name)) = city_of.get(&accident.region_code).cloned() else { continue };
             let entry = cities.entry(city_code.clone()).or_insert(CityAccidents { city_code, city_name, accidents: 0, deaths: 0 });
             entry.accidents += 1;
             entry.deaths += accident.deaths + accident.missing;

@@ -150,8 +150,14 @@ impl App {
         if !policy::allows(actor, Action::ReadCreditList) {
             return Err(self.denied(actor, client, "credit.list", "credit_list".into()).await);
         }
+        // The stored profiles say who is listed (they are recomputed on every credit-relevant
+        // change), so a page view reads the few listed records rather than every record.
         let mut out = Vec::new();
-        for (enterprise_id, standing) in self.listed_enterprises_under("").await? {
+        for enterprise_id in self.store.listed_profiles().await? {
+            let standing = self.credit_standing(enterprise_id).await?;
+            if !standing.listed {
+                continue;
+            }
             let enterprise = self.store.enterprise(enterprise_id, &domain::access::Visibility::Everything).await?;
             out.push(ListedEnterprise {
                 enterprise_id,

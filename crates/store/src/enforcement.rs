@@ -279,6 +279,10 @@ const PLAN_SELECT: &str = "SELECT p.id, p.year, p.region_code, r.name AS region_
      (SELECT COUNT(*) FROM inspection_plan_items i JOIN inspections n ON n.plan_item_id = i.id WHERE i.plan_id = p.id) AS done \
      FROM inspection_plans p JOIN regions r ON r.code = p.region_code JOIN users u ON u.id = p.created_by";
 
+const PLAN_ITEM_SELECT: &str = "SELECT i.id, i.plan_id, i.position, i.enterprise_id, e.name AS enterprise_name, i.reason, CAST(i.quarter AS BIGINT) AS quarter, \
+     i.kind, i.inspectors, n.id AS inspection_id, n.inspected_on FROM inspection_plan_items i JOIN inspection_plans p ON p.id = i.plan_id \
+     JOIN enterprises e ON e.id = i.enterprise_id LEFT JOIN inspections n ON n.plan_item_id = i.id";
+
 const INSPECTION_SELECT: &str = "SELECT n.id, n.plan_item_id, n.enterprise_id, e.name AS enterprise_name, r.path AS region_path, n.tier, \
      n.office_region_code, n.kind, n.inspected_on, n.checklist_id, n.summary, n.inspectors, n.signed_by, u.display_name AS recorded_by_name, \
      n.recorded_at, (SELECT COUNT(*) FROM hidden_dangers d WHERE d.source_ref = 'inspection:' || CAST(n.id AS TEXT)) AS findings \
@@ -488,6 +492,13 @@ impl Store {
             .await?;
             Ok((total, rows))
         })
+    }
+
+    /// Enterprises whose stored profile says they are listed as seriously untrustworthy.
+    pub async fn listed_profiles(&self) -> Result<Vec<i64>> {
+        with_pool!(self, |pool| Ok(sqlx::query_scalar("SELECT enterprise_id FROM enforcement_profiles WHERE listed ORDER BY enterprise_id")
+            .fetch_all(pool)
+            .await?))
     }
 
     /// Every office with enterprises assigned: (region code, region name, authority, count).
@@ -727,40 +738,23 @@ impl Store {
 
     pub async fn plan_items(&self, plan_id: i64) -> Result<Vec<PlanItemRow>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as(
-                "SELECT i.id, i.plan_id, i.position, i.enterprise_id, e.name AS enterprise_name, i.reason, CAST(i.quarter AS BIGINT) AS quarter, i.kind, \
-                 i.inspectors, n.id AS inspection_id, n.inspected_on FROM inspection_plan_items i JOIN enterprises e ON e.id = i.enterprise_id \
-                 LEFT JOIN inspections n ON n.plan_item_id = i.id WHERE i.plan_id = $1 ORDER BY i.position",
-            )
-            .bind(plan_id)
-            .fetch_all(pool)
-            .await?)
+            Ok(sqlx::query_as(crate::trusted(&format!("{PLAN_ITEM_SELECT} WHERE i.plan_id = $1 ORDER BY i.position"))).bind(plan_id).fetch_all(pool).await?)
         })
     }
 
     pub async fn plan_item(&self, id: i64) -> Result<PlanItemRow> {
         with_pool!(self, |pool| {
-            let row: Option<PlanItemRow> = sqlx::query_as(
-                "SELECT i.id, i.plan_id, i.position, i.enterprise_id, e.name AS enterprise_name, i.reason, CAST(i.quarter AS BIGINT) AS quarter, i.kind, \
-                 i.inspectors, n.id AS inspection_id, n.inspected_on FROM inspection_plan_items i JOIN enterprises e ON e.id = i.enterprise_id \
-                 LEFT JOIN inspections n ON n.plan_item_id = i.id WHERE i.id = $1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await?;
+            let row: Option<PlanItemRow> = sqlx::query_as(crate::trusted(&format!("{PLAN_ITEM_SELECT} WHERE i.id = $1"))).bind(id).fetch_optional(pool).await?;
             row.ok_or(StoreError::NotFound)
         })
     }
 
-    /// Plan items (not yet inspected) that name this inspector, of plans of this year.
+    /// Plan items that name this inspector, of plans of this year.
     pub async fn items_of_inspector(&self, user_id: i64, year: i64) -> Result<Vec<PlanItemRow>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as(
-                "SELECT i.id, i.plan_id, i.position, i.enterprise_id, e.name AS enterprise_name, i.reason, CAST(i.quarter AS BIGINT) AS quarter, i.kind, \
-                 i.inspectors, n.id AS inspection_id, n.inspected_on FROM inspection_plan_items i JOIN inspection_plans p ON p.id = i.plan_id \
-                 JOIN enterprises e ON e.id = i.enterprise_id LEFT JOIN inspections n ON n.plan_item_id = i.id \
-                 WHERE p.year = $1 AND (',' || i.inspectors || ',') LIKE $2 ORDER BY i.quarter, i.position LIMIT 500",
-            )
+            Ok(sqlx::query_as(crate::trusted(&format!(
+                "{PLAN_ITEM_SELECT} WHERE p.year = $1 AND (',' || i.inspectors || ',') LIKE $2 ORDER BY i.quarter, i.position LIMIT 500"
+            )))
             .bind(year)
             .bind(format!("%,{user_id},%"))
             .fetch_all(pool)
@@ -771,11 +765,9 @@ impl Store {
     /// Announced plan items of an enterprise not yet inspected (unannounced ones stay hidden).
     pub async fn announced_items_of_enterprise(&self, enterprise_id: i64) -> Result<Vec<PlanItemRow>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as(
-                "SELECT i.id, i.plan_id, i.position, i.enterprise_id, e.name AS enterprise_name, i.reason, CAST(i.quarter AS BIGINT) AS quarter, i.kind, \
-                 i.inspectors, n.id AS inspection_id, n.inspected_on FROM inspection_plan_items i JOIN enterprises e ON e.id = i.enterprise_id \
-                 LEFT JOIN inspections n ON n.plan_item_id = i.id WHERE i.enterprise_id = $1 AND n.id IS NULL AND i.kind <> 'unannounced' ORDER BY i.quarter",
-            )
+            Ok(sqlx::query_as(crate::trusted(&format!(
+                "{PLAN_ITEM_SELECT} WHERE i.enterprise_id = $1 AND n.id IS NULL AND i.kind <> 'unannounced' ORDER BY i.quarter"
+            )))
             .bind(enterprise_id)
             .fetch_all(pool)
             .await?)
