@@ -39,10 +39,6 @@ struct YearQuery {
     year: Option<i64>,
 }
 
-fn this_year() -> i64 {
-    i64::from(domain::time::today().year())
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct AccidentList {
     pub items: Vec<AccidentSummary>,
@@ -52,7 +48,7 @@ pub struct AccidentList {
 #[utoipa::path(get, path = "/api/v1/accidents", tag = "accidents", params(YearQuery),
     responses((status = 200, body = AccidentList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn list_accidents(State(state): State<AppState>, caller: ApiCaller, Query(query): Query<YearQuery>) -> Result<Json<AccidentList>, ApiError> {
-    let year = bounded_param("year", query.year, 2000..=2100, this_year())?;
+    let year = bounded_param("year", query.year, 2000..=2100, i64::from(domain::time::this_year()))?;
     Ok(Json(AccidentList { items: state.app.accidents(&caller.actor, &caller.client, year).await? }))
 }
 
@@ -61,7 +57,7 @@ async fn list_accidents(State(state): State<AppState>, caller: ApiCaller, Query(
 #[utoipa::path(get, path = "/api/v1/accidents/statistics", tag = "accidents", params(YearQuery),
     responses((status = 200, body = AccidentStatistics), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn statistics(State(state): State<AppState>, caller: ApiCaller, Query(query): Query<YearQuery>) -> Result<Json<AccidentStatistics>, ApiError> {
-    let year = bounded_param("year", query.year, 2000..=2100, this_year())?;
+    let year = bounded_param("year", query.year, 2000..=2100, i64::from(domain::time::this_year()))?;
     Ok(Json(state.app.accident_statistics(&caller.actor, &caller.client, year).await?))
 }
 

@@ -28,10 +28,6 @@ pub fn router() -> Router<AppState> {
         .route("/accidents/{id}/assessment", post(assess_submit))
 }
 
-fn this_year() -> i64 {
-    i64::from(domain::time::today().year())
-}
-
 fn when(ms: i64) -> String {
     domain::time::local_text(ms)
 }
@@ -153,7 +149,8 @@ async fn list_response(state: &AppState, headers: &HeaderMap, user: &PageUser, y
 }
 
 async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<YearQuery>) -> Response {
-    list_response(&state, &headers, &user, query.year.unwrap_or_else(this_year).clamp(2000, 2100), Vec::new(), StatusCode::OK).await
+    list_response(&state, &headers, &user, query.year.unwrap_or_else(|| i64::from(domain::time::this_year())).clamp(2000, 2100), Vec::new(), StatusCode::OK)
+        .await
 }
 
 #[derive(Deserialize, Default)]
@@ -215,7 +212,7 @@ async fn report_submit(State(state): State<AppState>, headers: HeaderMap, user: 
         Ok(_) => Redirect::to("/accidents").into_response(),
         Err(app::AppError::Invalid(fields)) => {
             let errors = crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message));
-            list_response(&state, &headers, &user, this_year(), errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            list_response(&state, &headers, &user, i64::from(domain::time::this_year()), errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }

@@ -154,17 +154,13 @@ struct CoverageQuery {
     region: Option<String>,
 }
 
-fn this_year() -> i64 {
-    i64::from(domain::time::today().year())
-}
-
 /// Coverage of the caller's territory in a year: planned, done and overdue per office and
 /// quarter, 重点 coverage, enterprises inspected by more than one tier, never inspected.
 #[utoipa::path(get, path = "/api/v1/enforcement/coverage", tag = "enforcement", params(CoverageQuery),
     responses((status = 200, body = Coverage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 async fn coverage(State(state): State<AppState>, caller: ApiCaller, Query(query): Query<CoverageQuery>) -> Result<Json<Coverage>, ApiError> {
     let region = region_param(query.region)?;
-    let year = bounded_param("year", query.year, 2000..=2100, this_year())?;
+    let year = bounded_param("year", query.year, 2000..=2100, i64::from(domain::time::this_year()))?;
     Ok(Json(state.app.coverage(&caller.actor, &caller.client, year, region.as_deref()).await?))
 }
 
@@ -180,7 +176,7 @@ struct YearQuery {
 #[utoipa::path(get, path = "/api/v1/enforcement/published-draws", tag = "enforcement", params(YearQuery),
     responses((status = 200, body = Vec<PublishedDraw>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn published_draws(State(state): State<AppState>, caller: ApiCaller, Query(query): Query<YearQuery>) -> Result<Json<Vec<PublishedDraw>>, ApiError> {
-    let year = bounded_param("year", query.year, 2000..=2100, this_year())?;
+    let year = bounded_param("year", query.year, 2000..=2100, i64::from(domain::time::this_year()))?;
     Ok(Json(state.app.published_draws(&caller.actor, &caller.client, year).await?))
 }
 

@@ -44,10 +44,6 @@ pub fn router() -> Router<AppState> {
         .route("/enforcement/conflicts", post(conflict_submit))
 }
 
-fn this_year() -> i64 {
-    i64::from(domain::time::today().year())
-}
-
 fn date_of(ms: i64) -> String {
     domain::time::date_of_ms(ms).to_string()
 }
@@ -306,7 +302,8 @@ async fn plans_response(state: &AppState, headers: &HeaderMap, user: &PageUser, 
 }
 
 async fn plans_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<YearQuery>) -> Response {
-    plans_response(&state, &headers, &user, query.year.unwrap_or_else(this_year).clamp(2000, 2100), Vec::new(), StatusCode::OK).await
+    plans_response(&state, &headers, &user, query.year.unwrap_or_else(|| i64::from(domain::time::this_year())).clamp(2000, 2100), Vec::new(), StatusCode::OK)
+        .await
 }
 
 #[derive(Deserialize)]
@@ -323,11 +320,11 @@ async fn plan_create(State(state): State<AppState>, headers: HeaderMap, user: Pa
         Ok(id) => Redirect::to(&format!("/inspection-plans/{id}")).into_response(),
         Err(app::AppError::Invalid(fields)) => {
             let errors = crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message));
-            plans_response(&state, &headers, &user, this_year(), errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            plans_response(&state, &headers, &user, i64::from(domain::time::this_year()), errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(app::AppError::Conflict(message)) => {
             let errors = vec![crate::pages::text(&headers, &message)];
-            plans_response(&state, &headers, &user, this_year(), errors, StatusCode::CONFLICT).await
+            plans_response(&state, &headers, &user, i64::from(domain::time::this_year()), errors, StatusCode::CONFLICT).await
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
@@ -424,7 +421,7 @@ struct PublishedPage {
 }
 
 async fn published_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<YearQuery>) -> Response {
-    let year = query.year.unwrap_or_else(this_year).clamp(2000, 2100);
+    let year = query.year.unwrap_or_else(|| i64::from(domain::time::this_year())).clamp(2000, 2100);
     let draws = match state.app.published_draws(&user.actor, &user.client, year).await {
         Ok(draws) => draws,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
@@ -807,7 +804,7 @@ struct CoveragePage {
 }
 
 async fn coverage_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<YearQuery>) -> Response {
-    let year = query.year.unwrap_or_else(this_year).clamp(2000, 2100);
+    let year = query.year.unwrap_or_else(|| i64::from(domain::time::this_year())).clamp(2000, 2100);
     let coverage = match state.app.coverage(&user.actor, &user.client, year, None).await {
         Ok(coverage) => coverage,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
@@ -848,7 +845,7 @@ async fn coverage_page(State(state): State<AppState>, headers: HeaderMap, user: 
 }
 
 async fn coverage_export(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<YearQuery>) -> Response {
-    let year = query.year.unwrap_or_else(this_year).clamp(2000, 2100);
+    let year = query.year.unwrap_or_else(|| i64::from(domain::time::this_year())).clamp(2000, 2100);
     let english = crate::i18n::Lang::from_headers(&headers).message_lang() == domain::message::Lang::En;
     match state.app.export_coverage(&user.actor, &user.client, year, None, english).await {
         Ok(bytes) => crate::pages::download(bytes, app::spreadsheet::SpreadsheetFormat::Xlsx, &format!("coverage-{year}.xlsx")),
