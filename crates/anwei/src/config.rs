@@ -21,6 +21,9 @@ pub struct Config {
     pub security: app::auth::SecuritySettings,
     /// Risk-grading bands (`[risk.lec]`, `[risk.matrix]`); defaults from DOMAIN.md.
     pub risk: domain::risk_points::RiskBands,
+    /// Liability insurance (`[insurance]`): the statutory minimum cover and the premium's floating
+    /// rules; defaults from DOMAIN.md.
+    pub insurance: domain::insurance::InsuranceRules,
     /// Monitoring of major hazard sources (`[monitoring]`, `[monitoring.warning]`, `[monitoring.escalation]`).
     pub monitoring: MonitoringConfig,
     /// Telemetry over MQTT (`[mqtt]`); off unless the table is given.
@@ -53,6 +56,7 @@ impl Default for Config {
             secure_cookies: false,
             security: Default::default(),
             risk: Default::default(),
+            insurance: Default::default(),
             monitoring: Default::default(),
             mqtt: None,
             key_file: None,
@@ -117,6 +121,9 @@ impl Config {
         }
         if let Err(message) = self.risk.check() {
             bail!("risk: {message}");
+        }
+        if let Err(message) = self.insurance.check() {
+            bail!("insurance: {message}");
         }
         self.monitoring.check()?;
         if !(1..=100_000).contains(&self.requests_in_flight_max) {
@@ -382,6 +389,11 @@ mod tests {
         assert_eq!(config.risk.lec.major_above, 320.0, "the rest keep their defaults");
         std::fs::write(&file, "[risk.lec]\nmajor_above = 70\n").unwrap();
         assert!(Config::load(Some(&file), None, None, None).unwrap_err().to_string().contains("descend"));
+        std::fs::write(&file, "[insurance]\nceiling_points = 50\nminimum_cover_from = \"2025-07-01\"\n").unwrap();
+        let insurance = Config::load(Some(&file), None, None, None).unwrap().insurance;
+        assert_eq!((insurance.ceiling_points, insurance.minimum_cover_yuan), (50, 400_000), "another province's band, the rest by default");
+        std::fs::write(&file, "[insurance]\nfloor_points = 10\n").unwrap();
+        assert!(Config::load(Some(&file), None, None, None).unwrap_err().to_string().contains("insurance"), "a band above zero is refused");
         std::fs::write(&file, "[risk.lec]\nmajor_abov = 400\n").unwrap();
         assert!(Config::load(Some(&file), None, None, None).is_err(), "a misspelt key is refused");
         let _ = std::fs::remove_dir_all(&dir);

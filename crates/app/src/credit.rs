@@ -112,17 +112,15 @@ impl App {
         Ok(rules::standing(&plain, domain::time::today(), repairs.into_iter().max()))
     }
 
-    /// The enterprises listed as seriously untrustworthy today, among those under `path`.
-    pub(crate) async fn listed_enterprises_under(&self, path: &str) -> Result<Vec<(i64, CreditStanding)>> {
+    /// The standing today of every enterprise under `path` with anything in its record (the
+    /// others stand at A).
+    pub(crate) async fn credit_standings_under(&self, path: &str) -> Result<std::collections::BTreeMap<i64, CreditStanding>> {
         let today = domain::time::today().to_string();
-        let mut listed = Vec::new();
+        let mut standings = std::collections::BTreeMap::new();
         for enterprise_id in self.store.credit_subjects(path, &today).await? {
-            let standing = self.credit_standing(enterprise_id).await?;
-            if standing.listed {
-                listed.push((enterprise_id, standing));
-            }
+            standings.insert(enterprise_id, self.credit_standing(enterprise_id).await?);
         }
-        Ok(listed)
+        Ok(standings)
     }
 
     /// The credit record of an enterprise the caller may see.
@@ -143,6 +141,17 @@ impl App {
             events: events.into_iter().map(|(event, detail)| CreditEventView { kind: event.kind, on: event.on.to_string(), detail }).collect(),
             repairs: repairs.into_iter().map(|d| d.to_string()).collect(),
         })
+    }
+
+    /// The grade of an enterprise the caller may see, as the maintained profile keeps it (A
+    /// while it has none): cheap enough for every page that shows the enterprise.
+    pub async fn enterprise_credit_grade(&self, actor: &Actor, client: &Client, enterprise_id: i64) -> Result<CreditGrade> {
+        self.enterprise(actor, client, enterprise_id).await?;
+        match self.store.profile(enterprise_id).await {
+            Ok(profile) => Ok(profile.credit_grade),
+            Err(store::StoreError::NotFound) => Ok(CreditGrade::A),
+            Err(error) => Err(error.into()),
+        }
     }
 
     /// The published list (公示) of seriously untrustworthy enterprises of the province.

@@ -9,6 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use domain::audit::Outcome;
+use domain::credit::CreditGrade;
 use domain::enforcement::{
     self as rules, Authority, Candidate, ClassFacts, DrawInput, Frequencies, InspectionKind, JurisdictionFacts, JurisdictionRule, PlanReason, PoolInspector,
     RuleDecision, SupervisionClass, Tier,
@@ -558,7 +559,7 @@ impl App {
         let overrides: BTreeMap<i64, OverrideRow> = self.store.jurisdiction_overrides().await?.into_iter().map(|o| (o.enterprise_id, o)).collect();
         let stored: BTreeMap<i64, store::ProfileKey> = self.store.profile_keys().await?.into_iter().map(|p| (p.enterprise_id, p)).collect();
         // Credit listings and fatal accidents of the last year, from their modules.
-        let listed: BTreeSet<i64> = self.listed_enterprises_under("").await?.into_iter().map(|(id, _)| id).collect();
+        let standings = self.credit_standings_under("").await?;
         let year_ago = domain::time::now_ms() - 365 * 86_400_000;
         let mut fatal: BTreeMap<i64, u32> = BTreeMap::new();
         for accident in self.store.accidents("", year_ago, i64::MAX, 100_000).await? {
@@ -576,7 +577,8 @@ impl App {
                     overdue_major_dangers: row.overdue_major_dangers as u32,
                     alarms_90_days: row.alarms_90_days.min(u32::MAX as i64) as u32,
                     fatal_accidents_last_year: fatal.get(&row.enterprise_id).copied().unwrap_or(0),
-                    credit_listed: listed.contains(&row.enterprise_id),
+                    credit_listed: standings.get(&row.enterprise_id).is_some_and(|s| s.listed),
+                    credit_untrustworthy: standings.get(&row.enterprise_id).is_some_and(|s| s.grade == CreditGrade::C),
                     // Tips join when the whistleblowing module records them.
                     verified_tips: 0,
                 },
@@ -612,6 +614,7 @@ impl App {
                 authority: authority.filter(|_| status == "assigned"),
                 office_region_code: office_region_code.filter(|_| status == "assigned"),
                 basis,
+                credit_grade: standings.get(&row.enterprise_id).map_or(CreditGrade::A, |s| s.grade),
             };
             let same = stored.get(&row.enterprise_id).is_some_and(|old| {
                 old.class == profile.class.key()
@@ -622,6 +625,7 @@ impl App {
                     && old.authority.as_deref() == profile.authority.map(|a| a.key())
                     && old.office_region_code == profile.office_region_code
                     && old.basis == profile.basis
+                    && old.credit_grade == profile.credit_grade.key()
             });
             if !same {
                 changed.push(profile);

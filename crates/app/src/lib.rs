@@ -20,6 +20,7 @@ pub mod experts;
 pub mod exports;
 pub mod hazard_sources;
 pub mod hidden_dangers;
+pub mod insurance;
 pub mod monitoring;
 pub mod policy;
 pub mod reference_data;
@@ -102,6 +103,8 @@ pub struct App {
     pub security: auth::SecuritySettings,
     /// The bands risk points are graded by (configurable per province).
     pub risk_bands: domain::risk_points::RiskBands,
+    /// The statutory minimum cover and the premium's floating rules (configurable per province).
+    pub insurance_rules: domain::insurance::InsuranceRules,
     /// Live monitoring of major hazard sources, shared by every clone of the application.
     pub monitor: std::sync::Arc<monitor::Monitor>,
 }
@@ -109,7 +112,7 @@ pub struct App {
 impl App {
     pub fn new(store: Store, security: auth::SecuritySettings) -> Self {
         let monitor = std::sync::Arc::new(monitor::Monitor::new(Default::default(), store.clone()));
-        Self { store, security, risk_bands: Default::default(), monitor }
+        Self { store, security, risk_bands: Default::default(), insurance_rules: Default::default(), monitor }
     }
 
     /// The same application monitoring with other settings (before monitoring starts).
@@ -120,6 +123,11 @@ impl App {
     /// The same application grading risks by other bands.
     pub fn with_risk_bands(self, risk_bands: domain::risk_points::RiskBands) -> Self {
         Self { risk_bands, ..self }
+    }
+
+    /// The same application with another province's insurance rules.
+    pub fn with_insurance_rules(self, insurance_rules: domain::insurance::InsuranceRules) -> Self {
+        Self { insurance_rules, ..self }
     }
 
     /// Records that `actor` was refused `action` on `target`, then returns the error to give.

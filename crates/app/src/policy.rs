@@ -195,6 +195,16 @@ pub enum Action<'a> {
     ManageCredit,
     /// Read the published list of seriously untrustworthy enterprises.
     ReadCreditList,
+    /// Read an enterprise's insurance record (its own, or one in the territory).
+    ReadInsurance {
+        enterprise_id: i64,
+    },
+    /// Record a policy or an insurer's service for an enterprise.
+    ManageInsurance {
+        enterprise_id: i64,
+    },
+    /// Read the territory's coverage: the uninsured high-risk enterprises and covers below the minimum.
+    ReadInsuranceCoverage,
     /// See a plan's draw seed and its unannounced visits not yet made: the plan's own office and
     /// pool, and the supervising offices above it; other readers of the plan see neither.
     ReadPendingVisits {
@@ -310,6 +320,13 @@ pub fn allows(actor: &Actor, action: Action<'_>) -> bool {
         Action::ManageAccident | Action::ManageCredit => actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice),
         Action::InvestigateAccident { actors_tier_investigates } => actors_tier_investigates && matches!(actor.role, Regulator | CommitteeOffice),
         Action::ReadCreditList => !actor.role.is_administrator() && actor.role != Unassigned,
+        Action::ReadInsurance { enterprise_id } => {
+            own_enterprise(actor, enterprise_id) || (actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector))
+        }
+        Action::ManageInsurance { enterprise_id } => {
+            own_enterprise(actor, enterprise_id) || (actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice))
+        }
+        Action::ReadInsuranceCoverage => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
         Action::ReadPendingVisits { plan_office_member, above_plan_region, actor_is_office } => {
             plan_office_member || (above_plan_region && (matches!(actor.role, CommitteeOffice | Regulator) || actor_is_office))
         }
@@ -490,6 +507,13 @@ pub(crate) mod tests {
             (actor(Role::Regulator, Some(changchun), None), Action::InvestigateAccident { actors_tier_investigates: true }, true),
             (actor(Role::Expert, None, None), Action::ReadCreditList, true),
             (actor(Role::AuditAdmin, None, None), Action::ReadCreditList, false),
+            (actor(Role::Enterprise, None, Some(5)), Action::ManageInsurance { enterprise_id: 5 }, true),
+            (actor(Role::Enterprise, None, Some(5)), Action::ManageInsurance { enterprise_id: 6 }, false),
+            (actor(Role::Inspector, Some(changchun), None), Action::ManageInsurance { enterprise_id: 5 }, false),
+            (actor(Role::Inspector, Some(changchun), None), Action::ReadInsurance { enterprise_id: 5 }, true),
+            (actor(Role::Expert, Some("220000/"), None), Action::ReadInsurance { enterprise_id: 5 }, false),
+            (actor(Role::Enterprise, None, Some(5)), Action::ReadInsuranceCoverage, false),
+            (actor(Role::Department, Some("220000/"), None), Action::ReadInsuranceCoverage, true),
         ];
         for (actor, action, expected) in cases {
             assert_eq!(allows(&actor, action), expected, "{:?} {:?}", actor.role, action);

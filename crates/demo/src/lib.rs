@@ -12,6 +12,7 @@
 
 pub mod accidents;
 pub mod enforcement;
+pub mod insurance;
 pub mod province;
 pub mod simulator;
 

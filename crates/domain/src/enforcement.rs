@@ -52,6 +52,7 @@ labelled_enum!(
         FrequentAlarms = "frequent_alarms", "近90天报警频繁", "Frequent alarms in the last 90 days";
         FatalAccident = "fatal_accident", "近一年发生亡人事故", "A fatal accident in the last year";
         CreditListed = "credit_listed", "列入严重失信名单", "Listed as seriously untrustworthy";
+        CreditUntrustworthy = "credit_untrustworthy", "信用等级为C级(失信)", "Credit grade C (untrustworthy)";
         VerifiedTips = "verified_tips", "举报属实", "A verified public report";
     }
 );
@@ -148,6 +149,8 @@ pub struct ClassFacts {
     pub alarms_90_days: u32,
     pub fatal_accidents_last_year: u32,
     pub credit_listed: bool,
+    /// Credit grade C: untrustworthy without being listed.
+    pub credit_untrustworthy: bool,
     pub verified_tips: u32,
 }
 
@@ -173,6 +176,7 @@ pub fn classify(facts: &ClassFacts, frequencies: &Frequencies) -> Classification
     hold(facts.alarms_90_days >= frequencies.alarms_for_key, ClassReason::FrequentAlarms);
     hold(facts.fatal_accidents_last_year > 0, ClassReason::FatalAccident);
     hold(facts.credit_listed, ClassReason::CreditListed);
+    hold(facts.credit_untrustworthy, ClassReason::CreditUntrustworthy);
     hold(facts.verified_tips > 0, ClassReason::VerifiedTips);
     let class = if reasons.is_empty() { SupervisionClass::General } else { SupervisionClass::Key };
     Classification { class, listed: facts.credit_listed, reasons }

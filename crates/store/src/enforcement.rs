@@ -51,6 +51,8 @@ pub struct NewProfile {
     pub authority: Option<Authority>,
     pub office_region_code: Option<String>,
     pub basis: String,
+    /// The credit grade (`domain::credit::CreditGrade`), kept here so lists show it unrecomputed.
+    pub credit_grade: domain::credit::CreditGrade,
 }
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -68,6 +70,8 @@ pub struct ProfileRow {
     pub authority: Option<String>,
     pub office_region_code: Option<String>,
     pub basis: String,
+    #[sqlx(try_from = "String")]
+    pub credit_grade: domain::credit::CreditGrade,
 }
 
 /// The jurisdiction's counts over a territory.
@@ -289,7 +293,7 @@ const INSPECTION_SELECT: &str = "SELECT n.id, n.plan_item_id, n.enterprise_id, e
      FROM inspections n JOIN enterprises e ON e.id = n.enterprise_id JOIN regions r ON r.code = e.region_code JOIN users u ON u.id = n.recorded_by";
 
 const PROFILE_SELECT: &str = "SELECT e.id AS enterprise_id, e.name AS enterprise_name, e.region_code, r.name AS region_name, p.class, p.listed, p.reasons, \
-     p.status, p.tier, p.authority, p.office_region_code, p.basis \
+     p.status, p.tier, p.authority, p.office_region_code, p.basis, p.credit_grade \
      FROM enforcement_profiles p JOIN enterprises e ON e.id = p.enterprise_id JOIN regions r ON r.code = e.region_code";
 
 impl Store {
@@ -396,7 +400,7 @@ impl Store {
     pub async fn profile_keys(&self) -> Result<Vec<ProfileKey>> {
         with_pool!(self, |pool| {
             Ok(sqlx::query_as(
-                "SELECT enterprise_id, class, listed, reasons, status, tier, authority, office_region_code, basis FROM enforcement_profiles ORDER BY enterprise_id",
+                "SELECT enterprise_id, class, listed, reasons, status, tier, authority, office_region_code, basis, credit_grade FROM enforcement_profiles ORDER BY enterprise_id",
             )
             .fetch_all(pool)
             .await?)
@@ -410,10 +414,11 @@ impl Store {
             let now = now_ms();
             for profile in changed {
                 sqlx::query(
-                    "INSERT INTO enforcement_profiles (enterprise_id, class, listed, reasons, status, tier, authority, office_region_code, basis, computed_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (enterprise_id) DO UPDATE SET class = excluded.class, listed = excluded.listed, \
-                     reasons = excluded.reasons, status = excluded.status, tier = excluded.tier, authority = excluded.authority, \
-                     office_region_code = excluded.office_region_code, basis = excluded.basis, computed_at = excluded.computed_at",
+                    "INSERT INTO enforcement_profiles (enterprise_id, class, listed, reasons, status, tier, authority, office_region_code, basis, computed_at, \
+                     credit_grade) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (enterprise_id) DO UPDATE SET class = excluded.class, \
+                     listed = excluded.listed, reasons = excluded.reasons, status = excluded.status, tier = excluded.tier, authority = excluded.authority, \
+                     office_region_code = excluded.office_region_code, basis = excluded.basis, computed_at = excluded.computed_at, \
+                     credit_grade = excluded.credit_grade",
                 )
                 .bind(profile.enterprise_id)
                 .bind(profile.class.key())
@@ -425,6 +430,7 @@ impl Store {
                 .bind(&profile.office_region_code)
                 .bind(&profile.basis)
                 .bind(now)
+                .bind(profile.credit_grade.key())
                 .execute(&mut *tx)
                 .await?;
             }
@@ -1063,4 +1069,5 @@ pub struct ProfileKey {
     pub authority: Option<String>,
     pub office_region_code: Option<String>,
     pub basis: String,
+    pub credit_grade: String,
 }

@@ -33,6 +33,9 @@ pub struct EnterpriseSummary {
     pub industry: String,
     pub scale: String,
     pub standardization: String,
+    /// The credit grade kept with the enforcement profile (A until one is computed).
+    #[sqlx(try_from = "String")]
+    pub credit_grade: domain::credit::CreditGrade,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -309,8 +312,9 @@ impl Store {
     pub async fn list_enterprises(&self, visibility: &Visibility, filter: &EnterpriseFilter, limit: i64, offset: i64) -> Result<EnterprisePage> {
         let params = ScopeParams::new(visibility, filter);
         let list_sql = format!(
-            "SELECT e.id, e.credit_code, e.name, e.region_code, r.name AS region_name, e.industry, e.scale, e.standardization \
-             FROM enterprises e JOIN regions r ON r.code = e.region_code WHERE {SCOPED_WHERE} \
+            "SELECT e.id, e.credit_code, e.name, e.region_code, r.name AS region_name, e.industry, e.scale, e.standardization, \
+             COALESCE(p.credit_grade, 'a') AS credit_grade \
+             FROM enterprises e JOIN regions r ON r.code = e.region_code LEFT JOIN enforcement_profiles p ON p.enterprise_id = e.id WHERE {SCOPED_WHERE} \
              ORDER BY e.region_code, e.name, e.id LIMIT $8 OFFSET $9"
         );
         let count_sql = format!("SELECT COUNT(*) FROM enterprises e JOIN regions r ON r.code = e.region_code WHERE {SCOPED_WHERE}");

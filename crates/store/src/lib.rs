@@ -18,6 +18,7 @@ mod enforcement;
 mod enterprises;
 mod experts;
 mod hidden_dangers;
+mod insurance;
 pub mod keys;
 mod monitoring;
 mod regions;
@@ -48,6 +49,7 @@ pub use enforcement::{
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
 pub use experts::{ExpertRow, ServiceRow};
 pub use hidden_dangers::{DangerEventRow, DangerFilter, DangerMove, DangerNotice, DangerPhotoRow, DangerRow, NewDanger};
+pub use insurance::{COVERAGE_ROWS_MAX, InsuranceCoverageRow, InsurancePolicyRow, InsuranceServiceRow};
 pub use monitoring::{
     AlarmChange, AlarmFilter, AlarmKpiRow, AlarmRow, ChemicalRow, ChunkRow, HazardSourceRow, LogRow, NewChemical, NewChunk, NewHazardSource, NewLogEntry,
     NewSensor, NewSuppression, SensorRow, SuppressionRow,

@@ -19,9 +19,15 @@
       var geo = results[0], counts = results[1];
       echarts.registerMap("province", geo);
       var risk = element.dataset.mode === "risk";
+      if (element.dataset.mode === "accidents") {
+        // The year's accidents of each city.
+        counts = counts.by_city.map(function (c) { return { name: c.city_name, count: c.accidents, code: c.city_code }; });
+      }
       if (element.dataset.mode === "coverage") {
-        // A campaign's progress: each city coloured by the share of its targets checked.
-        counts = counts.cities.map(function (c) { return { name: c.city_name, count: Math.round(c.coverage * 100), code: c.city_code }; });
+        // A share per city (a campaign's targets checked, high-risk enterprises insured), as %.
+        counts = (counts.cities || counts.regions).map(function (c) {
+          return { name: c.city_name || c.region_name, count: Math.round(c.coverage * 100), code: c.city_code || c.region_code };
+        });
       }
       // The risk map colours each city by the highest level of its risk points (4 = 重大 … 1 = 低);
       // the warning map by the highest early-warning grade of its major hazard sources.
@@ -104,9 +110,6 @@
     if (alarmLive) { followAlarms(alarmLive); }
     var sensorChart = document.getElementById("sensor-chart");
     if (sensorChart) { drawSensorChart(sensorChart); }
-    ["region-map", "risk-map", "coverage-map", "warning-map"].forEach(function (id) {
-      var map = document.getElementById(id);
-      if (map) { drawMap(map); }
-    });
+    document.querySelectorAll(".map[data-map-url]").forEach(drawMap);
   });
 })();

@@ -22,6 +22,7 @@ mod experts;
 mod hidden_dangers;
 mod i18n;
 mod identity;
+mod insurance;
 mod monitoring;
 mod pages;
 mod risk_points;

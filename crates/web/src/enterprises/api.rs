@@ -44,6 +44,8 @@ pub struct EnterpriseListItem {
     pub industry: String,
     pub scale: String,
     pub standardization: String,
+    /// The credit grade: `a`, `b`, `c` or `d` (seriously untrustworthy).
+    pub credit_grade: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -91,6 +93,7 @@ async fn list_enterprises(
                 industry: e.industry,
                 scale: e.scale,
                 standardization: e.standardization,
+                credit_grade: e.credit_grade.key().to_owned(),
             })
             .collect(),
         total: result.total,

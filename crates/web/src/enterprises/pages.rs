@@ -37,6 +37,8 @@ struct ListRow {
     region_name: String,
     industry: String,
     standardization: String,
+    credit_grade: &'static str,
+    credit_grade_key: &'static str,
 }
 
 #[derive(Template)]
@@ -122,6 +124,8 @@ async fn enterprise_list(State(state): State<AppState>, headers: HeaderMap, user
             id: e.id,
             industry: industry_label(&e.industry),
             standardization: grade_label(&e.standardization),
+            credit_grade: e.credit_grade.label(t.is_en()),
+            credit_grade_key: e.credit_grade.key(),
             name: e.name,
             credit_code: e.credit_code,
             region_name: e.region_name,
@@ -161,6 +165,8 @@ struct EnterpriseDetailPage {
     standardization: String,
     licences: Vec<String>,
     insurance: String,
+    credit_grade: &'static str,
+    credit_grade_key: &'static str,
     can_edit: bool,
     /// Whether the caller may register the enterprise's major hazard sources.
     can_register_sources: bool,
@@ -172,6 +178,10 @@ async fn enterprise_detail(State(state): State<AppState>, headers: HeaderMap, us
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
     let region_path = state.app.region(stored.enterprise.region_code.as_str()).await.map(|r| r.path).unwrap_or_default();
+    let grade = match state.app.enterprise_credit_grade(&user.actor, &user.client, id).await {
+        Ok(grade) => grade,
+        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    };
     let c = chrome(&state, &headers, &user.session, &format!("/enterprises/{id}"), Some(&user.actor)).await;
     let t = c.t;
     let e = &stored.enterprise;
@@ -190,6 +200,8 @@ async fn enterprise_detail(State(state): State<AppState>, headers: HeaderMap, us
             .as_ref()
             .map(|i| format!("{} · {} {} · {} {}", i.insurer, i.cover_per_person_yuan, t.get("unit.yuan_per_person"), t.get("field.expires_on"), i.expires_on))
             .unwrap_or_else(|| "—".into()),
+        credit_grade: grade.label(t.is_en()),
+        credit_grade_key: grade.key(),
         can_edit: policy::allows(&user.actor, Action::EditEnterprise { enterprise_id: id, region_path: &region_path }),
         can_register_sources: state.app.may_manage_sources(&user.actor, &user.client, id).await,
         c,

@@ -45,6 +45,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(crate::enforcement::pages::router())
         .merge(crate::accidents::pages::router())
         .merge(crate::credit::pages::router())
+        .merge(crate::insurance::pages::router())
 }
 
 /// What every page's frame needs.
@@ -71,6 +72,7 @@ pub struct NavUser {
     pub sees_own_inspections: bool,
     pub sees_accidents: bool,
     pub sees_credit: bool,
+    pub sees_insurance: bool,
 }
 
 pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Session, path: &str, actor: Option<&app::Actor>) -> Chrome {
@@ -93,6 +95,7 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
             sees_own_inspections: a.enterprise_id.is_some_and(|enterprise_id| policy::allows(a, Action::ReadOwnInspections { enterprise_id })),
             sees_accidents: policy::allows(a, Action::ReadAccidents) || policy::allows(a, Action::ReportAccident { enterprise_id: a.enterprise_id }),
             sees_credit: policy::allows(a, Action::ReadCreditList),
+            sees_insurance: policy::allows(a, Action::ReadInsuranceCoverage),
             sees_assessment: a.region_path.as_deref().is_some_and(|path| policy::allows(a, Action::ManageWorkPlan { region_path: path })),
         }),
     }
