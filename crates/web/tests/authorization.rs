@@ -113,6 +113,12 @@ enum Payload {
     DateForm,
     CreditEventJson,
     RepairJson,
+    /// A policy of the showcase enterprise, its number unique to the caller and row.
+    InsurancePolicyJson,
+    InsurancePolicyForm,
+    /// A prevention service under the fixture's policy.
+    ServiceJson,
+    ServiceForm,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -331,6 +337,16 @@ const MATRIX: &[Row] = &[
     ("POST",   "/accidents/{city_accident}/assessment", Payload::DateForm,        [404, 404, 303, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/credit", Payload::None,                                          [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 303]),
     ("GET",    "/enterprises/{chaoyang_enterprise}/credit", Payload::None,        [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
+    // Liability insurance.
+    ("GET",    "/api/v1/enterprises/{chaoyang_enterprise}/insurance", Payload::None, [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/enterprises/{chaoyang_enterprise}/insurance-policies", Payload::InsurancePolicyJson, [201, 404, 201, 404, 201, 404, 201, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/insurance-policies/{chaoyang_policy}/services", Payload::ServiceJson, [201, 404, 201, 404, 201, 404, 201, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/insurance/coverage", Payload::None,                       [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/insurance", Payload::None,                                       [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
+    ("GET",    "/insurance/coverage.xlsx", Payload::None,                         [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
+    ("GET",    "/enterprises/{chaoyang_enterprise}/insurance", Payload::None,     [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
+    ("POST",   "/enterprises/{chaoyang_enterprise}/insurance/policies", Payload::InsurancePolicyForm, [303, 404, 303, 404, 303, 404, 303, 404, 404, 404, 404, 403]),
+    ("POST",   "/enterprises/{chaoyang_enterprise}/insurance/services", Payload::ServiceForm, [303, 404, 303, 404, 303, 404, 303, 404, 404, 404, 404, 403]),
 ];
 
 /// Endpoints not in `MATRIX` (method, path), with the reason; the coverage check accepts only these.
@@ -451,6 +467,20 @@ async fn enforcement_fixture(fixture: &mut Fixture) {
     fixture.app.approve_accident_report(&changchun, &client, city_accident, &report).await.unwrap();
     let city_measure = fixture.app.accident_view(&changchun, &client, city_accident).await.unwrap().measures[0].id;
     fixture.values.insert("city_accident", city_accident.to_string());
+    // A policy of the showcase enterprise (in force today) that services are recorded under.
+    let enterprise = actor("enterprise").await;
+    let own = enterprise.enterprise_id.unwrap();
+    let policy = domain::insurance::PolicyInput {
+        insurer: "矩阵财产保险".into(),
+        policy_number: "MATRIX-0".into(),
+        starts_on: domain::time::today().checked_sub(jiff::Span::new().days(30)).unwrap().to_string(),
+        ends_on: domain::time::today().checked_add(jiff::Span::new().days(300)).unwrap().to_string(),
+        insured_persons: "50".into(),
+        cover_per_death_yuan: "400000".into(),
+        premium_yuan: "15000".into(),
+    };
+    let chaoyang_policy = fixture.app.record_insurance_policy(&enterprise, &client, own, &policy).await.unwrap();
+    fixture.values.insert("chaoyang_policy", chaoyang_policy.to_string());
     fixture.values.insert("city_measure", city_measure.to_string());
     for (name, value) in [("city_enterprise", city_enterprise), ("city_plan", city_plan), ("city_inspection", city_inspection), ("inspection_photo", photo)] {
         fixture.values.insert(name, value.to_string());
@@ -887,6 +917,29 @@ impl Fixture {
                 (format!("approved_on={today}&findings=%E7%BB%93%E8%AE%BA&measures=%E6%95%B4%E6%94%B9+%7C+%E4%BC%81%E4%B8%9A+%7C+{today}"), "application/x-www-form-urlencoded")
             }
             Payload::DateForm => (format!("on={}", domain::time::today()), "application/x-www-form-urlencoded"),
+            Payload::InsurancePolicyJson | Payload::InsurancePolicyForm => {
+                let today = domain::time::today();
+                let policy = domain::insurance::PolicyInput {
+                    insurer: "矩阵财产保险".into(),
+                    policy_number: format!("MATRIX-{caller}-{row}-{column}"),
+                    starts_on: today.to_string(),
+                    ends_on: today.checked_add(jiff::Span::new().days(364)).unwrap().to_string(),
+                    insured_persons: "50".into(),
+                    cover_per_death_yuan: "300000".into(),
+                    premium_yuan: "15000".into(),
+                };
+                match payload {
+                    Payload::InsurancePolicyJson => (serde_json::to_string(&policy).unwrap(), "application/json"),
+                    _ => (serde_urlencoded::to_string(&policy).unwrap(), "application/x-www-form-urlencoded"),
+                }
+            }
+            Payload::ServiceJson | Payload::ServiceForm => {
+                let service = json!({"policy_id": self.values["chaoyang_policy"], "served_on": domain::time::today().to_string(), "kind": "training", "provider": "矩阵", "summary": "培训"});
+                match payload {
+                    Payload::ServiceJson => (service.to_string(), "application/json"),
+                    _ => (serde_urlencoded::to_string(&service).unwrap(), "application/x-www-form-urlencoded"),
+                }
+            }
             Payload::CreditEventJson => (json!({"kind": "refused_penalty", "on": domain::time::today().to_string(), "note": "拒不执行"}).to_string(), "application/json"),
             Payload::RepairJson => (json!({"on": domain::time::today().to_string(), "reason": "已整改"}).to_string(), "application/json"),
             Payload::InspectionJson => {
