@@ -379,7 +379,10 @@ async fn open(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Result<(Co
     if sealed > 0 {
         tracing::info!(sealed, "second-factor secrets stored before sealing are now sealed");
     }
-    let app = App::new(store, config.security.clone()).with_risk_bands(config.risk).with_insurance_rules(config.insurance.clone()).with_monitor_settings(config.monitoring.settings());
+    let app = App::new(store, config.security.clone())
+        .with_risk_bands(config.risk)
+        .with_insurance_rules(config.insurance.clone())
+        .with_monitor_settings(config.monitoring.settings());
     app.load_shipped_checklists().await.map_err(|e| anyhow::anyhow!("loading the shipped checklists failed: {e}"))?;
     Ok((config.clone(), app))
 }

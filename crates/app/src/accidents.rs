@@ -167,6 +167,25 @@ pub struct AccidentView {
     pub assess_by: Option<String>,
     pub updates: Vec<UpdateView>,
     pub measures: Vec<MeasureView>,
+    /// The hidden dangers the accident exposed (举一反三): reported with source `accident` and
+    /// reference `accident:ID`.
+    pub dangers: Vec<FollowUpDanger>,
+    /// The campaigns opened in answer to it.
+    pub campaigns: Vec<FollowUpCampaign>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FollowUpDanger {
+    pub id: i64,
+    pub description: String,
+    pub state: domain::hidden_dangers::DangerState,
+    pub grade: domain::hidden_dangers::DangerGrade,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct FollowUpCampaign {
+    pub id: i64,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -372,6 +391,15 @@ impl App {
             .into_iter()
             .map(|m| MeasureView { id: m.id, measure: m.measure, responsible: m.responsible, due_on: m.due_on, done_on: m.done_on })
             .collect();
+        let mut dangers = Vec::new();
+        for (danger_id, description, state, grade) in self.store.accident_dangers(id).await? {
+            let (Some(state), Some(grade)) = (domain::hidden_dangers::DangerState::from_key(&state), domain::hidden_dangers::DangerGrade::from_key(&grade))
+            else {
+                return Err(AppError::Internal(format!("hidden danger {danger_id} has state {state} and grade {grade}")));
+            };
+            dangers.push(FollowUpDanger { id: danger_id, description, state, grade });
+        }
+        let campaigns = self.store.accident_campaigns(id).await?.into_iter().map(|(id, name)| FollowUpCampaign { id, name }).collect();
         let assess_by = row
             .report_approved_on
             .as_deref()
@@ -391,6 +419,8 @@ impl App {
             assess_by,
             updates,
             measures,
+            dangers,
+            campaigns,
             accident: row.into(),
         })
     }
@@ -615,6 +645,68 @@ impl App {
             by_city: cities.into_values().collect(),
             by_month,
         })
+    }
+
+    /// The year's accidents of the caller's territory as XLSX.
+    pub async fn export_accidents(&self, actor: &Actor, client: &Client, year: i64, english: bool) -> Result<Vec<u8>> {
+        use crate::spreadsheet::{Column, SpreadsheetFormat};
+        let accidents = self.accidents(actor, client, year).await?;
+        let headers: [(&str, &str, f64); 11] = [
+            ("发生时间", "Occurred at", 18.0),
+            ("企业", "Enterprise", 30.0),
+            ("地区", "Region", 14.0),
+            ("事故类别", "Kind", 14.0),
+            ("等级", "Level", 10.0),
+            ("死亡", "Deaths", 8.0),
+            ("失踪", "Missing", 8.0),
+            ("重伤", "Serious injuries", 8.0),
+            ("直接经济损失(元)", "Direct loss (yuan)", 16.0),
+            ("迟报/瞒报", "Late / concealed", 12.0),
+            ("调查状态", "Investigation", 12.0),
+        ];
+        let columns: Vec<Column> = headers.iter().map(|(zh, en, width)| Column { heading: if english { en } else { zh }, width: *width }).collect();
+        let flags = |a: &AccidentSummary| {
+            let mut flags = Vec::new();
+            if a.late_reported {
+                flags.push(if english { "late" } else { "迟报" });
+            }
+            if a.concealed {
+                flags.push(if english { "concealed" } else { "瞒报" });
+            }
+            flags.join(" ")
+        };
+        let rows = accidents.iter().map(|a| {
+            vec![
+                domain::time::local_text(a.occurred_at),
+                a.enterprise_name.clone().unwrap_or_default(),
+                a.region_name.clone(),
+                a.kind.label(english).to_owned(),
+                a.level.label(english).to_owned(),
+                a.deaths.to_string(),
+                a.missing.to_string(),
+                a.serious_injuries.to_string(),
+                a.direct_loss_yuan.to_string(),
+                flags(a),
+                match (a.investigation_state.as_str(), english) {
+                    ("investigating", false) => "调查中".to_owned(),
+                    ("investigating", true) => "Investigating".to_owned(),
+                    ("report_approved", false) => "报告已批复".to_owned(),
+                    ("report_approved", true) => "Report approved".to_owned(),
+                    ("closed", false) => "已评估结案".to_owned(),
+                    ("closed", true) => "Assessed and closed".to_owned(),
+                    (other, _) => other.to_owned(),
+                },
+            ]
+        });
+        let export = crate::exports::Export {
+            action: "accidents.export",
+            target: format!("region_path:{}", actor.region_path.clone().unwrap_or_default()),
+            format: SpreadsheetFormat::Xlsx,
+            sheet_name: if english { "Accidents" } else { "生产安全事故" },
+            columns: &columns,
+            details: serde_json::json!({"year": year}),
+        };
+        self.export_table(actor, client, export, rows).await
     }
 
     /// One-vote vetoes from accidents for the region of an assessed unit in a year: its liability

@@ -80,6 +80,9 @@ pub struct CampaignInput {
     /// The units responsible for the campaign besides the office (e.g. 各级应急管理局、消防救援支队).
     #[serde(default)]
     pub responsible_units: String,
+    /// The accident the campaign answers (举一反三), if it answers one the office may see.
+    #[serde(default)]
+    pub accident_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -281,6 +284,11 @@ impl App {
         if self.store.checklist(input.checklist_id).await.is_err() {
             problems.push(field("checklist_id", domain::message!("checklists.choose_checklist")));
         }
+        if let Some(accident_id) = input.accident_id
+            && self.accident_view(actor, client, accident_id).await.is_err()
+        {
+            problems.push(field("accident_id", domain::message!("checklists.unknown_accident")));
+        }
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
@@ -327,6 +335,7 @@ impl App {
             ends_on: input.ends_on.trim().to_owned(),
             criteria: serde_json::json!({"sector": input.sector, "region": input.region_code, "min_risk": input.min_risk, "responsible_units": input.responsible_units.trim().chars().take(500).collect::<String>()}).to_string(),
             targets,
+            accident_id: input.accident_id,
         };
         let event = audit_event(
             Some(actor),

@@ -181,6 +181,41 @@ impl App {
         Ok(out)
     }
 
+    /// The published list as XLSX.
+    pub async fn export_credit_list(&self, actor: &Actor, client: &Client, english: bool) -> Result<Vec<u8>> {
+        use crate::spreadsheet::{Column, SpreadsheetFormat};
+        let listed = self.credit_list(actor, client).await?;
+        let headers: [(&str, &str, f64); 6] = [
+            ("企业名称", "Enterprise", 30.0),
+            ("统一社会信用代码", "Credit code", 22.0),
+            ("所在地", "Region", 14.0),
+            ("列入事由", "Reason", 24.0),
+            ("列入日期", "Listed on", 12.0),
+            ("移出日期", "Listed until", 12.0),
+        ];
+        let columns: Vec<crate::spreadsheet::Column> =
+            headers.iter().map(|(zh, en, width)| Column { heading: if english { en } else { zh }, width: *width }).collect();
+        let rows = listed.iter().map(|l| {
+            vec![
+                l.enterprise_name.clone(),
+                l.credit_code.clone(),
+                l.region_name.clone(),
+                l.reason.label(english).to_owned(),
+                l.listed_on.clone(),
+                l.listed_until.clone(),
+            ]
+        });
+        let export = crate::exports::Export {
+            action: "credit.export_list",
+            target: "credit_list".into(),
+            format: SpreadsheetFormat::Xlsx,
+            sheet_name: if english { "Seriously untrustworthy" } else { "严重失信主体名单" },
+            columns: &columns,
+            details: serde_json::json!({"listed": listed.len()}),
+        };
+        self.export_table(actor, client, export, rows).await
+    }
+
     /// A regulator records a refused penalty or operation without a licence.
     pub async fn record_credit_event(&self, actor: &Actor, client: &Client, enterprise_id: i64, input: &CreditEventInput) -> Result<()> {
         if !policy::allows(actor, Action::ManageCredit) {

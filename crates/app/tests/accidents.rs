@@ -115,9 +115,44 @@ async fn a_major_accident_lists_suggests_and_vetoes_on_every_configured_backend(
         app.assess_accident(&office, &client, id, &today).await.unwrap();
         assert_eq!(app.accident_view(&office, &client, id).await.unwrap().accident.investigation_state, "closed");
 
-        // Statistics count it this year.
+        // Statistics count it this year; the export has a row for each of the year's accidents.
         let stats = app.accident_statistics(&office, &client, year).await.unwrap();
         assert!(stats.accidents >= 1 && stats.by_level.get("major").copied().unwrap_or(0) >= 1);
+        let sheet = app.export_accidents(&office, &client, year, true).await.unwrap();
+        let mut workbook: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(sheet)).unwrap();
+        let range = calamine::Reader::worksheet_range_at(&mut workbook, 0).unwrap().unwrap();
+        assert_eq!(range.get_size().0 as i64, stats.accidents + 1, "{backend}: a heading and a row each");
+        assert_eq!(range.get((0, 0)).unwrap().to_string(), "Occurred at", "wholly English when asked");
+
+        // 举一反三: a hidden danger the accident exposed and a campaign answering it are listed with it;
+        // a campaign cannot claim an accident its office may not see.
+        let danger = app::hidden_dangers::DangerInput {
+            enterprise_id: own,
+            location: "反应釜区".into(),
+            description: "同类反应釜未设超压联锁".into(),
+            source: "accident".into(),
+            source_ref: Some(format!("accident:{id}")),
+            grade: "major".into(),
+            deadline: Some(today.clone()),
+            responsible_person: "赵明".into(),
+        };
+        let danger = app.report_danger(&chaoyang, &client, &danger).await.unwrap();
+        let checklist = app.checklist_library(&office, &client).await.unwrap()[0].id;
+        let campaign = app::checklists::CampaignInput {
+            name: "反应釜超压举一反三专项整治".into(),
+            checklist_id: checklist,
+            starts_on: today.clone(),
+            ends_on: today.clone(),
+            sector: "hazardous_chemicals".into(),
+            accident_id: Some(id),
+            ..Default::default()
+        };
+        let campaign_id = app.create_campaign(&office, &client, &campaign).await.unwrap();
+        let view = app.accident_view(&changchun, &client, id).await.unwrap();
+        assert_eq!(view.dangers.iter().map(|d| d.id).collect::<Vec<_>>(), [danger.id], "{backend}");
+        assert_eq!(view.campaigns.iter().map(|k| k.id).collect::<Vec<_>>(), [campaign_id]);
+        let jilin_office = actor(&app, "jilinshi").await;
+        assert_eq!(fields(app.create_campaign(&jilin_office, &client, &campaign).await), ["accident_id"], "{backend}: another city's accident");
         assert!(db.store.verify_audit_chain().await.unwrap().is_ok());
     }
 }

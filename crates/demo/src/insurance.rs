@@ -50,7 +50,14 @@ pub async fn load(app: &App, seed: u64) -> Result<()> {
             let (kind, summary) = SERVICES[rng.random_range(0..SERVICES.len())];
             let served_on = starts_on.checked_add(jiff::Span::new().days(rng.random_range(20..200))).unwrap_or(starts_on);
             if served_on <= today && served_on <= policy.ends_on {
-                let event = audit_event(None, &client, "insurance.service", format!("insurance_policy:{policy_id}"), Outcome::Success, serde_json::json!({"demo": true}));
+                let event = audit_event(
+                    None,
+                    &client,
+                    "insurance.service",
+                    format!("insurance_policy:{policy_id}"),
+                    Outcome::Success,
+                    serde_json::json!({"demo": true}),
+                );
                 let provider = format!("{}防灾防损中心", declared.insurer.trim_end_matches("吉林省分公司"));
                 app.store.add_insurance_service(policy_id, &served_on.to_string(), kind, &provider, summary, office.id, &event).await?;
             }

@@ -333,6 +333,24 @@ impl Store {
         })
     }
 
+    /// The hidden dangers an accident exposed (source `accident`, reference `accident:ID`):
+    /// (id, description, state, grade).
+    pub async fn accident_dangers(&self, accident_id: i64) -> Result<Vec<(i64, String, String, String)>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT id, description, state, grade FROM hidden_dangers WHERE source = 'accident' AND source_ref = $1 ORDER BY id LIMIT 500")
+                .bind(format!("accident:{accident_id}"))
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// The campaigns opened in answer to an accident: (id, name).
+    pub async fn accident_campaigns(&self, accident_id: i64) -> Result<Vec<(i64, String)>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT id, name FROM campaigns WHERE accident_id = $1 ORDER BY id LIMIT 100").bind(accident_id).fetch_all(pool).await?)
+        })
+    }
+
     /// (enterprise, kind, date, note) entered by hand, and granted repairs as kind `repair`.
     pub async fn credit_entries(&self, enterprise_id: i64) -> Result<Vec<CreditEntryRow>> {
         with_pool!(self, |pool| {

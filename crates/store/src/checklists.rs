@@ -71,6 +71,8 @@ pub struct NewCampaign {
     /// The target filters as JSON, for the record.
     pub criteria: String,
     pub targets: Vec<i64>,
+    /// The accident the campaign answers, if it answers one.
+    pub accident_id: Option<i64>,
 }
 
 /// A campaign's progress in one city: targets, targets checked, dangers found, and of those closed.
@@ -185,7 +187,8 @@ impl Store {
     pub async fn create_campaign(&self, campaign: &NewCampaign, event: &AuditEvent) -> Result<i64> {
         crate::in_transaction!(self, |tx| {
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO campaigns (name, checklist_id, owner_unit_id, region_code, starts_on, ends_on, criteria, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                "INSERT INTO campaigns (name, checklist_id, owner_unit_id, region_code, starts_on, ends_on, criteria, created_at, accident_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
             )
             .bind(&campaign.name)
             .bind(campaign.checklist_id)
@@ -195,6 +198,7 @@ impl Store {
             .bind(&campaign.ends_on)
             .bind(&campaign.criteria)
             .bind(now_ms())
+            .bind(campaign.accident_id)
             .fetch_one(&mut *tx)
             .await?;
             for enterprise_id in &campaign.targets {

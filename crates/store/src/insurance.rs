@@ -82,7 +82,8 @@ impl Store {
 
     pub async fn insurance_policy(&self, id: i64) -> Result<InsurancePolicyRow> {
         with_pool!(self, |pool| {
-            let row: Option<InsurancePolicyRow> = sqlx::query_as(crate::trusted(&format!("{POLICY_SELECT} WHERE id = $1"))).bind(id).fetch_optional(pool).await?;
+            let row: Option<InsurancePolicyRow> =
+                sqlx::query_as(crate::trusted(&format!("{POLICY_SELECT} WHERE id = $1"))).bind(id).fetch_optional(pool).await?;
             row.ok_or(StoreError::NotFound)
         })
     }

@@ -113,6 +113,8 @@ enum Payload {
     DateForm,
     CreditEventJson,
     RepairJson,
+    CreditEventForm,
+    RepairForm,
     /// A policy of the showcase enterprise, its number unique to the caller and row.
     InsurancePolicyJson,
     InsurancePolicyForm,
@@ -337,6 +339,10 @@ const MATRIX: &[Row] = &[
     ("POST",   "/accidents/{city_accident}/assessment", Payload::DateForm,        [404, 404, 303, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/credit", Payload::None,                                          [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 303]),
     ("GET",    "/enterprises/{chaoyang_enterprise}/credit", Payload::None,        [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
+    ("GET",    "/credit/listed.xlsx", Payload::None,                              [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 303]),
+    ("POST",   "/enterprises/{chaoyang_enterprise}/credit/events", Payload::CreditEventForm, [303, 404, 303, 404, 303, 404, 404, 404, 404, 404, 404, 403]),
+    ("POST",   "/enterprises/{chaoyang_enterprise}/credit/repairs", Payload::RepairForm, [422, 404, 422, 404, 422, 404, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/accidents/export.xlsx", Payload::None,                           [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
     // Liability insurance.
     ("GET",    "/api/v1/enterprises/{chaoyang_enterprise}/insurance", Payload::None, [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 401]),
     ("POST",   "/api/v1/enterprises/{chaoyang_enterprise}/insurance-policies", Payload::InsurancePolicyJson, [201, 404, 201, 404, 201, 404, 201, 404, 404, 404, 404, 401]),
@@ -942,6 +948,8 @@ impl Fixture {
             }
             Payload::CreditEventJson => (json!({"kind": "refused_penalty", "on": domain::time::today().to_string(), "note": "拒不执行"}).to_string(), "application/json"),
             Payload::RepairJson => (json!({"on": domain::time::today().to_string(), "reason": "已整改"}).to_string(), "application/json"),
+            Payload::CreditEventForm => (format!("kind=unlicensed&on={}&note=%E6%97%A0%E8%AF%81", domain::time::today()), "application/x-www-form-urlencoded"),
+            Payload::RepairForm => (format!("on={}&reason=%E5%B7%B2%E6%95%B4%E6%94%B9", domain::time::today()), "application/x-www-form-urlencoded"),
             Payload::InspectionJson => {
                 let body = json!({"enterprise_id": self.values["city_enterprise"].parse::<i64>().unwrap(), "kind": "routine", "inspected_on": domain::time::today().to_string(), "signed_by": "张三"});
                 (body.to_string(), "application/json")

@@ -33,3 +33,7 @@ CREATE INDEX insurance_services_policy ON insurance_services(policy_id);
 -- The credit grade joins the maintained enforcement profile, so every list of enterprises can
 -- show it without recomputing records.
 ALTER TABLE enforcement_profiles ADD COLUMN credit_grade TEXT NOT NULL DEFAULT 'a' CHECK (credit_grade IN ('a', 'b', 'c', 'd'));
+
+-- A campaign opened in answer to an accident (举一反三) names it; hidden dangers an accident
+-- exposed carry source 'accident' and source_ref 'accident:ID'.
+ALTER TABLE campaigns ADD COLUMN accident_id INTEGER REFERENCES accidents(id);

@@ -20,6 +20,7 @@ use crate::pages::{Chrome, SelectOption, chrome, error_page, render};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/accidents", get(list_page).post(report_submit))
+        .route("/accidents/export.xlsx", get(export))
         .route("/accidents/{id}", get(accident_page))
         .route("/accidents/{id}/casualties", post(casualties_submit))
         .route("/accidents/{id}/concealment", post(conceal_submit))
@@ -61,6 +62,8 @@ struct ListPage {
     can_report: bool,
     own_enterprise: Option<i64>,
     kinds: Vec<SelectOption>,
+    /// The province whose map is drawn (for province-level users).
+    map_region: Option<String>,
     errors: Vec<String>,
 }
 
@@ -92,6 +95,7 @@ async fn list_response(state: &AppState, headers: &HeaderMap, user: &PageUser, y
             can_report,
             own_enterprise: user.actor.enterprise_id,
             kinds,
+            map_region: None,
             errors,
             c,
         };
@@ -142,6 +146,7 @@ async fn list_response(state: &AppState, headers: &HeaderMap, user: &PageUser, y
         can_report,
         own_enterprise: user.actor.enterprise_id,
         kinds,
+        map_region: crate::pages::province_map_region(&user.actor),
         errors,
         c,
     };
@@ -151,6 +156,15 @@ async fn list_response(state: &AppState, headers: &HeaderMap, user: &PageUser, y
 async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<YearQuery>) -> Response {
     list_response(&state, &headers, &user, query.year.unwrap_or_else(|| i64::from(domain::time::this_year())).clamp(2000, 2100), Vec::new(), StatusCode::OK)
         .await
+}
+
+async fn export(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<YearQuery>) -> Response {
+    let year = query.year.unwrap_or_else(|| i64::from(domain::time::this_year())).clamp(2000, 2100);
+    let english = crate::i18n::Lang::from_headers(&headers).message_lang() == domain::message::Lang::En;
+    match state.app.export_accidents(&user.actor, &user.client, year, english).await {
+        Ok(bytes) => crate::pages::download(bytes, app::spreadsheet::SpreadsheetFormat::Xlsx, &format!("accidents-{year}.xlsx")),
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -230,6 +244,11 @@ struct AccidentPage {
     updates: Vec<(String, String, i64, i64, String)>,
     may_manage: bool,
     may_investigate: bool,
+    /// Whether the caller may report the enterprise's hidden dangers and open campaigns.
+    may_report_dangers: bool,
+    may_open_campaign: bool,
+    /// (id, description, state, grade) of the dangers it exposed.
+    dangers: Vec<(i64, String, String, String)>,
     today: String,
     errors: Vec<String>,
 }
@@ -256,6 +275,9 @@ async fn accident_response(state: &AppState, headers: &HeaderMap, user: &PageUse
             .collect(),
         may_manage,
         may_investigate,
+        may_report_dangers: view.accident.enterprise_id.is_some_and(|enterprise_id| policy::allows(&user.actor, Action::ReportDanger { enterprise_id })),
+        may_open_campaign: user.actor.region_path.as_deref().is_some_and(|path| policy::allows(&user.actor, Action::ManageWorkPlan { region_path: path })),
+        dangers: view.dangers.iter().map(|d| (d.id, d.description.clone(), d.state.label(english).to_owned(), d.grade.label(english).to_owned())).collect(),
         today: domain::time::today().to_string(),
         a: view,
         errors,

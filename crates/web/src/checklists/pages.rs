@@ -177,16 +177,54 @@ struct CampaignListPage {
     can_create: bool,
     checklists: Vec<SelectOption>,
     sectors: Vec<SelectOption>,
+    /// The form filled in for a campaign in answer to an accident.
+    prefill: CampaignPrefill,
     errors: Vec<String>,
 }
 
-async fn list_response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors: Vec<String>) -> Response {
+#[derive(Default)]
+struct CampaignPrefill {
+    name: String,
+    accident_id: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+struct CampaignListQuery {
+    /// An accident the new campaign answers (举一反三).
+    accident: Option<i64>,
+}
+
+/// The name and sector of a campaign in answer to an accident the caller may see.
+async fn accident_prefill(state: &AppState, user: &PageUser, accident_id: i64, english: bool) -> (CampaignPrefill, Option<String>) {
+    let Ok(view) = state.app.accident_view(&user.actor, &user.client, accident_id).await else { return (CampaignPrefill::default(), None) };
+    let a = &view.accident;
+    let place = a.enterprise_name.clone().unwrap_or_else(|| a.region_name.clone());
+    let date = domain::time::date_of_ms(a.occurred_at);
+    let name = if english {
+        format!("Campaign after the {} accident at {place} on {date}", a.kind.label_en().to_lowercase())
+    } else {
+        format!("{place}{}“{}”{}事故举一反三专项整治", date.strftime("%Y年%-m月%-d日"), a.kind.label_zh(), a.level.label_zh())
+    };
+    let sector = match a.enterprise_id {
+        Some(enterprise_id) => {
+            state.app.enterprise(&user.actor, &user.client, enterprise_id).await.ok().and_then(|e| e.enterprise.sectors.first().map(|s| s.key().to_owned()))
+        }
+        None => None,
+    };
+    (CampaignPrefill { name: name.chars().take(200).collect(), accident_id: Some(accident_id) }, sector)
+}
+
+async fn list_response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors: Vec<String>, accident: Option<i64>) -> Response {
     let campaigns = match state.app.campaigns(&user.actor, &user.client).await {
         Ok(campaigns) => campaigns,
         Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
     };
     let c = chrome(state, headers, &user.session, "/campaigns", Some(&user.actor)).await;
     let path = user.actor.region_path.clone().unwrap_or_default();
+    let (prefill, sector) = match accident {
+        Some(accident_id) => accident_prefill(state, user, accident_id, c.t.is_en()).await,
+        None => (CampaignPrefill::default(), None),
+    };
     let page = CampaignListPage {
         campaigns: campaigns
             .into_iter()
@@ -203,8 +241,9 @@ async fn list_response(state: &AppState, headers: &HeaderMap, user: &PageUser, e
             .collect(),
         sectors: domain::enterprises::HighRiskSector::ALL
             .iter()
-            .map(|s| SelectOption { code: s.key().into(), label: label(c.t, s.label_zh(), s.label_en()), selected: false })
+            .map(|s| SelectOption { code: s.key().into(), label: label(c.t, s.label_zh(), s.label_en()), selected: sector.as_deref() == Some(s.key()) })
             .collect(),
+        prefill,
         errors,
         c,
     };
@@ -212,15 +251,16 @@ async fn list_response(state: &AppState, headers: &HeaderMap, user: &PageUser, e
     (status, render(&page)).into_response()
 }
 
-async fn campaign_list(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
-    list_response(&state, &headers, &user, Vec::new()).await
+async fn campaign_list(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<CampaignListQuery>) -> Response {
+    list_response(&state, &headers, &user, Vec::new(), query.accident).await
 }
 
 async fn campaign_create(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(input): axum::Form<CampaignInput>) -> Response {
     match state.app.create_campaign(&user.actor, &user.client, &input).await {
         Ok(id) => Redirect::to(&format!("/campaigns/{id}")).into_response(),
         Err(app::AppError::Invalid(fields)) => {
-            list_response(&state, &headers, &user, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message))).await
+            let errors = crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message));
+            list_response(&state, &headers, &user, errors, input.accident_id).await
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }

@@ -1,19 +1,36 @@
 //! Credit pages: the published list of seriously untrustworthy enterprises and an enterprise's
 //! record with its grade, events, listing term and repairs.
 
+use app::credit::CreditEventInput;
+use app::policy::{self, Action};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
-use axum::routing::get;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use domain::credit::CreditEventKind;
+use serde::Deserialize;
 
 use crate::AppState;
 use crate::identity::PageUser;
-use crate::pages::{Chrome, chrome, error_page, render};
+use crate::pages::{Chrome, SelectOption, chrome, error_page, render};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/credit", get(list_page)).route("/enterprises/{id}/credit", get(record_page))
+    Router::new()
+        .route("/credit", get(list_page))
+        .route("/credit/listed.xlsx", get(list_export))
+        .route("/enterprises/{id}/credit", get(record_page))
+        .route("/enterprises/{id}/credit/events", post(event_submit))
+        .route("/enterprises/{id}/credit/repairs", post(repair_submit))
+}
+
+async fn list_export(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+    let english = crate::i18n::Lang::from_headers(&headers).message_lang() == domain::message::Lang::En;
+    match state.app.export_credit_list(&user.actor, &user.client, english).await {
+        Ok(bytes) => crate::pages::download(bytes, app::spreadsheet::SpreadsheetFormat::Xlsx, "credit-listed.xlsx"),
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
 }
 
 #[derive(Template)]
@@ -50,15 +67,21 @@ struct RecordPage {
     reason: String,
     /// (date, kind, detail)
     events: Vec<(String, String, String)>,
+    /// Whether the caller may enter events and grant repairs.
+    may_manage: bool,
+    /// The kinds entered by hand.
+    kinds: Vec<SelectOption>,
+    today: String,
+    errors: Vec<String>,
 }
 
-async fn record_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+async fn record_response(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i64, errors: Vec<String>, status: StatusCode) -> Response {
     let (record, enterprise) =
         match (state.app.enterprise_credit(&user.actor, &user.client, id).await, state.app.enterprise(&user.actor, &user.client, id).await) {
             (Ok(record), Ok(enterprise)) => (record, enterprise),
-            (Err(error), _) | (_, Err(error)) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+            (Err(error), _) | (_, Err(error)) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
         };
-    let c = chrome(&state, &headers, &user.session, "/enterprises", Some(&user.actor)).await;
+    let c = chrome(state, headers, &user.session, "/enterprises", Some(&user.actor)).await;
     let english = c.t.is_en();
     let page = RecordPage {
         enterprise_id: id,
@@ -68,7 +91,59 @@ async fn record_page(State(state): State<AppState>, headers: HeaderMap, user: Pa
         reason: record.listing_reason.map(|r| r.label(english).to_owned()).unwrap_or_default(),
         events: record.events.iter().map(|e| (e.on.clone(), e.kind.label(english).to_owned(), e.detail.clone())).collect(),
         r: record,
+        may_manage: policy::allows(&user.actor, Action::ManageCredit),
+        kinds: [CreditEventKind::RefusedPenalty, CreditEventKind::Unlicensed]
+            .iter()
+            .map(|k| SelectOption { code: k.key().into(), label: k.label(english).into(), selected: false })
+            .collect(),
+        today: domain::time::today().to_string(),
+        errors,
         c,
     };
-    render(&page)
+    (status, render(&page)).into_response()
+}
+
+async fn record_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    record_response(&state, &headers, &user, id, Vec::new(), StatusCode::OK).await
+}
+
+async fn after(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i64, result: app::Result<()>) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("/enterprises/{id}/credit")).into_response(),
+        Err(app::AppError::Invalid(fields)) => {
+            let errors = crate::pages::rendered(headers, fields.into_iter().map(|f| f.message));
+            record_response(state, headers, user, id, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(error) => error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+async fn event_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<CreditEventInput>,
+) -> Response {
+    let result = state.app.record_credit_event(&user.actor, &user.client, id, &form).await;
+    after(&state, &headers, &user, id, result).await
+}
+
+#[derive(Deserialize, Default)]
+struct RepairForm {
+    #[serde(default)]
+    on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn repair_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<RepairForm>,
+) -> Response {
+    let result = state.app.grant_credit_repair(&user.actor, &user.client, id, &form.on, &form.reason).await;
+    after(&state, &headers, &user, id, result).await
 }

@@ -213,6 +213,9 @@ struct NewPage {
 #[derive(Deserialize, Default)]
 struct NewQuery {
     enterprise: Option<i64>,
+    /// A source and its reference to preselect, e.g. `accident` and `accident:12` from an accident.
+    source: Option<String>,
+    source_ref: Option<String>,
 }
 
 async fn new_response(state: &AppState, headers: &HeaderMap, user: &PageUser, enterprise_id: i64, form: DangerInput, errors: Vec<String>) -> Response {
@@ -237,7 +240,11 @@ async fn new_page(State(state): State<AppState>, headers: HeaderMap, user: PageU
         return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
     }
     match query.enterprise.or(user.actor.enterprise_id) {
-        Some(enterprise_id) => new_response(&state, &headers, &user, enterprise_id, DangerInput { enterprise_id, ..Default::default() }, Vec::new()).await,
+        Some(enterprise_id) => {
+            let source_ref = query.source_ref.map(|r| r.chars().take(200).collect::<String>()).filter(|r| !r.trim().is_empty());
+            let form = DangerInput { enterprise_id, source: query.source.unwrap_or_default(), source_ref, ..Default::default() };
+            new_response(&state, &headers, &user, enterprise_id, form, Vec::new()).await
+        }
         None => Redirect::to("/enterprises").into_response(),
     }
 }

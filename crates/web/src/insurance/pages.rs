@@ -53,7 +53,13 @@ async fn coverage_page(State(state): State<AppState>, headers: HeaderMap, user: 
     let c = chrome(&state, &headers, &user.session, "/insurance", Some(&user.actor)).await;
     let english = c.t.is_en();
     let line = |e: &app::insurance::CoverageEnterprise| {
-        (e.enterprise_id, e.enterprise_name.clone(), e.credit_code.clone(), e.region_name.clone(), e.cover_per_death_yuan.map(|y| money(y, english)).unwrap_or_default())
+        (
+            e.enterprise_id,
+            e.enterprise_name.clone(),
+            e.credit_code.clone(),
+            e.region_name.clone(),
+            e.cover_per_death_yuan.map(|y| money(y, english)).unwrap_or_default(),
+        )
     };
     let page = CoveragePage {
         map_region: province_map_region(&user.actor),
@@ -130,7 +136,11 @@ async fn record_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
         policy_options: record
             .policies
             .iter()
-            .map(|p| SelectOption { code: p.id.to_string(), label: format!("{} {} ({} – {})", p.insurer, p.policy_number, p.starts_on, p.ends_on), selected: p.in_force })
+            .map(|p| SelectOption {
+                code: p.id.to_string(),
+                label: format!("{} {} ({} – {})", p.insurer, p.policy_number, p.starts_on, p.ends_on),
+                selected: p.in_force,
+            })
             .collect(),
         policies: record
             .policies
@@ -183,7 +193,13 @@ async fn after(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i64, 
     }
 }
 
-async fn policy_submit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<PolicyInput>) -> Response {
+async fn policy_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<PolicyInput>,
+) -> Response {
     let result = state.app.record_insurance_policy(&user.actor, &user.client, id, &form).await;
     after(&state, &headers, &user, id, result).await
 }
@@ -202,7 +218,13 @@ struct ServiceForm {
     summary: String,
 }
 
-async fn service_submit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<ServiceForm>) -> Response {
+async fn service_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<ServiceForm>,
+) -> Response {
     // The policy must be one of this enterprise's: the form's enterprise is the page's.
     let policies = match state.app.insurance_record(&user.actor, &user.client, id).await {
         Ok(record) => record.policies,
