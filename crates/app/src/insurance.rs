@@ -15,7 +15,7 @@ use crate::policy::{self, Action};
 use crate::{Actor, App, AppError, Client, Result, audit_event};
 
 /// Most uninsured enterprises (and covers below the minimum) listed on a page; the export has all.
-pub const LISTED_MAX: usize = 500;
+pub const LISTED_MAX: usize = 100;
 pub const SERVICE_TEXT_MAX_CHARS: usize = 1_000;
 
 /// A policy as shown, with the minimum of its start and whether it is in force today.

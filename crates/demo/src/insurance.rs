@@ -1,7 +1,8 @@
 //! The demo's liability insurance: a policy for every high-risk enterprise whose registration
-//! declares one (this year's period, ending on the declared expiry), so that some covers of
-//! ¥300,000 fall below the 2025 minimum and the enterprises that declare none are the uninsured
-//! list; and the insurers' prevention services under a third of the policies.
+//! declares one (a year ending on the declared expiry); most of those that ran out were renewed,
+//! usually raising a ¥300,000 cover to the 2025 minimum, so that a few lapsed ones make the
+//! uninsured list and some covers are flagged below the minimum; and the insurers' prevention
+//! services under a third of the policies.
 
 use domain::audit::Outcome;
 use domain::insurance::{Policy, ServiceKind};
@@ -45,10 +46,26 @@ pub async fn load(app: &App, seed: u64) -> Result<()> {
             premium_yuan: (insured_persons * declared.cover_per_person_yuan * 3 / 4_000).max(1_000),
         };
         let event = audit_event(None, &client, "insurance.policy", String::new(), Outcome::Success, serde_json::json!({"demo": true}));
-        let policy_id = app.store.add_insurance_policy(row.enterprise_id, &policy, office.id, &event).await?;
+        let mut policy_id = app.store.add_insurance_policy(row.enterprise_id, &policy, office.id, &event).await?;
+        let mut policy = policy;
+        if policy.ends_on < today && rng.random_bool(0.85) {
+            let starts_on = policy.ends_on.tomorrow().unwrap_or(policy.ends_on);
+            let cover = if policy.cover_per_death_yuan < 400_000 && rng.random_bool(0.7) { 400_000 } else { policy.cover_per_death_yuan };
+            let renewal = Policy {
+                policy_number: format!("AZX{}{:06}", starts_on.year(), row.enterprise_id),
+                starts_on,
+                ends_on: starts_on.checked_add(jiff::Span::new().years(1)).and_then(|d| d.yesterday()).unwrap_or(starts_on),
+                cover_per_death_yuan: cover,
+                premium_yuan: (policy.insured_persons * cover * 3 / 4_000).max(1_000),
+                ..policy.clone()
+            };
+            let event = audit_event(None, &client, "insurance.policy", String::new(), Outcome::Success, serde_json::json!({"demo": true, "renewal": true}));
+            policy_id = app.store.add_insurance_policy(row.enterprise_id, &renewal, office.id, &event).await?;
+            policy = renewal;
+        }
         if rng.random_range(0..3) == 0 {
             let (kind, summary) = SERVICES[rng.random_range(0..SERVICES.len())];
-            let served_on = starts_on.checked_add(jiff::Span::new().days(rng.random_range(20..200))).unwrap_or(starts_on);
+            let served_on = policy.starts_on.checked_add(jiff::Span::new().days(rng.random_range(20..200))).unwrap_or(policy.starts_on);
             if served_on <= today && served_on <= policy.ends_on {
                 let event = audit_event(
                     None,
