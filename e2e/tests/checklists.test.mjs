@@ -36,7 +36,8 @@ describe('checklists', () => {
     try {
       await login(office);
       await gotoOk(office, '/campaigns');
-      await office.locator('a.campaign-link').first().click();
+      // The demo's campaign (other tests may open campaigns of their own).
+      await office.locator('a.campaign-link', { hasText: '生命通道' }).first().click();
       await office.locator('table#campaign-table').waitFor({ state: 'visible' });
       const coverage = parseFloat(await office.locator('#campaign-coverage').textContent());
       assert.ok(coverage > 0 && coverage < 100, `the demo campaign has partial coverage: ${coverage}%`);
