@@ -64,13 +64,16 @@ pub struct InsuranceView {
 pub struct ServiceInput {
     /// `YYYY-MM-DD`, within the policy's period and not after today.
     #[serde(default)]
+    #[schema(required, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub served_on: String,
-    /// `risk_assessment`, `hidden_danger_check`, `training`, `drill`, `publicity` or `other`.
     #[serde(default)]
+    #[schema(required, value_type = domain::insurance::ServiceKind)]
     pub kind: String,
     #[serde(default)]
+    #[schema(required, min_length = 1, max_length = 100, pattern = r"\S")]
     pub provider: String,
     #[serde(default)]
+    #[schema(required, min_length = 1, max_length = 1000, pattern = r"\S")]
     pub summary: String,
 }
 

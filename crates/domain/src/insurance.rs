@@ -49,14 +49,24 @@ pub struct Policy {
 #[serde(default)]
 #[schema(example = json!({"insurer": "中国人民财产保险股份有限公司吉林省分公司", "policy_number": "PICC-2026-0001", "starts_on": "2026-01-01", "ends_on": "2026-12-31", "insured_persons": "120", "cover_per_death_yuan": "400000", "premium_yuan": "36000"}))]
 pub struct PolicyInput {
+    #[schema(required, min_length = 1, max_length = 100, pattern = r"\S")]
     pub insurer: String,
+    #[schema(required, min_length = 1, max_length = 100, pattern = r"\S")]
     pub policy_number: String,
     /// `YYYY-MM-DD`, the first day covered.
+    #[schema(required, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub starts_on: String,
-    /// `YYYY-MM-DD`, the last day covered.
+    /// `YYYY-MM-DD`, the last day covered: not before the first, at most five years after.
+    #[schema(required, pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub ends_on: String,
+    /// A whole number, 1 to 1,000,000.
+    #[schema(required, pattern = "^[1-9][0-9]{0,5}$")]
     pub insured_persons: String,
+    /// Yuan, 1 to 100,000,000.
+    #[schema(required, pattern = "^[1-9][0-9]{0,7}$")]
     pub cover_per_death_yuan: String,
+    /// Yuan, 1 to 1,000,000,000.
+    #[schema(required, pattern = "^[1-9][0-9]{0,8}$")]
     pub premium_yuan: String,
 }
 

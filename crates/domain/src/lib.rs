@@ -24,6 +24,7 @@ pub mod role;
 pub mod supervision;
 pub mod text;
 pub mod time;
+pub mod tips;
 pub mod unit;
 pub mod workplans;
 

@@ -66,7 +66,7 @@ impl ServerKey {
     }
 
     pub(crate) fn sealer(&self) -> Sealer {
-        Sealer { cipher: XChaCha20Poly1305::new(&self.derive("sealed columns").into()) }
+        Sealer { cipher: XChaCha20Poly1305::new(&self.derive("sealed columns").into()), lookup_key: self.derive("keyed lookups") }
     }
 }
 
@@ -74,6 +74,9 @@ impl ServerKey {
 #[derive(Clone)]
 pub(crate) struct Sealer {
     cipher: XChaCha20Poly1305,
+    /// Keys the hashes a secret is looked up by (a tip's receipt code), so that the database
+    /// alone does not let one test guesses against them.
+    lookup_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Sealer {
@@ -111,6 +114,38 @@ impl Sealer {
         let (nonce, ciphertext) = bytes.split_at(24);
         let plaintext = self.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: purpose.as_bytes() }).map_err(|_| corrupt())?;
         String::from_utf8(plaintext).map_err(|_| corrupt())
+    }
+
+    /// The keyed hash (HMAC-SHA256, hex) a secret of `purpose` is stored and looked up by.
+    pub(crate) fn lookup_hash(&self, purpose: &str, secret: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.lookup_key).expect("HMAC takes a key of any length");
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(secret.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Seals bytes (an attachment) for `purpose`: the 24-byte nonce followed by the ciphertext.
+    pub(crate) fn seal_bytes(&self, purpose: &str, plaintext: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; 24];
+        rand::rng().fill_bytes(&mut nonce);
+        let ciphertext = self
+            .cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: plaintext, aad: purpose.as_bytes() })
+            .expect("XChaCha20-Poly1305 encrypts any message that fits in memory");
+        let mut sealed = nonce.to_vec();
+        sealed.extend_from_slice(&ciphertext);
+        sealed
+    }
+
+    /// Opens bytes sealed by `seal_bytes`.
+    pub(crate) fn open_bytes(&self, purpose: &str, sealed: &[u8]) -> crate::Result<Vec<u8>> {
+        let corrupt = || StoreError::Corrupt(format!("a sealed {purpose} cannot be opened (damaged, or sealed with another key)"));
+        if sealed.len() < 24 {
+            return Err(corrupt());
+        }
+        let (nonce, ciphertext) = sealed.split_at(24);
+        self.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: purpose.as_bytes() }).map_err(|_| corrupt())
     }
 
     pub(crate) fn is_sealed(stored: &str) -> bool {

@@ -26,6 +26,7 @@ mod risk_points;
 mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod tips;
 mod units;
 mod workplans;
 
@@ -57,6 +58,7 @@ pub use monitoring::{
 pub use regions::RegionCount;
 pub use risk_points::{NewRiskPoint, RegionRiskCount, RiskPointRow};
 pub use sessions::SessionRow;
+pub use tips::{NewTip, TIPS_LISTED_MAX, TipDisclosureRow, TipMessageRow, TipRow};
 pub use units::{NewUnit, UnitRow};
 pub use workplans::{
     AssignmentRow, AttachmentRow, NewAssignment, NewAttachment, NewNotification, NewPlan, NewTask, NotificationRow, PlanRow, ReopeningRow, ReportRow,
