@@ -84,6 +84,13 @@ enum Command {
         #[command(subcommand)]
         what: AccidentWhat,
     },
+    /// Whistleblowing rewards by 安监总财〔2018〕19号: `reward compute --kind major_danger --fine-yuan N`
+    /// or `reward compute --kind concealed_accident --level 较大 --concealed-deaths N` prints
+    /// {"reward_yuan": n}.
+    Reward {
+        #[command(subcommand)]
+        what: RewardWhat,
+    },
     /// Grade a risk: `risk lec L E C` or `risk matrix L S`; prints {"score", "level", "color"}.
     Risk {
         #[command(subcommand)]
@@ -320,6 +327,24 @@ enum AccidentWhat {
         serious_injuries: u32,
         #[arg(long, default_value_t = 0)]
         loss_yuan: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum RewardWhat {
+    /// The reward of a verified tip: 15 % of the fine between ¥3,000 and ¥300,000 for a major
+    /// hidden danger or illegal production; per concealed death by level, at most ¥300,000.
+    Compute {
+        /// `major_danger`, `illegal_production` or `concealed_accident`.
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        fine_yuan: Option<i64>,
+        /// 一般, 较大, 重大 or 特别重大 (or general, larger, major, especially_major).
+        #[arg(long)]
+        level: Option<String>,
+        #[arg(long)]
+        concealed_deaths: Option<i64>,
     },
 }
 
@@ -654,6 +679,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let loss = i64::try_from(loss_yuan).map_err(|_| anyhow::anyhow!("--loss-yuan {loss_yuan} is larger than any loss"))?;
             let level = domain::accidents::grade(deaths, serious_injuries, loss);
             println!("{}", serde_json::json!({"level": level.label_zh(), "key": level.key()}));
+        }
+        Command::Reward { what: RewardWhat::Compute { kind, fine_yuan, level, concealed_deaths } } => {
+            use domain::tips::{RewardBasis, TipKind, reward_yuan};
+            let basis = match TipKind::from_key(kind.trim()) {
+                Some(TipKind::MajorDanger | TipKind::IllegalProduction) => {
+                    RewardBasis::Fine { fine_yuan: fine_yuan.ok_or_else(|| anyhow::anyhow!("--fine-yuan is needed for --kind {kind}"))? }
+                }
+                Some(TipKind::ConcealedAccident) => {
+                    let level = level.as_deref().ok_or_else(|| anyhow::anyhow!("--level is needed for --kind concealed_accident"))?;
+                    let level = domain::accidents::AccidentLevel::parse(level.trim())
+                        .ok_or_else(|| anyhow::anyhow!("--level {level}: use 一般, 较大, 重大 or 特别重大"))?;
+                    let concealed_deaths = concealed_deaths.ok_or_else(|| anyhow::anyhow!("--concealed-deaths is needed for --kind concealed_accident"))?;
+                    RewardBasis::ConcealedAccident { level, concealed_deaths }
+                }
+                _ => anyhow::bail!("--kind {kind}: use major_danger, illegal_production or concealed_accident"),
+            };
+            let reward = reward_yuan(basis).map_err(|name| anyhow::anyhow!("--{} must not be negative", name.replace('_', "-")))?;
+            println!("{}", serde_json::json!({"reward_yuan": reward}));
         }
         Command::Risk { method } => {
             use domain::risk_points::{LecBands, MatrixBands, grade_lec, grade_matrix};

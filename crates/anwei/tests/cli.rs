@@ -127,6 +127,31 @@ fn risk_grading() {
 }
 
 #[test]
+fn reward_computation() {
+    let run = |args: &[&str]| {
+        let out = anwei(args);
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).trim().to_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    assert_eq!(run(&["reward", "compute", "--kind", "major_danger", "--fine-yuan", "19999"]).1, r#"{"reward_yuan":3000}"#, "the floor");
+    assert_eq!(run(&["reward", "compute", "--kind", "illegal_production", "--fine-yuan", "2000007"]).1, r#"{"reward_yuan":300000}"#, "the cap");
+    assert_eq!(run(&["reward", "compute", "--kind", "concealed_accident", "--level", "较大", "--concealed-deaths", "3"]).1, r#"{"reward_yuan":120000}"#);
+    assert_eq!(
+        run(&["reward", "compute", "--kind", "concealed_accident", "--level", "especially_major", "--concealed-deaths", "9"]).1,
+        r#"{"reward_yuan":300000}"#
+    );
+    for bad in [
+        &["reward", "compute", "--kind", "other", "--fine-yuan", "1"][..],
+        &["reward", "compute", "--kind", "major_danger"],
+        &["reward", "compute", "--kind", "major_danger", "--fine-yuan=-1"],
+        &["reward", "compute", "--kind", "concealed_accident", "--level", "大", "--concealed-deaths", "1"],
+    ] {
+        let (ok, _, stderr) = run(bad);
+        assert!(!ok, "{bad:?} is refused");
+        assert!(stderr.contains("--"), "{bad:?} names the flag: {stderr}");
+    }
+}
+
+#[test]
 fn gb18218_assessment() {
     let run = |args: &[&str]| {
         let out = anwei(args);

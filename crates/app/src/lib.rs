@@ -27,6 +27,7 @@ pub mod reference_data;
 pub mod risk_points;
 pub mod sessions;
 pub mod spreadsheet;
+pub mod tips;
 pub mod workplans;
 
 use domain::audit::{AuditEvent, Outcome};

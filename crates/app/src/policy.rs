@@ -205,6 +205,18 @@ pub enum Action<'a> {
     },
     /// Read the territory's coverage: the uninsured high-risk enterprises and covers below the minimum.
     ReadInsuranceCoverage,
+    /// Read and handle the tips of a region (the office or regulator of a territory containing it,
+    /// or the department a tip was routed to).
+    HandleTip {
+        region_path: &'a str,
+        routed_to_actors_unit: bool,
+    },
+    /// Decide, as the custodian, whether a named reporter's identity is disclosed to the handler
+    /// who asked; and record a reward paid to a reporter who came with the receipt code.
+    KeepTipIdentities {
+        region_path: &'a str,
+        actor_requested: bool,
+    },
     /// See a plan's draw seed and its unannounced visits not yet made: the plan's own office and
     /// pool, and the supervising offices above it; other readers of the plan see neither.
     ReadPendingVisits {
@@ -327,6 +339,14 @@ pub fn allows(actor: &Actor, action: Action<'_>) -> bool {
             own_enterprise(actor, enterprise_id) || (actor.region_path.is_some() && matches!(actor.role, Regulator | CommitteeOffice))
         }
         Action::ReadInsuranceCoverage => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector),
+        Action::HandleTip { region_path, routed_to_actors_unit } => match actor.role {
+            CommitteeOffice | Regulator => within(actor, region_path),
+            Department => routed_to_actors_unit,
+            _ => false,
+        },
+        // The custodian is a second person: a committee office of the territory, never the one
+        // who asked.
+        Action::KeepTipIdentities { region_path, actor_requested } => actor.role == CommitteeOffice && within(actor, region_path) && !actor_requested,
         Action::ReadPendingVisits { plan_office_member, above_plan_region, actor_is_office } => {
             plan_office_member || (above_plan_region && (matches!(actor.role, CommitteeOffice | Regulator) || actor_is_office))
         }
@@ -514,6 +534,14 @@ pub(crate) mod tests {
             (actor(Role::Expert, Some("220000/"), None), Action::ReadInsurance { enterprise_id: 5 }, false),
             (actor(Role::Enterprise, None, Some(5)), Action::ReadInsuranceCoverage, false),
             (actor(Role::Department, Some("220000/"), None), Action::ReadInsuranceCoverage, true),
+            (actor(Role::Regulator, Some(changchun), None), Action::HandleTip { region_path: chaoyang, routed_to_actors_unit: false }, true),
+            (actor(Role::Regulator, Some(changchun), None), Action::HandleTip { region_path: jilin_city, routed_to_actors_unit: false }, false),
+            (actor(Role::Department, Some("220000/"), None), Action::HandleTip { region_path: chaoyang, routed_to_actors_unit: false }, false),
+            (actor(Role::Department, Some("220000/"), None), Action::HandleTip { region_path: chaoyang, routed_to_actors_unit: true }, true),
+            (actor(Role::Inspector, Some(changchun), None), Action::HandleTip { region_path: chaoyang, routed_to_actors_unit: false }, false),
+            (actor(Role::CommitteeOffice, Some("220000/"), None), Action::KeepTipIdentities { region_path: chaoyang, actor_requested: false }, true),
+            (actor(Role::CommitteeOffice, Some("220000/"), None), Action::KeepTipIdentities { region_path: chaoyang, actor_requested: true }, false),
+            (actor(Role::Regulator, Some(changchun), None), Action::KeepTipIdentities { region_path: chaoyang, actor_requested: false }, false),
         ];
         for (actor, action, expected) in cases {
             assert_eq!(allows(&actor, action), expected, "{:?} {:?}", actor.role, action);

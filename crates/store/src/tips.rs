@@ -53,6 +53,7 @@ struct StoredTip {
     received_on: String,
     accepted_on: Option<String>,
     verified_on: Option<String>,
+    substantiated: Option<bool>,
     feedback_on: Option<String>,
     closed_on: Option<String>,
     extended: bool,
@@ -91,6 +92,8 @@ pub struct TipRow {
     pub received_on: String,
     pub accepted_on: Option<String>,
     pub verified_on: Option<String>,
+    /// Whether verification found it true (`None` until verified).
+    pub substantiated: Option<bool>,
     pub feedback_on: Option<String>,
     pub closed_on: Option<String>,
     pub extended: bool,
@@ -134,7 +137,7 @@ pub struct TipDisclosureRow {
 
 const TIP_SELECT: &str = "SELECT t.id, t.kind, t.region_code, r.name AS region_name, r.path AS region_path, t.enterprise_id, e.name AS enterprise_name, \
      t.sealed_content, t.anonymous, t.internal, t.sealed_identity IS NOT NULL AS has_identity, t.state, t.received_on, t.accepted_on, t.verified_on, \
-     t.feedback_on, t.closed_on, t.extended, t.handler_unit_id, t.duplicate_of, t.danger_id, t.accident_id, t.inspection_id, t.sealed_outcome, \
+     t.substantiated, t.feedback_on, t.closed_on, t.extended, t.handler_unit_id, t.duplicate_of, t.danger_id, t.accident_id, t.inspection_id, t.sealed_outcome, \
      t.reward_yuan, t.reward_basis, t.reward_approved_by, t.reward_approved_on, t.paying_unit, t.reward_paid_on, t.reward_paid_by, t.version \
      FROM tips t JOIN regions r ON r.code = t.region_code LEFT JOIN enterprises e ON e.id = t.enterprise_id";
 
@@ -162,6 +165,7 @@ impl Store {
             received_on: row.received_on,
             accepted_on: row.accepted_on,
             verified_on: row.verified_on,
+            substantiated: row.substantiated,
             feedback_on: row.feedback_on,
             closed_on: row.closed_on,
             extended: row.extended,
@@ -246,8 +250,8 @@ impl Store {
             let changed = sqlx::query(
                 "UPDATE tips SET state = $1, accepted_on = $2, verified_on = $3, feedback_on = $4, closed_on = $5, extended = $6, handler_unit_id = $7, \
                  duplicate_of = $8, danger_id = $9, accident_id = $10, inspection_id = $11, sealed_outcome = $12, reward_yuan = $13, reward_basis = $14, \
-                 reward_approved_by = $15, reward_approved_on = $16, paying_unit = $17, reward_paid_on = $18, reward_paid_by = $19, version = version + 1 \
-                 WHERE id = $20 AND version = $21",
+                 reward_approved_by = $15, reward_approved_on = $16, paying_unit = $17, reward_paid_on = $18, reward_paid_by = $19, substantiated = $20, \
+                 version = version + 1 WHERE id = $21 AND version = $22",
             )
             .bind(tip.state.key())
             .bind(&tip.accepted_on)
@@ -268,6 +272,7 @@ impl Store {
             .bind(&tip.paying_unit)
             .bind(&tip.reward_paid_on)
             .bind(tip.reward_paid_by)
+            .bind(tip.substantiated)
             .bind(tip.id)
             .bind(tip.version)
             .execute(&mut *tx)

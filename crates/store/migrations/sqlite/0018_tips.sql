@@ -17,6 +17,7 @@ CREATE TABLE tips (
     received_on      TEXT NOT NULL,
     accepted_on      TEXT,
     verified_on      TEXT,
+    substantiated    BOOLEAN,
     feedback_on      TEXT,
     closed_on        TEXT,
     extended         BOOLEAN NOT NULL DEFAULT FALSE,
