@@ -1,0 +1,139 @@
+//! Whistleblowing on the real store: a tip without an account is refused by field when wrong and
+//! answered with a receipt that opens it (and nothing else); the handler of its territory accepts,
+//! verifies with a link, answers (the feedback) and closes it, and no one else can; a named
+//! reporter's identity opens only after a custodian other than the requester approves; the reward
+//! follows the rules and is paid to whoever presents the code. (That the database holds none of it
+//! readable is checked on the files themselves in `web/tests/anonymity.rs`.)
+
+// Test helpers unwrap too: a panic with its message is how a test reports failure.
+#![allow(clippy::unwrap_used)]
+
+use app::tips::{RewardInput, TipActionInput};
+use app::{Actor, App, AppError, Client};
+use domain::tips::{TipInput, TipState};
+
+fn fields<T: std::fmt::Debug>(result: Result<T, AppError>) -> Vec<&'static str> {
+    match result {
+        Err(AppError::Invalid(problems)) => problems.iter().map(|p| p.field).collect(),
+        other => panic!("expected invalid input, got {other:?}"),
+    }
+}
+
+async fn actor(app: &App, name: &str) -> Actor {
+    app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap()
+}
+
+fn act(action: &str) -> TipActionInput {
+    TipActionInput { action: action.into(), ..Default::default() }
+}
+
+#[tokio::test]
+async fn a_tip_is_followed_handled_and_rewarded_by_its_receipt_on_every_configured_backend() {
+    for backend in store::testing::backends() {
+        let db = store::testing::fresh(backend).await.unwrap();
+        let app = App::new(db.store.clone(), Default::default());
+        demo::load_with(&app, 40).await.unwrap();
+        let client = Client::cli();
+        let (office, changchun, chaoyang, jilinshi, inspector) = (
+            actor(&app, "office").await,
+            actor(&app, "changchun").await,
+            actor(&app, "chaoyang").await,
+            actor(&app, "jilinshi").await,
+            actor(&app, "inspector").await,
+        );
+        let own = actor(&app, "enterprise").await.enterprise_id.unwrap();
+        let secret_text = "三号车间液氨管道阀门泄漏，班组长要求瞒着不报";
+        let input = TipInput {
+            kind: "major_danger".into(),
+            region_code: "220104".into(),
+            enterprise_id: Some(own),
+            description: secret_text.into(),
+            anonymous: false,
+            internal: true,
+            name: Some("举报人甲乙".into()),
+            phone: Some("13904310099".into()),
+            ..Default::default()
+        };
+
+        // Bad input by field; an enterprise of another county is refused.
+        let bad = TipInput { kind: "gossip".into(), description: "<b>短</b>".into(), phone: Some("110".into()), ..input.clone() };
+        assert_eq!(fields(app.submit_tip(&bad).await), ["kind", "description", "phone"], "{backend}");
+        assert_eq!(fields(app.submit_tip(&TipInput { region_code: "220102".into(), ..input.clone() }).await), ["enterprise_id"]);
+
+        let (id, receipt) = app.submit_tip(&input).await.unwrap();
+        assert_eq!(receipt.len(), 29, "24 characters in six groups");
+        let seen = app.follow_tip(&receipt.to_lowercase()).await.unwrap();
+        assert_eq!((seen.state, seen.description.as_str()), (TipState::Received, secret_text), "{backend}");
+        let wrong = format!("{}0", &receipt[..28]);
+        let wrong = if wrong == receipt { format!("{}1", &receipt[..28]) } else { wrong };
+        assert!(matches!(app.follow_tip(&wrong).await, Err(AppError::NotFound)));
+        assert!(matches!(app.follow_tip("not a code").await, Err(AppError::NotFound)), "malformed answers like unknown");
+        app.reporter_message(&receipt, "补充:泄漏点在东侧第二个阀门").await.unwrap();
+
+        // Only its territory's handlers see it; an inspector and another city do not.
+        assert!(app.tips(&changchun, &client).await.unwrap().iter().any(|t| t.id == id));
+        assert!(!app.tips(&jilinshi, &client).await.unwrap().iter().any(|t| t.id == id), "{backend}");
+        assert!(matches!(app.tip_view(&jilinshi, &client, id).await, Err(AppError::NotFound)));
+        assert!(app.tips(&inspector, &client).await.is_err());
+        let view = app.tip_view(&chaoyang, &client, id).await.unwrap();
+        assert!(view.has_identity && view.identity.is_none(), "the handler does not see who reported by default");
+
+        // The identity opens only after a custodian (not the requester) approves.
+        let request = app.request_tip_identity(&chaoyang, &client, id, "需要补充询问现场情况").await.unwrap();
+        assert!(app.decide_tip_identity(&chaoyang, &client, request, true, "同意").await.is_err(), "not one's own request");
+        assert!(app.decide_tip_identity(&changchun, &client, request, true, "同意").await.is_err(), "a regulator is no custodian");
+        app.decide_tip_identity(&office, &client, request, true, "确有必要，同意").await.unwrap();
+        let identity = app.tip_view(&chaoyang, &client, id).await.unwrap().identity.unwrap();
+        assert_eq!(identity.name, "举报人甲乙");
+        assert!(app.tip_view(&changchun, &client, id).await.unwrap().identity.is_none(), "only to the handler who asked");
+
+        // Handling: accept, verify with a hidden danger, answer (the feedback), close.
+        assert!(matches!(app.act_on_tip(&chaoyang, &client, id, &act("close")).await, Err(AppError::Conflict(_))), "{backend}");
+        app.act_on_tip(&chaoyang, &client, id, &act("accept")).await.unwrap();
+        let danger = app::hidden_dangers::DangerInput {
+            enterprise_id: own,
+            location: "三号车间".into(),
+            description: "液氨管道阀门泄漏".into(),
+            source: "tip".into(),
+            source_ref: Some(format!("tip:{id}")),
+            grade: "major".into(),
+            deadline: Some(domain::time::today().to_string()),
+            responsible_person: "赵明".into(),
+        };
+        let danger = app.report_danger(&chaoyang, &client, &danger).await.unwrap();
+        let verify = TipActionInput { action: "verify".into(), outcome: "经核查属实，已责令停用整改".into(), danger_id: Some(danger.id), ..Default::default() };
+        app.act_on_tip(&chaoyang, &client, id, &verify).await.unwrap();
+        assert!(matches!(app.act_on_tip(&chaoyang, &client, id, &act("close")).await, Err(AppError::Conflict(_))), "feedback first");
+        app.reply_to_tip(&chaoyang, &client, id, "您反映的问题经核查属实，感谢您的举报").await.unwrap();
+        app.act_on_tip(&chaoyang, &client, id, &act("close")).await.unwrap();
+        let seen = app.follow_tip(&receipt).await.unwrap();
+        assert_eq!(seen.state, TipState::Closed, "{backend}");
+        assert_eq!(seen.messages.len(), 2);
+        assert!(seen.messages.iter().all(|m| m.author.is_none()), "the reporter does not learn handlers' names");
+
+        // The reward: 15 % of ¥200,000 is ¥30,000; paid by the custodian to the code's holder.
+        let reward = RewardInput { fine_yuan: Some(200_000), paying_unit: "长春市朝阳区应急管理局".into(), ..Default::default() };
+        assert_eq!(fields(app.approve_tip_reward(&chaoyang, &client, id, &RewardInput { fine_yuan: Some(-5), ..reward.clone() }).await), ["fine_yuan"]);
+        assert_eq!(app.approve_tip_reward(&chaoyang, &client, id, &reward).await.unwrap(), 30_000);
+        assert!(matches!(app.approve_tip_reward(&chaoyang, &client, id, &reward).await, Err(AppError::Conflict(_))), "once");
+        assert!(app.record_reward_paid(&changchun, &client, &receipt).await.is_err(), "a regulator is no custodian");
+        assert!(matches!(app.record_reward_paid(&office, &client, &wrong).await, Err(AppError::NotFound)));
+        app.record_reward_paid(&office, &client, &receipt).await.unwrap();
+        let reward = app.follow_tip(&receipt).await.unwrap().reward.unwrap();
+        assert_eq!((reward.reward_yuan, reward.paid_on.is_some()), (30_000, true), "{backend}");
+        let stats = app.tip_statistics(&office, &client).await.unwrap();
+        assert!(stats.rewards_paid_yuan >= 30_000 && stats.total >= 1);
+
+        // A later tip of the same matter is a duplicate and earns nothing.
+        let (second, _) = app.submit_tip(&TipInput { anonymous: true, internal: false, name: None, phone: None, ..input.clone() }).await.unwrap();
+        let duplicate = TipActionInput { action: "duplicate".into(), duplicate_of: Some(id), ..Default::default() };
+        app.act_on_tip(&chaoyang, &client, second, &duplicate).await.unwrap();
+        assert!(matches!(app.approve_tip_reward(&chaoyang, &client, second, &reward_input()).await, Err(AppError::Conflict(_))));
+
+        assert!(db.store.verify_audit_chain().await.unwrap().is_ok());
+    }
+}
+
+fn reward_input() -> RewardInput {
+    RewardInput { fine_yuan: Some(10_000), paying_unit: "长春市朝阳区应急管理局".into(), ..Default::default() }
+}
