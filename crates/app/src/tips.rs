@@ -294,6 +294,33 @@ impl App {
         Ok((id, receipt))
     }
 
+    /// The enterprise of a county whose registered name is exactly `name`, for a reporter who
+    /// names it (the registry's names are public; nothing else of it is shown).
+    pub async fn tip_enterprise_by_name(&self, region_code: &str, name: &str) -> Result<Option<i64>> {
+        let name = name.trim();
+        let Ok(region) = self.store.region(region_code.trim()).await else { return Ok(None) };
+        if name.is_empty() || name.chars().count() > domain::enterprises::NAME_MAX_CHARS {
+            return Ok(None);
+        }
+        let filter = store::EnterpriseFilter { query: Some(name.to_owned()), region_path: Some(region.path), sector: None, industry: None };
+        let page = self.store.list_enterprises(&domain::access::Visibility::Everything, &filter, 20, 0).await?;
+        Ok(page.items.into_iter().find(|e| e.name == name).map(|e| e.id))
+    }
+
+    /// The counties a tip may be about, as (code, city name, county name), by city.
+    pub async fn tip_regions(&self) -> Result<Vec<(String, String, String)>> {
+        let regions = self.store.regions_under("").await?;
+        let names: BTreeMap<String, String> = regions.iter().map(|r| (r.code.to_string(), r.name.clone())).collect();
+        Ok(regions
+            .iter()
+            .filter(|r| r.level == RegionLevel::County)
+            .map(|r| {
+                let city = r.path.split('/').nth(1).and_then(|c| names.get(c)).cloned().unwrap_or_default();
+                (r.code.to_string(), city, r.name.clone())
+            })
+            .collect())
+    }
+
     /// The tip a receipt code opens. A malformed code and an unknown one answer alike.
     async fn tip_of_receipt(&self, receipt: &str) -> Result<TipRow> {
         let canonical = rules::normalize_receipt(receipt).ok_or(AppError::NotFound)?;

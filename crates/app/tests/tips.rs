@@ -101,7 +101,9 @@ async fn a_tip_is_followed_handled_and_rewarded_by_its_receipt_on_every_configur
             responsible_person: "赵明".into(),
         };
         let danger = app.report_danger(&chaoyang, &client, &danger).await.unwrap();
-        let verify = TipActionInput { action: "verify".into(), outcome: "经核查属实，已责令停用整改".into(), danger_id: Some(danger.id), ..Default::default() };
+        let verify = TipActionInput {
+            action: "verify".into(), outcome: "经核查属实，已责令停用整改".into(), danger_id: Some(danger.id), ..Default::default()
+        };
         app.act_on_tip(&chaoyang, &client, id, &verify).await.unwrap();
         assert!(matches!(app.act_on_tip(&chaoyang, &client, id, &act("close")).await, Err(AppError::Conflict(_))), "feedback first");
         app.reply_to_tip(&chaoyang, &client, id, "您反映的问题经核查属实，感谢您的举报").await.unwrap();

@@ -58,6 +58,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<A
         .merge(crate::accidents::api::router())
         .merge(crate::credit::api::router())
         .merge(crate::insurance::api::router())
+        .merge(crate::tips::api::router())
 }
 
 /// What the modules' API handlers share.

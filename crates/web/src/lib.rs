@@ -30,6 +30,7 @@ mod security;
 
 pub use security::TELEMETRY_PER_ENTERPRISE_MAX;
 mod session_store;
+mod tips;
 pub mod webhooks;
 mod workplans;
 
@@ -75,6 +76,8 @@ pub struct AppState {
     pub uploads: Arc<tokio::sync::Semaphore>,
     /// Telemetry requests in hand per enterprise (`security::TELEMETRY_PER_ENTERPRISE_MAX`).
     pub telemetry_writers: Arc<security::WriterPlaces>,
+    /// The public tip form's and receipt look-ups' throttle (no addresses kept).
+    pub tip_throttle: Arc<tips::throttle::TipThrottle>,
 }
 
 /// Uploads read at once in one process.
@@ -109,8 +112,13 @@ pub fn router(app: App, settings: WebSettings) -> Router {
     let trusted_proxies = Arc::new(settings.proxies.clone());
     let hsts = security::Hsts(settings.secure_cookies);
     let in_flight = security::InFlight::new(settings.requests_in_flight_max);
-    let state =
-        AppState { app, settings: Arc::new(settings), uploads: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)), telemetry_writers: Default::default() };
+    let state = AppState {
+        app,
+        settings: Arc::new(settings),
+        uploads: Arc::new(tokio::sync::Semaphore::new(UPLOADS_AT_ONCE)),
+        telemetry_writers: Default::default(),
+        tip_throttle: Default::default(),
+    };
     let (api_router, openapi) = api::router(login_throttle.clone()).split_for_parts();
     let mut openapi = openapi;
     api_document::complete(&mut openapi);

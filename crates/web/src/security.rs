@@ -224,7 +224,7 @@ pub async fn csrf_guard(State(_state): State<AppState>, request: Request, next: 
     if !same_origin(&request) {
         return rejected(domain::message!("security.cross_site_request_refused"));
     }
-    if CSRF_EXEMPT_PATHS.contains(&request.uri().path()) {
+    if CSRF_EXEMPT_PATHS.contains(&request.uri().path()) || crate::tips::pages::PUBLIC_FORM_PATHS.contains(&request.uri().path()) {
         return next.run(request).await;
     }
     let Some(session) = request.extensions().get::<Session>().cloned() else {

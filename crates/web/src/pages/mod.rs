@@ -46,6 +46,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(crate::accidents::pages::router())
         .merge(crate::credit::pages::router())
         .merge(crate::insurance::pages::router())
+        .merge(crate::tips::pages::router())
 }
 
 /// What every page's frame needs.
@@ -73,6 +74,7 @@ pub struct NavUser {
     pub sees_accidents: bool,
     pub sees_credit: bool,
     pub sees_insurance: bool,
+    pub sees_tips: bool,
 }
 
 pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Session, path: &str, actor: Option<&app::Actor>) -> Chrome {
@@ -96,6 +98,8 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
             sees_accidents: policy::allows(a, Action::ReadAccidents) || policy::allows(a, Action::ReportAccident { enterprise_id: a.enterprise_id }),
             sees_credit: policy::allows(a, Action::ReadCreditList),
             sees_insurance: policy::allows(a, Action::ReadInsuranceCoverage),
+            sees_tips: a.region_path.is_some()
+                && matches!(a.role, domain::role::Role::CommitteeOffice | domain::role::Role::Regulator | domain::role::Role::Department),
             sees_assessment: a.region_path.as_deref().is_some_and(|path| policy::allows(a, Action::ManageWorkPlan { region_path: path })),
         }),
     }
