@@ -121,6 +121,24 @@ enum Payload {
     /// A prevention service under the fixture's policy.
     ServiceJson,
     ServiceForm,
+    /// A new tip (public).
+    TipJson,
+    TipForm,
+    /// The fixture tip's receipt code, and a message with it.
+    ReceiptJson,
+    ReceiptForm,
+    ReporterMessageJson,
+    ReporterMessageForm,
+    /// `close`, which the accepted fixture tip cannot yet take.
+    TipActionJson,
+    TipActionForm,
+    TipReplyJson,
+    TipReplyForm,
+    TipRewardJson,
+    TipRewardForm,
+    IdentityRequestJson,
+    DecisionJson,
+    DecisionForm,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -353,6 +371,33 @@ const MATRIX: &[Row] = &[
     ("GET",    "/enterprises/{chaoyang_enterprise}/insurance", Payload::None,     [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("POST",   "/enterprises/{chaoyang_enterprise}/insurance/policies", Payload::InsurancePolicyForm, [303, 404, 303, 404, 303, 404, 303, 404, 404, 404, 404, 403]),
     ("POST",   "/enterprises/{chaoyang_enterprise}/insurance/services", Payload::ServiceForm, [303, 404, 303, 404, 303, 404, 303, 404, 404, 404, 404, 403]),
+    // Whistleblowing: reporting and following up need no account; handling is the territory's.
+    ("GET",    "/report", Payload::None,                                          [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/report", Payload::TipForm,                                       [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/report/follow", Payload::None,                                   [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/report/follow", Payload::ReceiptForm,                            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/report/follow/message", Payload::ReporterMessageForm,            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/tips", Payload::TipJson,                                  [201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
+    ("POST",   "/api/v1/tips/follow-up", Payload::ReceiptJson,                    [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/v1/tips/follow-up/messages", Payload::ReporterMessageJson,   [204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204]),
+    ("GET",    "/api/v1/tips", Payload::None,                                     [200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/tips/statistics", Payload::None,                          [200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/api/v1/tips/{chaoyang_tip}", Payload::None,                      [200, 404, 200, 404, 200, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/tips/{chaoyang_tip}/actions", Payload::TipActionJson,     [409, 404, 409, 404, 409, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/tips/{chaoyang_tip}/messages", Payload::TipReplyJson,     [204, 404, 204, 404, 204, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/tips/{chaoyang_tip}/reward", Payload::TipRewardJson,      [409, 404, 409, 404, 409, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/tips/{chaoyang_tip}/identity-requests", Payload::IdentityRequestJson, [201, 404, 201, 404, 201, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/tip-identity-requests/{tip_request}/decision", Payload::DecisionJson, [204, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/api/v1/tips/reward-payments", Payload::ReceiptJson,              [409, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
+    ("GET",    "/tips", Payload::None,                                            [200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 404, 303]),
+    ("GET",    "/tips/{chaoyang_tip}", Payload::None,                             [200, 404, 200, 404, 200, 404, 404, 404, 404, 404, 404, 303]),
+    ("POST",   "/tips/{chaoyang_tip}/actions", Payload::TipActionForm,            [409, 404, 409, 404, 409, 404, 404, 404, 404, 404, 404, 403]),
+    ("POST",   "/tips/{chaoyang_tip}/messages", Payload::TipReplyForm,            [303, 404, 303, 404, 303, 404, 404, 404, 404, 404, 404, 403]),
+    ("POST",   "/tips/{chaoyang_tip}/reward", Payload::TipRewardForm,             [409, 404, 409, 404, 409, 404, 404, 404, 404, 404, 404, 403]),
+    ("POST",   "/tips/{chaoyang_tip}/identity-requests", Payload::TipReplyForm,   [303, 404, 303, 404, 303, 404, 404, 404, 404, 404, 404, 403]),
+    ("POST",   "/tip-identity-requests/{tip_request_page}/decision", Payload::DecisionForm, [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/tips/reward-payments", Payload::None,                            [200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 303]),
+    ("POST",   "/tips/reward-payments", Payload::ReceiptForm,                     [409, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
 ];
 
 /// Endpoints not in `MATRIX` (method, path), with the reason; the coverage check accepts only these.
@@ -419,11 +464,37 @@ async fn fixture(backend: &str) -> Fixture {
     fixture.values.insert("others_token", others_token.to_string());
     monitoring_fixture(&mut fixture).await;
     enforcement_fixture(&mut fixture).await;
+    tips_fixture(&mut fixture).await;
     fixture
 }
 
 /// An enterprise of 长春 outside 朝阳区 that the city supervises (settled by an override), the
 /// city's plan, and an inspection of it by the city's inspector with a photo.
+/// A named tip about 朝阳区, accepted by 朝阳's regulator, who asked twice to see the reporter's
+/// identity (one request for the API's decision, one for the page's).
+async fn tips_fixture(fixture: &mut Fixture) {
+    let client = app::Client::cli();
+    let input = domain::tips::TipInput {
+        kind: "major_danger".into(),
+        region_code: "220104".into(),
+        description: "矩阵测试:储罐区压力表损坏".into(),
+        anonymous: false,
+        name: Some("矩阵举报人".into()),
+        phone: Some("13904310001".into()),
+        ..Default::default()
+    };
+    let (tip, receipt) = fixture.app.submit_tip(&input).await.unwrap();
+    let chaoyang = fixture.app.actor_for_user(&fixture.app.store.user_by_username("chaoyang").await.unwrap().unwrap()).await.unwrap();
+    let accept = app::tips::TipActionInput { action: "accept".into(), ..Default::default() };
+    fixture.app.act_on_tip(&chaoyang, &client, tip, &accept).await.unwrap();
+    let first = fixture.app.request_tip_identity(&chaoyang, &client, tip, "核实现场").await.unwrap();
+    let second = fixture.app.request_tip_identity(&chaoyang, &client, tip, "再次核实").await.unwrap();
+    fixture.values.insert("chaoyang_tip", tip.to_string());
+    fixture.values.insert("tip_receipt", receipt);
+    fixture.values.insert("tip_request", first.to_string());
+    fixture.values.insert("tip_request_page", second.to_string());
+}
+
 async fn enforcement_fixture(fixture: &mut Fixture) {
     let client = app::Client::cli();
     let actor = |name: &'static str| {
@@ -722,7 +793,7 @@ impl Fixture {
         if !content_type.is_empty() {
             request = request.header(header::CONTENT_TYPE, content_type);
         }
-        let response = self.router.clone().oneshot(request.body(body.into()).unwrap()).await.unwrap();
+        let response = self.router.clone().oneshot(with_peer(request.body(body.into()).unwrap())).await.unwrap();
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
@@ -736,7 +807,7 @@ impl Fixture {
         if !content_type.is_empty() {
             request = request.header(header::CONTENT_TYPE, content_type);
         }
-        let response = self.router.clone().oneshot(request.body(body.into()).unwrap()).await.unwrap();
+        let response = self.router.clone().oneshot(with_peer(request.body(body.into()).unwrap())).await.unwrap();
         let status = response.status();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
@@ -946,6 +1017,33 @@ impl Fixture {
                     _ => (serde_urlencoded::to_string(&service).unwrap(), "application/x-www-form-urlencoded"),
                 }
             }
+            Payload::TipJson => (
+                json!({"kind": "other", "region_code": "220104", "description": format!("矩阵测试举报{row}-{column}"), "anonymous": true}).to_string(),
+                "application/json",
+            ),
+            Payload::TipForm => (
+                serde_urlencoded::to_string([("kind", "other"), ("region_code", "220104"), ("description", "矩阵测试举报内容:储罐区压力表损坏"), ("identity", "anonymous")]).unwrap(),
+                "application/x-www-form-urlencoded",
+            ),
+            Payload::ReceiptJson => (json!({"receipt": self.values["tip_receipt"]}).to_string(), "application/json"),
+            Payload::ReceiptForm => (serde_urlencoded::to_string([("receipt", self.values["tip_receipt"].as_str())]).unwrap(), "application/x-www-form-urlencoded"),
+            Payload::ReporterMessageJson => (json!({"receipt": self.values["tip_receipt"], "body": "补充"}).to_string(), "application/json"),
+            Payload::ReporterMessageForm => (
+                serde_urlencoded::to_string([("receipt", self.values["tip_receipt"].as_str()), ("body", "补充")]).unwrap(),
+                "application/x-www-form-urlencoded",
+            ),
+            Payload::TipActionJson => (json!({"action": "close"}).to_string(), "application/json"),
+            Payload::TipActionForm => ("action=close".into(), "application/x-www-form-urlencoded"),
+            Payload::TipReplyJson => (json!({"body": "收到"}).to_string(), "application/json"),
+            Payload::TipReplyForm => ("body=%E6%94%B6%E5%88%B0".into(), "application/x-www-form-urlencoded"),
+            Payload::TipRewardJson => (json!({"fine_yuan": 100000, "paying_unit": "朝阳区应急管理局"}).to_string(), "application/json"),
+            Payload::TipRewardForm => ("fine_yuan=100000&paying_unit=%E6%9C%9D%E9%98%B3".into(), "application/x-www-form-urlencoded"),
+            Payload::IdentityRequestJson => (json!({"reason": "核实"}).to_string(), "application/json"),
+            Payload::DecisionJson => (json!({"approve": true, "decision": "同意"}).to_string(), "application/json"),
+            Payload::DecisionForm => (
+                format!("tip_id={}&approve=yes&decision=%E5%90%8C%E6%84%8F", self.values["chaoyang_tip"]),
+                "application/x-www-form-urlencoded",
+            ),
             Payload::CreditEventJson => (json!({"kind": "refused_penalty", "on": domain::time::today().to_string(), "note": "拒不执行"}).to_string(), "application/json"),
             Payload::RepairJson => (json!({"on": domain::time::today().to_string(), "reason": "已整改"}).to_string(), "application/json"),
             Payload::CreditEventForm => (format!("kind=unlicensed&on={}&note=%E6%97%A0%E8%AF%81", domain::time::today()), "application/x-www-form-urlencoded"),
@@ -1085,4 +1183,14 @@ fn the_matrix_covers_every_endpoint() {
     assert!(declared.len() > 100, "the route scan found the routes: {declared:?}");
     assert!(declared.contains(&("POST".into(), "/login".into())) && declared.contains(&("GET".into(), "/login".into())), "both methods of one route are found");
     assert!(missing.is_empty(), "method and path missing from the authorisation matrix: {missing:?}");
+}
+
+/// A request as if from its own client address (each call another), so that limits kept per
+/// client (the public tip form's) count each call apart, as they would count separate people.
+fn with_peer(mut request: Request<Body>) -> Request<Body> {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let peer = std::net::SocketAddr::from(([10, (n >> 16) as u8, (n >> 8) as u8, n as u8], 40_000));
+    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    request
 }
