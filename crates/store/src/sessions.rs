@@ -59,6 +59,11 @@ impl Store {
         row.map(|row| self.opened_session(row)).transpose()
     }
 
+    /// Sessions stored (live or not yet cleaned up).
+    pub async fn session_count(&self) -> Result<i64> {
+        with_pool!(self, |pool| Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sessions").fetch_one(pool).await?))
+    }
+
     pub async fn delete_session(&self, id: &str) -> Result<()> {
         with_pool!(self, |pool| {
             sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(pool).await?;
