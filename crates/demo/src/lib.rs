@@ -15,5 +15,6 @@ pub mod enforcement;
 pub mod insurance;
 pub mod province;
 pub mod simulator;
+pub mod tips;
 
 pub use province::{DEMO_PASSWORD, DEMO_SEED, DemoAccount, load, load_with, loaded, mark_legacy_sensors};

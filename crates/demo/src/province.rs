@@ -288,6 +288,7 @@ pub async fn load_with(app: &App, enterprise_count: usize) -> Result<Vec<DemoAcc
     load_demo_campaign(app).await?;
     crate::accidents::load(app, DEMO_SEED).await?;
     crate::insurance::load(app, DEMO_SEED).await?;
+    crate::tips::load(app).await?;
     crate::enforcement::load(app, &password_hash).await?;
     app.send_danger_notices(domain::time::today()).await?;
     Ok(accounts)
