@@ -59,11 +59,18 @@ pub async fn load(app: &App) -> Result<()> {
         } else if state != TipState::Received {
             tip.state = state;
             tip.accepted_on = Some(day(ago - accept_after));
-            tip.extended = index == 3;
+            tip.extended = index == 4;
             if matches!(state, TipState::Verified | TipState::Unfounded | TipState::Closed) {
                 tip.verified_on = Some(day(ago - verify_after));
                 tip.substantiated = Some(substantiated);
-                tip.outcome = Some(if substantiated { "经现场核查,举报情况属实,已依法查处并责令整改。" } else { "经现场核查,未发现举报所述问题。" }.to_owned());
+                tip.outcome = Some(
+                    if substantiated {
+                        "经现场核查,举报情况属实,已依法查处并责令整改。"
+                    } else {
+                        "经现场核查,未发现举报所述问题。"
+                    }
+                    .to_owned(),
+                );
                 if state != TipState::Verified {
                     tip.feedback_on = Some(day(ago - verify_after - 3));
                 }
@@ -90,7 +97,9 @@ pub async fn load(app: &App) -> Result<()> {
         if tip.accepted_on.is_some() {
             app.store.add_tip_message(id, false, Some(handler), "您的举报已受理,我们将尽快核查。", &day(ago - accept_after), &system("tip.reply", id)).await?;
             if index == 2 {
-                app.store.add_tip_message(id, true, None, "补充:堵塞的是B2层东侧通道。", &day(ago - accept_after - 1), &system("tip.reporter_message", id)).await?;
+                app.store
+                    .add_tip_message(id, true, None, "补充:堵塞的是B2层东侧通道。", &day(ago - accept_after - 1), &system("tip.reporter_message", id))
+                    .await?;
             }
         }
         if let (Some(outcome), Some(feedback)) = (&tip.outcome, &tip.feedback_on) {

@@ -61,9 +61,12 @@ pub struct TipInput {
     #[serde(default)]
     #[schema(max_length = 200)]
     pub location: String,
+    /// With `latitude`, a map point within China.
     #[serde(default)]
+    #[schema(minimum = 73.0, maximum = 136.0)]
     pub longitude: Option<f64>,
     #[serde(default)]
+    #[schema(minimum = 3.0, maximum = 54.0)]
     pub latitude: Option<f64>,
     #[serde(default)]
     #[schema(required, min_length = 10, max_length = 5000)]

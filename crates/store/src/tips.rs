@@ -251,7 +251,7 @@ impl Store {
                 "UPDATE tips SET state = $1, accepted_on = $2, verified_on = $3, feedback_on = $4, closed_on = $5, extended = $6, handler_unit_id = $7, \
                  duplicate_of = $8, danger_id = $9, accident_id = $10, inspection_id = $11, sealed_outcome = $12, reward_yuan = $13, reward_basis = $14, \
                  reward_approved_by = $15, reward_approved_on = $16, paying_unit = $17, reward_paid_on = $18, reward_paid_by = $19, substantiated = $20, \
-                 version = version + 1 WHERE id = $21 AND version = $22",
+                 received_on = $21, version = version + 1 WHERE id = $22 AND version = $23",
             )
             .bind(tip.state.key())
             .bind(&tip.accepted_on)
@@ -273,6 +273,7 @@ impl Store {
             .bind(&tip.reward_paid_on)
             .bind(tip.reward_paid_by)
             .bind(tip.substantiated)
+            .bind(&tip.received_on)
             .bind(tip.id)
             .bind(tip.version)
             .execute(&mut *tx)

@@ -1,0 +1,117 @@
+// Whistleblowing: a member of the public reports a major hidden danger on a phone without an
+// account and keeps the receipt code; the county regulator accepts and verifies it and answers;
+// the reporter reads the answer by code; the office approves the reward; the reporter claims it in
+// person with the code and the custodian records the payment; the reporter then sees it paid.
+
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DESKTOP, PHONE, PASSWORD, useBrowser, newPage, login, submitLogin, gotoOk, screenshot } from '../lib/helpers.mjs';
+
+async function followUp(page, receipt) {
+  await gotoOk(page, '/report/follow');
+  await page.locator('form#follow-form input[name=receipt]').fill(receipt);
+  await page.locator('form#follow-form button[type=submit]').click();
+  await page.locator('#tip-status').waitFor({ state: 'visible' });
+}
+
+describe('tips', () => {
+  useBrowser();
+
+  test('a tip without an account is followed up and rewarded by its receipt code', async () => {
+    const reporter = await newPage(PHONE, 'reporter');
+    let receipt;
+    try {
+      await gotoOk(reporter, '/report');
+      const form = reporter.locator('form#report-form');
+      await form.locator('select[name=kind]').selectOption('major_danger');
+      await form.locator('select[name=region_code]').selectOption('220104');
+      await form.locator('textarea[name=description]').fill('浏览器测试:危化品仓库消防通道被货物堵死,喷淋系统关闭。');
+      const overflow = await reporter.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 1, `the report form fits a phone (overflow ${overflow}px)`);
+      await screenshot(reporter, 'tip-report-phone.png');
+      await form.locator('button[type=submit]').click();
+      receipt = (await reporter.locator('#receipt-code').textContent()).trim();
+      assert.match(receipt, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){5}$/, 'a receipt code of 24 characters');
+      assert.equal((await reporter.context().cookies()).length, 0, 'the reporter was given no cookie');
+      await screenshot(reporter, 'tip-receipt-phone.png');
+      await followUp(reporter, receipt.toLowerCase());
+      assert.equal((await reporter.locator('#tip-state').textContent()).trim(), '待受理');
+    } finally {
+      await reporter.context().close();
+    }
+
+    // The county regulator finds it in the inbox, accepts, verifies and answers.
+    const handler = await newPage(DESKTOP, 'handler');
+    let tipPath;
+    try {
+      await gotoOk(handler, '/login');
+      await submitLogin(handler, 'chaoyang', PASSWORD);
+      await gotoOk(handler, '/tips');
+      await handler.locator('#tip-table a.tip-link').first().click();
+      await handler.waitForURL((url) => /^\/tips\/\d+$/.test(url.pathname), { waitUntil: 'load' });
+      tipPath = new URL(handler.url()).pathname;
+      assert.ok((await handler.locator('#tip-description').textContent()).includes('浏览器测试'), 'the newest tip is ours');
+      const act = async (action, outcome) => {
+        const form = handler.locator('form#tip-action-form');
+        await form.locator('select[name=action]').selectOption(action);
+        if (outcome) await form.locator('textarea[name=outcome]').fill(outcome);
+        await form.locator('button[type=submit]').click();
+        await handler.waitForURL((url) => url.pathname === tipPath, { waitUntil: 'load' });
+      };
+      await act('accept');
+      await act('verify', '经现场核查属实,已责令企业立即清理通道并恢复喷淋系统。');
+      await handler.locator('form#tip-reply-form textarea[name=body]').fill('感谢您的举报,问题已查实并责令整改。');
+      await handler.locator('form#tip-reply-form button[type=submit]').click();
+      await handler.waitForURL((url) => url.pathname === tipPath, { waitUntil: 'load' });
+      await act('close');
+      assert.equal((await handler.locator('#tip-state').textContent()).trim(), '已办结');
+      // The reward, by the rules: 15 % of a ¥100,000 fine.
+      const reward = handler.locator('form#tip-reward-form');
+      await reward.locator('input[name=fine_yuan]').fill('100000');
+      await reward.locator('input[name=paying_unit]').fill('吉林省应急管理厅(长春市人民大街3699号)');
+      await reward.locator('button[type=submit]').click();
+      await handler.locator('#tip-reward').waitFor({ state: 'visible' });
+      assert.ok((await handler.locator('#tip-reward').textContent()).includes('¥15000'), 'the reward is 15 % of the fine');
+      await screenshot(handler, 'tip-handled.png');
+    } finally {
+      await handler.context().close();
+    }
+
+    // The reporter reads the answer and the reward by code.
+    const back = await newPage(PHONE, 'reporter-back');
+    try {
+      await followUp(back, receipt);
+      assert.equal((await back.locator('#tip-state').textContent()).trim(), '已办结');
+      assert.ok((await back.locator('#tip-messages').textContent()).includes('感谢您的举报'));
+      assert.ok((await back.locator('#tip-reward').textContent()).includes('¥15000'));
+    } finally {
+      await back.context().close();
+    }
+
+    // At the counter the custodian checks the code and records the payment.
+    const custodian = await newPage(DESKTOP, 'custodian');
+    try {
+      await login(custodian);
+      await gotoOk(custodian, '/tips/reward-payments');
+      await custodian.locator('form#payment-form input[name=receipt]').fill(receipt);
+      await custodian.locator('form#payment-form button[type=submit]').click();
+      await custodian.locator('#payment-recorded').waitFor({ state: 'visible' });
+    } finally {
+      await custodian.context().close();
+    }
+
+    const paid = await newPage(PHONE, 'reporter-paid');
+    try {
+      await followUp(paid, receipt);
+      assert.ok((await paid.locator('#tip-reward').textContent()).includes('已兑付'), 'the reporter sees it paid');
+      await screenshot(paid, 'tip-paid-phone.png');
+      // A wrong code answers the same whatever is wrong with it.
+      await gotoOk(paid, '/report/follow');
+      await paid.locator('form#follow-form input[name=receipt]').fill('0000-0000-0000-0000-0000-0000');
+      await paid.locator('form#follow-form button[type=submit]').click();
+      await paid.locator('#follow-errors').waitFor({ state: 'visible' });
+    } finally {
+      await paid.context().close();
+    }
+  });
+});
