@@ -180,14 +180,19 @@ pub struct RewardInput {
     pub paying_unit: String,
 }
 
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RegionTips {
+    pub region_name: String,
+    pub tips: i64,
+}
+
 /// Tips by kind and region, the share verified, and rewards.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TipStatistics {
     pub total: i64,
     pub by_kind: BTreeMap<String, i64>,
     pub by_state: BTreeMap<String, i64>,
-    /// (region name, tips)
-    pub by_region: Vec<(String, i64)>,
+    pub by_region: Vec<RegionTips>,
     /// Verified among those concluded (verified or not substantiated).
     pub verified_share: f64,
     pub rewards_approved_yuan: i64,
@@ -700,7 +705,7 @@ impl App {
             verified_share: if concluded == 0 { 0.0 } else { verified as f64 / concluded as f64 },
             by_kind,
             by_state,
-            by_region: by_region.into_iter().collect(),
+            by_region: by_region.into_iter().map(|(region_name, tips)| RegionTips { region_name, tips }).collect(),
             rewards_approved_yuan: approved,
             rewards_paid_yuan: paid,
             overdue: tips.iter().filter(|t| t.overdue).count() as i64,

@@ -150,7 +150,15 @@ impl TipInput {
         if self.internal && self.anonymous {
             problems.push(("anonymous", crate::message!("tips.internal_named")));
         }
+        let given = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.trim().is_empty());
         let identity = if self.anonymous {
+            // An anonymous tip carries no name or phone, so none can be kept by mistake.
+            if given(&self.name) {
+                problems.push(("name", crate::message!("tips.anonymous_unnamed")));
+            }
+            if given(&self.phone) {
+                problems.push(("phone", crate::message!("tips.anonymous_unnamed")));
+            }
             None
         } else {
             let name = self.name.as_deref().unwrap_or_default().trim();
@@ -331,6 +339,9 @@ mod tests {
         };
         let fields: Vec<&str> = bad.parse().unwrap_err().into_iter().map(|(f, _)| f).collect();
         assert_eq!(fields, ["kind", "region_code", "longitude", "description", "anonymous"]);
+        let unnamed = TipInput { phone: Some("0".repeat(21)), ..input.clone() };
+        let fields: Vec<&str> = unnamed.parse().unwrap_err().into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["phone"], "an anonymous tip carries no phone");
         let named = TipInput { anonymous: false, name: Some("王1".into()), phone: Some("12345".into()), ..input.clone() };
         let fields: Vec<&str> = named.parse().unwrap_err().into_iter().map(|(f, _)| f).collect();
         assert_eq!(fields, ["name", "phone"]);
