@@ -99,6 +99,21 @@ async fn tips_leave_no_trace_of_the_reporter_in_the_files_or_the_logs() {
     let (status, _, page) = send(&router, request).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(SECRET_TEXT), "the reporter reads their own words back");
+    // A photo whose EXIF names a place and a camera, and whose picture carries a marker.
+    let mut jpeg = vec![0xFF, 0xD8];
+    for (marker, body) in [(0xE0u8, &b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"[..]), (0xE1, b"Exif\0\0GPS-43.88N-SECRETCAM"), (0xDA, &[1, 1, 0, 0, 0x3F, 0])] {
+        jpeg.extend_from_slice(&[0xFF, marker]);
+        jpeg.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+        jpeg.extend_from_slice(body);
+    }
+    jpeg.extend_from_slice(b"PIXELMARK-ZQ7");
+    jpeg.extend_from_slice(&[0xFF, 0xD9]);
+    let mut multipart = format!("--B\r\nContent-Disposition: form-data; name=\"receipt\"\r\n\r\n{receipt}\r\n--B\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").into_bytes();
+    multipart.extend_from_slice(&jpeg);
+    multipart.extend_from_slice(b"\r\n--B--\r\n");
+    let request = Request::post("/report/follow/photos").header(header::CONTENT_TYPE, "multipart/form-data; boundary=B").body(Body::from(multipart)).unwrap();
+    let (status, _, page) = send(&router, request).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
     let request = Request::post("/api/v1/tips/follow-up")
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(r#"{"receipt":"0000-0000-0000-0000-0000-0000"}"#))
@@ -109,6 +124,10 @@ async fn tips_leave_no_trace_of_the_reporter_in_the_files_or_the_logs() {
     let tips = app.tips(&chaoyang, &app::Client::cli()).await.unwrap();
     let view = app.tip_view(&chaoyang, &app::Client::cli(), tips[0].id).await.unwrap();
     assert!(view.content.description.contains("秘密内容"));
+    let tip_with_photo = tips.iter().find(|t| !t.anonymous).unwrap().id;
+    let photo = app.tip_view(&chaoyang, &app::Client::cli(), tip_with_photo).await.unwrap().attachments[0].id;
+    let (_, bytes) = app.tip_attachment(&chaoyang, &app::Client::cli(), tip_with_photo, photo).await.unwrap();
+    assert!(contains(&bytes, b"PIXELMARK-ZQ7") && !contains(&bytes, b"SECRETCAM"), "the handler gets the picture without its EXIF");
 
     assert_eq!(db.store.session_count().await.unwrap(), sessions_before, "no session was stored for a tip");
     db.store.close().await;
@@ -119,7 +138,7 @@ async fn tips_leave_no_trace_of_the_reporter_in_the_files_or_the_logs() {
     for file in [path.clone(), format!("{path}-wal"), format!("{path}-shm")] {
         let Ok(bytes) = std::fs::read(&file) else { continue };
         checked += 1;
-        for secret in ["秘密内容ZQX7", SECRET_NAME, SECRET_PHONE, ADDRESS, FORWARDED, AGENT] {
+        for secret in ["秘密内容ZQX7", SECRET_NAME, SECRET_PHONE, ADDRESS, FORWARDED, AGENT, "PIXELMARK-ZQ7", "SECRETCAM"] {
             assert!(!contains(&bytes, secret.as_bytes()), "{file} holds {secret}");
         }
     }

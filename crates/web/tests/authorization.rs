@@ -139,6 +139,8 @@ enum Payload {
     IdentityRequestJson,
     DecisionJson,
     DecisionForm,
+    /// The fixture tip's code with no photo (refused by field for everyone alike).
+    ReporterPhotosMultipart,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -377,6 +379,8 @@ const MATRIX: &[Row] = &[
     ("GET",    "/report/follow", Payload::None,                                   [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST",   "/report/follow", Payload::ReceiptForm,                            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST",   "/report/follow/message", Payload::ReporterMessageForm,            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/report/follow/photos", Payload::ReporterPhotosMultipart,         [422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422]),
+    ("GET",    "/tips/{chaoyang_tip}/attachments/{tip_attachment}", Payload::None, [200, 404, 200, 404, 200, 404, 404, 404, 404, 404, 404, 303]),
     ("POST",   "/api/v1/tips", Payload::TipJson,                                  [201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
     ("POST",   "/api/v1/tips/follow-up", Payload::ReceiptJson,                    [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST",   "/api/v1/tips/follow-up/messages", Payload::ReporterMessageJson,   [204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204]),
@@ -470,6 +474,13 @@ async fn fixture(backend: &str) -> Fixture {
 
 /// An enterprise of 长春 outside 朝阳区 that the city supervises (settled by an override), the
 /// city's plan, and an inspection of it by the city's inspector with a photo.
+/// A 1×1 PNG, whole.
+const PNG_1X1: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06,
+    0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D,
+    0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
 /// A named tip about 朝阳区, accepted by 朝阳's regulator, who asked twice to see the reporter's
 /// identity (one request for the API's decision, one for the page's).
 async fn tips_fixture(fixture: &mut Fixture) {
@@ -489,6 +500,10 @@ async fn tips_fixture(fixture: &mut Fixture) {
     fixture.app.act_on_tip(&chaoyang, &client, tip, &accept).await.unwrap();
     let first = fixture.app.request_tip_identity(&chaoyang, &client, tip, "核实现场").await.unwrap();
     let second = fixture.app.request_tip_identity(&chaoyang, &client, tip, "再次核实").await.unwrap();
+    let photo = app::workplans::UploadedFile { file_name: "p.png".into(), bytes: PNG_1X1.to_vec() };
+    fixture.app.add_tip_photos(&receipt, vec![photo]).await.unwrap();
+    let attachment = fixture.app.tip_view(&chaoyang, &client, tip).await.unwrap().attachments[0].id;
+    fixture.values.insert("tip_attachment", attachment.to_string());
     fixture.values.insert("chaoyang_tip", tip.to_string());
     fixture.values.insert("tip_receipt", receipt);
     fixture.values.insert("tip_request", first.to_string());
@@ -1032,6 +1047,7 @@ impl Fixture {
                 serde_urlencoded::to_string([("receipt", self.values["tip_receipt"].as_str()), ("body", "补充")]).unwrap(),
                 "application/x-www-form-urlencoded",
             ),
+            Payload::ReporterPhotosMultipart => multipart("photos", "", "application/octet-stream", b"", &[("receipt", self.values["tip_receipt"].as_str())]),
             Payload::TipActionJson => (json!({"action": "close"}).to_string(), "application/json"),
             Payload::TipActionForm => ("action=close".into(), "application/x-www-form-urlencoded"),
             Payload::TipReplyJson => (json!({"body": "收到"}).to_string(), "application/json"),

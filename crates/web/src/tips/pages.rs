@@ -28,6 +28,11 @@ pub fn router() -> Router<AppState> {
         .route("/report", get(report_page).post(report_submit))
         .route("/report/follow", get(follow_page).post(follow_submit))
         .route("/report/follow/message", post(follow_message))
+        .route(
+            "/report/follow/photos",
+            post(follow_photos).layer(axum::extract::DefaultBodyLimit::max(app::tips::ATTACHMENTS_MAX * app::tips::ATTACHMENT_BYTES_MAX + (1 << 20))),
+        )
+        .route("/tips/{id}/attachments/{attachment}", get(attachment))
         .route("/tips", get(inbox_page))
         .route("/tips/reward-payments", get(payment_page).post(payment_submit))
         .route("/tips/{id}", get(tip_page))
@@ -40,7 +45,7 @@ pub fn router() -> Router<AppState> {
 
 /// The public paths whose forms carry no session's authority (no one is signed in to act for);
 /// the CSRF guard lets them through after its same-origin check.
-pub const PUBLIC_FORM_PATHS: [&str; 3] = ["/report", "/report/follow", "/report/follow/message"];
+pub const PUBLIC_FORM_PATHS: [&str; 4] = ["/report", "/report/follow", "/report/follow/message", "/report/follow/photos"];
 
 fn kind_options(english: bool, selected: &str) -> Vec<SelectOption> {
     TipKind::ALL.iter().map(|k| SelectOption { code: k.key().into(), label: k.label(english).into(), selected: k.key() == selected }).collect()
@@ -246,6 +251,96 @@ async fn follow_message(
     match state.app.follow_tip(&form.receipt).await {
         Ok(view) => follow_response(&state, &headers, &session, form.receipt, Some(view), errors, status).await,
         Err(error) => error_page(&state, &headers, &session, None, error.into()).await,
+    }
+}
+
+/// The reporter adds photos by code; each counts against the client's submissions.
+async fn follow_photos(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    session: Session,
+    address: Option<Extension<ClientAddress>>,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let address = throttle_address(address);
+    if !state.tip_throttle.allows(address, Counter::Submission) {
+        return error_page(&state, &headers, &session, None, super::throttled()).await;
+    }
+    state.tip_throttle.count(address, Counter::Submission);
+    let _turn = match crate::upload_turn(&state).await {
+        Ok(turn) => turn,
+        Err(busy) => return busy,
+    };
+    let mut receipt = String::new();
+    let mut files = Vec::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("receipt") => receipt = field.text().await.unwrap_or_default().chars().take(64).collect(),
+            Ok(Some(field)) if field.name() == Some("photos") => {
+                let file_name = field.file_name().unwrap_or("").to_owned();
+                match field.bytes().await {
+                    Ok(bytes) if file_name.is_empty() && bytes.is_empty() => {}
+                    Ok(bytes) => files.push(app::workplans::UploadedFile { file_name, bytes: bytes.to_vec() }),
+                    Err(_) => {
+                        return error_page(
+                            &state,
+                            &headers,
+                            &session,
+                            None,
+                            app::AppError::Invalid(vec![domain::enterprises::FieldError {
+                                field: "photos",
+                                message: domain::message!("hidden_dangers.upload_failed_too_large"),
+                            }])
+                            .into(),
+                        )
+                        .await;
+                    }
+                }
+            }
+            Ok(Some(_)) => continue,
+            Ok(None) => break,
+            Err(_) => {
+                return error_page(
+                    &state,
+                    &headers,
+                    &session,
+                    None,
+                    app::AppError::Invalid(vec![domain::enterprises::FieldError {
+                        field: "photos",
+                        message: domain::message!("hidden_dangers.upload_could_not_read"),
+                    }])
+                    .into(),
+                )
+                .await;
+            }
+        }
+    }
+    let view = match open_by_receipt(&state, &headers, &session, address, &receipt).await {
+        Ok(view) => view,
+        Err(response) => return response,
+    };
+    let (errors, status) = match state.app.add_tip_photos(&receipt, files).await {
+        Ok(_) => (Vec::new(), StatusCode::OK),
+        Err(app::AppError::Invalid(fields)) => (crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(app::AppError::Conflict(message)) => (vec![crate::pages::text(&headers, &message)], StatusCode::CONFLICT),
+        Err(error) => return error_page(&state, &headers, &session, None, error.into()).await,
+    };
+    let view = state.app.follow_tip(&receipt).await.unwrap_or(view);
+    follow_response(&state, &headers, &session, receipt, Some(view), errors, status).await
+}
+
+/// A photo of a tip, for its handler.
+async fn attachment(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path((id, attachment)): Path<(i64, i64)>) -> Response {
+    match state.app.tip_attachment(&user.actor, &user.client, id, attachment).await {
+        Ok((content_type, bytes)) => {
+            let mut response = bytes.into_response();
+            if let Ok(value) = axum::http::HeaderValue::from_str(&content_type) {
+                response.headers_mut().insert(axum::http::header::CONTENT_TYPE, value);
+            }
+            response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("private, no-store"));
+            response
+        }
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
 
