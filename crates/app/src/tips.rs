@@ -568,7 +568,7 @@ impl App {
             }
         };
         if !allowed_from.contains(&row.state) {
-            return Err(AppError::Conflict(domain::message!("tips.not_now", state = row.state.label_zh(), state_en = row.state.label_en())));
+            return Err(AppError::Conflict(domain::message!("tips.not_now", state_zh = row.state.label_zh(), state_en = row.state.label_en())));
         }
         match action {
             "accept" => {

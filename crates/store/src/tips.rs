@@ -142,6 +142,11 @@ const TIP_SELECT: &str = "SELECT t.id, t.kind, t.region_code, r.name AS region_n
      FROM tips t JOIN regions r ON r.code = t.region_code LEFT JOIN enterprises e ON e.id = t.enterprise_id";
 
 impl Store {
+    /// Whether this store can keep tips (it has a server key to seal them with).
+    pub fn keeps_tips(&self) -> bool {
+        self.sealer.is_some()
+    }
+
     fn tip_sealer(&self) -> Result<&Sealer> {
         self.sealer.as_ref().ok_or_else(|| StoreError::Corrupt("tips are kept only under a server key, and this store has none".into()))
     }

@@ -51,13 +51,15 @@ fn kind_options(english: bool, selected: &str) -> Vec<SelectOption> {
     TipKind::ALL.iter().map(|k| SelectOption { code: k.key().into(), label: k.label(english).into(), selected: k.key() == selected }).collect()
 }
 
+/// A city and its counties as (code, name, selected), for the region select.
+type CityCounties = (String, Vec<(String, String, bool)>);
+
 #[derive(Template)]
 #[template(path = "tips/report.html")]
 struct ReportPage {
     c: Chrome,
     kinds: Vec<SelectOption>,
-    /// (city, [(code, county, selected)])
-    regions: Vec<(String, Vec<(String, String, bool)>)>,
+    regions: Vec<CityCounties>,
     form: ReportForm,
     errors: Vec<String>,
 }
@@ -88,7 +90,7 @@ struct ReportForm {
 async fn report_response(state: &AppState, headers: &HeaderMap, session: &Session, form: ReportForm, errors: Vec<String>) -> Response {
     let c = chrome(state, headers, session, "/report", None).await;
     let english = c.t.is_en();
-    let mut regions: Vec<(String, Vec<(String, String, bool)>)> = Vec::new();
+    let mut regions: Vec<CityCounties> = Vec::new();
     for (code, city, county) in state.app.tip_regions().await.unwrap_or_default() {
         let selected = code == form.region_code;
         match regions.last_mut() {
