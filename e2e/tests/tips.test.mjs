@@ -25,6 +25,12 @@ describe('tips', () => {
       const form = reporter.locator('form#report-form');
       await form.locator('select[name=kind]').selectOption('major_danger');
       await form.locator('select[name=region_code]').selectOption('220104');
+      // Part of the enterprise's name finds the county's registered names.
+      await form.locator('input[name=enterprise_name]').fill('化工');
+      await reporter.locator('#enterprise-options option').first().waitFor({ state: 'attached' });
+      const name = await reporter.locator('#enterprise-options option').first().getAttribute('value');
+      assert.ok(name.includes('化工'), `a registered name is offered: ${name}`);
+      await form.locator('input[name=enterprise_name]').fill(name);
       await form.locator('textarea[name=description]').fill('浏览器测试:危化品仓库消防通道被货物堵死,喷淋系统关闭。');
       const overflow = await reporter.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.ok(overflow <= 1, `the report form fits a phone (overflow ${overflow}px)`);
@@ -51,6 +57,7 @@ describe('tips', () => {
       await handler.waitForURL((url) => /^\/tips\/\d+$/.test(url.pathname), { waitUntil: 'load' });
       tipPath = new URL(handler.url()).pathname;
       assert.ok((await handler.locator('#tip-description').textContent()).includes('浏览器测试'), 'the newest tip is ours');
+      assert.ok((await handler.locator('#tip-facts').textContent()).includes('化工'), 'the enterprise named by the reporter is linked');
       const act = async (action, outcome) => {
         const form = handler.locator('form#tip-action-form');
         await form.locator('select[name=action]').selectOption(action);

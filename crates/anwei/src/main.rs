@@ -962,7 +962,7 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
             }
         }
     });
-    // Work-plan and hidden-danger deadlines: reminders before, escalations after; each notice goes out once, so
+    // Work-plan, hidden-danger and tip deadlines: reminders before, escalations after; each notice goes out once, so
     // running hourly (and at start) only sends what has newly fallen due.
     let supervisor = app.clone();
     tokio::spawn(async move {
@@ -977,6 +977,11 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
                 Ok(sent) if sent > 0 => tracing::info!(sent, "hidden-danger deadline notices sent"),
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "could not send hidden-danger deadline notices"),
+            }
+            match supervisor.send_tip_notices(today).await {
+                Ok(sent) if sent > 0 => tracing::info!(sent, "tip deadline notices sent"),
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "could not send tip deadline notices"),
             }
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
         }

@@ -356,6 +356,18 @@ impl App {
         Ok(page.items.into_iter().find(|e| e.name == name).map(|e| e.id))
     }
 
+    /// Registered names of a county's enterprises containing `part` (at least two characters), for
+    /// a reporter who knows only part of a name: at most ten, nothing else of them.
+    pub async fn tip_enterprise_names(&self, region_code: &str, part: &str) -> Result<Vec<String>> {
+        let part = part.trim();
+        let Ok(region) = self.store.region(region_code.trim()).await else { return Ok(Vec::new()) };
+        if part.chars().count() < 2 || part.chars().count() > domain::enterprises::NAME_MAX_CHARS || region.level != RegionLevel::County {
+            return Ok(Vec::new());
+        }
+        let filter = store::EnterpriseFilter { query: Some(part.to_owned()), region_path: Some(region.path), sector: None, industry: None };
+        Ok(self.store.list_enterprises(&domain::access::Visibility::Everything, &filter, 10, 0).await?.items.into_iter().map(|e| e.name).collect())
+    }
+
     /// The counties a tip may be about, as (code, city name, county name), by city.
     pub async fn tip_regions(&self) -> Result<Vec<(String, String, String)>> {
         let regions = self.store.regions_under("").await?;
@@ -573,7 +585,7 @@ impl App {
         match action {
             "accept" => {
                 if let Some(unit) = input.handler_unit_id
-                    && self.store.unit(unit).await.is_err()
+                    && !self.tip_routing_units(actor, &row.region_code).await?.iter().any(|(id, _)| *id == unit)
                 {
                     problems.push(field("handler_unit_id", domain::message!("tips.unit")));
                 }
@@ -788,9 +800,78 @@ impl App {
         Ok(self.store.decide_tip_disclosure(disclosure_id, actor.user_id, approve, &decision, &event).await?)
     }
 
+    /// The units a tip may be routed to on acceptance: the departments of its county and of the
+    /// actor's own region, as (unit id, name).
+    pub async fn tip_routing_units(&self, actor: &Actor, region_code: &str) -> Result<Vec<(i64, String)>> {
+        let own = actor.region_path.as_deref().unwrap_or("").trim_end_matches('/').rsplit('/').next().unwrap_or("").to_owned();
+        let mut units = Vec::new();
+        for code in [region_code.to_owned(), own] {
+            for unit in self.store.departments_of_region(&code).await? {
+                if !units.iter().any(|(id, _)| *id == unit.id) {
+                    units.push((unit.id, unit.name));
+                }
+            }
+        }
+        Ok(units)
+    }
+
     /// Whether the actor keeps identities for this tip's territory (for pages).
     pub fn may_keep_tip_identities(&self, actor: &Actor, region_path: &str) -> bool {
         policy::allows(actor, Action::KeepTipIdentities { region_path, actor_requested: false })
+    }
+
+    /// The office of a region (its 应急管理局), which handles its tips unless one is routed elsewhere.
+    async fn region_office(&self, region_code: &str) -> Result<Option<i64>> {
+        Ok(self.store.departments_of_region(region_code).await?.into_iter().find(|u| u.name.ends_with("应急管理局")).map(|u| u.id))
+    }
+
+    /// Deadline notices of tips: a reminder to the handling unit in the three days before a
+    /// deadline (feedback after verification, or closing), and after it an escalation to the
+    /// office of the region a tier above. Each goes out once; the text names the tip's number,
+    /// kind and deadline, never what it says. Returns how many went out.
+    pub async fn send_tip_notices(&self, today: jiff::civil::Date) -> Result<u64> {
+        let mut notices = Vec::new();
+        for row in self.store.open_tips().await? {
+            let (Some(due), _) = deadline(&row) else { continue };
+            let days_left = (due - today).get_days();
+            let (kind_zh, kind_en) = (row.kind.label_zh(), row.kind.label_en());
+            if (0..=3).contains(&days_left) {
+                let handler = match row.handler_unit_id {
+                    Some(unit) => Some(unit),
+                    None => self.region_office(&row.region_code).await?,
+                };
+                if let Some(unit_id) = handler {
+                    notices.push(store::TipNotice {
+                        unit_id,
+                        kind: "reminder".into(),
+                        tip_id: row.id,
+                        due_on: due.to_string(),
+                        message: domain::message!("tips.notice_due", id = row.id, kind_zh = kind_zh, kind_en = kind_en, due_on = due).to_stored(),
+                    });
+                }
+            } else if days_left < 0 {
+                let parent = self.store.region(&row.region_code).await.ok().and_then(|r| r.parent_code).map(|c| c.to_string());
+                let above = match parent {
+                    Some(parent) => self.region_office(&parent).await?,
+                    None => None,
+                };
+                if let Some(unit_id) = above {
+                    notices.push(store::TipNotice {
+                        unit_id,
+                        kind: "escalation".into(),
+                        tip_id: row.id,
+                        due_on: due.to_string(),
+                        message: domain::message!("tips.notice_overdue", id = row.id, kind_zh = kind_zh, kind_en = kind_en, due_on = due).to_stored(),
+                    });
+                }
+            }
+        }
+        Ok(self.store.add_tip_notices(&notices).await?)
+    }
+
+    /// The tip notices addressed to the caller's unit.
+    pub async fn tip_notices(&self, actor: &Actor) -> Result<Vec<store::TipNotice>> {
+        Ok(self.store.tip_notices_of_unit(actor.unit_id, 50).await?)
     }
 
     /// Statistics of the inbox.

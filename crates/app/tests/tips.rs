@@ -126,6 +126,21 @@ async fn a_tip_is_followed_handled_and_rewarded_by_its_receipt_on_every_configur
         let stats = app.tip_statistics(&office, &client).await.unwrap();
         assert!(stats.rewards_paid_yuan >= 30_000 && stats.total >= 1);
 
+        // Deadlines: three days before the close the handler is reminded; after it the office a
+        // tier above (长春市's) is told, once.
+        let (late, _) =
+            app.submit_tip(&TipInput { anonymous: true, internal: false, name: None, phone: None, enterprise_id: None, ..input.clone() }).await.unwrap();
+        app.act_on_tip(&chaoyang, &client, late, &act("accept")).await.unwrap();
+        let due = domain::tips::close_due(domain::time::today(), false);
+        let sent = app.send_tip_notices(due.checked_sub(jiff::Span::new().days(2)).unwrap()).await.unwrap();
+        assert!(sent >= 1, "{backend}: a reminder");
+        assert!(app.tip_notices(&chaoyang).await.unwrap().iter().any(|n| n.tip_id == late && n.kind == "reminder"));
+        let after = due.checked_add(jiff::Span::new().days(1)).unwrap();
+        assert!(app.send_tip_notices(after).await.unwrap() >= 1);
+        assert_eq!(app.send_tip_notices(after).await.unwrap(), 0, "each notice goes out once");
+        assert!(app.tip_notices(&changchun).await.unwrap().iter().any(|n| n.tip_id == late && n.kind == "escalation"), "{backend}: 长春 is told");
+        assert!(!app.tip_notices(&chaoyang).await.unwrap().iter().any(|n| n.message.contains("液氨")), "notices name no content");
+
         // A later tip of the same matter is a duplicate and earns nothing.
         let (second, _) = app.submit_tip(&TipInput { anonymous: true, internal: false, name: None, phone: None, ..input.clone() }).await.unwrap();
         let duplicate = TipActionInput { action: "duplicate".into(), duplicate_of: Some(id), ..Default::default() };

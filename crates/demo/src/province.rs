@@ -289,6 +289,7 @@ pub async fn load_with(app: &App, enterprise_count: usize) -> Result<Vec<DemoAcc
     crate::accidents::load(app, DEMO_SEED).await?;
     crate::insurance::load(app, DEMO_SEED).await?;
     crate::tips::load(app).await?;
+    app.send_tip_notices(domain::time::today()).await?;
     crate::enforcement::load(app, &password_hash).await?;
     app.send_danger_notices(domain::time::today()).await?;
     Ok(accounts)

@@ -58,7 +58,7 @@ pub use monitoring::{
 pub use regions::RegionCount;
 pub use risk_points::{NewRiskPoint, RegionRiskCount, RiskPointRow};
 pub use sessions::SessionRow;
-pub use tips::{NewTip, TIPS_LISTED_MAX, TipDisclosureRow, TipMessageRow, TipRow};
+pub use tips::{NewTip, TIPS_LISTED_MAX, TipDisclosureRow, TipMessageRow, TipNotice, TipRow};
 pub use units::{NewUnit, UnitRow};
 pub use workplans::{
     AssignmentRow, AttachmentRow, NewAssignment, NewAttachment, NewNotification, NewPlan, NewTask, NotificationRow, PlanRow, ReopeningRow, ReportRow,

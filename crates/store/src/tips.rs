@@ -123,6 +123,17 @@ pub struct TipMessageRow {
     pub sent_on: String,
 }
 
+/// A deadline notice of a tip to a unit (its text names no content of the tip).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct TipNotice {
+    pub unit_id: i64,
+    /// `reminder` or `escalation`.
+    pub kind: String,
+    pub tip_id: i64,
+    pub due_on: String,
+    pub message: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct TipDisclosureRow {
     pub id: i64,
@@ -245,6 +256,53 @@ impl Store {
                 .await?
         });
         rows.into_iter().map(|row| self.opened_tip(row)).collect()
+    }
+
+    /// Tips still being handled (received, accepted, or concluded but not closed).
+    pub async fn open_tips(&self) -> Result<Vec<TipRow>> {
+        let rows: Vec<StoredTip> = with_pool!(self, |pool| {
+            sqlx::query_as(crate::trusted(&format!(
+                "{TIP_SELECT} WHERE t.state IN ('received', 'accepted', 'verified', 'unfounded') ORDER BY t.id LIMIT 20000"
+            )))
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(|row| self.opened_tip(row)).collect()
+    }
+
+    /// Adds the notices not sent before; returns how many were new.
+    pub async fn add_tip_notices(&self, notices: &[TipNotice]) -> Result<u64> {
+        crate::in_transaction!(self, |tx| {
+            let now = crate::now_ms();
+            let mut added = 0;
+            for notice in notices {
+                added += sqlx::query(
+                    "INSERT INTO tip_notices (unit_id, kind, tip_id, due_on, message, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (unit_id, kind, tip_id, due_on) DO NOTHING",
+                )
+                .bind(notice.unit_id)
+                .bind(&notice.kind)
+                .bind(notice.tip_id)
+                .bind(&notice.due_on)
+                .bind(&notice.message)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            }
+            Ok(added)
+        })
+    }
+
+    /// The newest tip notices addressed to a unit.
+    pub async fn tip_notices_of_unit(&self, unit_id: i64, limit: i64) -> Result<Vec<TipNotice>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT unit_id, kind, tip_id, due_on, message FROM tip_notices WHERE unit_id = $1 ORDER BY id DESC LIMIT $2")
+                .bind(unit_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?)
+        })
     }
 
     /// Writes a tip's handling and reward (everything but what the reporter wrote) if it is still

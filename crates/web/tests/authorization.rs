@@ -377,6 +377,7 @@ const MATRIX: &[Row] = &[
     ("GET",    "/report", Payload::None,                                          [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST",   "/report", Payload::TipForm,                                       [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/report/follow", Payload::None,                                   [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/report/enterprises?region_code=220104&enterprise_name=%E5%8C%96%E5%B7%A5", Payload::None, [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST",   "/report/follow", Payload::ReceiptForm,                            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST",   "/report/follow/message", Payload::ReporterMessageForm,            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST",   "/report/follow/photos", Payload::ReporterPhotosMultipart,         [422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422]),

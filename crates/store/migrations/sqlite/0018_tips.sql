@@ -72,3 +72,17 @@ CREATE TABLE tip_disclosures (
     decided_at   BIGINT
 );
 CREATE INDEX tip_disclosures_tip ON tip_disclosures(tip_id);
+
+-- Deadline notices of tips to units: a reminder to the handler before a deadline, an escalation
+-- to the office a tier above after it; each goes out once.
+CREATE TABLE tip_notices (
+    id         INTEGER PRIMARY KEY,
+    unit_id    INTEGER NOT NULL REFERENCES units(id),
+    kind       TEXT NOT NULL CHECK (kind IN ('reminder', 'escalation')),
+    tip_id     INTEGER NOT NULL REFERENCES tips(id),
+    due_on     TEXT NOT NULL,
+    message    TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    UNIQUE (unit_id, kind, tip_id, due_on)
+);
+CREATE INDEX tip_notices_unit ON tip_notices(unit_id);

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/report", get(report_page).post(report_submit))
         .route("/report/follow", get(follow_page).post(follow_submit))
+        .route("/report/enterprises", get(enterprise_names))
         .route("/report/follow/message", post(follow_message))
         .route(
             "/report/follow/photos",
@@ -104,6 +105,27 @@ async fn report_response(state: &AppState, headers: &HeaderMap, session: &Sessio
 
 async fn report_page(State(state): State<AppState>, headers: HeaderMap, session: Session) -> Response {
     report_response(&state, &headers, &session, ReportForm { identity: "anonymous".into(), ..Default::default() }, Vec::new()).await
+}
+
+#[derive(Deserialize, Default)]
+struct NameQuery {
+    #[serde(default)]
+    region_code: String,
+    #[serde(default)]
+    enterprise_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "tips/enterprise_options.html")]
+struct EnterpriseOptions {
+    names: Vec<String>,
+}
+
+/// Names for the report form's enterprise field: a county's registered enterprises whose name
+/// contains what was typed (the form asks as the reporter types).
+async fn enterprise_names(State(state): State<AppState>, axum::extract::Query(query): axum::extract::Query<NameQuery>) -> Response {
+    let names = state.app.tip_enterprise_names(&query.region_code, &query.enterprise_name).await.unwrap_or_default();
+    render(&EnterpriseOptions { names })
 }
 
 #[derive(Template)]
@@ -369,6 +391,8 @@ struct InboxPage {
     by_kind: Vec<(String, i64)>,
     verified_percent: String,
     may_pay: bool,
+    /// (tip id, text) of the deadline notices to the caller's unit.
+    notices: Vec<(i64, String)>,
 }
 
 async fn inbox_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
@@ -397,6 +421,14 @@ async fn inbox_page(State(state): State<AppState>, headers: HeaderMap, user: Pag
         by_kind: TipKind::ALL.iter().map(|k| (k.label(english).to_owned(), stats.by_kind.get(k.key()).copied().unwrap_or(0))).collect(),
         verified_percent: format!("{:.0}%", stats.verified_share * 100.0),
         may_pay: user.actor.region_path.as_deref().is_some_and(|path| state.app.may_keep_tip_identities(&user.actor, path)),
+        notices: state
+            .app
+            .tip_notices(&user.actor)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|n| (n.tip_id, c.t.render(&domain::message::Message::from_stored(&n.message))))
+            .collect(),
         stats,
         lines,
         c,
@@ -417,6 +449,8 @@ struct TipPage {
     may_decide_identity: bool,
     may_reward: bool,
     reward_by_fine: bool,
+    /// Units an accepted tip may be routed to.
+    units: Vec<SelectOption>,
     errors: Vec<String>,
 }
 
@@ -453,6 +487,18 @@ async fn tip_response(state: &AppState, headers: &HeaderMap, user: &PageUser, id
             && view.summary.kind != TipKind::Other
             && policy::allows(&user.actor, Action::HandleTip { region_path: &region_path, routed_to_actors_unit: false }),
         reward_by_fine: view.summary.kind != TipKind::ConcealedAccident,
+        units: if view.summary.state == TipState::Received {
+            state
+                .app
+                .tip_routing_units(&user.actor, &view.region_code)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(id, name)| SelectOption { code: id.to_string(), label: name, selected: false })
+                .collect()
+        } else {
+            Vec::new()
+        },
         t: view,
         errors,
         c,
@@ -491,6 +537,8 @@ struct ActionForm {
     accident_id: String,
     #[serde(default)]
     duplicate_of: String,
+    #[serde(default)]
+    handler_unit_id: String,
 }
 
 fn optional_id(text: &str) -> Option<i64> {
@@ -512,6 +560,7 @@ async fn action_submit(
         danger_id: optional_id(&form.danger_id),
         accident_id: optional_id(&form.accident_id),
         duplicate_of: optional_id(&form.duplicate_of),
+        handler_unit_id: optional_id(&form.handler_unit_id),
         ..Default::default()
     };
     let result = state.app.act_on_tip(&user.actor, &user.client, id, &input).await;
