@@ -32,6 +32,12 @@ describe('tips', () => {
       assert.ok(name.includes('化工'), `a registered name is offered: ${name}`);
       await form.locator('input[name=enterprise_name]').fill(name);
       await form.locator('textarea[name=description]').fill('浏览器测试:危化品仓库消防通道被货物堵死,喷淋系统关闭。');
+      // A click on the map sets the point.
+      const map = reporter.locator('#tip-point-map canvas').first();
+      await map.waitFor({ state: 'attached' });
+      const box = await reporter.locator('#tip-point-map').boundingBox();
+      await reporter.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      await reporter.waitForFunction(() => document.querySelector('input[name=longitude]').value !== '');
       const overflow = await reporter.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.ok(overflow <= 1, `the report form fits a phone (overflow ${overflow}px)`);
       await screenshot(reporter, 'tip-report-phone.png');
@@ -58,6 +64,7 @@ describe('tips', () => {
       tipPath = new URL(handler.url()).pathname;
       assert.ok((await handler.locator('#tip-description').textContent()).includes('浏览器测试'), 'the newest tip is ours');
       assert.ok((await handler.locator('#tip-facts').textContent()).includes('化工'), 'the enterprise named by the reporter is linked');
+      assert.match((await handler.locator('#tip-point').textContent()).trim(), /^1[23]\d\.\d{5}, 4\d\.\d{5}$/, 'the map point, in Jilin');
       const act = async (action, outcome) => {
         const form = handler.locator('form#tip-action-form');
         await form.locator('select[name=action]').selectOption(action);

@@ -105,7 +105,38 @@
     window.addEventListener("beforeunload", function () { source.close(); });
   }
 
+  // The report form's map: a click sets the point (longitude, latitude) of what is reported.
+  function pickPoint(element) {
+    if (!window.echarts) { return; }
+    var form = element.closest("form");
+    var lon = form.querySelector("input[name=longitude]"), lat = form.querySelector("input[name=latitude]");
+    var shown = document.getElementById("tip-point-chosen");
+    fetch(element.dataset.geoUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (geo) {
+      echarts.registerMap("province", geo);
+      var chart = echarts.init(element, null, { renderer: "canvas" });
+      var point = function () { return lon.value && lat.value ? [[Number(lon.value), Number(lat.value)]] : []; };
+      var draw = function () {
+        chart.setOption({
+          geo: { map: "province", roam: true, label: { show: true, fontSize: 10 }, itemStyle: { areaColor: "#eef3f8", borderColor: "#8aa4bf" } },
+          series: [{ type: "scatter", coordinateSystem: "geo", symbolSize: 14, itemStyle: { color: "#d7301f" }, data: point() }]
+        });
+      };
+      draw();
+      chart.getZr().on("click", function (event) {
+        var at = chart.convertFromPixel({ geoIndex: 0 }, [event.offsetX, event.offsetY]);
+        if (!at) { return; }
+        lon.value = at[0].toFixed(5);
+        lat.value = at[1].toFixed(5);
+        shown.textContent = lon.value + ", " + lat.value;
+        draw();
+      });
+      window.addEventListener("resize", function () { chart.resize(); });
+    }).catch(function (error) { element.textContent = String(error); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var pointMap = document.getElementById("tip-point-map");
+    if (pointMap) { pickPoint(pointMap); }
     var alarmLive = document.getElementById("alarm-live");
     if (alarmLive) { followAlarms(alarmLive); }
     var sensorChart = document.getElementById("sensor-chart");

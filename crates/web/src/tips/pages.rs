@@ -75,6 +75,11 @@ struct ReportForm {
     enterprise_name: String,
     #[serde(default)]
     location: String,
+    /// A map point the reporter clicked, as decimal degrees (empty for none).
+    #[serde(default)]
+    longitude: String,
+    #[serde(default)]
+    latitude: String,
     #[serde(default)]
     description: String,
     /// `anonymous` or `named`.
@@ -158,6 +163,9 @@ async fn report_submit(
         region_code: form.region_code.clone(),
         enterprise_id,
         location: form.location.clone(),
+        // Something that is not a number stands as a point outside China, refused by field.
+        longitude: Some(form.longitude.trim()).filter(|v| !v.is_empty()).map(|v| v.parse().unwrap_or(f64::NAN)),
+        latitude: Some(form.latitude.trim()).filter(|v| !v.is_empty()).map(|v| v.parse().unwrap_or(f64::NAN)),
         description,
         anonymous,
         internal: form.internal.is_some(),
