@@ -502,19 +502,17 @@ impl App {
 
     /// The handler's inbox: the territory's tips (or those routed to the actor's unit).
     pub async fn tips(&self, actor: &Actor, client: &Client) -> Result<Vec<TipSummary>> {
-        let path = match actor.role {
-            domain::role::Role::Department => "".to_owned(),
-            _ => actor.region_path.clone().unwrap_or_default(),
-        };
         if actor.region_path.is_none()
             || !matches!(actor.role, domain::role::Role::CommitteeOffice | domain::role::Role::Regulator | domain::role::Role::Department)
         {
             return Err(self.denied(actor, client, "tip.list", "tips".into()).await);
         }
-        Ok(self
-            .store
-            .tips_under(&path)
-            .await?
+        // A department handles what is routed to it; an office or regulator its territory's.
+        let rows = match actor.role {
+            domain::role::Role::Department => self.store.tips_routed_to(actor.unit_id).await?,
+            _ => self.store.tips_under(actor.region_path.as_deref().unwrap_or_default()).await?,
+        };
+        Ok(rows
             .iter()
             .filter(|row| {
                 let routed = row.handler_unit_id.is_some_and(|unit| unit == actor.unit_id);

@@ -141,6 +141,19 @@ async fn a_tip_is_followed_handled_and_rewarded_by_its_receipt_on_every_configur
         assert!(app.tip_notices(&changchun).await.unwrap().iter().any(|n| n.tip_id == late && n.kind == "escalation"), "{backend}: 长春 is told");
         assert!(!app.tip_notices(&chaoyang).await.unwrap().iter().any(|n| n.message.contains("液氨")), "notices name no content");
 
+        // Routing: the province office hands a tip to a provincial department, which then handles
+        // it; a unit of another region is refused.
+        let yjt = actor(&app, "yjt").await;
+        let (routed, _) =
+            app.submit_tip(&TipInput { anonymous: true, internal: false, name: None, phone: None, enterprise_id: None, ..input.clone() }).await.unwrap();
+        let elsewhere = TipActionInput { action: "accept".into(), handler_unit_id: Some(jilinshi.unit_id), ..Default::default() };
+        assert_eq!(fields(app.act_on_tip(&office, &client, routed, &elsewhere).await), ["handler_unit_id"], "{backend}");
+        assert!(!app.tips(&yjt, &client).await.unwrap().iter().any(|t| t.id == routed));
+        let to_department = TipActionInput { action: "accept".into(), handler_unit_id: Some(yjt.unit_id), ..Default::default() };
+        app.act_on_tip(&office, &client, routed, &to_department).await.unwrap();
+        assert!(app.tips(&yjt, &client).await.unwrap().iter().any(|t| t.id == routed), "{backend}: the department sees what it was given");
+        assert!(app.tip_view(&yjt, &client, routed).await.is_ok());
+
         // A later tip of the same matter is a duplicate and earns nothing.
         let (second, _) = app.submit_tip(&TipInput { anonymous: true, internal: false, name: None, phone: None, ..input.clone() }).await.unwrap();
         let duplicate = TipActionInput { action: "duplicate".into(), duplicate_of: Some(id), ..Default::default() };

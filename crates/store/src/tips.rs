@@ -258,6 +258,18 @@ impl Store {
         rows.into_iter().map(|row| self.opened_tip(row)).collect()
     }
 
+    /// Tips routed to a unit, newest first.
+    pub async fn tips_routed_to(&self, unit_id: i64) -> Result<Vec<TipRow>> {
+        let rows: Vec<StoredTip> = with_pool!(self, |pool| {
+            sqlx::query_as(crate::trusted(&format!("{TIP_SELECT} WHERE t.handler_unit_id = $1 ORDER BY t.id DESC LIMIT $2")))
+                .bind(unit_id)
+                .bind(TIPS_LISTED_MAX)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(|row| self.opened_tip(row)).collect()
+    }
+
     /// Tips still being handled (received, accepted, or concluded but not closed).
     pub async fn open_tips(&self) -> Result<Vec<TipRow>> {
         let rows: Vec<StoredTip> = with_pool!(self, |pool| {
