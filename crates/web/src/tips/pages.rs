@@ -171,7 +171,6 @@ async fn report_submit(
         internal: form.internal.is_some(),
         name: Some(form.name.clone()).filter(|_| !anonymous),
         phone: Some(form.phone.clone()).filter(|_| !anonymous),
-        ..Default::default()
     };
     state.tip_throttle.count(address, Counter::Submission);
     match state.app.submit_tip(&input).await {
