@@ -99,15 +99,15 @@ pub async fn load(app: &App) -> Result<()> {
         app.store.save_tip(&tip, &system("tip.demo_history", id)).await?;
         let handler = if county == "220104" { chaoyang.id } else { office.id };
         if tip.accepted_on.is_some() {
-            app.store.add_tip_message(id, false, Some(handler), "您的举报已受理,我们将尽快核查。", &day(ago - accept_after), &system("tip.reply", id)).await?;
+            app.store.add_tip_message(id, false, Some(handler), "您的举报已受理,我们将尽快核查。", &day(ago - accept_after), Some(&system("tip.reply", id))).await?;
             if index == 2 {
                 app.store
-                    .add_tip_message(id, true, None, "补充:堵塞的是B2层东侧通道。", &day(ago - accept_after - 1), &system("tip.reporter_message", id))
+                    .add_tip_message(id, true, None, "补充:堵塞的是B2层东侧通道。", &day(ago - accept_after - 1), None)
                     .await?;
             }
         }
         if let (Some(outcome), Some(feedback)) = (&tip.outcome, &tip.feedback_on) {
-            app.store.add_tip_message(id, false, Some(handler), outcome, feedback, &system("tip.feedback", id)).await?;
+            app.store.add_tip_message(id, false, Some(handler), outcome, feedback, Some(&system("tip.feedback", id))).await?;
         }
         if named {
             app.store.request_tip_disclosure(id, handler, "需向举报人核实动火作业的具体时间和地点", &system("tip.identity_request", id)).await?;

@@ -202,8 +202,10 @@ impl Store {
         })
     }
 
-    /// Keeps a tip, its receipt code as a keyed hash. Returns its id.
-    pub async fn create_tip(&self, tip: &NewTip, receipt: &str, event: &AuditEvent) -> Result<i64> {
+    /// Keeps a tip, its receipt code as a keyed hash. Returns its id. A reporter's actions come
+    /// without an audit entry (`None`): an entry's instant, beside any record of who connected
+    /// when, would point at the reporter.
+    pub async fn create_tip(&self, tip: &NewTip, receipt: &str, event: Option<&AuditEvent>) -> Result<i64> {
         let sealer = self.tip_sealer()?.clone();
         let receipt_hash = sealer.lookup_hash(RECEIPT, receipt);
         let content = sealer.seal(CONTENT, &tip.content);
@@ -224,9 +226,11 @@ impl Store {
             .bind(&tip.received_on)
             .fetch_one(&mut *tx)
             .await?;
-            let mut event = event.clone();
-            event.target = format!("tip:{id}");
-            crate::audit::append_audit!(tx, &event);
+            if let Some(event) = event {
+                let mut event = event.clone();
+                event.target = format!("tip:{id}");
+                crate::audit::append_audit!(tx, &event);
+            }
             Ok(id)
         })
     }
@@ -362,7 +366,15 @@ impl Store {
         })
     }
 
-    pub async fn add_tip_message(&self, tip_id: i64, from_reporter: bool, author_id: Option<i64>, body: &str, sent_on: &str, event: &AuditEvent) -> Result<()> {
+    pub async fn add_tip_message(
+        &self,
+        tip_id: i64,
+        from_reporter: bool,
+        author_id: Option<i64>,
+        body: &str,
+        sent_on: &str,
+        event: Option<&AuditEvent>,
+    ) -> Result<()> {
         let sealed = self.tip_sealer()?.seal(MESSAGE, body);
         crate::in_transaction!(self, |tx| {
             sqlx::query("INSERT INTO tip_messages (tip_id, from_reporter, author_id, sealed_body, sent_on) VALUES ($1, $2, $3, $4, $5)")
@@ -373,7 +385,9 @@ impl Store {
                 .bind(sent_on)
                 .execute(&mut *tx)
                 .await?;
-            crate::audit::append_audit!(tx, event);
+            if let Some(event) = event {
+                crate::audit::append_audit!(tx, event);
+            }
             Ok(())
         })
     }
@@ -397,7 +411,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn add_tip_attachment(&self, tip_id: i64, content_type: &str, bytes: &[u8], added_on: &str, event: &AuditEvent) -> Result<i64> {
+    pub async fn add_tip_attachment(&self, tip_id: i64, content_type: &str, bytes: &[u8], added_on: &str, event: Option<&AuditEvent>) -> Result<i64> {
         let sealed = self.tip_sealer()?.seal_bytes(ATTACHMENT, bytes);
         crate::in_transaction!(self, |tx| {
             let id: i64 = sqlx::query_scalar(
@@ -410,7 +424,9 @@ impl Store {
             .bind(added_on)
             .fetch_one(&mut *tx)
             .await?;
-            crate::audit::append_audit!(tx, event);
+            if let Some(event) = event {
+                crate::audit::append_audit!(tx, event);
+            }
             Ok(id)
         })
     }

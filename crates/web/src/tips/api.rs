@@ -58,8 +58,8 @@ async fn submit_tip(
     if !state.tip_throttle.allows(address, Counter::Submission) {
         return Err(throttled());
     }
-    state.tip_throttle.count(address, Counter::Submission);
     let (_, receipt) = state.app.submit_tip(&input).await?;
+    state.tip_throttle.count(address, Counter::Submission);
     Ok((StatusCode::CREATED, Json(TipReceipt { receipt })))
 }
 
@@ -94,11 +94,14 @@ async fn reporter_message(
     Json(body): Json<ReporterMessageBody>,
 ) -> Result<StatusCode, ApiError> {
     let address = throttle_address(address);
-    if !state.tip_throttle.allows(address, Counter::WrongCode) {
+    if !state.tip_throttle.allows(address, Counter::WrongCode) || !state.tip_throttle.allows(address, Counter::Addition) {
         return Err(throttled());
     }
     match state.app.reporter_message(&body.receipt, &body.body).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Ok(()) => {
+            state.tip_throttle.count(address, Counter::Addition);
+            Ok(StatusCode::NO_CONTENT)
+        }
         Err(app::AppError::NotFound) => {
             state.tip_throttle.count(address, Counter::WrongCode);
             Err(app::AppError::NotFound.into())

@@ -172,9 +172,9 @@ async fn report_submit(
         name: Some(form.name.clone()).filter(|_| !anonymous),
         phone: Some(form.phone.clone()).filter(|_| !anonymous),
     };
-    state.tip_throttle.count(address, Counter::Submission);
     match state.app.submit_tip(&input).await {
         Ok((_, receipt)) => {
+            state.tip_throttle.count(address, Counter::Submission);
             let c = chrome(&state, &headers, &session, "/report", None).await;
             let mut response = render(&ReceiptPage { c, receipt });
             // The code is on this page only: no cache keeps it.
@@ -270,9 +270,13 @@ async fn follow_message(
     axum::Form(form): axum::Form<FollowForm>,
 ) -> Response {
     let address = throttle_address(address);
+    if !state.tip_throttle.allows(address, Counter::Addition) {
+        return error_page(&state, &headers, &session, None, super::throttled()).await;
+    }
     if let Err(response) = open_by_receipt(&state, &headers, &session, address, &form.receipt).await {
         return response;
     }
+    state.tip_throttle.count(address, Counter::Addition);
     let (errors, status) = match state.app.reporter_message(&form.receipt, &form.body).await {
         Ok(()) => (Vec::new(), StatusCode::OK),
         Err(app::AppError::Invalid(fields)) => (crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)), StatusCode::UNPROCESSABLE_ENTITY),
@@ -294,19 +298,27 @@ async fn follow_photos(
     mut multipart: axum::extract::Multipart,
 ) -> Response {
     let address = throttle_address(address);
-    if !state.tip_throttle.allows(address, Counter::Submission) {
+    if !state.tip_throttle.allows(address, Counter::Addition) || !state.tip_throttle.allows(address, Counter::WrongCode) {
         return error_page(&state, &headers, &session, None, super::throttled()).await;
     }
-    state.tip_throttle.count(address, Counter::Submission);
+    // The code comes first (the form puts it before the files): nothing more is read, and no
+    // upload place is taken, for a code that opens no tip.
+    let receipt: String = match multipart.next_field().await {
+        Ok(Some(field)) if field.name() == Some("receipt") => field.text().await.unwrap_or_default().chars().take(64).collect(),
+        _ => String::new(),
+    };
+    let view = match open_by_receipt(&state, &headers, &session, address, &receipt).await {
+        Ok(view) => view,
+        Err(response) => return response,
+    };
+    state.tip_throttle.count(address, Counter::Addition);
     let _turn = match crate::upload_turn(&state).await {
         Ok(turn) => turn,
         Err(busy) => return busy,
     };
-    let mut receipt = String::new();
     let mut files = Vec::new();
     loop {
         match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("receipt") => receipt = field.text().await.unwrap_or_default().chars().take(64).collect(),
             Ok(Some(field)) if field.name() == Some("photos") => {
                 let file_name = field.file_name().unwrap_or("").to_owned();
                 match field.bytes().await {
@@ -346,10 +358,6 @@ async fn follow_photos(
             }
         }
     }
-    let view = match open_by_receipt(&state, &headers, &session, address, &receipt).await {
-        Ok(view) => view,
-        Err(response) => return response,
-    };
     let (errors, status) = match state.app.add_tip_photos(&receipt, files).await {
         Ok(_) => (Vec::new(), StatusCode::OK),
         Err(app::AppError::Invalid(fields)) => (crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)), StatusCode::UNPROCESSABLE_ENTITY),

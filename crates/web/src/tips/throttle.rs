@@ -14,9 +14,12 @@ use sha2::Sha256;
 
 /// How long a secret and its counts live.
 const WINDOW_MS: i64 = 3_600_000;
-/// Tips one client may submit in a window, and wrong receipt codes it may try.
+/// Tips one client may submit in a window, wrong receipt codes it may try, and photo uploads
+/// and messages it may send (a client is an IPv4 address or an IPv6 /64, as one host holds a
+/// whole /64).
 pub const SUBMISSIONS_PER_WINDOW: u32 = 10;
 pub const WRONG_CODES_PER_WINDOW: u32 = 20;
+pub const ADDITIONS_PER_WINDOW: u32 = 60;
 /// Tips the whole process takes in a window, whoever sends them (a flood from many addresses).
 pub const SUBMISSIONS_PER_WINDOW_IN_ALL: u32 = 2_000;
 /// Clients counted at once; beyond it every unknown client is treated as over its limit.
@@ -24,8 +27,11 @@ const CLIENTS_MAX: usize = 100_000;
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Counter {
+    /// A tip kept.
     Submission,
     WrongCode,
+    /// A message or a photo upload added to a tip by its code.
+    Addition,
 }
 
 struct Window {
@@ -43,8 +49,15 @@ impl Window {
     }
 
     fn key(&self, address: IpAddr) -> [u8; 16] {
+        let client = match address {
+            IpAddr::V4(v4) => IpAddr::V4(v4),
+            IpAddr::V6(v6) => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        };
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.secret).expect("HMAC takes a key of any length");
-        mac.update(address.to_string().as_bytes());
+        mac.update(client.to_string().as_bytes());
         let mut key = [0u8; 16];
         key.copy_from_slice(&mac.finalize().into_bytes()[..16]);
         key
@@ -84,11 +97,9 @@ impl TipThrottle {
             let limit = match counter {
                 Counter::Submission => SUBMISSIONS_PER_WINDOW,
                 Counter::WrongCode => WRONG_CODES_PER_WINDOW,
+                Counter::Addition => ADDITIONS_PER_WINDOW,
             };
-            match window.counts.get(&key) {
-                Some(count) => *count < limit,
-                None => window.counts.len() < CLIENTS_MAX,
-            }
+            window.counts.get(&key).is_none_or(|count| *count < limit)
         })
     }
 
@@ -103,7 +114,8 @@ impl TipThrottle {
                 window.submissions_in_all = window.submissions_in_all.saturating_add(1);
             }
             if window.counts.len() >= CLIENTS_MAX {
-                return;
+                // A flood of distinct clients: forget them all rather than refuse everyone new.
+                window.counts.clear();
             }
             let key = (window.key(address), counter);
             let count = window.counts.entry(key).or_insert(0);
@@ -129,6 +141,12 @@ mod tests {
         assert!(throttle.allows_at(b, Counter::WrongCode, start + 2), "another client is not");
         assert!(throttle.allows_at(a, Counter::Submission, start + 2), "another counter is not");
         assert!(throttle.allows_at(a, Counter::WrongCode, start + WINDOW_MS), "a new window forgets");
+        let (host, same_host): (IpAddr, IpAddr) = ("2001:db8:1:2::1".parse().unwrap(), "2001:db8:1:2:ffff::9".parse().unwrap());
+        let later = start + WINDOW_MS + 1;
+        for _ in 0..SUBMISSIONS_PER_WINDOW {
+            throttle.count_at(host, Counter::Submission, later);
+        }
+        assert!(!throttle.allows_at(same_host, Counter::Submission, later), "one IPv6 /64 is one client");
         let secret = throttle.window.lock().unwrap().secret;
         assert_ne!(secret, [0u8; 32]);
     }
