@@ -99,11 +99,11 @@ pub async fn load(app: &App) -> Result<()> {
         app.store.save_tip(&tip, &system("tip.demo_history", id)).await?;
         let handler = if county == "220104" { chaoyang.id } else { office.id };
         if tip.accepted_on.is_some() {
-            app.store.add_tip_message(id, false, Some(handler), "您的举报已受理,我们将尽快核查。", &day(ago - accept_after), Some(&system("tip.reply", id))).await?;
+            app.store
+                .add_tip_message(id, false, Some(handler), "您的举报已受理,我们将尽快核查。", &day(ago - accept_after), Some(&system("tip.reply", id)))
+                .await?;
             if index == 2 {
-                app.store
-                    .add_tip_message(id, true, None, "补充:堵塞的是B2层东侧通道。", &day(ago - accept_after - 1), None)
-                    .await?;
+                app.store.add_tip_message(id, true, None, "补充:堵塞的是B2层东侧通道。", &day(ago - accept_after - 1), None).await?;
             }
         }
         if let (Some(outcome), Some(feedback)) = (&tip.outcome, &tip.feedback_on) {
