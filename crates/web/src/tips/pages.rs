@@ -304,7 +304,18 @@ async fn follow_photos(
     // The code comes first (the form puts it before the files): nothing more is read, and no
     // upload place is taken, for a code that opens no tip.
     let receipt: String = match multipart.next_field().await {
-        Ok(Some(field)) if field.name() == Some("receipt") => field.text().await.unwrap_or_default().chars().take(64).collect(),
+        Ok(Some(mut field)) if field.name() == Some("receipt") => {
+            // Read at most a code's length: a longer field is no code, and is not read on.
+            let mut bytes = Vec::new();
+            while let Ok(Some(chunk)) = field.chunk().await {
+                bytes.extend_from_slice(&chunk);
+                if bytes.len() > 64 {
+                    bytes.clear();
+                    break;
+                }
+            }
+            String::from_utf8(bytes).unwrap_or_default()
+        }
         _ => String::new(),
     };
     let view = match open_by_receipt(&state, &headers, &session, address, &receipt).await {
