@@ -31,7 +31,15 @@ pub fn router() -> Router<AppState> {
         .route("/report/follow/message", post(follow_message))
         .route(
             "/report/follow/photos",
-            post(follow_photos).layer(axum::extract::DefaultBodyLimit::max(app::tips::ATTACHMENTS_MAX * app::tips::ATTACHMENT_BYTES_MAX + (1 << 20))),
+            post(follow_photos)
+                .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(
+                    app::tips::ATTACHMENTS_MAX * app::tips::ATTACHMENT_BYTES_MAX + (1 << 20),
+                ))
+                // A public upload is done in time or refused: a slow sender cannot hold an upload place.
+                .layer::<_, std::convert::Infallible>(tower_http::timeout::TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    PUBLIC_UPLOAD_TIME,
+                )),
         )
         .route("/tips/{id}/attachments/{attachment}", get(attachment))
         .route("/tips", get(inbox_page))
@@ -43,6 +51,9 @@ pub fn router() -> Router<AppState> {
         .route("/tips/{id}/identity-requests", post(identity_request_submit))
         .route("/tip-identity-requests/{id}/decision", post(identity_decision_submit))
 }
+
+/// How long a public photo upload may take from first byte to last.
+pub const PUBLIC_UPLOAD_TIME: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The public paths whose forms carry no session's authority (no one is signed in to act for);
 /// the CSRF guard lets them through after its same-origin check.
