@@ -417,7 +417,7 @@ impl App {
                         });
                     }
                 } else if today > deadline {
-                    let supervisor = self.store.departments_of_region(&danger.region_code).await?.into_iter().find(|u| u.name.ends_with("应急管理局"));
+                    let supervisor = self.store.emergency_bureau_of_region(&danger.region_code).await?;
                     if let Some(unit) = supervisor {
                         notices.push(store::DangerNotice {
                             unit_id: unit.id,

@@ -811,9 +811,15 @@ impl App {
         policy::allows(actor, Action::KeepTipIdentities { region_path, actor_requested: false })
     }
 
-    /// The office of a region (its 应急管理局), which handles its tips unless one is routed elsewhere.
-    async fn region_office(&self, region_code: &str) -> Result<Option<i64>> {
-        Ok(self.store.departments_of_region(region_code).await?.into_iter().find(|u| u.name.ends_with("应急管理局")).map(|u| u.id))
+    /// The office of a region (its 应急管理局), which handles its tips unless one is routed
+    /// elsewhere; each region is looked up once per `offices`.
+    async fn region_office(&self, offices: &mut BTreeMap<String, Option<i64>>, region_code: &str) -> Result<Option<i64>> {
+        if let Some(office) = offices.get(region_code) {
+            return Ok(*office);
+        }
+        let office = self.store.emergency_bureau_of_region(region_code).await?.map(|u| u.id);
+        offices.insert(region_code.to_owned(), office);
+        Ok(office)
     }
 
     /// Deadline notices of tips: a reminder to the handling unit in the three days before a
@@ -822,6 +828,8 @@ impl App {
     /// kind and deadline, never what it says. Returns how many went out.
     pub async fn send_tip_notices(&self, today: jiff::civil::Date) -> Result<u64> {
         let mut notices = Vec::new();
+        // Each region's office is looked up once, however many of its tips fall due.
+        let mut offices: BTreeMap<String, Option<i64>> = BTreeMap::new();
         for row in self.store.open_tips().await? {
             let (Some(due), _) = deadline(&row) else { continue };
             let days_left = (due - today).get_days();
@@ -829,7 +837,7 @@ impl App {
             if (0..=3).contains(&days_left) {
                 let handler = match row.handler_unit_id {
                     Some(unit) => Some(unit),
-                    None => self.region_office(&row.region_code).await?,
+                    None => self.region_office(&mut offices, &row.region_code).await?,
                 };
                 if let Some(unit_id) = handler {
                     notices.push(store::TipNotice {
@@ -843,7 +851,7 @@ impl App {
             } else if days_left < 0 {
                 let parent = self.store.region(&row.region_code).await.ok().and_then(|r| r.parent_code).map(|c| c.to_string());
                 let above = match parent {
-                    Some(parent) => self.region_office(&parent).await?,
+                    Some(parent) => self.region_office(&mut offices, &parent).await?,
                     None => None,
                 };
                 if let Some(unit_id) = above {

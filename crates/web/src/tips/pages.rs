@@ -252,12 +252,15 @@ async fn open_by_receipt(
     }
     match state.app.follow_tip(receipt).await {
         Ok(view) => Ok(view),
-        Err(_) => {
-            state.tip_throttle.count(address, Counter::WrongCode);
-            let errors = vec![crate::pages::text(headers, &domain::message!("tips.no_such_receipt"))];
-            Err(follow_response(state, headers, session, String::new(), None, errors, StatusCode::NOT_FOUND).await)
-        }
+        Err(_) => Err(wrong_code(state, headers, session, address).await),
     }
+}
+
+/// The answer to a code that opens no tip, counted against the client: the same whatever is wrong.
+async fn wrong_code(state: &AppState, headers: &HeaderMap, session: &Session, address: std::net::IpAddr) -> Response {
+    state.tip_throttle.count(address, Counter::WrongCode);
+    let errors = vec![crate::pages::text(headers, &domain::message!("tips.no_such_receipt"))];
+    follow_response(state, headers, session, String::new(), None, errors, StatusCode::NOT_FOUND).await
 }
 
 async fn follow_submit(
@@ -281,14 +284,16 @@ async fn follow_message(
     axum::Form(form): axum::Form<FollowForm>,
 ) -> Response {
     let address = throttle_address(address);
-    if !state.tip_throttle.allows(address, Counter::Addition) {
+    if !state.tip_throttle.allows(address, Counter::Addition) || !state.tip_throttle.allows(address, Counter::WrongCode) {
         return error_page(&state, &headers, &session, None, super::throttled()).await;
     }
-    if let Err(response) = open_by_receipt(&state, &headers, &session, address, &form.receipt).await {
-        return response;
+    // The message's use case opens the tip by its code first, so a wrong code is known from it.
+    let written = state.app.reporter_message(&form.receipt, &form.body).await;
+    if matches!(written, Err(app::AppError::NotFound)) {
+        return wrong_code(&state, &headers, &session, address).await;
     }
     state.tip_throttle.count(address, Counter::Addition);
-    let (errors, status) = match state.app.reporter_message(&form.receipt, &form.body).await {
+    let (errors, status) = match written {
         Ok(()) => (Vec::new(), StatusCode::OK),
         Err(app::AppError::Invalid(fields)) => (crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)), StatusCode::UNPROCESSABLE_ENTITY),
         Err(app::AppError::Conflict(message)) => (vec![crate::pages::text(&headers, &message)], StatusCode::CONFLICT),
