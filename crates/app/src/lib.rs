@@ -22,6 +22,7 @@ pub mod hazard_sources;
 pub mod hidden_dangers;
 pub mod insurance;
 pub mod monitoring;
+pub mod photos;
 pub mod policy;
 pub mod reference_data;
 pub mod risk_points;

@@ -51,3 +51,15 @@ fn telemetry_corpus_is_read_or_refused() {
         }
     }
 }
+
+#[test]
+fn photo_corpus_is_stripped_or_refused() {
+    let mut stripped = 0;
+    for (name, bytes) in corpus("tip_photo") {
+        if let Some((_, out)) = app::photos::stripped_photo(&bytes) {
+            assert!(!out.windows(4).any(|w| w == b"Exif" || w == b"tEXt"), "{name}: metadata left");
+            stripped += 1;
+        }
+    }
+    assert!(stripped > 0, "the seeds are photos");
+}
