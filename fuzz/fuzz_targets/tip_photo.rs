@@ -12,7 +12,8 @@ mod photos;
 
 fuzz_target!(|data: &[u8]| {
     if let Some((content_type, out)) = photos::stripped_photo(data) {
-        assert!(out.len() <= data.len() + 16, "stripping never grows a file much");
+        // Rewriting may lay segments out anew, but never multiplies a file.
+        assert!(out.len() <= 2 * data.len() + 64, "stripping never grows a file much");
         match content_type {
             "image/jpeg" => assert!(out.starts_with(&[0xFF, 0xD8])),
             "image/png" => assert!(out.starts_with(b"\x89PNG\r\n\x1a\n")),

@@ -16,6 +16,8 @@ pub fn stripped_photo(bytes: &[u8]) -> Option<(&'static str, Vec<u8>)> {
         // APP1–APP15 carry EXIF, XMP, Photoshop and maker data; COM is a free comment.
         jpeg.segments_mut().retain(|segment| !matches!(segment.marker(), 0xE1..=0xEF | 0xFE));
         jpeg.encoder().write_to(&mut out).ok()?;
+        // Only what reads back as a JPEG is kept (a damaged file can write out as none).
+        img_parts::jpeg::Jpeg::from_bytes(img_parts::Bytes::copy_from_slice(&out)).ok()?;
         Some(("image/jpeg", out))
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         let mut png = img_parts::png::Png::from_bytes(data).ok()?;
@@ -23,6 +25,7 @@ pub fn stripped_photo(bytes: &[u8]) -> Option<(&'static str, Vec<u8>)> {
         png.set_icc_profile(None);
         png.chunks_mut().retain(|chunk| !matches!(&chunk.kind(), b"tEXt" | b"iTXt" | b"zTXt" | b"eXIf" | b"tIME" | b"iCCP"));
         png.encoder().write_to(&mut out).ok()?;
+        img_parts::png::Png::from_bytes(img_parts::Bytes::copy_from_slice(&out)).ok()?;
         Some(("image/png", out))
     } else {
         None
