@@ -7,6 +7,26 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DESKTOP, PHONE, PASSWORD, useBrowser, newPage, login, submitLogin, gotoOk, screenshot } from '../lib/helpers.mjs';
 
+/** A one-page PDF whose document information names `author`, written out with its offsets. */
+function pdfWithAuthor(author) {
+  const objects = [
+    '<</Type/Catalog/Pages 2 0 R>>',
+    '<</Type/Pages/Kids[3 0 R]/Count 1>>',
+    '<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>',
+    `<</Author(${author})/Creator(e2e)>>`,
+  ];
+  let pdf = '%PDF-1.7\n';
+  const offsets = objects.map((body, i) => {
+    const at = pdf.length;
+    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
+    return at;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  pdf += `trailer\n<</Size ${objects.length + 1}/Root 1 0 R/Info 4 0 R>>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, 'latin1');
+}
+
 async function followUp(page, receipt) {
   await gotoOk(page, '/report/follow');
   await page.locator('form#follow-form input[name=receipt]').fill(receipt);
@@ -48,6 +68,12 @@ describe('tips', () => {
       await screenshot(reporter, 'tip-receipt-phone.png');
       await followUp(reporter, receipt.toLowerCase());
       assert.equal((await reporter.locator('#tip-state').textContent()).trim(), '待受理');
+      // A document added by the code: kept, and counted on the page.
+      const upload = reporter.locator('form#reporter-file-form');
+      await upload.locator('input[name=files]').setInputFiles({ name: '记录.pdf', mimeType: 'application/pdf', buffer: pdfWithAuthor('E2E-SECRET-AUTHOR') });
+      await upload.locator('button[type=submit]').click();
+      await reporter.waitForURL((url) => url.pathname === '/report/follow/files', { waitUntil: 'load' });
+      assert.ok((await reporter.locator('form#reporter-file-form label').textContent()).includes('(1)'), 'the document is kept');
     } finally {
       await reporter.context().close();
     }
@@ -87,6 +113,13 @@ describe('tips', () => {
       await handler.locator('#tip-reward').waitFor({ state: 'visible' });
       assert.ok((await handler.locator('#tip-reward').textContent()).includes('¥15000'), 'the reward is 15 % of the fine');
       await screenshot(handler, 'tip-handled.png');
+      // The reporter's document downloads without its author.
+      const documentLink = handler.locator('#tip-documents a').first();
+      const download = await handler.request.get(new URL(await documentLink.getAttribute('href'), handler.url()).href);
+      assert.equal(download.status(), 200);
+      assert.match(download.headers()['content-disposition'] ?? '', /^attachment; filename="tip-\d+-\d+\.pdf"$/);
+      const kept = await download.body();
+      assert.ok(kept.subarray(0, 5).toString() === '%PDF-' && !kept.includes('E2E-SECRET-AUTHOR'), 'the PDF is kept without its author');
     } finally {
       await handler.context().close();
     }

@@ -200,13 +200,13 @@ pub struct TipStatistics {
     pub overdue: i64,
 }
 
-/// Largest photo a reporter attaches, and most photos a tip keeps.
+/// Largest file (photo or document) a reporter attaches, and most files a tip keeps.
 pub const ATTACHMENT_BYTES_MAX: usize = 10 << 20;
 pub const ATTACHMENTS_MAX: usize = 10;
 /// Most messages a reporter writes on one tip.
 pub const REPORTER_MESSAGES_MAX: usize = 200;
 
-use crate::photos::stripped_photo;
+use crate::reporter_files::{FileRefusal, stripped_file};
 
 /// An attachment as the handler lists it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -215,6 +215,26 @@ pub struct AttachmentView {
     pub content_type: String,
     pub size_bytes: i64,
     pub added_on: String,
+}
+
+impl AttachmentView {
+    /// The file name extension of its type, for a download's name.
+    pub fn extension(&self) -> &'static str {
+        extension_of(&self.content_type)
+    }
+}
+
+/// The file name extension of an attachment's content type.
+pub fn extension_of(content_type: &str) -> &'static str {
+    match content_type {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "application/pdf" => "pdf",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document" => "docx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "xlsx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation" => "pptx",
+        _ => "bin",
+    }
 }
 
 fn content_of(row: &TipRow) -> Result<TipContent> {
@@ -388,9 +408,10 @@ impl App {
         })
     }
 
-    /// The reporter adds photos by receipt code (until the tip is closed): each is checked by its
-    /// bytes and stripped of its metadata before it is sealed. Returns how many were kept.
-    pub async fn add_tip_photos(&self, receipt: &str, files: Vec<crate::workplans::UploadedFile>) -> Result<usize> {
+    /// The reporter adds files (photos, documents) by receipt code until the tip is closed: each is
+    /// checked by its bytes and stripped of its metadata before it is sealed. Returns how many
+    /// were kept; one refused file keeps none.
+    pub async fn add_tip_files(&self, receipt: &str, files: Vec<crate::workplans::UploadedFile>) -> Result<usize> {
         let row = self.tip_of_receipt(receipt).await?;
         if row.state == TipState::Closed {
             return Err(AppError::Conflict(domain::message!("tips.closed")));
@@ -398,28 +419,34 @@ impl App {
         let already = self.store.tip_attachments(row.id).await?.len();
         let mut problems = Vec::new();
         if files.is_empty() || already + files.len() > ATTACHMENTS_MAX {
-            problems.push(field("photos", domain::message!("tips.photos_count", max = ATTACHMENTS_MAX)));
+            problems.push(field("files", domain::message!("tips.files_count", max = ATTACHMENTS_MAX)));
         }
-        let mut photos = Vec::new();
-        for file in &files {
+        let mut kept = Vec::new();
+        for file in files {
             let name: String = file.file_name.rsplit(['/', '\\']).next().unwrap_or("").chars().take(80).collect();
             if file.bytes.len() > ATTACHMENT_BYTES_MAX {
-                problems.push(field("photos", domain::message!("tips.photo_too_large", name = name, max_mb = ATTACHMENT_BYTES_MAX >> 20)));
+                problems.push(field("files", domain::message!("tips.file_too_large", name = name, max_mb = ATTACHMENT_BYTES_MAX >> 20)));
                 continue;
             }
-            match stripped_photo(&file.bytes) {
-                Some(photo) => photos.push(photo),
-                None => problems.push(field("photos", domain::message!("tips.not_a_photo", name = name))),
+            // Reading a document is work for a blocking thread, not for the runtime's.
+            let stripped = tokio::task::spawn_blocking(move || stripped_file(&file.bytes))
+                .await
+                .map_err(|error| AppError::Internal(format!("stripping a reporter's file: {error}")))?;
+            match stripped {
+                Ok(file) => kept.push(file),
+                Err(FileRefusal::Unsupported) => problems.push(field("files", domain::message!("tips.file_unsupported", name = name))),
+                Err(FileRefusal::Damaged) => problems.push(field("files", domain::message!("tips.file_damaged", name = name))),
+                Err(FileRefusal::Encrypted) => problems.push(field("files", domain::message!("tips.file_encrypted", name = name))),
             }
         }
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
         let today = domain::time::today().to_string();
-        for (content_type, bytes) in &photos {
+        for (content_type, bytes) in &kept {
             self.store.add_tip_attachment(row.id, content_type, bytes, &today, None).await?;
         }
-        Ok(photos.len())
+        Ok(kept.len())
     }
 
     /// A tip's attachment, for its handler: (content type, bytes).

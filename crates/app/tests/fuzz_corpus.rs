@@ -53,13 +53,19 @@ fn telemetry_corpus_is_read_or_refused() {
 }
 
 #[test]
-fn photo_corpus_is_stripped_or_refused() {
-    let mut stripped = 0;
-    for (name, bytes) in corpus("tip_photo") {
-        if let Some((_, out)) = app::photos::stripped_photo(&bytes) {
-            assert!(!out.windows(4).any(|w| w == b"Exif" || w == b"tEXt"), "{name}: metadata left");
-            stripped += 1;
+fn reporter_file_corpus_is_stripped_or_refused() {
+    let mut kinds = std::collections::BTreeSet::new();
+    for (name, bytes) in corpus("tip_file") {
+        if let Ok((content_type, out)) = app::reporter_files::stripped_file(&bytes) {
+            if content_type.starts_with("image/") {
+                assert!(!out.windows(4).any(|w| w == b"Exif" || w == b"tEXt"), "{name}: metadata left");
+            }
+            if !content_type.contains("openxmlformats") {
+                // (An Office file comes out deflated; its parts are checked in the unit tests.)
+                assert!(!out.windows(6).any(|w| w == b"SECRET"), "{name}: a seed's secret left");
+            }
+            kinds.insert(content_type);
         }
     }
-    assert!(stripped > 0, "the seeds are photos");
+    assert!(kinds.len() >= 3, "the seeds are photos and documents: {kinds:?}");
 }

@@ -108,10 +108,10 @@ async fn tips_leave_no_trace_of_the_reporter_in_the_files_or_the_logs() {
     }
     jpeg.extend_from_slice(b"PIXELMARK-ZQ7");
     jpeg.extend_from_slice(&[0xFF, 0xD9]);
-    let mut multipart = format!("--B\r\nContent-Disposition: form-data; name=\"receipt\"\r\n\r\n{receipt}\r\n--B\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").into_bytes();
+    let mut multipart = format!("--B\r\nContent-Disposition: form-data; name=\"receipt\"\r\n\r\n{receipt}\r\n--B\r\nContent-Disposition: form-data; name=\"files\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").into_bytes();
     multipart.extend_from_slice(&jpeg);
     multipart.extend_from_slice(b"\r\n--B--\r\n");
-    let request = Request::post("/report/follow/photos").header(header::CONTENT_TYPE, "multipart/form-data; boundary=B").body(Body::from(multipart)).unwrap();
+    let request = Request::post("/report/follow/files").header(header::CONTENT_TYPE, "multipart/form-data; boundary=B").body(Body::from(multipart)).unwrap();
     let (status, _, page) = send(&router, request).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     let request = Request::post("/api/v1/tips/follow-up")

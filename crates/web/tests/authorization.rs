@@ -140,7 +140,7 @@ enum Payload {
     DecisionJson,
     DecisionForm,
     /// The fixture tip's code with no photo (refused by field for everyone alike).
-    ReporterPhotosMultipart,
+    ReporterFilesMultipart,
 }
 
 /// One row: method, path (placeholders in braces are filled from the fixture), payload, and the
@@ -380,7 +380,7 @@ const MATRIX: &[Row] = &[
     ("GET",    "/report/enterprises?region_code=220104&enterprise_name=%E5%8C%96%E5%B7%A5", Payload::None, [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST",   "/report/follow", Payload::ReceiptForm,                            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST",   "/report/follow/message", Payload::ReporterMessageForm,            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
-    ("POST",   "/report/follow/photos", Payload::ReporterPhotosMultipart,         [422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422]),
+    ("POST",   "/report/follow/files",  Payload::ReporterFilesMultipart,          [422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422]),
     ("GET",    "/tips/{chaoyang_tip}/attachments/{tip_attachment}", Payload::None, [200, 404, 200, 404, 200, 404, 404, 404, 404, 404, 404, 303]),
     ("POST",   "/api/v1/tips", Payload::TipJson,                                  [201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201]),
     ("POST",   "/api/v1/tips/follow-up", Payload::ReceiptJson,                    [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -502,7 +502,7 @@ async fn tips_fixture(fixture: &mut Fixture) {
     let first = fixture.app.request_tip_identity(&chaoyang, &client, tip, "核实现场").await.unwrap();
     let second = fixture.app.request_tip_identity(&chaoyang, &client, tip, "再次核实").await.unwrap();
     let photo = app::workplans::UploadedFile { file_name: "p.png".into(), bytes: PNG_1X1.to_vec() };
-    fixture.app.add_tip_photos(&receipt, vec![photo]).await.unwrap();
+    fixture.app.add_tip_files(&receipt, vec![photo]).await.unwrap();
     let attachment = fixture.app.tip_view(&chaoyang, &client, tip).await.unwrap().attachments[0].id;
     fixture.values.insert("tip_attachment", attachment.to_string());
     fixture.values.insert("chaoyang_tip", tip.to_string());
@@ -1048,7 +1048,7 @@ impl Fixture {
                 serde_urlencoded::to_string([("receipt", self.values["tip_receipt"].as_str()), ("body", "补充")]).unwrap(),
                 "application/x-www-form-urlencoded",
             ),
-            Payload::ReporterPhotosMultipart => multipart("photos", "", "application/octet-stream", b"", &[("receipt", self.values["tip_receipt"].as_str())]),
+            Payload::ReporterFilesMultipart => multipart("files", "", "application/octet-stream", b"", &[("receipt", self.values["tip_receipt"].as_str())]),
             Payload::TipActionJson => (json!({"action": "close"}).to_string(), "application/json"),
             Payload::TipActionForm => ("action=close".into(), "application/x-www-form-urlencoded"),
             Payload::TipReplyJson => (json!({"body": "收到"}).to_string(), "application/json"),

@@ -30,8 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/report/enterprises", get(enterprise_names))
         .route("/report/follow/message", post(follow_message))
         .route(
-            "/report/follow/photos",
-            post(follow_photos)
+            "/report/follow/files",
+            post(follow_files)
                 .layer::<_, std::convert::Infallible>(axum::extract::DefaultBodyLimit::max(
                     app::tips::ATTACHMENTS_MAX * app::tips::ATTACHMENT_BYTES_MAX + (1 << 20),
                 ))
@@ -52,12 +52,12 @@ pub fn router() -> Router<AppState> {
         .route("/tip-identity-requests/{id}/decision", post(identity_decision_submit))
 }
 
-/// How long a public photo upload may take from first byte to last.
+/// How long a public file upload may take from first byte to last.
 pub const PUBLIC_UPLOAD_TIME: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// The public paths whose forms carry no session's authority (no one is signed in to act for);
 /// the CSRF guard lets them through after its same-origin check.
-pub const PUBLIC_FORM_PATHS: [&str; 4] = ["/report", "/report/follow", "/report/follow/message", "/report/follow/photos"];
+pub const PUBLIC_FORM_PATHS: [&str; 4] = ["/report", "/report/follow", "/report/follow/message", "/report/follow/files"];
 
 fn kind_options(english: bool, selected: &str) -> Vec<SelectOption> {
     TipKind::ALL.iter().map(|k| SelectOption { code: k.key().into(), label: k.label(english).into(), selected: k.key() == selected }).collect()
@@ -305,8 +305,9 @@ async fn follow_message(
     }
 }
 
-/// The reporter adds photos by code; each counts against the client's submissions.
-async fn follow_photos(
+/// The reporter adds files (photos, documents) by code; each upload counts against the client's
+/// additions.
+async fn follow_files(
     State(state): State<AppState>,
     headers: HeaderMap,
     session: Session,
@@ -346,7 +347,7 @@ async fn follow_photos(
     let mut files = Vec::new();
     loop {
         match multipart.next_field().await {
-            Ok(Some(field)) if field.name() == Some("photos") => {
+            Ok(Some(field)) if field.name() == Some("files") => {
                 let file_name = field.file_name().unwrap_or("").to_owned();
                 match field.bytes().await {
                     Ok(bytes) if file_name.is_empty() && bytes.is_empty() => {}
@@ -358,7 +359,7 @@ async fn follow_photos(
                             &session,
                             None,
                             app::AppError::Invalid(vec![domain::enterprises::FieldError {
-                                field: "photos",
+                                field: "files",
                                 message: domain::message!("hidden_dangers.upload_failed_too_large"),
                             }])
                             .into(),
@@ -376,7 +377,7 @@ async fn follow_photos(
                     &session,
                     None,
                     app::AppError::Invalid(vec![domain::enterprises::FieldError {
-                        field: "photos",
+                        field: "files",
                         message: domain::message!("hidden_dangers.upload_could_not_read"),
                     }])
                     .into(),
@@ -385,7 +386,7 @@ async fn follow_photos(
             }
         }
     }
-    let (errors, status) = match state.app.add_tip_photos(&receipt, files).await {
+    let (errors, status) = match state.app.add_tip_files(&receipt, files).await {
         Ok(_) => (Vec::new(), StatusCode::OK),
         Err(app::AppError::Invalid(fields)) => (crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)), StatusCode::UNPROCESSABLE_ENTITY),
         Err(app::AppError::Conflict(message)) => (vec![crate::pages::text(&headers, &message)], StatusCode::CONFLICT),
@@ -395,13 +396,20 @@ async fn follow_photos(
     follow_response(&state, &headers, &session, receipt, Some(view), errors, status).await
 }
 
-/// A photo of a tip, for its handler.
+/// A file of a tip, for its handler: a photo shown in the page, a document always downloaded
+/// (never opened by the browser in the application's origin).
 async fn attachment(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path((id, attachment)): Path<(i64, i64)>) -> Response {
     match state.app.tip_attachment(&user.actor, &user.client, id, attachment).await {
         Ok((content_type, bytes)) => {
             let mut response = bytes.into_response();
             if let Ok(value) = axum::http::HeaderValue::from_str(&content_type) {
                 response.headers_mut().insert(axum::http::header::CONTENT_TYPE, value);
+            }
+            if !content_type.starts_with("image/") {
+                let disposition = format!("attachment; filename=\"tip-{id}-{attachment}.{}\"", app::tips::extension_of(&content_type));
+                if let Ok(value) = axum::http::HeaderValue::from_str(&disposition) {
+                    response.headers_mut().insert(axum::http::header::CONTENT_DISPOSITION, value);
+                }
             }
             response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("private, no-store"));
             response

@@ -14,7 +14,7 @@ use sha2::Sha256;
 
 /// How long a secret and its counts live.
 const WINDOW_MS: i64 = 3_600_000;
-/// Tips one client may submit in a window, wrong receipt codes it may try, and photo uploads
+/// Tips one client may submit in a window, wrong receipt codes it may try, and file uploads
 /// and messages it may send (a client is an IPv4 address or an IPv6 /64, as one host holds a
 /// whole /64).
 pub const SUBMISSIONS_PER_WINDOW: u32 = 10;
@@ -30,7 +30,7 @@ pub enum Counter {
     /// A tip kept.
     Submission,
     WrongCode,
-    /// A message or a photo upload added to a tip by its code.
+    /// A message or a file upload added to a tip by its code.
     Addition,
 }
 
