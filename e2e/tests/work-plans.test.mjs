@@ -62,9 +62,18 @@ describe('work plans', () => {
       }
       assert.ok(found, 'some assignment accepts a report');
       const before = await page.locator('#reports article.report').count();
-      const form = page.locator('form#report-form');
+      const text = '浏览器测试:已组织专项检查,发现问题全部整改。';
+      let form = page.locator('form#report-form');
       await form.locator('select[name=period]').selectOption('interim');
-      await form.locator('textarea[name=body]').fill('浏览器测试:已组织专项检查,发现问题全部整改。');
+      await form.locator('textarea[name=body]').fill(text);
+      // An executable renamed .pdf is refused by its bytes, and the typed report survives.
+      await form.locator('input[name=files]').setInputFiles({ name: 'fake.pdf', mimeType: 'application/pdf', buffer: Buffer.from('MZ\x90\x00 not a pdf') });
+      await form.locator('button[type=submit]').click();
+      await poll(async () => (await page.locator('main').textContent()).includes('fake.pdf'), 'the refusal names the file');
+      form = page.locator('form#report-form');
+      assert.equal(await form.locator('textarea[name=body]').inputValue(), text, 'the report text is kept');
+      assert.equal(await form.locator('select[name=period]').inputValue(), 'interim', 'the period is kept');
+      assert.equal(await page.locator('#reports article.report').count(), before, 'nothing was filed');
       await form.locator('input[name=files]').setInputFiles({ name: '检查记录.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 test') });
       await form.locator('button[type=submit]').click();
       await poll(async () => (await page.locator('#reports article.report').count()) === before + 1, 'the new report appears');

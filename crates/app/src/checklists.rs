@@ -95,8 +95,15 @@ pub struct CampaignCity {
     pub closed: i64,
     /// Checked targets / targets.
     pub coverage: f64,
-    /// Closed findings / findings (1 when nothing was found).
-    pub rectification_rate: f64,
+    /// Closed findings / findings; none when nothing was found (there is no rate to show).
+    pub rectification_rate: Option<f64>,
+}
+
+impl CampaignCity {
+    /// The rectification rate as people read it: `87.5%`, or `—` when nothing was found.
+    pub fn rectification_text(&self) -> String {
+        self.rectification_rate.map_or_else(|| "—".to_owned(), |rate| format!("{:.1}%", rate * 100.0))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -125,7 +132,7 @@ fn city(row: &store::CampaignCityRow) -> CampaignCity {
         findings: row.findings,
         closed: row.closed,
         coverage: ratio(row.checked, row.targets, 0.0),
-        rectification_rate: ratio(row.closed, row.findings, 1.0),
+        rectification_rate: (row.findings > 0).then(|| ratio(row.closed, row.findings, 0.0)),
     }
 }
 

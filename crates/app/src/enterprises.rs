@@ -121,7 +121,18 @@ impl App {
         let enterprise = Enterprise::from_input(input).map_err(AppError::Invalid)?;
         let path = self.county_path(&enterprise).await.map_err(|e| AppError::Invalid(vec![e]))?;
         if !policy::allows(actor, Action::CreateEnterprise { region_path: &path }) {
-            return Err(self.denied(actor, client, "enterprise.create", format!("credit_code:{}", enterprise.credit_code)).await);
+            let denied = self.denied(actor, client, "enterprise.create", format!("credit_code:{}", enterprise.credit_code)).await;
+            // Region codes are public: one who registers enterprises is told, by field, that this
+            // county is not theirs (the attempt is recorded all the same).
+            let registers = actor.region_path.as_deref().is_some_and(|own| policy::allows(actor, Action::CreateEnterprise { region_path: own }));
+            return Err(if registers {
+                AppError::Invalid(vec![FieldError {
+                    field: "region_code",
+                    message: domain::message!("enterprises.region_outside_territory", region_code = enterprise.region_code),
+                }])
+            } else {
+                denied
+            });
         }
         let event = audit_event(
             Some(actor),

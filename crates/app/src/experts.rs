@@ -5,6 +5,7 @@
 use domain::audit::Outcome;
 use domain::message::Message;
 use domain::role::Role;
+use serde::Serialize;
 use store::{ExpertRow, ServiceRow};
 
 use crate::policy::{self, Action};
@@ -114,4 +115,58 @@ impl App {
             _ => Err(self.denied(actor, client, "expert.read", format!("user:{expert_id}")).await),
         }
     }
+
+    /// What an expert is assigned: the hidden dangers to verify and the campaigns to check, for the
+    /// expert itself or for those whose pool it is in (as its services).
+    pub async fn expert_assignments(&self, actor: &Actor, client: &Client, expert_id: i64) -> Result<ExpertAssignments> {
+        self.expert_services(actor, client, expert_id).await?;
+        let (danger_ids, campaign_ids) = self.store.expert_assignments(expert_id).await?;
+        let mut dangers = Vec::new();
+        for id in danger_ids {
+            // Assigned is readable: the assignment is the expert's reach (as policy grants it).
+            if let Ok(row) = self.store.danger(id, &domain::access::Visibility::Everything).await {
+                dangers.push(AssignedDanger {
+                    id,
+                    enterprise_name: row.enterprise_name,
+                    description: row.description.chars().take(60).collect(),
+                    state: row.state.key().to_owned(),
+                    deadline: row.deadline,
+                });
+            }
+        }
+        let mut campaigns = Vec::new();
+        for id in campaign_ids {
+            if let Ok(row) = self.store.campaign(id).await {
+                campaigns.push(AssignedCampaign { id, name: row.name, checklist_name: row.checklist_name, starts_on: row.starts_on, ends_on: row.ends_on });
+            }
+        }
+        Ok(ExpertAssignments { dangers, campaigns })
+    }
+}
+
+/// A hidden danger an expert is assigned to verify.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssignedDanger {
+    pub id: i64,
+    pub enterprise_name: String,
+    pub description: String,
+    pub state: String,
+    pub deadline: Option<String>,
+}
+
+/// A campaign an expert is assigned to check in.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssignedCampaign {
+    pub id: i64,
+    pub name: String,
+    pub checklist_name: String,
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+/// An expert's assignments.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ExpertAssignments {
+    pub dangers: Vec<AssignedDanger>,
+    pub campaigns: Vec<AssignedCampaign>,
 }

@@ -209,6 +209,10 @@ impl App {
         let deadline = match input.deadline.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
             None => None,
             Some(text) => match text.parse::<jiff::civil::Date>() {
+                Ok(date) if date < domain::time::today() => {
+                    problems.push(field("deadline", domain::message!("hidden_dangers.deadline_in_past", today = domain::time::today().to_string())));
+                    None
+                }
                 Ok(date) => Some(date.to_string()),
                 Err(_) => {
                     problems.push(field("deadline", domain::message!("hidden_dangers.deadline_should_yyyy_mm_dd")));

@@ -163,6 +163,19 @@ impl App {
         Ok(self.store.regions_under(path).await?)
     }
 
+    /// The counties where the actor registers enterprises (the choices of the registry's region
+    /// field): those of its territory; none for one who registers none.
+    pub async fn counties_for_registration(&self, actor: &crate::Actor) -> Result<Vec<domain::region::Region>> {
+        let Some(path) = actor.region_path.as_deref() else {
+            return Ok(Vec::new());
+        };
+        if !crate::policy::allows(actor, crate::policy::Action::CreateEnterprise { region_path: path }) {
+            return Ok(Vec::new());
+        }
+        let regions = self.store.regions_under(path).await?;
+        Ok(regions.into_iter().filter(|r| r.level == domain::region::RegionLevel::County).collect())
+    }
+
     /// The units of one kind (member departments, governments, …).
     pub async fn units_of_kind(&self, kind: UnitKind) -> Result<Vec<store::UnitRow>> {
         Ok(self.store.units_of_kind(kind).await?)

@@ -42,6 +42,25 @@ const ATTACHMENT_TYPES: [(&str, &str); 9] = [
     ("txt", "text/plain; charset=utf-8"),
 ];
 
+/// Whether a file's bytes are of the type its extension claims (an executable renamed `.pdf` is
+/// not): by signature, an Office Open XML package by its main part, text by decoding.
+fn content_matches_extension(extension: &str, bytes: &[u8]) -> bool {
+    let package_with = |part: &str| {
+        bytes.starts_with(b"PK\x03\x04") && zip::ZipArchive::new(std::io::Cursor::new(bytes)).is_ok_and(|archive| archive.index_for_name(part).is_some())
+    };
+    match extension {
+        "pdf" => bytes.starts_with(b"%PDF-"),
+        "jpg" | "jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "docx" => package_with("word/document.xml"),
+        "xlsx" => package_with("xl/workbook.xml"),
+        // The compound file (OLE2) of Word 97–2003 and Excel 97–2003.
+        "doc" | "xls" => bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]),
+        "txt" => !bytes.contains(&0) && crate::spreadsheet::decode_text(bytes).is_ok(),
+        _ => false,
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlanImport {
@@ -522,6 +541,10 @@ impl App {
                 Some(_) if file.bytes.len() > ATTACHMENT_BYTES_MAX => problems
                     .push(("files", domain::message!("workplans.larger_than_mb", value = clip(&file.file_name, 60), value2 = ATTACHMENT_BYTES_MAX >> 20))),
                 Some(_) if file.bytes.is_empty() => problems.push(("files", domain::message!("workplans.empty", value = clip(&file.file_name, 60)))),
+                Some(_) if !content_matches_extension(&extension, &file.bytes) => problems.push((
+                    "files",
+                    domain::message!("workplans.content_not_extension", value = clip(&file.file_name, 60), extension = extension.to_uppercase()),
+                )),
                 Some((_, content_type)) => attachments.push(NewAttachment {
                     file_name: clip(file.file_name.rsplit(['/', '\\']).next().unwrap_or(""), 120),
                     content_type: (*content_type).to_owned(),

@@ -81,6 +81,7 @@ async fn checklists_and_campaigns_on_every_configured_backend() {
         let campaign = app.create_campaign(&changchun, &client, &input).await.unwrap();
         let before = app.campaign_progress(&changchun, &client, campaign).await.unwrap();
         assert!(before.totals.targets > 0 && before.totals.checked == 0 && before.totals.coverage == 0.0);
+        assert_eq!((before.totals.rectification_rate, before.totals.rectification_text().as_str()), (None, "—"), "nothing found, no rate");
         let lane_answers = |blocked: bool| {
             lane_items.iter().map(|i| ItemAnswer { item_id: i.id, passed: !(blocked && i.code == "2"), note: "现场检查".into() }).collect::<Vec<_>>()
         };
@@ -88,7 +89,7 @@ async fn checklists_and_campaigns_on_every_configured_backend() {
         assert_eq!(found.len(), 1);
         let after = app.campaign_progress(&changchun, &client, campaign).await.unwrap();
         assert_eq!((after.totals.checked, after.totals.findings, after.totals.closed), (1, 1, 0));
-        assert_eq!(after.totals.rectification_rate, 0.0);
+        assert_eq!((after.totals.rectification_rate, after.totals.rectification_text().as_str()), (Some(0.0), "0.0%"));
         assert!(after.totals.coverage > 0.0 && after.totals.coverage <= 1.0);
         let jilin_enterprise = app.list_enterprises(&jilinshi, &client, &Default::default(), 1, 1).await.unwrap().items[0].id;
         assert!(

@@ -109,7 +109,7 @@ async fn the_major_loop_on_every_configured_backend() {
             .report_danger(
                 &chaoyang,
                 &client,
-                &DangerInput { grade: "general".into(), source: "inspection".into(), deadline: Some("2020-01-31".into()), ..input.clone() },
+                &DangerInput { grade: "general".into(), source: "inspection".into(), deadline: Some(domain::time::today().to_string()), ..input.clone() },
             )
             .await
             .unwrap();
@@ -210,22 +210,31 @@ async fn the_major_loop_on_every_configured_backend() {
         assert_eq!(app.danger_photo(&chaoyang, &client, photos[0].id).await.unwrap().0, "image/jpeg");
         assert!(matches!(app.danger_photo(&jilinshi, &client, photos[0].id).await, Err(AppError::NotFound)));
 
-        // Deadline notices: the 一般 danger reported with a 2020 deadline is closed; a new open one
+        // A deadline before today is refused by field (it would start overdue).
+        let past = DangerInput { grade: "general".into(), source: "inspection".into(), deadline: Some("2020-01-01".into()), ..input.clone() };
+        assert!(
+            matches!(app.report_danger(&chaoyang, &client, &past).await, Err(AppError::Invalid(problems)) if problems.iter().map(|p| p.field).collect::<Vec<_>>() == ["deadline"]),
+            "a past deadline is refused by field"
+        );
+
+        // Deadline notices: the 一般 danger reported with today's deadline is closed; a new open one
         // past its deadline escalates to 朝阳区's 应急管理局, once.
+        let deadline = domain::time::today().saturating_add(jiff::ToSpan::days(10));
         let late = app
             .report_danger(
                 &chaoyang,
                 &client,
-                &DangerInput { grade: "general".into(), source: "inspection".into(), deadline: Some("2021-01-10".into()), ..input.clone() },
+                &DangerInput { grade: "general".into(), source: "inspection".into(), deadline: Some(deadline.to_string()), ..input.clone() },
             )
             .await
             .unwrap();
-        let sent = app.send_danger_notices(jiff::civil::date(2021, 1, 20)).await.unwrap();
+        let after = deadline.saturating_add(jiff::ToSpan::days(10));
+        let sent = app.send_danger_notices(after).await.unwrap();
         assert!(sent >= 1);
-        assert_eq!(app.send_danger_notices(jiff::civil::date(2021, 1, 20)).await.unwrap(), 0, "each notice goes out once");
+        assert_eq!(app.send_danger_notices(after).await.unwrap(), 0, "each notice goes out once");
         let notices = app.danger_notices(&chaoyang).await.unwrap();
         assert!(notices.iter().any(|n| n.danger_id == late.id && n.kind == "escalation"), "the county regulator is told");
-        let reminders = app.send_danger_notices(jiff::civil::date(2021, 1, 5)).await.unwrap();
+        let reminders = app.send_danger_notices(deadline.saturating_sub(jiff::ToSpan::days(5))).await.unwrap();
         assert!(
             reminders >= 1 && app.danger_notices(&enterprise).await.unwrap().iter().any(|n| n.danger_id == late.id && n.kind == "reminder"),
             "the enterprise is reminded the week before"

@@ -116,6 +116,20 @@ async fn exports_reimport_cleanly_in_both_formats_and_gbk_is_read() {
     let mut own = row(701);
     own.region_code = "220104".into();
     app.create_enterprise(&chaoyang, &Client::cli(), &own).await.unwrap();
+    // Another city's county is refused by field for one who registers enterprises (region codes
+    // are public), and the attempt is recorded.
+    let jilinshi = actor(&app, "jilinshi").await;
+    let mut across = row(702);
+    across.region_code = "220104".into();
+    match app.create_enterprise(&jilinshi, &Client::cli(), &across).await {
+        Err(app::AppError::Invalid(fields)) => assert_eq!(fields.iter().map(|f| f.field).collect::<Vec<_>>(), ["region_code"]),
+        other => panic!("{other:?}"),
+    }
+    let counties = app.counties_for_registration(&jilinshi).await.unwrap();
+    assert!(
+        !counties.is_empty() && counties.iter().all(|r| r.path.starts_with(jilinshi.region_path.as_deref().unwrap())),
+        "the picker offers its own counties"
+    );
     let taken = |input: EnterpriseInput| {
         let app = app.clone();
         let chaoyang = chaoyang.clone();

@@ -105,6 +105,13 @@ async fn scenario(backend: &str) {
         }
         other => panic!("expected every problem at once, got {other:?}"),
     }
+    // An executable renamed `.pdf`, and a Word file that is no package, are refused by their bytes.
+    for (name, bytes) in [("fake.pdf", &b"MZ\x90\0\x03"[..]), ("记录.docx", b"%PDF-1.4"), ("说明.txt", b"text\0with NUL")] {
+        let fake = app
+            .report_progress(&yjt, &client, own_item4, "half_year", "上半年进展", vec![UploadedFile { file_name: name.into(), bytes: bytes.to_vec() }])
+            .await;
+        assert!(matches!(&fake, Err(AppError::Invalid(fields)) if fields.len() == 1 && fields[0].field == "files"), "{name}: {fake:?}");
+    }
     let evidence = UploadedFile { file_name: "检查记录.pdf".into(), bytes: b"%PDF-1.4 evidence".to_vec() };
     app.report_progress(&yjt, &client, own_item4, "half_year", "已完成顶层设计文件起草。", vec![evidence]).await.unwrap();
     assert!(matches!(app.review_assignment(&yjt, &client, own_item4, true, "").await, Err(AppError::NotFound)), "no one reviews their own work");

@@ -427,18 +427,24 @@ async fn load_demo_dangers(app: &App) -> Result<()> {
         // Every sixth danger is closed, the others stop one stage short of it in turn; a
         // third of the open ones are past their deadline.
         let stage = index % 6;
-        let deadline = if index % 3 == 0 && stage != 5 { day(-(index as i64) - 3) } else { day(30 + index as i64) };
+        let overdue = index % 3 == 0 && stage != 5;
+        let deadline = if overdue { day(-(index as i64) - 3) } else { day(30 + index as i64) };
         let input = DangerInput {
             enterprise_id: enterprise.id,
             location: location.into(),
             description: description.into(),
             source: if index % 2 == 0 { "inspection".into() } else { "self_check".into() },
             grade: if major { "major".into() } else { "general".into() },
-            deadline: Some(deadline.clone()),
+            // Reported with a deadline ahead; an overdue one is dated back below.
+            deadline: Some(day(30)),
             responsible_person: "安全员".into(),
             ..Default::default()
         };
         let danger = app.report_danger(&inspector, &client, &input).await?;
+        if overdue {
+            let reported_at = domain::time::now_ms() - (index as i64 + 40) * 86_400_000;
+            app.store.backdate_demo_danger(danger.id, &deadline, reported_at).await?;
+        }
         if stage >= 1 {
             app.act_on_danger(&regulator, &client, danger.id, &step("confirm")).await?;
         }

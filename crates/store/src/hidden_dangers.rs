@@ -134,6 +134,21 @@ impl Store {
         })
     }
 
+    /// Demo data only: dates a danger's report back to `reported_at` and its deadline to
+    /// `deadline`, so that the synthetic province has dangers found weeks ago and now past their
+    /// deadlines (a report may not name a deadline before its day).
+    pub async fn backdate_demo_danger(&self, id: i64, deadline: &str, reported_at: i64) -> Result<()> {
+        with_pool!(self, |pool| {
+            sqlx::query("UPDATE hidden_dangers SET deadline = $1, created_at = $2 WHERE id = $3")
+                .bind(deadline)
+                .bind(reported_at)
+                .bind(id)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
     /// One danger, if it is visible.
     pub async fn danger(&self, id: i64, visibility: &Visibility) -> Result<DangerRow> {
         let sql = format!("{DANGER_SELECT} WHERE d.id = $4 AND {VISIBLE}");

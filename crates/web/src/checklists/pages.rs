@@ -310,7 +310,7 @@ async fn campaign_export(State(state): State<AppState>, headers: HeaderMap, user
             format!("{:.1}%", r.coverage * 100.0),
             r.findings.to_string(),
             r.closed.to_string(),
-            format!("{:.1}%", r.rectification_rate * 100.0),
+            r.rectification_text(),
         ]
     });
     let export = app::exports::Export {

@@ -222,6 +222,8 @@ struct EnterpriseFormPage {
     industry_options: Vec<SelectOption>,
     scale_options: Vec<SelectOption>,
     grade_options: Vec<SelectOption>,
+    /// The counties the caller registers in, for the region field's suggestions.
+    region_options: Vec<SelectOption>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -258,9 +260,19 @@ async fn form_page(
             selected: StandardizationGrade::parse(&f.standardization) == Some(*g),
         })
         .collect();
+    // The counties of the caller's territory, offered as the region field is typed (by code or name).
+    let region_options = state
+        .app
+        .counties_for_registration(&user.actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| SelectOption { selected: r.code.as_str() == f.region_code, code: r.code.as_str().to_owned(), label: r.name })
+        .collect();
     let heading = t.get(heading_key).to_owned();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    (status, render(&EnterpriseFormPage { c, heading, action, cancel_url, version, f, errors, industry_options, scale_options, grade_options })).into_response()
+    let page = EnterpriseFormPage { c, heading, action, cancel_url, version, f, errors, industry_options, scale_options, grade_options, region_options };
+    (status, render(&page)).into_response()
 }
 
 /// Whether the actor may register enterprises somewhere in its own territory.

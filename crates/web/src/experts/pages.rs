@@ -93,6 +93,11 @@ struct ServicesPage {
     specialities: String,
     region: String,
     services: Vec<(String, String, String)>,
+    /// Assigned dangers: id, enterprise, description, state, deadline.
+    dangers: Vec<(i64, String, String, String, String)>,
+    campaigns: Vec<app::experts::AssignedCampaign>,
+    /// Whether the reader is the expert (the pool's link back is for the others).
+    own: bool,
 }
 
 async fn services(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
@@ -103,7 +108,26 @@ async fn services(State(state): State<AppState>, headers: HeaderMap, user: PageU
                 .into_iter()
                 .map(|s| (app::audit::display_time(s.served_at), c.t.get(&format!("expert.service.{}", s.kind)).to_owned(), s.summary))
                 .collect();
-            render(&ServicesPage { c, name: profile.display_name, specialities: profile.specialities, region: profile.region_name, services })
+            let assignments = state.app.expert_assignments(&user.actor, &user.client, id).await.unwrap_or_default();
+            let dangers = assignments
+                .dangers
+                .into_iter()
+                .map(|d| {
+                    let state = domain::hidden_dangers::DangerState::from_key(&d.state).map(|s| s.label(c.t.is_en()).to_owned()).unwrap_or(d.state);
+                    (d.id, d.enterprise_name, d.description, state, d.deadline.unwrap_or_default())
+                })
+                .collect();
+            let own = user.actor.user_id == id;
+            render(&ServicesPage {
+                c,
+                name: profile.display_name,
+                specialities: profile.specialities,
+                region: profile.region_name,
+                services,
+                dangers,
+                campaigns: assignments.campaigns,
+                own,
+            })
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }

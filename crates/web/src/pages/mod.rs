@@ -75,6 +75,8 @@ pub struct NavUser {
     pub sees_credit: bool,
     pub sees_insurance: bool,
     pub sees_tips: bool,
+    /// An expert's own assignments (`/experts/{id}`), for the expert.
+    pub own_assignments: Option<i64>,
 }
 
 pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Session, path: &str, actor: Option<&app::Actor>) -> Chrome {
@@ -101,6 +103,7 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
             sees_tips: a.region_path.is_some()
                 && matches!(a.role, domain::role::Role::CommitteeOffice | domain::role::Role::Regulator | domain::role::Role::Department),
             sees_assessment: a.region_path.as_deref().is_some_and(|path| policy::allows(a, Action::ManageWorkPlan { region_path: path })),
+            own_assignments: (a.role == domain::role::Role::Expert).then_some(a.user_id),
         }),
     }
 }

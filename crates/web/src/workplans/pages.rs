@@ -508,9 +508,23 @@ struct AssignmentPage {
     may_set_deadlines: bool,
     may_decompose: bool,
     errors: Vec<String>,
+    /// What the user typed into the report form, shown again when it was refused.
+    draft: ReportDraft,
+}
+
+/// A progress report as typed, kept across a refusal (an attachment of the wrong kind must not
+/// cost the text).
+#[derive(Default)]
+struct ReportDraft {
+    period: String,
+    body: String,
 }
 
 async fn assignment_response(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i64, errors: Vec<String>) -> Response {
+    assignment_page_with(state, headers, user, id, errors, ReportDraft::default()).await
+}
+
+async fn assignment_page_with(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i64, errors: Vec<String>, draft: ReportDraft) -> Response {
     let detail = match state.app.assignment_detail(&user.actor, &user.client, id).await {
         Ok(detail) => detail,
         Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
@@ -560,6 +574,7 @@ async fn assignment_response(state: &AppState, headers: &HeaderMap, user: &PageU
         may_set_deadlines: detail.may_set_deadlines,
         may_decompose: detail.may_decompose,
         errors,
+        draft,
         c,
     };
     let code = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -629,14 +644,8 @@ async fn report(State(state): State<AppState>, headers: HeaderMap, user: PageUse
                         Ok(bytes) if file_name.is_empty() && bytes.is_empty() => {}
                         Ok(bytes) => files.push(UploadedFile { file_name, bytes: bytes.to_vec() }),
                         Err(_) => {
-                            return after_action(
-                                &state,
-                                &headers,
-                                &user,
-                                id,
-                                Err(app::AppError::BadRequest(domain::message!("workplans.upload_failed_too_large"))),
-                            )
-                            .await;
+                            let problem = crate::pages::text(&headers, &domain::message!("workplans.upload_failed_too_large"));
+                            return refused_report(&state, &headers, &user, id, vec![problem], ReportDraft { period, body }).await;
                         }
                     }
                 }
@@ -644,12 +653,23 @@ async fn report(State(state): State<AppState>, headers: HeaderMap, user: PageUse
             },
             Ok(None) => break,
             Err(_) => {
-                return after_action(&state, &headers, &user, id, Err(app::AppError::BadRequest(domain::message!("workplans.upload_could_not_read")))).await;
+                let problem = crate::pages::text(&headers, &domain::message!("workplans.upload_could_not_read"));
+                return refused_report(&state, &headers, &user, id, vec![problem], ReportDraft { period, body }).await;
             }
         }
     }
-    let result = state.app.report_progress(&user.actor, &user.client, id, &period, &body, files).await.map(|_| ());
-    after_action(&state, &headers, &user, id, result).await
+    match state.app.report_progress(&user.actor, &user.client, id, &period, &body, files).await {
+        Err(app::AppError::Invalid(fields)) => {
+            let problems = crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message));
+            refused_report(&state, &headers, &user, id, problems, ReportDraft { period, body }).await
+        }
+        result => after_action(&state, &headers, &user, id, result.map(|_| ())).await,
+    }
+}
+
+/// The assignment page again with a refused report's problems and its text kept.
+async fn refused_report(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i64, problems: Vec<String>, draft: ReportDraft) -> Response {
+    assignment_page_with(state, headers, user, id, problems, draft).await
 }
 
 #[derive(Deserialize)]
