@@ -208,6 +208,8 @@ struct NewPage {
     source_options: Vec<SelectOption>,
     form: DangerInput,
     errors: Vec<String>,
+    /// The earliest deadline the form offers.
+    today: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -229,7 +231,19 @@ async fn new_response(state: &AppState, headers: &HeaderMap, user: &PageUser, en
         .map(|s| SelectOption { code: s.key().into(), label: c.t.get(&format!("danger.source.{}", s.key())).to_owned(), selected: s.key() == form.source })
         .collect();
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    (status, render(&NewPage { c, enterprise_id, enterprise_name: enterprise.enterprise.name.clone(), source_options, form, errors })).into_response()
+    (
+        status,
+        render(&NewPage {
+            c,
+            enterprise_id,
+            enterprise_name: enterprise.enterprise.name.clone(),
+            source_options,
+            form,
+            errors,
+            today: domain::time::today().to_string(),
+        }),
+    )
+        .into_response()
 }
 
 /// The report form for an enterprise: the user's own, or the one named in `?enterprise=`; a

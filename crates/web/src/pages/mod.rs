@@ -58,6 +58,14 @@ pub struct Chrome {
     pub user: Option<NavUser>,
 }
 
+impl Chrome {
+    /// Whether the page is `section` or lies under it (`/dangers` for `/dangers/12`): its menu
+    /// entry is marked current.
+    pub fn current(&self, section: &str) -> bool {
+        self.path == section || self.path.strip_prefix(section).is_some_and(|rest| rest.starts_with(['/', '?', '.']))
+    }
+}
+
 pub struct NavUser {
     pub display_name: String,
     pub unit_name: String,
