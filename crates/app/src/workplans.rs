@@ -418,6 +418,34 @@ impl App {
         Ok(rows.iter().map(|row| view(row, today)).filter(|v| !overdue_only || v.overdue).collect())
     }
 
+    /// The assignments with a report that waits for the caller's review (待我审核), oldest report
+    /// first in the order of the plan.
+    pub async fn assignments_to_review(&self, actor: &Actor, client: &Client) -> Result<Vec<AssignmentView>> {
+        let scope = self.require_assignment_scope(actor, client, "assignment.list").await?;
+        let today = domain::time::today();
+        let mut managed: BTreeMap<i64, bool> = BTreeMap::new();
+        let mut found = Vec::new();
+        for row in self.store.assignments_in_scope(&scope, LIST_MAX).await? {
+            if row.status != AssignmentStatus::Reported {
+                continue;
+            }
+            // The plan's office reviews everything in it; decided once per plan.
+            let manages = match managed.get(&row.plan_id) {
+                Some(known) => *known,
+                None => {
+                    let plan = self.store.plan(row.plan_id).await?;
+                    let known = self.manages_plan(actor, &plan).await?;
+                    managed.insert(row.plan_id, known);
+                    known
+                }
+            };
+            if manages || self.reviews(actor, &row).await? {
+                found.push(view(&row, today));
+            }
+        }
+        Ok(found)
+    }
+
     /// The caller's notifications (reminders, escalations, returned and reopened work): those
     /// addressed to its own unit and to the government or office of its region that it acts for.
     pub async fn notifications(&self, actor: &Actor) -> Result<Vec<store::NotificationRow>> {
@@ -490,7 +518,7 @@ impl App {
             may_report: policy::acts_for(actor, &Self::assigned_unit(&row)) && status != AssignmentStatus::Accepted,
             may_review: reviews
                 && status == AssignmentStatus::Reported
-                && !self.store.reports_of_assignment(id).await?.iter().any(|r| r.review.is_none() && r.submitted_by == actor.user_id),
+                && !self.store.reports_of_assignment(id).await?.iter().any(|r| r.awaits_review() && r.submitted_by == actor.user_id),
             may_reopen: manages && matches!(status, AssignmentStatus::Reported | AssignmentStatus::Accepted),
             may_set_deadlines: manages,
             may_decompose: Self::may_decompose(actor, &row),
@@ -580,8 +608,16 @@ impl App {
         Ok(self.store.move_assignment(id, &change, None, None, None, &event).await?)
     }
 
-    /// A reviewer accepts the latest report, or returns it with a reason.
+    /// A reviewer accepts or returns the oldest report awaiting review (see [`App::review_report`]).
     pub async fn review_assignment(&self, actor: &Actor, client: &Client, id: i64, accept: bool, comment: &str) -> Result<()> {
+        self.review_report(actor, client, id, None, accept, comment).await
+    }
+
+    /// A reviewer accepts or returns one report awaiting review (`report_id`, or the oldest when
+    /// none is named); a return needs a reason. Each report is decided on its own: while others
+    /// still wait, the assignment stays reported (accepting the annual report completes it and
+    /// supersedes the rest). No one reviews a report they submitted.
+    pub async fn review_report(&self, actor: &Actor, client: &Client, id: i64, report_id: Option<i64>, accept: bool, comment: &str) -> Result<()> {
         let row = self.visible_assignment(actor, client, id, "assignment.review").await?;
         if !self.reviews(actor, &row).await? {
             return Err(self.denied(actor, client, "assignment.review", format!("assignment:{id}")).await);
@@ -593,14 +629,14 @@ impl App {
                 message: domain::message!("workplans.give_reason_returning_report"),
             }]));
         }
-        // The latest report awaiting review decides what acceptance means.
-        let pending = self.store.reports_of_assignment(id).await?.into_iter().find(|r| r.review.is_none());
-        if pending.as_ref().is_some_and(|report| report.submitted_by == actor.user_id) {
+        let (report, others_pending) = self.pending_report(&row, report_id).await?;
+        if report.submitted_by == actor.user_id {
             return Err(self.denied(actor, client, "assignment.review", format!("assignment:{id}")).await);
         }
-        let period = pending.as_ref().and_then(|r| ReportPeriod::parse(&r.period)).unwrap_or(ReportPeriod::Interim);
-        let action = if accept { SupervisionMove::Accept(period) } else { SupervisionMove::Return };
-        let change = Self::status_change(&row, action)?;
+        let period = ReportPeriod::parse(&report.period).unwrap_or(ReportPeriod::Interim);
+        let decision = if accept { SupervisionMove::Accept(period) } else { SupervisionMove::Return };
+        let to = supervision::status_after_decision(row.status, decision, others_pending).map_err(|e| AppError::IllegalTransition(e.message()))?;
+        let change = StatusChange { from: row.status.key().into(), to: to.key().into() };
         let comment = clip(comment, 2_000);
         let verdict = if accept { "accepted" } else { "returned" };
         let notification = (!accept).then(|| NewNotification {
@@ -616,9 +652,59 @@ impl App {
             )
             .to_stored(),
         });
-        let event =
-            audit_event(Some(actor), client, "assignment.review", String::new(), Outcome::Success, serde_json::json!({"verdict": verdict, "comment": comment}));
-        Ok(self.store.move_assignment(id, &change, Some((verdict, &comment, actor.user_id)), None, notification.as_ref(), &event).await?)
+        let event = audit_event(
+            Some(actor),
+            client,
+            "assignment.review",
+            String::new(),
+            Outcome::Success,
+            serde_json::json!({"verdict": verdict, "comment": comment, "report": report.id}),
+        );
+        let decided = store::ReportDecision {
+            report_id: report.id,
+            verdict,
+            comment: &comment,
+            decided_by: actor.user_id,
+            supersede_others: to == AssignmentStatus::Accepted,
+        };
+        Ok(self.store.move_assignment(id, &change, Some(&decided), None, notification.as_ref(), &event).await?)
+    }
+
+    /// The assigned unit withdraws a report of its own that awaits review (to correct it and
+    /// report again); while others still wait, the assignment stays reported.
+    pub async fn withdraw_report(&self, actor: &Actor, client: &Client, id: i64, report_id: i64) -> Result<()> {
+        let row = self.assignment_to_report(actor, client, id).await?;
+        let (report, others_pending) = self.pending_report(&row, Some(report_id)).await?;
+        let to =
+            supervision::status_after_decision(row.status, SupervisionMove::Return, others_pending).map_err(|e| AppError::IllegalTransition(e.message()))?;
+        let change = StatusChange { from: row.status.key().into(), to: to.key().into() };
+        let event = audit_event(Some(actor), client, "assignment.withdraw", String::new(), Outcome::Success, serde_json::json!({"report": report.id}));
+        let decided = store::ReportDecision { report_id: report.id, verdict: "withdrawn", comment: "", decided_by: actor.user_id, supersede_others: false };
+        Ok(self.store.move_assignment(id, &change, Some(&decided), None, None, &event).await?)
+    }
+
+    /// A report of the assignment awaiting review (the named one, or the oldest), and whether
+    /// others wait besides it. A report that is not there or no longer waits is refused by field.
+    async fn pending_report(&self, row: &store::AssignmentRow, report_id: Option<i64>) -> Result<(store::ReportRow, bool)> {
+        let mut pending: Vec<store::ReportRow> = self.store.reports_of_assignment(row.id).await?.into_iter().filter(store::ReportRow::awaits_review).collect();
+        // Oldest first: a reviewer who names none takes them in the order they came.
+        pending.sort_by_key(|r| r.id);
+        let position = match report_id {
+            Some(wanted) => pending.iter().position(|r| r.id == wanted),
+            None => (!pending.is_empty()).then_some(0),
+        };
+        let Some(position) = position else {
+            return Err(if pending.is_empty() && report_id.is_none() {
+                AppError::IllegalTransition(domain::message!("workplans.no_report_awaits_review"))
+            } else {
+                AppError::Invalid(vec![domain::enterprises::FieldError {
+                    field: "report_id",
+                    message: domain::message!("workplans.report_not_awaiting_review"),
+                }])
+            });
+        };
+        let report = pending.remove(position);
+        Ok((report, !pending.is_empty()))
     }
 
     /// Sets an item's deadlines (the defaults are 30 June and 31 December of the plan's year).
@@ -947,9 +1033,11 @@ impl App {
                         },
                         crate::audit::display_time(report.submitted_at),
                         report.submitter_name,
-                        match report.review.as_deref() {
-                            Some("accepted") => "通过".into(),
-                            Some("returned") => "退回".into(),
+                        match (report.review.as_deref(), report.closed_as.as_deref()) {
+                            (Some("accepted"), _) => "通过".into(),
+                            (Some("returned"), _) => "退回".into(),
+                            (_, Some("withdrawn")) => "已撤回".into(),
+                            (_, Some("superseded")) => "已由年度报告取代".into(),
                             _ => "待审核".into(),
                         },
                         report.review_comment.unwrap_or_default(),

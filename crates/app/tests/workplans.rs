@@ -125,9 +125,40 @@ async fn scenario(backend: &str) {
     assert_eq!((file.content_type.as_str(), bytes.as_slice()), ("application/pdf", b"%PDF-1.4 evidence".as_slice()));
     assert!(matches!(app.attachment(&jilinshi, &client, detail.attachments[0].id).await, Err(AppError::NotFound)));
     assert!(app.notifications(&yjt).await.unwrap().iter().any(|n| n.kind == "returned"));
-    app.report_progress(&yjt, &client, own_item4, "annual", "全年任务完成。", vec![]).await.unwrap();
-    app.review_assignment(&office, &client, own_item4, true, "").await.unwrap();
-    assert_eq!(app.assignment_detail(&office, &client, own_item4).await.unwrap().assignment.status, "accepted");
+    // Two reports before review: each is decided on its own, and one can be withdrawn.
+    let first = app.report_progress(&yjt, &client, own_item4, "interim", "三季度进展(有误)", vec![]).await.unwrap();
+    let second = app.report_progress(&yjt, &client, own_item4, "interim", "三季度进展", vec![]).await.unwrap();
+    let third = app.report_progress(&yjt, &client, own_item4, "interim", "十月进展", vec![]).await.unwrap();
+    let review_of = |detail: &app::workplans::AssignmentDetail, id: i64| {
+        let report = detail.reports.iter().find(|r| r.id == id).unwrap();
+        report.review.clone().or(report.closed_as.clone())
+    };
+    let waiting_for = |who: app::Actor| {
+        let app = app.clone();
+        async move { app.assignments_to_review(&who, &Client::cli()).await.unwrap().iter().any(|v| v.id == own_item4) }
+    };
+    assert!(waiting_for(office.clone()).await && !waiting_for(yjt.clone()).await, "待我审核: the office's, not the reporting unit's");
+    assert!(matches!(app.withdraw_report(&office, &client, own_item4, first).await, Err(AppError::NotFound)), "only its unit withdraws a report");
+    app.withdraw_report(&yjt, &client, own_item4, first).await.unwrap();
+    assert!(matches!(app.withdraw_report(&yjt, &client, own_item4, first).await, Err(AppError::Invalid(_))), "withdrawn once");
+    app.review_report(&office, &client, own_item4, Some(third), false, "数据不全").await.unwrap();
+    let detail = app.assignment_detail(&office, &client, own_item4).await.unwrap();
+    assert_eq!(detail.assignment.status, "reported", "the second report still waits");
+    assert_eq!(
+        (review_of(&detail, first).as_deref(), review_of(&detail, second), review_of(&detail, third).as_deref()),
+        (Some("withdrawn"), None, Some("returned"))
+    );
+    assert!(matches!(app.review_report(&office, &client, own_item4, Some(third), true, "").await, Err(AppError::Invalid(_))), "decided once");
+    app.review_report(&office, &client, own_item4, Some(second), true, "").await.unwrap();
+    assert_eq!(app.assignment_detail(&office, &client, own_item4).await.unwrap().assignment.status, "in_progress", "nothing waits any more");
+    assert!(!waiting_for(office.clone()).await, "nothing waits for the office");
+    // Accepting the annual report completes the work and supersedes what still waits.
+    let interim = app.report_progress(&yjt, &client, own_item4, "interim", "十一月进展", vec![]).await.unwrap();
+    let annual = app.report_progress(&yjt, &client, own_item4, "annual", "全年任务完成。", vec![]).await.unwrap();
+    app.review_report(&office, &client, own_item4, Some(annual), true, "").await.unwrap();
+    let detail = app.assignment_detail(&office, &client, own_item4).await.unwrap();
+    assert_eq!(detail.assignment.status, "accepted");
+    assert_eq!(review_of(&detail, interim).as_deref(), Some("superseded"));
     assert!(matches!(app.report_progress(&yjt, &client, own_item4, "interim", "再报", vec![]).await, Err(AppError::IllegalTransition(_))));
 
     // 回头看: the office reopens accepted work with a reason; the unit is told.

@@ -104,6 +104,15 @@ pub fn next_status(from: AssignmentStatus, action: SupervisionMove) -> Result<As
     to.ok_or(IllegalMove { from: from.key(), action: action.key() })
 }
 
+/// The status after one of the reports awaiting review is decided (accepted, returned, or
+/// withdrawn by its unit, which moves like a return): while `others_pending` still wait the
+/// assignment stays reported, except that accepting the annual report completes the work
+/// whatever else waits (those are then superseded).
+pub fn status_after_decision(from: AssignmentStatus, decision: SupervisionMove, others_pending: bool) -> Result<AssignmentStatus, IllegalMove> {
+    let to = next_status(from, decision)?;
+    Ok(if others_pending && to != AssignmentStatus::Accepted { AssignmentStatus::Reported } else { to })
+}
+
 /// The default deadlines of a plan year: the half-year report by 30 June and the annual report
 /// by 31 December.
 pub fn default_deadlines(year: i16) -> Option<(Date, Date)> {
@@ -158,5 +167,15 @@ mod tests {
         for &status in AssignmentStatus::ALL {
             assert_eq!(AssignmentStatus::parse(status.key()), Some(status));
         }
+    }
+
+    #[test]
+    fn a_decision_leaves_the_assignment_reported_while_other_reports_wait() {
+        let decide = |decision, others| status_after_decision(Reported, decision, others).unwrap();
+        assert_eq!(decide(SupervisionMove::Accept(ReportPeriod::Interim), true), Reported);
+        assert_eq!(decide(SupervisionMove::Return, true), Reported);
+        assert_eq!(decide(SupervisionMove::Return, false), InProgress);
+        assert_eq!(decide(SupervisionMove::Accept(ReportPeriod::Annual), true), Accepted, "the annual report completes the work");
+        assert!(status_after_decision(InProgress, SupervisionMove::Return, true).is_err(), "nothing awaits review");
     }
 }

@@ -61,8 +61,8 @@ pub use sessions::SessionRow;
 pub use tips::{NewTip, TIPS_LISTED_MAX, TipDisclosureRow, TipMessageRow, TipNotice, TipRow};
 pub use units::{NewUnit, UnitRow};
 pub use workplans::{
-    AssignmentRow, AttachmentRow, NewAssignment, NewAttachment, NewNotification, NewPlan, NewTask, NotificationRow, PlanRow, ReopeningRow, ReportRow,
-    StatusChange, TaskRow, UnresolvedRow,
+    AssignmentRow, AttachmentRow, NewAssignment, NewAttachment, NewNotification, NewPlan, NewTask, NotificationRow, PlanRow, ReopeningRow, ReportDecision,
+    ReportRow, StatusChange, TaskRow, UnresolvedRow,
 };
 
 /// Migrations embedded at build time, one folder per backend with the same versions.

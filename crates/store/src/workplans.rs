@@ -105,6 +105,15 @@ pub struct ReportRow {
     pub review: Option<String>,
     pub review_comment: Option<String>,
     pub reviewed_at: Option<i64>,
+    /// `withdrawn` by its unit or `superseded` by the accepted annual report, unreviewed.
+    pub closed_as: Option<String>,
+}
+
+impl ReportRow {
+    /// Whether the report still waits for a reviewer's decision.
+    pub fn awaits_review(&self) -> bool {
+        self.review.is_none() && self.closed_as.is_none()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -168,6 +177,16 @@ pub struct NotificationRow {
 pub struct StatusChange {
     pub from: String,
     pub to: String,
+}
+
+/// The decision on one report awaiting review: accepted or returned by a reviewer, or withdrawn
+/// by its unit; `supersede_others` closes the others still waiting (the annual report accepted).
+pub struct ReportDecision<'a> {
+    pub report_id: i64,
+    pub verdict: &'a str,
+    pub comment: &'a str,
+    pub decided_by: i64,
+    pub supersede_others: bool,
 }
 
 /// Inserts `$notification` unless it was sent already; evaluates to the number inserted.
@@ -415,7 +434,7 @@ impl Store {
         with_pool!(self, |pool| {
             Ok(sqlx::query_as(
                 "SELECT p.id, p.assignment_id, p.period, p.body, p.submitted_by, u.display_name AS submitter_name, p.submitted_at, \
-                 p.review, p.review_comment, p.reviewed_at FROM progress_reports p JOIN users u ON u.id = p.submitted_by \
+                 p.review, p.review_comment, p.reviewed_at, p.closed_as FROM progress_reports p JOIN users u ON u.id = p.submitted_by \
                  WHERE p.assignment_id = $1 ORDER BY p.id DESC",
             )
             .bind(assignment_id)
@@ -511,14 +530,15 @@ impl Store {
         })
     }
 
-    /// Records a status move with no report (start, accept, return, reopen). `review` marks the
-    /// latest unreviewed report; `reopening` records a 回头看 reason; `notification` tells the unit.
+    /// Records a status move with no new report (start, accept, return, withdraw, reopen).
+    /// `decision` decides one report awaiting review (a conflict if it waits no longer);
+    /// `reopening` records a 回头看 reason; `notification` tells the unit.
     #[allow(clippy::too_many_arguments)]
     pub async fn move_assignment(
         &self,
         assignment_id: i64,
         change: &StatusChange,
-        review: Option<(&str, &str, i64)>,
+        decision: Option<&ReportDecision<'_>>,
         reopening: Option<(i64, &str, i64)>,
         notification: Option<&NewNotification>,
         event: &AuditEvent,
@@ -536,18 +556,36 @@ impl Store {
             if moved != 1 {
                 return Err(StoreError::Conflict(domain::message!("workplans.changed_meanwhile")));
             }
-            if let Some((verdict, comment, reviewer)) = review {
-                sqlx::query(
-                    "UPDATE progress_reports SET review = $1, review_comment = $2, reviewed_by = $3, reviewed_at = $4 \
-                     WHERE id = (SELECT MAX(id) FROM progress_reports WHERE assignment_id = $5 AND review IS NULL)",
-                )
-                .bind(verdict)
-                .bind(comment)
-                .bind(reviewer)
+            if let Some(decision) = decision {
+                // A withdrawal closes the report without a review; accepted and returned are reviews.
+                let column = if decision.verdict == "withdrawn" { "closed_as" } else { "review" };
+                let decided = sqlx::query(crate::trusted(&format!(
+                    "UPDATE progress_reports SET {column} = $1, review_comment = $2, reviewed_by = $3, reviewed_at = $4 \
+                     WHERE id = $5 AND assignment_id = $6 AND review IS NULL AND closed_as IS NULL"
+                )))
+                .bind(decision.verdict)
+                .bind(decision.comment)
+                .bind(decision.decided_by)
                 .bind(now)
+                .bind(decision.report_id)
                 .bind(assignment_id)
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+                if decided != 1 {
+                    return Err(StoreError::Conflict(domain::message!("workplans.changed_meanwhile")));
+                }
+                if decision.supersede_others {
+                    sqlx::query(
+                        "UPDATE progress_reports SET closed_as = 'superseded', reviewed_by = $1, reviewed_at = $2 \
+                         WHERE assignment_id = $3 AND review IS NULL AND closed_as IS NULL",
+                    )
+                    .bind(decision.decided_by)
+                    .bind(now)
+                    .bind(assignment_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
             if let Some((round_id, reason, user_id)) = reopening {
                 sqlx::query("INSERT INTO reopenings (round_id, assignment_id, reason, reopened_by, reopened_at) VALUES ($1, $2, $3, $4, $5)")

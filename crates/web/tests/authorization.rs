@@ -42,6 +42,7 @@ enum Payload {
     RoundForm,
     ResolveForm,
     ReportMultipart,
+    WithdrawForm,
     ReturnForm,
     ReopenForm,
     StartJson,
@@ -221,6 +222,7 @@ const MATRIX: &[Row] = &[
     ("POST",   "/api/v1/assignments/{yjt_second}/actions", Payload::StartJson,    [404, 204, 404, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
     ("POST",   "/api/v1/assignments/{changchun_reported}/actions", Payload::AcceptJson, [204, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
     ("POST",   "/api/v1/assignments/{yjt_fifth}/reports", Payload::ReportJson,    [404, 201, 404, 404, 404, 404, 404, 404, 404, 404, 404, 401]),
+    ("POST",   "/assignments/{yjt_fifth}/withdraw", Payload::WithdrawForm,        [404, 303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/assessment", Payload::None,                                      [200, 404, 200, 200, 200, 404, 404, 404, 404, 404, 404, 303]),
     ("GET",    "/assessment/export.xlsx", Payload::None,                          [200, 404, 200, 200, 200, 404, 404, 404, 404, 404, 404, 303]),
     ("GET",    "/assessment/scheme", Payload::None,                               [200, 404, 200, 200, 200, 404, 404, 404, 404, 404, 404, 303]),
@@ -678,6 +680,7 @@ async fn work_plan_fixture(fixture: &mut Fixture, sysadmin: &app::Actor) {
     let evidence = app::workplans::UploadedFile { file_name: "记录.pdf".into(), bytes: b"%PDF-1.4".to_vec() };
     fixture.app.report_progress(&police, &client, cell(3, "省公安厅"), "half_year", "公安配合情况", vec![evidence]).await.unwrap();
     let attachment = fixture.app.assignment_detail(&police, &client, cell(3, "省公安厅")).await.unwrap().attachments[0].id;
+    let yjt_fifth_report = fixture.app.report_progress(&actor("yjt").await, &client, cell(5, "省应急管理厅"), "interim", "应急厅进展", vec![]).await.unwrap();
     fixture.app.report_progress(&actor("changchun").await, &client, cell(4, "长春市人民政府"), "half_year", "长春进展", vec![]).await.unwrap();
     fixture.app.report_progress(&actor("jilinshi").await, &client, cell(4, "吉林市人民政府"), "half_year", "吉林进展", vec![]).await.unwrap();
     let round = fixture.app.open_review_round(&office, &client, imported.plan_id, "矩阵测试回头看").await.unwrap();
@@ -691,6 +694,7 @@ async fn work_plan_fixture(fixture: &mut Fixture, sysadmin: &app::Actor) {
         ("changchun_reported", cell(4, "长春市人民政府")),
         ("jilin_reported", cell(4, "吉林市人民政府")),
         ("police_attachment", attachment),
+        ("yjt_fifth_report", yjt_fifth_report),
         ("round", round),
         ("yjt_unit", fixture.app.resolve_unit("省应急管理厅").await.unwrap().unwrap().id),
         ("changchun_government", fixture.app.resolve_unit("长春市人民政府").await.unwrap().unwrap().id),
@@ -901,6 +905,7 @@ impl Fixture {
             Payload::ResolveForm => (format!("name=%E7%9C%81%E4%B8%8D%E5%AD%98%E5%9C%A8%E5%B1%80&unit_id={}", self.values["yjt_unit"]), "application/x-www-form-urlencoded"),
             Payload::ReportMultipart => multipart("files", "evidence.pdf", "application/pdf", b"%PDF-1.4", &[("period", "half_year"), ("body", "progress")]),
             Payload::ReturnForm => ("verdict=return&comment=incomplete".into(), "application/x-www-form-urlencoded"),
+            Payload::WithdrawForm => (format!("report_id={}", self.values["yjt_fifth_report"]), "application/x-www-form-urlencoded"),
             Payload::ReopenForm => (format!("round_id={}&reason=not+good+enough", self.values["round"]), "application/x-www-form-urlencoded"),
             Payload::StartJson => (json!({"action": "start"}).to_string(), "application/json"),
             Payload::AcceptJson => (json!({"action": "accept"}).to_string(), "application/json"),

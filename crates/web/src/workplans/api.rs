@@ -51,8 +51,11 @@ pub struct AssignmentReport {
     pub body: String,
     pub submitted_by: String,
     pub submitted_at: String,
+    /// `accepted` or `returned`; none while it awaits review or when it was closed unreviewed.
     pub review: Option<String>,
     pub review_comment: Option<String>,
+    /// `withdrawn` by its unit or `superseded` by the accepted annual report.
+    pub closed_as: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -82,6 +85,7 @@ async fn get_assignment(State(state): State<AppState>, caller: ApiCaller, Path(i
                 submitted_at: rfc3339(r.submitted_at),
                 review: r.review,
                 review_comment: r.review_comment,
+                closed_as: r.closed_as,
             })
             .collect(),
         assignment: detail.assignment,
@@ -92,14 +96,15 @@ async fn get_assignment(State(state): State<AppState>, caller: ApiCaller, Path(i
     }))
 }
 
-/// A move of an assignment: its unit starts it; the reviewer accepts or returns a report; the
-/// plan's office reopens it in a 回头看 round.
+/// A move of an assignment: its unit starts it, or withdraws a report awaiting review; the
+/// reviewer accepts or returns a report; the plan's office reopens it in a 回头看 round.
 #[derive(Deserialize, ToSchema, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
 pub enum AssignmentMove {
     Start,
     Accept,
     Return,
+    Withdraw,
     Reopen,
 }
 
@@ -110,6 +115,9 @@ pub struct AssignmentAction {
     /// The reason for `return`.
     #[serde(default)]
     pub comment: String,
+    /// The report that `accept`, `return` or `withdraw` decides; for `accept` and `return` the
+    /// oldest awaiting review when absent. `withdraw` needs it.
+    pub report_id: Option<i64>,
     /// The 回头看 round for `reopen`.
     pub round_id: Option<i64>,
     /// The reason for `reopen`.
@@ -129,8 +137,9 @@ async fn assignment_action(
     let (actor, client) = (&caller.actor, &caller.client);
     match action.action {
         AssignmentMove::Start => state.app.start_assignment(actor, client, id).await?,
-        AssignmentMove::Accept => state.app.review_assignment(actor, client, id, true, &action.comment).await?,
-        AssignmentMove::Return => state.app.review_assignment(actor, client, id, false, &action.comment).await?,
+        AssignmentMove::Accept => state.app.review_report(actor, client, id, action.report_id, true, &action.comment).await?,
+        AssignmentMove::Return => state.app.review_report(actor, client, id, action.report_id, false, &action.comment).await?,
+        AssignmentMove::Withdraw => state.app.withdraw_report(actor, client, id, action.report_id.unwrap_or(0)).await?,
         AssignmentMove::Reopen => state.app.reopen_assignment(actor, client, id, action.round_id.unwrap_or(0), &action.reason).await?,
     }
     Ok(StatusCode::NO_CONTENT)

@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
             post(report).layer(axum::extract::DefaultBodyLimit::max(app::workplans::ATTACHMENTS_MAX * app::workplans::ATTACHMENT_BYTES_MAX + 64 * 1024)),
         )
         .route("/assignments/{id}/review", post(review))
+        .route("/assignments/{id}/withdraw", post(withdraw))
         .route("/assignments/{id}/reopen", post(reopen))
         .route("/assignments/{id}/deadlines", post(set_deadlines))
         .route("/assignments/{id}/decompose", post(decompose))
@@ -404,6 +405,8 @@ struct InboxLine {
 struct InboxPage {
     c: Chrome,
     overdue_only: bool,
+    /// Only what waits for the caller's review.
+    to_review: bool,
     lines: Vec<InboxLine>,
     /// For the overdue list: how many overdue assignments each unit has, most first.
     by_unit: Vec<(String, usize)>,
@@ -416,11 +419,20 @@ struct InboxPage {
 struct InboxQuery {
     #[serde(default)]
     overdue: Option<String>,
+    /// `1`: only the assignments whose reports wait for the caller's review (待我审核).
+    #[serde(default)]
+    review: Option<String>,
 }
 
 async fn inbox(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<InboxQuery>) -> Response {
     let overdue_only = query.overdue.is_some_and(|v| v == "1" || v == "true");
-    let list = match state.app.assignment_list(&user.actor, &user.client, overdue_only).await {
+    let to_review = !overdue_only && query.review.is_some_and(|v| v == "1" || v == "true");
+    let listed = if to_review {
+        state.app.assignments_to_review(&user.actor, &user.client).await
+    } else {
+        state.app.assignment_list(&user.actor, &user.client, overdue_only).await
+    };
+    let list = match listed {
         Ok(list) => list,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
@@ -460,7 +472,7 @@ async fn inbox(State(state): State<AppState>, headers: HeaderMap, user: PageUser
             counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         }
     }
-    render(&InboxPage { c, overdue_only, lines, by_unit, by_region, notices })
+    render(&InboxPage { c, overdue_only, to_review, lines, by_unit, by_region, notices })
 }
 
 /// Adds one to `key`'s count.
@@ -472,6 +484,9 @@ fn count_into(counts: &mut Vec<(String, usize)>, key: &str) {
 }
 
 struct ReportView {
+    id: i64,
+    /// Awaiting review: the reviewer decides it, its unit may withdraw it.
+    pending: bool,
     period: String,
     body: String,
     by: String,
@@ -535,13 +550,17 @@ async fn assignment_page_with(state: &AppState, headers: &HeaderMap, user: &Page
         .reports
         .iter()
         .map(|r| ReportView {
+            id: r.id,
+            pending: r.awaits_review(),
             period: period_label(&r.period),
             body: r.body.clone(),
             by: r.submitter_name.clone(),
             at: app::audit::display_time(r.submitted_at),
-            review: match r.review.as_deref() {
+            review: match r.review.as_deref().or(r.closed_as.as_deref()) {
                 Some("accepted") => c.t.get("review.accepted").to_owned(),
                 Some("returned") => c.t.get("review.returned").to_owned(),
+                Some("withdrawn") => c.t.get("review.withdrawn").to_owned(),
+                Some("superseded") => c.t.get("review.superseded").to_owned(),
                 _ => c.t.get("review.pending").to_owned(),
             },
             comment: r.review_comment.clone().unwrap_or_default(),
@@ -677,10 +696,29 @@ struct ReviewForm {
     verdict: String,
     #[serde(default)]
     comment: String,
+    /// The report decided; the oldest awaiting review when absent.
+    report_id: Option<i64>,
 }
 
 async fn review(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, axum::Form(form): axum::Form<ReviewForm>) -> Response {
-    let result = state.app.review_assignment(&user.actor, &user.client, id, form.verdict == "accept", &form.comment).await;
+    let result = state.app.review_report(&user.actor, &user.client, id, form.report_id, form.verdict == "accept", &form.comment).await;
+    after_action(&state, &headers, &user, id, result).await
+}
+
+#[derive(Deserialize)]
+struct WithdrawForm {
+    report_id: i64,
+}
+
+/// The assigned unit withdraws a report awaiting review.
+async fn withdraw(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<WithdrawForm>,
+) -> Response {
+    let result = state.app.withdraw_report(&user.actor, &user.client, id, form.report_id).await;
     after_action(&state, &headers, &user, id, result).await
 }
 
