@@ -28,6 +28,14 @@ describe('hidden dangers', () => {
 
       await submitLogin(regulator, 'chaoyang', PASSWORD);
       await regulator.waitForURL((url) => url.pathname === '/', { waitUntil: 'load' });
+      // The county regulator's inbox holds the new danger among those to confirm.
+      await regulator.locator('#nav-messages').click();
+      await regulator.waitForURL((url) => url.pathname === '/inbox', { waitUntil: 'load' });
+      const toConfirm = regulator.locator('#inbox-waiting a[href="/dangers?state=reported"]');
+      assert.ok(parseInt(await toConfirm.locator('.value').textContent(), 10) >= 1, 'dangers to confirm are counted');
+      await toConfirm.click();
+      await regulator.waitForURL((url) => url.pathname === '/dangers', { waitUntil: 'load' });
+      assert.ok((await regulator.locator('main').textContent()).includes('浏览器测试:储罐未设紧急切断阀'), 'the new danger is listed to confirm');
       await gotoOk(regulator, dangerPath);
       await regulator.locator('#danger-simple-actions button[value=confirm]').click();
       await regulator.waitForURL((url) => url.pathname === dangerPath, { waitUntil: 'load' });

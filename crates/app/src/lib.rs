@@ -20,6 +20,7 @@ pub mod experts;
 pub mod exports;
 pub mod hazard_sources;
 pub mod hidden_dangers;
+pub mod inbox;
 pub mod insurance;
 pub mod monitoring;
 pub mod policy;

@@ -57,6 +57,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> OpenApiRouter<A
         .merge(crate::enforcement::api::router())
         .merge(crate::accidents::api::router())
         .merge(crate::credit::api::router())
+        .merge(crate::inbox::api::router())
         .merge(crate::insurance::api::router())
         .merge(crate::tips::api::router())
 }

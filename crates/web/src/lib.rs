@@ -22,6 +22,7 @@ mod experts;
 mod hidden_dangers;
 mod i18n;
 mod identity;
+mod inbox;
 mod insurance;
 mod monitoring;
 mod pages;

@@ -206,6 +206,8 @@ const MATRIX: &[Row] = &[
     ("GET",    "/plans/{plan}/progress.xlsx", Payload::None,                      [200, 200, 200, 200, 404, 404, 404, 404, 404, 404, 404, 303]),
     ("POST",   "/plans/{plan}/rounds", Payload::RoundForm,                        [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("POST",   "/plans/{plan}/resolve", Payload::ResolveForm,                     [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/inbox", Payload::None,                                           [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 303]),
+    ("GET",    "/api/v1/inbox", Payload::None,                                    [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401]),
     ("GET",    "/assignments", Payload::None,                                     [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
     ("GET",    "/assignments/{yjt_first}", Payload::None,                         [200, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 303]),
     ("POST",   "/assignments/{yjt_first}/start", Payload::EmptyForm,              [404, 303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),

@@ -45,6 +45,7 @@ pub fn router(login_throttle: crate::security::LoginThrottle) -> Router<AppState
         .merge(crate::enforcement::pages::router())
         .merge(crate::accidents::pages::router())
         .merge(crate::credit::pages::router())
+        .merge(crate::inbox::pages::router())
         .merge(crate::insurance::pages::router())
         .merge(crate::tips::pages::router())
 }
