@@ -61,6 +61,17 @@ pub fn stripped_photo(bytes: &[u8]) -> Option<(&'static str, Vec<u8>)> {
         jpeg.set_icc_profile(None);
         // APP1–APP15 carry EXIF, XMP, Photoshop and maker data; COM is a free comment.
         jpeg.segments_mut().retain(|segment| !matches!(segment.marker(), 0xE1..=0xEF | 0xFE));
+        // The parser keeps everything from the first scan on as it came: later scans, segments
+        // between them, and whatever follows the image's end (a phone's second picture with its
+        // own EXIF, a motion photo's video). Only the scans and the tables between them stay.
+        if let Some(last) = jpeg.segments_mut().last_mut()
+            && last.marker() == 0xDA
+        {
+            // The segment as written: marker, length, header, then everything after it.
+            let written = last.clone().encoder().bytes();
+            let scans = jpeg_scans_only(written.get(4 + last.contents().len()..).unwrap_or_default());
+            *last = img_parts::jpeg::JpegSegment::new_with_entropy(0xDA, last.contents().clone(), img_parts::Bytes::from(scans));
+        }
         jpeg.encoder().write_to(&mut out).ok()?;
         // Only what reads back as a JPEG is kept (a damaged file can write out as none).
         img_parts::jpeg::Jpeg::from_bytes(img_parts::Bytes::copy_from_slice(&out)).ok()?;
@@ -69,7 +80,9 @@ pub fn stripped_photo(bytes: &[u8]) -> Option<(&'static str, Vec<u8>)> {
         let mut png = img_parts::png::Png::from_bytes(data).ok()?;
         png.set_exif(None);
         png.set_icc_profile(None);
-        png.chunks_mut().retain(|chunk| !matches!(&chunk.kind(), b"tEXt" | b"iTXt" | b"zTXt" | b"eXIf" | b"tIME" | b"iCCP"));
+        // Only the chunks that draw the picture stay: text, EXIF, times, profiles and any private
+        // chunk go.
+        png.chunks_mut().retain(|chunk| PNG_PICTURE_CHUNKS.contains(&chunk.kind()));
         png.encoder().write_to(&mut out).ok()?;
         img_parts::png::Png::from_bytes(img_parts::Bytes::copy_from_slice(&out)).ok()?;
         Some(("image/png", out))
@@ -414,6 +427,56 @@ fn scrubbed_office_xml(xml: &[u8], erased: &BTreeSet<String>, found: &mut BTreeS
     }
 }
 
+/// The PNG chunks a picture needs (critical, colour and transparency, pixel size, animation).
+const PNG_PICTURE_CHUNKS: [[u8; 4]; 13] =
+    [*b"IHDR", *b"PLTE", *b"IDAT", *b"IEND", *b"tRNS", *b"gAMA", *b"cHRM", *b"sRGB", *b"sBIT", *b"bKGD", *b"pHYs", *b"acTL", *b"fcTL"];
+
+/// A JPEG's data from its first scan on, as the image needs it: entropy-coded scans and the
+/// segments between them (tables, further scans of a progressive picture), without application
+/// segments and comments, ending at the first end-of-image marker; what follows it is dropped.
+fn jpeg_scans_only(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 2);
+    let mut at = 0;
+    loop {
+        // Entropy-coded bytes up to the next marker: 0xFF00 is a stuffed byte, 0xFFD0–D7 restart
+        // markers belong to the scan, and 0xFF fill bytes are skipped.
+        while at < data.len() {
+            if data[at] != 0xFF {
+                out.push(data[at]);
+                at += 1;
+                continue;
+            }
+            match data.get(at + 1) {
+                Some(0x00 | 0xD0..=0xD7) => {
+                    out.extend_from_slice(&data[at..at + 2]);
+                    at += 2;
+                }
+                Some(0xFF) | None => at += 1,
+                Some(_) => break,
+            }
+        }
+        let Some(&marker) = data.get(at + 1) else { break };
+        at += 2;
+        match marker {
+            0xD9 => break,
+            // Markers without a length (a stray start of image, TEM): dropped.
+            0xD8 | 0x01 => continue,
+            _ => {}
+        }
+        let Some(length) = data.get(at..at + 2).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else { break };
+        if length < 2 || at + length > data.len() {
+            break;
+        }
+        if !matches!(marker, 0xE0..=0xEF | 0xFE) {
+            out.extend_from_slice(&[0xFF, marker]);
+            out.extend_from_slice(&data[at..at + length]);
+        }
+        at += length;
+    }
+    out.extend_from_slice(&[0xFF, 0xD9]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,6 +526,19 @@ mod tests {
         assert_eq!(content_type, "image/jpeg");
         assert!(!contains(&stripped, b"SECRET") && !contains(&stripped, b"GPS"), "EXIF, XMP and comments are gone");
         assert!(contains(&stripped, b"JFIF") && contains(&stripped, &[0x12, 0x34, 0x56]), "the picture stays");
+
+        // A phone's second picture after the first's end, and a comment between progressive scans.
+        let mut two = jpeg[..jpeg.len() - 2].to_vec();
+        two.extend(segment(0xFE, b"SECRET-BETWEEN-SCANS"));
+        two.extend(segment(0xDA, &[1, 1, 0, 0, 0x3F, 0]));
+        two.extend_from_slice(&[0x77, 0xFF, 0x00, 0x78, 0xFF, 0xD9]);
+        two.extend_from_slice(&jpeg);
+        let (_, stripped) = stripped_photo(&two).unwrap();
+        assert!(!contains(&stripped, b"SECRET"), "{stripped:x?}");
+        assert!(
+            contains(&stripped, &[0x77, 0xFF, 0x00, 0x78, 0xFF, 0xD9]) && stripped.ends_with(&[0x78, 0xFF, 0xD9]),
+            "both scans stay, nothing after the end"
+        );
 
         let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
         png.extend(chunk(b"IHDR", &[0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0]));
