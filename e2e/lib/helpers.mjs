@@ -176,7 +176,7 @@ export async function demoTotpSecret(username) {
   const logPath = process.env.ANWEI_DEMO_LOG;
   assert.ok(logPath, 'ANWEI_DEMO_LOG must name the demo server output (it prints the TOTP secrets)');
   const log = await readFile(logPath, 'utf8');
-  const match = log.match(new RegExp(`${username}\\s+\\S+\\s+TOTP secret ([A-Z2-7]+)`));
+  const match = log.match(new RegExp(`^  ${username}\\s+.*TOTP secret ([A-Z2-7]+)$`, "m"));
   assert.ok(match, `the demo printed the ${username} TOTP secret`);
   return match[1];
 }

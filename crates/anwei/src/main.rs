@@ -914,9 +914,13 @@ async fn print_demo_banner(app: &App, config: &Config) -> anyhow::Result<()> {
     println!("{line}");
     for username in ["office", "yjt", "changchun", "jilinshi", "chaoyang", "inspector", "enterprise", "expert", "sysadmin", "secadmin", "auditor"] {
         if let Some(user) = app.store.user_by_username(username).await? {
+            // Who the account is, in Chinese as the province names it: its role and its unit.
+            let role = domain::role::Role::parse(&user.role).map_or(user.role.as_str(), |role| role.label_zh());
+            let unit = app.store.unit(user.unit_id).await.map(|unit| unit.name).unwrap_or_default();
+            let who = format!("{role} · {unit}");
             match &user.totp_secret {
-                Some(secret) => println!("  {username:<11} {:<16} TOTP secret {secret}", user.role),
-                None => println!("  {username:<11} {}", user.role),
+                Some(secret) => println!("  {username:<11} {who}  TOTP secret {secret}"),
+                None => println!("  {username:<11} {who}"),
             }
         }
     }

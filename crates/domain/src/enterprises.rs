@@ -117,6 +117,23 @@ pub struct Licence {
     pub expires_on: Date,
 }
 
+/// How many days before its expiry a licence is marked as expiring.
+pub const LICENCE_EXPIRING_DAYS: i32 = 90;
+
+impl Licence {
+    /// `expired` after its last valid day, `expiring` within [`LICENCE_EXPIRING_DAYS`] of it,
+    /// otherwise none.
+    pub fn flag(&self, today: Date) -> Option<&'static str> {
+        if today > self.expires_on {
+            Some("expired")
+        } else if (self.expires_on - today).get_days() <= LICENCE_EXPIRING_DAYS {
+            Some("expiring")
+        } else {
+            None
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Insurance {
     pub insurer: String,
@@ -449,5 +466,14 @@ mod tests {
         assert_eq!(StandardizationGrade::parse("Level 1"), Some(StandardizationGrade::Level1));
         assert_eq!(parse_date("2027/5/1"), Some(Date::constant(2027, 5, 1)));
         assert_eq!(parse_date("2027-02-30"), None);
+    }
+
+    #[test]
+    fn a_licence_is_flagged_after_its_last_day_and_in_the_ninety_before() {
+        let licence = Licence { kind: "危险化学品经营许可证".into(), number: "1".into(), expires_on: jiff::civil::date(2026, 6, 30) };
+        assert_eq!(licence.flag(jiff::civil::date(2026, 6, 30)), Some("expiring"), "valid on its last day");
+        assert_eq!(licence.flag(jiff::civil::date(2026, 7, 1)), Some("expired"));
+        assert_eq!(licence.flag(jiff::civil::date(2026, 4, 1)), Some("expiring"), "90 days before");
+        assert_eq!(licence.flag(jiff::civil::date(2026, 3, 31)), None);
     }
 }

@@ -163,7 +163,8 @@ struct EnterpriseDetailPage {
     sectors: Vec<String>,
     scale: String,
     standardization: String,
-    licences: Vec<String>,
+    /// Each licence as shown, and `expired`, `expiring` (within 90 days) or nothing.
+    licences: Vec<(String, &'static str)>,
     insurance: String,
     credit_grade: &'static str,
     credit_grade_key: &'static str,
@@ -194,7 +195,14 @@ async fn enterprise_detail(State(state): State<AppState>, headers: HeaderMap, us
         sectors: e.sectors.iter().map(|s| label(t, s.label_zh(), s.label_en())).collect(),
         scale: label(t, e.scale.label_zh(), e.scale.label_en()),
         standardization: label(t, e.standardization.label_zh(), e.standardization.label_en()),
-        licences: e.licences.iter().map(|l| format!("{} {} ({} {})", l.kind, l.number, t.get("field.expires_on"), l.expires_on)).collect(),
+        licences: e
+            .licences
+            .iter()
+            .map(|l| {
+                let flag = l.flag(domain::time::today()).unwrap_or("");
+                (format!("{} {} ({} {})", l.kind, l.number, t.get("field.expires_on"), l.expires_on), flag)
+            })
+            .collect(),
         insurance: e
             .insurance
             .as_ref()
