@@ -5,26 +5,26 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
 import { DESKTOP, PHONE, PASSWORD, useBrowser, newPage, login, submitLogin, gotoOk, screenshot } from '../lib/helpers.mjs';
 
-/** A one-page PDF whose document information names `author`, written out with its offsets. */
-function pdfWithAuthor(author) {
-  const objects = [
-    '<</Type/Catalog/Pages 2 0 R>>',
-    '<</Type/Pages/Kids[3 0 R]/Count 1>>',
-    '<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>',
-    `<</Author(${author})/Creator(e2e)>>`,
-  ];
-  let pdf = '%PDF-1.7\n';
-  const offsets = objects.map((body, i) => {
-    const at = pdf.length;
-    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
-    return at;
-  });
-  const xref = pdf.length;
-  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
-  pdf += `trailer\n<</Size ${objects.length + 1}/Root 1 0 R/Info 4 0 R>>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(pdf, 'latin1');
+/** A 1×1 PNG whose text chunk names `author`, with real CRCs. */
+function pngWithAuthor(author) {
+  const chunk = (kind, data) => {
+    const body = Buffer.concat([Buffer.from(kind, 'latin1'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0])),
+    chunk('tEXt', Buffer.from(`Author\0${author}`, 'latin1')),
+    chunk('IDAT', zlib.deflateSync(Buffer.from([0, 0]))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 async function followUp(page, receipt) {
@@ -68,12 +68,12 @@ describe('tips', () => {
       await screenshot(reporter, 'tip-receipt-phone.png');
       await followUp(reporter, receipt.toLowerCase());
       assert.equal((await reporter.locator('#tip-state').textContent()).trim(), '待受理');
-      // A document added by the code: kept, and counted on the page.
+      // A photo added by the code: kept, and counted on the page.
       const upload = reporter.locator('form#reporter-file-form');
-      await upload.locator('input[name=files]').setInputFiles({ name: '记录.pdf', mimeType: 'application/pdf', buffer: pdfWithAuthor('E2E-SECRET-AUTHOR') });
+      await upload.locator('input[name=files]').setInputFiles({ name: '现场.png', mimeType: 'image/png', buffer: pngWithAuthor('E2E-SECRET-AUTHOR') });
       await upload.locator('button[type=submit]').click();
       await reporter.waitForURL((url) => url.pathname === '/report/follow/files', { waitUntil: 'load' });
-      assert.ok((await reporter.locator('form#reporter-file-form label').textContent()).includes('(1)'), 'the document is kept');
+      assert.ok((await reporter.locator('form#reporter-file-form label').textContent()).includes('(1)'), 'the photo is kept');
     } finally {
       await reporter.context().close();
     }
@@ -113,13 +113,13 @@ describe('tips', () => {
       await handler.locator('#tip-reward').waitFor({ state: 'visible' });
       assert.ok((await handler.locator('#tip-reward').textContent()).includes('¥15000'), 'the reward is 15 % of the fine');
       await screenshot(handler, 'tip-handled.png');
-      // The reporter's document downloads without its author.
-      const documentLink = handler.locator('#tip-documents a').first();
-      const download = await handler.request.get(new URL(await documentLink.getAttribute('href'), handler.url()).href);
+      // The reporter's photo is shown without its text chunk.
+      const photoLink = handler.locator('#tip-photos a').first();
+      const download = await handler.request.get(new URL(await photoLink.getAttribute('href'), handler.url()).href);
       assert.equal(download.status(), 200);
-      assert.match(download.headers()['content-disposition'] ?? '', /^attachment; filename="tip-\d+-\d+\.pdf"$/);
+      assert.equal(download.headers()['content-type'], 'image/png');
       const kept = await download.body();
-      assert.ok(kept.subarray(0, 5).toString() === '%PDF-' && !kept.includes('E2E-SECRET-AUTHOR'), 'the PDF is kept without its author');
+      assert.ok(kept.subarray(1, 4).toString() === 'PNG' && !kept.includes('E2E-SECRET-AUTHOR'), 'the photo is kept without its author');
     } finally {
       await handler.context().close();
     }

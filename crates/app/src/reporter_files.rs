@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::io::{Read, Write};
 
 /// Most bytes one PDF stream (an object or cross-reference stream) may inflate to.
-pub const PDF_STREAM_BYTES_MAX: usize = 16 << 20;
+pub const PDF_STREAM_BYTES_MAX: usize = 1 << 20;
 /// Most bytes of objects a PDF may hold once read (its strings, names and streams together).
 pub const PDF_OBJECT_BYTES_MAX: usize = 64 << 20;
 /// Most bytes an Office file may unpack to, and most parts it may have.
@@ -29,6 +29,10 @@ pub enum FileRefusal {
     Damaged,
     /// Protected by a password: its contents cannot be checked.
     Encrypted,
+    /// A PDF: not taken yet (see [`stripped_file`]).
+    PdfNotYet,
+    /// An Office file with macros, embedded objects or controls.
+    Embedded,
 }
 
 /// A file as it is kept: its type (by its bytes) and its rewritten bytes.
@@ -40,7 +44,11 @@ pub fn stripped_file(bytes: &[u8]) -> Result<StrippedFile, FileRefusal> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) || bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         stripped_photo(bytes).ok_or(FileRefusal::Damaged)
     } else if bytes.starts_with(b"%PDF-") {
-        stripped_pdf(bytes).map(|out| ("application/pdf", out))
+        // Not taken from reporters until `stripped_pdf` runs in a worker process with its own
+        // memory and time limits: the PDF reader's caches are not bounded by the limits above
+        // (an object stream resolved as a length is decoded and kept whole, an encrypted file is
+        // read without the object filter), so a crafted file could exhaust the server's memory.
+        Err(FileRefusal::PdfNotYet)
     } else if bytes.starts_with(b"PK\x03\x04") {
         stripped_office(bytes)
     } else {
@@ -61,6 +69,14 @@ pub fn stripped_photo(bytes: &[u8]) -> Option<(&'static str, Vec<u8>)> {
         jpeg.set_icc_profile(None);
         // APP1–APP15 carry EXIF, XMP, Photoshop and maker data; COM is a free comment.
         jpeg.segments_mut().retain(|segment| !matches!(segment.marker(), 0xE1..=0xEF | 0xFE));
+        // APP0 stays only as the plain JFIF header (version, units, density), without the
+        // thumbnail it may carry; any other APP0 (JFXX thumbnails, anything else) goes.
+        jpeg.segments_mut().retain(|segment| segment.marker() != 0xE0 || (segment.contents().starts_with(b"JFIF\0") && segment.contents().len() >= 14));
+        for segment in jpeg.segments_mut().iter_mut().filter(|segment| segment.marker() == 0xE0) {
+            let mut header = segment.contents()[..12].to_vec();
+            header.extend_from_slice(&[0, 0]);
+            *segment = img_parts::jpeg::JpegSegment::new_with_contents(0xE0, img_parts::Bytes::from(header));
+        }
         // The parser keeps everything from the first scan on as it came: later scans, segments
         // between them, and whatever follows the image's end (a phone's second picture with its
         // own EXIF, a motion photo's video). Only the scans and the tables between them stay.
@@ -102,7 +118,7 @@ fn pdf_object_bytes(object: &lopdf::Object) -> usize {
     let mut total = 0usize;
     let mut pending = vec![object];
     while let Some(object) = pending.pop() {
-        total = total.saturating_add(16);
+        total = total.saturating_add(std::mem::size_of::<lopdf::Object>());
         match object {
             lopdf::Object::Name(name) => total = total.saturating_add(name.len()),
             lopdf::Object::String(text, _) => total = total.saturating_add(text.len()),
@@ -180,11 +196,11 @@ const PDF_MARKUP_ANNOTATIONS: [&[u8]; 17] = [
     b"Sound",
 ];
 
-/// A PDF without its document information (author, creator, producer, dates), its XMP metadata
+/// (Not yet offered to reporters: see [`stripped_file`].) A PDF without its document information (author, creator, producer, dates), its XMP metadata
 /// streams, the file identifier, application data (`/PieceInfo`), annotation authors and dates,
 /// embedded files, and every earlier revision: only the objects the document still uses are
 /// written out anew.
-fn stripped_pdf(bytes: &[u8]) -> Result<Vec<u8>, FileRefusal> {
+pub fn stripped_pdf(bytes: &[u8]) -> Result<Vec<u8>, FileRefusal> {
     let mut document = loaded_pdf(bytes)?;
     document.trailer.remove(b"Info");
     document.trailer.remove(b"ID");
@@ -281,6 +297,13 @@ fn stripped_office(bytes: &[u8]) -> Result<StrippedFile, FileRefusal> {
         unpacked += content.len() as u64;
         parts.push((name, content));
     }
+    // Macros, embedded objects and controls carry files of their own that cannot be checked here.
+    if parts.iter().any(|(name, _)| {
+        let lower = name.to_ascii_lowercase();
+        lower.contains("vbaproject") || lower.contains("/embeddings/") || lower.contains("/activex/")
+    }) {
+        return Err(FileRefusal::Embedded);
+    }
     let is_xml = |name: &str| [".xml", ".rels", ".vml"].iter().any(|suffix| name.to_ascii_lowercase().ends_with(suffix));
     // First the names of the people the package records (authors, editors, commenters), so that
     // a text that is just one of them (Excel opens each note with its author's name) goes too.
@@ -298,7 +321,11 @@ fn stripped_office(bytes: &[u8]) -> Result<StrippedFile, FileRefusal> {
         } else if content.starts_with(&[0xFF, 0xD8, 0xFF]) || content.starts_with(b"\x89PNG\r\n\x1a\n") {
             stripped_photo(&content).ok_or(FileRefusal::Damaged)?.1
         } else if is_xml(&name) {
-            scrubbed_office_xml(&content, &names, &mut BTreeSet::new()).ok_or(FileRefusal::Damaged)?
+            // A text that is just a person's name is dropped from comments only (Excel opens each
+            // note with its author's name); in the document itself it is evidence and stays.
+            let in_comments = name.to_ascii_lowercase().contains("comment");
+            let erased = if in_comments { &names } else { &BTreeSet::new() };
+            scrubbed_office_xml(&content, erased, &mut BTreeSet::new()).ok_or(FileRefusal::Damaged)?
         } else {
             content
         };
@@ -306,6 +333,12 @@ fn stripped_office(bytes: &[u8]) -> Result<StrippedFile, FileRefusal> {
         writer.write_all(&content).map_err(|_| FileRefusal::Damaged)?;
     }
     let out = writer.finish().map_err(|_| FileRefusal::Damaged)?.into_inner();
+    // Only what reads back as a package with its main part is kept.
+    let written = zip::ZipArchive::new(std::io::Cursor::new(out.as_slice())).map_err(|_| FileRefusal::Damaged)?;
+    if written.index_for_name("[Content_Types].xml").is_none() {
+        return Err(FileRefusal::Damaged);
+    }
+    drop(written);
     Ok((content_type, out))
 }
 
@@ -321,13 +354,13 @@ fn scrubbed_office_xml(xml: &[u8], erased: &BTreeSet<String>, found: &mut BTreeS
     use quick_xml::events::{BytesStart, Event};
     /// Elements dropped with everything inside them.
     const DROPPED: [&str; 2] = ["rsids", "absPath"];
-    /// Attributes whose value names a person, emptied.
-    const PERSONAL: [&str; 5] = ["author", "initials", "userId", "providerId", "displayName"];
+    /// Attributes whose value names a person or an organisation's account, emptied.
+    const PERSONAL: [&str; 6] = ["author", "initials", "userId", "providerId", "userName", "siteId"];
     /// Attributes whose value is a person's name (kept in `found`).
-    const NAMING: [&str; 2] = ["author", "displayName"];
+    const NAMING: [&str; 3] = ["author", "displayName", "userName"];
     /// Elements whose text is a person's name (an Excel comment's `<author>`, a document's
-    /// creator and last editor), emptied.
-    const NAME_ELEMENTS: [&str; 3] = ["author", "creator", "lastModifiedBy"];
+    /// creator and last editor, a SharePoint user), emptied.
+    const NAME_ELEMENTS: [&str; 4] = ["author", "creator", "lastModifiedBy", "DisplayName"];
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut writer = quick_xml::Writer::new(Vec::with_capacity(xml.len()));
     let mut buffer = Vec::new();
@@ -399,10 +432,12 @@ fn scrubbed_office_xml(xml: &[u8], erased: &BTreeSet<String>, found: &mut BTreeS
             let attribute = attribute.ok()?;
             let key = attribute.key.into_inner();
             let local = local_name(key);
-            if local.starts_with("rsid") || local == "date" || local == "dateUtc" {
+            if local.starts_with("rsid") || matches!(local, "date" | "dateUtc" | "dateTime") {
                 continue;
             }
-            let personal = PERSONAL.contains(&local) || (local == "name" && matches!(element_name.as_str(), "cmAuthor" | "author"));
+            // A person's `displayName` and `name` (a table's `displayName` is its name and stays).
+            let person = matches!(element_name.as_str(), "cmAuthor" | "author" | "person" | "userName");
+            let personal = PERSONAL.contains(&local) || (person && matches!(local, "name" | "displayName"));
             if is_relationship && key == "TargetMode" {
                 external = attribute.value.as_ref() == "External";
             }
@@ -413,13 +448,22 @@ fn scrubbed_office_xml(xml: &[u8], erased: &BTreeSet<String>, found: &mut BTreeS
             if personal && NAMING.contains(&local) && attribute.value.chars().count() >= 2 {
                 found.insert(attribute.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok()?.trim().to_owned());
             }
-            let value: Cow<'_, str> = if personal { Cow::Borrowed("") } else { attribute.value };
+            // Written between double quotes: a value read between single quotes may hold one.
+            let value: Cow<'_, str> = if personal {
+                Cow::Borrowed("")
+            } else if attribute.value.contains('"') {
+                Cow::Owned(attribute.value.replace('"', "&quot;"))
+            } else {
+                attribute.value
+            };
             out.push_attribute(quick_xml::events::attributes::Attribute { key: attribute.key, value });
         }
         if let Some(target) = target {
-            // A link to a file on the author's machine names their folders; a web link stays.
-            let local_file = external && target.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("file:"));
-            let value = if local_file { "file:///".to_owned() } else { target };
+            // An outside link to anything but the web or mail (a file on the author's machine, a
+            // share, a drive) names their folders; web and mail links stay.
+            let lower = target.to_ascii_lowercase();
+            let web_or_mail = ["http://", "https://", "mailto:"].iter().any(|scheme| lower.starts_with(scheme));
+            let value = if external && !web_or_mail { "file:///".to_owned() } else { target.replace('"', "&quot;") };
             // The value is pushed as read (already escaped).
             out.push_attribute(quick_xml::events::attributes::Attribute { key: quick_xml::name::QName("Target"), value: Cow::Owned(value) });
         }
@@ -588,8 +632,8 @@ mod tests {
     fn a_pdf_loses_who_made_it_and_keeps_its_pages() {
         let pdf = pdf_with_secrets();
         assert!(contains(&pdf, b"SECRET-AUTHOR") && contains(&pdf, b"SECRET-EARLIER-REVISION"), "the check can see what it looks for");
-        let (content_type, stripped) = stripped_file(&pdf).unwrap();
-        assert_eq!(content_type, "application/pdf");
+        assert_eq!(stripped_file(&pdf).unwrap_err(), FileRefusal::PdfNotYet, "not taken from reporters yet");
+        let stripped = stripped_pdf(&pdf).unwrap();
         assert!(!contains(&stripped, b"SECRET"), "{}", String::from_utf8_lossy(&stripped));
         assert!(
             contains(&stripped, b"PAGE-KEPT") && contains(&stripped, b"see here"),
@@ -603,8 +647,8 @@ mod tests {
     #[test]
     fn unreadable_encrypted_and_foreign_files_are_refused() {
         let pdf = pdf_with_secrets();
-        assert_eq!(stripped_file(&pdf[..pdf.len() / 3]).unwrap_err(), FileRefusal::Damaged, "a truncated PDF");
-        assert_eq!(stripped_file(b"%PDF-1.4\n%%EOF").unwrap_err(), FileRefusal::Damaged);
+        assert_eq!(stripped_pdf(&pdf[..pdf.len() / 3]).unwrap_err(), FileRefusal::Damaged, "a truncated PDF");
+        assert_eq!(stripped_pdf(b"%PDF-1.4\n%%EOF").unwrap_err(), FileRefusal::Damaged);
         assert_eq!(stripped_file(b"GIF89a....").unwrap_err(), FileRefusal::Unsupported);
         assert_eq!(stripped_file(b"<script>alert(1)</script>").unwrap_err(), FileRefusal::Unsupported);
         // A zip that is no Office document (no main part).
@@ -741,6 +785,46 @@ mod tests {
         pdf.extend(&packed.content);
         pdf.extend(b"\nendstream\nendobj\ntrailer\n<</Root 1 0 R/Size 4>>\n%%EOF\n");
         assert!(pdf.len() < 1 << 20, "small on the wire: {}", pdf.len());
-        assert_eq!(stripped_file(&pdf).unwrap_err(), FileRefusal::Damaged);
+        assert_eq!(stripped_pdf(&pdf).unwrap_err(), FileRefusal::Damaged);
+    }
+
+    #[test]
+    fn an_office_file_keeps_its_tables_and_text_and_refuses_macros() {
+        let parts: [(&str, &[u8]); 4] = [
+            ("[Content_Types].xml", b"<Types/>"),
+            (
+                "word/document.xml",
+                br#"<w:document xmlns:w="w"><w:body><w:p><w:r><w:t>SECRET-SAME</w:t></w:r></w:p><v:shape alt='say "hi"'/></w:body></w:document>"#,
+            ),
+            (
+                "word/comments.xml",
+                br#"<w:comments xmlns:w="w"><w:comment w:id="0" w:author="SECRET-SAME"><w:p><w:r><w:t>SECRET-SAME:</w:t></w:r></w:p></w:comment></w:comments>"#,
+            ),
+            ("xl/tables/table1.xml", br#"<table name="Table1" displayName="Table1" ref="A1:B2"/>"#),
+        ];
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, content) in parts {
+            zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            zip.write_all(content).unwrap();
+        }
+        let docx = zip.finish().unwrap().into_inner();
+        let (_, stripped) = stripped_file(&docx).unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(stripped.as_slice())).unwrap();
+        let mut read = |name: &str| {
+            let mut text = String::new();
+            archive.by_name(name).unwrap().read_to_string(&mut text).unwrap();
+            text
+        };
+        assert!(read("word/document.xml").contains("<w:t>SECRET-SAME</w:t>"), "the document's own text is evidence and stays");
+        assert!(read("word/document.xml").contains(r#"alt="say &quot;hi&quot;""#), "a quote inside a value stays well-formed");
+        assert!(!read("word/comments.xml").contains("SECRET"), "a comment's author, and its name opening the comment, go");
+        assert!(read("xl/tables/table1.xml").contains(r#"displayName="Table1""#), "a table's name stays");
+
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, content) in [("[Content_Types].xml", &b"<Types/>"[..]), ("word/document.xml", b"<w:document/>"), ("word/vbaProject.bin", b"macro")] {
+            zip.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+            zip.write_all(content).unwrap();
+        }
+        assert_eq!(stripped_file(&zip.finish().unwrap().into_inner()).unwrap_err(), FileRefusal::Embedded);
     }
 }

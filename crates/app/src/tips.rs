@@ -437,6 +437,8 @@ impl App {
                 Err(FileRefusal::Unsupported) => problems.push(field("files", domain::message!("tips.file_unsupported", name = name))),
                 Err(FileRefusal::Damaged) => problems.push(field("files", domain::message!("tips.file_damaged", name = name))),
                 Err(FileRefusal::Encrypted) => problems.push(field("files", domain::message!("tips.file_encrypted", name = name))),
+                Err(FileRefusal::PdfNotYet) => problems.push(field("files", domain::message!("tips.pdf_not_yet", name = name))),
+                Err(FileRefusal::Embedded) => problems.push(field("files", domain::message!("tips.file_embedded", name = name))),
             }
         }
         if !problems.is_empty() {

@@ -666,6 +666,7 @@ impl App {
             comment: &comment,
             decided_by: actor.user_id,
             supersede_others: to == AssignmentStatus::Accepted,
+            assignment_updated_at: row.updated_at,
         };
         Ok(self.store.move_assignment(id, &change, Some(&decided), None, notification.as_ref(), &event).await?)
     }
@@ -679,7 +680,14 @@ impl App {
             supervision::status_after_decision(row.status, SupervisionMove::Return, others_pending).map_err(|e| AppError::IllegalTransition(e.message()))?;
         let change = StatusChange { from: row.status.key().into(), to: to.key().into() };
         let event = audit_event(Some(actor), client, "assignment.withdraw", String::new(), Outcome::Success, serde_json::json!({"report": report.id}));
-        let decided = store::ReportDecision { report_id: report.id, verdict: "withdrawn", comment: "", decided_by: actor.user_id, supersede_others: false };
+        let decided = store::ReportDecision {
+            report_id: report.id,
+            verdict: "withdrawn",
+            comment: "",
+            decided_by: actor.user_id,
+            supersede_others: false,
+            assignment_updated_at: row.updated_at,
+        };
         Ok(self.store.move_assignment(id, &change, Some(&decided), None, None, &event).await?)
     }
 

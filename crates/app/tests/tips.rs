@@ -8,6 +8,8 @@
 // Test helpers unwrap too: a panic with its message is how a test reports failure.
 #![allow(clippy::unwrap_used)]
 
+use std::io::Read;
+
 use app::tips::{RewardInput, TipActionInput};
 use app::{Actor, App, AppError, Client};
 use domain::tips::{TipInput, TipState};
@@ -69,17 +71,21 @@ async fn a_tip_is_followed_handled_and_rewarded_by_its_receipt_on_every_configur
         assert!(matches!(app.follow_tip(&wrong).await, Err(AppError::NotFound)));
         assert!(matches!(app.follow_tip("not a code").await, Err(AppError::NotFound)), "malformed answers like unknown");
 
-        // Files by the receipt: one refused file keeps none; a PDF and a Word file are kept
-        // without their authors, and the handler reads them back.
+        // Files by the receipt: one refused file keeps none; a Word file and a workbook are kept
+        // without their authors, and the handler reads them back. PDFs are not taken yet.
         let file = |name: &str, bytes: &[u8]| app::workplans::UploadedFile { file_name: name.into(), bytes: bytes.to_vec() };
         let pdf = include_bytes!("../../../fuzz/corpus/tip_file/seed-pdf-info-xmp");
-        assert!(pdf.windows(13).any(|w| w == b"SECRET-AUTHOR"), "the check can see what it looks for");
         let docx = app::documents::docx_with(&["阀门照片说明"]);
-        let refused = app.add_tip_files(&receipt, vec![file("a.pdf", pdf), file("run.exe", b"MZ\x90\0")]).await;
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        workbook.set_properties(&rust_xlsxwriter::DocProperties::new().set_author("SECRET-AUTHOR"));
+        workbook.add_worksheet().write(0, 0, "巡检记录").unwrap();
+        let xlsx = workbook.save_to_buffer().unwrap();
+        let refused = app.add_tip_files(&receipt, vec![file("说明.docx", &docx), file("run.exe", b"MZ\x90\0")]).await;
         assert_eq!(fields(refused), ["files"], "{backend}");
-        assert_eq!(fields(app.add_tip_files(&receipt, vec![file("x.pdf", &vec![0; app::tips::ATTACHMENT_BYTES_MAX + 1])]).await), ["files"]);
-        assert_eq!(app.add_tip_files(&receipt, vec![file("a.pdf", pdf), file("说明.docx", &docx)]).await.unwrap(), 2, "{backend}");
-        assert_eq!(fields(app.add_tip_files(&receipt, (0..9).map(|_| file("b.pdf", pdf)).collect()).await), ["files"], "at most ten files a tip");
+        assert_eq!(fields(app.add_tip_files(&receipt, vec![file("a.pdf", pdf)]).await), ["files"], "not yet a PDF");
+        assert_eq!(fields(app.add_tip_files(&receipt, vec![file("x.docx", &vec![0; app::tips::ATTACHMENT_BYTES_MAX + 1])]).await), ["files"]);
+        assert_eq!(app.add_tip_files(&receipt, vec![file("说明.docx", &docx), file("记录.xlsx", &xlsx)]).await.unwrap(), 2, "{backend}");
+        assert_eq!(fields(app.add_tip_files(&receipt, (0..9).map(|_| file("b.docx", &docx)).collect()).await), ["files"], "at most ten files a tip");
         assert_eq!(app.follow_tip(&receipt).await.unwrap().attachments, 2, "{backend}");
         app.reporter_message(&receipt, "补充:泄漏点在东侧第二个阀门").await.unwrap();
 
@@ -91,10 +97,16 @@ async fn a_tip_is_followed_handled_and_rewarded_by_its_receipt_on_every_configur
         let view = app.tip_view(&chaoyang, &client, id).await.unwrap();
         assert!(view.has_identity && view.identity.is_none(), "the handler does not see who reported by default");
         let kinds: Vec<&str> = view.attachments.iter().map(|a| a.content_type.as_str()).collect();
-        assert_eq!(kinds, ["application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"], "{backend}");
-        let (_, kept_pdf) = app.tip_attachment(&chaoyang, &client, id, view.attachments[0].id).await.unwrap();
-        assert!(kept_pdf.starts_with(b"%PDF-") && !kept_pdf.windows(6).any(|w| w == b"SECRET"), "{backend}: the PDF is kept without its author");
-        let (_, kept_docx) = app.tip_attachment(&chaoyang, &client, id, view.attachments[1].id).await.unwrap();
+        assert_eq!(
+            kinds,
+            ["application/vnd.openxmlformats-officedocument.wordprocessingml.document", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"],
+            "{backend}"
+        );
+        let (_, kept_docx) = app.tip_attachment(&chaoyang, &client, id, view.attachments[0].id).await.unwrap();
+        let (_, kept_xlsx) = app.tip_attachment(&chaoyang, &client, id, view.attachments[1].id).await.unwrap();
+        let mut core = String::new();
+        zip::ZipArchive::new(std::io::Cursor::new(kept_xlsx)).unwrap().by_name("docProps/core.xml").unwrap().read_to_string(&mut core).unwrap();
+        assert!(!core.contains("SECRET"), "{backend}: the workbook is kept without its author");
         assert_eq!(app::documents::docx_text(&kept_docx).unwrap().trim(), "阀门照片说明", "the Word file still reads");
 
         // The identity opens only after a custodian (not the requester) approves.

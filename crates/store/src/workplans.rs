@@ -187,6 +187,9 @@ pub struct ReportDecision<'a> {
     pub comment: &'a str,
     pub decided_by: i64,
     pub supersede_others: bool,
+    /// The assignment's `updated_at` when the decision was made: whoever moved it meanwhile (a
+    /// decision on another report, a new report) makes this one a conflict, to be made again.
+    pub assignment_updated_at: i64,
 }
 
 /// Inserts `$notification` unless it was sent already; evaluates to the number inserted.
@@ -545,14 +548,20 @@ impl Store {
     ) -> Result<()> {
         crate::in_transaction!(self, |tx| {
             let now = now_ms();
-            let moved = sqlx::query("UPDATE assignments SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
-                .bind(&change.to)
-                .bind(now)
-                .bind(assignment_id)
-                .bind(&change.from)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            // `updated_at` only grows, so that a decision made on what was read can tell whether
+            // anyone moved the assignment since.
+            let moved = sqlx::query(
+                "UPDATE assignments SET status = $1, updated_at = CASE WHEN updated_at < $2 THEN $2 ELSE updated_at + 1 END \
+                 WHERE id = $3 AND status = $4 AND ($5 IS NULL OR updated_at = $5)",
+            )
+            .bind(&change.to)
+            .bind(now)
+            .bind(assignment_id)
+            .bind(&change.from)
+            .bind(decision.map(|d| d.assignment_updated_at))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             if moved != 1 {
                 return Err(StoreError::Conflict(domain::message!("workplans.changed_meanwhile")));
             }
@@ -586,6 +595,18 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
+            }
+            if let Some((_, _, user_id)) = reopening {
+                // Reopened work starts again: a report still waiting is superseded by what follows.
+                sqlx::query(
+                    "UPDATE progress_reports SET closed_as = 'superseded', reviewed_by = $1, reviewed_at = $2 \
+                     WHERE assignment_id = $3 AND review IS NULL AND closed_as IS NULL",
+                )
+                .bind(user_id)
+                .bind(now)
+                .bind(assignment_id)
+                .execute(&mut *tx)
+                .await?;
             }
             if let Some((round_id, reason, user_id)) = reopening {
                 sqlx::query("INSERT INTO reopenings (round_id, assignment_id, reason, reopened_by, reopened_at) VALUES ($1, $2, $3, $4, $5)")
