@@ -139,7 +139,8 @@ async fn scoping_and_roles(h: &Harness) {
     let reply = get(h, "/api/v1/enterprises", &sysadmin).await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND, "the system administrator has no business data");
 
-    // Writes: a regulator cannot create outside its territory; an enterprise cannot move itself.
+    // Writes: a regulator cannot create outside its territory (told by field: region codes are
+    // public); an enterprise cannot move itself.
     let mut fields = app::enterprises::sample_enterprise();
     fields.credit_code = domain::CreditCode::complete("91220202MA17XK3Q1").unwrap().to_string();
     fields.name = "吉林市测试有限公司".into();
@@ -151,7 +152,8 @@ async fn scoping_and_roles(h: &Harness) {
             .body(Body::from(body.to_string()))
             .unwrap()
     };
-    assert_eq!(send(&h.router, create(&changchun, serde_json::to_value(&fields).unwrap())).await.status, StatusCode::NOT_FOUND);
+    let reply = send(&h.router, create(&changchun, serde_json::to_value(&fields).unwrap())).await;
+    assert_eq!((reply.status, reply.json()["fields"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("region_code")));
     assert_eq!(send(&h.router, create(&office, serde_json::to_value(&fields).unwrap())).await.status, StatusCode::CREATED);
     let mut bad = fields.clone();
     bad.credit_code = "91220202MA17XK3Q10".into();
