@@ -1,12 +1,14 @@
 //! Files people upload where no metadata may travel with them (a reporter's): photos (JPEG, PNG)
-//! and documents (PDF; Word, Excel and PowerPoint files), each recognised by its bytes and rewritten
+//! and Office documents (Word, Excel, PowerPoint), each recognised by its bytes and rewritten
 //! without what tells who made it, where and when. Compiled into the fuzz target `tip_file` from
 //! this file, so it depends on nothing else of `app`.
 //!
-//! Every parser here is bounded before it allocates: the input is capped by the caller, PDF
-//! streams inflate to at most [`PDF_STREAM_BYTES_MAX`] and a PDF keeps at most
-//! [`PDF_OBJECT_BYTES_MAX`] of objects, and an Office file unpacks to at most
-//! [`OFFICE_UNPACKED_BYTES_MAX`] in at most [`OFFICE_ENTRIES_MAX`] parts.
+//! Every parser offered to reporters is bounded before it allocates: the input is capped by the
+//! caller, and an Office file unpacks to at most [`OFFICE_UNPACKED_BYTES_MAX`] in at most
+//! [`OFFICE_ENTRIES_MAX`] parts. PDFs are stripped by [`stripped_pdf`] (streams inflate to at most
+//! [`PDF_STREAM_BYTES_MAX`], at most [`PDF_OBJECT_BYTES_MAX`] of objects are kept), which is not
+//! offered to reporters yet: the PDF reader's own caches escape these bounds, so it waits for a
+//! worker process with limits of its own.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -23,7 +25,7 @@ pub const OFFICE_ENTRIES_MAX: usize = 2_000;
 /// Why a file was not kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileRefusal {
-    /// Neither a photo (JPEG, PNG) nor a document (PDF, .docx, .xlsx, .pptx), by its bytes.
+    /// Neither a photo (JPEG, PNG), a PDF nor an Office document (.docx, .xlsx, .pptx), by its bytes.
     Unsupported,
     /// Of an accepted type but does not read as one (damaged, or beyond the bounds above).
     Damaged,
