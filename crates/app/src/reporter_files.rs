@@ -473,6 +473,24 @@ fn scrubbed_office_xml(xml: &[u8], erased: &BTreeSet<String>, found: &mut BTreeS
     }
 }
 
+/// Whether a kept photo reads back without metadata: a JPEG whose segments before its first scan
+/// are no application segment but the plain JFIF header and no comment, a PNG of picture chunks
+/// only. (What follows the first scan is cleaned by `jpeg_scans_only`.)
+pub fn holds_no_metadata(photo: &[u8]) -> bool {
+    let bytes = img_parts::Bytes::copy_from_slice(photo);
+    if let Ok(jpeg) = img_parts::jpeg::Jpeg::from_bytes(bytes.clone()) {
+        jpeg.segments().iter().all(|segment| match segment.marker() {
+            0xE0 => segment.contents().len() == 14 && segment.contents().starts_with(b"JFIF\0"),
+            0xE1..=0xEF | 0xFE => false,
+            _ => true,
+        })
+    } else if let Ok(png) = img_parts::png::Png::from_bytes(bytes) {
+        png.chunks().iter().all(|chunk| PNG_PICTURE_CHUNKS.contains(&chunk.kind()))
+    } else {
+        false
+    }
+}
+
 /// The PNG chunks a picture needs (critical, colour and transparency, pixel size, animation).
 const PNG_PICTURE_CHUNKS: [[u8; 4]; 13] =
     [*b"IHDR", *b"PLTE", *b"IDAT", *b"IEND", *b"tRNS", *b"gAMA", *b"cHRM", *b"sRGB", *b"sBIT", *b"bKGD", *b"pHYs", *b"acTL", *b"fcTL"];
@@ -483,18 +501,25 @@ const PNG_PICTURE_CHUNKS: [[u8; 4]; 13] =
 fn jpeg_scans_only(data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(data.len() + 2);
     let mut at = 0;
+    // The data starts inside the first scan; after any other segment, only a marker may follow,
+    // and bytes that are not one are dropped (nothing may hide between segments).
+    let mut in_scan = true;
     loop {
         // Entropy-coded bytes up to the next marker: 0xFF00 is a stuffed byte, 0xFFD0–D7 restart
         // markers belong to the scan, and 0xFF fill bytes are skipped.
         while at < data.len() {
             if data[at] != 0xFF {
-                out.push(data[at]);
+                if in_scan {
+                    out.push(data[at]);
+                }
                 at += 1;
                 continue;
             }
             match data.get(at + 1) {
                 Some(0x00 | 0xD0..=0xD7) => {
-                    out.extend_from_slice(&data[at..at + 2]);
+                    if in_scan {
+                        out.extend_from_slice(&data[at..at + 2]);
+                    }
                     at += 2;
                 }
                 Some(0xFF) | None => at += 1,
@@ -518,6 +543,7 @@ fn jpeg_scans_only(data: &[u8]) -> Vec<u8> {
             out.extend_from_slice(&data[at..at + length]);
         }
         at += length;
+        in_scan = marker == 0xDA;
     }
     out.extend_from_slice(&[0xFF, 0xD9]);
     out
@@ -576,6 +602,7 @@ mod tests {
         // A phone's second picture after the first's end, and a comment between progressive scans.
         let mut two = jpeg[..jpeg.len() - 2].to_vec();
         two.extend(segment(0xFE, b"SECRET-BETWEEN-SCANS"));
+        two.extend_from_slice(b"SECRET-HIDDEN-BETWEEN-SEGMENTS");
         two.extend(segment(0xDA, &[1, 1, 0, 0, 0x3F, 0]));
         two.extend_from_slice(&[0x77, 0xFF, 0x00, 0x78, 0xFF, 0xD9]);
         two.extend_from_slice(&jpeg);
