@@ -439,7 +439,7 @@ impl App {
                     known
                 }
             };
-            if manages || self.reviews(actor, &row).await? {
+            if manages || self.reviews_as_lead(actor, &row).await? {
                 found.push(view(&row, today));
             }
         }
@@ -484,6 +484,11 @@ impl App {
         if self.manages_plan(actor, &plan).await? {
             return Ok(true);
         }
+        self.reviews_as_lead(actor, row).await
+    }
+
+    /// Whether the actor reviews a cooperating unit's reports as the lead unit of the same task.
+    async fn reviews_as_lead(&self, actor: &Actor, row: &AssignmentRow) -> Result<bool> {
         if policy::acts_for(actor, &Self::assigned_unit(row)) {
             return Ok(false);
         }
