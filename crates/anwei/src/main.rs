@@ -287,6 +287,27 @@ enum BenchWhat {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Drive the main pages and API lists of a spawned `anwei serve` on the demo province from
+    /// closed-loop clients, one page after another, with `/healthz` in the same run; prints
+    /// requests/s and p50/p99 per page (and with --with-ingest the same again with the telemetry
+    /// load beside them); exits 2 if a page answered anything but 200.
+    Web {
+        /// Seconds of load on each page.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        /// Run anwei on this (empty) PostgreSQL database instead of SQLite in a temporary folder.
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Drive the pages again with two telemetry senders of 10,000 readings a request beside them.
+        #[arg(long)]
+        with_ingest: bool,
+        /// Print the JSON object on one line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Offer a spawned `anwei serve` twice the ingest rate it sustains, with a flood of page and
     /// API reads and hidden-danger reports beside it; check that it refuses with 429/503 and
     /// `Retry-After`, keeps its memory bounded, loses nothing acknowledged and recovers by
@@ -749,6 +770,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
                 println!("{}", serde_json::to_string_pretty(&report)?);
+            }
+        }
+        Command::Bench { what: BenchWhat::Web { seconds, clients, database_url, with_ingest, json } } => {
+            if seconds > 600 || clients > 256 {
+                anyhow::bail!("bounds: --seconds ≤ 600, --clients ≤ 256");
+            }
+            let options = bench::web::WebOptions {
+                seconds,
+                clients,
+                database_url,
+                with_ingest,
+                anwei_exe: std::env::current_exe().context("cannot find the anwei binary")?,
+            };
+            let report = bench::web::web(&options).await?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!("{}", bench::web::markdown(&report));
+            }
+            let failures = report.failures();
+            if !failures.is_empty() {
+                eprintln!("bench web: {}", failures.join("; "));
+                return Ok(ExitCode::from(2));
             }
         }
         Command::Bench { what: BenchWhat::Crash { kills, sensors, database_url, seed } } => {

@@ -23,6 +23,7 @@ use serde::Serialize;
 pub mod crash;
 mod mqtt_leg;
 pub mod overload;
+pub mod web;
 
 /// What to run.
 #[derive(Debug, Clone)]

@@ -396,6 +396,30 @@ impl Store {
     }
 }
 
+/// How big the data set is, for benchmarks that report what they ran on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DataSetSize {
+    pub enterprises: i64,
+    pub hidden_dangers: i64,
+    pub assignments: i64,
+    pub progress_reports: i64,
+}
+
+impl Store {
+    /// Row counts of the tables whose size the pages feel (a full count: for benchmarks, not pages).
+    pub async fn data_set_size(&self) -> Result<DataSetSize> {
+        with_pool!(self, |pool| {
+            let (enterprises, hidden_dangers, assignments, progress_reports): (i64, i64, i64, i64) = sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM enterprises), (SELECT COUNT(*) FROM hidden_dangers), \
+                 (SELECT COUNT(*) FROM assignments), (SELECT COUNT(*) FROM progress_reports)",
+            )
+            .fetch_one(pool)
+            .await?;
+            Ok(DataSetSize { enterprises, hidden_dangers, assignments, progress_reports })
+        })
+    }
+}
+
 /// Maps a unique-constraint violation to `Conflict`, leaving other errors as they are.
 pub(crate) fn conflict_on_unique(error: sqlx::Error, what: domain::message::Message) -> StoreError {
     if let sqlx::Error::Database(database_error) = &error
