@@ -304,6 +304,9 @@ enum BenchWhat {
         /// Drive the pages again with two telemetry senders of 10,000 readings a request beside them.
         #[arg(long)]
         with_ingest: bool,
+        /// Only this page or API path (as listed in the table; repeatable); /healthz always runs.
+        #[arg(long)]
+        only: Vec<String>,
         /// Print the JSON object on one line instead of a table.
         #[arg(long)]
         json: bool,
@@ -772,7 +775,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             }
         }
-        Command::Bench { what: BenchWhat::Web { seconds, clients, database_url, with_ingest, json } } => {
+        Command::Bench { what: BenchWhat::Web { seconds, clients, database_url, with_ingest, only, json } } => {
             if seconds > 600 || clients > 256 {
                 anyhow::bail!("bounds: --seconds ≤ 600, --clients ≤ 256");
             }
@@ -781,6 +784,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 clients,
                 database_url,
                 with_ingest,
+                only,
                 anwei_exe: std::env::current_exe().context("cannot find the anwei binary")?,
             };
             let report = bench::web::web(&options).await?;

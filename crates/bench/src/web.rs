@@ -30,6 +30,8 @@ pub struct WebOptions {
     pub database_url: Option<String>,
     /// Drive the pages a second time with the telemetry load beside them.
     pub with_ingest: bool,
+    /// Only these paths (with `/healthz` always); every target when empty.
+    pub only: Vec<String>,
     pub anwei_exe: PathBuf,
 }
 
@@ -218,7 +220,7 @@ enum Credential {
 /// Every target once, in order; each page's share is taken of this phase's `/healthz`.
 fn drive_all(base_url: &str, credentials: &std::collections::HashMap<&str, Credential>, options: &WebOptions) -> anyhow::Result<Vec<PageFigures>> {
     let mut figures = Vec::new();
-    for (who, path) in TARGETS {
+    for (who, path) in TARGETS.into_iter().filter(|(_, path)| *path == "/healthz" || options.only.is_empty() || options.only.iter().any(|only| only == path)) {
         let credential = credentials.get(who).with_context(|| format!("no credential for {who}"))?;
         let (answered, errors, times, elapsed) = drive_page(base_url, path, credential, options.clients, Duration::from_secs(options.seconds));
         figures.push(PageFigures {

@@ -4,7 +4,7 @@
 use domain::audit::AuditEvent;
 use sqlx::FromRow;
 
-use crate::{Result, Store, StoreError, conflict_on_unique, now_ms, trusted, with_pool};
+use crate::{Result, Store, StoreError, conflict_on_unique, now_ms, trusted, with_pool, with_writer};
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct UserRow {
@@ -118,7 +118,7 @@ impl Store {
     /// not a business one, so it is not audited.
     pub async fn seal_legacy_secrets(&self) -> Result<u64> {
         let Some(sealer) = &self.sealer else { return Ok(0) };
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             let plain: Vec<(i64, String)> =
                 sqlx::query_as("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'sealed1:%'").fetch_all(pool).await?;
             for (id, secret) in &plain {
@@ -204,7 +204,7 @@ impl Store {
 
     /// Forgets the attempts counted for `user_id` from `client_key`.
     pub async fn forget_login_attempts(&self, user_id: i64, client_key: &str) -> Result<()> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             sqlx::query("DELETE FROM login_failures WHERE user_id = $1 AND client_key = $2").bind(user_id).bind(client_key).execute(pool).await?;
             Ok(())
         })
@@ -222,7 +222,7 @@ impl Store {
 
     /// Forgets failed logins older than `before_ms` whose back-off has passed.
     pub async fn delete_old_login_failures(&self, before_ms: i64) -> Result<u64> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             Ok(sqlx::query("DELETE FROM login_failures WHERE last_failure_at < $1 AND blocked_until < $1").bind(before_ms).execute(pool).await?.rows_affected())
         })
     }
@@ -230,7 +230,7 @@ impl Store {
     /// Accepts the one-time code of time step `step` for the user only if no code of this or a
     /// later step was accepted before (atomically, so two processes cannot both accept it).
     pub async fn claim_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             Ok(sqlx::query("UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)")
                 .bind(step)
                 .bind(user_id)
@@ -268,14 +268,17 @@ impl Store {
              WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
             USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
         );
-        with_pool!(self, |pool| {
-            let found: Option<TokenUser> = sqlx::query_as(trusted(&sql)).bind(token_hash).bind(now).fetch_optional(pool).await?;
-            let Some(found) = found else { return Ok(None) };
-            if found.token_last_used_at.is_none_or(|used| now - used > TOKEN_USE_WRITE_STEP_MS) {
-                sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2").bind(now).bind(token_hash).execute(pool).await?;
-            }
-            Ok(Some(self.opened(found.user)?))
-        })
+        let found: Option<TokenUser> = with_pool!(self, |pool| sqlx::query_as(trusted(&sql)).bind(token_hash).bind(now).fetch_optional(pool).await?);
+        let Some(found) = found else { return Ok(None) };
+        if found.token_last_used_at.is_none_or(|used| now - used > TOKEN_USE_WRITE_STEP_MS) {
+            with_writer!(self, |pool| sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2")
+                .bind(now)
+                .bind(token_hash)
+                .execute(pool)
+                .await?
+                .rows_affected());
+        }
+        Ok(Some(self.opened(found.user)?))
     }
 
     pub async fn api_tokens_of_user(&self, user_id: i64) -> Result<Vec<ApiTokenRow>> {

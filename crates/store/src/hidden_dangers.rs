@@ -7,7 +7,7 @@ use domain::audit::AuditEvent;
 use domain::hidden_dangers::{DangerGrade, DangerSource, DangerState};
 use sqlx::FromRow;
 
-use crate::{Result, Store, StoreError, VISIBLE, now_ms, trusted, visibility_params, with_pool};
+use crate::{Result, Store, StoreError, VISIBLE, now_ms, trusted, visibility_params, with_pool, with_writer};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewDanger {
@@ -122,6 +122,17 @@ const DANGER_SELECT: &str = "SELECT d.id, d.enterprise_id, e.name AS enterprise_
      d.listed_notice, d.reported_by, d.created_at, d.updated_at FROM hidden_dangers d JOIN enterprises e ON e.id = d.enterprise_id \
      JOIN regions r ON r.code = e.region_code";
 
+/// The hidden-danger overview of what one visibility sees: how many are in each state, and of
+/// those not closed how many are overdue, listed for supervision and major.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DangerOverview {
+    /// (state key, count), only states with any.
+    pub by_state: Vec<(String, i64)>,
+    pub overdue: i64,
+    pub listed_open: i64,
+    pub major_open: i64,
+}
+
 impl Store {
     pub async fn create_danger(&self, danger: &NewDanger, user_id: i64, event: &AuditEvent) -> Result<i64> {
         crate::in_transaction!(self, |tx| {
@@ -138,7 +149,7 @@ impl Store {
     /// `deadline`, so that the synthetic province has dangers found weeks ago and now past their
     /// deadlines (a report may not name a deadline before its day).
     pub async fn backdate_demo_danger(&self, id: i64, deadline: &str, reported_at: i64) -> Result<()> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             sqlx::query("UPDATE hidden_dangers SET deadline = $1, created_at = $2 WHERE id = $3")
                 .bind(deadline)
                 .bind(reported_at)
@@ -184,6 +195,30 @@ impl Store {
                 .fetch_all(pool)
                 .await?)
         })
+    }
+
+    /// The overview of every danger `visibility` sees, counted in the database (overdue: not
+    /// closed, with a deadline before `today`).
+    pub async fn danger_overview(&self, visibility: &Visibility, today: &str) -> Result<DangerOverview> {
+        let sql = format!(
+            "SELECT d.state, COUNT(*), \
+             COALESCE(SUM(CASE WHEN d.state <> 'closed' AND d.deadline IS NOT NULL AND d.deadline < $4 THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN d.state <> 'closed' AND d.listed_by_unit_id IS NOT NULL THEN 1 ELSE 0 END), 0), \
+             COALESCE(SUM(CASE WHEN d.state <> 'closed' AND d.grade = 'major' THEN 1 ELSE 0 END), 0) \
+             FROM hidden_dangers d JOIN enterprises e ON e.id = d.enterprise_id JOIN regions r ON r.code = e.region_code \
+             WHERE {VISIBLE} GROUP BY d.state ORDER BY d.state"
+        );
+        let (all, path, enterprise) = visibility_params(visibility);
+        let rows: Vec<(String, i64, i64, i64, i64)> =
+            with_pool!(self, |pool| sqlx::query_as(trusted(&sql)).bind(all).bind(&path).bind(enterprise).bind(today).fetch_all(pool).await?);
+        let mut overview = DangerOverview::default();
+        for (state, count, overdue, listed_open, major_open) in rows {
+            overview.by_state.push((state, count));
+            overview.overdue += overdue;
+            overview.listed_open += listed_open;
+            overview.major_open += major_open;
+        }
+        Ok(overview)
     }
 
     /// Applies a move if the danger is still in `the_move.from`; otherwise `Conflict`.

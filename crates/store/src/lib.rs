@@ -49,7 +49,7 @@ pub use enforcement::{
 };
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
 pub use experts::{ExpertRow, ServiceRow};
-pub use hidden_dangers::{DangerEventRow, DangerFilter, DangerMove, DangerNotice, DangerPhotoRow, DangerRow, NewDanger};
+pub use hidden_dangers::{DangerEventRow, DangerFilter, DangerMove, DangerNotice, DangerOverview, DangerPhotoRow, DangerRow, NewDanger};
 pub use insurance::{COVERAGE_ROWS_MAX, InsuranceCoverageRow, InsurancePolicyRow, InsuranceServiceRow};
 pub use monitoring::{
     AlarmChange, AlarmFilter, AlarmKpiRow, AlarmRow, ChemicalRow, ChunkRow, HazardSourceRow, LogRow, NewChemical, NewChunk, NewHazardSource, NewLogEntry,
@@ -112,9 +112,22 @@ impl From<sqlx::Error> for StoreError {
 
 #[derive(Debug, Clone)]
 enum Backend {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePools),
     Postgres(PgPool),
 }
+
+/// SQLite's connections: one writer, through which every write goes (so writers queue in the
+/// pool, in order, instead of spinning on the database lock), and readers beside it that refuse
+/// to write (`query_only`). In WAL mode a reader never waits for the writer, so pages are not
+/// held up behind telemetry commits.
+#[derive(Debug, Clone)]
+struct SqlitePools {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+/// SQLite's reading connections (the writer is one).
+const SQLITE_READERS: u32 = 8;
 
 /// The database, cheap to clone (pools are shared).
 #[derive(Debug, Clone)]
@@ -125,6 +138,9 @@ pub struct Store {
     audit_key: Option<std::sync::Arc<domain::audit::AuditKey>>,
     /// Seals secret columns at rest; without one they are stored as they are.
     sealer: Option<keys::Sealer>,
+    /// Audited changes this process has committed: figures kept in memory are valid for one
+    /// count (`changes_committed`), so that a change made here shows at once.
+    changes_committed: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A write transaction that appends to the audit chain: the transaction itself (what `&mut *tx`
@@ -147,11 +163,23 @@ impl<DB: sqlx::Database> std::ops::DerefMut for AuditedTransaction<'_, DB> {
     }
 }
 
-/// Runs `$body` with `$pool` bound to the backend's pool; the body is compiled once per backend.
+/// Runs `$body`, which only reads, with `$pool` bound to the backend's pool (SQLite: the
+/// readers, which refuse writes); the body is compiled once per backend.
 macro_rules! with_pool {
     ($store:expr, |$pool:ident| $body:expr) => {
         match &$store.backend {
-            $crate::Backend::Sqlite($pool) => $body,
+            $crate::Backend::Sqlite($crate::SqlitePools { reader: $pool, .. }) => $body,
+            $crate::Backend::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body`, which writes outside a transaction (one statement), with `$pool` bound to the
+/// backend's pool (SQLite: the writer).
+macro_rules! with_writer {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &$store.backend {
+            $crate::Backend::Sqlite($crate::SqlitePools { writer: $pool, .. }) => $body,
             $crate::Backend::Postgres($pool) => $body,
         }
     };
@@ -164,12 +192,14 @@ macro_rules! with_pool {
 macro_rules! in_transaction {
     ($store:expr, |$tx:ident| $body:expr) => {
         match &$store.backend {
-            $crate::Backend::Sqlite(pool) => {
-                let mut $tx = $crate::AuditedTransaction { transaction: pool.begin_with("BEGIN IMMEDIATE").await?, audit_key: $store.audit_key.clone() };
+            $crate::Backend::Sqlite(pools) => {
+                let mut $tx =
+                    $crate::AuditedTransaction { transaction: pools.writer.begin_with("BEGIN IMMEDIATE").await?, audit_key: $store.audit_key.clone() };
                 let result: $crate::Result<_> = async { $body }.await;
                 match result {
                     Ok(value) => {
                         $tx.transaction.commit().await?;
+                        $store.changes_committed.fetch_add(1, std::sync::atomic::Ordering::Release);
                         Ok(value)
                     }
                     Err(error) => Err(error),
@@ -182,6 +212,7 @@ macro_rules! in_transaction {
                 match result {
                     Ok(value) => {
                         $tx.transaction.commit().await?;
+                        $store.changes_committed.fetch_add(1, std::sync::atomic::Ordering::Release);
                         Ok(value)
                     }
                     Err(error) => Err(error),
@@ -196,8 +227,8 @@ macro_rules! in_transaction {
 macro_rules! in_plain_transaction {
     ($store:expr, |$tx:ident| $body:expr) => {
         match &$store.backend {
-            $crate::Backend::Sqlite(pool) => {
-                let mut $tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            $crate::Backend::Sqlite(pools) => {
+                let mut $tx = pools.writer.begin_with("BEGIN IMMEDIATE").await?;
                 let result: $crate::Result<_> = async { $body }.await;
                 if result.is_ok() {
                     $tx.commit().await?;
@@ -216,7 +247,7 @@ macro_rules! in_plain_transaction {
     };
 }
 
-pub(crate) use {in_plain_transaction, in_transaction, with_pool};
+pub(crate) use {in_plain_transaction, in_transaction, with_pool, with_writer};
 
 /// How often the background checkpointer folds SQLite's write-ahead log into the database.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
@@ -266,13 +297,16 @@ impl Store {
                 // threshold, so that no writer waits while the log is copied into the database.
                 .pragma("wal_autocheckpoint", "0")
                 .pragma("journal_size_limit", "67108864");
-            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-            tokio::spawn(checkpoint_in_background(pool.clone()));
-            Ok(Self { backend: Backend::Sqlite(pool), audit_key: None, sealer: None })
+            let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+            // Readers open the database the writer has set up (the log's mode is kept in the file).
+            let reader_options = options.create_if_missing(false).pragma("query_only", "ON");
+            let reader = SqlitePoolOptions::new().max_connections(SQLITE_READERS).connect_with(reader_options).await?;
+            tokio::spawn(checkpoint_in_background(writer.clone()));
+            Ok(Self { backend: Backend::Sqlite(SqlitePools { writer, reader }), audit_key: None, sealer: None, changes_committed: Default::default() })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(10)).connect_with(options).await?;
-            Ok(Self { backend: Backend::Postgres(pool), audit_key: None, sealer: None })
+            Ok(Self { backend: Backend::Postgres(pool), audit_key: None, sealer: None, changes_committed: Default::default() })
         } else {
             Err(StoreError::UnsupportedUrl(url.chars().take(16).collect::<String>() + "…"))
         }
@@ -287,7 +321,7 @@ impl Store {
     /// Records the key's fingerprint on first use (several processes may race: one wins) and
     /// tells whether the database was written with this key.
     pub async fn key_matches(&self, fingerprint: &str) -> Result<bool> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             sqlx::query("INSERT INTO server_settings (name, value) VALUES ('key_fingerprint', $1) ON CONFLICT (name) DO NOTHING")
                 .bind(fingerprint)
                 .execute(pool)
@@ -295,6 +329,11 @@ impl Store {
             let stored: String = sqlx::query_scalar("SELECT value FROM server_settings WHERE name = 'key_fingerprint'").fetch_one(pool).await?;
             Ok(stored == fingerprint)
         })
+    }
+
+    /// How many audited changes this process has committed since it started.
+    pub fn changes_committed(&self) -> u64 {
+        self.changes_committed.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The audit chain's key, if the store has one.
@@ -312,7 +351,7 @@ impl Store {
     /// Applies every pending migration of this backend.
     pub async fn migrate(&self) -> Result<()> {
         match &self.backend {
-            Backend::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Backend::Sqlite(pools) => SQLITE_MIGRATIONS.run(&pools.writer).await?,
             Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -321,10 +360,17 @@ impl Store {
     /// SQLite's journal mode and foreign-key setting, for checks that the pool is set up right.
     pub async fn sqlite_pragmas(&self) -> Result<Option<(String, bool)>> {
         match &self.backend {
-            Backend::Sqlite(pool) => {
-                let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await?;
-                let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(pool).await?;
-                Ok(Some((mode, foreign_keys == 1)))
+            Backend::Sqlite(pools) => {
+                let mut settings = None;
+                for pool in [&pools.writer, &pools.reader] {
+                    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(pool).await?;
+                    let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(pool).await?;
+                    if settings.as_ref().is_some_and(|seen| *seen != (mode.clone(), foreign_keys == 1)) {
+                        return Err(StoreError::Database(sqlx::Error::Configuration("the reading connections differ from the writer".into())));
+                    }
+                    settings = Some((mode, foreign_keys == 1));
+                }
+                Ok(settings)
             }
             Backend::Postgres(_) => Ok(None),
         }
@@ -334,7 +380,7 @@ impl Store {
     /// tampering is detected. Not in the production binary (feature `testing`).
     #[cfg(feature = "testing")]
     pub async fn execute_raw_for_tests(&self, sql: &str) -> Result<u64> {
-        with_pool!(self, |pool| Ok(sqlx::query(trusted(sql)).execute(pool).await?.rows_affected()))
+        with_writer!(self, |pool| Ok(sqlx::query(trusted(sql)).execute(pool).await?.rows_affected()))
     }
 
     /// Runs a query that yields one number, for tests that check what is stored.
@@ -346,8 +392,8 @@ impl Store {
     /// Folds SQLite's write-ahead log into the database file (no-op on PostgreSQL), so that file
     /// sizes tell what the data takes.
     pub async fn checkpoint(&self) -> Result<()> {
-        if let Backend::Sqlite(pool) = &self.backend {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
+        if let Backend::Sqlite(pools) = &self.backend {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pools.writer).await?;
         }
         Ok(())
     }
@@ -355,8 +401,9 @@ impl Store {
     /// SQLite: the bytes of the database's pages in use (pages less free pages, after folding the
     /// write-ahead log in), which is what the data takes; None on PostgreSQL.
     pub async fn bytes_in_use(&self) -> Result<Option<i64>> {
-        let Backend::Sqlite(pool) = &self.backend else { return Ok(None) };
+        let Backend::Sqlite(pools) = &self.backend else { return Ok(None) };
         self.checkpoint().await?;
+        let pool = &pools.reader;
         let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(pool).await?;
         let free: i64 = sqlx::query_scalar("PRAGMA freelist_count").fetch_one(pool).await?;
         let page_size: i64 = sqlx::query_scalar("PRAGMA page_size").fetch_one(pool).await?;
@@ -369,11 +416,17 @@ impl Store {
     /// `pg_dump`; there this is `Ok(false)`.
     pub async fn backup_to(&self, path: &std::path::Path) -> Result<bool> {
         match &self.backend {
-            Backend::Sqlite(pool) => {
+            Backend::Sqlite(pools) => {
                 if path.exists() {
                     return Err(StoreError::Conflict(domain::message!("store.backup_exists", path = path.display())));
                 }
-                sqlx::query("VACUUM INTO $1").bind(path.to_string_lossy().into_owned()).execute(pool).await?;
+                // A connection of its own: the readers refuse `VACUUM INTO` (it writes a file), and
+                // the writer must stay free for the writes that go on while the copy is made.
+                let options = (*pools.reader.connect_options()).clone().pragma("query_only", "OFF");
+                let mut connection = sqlx::ConnectOptions::connect(&options).await?;
+                let copied = sqlx::query("VACUUM INTO $1").bind(path.to_string_lossy().into_owned()).execute(&mut connection).await;
+                sqlx::Connection::close(connection).await?;
+                copied?;
                 Ok(true)
             }
             Backend::Postgres(_) => Ok(false),
@@ -383,8 +436,8 @@ impl Store {
     /// SQLite's integrity check (`PRAGMA integrity_check`): `ok`, or the first problems found.
     pub async fn integrity_check(&self) -> Result<String> {
         match &self.backend {
-            Backend::Sqlite(pool) => {
-                let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check(10)").fetch_all(pool).await?;
+            Backend::Sqlite(pools) => {
+                let rows: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check(10)").fetch_all(&pools.reader).await?;
                 Ok(rows.join("; "))
             }
             Backend::Postgres(_) => Ok("ok".into()),
@@ -392,7 +445,13 @@ impl Store {
     }
 
     pub async fn close(&self) {
-        with_pool!(self, |pool| pool.close().await)
+        match &self.backend {
+            Backend::Sqlite(pools) => {
+                pools.reader.close().await;
+                pools.writer.close().await;
+            }
+            Backend::Postgres(pool) => pool.close().await,
+        }
     }
 }
 

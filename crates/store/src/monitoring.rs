@@ -11,7 +11,7 @@ use domain::audit::AuditEvent;
 use domain::monitoring::{AlarmKind, EscalationTier, Severity};
 use sqlx::FromRow;
 
-use crate::{Result, Store, StoreError, VISIBLE, conflict_on_unique, now_ms, trusted, visibility_params, with_pool};
+use crate::{Result, Store, StoreError, VISIBLE, conflict_on_unique, now_ms, trusted, visibility_params, with_pool, with_writer};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewChemical {
@@ -467,7 +467,7 @@ impl Store {
     /// Marks sensors (by code) as the simulator's; returns how many were marked.
     pub async fn mark_sensors_simulated(&self, codes: &[String]) -> Result<u64> {
         let mut marked = 0;
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             for code in codes {
                 marked += sqlx::query("UPDATE sensors SET simulated = TRUE WHERE code = $1 AND NOT simulated").bind(code).execute(pool).await?.rows_affected();
             }
@@ -659,7 +659,7 @@ impl Store {
 
     /// Deletes chunks that ended before `before_ms` (retention); returns how many.
     pub async fn delete_chunks_before(&self, before_ms: i64) -> Result<u64> {
-        with_pool!(self, |pool| Ok(sqlx::query("DELETE FROM telemetry_chunks WHERE end_ms < $1").bind(before_ms).execute(pool).await?.rows_affected()))
+        with_writer!(self, |pool| Ok(sqlx::query("DELETE FROM telemetry_chunks WHERE end_ms < $1").bind(before_ms).execute(pool).await?.rows_affected()))
     }
 
     /// Total payload bytes and readings held in chunks and in the log, for the storage figures.
@@ -1010,7 +1010,7 @@ impl Store {
     /// Moves an alarm that is still unacknowledged up to `tier`; false if it was acknowledged
     /// meanwhile. A machine record, like the rule engine's transitions.
     pub async fn escalate_alarm(&self, id: i64, tier: &str, at_ms: i64) -> Result<bool> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             let changed = sqlx::query("UPDATE alarms SET escalation_tier = $2, escalated_at = $3, updated_at = $3 WHERE id = $1 AND state = 'raised'")
                 .bind(id)
                 .bind(tier)

@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use crate::{Result, Store, with_pool};
+use crate::{Result, Store, with_pool, with_writer};
 
 /// What sealed session data is bound to.
 const SESSION_PURPOSE: &str = "sessions.data";
@@ -21,7 +21,7 @@ impl Store {
     /// was ended (logout, revocation, password change) while a request on it was in flight is
     /// never written back. Returns whether the row still existed.
     pub async fn save_session(&self, session: &SessionRow) -> Result<bool> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             let result = sqlx::query("UPDATE sessions SET user_id = $2, data = $3, expires_at = $4 WHERE id = $1")
                 .bind(&session.id)
                 .bind(session.user_id)
@@ -35,7 +35,7 @@ impl Store {
 
     /// Creates a session only if the id is free; returns false on a collision.
     pub async fn create_session(&self, session: &SessionRow) -> Result<bool> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             let result = sqlx::query("INSERT INTO sessions (id, user_id, data, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
                 .bind(&session.id)
                 .bind(session.user_id)
@@ -65,7 +65,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, id: &str) -> Result<()> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(pool).await?;
             Ok(())
         })
@@ -73,7 +73,7 @@ impl Store {
 
     /// Revokes every session of a user except `keep` (the caller's own, when it should survive).
     pub async fn delete_sessions_of_user(&self, user_id: i64, keep: Option<&str>) -> Result<u64> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)")
                 .bind(user_id)
                 .bind(keep)
@@ -112,7 +112,7 @@ impl Store {
     }
 
     pub async fn delete_expired_sessions(&self, now_ms: i64) -> Result<u64> {
-        with_pool!(self, |pool| { Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_ms).execute(pool).await?.rows_affected()) })
+        with_writer!(self, |pool| { Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_ms).execute(pool).await?.rows_affected()) })
     }
 
     /// Ends one session of a user (the id must belong to that user) and appends `event`; returns

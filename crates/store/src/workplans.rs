@@ -8,7 +8,7 @@ use domain::audit::AuditEvent;
 use domain::supervision::AssignmentStatus;
 use sqlx::FromRow;
 
-use crate::{Result, Store, StoreError, now_ms, trusted, with_pool};
+use crate::{Result, Store, StoreError, now_ms, trusted, with_pool, with_writer};
 
 #[derive(Debug, Clone)]
 pub struct NewPlan {
@@ -649,7 +649,7 @@ impl Store {
     /// Demo data only: dates every report of a plan to `submitted_at`, so that a synthetic year
     /// shows reports filed on time (they are generated all at once, on the day the demo loads).
     pub async fn backdate_demo_reports(&self, plan_id: i64, submitted_at: i64) -> Result<u64> {
-        with_pool!(self, |pool| {
+        with_writer!(self, |pool| {
             Ok(sqlx::query(
                 "UPDATE progress_reports SET submitted_at = $1 WHERE assignment_id IN \
                  (SELECT a.id FROM assignments a JOIN plan_tasks t ON t.id = a.task_id WHERE t.plan_id = $2)",

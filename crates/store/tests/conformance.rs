@@ -66,6 +66,11 @@ async fn suite(backend: &str) {
         let (mode, foreign_keys) = store.sqlite_pragmas().await.unwrap().unwrap();
         assert_eq!(mode, "wal");
         assert!(foreign_keys);
+        // Reads go to connections that refuse to write: a write through them is an error, not a
+        // write that would wait on the writer's lock.
+        let refused = store.count_for_tests("INSERT INTO server_settings (name, value) VALUES ('probe', 'x') RETURNING 1").await;
+        assert!(refused.is_err(), "a reading connection wrote: {refused:?}");
+        assert_eq!(store.count_for_tests("SELECT COUNT(*) FROM server_settings WHERE name = 'probe'").await.unwrap(), 0);
     }
 
     // Regions: explicit parents and paths.
