@@ -45,6 +45,32 @@ impl App {
     /// The caller's inbox. Each part is what the caller may already read in its module; a part
     /// the caller has no access to is simply absent.
     pub async fn inbox(&self, actor: &Actor, client: &Client) -> Result<Inbox> {
+        let waiting = self.figures.waiting(self.store.changes_committed(), actor.user_id, self.waiting_work(actor, client)).await?;
+        let waiting = waiting.as_ref().clone();
+        let mut notices: Vec<InboxNotice> = self
+            .danger_notices(actor)
+            .await?
+            .into_iter()
+            .map(|n| InboxNotice { source: "danger", on: n.due_on, message: Message::from_stored(&n.message), link: format!("/dangers/{}", n.danger_id) })
+            .collect();
+        if policy::assignment_scope(actor) != domain::access::AssignmentScope::Nothing {
+            for n in self.notifications(actor).await? {
+                notices.push(InboxNotice {
+                    source: "work_plan",
+                    on: domain::time::date_of_ms(n.created_at).to_string(),
+                    message: Message::from_stored(&n.message),
+                    link: format!("/assignments/{}", n.assignment_id),
+                });
+            }
+        }
+        notices.sort_by(|a, b| b.on.cmp(&a.on));
+        notices.truncate(100);
+        Ok(Inbox { waiting, notices })
+    }
+
+    /// What waits on the caller, by kind: counted from the modules, kept for at most
+    /// `figures::FRESH_FOR` (see `app::figures`).
+    async fn waiting_work(&self, actor: &Actor, client: &Client) -> Result<Vec<WaitingWork>> {
         let mut waiting = Vec::new();
         let mut push = |kind: &'static str, count: usize, link: String| {
             if count > 0 {
@@ -82,24 +108,6 @@ impl App {
             let received = tips.iter().filter(|t| t.state == domain::tips::TipState::Received).count();
             push("tips_to_accept", received, "/tips".into());
         }
-        let mut notices: Vec<InboxNotice> = self
-            .danger_notices(actor)
-            .await?
-            .into_iter()
-            .map(|n| InboxNotice { source: "danger", on: n.due_on, message: Message::from_stored(&n.message), link: format!("/dangers/{}", n.danger_id) })
-            .collect();
-        if policy::assignment_scope(actor) != domain::access::AssignmentScope::Nothing {
-            for n in self.notifications(actor).await? {
-                notices.push(InboxNotice {
-                    source: "work_plan",
-                    on: domain::time::date_of_ms(n.created_at).to_string(),
-                    message: Message::from_stored(&n.message),
-                    link: format!("/assignments/{}", n.assignment_id),
-                });
-            }
-        }
-        notices.sort_by(|a, b| b.on.cmp(&a.on));
-        notices.truncate(100);
-        Ok(Inbox { waiting, notices })
+        Ok(waiting)
     }
 }

@@ -18,6 +18,7 @@ pub mod enforcement;
 pub mod enterprises;
 pub mod experts;
 pub mod exports;
+pub mod figures;
 pub mod hazard_sources;
 pub mod hidden_dangers;
 pub mod inbox;
@@ -110,12 +111,14 @@ pub struct App {
     pub insurance_rules: domain::insurance::InsuranceRules,
     /// Live monitoring of major hazard sources, shared by every clone of the application.
     pub monitor: std::sync::Arc<monitor::Monitor>,
+    /// Figures kept for a few seconds (`figures::FRESH_FOR`), shared by every clone.
+    figures: figures::Figures,
 }
 
 impl App {
     pub fn new(store: Store, security: auth::SecuritySettings) -> Self {
         let monitor = std::sync::Arc::new(monitor::Monitor::new(Default::default(), store.clone()));
-        Self { store, security, risk_bands: Default::default(), insurance_rules: Default::default(), monitor }
+        Self { store, security, risk_bands: Default::default(), insurance_rules: Default::default(), monitor, figures: Default::default() }
     }
 
     /// The same application monitoring with other settings (before monitoring starts).

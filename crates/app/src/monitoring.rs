@@ -150,21 +150,30 @@ impl App {
 
     /// Visible sources, most dangerous first, each with its early-warning grade from its active
     /// alarms and its GB 18218 level.
-    pub async fn source_warnings(&self, actor: &Actor, client: &Client) -> Result<Vec<SourceWarning>> {
-        let sources = self.hazard_sources(actor, client, None).await?;
-        let mut active: HashMap<i64, Vec<(AlarmKind, domain::monitoring::Severity)>> = HashMap::new();
-        for (source_id, kind, severity) in self.store.active_alarm_kinds(&policy::enterprise_visibility(actor)).await? {
-            active.entry(source_id).or_default().push((kind, severity));
+    ///
+    /// Kept for at most `figures::FRESH_FOR` (see `app::figures`).
+    pub async fn source_warnings(&self, actor: &Actor, client: &Client) -> Result<std::sync::Arc<Vec<SourceWarning>>> {
+        let visibility = policy::enterprise_visibility(actor);
+        if visibility == domain::access::Visibility::Nothing {
+            return Err(self.denied(actor, client, "hazard_source.read", "hazard_sources".into()).await);
         }
-        let rules = &self.monitor.settings().warning_rules;
-        Ok(sources
-            .into_iter()
-            .map(|source| {
-                let alarms = active.get(&source.id).map(Vec::as_slice).unwrap_or_default();
-                let level = source.level.and_then(|l| u8::try_from(l).ok());
-                SourceWarning { grade: monitoring::warning_grade(level, alarms, rules), active_alarms: alarms.len(), source }
-            })
-            .collect())
+        let compute = async {
+            let sources = self.store.hazard_sources(&visibility, None).await?;
+            let mut active: HashMap<i64, Vec<(AlarmKind, domain::monitoring::Severity)>> = HashMap::new();
+            for (source_id, kind, severity) in self.store.active_alarm_kinds(&visibility).await? {
+                active.entry(source_id).or_default().push((kind, severity));
+            }
+            let rules = &self.monitor.settings().warning_rules;
+            Ok(sources
+                .into_iter()
+                .map(|source| {
+                    let alarms = active.get(&source.id).map(Vec::as_slice).unwrap_or_default();
+                    let level = source.level.and_then(|l| u8::try_from(l).ok());
+                    SourceWarning { grade: monitoring::warning_grade(level, alarms, rules), active_alarms: alarms.len(), source }
+                })
+                .collect())
+        };
+        self.figures.warnings(self.store.changes_committed(), &visibility, compute).await
     }
 
     /// Each child region of `region_code` with its visible sources by warning grade.
@@ -191,8 +200,22 @@ impl App {
             .collect())
     }
 
-    /// Alarm and data quality per visible enterprise with sensors, over the last `hours`.
-    pub async fn monitoring_kpis(&self, actor: &Actor, client: &Client, hours: u32, now_ms: i64) -> Result<Vec<EnterpriseKpi>> {
+    /// Alarm and data quality per visible enterprise with sensors, over the last `hours` (1 to
+    /// 744), as the pages and the API show them: kept for at most `figures::FRESH_FOR` (see
+    /// `app::figures`).
+    pub async fn monitoring_kpis(&self, actor: &Actor, client: &Client, hours: u32) -> Result<std::sync::Arc<Vec<EnterpriseKpi>>> {
+        let visibility = self.kpi_visibility(actor, client, hours).await?;
+        let compute = self.kpis_of(&visibility, hours, domain::time::now_ms());
+        self.figures.kpis(self.store.changes_committed(), &visibility, hours, compute).await
+    }
+
+    /// `monitoring_kpis` as of the moment `now_ms`, computed afresh.
+    pub async fn monitoring_kpis_at(&self, actor: &Actor, client: &Client, hours: u32, now_ms: i64) -> Result<Vec<EnterpriseKpi>> {
+        let visibility = self.kpi_visibility(actor, client, hours).await?;
+        self.kpis_of(&visibility, hours, now_ms).await
+    }
+
+    async fn kpi_visibility(&self, actor: &Actor, client: &Client, hours: u32) -> Result<domain::access::Visibility> {
         let visibility = policy::enterprise_visibility(actor);
         if visibility == domain::access::Visibility::Nothing {
             return Err(self.denied(actor, client, "monitoring.kpi", "kpis".into()).await);
@@ -200,6 +223,11 @@ impl App {
         if !(1..=24 * 31).contains(&hours) {
             return Err(AppError::BadRequest(domain::message!("monitoring.hours_must_1_744")));
         }
+        Ok(visibility)
+    }
+
+    async fn kpis_of(&self, visibility: &domain::access::Visibility, hours: u32, now_ms: i64) -> Result<Vec<EnterpriseKpi>> {
+        let visibility = visibility.clone();
         let from_ms = now_ms - i64::from(hours) * 3_600_000;
         let rows = self.store.alarm_kpis(&visibility, from_ms, now_ms).await?;
         let sensors = self.store.sensors(&visibility, None, None).await?;

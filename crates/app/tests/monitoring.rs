@@ -176,16 +176,16 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
 
         // Alarm and data quality: what was raised in the hour around the readings, what was closed
         // (in real time) with which disposition, and who sees which enterprises.
-        let kpis = app.monitoring_kpis(&enterprise, &client, 1, NOW + 60_000).await.unwrap();
+        let kpis = app.monitoring_kpis_at(&enterprise, &client, 1, NOW + 60_000).await.unwrap();
         assert_eq!(kpis.len(), 1, "an enterprise sees its own figures");
         assert_eq!(kpis[0].sensors, 7);
         assert!(kpis[0].alarms_per_hour >= 1.0 && kpis[0].completeness > 0.0, "{:?}", kpis[0]);
-        let today = app.monitoring_kpis(&chaoyang, &client, 24, store::now_ms()).await.unwrap();
+        let today = app.monitoring_kpis_at(&chaoyang, &client, 24, store::now_ms()).await.unwrap();
         let own_today = today.iter().find(|k| k.enterprise_id == own).unwrap();
         assert_eq!((own_today.closed_real, own_today.false_share), (1, 0.0));
-        assert!(app.monitoring_kpis(&jilinshi, &client, 24, store::now_ms()).await.unwrap().iter().all(|k| k.enterprise_id != own));
-        assert!(matches!(app.monitoring_kpis(&enterprise, &client, 0, NOW).await, Err(AppError::BadRequest(_))));
-        assert!(matches!(app.monitoring_kpis(&expert, &client, 24, NOW).await, Err(AppError::NotFound)));
+        assert!(app.monitoring_kpis_at(&jilinshi, &client, 24, store::now_ms()).await.unwrap().iter().all(|k| k.enterprise_id != own));
+        assert!(matches!(app.monitoring_kpis_at(&enterprise, &client, 0, NOW).await, Err(AppError::BadRequest(_))));
+        assert!(matches!(app.monitoring_kpis_at(&expert, &client, 24, NOW).await, Err(AppError::NotFound)));
 
         // A new excursion opens a new alarm, since the old one is closed.
         app.ingest(own, &[reading("TEST-PT-1", 65.0, NOW - 3_000)], NOW).await.unwrap();

@@ -138,8 +138,9 @@ pub struct Store {
     audit_key: Option<std::sync::Arc<domain::audit::AuditKey>>,
     /// Seals secret columns at rest; without one they are stored as they are.
     sealer: Option<keys::Sealer>,
-    /// Audited changes this process has committed: figures kept in memory are valid for one
-    /// count (`changes_committed`), so that a change made here shows at once.
+    /// Changes this process has committed that figures show (every audited change, and the rule
+    /// engine's alarm transitions): figures kept in memory are valid for one count
+    /// (`changes_committed`), so that a change made here shows at once.
     changes_committed: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
@@ -199,7 +200,7 @@ macro_rules! in_transaction {
                 match result {
                     Ok(value) => {
                         $tx.transaction.commit().await?;
-                        $store.changes_committed.fetch_add(1, std::sync::atomic::Ordering::Release);
+                        $store.count_change();
                         Ok(value)
                     }
                     Err(error) => Err(error),
@@ -212,7 +213,7 @@ macro_rules! in_transaction {
                 match result {
                     Ok(value) => {
                         $tx.transaction.commit().await?;
-                        $store.changes_committed.fetch_add(1, std::sync::atomic::Ordering::Release);
+                        $store.count_change();
                         Ok(value)
                     }
                     Err(error) => Err(error),
@@ -331,9 +332,13 @@ impl Store {
         })
     }
 
-    /// How many audited changes this process has committed since it started.
+    /// How many changes that figures show this process has committed since it started.
     pub fn changes_committed(&self) -> u64 {
         self.changes_committed.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    pub(crate) fn count_change(&self) {
+        self.changes_committed.fetch_add(1, std::sync::atomic::Ordering::Release);
     }
 
     /// The audit chain's key, if the store has one.

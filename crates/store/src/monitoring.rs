@@ -754,7 +754,7 @@ impl Store {
                 ids
             }};
         }
-        crate::in_plain_transaction!(self, |tx| {
+        let committed = crate::in_plain_transaction!(self, |tx| {
             for entry in log_entries {
                 sqlx::query("INSERT INTO telemetry_log (first_ts, last_ts, reading_count, sensor_ids, timestamps, vals) VALUES ($1, $2, $3, $4, $5, $6)")
                     .bind(entry.first_ts)
@@ -775,7 +775,11 @@ impl Store {
                     .await?;
             }
             Ok(ids)
-        })
+        });
+        if committed.is_ok() && !changes.is_empty() {
+            self.count_change();
+        }
+        committed
     }
 
     /// Visible alarms matching `filter`, newest first, at most `limit`.

@@ -372,9 +372,9 @@ async fn list_hazard_sources(
 ) -> Result<Json<Vec<HazardSource>>, ApiError> {
     let rows = state.app.source_warnings(&caller.actor, &caller.client).await?;
     Ok(Json(
-        rows.into_iter()
+        rows.iter()
             .filter(|w| params.enterprise.is_none_or(|e| w.source.enterprise_id == e))
-            .map(|w| (w.grade, w.active_alarms, w.source))
+            .map(|w| (w.grade, w.active_alarms, w.source.clone()))
             .map(|(grade, active_alarms, h)| HazardSource {
                 warning_grade: grade.map(|g| g.as_str().to_owned()),
                 active_alarms,
@@ -712,5 +712,5 @@ async fn monitoring_kpis(
     caller: ApiCaller,
     Query(params): Query<KpiParams>,
 ) -> Result<Json<Vec<app::monitoring::EnterpriseKpi>>, ApiError> {
-    Ok(Json(state.app.monitoring_kpis(&caller.actor, &caller.client, params.hours.unwrap_or(24), domain::time::now_ms()).await?))
+    Ok(Json(state.app.monitoring_kpis(&caller.actor, &caller.client, params.hours.unwrap_or(24)).await?.as_ref().clone()))
 }

@@ -175,7 +175,8 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap, user: PageU
     };
     let c = chrome(&state, &headers, &user.session, "/monitoring", Some(&user.actor)).await;
     let mut sources: Vec<SourceLine> = sources
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|w| SourceLine {
             active_alarms: w.active_alarms,
             grade: w.grade.map(|g| g.as_str().to_owned()).unwrap_or_default(),
@@ -214,7 +215,7 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap, user: PageU
     } else {
         None
     };
-    let mut kpis = state.app.monitoring_kpis(&user.actor, &user.client, 24, now).await.unwrap_or_default();
+    let mut kpis = state.app.monitoring_kpis(&user.actor, &user.client, 24).await.map(|kpis| kpis.as_ref().clone()).unwrap_or_default();
     kpis.sort_by(|a, b| b.alarms_per_hour.total_cmp(&a.alarms_per_hour));
     let kpis = kpis
         .into_iter()

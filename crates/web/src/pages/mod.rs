@@ -3,7 +3,6 @@
 //! and the language switch; the profile, account administration and audit log pages live in
 //! submodules, and each module's own pages in its folder (`crate::<module>::pages`).
 
-use app::enterprises::ListQuery;
 use app::policy::{self, Action};
 use app::spreadsheet::SpreadsheetFormat;
 use askama::Template;
@@ -263,18 +262,16 @@ struct HomePage {
     counts: Vec<CountRow>,
     sees_dangers: bool,
     /// (state key, label, count)
-    danger_counts: Vec<(String, String, usize)>,
-    overdue: usize,
-    listed: usize,
-    major_open: usize,
+    danger_counts: Vec<(String, String, i64)>,
+    overdue: i64,
+    listed: i64,
+    major_open: i64,
     own_risk: Option<(i64, domain::risk_points::RiskProfile)>,
 }
 
 async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
     let c = chrome(&state, &headers, &user.session, "/", Some(&user.actor)).await;
     let sees = policy::allows(&user.actor, Action::ReadEnterprises);
-    let enterprise_total =
-        if sees { state.app.list_enterprises(&user.actor, &user.client, &ListQuery::default(), 1, 1).await.map(|p| p.total).unwrap_or(0) } else { 0 };
     let region_code = user.actor.region_path.as_deref().and_then(|p| p.trim_end_matches('/').rsplit('/').next()).unwrap_or("").to_owned();
     let region_name = match state.app.region(&region_code).await {
         Ok(region) => region.name,
@@ -282,28 +279,20 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
     };
     let province_code = user.actor.region_path.as_deref().and_then(|p| p.split('/').next()).unwrap_or("").to_owned();
     let show_map = sees && province_map_region(&user.actor).is_some();
-    let counts = if show_map {
-        state
-            .app
-            .enterprise_counts_by_child_region(&user.actor, &province_code)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .map(|r| CountRow { code: r.code, name: r.name, count: r.count })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    // The hidden-danger overview: counts by state, overdue and listed, over what the user sees.
-    let dangers = if sees { state.app.danger_list(&user.actor, &user.client, &Default::default(), false).await.unwrap_or_default() } else { Vec::new() };
-    let today = domain::time::today();
+    // The overview (kept for a few seconds, see app::figures): enterprises, their count by city
+    // for the map, and the hidden dangers by state, overdue, listed and major.
+    let figures = if sees { state.app.home_figures(&user.actor, &user.client, show_map.then_some(province_code.as_str())).await.ok() } else { None };
+    let figures = figures.as_deref().cloned().unwrap_or_default();
+    let counts = figures.enterprises_by_region.into_iter().map(|r| CountRow { code: r.code, name: r.name, count: r.count }).collect();
     let danger_counts = domain::hidden_dangers::DangerState::ALL
         .iter()
-        .map(|s| (s.key().to_owned(), s.label(c.t.is_en()).to_owned(), dangers.iter().filter(|d| d.state == s.key()).count()))
+        .map(|s| {
+            let count = figures.dangers.by_state.iter().find(|(state, _)| state == s.key()).map_or(0, |(_, count)| *count);
+            (s.key().to_owned(), s.label(c.t.is_en()).to_owned(), count)
+        })
         .collect();
-    let overdue = dangers.iter().filter(|d| domain::hidden_dangers::is_overdue(d.state, d.deadline.as_deref().and_then(|x| x.parse().ok()), today)).count();
-    let listed = dangers.iter().filter(|d| d.listed_by_unit_id.is_some() && d.state != "closed").count();
-    let major_open = dangers.iter().filter(|d| d.grade == "major" && d.state != "closed").count();
+    let (enterprise_total, overdue, listed, major_open) =
+        (figures.enterprises, figures.dangers.overdue, figures.dangers.listed_open, figures.dangers.major_open);
     // An enterprise's own four-colour profile.
     let own_risk = match policy::enterprise_visibility(&user.actor) {
         domain::access::Visibility::Enterprise { enterprise_id: id } => {
