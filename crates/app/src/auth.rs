@@ -196,11 +196,7 @@ impl App {
     /// web layer says how a request's caller proved who it is.
     pub async fn actor_for_user(&self, user: &UserRow) -> Result<Actor> {
         let role = Role::parse(&user.role).ok_or_else(|| AppError::Internal(format!("user {} has unknown role", user.id)))?;
-        let unit = self.store.unit(user.unit_id).await?;
-        let region_path = match &unit.region_code {
-            Some(code) => Some(self.store.region(code).await?.path),
-            None => None,
-        };
+        let (unit, region_path) = self.store.unit_with_region_path(user.unit_id).await?;
         Ok(Actor {
             user_id: user.id,
             username: user.username.clone(),

@@ -88,7 +88,12 @@ impl App {
         let per_page = per_page.clamp(1, PAGE_SIZE_MAX);
         let page = page.max(1);
         let filter = self.store_filter(query).await?;
-        Ok(self.store.list_enterprises(&policy::enterprise_visibility(actor), &filter, per_page, (page - 1).saturating_mul(per_page)).await?)
+        let visibility = policy::enterprise_visibility(actor);
+        let items = self.store.enterprise_items(&visibility, &filter, per_page, (page - 1).saturating_mul(per_page)).await?;
+        // The total is kept for a few seconds (app::figures): counting is a scan of the scope.
+        let count = async { Ok(self.store.enterprise_count(&visibility, &filter).await?) };
+        let total = self.figures.enterprise_count(self.store.changes_committed(), &visibility, &filter, count).await?;
+        Ok(EnterprisePage { items, total })
     }
 
     /// One enterprise; `NotFound` both when it does not exist and when it is outside the scope.

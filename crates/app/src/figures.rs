@@ -1,5 +1,5 @@
 //! Figures shown on every view of the busiest pages: the home page's overview and map, the
-//! monitoring page's warnings and KPIs, the inbox's counts. Each is computed once per scope and
+//! monitoring page's warnings and KPIs, the inbox's counts, the totals of the enterprise and assignment lists. Each is computed once per scope and
 //! kept for at most `FRESH_FOR`, so that a page view reads memory instead of scanning the
 //! province.
 //!
@@ -43,6 +43,8 @@ pub struct Figures {
     warnings: Cache<(u64, Visibility), Arc<Vec<SourceWarning>>>,
     kpis: Cache<(u64, Visibility, u32), Arc<Vec<EnterpriseKpi>>>,
     waiting: Cache<(u64, i64), Arc<Vec<WaitingWork>>>,
+    enterprise_counts: Cache<(u64, Visibility, store::EnterpriseFilter), i64>,
+    assignment_counts: Cache<(u64, domain::access::AssignmentScope), i64>,
 }
 
 impl std::fmt::Debug for Figures {
@@ -57,7 +59,7 @@ fn cache<K: std::hash::Hash + Eq + Send + Sync + 'static, V: Clone + Send + Sync
 
 impl Default for Figures {
     fn default() -> Self {
-        Self { home: cache(), warnings: cache(), kpis: cache(), waiting: cache() }
+        Self { home: cache(), warnings: cache(), kpis: cache(), waiting: cache(), enterprise_counts: cache(), assignment_counts: cache() }
     }
 }
 
@@ -89,6 +91,20 @@ impl Figures {
         self.kpis.try_get_with((changes, visibility.clone(), hours), async { compute.await.map(Arc::new) }).await.map_err(unshared)
     }
 
+    pub(crate) async fn enterprise_count<F>(&self, changes: u64, visibility: &Visibility, filter: &store::EnterpriseFilter, compute: F) -> Result<i64>
+    where
+        F: Future<Output = Result<i64>>,
+    {
+        self.enterprise_counts.try_get_with((changes, visibility.clone(), filter.clone()), compute).await.map_err(unshared)
+    }
+
+    pub(crate) async fn assignment_count<F>(&self, changes: u64, scope: &domain::access::AssignmentScope, compute: F) -> Result<i64>
+    where
+        F: Future<Output = Result<i64>>,
+    {
+        self.assignment_counts.try_get_with((changes, scope.clone()), compute).await.map_err(unshared)
+    }
+
     pub(crate) async fn waiting<F>(&self, changes: u64, user_id: i64, compute: F) -> Result<Arc<Vec<WaitingWork>>>
     where
         F: Future<Output = Result<Vec<WaitingWork>>>,
@@ -107,7 +123,7 @@ impl crate::App {
         let visibility = crate::policy::enterprise_visibility(actor);
         let today = domain::time::today().to_string();
         let compute = async {
-            let enterprises = self.store.list_enterprises(&visibility, &Default::default(), 1, 0).await?.total;
+            let enterprises = self.store.enterprise_count(&visibility, &Default::default()).await?;
             let enterprises_by_region = match map_region {
                 Some(code) => {
                     let code = domain::RegionCode::parse(code).map_err(|_| AppError::NotFound)?;

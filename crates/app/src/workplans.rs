@@ -28,6 +28,18 @@ pub const ATTACHMENT_BYTES_MAX: usize = 10 * 1024 * 1024;
 pub const REMIND_DAYS_BEFORE: i64 = 7;
 /// Most assignments shown in an inbox or overdue list.
 pub const LIST_MAX: i64 = 2_000;
+/// The most assignments on one page of the list.
+pub const LIST_PAGE_MAX: i64 = 200;
+
+/// One page of a caller's assignments.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AssignmentPage {
+    pub items: Vec<AssignmentView>,
+    /// How many assignments the caller has in all.
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
 
 /// Attachment types accepted as evidence, by extension, with their content type.
 const ATTACHMENT_TYPES: [(&str, &str); 9] = [
@@ -416,6 +428,19 @@ impl App {
         let today = domain::time::today();
         let rows = self.store.assignments_in_scope(&scope, LIST_MAX).await?;
         Ok(rows.iter().map(|row| view(row, today)).filter(|v| !overdue_only || v.overdue).collect())
+    }
+
+    /// One page (from 1) of the caller's assignments, `per_page` at most `LIST_PAGE_MAX`, with
+    /// how many there are in all (kept for a few seconds, see `app::figures`).
+    pub async fn assignment_page(&self, actor: &Actor, client: &Client, page: i64, per_page: i64) -> Result<AssignmentPage> {
+        let scope = self.require_assignment_scope(actor, client, "assignment.list").await?;
+        let per_page = per_page.clamp(1, LIST_PAGE_MAX);
+        let page = page.max(1);
+        let today = domain::time::today();
+        let rows = self.store.assignment_items(&scope, per_page, (page - 1).saturating_mul(per_page)).await?;
+        let count = async { Ok(self.store.assignment_count(&scope).await?) };
+        let total = self.figures.assignment_count(self.store.changes_committed(), &scope, count).await?;
+        Ok(AssignmentPage { items: rows.iter().map(|row| view(row, today)).collect(), total, page, per_page })
     }
 
     /// The assignments with a report that waits for the caller's review (待我审核), oldest report

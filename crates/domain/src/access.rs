@@ -17,7 +17,7 @@ pub enum Visibility {
 
 /// Which work-plan assignments a caller may see: all (the plan's office), those of units in a
 /// region subtree (a city or county regulator and its tier), or those of one unit (a department).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum AssignmentScope {
     Everything,
     RegionSubtree { path: String },

@@ -38,7 +38,7 @@ pub struct EnterpriseSummary {
     pub credit_grade: domain::credit::CreditGrade,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct EnterpriseFilter {
     /// Part of the name or of the credit code.
     pub query: Option<String>,
@@ -310,6 +310,12 @@ impl Store {
 
     /// A page of the list, ordered by region then name.
     pub async fn list_enterprises(&self, visibility: &Visibility, filter: &EnterpriseFilter, limit: i64, offset: i64) -> Result<EnterprisePage> {
+        Ok(EnterprisePage { items: self.enterprise_items(visibility, filter, limit, offset).await?, total: self.enterprise_count(visibility, filter).await? })
+    }
+
+    /// One page of the visible enterprises matching the filter, in the listing's order (region,
+    /// name, id: the index `enterprises_listing`).
+    pub async fn enterprise_items(&self, visibility: &Visibility, filter: &EnterpriseFilter, limit: i64, offset: i64) -> Result<Vec<EnterpriseSummary>> {
         let params = ScopeParams::new(visibility, filter);
         let list_sql = format!(
             "SELECT e.id, e.credit_code, e.name, e.region_code, r.name AS region_name, e.industry, e.scale, e.standardization, \
@@ -317,12 +323,14 @@ impl Store {
              FROM enterprises e JOIN regions r ON r.code = e.region_code LEFT JOIN enforcement_profiles p ON p.enterprise_id = e.id WHERE {SCOPED_WHERE} \
              ORDER BY e.region_code, e.name, e.id LIMIT $8 OFFSET $9"
         );
+        with_pool!(self, |pool| Ok(bind_scope!(sqlx::query_as(trusted(&list_sql)), params).bind(limit).bind(offset).fetch_all(pool).await?))
+    }
+
+    /// How many visible enterprises match the filter.
+    pub async fn enterprise_count(&self, visibility: &Visibility, filter: &EnterpriseFilter) -> Result<i64> {
+        let params = ScopeParams::new(visibility, filter);
         let count_sql = format!("SELECT COUNT(*) FROM enterprises e JOIN regions r ON r.code = e.region_code WHERE {SCOPED_WHERE}");
-        with_pool!(self, |pool| {
-            let items: Vec<EnterpriseSummary> = bind_scope!(sqlx::query_as(trusted(&list_sql)), params).bind(limit).bind(offset).fetch_all(pool).await?;
-            let total: i64 = bind_scope!(sqlx::query_scalar(trusted(&count_sql)), params).fetch_one(pool).await?;
-            Ok(EnterprisePage { items, total })
-        })
+        with_pool!(self, |pool| Ok(bind_scope!(sqlx::query_scalar(trusted(&count_sql)), params).fetch_one(pool).await?))
     }
 
     /// Every visible enterprise matching the filter, whole, at most `limit` (for exports).

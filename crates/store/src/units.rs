@@ -87,6 +87,31 @@ impl Store {
         })
     }
 
+    /// A unit with the path of its region (None when it has no region), in one query: what
+    /// every request needs to know of its caller's unit.
+    pub async fn unit_with_region_path(&self, id: i64) -> Result<(UnitRow, Option<String>)> {
+        #[derive(sqlx::FromRow)]
+        struct Found {
+            #[sqlx(flatten)]
+            unit: UnitRow,
+            region_path: Option<String>,
+        }
+        with_pool!(self, |pool| {
+            let row: Option<Found> = sqlx::query_as(
+                "SELECT u.id, u.kind, u.name, u.full_name, u.region_code, u.enterprise_id, r.path AS region_path \
+                 FROM units u LEFT JOIN regions r ON r.code = u.region_code WHERE u.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            let found = row.ok_or(StoreError::NotFound)?;
+            if found.unit.region_code.is_some() && found.region_path.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            Ok((found.unit, found.region_path))
+        })
+    }
+
     /// The unit known by this lookup key, if any.
     pub async fn unit_by_lookup_key(&self, key: &str) -> Result<Option<UnitRow>> {
         with_pool!(self, |pool| {

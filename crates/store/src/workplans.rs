@@ -412,9 +412,24 @@ impl Store {
 
     /// The assignments of every plan within `scope` (a unit's inbox when the scope is one unit).
     pub async fn assignments_in_scope(&self, scope: &AssignmentScope, limit: i64) -> Result<Vec<AssignmentRow>> {
-        let sql = format!("{ASSIGNMENT_SELECT} WHERE {ASSIGNMENT_SCOPE_WHERE} ORDER BY t.annual_due, t.plan_id, t.position, a.id LIMIT $4");
+        self.assignment_items(scope, limit, 0).await
+    }
+
+    /// The assignments within `scope` in the list's order (by annual deadline, plan, task), from
+    /// `offset`, at most `limit`.
+    pub async fn assignment_items(&self, scope: &AssignmentScope, limit: i64, offset: i64) -> Result<Vec<AssignmentRow>> {
+        let sql = format!("{ASSIGNMENT_SELECT} WHERE {ASSIGNMENT_SCOPE_WHERE} ORDER BY t.annual_due, t.plan_id, t.position, a.id LIMIT $4 OFFSET $5");
         let (all, path, unit) = scope_params(scope);
-        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(unit).bind(limit).fetch_all(pool).await?))
+        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(unit).bind(limit).bind(offset).fetch_all(pool).await?))
+    }
+
+    /// How many assignments lie within `scope`.
+    pub async fn assignment_count(&self, scope: &AssignmentScope) -> Result<i64> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM assignments a JOIN units u ON u.id = a.unit_id LEFT JOIN regions r ON r.code = u.region_code WHERE {ASSIGNMENT_SCOPE_WHERE}"
+        );
+        let (all, path, unit) = scope_params(scope);
+        with_pool!(self, |pool| Ok(sqlx::query_scalar(trusted(&sql)).bind(all).bind(path).bind(unit).fetch_one(pool).await?))
     }
 
     /// One assignment, if it lies within `scope`.

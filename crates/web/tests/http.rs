@@ -703,8 +703,17 @@ async fn overdue_list(h: &Harness) {
     let text = reply.text();
     assert!(text.contains("id=\"overdue-by-unit\"") && text.contains("id=\"overdue-by-region\""), "grouped by unit and by region");
     let listed = get(h, "/api/v1/assignments?overdue=true", &office).await.json();
-    let listed = listed.as_array().unwrap();
-    assert!(!listed.is_empty() && listed.iter().all(|a| a["overdue"] == true));
+    let items = listed["items"].as_array().unwrap();
+    assert!(!items.is_empty() && items.iter().all(|a| a["overdue"] == true));
+    assert_eq!(listed["total"].as_i64().unwrap(), items.len() as i64, "one page holds them all");
+    // Pages of the whole list: the second continues where the first ended, the total is the same.
+    let first = get(h, "/api/v1/assignments?per_page=3", &office).await.json();
+    let second = get(h, "/api/v1/assignments?per_page=3&page=2", &office).await.json();
+    assert_eq!(first["items"].as_array().unwrap().len(), 3);
+    assert_eq!(first["total"], second["total"]);
+    assert!(first["total"].as_i64().unwrap() > items.len() as i64);
+    assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
+    assert_eq!(get(h, "/api/v1/assignments?per_page=201", &office).await.status, StatusCode::BAD_REQUEST);
 }
 
 async fn hidden_danger_api(h: &Harness) {

@@ -31,17 +31,31 @@ async fn plan_matrix(State(state): State<AppState>, caller: ApiCaller, Path(id):
 pub struct AssignmentListParams {
     /// Only assignments past a deadline without the report it asks for.
     pub overdue: Option<bool>,
+    /// The page, from 1.
+    pub page: Option<i64>,
+    /// Assignments per page, 1 to 200 (50 when not given).
+    pub per_page: Option<i64>,
 }
 
-/// The caller's assignments across plans (a unit's inbox; a regulator's territory).
+/// The caller's assignments across plans (a unit's inbox; a regulator's territory), a page at a
+/// time, in the order of their annual deadlines.
 #[utoipa::path(get, path = "/api/v1/assignments", tag = "work plans", params(AssignmentListParams),
-    responses((status = 200, body = Vec<app::workplans::AssignmentView>), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = app::workplans::AssignmentPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)), security(("bearer" = [])))]
 async fn list_assignments(
     State(state): State<AppState>,
     caller: ApiCaller,
     Query(params): Query<AssignmentListParams>,
-) -> Result<Json<Vec<app::workplans::AssignmentView>>, ApiError> {
-    Ok(Json(state.app.assignment_list(&caller.actor, &caller.client, params.overdue.unwrap_or(false)).await?))
+) -> Result<Json<app::workplans::AssignmentPage>, ApiError> {
+    let page = crate::api::bounded_param("page", params.page, 1..=1_000_000, 1)?;
+    let per_page = crate::api::bounded_param("per_page", params.per_page, 1..=app::workplans::LIST_PAGE_MAX, 50)?;
+    if params.overdue.unwrap_or(false) {
+        // The overdue ones are told from their deadlines and reports as they are read.
+        let overdue = state.app.assignment_list(&caller.actor, &caller.client, true).await?;
+        let total = overdue.len() as i64;
+        let items = overdue.into_iter().skip(((page - 1) * per_page) as usize).take(per_page as usize).collect();
+        return Ok(Json(app::workplans::AssignmentPage { items, total, page, per_page }));
+    }
+    Ok(Json(state.app.assignment_page(&caller.actor, &caller.client, page, per_page).await?))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -408,6 +408,12 @@ struct InboxPage {
     /// Only what waits for the caller's review.
     to_review: bool,
     lines: Vec<InboxLine>,
+    /// How many in all (the list shows one page of them).
+    total: i64,
+    page: i64,
+    pages: i64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
     /// For the overdue list: how many overdue assignments each unit has, most first.
     by_unit: Vec<(String, usize)>,
     /// The same by region (the assigned units' regions).
@@ -422,20 +428,32 @@ struct InboxQuery {
     /// `1`: only the assignments whose reports wait for the caller's review (待我审核).
     #[serde(default)]
     review: Option<String>,
+    #[serde(default)]
+    page: Option<i64>,
 }
+
+/// Assignments on one page of the list.
+const ASSIGNMENT_PAGE_SIZE: i64 = 50;
 
 async fn inbox(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<InboxQuery>) -> Response {
     let overdue_only = query.overdue.is_some_and(|v| v == "1" || v == "true");
     let to_review = !overdue_only && query.review.is_some_and(|v| v == "1" || v == "true");
+    // The whole list a page at a time; the overdue list and what waits for review are read whole.
+    let page = query.page.unwrap_or(1).clamp(1, 1_000_000);
     let listed = if to_review {
-        state.app.assignments_to_review(&user.actor, &user.client).await
+        state.app.assignments_to_review(&user.actor, &user.client).await.map(|list| (list.len() as i64, list))
+    } else if overdue_only {
+        state.app.assignment_list(&user.actor, &user.client, true).await.map(|list| (list.len() as i64, list))
     } else {
-        state.app.assignment_list(&user.actor, &user.client, overdue_only).await
+        state.app.assignment_page(&user.actor, &user.client, page, ASSIGNMENT_PAGE_SIZE).await.map(|page| (page.total, page.items))
     };
-    let list = match listed {
-        Ok(list) => list,
+    let (total, list) = match listed {
+        Ok(listed) => listed,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
+    let pages = if overdue_only || to_review { 1 } else { ((total + ASSIGNMENT_PAGE_SIZE - 1) / ASSIGNMENT_PAGE_SIZE).max(1) };
+    let prev_url = (page > 1 && pages > 1).then(|| format!("/assignments?page={}", page - 1));
+    let next_url = (page < pages).then(|| format!("/assignments?page={}", page + 1));
     let notices = state.app.notifications(&user.actor).await.unwrap_or_default();
     let c = chrome(&state, &headers, &user.session, "/assignments", Some(&user.actor)).await;
     let lines = list
@@ -472,7 +490,7 @@ async fn inbox(State(state): State<AppState>, headers: HeaderMap, user: PageUser
             counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         }
     }
-    render(&InboxPage { c, overdue_only, to_review, lines, by_unit, by_region, notices })
+    render(&InboxPage { c, overdue_only, to_review, lines, total, page, pages, prev_url, next_url, by_unit, by_region, notices })
 }
 
 /// Adds one to `key`'s count.
