@@ -307,6 +307,10 @@ enum BenchWhat {
         /// Only this page or API path (as listed in the table; repeatable); /healthz always runs.
         #[arg(long)]
         only: Vec<String>,
+        /// Add the province-sized data set first: 30,000 enterprises, 100,000 hidden dangers and
+        /// about a million assignment and report rows (bulk benchmark data, not audited).
+        #[arg(long)]
+        large: bool,
         /// Print the JSON object on one line instead of a table.
         #[arg(long)]
         json: bool,
@@ -775,7 +779,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             }
         }
-        Command::Bench { what: BenchWhat::Web { seconds, clients, database_url, with_ingest, only, json } } => {
+        Command::Bench { what: BenchWhat::Web { seconds, clients, database_url, with_ingest, only, large, json } } => {
             if seconds > 600 || clients > 256 {
                 anyhow::bail!("bounds: --seconds ≤ 600, --clients ≤ 256");
             }
@@ -785,6 +789,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 database_url,
                 with_ingest,
                 only,
+                large,
                 anwei_exe: std::env::current_exe().context("cannot find the anwei binary")?,
             };
             let report = bench::web::web(&options).await?;

@@ -30,6 +30,9 @@ pub struct WebOptions {
     pub database_url: Option<String>,
     /// Drive the pages a second time with the telemetry load beside them.
     pub with_ingest: bool,
+    /// Add the province-sized data set: ten times the demo (30,000 enterprises, 100,000 hidden
+    /// dangers, about a million assignment and report rows).
+    pub large: bool,
     /// Only these paths (with `/healthz` always); every target when empty.
     pub only: Vec<String>,
     pub anwei_exe: PathBuf,
@@ -54,6 +57,7 @@ pub struct PageFigures {
 #[derive(Debug, Clone, Serialize)]
 pub struct WebReport {
     pub backend: String,
+    pub large: bool,
     pub enterprises: i64,
     pub hidden_dangers: i64,
     pub assignment_rows: i64,
@@ -127,12 +131,15 @@ struct Prepared {
     assignment_rows: i64,
 }
 
-async fn prepare(url: &str, with_ingest: bool) -> anyhow::Result<Prepared> {
+async fn prepare(url: &str, large: bool, with_ingest: bool) -> anyhow::Result<Prepared> {
     let store = store::Store::connect(url).await?;
     store.migrate().await?;
     let app = App::new(store.clone(), Default::default());
     let failed = |e: app::AppError| anyhow::anyhow!("{e:?}");
     demo::load(&app).await.map_err(failed)?;
+    if large {
+        add_province_sized_data(&app).await?;
+    }
     let client = Client::cli();
     let office = app.actor_for_user(&store.user_by_username("office").await?.context("the demo office account")?).await.map_err(failed)?;
     let (office_token, _) = app.issue_token(&office, demo::DEMO_PASSWORD, None, "bench web", &client).await.map_err(failed)?;
@@ -159,6 +166,33 @@ async fn prepare(url: &str, with_ingest: bool) -> anyhow::Result<Prepared> {
     store.close().await;
     Ok(prepared)
 }
+
+/// Ten times the demo: the registry grown to 30,000 enterprises the way the demo makes them, then
+/// the hidden dangers and work-plan rows in bulk (`store::bench_data`).
+async fn add_province_sized_data(app: &App) -> anyhow::Result<()> {
+    let failed = |e: app::AppError| anyhow::anyhow!("{e:?}");
+    let inputs = demo::province::registry_inputs(app, LARGE_ENTERPRISES).await.map_err(failed)?;
+    let enterprises: Vec<domain::enterprises::Enterprise> =
+        inputs.iter().map(domain::enterprises::Enterprise::from_input).collect::<Result<_, _>>().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let event = app::audit_event(
+        None,
+        &Client::cli(),
+        "enterprise.import",
+        "enterprises".into(),
+        domain::audit::Outcome::Success,
+        serde_json::json!({"source": "bench web --large"}),
+    );
+    app.store.upsert_enterprises(&enterprises, &event).await?;
+    let office = app.store.user_by_username("office").await?.context("the demo office account")?;
+    let today = domain::time::today();
+    let past = today.checked_sub(jiff::Span::new().days(30))?.to_string();
+    let future = today.checked_add(jiff::Span::new().days(60))?.to_string();
+    let targets = store::bench_data::BenchDataTargets { hidden_dangers: 100_000, plans: 720, tasks_per_plan: 40, units_per_task: 20 };
+    app.store.add_bench_data(&targets, office.id, &past, &future).await?;
+    Ok(())
+}
+
+const LARGE_ENTERPRISES: usize = 30_000;
 
 fn ingest_code(k: usize) -> String {
     format!("WEBING{k:05}")
@@ -247,7 +281,7 @@ pub async fn web(options: &WebOptions) -> anyhow::Result<WebReport> {
     }
     let dir = tempfile::tempdir()?;
     let url = options.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("anwei.db").display()));
-    let prepared = prepare(&url, options.with_ingest).await?;
+    let prepared = prepare(&url, options.large, options.with_ingest).await?;
     let port = free_port()?;
     let base_url = format!("http://127.0.0.1:{port}");
     let http = agent();
@@ -307,6 +341,7 @@ pub async fn web(options: &WebOptions) -> anyhow::Result<WebReport> {
     }
     Ok(WebReport {
         backend: if url.starts_with("postgres") { "postgres".into() } else { "sqlite".into() },
+        large: options.large,
         enterprises: prepared.enterprises,
         hidden_dangers: prepared.hidden_dangers,
         assignment_rows: prepared.assignment_rows,

@@ -215,11 +215,9 @@ pub async fn load(app: &App) -> Result<Vec<DemoAccount>> {
     load_with(app, DEMO_ENTERPRISE_COUNT).await
 }
 
-/// `load_demo` with a chosen number of enterprises (tests use fewer).
-pub async fn load_with(app: &App, enterprise_count: usize) -> Result<Vec<DemoAccount>> {
-    let client = Client::cli();
-    app.load_regions(Some(DEMO_PROVINCE)).await?;
-    app.load_units(DEMO_PROVINCE).await?;
+/// The demo's registry of `count` enterprises over the province's counties (the same first ones
+/// whatever the count); the regions must be loaded.
+pub async fn registry_inputs(app: &App, count: usize) -> Result<Vec<EnterpriseInput>> {
     let mut counties_by_city = Vec::new();
     for city in app.store.region_children(DEMO_PROVINCE).await? {
         let counties: Vec<(String, String, String)> = app
@@ -232,7 +230,15 @@ pub async fn load_with(app: &App, enterprise_count: usize) -> Result<Vec<DemoAcc
             .collect();
         counties_by_city.push((city.code.to_string(), counties));
     }
-    let inputs = generate_enterprises(&counties_by_city, enterprise_count);
+    Ok(generate_enterprises(&counties_by_city, count))
+}
+
+/// `load_demo` with a chosen number of enterprises (tests use fewer).
+pub async fn load_with(app: &App, enterprise_count: usize) -> Result<Vec<DemoAccount>> {
+    let client = Client::cli();
+    app.load_regions(Some(DEMO_PROVINCE)).await?;
+    app.load_units(DEMO_PROVINCE).await?;
+    let inputs = registry_inputs(app, enterprise_count).await?;
     let enterprises: Vec<Enterprise> = inputs.iter().map(|input| Enterprise::from_input(input).map_err(AppError::Invalid)).collect::<Result<_>>()?;
     let event = audit_event(
         None,

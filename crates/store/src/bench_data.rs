@@ -55,17 +55,15 @@ impl Store {
                 sqlx::query_as("SELECT id, region_code FROM units WHERE kind = 'office' AND region_code IS NOT NULL ORDER BY id").fetch_all(pool).await?;
             for k in 0..targets.plans {
                 let Some((office, region)) = offices.get(k as usize % offices.len().max(1)) else { break };
-                sqlx::query(
-                    "INSERT INTO work_plans (year, title, owner_unit_id, region_code, source_digest, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(2000 + k / offices.len().max(1) as i64)
-                .bind(format!("基准数据工作要点 {k}"))
-                .bind(office)
-                .bind(region)
-                .bind(format!("bench-data-{k}"))
-                .bind(now)
-                .execute(pool)
-                .await?;
+                sqlx::query("INSERT INTO work_plans (year, title, owner_unit_id, region_code, source_digest, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(2000 + k / offices.len().max(1) as i64)
+                    .bind(format!("基准数据工作要点 {k}"))
+                    .bind(office)
+                    .bind(region)
+                    .bind(format!("bench-data-{k}"))
+                    .bind(now)
+                    .execute(pool)
+                    .await?;
             }
             sqlx::query(
                 "WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < $1) \

@@ -11,6 +11,7 @@ mod accountability;
 mod accounts;
 mod assessment;
 mod audit;
+pub mod bench_data;
 mod checklists;
 mod commitments;
 pub mod copy_peer;
