@@ -1,5 +1,5 @@
 //! Figures shown on every view of the busiest pages: the home page's overview and map, the
-//! monitoring page's warnings and KPIs, the inbox's counts, the totals of the enterprise and assignment lists. Each is computed once per scope and
+//! monitoring page's warnings and KPIs, the inbox's counts, the totals of the enterprise, hidden-danger and assignment lists. Each is computed once per scope and
 //! kept for at most `FRESH_FOR`, so that a page view reads memory instead of scanning the
 //! province.
 //!
@@ -45,6 +45,7 @@ pub struct Figures {
     waiting: Cache<(u64, i64), Arc<Vec<WaitingWork>>>,
     enterprise_counts: Cache<(u64, Visibility, store::EnterpriseFilter), i64>,
     assignment_counts: Cache<(u64, domain::access::AssignmentScope), i64>,
+    danger_counts: Cache<(u64, Visibility, store::DangerFilter), i64>,
 }
 
 impl std::fmt::Debug for Figures {
@@ -59,7 +60,15 @@ fn cache<K: std::hash::Hash + Eq + Send + Sync + 'static, V: Clone + Send + Sync
 
 impl Default for Figures {
     fn default() -> Self {
-        Self { home: cache(), warnings: cache(), kpis: cache(), waiting: cache(), enterprise_counts: cache(), assignment_counts: cache() }
+        Self {
+            home: cache(),
+            warnings: cache(),
+            kpis: cache(),
+            waiting: cache(),
+            enterprise_counts: cache(),
+            assignment_counts: cache(),
+            danger_counts: cache(),
+        }
     }
 }
 
@@ -103,6 +112,13 @@ impl Figures {
         F: Future<Output = Result<i64>>,
     {
         self.assignment_counts.try_get_with((changes, scope.clone()), compute).await.map_err(unshared)
+    }
+
+    pub(crate) async fn danger_count<F>(&self, changes: u64, visibility: &Visibility, filter: &store::DangerFilter, compute: F) -> Result<i64>
+    where
+        F: Future<Output = Result<i64>>,
+    {
+        self.danger_counts.try_get_with((changes, visibility.clone(), filter.clone()), compute).await.map_err(unshared)
     }
 
     pub(crate) async fn waiting<F>(&self, changes: u64, user_id: i64, compute: F) -> Result<Arc<Vec<WaitingWork>>>

@@ -17,6 +17,18 @@ use crate::policy::{self, Action};
 use crate::{Actor, App, AppError, Client, Result, audit_event};
 
 pub const DANGER_LIST_MAX: i64 = 2_000;
+/// The most dangers on one page of the list.
+pub const DANGER_PAGE_MAX: i64 = 200;
+
+/// One page of the dangers a caller sees.
+#[derive(Debug, Clone)]
+pub struct DangerPage {
+    pub items: Vec<DangerRow>,
+    /// How many match in all.
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
 /// Photos per danger, and bytes per photo.
 pub const PHOTOS_MAX: i64 = 10;
 pub const PHOTO_BYTES_MAX: usize = 10 * 1024 * 1024;
@@ -293,6 +305,33 @@ impl App {
             filter.overdue_on = Some(domain::time::today().to_string());
         }
         Ok(self.store.dangers(&visibility, &filter, DANGER_LIST_MAX).await?)
+    }
+
+    /// One page (from 1) of the dangers `danger_list` gives, `per_page` at most
+    /// `DANGER_PAGE_MAX`, with how many there are in all (kept for a few seconds, see
+    /// `app::figures`).
+    pub async fn danger_page(&self, actor: &Actor, client: &Client, filter: &DangerFilter, overdue: bool, page: i64, per_page: i64) -> Result<DangerPage> {
+        let per_page = per_page.clamp(1, DANGER_PAGE_MAX);
+        let page = page.max(1);
+        let offset = (page - 1).saturating_mul(per_page);
+        if actor.role == Role::Expert {
+            // An expert's are the few it is assigned: read whole.
+            let all = self.danger_list(actor, client, filter, overdue).await?;
+            let total = all.len() as i64;
+            return Ok(DangerPage { items: all.into_iter().skip(offset as usize).take(per_page as usize).collect(), total, page, per_page });
+        }
+        let visibility = policy::enterprise_visibility(actor);
+        if visibility == domain::access::Visibility::Nothing {
+            return Err(self.denied(actor, client, "hidden_danger.list", "hidden_dangers".into()).await);
+        }
+        let mut filter = filter.clone();
+        if overdue {
+            filter.overdue_on = Some(domain::time::today().to_string());
+        }
+        let items = self.store.danger_items(&visibility, &filter, per_page, offset).await?;
+        let count = async { Ok(self.store.danger_count(&visibility, &filter).await?) };
+        let total = self.figures.danger_count(self.store.changes_committed(), &visibility, &filter, count).await?;
+        Ok(DangerPage { items, total, page, per_page })
     }
 
     /// Makes a move. An action the state does not allow is `IllegalTransition` (409); one the

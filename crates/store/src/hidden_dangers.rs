@@ -75,7 +75,7 @@ pub struct DangerMove {
 }
 
 /// Filters of the list; `None` means any.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct DangerFilter {
     pub region_code: Option<String>,
     pub enterprise_id: Option<i64>,
@@ -133,6 +133,12 @@ pub struct DangerOverview {
     pub major_open: i64,
 }
 
+/// The list's filters over `d` (the danger) and `r` (its enterprise's region), `$4` to `$9`.
+const DANGER_FILTER: &str = "($4 IS NULL OR r.path LIKE $4 || '/%' OR r.path LIKE '%/' || $4 || '/%') \
+     AND ($5 IS NULL OR d.enterprise_id = $5) AND ($6 IS NULL OR d.grade = $6) AND ($7 IS NULL OR d.state = $7) \
+     AND ($8 IS NULL OR (d.state <> 'closed' AND d.deadline IS NOT NULL AND d.deadline < $8)) \
+     AND ($9 IS NULL OR ($9 = (d.listed_by_unit_id IS NOT NULL)))";
+
 impl Store {
     pub async fn create_danger(&self, danger: &NewDanger, user_id: i64, event: &AuditEvent) -> Result<i64> {
         crate::in_transaction!(self, |tx| {
@@ -172,13 +178,13 @@ impl Store {
 
     /// Visible dangers matching `filter`, deadline first, at most `limit`.
     pub async fn dangers(&self, visibility: &Visibility, filter: &DangerFilter, limit: i64) -> Result<Vec<DangerRow>> {
-        let sql = format!(
-            "{DANGER_SELECT} WHERE {VISIBLE} AND ($4 IS NULL OR r.path LIKE $4 || '/%' OR r.path LIKE '%/' || $4 || '/%') \
-             AND ($5 IS NULL OR d.enterprise_id = $5) AND ($6 IS NULL OR d.grade = $6) AND ($7 IS NULL OR d.state = $7) \
-             AND ($8 IS NULL OR (d.state <> 'closed' AND d.deadline IS NOT NULL AND d.deadline < $8)) \
-             AND ($9 IS NULL OR ($9 = (d.listed_by_unit_id IS NOT NULL))) \
-             ORDER BY d.deadline IS NULL, d.deadline, d.id LIMIT $10"
-        );
+        self.danger_items(visibility, filter, limit, 0).await
+    }
+
+    /// The visible dangers matching `filter`, soonest deadline first (none last), from `offset`,
+    /// at most `limit`.
+    pub async fn danger_items(&self, visibility: &Visibility, filter: &DangerFilter, limit: i64, offset: i64) -> Result<Vec<DangerRow>> {
+        let sql = format!("{DANGER_SELECT} WHERE {VISIBLE} AND {DANGER_FILTER} ORDER BY d.deadline IS NULL, d.deadline, d.id LIMIT $10 OFFSET $11");
         let (all, path, enterprise) = visibility_params(visibility);
         with_pool!(self, |pool| {
             Ok(sqlx::query_as(trusted(&sql))
@@ -192,7 +198,31 @@ impl Store {
                 .bind(&filter.overdue_on)
                 .bind(filter.listed)
                 .bind(limit)
+                .bind(offset)
                 .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// How many visible dangers match `filter`.
+    pub async fn danger_count(&self, visibility: &Visibility, filter: &DangerFilter) -> Result<i64> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM hidden_dangers d JOIN enterprises e ON e.id = d.enterprise_id JOIN regions r ON r.code = e.region_code \
+             WHERE {VISIBLE} AND {DANGER_FILTER}"
+        );
+        let (all, path, enterprise) = visibility_params(visibility);
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(trusted(&sql))
+                .bind(all)
+                .bind(path)
+                .bind(enterprise)
+                .bind(&filter.region_code)
+                .bind(filter.enterprise_id)
+                .bind(&filter.grade)
+                .bind(&filter.state)
+                .bind(&filter.overdue_on)
+                .bind(filter.listed)
+                .fetch_one(pool)
                 .await?)
         })
     }

@@ -85,7 +85,9 @@ fn to_row(record: &Record) -> Result<SessionRow> {
     Ok(SessionRow {
         id: session_key(&record.id),
         user_id: record.data.get(USER_ID_KEY).and_then(|v| v.as_i64()),
-        data: serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?,
+        // Keys in order: the same data is always the same text, so that an unchanged session
+        // is recognised as unchanged (a map's own order differs from one copy to the next).
+        data: serde_json::to_string(&record.data.iter().collect::<std::collections::BTreeMap<_, _>>()).map_err(|e| Error::Encode(e.to_string()))?,
         expires_at: (record.expiry_date.unix_timestamp_nanos() / 1_000_000) as i64,
     })
 }

@@ -484,6 +484,17 @@ async fn sessions_and_passwords(h: &Harness) {
         assert!(!first.contains(&session.id) && !second.contains(&session.id));
     }
 
+    // Reading makes no durable write: pages and the API read with this session leave its stored
+    // expiry where it was (it moves only by more than a minute) and add no audit entry.
+    let expiries = |sessions: Vec<app::sessions::SessionRow>| sessions.into_iter().map(|s| (s.id, s.expires_at)).collect::<std::collections::BTreeMap<_, _>>();
+    let stored_before = expiries(h.app.store.sessions_of_user(user_id, store::now_ms()).await.unwrap());
+    let audit_before = h.app.store.audit_head().await.unwrap();
+    for path in ["/", "/profile", "/enterprises", "/dangers", "/inbox", "/api/v1/me"] {
+        assert_eq!(page(&h.router, path, &second).await.status, StatusCode::OK, "{path}");
+    }
+    assert_eq!(expiries(h.app.store.sessions_of_user(user_id, store::now_ms()).await.unwrap()), stored_before, "no session write on a read");
+    assert_eq!(h.app.store.audit_head().await.unwrap(), audit_before, "no audit entry on a read");
+
     // Changing the password ends the other session and keeps this one.
     let reply = change_password(&h.router, &first, password, "长白山天池的水很清").await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.text());

@@ -47,7 +47,12 @@ struct ListParams {
     overdue: String,
     #[serde(default)]
     listed: String,
+    #[serde(default, skip_serializing)]
+    page: Option<i64>,
 }
+
+/// Dangers on one page of the list.
+const DANGER_PAGE_SIZE: i64 = 50;
 
 impl ListParams {
     fn filter(&self) -> app::hidden_dangers::DangerFilter {
@@ -85,6 +90,12 @@ struct DangerLine {
 struct ListPage {
     c: Chrome,
     lines: Vec<DangerLine>,
+    /// How many match in all (the list shows one page of them).
+    total: i64,
+    page: i64,
+    pages: i64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
     region_options: Vec<SelectOption>,
     state_options: Vec<SelectOption>,
     params: ListParams,
@@ -99,10 +110,16 @@ fn state_label(c: &Chrome, key: &str) -> String {
 }
 
 async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(params): Query<ListParams>) -> Response {
-    let rows = match state.app.danger_list(&user.actor, &user.client, &params.filter(), params.overdue()).await {
-        Ok(rows) => rows,
+    let page = params.page.unwrap_or(1).clamp(1, 1_000_000);
+    let found = match state.app.danger_page(&user.actor, &user.client, &params.filter(), params.overdue(), page, DANGER_PAGE_SIZE).await {
+        Ok(found) => found,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
+    let (rows, total) = (found.items, found.total);
+    let pages = ((total + DANGER_PAGE_SIZE - 1) / DANGER_PAGE_SIZE).max(1);
+    let query_string = serde_urlencoded::to_string(&params).unwrap_or_default();
+    let page_url = |n: i64| if query_string.is_empty() { format!("/dangers?page={n}") } else { format!("/dangers?{query_string}&page={n}") };
+    let (prev_url, next_url) = ((page > 1).then(|| page_url(page - 1)), (page < pages).then(|| page_url(page + 1)));
     let c = chrome(&state, &headers, &user.session, "/dangers", Some(&user.actor)).await;
     let mut region_options = Vec::new();
     if let Some(path) = &user.actor.region_path {
@@ -130,8 +147,13 @@ async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: Page
             }
         })
         .collect();
-    let page = ListPage {
+    let list = ListPage {
         lines,
+        total,
+        page,
+        pages,
+        prev_url,
+        next_url,
         region_options,
         state_options: DangerState::ALL
             .iter()
@@ -151,7 +173,7 @@ async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: Page
         params,
         c,
     };
-    render(&page)
+    render(&list)
 }
 
 async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(params): Query<ListParams>) -> Response {
