@@ -196,6 +196,24 @@ fn bench_ingest_runs_end_to_end() {
     assert!(!anwei(&["bench", "ingest", "--sensors", "0"]).status.success());
 }
 
+/// `anwei bench web` end to end at a tiny size: the demo served, logged in through the form as
+/// each role and with a token, every page it drives answered 200 (it exits 2 otherwise), and the
+/// figures present (docs/benchmarks.md holds real runs).
+#[test]
+fn bench_web_runs_end_to_end() {
+    let out = anwei(&["bench", "web", "--seconds", "1", "--clients", "2", "--only", "/", "--only", "/api/v1/assignments", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pages = report["alone"].as_array().unwrap();
+    assert_eq!(pages.len(), 5, "/healthz, the home page of three roles and the API list: {report}");
+    for page in pages {
+        assert!(page["answered"].as_u64().unwrap() > 0 && page["errors"] == 0, "{page}");
+        assert!(page["p99_ms"].as_f64().is_some_and(|v| v > 0.0), "{page}");
+    }
+    assert!(report["enterprises"].as_i64().unwrap() >= 3_000, "{report}");
+    assert!(!anwei(&["bench", "web", "--seconds", "0"]).status.success());
+}
+
 /// `anwei audit verify` against what someone holding the database (but not the key file) can do:
 /// delete the newest entries, delete one in the middle, rewrite one and recompute every hash
 /// after it. Each is caught and named; a missing key file is never silently replaced.

@@ -184,7 +184,8 @@ impl Store {
     /// The visible dangers matching `filter`, soonest deadline first (none last), from `offset`,
     /// at most `limit`.
     pub async fn danger_items(&self, visibility: &Visibility, filter: &DangerFilter, limit: i64, offset: i64) -> Result<Vec<DangerRow>> {
-        let sql = format!("{DANGER_SELECT} WHERE {VISIBLE} AND {DANGER_FILTER} ORDER BY d.deadline IS NULL, d.deadline, d.id LIMIT $10 OFFSET $11");
+        let visible = crate::visible_for(visibility);
+        let sql = format!("{DANGER_SELECT} WHERE {visible} AND {DANGER_FILTER} ORDER BY d.deadline IS NULL, d.deadline, d.id LIMIT $10 OFFSET $11");
         let (all, path, enterprise) = visibility_params(visibility);
         with_pool!(self, |pool| {
             Ok(sqlx::query_as(trusted(&sql))
@@ -206,9 +207,10 @@ impl Store {
 
     /// How many visible dangers match `filter`.
     pub async fn danger_count(&self, visibility: &Visibility, filter: &DangerFilter) -> Result<i64> {
+        let visible = crate::visible_for(visibility);
         let sql = format!(
             "SELECT COUNT(*) FROM hidden_dangers d JOIN enterprises e ON e.id = d.enterprise_id JOIN regions r ON r.code = e.region_code \
-             WHERE {VISIBLE} AND {DANGER_FILTER}"
+             WHERE {visible} AND {DANGER_FILTER}"
         );
         let (all, path, enterprise) = visibility_params(visibility);
         with_pool!(self, |pool| {
@@ -236,7 +238,8 @@ impl Store {
              COALESCE(SUM(CASE WHEN d.state <> 'closed' AND d.listed_by_unit_id IS NOT NULL THEN 1 ELSE 0 END), 0), \
              COALESCE(SUM(CASE WHEN d.state <> 'closed' AND d.grade = 'major' THEN 1 ELSE 0 END), 0) \
              FROM hidden_dangers d JOIN enterprises e ON e.id = d.enterprise_id JOIN regions r ON r.code = e.region_code \
-             WHERE {VISIBLE} GROUP BY d.state ORDER BY d.state"
+             WHERE {visible} GROUP BY d.state ORDER BY d.state",
+            visible = crate::visible_for(visibility)
         );
         let (all, path, enterprise) = visibility_params(visibility);
         let rows: Vec<(String, i64, i64, i64, i64)> =

@@ -280,6 +280,16 @@ const SCOPE_WHERE: &str = "($1 OR ($2 IS NOT NULL AND r.path LIKE $2) OR u.id = 
 const ASSIGNMENT_SCOPE_WHERE: &str = "($1 OR ($2 IS NOT NULL AND r.path LIKE $2) OR u.id = $3 \
      OR a.task_id IN (SELECT l.task_id FROM assignments l WHERE l.unit_id = $3 AND l.role = 'lead'))";
 
+/// `ASSIGNMENT_SCOPE_WHERE` written for one kind of scope (same parameters), so that the planner
+/// can walk an index for the everything and region scopes instead of testing every row.
+fn assignment_scope_for(scope: &AssignmentScope) -> &'static str {
+    match scope {
+        AssignmentScope::Everything => "($1 AND $2 IS NULL AND $3 IS NULL)",
+        AssignmentScope::RegionSubtree { .. } => "(r.path LIKE $2 AND NOT $1 AND $3 IS NULL)",
+        AssignmentScope::Unit { .. } | AssignmentScope::Nothing => ASSIGNMENT_SCOPE_WHERE,
+    }
+}
+
 fn scope_params(scope: &AssignmentScope) -> (bool, Option<String>, Option<i64>) {
     match scope {
         AssignmentScope::Everything => (true, None, None),
@@ -418,7 +428,7 @@ impl Store {
     /// The assignments within `scope` in the list's order (by annual deadline, plan, task), from
     /// `offset`, at most `limit`.
     pub async fn assignment_items(&self, scope: &AssignmentScope, limit: i64, offset: i64) -> Result<Vec<AssignmentRow>> {
-        let sql = format!("{ASSIGNMENT_SELECT} WHERE {ASSIGNMENT_SCOPE_WHERE} ORDER BY t.annual_due, t.plan_id, t.position, a.id LIMIT $4 OFFSET $5");
+        let sql = format!("{ASSIGNMENT_SELECT} WHERE {} ORDER BY t.annual_due, t.plan_id, t.position, a.id LIMIT $4 OFFSET $5", assignment_scope_for(scope));
         let (all, path, unit) = scope_params(scope);
         with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(unit).bind(limit).bind(offset).fetch_all(pool).await?))
     }
@@ -426,7 +436,8 @@ impl Store {
     /// How many assignments lie within `scope`.
     pub async fn assignment_count(&self, scope: &AssignmentScope) -> Result<i64> {
         let sql = format!(
-            "SELECT COUNT(*) FROM assignments a JOIN units u ON u.id = a.unit_id LEFT JOIN regions r ON r.code = u.region_code WHERE {ASSIGNMENT_SCOPE_WHERE}"
+            "SELECT COUNT(*) FROM assignments a JOIN units u ON u.id = a.unit_id LEFT JOIN regions r ON r.code = u.region_code WHERE {}",
+            assignment_scope_for(scope)
         );
         let (all, path, unit) = scope_params(scope);
         with_pool!(self, |pool| Ok(sqlx::query_scalar(trusted(&sql)).bind(all).bind(path).bind(unit).fetch_one(pool).await?))
