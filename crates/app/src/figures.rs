@@ -8,9 +8,10 @@
 //! change made by another process of the cluster shows within `FRESH_FOR`, which is the stated
 //! staleness. Readers asking for the same figure at once wait for one computation.
 //!
-//! The figures are keyed by what decides them (a visibility, or a user for the inbox), never by a
-//! client's input, so their number is bounded by the province's scopes and users; beyond
-//! `FIGURES_MAX` the least used go first.
+//! The figures are keyed by what decides them (a visibility or a user, and for the lists' totals
+//! the filter asked for). Each kind of figure holds at most `FIGURE_BYTES_MAX`, weighed by an
+//! estimate of its key and value; beyond that the least used go first, so no sequence of requests
+//! grows them without bound.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,8 +25,8 @@ use crate::{AppError, Result};
 
 /// How long a figure is kept: the staleness a change made in another process may show.
 pub const FRESH_FOR: Duration = Duration::from_secs(10);
-/// Figures kept of each kind.
-const FIGURES_MAX: u64 = 20_000;
+/// The memory each kind of figure may hold, in (estimated) bytes.
+const FIGURE_BYTES_MAX: u64 = 32 * 1024 * 1024;
 
 /// The home page's figures over what one visibility sees.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -54,20 +55,59 @@ impl std::fmt::Debug for Figures {
     }
 }
 
-fn cache<K: std::hash::Hash + Eq + Send + Sync + 'static, V: Clone + Send + Sync + 'static>() -> Cache<K, V> {
-    Cache::builder().max_capacity(FIGURES_MAX).time_to_live(FRESH_FOR).build()
+fn cache<K, V>(weigh: fn(&K, &V) -> usize) -> Cache<K, V>
+where
+    K: std::hash::Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    Cache::builder()
+        .weigher(move |key: &K, value: &V| u32::try_from(ENTRY_BYTES + weigh(key, value)).unwrap_or(u32::MAX))
+        .max_capacity(FIGURE_BYTES_MAX)
+        .time_to_live(FRESH_FOR)
+        .build()
+}
+
+/// What an entry costs beyond its own contents (the key's fixed part, the cache's bookkeeping).
+const ENTRY_BYTES: usize = 256;
+
+fn visibility_bytes(visibility: &Visibility) -> usize {
+    match visibility {
+        Visibility::RegionSubtree { path } => path.len(),
+        _ => 0,
+    }
+}
+
+fn text_bytes(text: &Option<String>) -> usize {
+    text.as_ref().map_or(0, String::len)
 }
 
 impl Default for Figures {
     fn default() -> Self {
         Self {
-            home: cache(),
-            warnings: cache(),
-            kpis: cache(),
-            waiting: cache(),
-            enterprise_counts: cache(),
-            assignment_counts: cache(),
-            danger_counts: cache(),
+            home: cache(|(_, visibility, region, today), figures| {
+                visibility_bytes(visibility) + text_bytes(region) + today.len() + figures.enterprises_by_region.len() * 96 + figures.dangers.by_state.len() * 48
+            }),
+            warnings: cache(|(_, visibility), warnings| visibility_bytes(visibility) + warnings.len() * std::mem::size_of::<SourceWarning>() * 2),
+            kpis: cache(|(_, visibility, _), kpis| visibility_bytes(visibility) + kpis.len() * std::mem::size_of::<EnterpriseKpi>() * 2),
+            waiting: cache(|_, waiting| waiting.len() * 96),
+            enterprise_counts: cache(|(_, visibility, filter), _| {
+                visibility_bytes(visibility)
+                    + text_bytes(&filter.query)
+                    + text_bytes(&filter.region_path)
+                    + text_bytes(&filter.sector)
+                    + text_bytes(&filter.industry)
+            }),
+            assignment_counts: cache(|(_, scope), _| match scope {
+                domain::access::AssignmentScope::RegionSubtree { path } => path.len(),
+                _ => 0,
+            }),
+            danger_counts: cache(|(_, visibility, filter), _| {
+                visibility_bytes(visibility)
+                    + text_bytes(&filter.region_code)
+                    + text_bytes(&filter.grade)
+                    + text_bytes(&filter.state)
+                    + text_bytes(&filter.overdue_on)
+            }),
         }
     }
 }

@@ -102,7 +102,7 @@ const AUDIT_WHERE: &str = "WHERE ($1 IS NULL OR actor_name = $1) \
 impl Store {
     /// Records an event that changes nothing else (a login, a denied request, an export).
     pub async fn record_audit(&self, event: &AuditEvent) -> Result<i64> {
-        crate::in_transaction!(self, |tx| Ok(append_audit!(tx, event)))
+        crate::in_transaction!(self, |tx| Ok(append_audit!(tx, event)), counts_change = false)
     }
 
     /// One page of the log, newest first.

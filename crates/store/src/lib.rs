@@ -139,8 +139,8 @@ pub struct Store {
     audit_key: Option<std::sync::Arc<domain::audit::AuditKey>>,
     /// Seals secret columns at rest; without one they are stored as they are.
     sealer: Option<keys::Sealer>,
-    /// Changes this process has committed that figures show (every audited change, and the rule
-    /// engine's alarm transitions): figures kept in memory are valid for one count
+    /// Changes this process has committed that figures show (every audited change to records, not
+    /// the entries that only log a login or a refusal, and the rule engine's alarm transitions): figures kept in memory are valid for one count
     /// (`changes_committed`), so that a change made here shows at once.
     changes_committed: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
@@ -193,6 +193,10 @@ macro_rules! with_writer {
 /// processes.
 macro_rules! in_transaction {
     ($store:expr, |$tx:ident| $body:expr) => {
+        $crate::in_transaction!($store, |$tx| $body, counts_change = true)
+    };
+    // `counts_change = false`: an entry that changes nothing figures show (a login, a refusal).
+    ($store:expr, |$tx:ident| $body:expr, counts_change = $counts:expr) => {
         match &$store.backend {
             $crate::Backend::Sqlite(pools) => {
                 let mut $tx =
@@ -201,7 +205,9 @@ macro_rules! in_transaction {
                 match result {
                     Ok(value) => {
                         $tx.transaction.commit().await?;
-                        $store.count_change();
+                        if $counts {
+                            $store.count_change();
+                        }
                         Ok(value)
                     }
                     Err(error) => Err(error),
@@ -214,7 +220,9 @@ macro_rules! in_transaction {
                 match result {
                     Ok(value) => {
                         $tx.transaction.commit().await?;
-                        $store.count_change();
+                        if $counts {
+                            $store.count_change();
+                        }
                         Ok(value)
                     }
                     Err(error) => Err(error),

@@ -119,7 +119,7 @@ async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: Page
     let pages = ((total + DANGER_PAGE_SIZE - 1) / DANGER_PAGE_SIZE).max(1);
     let query_string = serde_urlencoded::to_string(&params).unwrap_or_default();
     let page_url = |n: i64| if query_string.is_empty() { format!("/dangers?page={n}") } else { format!("/dangers?{query_string}&page={n}") };
-    let (prev_url, next_url) = ((page > 1).then(|| page_url(page - 1)), (page < pages).then(|| page_url(page + 1)));
+    let (prev_url, next_url) = ((page > 1).then(|| page_url((page - 1).min(pages))), (page < pages).then(|| page_url(page + 1)));
     let c = chrome(&state, &headers, &user.session, "/dangers", Some(&user.actor)).await;
     let mut region_options = Vec::new();
     if let Some(path) = &user.actor.region_path {

@@ -452,7 +452,7 @@ async fn inbox(State(state): State<AppState>, headers: HeaderMap, user: PageUser
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
     let pages = if overdue_only || to_review { 1 } else { ((total + ASSIGNMENT_PAGE_SIZE - 1) / ASSIGNMENT_PAGE_SIZE).max(1) };
-    let prev_url = (page > 1 && pages > 1).then(|| format!("/assignments?page={}", page - 1));
+    let prev_url = (page > 1 && pages > 1).then(|| format!("/assignments?page={}", (page - 1).min(pages)));
     let next_url = (page < pages).then(|| format!("/assignments?page={}", page + 1));
     let notices = state.app.notifications(&user.actor).await.unwrap_or_default();
     let c = chrome(&state, &headers, &user.session, "/assignments", Some(&user.actor)).await;
