@@ -5,3 +5,5 @@ CREATE INDEX enterprises_listing ON enterprises(region_code, name, id);
 CREATE INDEX alarms_raised ON alarms(raised_at, id);
 -- The assignment list: by annual deadline, plan and position, then each task's assignments.
 CREATE INDEX plan_tasks_listing ON plan_tasks(annual_due, plan_id, position);
+-- The hidden-danger list: soonest deadline first, those without one last.
+CREATE INDEX hidden_dangers_due ON hidden_dangers((deadline IS NULL), deadline, id);

@@ -32,8 +32,10 @@ pub struct AssignmentListParams {
     /// Only assignments past a deadline without the report it asks for.
     pub overdue: Option<bool>,
     /// The page, from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
     /// Assignments per page, 1 to 200 (50 when not given).
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 
