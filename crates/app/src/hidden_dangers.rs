@@ -296,6 +296,19 @@ impl App {
             }
             return Ok(rows);
         }
+        let (visibility, filter) = self.danger_list_scope(actor, client, filter, overdue).await?;
+        Ok(self.store.dangers(&visibility, &filter, DANGER_LIST_MAX).await?)
+    }
+
+    /// What a (non-expert) caller's list reads: its visibility, refused and audited when it sees
+    /// nothing, and the filter with "overdue" made a date.
+    async fn danger_list_scope(
+        &self,
+        actor: &Actor,
+        client: &Client,
+        filter: &DangerFilter,
+        overdue: bool,
+    ) -> Result<(domain::access::Visibility, DangerFilter)> {
         let visibility = policy::enterprise_visibility(actor);
         if visibility == domain::access::Visibility::Nothing {
             return Err(self.denied(actor, client, "hidden_danger.list", "hidden_dangers".into()).await);
@@ -304,7 +317,7 @@ impl App {
         if overdue {
             filter.overdue_on = Some(domain::time::today().to_string());
         }
-        Ok(self.store.dangers(&visibility, &filter, DANGER_LIST_MAX).await?)
+        Ok((visibility, filter))
     }
 
     /// One page (from 1) of the dangers `danger_list` gives, `per_page` at most
@@ -320,14 +333,7 @@ impl App {
             let total = all.len() as i64;
             return Ok(DangerPage { items: all.into_iter().skip(offset as usize).take(per_page as usize).collect(), total, page, per_page });
         }
-        let visibility = policy::enterprise_visibility(actor);
-        if visibility == domain::access::Visibility::Nothing {
-            return Err(self.denied(actor, client, "hidden_danger.list", "hidden_dangers".into()).await);
-        }
-        let mut filter = filter.clone();
-        if overdue {
-            filter.overdue_on = Some(domain::time::today().to_string());
-        }
+        let (visibility, filter) = self.danger_list_scope(actor, client, filter, overdue).await?;
         let items = self.store.danger_items(&visibility, &filter, per_page, offset).await?;
         let count = async { Ok(self.store.danger_count(&visibility, &filter).await?) };
         let total = self.figures.danger_count(self.store.changes_committed(), &visibility, &filter, count).await?;

@@ -139,6 +139,24 @@ const DANGER_FILTER: &str = "($4 IS NULL OR r.path LIKE $4 || '/%' OR r.path LIK
      AND ($8 IS NULL OR (d.state <> 'closed' AND d.deadline IS NOT NULL AND d.deadline < $8)) \
      AND ($9 IS NULL OR ($9 = (d.listed_by_unit_id IS NOT NULL)))";
 
+/// Binds a visibility's three parameters and the list's filters, `$1` to `$9`.
+macro_rules! bind_danger_filter {
+    ($query:expr, $visibility:expr, $filter:expr) => {{
+        let (all, path, enterprise) = visibility_params($visibility);
+        let filter: &DangerFilter = $filter;
+        $query
+            .bind(all)
+            .bind(path)
+            .bind(enterprise)
+            .bind(filter.region_code.clone())
+            .bind(filter.enterprise_id)
+            .bind(filter.grade.clone())
+            .bind(filter.state.clone())
+            .bind(filter.overdue_on.clone())
+            .bind(filter.listed)
+    }};
+}
+
 impl Store {
     pub async fn create_danger(&self, danger: &NewDanger, user_id: i64, event: &AuditEvent) -> Result<i64> {
         crate::in_transaction!(self, |tx| {
@@ -186,23 +204,7 @@ impl Store {
     pub async fn danger_items(&self, visibility: &Visibility, filter: &DangerFilter, limit: i64, offset: i64) -> Result<Vec<DangerRow>> {
         let visible = crate::visible_for(visibility);
         let sql = format!("{DANGER_SELECT} WHERE {visible} AND {DANGER_FILTER} ORDER BY d.deadline IS NULL, d.deadline, d.id LIMIT $10 OFFSET $11");
-        let (all, path, enterprise) = visibility_params(visibility);
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as(trusted(&sql))
-                .bind(all)
-                .bind(path)
-                .bind(enterprise)
-                .bind(&filter.region_code)
-                .bind(filter.enterprise_id)
-                .bind(&filter.grade)
-                .bind(&filter.state)
-                .bind(&filter.overdue_on)
-                .bind(filter.listed)
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(pool)
-                .await?)
-        })
+        with_pool!(self, |pool| { Ok(bind_danger_filter!(sqlx::query_as(trusted(&sql)), visibility, filter).bind(limit).bind(offset).fetch_all(pool).await?) })
     }
 
     /// How many visible dangers match `filter`.
@@ -212,21 +214,7 @@ impl Store {
             "SELECT COUNT(*) FROM hidden_dangers d JOIN enterprises e ON e.id = d.enterprise_id JOIN regions r ON r.code = e.region_code \
              WHERE {visible} AND {DANGER_FILTER}"
         );
-        let (all, path, enterprise) = visibility_params(visibility);
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_scalar(trusted(&sql))
-                .bind(all)
-                .bind(path)
-                .bind(enterprise)
-                .bind(&filter.region_code)
-                .bind(filter.enterprise_id)
-                .bind(&filter.grade)
-                .bind(&filter.state)
-                .bind(&filter.overdue_on)
-                .bind(filter.listed)
-                .fetch_one(pool)
-                .await?)
-        })
+        with_pool!(self, |pool| { Ok(bind_danger_filter!(sqlx::query_scalar(trusted(&sql)), visibility, filter).fetch_one(pool).await?) })
     }
 
     /// The overview of every danger `visibility` sees, counted in the database (overdue: not
