@@ -311,6 +311,9 @@ enum BenchWhat {
         /// about a million assignment and report rows (bulk benchmark data, not audited).
         #[arg(long)]
         large: bool,
+        /// Keep the data folder (database and server key) in this new folder for inspection.
+        #[arg(long)]
+        keep_data: Option<std::path::PathBuf>,
         /// Print the JSON object on one line instead of a table.
         #[arg(long)]
         json: bool,
@@ -779,7 +782,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             }
         }
-        Command::Bench { what: BenchWhat::Web { seconds, clients, database_url, with_ingest, only, large, json } } => {
+        Command::Bench { what: BenchWhat::Web { seconds, clients, database_url, with_ingest, only, large, keep_data, json } } => {
             if seconds > 600 || clients > 256 {
                 anyhow::bail!("bounds: --seconds ≤ 600, --clients ≤ 256");
             }
@@ -790,6 +793,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 with_ingest,
                 only,
                 large,
+                keep_data,
                 anwei_exe: std::env::current_exe().context("cannot find the anwei binary")?,
             };
             let report = bench::web::web(&options).await?;

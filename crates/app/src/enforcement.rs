@@ -556,7 +556,7 @@ impl App {
                 sectors.entry(enterprise_id).or_default().insert(sector);
             }
         }
-        let overrides: BTreeMap<i64, OverrideRow> = self.store.jurisdiction_overrides().await?.into_iter().map(|o| (o.enterprise_id, o)).collect();
+        let overrides: BTreeMap<i64, OverrideRow> = self.store.jurisdiction_overrides("").await?.into_iter().map(|o| (o.enterprise_id, o)).collect();
         let stored: BTreeMap<i64, store::ProfileKey> = self.store.profile_keys().await?.into_iter().map(|p| (p.enterprise_id, p)).collect();
         // Credit listings and fatal accidents of the last year, from their modules.
         let standings = self.credit_standings_under("").await?;
@@ -668,36 +668,36 @@ impl App {
     /// The jurisdiction over the caller's territory (or a region of it).
     pub async fn jurisdiction(&self, actor: &Actor, client: &Client, region_code: Option<&str>) -> Result<JurisdictionSummary> {
         let region = self.territory(actor, client, region_code, "enforcement.jurisdiction").await?;
-        let counts = self.store.jurisdiction_counts(&region.path).await?;
-        let mut exceptions = Vec::new();
-        for row in self.store.jurisdiction_exceptions(&region.path, LIST_MAX).await? {
-            let (status, basis) = match self.store.profile(row.enterprise_id).await {
-                Ok(profile) => (profile.status, profile.basis),
-                Err(_) => ("unassigned".to_owned(), String::new()),
-            };
-            exceptions.push(JurisdictionException {
+        let counts = self.store.jurisdiction_counts(&region.path);
+        let counts = self.figures.jurisdiction_counts(self.store.changes_committed(), &region.path, async { Ok(counts.await?) }).await?;
+        let exceptions = self
+            .store
+            .jurisdiction_exceptions(&region.path, LIST_MAX)
+            .await?
+            .into_iter()
+            .map(|row| JurisdictionException {
                 enterprise_id: row.enterprise_id,
                 enterprise_name: row.enterprise_name,
                 region_name: row.region_name,
-                status,
-                basis,
-            });
-        }
-        let visibility = domain::access::Visibility::RegionSubtree { path: region.path.clone() };
-        let mut overrides = Vec::new();
-        for row in self.store.jurisdiction_overrides().await? {
-            if self.store.enterprise(row.enterprise_id, &visibility).await.is_ok() {
-                overrides.push(OverrideView {
-                    enterprise_id: row.enterprise_id,
-                    enterprise_name: row.enterprise_name,
-                    tier: row.tier,
-                    authority: row.authority,
-                    reason: row.reason,
-                    decided_by: row.decided_by_name,
-                    decided_at: row.decided_at,
-                });
-            }
-        }
+                status: row.status,
+                basis: row.basis,
+            })
+            .collect();
+        let overrides = self
+            .store
+            .jurisdiction_overrides(&region.path)
+            .await?
+            .into_iter()
+            .map(|row| OverrideView {
+                enterprise_id: row.enterprise_id,
+                enterprise_name: row.enterprise_name,
+                tier: row.tier,
+                authority: row.authority,
+                reason: row.reason,
+                decided_by: row.decided_by_name,
+                decided_at: row.decided_at,
+            })
+            .collect();
         Ok(JurisdictionSummary {
             region_code: region.code.to_string(),
             region_name: region.name,

@@ -45,8 +45,9 @@ pub struct Figures {
     kpis: Cache<(u64, Visibility, u32), Arc<Vec<EnterpriseKpi>>>,
     waiting: Cache<(u64, i64), Arc<Vec<WaitingWork>>>,
     enterprise_counts: Cache<(u64, Visibility, store::EnterpriseFilter), i64>,
-    assignment_counts: Cache<(u64, domain::access::AssignmentScope), i64>,
+    assignment_counts: Cache<(u64, domain::access::AssignmentScope, store::AssignmentFilter), i64>,
     danger_counts: Cache<(u64, Visibility, store::DangerFilter), i64>,
+    jurisdiction_counts: Cache<(u64, String), store::JurisdictionCounts>,
 }
 
 impl std::fmt::Debug for Figures {
@@ -97,9 +98,12 @@ impl Default for Figures {
                     + text_bytes(&filter.sector)
                     + text_bytes(&filter.industry)
             }),
-            assignment_counts: cache(|(_, scope), _| match scope {
-                domain::access::AssignmentScope::RegionSubtree { path } => path.len(),
-                _ => 0,
+            assignment_counts: cache(|(_, scope, filter), _| {
+                let scope_bytes = match scope {
+                    domain::access::AssignmentScope::RegionSubtree { path } => path.len(),
+                    _ => 0,
+                };
+                scope_bytes + text_bytes(&filter.overdue_on) + text_bytes(&filter.status)
             }),
             danger_counts: cache(|(_, visibility, filter), _| {
                 visibility_bytes(visibility)
@@ -108,6 +112,7 @@ impl Default for Figures {
                     + text_bytes(&filter.state)
                     + text_bytes(&filter.overdue_on)
             }),
+            jurisdiction_counts: cache(|(_, path), _| path.len()),
         }
     }
 }
@@ -147,11 +152,17 @@ impl Figures {
         self.enterprise_counts.try_get_with((changes, visibility.clone(), filter.clone()), compute).await.map_err(unshared)
     }
 
-    pub(crate) async fn assignment_count<F>(&self, changes: u64, scope: &domain::access::AssignmentScope, compute: F) -> Result<i64>
+    pub(crate) async fn assignment_count<F>(
+        &self,
+        changes: u64,
+        scope: &domain::access::AssignmentScope,
+        filter: &store::AssignmentFilter,
+        compute: F,
+    ) -> Result<i64>
     where
         F: Future<Output = Result<i64>>,
     {
-        self.assignment_counts.try_get_with((changes, scope.clone()), compute).await.map_err(unshared)
+        self.assignment_counts.try_get_with((changes, scope.clone(), filter.clone()), compute).await.map_err(unshared)
     }
 
     pub(crate) async fn danger_count<F>(&self, changes: u64, visibility: &Visibility, filter: &store::DangerFilter, compute: F) -> Result<i64>
@@ -159,6 +170,13 @@ impl Figures {
         F: Future<Output = Result<i64>>,
     {
         self.danger_counts.try_get_with((changes, visibility.clone(), filter.clone()), compute).await.map_err(unshared)
+    }
+
+    pub(crate) async fn jurisdiction_counts<F>(&self, changes: u64, path: &str, compute: F) -> Result<store::JurisdictionCounts>
+    where
+        F: Future<Output = Result<store::JurisdictionCounts>>,
+    {
+        self.jurisdiction_counts.try_get_with((changes, path.to_owned()), compute).await.map_err(unshared)
     }
 
     pub(crate) async fn waiting<F>(&self, changes: u64, user_id: i64, compute: F) -> Result<Arc<Vec<WaitingWork>>>

@@ -31,6 +31,13 @@ pub const LIST_MAX: i64 = 2_000;
 /// The most assignments on one page of the list.
 pub const LIST_PAGE_MAX: i64 = 200;
 
+/// Overdue assignments counted by unit and by region (name, count), most first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OverdueCounts {
+    pub by_unit: Vec<(String, i64)>,
+    pub by_region: Vec<(String, i64)>,
+}
+
 /// One page of a caller's assignments.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AssignmentPage {
@@ -421,26 +428,43 @@ impl App {
         Ok(PlanMatrix { plan: PlanSummary { id: plan.id, year: plan.year, title: plan.title, region_code: plan.region_code, manages }, units, rows })
     }
 
-    /// The assignments in the caller's scope across plans, soonest deadline first; with
-    /// `overdue_only`, just those past a deadline.
-    pub async fn assignment_list(&self, actor: &Actor, client: &Client, overdue_only: bool) -> Result<Vec<AssignmentView>> {
-        let scope = self.require_assignment_scope(actor, client, "assignment.list").await?;
-        let today = domain::time::today();
-        let rows = self.store.assignments_in_scope(&scope, LIST_MAX).await?;
-        Ok(rows.iter().map(|row| view(row, today)).filter(|v| !overdue_only || v.overdue).collect())
-    }
-
-    /// One page (from 1) of the caller's assignments, `per_page` at most `LIST_PAGE_MAX`, with
-    /// how many there are in all (kept for a few seconds, see `app::figures`).
-    pub async fn assignment_page(&self, actor: &Actor, client: &Client, page: i64, per_page: i64) -> Result<AssignmentPage> {
+    /// One page (from 1) of the caller's assignments, or with `overdue_only` of those past a
+    /// deadline without the report it asks for; `per_page` at most `LIST_PAGE_MAX`, with how
+    /// many there are in all (kept for a few seconds, see `app::figures`).
+    pub async fn assignment_page(&self, actor: &Actor, client: &Client, overdue_only: bool, page: i64, per_page: i64) -> Result<AssignmentPage> {
         let scope = self.require_assignment_scope(actor, client, "assignment.list").await?;
         let per_page = per_page.clamp(1, LIST_PAGE_MAX);
         let page = page.max(1);
         let today = domain::time::today();
-        let rows = self.store.assignment_items(&scope, per_page, (page - 1).saturating_mul(per_page)).await?;
-        let count = async { Ok(self.store.assignment_count(&scope).await?) };
-        let total = self.figures.assignment_count(self.store.changes_committed(), &scope, count).await?;
+        let filter = store::AssignmentFilter { overdue_on: overdue_only.then(|| today.to_string()), status: None };
+        let rows = self.store.assignment_items(&scope, &filter, per_page, (page - 1).saturating_mul(per_page)).await?;
+        let count = async { Ok(self.store.assignment_count(&scope, &filter).await?) };
+        let total = self.figures.assignment_count(self.store.changes_committed(), &scope, &filter, count).await?;
         Ok(AssignmentPage { items: rows.iter().map(|row| view(row, today)).collect(), total, page, per_page })
+    }
+
+    /// How many of the caller's assignments are overdue, by unit and by the unit's region (name,
+    /// count), most first.
+    pub async fn overdue_counts(&self, actor: &Actor, client: &Client) -> Result<OverdueCounts> {
+        let scope = self.require_assignment_scope(actor, client, "assignment.list").await?;
+        let filter = store::AssignmentFilter { overdue_on: Some(domain::time::today().to_string()), status: None };
+        let mut counts = OverdueCounts::default();
+        let mut region_names: BTreeMap<String, String> = BTreeMap::new();
+        for (_, unit_name, region_code, count) in self.store.assignment_counts_by_unit(&scope, &filter).await? {
+            counts.by_unit.push((unit_name, count));
+            let code = region_code.unwrap_or_default();
+            if !region_names.contains_key(&code) {
+                let name = self.store.region(&code).await.map(|r| r.name).unwrap_or_else(|_| "—".into());
+                region_names.insert(code.clone(), name);
+            }
+            let region = &region_names[&code];
+            match counts.by_region.iter_mut().find(|(name, _)| name == region) {
+                Some((_, total)) => *total += count,
+                None => counts.by_region.push((region.clone(), count)),
+            }
+        }
+        counts.by_region.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(counts)
     }
 
     /// The assignments with a report that waits for the caller's review (待我审核), oldest report
@@ -450,10 +474,8 @@ impl App {
         let today = domain::time::today();
         let mut managed: BTreeMap<i64, bool> = BTreeMap::new();
         let mut found = Vec::new();
-        for row in self.store.assignments_in_scope(&scope, LIST_MAX).await? {
-            if row.status != AssignmentStatus::Reported {
-                continue;
-            }
+        let reported = store::AssignmentFilter { overdue_on: None, status: Some(AssignmentStatus::Reported.key().to_owned()) };
+        for row in self.store.assignment_items(&scope, &reported, LIST_MAX, 0).await? {
             // The plan's office reviews everything in it; decided once per plan.
             let manages = match managed.get(&row.plan_id) {
                 Some(known) => *known,

@@ -189,8 +189,40 @@ async fn scenario(backend: &str) {
     assert!(sent > 50, "{sent}");
     assert_eq!(app.send_deadline_notices(today).await.unwrap(), 0, "each notice goes out once");
     assert!(app.notifications(&office).await.unwrap().iter().any(|n| n.kind == "escalation"));
-    let overdue = app.assignment_list(&office, &client, true).await.unwrap();
-    assert!(!overdue.is_empty() && overdue.iter().all(|a| a.overdue));
+    let overdue = app.assignment_page(&office, &client, true, 1, 200).await.unwrap();
+    assert!(!overdue.items.is_empty() && overdue.items.iter().all(|a| a.overdue));
+    // The database's overdue filter and count agree with the rule applied to every row, among
+    // them one whose half-year report is in but whose annual one is late.
+    let half_reported = own
+        .rows
+        .iter()
+        .filter(|r| r.item_number != 4)
+        .flat_map(|r| &r.cells)
+        .find(|c| c.unit_name == "省应急管理厅")
+        .expect("another assignment of 省应急管理厅")
+        .id;
+    app.report_progress(&yjt, &client, half_reported, "half_year", "上半年工作已按计划推进。", vec![]).await.unwrap();
+    let overdue = app.assignment_page(&office, &client, true, 1, 200).await.unwrap();
+    let mut told_by_rule = std::collections::BTreeSet::new();
+    let mut page = 1;
+    loop {
+        let read = app.assignment_page(&office, &client, false, page, 200).await.unwrap();
+        told_by_rule.extend(read.items.iter().filter(|a| a.overdue).map(|a| a.id));
+        if page * 200 >= read.total {
+            break;
+        }
+        page += 1;
+    }
+    let mut filtered = std::collections::BTreeSet::new();
+    for page in 1..=(overdue.total + 199) / 200 {
+        filtered.extend(app.assignment_page(&office, &client, true, page, 200).await.unwrap().items.iter().map(|a| a.id));
+    }
+    assert!(told_by_rule.contains(&half_reported), "the annual report is late");
+    assert_eq!(filtered, told_by_rule, "the overdue list is the rule's");
+    assert_eq!(overdue.total as usize, told_by_rule.len());
+    let counts = app.overdue_counts(&office, &client).await.unwrap();
+    assert_eq!(counts.by_unit.iter().map(|(_, n)| n).sum::<i64>(), overdue.total);
+    assert_eq!(counts.by_region.iter().map(|(_, n)| n).sum::<i64>(), overdue.total);
 
     // Assessment: the 9 cities ranked from their records and the office's scores; a veto sinks
     // a city to the bottom whatever its points.

@@ -35,6 +35,9 @@ pub struct WebOptions {
     pub large: bool,
     /// Only these paths (with `/healthz` always); every target when empty.
     pub only: Vec<String>,
+    /// Keep the data folder (SQLite database and server key) here instead of a temporary one,
+    /// so that its queries can be inspected afterwards; it must not exist yet.
+    pub keep_data: Option<PathBuf>,
     pub anwei_exe: PathBuf,
 }
 
@@ -279,13 +282,21 @@ pub async fn web(options: &WebOptions) -> anyhow::Result<WebReport> {
     if options.seconds == 0 || options.clients == 0 {
         bail!("--seconds and --clients must be at least 1");
     }
-    let dir = tempfile::tempdir()?;
-    let url = options.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("anwei.db").display()));
+    let temporary = tempfile::tempdir()?;
+    let data_dir = match &options.keep_data {
+        Some(kept) => {
+            std::fs::create_dir(kept).with_context(|| format!("--keep-data {}: cannot create a new folder there", kept.display()))?;
+            kept.clone()
+        }
+        None => temporary.path().to_path_buf(),
+    };
+    let dir = data_dir.as_path();
+    let url = options.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.join("anwei.db").display()));
     let prepared = prepare(&url, options.large, options.with_ingest).await?;
     let port = free_port()?;
     let base_url = format!("http://127.0.0.1:{port}");
     let http = agent();
-    let _server = start_server(serve_command(&options.anwei_exe, &url, dir.path(), port, "error"), &http, &base_url)?;
+    let _server = start_server(serve_command(&options.anwei_exe, &url, dir, port, "error"), &http, &base_url)?;
 
     let mut credentials = std::collections::HashMap::new();
     credentials.insert("anyone", Credential::None);

@@ -269,6 +269,17 @@ pub struct KeyCoverageRow {
     pub key_inspected: i64,
 }
 
+/// An enterprise whose office is not settled: its status (`unassigned`, `overlapping`) and the
+/// basis of its profile.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct JurisdictionExceptionRow {
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub region_name: String,
+    pub status: String,
+    pub basis: String,
+}
+
 /// An enterprise with its name and region, for the coverage's exception lists.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct EnterpriseRef {
@@ -355,12 +366,15 @@ impl Store {
         })
     }
 
-    pub async fn jurisdiction_overrides(&self) -> Result<Vec<OverrideRow>> {
+    /// The overrides of the enterprises under region `path` (every one for `""`).
+    pub async fn jurisdiction_overrides(&self, path: &str) -> Result<Vec<OverrideRow>> {
         with_pool!(self, |pool| {
             Ok(sqlx::query_as(
                 "SELECT o.enterprise_id, e.name AS enterprise_name, o.tier, o.authority, o.reason, u.display_name AS decided_by_name, o.decided_at \
-                 FROM jurisdiction_overrides o JOIN enterprises e ON e.id = o.enterprise_id JOIN users u ON u.id = o.decided_by ORDER BY o.enterprise_id",
+                 FROM jurisdiction_overrides o JOIN enterprises e ON e.id = o.enterprise_id JOIN regions r ON r.code = e.region_code \
+                 JOIN users u ON u.id = o.decided_by WHERE r.path LIKE $1 ORDER BY o.enterprise_id",
             )
+            .bind(format!("{path}%"))
             .fetch_all(pool)
             .await?)
         })
@@ -438,7 +452,12 @@ impl Store {
                 sqlx::query("DELETE FROM enforcement_profiles WHERE enterprise_id = $1").bind(enterprise_id).execute(&mut *tx).await?;
             }
             Ok(())
-        })
+        })?;
+        // Profiles are derived and written unaudited; the figures over them still move.
+        if !changed.is_empty() || !removed.is_empty() {
+            self.count_change();
+        }
+        Ok(())
     }
 
     /// Counts over the enterprises whose region lies under `path`; an enterprise without a
@@ -463,11 +482,13 @@ impl Store {
         })
     }
 
-    /// Enterprises under `path` that are unassigned, overlapping or without a profile.
-    pub async fn jurisdiction_exceptions(&self, path: &str, limit: i64) -> Result<Vec<EnterpriseRef>> {
+    /// Enterprises under `path` that are unassigned, overlapping or without a profile, with
+    /// their profile's status and basis (`unassigned` and empty without one).
+    pub async fn jurisdiction_exceptions(&self, path: &str, limit: i64) -> Result<Vec<JurisdictionExceptionRow>> {
         with_pool!(self, |pool| {
             Ok(sqlx::query_as(
-                "SELECT e.id AS enterprise_id, e.name AS enterprise_name, r.name AS region_name FROM enterprises e JOIN regions r ON r.code = e.region_code \
+                "SELECT e.id AS enterprise_id, e.name AS enterprise_name, r.name AS region_name, COALESCE(p.status, 'unassigned') AS status, \
+                 COALESCE(p.basis, '') AS basis FROM enterprises e JOIN regions r ON r.code = e.region_code \
                  LEFT JOIN enforcement_profiles p ON p.enterprise_id = e.id WHERE r.path LIKE $1 AND (p.enterprise_id IS NULL OR p.status <> 'assigned') \
                  ORDER BY e.id LIMIT $2",
             )

@@ -46,7 +46,8 @@ pub use checklists::{CampaignCityRow, CampaignRow, ChecklistItemRow, ChecklistRo
 pub use commitments::{CommitmentRow, MissingCommitment};
 pub use enforcement::{
     CityCoverageRow, ConflictRow, CoverageRow, EnforcementFactsRow, EnterpriseRef, InspectionPhotoRow, InspectionPlanRow, InspectionRow, JurisdictionCounts,
-    KeyCoverageRow, NewInspection, NewInspectionPlan, NewPenalty, NewProfile, OverrideRow, PenaltyRow, PlanItemRow, PoolInspectorRow, ProfileKey, ProfileRow,
+    JurisdictionExceptionRow, KeyCoverageRow, NewInspection, NewInspectionPlan, NewPenalty, NewProfile, OverrideRow, PenaltyRow, PlanItemRow, PoolInspectorRow,
+    ProfileKey, ProfileRow,
 };
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
 pub use experts::{ExpertRow, ServiceRow};
@@ -62,8 +63,8 @@ pub use sessions::SessionRow;
 pub use tips::{NewTip, TIPS_LISTED_MAX, TipDisclosureRow, TipMessageRow, TipNotice, TipRow};
 pub use units::{NewUnit, UnitRow};
 pub use workplans::{
-    AssignmentRow, AttachmentRow, NewAssignment, NewAttachment, NewNotification, NewPlan, NewTask, NotificationRow, PlanRow, ReopeningRow, ReportDecision,
-    ReportRow, StatusChange, TaskRow, UnresolvedRow,
+    AssignmentFilter, AssignmentRow, AttachmentRow, NewAssignment, NewAttachment, NewNotification, NewPlan, NewTask, NotificationRow, PlanRow, ReopeningRow,
+    ReportDecision, ReportRow, StatusChange, TaskRow, UnresolvedRow,
 };
 
 /// Migrations embedded at build time, one folder per backend with the same versions.

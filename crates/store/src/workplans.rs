@@ -266,11 +266,56 @@ const PLAN_SELECT: &str = "SELECT id, year, title, owner_unit_id, region_code, c
 const TASK_SELECT: &str = "SELECT id, plan_id, position, section_number, section_title, item_number, title, body, half_year_due, annual_due, parent_task_id \
      FROM plan_tasks";
 
-const ASSIGNMENT_SELECT: &str = "SELECT a.id, a.task_id, t.plan_id, a.unit_id, u.name AS unit_name, u.kind AS unit_kind, \
-     u.region_code AS unit_region_code, a.role, a.named_as, a.status, a.half_year_reported, a.annual_reported, a.updated_at, \
-     t.item_number, t.title AS task_title, t.section_number, t.half_year_due, t.annual_due \
-     FROM assignments a JOIN plan_tasks t ON t.id = a.task_id JOIN units u ON u.id = a.unit_id \
-     LEFT JOIN regions r ON r.code = u.region_code";
+/// An assignment row's columns over `a` (the assignment), `t` (its task) and `u` (its unit).
+macro_rules! assignment_columns {
+    () => {
+        "SELECT a.id, a.task_id, t.plan_id, a.unit_id, u.name AS unit_name, u.kind AS unit_kind, \
+         u.region_code AS unit_region_code, a.role, a.named_as, a.status, a.half_year_reported, a.annual_reported, a.updated_at, \
+         t.item_number, t.title AS task_title, t.section_number, t.half_year_due, t.annual_due "
+    };
+}
+/// An assignment with its task, unit and the unit's region.
+macro_rules! assignment_joins {
+    () => {
+        "FROM assignments a JOIN plan_tasks t ON t.id = a.task_id JOIN units u ON u.id = a.unit_id LEFT JOIN regions r ON r.code = u.region_code"
+    };
+}
+const ASSIGNMENT_JOINS: &str = assignment_joins!();
+const ASSIGNMENT_SELECT: &str = concat!(assignment_columns!(), assignment_joins!());
+/// The same rows read task by task in the list's order (`plan_tasks_listing`), their
+/// assignments found by task: for the wide scopes, where the first page lies among the first
+/// tasks. SQLite keeps a `CROSS JOIN`'s order; PostgreSQL plans it as any join. Its `WHERE`
+/// is begun.
+const ASSIGNMENT_SELECT_BY_TASK: &str = concat!(
+    assignment_columns!(),
+    "FROM plan_tasks t CROSS JOIN assignments a JOIN units u ON u.id = a.unit_id LEFT JOIN regions r ON r.code = u.region_code \
+     WHERE a.task_id = t.id AND"
+);
+/// What the assignment list is narrowed to within a scope; `None` means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct AssignmentFilter {
+    /// Only those overdue on this day (`YYYY-MM-DD`): not accepted, and a deadline before it
+    /// passed without the report it asks for (as `domain::supervision::is_overdue`).
+    pub overdue_on: Option<String>,
+    /// Only those in this status (its key).
+    pub status: Option<String>,
+}
+
+/// `AssignmentFilter` over `a` and `t`, `$4` and `$5`.
+const ASSIGNMENT_FILTER: &str = "($4 IS NULL OR (a.status <> 'accepted' AND ((t.half_year_due < $4 AND NOT a.half_year_reported \
+     AND NOT a.annual_reported) OR (t.annual_due < $4 AND NOT a.annual_reported)))) AND ($5 IS NULL OR a.status = $5)";
+
+/// Binds a scope's three parameters and an `AssignmentFilter`, `$1` to `$5`.
+macro_rules! bind_assignment_filter {
+    ($query:expr, $scope:expr, $filter:expr) => {{
+        let (all, path, unit) = scope_params($scope);
+        let filter: &AssignmentFilter = $filter;
+        $query.bind(all).bind(path).bind(unit).bind(filter.overdue_on.clone()).bind(filter.status.clone())
+    }};
+}
+
+/// The assignment list's order: by annual deadline, plan and task, then assignment.
+const ASSIGNMENT_LIST_ORDER: &str = "t.annual_due, t.plan_id, t.position, a.id";
 
 /// The scope condition over `u` (a unit) and `r` (its region): `$1` everything, `$2` a region
 /// path pattern, `$3` one unit.
@@ -420,27 +465,36 @@ impl Store {
         with_pool!(self, |pool| { Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(unit).bind(plan_id).fetch_all(pool).await?) })
     }
 
-    /// The assignments of every plan within `scope` (a unit's inbox when the scope is one unit).
-    pub async fn assignments_in_scope(&self, scope: &AssignmentScope, limit: i64) -> Result<Vec<AssignmentRow>> {
-        self.assignment_items(scope, limit, 0).await
+    /// The assignments within `scope` matching `filter` in the list's order (by annual deadline,
+    /// plan, task), from `offset`, at most `limit`.
+    pub async fn assignment_items(&self, scope: &AssignmentScope, filter: &AssignmentFilter, limit: i64, offset: i64) -> Result<Vec<AssignmentRow>> {
+        let condition = assignment_scope_for(scope);
+        let sql = match scope {
+            AssignmentScope::Everything | AssignmentScope::RegionSubtree { .. } => {
+                format!("{ASSIGNMENT_SELECT_BY_TASK} {condition} AND {ASSIGNMENT_FILTER} ORDER BY {ASSIGNMENT_LIST_ORDER} LIMIT $6 OFFSET $7")
+            }
+            AssignmentScope::Unit { .. } | AssignmentScope::Nothing => {
+                format!("{ASSIGNMENT_SELECT} WHERE {condition} AND {ASSIGNMENT_FILTER} ORDER BY {ASSIGNMENT_LIST_ORDER} LIMIT $6 OFFSET $7")
+            }
+        };
+        with_pool!(self, |pool| { Ok(bind_assignment_filter!(sqlx::query_as(trusted(&sql)), scope, filter).bind(limit).bind(offset).fetch_all(pool).await?) })
     }
 
-    /// The assignments within `scope` in the list's order (by annual deadline, plan, task), from
-    /// `offset`, at most `limit`.
-    pub async fn assignment_items(&self, scope: &AssignmentScope, limit: i64, offset: i64) -> Result<Vec<AssignmentRow>> {
-        let sql = format!("{ASSIGNMENT_SELECT} WHERE {} ORDER BY t.annual_due, t.plan_id, t.position, a.id LIMIT $4 OFFSET $5", assignment_scope_for(scope));
-        let (all, path, unit) = scope_params(scope);
-        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql)).bind(all).bind(path).bind(unit).bind(limit).bind(offset).fetch_all(pool).await?))
+    /// How many assignments within `scope` match `filter`.
+    pub async fn assignment_count(&self, scope: &AssignmentScope, filter: &AssignmentFilter) -> Result<i64> {
+        let sql = format!("SELECT COUNT(*) {ASSIGNMENT_JOINS} WHERE {} AND {ASSIGNMENT_FILTER}", assignment_scope_for(scope));
+        with_pool!(self, |pool| { Ok(bind_assignment_filter!(sqlx::query_scalar(trusted(&sql)), scope, filter).fetch_one(pool).await?) })
     }
 
-    /// How many assignments lie within `scope`.
-    pub async fn assignment_count(&self, scope: &AssignmentScope) -> Result<i64> {
+    /// How many assignments within `scope` match `filter`, by unit (id, name, region code),
+    /// most first.
+    pub async fn assignment_counts_by_unit(&self, scope: &AssignmentScope, filter: &AssignmentFilter) -> Result<Vec<(i64, String, Option<String>, i64)>> {
         let sql = format!(
-            "SELECT COUNT(*) FROM assignments a JOIN units u ON u.id = a.unit_id LEFT JOIN regions r ON r.code = u.region_code WHERE {}",
+            "SELECT u.id, u.name, u.region_code, COUNT(*) AS n {ASSIGNMENT_JOINS} WHERE {} AND {ASSIGNMENT_FILTER} \
+             GROUP BY u.id, u.name, u.region_code ORDER BY n DESC, u.name",
             assignment_scope_for(scope)
         );
-        let (all, path, unit) = scope_params(scope);
-        with_pool!(self, |pool| Ok(sqlx::query_scalar(trusted(&sql)).bind(all).bind(path).bind(unit).fetch_one(pool).await?))
+        with_pool!(self, |pool| { Ok(bind_assignment_filter!(sqlx::query_as(trusted(&sql)), scope, filter).fetch_all(pool).await?) })
     }
 
     /// One assignment, if it lies within `scope`.

@@ -782,7 +782,7 @@ async fn hidden_danger_api(h: &Harness) {
     let reply = send(&h.router, post(&enterprise, "/api/v1/hidden-dangers".into(), json!({"enterprise_id": own, "grade": "major"}))).await;
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "bad input names its fields: {}", reply.text());
     let listed = get(h, "/api/v1/hidden-dangers?grade=major&state=confirmed", &chaoyang).await.json();
-    assert!(listed.as_array().unwrap().iter().any(|d| d["id"] == id));
+    assert!(listed["items"].as_array().unwrap().iter().any(|d| d["id"] == id));
 
     // Risk points: graded on entry; the profiles are derived, the city's sums its enterprises'.
     let before = get(h, "/api/v1/regions/220000/risk-profile", &chaoyang).await.json();
@@ -947,7 +947,8 @@ async fn uploads_refused_before_reading(h: &Harness) {
     let office = token(h, "office").await;
     let enterprise_id = get(h, "/api/v1/enterprises", &token(h, "enterprise").await).await.json()["items"][0]["id"].as_i64().unwrap();
     let dangers = get(h, "/api/v1/hidden-dangers?per_page=200", &office).await.json();
-    let others = dangers.as_array().unwrap().iter().find(|d| d["enterprise_id"].as_i64() != Some(enterprise_id)).expect("another enterprise's danger")["id"]
+    let others = dangers["items"].as_array().unwrap().iter().find(|d| d["enterprise_id"].as_i64() != Some(enterprise_id)).expect("another enterprise's danger")
+        ["id"]
         .as_i64()
         .unwrap();
     let session = form_login(&h.router, "enterprise", demo::DEMO_PASSWORD, "").await.unwrap();

@@ -23,16 +23,30 @@ pub struct DangerListParams {
     pub overdue: Option<bool>,
     /// Only those under listed supervision (挂牌督办).
     pub listed: Option<bool>,
+    /// The page, from 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
+    pub page: Option<i64>,
+    /// Dangers per page, 1 to 200 (50 when not given).
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<i64>,
 }
 
-/// Hidden dangers in the caller's scope, deadline first.
+/// One page of the hidden dangers in the caller's scope.
+#[derive(Serialize, ToSchema)]
+pub struct DangerListPage {
+    pub items: Vec<app::hidden_dangers::DangerJson>,
+    /// How many match in all (kept for up to ten seconds).
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Hidden dangers in the caller's scope, soonest deadline first (none last), a page at a time.
 #[utoipa::path(get, path = "/api/v1/hidden-dangers", tag = "hidden dangers", params(DangerListParams),
-    responses((status = 200, body = Vec<app::hidden_dangers::DangerJson>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-async fn list_dangers(
-    State(state): State<AppState>,
-    caller: ApiCaller,
-    Query(params): Query<DangerListParams>,
-) -> Result<Json<Vec<app::hidden_dangers::DangerJson>>, ApiError> {
+    responses((status = 200, body = DangerListPage), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+async fn list_dangers(State(state): State<AppState>, caller: ApiCaller, Query(params): Query<DangerListParams>) -> Result<Json<DangerListPage>, ApiError> {
+    let page = bounded_param("page", params.page, 1..=1_000_000, 1)?;
+    let per_page = bounded_param("per_page", params.per_page, 1..=app::hidden_dangers::DANGER_PAGE_MAX, 50)?;
     let filter = app::hidden_dangers::DangerFilter {
         region_code: region_param(params.region)?,
         enterprise_id: params.enterprise,
@@ -41,8 +55,13 @@ async fn list_dangers(
         overdue_on: None,
         listed: params.listed,
     };
-    let rows = state.app.danger_list(&caller.actor, &caller.client, &filter, params.overdue.unwrap_or(false)).await?;
-    Ok(Json(rows.iter().map(app::hidden_dangers::danger_json).collect()))
+    let found = state.app.danger_page(&caller.actor, &caller.client, &filter, params.overdue.unwrap_or(false), page, per_page).await?;
+    Ok(Json(DangerListPage {
+        items: found.items.iter().map(app::hidden_dangers::danger_json).collect(),
+        total: found.total,
+        page: found.page,
+        per_page: found.per_page,
+    }))
 }
 
 /// Report a hidden danger; it starts `reported`.

@@ -50,14 +50,7 @@ async fn list_assignments(
 ) -> Result<Json<app::workplans::AssignmentPage>, ApiError> {
     let page = crate::api::bounded_param("page", params.page, 1..=1_000_000, 1)?;
     let per_page = crate::api::bounded_param("per_page", params.per_page, 1..=app::workplans::LIST_PAGE_MAX, 50)?;
-    if params.overdue.unwrap_or(false) {
-        // The overdue ones are told from their deadlines and reports as they are read.
-        let overdue = state.app.assignment_list(&caller.actor, &caller.client, true).await?;
-        let total = overdue.len() as i64;
-        let items = overdue.into_iter().skip(((page - 1) * per_page) as usize).take(per_page as usize).collect();
-        return Ok(Json(app::workplans::AssignmentPage { items, total, page, per_page }));
-    }
-    Ok(Json(state.app.assignment_page(&caller.actor, &caller.client, page, per_page).await?))
+    Ok(Json(state.app.assignment_page(&caller.actor, &caller.client, params.overdue.unwrap_or(false), page, per_page).await?))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -415,9 +415,9 @@ struct InboxPage {
     prev_url: Option<String>,
     next_url: Option<String>,
     /// For the overdue list: how many overdue assignments each unit has, most first.
-    by_unit: Vec<(String, usize)>,
+    by_unit: Vec<(String, i64)>,
     /// The same by region (the assigned units' regions).
-    by_region: Vec<(String, usize)>,
+    by_region: Vec<(String, i64)>,
     notices: Vec<(String, String, i64)>,
 }
 
@@ -438,22 +438,21 @@ const ASSIGNMENT_PAGE_SIZE: i64 = 50;
 async fn inbox(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<InboxQuery>) -> Response {
     let overdue_only = query.overdue.is_some_and(|v| v == "1" || v == "true");
     let to_review = !overdue_only && query.review.is_some_and(|v| v == "1" || v == "true");
-    // The whole list a page at a time; the overdue list and what waits for review are read whole.
+    // The whole list and the overdue list a page at a time; what waits for review is read whole.
     let page = query.page.unwrap_or(1).clamp(1, 1_000_000);
     let listed = if to_review {
         state.app.assignments_to_review(&user.actor, &user.client).await.map(|list| (list.len() as i64, list))
-    } else if overdue_only {
-        state.app.assignment_list(&user.actor, &user.client, true).await.map(|list| (list.len() as i64, list))
     } else {
-        state.app.assignment_page(&user.actor, &user.client, page, ASSIGNMENT_PAGE_SIZE).await.map(|page| (page.total, page.items))
+        state.app.assignment_page(&user.actor, &user.client, overdue_only, page, ASSIGNMENT_PAGE_SIZE).await.map(|page| (page.total, page.items))
     };
     let (total, list) = match listed {
         Ok(listed) => listed,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
-    let pages = if overdue_only || to_review { 1 } else { ((total + ASSIGNMENT_PAGE_SIZE - 1) / ASSIGNMENT_PAGE_SIZE).max(1) };
-    let prev_url = (page > 1 && pages > 1).then(|| format!("/assignments?page={}", (page - 1).min(pages)));
-    let next_url = (page < pages).then(|| format!("/assignments?page={}", page + 1));
+    let pages = if to_review { 1 } else { ((total + ASSIGNMENT_PAGE_SIZE - 1) / ASSIGNMENT_PAGE_SIZE).max(1) };
+    let list_url = if overdue_only { "/assignments?overdue=1&page=" } else { "/assignments?page=" };
+    let prev_url = (page > 1 && pages > 1).then(|| format!("{list_url}{}", (page - 1).min(pages)));
+    let next_url = (page < pages).then(|| format!("{list_url}{}", page + 1));
     let notices = state.app.notifications(&user.actor).await.unwrap_or_default();
     let c = chrome(&state, &headers, &user.session, "/assignments", Some(&user.actor)).await;
     let lines = list
@@ -474,31 +473,11 @@ async fn inbox(State(state): State<AppState>, headers: HeaderMap, user: PageUser
         .take(50)
         .map(|n| (app::audit::display_time(n.created_at), c.t.render(&domain::message::Message::from_stored(&n.message)), n.assignment_id))
         .collect();
-    let (mut by_unit, mut by_region) = (Vec::new(), Vec::new());
-    if overdue_only {
-        let mut region_names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-        for cell in &list {
-            count_into(&mut by_unit, &cell.unit_name);
-            let code = cell.unit_region_code.clone().unwrap_or_default();
-            if !region_names.contains_key(&code) {
-                let name = state.app.region(&code).await.map(|r| r.name).unwrap_or_else(|_| "—".into());
-                region_names.insert(code.clone(), name);
-            }
-            count_into(&mut by_region, &region_names[&code]);
-        }
-        for counts in [&mut by_unit, &mut by_region] {
-            counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        }
-    }
+    let (by_unit, by_region) = match overdue_only {
+        true => state.app.overdue_counts(&user.actor, &user.client).await.map(|counts| (counts.by_unit, counts.by_region)).unwrap_or_default(),
+        false => Default::default(),
+    };
     render(&InboxPage { c, overdue_only, to_review, lines, total, page, pages, prev_url, next_url, by_unit, by_region, notices })
-}
-
-/// Adds one to `key`'s count.
-fn count_into(counts: &mut Vec<(String, usize)>, key: &str) {
-    match counts.iter_mut().find(|(name, _)| name == key) {
-        Some((_, count)) => *count += 1,
-        None => counts.push((key.to_owned(), 1)),
-    }
 }
 
 struct ReportView {
