@@ -4,9 +4,12 @@
 //! province.
 //!
 //! A kept figure is valid for one count of the store's committed changes
-//! (`Store::changes_committed`): a change made through this process shows at the next view. A
-//! change made by another process of the cluster shows within `FRESH_FOR`, which is the stated
-//! staleness. Readers asking for the same figure at once wait for one computation.
+//! (`Store::changes_committed`): a change made through this process shows at the next view, and
+//! readers asking for a figure not kept yet wait for one computation. A figure older than
+//! `FRESH_FOR` is computed again by the first reader that finds it so, while the others go on
+//! reading the kept one until it is replaced; so a change made by another process of the cluster
+//! shows within `FRESH_FOR` and one computation, the stated staleness, and a busy page never has
+//! every reader wait for the recount at once.
 //!
 //! The figures are keyed by what decides them (a visibility or a user, and for the lists' totals
 //! the filter asked for). Each kind of figure holds at most `FIGURE_BYTES_MAX`, weighed by an
@@ -14,7 +17,8 @@
 //! grows them without bound.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use domain::access::Visibility;
 use moka::future::Cache;
@@ -27,6 +31,56 @@ use crate::{AppError, Result};
 pub const FRESH_FOR: Duration = Duration::from_secs(10);
 /// The memory each kind of figure may hold, in (estimated) bytes.
 const FIGURE_BYTES_MAX: u64 = 32 * 1024 * 1024;
+/// How long a figure nobody reads stays in memory before it is dropped.
+const IDLE_FOR: Duration = Duration::from_secs(600);
+
+/// A figure with when it was computed, and whether a reader is computing it again.
+struct Kept<V> {
+    value: V,
+    computed_at: Instant,
+    refreshing: AtomicBool,
+}
+
+impl<V> Kept<V> {
+    fn new(value: V) -> Arc<Self> {
+        Arc::new(Self { value, computed_at: Instant::now(), refreshing: AtomicBool::new(false) })
+    }
+}
+
+/// Lets another reader refresh the figure if this one's computation ends without a value (it
+/// failed, or its request was dropped).
+struct RefreshClaim<'a>(&'a AtomicBool);
+
+impl Drop for RefreshClaim<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+type FigureCache<K, V> = Cache<K, Arc<Kept<V>>>;
+
+/// The figure under `key`: the kept one while fresh, or while another reader refreshes it; else
+/// computed (once for all the readers waiting when none is kept).
+async fn kept<K, V, F>(cache: &FigureCache<K, V>, key: K, fresh_for: Duration, compute: F) -> Result<V>
+where
+    K: std::hash::Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    F: Future<Output = Result<V>>,
+{
+    // Computations can be large futures (a page's counts); kept on the heap, not in each caller's.
+    let compute = Box::pin(compute);
+    if let Some(entry) = cache.get(&key).await {
+        if entry.computed_at.elapsed() < fresh_for || entry.refreshing.swap(true, Ordering::AcqRel) {
+            return Ok(entry.value.clone());
+        }
+        let _claim = RefreshClaim(&entry.refreshing);
+        let value = compute.await?;
+        cache.insert(key, Kept::new(value.clone())).await;
+        return Ok(value);
+    }
+    let entry = cache.try_get_with(key, async { compute.await.map(Kept::new) }).await.map_err(unshared)?;
+    Ok(entry.value.clone())
+}
 
 /// The home page's figures over what one visibility sees.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -40,14 +94,14 @@ pub struct HomeFigures {
 /// The figures this process keeps, shared by every clone of the application.
 #[derive(Clone)]
 pub struct Figures {
-    home: Cache<(u64, Visibility, Option<String>, String), Arc<HomeFigures>>,
-    warnings: Cache<(u64, Visibility), Arc<Vec<SourceWarning>>>,
-    kpis: Cache<(u64, Visibility, u32), Arc<Vec<EnterpriseKpi>>>,
-    waiting: Cache<(u64, i64), Arc<Vec<WaitingWork>>>,
-    enterprise_counts: Cache<(u64, Visibility, store::EnterpriseFilter), i64>,
-    assignment_counts: Cache<(u64, domain::access::AssignmentScope, store::AssignmentFilter), i64>,
-    danger_counts: Cache<(u64, Visibility, store::DangerFilter), i64>,
-    jurisdiction_counts: Cache<(u64, String), store::JurisdictionCounts>,
+    home: FigureCache<(u64, Visibility, Option<String>, String), Arc<HomeFigures>>,
+    warnings: FigureCache<(u64, Visibility), Arc<Vec<SourceWarning>>>,
+    kpis: FigureCache<(u64, Visibility, u32), Arc<Vec<EnterpriseKpi>>>,
+    waiting: FigureCache<(u64, i64), Arc<Vec<WaitingWork>>>,
+    enterprise_counts: FigureCache<(u64, Visibility, store::EnterpriseFilter), i64>,
+    assignment_counts: FigureCache<(u64, domain::access::AssignmentScope, store::AssignmentFilter), i64>,
+    danger_counts: FigureCache<(u64, Visibility, store::DangerFilter), i64>,
+    jurisdiction_counts: FigureCache<(u64, String), store::JurisdictionCounts>,
 }
 
 impl std::fmt::Debug for Figures {
@@ -56,15 +110,15 @@ impl std::fmt::Debug for Figures {
     }
 }
 
-fn cache<K, V>(weigh: fn(&K, &V) -> usize) -> Cache<K, V>
+fn cache<K, V>(weigh: fn(&K, &V) -> usize) -> FigureCache<K, V>
 where
     K: std::hash::Hash + Eq + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
     Cache::builder()
-        .weigher(move |key: &K, value: &V| u32::try_from(ENTRY_BYTES + weigh(key, value)).unwrap_or(u32::MAX))
+        .weigher(move |key: &K, kept: &Arc<Kept<V>>| u32::try_from(ENTRY_BYTES + weigh(key, &kept.value)).unwrap_or(u32::MAX))
         .max_capacity(FIGURE_BYTES_MAX)
-        .time_to_live(FRESH_FOR)
+        .time_to_idle(IDLE_FOR)
         .build()
 }
 
@@ -128,28 +182,28 @@ impl Figures {
         F: Future<Output = Result<HomeFigures>>,
     {
         let key = (changes, visibility.clone(), map_region.map(str::to_owned), today.to_owned());
-        self.home.try_get_with(key, async { compute.await.map(Arc::new) }).await.map_err(unshared)
+        kept(&self.home, key, FRESH_FOR, async { compute.await.map(Arc::new) }).await
     }
 
     pub(crate) async fn warnings<F>(&self, changes: u64, visibility: &Visibility, compute: F) -> Result<Arc<Vec<SourceWarning>>>
     where
         F: Future<Output = Result<Vec<SourceWarning>>>,
     {
-        self.warnings.try_get_with((changes, visibility.clone()), async { compute.await.map(Arc::new) }).await.map_err(unshared)
+        kept(&self.warnings, (changes, visibility.clone()), FRESH_FOR, async { compute.await.map(Arc::new) }).await
     }
 
     pub(crate) async fn kpis<F>(&self, changes: u64, visibility: &Visibility, hours: u32, compute: F) -> Result<Arc<Vec<EnterpriseKpi>>>
     where
         F: Future<Output = Result<Vec<EnterpriseKpi>>>,
     {
-        self.kpis.try_get_with((changes, visibility.clone(), hours), async { compute.await.map(Arc::new) }).await.map_err(unshared)
+        kept(&self.kpis, (changes, visibility.clone(), hours), FRESH_FOR, async { compute.await.map(Arc::new) }).await
     }
 
     pub(crate) async fn enterprise_count<F>(&self, changes: u64, visibility: &Visibility, filter: &store::EnterpriseFilter, compute: F) -> Result<i64>
     where
         F: Future<Output = Result<i64>>,
     {
-        self.enterprise_counts.try_get_with((changes, visibility.clone(), filter.clone()), compute).await.map_err(unshared)
+        kept(&self.enterprise_counts, (changes, visibility.clone(), filter.clone()), FRESH_FOR, compute).await
     }
 
     pub(crate) async fn assignment_count<F>(
@@ -162,28 +216,28 @@ impl Figures {
     where
         F: Future<Output = Result<i64>>,
     {
-        self.assignment_counts.try_get_with((changes, scope.clone(), filter.clone()), compute).await.map_err(unshared)
+        kept(&self.assignment_counts, (changes, scope.clone(), filter.clone()), FRESH_FOR, compute).await
     }
 
     pub(crate) async fn danger_count<F>(&self, changes: u64, visibility: &Visibility, filter: &store::DangerFilter, compute: F) -> Result<i64>
     where
         F: Future<Output = Result<i64>>,
     {
-        self.danger_counts.try_get_with((changes, visibility.clone(), filter.clone()), compute).await.map_err(unshared)
+        kept(&self.danger_counts, (changes, visibility.clone(), filter.clone()), FRESH_FOR, compute).await
     }
 
     pub(crate) async fn jurisdiction_counts<F>(&self, changes: u64, path: &str, compute: F) -> Result<store::JurisdictionCounts>
     where
         F: Future<Output = Result<store::JurisdictionCounts>>,
     {
-        self.jurisdiction_counts.try_get_with((changes, path.to_owned()), compute).await.map_err(unshared)
+        kept(&self.jurisdiction_counts, (changes, path.to_owned()), FRESH_FOR, compute).await
     }
 
     pub(crate) async fn waiting<F>(&self, changes: u64, user_id: i64, compute: F) -> Result<Arc<Vec<WaitingWork>>>
     where
         F: Future<Output = Result<Vec<WaitingWork>>>,
     {
-        self.waiting.try_get_with((changes, user_id), async { compute.await.map(Arc::new) }).await.map_err(unshared)
+        kept(&self.waiting, (changes, user_id), FRESH_FOR, async { compute.await.map(Arc::new) }).await
     }
 }
 
@@ -209,5 +263,51 @@ impl crate::App {
             Ok(HomeFigures { enterprises, enterprises_by_region, dangers })
         };
         self.figures.home(self.store.changes_committed(), &visibility, map_region, &today, compute).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stale figure is computed again by one reader while the others read the kept one; a
+    /// reader that gives up lets the next one refresh.
+    #[tokio::test]
+    async fn one_reader_refreshes_a_stale_figure_while_the_others_read_it() {
+        let figures: FigureCache<&str, i64> = cache(|_, _| 0);
+        let fresh_for = Duration::from_millis(20);
+        assert_eq!(kept(&figures, "total", fresh_for, async { Ok(1) }).await.unwrap(), 1);
+        assert_eq!(kept(&figures, "total", fresh_for, async { panic!("a fresh figure is not computed again") }).await.unwrap(), 1);
+        tokio::time::sleep(fresh_for * 2).await;
+
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let refresher = kept(&figures, "total", fresh_for, async {
+            released.await.unwrap();
+            Ok(2)
+        });
+        let other = async {
+            tokio::task::yield_now().await;
+            let read = kept(&figures, "total", fresh_for, async { panic!("only one reader refreshes") }).await.unwrap();
+            release.send(()).unwrap();
+            read
+        };
+        let (refreshed, read_meanwhile) = tokio::join!(refresher, other);
+        assert_eq!((refreshed.unwrap(), read_meanwhile), (2, 1));
+        assert_eq!(kept(&figures, "total", fresh_for, async { panic!("the refreshed figure is fresh") }).await.unwrap(), 2);
+
+        tokio::time::sleep(fresh_for * 2).await;
+        let mut abandoned = Box::pin(kept(&figures, "total", fresh_for, std::future::pending()));
+        assert!(poll_once(abandoned.as_mut()).await.is_none(), "the refresh has begun");
+        drop(abandoned);
+        assert_eq!(kept(&figures, "total", fresh_for, async { Ok(3) }).await.unwrap(), 3, "an abandoned refresh is taken up");
+    }
+
+    /// Polls a future once.
+    async fn poll_once<F: Future + Unpin>(mut future: F) -> Option<F::Output> {
+        std::future::poll_fn(|cx| match std::pin::Pin::new(&mut future).poll(cx) {
+            std::task::Poll::Ready(output) => std::task::Poll::Ready(Some(output)),
+            std::task::Poll::Pending => std::task::Poll::Ready(None),
+        })
+        .await
     }
 }
