@@ -670,10 +670,10 @@ impl App {
         let region = self.territory(actor, client, region_code, "enforcement.jurisdiction").await?;
         let counts = self.store.jurisdiction_counts(&region.path);
         let counts = self.figures.jurisdiction_counts(self.store.changes_committed(), &region.path, async { Ok(counts.await?) }).await?;
-        let exceptions = self
-            .store
-            .jurisdiction_exceptions(&region.path, LIST_MAX)
-            .await?
+        // The counts say whether there is any exception to list (they are kept; the list is not).
+        let unsettled = counts.unassigned + counts.overlapping;
+        let exceptions = if unsettled == 0 { Vec::new() } else { self.store.jurisdiction_exceptions(&region.path, LIST_MAX).await? };
+        let exceptions = exceptions
             .into_iter()
             .map(|row| JurisdictionException {
                 enterprise_id: row.enterprise_id,

@@ -297,6 +297,23 @@ async fn enforcement_on_every_configured_backend() {
         let sheet = app.export_coverage(&office, &client, year, None, false).await.unwrap();
         assert!(sheet.starts_with(b"PK"), "an XLSX file");
 
+        // An enterprise registered since the profiles were computed has no office yet: it is
+        // counted and listed as unassigned at once, in its city's view too, until the profiles
+        // are computed again.
+        let mut input = app::enterprises::sample_enterprise();
+        input.credit_code = domain::CreditCode::complete("91220104MA0000777").unwrap().to_string();
+        input.name = "管辖测试新登记有限公司".into();
+        let registered = app.create_enterprise(&office, &client, &input).await.unwrap();
+        for who in [&office, &changchun] {
+            let summary = app.jurisdiction(who, &client, None).await.unwrap();
+            assert_eq!(summary.unassigned, 1, "{backend}");
+            let listed: Vec<(i64, &str)> = summary.exceptions.iter().map(|e| (e.enterprise_id, e.status.as_str())).collect();
+            assert_eq!(listed, [(registered, "unassigned")], "{backend}");
+        }
+        app.recompute_enforcement_profiles().await.unwrap();
+        let summary = app.jurisdiction(&office, &client, None).await.unwrap();
+        assert_eq!((summary.unassigned, summary.exceptions.len()), (0, 0), "{backend}: its office is settled");
+
         // One process of several takes a periodic job.
         assert!(db.store.claim_job_lease("test.job", "a", 60_000).await.unwrap());
         assert!(!db.store.claim_job_lease("test.job", "b", 60_000).await.unwrap());

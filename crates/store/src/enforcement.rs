@@ -487,10 +487,12 @@ impl Store {
     pub async fn jurisdiction_exceptions(&self, path: &str, limit: i64) -> Result<Vec<JurisdictionExceptionRow>> {
         with_pool!(self, |pool| {
             Ok(sqlx::query_as(
+                // The territory's regions first, then their enterprises by region (SQLite keeps a
+                // CROSS JOIN's order), rather than every enterprise of the province by id.
                 "SELECT e.id AS enterprise_id, e.name AS enterprise_name, r.name AS region_name, COALESCE(p.status, 'unassigned') AS status, \
-                 COALESCE(p.basis, '') AS basis FROM enterprises e JOIN regions r ON r.code = e.region_code \
-                 LEFT JOIN enforcement_profiles p ON p.enterprise_id = e.id WHERE r.path LIKE $1 AND (p.enterprise_id IS NULL OR p.status <> 'assigned') \
-                 ORDER BY e.id LIMIT $2",
+                 COALESCE(p.basis, '') AS basis FROM regions r CROSS JOIN enterprises e \
+                 LEFT JOIN enforcement_profiles p ON p.enterprise_id = e.id WHERE e.region_code = r.code AND r.path LIKE $1 \
+                 AND (p.enterprise_id IS NULL OR p.status <> 'assigned') ORDER BY e.id LIMIT $2",
             )
             .bind(format!("{path}%"))
             .bind(limit)
