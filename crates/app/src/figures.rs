@@ -1,15 +1,17 @@
 //! Figures shown on every view of the busiest pages: the home page's overview and map, the
-//! monitoring page's warnings and KPIs, the inbox's counts, the totals of the enterprise, hidden-danger and assignment lists. Each is computed once per scope and
-//! kept for at most `FRESH_FOR`, so that a page view reads memory instead of scanning the
-//! province.
+//! risk map's counts by region, the monitoring page's warnings and KPIs, the inbox's counts, the
+//! totals of the enterprise, hidden-danger and assignment lists, and the jurisdiction's counts.
+//! Each is computed once per scope and kept for a few seconds, so that a page view reads memory
+//! instead of scanning the province.
 //!
 //! A kept figure is valid for one count of the store's committed changes
 //! (`Store::changes_committed`): a change made through this process shows at the next view, and
 //! readers asking for a figure not kept yet wait for one computation. A figure older than
 //! `FRESH_FOR` is computed again by the first reader that finds it so, while the others go on
-//! reading the kept one until it is replaced; so a change made by another process of the cluster
-//! shows within `FRESH_FOR` and one computation, the stated staleness, and a busy page never has
-//! every reader wait for the recount at once.
+//! reading the kept one until it is replaced, but never once it is twice `FRESH_FOR` old; so a
+//! change made by another process of the cluster shows within `FRESH_FOR` to the reader that
+//! recomputes and within twice that to every reader (the stated staleness), and a busy page never
+//! has all its readers wait for the recount at once.
 //!
 //! The figures are keyed by what decides them (a visibility or a user, and for the lists' totals
 //! the filter asked for). Each kind of figure holds at most `FIGURE_BYTES_MAX`, weighed by an
@@ -31,8 +33,6 @@ use crate::{AppError, Result};
 pub const FRESH_FOR: Duration = Duration::from_secs(10);
 /// The memory each kind of figure may hold, in (estimated) bytes.
 const FIGURE_BYTES_MAX: u64 = 32 * 1024 * 1024;
-/// How long a figure nobody reads stays in memory before it is dropped.
-const IDLE_FOR: Duration = Duration::from_secs(600);
 
 /// A figure with when it was computed, and whether a reader is computing it again.
 struct Kept<V> {
@@ -59,8 +59,9 @@ impl Drop for RefreshClaim<'_> {
 
 type FigureCache<K, V> = Cache<K, Arc<Kept<V>>>;
 
-/// The figure under `key`: the kept one while fresh, or while another reader refreshes it; else
-/// computed (once for all the readers waiting when none is kept).
+/// The figure under `key`: the kept one while younger than `fresh_for`, or younger than twice
+/// that while another reader computes it again; else computed (once for all the readers then
+/// waiting).
 async fn kept<K, V, F>(cache: &FigureCache<K, V>, key: K, fresh_for: Duration, compute: F) -> Result<V>
 where
     K: std::hash::Hash + Eq + Send + Sync + 'static,
@@ -70,13 +71,21 @@ where
     // Computations can be large futures (a page's counts); kept on the heap, not in each caller's.
     let compute = Box::pin(compute);
     if let Some(entry) = cache.get(&key).await {
-        if entry.computed_at.elapsed() < fresh_for || entry.refreshing.swap(true, Ordering::AcqRel) {
+        let age = entry.computed_at.elapsed();
+        if age < fresh_for {
             return Ok(entry.value.clone());
         }
-        let _claim = RefreshClaim(&entry.refreshing);
-        let value = compute.await?;
-        cache.insert(key, Kept::new(value.clone())).await;
-        return Ok(value);
+        if age < fresh_for * 2 {
+            if entry.refreshing.swap(true, Ordering::AcqRel) {
+                return Ok(entry.value.clone());
+            }
+            let _claim = RefreshClaim(&entry.refreshing);
+            let value = compute.await?;
+            cache.insert(key, Kept::new(value.clone())).await;
+            return Ok(value);
+        }
+        // Too old to show while it is computed again: every reader waits for one computation.
+        cache.invalidate(&key).await;
     }
     let entry = cache.try_get_with(key, async { compute.await.map(Kept::new) }).await.map_err(unshared)?;
     Ok(entry.value.clone())
@@ -102,6 +111,7 @@ pub struct Figures {
     assignment_counts: FigureCache<(u64, domain::access::AssignmentScope, store::AssignmentFilter), i64>,
     danger_counts: FigureCache<(u64, Visibility, store::DangerFilter), i64>,
     jurisdiction_counts: FigureCache<(u64, String), store::JurisdictionCounts>,
+    region_risk: FigureCache<(u64, Visibility, String), Arc<Vec<store::RegionRiskCount>>>,
 }
 
 impl std::fmt::Debug for Figures {
@@ -118,7 +128,9 @@ where
     Cache::builder()
         .weigher(move |key: &K, kept: &Arc<Kept<V>>| u32::try_from(ENTRY_BYTES + weigh(key, &kept.value)).unwrap_or(u32::MAX))
         .max_capacity(FIGURE_BYTES_MAX)
-        .time_to_idle(IDLE_FOR)
+        // Never shown older than twice FRESH_FOR (see `kept`); dropped then, read or not, so that
+        // the figures of changes long past do not stay.
+        .time_to_live(FRESH_FOR * 2)
         .build()
 }
 
@@ -167,6 +179,7 @@ impl Default for Figures {
                     + text_bytes(&filter.overdue_on)
             }),
             jurisdiction_counts: cache(|(_, path), _| path.len()),
+            region_risk: cache(|(_, visibility, code), counts| visibility_bytes(visibility) + code.len() + counts.len() * 96),
         }
     }
 }
@@ -233,6 +246,13 @@ impl Figures {
         kept(&self.jurisdiction_counts, (changes, path.to_owned()), FRESH_FOR, compute).await
     }
 
+    pub(crate) async fn region_risk<F>(&self, changes: u64, visibility: &Visibility, region_code: &str, compute: F) -> Result<Arc<Vec<store::RegionRiskCount>>>
+    where
+        F: Future<Output = Result<Vec<store::RegionRiskCount>>>,
+    {
+        kept(&self.region_risk, (changes, visibility.clone(), region_code.to_owned()), FRESH_FOR, async { compute.await.map(Arc::new) }).await
+    }
+
     pub(crate) async fn waiting<F>(&self, changes: u64, user_id: i64, compute: F) -> Result<Arc<Vec<WaitingWork>>>
     where
         F: Future<Output = Result<Vec<WaitingWork>>>,
@@ -275,10 +295,10 @@ mod tests {
     #[tokio::test]
     async fn one_reader_refreshes_a_stale_figure_while_the_others_read_it() {
         let figures: FigureCache<&str, i64> = cache(|_, _| 0);
-        let fresh_for = Duration::from_millis(20);
+        let fresh_for = Duration::from_secs(1);
         assert_eq!(kept(&figures, "total", fresh_for, async { Ok(1) }).await.unwrap(), 1);
         assert_eq!(kept(&figures, "total", fresh_for, async { panic!("a fresh figure is not computed again") }).await.unwrap(), 1);
-        tokio::time::sleep(fresh_for * 2).await;
+        tokio::time::sleep(fresh_for + fresh_for / 5).await;
 
         let (release, released) = tokio::sync::oneshot::channel::<()>();
         let refresher = kept(&figures, "total", fresh_for, async {
@@ -295,11 +315,27 @@ mod tests {
         assert_eq!((refreshed.unwrap(), read_meanwhile), (2, 1));
         assert_eq!(kept(&figures, "total", fresh_for, async { panic!("the refreshed figure is fresh") }).await.unwrap(), 2);
 
-        tokio::time::sleep(fresh_for * 2).await;
+        tokio::time::sleep(fresh_for + fresh_for / 5).await;
         let mut abandoned = Box::pin(kept(&figures, "total", fresh_for, std::future::pending()));
         assert!(poll_once(abandoned.as_mut()).await.is_none(), "the refresh has begun");
         drop(abandoned);
         assert_eq!(kept(&figures, "total", fresh_for, async { Ok(3) }).await.unwrap(), 3, "an abandoned refresh is taken up");
+
+        // Past twice its freshness a figure is not shown while it is computed again: the readers
+        // wait for the one computation.
+        tokio::time::sleep(fresh_for * 2 + fresh_for / 5).await;
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let recounter = kept(&figures, "total", fresh_for, async {
+            released.await.unwrap();
+            Ok(4)
+        });
+        let other = async {
+            tokio::task::yield_now().await;
+            release.send(()).unwrap();
+            kept(&figures, "total", fresh_for, async { panic!("the readers share one computation") }).await.unwrap()
+        };
+        let (recounted, read) = tokio::join!(recounter, other);
+        assert_eq!((recounted.unwrap(), read), (4, 4), "not the figure of 3 computed long ago");
     }
 
     /// Polls a future once.

@@ -190,12 +190,14 @@ impl App {
             return Err(self.denied(actor, client, "risk_point.read", format!("region:{region_code}")).await);
         }
         let code = domain::RegionCode::parse(region_code).map_err(|_| AppError::NotFound)?;
-        let counts = self.store.risk_counts_by_child_region(code.as_str(), &visibility).await?;
+        // The home page's map asks on every view: the counts are kept (app::figures).
+        let count = async { Ok(self.store.risk_counts_by_child_region(code.as_str(), &visibility).await?) };
+        let counts = self.figures.region_risk(self.store.changes_committed(), &visibility, code.as_str(), count).await?;
         Ok(counts
-            .into_iter()
+            .iter()
             .map(|c| {
-                let profile = region_profile(&c);
-                (c, profile)
+                let profile = region_profile(c);
+                (c.clone(), profile)
             })
             .collect())
     }

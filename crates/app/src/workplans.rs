@@ -42,7 +42,7 @@ pub struct OverdueCounts {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AssignmentPage {
     pub items: Vec<AssignmentView>,
-    /// How many assignments the caller has in all.
+    /// How many assignments the list holds in all (all the caller's, or its overdue ones).
     pub total: i64,
     pub page: i64,
     pub per_page: i64,

@@ -35,7 +35,7 @@ pub struct DangerListParams {
 #[derive(Serialize, ToSchema)]
 pub struct DangerListPage {
     pub items: Vec<app::hidden_dangers::DangerJson>,
-    /// How many match in all (kept for up to ten seconds).
+    /// How many match in all (a kept count: another process's changes show within 20 s).
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
