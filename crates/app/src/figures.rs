@@ -1,6 +1,7 @@
 //! Figures shown on every view of the busiest pages: the home page's overview and map, the
 //! risk map's counts by region, the monitoring page's warnings and KPIs, the inbox's counts, the
-//! totals of the enterprise, hidden-danger and assignment lists, and the jurisdiction's counts.
+//! totals of the enterprise, hidden-danger and assignment lists, the overdue assignments' counts
+//! by unit and region, and the jurisdiction's counts.
 //! Each is computed once per scope and kept for a few seconds, so that a page view reads memory
 //! instead of scanning the province.
 //!
@@ -112,6 +113,7 @@ pub struct Figures {
     danger_counts: FigureCache<(u64, Visibility, store::DangerFilter), i64>,
     jurisdiction_counts: FigureCache<(u64, String), store::JurisdictionCounts>,
     region_risk: FigureCache<(u64, Visibility, String), Arc<Vec<store::RegionRiskCount>>>,
+    overdue_counts: FigureCache<(u64, domain::access::AssignmentScope, String), Arc<crate::workplans::OverdueCounts>>,
 }
 
 impl std::fmt::Debug for Figures {
@@ -180,6 +182,14 @@ impl Default for Figures {
             }),
             jurisdiction_counts: cache(|(_, path), _| path.len()),
             region_risk: cache(|(_, visibility, code), counts| visibility_bytes(visibility) + code.len() + counts.len() * 96),
+            overdue_counts: cache(|(_, scope, today), counts| {
+                let scope_bytes = match scope {
+                    domain::access::AssignmentScope::RegionSubtree { path } => path.len(),
+                    _ => 0,
+                };
+                let names: usize = counts.by_unit.iter().chain(&counts.by_region).map(|(name, _)| name.len() + 32).sum();
+                scope_bytes + today.len() + names
+            }),
         }
     }
 }
@@ -251,6 +261,19 @@ impl Figures {
         F: Future<Output = Result<Vec<store::RegionRiskCount>>>,
     {
         kept(&self.region_risk, (changes, visibility.clone(), region_code.to_owned()), FRESH_FOR, async { compute.await.map(Arc::new) }).await
+    }
+
+    pub(crate) async fn overdue_counts<F>(
+        &self,
+        changes: u64,
+        scope: &domain::access::AssignmentScope,
+        today: &str,
+        compute: F,
+    ) -> Result<Arc<crate::workplans::OverdueCounts>>
+    where
+        F: Future<Output = Result<crate::workplans::OverdueCounts>>,
+    {
+        kept(&self.overdue_counts, (changes, scope.clone(), today.to_owned()), FRESH_FOR, async { compute.await.map(Arc::new) }).await
     }
 
     pub(crate) async fn waiting<F>(&self, changes: u64, user_id: i64, compute: F) -> Result<Arc<Vec<WaitingWork>>>

@@ -6,6 +6,7 @@
 
 use domain::message::Message;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use domain::audit::Outcome;
 use domain::supervision::{self, AssignmentStatus, ReportPeriod, SupervisionMove};
@@ -444,13 +445,19 @@ impl App {
     }
 
     /// How many of the caller's assignments are overdue, by unit and by the unit's region (name,
-    /// count), most first.
-    pub async fn overdue_counts(&self, actor: &Actor, client: &Client) -> Result<OverdueCounts> {
+    /// count), most first (kept for a few seconds, see `app::figures`).
+    pub async fn overdue_counts(&self, actor: &Actor, client: &Client) -> Result<Arc<OverdueCounts>> {
         let scope = self.require_assignment_scope(actor, client, "assignment.list").await?;
-        let filter = store::AssignmentFilter { overdue_on: Some(domain::time::today().to_string()), status: None };
+        let today = domain::time::today().to_string();
+        let count = self.count_overdue(&scope, &today);
+        self.figures.overdue_counts(self.store.changes_committed(), &scope, &today, count).await
+    }
+
+    async fn count_overdue(&self, scope: &domain::access::AssignmentScope, today: &str) -> Result<OverdueCounts> {
+        let filter = store::AssignmentFilter { overdue_on: Some(today.to_owned()), status: None };
         let mut counts = OverdueCounts::default();
         let mut region_names: BTreeMap<String, String> = BTreeMap::new();
-        for (_, unit_name, region_code, count) in self.store.assignment_counts_by_unit(&scope, &filter).await? {
+        for (_, unit_name, region_code, count) in self.store.assignment_counts_by_unit(scope, &filter).await? {
             counts.by_unit.push((unit_name, count));
             let code = region_code.unwrap_or_default();
             if !region_names.contains_key(&code) {

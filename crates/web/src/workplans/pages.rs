@@ -474,7 +474,10 @@ async fn inbox(State(state): State<AppState>, headers: HeaderMap, user: PageUser
         .map(|n| (app::audit::display_time(n.created_at), c.t.render(&domain::message::Message::from_stored(&n.message)), n.assignment_id))
         .collect();
     let (by_unit, by_region) = match overdue_only {
-        true => state.app.overdue_counts(&user.actor, &user.client).await.map(|counts| (counts.by_unit, counts.by_region)).unwrap_or_default(),
+        true => match state.app.overdue_counts(&user.actor, &user.client).await {
+            Ok(counts) => (counts.by_unit.clone(), counts.by_region.clone()),
+            Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+        },
         false => Default::default(),
     };
     render(&InboxPage { c, overdue_only, to_review, lines, total, page, pages, prev_url, next_url, by_unit, by_region, notices })
