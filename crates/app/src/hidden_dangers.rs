@@ -335,9 +335,21 @@ impl App {
         }
         let (visibility, filter) = self.danger_list_scope(actor, client, filter, overdue).await?;
         let items = self.store.danger_items(&visibility, &filter, per_page, offset).await?;
-        let count = async { Ok(self.store.danger_count(&visibility, &filter).await?) };
-        let total = self.figures.danger_count(self.store.changes_committed(), &visibility, &filter, count).await?;
+        let total = self.kept_danger_count(&visibility, &filter).await?;
         Ok(DangerPage { items, total, page, per_page })
+    }
+
+    /// How many dangers a (non-expert) caller sees that match `filter`: the total `danger_page`
+    /// gives, without reading a page.
+    pub(crate) async fn danger_total(&self, actor: &Actor, client: &Client, filter: &DangerFilter) -> Result<i64> {
+        let (visibility, filter) = self.danger_list_scope(actor, client, filter, false).await?;
+        self.kept_danger_count(&visibility, &filter).await
+    }
+
+    /// The count of dangers in `visibility` matching `filter`, kept (see `app::figures`).
+    async fn kept_danger_count(&self, visibility: &domain::access::Visibility, filter: &DangerFilter) -> Result<i64> {
+        let count = async { Ok(self.store.danger_count(visibility, filter).await?) };
+        self.figures.danger_count(self.store.changes_committed(), visibility, filter, count).await
     }
 
     /// Makes a move. An action the state does not allow is `IllegalTransition` (409); one the

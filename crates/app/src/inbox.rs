@@ -87,20 +87,20 @@ impl App {
             if actor.enterprise_id.is_some() {
                 let mut count = 0;
                 for state in [DangerState::Confirmed, DangerState::Planned, DangerState::Rectifying] {
-                    count += self.danger_total(actor, client, &in_state(state)).await;
+                    count += self.danger_total(actor, client, &in_state(state)).await.map_or(0, |total| total as usize);
                 }
                 push("dangers_to_rectify", count, "/dangers".into());
             } else if matches!(actor.role, Role::Regulator | Role::Inspector | Role::CommitteeOffice) {
-                let reported = self.danger_total(actor, client, &in_state(DangerState::Reported)).await;
+                let reported = self.danger_total(actor, client, &in_state(DangerState::Reported)).await.map_or(0, |total| total as usize);
                 push("dangers_to_confirm", reported, "/dangers?state=reported".into());
-                let pending = self.danger_total(actor, client, &in_state(DangerState::PendingAcceptance)).await;
+                let pending = self.danger_total(actor, client, &in_state(DangerState::PendingAcceptance)).await.map_or(0, |total| total as usize);
                 push("dangers_to_accept", pending, "/dangers?state=pending_acceptance".into());
             }
         }
         if policy::assignment_scope(actor) != domain::access::AssignmentScope::Nothing {
             let to_review = self.assignments_to_review(actor, client).await.map(|list| list.len()).unwrap_or(0);
             push("reports_to_review", to_review, "/assignments?review=1".into());
-            let overdue = self.assignment_page(actor, client, true, 1, 1).await.map_or(0, |page| page.total as usize);
+            let overdue = self.assignment_total(actor, client, true).await.map_or(0, |total| total as usize);
             push("overdue_assignments", overdue, "/assignments?overdue=1".into());
         }
         if actor.region_path.is_some() && matches!(actor.role, Role::CommitteeOffice | Role::Regulator | Role::Department) {
@@ -109,10 +109,5 @@ impl App {
             push("tips_to_accept", received, "/tips".into());
         }
         Ok(waiting)
-    }
-
-    /// How many dangers in `filter` the caller sees (a kept count; none when it sees none).
-    async fn danger_total(&self, actor: &Actor, client: &Client, filter: &store::DangerFilter) -> usize {
-        self.danger_page(actor, client, filter, false, 1, 1).await.map_or(0, |page| page.total as usize)
     }
 }

@@ -181,6 +181,11 @@ fn parse_date(text: &str) -> Option<Date> {
     text.parse().ok()
 }
 
+/// The list's filter: every assignment, or those overdue on `today`.
+fn assignment_filter(overdue_only: bool, today: Date) -> store::AssignmentFilter {
+    store::AssignmentFilter { overdue_on: overdue_only.then(|| today.to_string()), status: None }
+}
+
 fn view(row: &AssignmentRow, today: Date) -> AssignmentView {
     let status = row.status;
     let overdue = match (parse_date(&row.half_year_due), parse_date(&row.annual_due)) {
@@ -437,11 +442,23 @@ impl App {
         let per_page = per_page.clamp(1, LIST_PAGE_MAX);
         let page = page.max(1);
         let today = domain::time::today();
-        let filter = store::AssignmentFilter { overdue_on: overdue_only.then(|| today.to_string()), status: None };
+        let filter = assignment_filter(overdue_only, today);
         let rows = self.store.assignment_items(&scope, &filter, per_page, (page - 1).saturating_mul(per_page)).await?;
-        let count = async { Ok(self.store.assignment_count(&scope, &filter).await?) };
-        let total = self.figures.assignment_count(self.store.changes_committed(), &scope, &filter, count).await?;
+        let total = self.kept_assignment_count(&scope, &filter).await?;
         Ok(AssignmentPage { items: rows.iter().map(|row| view(row, today)).collect(), total, page, per_page })
+    }
+
+    /// How many assignments the caller has (with `overdue_only`, overdue): the total
+    /// `assignment_page` gives, without reading a page.
+    pub(crate) async fn assignment_total(&self, actor: &Actor, client: &Client, overdue_only: bool) -> Result<i64> {
+        let scope = self.require_assignment_scope(actor, client, "assignment.list").await?;
+        self.kept_assignment_count(&scope, &assignment_filter(overdue_only, domain::time::today())).await
+    }
+
+    /// The count of assignments in `scope` matching `filter`, kept (see `app::figures`).
+    async fn kept_assignment_count(&self, scope: &domain::access::AssignmentScope, filter: &store::AssignmentFilter) -> Result<i64> {
+        let count = async { Ok(self.store.assignment_count(scope, filter).await?) };
+        self.figures.assignment_count(self.store.changes_committed(), scope, filter, count).await
     }
 
     /// How many of the caller's assignments are overdue, by unit and by the unit's region (name,
