@@ -783,6 +783,16 @@ async fn hidden_danger_api(h: &Harness) {
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "bad input names its fields: {}", reply.text());
     let listed = get(h, "/api/v1/hidden-dangers?grade=major&state=confirmed", &chaoyang).await.json();
     assert!(listed["items"].as_array().unwrap().iter().any(|d| d["id"] == id));
+    // Pages: the second continues where the first ended, the total is the same; bounds refused.
+    let first = get(h, "/api/v1/hidden-dangers?per_page=2", &chaoyang).await.json();
+    let second = get(h, "/api/v1/hidden-dangers?per_page=2&page=2", &chaoyang).await.json();
+    assert_eq!((first["items"].as_array().unwrap().len(), first["per_page"].as_i64()), (2, Some(2)));
+    assert_eq!(first["total"], second["total"]);
+    assert!(first["total"].as_i64().unwrap() > 2, "{first}");
+    assert_ne!(first["items"][0]["id"], second["items"][0]["id"]);
+    for bad in ["per_page=201", "per_page=0", "page=0"] {
+        assert_eq!(get(h, &format!("/api/v1/hidden-dangers?{bad}"), &chaoyang).await.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
 
     // Risk points: graded on entry; the profiles are derived, the city's sums its enterprises'.
     let before = get(h, "/api/v1/regions/220000/risk-profile", &chaoyang).await.json();
