@@ -45,6 +45,9 @@ pub struct Config {
     pub forwarded_header: String,
     /// Requests handled at once; beyond it the answer is 503 with `Retry-After` (not a queue).
     pub requests_in_flight_max: usize,
+    /// Telling people beyond the page (`[inbox]`, `[inbox.smtp]`, `[inbox.sms]`): each channel is
+    /// offered to users only when configured here.
+    pub inbox: InboxConfig,
 }
 
 impl Default for Config {
@@ -64,6 +67,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             forwarded_header: "x-forwarded-for".into(),
             requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
+            inbox: Default::default(),
         }
     }
 }
@@ -136,6 +140,11 @@ impl Config {
         web::client_address::ForwardedHeader::parse(&self.forwarded_header).map_err(|message| anyhow::anyhow!(message))?;
         if let Some(mqtt) = &self.mqtt {
             mqtt.validate()?;
+        }
+        self.inbox.check()?;
+        let problems = self.inbox.delivery_settings().problems();
+        if !problems.is_empty() {
+            bail!("{}", problems.join("; "));
         }
         Ok(())
     }
@@ -341,6 +350,31 @@ mod tests {
     }
 
     #[test]
+    fn inbox_channels_come_from_the_file_are_checked_and_keep_their_secrets() {
+        let text = "[inbox]\nwecom_url = \"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=\"\n\
+                    [inbox.smtp]\nhost = \"smtp.yjt.jl.gov.cn\"\nfrom = \"安全生产监管平台 <noreply@yjt.jl.gov.cn>\"\n\
+                    username = \"noreply\"\npassword = \"smtp-password-1\"\n\
+                    [inbox.sms]\nurl = \"https://sms.jl.gov.cn/send\"\ntoken = \"gateway-token-1\"\n";
+        let config = Config::parse(text).unwrap();
+        let delivery = config.inbox.delivery_settings();
+        assert_eq!(delivery.channels(), vec![domain::inbox::Channel::Email, domain::inbox::Channel::Sms, domain::inbox::Channel::Wecom]);
+        let smtp = delivery.smtp.as_ref().unwrap();
+        assert_eq!((smtp.port, smtp.security), (587, app::inbox::delivery::SmtpSecurity::Starttls), "STARTTLS on 587 unless told");
+        let printed = format!("{config:?} {delivery:?}");
+        assert!(!printed.contains("smtp-password-1") && !printed.contains("gateway-token-1"), "{printed}");
+        for (bad, named) in [
+            ("[inbox.smtp]\nhost = \"h\"\nfrom = \"nobody\"\n", "smtp.from"),
+            ("[inbox.smtp]\nhost = \"h\"\nfrom = \"a@b.cn\"\nsecurity = \"ssl3\"\n", "security"),
+            ("[inbox.smtp]\nhost = \"h\"\nfrom = \"a@b.cn\"\nusername = \"u\"\n", "password"),
+            ("[inbox]\ndingtalk_url = \"file:///etc/passwd\"\n", "dingtalk_url"),
+            ("[inbox]\nsmtp_host = \"h\"\n", "smtp_host"),
+        ] {
+            let error = format!("{:#}", Config::parse(bad).unwrap_err());
+            assert!(error.contains(named), "{bad}: {error}");
+        }
+    }
+
+    #[test]
     fn a_parse_error_says_where() {
         let error = format!("{:#}", Config::parse("[security]\nsession_idle_minutes = \"ten\"\n").unwrap_err());
         assert!(error.contains("session_idle_minutes"), "{error}");
@@ -416,5 +450,89 @@ mod tests {
         assert!(Config::load(Some(&file), None, None, None).unwrap_err().to_string().contains("mqtt.url"));
         std::fs::write(&file, "[mqtt]\nhost = \"broker\"\n").unwrap();
         assert!(Config::load(Some(&file), None, None, None).is_err(), "a misspelt key is refused");
+    }
+}
+
+/// `[inbox]`: where inbox messages may go beyond the page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InboxConfig {
+    /// `[inbox.smtp]`: e-mail.
+    pub smtp: Option<SmtpConfig>,
+    /// `[inbox.sms]`: the SMS gateway, posted `{"to", "text"}` as JSON.
+    pub sms: Option<SmsConfig>,
+    /// The 企业微信 robot address up to its key (`https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=`).
+    pub wecom_url: Option<String>,
+    /// The 钉钉 robot address up to its token (`https://oapi.dingtalk.com/robot/send?access_token=`).
+    pub dingtalk_url: Option<String>,
+    /// The site's public address, put before the links in messages sent beyond the page.
+    pub site_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    /// Default 587.
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// `starttls` (default, required), `tls` (port 465) or `none` (a relay on a closed network).
+    #[serde(default = "default_smtp_security")]
+    pub security: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<Secret>,
+    /// The sender, e.g. `安全生产监管平台 <noreply@yjt.jl.gov.cn>`.
+    pub from: String,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+fn default_smtp_security() -> String {
+    "starttls".into()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsConfig {
+    pub url: String,
+    /// Sent as `Authorization: Bearer TOKEN`.
+    #[serde(default)]
+    pub token: Option<Secret>,
+}
+
+impl InboxConfig {
+    pub fn delivery_settings(&self) -> app::inbox::delivery::DeliverySettings {
+        use app::inbox::delivery::{DeliverySettings, SmsGateway, SmtpSecurity, SmtpSettings};
+        DeliverySettings {
+            smtp: self.smtp.as_ref().map(|smtp| SmtpSettings {
+                host: smtp.host.clone(),
+                port: smtp.port,
+                security: match smtp.security.as_str() {
+                    "tls" => SmtpSecurity::Tls,
+                    "none" => SmtpSecurity::None,
+                    _ => SmtpSecurity::Starttls,
+                },
+                username: smtp.username.clone(),
+                password: smtp.password.as_ref().map(|secret| secret.0.clone()),
+                from: smtp.from.clone(),
+            }),
+            sms: self.sms.as_ref().map(|sms| SmsGateway { url: sms.url.clone(), token: sms.token.as_ref().map(|secret| secret.0.clone()) }),
+            wecom_url: self.wecom_url.clone(),
+            dingtalk_url: self.dingtalk_url.clone(),
+            site_url: self.site_url.clone(),
+        }
+    }
+
+    fn check(&self) -> anyhow::Result<()> {
+        if let Some(smtp) = &self.smtp
+            && !matches!(smtp.security.as_str(), "starttls" | "tls" | "none")
+        {
+            bail!("inbox.smtp.security must be starttls, tls or none");
+        }
+        Ok(())
     }
 }

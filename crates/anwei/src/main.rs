@@ -438,6 +438,7 @@ async fn open(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Result<(Co
     let app = App::new(store, config.security.clone())
         .with_risk_bands(config.risk)
         .with_insurance_rules(config.insurance.clone())
+        .with_delivery(config.inbox.delivery_settings())
         .with_monitor_settings(config.monitoring.settings());
     app.load_shipped_checklists().await.map_err(|e| anyhow::anyhow!("loading the shipped checklists failed: {e}"))?;
     Ok((config.clone(), app))
@@ -1071,6 +1072,7 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
     });
     monitor::schedules::spawn(app.monitor.clone());
     app::enforcement::spawn_profile_schedule(app.clone());
+    app::inbox::delivery::spawn(app.clone());
     web::serve(listener, app.clone(), settings, web::HEADER_READ_TIMEOUT, async {
         let _ = tokio::signal::ctrl_c().await;
     })

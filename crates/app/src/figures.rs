@@ -108,6 +108,7 @@ pub struct Figures {
     warnings: FigureCache<(u64, Visibility), Arc<Vec<SourceWarning>>>,
     kpis: FigureCache<(u64, Visibility, u32), Arc<Vec<EnterpriseKpi>>>,
     waiting: FigureCache<(u64, i64), Arc<Vec<WaitingWork>>>,
+    message_counts: FigureCache<(u64, i64), (i64, i64)>,
     enterprise_counts: FigureCache<(u64, Visibility, store::EnterpriseFilter), i64>,
     assignment_counts: FigureCache<(u64, domain::access::AssignmentScope, store::AssignmentFilter), i64>,
     danger_counts: FigureCache<(u64, Visibility, store::DangerFilter), i64>,
@@ -159,6 +160,7 @@ impl Default for Figures {
             warnings: cache(|(_, visibility), warnings| visibility_bytes(visibility) + warnings.len() * std::mem::size_of::<SourceWarning>() * 2),
             kpis: cache(|(_, visibility, _), kpis| visibility_bytes(visibility) + kpis.len() * std::mem::size_of::<EnterpriseKpi>() * 2),
             waiting: cache(|_, waiting| waiting.len() * 96),
+            message_counts: cache(|_, _| 0),
             enterprise_counts: cache(|(_, visibility, filter), _| {
                 visibility_bytes(visibility)
                     + text_bytes(&filter.query)
@@ -281,6 +283,14 @@ impl Figures {
         F: Future<Output = Result<Vec<WaitingWork>>>,
     {
         kept(&self.waiting, (changes, user_id), FRESH_FOR, async { compute.await.map(Arc::new) }).await
+    }
+
+    /// A person's messages: how many, and how many unread.
+    pub(crate) async fn message_counts<F>(&self, changes: u64, user_id: i64, compute: F) -> Result<(i64, i64)>
+    where
+        F: Future<Output = Result<(i64, i64)>>,
+    {
+        kept(&self.message_counts, (changes, user_id), FRESH_FOR, compute).await
     }
 }
 

@@ -195,9 +195,10 @@ impl App {
     /// regulator, inspector or office in whose territory it lies.
     pub async fn report_danger(&self, actor: &Actor, client: &Client, input: &DangerInput) -> Result<DangerRow> {
         let allowed = policy::allows(actor, Action::ReportDanger { enterprise_id: input.enterprise_id });
-        if !allowed || self.enterprise(actor, client, input.enterprise_id).await.is_err() {
-            return Err(self.denied(actor, client, "hidden_danger.report", format!("enterprise:{}", input.enterprise_id)).await);
-        }
+        let enterprise = match self.enterprise(actor, client, input.enterprise_id).await {
+            Ok(enterprise) if allowed => enterprise,
+            _ => return Err(self.denied(actor, client, "hidden_danger.report", format!("enterprise:{}", input.enterprise_id)).await),
+        };
         let mut problems = length_problems(&[
             ("location", &input.location),
             ("description", &input.description),
@@ -259,7 +260,19 @@ impl App {
             Outcome::Success,
             serde_json::json!({"enterprise": input.enterprise_id, "grade": grade.key(), "source": source.key()}),
         );
-        let id = self.store.create_danger(&danger, actor.user_id, &event).await?;
+        // The county's emergency bureau confirms what is reported in its county: it is told.
+        let bureau = self.store.emergency_bureau_of_region(enterprise.enterprise.region_code.as_str()).await?;
+        let told = |id: i64| -> Vec<store::UnitPost> {
+            let what = danger_summary(id, &enterprise.enterprise.name, &danger.description);
+            let message = domain::message!("inbox.danger_reported", grade_zh = grade.label_zh(), grade_en = grade.label_en(), what = what);
+            bureau
+                .iter()
+                .map(|unit| {
+                    crate::inbox::event_post(unit.id, &format!("danger:{id}:reported"), grade == DangerGrade::Major, &message, format!("/dangers/{id}"), actor)
+                })
+                .collect()
+        };
+        let id = self.store.create_danger(&danger, actor.user_id, &event, told).await?;
         Ok(self.store.danger(id, &domain::access::Visibility::Everything).await?)
     }
 
@@ -403,7 +416,8 @@ impl App {
             Outcome::Success,
             serde_json::json!({"from": from.key(), "to": to.key()}),
         );
-        self.store.move_danger(id, &the_move, actor.user_id, &event).await?;
+        let posts = self.danger_move_posts(actor, &row, action).await?;
+        self.store.move_danger(id, &the_move, actor.user_id, &event, &posts).await?;
         if expert && matches!(action, DangerAction::Accept | DangerAction::Reject) {
             let summary = format!(
                 "{}:{}({})",
@@ -422,6 +436,28 @@ impl App {
             self.store.record_expert_service(actor.user_id, "verification", &format!("hidden_danger:{id}"), &summary, &event).await?;
         }
         Ok(self.store.danger(id, &domain::access::Visibility::Everything).await?)
+    }
+
+    /// The messages that tell of `action` on `row`: the enterprise is told what now waits on it
+    /// (a plan after confirmation, more work after a rejection or a reopening) and that its
+    /// danger is closed; the county's emergency bureau is told that work awaits its acceptance.
+    async fn danger_move_posts(&self, actor: &Actor, row: &DangerRow, action: DangerAction) -> Result<Vec<store::UnitPost>> {
+        let what = danger_summary(row.id, &row.enterprise_name, &row.description);
+        let (to_enterprise, message, urgent) = match action {
+            DangerAction::Confirm => (true, domain::message!("inbox.danger_confirmed", what = what), row.grade == DangerGrade::Major),
+            DangerAction::Reject => (true, domain::message!("inbox.danger_rejected", what = what), true),
+            DangerAction::Reopen => (true, domain::message!("inbox.danger_reopened", what = what), true),
+            DangerAction::Accept => (true, domain::message!("inbox.danger_closed", what = what), false),
+            DangerAction::Submit => (false, domain::message!("inbox.danger_submitted", what = what), row.grade == DangerGrade::Major),
+            DangerAction::Plan | DangerAction::Start => return Ok(Vec::new()),
+        };
+        let unit = if to_enterprise {
+            self.store.unit_of_enterprise(row.enterprise_id).await?
+        } else {
+            self.store.emergency_bureau_of_region(&row.region_code).await?
+        };
+        let topic = format!("danger:{}:{}:{}", row.id, action.key(), row.updated_at);
+        Ok(unit.into_iter().map(|unit| crate::inbox::event_post(unit.id, &topic, urgent, &message, format!("/dangers/{}", row.id), actor)).collect())
     }
 
     /// Puts a 重大 danger under listed supervision (挂牌督办) by the caller's regulator unit, with
@@ -503,7 +539,12 @@ impl App {
                 });
             }
         }
-        Ok(self.store.add_danger_notices(&notices).await?)
+        Ok(self
+            .store
+            .add_danger_notices(&notices, |n| {
+                crate::inbox::notice_post(n.unit_id, "danger", &n.kind, n.danger_id, &n.due_on, &n.message, format!("/dangers/{}", n.danger_id))
+            })
+            .await?)
     }
 
     /// The hidden-danger notices addressed to the caller's unit.
@@ -588,4 +629,9 @@ pub(crate) fn checked_photos(
         photos.push((name, content_type.to_owned(), hex::encode(sha2::Sha256::digest(&file.bytes)), file.bytes.clone()));
     }
     photos
+}
+
+/// How a message names a danger: its number, enterprise and the start of its description.
+fn danger_summary(id: i64, enterprise_name: &str, description: &str) -> String {
+    format!("#{id} {enterprise_name}:{}", description.chars().take(40).collect::<String>())
 }

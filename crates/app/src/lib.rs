@@ -113,12 +113,22 @@ pub struct App {
     pub monitor: std::sync::Arc<monitor::Monitor>,
     /// Figures kept for a few seconds (`figures::FRESH_FOR`), shared by every clone.
     figures: figures::Figures,
+    /// Where inbox messages may go beyond the page (the operator's configuration).
+    pub delivery: std::sync::Arc<inbox::delivery::DeliverySettings>,
 }
 
 impl App {
     pub fn new(store: Store, security: auth::SecuritySettings) -> Self {
         let monitor = std::sync::Arc::new(monitor::Monitor::new(Default::default(), store.clone()));
-        Self { store, security, risk_bands: Default::default(), insurance_rules: Default::default(), monitor, figures: Default::default() }
+        Self {
+            store,
+            security,
+            risk_bands: Default::default(),
+            insurance_rules: Default::default(),
+            monitor,
+            figures: Default::default(),
+            delivery: Default::default(),
+        }
     }
 
     /// The same application monitoring with other settings (before monitoring starts).
@@ -132,6 +142,11 @@ impl App {
     }
 
     /// The same application with another province's insurance rules.
+    /// The same application sending inbox messages on the channels `delivery` configures.
+    pub fn with_delivery(self, delivery: inbox::delivery::DeliverySettings) -> Self {
+        Self { delivery: std::sync::Arc::new(delivery), ..self }
+    }
+
     pub fn with_insurance_rules(self, insurance_rules: domain::insurance::InsuranceRules) -> Self {
         Self { insurance_rules, ..self }
     }

@@ -869,7 +869,10 @@ impl App {
                 }
             }
         }
-        Ok(self.store.add_tip_notices(&notices).await?)
+        Ok(self
+            .store
+            .add_tip_notices(&notices, |n| crate::inbox::notice_post(n.unit_id, "tip", &n.kind, n.tip_id, &n.due_on, &n.message, format!("/tips/{}", n.tip_id)))
+            .await?)
     }
 
     /// The tip notices addressed to the caller's unit.

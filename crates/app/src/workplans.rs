@@ -744,7 +744,9 @@ impl App {
             supersede_others: to == AssignmentStatus::Accepted,
             assignment_updated_at: row.updated_at,
         };
-        Ok(self.store.move_assignment(id, &change, Some(&decided), None, notification.as_ref(), &event).await?)
+        let post = notification.as_ref().map(work_plan_post);
+        let told = notification.as_ref().zip(post.as_ref());
+        Ok(self.store.move_assignment(id, &change, Some(&decided), None, told, &event).await?)
     }
 
     /// The assigned unit withdraws a report of its own that awaits review (to correct it and
@@ -941,7 +943,8 @@ impl App {
         };
         let event =
             audit_event(Some(actor), client, "assignment.reopen", String::new(), Outcome::Success, serde_json::json!({"round": round_id, "reason": reason}));
-        Ok(self.store.move_assignment(id, &change, None, Some((round_id, &reason, actor.user_id)), Some(&notification), &event).await?)
+        let post = work_plan_post(&notification);
+        Ok(self.store.move_assignment(id, &change, None, Some((round_id, &reason, actor.user_id)), Some((&notification, &post)), &event).await?)
     }
 
     /// Maps a name the import could not resolve to a unit; the unit receives every item that
@@ -1038,7 +1041,7 @@ impl App {
                 }
             }
         }
-        Ok(self.store.add_notifications(&notices).await?)
+        Ok(self.store.add_notifications(&notices, work_plan_post).await?)
     }
 
     /// The matrix as an XLSX or CSV table: one row per assignment.
@@ -1152,4 +1155,9 @@ pub fn status_label_zh(key: &str) -> &'static str {
         "reopened" => "已重开",
         _ => "未知",
     }
+}
+
+/// The inbox message that tells a work-plan notification to its unit's people.
+fn work_plan_post(n: &NewNotification) -> store::UnitPost {
+    crate::inbox::notice_post(n.unit_id, "work_plan", &n.kind, n.assignment_id, &n.due_on, &n.message, format!("/assignments/{}", n.assignment_id))
 }

@@ -14,6 +14,7 @@ pub mod enforcement;
 pub mod enterprises;
 pub mod gb18218;
 pub mod hidden_dangers;
+pub mod inbox;
 pub mod insurance;
 pub mod labels;
 pub mod message;

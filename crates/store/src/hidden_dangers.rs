@@ -158,10 +158,14 @@ macro_rules! bind_danger_filter {
 }
 
 impl Store {
-    pub async fn create_danger(&self, danger: &NewDanger, user_id: i64, event: &AuditEvent) -> Result<i64> {
+    /// `posts` makes, from the new danger's id, the messages that tell of it.
+    pub async fn create_danger(&self, danger: &NewDanger, user_id: i64, event: &AuditEvent, posts: impl Fn(i64) -> Vec<crate::UnitPost>) -> Result<i64> {
         crate::in_transaction!(self, |tx| {
             let now = now_ms();
             let id = insert_danger!(tx, danger, user_id, now);
+            for post in posts(id) {
+                crate::inbox::post_to_unit!(tx, &post, now);
+            }
             let mut event = event.clone();
             event.target = format!("hidden_danger:{id}");
             crate::audit::append_audit!(tx, &event);
@@ -243,9 +247,13 @@ impl Store {
     }
 
     /// Applies a move if the danger is still in `the_move.from`; otherwise `Conflict`.
-    pub async fn move_danger(&self, id: i64, the_move: &DangerMove, user_id: i64, event: &AuditEvent) -> Result<()> {
+    /// `posts` tell of the move.
+    pub async fn move_danger(&self, id: i64, the_move: &DangerMove, user_id: i64, event: &AuditEvent, posts: &[crate::UnitPost]) -> Result<()> {
         crate::in_transaction!(self, |tx| {
             let now = now_ms();
+            for post in posts {
+                crate::inbox::post_to_unit!(tx, post, now);
+            }
             let moved = sqlx::query(
                 "UPDATE hidden_dangers SET state = $1, updated_at = $2, plan = COALESCE($3, plan), deadline = COALESCE($4, deadline), \
                  submitted_by = CASE WHEN $5 THEN $6 ELSE submitted_by END WHERE id = $7 AND state = $8",
@@ -322,12 +330,13 @@ impl Store {
     }
 
     /// Adds notices not sent before (same unit, kind, danger and due date); returns how many are new.
-    pub async fn add_danger_notices(&self, notices: &[DangerNotice]) -> Result<u64> {
+    /// Each new notice is posted to the inbox of the unit's people as `post` makes it.
+    pub async fn add_danger_notices(&self, notices: &[DangerNotice], post: impl Fn(&DangerNotice) -> crate::UnitPost) -> Result<u64> {
         crate::in_transaction!(self, |tx| {
             let now = now_ms();
             let mut added = 0;
             for notice in notices {
-                added += sqlx::query(
+                let new = sqlx::query(
                     "INSERT INTO danger_notices (unit_id, kind, danger_id, due_on, message, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
                      ON CONFLICT (unit_id, kind, danger_id, due_on) DO NOTHING",
                 )
@@ -340,6 +349,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+                if new == 1 {
+                    crate::inbox::post_to_unit!(tx, &post(notice), now);
+                }
+                added += new;
             }
             Ok(added)
         })

@@ -287,12 +287,13 @@ impl Store {
     }
 
     /// Adds the notices not sent before; returns how many were new.
-    pub async fn add_tip_notices(&self, notices: &[TipNotice]) -> Result<u64> {
+    /// Each new notice is posted to the inbox of the unit's people as `post` makes it.
+    pub async fn add_tip_notices(&self, notices: &[TipNotice], post: impl Fn(&TipNotice) -> crate::UnitPost) -> Result<u64> {
         crate::in_transaction!(self, |tx| {
             let now = crate::now_ms();
             let mut added = 0;
             for notice in notices {
-                added += sqlx::query(
+                let new = sqlx::query(
                     "INSERT INTO tip_notices (unit_id, kind, tip_id, due_on, message, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
                      ON CONFLICT (unit_id, kind, tip_id, due_on) DO NOTHING",
                 )
@@ -305,6 +306,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+                if new == 1 {
+                    crate::inbox::post_to_unit!(tx, &post(notice), now);
+                }
+                added += new;
             }
             Ok(added)
         })

@@ -615,7 +615,7 @@ impl Store {
 
     /// Records a status move with no new report (start, accept, return, withdraw, reopen).
     /// `decision` decides one report awaiting review (a conflict if it waits no longer);
-    /// `reopening` records a 回头看 reason; `notification` tells the unit.
+    /// `reopening` records a 回头看 reason; `notification` tells the unit, and its post the unit's people.
     #[allow(clippy::too_many_arguments)]
     pub async fn move_assignment(
         &self,
@@ -623,7 +623,7 @@ impl Store {
         change: &StatusChange,
         decision: Option<&ReportDecision<'_>>,
         reopening: Option<(i64, &str, i64)>,
-        notification: Option<&NewNotification>,
+        notification: Option<(&NewNotification, &crate::UnitPost)>,
         event: &AuditEvent,
     ) -> Result<()> {
         crate::in_transaction!(self, |tx| {
@@ -698,8 +698,10 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            if let Some(notification) = notification {
-                insert_notification!(tx, notification, now);
+            if let Some((notification, post)) = notification
+                && insert_notification!(tx, notification, now) == 1
+            {
+                crate::inbox::post_to_unit!(tx, post, now);
             }
             let mut event = event.clone();
             event.target = format!("assignment:{assignment_id}");
@@ -827,12 +829,17 @@ impl Store {
 
     /// Adds notifications, skipping any already sent (same unit, kind, assignment and due date);
     /// returns how many are new.
-    pub async fn add_notifications(&self, notifications: &[NewNotification]) -> Result<u64> {
+    /// Each new notification is posted to the inbox of the unit's people as `post` makes it.
+    pub async fn add_notifications(&self, notifications: &[NewNotification], post: impl Fn(&NewNotification) -> crate::UnitPost) -> Result<u64> {
         crate::in_transaction!(self, |tx| {
             let now = now_ms();
             let mut added = 0;
             for notification in notifications {
-                added += insert_notification!(tx, notification, now);
+                let new = insert_notification!(tx, notification, now);
+                if new == 1 {
+                    crate::inbox::post_to_unit!(tx, &post(notification), now);
+                }
+                added += new;
             }
             Ok(added)
         })

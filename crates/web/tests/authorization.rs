@@ -73,6 +73,8 @@ enum Payload {
     /// A reading of the showcase enterprise's pressure sensor, as `text/plain`.
     TelemetryText,
     AcknowledgeJson,
+    /// `{"all": true}` for the inbox.
+    MarkAllReadJson,
     CloseForm,
     WindowJson,
     /// A new major hazard source of the demo enterprise, named for the caller and row.
@@ -208,6 +210,12 @@ const MATRIX: &[Row] = &[
     ("POST",   "/plans/{plan}/resolve", Payload::ResolveForm,                     [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
     ("GET",    "/inbox", Payload::None,                                           [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET",    "/api/v1/inbox", Payload::None,                                    [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST",   "/api/v1/inbox/read", Payload::MarkAllReadJson,                    [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401]),
+    ("POST",   "/inbox/read", Payload::EmptyForm,                                 [303, 303, 303, 303, 303, 303, 303, 303, 303, 303, 303, 403]),
+    // Opening a message that is not the caller's leads back to the inbox, telling nothing.
+    ("POST",   "/inbox/messages/{someone_elses_message}/open", Payload::EmptyForm, [303, 303, 303, 303, 303, 303, 303, 303, 303, 303, 303, 403]),
+    ("GET",    "/inbox/channels", Payload::None,                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 303]),
+    ("POST",   "/inbox/channels", Payload::EmptyForm,                             [303, 303, 303, 303, 303, 303, 303, 303, 303, 303, 303, 403]),
     ("GET",    "/assignments", Payload::None,                                     [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
     ("GET",    "/assignments/{yjt_first}", Payload::None,                         [200, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 303]),
     ("POST",   "/assignments/{yjt_first}/start", Payload::EmptyForm,              [404, 303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
@@ -471,6 +479,7 @@ async fn fixture(backend: &str) -> Fixture {
     fixture.values.insert("target_user", target_id.to_string());
     work_plan_fixture(&mut fixture, &sysadmin).await;
     fixture.values.insert("others_token", others_token.to_string());
+    fixture.values.insert("someone_elses_message", "999999999".into());
     monitoring_fixture(&mut fixture).await;
     enforcement_fixture(&mut fixture).await;
     tips_fixture(&mut fixture).await;
@@ -917,6 +926,7 @@ impl Fixture {
             Payload::MeasureForm => (format!("kind=notice&target_unit_id={}&reason=%E9%80%9A%E6%8A%A5&decided_on=2021-05-01", self.values["changchun_government"]), "application/x-www-form-urlencoded"),
             Payload::FollowUpForm => ("follow_up=done&outcome=closed".into(), "application/x-www-form-urlencoded"),
             Payload::TelemetryText => (format!("{} 2.4 {}\n", self.values["sensor"], store::now_ms()), "text/plain"),
+            Payload::MarkAllReadJson => (json!({"all": true}).to_string(), "application/json"),
             Payload::AcknowledgeJson => (json!({"action": "acknowledge"}).to_string(), "application/json"),
             Payload::CloseForm => ("disposition=real&comment=checked".into(), "application/x-www-form-urlencoded"),
             Payload::SourceJson => (

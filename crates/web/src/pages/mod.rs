@@ -83,11 +83,17 @@ pub struct NavUser {
     pub sees_credit: bool,
     pub sees_insurance: bool,
     pub sees_tips: bool,
+    /// How many of the user's messages are unread (kept, see `app::figures`).
+    pub unread_messages: i64,
     /// An expert's own assignments (`/experts/{id}`), for the expert.
     pub own_assignments: Option<i64>,
 }
 
 pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Session, path: &str, actor: Option<&app::Actor>) -> Chrome {
+    let unread_messages = match actor {
+        Some(actor) => state.app.message_counts(actor).await.map_or(0, |(_, unread)| unread),
+        None => 0,
+    };
     Chrome {
         t: Catalog::for_lang(Lang::from_headers(headers)),
         csrf: csrf_token(session).await,
@@ -112,6 +118,7 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
                 && matches!(a.role, domain::role::Role::CommitteeOffice | domain::role::Role::Regulator | domain::role::Role::Department),
             sees_assessment: a.region_path.as_deref().is_some_and(|path| policy::allows(a, Action::ManageWorkPlan { region_path: path })),
             own_assignments: (a.role == domain::role::Role::Expert).then_some(a.user_id),
+            unread_messages,
         }),
     }
 }

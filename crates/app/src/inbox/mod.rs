@@ -1,0 +1,257 @@
+//! One inbox per user (待办与消息): what waits on the caller, gathered from the modules (hidden
+//! dangers to confirm, accept or rectify, reports to review, overdue work, tips to accept, expert
+//! verifications), and the messages addressed to the caller, each read or unread. A module that
+//! tells a unit of something posts an `store::UnitPost` in the transaction of its change; the
+//! message reaches each of the unit's people, and by the channels each chose (e-mail, SMS, group
+//! robots) through `delivery`, which sends from one process of the cluster at a time.
+
+pub mod delivery;
+
+use domain::hidden_dangers::DangerState;
+use domain::inbox::Channel;
+use domain::message::Message;
+use domain::role::Role;
+use serde::Serialize;
+
+use crate::policy;
+use crate::{Actor, App, AppError, Client, Result};
+
+/// One kind of work waiting on the caller: how many, and where they are listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaitingWork {
+    /// `dangers_to_confirm`, `dangers_to_accept`, `dangers_to_rectify`, `reports_to_review`,
+    /// `overdue_assignments`, `tips_to_accept`, `verifications`.
+    pub kind: &'static str,
+    pub count: usize,
+    pub link: String,
+}
+
+/// A message to the caller.
+#[derive(Debug, Clone, Serialize)]
+pub struct InboxMessage {
+    pub id: i64,
+    pub urgent: bool,
+    pub message: Message,
+    pub link: String,
+    pub created_at: i64,
+    pub read: bool,
+}
+
+/// A page of the caller's messages, newest first.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MessagePage {
+    pub items: Vec<InboxMessage>,
+    /// Of all the caller's messages (or the unread ones, when only those were asked for).
+    pub total: i64,
+    pub unread: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// The caller's inbox.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Inbox {
+    /// Only kinds with something waiting, in the order above.
+    pub waiting: Vec<WaitingWork>,
+    pub messages: MessagePage,
+}
+
+/// A channel as the caller chose it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelChoice {
+    pub channel: Channel,
+    pub address: String,
+    pub urgent_only: bool,
+    /// `zh-CN` or `en`.
+    pub lang: String,
+}
+
+/// Most messages on one page.
+pub const MESSAGES_PER_PAGE_MAX: i64 = store::MESSAGES_PER_PAGE_MAX;
+
+/// The message that tells a deadline notice (a reminder or an escalation) of `source`
+/// (`danger`, `tip`, `work_plan`) about record `id` to a unit's people; an escalation is urgent.
+pub(crate) fn notice_post(unit_id: i64, source: &str, kind: &str, id: i64, due_on: &str, message: &str, link: String) -> store::UnitPost {
+    store::UnitPost {
+        unit_id,
+        topic: format!("{source}:{kind}:{id}:{due_on}"),
+        urgent: kind == "escalation",
+        message: message.to_owned(),
+        link,
+        except_user_id: None,
+    }
+}
+
+/// The message that tells a unit's people of a move `actor` made (the actor is not told).
+pub(crate) fn event_post(unit_id: i64, topic: &str, urgent: bool, message: &Message, link: String, actor: &Actor) -> store::UnitPost {
+    store::UnitPost { unit_id, topic: topic.to_owned(), urgent, message: message.to_stored(), link, except_user_id: Some(actor.user_id) }
+}
+
+impl App {
+    /// The caller's inbox: what waits on it, and a page of its messages. Each part is what the
+    /// caller may already read in its module; a part the caller has no access to is absent.
+    pub async fn inbox(&self, actor: &Actor, client: &Client, unread_only: bool, page: i64, per_page: i64) -> Result<Inbox> {
+        let waiting = self.figures.waiting(self.store.changes_committed(), actor.user_id, self.waiting_work(actor, client)).await?;
+        let waiting = waiting.as_ref().clone();
+        let messages = self.messages(actor, unread_only, page, per_page).await?;
+        Ok(Inbox { waiting, messages })
+    }
+
+    /// A page of the caller's own messages.
+    pub async fn messages(&self, actor: &Actor, unread_only: bool, page: i64, per_page: i64) -> Result<MessagePage> {
+        let per_page = per_page.clamp(1, MESSAGES_PER_PAGE_MAX);
+        let page = page.max(1);
+        let rows = self.store.inbox_messages(actor.user_id, unread_only, per_page, (page - 1).saturating_mul(per_page)).await?;
+        let (total, unread) = self.message_counts(actor).await?;
+        Ok(MessagePage {
+            items: rows
+                .into_iter()
+                .map(|row| InboxMessage {
+                    id: row.id,
+                    urgent: row.urgent,
+                    message: Message::from_stored(&row.message),
+                    link: row.link,
+                    created_at: row.created_at,
+                    read: row.read_at.is_some(),
+                })
+                .collect(),
+            total: if unread_only { unread } else { total },
+            unread,
+            page,
+            per_page,
+        })
+    }
+
+    /// How many messages the caller has, and how many unread: shown on every page, so kept (see
+    /// `app::figures`).
+    pub async fn message_counts(&self, actor: &Actor) -> Result<(i64, i64)> {
+        let store = &self.store;
+        self.figures.message_counts(store.changes_committed(), actor.user_id, async { Ok(store.inbox_message_counts(actor.user_id).await?) }).await
+    }
+
+    /// Marks the caller's messages read: those named (at most a page), or all. A message of
+    /// someone else's is left alone, as if it did not exist. Returns how many changed.
+    pub async fn mark_messages_read(&self, actor: &Actor, ids: Option<&[i64]>) -> Result<u64> {
+        if let Some(ids) = ids
+            && ids.len() as i64 > MESSAGES_PER_PAGE_MAX
+        {
+            return Err(AppError::Invalid(vec![domain::enterprises::FieldError {
+                field: "ids",
+                message: domain::message!("inbox.too_many_ids", max = MESSAGES_PER_PAGE_MAX),
+            }]));
+        }
+        Ok(self.store.mark_messages_read(actor.user_id, ids).await?)
+    }
+
+    /// Opens one of the caller's messages: marks it read and gives where it points (a path on
+    /// this site). Someone else's message, or none, gives `None` and changes nothing.
+    pub async fn open_message(&self, actor: &Actor, id: i64) -> Result<Option<String>> {
+        let Some(link) = self.store.inbox_message_link(actor.user_id, id).await? else { return Ok(None) };
+        self.store.mark_messages_read(actor.user_id, Some(&[id])).await?;
+        Ok(Some(link).filter(|link| link.starts_with('/') && !link.starts_with("//")))
+    }
+
+    /// The channels the caller chose, and those this server can send on.
+    pub async fn channels(&self, actor: &Actor) -> Result<(Vec<ChannelChoice>, Vec<Channel>)> {
+        let chosen = self
+            .store
+            .inbox_channels(actor.user_id)
+            .await?
+            .into_iter()
+            .map(|row| ChannelChoice { channel: row.channel, address: row.address, urgent_only: row.urgent_only, lang: row.lang })
+            .collect();
+        Ok((chosen, self.delivery.channels()))
+    }
+
+    /// Replaces the caller's channels. Each address is checked for its channel, and a channel
+    /// this server cannot send on is refused; a refusal names the field (`email`, `sms`, …).
+    pub async fn set_channels(&self, actor: &Actor, client: &Client, choices: &[ChannelChoice]) -> Result<()> {
+        let offered = self.delivery.channels();
+        let mut problems = Vec::new();
+        let mut rows = Vec::new();
+        for choice in choices {
+            let field = choice.channel.key();
+            if rows.iter().any(|row: &store::InboxChannelRow| row.channel == choice.channel) {
+                problems.push(domain::enterprises::FieldError { field, message: domain::message!("inbox.channel_twice") });
+                continue;
+            }
+            if !offered.contains(&choice.channel) {
+                problems.push(domain::enterprises::FieldError { field, message: domain::message!("inbox.channel_not_configured") });
+                continue;
+            }
+            if !matches!(choice.lang.as_str(), "zh-CN" | "en") {
+                problems.push(domain::enterprises::FieldError { field: "lang", message: domain::message!("inbox.unknown_language") });
+                continue;
+            }
+            match choice.channel.parse_address(&choice.address) {
+                Some(address) => {
+                    rows.push(store::InboxChannelRow { channel: choice.channel, address, urgent_only: choice.urgent_only, lang: choice.lang.clone() })
+                }
+                None => {
+                    let message = match choice.channel {
+                        Channel::Email => domain::message!("inbox.bad_email"),
+                        Channel::Sms => domain::message!("inbox.bad_mobile"),
+                        Channel::Wecom | Channel::Dingtalk => domain::message!("inbox.bad_robot_key"),
+                    };
+                    problems.push(domain::enterprises::FieldError { field, message });
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let channels: Vec<&str> = rows.iter().map(|row| row.channel.key()).collect();
+        let event = crate::audit_event(
+            Some(actor),
+            client,
+            "inbox.channels",
+            format!("user:{}", actor.user_id),
+            domain::audit::Outcome::Success,
+            serde_json::json!({"channels": channels}),
+        );
+        Ok(self.store.set_inbox_channels(actor.user_id, &rows, &event).await?)
+    }
+
+    /// What waits on the caller, by kind: counted from the modules, kept for at most
+    /// `figures::FRESH_FOR` (see `app::figures`).
+    async fn waiting_work(&self, actor: &Actor, client: &Client) -> Result<Vec<WaitingWork>> {
+        let mut waiting = Vec::new();
+        let mut push = |kind: &'static str, count: usize, link: String| {
+            if count > 0 {
+                waiting.push(WaitingWork { kind, count, link });
+            }
+        };
+        let dangers_seen = policy::enterprise_visibility(actor) != domain::access::Visibility::Nothing;
+        if actor.role == Role::Expert {
+            let assigned = self.danger_list(actor, client, &Default::default(), false).await.unwrap_or_default();
+            let count = assigned.iter().filter(|d| d.state == DangerState::PendingAcceptance).count();
+            push("verifications", count, format!("/experts/{}", actor.user_id));
+        } else if dangers_seen {
+            let in_state = |state: DangerState| store::DangerFilter { state: Some(state.key().to_owned()), ..Default::default() };
+            if actor.enterprise_id.is_some() {
+                let mut count = 0;
+                for state in [DangerState::Confirmed, DangerState::Planned, DangerState::Rectifying] {
+                    count += self.danger_total(actor, client, &in_state(state)).await.map_or(0, |total| total as usize);
+                }
+                push("dangers_to_rectify", count, "/dangers".into());
+            } else if matches!(actor.role, Role::Regulator | Role::Inspector | Role::CommitteeOffice) {
+                let reported = self.danger_total(actor, client, &in_state(DangerState::Reported)).await.map_or(0, |total| total as usize);
+                push("dangers_to_confirm", reported, "/dangers?state=reported".into());
+                let pending = self.danger_total(actor, client, &in_state(DangerState::PendingAcceptance)).await.map_or(0, |total| total as usize);
+                push("dangers_to_accept", pending, "/dangers?state=pending_acceptance".into());
+            }
+        }
+        if policy::assignment_scope(actor) != domain::access::AssignmentScope::Nothing {
+            let to_review = self.assignments_to_review(actor, client).await.map(|list| list.len()).unwrap_or(0);
+            push("reports_to_review", to_review, "/assignments?review=1".into());
+            let overdue = self.assignment_total(actor, client, true).await.map_or(0, |total| total as usize);
+            push("overdue_assignments", overdue, "/assignments?overdue=1".into());
+        }
+        if actor.region_path.is_some() && matches!(actor.role, Role::CommitteeOffice | Role::Regulator | Role::Department) {
+            let tips = self.tips(actor, client).await.unwrap_or_default();
+            let received = tips.iter().filter(|t| t.state == domain::tips::TipState::Received).count();
+            push("tips_to_accept", received, "/tips".into());
+        }
+        Ok(waiting)
+    }
+}

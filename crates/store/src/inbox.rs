@@ -1,0 +1,296 @@
+//! The inbox's records: messages per person with their read state, the channels each person
+//! chose beyond the page, and the deliveries on those channels waiting to be sent. A message to
+//! a unit reaches the people of `unit_recipients` (see migration 0021) in the same transaction as
+//! the change it tells of, and so do its deliveries: nothing is told of a change that did not
+//! happen, and nothing that happened goes untold.
+
+use domain::audit::AuditEvent;
+use domain::inbox::Channel;
+use sqlx::FromRow;
+
+use crate::{Result, Store, StoreError, now_ms, with_pool, with_writer};
+
+/// A message addressed to a unit's people.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitPost {
+    pub unit_id: i64,
+    /// Unique per person: the same topic is never told twice to one person.
+    pub topic: String,
+    pub urgent: bool,
+    /// A stored `domain::message::Message`.
+    pub message: String,
+    pub link: String,
+    /// The person whose move this tells of, who needs no message about it.
+    pub except_user_id: Option<i64>,
+}
+
+/// Posts `$post` (a `&UnitPost`) in transaction `$tx` at `$now`: a message to each of the unit's
+/// people who has not had this topic, and a delivery for each channel they chose (all messages,
+/// or the urgent ones only). Evaluates to the number of messages added.
+macro_rules! post_to_unit {
+    ($tx:expr, $post:expr, $now:expr) => {{
+        let post: &$crate::inbox::UnitPost = $post;
+        let added = sqlx::query(
+            "INSERT INTO inbox_messages (user_id, topic, urgent, message, link, created_at) \
+             SELECT r.user_id, $2, $3, $4, $5, $6 FROM unit_recipients r WHERE r.unit_id = $1 AND r.user_id <> $7 \
+             ON CONFLICT (user_id, topic) DO NOTHING",
+        )
+        .bind(post.unit_id)
+        .bind(&post.topic)
+        .bind(post.urgent)
+        .bind(&post.message)
+        .bind(&post.link)
+        .bind($now)
+        .bind(post.except_user_id.unwrap_or(0))
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        if added > 0 {
+            sqlx::query(
+                "INSERT INTO inbox_deliveries (message_id, channel, address, lang, state, attempts, next_attempt_at) \
+                 SELECT m.id, c.channel, c.address, c.lang, 'pending', 0, $3 FROM inbox_messages m JOIN inbox_channels c ON c.user_id = m.user_id \
+                 WHERE m.topic = $1 AND m.created_at = $3 AND m.user_id IN (SELECT user_id FROM unit_recipients WHERE unit_id = $2) \
+                 AND (m.urgent OR NOT c.urgent_only) \
+                 AND NOT EXISTS (SELECT 1 FROM inbox_deliveries d WHERE d.message_id = m.id AND d.channel = c.channel)",
+            )
+            .bind(&post.topic)
+            .bind(post.unit_id)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+        }
+        added
+    }};
+}
+pub(crate) use post_to_unit;
+
+/// Most messages listed on one page.
+pub const MESSAGES_PER_PAGE_MAX: i64 = 200;
+/// Most deliveries taken for sending at once.
+pub const DELIVERIES_TAKEN_MAX: i64 = 100;
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct InboxMessageRow {
+    pub id: i64,
+    pub topic: String,
+    pub urgent: bool,
+    pub message: String,
+    pub link: String,
+    pub created_at: i64,
+    pub read_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct InboxChannelRow {
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
+    pub address: String,
+    pub urgent_only: bool,
+    /// `zh-CN` or `en`: the language the messages on this channel are written in.
+    pub lang: String,
+}
+
+/// A delivery waiting to be sent, with the message it carries.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct DeliveryRow {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
+    pub address: String,
+    pub lang: String,
+    pub attempts: i64,
+    pub message: String,
+    pub link: String,
+    pub urgent: bool,
+}
+
+/// How many deliveries stand in each state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryCounts {
+    pub pending: i64,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+impl Store {
+    /// Posts messages to units' people in one transaction; returns how many messages were added.
+    pub async fn post_to_units(&self, posts: &[UnitPost]) -> Result<u64> {
+        if posts.is_empty() {
+            return Ok(0);
+        }
+        crate::in_transaction!(self, |tx| {
+            let now = now_ms();
+            let mut added = 0;
+            for post in posts {
+                added += post_to_unit!(tx, post, now);
+            }
+            Ok(added)
+        })
+    }
+
+    /// A page of a person's messages, newest first; only the unread ones if `unread_only`.
+    pub async fn inbox_messages(&self, user_id: i64, unread_only: bool, limit: i64, offset: i64) -> Result<Vec<InboxMessageRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT id, topic, urgent, message, link, created_at, read_at FROM inbox_messages \
+                 WHERE user_id = $1 AND (NOT $2 OR read_at IS NULL) ORDER BY id DESC LIMIT $3 OFFSET $4",
+            )
+            .bind(user_id)
+            .bind(unread_only)
+            .bind(limit.clamp(1, MESSAGES_PER_PAGE_MAX))
+            .bind(offset.max(0))
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// How many messages a person has, and how many of them are unread.
+    pub async fn inbox_message_counts(&self, user_id: i64) -> Result<(i64, i64)> {
+        with_pool!(self, |pool| {
+            let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbox_messages WHERE user_id = $1").bind(user_id).fetch_one(pool).await?;
+            let unread: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM inbox_messages WHERE user_id = $1 AND read_at IS NULL").bind(user_id).fetch_one(pool).await?;
+            Ok((total, unread))
+        })
+    }
+
+    /// Marks a person's messages read: those named, or all of them when `ids` is `None`. Another
+    /// person's message is left as it is. Returns how many changed.
+    pub async fn mark_messages_read(&self, user_id: i64, ids: Option<&[i64]>) -> Result<u64> {
+        let now = now_ms();
+        let changed = with_writer!(self, |pool| {
+            match ids {
+                None => sqlx::query("UPDATE inbox_messages SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+                    .bind(now)
+                    .bind(user_id)
+                    .execute(pool)
+                    .await?
+                    .rows_affected(),
+                Some(ids) => {
+                    let mut changed = 0;
+                    for id in ids {
+                        changed += sqlx::query("UPDATE inbox_messages SET read_at = $1 WHERE user_id = $2 AND id = $3 AND read_at IS NULL")
+                            .bind(now)
+                            .bind(user_id)
+                            .bind(id)
+                            .execute(pool)
+                            .await?
+                            .rows_affected();
+                    }
+                    changed
+                }
+            }
+        });
+        if changed > 0 {
+            self.count_change();
+        }
+        Ok(changed)
+    }
+
+    /// Where one of a person's messages points, if it is theirs.
+    pub async fn inbox_message_link(&self, user_id: i64, id: i64) -> Result<Option<String>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_scalar("SELECT link FROM inbox_messages WHERE user_id = $1 AND id = $2").bind(user_id).bind(id).fetch_optional(pool).await?)
+        })
+    }
+
+    /// The channels a person chose.
+    pub async fn inbox_channels(&self, user_id: i64) -> Result<Vec<InboxChannelRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT channel, address, urgent_only, lang FROM inbox_channels WHERE user_id = $1 ORDER BY channel")
+                .bind(user_id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Replaces a person's channels, audited (where messages go is worth knowing afterwards).
+    pub async fn set_inbox_channels(&self, user_id: i64, channels: &[InboxChannelRow], event: &AuditEvent) -> Result<()> {
+        crate::in_transaction!(
+            self,
+            |tx| {
+                sqlx::query("DELETE FROM inbox_channels WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                for channel in channels {
+                    sqlx::query("INSERT INTO inbox_channels (user_id, channel, address, urgent_only, lang) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(user_id)
+                        .bind(channel.channel.key())
+                        .bind(&channel.address)
+                        .bind(channel.urgent_only)
+                        .bind(&channel.lang)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                crate::audit::append_audit!(tx, event);
+                Ok(())
+            },
+            counts_change = false
+        )
+    }
+
+    /// Deliveries due at `now`, oldest first, at most `limit` (bounded by `DELIVERIES_TAKEN_MAX`).
+    pub async fn due_deliveries(&self, now: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT d.id, d.channel, d.address, d.lang, d.attempts, m.message, m.link, m.urgent FROM inbox_deliveries d \
+                 JOIN inbox_messages m ON m.id = d.message_id WHERE d.state = 'pending' AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at, d.id LIMIT $2",
+            )
+            .bind(now)
+            .bind(limit.clamp(1, DELIVERIES_TAKEN_MAX))
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Records one attempt at a delivery: sent, or failed with `error` and tried again at
+    /// `retry_at` (`None`: given up, kept as failed).
+    pub async fn record_delivery_attempt(&self, id: i64, outcome: std::result::Result<(), (&str, Option<i64>)>) -> Result<()> {
+        let now = now_ms();
+        with_writer!(self, |pool| {
+            let changed = match outcome {
+                Ok(()) => sqlx::query("UPDATE inbox_deliveries SET state = 'sent', attempts = attempts + 1, sent_at = $1, last_error = NULL WHERE id = $2 AND state = 'pending'")
+                    .bind(now)
+                    .bind(id)
+                    .execute(pool)
+                    .await?
+                    .rows_affected(),
+                Err((error, retry_at)) => sqlx::query(
+                    "UPDATE inbox_deliveries SET state = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $4 AND state = 'pending'",
+                )
+                .bind(if retry_at.is_some() { "pending" } else { "failed" })
+                .bind(retry_at.unwrap_or(now))
+                .bind(error.chars().take(500).collect::<String>())
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected(),
+            };
+            if changed != 1 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+    }
+
+    /// How many deliveries are pending, sent and failed.
+    pub async fn delivery_counts(&self) -> Result<DeliveryCounts> {
+        with_pool!(self, |pool| {
+            let rows: Vec<(String, i64)> = sqlx::query_as("SELECT state, COUNT(*) FROM inbox_deliveries GROUP BY state").fetch_all(pool).await?;
+            let mut counts = DeliveryCounts::default();
+            for (state, count) in rows {
+                match state.as_str() {
+                    "pending" => counts.pending = count,
+                    "sent" => counts.sent = count,
+                    _ => counts.failed += count,
+                }
+            }
+            Ok(counts)
+        })
+    }
+
+    /// The people a unit's messages reach (for checks against the policy).
+    pub async fn unit_recipients(&self, unit_id: i64) -> Result<Vec<i64>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_scalar("SELECT user_id FROM unit_recipients WHERE unit_id = $1 ORDER BY user_id").bind(unit_id).fetch_all(pool).await?)
+        })
+    }
+}
