@@ -261,7 +261,7 @@ impl App {
             serde_json::json!({"enterprise": input.enterprise_id, "grade": grade.key(), "source": source.key()}),
         );
         // The county's emergency bureau confirms what is reported in its county: it is told.
-        let bureau = self.store.emergency_bureau_of_region(enterprise.enterprise.region_code.as_str()).await?;
+        let bureau = self.bureau_to_tell(enterprise.enterprise.region_code.as_str()).await?;
         let told = |id: i64| -> Vec<store::UnitPost> {
             let what = danger_summary(id, &enterprise.enterprise.name, &danger.description);
             let message = domain::message!("inbox.danger_reported", grade_zh = grade.label_zh(), grade_en = grade.label_en(), what = what);
@@ -451,13 +451,24 @@ impl App {
             DangerAction::Submit => (false, domain::message!("inbox.danger_submitted", what = what), row.grade == DangerGrade::Major),
             DangerAction::Plan | DangerAction::Start => return Ok(Vec::new()),
         };
-        let unit = if to_enterprise {
-            self.store.unit_of_enterprise(row.enterprise_id).await?
-        } else {
-            self.store.emergency_bureau_of_region(&row.region_code).await?
-        };
+        let unit = if to_enterprise { self.store.unit_of_enterprise(row.enterprise_id).await? } else { self.bureau_to_tell(&row.region_code).await? };
         let topic = format!("danger:{}:{}:{}", row.id, action.key(), row.updated_at);
         Ok(unit.into_iter().map(|unit| crate::inbox::event_post(unit.id, &topic, urgent, &message, format!("/dangers/{}", row.id), actor)).collect())
+    }
+
+    /// The emergency bureau told of a danger in `region_code`: the county's, or when it has no
+    /// one to tell (no accounts yet), the nearest one above it that has.
+    async fn bureau_to_tell(&self, region_code: &str) -> Result<Option<store::UnitRow>> {
+        let mut code = Some(region_code.to_owned());
+        while let Some(current) = code {
+            if let Some(unit) = self.store.emergency_bureau_of_region(&current).await?
+                && !self.store.unit_recipients(unit.id).await?.is_empty()
+            {
+                return Ok(Some(unit));
+            }
+            code = self.store.region(&current).await.ok().and_then(|region| region.parent_code).map(|parent| parent.to_string());
+        }
+        Ok(None)
     }
 
     /// Puts a 重大 danger under listed supervision (挂牌督办) by the caller's regulator unit, with

@@ -64,6 +64,14 @@ async fn what_waits_on_each_user_on_every_configured_backend() {
         assert!(told(&app.inbox(&enterprise, &client, false, 1, 50).await.unwrap()).is_some(), "{backend}: the enterprise is told to plan");
         assert_eq!(waiting(&app, &chaoyang, "dangers_to_confirm").await, chaoyang_before, "{backend}: confirmed, no longer waiting");
         assert!(waiting(&app, &enterprise, "dangers_to_rectify").await >= 1, "{backend}: the enterprise now has it to rectify");
+        // In a county whose bureau has no accounts yet, the city's bureau is told instead.
+        let (changchun, inspector) = (actor(&app, "changchun").await, actor(&app, "inspector").await);
+        let listed = app.list_enterprises(&changchun, &client, &app::enterprises::ListQuery::default(), 1, 200).await.unwrap().items;
+        let elsewhere = listed.iter().find(|e| e.region_code != "220104").expect("a 长春 enterprise outside 朝阳区");
+        let far = app.report_danger(&inspector, &client, &DangerInput { enterprise_id: elsewhere.id, ..input.clone() }).await.unwrap();
+        let city_inbox = app.inbox(&changchun, &client, false, 1, 200).await.unwrap();
+        assert!(city_inbox.messages.items.iter().any(|m| m.link == format!("/dangers/{}", far.id)), "{backend}: the city's bureau is told");
+        assert!(!city_inbox.messages.items.iter().any(|m| m.link == format!("/dangers/{}", danger.id)), "{backend}: not of what its county's bureau is told");
         // Nothing of the kind for an account with no reach (the auditor).
         let auditor = actor(&app, "auditor").await;
         assert!(app.inbox(&auditor, &client, false, 1, 50).await.unwrap().waiting.is_empty());
