@@ -140,7 +140,7 @@ describe('inbox', () => {
       const chrome = await regulator.locator('h1, #inbox-messages h2, #inbox-messages .toolbar, #inbox-waiting .label').allTextContents();
       const chinese = chrome.filter((text) => CJK.test(text));
       assert.deepEqual(chinese, [], 'no Chinese in the English inbox outside data');
-      assert.ok((await regulator.locator('#inbox-notices li', { hasText: description }).textContent()).includes('hidden danger was reported'));
+      assert.ok((await regulator.locator('#inbox-notices li', { hasText: description }).textContent()).includes('was reported; please confirm it'));
       await screenshot(regulator, 'inbox-desktop-en.png');
       await gotoOk(regulator, '/inbox/channels');
       assert.deepEqual((await regulator.locator('main label, main legend, main h1, main .muted').allTextContents()).filter((t) => CJK.test(t) && !t.includes('中文')), []);

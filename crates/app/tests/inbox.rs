@@ -220,7 +220,7 @@ async fn deliveries_go_out_once_on_the_chosen_channels_and_are_retried_on_every_
             let robot: Vec<&(String, String)> = got.iter().filter(|(path, _)| path.starts_with("/robot")).collect();
             assert_eq!(robot.len(), 2, "{backend}: {got:?}");
             assert!(robot.iter().all(|(path, body)| path == "/robot?key=robot-key-1234" && body.contains("\"msgtype\":\"text\"")));
-            assert!(robot.iter().any(|(_, body)| body.contains("A Major hidden danger was reported") && body.contains("https://aq.example.cn/dangers/")));
+            assert!(robot.iter().any(|(_, body)| body.contains("A hidden danger (Major) was reported") && body.contains("https://aq.example.cn/dangers/")));
             // Only the urgent (major) one went to the phone, in Chinese.
             let sms: Vec<&(String, String)> = got.iter().filter(|(path, _)| path == "/sms").collect();
             assert_eq!(sms.len(), 1, "{backend}: {got:?}");
