@@ -66,15 +66,35 @@ describe('monitoring', () => {
       assert.ok(scrollWidth <= innerWidth + 1, `the monitoring page fits a phone: ${scrollWidth} > ${innerWidth}`);
       await screenshot(phone, 'monitoring-phone.png');
 
-      // Handle it: acknowledge on the alarm page.
+      // A new critical alarm opens a pop-up over the list (and sounds, once sound is turned on).
+      const popup = phone.locator('#alarm-popup');
+      await popup.waitFor({ state: 'visible' });
+      assert.ok((await popup.locator('ul a').count()) >= 1, 'the pop-up links the new alarm');
+      await screenshot(phone, 'monitoring-alarm-popup-phone.png');
+      await popup.locator('button[type=submit]').click();
+      await popup.waitFor({ state: 'hidden' });
+      // HH reads as HH; on a phone each alarm is a card with its acknowledge button.
       const row = phone.locator('table#alarm-table tr', { has: phone.locator(`a[href="/sensors/${gas.code}"]`) }).first();
-      await row.locator('a.alarm-link').click();
-      await phone.waitForURL((url) => url.pathname.startsWith('/alarms/'), { waitUntil: 'load' });
-      assert.equal(await phone.locator('#alarm-state').getAttribute('data-state'), 'raised');
-      await phone.locator('form#alarm-ack-form button[type=submit]').click();
-      await phone.waitForURL((url) => url.pathname.startsWith('/alarms/'), { waitUntil: 'load' });
+      assert.equal(await row.getAttribute('data-severity'), 'critical');
+      assert.match(await row.textContent(), /HH/);
+      const alarmPath = await row.locator('a.alarm-link').getAttribute('href');
+      await row.locator('form.alarm-ack button[type=submit]').click();
+      await phone.waitForURL((url) => url.pathname === '/monitoring', { waitUntil: 'load' });
+      await gotoOk(phone, alarmPath);
       // Acknowledged, or already cleared if the simulated detector has read normal for its off-delay since.
       assert.ok(['acknowledged', 'cleared'].includes(await phone.locator('#alarm-state').getAttribute('data-state')));
+      // The danger the alarm revealed is reported in one step from the alarm, drafted from it.
+      const dangerForm = phone.locator('form#alarm-danger-form');
+      assert.ok((await dangerForm.locator('textarea[name=description]').inputValue()).includes(gas.code), 'the draft names the sensor');
+      // Past the browser's own check, the server names what is missing and keeps what was typed.
+      await dangerForm.evaluate((form) => { form.noValidate = true; });
+      await dangerForm.locator('button[type=submit]').click();
+      await phone.locator('#alarm-danger .error').waitFor({ state: 'visible' });
+      assert.ok((await phone.locator('form#alarm-danger-form textarea[name=description]').inputValue()).includes(gas.code), 'a refusal keeps the form');
+      await phone.locator('form#alarm-danger-form input[name=responsible_person]').fill('安全员');
+      await phone.locator('form#alarm-danger-form button[type=submit]').click();
+      await phone.waitForURL((url) => /^\/dangers\/\d+$/.test(url.pathname), { waitUntil: 'load' });
+      assert.equal(await phone.locator('#danger-state').getAttribute('data-state'), 'reported');
 
       // The sensor's page draws its 24-hour chart.
       await gotoOk(phone, `/sensors/${gas.code}`);

@@ -276,6 +276,20 @@ impl App {
         Ok(self.store.danger(id, &domain::access::Visibility::Everything).await?)
     }
 
+    /// Reports the danger an alarm revealed, in one step from the alarm: the enterprise is the
+    /// alarm's and the source `alarm`, referring to it. The caller must see the alarm and may
+    /// report at its enterprise, as for any report.
+    pub async fn report_danger_from_alarm(&self, actor: &Actor, client: &Client, alarm_id: i64, input: &DangerInput) -> Result<DangerRow> {
+        let alarm = self.alarm(actor, client, alarm_id).await?;
+        let input = DangerInput {
+            enterprise_id: alarm.enterprise_id,
+            source: DangerSource::Alarm.key().to_owned(),
+            source_ref: Some(format!("alarm:{alarm_id}")),
+            ..input.clone()
+        };
+        self.report_danger(actor, client, &input).await
+    }
+
     /// A danger with its history and the moves the caller may make.
     pub async fn danger_view(&self, actor: &Actor, client: &Client, id: i64) -> Result<DangerView> {
         let row = self.visible_danger(actor, client, id, "hidden_danger.read").await?;

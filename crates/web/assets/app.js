@@ -105,6 +105,67 @@
     window.addEventListener("beforeunload", function () { source.close(); });
   }
 
+  // Critical alarms on the monitoring page: a new unacknowledged one opens a pop-up, and sounds
+  // a tone when the user turned sound on (browsers allow sound only after a click; the choice is
+  // kept in this browser).
+  function watchCriticalAlarms(element) {
+    var popup = document.getElementById("alarm-popup");
+    var toggle = document.getElementById("alarm-sound");
+    if (!popup || !toggle) { return; }
+    var audio = null;
+    var soundOn = function () { return window.localStorage && localStorage.getItem("anwei.alarmSound") === "on"; };
+    var showToggle = function () {
+      var on = soundOn();
+      toggle.setAttribute("aria-pressed", on ? "true" : "false");
+      toggle.textContent = on ? toggle.dataset.on : toggle.dataset.off;
+    };
+    var beep = function () {
+      if (!soundOn()) { return; }
+      try {
+        audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+        [0, 0.45].forEach(function (start) {
+          var tone = audio.createOscillator(), gain = audio.createGain();
+          tone.type = "square";
+          tone.frequency.value = 880;
+          gain.gain.value = 0.08;
+          tone.connect(gain);
+          gain.connect(audio.destination);
+          tone.start(audio.currentTime + start);
+          tone.stop(audio.currentTime + start + 0.3);
+        });
+      } catch (error) { /* no audio on this device */ }
+    };
+    toggle.addEventListener("click", function () {
+      if (window.localStorage) { localStorage.setItem("anwei.alarmSound", soundOn() ? "off" : "on"); }
+      showToggle();
+      beep();
+    });
+    showToggle();
+    var critical = function () {
+      return Array.prototype.slice.call(element.querySelectorAll("tr[data-severity=critical]")).filter(function (row) {
+        return row.querySelector("form.alarm-ack");
+      });
+    };
+    var seen = {};
+    critical().forEach(function (row) { seen[row.dataset.alarm] = true; });
+    element.addEventListener("htmx:afterSwap", function () {
+      var fresh = critical().filter(function (row) { return !seen[row.dataset.alarm]; });
+      fresh.forEach(function (row) { seen[row.dataset.alarm] = true; });
+      if (!fresh.length) { return; }
+      var list = popup.querySelector("ul");
+      list.textContent = "";
+      fresh.forEach(function (row) {
+        var item = document.createElement("li"), link = document.createElement("a");
+        link.href = "/alarms/" + row.dataset.alarm;
+        link.textContent = row.cells[1].innerText.replace(/\s+/g, " ") + " · " + row.cells[2].innerText.replace(/\s+/g, " ") + " · " + row.cells[3].innerText;
+        item.appendChild(link);
+        list.appendChild(item);
+      });
+      if (typeof popup.showModal === "function" && !popup.open) { popup.showModal(); } else { popup.setAttribute("open", ""); }
+      beep();
+    });
+  }
+
   // The report form's map: a click sets the point (longitude, latitude) of what is reported.
   function pickPoint(element) {
     if (!window.echarts) { return; }
@@ -138,7 +199,7 @@
     var pointMap = document.getElementById("tip-point-map");
     if (pointMap) { pickPoint(pointMap); }
     var alarmLive = document.getElementById("alarm-live");
-    if (alarmLive) { followAlarms(alarmLive); }
+    if (alarmLive) { followAlarms(alarmLive); watchCriticalAlarms(alarmLive); }
     var sensorChart = document.getElementById("sensor-chart");
     if (sensorChart) { drawSensorChart(sensorChart); }
     document.querySelectorAll(".map[data-map-url]").forEach(drawMap);

@@ -316,6 +316,8 @@ const MATRIX: &[Row] = &[
     ("GET",    "/alarms/{alarm}", Payload::None,                                  [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("POST",   "/alarms/{alarm}/acknowledge", Payload::EmptyForm,                 [404, 404, 409, 404, 409, 409, 409, 404, 404, 404, 404, 403]),
     ("POST",   "/alarms/{alarm}/close", Payload::CloseForm,                       [404, 404, 409, 404, 409, 409, 409, 404, 404, 404, 404, 403]),
+    // An empty report of the danger the alarm revealed: refused by field for whoever may report there.
+    ("POST",   "/alarms/{alarm}/danger", Payload::EmptyForm,                      [422, 404, 422, 404, 422, 422, 422, 404, 404, 404, 404, 403]),
     // Enforcement.
     ("GET",    "/api/v1/enforcement/jurisdiction", Payload::None,                 [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/enforcement/policy", Payload::None,                       [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 401]),

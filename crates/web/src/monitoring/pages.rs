@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/alarms/{id}", get(alarm_page))
         .route("/alarms/{id}/acknowledge", post(acknowledge))
         .route("/alarms/{id}/close", post(close))
+        .route("/alarms/{id}/danger", post(report_danger))
         .route("/sensors/{code}/suppressions", post(request_window))
         .route("/suppressions/{id}/decide", post(decide_window))
         .route("/monitoring/ingest-tokens", post(issue_ingest_token))
@@ -57,12 +58,25 @@ pub(crate) struct AlarmLine {
     raised_at: String,
     /// Empty at the enterprise tier, else the tier's label.
     escalated_to: String,
+    /// Raised and not yet acknowledged, and the viewer handles alarms: acknowledged from the list.
+    can_acknowledge: bool,
 }
 
-fn alarm_line(c: &Chrome, a: AlarmRow) -> AlarmLine {
+/// The catalog key of an alarm's kind: a limit alarm reads as H or HH (L or LL) by its severity,
+/// so that 高限 and 高高限 are told apart at a glance.
+fn alarm_kind_key(kind: &str, severity: &str) -> String {
+    match (kind, severity) {
+        ("high", "critical") => "alarm.kind.high_high".into(),
+        ("low", "critical") => "alarm.kind.low_low".into(),
+        _ => format!("alarm.kind.{kind}"),
+    }
+}
+
+fn alarm_line(c: &Chrome, a: AlarmRow, handles: bool) -> AlarmLine {
     AlarmLine {
         id: a.id,
-        kind: c.t.get(&format!("alarm.kind.{}", a.kind)).to_owned(),
+        can_acknowledge: handles && a.state == "raised",
+        kind: c.t.get(&alarm_kind_key(&a.kind, &a.severity)).to_owned(),
         severity: a.severity,
         state: c.t.get(&format!("alarm.state.{}", a.state)).to_owned(),
         condition_active: a.condition_active,
@@ -191,7 +205,8 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap, user: PageU
     // Sources with a warning first, the gravest on top; then by level as listed.
     let rank = |grade: &str| ["red", "orange", "yellow", "blue"].iter().position(|g| *g == grade).unwrap_or(4);
     sources.sort_by_key(|s| rank(&s.grade));
-    let alarms = alarms.into_iter().map(|a| alarm_line(&c, a)).collect();
+    let handles = app::policy::allows(&user.actor, Action::HandleAlarm);
+    let alarms = alarms.into_iter().map(|a| alarm_line(&c, a, handles)).collect();
     let map_region = crate::pages::province_map_region(&user.actor);
     let now = domain::time::now_ms();
     let windows = state
@@ -238,7 +253,8 @@ async fn alarm_list_fragment(State(state): State<AppState>, headers: HeaderMap, 
     match active_alarms(&state, &user, None).await {
         Ok(alarms) => {
             let c = chrome(&state, &headers, &user.session, "/monitoring", Some(&user.actor)).await;
-            let alarms = alarms.into_iter().map(|a| alarm_line(&c, a)).collect();
+            let handles = app::policy::allows(&user.actor, Action::HandleAlarm);
+            let alarms = alarms.into_iter().map(|a| alarm_line(&c, a, handles)).collect();
             render(&AlarmListFragment { c, alarms })
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
@@ -385,7 +401,8 @@ async fn source_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
         })
         .collect();
     let chemicals = chemicals.into_iter().map(|ch| (ch.substance, ch.categories, format!("{}", ch.quantity_millionths as f64 / 1_000_000.0))).collect();
-    let alarms = alarms.into_iter().map(|a| alarm_line(&c, a)).collect();
+    let handles = app::policy::allows(&user.actor, Action::HandleAlarm);
+    let alarms = alarms.into_iter().map(|a| alarm_line(&c, a, handles)).collect();
     let can_register = state.app.may_manage_sources(&user.actor, &user.client, source.enterprise_id).await;
     let kinds = domain::monitoring::SensorKind::ALL
         .iter()
@@ -641,9 +658,34 @@ struct AlarmPage {
     can_acknowledge: bool,
     can_close: bool,
     error: Option<String>,
+    /// The one-step report of the danger the alarm revealed, if the viewer may report there.
+    danger: Option<DangerDraft>,
+    today: String,
+}
+
+/// The alarm-to-danger form's fields: drafted from the alarm, or as last typed.
+#[derive(Deserialize, Default, Clone)]
+struct DangerDraft {
+    #[serde(default)]
+    location: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    grade: String,
+    #[serde(default)]
+    deadline: String,
+    #[serde(default)]
+    responsible_person: String,
+    /// Refusals in words, shown above the form.
+    #[serde(skip)]
+    errors: Vec<String>,
 }
 
 async fn alarm_response(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i64, error: Option<String>) -> Response {
+    alarm_response_with(state, headers, user, id, error, None).await
+}
+
+async fn alarm_response_with(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i64, error: Option<String>, draft: Option<DangerDraft>) -> Response {
     let row = match state.app.alarm(&user.actor, &user.client, id).await {
         Ok(row) => row,
         Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
@@ -667,13 +709,36 @@ async fn alarm_response(state: &AppState, headers: &HeaderMap, user: &PageUser, 
         disposition: row.disposition.as_deref().map(|d| c.t.get(&format!("alarm.disposition.{d}")).to_owned()).unwrap_or_else(|| "—".into()),
         can_acknowledge: handles && row.state == "raised",
         can_close: handles && row.state != "closed" && !row.condition_active,
-        alarm: alarm_line(&c, row.clone()),
+        danger: app::policy::allows(&user.actor, Action::ReportDanger { enterprise_id: row.enterprise_id }).then(|| {
+            draft.unwrap_or_else(|| DangerDraft {
+                location: row.source_name.clone(),
+                description: format!(
+                    "{}({}){} {}: {} {}",
+                    row.sensor_name,
+                    row.sensor_code,
+                    c.t.get(&alarm_kind_key(&row.kind, &row.severity)),
+                    c.t.get("alarm.peak"),
+                    value_text(row.peak_value),
+                    row.unit
+                ),
+                grade: if row.severity == "critical" { "major".into() } else { "general".into() },
+                ..Default::default()
+            })
+        }),
+        today: domain::time::today().to_string(),
+        alarm: alarm_line(&c, row.clone(), handles),
         row,
         comments,
         error,
         c,
     };
-    let status = if page.error.is_some() { axum::http::StatusCode::CONFLICT } else { axum::http::StatusCode::OK };
+    let status = if page.danger.as_ref().is_some_and(|d| !d.errors.is_empty()) {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else if page.error.is_some() {
+        axum::http::StatusCode::CONFLICT
+    } else {
+        axum::http::StatusCode::OK
+    };
     (status, render(&page)).into_response()
 }
 
@@ -681,9 +746,54 @@ async fn alarm_page(State(state): State<AppState>, headers: HeaderMap, user: Pag
     alarm_response(&state, &headers, &user, id, None).await
 }
 
-async fn acknowledge(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+/// Reports the danger an alarm revealed, from the alarm's page; a refusal shows the page again
+/// with the refusals named and the form as typed.
+async fn report_danger(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<DangerDraft>,
+) -> Response {
+    let input = app::hidden_dangers::DangerInput {
+        location: form.location.clone(),
+        description: form.description.clone(),
+        grade: form.grade.clone(),
+        deadline: Some(form.deadline.clone()).filter(|d| !d.trim().is_empty()),
+        responsible_person: form.responsible_person.clone(),
+        ..Default::default()
+    };
+    match state.app.report_danger_from_alarm(&user.actor, &user.client, id, &input).await {
+        Ok(danger) => Redirect::to(&format!("/dangers/{}", danger.id)).into_response(),
+        Err(app::AppError::Invalid(problems)) => {
+            let errors = crate::pages::rendered(&headers, problems.into_iter().map(|p| p.message));
+            alarm_response_with(&state, &headers, &user, id, None, Some(DangerDraft { errors, ..form })).await
+        }
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct AcknowledgeForm {
+    /// The list it was acknowledged from (`/monitoring` or a hazard source's page), to return to.
+    #[serde(default)]
+    next: String,
+}
+
+async fn acknowledge(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<AcknowledgeForm>,
+) -> Response {
     match state.app.acknowledge_alarm(&user.actor, &user.client, id).await {
-        Ok(_) => Redirect::to(&format!("/alarms/{id}")).into_response(),
+        Ok(_) => {
+            let from_list =
+                form.next == "/monitoring" || form.next.strip_prefix("/hazards/").is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()));
+            let next = if from_list { format!("{}#alarm-live", form.next) } else { format!("/alarms/{id}") };
+            Redirect::to(&next).into_response()
+        }
         Err(app::AppError::IllegalTransition(message)) => alarm_response(&state, &headers, &user, id, Some(crate::pages::text(&headers, &message))).await,
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
