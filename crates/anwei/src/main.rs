@@ -1073,6 +1073,7 @@ async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
     monitor::schedules::spawn(app.monitor.clone());
     app::enforcement::spawn_profile_schedule(app.clone());
     app::inbox::delivery::spawn(app.clone());
+    app::inbox::spawn_alarm_escalation_messages(app.clone());
     web::serve(listener, app.clone(), settings, web::HEADER_READ_TIMEOUT, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -472,7 +472,7 @@ impl App {
 
     /// The emergency bureau told of a danger in `region_code`: the county's, or when it has no
     /// one to tell (no accounts yet), the nearest one above it that has.
-    async fn bureau_to_tell(&self, region_code: &str) -> Result<Option<store::UnitRow>> {
+    pub(crate) async fn bureau_to_tell(&self, region_code: &str) -> Result<Option<store::UnitRow>> {
         let mut code = Some(region_code.to_owned());
         while let Some(current) = code {
             if let Some(unit) = self.store.emergency_bureau_of_region(&current).await?

@@ -153,13 +153,34 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
             matches!(app.close_alarm(&enterprise, &client, alarm.id, "real", None).await, Err(AppError::IllegalTransition(_))),
             "not while the condition holds"
         );
-        // Left unacknowledged, it goes up to the county, then the province.
+        // Left unacknowledged, it goes up to the county, then the province, and each tier's
+        // emergency bureau is told in its inbox.
+        app::inbox::spawn_alarm_escalation_messages(app.clone());
         assert_eq!(app.monitor.escalate_alarms(alarm.raised_at + 14 * 60_000).await.unwrap(), 0);
         assert!(app.monitor.escalate_alarms(alarm.raised_at + 16 * 60_000).await.unwrap() >= 1);
         assert_eq!(app.alarm(&enterprise, &client, alarm.id).await.unwrap().escalation_tier, "county");
         app.monitor.escalate_alarms(alarm.raised_at + 61 * 60_000).await.unwrap();
         let escalated = app.alarms(&actor("office").await, &client, &store::AlarmFilter { escalated: true, ..Default::default() }, 100).await.unwrap();
         assert!(escalated.iter().any(|a| a.id == alarm.id && a.escalation_tier == "province"));
+        let link = format!("/alarms/{}", alarm.id);
+        for (who, tier) in [("chaoyang", "county"), ("yjt", "province")] {
+            let person = actor(who).await;
+            let mut told = None;
+            for _ in 0..100 {
+                let inbox = app.inbox(&person, &client, false, 1, 50).await.unwrap();
+                told = inbox.messages.items.into_iter().find(|m| m.link == link);
+                if told.is_some() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            let told = told.unwrap_or_else(|| panic!("{backend}: {who} is told the alarm went up to the {tier}"));
+            assert!(told.urgent && told.message.render(domain::message::Lang::En).contains(tier), "{backend}: {told:?}");
+        }
+        assert!(
+            app.inbox(&jilinshi, &client, false, 1, 50).await.unwrap().messages.items.iter().all(|m| m.link != link),
+            "{backend}: another city is not told"
+        );
         assert_eq!(app.acknowledge_alarm(&enterprise, &client, alarm.id).await.unwrap().state, "acknowledged");
         assert!(matches!(app.acknowledge_alarm(&chaoyang, &client, alarm.id).await, Err(AppError::IllegalTransition(_))), "only once");
 

@@ -160,10 +160,10 @@ impl Store {
     }
 
     /// The department units of a region (its 应急管理局 among them).
-    /// A region's emergency management bureau (应急管理局): the department that supervises its
-    /// enterprises and handles its dangers' escalations and its tips.
+    /// A region's emergency management bureau (应急管理局; at the province, 应急管理厅): the
+    /// department that supervises its enterprises and handles its dangers' escalations and its tips.
     pub async fn emergency_bureau_of_region(&self, region_code: &str) -> Result<Option<UnitRow>> {
-        Ok(self.departments_of_region(region_code).await?.into_iter().find(|u| u.name.ends_with("应急管理局")))
+        Ok(self.departments_of_region(region_code).await?.into_iter().find(|u| u.name.ends_with("应急管理局") || u.name.ends_with("应急管理厅")))
     }
 
     pub async fn departments_of_region(&self, region_code: &str) -> Result<Vec<UnitRow>> {

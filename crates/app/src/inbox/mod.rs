@@ -19,8 +19,8 @@ use crate::{Actor, App, AppError, Client, Result};
 /// One kind of work waiting on the caller: how many, and where they are listed.
 #[derive(Debug, Clone, Serialize)]
 pub struct WaitingWork {
-    /// `dangers_to_confirm`, `dangers_to_accept`, `dangers_to_rectify`, `reports_to_review`,
-    /// `overdue_assignments`, `tips_to_accept`, `verifications`.
+    /// `dangers_to_confirm`, `dangers_to_accept`, `dangers_to_rectify`, `alarms_to_acknowledge`,
+    /// `reports_to_review`, `overdue_assignments`, `tips_to_accept`, `verifications`.
     pub kind: &'static str,
     pub count: usize,
     pub link: String,
@@ -241,6 +241,11 @@ impl App {
                 push("dangers_to_accept", pending, "/dangers?state=pending_acceptance".into());
             }
         }
+        if policy::allows(actor, policy::Action::HandleAlarm) && dangers_seen {
+            let raised = store::AlarmFilter { state: Some("raised".into()), ..Default::default() };
+            let count = self.alarms(actor, client, &raised, 1000).await.map_or(0, |alarms| alarms.len());
+            push("alarms_to_acknowledge", count, "/monitoring#alarm-live".into());
+        }
         if policy::assignment_scope(actor) != domain::access::AssignmentScope::Nothing {
             let to_review = self.assignments_to_review(actor, client).await.map(|list| list.len()).unwrap_or(0);
             push("reports_to_review", to_review, "/assignments?review=1".into());
@@ -253,5 +258,70 @@ impl App {
             push("tips_to_accept", received, "/tips".into());
         }
         Ok(waiting)
+    }
+}
+
+/// Tells the emergency bureau of the tier an unacknowledged alarm has gone up to (the county's,
+/// the city's or the province's), by an urgent message, once per alarm and tier. It listens to
+/// the monitor's notices in this process; a message posted twice (by two processes) is kept once.
+pub fn spawn_alarm_escalation_messages(app: App) {
+    let Ok((mut notices, slot)) = app.subscribe_alarms(None) else {
+        tracing::error!("no live-notice slot left for the alarm escalation messages");
+        return;
+    };
+    tokio::spawn(async move {
+        let _slot = slot;
+        loop {
+            let notice = match notices.recv().await {
+                Ok(notice) => notice,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "alarm escalation messages fell behind; notices were skipped");
+                    continue;
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            };
+            let ids = &notice.alarm_ids[..notice.alarm_ids.len().min(1000)];
+            for alarm in app.alarms_for_delivery(ids).await {
+                if alarm.escalation_tier == "enterprise" || alarm.state != "raised" {
+                    continue;
+                }
+                if let Err(error) = app.tell_alarm_escalation(&alarm).await {
+                    tracing::warn!(%error, alarm = alarm.id, "could not tell of an escalated alarm");
+                }
+            }
+        }
+    });
+}
+
+impl App {
+    /// Posts the messages that tell of `alarm`'s escalation: to the bureau of each tier from the
+    /// county up to the one it has reached (a notice read late, after a second escalation, still
+    /// tells the tiers passed), each once.
+    async fn tell_alarm_escalation(&self, alarm: &store::AlarmRow) -> Result<()> {
+        const TIERS: [(&str, &str, &str); 3] = [("county", "县级", "county"), ("city", "市级", "city"), ("province", "省级", "province")];
+        let reached = TIERS.iter().position(|(tier, _, _)| *tier == alarm.escalation_tier).unwrap_or(TIERS.len() - 1);
+        let what = format!("#{} {} · {} · {}({})", alarm.id, alarm.enterprise_name, alarm.source_name, alarm.sensor_name, alarm.sensor_code);
+        // The alarm's region is its enterprise's county; each tier is one step further up.
+        let mut code = Some(alarm.region_code.clone());
+        let mut posts: Vec<store::UnitPost> = Vec::new();
+        for (tier, tier_zh, tier_en) in &TIERS[..=reached] {
+            let Some(current) = code.clone() else { break };
+            if let Some(bureau) = self.bureau_to_tell(&current).await?
+                && !posts.iter().any(|post| post.unit_id == bureau.id)
+            {
+                let message = domain::message!("inbox.alarm_escalated", tier_zh = tier_zh, tier_en = tier_en, what = what);
+                posts.push(store::UnitPost {
+                    unit_id: bureau.id,
+                    topic: format!("alarm:{}:{tier}", alarm.id),
+                    urgent: true,
+                    message: message.to_stored(),
+                    link: format!("/alarms/{}", alarm.id),
+                    except_user_id: None,
+                });
+            }
+            code = self.store.region(&current).await.ok().and_then(|region| region.parent_code).map(|parent| parent.to_string());
+        }
+        self.store.post_to_units(&posts).await?;
+        Ok(())
     }
 }

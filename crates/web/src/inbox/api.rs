@@ -23,8 +23,8 @@ pub struct InboxDocument {
 
 #[derive(Serialize, ToSchema)]
 pub struct InboxWaiting {
-    /// `dangers_to_confirm`, `dangers_to_accept`, `dangers_to_rectify`, `reports_to_review`,
-    /// `overdue_assignments`, `tips_to_accept` or `verifications`.
+    /// `dangers_to_confirm`, `dangers_to_accept`, `dangers_to_rectify`, `alarms_to_acknowledge`,
+    /// `reports_to_review`, `overdue_assignments`, `tips_to_accept` or `verifications`.
     pub kind: String,
     pub count: i64,
     /// The page that lists them.
