@@ -99,6 +99,8 @@ pub struct HomeFigures {
     /// Enterprises in each child region of the province (drawn only for province-level users).
     pub enterprises_by_region: Vec<store::RegionCount>,
     pub dangers: store::DangerOverview,
+    /// When these figures were counted (epoch ms): shown as 数据更新时间.
+    pub computed_at_ms: i64,
 }
 
 /// The figures this process keeps, shared by every clone of the application.
@@ -313,7 +315,7 @@ impl crate::App {
                 None => Vec::new(),
             };
             let dangers = self.store.danger_overview(&visibility, &today).await?;
-            Ok(HomeFigures { enterprises, enterprises_by_region, dangers })
+            Ok(HomeFigures { enterprises, enterprises_by_region, dangers, computed_at_ms: domain::time::now_ms() })
         };
         self.figures.home(self.store.changes_committed(), &visibility, map_region, &today, compute).await
     }

@@ -378,6 +378,52 @@ pub struct AssignedUnit<'a> {
     pub region_code: Option<&'a str>,
 }
 
+/// Whose home a signed-in user sees first: each its own work, and 全省概况 only the province.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HomeKind {
+    /// Province-level users who see the province's enterprises.
+    Province,
+    /// City and county regulators, offices and governments: their own territory.
+    Region,
+    /// An enterprise's own status.
+    Enterprise,
+    /// A member department that sees no enterprises: its work-plan tasks.
+    Department,
+    /// An expert's assignments.
+    Expert,
+    /// The separated administrators' own work.
+    Administrator,
+}
+
+impl HomeKind {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Province => "province",
+            Self::Region => "region",
+            Self::Enterprise => "enterprise",
+            Self::Department => "department",
+            Self::Expert => "expert",
+            Self::Administrator => "admin",
+        }
+    }
+}
+
+pub fn home_kind(actor: &Actor) -> HomeKind {
+    if actor.role.is_administrator() {
+        HomeKind::Administrator
+    } else if actor.role == Role::Expert {
+        HomeKind::Expert
+    } else if matches!(enterprise_visibility(actor), Visibility::Enterprise { .. }) {
+        HomeKind::Enterprise
+    } else if !allows(actor, Action::ReadEnterprises) {
+        HomeKind::Department
+    } else if actor.region_path.as_deref().is_some_and(|path| path.trim_end_matches('/').split('/').count() == 1) {
+        HomeKind::Province
+    } else {
+        HomeKind::Region
+    }
+}
+
 /// Whether the actor works on (starts, reports) an assignment of this unit: its own unit's, or,
 /// for a committee office or regulator, that of the government or office of its own region (the
 /// 安委办 reports for its 人民政府).
@@ -596,5 +642,20 @@ pub(crate) mod tests {
         assert!(!acts_for(&changchun, &department));
         assert_eq!(assignment_scope(&yjt), AssignmentScope::Unit { unit_id: 7 });
         assert_eq!(assignment_scope(&actor(Role::Expert, Some("220000/"), None)), AssignmentScope::Nothing);
+    }
+
+    #[test]
+    fn each_role_has_its_own_home_and_only_the_province_the_overview() {
+        let cases = [
+            (actor(Role::CommitteeOffice, Some("220000/"), None), HomeKind::Province),
+            (actor(Role::Regulator, Some("220000/220100/"), None), HomeKind::Region),
+            (actor(Role::Regulator, Some("220000/220100/220104/"), None), HomeKind::Region),
+            (actor(Role::Enterprise, Some("220000/220100/220104/"), Some(5)), HomeKind::Enterprise),
+            (actor(Role::Expert, None, None), HomeKind::Expert),
+            (actor(Role::AuditAdmin, None, None), HomeKind::Administrator),
+        ];
+        for (who, expected) in cases {
+            assert_eq!(home_kind(&who), expected, "{:?} {:?}", who.role, who.region_path);
+        }
     }
 }

@@ -450,7 +450,7 @@ impl App {
 
     /// How many assignments the caller has (with `overdue_only`, overdue): the total
     /// `assignment_page` gives, without reading a page.
-    pub(crate) async fn assignment_total(&self, actor: &Actor, client: &Client, overdue_only: bool) -> Result<i64> {
+    pub async fn assignment_total(&self, actor: &Actor, client: &Client, overdue_only: bool) -> Result<i64> {
         let scope = self.require_assignment_scope(actor, client, "assignment.list").await?;
         self.kept_assignment_count(&scope, &assignment_filter(overdue_only, domain::time::today())).await
     }

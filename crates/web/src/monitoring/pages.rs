@@ -103,12 +103,10 @@ struct SourceLine {
     grade_label: String,
 }
 
-fn level_text(level: Option<i64>) -> String {
+/// A source's GB 18218 level (一级 … 四级) in the page's language.
+fn level_text(c: &Chrome, level: Option<i64>) -> String {
     match level {
-        Some(1) => "一级".into(),
-        Some(2) => "二级".into(),
-        Some(3) => "三级".into(),
-        Some(4) => "四级".into(),
+        Some(level @ 1..=4) => c.t.get(&format!("source.level.{level}")).to_owned(),
         _ => "—".into(),
     }
 }
@@ -198,7 +196,7 @@ async fn overview(State(state): State<AppState>, headers: HeaderMap, user: PageU
             id: w.source.id,
             enterprise_name: w.source.enterprise_name,
             name: w.source.name,
-            level: level_text(w.source.level),
+            level: level_text(&c, w.source.level),
             r: format!("{:.2}", w.source.r_value),
         })
         .collect();
@@ -413,7 +411,10 @@ async fn source_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
         })
         .collect();
     let status = if sensor_errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    (status, render(&SourcePage { c, level: level_text(source.level), source, chemicals, sensors, alarms, can_register, kinds, sensor_form, sensor_errors }))
+    (
+        status,
+        render(&SourcePage { level: level_text(&c, source.level), c, source, chemicals, sensors, alarms, can_register, kinds, sensor_form, sensor_errors }),
+    )
         .into_response()
 }
 

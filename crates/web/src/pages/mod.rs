@@ -262,6 +262,10 @@ struct CountRow {
 #[template(path = "home.html")]
 struct HomePage {
     c: Chrome,
+    /// Whose home this is: `province`, `region` (a city or county), `enterprise`, `department`,
+    /// `expert` or `admin`; each sees its own work first and no 全省概况 unless it is the province.
+    kind: &'static str,
+    title: String,
     enterprise_total: i64,
     region_name: String,
     show_map: bool,
@@ -274,41 +278,152 @@ struct HomePage {
     listed: i64,
     major_open: i64,
     own_risk: Option<(i64, domain::risk_points::RiskProfile)>,
+    /// An enterprise's own status.
+    own: Option<OwnStatus>,
+    /// A city's or county's subdivisions with their figures.
+    subdivisions: Vec<SubdivisionRow>,
+    /// A unit's work-plan tasks: (label, count, link).
+    tasks: Vec<(String, i64, String)>,
+    /// An expert's assigned dangers: (id, enterprise, description, state).
+    expert_dangers: Vec<(i64, String, String, String)>,
+    /// An administrator's work: (label, count or "", link).
+    admin_work: Vec<(String, String, String)>,
+    /// 数据更新时间 of the figures shown.
+    updated_at: String,
+}
+
+struct OwnStatus {
+    enterprise_id: i64,
+    name: String,
+    /// `red`, `orange`, `yellow`, `blue` or empty, and its label.
+    grade: String,
+    grade_label: String,
+    live_alarms: usize,
+    open_dangers: i64,
+    committed_today: bool,
+    /// (licence, `expired` or `expiring`)
+    licences: Vec<(String, &'static str)>,
+}
+
+struct SubdivisionRow {
+    code: String,
+    name: String,
+    enterprises: i64,
+    sources: usize,
+    red: usize,
+    orange: usize,
 }
 
 async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
     let c = chrome(&state, &headers, &user.session, "/", Some(&user.actor)).await;
-    let sees = policy::allows(&user.actor, Action::ReadEnterprises);
-    let region_code = user.actor.region_path.as_deref().and_then(|p| p.trim_end_matches('/').rsplit('/').next()).unwrap_or("").to_owned();
+    let actor = &user.actor;
+    let sees = policy::allows(actor, Action::ReadEnterprises);
+    let region_code = actor.region_path.as_deref().and_then(|p| p.trim_end_matches('/').rsplit('/').next()).unwrap_or("").to_owned();
+    let region_depth = actor.region_path.as_deref().map_or(0, |p| p.trim_end_matches('/').split('/').count());
     let region_name = match state.app.region(&region_code).await {
         Ok(region) => region.name,
-        Err(_) => user.actor.unit_name.clone(),
+        Err(_) => actor.unit_name.clone(),
     };
-    let province_code = user.actor.region_path.as_deref().and_then(|p| p.split('/').next()).unwrap_or("").to_owned();
-    let show_map = sees && province_map_region(&user.actor).is_some();
-    // The overview (kept for a few seconds, see app::figures): enterprises, their count by city
-    // for the map, and the hidden dangers by state, overdue, listed and major.
-    let figures = if sees { state.app.home_figures(&user.actor, &user.client, show_map.then_some(province_code.as_str())).await.ok() } else { None };
+    let province_code = actor.region_path.as_deref().and_then(|p| p.split('/').next()).unwrap_or("").to_owned();
+    let kind = policy::home_kind(actor).key();
+    let show_map = sees && kind == "province";
+    // A city's home counts its counties (a county has no subdivisions below it here).
+    let counted_region = match kind {
+        "province" => Some(province_code.clone()),
+        "region" if region_depth == 2 => Some(region_code.clone()),
+        _ => None,
+    };
+    // The overview (kept for a few seconds, see app::figures): enterprises, their count by child
+    // region, and the hidden dangers by state, overdue, listed and major.
+    let figures = if sees { state.app.home_figures(actor, &user.client, counted_region.as_deref()).await.ok() } else { None };
     let figures = figures.as_deref().cloned().unwrap_or_default();
-    let counts = figures.enterprises_by_region.into_iter().map(|r| CountRow { code: r.code, name: r.name, count: r.count }).collect();
+    let updated_at =
+        if figures.computed_at_ms > 0 { domain::time::local_text(figures.computed_at_ms) } else { domain::time::local_text(domain::time::now_ms()) };
     let danger_counts = domain::hidden_dangers::DangerState::ALL
         .iter()
         .map(|s| {
             let count = figures.dangers.by_state.iter().find(|(state, _)| state == s.key()).map_or(0, |(_, count)| *count);
             (s.key().to_owned(), s.label(c.t.is_en()).to_owned(), count)
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let open_dangers: i64 = figures.dangers.by_state.iter().filter(|(state, _)| state != "closed").map(|(_, count)| count).sum();
     let (enterprise_total, overdue, listed, major_open) =
         (figures.enterprises, figures.dangers.overdue, figures.dangers.listed_open, figures.dangers.major_open);
-    // An enterprise's own four-colour profile.
-    let own_risk = match policy::enterprise_visibility(&user.actor) {
-        domain::access::Visibility::Enterprise { enterprise_id: id } => {
-            state.app.enterprise_risk(&user.actor, &user.client, id).await.ok().map(|(_, profile)| (id, profile))
+    let subdivisions = match (kind, counted_region.as_deref()) {
+        ("region", Some(code)) => {
+            let warnings = state.app.region_warnings(actor, &user.client, code).await.unwrap_or_default();
+            figures
+                .enterprises_by_region
+                .iter()
+                .map(|r| {
+                    let w = warnings.iter().find(|w| w.code == r.code);
+                    SubdivisionRow {
+                        code: r.code.clone(),
+                        name: r.name.clone(),
+                        enterprises: r.count,
+                        sources: w.map_or(0, |w| w.sources),
+                        red: w.map_or(0, |w| w.red),
+                        orange: w.map_or(0, |w| w.orange),
+                    }
+                })
+                .collect()
         }
-        _ => None,
+        _ => Vec::new(),
+    };
+    let counts = if show_map {
+        figures.enterprises_by_region.into_iter().map(|r| CountRow { code: r.code, name: r.name, count: r.count }).collect()
+    } else {
+        Vec::new()
+    };
+    // An enterprise's own status and four-colour profile.
+    let (own, own_risk) = match policy::enterprise_visibility(actor) {
+        domain::access::Visibility::Enterprise { enterprise_id: id } => {
+            let risk = state.app.enterprise_risk(actor, &user.client, id).await.ok().map(|(_, profile)| (id, profile));
+            (own_status(&state, &user, &c, id, open_dangers).await, risk)
+        }
+        _ => (None, None),
+    };
+    let mut tasks = Vec::new();
+    if kind == "department" || (kind == "region" && policy::assignment_scope(actor) != domain::access::AssignmentScope::Nothing) {
+        let total = state.app.assignment_total(actor, &user.client, false).await.unwrap_or(0);
+        let overdue_tasks = state.app.assignment_total(actor, &user.client, true).await.unwrap_or(0);
+        let to_review = state.app.assignments_to_review(actor, &user.client).await.map_or(0, |list| list.len() as i64);
+        tasks.push((c.t.get("home.tasks_total").to_owned(), total, "/assignments".to_owned()));
+        tasks.push((c.t.get("home.overdue").to_owned(), overdue_tasks, "/assignments?overdue=1".to_owned()));
+        tasks.push((c.t.get("inbox.waiting.reports_to_review").to_owned(), to_review, "/assignments?review=1".to_owned()));
+    }
+    let expert_dangers = if kind == "expert" {
+        state
+            .app
+            .expert_assignments(actor, &user.client, actor.user_id)
+            .await
+            .map(|assigned| {
+                assigned
+                    .dangers
+                    .into_iter()
+                    .map(|d| {
+                        let label = domain::hidden_dangers::DangerState::from_key(&d.state).map_or(d.state.clone(), |s| s.label(c.t.is_en()).to_owned());
+                        (d.id, d.enterprise_name, d.description, label)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let admin_work = if kind == "admin" { admin_work(&state, &user, &c).await } else { Vec::new() };
+    let title = match kind {
+        "province" => c.t.get("home.title").to_owned(),
+        "region" => format!("{region_name}{}", c.t.get("home.title_region")),
+        "enterprise" => c.t.get("home.title_enterprise").to_owned(),
+        "department" => c.t.get("home.title_department").to_owned(),
+        "expert" => c.t.get("home.title_expert").to_owned(),
+        _ => c.t.get("home.title_admin").to_owned(),
     };
     render(&HomePage {
         c,
+        kind,
+        title,
         enterprise_total,
         region_name,
         show_map,
@@ -320,7 +435,59 @@ async fn home(State(state): State<AppState>, headers: HeaderMap, user: PageUser)
         listed,
         major_open,
         own_risk,
+        own,
+        subdivisions,
+        tasks,
+        expert_dangers,
+        admin_work,
+        updated_at,
     })
+}
+
+/// An enterprise's own status: the worst warning grade of its sources, its live alarms, open
+/// dangers, whether today's commitment is filed, and licences expired or expiring.
+async fn own_status(state: &AppState, user: &PageUser, c: &Chrome, enterprise_id: i64, open_dangers: i64) -> Option<OwnStatus> {
+    let (actor, client) = (&user.actor, &user.client);
+    let stored = state.app.enterprise(actor, client, enterprise_id).await.ok()?;
+    let warnings = state.app.source_warnings(actor, client).await.unwrap_or_default();
+    let worst = warnings.iter().filter_map(|w| w.grade).max();
+    let active = app::monitoring::AlarmFilter { state: Some("active".into()), ..Default::default() };
+    let live_alarms = state.app.alarms(actor, client, &active, 1000).await.map_or(0, |alarms| alarms.len());
+    let today = domain::time::today();
+    let committed_today = state.app.commitments(actor, client, enterprise_id).await.is_ok_and(|rows| rows.iter().any(|r| r.day == today.to_string()));
+    let licences = stored
+        .enterprise
+        .licences
+        .iter()
+        .filter_map(|l| l.flag(today).map(|flag| (format!("{} {} ({} {})", l.kind, l.number, c.t.get("field.expires_on"), l.expires_on), flag)))
+        .collect();
+    Some(OwnStatus {
+        enterprise_id,
+        name: stored.enterprise.name.clone(),
+        grade: worst.map(|g| g.as_str().to_owned()).unwrap_or_default(),
+        grade_label: worst.map(|g| c.t.get(&format!("warning.{}", g.as_str())).to_owned()).unwrap_or_else(|| c.t.get("home.no_warning").to_owned()),
+        live_alarms,
+        open_dangers,
+        committed_today,
+        licences,
+    })
+}
+
+/// What an administrator looks after: accounts (and those locked) for the system and security
+/// administrators, the audit log for the audit administrator.
+async fn admin_work(state: &AppState, user: &PageUser, c: &Chrome) -> Vec<(String, String, String)> {
+    let actor = &user.actor;
+    let mut work = Vec::new();
+    if policy::allows(actor, Action::ListAccounts)
+        && let Ok(listed) = state.app.list_accounts(actor, &user.client, None, 1, 1).await
+    {
+        work.push((c.t.get("home.accounts").to_owned(), listed.total.to_string(), "/admin/users".to_owned()));
+    }
+    if policy::allows(actor, Action::ReadAuditLog) {
+        work.push((c.t.get("nav.audit").to_owned(), String::new(), "/audit".to_owned()));
+    }
+    work.push((c.t.get("profile.title").to_owned(), String::new(), "/profile".to_owned()));
+    work
 }
 
 pub(crate) struct SelectOption {
