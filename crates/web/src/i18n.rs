@@ -77,6 +77,12 @@ impl Catalog {
         self.messages.get(key).map(String::as_str).unwrap_or(key)
     }
 
+    /// The message for `key`, if the catalog has it (for keys made from stored codes, which
+    /// fall back to the code).
+    pub fn lookup(&self, key: &str) -> Option<&str> {
+        self.messages.get(key).map(String::as_str)
+    }
+
     pub fn for_lang(lang: Lang) -> &'static Catalog {
         match lang {
             Lang::Zh => &ZH,

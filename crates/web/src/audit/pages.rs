@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::i18n::Catalog;
 use crate::identity::PageUser;
 use crate::pages::{Chrome, chrome, download, error_page, render};
 
@@ -27,11 +28,94 @@ struct AuditRow {
     seq: i64,
     time: String,
     actor: String,
+    /// The action in words, and as recorded.
     action: String,
+    action_code: String,
+    /// The target in words (`隐患 #12`), and as recorded.
     target: String,
+    target_code: String,
+    /// `success`, `failure` or `denied`, and in words.
     outcome: String,
+    outcome_words: String,
+    /// The details as `name: value` pairs, and as recorded (JSON).
     details: String,
+    details_code: String,
     client: String,
+}
+
+/// The subjects an action names before its dot, offered in the filter row.
+const SUBJECTS: &[&str] = &[
+    "accident",
+    "accidents",
+    "accountability",
+    "alarm",
+    "alarm_suppression",
+    "assessment",
+    "assignment",
+    "audit",
+    "auth",
+    "campaign",
+    "checklist",
+    "commitment",
+    "credit",
+    "enforcement",
+    "enterprise",
+    "expert",
+    "hazard_source",
+    "hidden_danger",
+    "home",
+    "inbox",
+    "ingest_token",
+    "inspection",
+    "inspection_plan",
+    "insurance",
+    "monitoring",
+    "region",
+    "risk_point",
+    "sensor",
+    "tip",
+    "unit",
+    "user",
+    "workplan",
+];
+
+/// An action code (`hidden_danger.report`) in words (`隐患 · 上报`), or the code when the
+/// catalog does not know a part.
+fn action_words(t: &Catalog, action: &str) -> String {
+    let Some((subject, verb)) = action.split_once('.') else { return action.to_owned() };
+    match (t.lookup(&format!("audit.subject.{subject}")), t.lookup(&format!("audit.verb.{verb}"))) {
+        (Some(subject), Some(verb)) => format!("{subject} · {verb}"),
+        _ => action.to_owned(),
+    }
+}
+
+/// A target (`hidden_danger:12`) in words (`隐患 #12`).
+fn target_words(t: &Catalog, target: &str) -> String {
+    match target.split_once(':') {
+        Some((kind, id)) => match t.lookup(&format!("audit.subject.{kind}")) {
+            Some(kind) => format!("{kind} #{id}"),
+            None => target.to_owned(),
+        },
+        None => target.to_owned(),
+    }
+}
+
+/// Details (a JSON object) as `name: value` pairs; anything else as it is.
+fn details_words(details: &str) -> String {
+    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(details) {
+        Ok(map) => map
+            .iter()
+            .map(|(name, value)| match value {
+                serde_json::Value::String(text) => format!("{name}: {text}"),
+                other => format!("{name}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+            .chars()
+            .take(200)
+            .collect(),
+        Err(_) => details.chars().take(200).collect(),
+    }
 }
 
 #[derive(Template)]
@@ -41,7 +125,9 @@ struct AuditPage {
     entries: Vec<AuditRow>,
     total: i64,
     params: AuditParams,
-    outcomes: [&'static str; 4],
+    outcomes: Vec<(&'static str, String)>,
+    /// The filter's subjects: (code prefix, words).
+    subjects: Vec<(String, String)>,
     chain_ok: bool,
     chain_status: String,
     page: i64,
@@ -125,19 +211,29 @@ async fn audit_page(State(state): State<AppState>, headers: HeaderMap, user: Pag
             seq: e.seq,
             time: display_time(e.occurred_at),
             actor: e.actor_name,
-            action: e.action,
-            target: e.target,
+            action: action_words(c.t, &e.action),
+            action_code: e.action,
+            target: target_words(c.t, &e.target),
+            target_code: e.target,
+            outcome_words: c.t.lookup(&format!("audit.outcome.{}", e.outcome)).unwrap_or(&e.outcome).to_owned(),
             outcome: e.outcome,
-            details: if e.details == "{}" { String::new() } else { e.details.chars().take(200).collect() },
+            details: if e.details == "{}" { String::new() } else { details_words(&e.details) },
+            details_code: if e.details == "{}" { String::new() } else { e.details.chars().take(500).collect() },
             client: e.client,
         })
         .collect();
+    let outcomes = ["", "success", "failure", "denied"]
+        .into_iter()
+        .map(|o| (o, if o.is_empty() { c.t.get("audit.any_outcome").to_owned() } else { c.t.get(&format!("audit.outcome.{o}")).to_owned() }))
+        .collect();
+    let subjects = SUBJECTS.iter().map(|s| (format!("{s}."), c.t.get(&format!("audit.subject.{s}")).to_owned())).collect();
     let pages = ((result.total + PER_PAGE - 1) / PER_PAGE).max(1);
     render(&AuditPage {
         c,
         entries,
         total: result.total,
-        outcomes: ["success", "failure", "denied", ""],
+        outcomes,
+        subjects,
         chain_ok,
         chain_status,
         page,
