@@ -555,34 +555,58 @@ async fn load_demo_hazard_sources(app: &App, enterprises: &[Enterprise]) -> Resu
     use domain::monitoring::Thresholds;
     let office = app.store.user_by_username("office").await?.ok_or_else(|| AppError::Internal("demo office account missing".into()))?;
     let client = Client::cli();
-    // (name, kind, chemicals, people within 500 m)
-    const SOURCES: [(&str, &str, &[&str], u64); 4] = [
-        ("液氨储罐区", "storage", &["氨=60"], 120),
-        ("液化石油气储罐区", "storage", &["68476-85-7=120"], 40),
-        ("氯气钢瓶库", "storage", &["7782-50-5=8"], 60),
-        ("甲醇中间罐区", "storage", &["67-56-1=900", "W5.1=30"], 10),
+    // (name, kind, chemicals, people within 500 m, the sensors a source of its kind carries)
+    type SourceTemplate = (&'static str, &'static str, &'static [&'static str], u64, &'static [&'static str]);
+    const SOURCES: [SourceTemplate; 5] = [
+        ("液氨储罐区", "storage", &["氨=60"], 120, &["LT101", "PT101", "AT101"]),
+        ("液化石油气储罐区", "storage", &["68476-85-7=120"], 40, &["LT101", "PT101", "GT101"]),
+        // Chlorine is toxic, not combustible: a chlorine detector and the store's temperature.
+        ("氯气钢瓶库", "storage", &["7782-50-5=8"], 60, &["AT102", "TT101"]),
+        ("甲醇中间罐区", "storage", &["67-56-1=900", "W5.1=30"], 10, &["LT101", "TT101", "GT101"]),
+        ("液氨制冷机房", "production", &["氨=15"], 80, &["PT102", "AT103"]),
     ];
     // (tag, name, kind, unit, range, thresholds [ll, l, h, hh], interval s)
     type SensorTemplate = (&'static str, &'static str, &'static str, f64, f64, [Option<f64>; 4], u32);
-    const SENSORS: [SensorTemplate; 6] = [
+    const SENSORS: [SensorTemplate; 9] = [
         ("LT101", "1#储罐液位", "level", 0.0, 100.0, [Some(5.0), Some(10.0), Some(85.0), Some(95.0)], 10),
         ("TT101", "1#储罐温度", "temperature", -40.0, 80.0, [None, None, Some(40.0), Some(50.0)], 10),
         ("PT101", "1#储罐压力", "pressure", 0.0, 2.5, [None, Some(0.1), Some(1.6), Some(2.0)], 5),
         ("FT101", "进料流量", "flow", 0.0, 50.0, [None, None, Some(40.0), Some(45.0)], 5),
         ("GT101", "罐区可燃气体", "combustible_gas", 0.0, 100.0, [None, None, Some(25.0), Some(50.0)], 5),
         ("AT101", "罐区氨气浓度", "toxic_gas", 0.0, 200.0, [None, None, Some(28.0), Some(56.0)], 5),
+        // Chlorine in ppm: first alarm at its occupational limit, the second at twice it (GB/T 50493-2019).
+        ("AT102", "库区氯气浓度", "toxic_gas", 0.0, 10.0, [None, None, Some(0.5), Some(1.0)], 5),
+        ("PT102", "制冷系统高压侧压力", "pressure", 0.0, 2.5, [None, Some(0.3), Some(1.6), Some(1.8)], 5),
+        ("AT103", "机房氨气浓度", "toxic_gas", 0.0, 200.0, [None, None, Some(28.0), Some(56.0)], 5),
     ];
+    // Sources go where their trade keeps them: chemical works and traders hold tanks and chlorine,
+    // gas and fuel sellers liquefied petroleum gas, food plants and farms ammonia refrigeration;
+    // hotels, builders and hauliers hold none.
+    let source_of = |enterprise: &Enterprise, n: usize| -> Option<usize> {
+        let name = enterprise.name.as_str();
+        if ["化工", "制药"].iter().any(|trade| name.contains(trade)) && enterprise.sectors.contains(&HighRiskSector::HazardousChemicals) {
+            Some([0, 2, 3][n % 3])
+        } else if ["燃气", "石油销售"].iter().any(|trade| name.contains(trade)) {
+            Some(1)
+        } else if ["食品", "农牧"].iter().any(|trade| name.contains(trade)) && enterprise.sectors.contains(&HighRiskSector::AmmoniaRefrigeration) {
+            Some(4)
+        } else {
+            None
+        }
+    };
     let mut targets = Vec::new();
     for (index, enterprise) in enterprises.iter().enumerate() {
-        if (index == 0 || enterprise.sectors.contains(&HighRiskSector::HazardousChemicals) && targets.len() < 40)
+        let source = if index == 0 { Some(0) } else { source_of(enterprise, targets.len()) };
+        if let Some(source) = source
+            && (index == 0 || targets.len() < 40)
             && let Some((id, _)) = app.store.enterprise_id_by_credit_code(enterprise.credit_code.as_str()).await?
         {
-            targets.push((index, id));
+            targets.push((index, id, source));
         }
     }
     let mut sensors = Vec::new();
-    for (n, (index, enterprise_id)) in targets.into_iter().enumerate() {
-        let (name, kind, chemicals, people) = SOURCES[if index == 0 { 0 } else { n % SOURCES.len() }];
+    for (index, enterprise_id, source) in targets {
+        let (name, kind, chemicals, people, tags) = SOURCES[source];
         let input = HazardSourceInput {
             enterprise_id,
             name: name.into(),
@@ -598,8 +622,12 @@ async fn load_demo_hazard_sources(app: &App, enterprises: &[Enterprise]) -> Resu
             audit_event(None, &client, "hazard_source.create", String::new(), Outcome::Success, serde_json::json!({"demo": true, "level": graded.level}));
         let source_id = app.store.add_hazard_source(&graded, office.id, &event).await?;
         let source = app.store.hazard_source(source_id, &domain::access::Visibility::Everything).await?;
-        // The showcase has every kind; the others a level, a pressure and a gas detector.
-        let templates: Vec<&SensorTemplate> = if index == 0 { SENSORS.iter().collect() } else { [0, 2, 4].iter().map(|&i| &SENSORS[i]).collect() };
+        // The showcase has every kind of the tank farm; the others what their kind carries.
+        let templates: Vec<&SensorTemplate> = if index == 0 {
+            SENSORS.iter().filter(|s| !["AT102", "PT102", "AT103"].contains(&s.0)).collect()
+        } else {
+            SENSORS.iter().filter(|s| tags.contains(&s.0)).collect()
+        };
         for (tag, sensor_name, kind, min, max, [low_low, low, high, high_high], interval_s) in templates {
             let input = SensorInput {
                 code: format!("JL{enterprise_id:05}-{tag}"),
@@ -629,7 +657,7 @@ pub async fn mark_legacy_sensors(app: &App) -> Result<u64> {
     if !app.store.simulated_sensors().await?.is_empty() {
         return Ok(0);
     }
-    const TAGS: [&str; 6] = ["LT101", "TT101", "PT101", "FT101", "GT101", "AT101"];
+    const TAGS: [&str; 9] = ["LT101", "TT101", "PT101", "FT101", "GT101", "AT101", "AT102", "PT102", "AT103"];
     let codes: Vec<String> = app
         .store
         .all_sensors()
