@@ -46,3 +46,28 @@ impl UnitKind {
         Self::ALL.into_iter().find(|kind| kind.as_str() == input).ok_or_else(|| UnitKindError(input.chars().take(32).collect()))
     }
 }
+
+/// How alike two unit names are, for offering the likeliest units first when a name in a plan
+/// matches none: the number of two-character pieces they share (省公安厅 and 吉林省公安厅 share
+/// 省公, 公安, 安厅), ignoring the province's prefix and the usual suffixes' spacing.
+pub fn name_similarity(a: &str, b: &str) -> usize {
+    let pieces = |text: &str| -> std::collections::BTreeSet<(char, char)> {
+        let chars: Vec<char> = text.chars().filter(|c| !c.is_whitespace()).collect();
+        chars.windows(2).map(|w| (w[0], w[1])).collect()
+    };
+    let (a, b) = (pieces(a), pieces(b));
+    a.intersection(&b).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alike_names_score_higher() {
+        let name = "省公安厅";
+        assert!(name_similarity(name, "吉林省公安厅") > name_similarity(name, "长春市朝阳区人民政府"));
+        assert_eq!(name_similarity(name, "国家税务总局"), 0);
+        assert_eq!(name_similarity("", "x"), 0);
+    }
+}

@@ -117,6 +117,8 @@ struct NewUserPage {
     c: Chrome,
     unit_q: String,
     units: Vec<SelectOption>,
+    /// A unit is chosen: otherwise the list starts at 请选择, not at its first unit.
+    unit_chosen: bool,
     form: NewAccount,
     errors: Vec<String>,
 }
@@ -134,10 +136,11 @@ async fn new_user_response(state: &AppState, headers: &HeaderMap, user: &PageUse
     }
     let units = state.app.search_units(&user.actor, unit_q.trim(), UNIT_CHOICES_MAX).await.unwrap_or_default();
     let c = chrome(state, headers, &user.session, "/admin/users/new", Some(&user.actor)).await;
-    let units =
+    let units: Vec<SelectOption> =
         units.into_iter().map(|u| SelectOption { selected: u.id == form.unit_id, label: format!("{} · {}", u.name, u.kind), code: u.id.to_string() }).collect();
+    let unit_chosen = units.iter().any(|o| o.selected);
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    (status, render(&NewUserPage { c, unit_q, units, form, errors })).into_response()
+    (status, render(&NewUserPage { c, unit_q, units, unit_chosen, form, errors })).into_response()
 }
 
 async fn new_user_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<UnitQuery>) -> Response {
@@ -174,6 +177,8 @@ struct UserDetailPage {
     manages_rights: bool,
     is_self: bool,
     roles: Vec<SelectOption>,
+    /// The account holds one of the roles offered: otherwise the list starts at 请选择.
+    role_chosen: bool,
     errors: Vec<String>,
     notice: Option<String>,
 }
@@ -199,13 +204,15 @@ async fn detail_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
         .iter()
         .filter(|r| unit_kind.is_some_and(|kind| r.fits_unit(kind)))
         .map(|r| SelectOption { code: r.key().into(), label: label(c.t, r.label_zh(), r.label_en()), selected: r.key() == account.role })
-        .collect();
+        .collect::<Vec<_>>();
+    let role_chosen = roles.iter().any(|o| o.selected);
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     let page = UserDetailPage {
         id,
         status: status_text(c.t, account.disabled, account.locked_until),
         role: role_label(c.t, &account.role),
         role_key: account.role.clone(),
+        role_chosen,
         disabled: account.disabled,
         locked: account.locked_until.is_some_and(|until| until > domain::time::now_ms()),
         has_totp: account.totp_secret.is_some(),

@@ -195,6 +195,8 @@ struct CellView {
 struct UnresolvedLine {
     name: String,
     items: String,
+    /// The likeliest units for the name, offered first.
+    suggestions: Vec<SelectOption>,
 }
 
 #[derive(Template)]
@@ -292,21 +294,18 @@ async fn matrix_page(State(state): State<AppState>, headers: HeaderMap, user: Pa
         for row in rows {
             match grouped.iter_mut().find(|line| line.name == row.name) {
                 Some(line) => line.items.push_str(&format!("、{}", row.item_number)),
-                None => grouped.push(UnresolvedLine { name: row.name, items: row.item_number.to_string() }),
+                None => grouped.push(UnresolvedLine { name: row.name, items: row.item_number.to_string(), suggestions: Vec::new() }),
             }
         }
-        let choices = if grouped.is_empty() {
-            Vec::new()
-        } else {
-            state
-                .app
-                .search_units(&user.actor, "", 500)
-                .await
-                .unwrap_or_default()
-                .into_iter()
-                .map(|u| SelectOption { code: u.id.to_string(), label: u.name, selected: false })
-                .collect()
-        };
+        let units = if grouped.is_empty() { Vec::new() } else { state.app.search_units(&user.actor, "", 500).await.unwrap_or_default() };
+        // The likeliest units for each name first (most two-character pieces in common).
+        for line in &mut grouped {
+            let mut ranked: Vec<_> = units.iter().map(|u| (domain::unit::name_similarity(&line.name, &u.name), u)).filter(|(score, _)| *score > 0).collect();
+            ranked.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+            line.suggestions =
+                ranked.into_iter().take(8).map(|(_, u)| SelectOption { code: u.id.to_string(), label: u.name.clone(), selected: false }).collect();
+        }
+        let choices = units.into_iter().map(|u| SelectOption { code: u.id.to_string(), label: u.name, selected: false }).collect();
         let rounds = state.app.review_rounds(&user.actor, id).await.unwrap_or_default().into_iter().map(|(_, name, _)| name).collect();
         (grouped, choices, rounds)
     } else {
