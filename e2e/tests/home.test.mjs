@@ -38,6 +38,9 @@ describe('home', () => {
         'ECharts canvas in #region-map stays blank',
       );
 
+      // The header names the organisation that runs the site (the demo's), the footer its host.
+      assert.equal((await page.locator('#site-organisation').textContent()).trim(), '吉林省安全生产委员会办公室');
+      assert.ok((await page.locator('#site-hosting-unit').textContent()).includes('主办单位'));
       await screenshot(page, 'home.png');
     } finally {
       await page.context().close();

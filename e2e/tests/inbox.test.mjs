@@ -121,6 +121,8 @@ describe('inbox', () => {
       // Opening the message leads to the danger and marks it read.
       await message.locator('button.message-open').click();
       await regulator.waitForURL((url) => url.pathname === dangerPath, { waitUntil: 'load' });
+      // A page below a section says where it is: 首页 › 隐患.
+      assert.equal(await regulator.locator('nav.breadcrumb a[href="/dangers"]').count(), 1, 'the breadcrumb leads back to the list');
       await gotoOk(regulator, '/inbox');
       assert.match(await regulator.locator('#inbox-notices li', { hasText: description }).getAttribute('class'), /\bread\b/);
 

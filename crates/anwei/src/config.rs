@@ -48,6 +48,9 @@ pub struct Config {
     /// Telling people beyond the page (`[inbox]`, `[inbox.smtp]`, `[inbox.sms]`): each channel is
     /// offered to users only when configured here.
     pub inbox: InboxConfig,
+    /// Who runs the site (`[site]`): the organisation and emblem in the header, the hosting unit
+    /// and filing number in the footer.
+    pub site: SiteConfig,
 }
 
 impl Default for Config {
@@ -68,6 +71,7 @@ impl Default for Config {
             forwarded_header: "x-forwarded-for".into(),
             requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
             inbox: Default::default(),
+            site: Default::default(),
         }
     }
 }
@@ -142,6 +146,7 @@ impl Config {
             mqtt.validate()?;
         }
         self.inbox.check()?;
+        self.site.check()?;
         let problems = self.inbox.delivery_settings().problems();
         if !problems.is_empty() {
             bail!("{}", problems.join("; "));
@@ -375,6 +380,26 @@ mod tests {
     }
 
     #[test]
+    fn the_site_identity_comes_from_the_file_and_the_emblem_is_checked_by_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let emblem = dir.path().join("emblem.png");
+        std::fs::write(&emblem, b"\x89PNG\r\n\x1a\n0000").unwrap();
+        let text = format!(
+            "[site]\norganisation = \"吉林省安全生产委员会办公室\"\nhosting_unit = \"吉林省应急管理厅\"\nemblem_file = {:?}\n",
+            emblem.display().to_string()
+        );
+        let identity = Config::parse(&text).unwrap().site.identity().unwrap();
+        assert_eq!(identity.organisation_zh, "吉林省安全生产委员会办公室");
+        assert_eq!(identity.emblem.map(|e| e.content_type), Some("image/png"));
+        std::fs::write(&emblem, b"<svg onload=alert(1)>").unwrap();
+        let refused = format!("{:#}", Config::parse(&text).unwrap().site.identity().unwrap_err());
+        assert!(refused.contains("PNG or JPEG"), "{refused}");
+        let directory = format!("[site]\nemblem_file = {:?}\n", dir.path().display().to_string());
+        assert!(format!("{:#}", Config::parse(&directory).unwrap().site.identity().unwrap_err()).contains("not a file"));
+        assert!(format!("{:#}", Config::parse("[site]\norganisation = \"a\\nb\"\n").unwrap_err()).contains("site.organisation"));
+    }
+
+    #[test]
     fn a_parse_error_says_where() {
         let error = format!("{:#}", Config::parse("[security]\nsession_idle_minutes = \"ten\"\n").unwrap_err());
         assert!(error.contains("session_idle_minutes"), "{error}");
@@ -534,5 +559,67 @@ impl InboxConfig {
             bail!("inbox.smtp.security must be starttls, tls or none");
         }
         Ok(())
+    }
+}
+
+/// `[site]`: the organisation that runs the site, as its pages show it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteConfig {
+    /// e.g. `吉林省安全生产委员会办公室`.
+    pub organisation: String,
+    pub organisation_en: String,
+    /// 主办单位, in the footer.
+    pub hosting_unit: String,
+    pub hosting_unit_en: String,
+    /// The site's filing number (备案号), shown as given.
+    pub filing_number: String,
+    /// A PNG or JPEG of at most 256 KiB, shown beside the organisation's name.
+    pub emblem_file: Option<PathBuf>,
+}
+
+impl SiteConfig {
+    /// The names are short lines of text; the emblem file is read when the server starts.
+    fn check(&self) -> anyhow::Result<()> {
+        for (name, value) in [
+            ("organisation", &self.organisation),
+            ("organisation_en", &self.organisation_en),
+            ("hosting_unit", &self.hosting_unit),
+            ("hosting_unit_en", &self.hosting_unit_en),
+            ("filing_number", &self.filing_number),
+        ] {
+            if value.trim().chars().count() > 100 || value.chars().any(char::is_control) {
+                bail!("site.{name}: at most 100 characters, without control characters");
+            }
+        }
+        Ok(())
+    }
+
+    /// The identity the pages show, with the emblem read (a file of at most 256 KiB, read no
+    /// further) and checked by its bytes.
+    pub fn identity(&self) -> anyhow::Result<web::SiteIdentity> {
+        self.check()?;
+        let emblem = match &self.emblem_file {
+            None => None,
+            Some(path) => {
+                let named = || format!("site.emblem_file {}", path.display());
+                let metadata = std::fs::metadata(path).with_context(named)?;
+                if !metadata.is_file() || metadata.len() > web::EMBLEM_BYTES_MAX as u64 {
+                    bail!("{}: not a file of at most {} KiB", named(), web::EMBLEM_BYTES_MAX / 1024);
+                }
+                let mut bytes = Vec::new();
+                let file = std::fs::File::open(path).with_context(named)?;
+                std::io::Read::read_to_end(&mut std::io::Read::take(file, web::EMBLEM_BYTES_MAX as u64 + 1), &mut bytes).with_context(named)?;
+                Some(web::Emblem::from_bytes(bytes).map_err(|problem| anyhow::anyhow!("{}: {problem}", named()))?)
+            }
+        };
+        Ok(web::SiteIdentity {
+            organisation_zh: self.organisation.trim().to_owned(),
+            organisation_en: self.organisation_en.trim().to_owned(),
+            hosting_unit_zh: self.hosting_unit.trim().to_owned(),
+            hosting_unit_en: self.hosting_unit_en.trim().to_owned(),
+            filing_number: self.filing_number.trim().to_owned(),
+            emblem,
+        })
     }
 }

@@ -986,13 +986,31 @@ async fn print_demo_banner(app: &App, config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The organisation the pages name: as configured, or for the demo province (when nothing is
+/// configured) Jilin's committee office, so that a newcomer sees the header as it will look.
+fn site_identity(config: &Config, demo: bool) -> anyhow::Result<web::SiteIdentity> {
+    let mut identity = config.site.identity()?;
+    if demo && identity.organisation_zh.is_empty() {
+        identity.organisation_zh = "吉林省安全生产委员会办公室".into();
+        identity.organisation_en = "Jilin Provincial Work Safety Committee Office".into();
+        identity.hosting_unit_zh = "吉林省应急管理厅(演示)".into();
+        identity.hosting_unit_en = "Jilin Department of Emergency Management (demo)".into();
+    }
+    Ok(identity)
+}
+
 async fn serve(app: App, config: &Config, demo: bool) -> anyhow::Result<()> {
     let proxies = web::client_address::Proxies {
         trusted: web::client_address::parse_trusted(&config.trusted_proxies).map_err(|message| anyhow::anyhow!(message))?,
         header: web::client_address::ForwardedHeader::parse(&config.forwarded_header).map_err(|message| anyhow::anyhow!(message))?,
     };
-    let settings =
-        web::WebSettings { secure_cookies: config.secure_cookies, demo_banner: demo, proxies, requests_in_flight_max: config.requests_in_flight_max };
+    let settings = web::WebSettings {
+        secure_cookies: config.secure_cookies,
+        demo_banner: demo,
+        proxies,
+        requests_in_flight_max: config.requests_in_flight_max,
+        site: site_identity(config, demo)?,
+    };
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| format!("cannot listen on {}", config.listen))?;
     tracing::info!(listen = %config.listen, backend = app.store.backend_name(), "serving");
     // The audit chain's head goes to the anchor file every minute (and once at start), so that a

@@ -14,7 +14,22 @@ use crate::AppState;
 struct Assets;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/assets/{*path}", axum::routing::get(serve))
+    Router::new().route("/assets/{*path}", axum::routing::get(serve)).route("/site/emblem", axum::routing::get(emblem))
+}
+
+/// The organisation's emblem, when one is configured (`[site] emblem_file`); checked by its
+/// bytes when the server started.
+async fn emblem(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    match &state.settings.site.emblem {
+        Some(emblem) => {
+            let mut response = emblem.bytes.as_ref().clone().into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(emblem.content_type));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+            response
+        }
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 fn content_type(path: &str) -> &'static str {

@@ -63,6 +63,52 @@ pub struct WebSettings {
     /// `Retry-After` at once instead of queueing without bound (telemetry ingest and live alarm
     /// streams have limits of their own: `security::InFlight`).
     pub requests_in_flight_max: usize,
+    /// Who runs this site: the organisation's name and emblem in the header, the hosting unit
+    /// and filing number in the footer (`[site]` in the configuration).
+    pub site: SiteIdentity,
+}
+
+/// The organisation shown in the header and footer of every page. Empty fields are not shown.
+#[derive(Debug, Clone, Default)]
+pub struct SiteIdentity {
+    /// e.g. 吉林省安全生产委员会办公室, and its English name.
+    pub organisation_zh: String,
+    pub organisation_en: String,
+    /// 主办单位, in the footer, and its English name.
+    pub hosting_unit_zh: String,
+    pub hosting_unit_en: String,
+    /// The site's filing number (备案号), shown as given.
+    pub filing_number: String,
+    /// The emblem (PNG or JPEG, at most `EMBLEM_BYTES_MAX`), served at `/site/emblem`.
+    pub emblem: Option<Emblem>,
+}
+
+/// An emblem image checked by its bytes.
+#[derive(Debug, Clone)]
+pub struct Emblem {
+    pub content_type: &'static str,
+    pub bytes: std::sync::Arc<Vec<u8>>,
+}
+
+/// The largest emblem accepted.
+pub const EMBLEM_BYTES_MAX: usize = 256 * 1024;
+
+impl Emblem {
+    /// The emblem from a file's bytes: PNG or JPEG, recognised by their signature, at most
+    /// `EMBLEM_BYTES_MAX`; anything else is refused with the reason.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, String> {
+        if bytes.len() > EMBLEM_BYTES_MAX {
+            return Err(format!("the emblem is over {} KiB", EMBLEM_BYTES_MAX / 1024));
+        }
+        let content_type = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            "image/png"
+        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            "image/jpeg"
+        } else {
+            return Err("the emblem must be a PNG or JPEG image".into());
+        };
+        Ok(Self { content_type, bytes: std::sync::Arc::new(bytes) })
+    }
 }
 
 /// The default of `WebSettings::requests_in_flight_max`.

@@ -61,7 +61,13 @@ async fn tips_leave_no_trace_of_the_reporter_in_the_files_or_the_logs() {
     demo::load_with(&app, 20).await.unwrap();
     let router = web::router(
         app.clone(),
-        web::WebSettings { secure_cookies: false, demo_banner: false, proxies: Default::default(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
+        web::WebSettings {
+            secure_cookies: false,
+            demo_banner: false,
+            proxies: Default::default(),
+            requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
+            site: Default::default(),
+        },
     );
     let sessions_before = db.store.session_count().await.unwrap();
 

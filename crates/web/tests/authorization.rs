@@ -164,6 +164,8 @@ const MATRIX: &[Row] = &[
     ("PUT",    "/api/v1/enterprises/{jilin_enterprise}", Payload::UpdateJilinEnterpriseJson, [204, 404, 404, 204, 404, 404, 404, 404, 404, 404, 404, 401]),
     ("GET",    "/api/v1/regions", Payload::None,                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401]),
     ("GET",    "/api/v1/regions/{province}/enterprise-counts", Payload::None,     [200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 401]),
+    // No emblem is configured in the tests.
+    ("GET",    "/site/emblem", Payload::None,                                     [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]),
     ("GET",    "/api/v1/openapi.json", Payload::None,                             [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/", Payload::None,                                                [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET",    "/login", Payload::None,                                           [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -444,7 +446,13 @@ async fn fixture(backend: &str) -> Fixture {
     demo::load_with(&app, 60).await.unwrap();
     let router = web::router(
         app.clone(),
-        web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
+        web::WebSettings {
+            secure_cookies: false,
+            demo_banner: true,
+            proxies: Default::default(),
+            requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
+            site: Default::default(),
+        },
     );
     let mut fixture = Fixture { router, app, tokens: HashMap::new(), sessions: HashMap::new(), values: HashMap::new(), _db: db };
     for caller in CALLERS.iter().filter(|c| **c != "anonymous") {

@@ -29,7 +29,13 @@ async fn harness(backend: &str) -> Harness {
     demo::load_with(&app, 120).await.unwrap();
     let router = web::router(
         app.clone(),
-        web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
+        web::WebSettings {
+            secure_cookies: false,
+            demo_banner: true,
+            proxies: Default::default(),
+            requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
+            site: Default::default(),
+        },
     );
     Harness { router, app, _db: db }
 }
@@ -841,7 +847,13 @@ async fn login_throttling(backend: &str) {
     demo::load_with(&app, 5).await.unwrap();
     let router = web::router(
         app.clone(),
-        web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
+        web::WebSettings {
+            secure_cookies: false,
+            demo_banner: true,
+            proxies: Default::default(),
+            requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
+            site: Default::default(),
+        },
     );
     let attempt = |username: &str| {
         Request::post("/api/v1/auth/login")
@@ -878,6 +890,7 @@ async fn proxies_and_hsts(backend: &str) {
             demo_banner: true,
             proxies: web::client_address::Proxies { trusted: trusted_proxies, header: Default::default() },
             requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
+            site: Default::default(),
         },
     );
     let attempt = |peer: &str, forwarded_for: &str| {
@@ -916,7 +929,13 @@ async fn proxies_and_hsts(backend: &str) {
     assert_eq!(send(&router, attempt("10.0.0.5:40000", "203.0.113.51")).await.status, StatusCode::UNAUTHORIZED, "the province does not share one bucket");
     let plain = web::router(
         app.clone(),
-        web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX },
+        web::WebSettings {
+            secure_cookies: false,
+            demo_banner: true,
+            proxies: Default::default(),
+            requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
+            site: Default::default(),
+        },
     );
     let reply = send(&plain, Request::get("/login").body(Body::empty()).unwrap()).await;
     assert!(reply.headers.get(header::STRICT_TRANSPORT_SECURITY).is_none(), "no HSTS over plain HTTP");
@@ -929,8 +948,13 @@ async fn slow_clients(h: &Harness) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let settings =
-        web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX };
+    let settings = web::WebSettings {
+        secure_cookies: false,
+        demo_banner: true,
+        proxies: Default::default(),
+        requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
+        site: Default::default(),
+    };
     let server = tokio::spawn(web::serve(listener, h.app.clone(), settings, std::time::Duration::from_millis(300), async {
         let _ = stopped.await;
     }));
@@ -985,7 +1009,8 @@ async fn uploads_refused_before_reading(h: &Harness) {
 /// Past `requests_in_flight_max` the server answers 503 with `Retry-After` at once rather than
 /// queueing; the health check still answers, and it recovers when the load goes.
 async fn load_shedding(h: &Harness) {
-    let settings = web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: 2 };
+    let settings =
+        web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: 2, site: Default::default() };
     let router = web::router(h.app.clone(), settings);
     // Two requests whose bodies never finish hold both places.
     let mut held = Vec::new();

@@ -56,6 +56,8 @@ pub struct Chrome {
     pub demo: bool,
     pub path: String,
     pub user: Option<NavUser>,
+    /// Who runs the site (header and footer).
+    pub site: std::sync::Arc<crate::WebSettings>,
 }
 
 impl Chrome {
@@ -63,6 +65,51 @@ impl Chrome {
     /// entry is marked current.
     pub fn current(&self, section: &str) -> bool {
         self.path == section || self.path.strip_prefix(section).is_some_and(|rest| rest.starts_with(['/', '?', '.']))
+    }
+
+    /// The breadcrumb above a page below a section (`/dangers/12`): the section's link and name.
+    /// A section's own page (`/dangers`) has none: the menu marks it.
+    pub fn section(&self) -> Option<(&'static str, &'static str)> {
+        let path = self.path.split(['?', '#']).next().unwrap_or_default();
+        let mut segments = path.trim_start_matches('/').split('/').filter(|s| !s.is_empty());
+        let first = segments.next()?;
+        segments.next()?;
+        let (href, key) = match first {
+            "dangers" => ("/dangers", "nav.dangers"),
+            "enterprises" => ("/enterprises", "nav.enterprises"),
+            "alarms" | "sensors" | "hazards" | "suppressions" => ("/monitoring", "nav.monitoring"),
+            "monitoring" => ("/monitoring", "nav.monitoring"),
+            "plans" => ("/plans", "nav.plans"),
+            "assignments" => ("/assignments", "nav.inbox"),
+            "inbox" => ("/inbox", "nav.messages"),
+            "tips" => ("/tips", "nav.tips"),
+            "accidents" => ("/accidents", "nav.accidents"),
+            "credit" => ("/credit", "nav.credit"),
+            "insurance" => ("/insurance", "nav.insurance"),
+            "enforcement" | "inspection-plans" => ("/enforcement", "nav.enforcement"),
+            "inspections" => ("/inspections", "nav.inspections"),
+            "campaigns" => ("/campaigns", "nav.campaigns"),
+            "experts" => ("/experts", "nav.experts"),
+            "commitments" => ("/commitments", "nav.commitments"),
+            "assessment" => ("/assessment", "nav.assessment"),
+            "accountability" => ("/accountability", "nav.accountability"),
+            "admin" => ("/admin/users", "nav.accounts"),
+            "audit" => ("/audit", "nav.audit"),
+            _ => return None,
+        };
+        Some((href, self.t.get(key)))
+    }
+
+    /// The organisation's name in the page's language, if configured.
+    pub fn organisation(&self) -> &str {
+        let site = &self.site.site;
+        if self.t.is_en() && !site.organisation_en.is_empty() { &site.organisation_en } else { &site.organisation_zh }
+    }
+
+    /// The hosting unit's name in the page's language, if configured.
+    pub fn hosting_unit(&self) -> &str {
+        let site = &self.site.site;
+        if self.t.is_en() && !site.hosting_unit_en.is_empty() { &site.hosting_unit_en } else { &site.hosting_unit_zh }
     }
 }
 
@@ -98,6 +145,7 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
         t: Catalog::for_lang(Lang::from_headers(headers)),
         csrf: csrf_token(session).await,
         demo: state.settings.demo_banner,
+        site: state.settings.clone(),
         path: path.to_owned(),
         user: actor.map(|a| NavUser {
             display_name: a.display_name.clone(),
