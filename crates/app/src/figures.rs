@@ -287,12 +287,19 @@ impl Figures {
         kept(&self.waiting, (changes, user_id), FRESH_FOR, async { compute.await.map(Arc::new) }).await
     }
 
-    /// A person's messages: how many, and how many unread.
+    /// A person's messages: how many, and how many unread. A change committed (a message posted
+    /// among them) starts new counts; a message read here (which counts as no change, so that
+    /// nobody's reading recomputes the others' figures) forgets the reader's at once
+    /// (`forget_message_counts`).
     pub(crate) async fn message_counts<F>(&self, changes: u64, user_id: i64, compute: F) -> Result<(i64, i64)>
     where
         F: Future<Output = Result<(i64, i64)>>,
     {
         kept(&self.message_counts, (changes, user_id), FRESH_FOR, compute).await
+    }
+
+    pub(crate) async fn forget_message_counts(&self, changes: u64, user_id: i64) {
+        self.message_counts.invalidate(&(changes, user_id)).await;
     }
 }
 

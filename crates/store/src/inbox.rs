@@ -155,7 +155,8 @@ impl Store {
     }
 
     /// Marks a person's messages read: those named, or all of them when `ids` is `None`. Another
-    /// person's message is left as it is. Returns how many changed.
+    /// person's message is left as it is. Returns how many changed. Read state changes no figure
+    /// but the person's own unread count, which `app::inbox` forgets itself.
     pub async fn mark_messages_read(&self, user_id: i64, ids: Option<&[i64]>) -> Result<u64> {
         let now = now_ms();
         let changed = with_writer!(self, |pool| {
@@ -181,9 +182,6 @@ impl Store {
                 }
             }
         });
-        if changed > 0 {
-            self.count_change();
-        }
         Ok(changed)
     }
 
@@ -227,18 +225,47 @@ impl Store {
         )
     }
 
-    /// Deliveries due at `now`, oldest first, at most `limit` (bounded by `DELIVERIES_TAKEN_MAX`).
-    pub async fn due_deliveries(&self, now: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as(
-                "SELECT d.id, d.channel, d.address, d.lang, d.attempts, m.message, m.link, m.urgent FROM inbox_deliveries d \
-                 JOIN inbox_messages m ON m.id = d.message_id WHERE d.state = 'pending' AND d.next_attempt_at <= $1 ORDER BY d.next_attempt_at, d.id LIMIT $2",
-            )
-            .bind(now)
-            .bind(limit.clamp(1, DELIVERIES_TAKEN_MAX))
-            .fetch_all(pool)
-            .await?)
-        })
+    /// Takes the deliveries due at `now`, oldest first, at most `limit` (bounded by
+    /// `DELIVERIES_TAKEN_MAX`): each is claimed until `claimed_until` by moving its next attempt
+    /// there, row by row and only if still due, so that two processes never send one delivery
+    /// twice (a claim not followed by an attempt's record simply falls due again).
+    pub async fn take_due_deliveries(&self, now: i64, claimed_until: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
+        let due: Vec<i64> = with_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT id FROM inbox_deliveries WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2")
+                .bind(now)
+                .bind(limit.clamp(1, DELIVERIES_TAKEN_MAX))
+                .fetch_all(pool)
+                .await?
+        });
+        let mut taken = Vec::new();
+        for id in due {
+            let claimed = with_writer!(self, |pool| {
+                sqlx::query("UPDATE inbox_deliveries SET next_attempt_at = $1 WHERE id = $2 AND state = 'pending' AND next_attempt_at <= $3")
+                    .bind(claimed_until)
+                    .bind(id)
+                    .bind(now)
+                    .execute(pool)
+                    .await?
+                    .rows_affected()
+            });
+            if claimed == 1 {
+                taken.push(id);
+            }
+        }
+        let mut rows = Vec::with_capacity(taken.len());
+        for id in taken {
+            let row: DeliveryRow = with_pool!(self, |pool| {
+                sqlx::query_as(
+                    "SELECT d.id, d.channel, d.address, d.lang, d.attempts, m.message, m.link, m.urgent FROM inbox_deliveries d \
+                     JOIN inbox_messages m ON m.id = d.message_id WHERE d.id = $1",
+                )
+                .bind(id)
+                .fetch_one(pool)
+                .await?
+            });
+            rows.push(row);
+        }
+        Ok(rows)
     }
 
     /// Records one attempt at a delivery: sent, or failed with `error` and tried again at
@@ -284,6 +311,13 @@ impl Store {
                 }
             }
             Ok(counts)
+        })
+    }
+
+    /// Whether anyone has been told of `topic` (a cheap check before a write).
+    pub async fn topic_told(&self, topic: &str) -> Result<bool> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_scalar::<_, i64>("SELECT id FROM inbox_messages WHERE topic = $1 LIMIT 1").bind(topic).fetch_optional(pool).await?.is_some())
         })
     }
 

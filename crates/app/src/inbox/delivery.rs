@@ -20,6 +20,8 @@ pub const POLL_PERIOD: Duration = Duration::from_secs(2);
 /// Most bytes of a gateway's or robot's answer read.
 const ANSWER_BYTES_MAX: u64 = 64 * 1024;
 const LEASE: &str = "inbox_delivery";
+/// How long a delivery taken for sending stays claimed: longer than a whole batch can take.
+const CLAIM_MS: i64 = 60 * 60 * 1000;
 
 /// How the connection to the SMTP server is protected.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -156,7 +158,10 @@ impl App {
         if !self.store.claim_job_lease(LEASE, holder, POLL_PERIOD.as_millis() as i64 * 5).await? {
             return Ok(None);
         }
-        let due = self.store.due_deliveries(store::now_ms(), store::DELIVERIES_TAKEN_MAX).await?;
+        // Each delivery is claimed for longer than it can take, so that a lease passing to another
+        // process meanwhile cannot send it again.
+        let now = store::now_ms();
+        let due = self.store.take_due_deliveries(now, now + CLAIM_MS, store::DELIVERIES_TAKEN_MAX).await?;
         let (mut sent, mut failed) = (0, 0);
         for delivery in due {
             let lang = if delivery.lang == "en" { Lang::En } else { Lang::Zh };
@@ -175,7 +180,9 @@ impl App {
                     Err((error.as_str(), retry_at))
                 }
             };
-            self.store.record_delivery_attempt(delivery.id, recorded).await?;
+            if let Err(error) = self.store.record_delivery_attempt(delivery.id, recorded).await {
+                tracing::warn!(delivery = delivery.id, %error, "an inbox delivery's attempt could not be recorded");
+            }
         }
         Ok(Some((sent, failed)))
     }
@@ -245,7 +252,25 @@ async fn send_email(smtp: &SmtpSettings, to: &str, subject: &str, body: &str) ->
     let transport = builder.build();
     match tokio::time::timeout(SEND_TIMEOUT * 2, transport.send(email)).await {
         Ok(Ok(_)) => Ok(()),
-        Ok(Err(error)) => Err(format!("SMTP: {error}")),
+        // lettre's message may quote the server's reply, which names the address: only its kind
+        // and code are kept.
+        Ok(Err(error)) => {
+            let kind = if error.is_permanent() {
+                "permanent failure"
+            } else if error.is_transient() {
+                "transient failure"
+            } else if error.is_timeout() {
+                "timeout"
+            } else if error.is_tls() {
+                "TLS failure"
+            } else {
+                "connection or protocol failure"
+            };
+            Err(match error.status() {
+                Some(code) => format!("SMTP {kind} ({code})"),
+                None => format!("SMTP {kind}"),
+            })
+        }
         Err(_) => Err("SMTP: timed out".into()),
     }
 }

@@ -140,7 +140,9 @@ impl App {
                 message: domain::message!("inbox.too_many_ids", max = MESSAGES_PER_PAGE_MAX),
             }]));
         }
-        Ok(self.store.mark_messages_read(actor.user_id, ids).await?)
+        let changed = self.store.mark_messages_read(actor.user_id, ids).await?;
+        self.figures.forget_message_counts(self.store.changes_committed(), actor.user_id).await;
+        Ok(changed)
     }
 
     /// Opens one of the caller's messages: marks it read and gives where it points (a path on
@@ -148,7 +150,9 @@ impl App {
     pub async fn open_message(&self, actor: &Actor, id: i64) -> Result<Option<String>> {
         let Some(link) = self.store.inbox_message_link(actor.user_id, id).await? else { return Ok(None) };
         self.store.mark_messages_read(actor.user_id, Some(&[id])).await?;
-        Ok(Some(link).filter(|link| link.starts_with('/') && !link.starts_with("//")))
+        self.figures.forget_message_counts(self.store.changes_committed(), actor.user_id).await;
+        // Only a path on this site: never `//host` or `/\host`, which browsers take elsewhere.
+        Ok(Some(link).filter(|link| link.starts_with('/') && !link.starts_with("//") && !link.starts_with("/\\")))
     }
 
     /// The channels the caller chose, and those this server can send on.
@@ -180,7 +184,7 @@ impl App {
                 continue;
             }
             if !matches!(choice.lang.as_str(), "zh-CN" | "en") {
-                problems.push(domain::enterprises::FieldError { field: "lang", message: domain::message!("inbox.unknown_language") });
+                problems.push(domain::enterprises::FieldError { field, message: domain::message!("inbox.unknown_language") });
                 continue;
             }
             match choice.channel.parse_address(&choice.address) {
@@ -200,7 +204,9 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let channels: Vec<&str> = rows.iter().map(|row| row.channel.key()).collect();
+        // Where messages will go, as the settings page shows it (a robot's key masked).
+        let channels: Vec<serde_json::Value> =
+            rows.iter().map(|row| serde_json::json!({"channel": row.channel.key(), "address": row.channel.shown_address(&row.address)})).collect();
         let event = crate::audit_event(
             Some(actor),
             client,
@@ -263,7 +269,9 @@ impl App {
 
 /// Tells the emergency bureau of the tier an unacknowledged alarm has gone up to (the county's,
 /// the city's or the province's), by an urgent message, once per alarm and tier. It listens to
-/// the monitor's notices in this process; a message posted twice (by two processes) is kept once.
+/// the monitor's notices in this process, and every minute catches up on escalated alarms whose
+/// bureaus were not told (a notice missed, a restart); a message posted twice (by two processes)
+/// is kept once.
 pub fn spawn_alarm_escalation_messages(app: App) {
     let Ok((mut notices, slot)) = app.subscribe_alarms(None) else {
         tracing::error!("no live-notice slot left for the alarm escalation messages");
@@ -271,8 +279,18 @@ pub fn spawn_alarm_escalation_messages(app: App) {
     };
     tokio::spawn(async move {
         let _slot = slot;
+        let mut sweep = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
-            let notice = match notices.recv().await {
+            let received = tokio::select! {
+                received = notices.recv() => received,
+                _ = sweep.tick() => {
+                    if let Err(error) = app.tell_missed_alarm_escalations().await {
+                        tracing::warn!(%error, "could not catch up on escalated alarms");
+                    }
+                    continue;
+                }
+            };
+            let notice = match received {
                 Ok(notice) => notice,
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
                     tracing::warn!(missed, "alarm escalation messages fell behind; notices were skipped");
@@ -306,13 +324,14 @@ impl App {
         let mut posts: Vec<store::UnitPost> = Vec::new();
         for (tier, tier_zh, tier_en) in &TIERS[..=reached] {
             let Some(current) = code.clone() else { break };
-            if let Some(bureau) = self.bureau_to_tell(&current).await?
-                && !posts.iter().any(|post| post.unit_id == bureau.id)
-            {
+            let topic = format!("alarm:{}:{tier}", alarm.id);
+            if self.store.topic_told(&topic).await? {
+                // Told already (by this process or another): nothing to write.
+            } else if let Some(bureau) = self.bureau_to_tell(&current).await? {
                 let message = domain::message!("inbox.alarm_escalated", tier_zh = tier_zh, tier_en = tier_en, what = what);
                 posts.push(store::UnitPost {
                     unit_id: bureau.id,
-                    topic: format!("alarm:{}:{tier}", alarm.id),
+                    topic,
                     urgent: true,
                     message: message.to_stored(),
                     link: format!("/alarms/{}", alarm.id),
@@ -323,5 +342,17 @@ impl App {
         }
         self.store.post_to_units(&posts).await?;
         Ok(())
+    }
+
+    /// Tells of every raised alarm that has gone up a tier and whose bureaus were not told yet:
+    /// a catch-up for notices this process missed (fell behind, or was not running). Returns how
+    /// many alarms were looked at.
+    pub async fn tell_missed_alarm_escalations(&self) -> Result<usize> {
+        let filter = store::AlarmFilter { state: Some("raised".into()), escalated: true, ..Default::default() };
+        let alarms = self.store.alarms(&domain::access::Visibility::Everything, &filter, 1000).await?;
+        for alarm in &alarms {
+            self.tell_alarm_escalation(alarm).await?;
+        }
+        Ok(alarms.len())
     }
 }

@@ -30,6 +30,8 @@ CREATE TABLE inbox_messages (
 );
 CREATE INDEX inbox_messages_user ON inbox_messages(user_id, id);
 CREATE INDEX inbox_messages_unread ON inbox_messages(user_id) WHERE read_at IS NULL;
+-- Whether a topic was told (an escalated alarm's, before it is told again).
+CREATE INDEX inbox_messages_topic ON inbox_messages(topic);
 
 -- The channels a person chose beyond the page: the address, whether only urgent messages go
 -- there, and the language they are written in.
@@ -56,16 +58,20 @@ CREATE TABLE inbox_deliveries (
 );
 CREATE INDEX inbox_deliveries_due ON inbox_deliveries(state, next_attempt_at, id);
 
--- The notices sent before the inbox kept them per person reach their people unread.
+-- The notices sent before the inbox kept them per person reach their people unread (once each:
+-- a person who acts for two units that got the same notice has it once).
 INSERT INTO inbox_messages (user_id, topic, urgent, message, link, created_at)
 SELECT r.user_id, 'work_plan:' || n.kind || ':' || n.assignment_id || ':' || n.due_on, n.kind = 'escalation', n.message,
        '/assignments/' || n.assignment_id, n.created_at
-FROM notifications n JOIN unit_recipients r ON r.unit_id = n.unit_id;
+FROM notifications n JOIN unit_recipients r ON r.unit_id = n.unit_id WHERE true
+ON CONFLICT (user_id, topic) DO NOTHING;
 INSERT INTO inbox_messages (user_id, topic, urgent, message, link, created_at)
 SELECT r.user_id, 'danger:' || n.kind || ':' || n.danger_id || ':' || n.due_on, n.kind = 'escalation', n.message,
        '/dangers/' || n.danger_id, n.created_at
-FROM danger_notices n JOIN unit_recipients r ON r.unit_id = n.unit_id;
+FROM danger_notices n JOIN unit_recipients r ON r.unit_id = n.unit_id WHERE true
+ON CONFLICT (user_id, topic) DO NOTHING;
 INSERT INTO inbox_messages (user_id, topic, urgent, message, link, created_at)
 SELECT r.user_id, 'tip:' || n.kind || ':' || n.tip_id || ':' || n.due_on, n.kind = 'escalation', n.message,
        '/tips/' || n.tip_id, n.created_at
-FROM tip_notices n JOIN unit_recipients r ON r.unit_id = n.unit_id;
+FROM tip_notices n JOIN unit_recipients r ON r.unit_id = n.unit_id WHERE true
+ON CONFLICT (user_id, topic) DO NOTHING;
