@@ -230,8 +230,10 @@ async fn scenario(tools: Tools) {
     };
     let (pt, lt, tt, ft, gt, at) =
         (code_of(own, "PT101"), code_of(own, "LT101"), code_of(own, "TT101"), code_of(own, "FT101"), code_of(own, "GT101"), code_of(own, "AT101"));
-    let other = sensors.iter().find(|s| s.enterprise_id != own).expect("the demo has sensors at another enterprise").enterprise_id;
-    let other_pt = code_of(other, "PT101");
+    // Another enterprise's sensor (a pressure transmitter where there is one: 1.0 is a normal reading for it).
+    let other_sensor =
+        sensors.iter().filter(|s| s.enterprise_id != own).min_by_key(|s| !s.code.ends_with("PT101")).expect("the demo has sensors at another enterprise");
+    let (other, other_pt) = (other_sensor.enterprise_id, other_sensor.code.clone());
     // Plain references from here on, so that the probes below can copy them.
     let (pt, lt, tt, ft, gt, at, other_pt) = (pt.as_str(), lt.as_str(), tt.as_str(), ft.as_str(), gt.as_str(), at.as_str(), other_pt.as_str());
     let credit_code = |id: i64| {
