@@ -50,11 +50,13 @@ pub struct InboxQuery {
     /// Only the unread messages.
     #[serde(default)]
     pub unread: bool,
-    /// 1 to 1,000,000; default 1.
+    /// The page, from 1 (default 1).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 1_000_000)]
     pub page: Option<i64>,
-    /// 1 to 200; default 50.
+    /// Messages per page, 1 to 200 (50 when not given).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<i64>,
 }
 
@@ -94,11 +96,14 @@ async fn inbox(State(state): State<AppState>, caller: ApiCaller, Query(query): Q
     }))
 }
 
-/// Which messages to mark read: `ids` (at most 200), or every message with `all`.
+/// Which messages to mark read: every one with `all: true`, else those named in `ids` (none
+/// named, none marked).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MarkRead {
+    /// At most 200; another person's message is never touched.
     #[serde(default)]
+    #[schema(max_items = 200)]
     pub ids: Option<Vec<i64>>,
     #[serde(default)]
     pub all: bool,
@@ -120,14 +125,7 @@ pub struct MarkedRead {
     security(("bearer" = []))
 )]
 async fn mark_read(State(state): State<AppState>, caller: ApiCaller, Json(body): Json<MarkRead>) -> Result<Json<MarkedRead>, ApiError> {
-    let ids = match (body.ids, body.all) {
-        (Some(ids), false) => Some(ids),
-        (None, true) => None,
-        _ => {
-            let problem = domain::enterprises::FieldError { field: "ids", message: domain::message!("inbox.ids_or_all") };
-            return Err(app::AppError::Invalid(vec![problem]).into());
-        }
-    };
+    let ids = if body.all { None } else { Some(body.ids.unwrap_or_default()) };
     let marked = state.app.mark_messages_read(&caller.actor, ids.as_deref()).await?;
     Ok(Json(MarkedRead { marked }))
 }
