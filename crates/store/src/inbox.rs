@@ -230,42 +230,33 @@ impl Store {
     /// there, row by row and only if still due, so that two processes never send one delivery
     /// twice (a claim not followed by an attempt's record simply falls due again).
     pub async fn take_due_deliveries(&self, now: i64, claimed_until: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
-        let due: Vec<i64> = with_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT id FROM inbox_deliveries WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2")
-                .bind(now)
-                .bind(limit.clamp(1, DELIVERIES_TAKEN_MAX))
-                .fetch_all(pool)
-                .await?
+        let due: Vec<DeliveryRow> = with_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT d.id, d.channel, d.address, d.lang, d.attempts, m.message, m.link, m.urgent FROM inbox_deliveries d \
+                 JOIN inbox_messages m ON m.id = d.message_id WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
+                 ORDER BY d.next_attempt_at, d.id LIMIT $2",
+            )
+            .bind(now)
+            .bind(limit.clamp(1, DELIVERIES_TAKEN_MAX))
+            .fetch_all(pool)
+            .await?
         });
-        let mut taken = Vec::new();
-        for id in due {
+        let mut taken = Vec::with_capacity(due.len());
+        for row in due {
             let claimed = with_writer!(self, |pool| {
                 sqlx::query("UPDATE inbox_deliveries SET next_attempt_at = $1 WHERE id = $2 AND state = 'pending' AND next_attempt_at <= $3")
                     .bind(claimed_until)
-                    .bind(id)
+                    .bind(row.id)
                     .bind(now)
                     .execute(pool)
                     .await?
                     .rows_affected()
             });
             if claimed == 1 {
-                taken.push(id);
+                taken.push(row);
             }
         }
-        let mut rows = Vec::with_capacity(taken.len());
-        for id in taken {
-            let row: DeliveryRow = with_pool!(self, |pool| {
-                sqlx::query_as(
-                    "SELECT d.id, d.channel, d.address, d.lang, d.attempts, m.message, m.link, m.urgent FROM inbox_deliveries d \
-                     JOIN inbox_messages m ON m.id = d.message_id WHERE d.id = $1",
-                )
-                .bind(id)
-                .fetch_one(pool)
-                .await?
-            });
-            rows.push(row);
-        }
-        Ok(rows)
+        Ok(taken)
     }
 
     /// Records one attempt at a delivery: sent, or failed with `error` and tried again at
