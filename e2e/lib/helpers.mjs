@@ -62,10 +62,11 @@ export function useBrowser() {
   after(closeBrowser);
 }
 
-/** New context + page with modest timeouts and diagnostics on stderr. */
-export async function newPage(viewport, label) {
+/** New context + page with modest timeouts and diagnostics on stderr; `options` adds to the
+ * context's (a position and the permission to read it, say). */
+export async function newPage(viewport, label, options = {}) {
   assert.ok(browser, 'the browser is not launched (call useBrowser() in the suite)');
-  const context = await browser.newContext({ baseURL: BASE_URL, viewport, locale: 'zh-CN' });
+  const context = await browser.newContext({ baseURL: BASE_URL, viewport, locale: 'zh-CN', ...options });
   context.setDefaultTimeout(WAIT_MS);
   context.setDefaultNavigationTimeout(WAIT_MS);
   const page = await context.newPage();

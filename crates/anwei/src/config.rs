@@ -51,6 +51,8 @@ pub struct Config {
     /// Who runs the site (`[site]`): the organisation and emblem in the header, the hosting unit
     /// and filing number in the footer.
     pub site: SiteConfig,
+    /// Documents the server writes (`[documents]`): the font of PDF records.
+    pub documents: DocumentsConfig,
 }
 
 impl Default for Config {
@@ -72,6 +74,7 @@ impl Default for Config {
             requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
             inbox: Default::default(),
             site: Default::default(),
+            documents: Default::default(),
         }
     }
 }
@@ -147,6 +150,11 @@ impl Config {
         }
         self.inbox.check()?;
         self.site.check()?;
+        if let Some(font) = &self.documents.font
+            && !font.is_file()
+        {
+            anyhow::bail!("[documents] font: {} is not a file", font.display());
+        }
         let problems = self.inbox.delivery_settings().problems();
         if !problems.is_empty() {
             bail!("{}", problems.join("; "));
@@ -560,6 +568,15 @@ impl InboxConfig {
         }
         Ok(())
     }
+}
+
+/// `[documents]`: how the server writes PDF documents (a check's record).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DocumentsConfig {
+    /// A font file with Chinese glyphs (.ttf, .otf or .ttc). Unset: the first of the system's
+    /// CJK fonts (Debian's `fonts-noto-cjk`, WenQuanYi, Droid Sans Fallback, AR PL UMing).
+    pub font: Option<PathBuf>,
 }
 
 /// `[site]`: the organisation that runs the site, as its pages show it.

@@ -439,6 +439,7 @@ async fn open(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Result<(Co
         .with_risk_bands(config.risk)
         .with_insurance_rules(config.insurance.clone())
         .with_delivery(config.inbox.delivery_settings())
+        .with_document_font(config.documents.font.clone())
         .with_monitor_settings(config.monitoring.settings());
     app.load_shipped_checklists().await.map_err(|e| anyhow::anyhow!("loading the shipped checklists failed: {e}"))?;
     Ok((config.clone(), app))

@@ -58,6 +58,9 @@ pub enum AppError {
     /// Too much work is queued; the client should retry later.
     #[error("{0}")]
     Busy(Message),
+    /// Something the server needs is missing (a font for PDF documents); the operator must act.
+    #[error("{0}")]
+    Unavailable(Message),
     #[error("storage failure")]
     Store(StoreError),
     #[error("internal failure: {0}")]
@@ -115,6 +118,8 @@ pub struct App {
     figures: figures::Figures,
     /// Where inbox messages may go beyond the page (the operator's configuration).
     pub delivery: std::sync::Arc<inbox::delivery::DeliverySettings>,
+    /// The font PDF documents are written in, read on first use.
+    checklist_font: checklists::DocumentFont,
 }
 
 impl App {
@@ -128,7 +133,13 @@ impl App {
             monitor,
             figures: Default::default(),
             delivery: Default::default(),
+            checklist_font: Default::default(),
         }
+    }
+
+    /// The same application writing PDF documents in the font at `path` (else the system's).
+    pub fn with_document_font(self, path: Option<std::path::PathBuf>) -> Self {
+        Self { checklist_font: checklists::DocumentFont::new(path), ..self }
     }
 
     /// The same application monitoring with other settings (before monitoring starts).

@@ -134,6 +134,14 @@ pub enum Action<'a> {
         enterprise_id: i64,
         campaign_expert: bool,
     },
+    /// Read the record of a checklist run (its answers, photos, signature and PDF): its enterprise's
+    /// own users, the person who ran it, and the offices, departments, regulators and inspectors of
+    /// the territory the enterprise lies in (as inspections).
+    ReadChecklistRun {
+        enterprise_id: i64,
+        ran_it: bool,
+        region_path: &'a str,
+    },
     /// See the campaigns of one's territory (and those above that cover it).
     ReadCampaigns,
     /// File the enterprise's daily safety commitment: its own users.
@@ -309,6 +317,12 @@ pub fn allows(actor: &Actor, action: Action<'_>) -> bool {
             "campaign" => matches!(actor.role, Regulator | Inspector) || (campaign_expert && actor.role == Expert),
             _ => false,
         },
+        Action::ReadChecklistRun { enterprise_id, ran_it, region_path } => {
+            own_enterprise(actor, enterprise_id)
+                || (ran_it && !actor.role.is_administrator())
+                || (matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector)
+                    && actor.region_path.as_deref().is_some_and(|own| region_path.starts_with(own)))
+        }
         Action::ReadCampaigns | Action::ReadExpertPool => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Regulator | Inspector),
         Action::ReadMissingCommitments => matches!(actor.role, Regulator | Inspector | CommitteeOffice),
         Action::ManageExpertPool => {
@@ -516,6 +530,26 @@ pub(crate) mod tests {
             (actor(Role::Expert, None, None), Action::RunChecklist { kind: "campaign", enterprise_id: 5, campaign_expert: true }, true),
             (actor(Role::Expert, None, None), Action::RunChecklist { kind: "inspection", enterprise_id: 5, campaign_expert: true }, false),
             (actor(Role::Department, Some("220000/"), None), Action::HandleAlarm, false),
+            (actor(Role::Enterprise, None, Some(5)), Action::ReadChecklistRun { enterprise_id: 5, ran_it: false, region_path: changchun }, true),
+            (actor(Role::Enterprise, None, Some(6)), Action::ReadChecklistRun { enterprise_id: 5, ran_it: false, region_path: changchun }, false),
+            (actor(Role::Expert, None, None), Action::ReadChecklistRun { enterprise_id: 5, ran_it: true, region_path: changchun }, true),
+            (actor(Role::Expert, None, None), Action::ReadChecklistRun { enterprise_id: 5, ran_it: false, region_path: changchun }, false),
+            (
+                actor(Role::Regulator, Some(changchun), None),
+                Action::ReadChecklistRun { enterprise_id: 5, ran_it: false, region_path: "220000/220100/220102/" },
+                true,
+            ),
+            (
+                actor(Role::Regulator, Some("220000/220200/"), None),
+                Action::ReadChecklistRun { enterprise_id: 5, ran_it: false, region_path: "220000/220100/220102/" },
+                false,
+            ),
+            (actor(Role::Department, Some("220000/"), None), Action::ReadChecklistRun { enterprise_id: 5, ran_it: false, region_path: "220000/220100/" }, true),
+            (
+                actor(Role::SystemAdmin, Some("220000/"), None),
+                Action::ReadChecklistRun { enterprise_id: 5, ran_it: true, region_path: "220000/220100/" },
+                false,
+            ),
             (actor(Role::SystemAdmin, Some("220000/"), None), Action::ReadChecklists, false),
             (actor(Role::Regulator, Some(changchun), None), Action::ManageExpertPool, false),
             (actor(Role::CommitteeOffice, Some("220000/"), None), Action::ManageExpertPool, true),

@@ -2,7 +2,7 @@
 //! grade, every item must be answered, only targets are checked in a campaign, and the
 //! campaign's coverage and rectification rate follow the checks.
 
-use app::checklists::{CampaignInput, ItemAnswer};
+use app::checklists::{CampaignInput, FieldInput, ItemAnswer, RunInput};
 use app::{App, AppError, Client};
 
 #[tokio::test]
@@ -26,11 +26,24 @@ async fn checklists_and_campaigns_on_every_configured_backend() {
         assert_eq!(items.len(), 20);
         let own = enterprise.enterprise_id.unwrap();
         let answers = |failed: &[&str]| {
-            items.iter().map(|i| ItemAnswer { item_id: i.id, passed: !failed.contains(&i.code.as_str()), note: String::new() }).collect::<Vec<_>>()
+            items
+                .iter()
+                .map(|i| {
+                    let passed = !failed.contains(&i.code.as_str());
+                    ItemAnswer { item_id: i.id, passed, note: if passed { String::new() } else { "现场发现".into() }, photos: Vec::new() }
+                })
+                .collect::<Vec<_>>()
+        };
+        let run = |checklist_id: i64, kind: &str, campaign_id: Option<i64>, answers: Vec<ItemAnswer>| RunInput {
+            checklist_id,
+            kind: kind.into(),
+            campaign_id,
+            answers,
+            field: FieldInput { signed_by: "王经理".into(), signature_refused: true, ..Default::default() },
         };
 
         // A self-check with two failed items reports two 重大 dangers linked to their items.
-        let (_, dangers) = app.run_checklist(&enterprise, &client, chemical.id, own, "self_check", None, &answers(&["5", "12"])).await.unwrap();
+        let (_, dangers) = app.run_checklist(&enterprise, &client, own, &run(chemical.id, "self_check", None, answers(&["5", "12"]))).await.unwrap();
         assert_eq!(dangers.len(), 2);
         let danger = app.danger_view(&enterprise, &client, dangers[0]).await.unwrap().danger;
         assert_eq!(
@@ -40,15 +53,15 @@ async fn checklists_and_campaigns_on_every_configured_backend() {
         let mut partial = answers(&[]);
         partial.pop();
         assert!(
-            matches!(app.run_checklist(&enterprise, &client, chemical.id, own, "self_check", None, &partial).await, Err(AppError::Invalid(_))),
+            matches!(app.run_checklist(&enterprise, &client, own, &run(chemical.id, "self_check", None, partial.clone())).await, Err(AppError::Invalid(_))),
             "every item needs an answer"
         );
         assert!(
-            matches!(app.run_checklist(&enterprise, &client, chemical.id, own, "inspection", None, &answers(&[])).await, Err(AppError::NotFound)),
+            matches!(app.run_checklist(&enterprise, &client, own, &run(chemical.id, "inspection", None, answers(&[]))).await, Err(AppError::NotFound)),
             "an enterprise does not inspect itself"
         );
         assert!(
-            matches!(app.run_checklist(&jilinshi, &client, chemical.id, own, "inspection", None, &answers(&[])).await, Err(AppError::NotFound)),
+            matches!(app.run_checklist(&jilinshi, &client, own, &run(chemical.id, "inspection", None, answers(&[]))).await, Err(AppError::NotFound)),
             "outside the territory"
         );
 
@@ -83,9 +96,12 @@ async fn checklists_and_campaigns_on_every_configured_backend() {
         assert!(before.totals.targets > 0 && before.totals.checked == 0 && before.totals.coverage == 0.0);
         assert_eq!((before.totals.rectification_rate, before.totals.rectification_text().as_str()), (None, "—"), "nothing found, no rate");
         let lane_answers = |blocked: bool| {
-            lane_items.iter().map(|i| ItemAnswer { item_id: i.id, passed: !(blocked && i.code == "2"), note: "现场检查".into() }).collect::<Vec<_>>()
+            lane_items
+                .iter()
+                .map(|i| ItemAnswer { item_id: i.id, passed: !(blocked && i.code == "2"), note: "现场检查".into(), photos: Vec::new() })
+                .collect::<Vec<_>>()
         };
-        let (_, found) = app.run_checklist(&inspector, &client, lanes.id, own, "campaign", Some(campaign), &lane_answers(true)).await.unwrap();
+        let (_, found) = app.run_checklist(&inspector, &client, own, &run(lanes.id, "campaign", Some(campaign), lane_answers(true))).await.unwrap();
         assert_eq!(found.len(), 1);
         let after = app.campaign_progress(&changchun, &client, campaign).await.unwrap();
         assert_eq!((after.totals.checked, after.totals.findings, after.totals.closed), (1, 1, 0));
@@ -94,12 +110,139 @@ async fn checklists_and_campaigns_on_every_configured_backend() {
         let jilin_enterprise = app.list_enterprises(&jilinshi, &client, &Default::default(), 1, 1).await.unwrap().items[0].id;
         assert!(
             matches!(
-                app.run_checklist(&jilinshi, &client, lanes.id, jilin_enterprise, "campaign", Some(campaign), &lane_answers(false)).await,
+                app.run_checklist(&jilinshi, &client, jilin_enterprise, &run(lanes.id, "campaign", Some(campaign), lane_answers(false))).await,
                 Err(AppError::NotFound)
             ),
             "not a target of 长春's campaign"
         );
         assert!(matches!(app.campaign_progress(&jilinshi, &client, campaign).await, Err(AppError::NotFound)));
+        assert!(db.store.verify_audit_chain().await.unwrap().is_ok());
+    }
+}
+
+/// A 40×20 grey PNG: the photo and the signature of the field checks below.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x28, 0x00, 0x00, 0x00, 0x14, 0x08, 0x00,
+    0x00, 0x00, 0x00, 0xda, 0x2d, 0x20, 0x67, 0x00, 0x00, 0x00, 0x14, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0x68, 0x20, 0x12, 0x30, 0x8c, 0x2a, 0x1c, 0x55,
+    0x38, 0xaa, 0x10, 0x04, 0x00, 0xc8, 0xb4, 0x90, 0x10, 0xfc, 0xaf, 0xb1, 0x4f, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// The field record of a check: an inspection needs the representative's signature or the
+/// record of a refusal; a failed item needs a note or a photo, and its photo becomes the danger's;
+/// times and positions are checked; a submission sent twice is recorded once; the record is
+/// read by those it concerns only, and its PDF holds what the page shows.
+#[tokio::test]
+async fn a_field_check_records_its_evidence_once() {
+    for backend in store::testing::backends() {
+        let db = store::testing::fresh(backend).await.unwrap();
+        let app = App::new(db.store.clone(), Default::default());
+        demo::load_with(&app, 30).await.unwrap();
+        let client = Client::cli();
+        let actor = |name: &'static str| {
+            let app = app.clone();
+            async move { app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap() }
+        };
+        let (inspector, enterprise, jilinshi, expert) = (actor("inspector").await, actor("enterprise").await, actor("jilinshi").await, actor("expert").await);
+        let own = enterprise.enterprise_id.unwrap();
+        let lanes = app.store.checklists().await.unwrap().into_iter().find(|c| c.code == "fire-lanes").unwrap();
+        let (_, items) = app.checklist_with_items(lanes.id).await.unwrap();
+        let photo = app::workplans::UploadedFile { file_name: "lane.png".into(), bytes: PNG.to_vec() };
+        // The first item fails with `note` and `photos`; the others pass.
+        let answers = |note: &str, photos: Vec<app::workplans::UploadedFile>| {
+            items
+                .iter()
+                .enumerate()
+                .map(|(n, i)| ItemAnswer {
+                    item_id: i.id,
+                    passed: n > 0,
+                    note: if n == 0 { note.to_owned() } else { String::new() },
+                    photos: if n == 0 { photos.clone() } else { Vec::new() },
+                })
+                .collect::<Vec<_>>()
+        };
+        let now = domain::time::now_ms();
+        let signed = FieldInput {
+            started_at: Some(now - 30 * 60_000),
+            finished_at: Some(now - 60_000),
+            latitude: Some(43.886841),
+            longitude: Some(125.324501),
+            accuracy_m: Some(12.0),
+            signed_by: "李安全".into(),
+            signature: Some(PNG.to_vec()),
+            client_ref: Some("0123456789abcdef".into()),
+            ..Default::default()
+        };
+        let inspection =
+            |answers: Vec<ItemAnswer>, field: FieldInput| RunInput { checklist_id: lanes.id, kind: "inspection".into(), campaign_id: None, answers, field };
+        let refused = |input: RunInput| {
+            let app = app.clone();
+            let inspector = inspector.clone();
+            async move {
+                match app.run_checklist(&inspector, &Client::cli(), own, &input).await {
+                    Err(AppError::Invalid(problems)) => problems.into_iter().map(|p| p.field).collect::<Vec<_>>(),
+                    other => panic!("expected a refusal, got {other:?}"),
+                }
+            }
+        };
+        let runs_before = app.checklist_runs_of_enterprise(&inspector, &client, own).await.unwrap().len();
+
+        // Refused, with the field named: no signature, a failed item without note or photo, a
+        // time from last year, a position off the globe, a signature that is not a PNG.
+        let unsigned = FieldInput { signature: None, ..signed.clone() };
+        assert_eq!(refused(inspection(answers("占用", Vec::new()), unsigned)).await, ["signature"]);
+        assert_eq!(refused(inspection(answers("", Vec::new()), signed.clone())).await, ["answers"]);
+        let stale = FieldInput { started_at: Some(now - 400 * 86_400_000), ..signed.clone() };
+        assert_eq!(refused(inspection(answers("占用", Vec::new()), stale)).await, ["finished_at"]);
+        let lost = FieldInput { latitude: Some(91.0), ..signed.clone() };
+        assert_eq!(refused(inspection(answers("占用", Vec::new()), lost)).await, ["latitude"]);
+        let scrawl = FieldInput { signature: Some(b"GIF89a".to_vec()), ..signed.clone() };
+        assert_eq!(refused(inspection(answers("占用", Vec::new()), scrawl)).await, ["signature"]);
+        let exe = app::workplans::UploadedFile { file_name: "lane.jpg".into(), bytes: b"MZ\x90\x00".to_vec() };
+        assert_eq!(refused(inspection(answers("", vec![exe]), signed.clone())).await, ["photos"]);
+        assert_eq!(app.checklist_runs_of_enterprise(&inspector, &client, own).await.unwrap().len(), runs_before, "nothing half-written");
+
+        // A photo alone explains a failed item; sent twice, the check is recorded once.
+        let (run, dangers) = app.run_checklist(&inspector, &client, own, &inspection(answers("", vec![photo.clone()]), signed.clone())).await.unwrap();
+        assert_eq!(dangers.len(), 1);
+        let again = app.run_checklist(&inspector, &client, own, &inspection(answers("", vec![photo.clone()]), signed.clone())).await.unwrap();
+        assert_eq!(again, (run, dangers.clone()), "a retried submission returns the first record");
+        assert_eq!(app.checklist_runs_of_enterprise(&inspector, &client, own).await.unwrap().len(), runs_before + 1);
+        let view = app.checklist_run_view(&inspector, &client, run).await.unwrap();
+        assert_eq!((view.latitude, view.signed_by.as_str(), view.signed, view.signature_refused), (Some(43.886841), "李安全", true, false));
+        let failed: Vec<_> = view.items.iter().filter(|i| !i.passed).collect();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].danger_id, Some(dangers[0]));
+        assert_eq!(failed[0].photo_ids.len(), 1, "the photo is kept with the failed item");
+        let danger_photos = app.danger_photos(&inspector, &client, dangers[0]).await.unwrap();
+        assert_eq!(danger_photos.iter().map(|p| p.id).collect::<Vec<_>>(), failed[0].photo_ids, "and is the danger's photo");
+        assert_eq!(app.checklist_run_signature(&enterprise, &client, run).await.unwrap(), PNG);
+
+        // A refusal to sign is recorded instead of a signature.
+        let declined = FieldInput { signature: None, signature_refused: true, client_ref: None, ..signed.clone() };
+        let (declined_run, _) = app.run_checklist(&inspector, &client, own, &inspection(answers("占用", Vec::new()), declined)).await.unwrap();
+        let declined_view = app.checklist_run_view(&inspector, &client, declined_run).await.unwrap();
+        assert!(declined_view.signature_refused && !declined_view.signed);
+
+        // Who reads the record: the enterprise, the inspector, not another city or an expert.
+        assert!(app.checklist_run_view(&enterprise, &client, run).await.is_ok());
+        assert!(matches!(app.checklist_run_view(&jilinshi, &client, run).await, Err(AppError::NotFound)));
+        assert!(matches!(app.checklist_run_view(&expert, &client, run).await, Err(AppError::NotFound)));
+        assert!(matches!(app.checklist_run_pdf(&jilinshi, &client, run, false).await, Err(AppError::NotFound)));
+        let someone_elses = *danger_photos.first().map(|p| &p.id).unwrap() + 100_000;
+        assert!(matches!(app.checklist_run_photo(&enterprise, &client, run, someone_elses).await, Err(AppError::NotFound)));
+
+        // The PDF, when the machine has a CJK font (CI requires one).
+        match app.checklist_run_pdf(&inspector, &client, run, false).await {
+            Ok(bytes) => {
+                assert!(bytes.starts_with(b"%PDF-"));
+                let document = lopdf::Document::load_mem(&bytes).unwrap();
+                assert!(!document.get_pages().is_empty());
+                let english = app.checklist_run_pdf(&inspector, &client, run, true).await.unwrap();
+                assert_ne!(english, bytes, "the English record differs");
+            }
+            Err(AppError::Unavailable(_)) => store::testing::skipping("cjk-font", "no CJK font for PDF documents on this machine"),
+            Err(other) => panic!("the PDF failed: {other:?}"),
+        }
         assert!(db.store.verify_audit_chain().await.unwrap().is_ok());
     }
 }

@@ -15,6 +15,9 @@ use store::{NewUnit, NewUser};
 
 use app::{Actor, App, AppError, Client, Result, audit_event};
 
+/// The signature the demo's campaign checks carry (a drawn scribble, a 300×100 PNG).
+const DEMO_SIGNATURE: &[u8] = include_bytes!("../data/signature.png");
+
 pub const DEMO_PROVINCE: &str = "220000";
 pub const DEMO_PASSWORD: &str = "anwei-demo";
 pub const DEMO_ENTERPRISE_COUNT: usize = 3_000;
@@ -702,9 +705,25 @@ async fn load_demo_campaign(app: &App) -> Result<()> {
         let targets = app.list_enterprises(&checker, &client, &app::enterprises::ListQuery::default(), 1, 200).await?.items;
         for (index, enterprise) in targets.iter().enumerate().filter(|(i, _)| i % share == 0) {
             // One check in five finds a blocked lane.
-            let answers: Vec<ItemAnswer> =
-                items.iter().map(|item| ItemAnswer { item_id: item.id, passed: !(index % 5 == 0 && item.code == "2"), note: String::new() }).collect();
-            app.run_checklist(&checker, &client, lanes.id, enterprise.id, "campaign", Some(campaign), &answers).await?;
+            let answers: Vec<ItemAnswer> = items
+                .iter()
+                .map(|item| {
+                    let blocked = index % 5 == 0 && item.code == "2";
+                    let note = if blocked { "消防车通道被货物和车辆占用,宽度不足4米".to_owned() } else { String::new() };
+                    ItemAnswer { item_id: item.id, passed: !blocked, note, photos: Vec::new() }
+                })
+                .collect();
+            // Done on site in the last weeks, signed by the enterprise's representative.
+            let finished_at = domain::time::now_ms() - (index as i64 % 20 + 1) * 86_400_000 - 3_600_000;
+            let field = app::checklists::FieldInput {
+                started_at: Some(finished_at - 40 * 60_000),
+                finished_at: Some(finished_at),
+                signed_by: "企业安全负责人".into(),
+                signature: Some(DEMO_SIGNATURE.to_vec()),
+                ..Default::default()
+            };
+            let input = app::checklists::RunInput { checklist_id: lanes.id, kind: "campaign".into(), campaign_id: Some(campaign), answers, field };
+            app.run_checklist(&checker, &client, enterprise.id, &input).await?;
         }
     }
     // The provincial expert: in the pool, on the campaign, and asked to verify a 重大

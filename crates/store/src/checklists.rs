@@ -43,8 +43,73 @@ pub struct NewRun {
     pub enterprise_id: i64,
     pub kind: String,
     pub campaign_id: Option<i64>,
-    /// (item id, passed, note, the danger to report when failed)
-    pub results: Vec<(i64, bool, String, Option<NewDanger>)>,
+    pub results: Vec<NewRunResult>,
+    pub field: FieldRecord,
+}
+
+/// One item's answer; a failed item carries the danger to report and the photos taken of it
+/// (stored as the danger's photos).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRunResult {
+    pub item_id: i64,
+    pub passed: bool,
+    pub note: String,
+    pub danger: Option<NewDanger>,
+    /// (file name, content type, SHA-256, bytes), as `add_danger_photos` takes them.
+    pub photos: Vec<(String, String, String, Vec<u8>)>,
+}
+
+/// How a run was done in the field: the device's start and finish (epoch ms), its position, who
+/// signed for the enterprise and the drawn signature (PNG) or their refusal, and the device's
+/// reference for the submission (a retried submission with the same reference is recorded once).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FieldRecord {
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    /// (latitude, longitude, accuracy in metres)
+    pub position: Option<(f64, f64, f64)>,
+    pub signed_by: String,
+    pub signature: Option<Vec<u8>>,
+    pub signature_refused: bool,
+    pub client_ref: Option<String>,
+}
+
+/// A recorded run with what the record of it shows.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct ChecklistRunRow {
+    pub id: i64,
+    pub checklist_id: i64,
+    pub checklist_code: String,
+    pub checklist_name: String,
+    pub enterprise_id: i64,
+    pub enterprise_name: String,
+    pub region_path: String,
+    pub kind: String,
+    pub campaign_id: Option<i64>,
+    pub campaign_name: Option<String>,
+    pub run_by: i64,
+    pub run_by_name: String,
+    pub run_at: i64,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub accuracy_m: Option<f64>,
+    pub signed_by: String,
+    pub signature: Option<Vec<u8>>,
+    pub signature_refused: bool,
+}
+
+/// One item of a recorded run, with the danger a failure reported.
+#[derive(Debug, Clone, PartialEq, FromRow)]
+pub struct ChecklistResultRow {
+    pub item_id: i64,
+    pub code: String,
+    pub item: String,
+    pub consequence: String,
+    pub passed: bool,
+    pub note: String,
+    pub danger_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -142,13 +207,34 @@ impl Store {
         })
     }
 
-    /// Records a run and its results, reporting a danger for every failed item, all in one
-    /// transaction; returns the run id and the dangers' ids.
+    /// Records a run and its results, reporting a danger for every failed item (with its photos),
+    /// all in one transaction; returns the run id and the dangers' ids. A run whose `client_ref`
+    /// the same user already recorded is not recorded again: the first one's ids are returned.
     pub async fn record_checklist_run(&self, run: &NewRun, user_id: i64, event: &AuditEvent) -> Result<(i64, Vec<i64>)> {
+        let field = &run.field;
         crate::in_transaction!(self, |tx| {
+            // Checked inside the transaction: writers are serialised, so two submissions of one
+            // run cannot both pass.
+            if let Some(client_ref) = &field.client_ref {
+                let recorded: Option<i64> = sqlx::query_scalar("SELECT id FROM checklist_runs WHERE run_by = $1 AND client_ref = $2")
+                    .bind(user_id)
+                    .bind(client_ref)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if let Some(run_id) = recorded {
+                    let dangers: Vec<i64> =
+                        sqlx::query_scalar("SELECT danger_id FROM checklist_results WHERE run_id = $1 AND danger_id IS NOT NULL ORDER BY danger_id")
+                            .bind(run_id)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                    return Ok((run_id, dangers));
+                }
+            }
             let now = now_ms();
             let run_id: i64 = sqlx::query_scalar(
-                "INSERT INTO checklist_runs (checklist_id, enterprise_id, kind, campaign_id, run_by, run_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                "INSERT INTO checklist_runs (checklist_id, enterprise_id, kind, campaign_id, run_by, run_at, started_at, finished_at, latitude, longitude, \
+                 accuracy_m, signed_by, signature, signature_refused, client_ref) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
             )
             .bind(run.checklist_id)
             .bind(run.enterprise_id)
@@ -156,23 +242,48 @@ impl Store {
             .bind(run.campaign_id)
             .bind(user_id)
             .bind(now)
+            .bind(field.started_at)
+            .bind(field.finished_at)
+            .bind(field.position.map(|p| p.0))
+            .bind(field.position.map(|p| p.1))
+            .bind(field.position.map(|p| p.2))
+            .bind(&field.signed_by)
+            .bind(field.signature.as_deref())
+            .bind(field.signature_refused)
+            .bind(field.client_ref.as_deref())
             .fetch_one(&mut *tx)
             .await?;
             let mut dangers = Vec::new();
-            for (item_id, passed, note, danger) in &run.results {
-                let danger_id = match (passed, danger) {
+            for result in &run.results {
+                let danger_id = match (result.passed, &result.danger) {
                     (false, Some(danger)) => {
                         let id = insert_danger!(tx, danger, user_id, now);
                         dangers.push(id);
+                        for (file_name, content_type, sha256, content) in &result.photos {
+                            sqlx::query(
+                                "INSERT INTO danger_photos (danger_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                            )
+                            .bind(id)
+                            .bind(file_name)
+                            .bind(content_type)
+                            .bind(content.len() as i64)
+                            .bind(sha256)
+                            .bind(content)
+                            .bind(user_id)
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
                         Some(id)
                     }
                     _ => None,
                 };
                 sqlx::query("INSERT INTO checklist_results (run_id, item_id, passed, note, danger_id) VALUES ($1, $2, $3, $4, $5)")
                     .bind(run_id)
-                    .bind(item_id)
-                    .bind(*passed)
-                    .bind(note)
+                    .bind(result.item_id)
+                    .bind(result.passed)
+                    .bind(&result.note)
                     .bind(danger_id)
                     .execute(&mut *tx)
                     .await?;
@@ -181,6 +292,51 @@ impl Store {
             event.target = format!("checklist_run:{run_id}");
             crate::audit::append_audit!(tx, &event);
             Ok((run_id, dangers))
+        })
+    }
+
+    /// A recorded run.
+    pub async fn checklist_run(&self, id: i64) -> Result<ChecklistRunRow> {
+        with_pool!(self, |pool| {
+            let row: Option<ChecklistRunRow> = sqlx::query_as(
+                "SELECT k.id, k.checklist_id, l.code AS checklist_code, l.name AS checklist_name, k.enterprise_id, e.name AS enterprise_name, \
+                 r.path AS region_path, k.kind, k.campaign_id, c.name AS campaign_name, k.run_by, u.display_name AS run_by_name, k.run_at, \
+                 k.started_at, k.finished_at, k.latitude, k.longitude, k.accuracy_m, k.signed_by, k.signature, k.signature_refused \
+                 FROM checklist_runs k JOIN checklists l ON l.id = k.checklist_id JOIN enterprises e ON e.id = k.enterprise_id \
+                 JOIN regions r ON r.code = e.region_code JOIN users u ON u.id = k.run_by LEFT JOIN campaigns c ON c.id = k.campaign_id \
+                 WHERE k.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+            row.ok_or(StoreError::NotFound)
+        })
+    }
+
+    /// The items of a recorded run, in the checklist's order.
+    pub async fn checklist_run_results(&self, run_id: i64) -> Result<Vec<ChecklistResultRow>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT x.item_id, i.code, i.item, i.consequence, x.passed, x.note, x.danger_id \
+                 FROM checklist_results x JOIN checklist_items i ON i.id = x.item_id WHERE x.run_id = $1 ORDER BY i.position",
+            )
+            .bind(run_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// The runs recorded at an enterprise, newest first: (id, checklist name, kind, run at).
+    pub async fn checklist_runs_of_enterprise(&self, enterprise_id: i64, limit: i64) -> Result<Vec<(i64, String, String, i64)>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as(
+                "SELECT k.id, l.name, k.kind, k.run_at FROM checklist_runs k JOIN checklists l ON l.id = k.checklist_id \
+                 WHERE k.enterprise_id = $1 ORDER BY k.id DESC LIMIT $2",
+            )
+            .bind(enterprise_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
         })
     }
 

@@ -43,7 +43,10 @@ pub use accountability::{MeasureRow, NewMeasure};
 pub use accounts::{AccountChange, ApiTokenRow, NewUser, UserListPage, UserListRow, UserRow};
 pub use assessment::{AssignmentFacts, FindingRow, SchemeRow, ScoreRow};
 pub use audit::{AuditFilter, AuditPage};
-pub use checklists::{CampaignCityRow, CampaignRow, ChecklistItemRow, ChecklistRow, NewCampaign, NewChecklistItem, NewRun};
+pub use checklists::{
+    CampaignCityRow, CampaignRow, ChecklistItemRow, ChecklistResultRow, ChecklistRow, ChecklistRunRow, FieldRecord, NewCampaign, NewChecklistItem, NewRun,
+    NewRunResult,
+};
 pub use commitments::{CommitmentRow, MissingCommitment};
 pub use enforcement::{
     CityCoverageRow, ConflictRow, CoverageRow, EnforcementFactsRow, EnterpriseRef, InspectionPhotoRow, InspectionPlanRow, InspectionRow, JurisdictionCounts,

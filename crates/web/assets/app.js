@@ -195,7 +195,294 @@
     }).catch(function (error) { element.textContent = String(error); });
   }
 
+
+  // A field check (checklists/checklist_run.html): progress through the items, a note and photos
+  // for each failed item (scaled down on the device before sending), the device's position and
+  // time, the signature drawn on the screen, a draft kept in the browser, and a submission kept
+  // on the device (IndexedDB) when there is no connection, sent when the connection returns.
+  var PENDING_DB = "anwei-pending";
+  function pendingStore(mode, work) {
+    return new Promise(function (resolve, reject) {
+      if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
+      var opening = indexedDB.open(PENDING_DB, 1);
+      opening.onupgradeneeded = function () { opening.result.createObjectStore("checks", { keyPath: "id" }); };
+      opening.onerror = function () { reject(opening.error); };
+      opening.onsuccess = function () {
+        var db = opening.result;
+        var tx = db.transaction("checks", mode);
+        var result = work(tx.objectStore("checks"));
+        tx.oncomplete = function () { db.close(); resolve(result && result.result); };
+        tx.onerror = function () { db.close(); reject(tx.error); };
+      };
+    });
+  }
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+  // Sends a submission; resolves with the page it led to, or null when it was refused.
+  function postCheck(url, entries) {
+    var data = new FormData();
+    entries.forEach(function (entry) {
+      if (entry[0] === "_csrf") { data.append("_csrf", csrfToken()); }
+      else if (entry[2]) { data.append(entry[0], entry[1], entry[2]); }
+      else { data.append(entry[0], entry[1]); }
+    });
+    return fetch(url, { method: "POST", body: data, credentials: "same-origin", headers: { "X-CSRF-Token": csrfToken() } });
+  }
+  function recorded(response) {
+    return response.redirected && /^\/checks\/\d+$/.test(new URL(response.url).pathname);
+  }
+  var sendingPending = false;
+  function sendPending() {
+    if (sendingPending || !window.indexedDB || !navigator.onLine) { return; }
+    sendingPending = true;
+    pendingStore("readonly", function (store) { return store.getAll(); }).then(function (all) {
+      var banner = document.getElementById("pending-checks");
+      if (!all || !all.length) { if (banner) { banner.remove(); } return null; }
+      if (!banner) {
+        banner = document.createElement("p");
+        banner.id = "pending-checks";
+        banner.className = "notice";
+        banner.setAttribute("role", "status");
+        banner.textContent = document.body.dataset.msgPending + " (" + all.length + ")";
+        var main = document.querySelector("main");
+        if (main) { main.insertBefore(banner, main.firstChild); }
+      }
+      return all.reduce(function (previous, pending) {
+        return previous.then(function () {
+          return postCheck(pending.url, pending.entries).then(function (response) {
+            if (!recorded(response)) { return null; }
+            return pendingStore("readwrite", function (store) { return store.delete(pending.id); }).then(function () {
+              var form = document.querySelector("form[data-field-check]");
+              if (form && form.elements.client_ref.value === pending.id) {
+                localStorage.removeItem("anwei-draft:" + form.dataset.draftKey);
+                window.location.assign(response.url);
+              }
+            });
+          }, function () { return null; });
+        });
+      }, Promise.resolve());
+    }).catch(function () { return null; }).then(function () { sendingPending = false; });
+  }
+  window.addEventListener("online", sendPending);
+
+  // A photo scaled to at most 1600 pixels a side as a JPEG, with a thumbnail (data URL: the page
+  // allows no blob: images). A file the browser cannot decode is sent as it is.
+  function shrinkPhoto(file) {
+    if (!window.createImageBitmap) { return Promise.resolve({ blob: file, thumb: "" }); }
+    return createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      var thumb = document.createElement("canvas");
+      var t = 96 / Math.max(bitmap.width, bitmap.height);
+      thumb.width = Math.max(1, Math.round(bitmap.width * t));
+      thumb.height = Math.max(1, Math.round(bitmap.height * t));
+      thumb.getContext("2d").drawImage(bitmap, 0, 0, thumb.width, thumb.height);
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) { resolve({ blob: blob || file, thumb: thumb.toDataURL("image/jpeg", 0.8) }); }, "image/jpeg", 0.85);
+      });
+    }).catch(function () { return { blob: file, thumb: "" }; });
+  }
+
+  function fieldCheck(form) {
+    var msg = function (name) { return form.dataset["msg" + name] || ""; };
+    var items = Array.prototype.slice.call(form.querySelectorAll("[data-item]"));
+    var progressText = document.getElementById("check-progress-text");
+    var progressBar = document.getElementById("check-progress");
+    var positionStatus = document.getElementById("check-position");
+    var status = document.getElementById("check-offline");
+    var draftKey = "anwei-draft:" + form.dataset.draftKey;
+    var photos = {};
+    var answered = function (item) { return !!item.querySelector('input[type="radio"]:checked'); };
+
+    function update() {
+      var done = items.filter(answered).length;
+      progressText.textContent = msg("Answered") + " " + done + " / " + items.length;
+      progressBar.value = done;
+      items.forEach(function (item) {
+        var failed = !!item.querySelector('input[value="fail"]:checked');
+        item.classList.toggle("failed", failed);
+        item.querySelector(".fail-detail").hidden = !failed;
+      });
+    }
+    function markStarted() {
+      if (!form.elements.started_at.value) { form.elements.started_at.value = String(Date.now()); }
+    }
+    function saveDraft() {
+      var draft = { started_at: form.elements.started_at.value, client_ref: form.elements.client_ref.value, signed_by: form.elements.signed_by.value, answers: {} };
+      items.forEach(function (item) {
+        var id = item.dataset.item;
+        var chosen = item.querySelector('input[type="radio"]:checked');
+        draft.answers[id] = [chosen ? chosen.value : "", form.elements["note_" + id].value];
+      });
+      try { localStorage.setItem(draftKey, JSON.stringify(draft)); } catch (e) { /* storage full or denied */ }
+    }
+    function restoreDraft() {
+      if (form.dataset.fresh !== "1") { return; }
+      var draft = null;
+      try { draft = JSON.parse(localStorage.getItem(draftKey) || "null"); } catch (e) { draft = null; }
+      if (!draft) { return; }
+      form.elements.started_at.value = draft.started_at || "";
+      if (draft.client_ref) { form.elements.client_ref.value = draft.client_ref; }
+      form.elements.signed_by.value = draft.signed_by || "";
+      Object.keys(draft.answers || {}).forEach(function (id) {
+        var answer = draft.answers[id];
+        var radio = form.querySelector('input[name="item_' + id + '"][value="' + answer[0] + '"]');
+        if (radio) { radio.checked = true; }
+        if (form.elements["note_" + id]) { form.elements["note_" + id].value = answer[1] || ""; }
+      });
+    }
+    function showPhotos(id, input) {
+      var box = input.closest(".fail-detail").querySelector(".photo-previews");
+      box.textContent = "";
+      (photos[id] || []).forEach(function (entry, index) {
+        var figure = document.createElement("figure");
+        var img = document.createElement("img");
+        img.alt = entry.name;
+        if (entry.thumb) { img.src = entry.thumb; }
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.textContent = "×";
+        remove.title = msg("Remove");
+        remove.setAttribute("aria-label", msg("Remove"));
+        remove.addEventListener("click", function () { photos[id].splice(index, 1); showPhotos(id, input); });
+        figure.appendChild(img);
+        figure.appendChild(remove);
+        box.appendChild(figure);
+      });
+    }
+    form.querySelectorAll('input[type="file"][name^="photo_"]').forEach(function (input) {
+      input.addEventListener("change", function () {
+        var id = input.name.slice("photo_".length);
+        var list = photos[id] || (photos[id] = []);
+        var max = Number(input.dataset.max || 3);
+        Array.prototype.slice.call(input.files).forEach(function (file) {
+          if (list.length >= max) { return; }
+          var entry = { name: file.name, blob: file, thumb: "", ready: null };
+          entry.ready = shrinkPhoto(file).then(function (shrunk) { entry.blob = shrunk.blob; entry.thumb = shrunk.thumb; showPhotos(id, input); });
+          list.push(entry);
+        });
+        input.value = "";
+        markStarted();
+        showPhotos(id, input);
+      });
+    });
+
+    // The signature pad: drawn with a finger, a pen or the mouse on a white ground.
+    var pad = document.getElementById("signature-pad");
+    var ink = pad.getContext("2d");
+    var drawing = false;
+    var signed = false;
+    function clearPad() {
+      ink.fillStyle = "#fff";
+      ink.fillRect(0, 0, pad.width, pad.height);
+      signed = false;
+      form.elements.signature_data.value = "";
+    }
+    function at(event) {
+      var box = pad.getBoundingClientRect();
+      return [(event.clientX - box.left) * pad.width / box.width, (event.clientY - box.top) * pad.height / box.height];
+    }
+    pad.addEventListener("pointerdown", function (event) {
+      drawing = true;
+      pad.setPointerCapture(event.pointerId);
+      var p = at(event);
+      ink.beginPath();
+      ink.moveTo(p[0], p[1]);
+      markStarted();
+    });
+    pad.addEventListener("pointermove", function (event) {
+      if (!drawing) { return; }
+      var p = at(event);
+      ink.lineWidth = 3;
+      ink.lineCap = "round";
+      ink.strokeStyle = "#111";
+      ink.lineTo(p[0], p[1]);
+      ink.stroke();
+      signed = true;
+    });
+    function endStroke() {
+      drawing = false;
+      if (signed) { form.elements.signature_data.value = pad.toDataURL("image/png"); }
+    }
+    pad.addEventListener("pointerup", endStroke);
+    pad.addEventListener("pointercancel", endStroke);
+    document.getElementById("signature-clear").addEventListener("click", clearPad);
+    clearPad();
+
+    if (navigator.geolocation) {
+      navigator.geolocation.getCurrentPosition(function (position) {
+        var c = position.coords;
+        form.elements.latitude.value = String(c.latitude);
+        form.elements.longitude.value = String(c.longitude);
+        form.elements.accuracy_m.value = String(Math.round(c.accuracy));
+        positionStatus.textContent = msg("Located") + ": " + c.latitude.toFixed(6) + ", " + c.longitude.toFixed(6) + " (±" + Math.round(c.accuracy) + " m)";
+      }, function () { positionStatus.textContent = msg("NoPosition"); }, { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 });
+    } else {
+      positionStatus.textContent = msg("NoPosition");
+    }
+
+    restoreDraft();
+    update();
+    form.addEventListener("change", function () { markStarted(); update(); saveDraft(); });
+    form.addEventListener("input", saveDraft);
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var refused = form.elements.signature_refused && form.elements.signature_refused.checked;
+      if (form.elements.kind.value !== "self_check" && !form.elements.signature_data.value && !refused) {
+        status.textContent = msg("SignFirst");
+        pad.scrollIntoView({ block: "center" });
+        return;
+      }
+      markStarted();
+      form.elements.finished_at.value = String(Date.now());
+      var waiting = [];
+      Object.keys(photos).forEach(function (id) { photos[id].forEach(function (entry) { waiting.push(entry.ready); }); });
+      status.textContent = msg("Sending");
+      Promise.all(waiting).then(function () {
+        var entries = [];
+        new FormData(form).forEach(function (value, name) {
+          if (name.indexOf("photo_") !== 0) { entries.push([name, value]); }
+        });
+        Object.keys(photos).forEach(function (id) {
+          photos[id].forEach(function (entry, n) { entries.push(["photo_" + id, entry.blob, "item-" + id + "-" + (n + 1) + ".jpg"]); });
+        });
+        return postCheck(form.action, entries).then(function (response) {
+          if (recorded(response)) {
+            localStorage.removeItem(draftKey);
+            window.location.assign(response.url);
+            return;
+          }
+          return response.text().then(function (html) {
+            // Refused: the errors are shown above the form, which keeps its answers and photos.
+            var page = new DOMParser().parseFromString(html, "text/html");
+            var errors = page.getElementById("check-errors") || page.querySelector("main");
+            var here = document.getElementById("check-errors");
+            here.innerHTML = errors ? errors.innerHTML : "";
+            var again = here.querySelector(".error p");
+            if (again) { again.remove(); }
+            status.textContent = "";
+            here.scrollIntoView();
+          });
+        }, function () {
+          // No connection: the submission is kept on the device and sent when it returns.
+          return pendingStore("readwrite", function (store) {
+            return store.put({ id: form.elements.client_ref.value, url: form.action, entries: entries, kept_at: Date.now() });
+          }).then(function () { status.textContent = msg("SavedOffline"); }, function () { status.textContent = msg("NotKept"); });
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var fieldCheckForm = document.querySelector("form[data-field-check]");
+    if (fieldCheckForm) { fieldCheck(fieldCheckForm); }
+    sendPending();
     var pointMap = document.getElementById("tip-point-map");
     if (pointMap) { pickPoint(pointMap); }
     var alarmLive = document.getElementById("alarm-live");

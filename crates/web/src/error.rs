@@ -94,6 +94,7 @@ impl From<AppError> for ApiError {
             AppError::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "conflict", message),
             AppError::IllegalTransition(message) => ApiError::new(StatusCode::CONFLICT, "illegal_transition", message),
             AppError::Busy(message) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message),
+            AppError::Unavailable(message) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message),
             AppError::Store(error) => {
                 tracing::error!(%error, "storage failure");
                 ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", domain::message!("error.internal_error"))

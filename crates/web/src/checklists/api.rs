@@ -51,6 +51,13 @@ pub struct ChecklistRunRequest {
     pub kind: ChecklistRunKind,
     pub campaign_id: Option<i64>,
     pub answers: Vec<app::checklists::ItemAnswer>,
+    /// When and where the check was done, and who signed for the enterprise.
+    #[serde(flatten)]
+    pub field: app::checklists::FieldInput,
+    /// The drawn signature, a PNG in base64 (inspections and campaign checks need it, or
+    /// `signature_refused`).
+    #[serde(default)]
+    pub signature_png_base64: Option<String>,
 }
 
 /// Why a checklist is filled in: the enterprise's own check, an inspection, or a campaign's.
@@ -79,10 +86,25 @@ async fn run_checklist(
     Path(id): Path<i64>,
     Json(request): Json<ChecklistRunRequest>,
 ) -> Result<(StatusCode, Json<ChecklistRunResult>), ApiError> {
-    let (run_id, dangers) = state
-        .app
-        .run_checklist(&caller.actor, &caller.client, request.checklist_id, id, &wire_name(&request.kind), request.campaign_id, &request.answers)
-        .await?;
+    use base64::Engine;
+    let mut field = request.field;
+    field.signature = match request.signature_png_base64.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(encoded) => Some(base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|_| {
+            app::AppError::Invalid(vec![domain::enterprises::FieldError {
+                field: "signature_png_base64",
+                message: domain::message!("checklists.signature_invalid", max_kb = app::checklists::SIGNATURE_BYTES_MAX >> 10),
+            }])
+        })?),
+        None => None,
+    };
+    let input = app::checklists::RunInput {
+        checklist_id: request.checklist_id,
+        kind: wire_name(&request.kind),
+        campaign_id: request.campaign_id,
+        answers: request.answers,
+        field,
+    };
+    let (run_id, dangers) = state.app.run_checklist(&caller.actor, &caller.client, id, &input).await?;
     Ok((StatusCode::CREATED, Json(ChecklistRunResult { run_id, dangers })))
 }
 

@@ -1,6 +1,8 @@
 //! Checklist and campaign pages: the checklist library, filling a checklist at an enterprise (a
-//! phone-width page of pass/fail answers), campaigns with their set-up form and their progress by
-//! city.
+//! phone-width field check: every item unanswered until answered, a note and photos per failed
+//! item, the device's position and time, the enterprise's drawn signature, kept on the device
+//! until sent), a recorded check with its PDF, campaigns with their set-up form and their progress
+//! by city.
 
 use std::collections::HashMap;
 
@@ -20,7 +22,11 @@ use crate::pages::{Chrome, SelectOption, chrome, error_page, label, render};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/checklists", get(library))
-        .route("/enterprises/{id}/checks", get(run_page).post(run_submit))
+        .route("/enterprises/{id}/checks", get(run_page).post(run_submit).layer(axum::extract::DefaultBodyLimit::max(app::checklists::RUN_UPLOAD_BYTES_MAX)))
+        .route("/checks/{id}", get(check_page))
+        .route("/checks/{id}/record.pdf", get(check_pdf))
+        .route("/checks/{id}/signature.png", get(check_signature))
+        .route("/checks/{id}/photos/{photo_id}", get(check_photo))
         .route("/campaigns", get(campaign_list).post(campaign_create))
         .route("/campaigns/{id}", get(campaign_page))
         .route("/campaigns/{id}/export.xlsx", get(campaign_export))
@@ -70,6 +76,18 @@ struct ItemLine {
     major: bool,
 }
 
+/// What the form held when it is shown again after a refusal: each item's answer and note, and
+/// the signer.
+#[derive(Default)]
+struct RunKept {
+    answers: HashMap<i64, (Option<bool>, String)>,
+    signed_by: String,
+    signature_refused: bool,
+    client_ref: String,
+    /// Photos were chosen and must be chosen again (a page cannot keep files).
+    had_photos: bool,
+}
+
 #[derive(Template)]
 #[template(path = "checklists/checklist_run.html")]
 struct RunPage {
@@ -82,7 +100,37 @@ struct RunPage {
     campaign_id: Option<i64>,
     items: Vec<ItemLine>,
     errors: Vec<String>,
-    reported: Option<usize>,
+    kept: RunKept,
+    /// The enterprise's recent runs: (id, checklist, kind label, when).
+    recent: Vec<(i64, String, String, String)>,
+    photos_per_item: usize,
+}
+
+impl RunPage {
+    fn answer(&self, item_id: &i64) -> Option<bool> {
+        self.kept.answers.get(item_id).and_then(|a| a.0)
+    }
+
+    fn note(&self, item_id: &i64) -> &str {
+        self.kept.answers.get(item_id).map_or("", |a| a.1.as_str())
+    }
+
+    /// The key under which the page keeps its draft in the browser.
+    fn draft_key(&self) -> String {
+        format!("check:{}:{}:{}", self.enterprise_id, self.checklist_id, self.campaign_id.unwrap_or(0))
+    }
+
+    fn signature_required(&self) -> bool {
+        self.kind != "self_check"
+    }
+}
+
+fn kind_label(c: &Chrome, kind: &str) -> String {
+    match kind {
+        "self_check" => c.t.get("danger.source.self_check").to_owned(),
+        "campaign" => c.t.get("check.kind.campaign").to_owned(),
+        _ => c.t.get("check.kind.inspection").to_owned(),
+    }
 }
 
 async fn run_response(
@@ -92,7 +140,7 @@ async fn run_response(
     enterprise_id: i64,
     query: RunQuery,
     errors: Vec<String>,
-    reported: Option<usize>,
+    kept: RunKept,
 ) -> Response {
     let enterprise = match state.app.enterprise(&user.actor, &user.client, enterprise_id).await {
         Ok(enterprise) => enterprise,
@@ -113,6 +161,18 @@ async fn run_response(
         "inspection"
     };
     let c = chrome(state, headers, &user.session, &format!("/enterprises/{enterprise_id}/checks"), Some(&user.actor)).await;
+    let recent = state
+        .app
+        .checklist_runs_of_enterprise(&user.actor, &user.client, enterprise_id)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(id, name, kind, at)| (id, name, kind_label(&c, &kind), domain::time::local_text(at)))
+        .collect();
+    let mut kept = kept;
+    if kept.client_ref.is_empty() {
+        kept.client_ref = fresh_client_ref();
+    }
     let page = RunPage {
         enterprise_id,
         enterprise_name: enterprise.enterprise.name.clone(),
@@ -122,42 +182,215 @@ async fn run_response(
         campaign_id: campaign.map(|c| c.id),
         items: items.into_iter().map(|i| ItemLine { id: i.id, code: i.code, item: i.item, basis: i.basis, major: i.consequence == "major" }).collect(),
         errors,
-        reported,
+        kept,
+        recent,
+        photos_per_item: app::checklists::ITEM_PHOTOS_MAX,
         c,
     };
     let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     (status, render(&page)).into_response()
 }
 
-async fn run_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, Query(query): Query<RunQuery>) -> Response {
-    run_response(&state, &headers, &user, id, query, Vec::new(), None).await
+/// A reference for one submission of the form: a retried submission carries the same one and
+/// is recorded once.
+fn fresh_client_ref() -> String {
+    use rand::Rng;
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The form's fields: `checklist_id`, `kind`, `campaign_id`, and `item_{id}` = `pass`/`fail`
-/// with `note_{id}`.
+async fn run_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, Query(query): Query<RunQuery>) -> Response {
+    run_response(&state, &headers, &user, id, query, Vec::new(), RunKept::default()).await
+}
+
+/// The form, as multipart: `checklist_id`, `kind`, `campaign_id`, `client_ref`, `item_{id}` =
+/// `pass`/`fail` with `note_{id}` and photos `photo_{id}`, the device's `started_at`,
+/// `finished_at`, `latitude`, `longitude`, `accuracy_m`, `signed_by`, `signature_refused` and
+/// the drawn signature as a PNG data URL in `signature_data`.
 async fn run_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     user: PageUser,
     Path(id): Path<i64>,
-    axum::Form(form): axum::Form<HashMap<String, String>>,
+    mut multipart: axum::extract::Multipart,
 ) -> Response {
-    let checklist_id = form.get("checklist_id").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let campaign_id = form.get("campaign_id").and_then(|v| v.parse().ok());
-    let kind = form.get("kind").cloned().unwrap_or_default();
-    let answers: Vec<ItemAnswer> = form
-        .iter()
-        .filter_map(|(key, value)| {
-            let item_id = key.strip_prefix("item_")?.parse().ok()?;
-            Some(ItemAnswer { item_id, passed: value == "pass", note: form.get(&format!("note_{item_id}")).cloned().unwrap_or_default() })
-        })
-        .collect();
-    let query = RunQuery { checklist: Some(checklist_id), campaign: campaign_id };
-    match state.app.run_checklist(&user.actor, &user.client, checklist_id, id, &kind, campaign_id, &answers).await {
-        Ok((_, dangers)) => run_response(&state, &headers, &user, id, query, Vec::new(), Some(dangers.len())).await,
-        Err(app::AppError::Invalid(fields)) => {
-            run_response(&state, &headers, &user, id, query, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)), None).await
+    // Refused before the body is read: it may carry photos.
+    if let Err(error) = state.app.may_run_checklists(&user.actor, &user.client, id).await {
+        return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
+    }
+    let _turn = match crate::upload_turn(&state).await {
+        Ok(turn) => turn,
+        Err(busy) => return busy,
+    };
+    let mut values: HashMap<String, String> = HashMap::new();
+    let mut photos: HashMap<i64, Vec<app::workplans::UploadedFile>> = HashMap::new();
+    let mut photo_count = 0;
+    let mut problems = Vec::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_owned();
+                if let Some(item_id) = name.strip_prefix("photo_").and_then(|n| n.parse::<i64>().ok()) {
+                    let file_name = field.file_name().unwrap_or("").to_owned();
+                    match field.bytes().await {
+                        Ok(bytes) if bytes.is_empty() => {}
+                        Ok(_) if photo_count >= app::checklists::RUN_PHOTOS_MAX => {
+                            photo_count += 1;
+                        }
+                        Ok(bytes) => {
+                            photo_count += 1;
+                            photos.entry(item_id).or_default().push(app::workplans::UploadedFile { file_name, bytes: bytes.to_vec() });
+                        }
+                        Err(_) => {
+                            problems.push(domain::message!("hidden_dangers.upload_failed_too_large"));
+                            break;
+                        }
+                    }
+                } else if values.len() < 1_000 {
+                    // The signature travels as a data URL; every other field is short.
+                    let limit = if name == "signature_data" { app::checklists::SIGNATURE_BYTES_MAX * 4 / 3 + 64 } else { 5_000 };
+                    match field.text().await {
+                        Ok(text) if text.len() <= limit => {
+                            values.insert(name, text);
+                        }
+                        Ok(_) => problems.push(domain::message!("checklists.signature_invalid", max_kb = app::checklists::SIGNATURE_BYTES_MAX >> 10)),
+                        Err(_) => {
+                            problems.push(domain::message!("hidden_dangers.upload_could_not_read"));
+                            break;
+                        }
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                problems.push(domain::message!("hidden_dangers.upload_could_not_read"));
+                break;
+            }
         }
+    }
+    if photo_count > app::checklists::RUN_PHOTOS_MAX {
+        problems.push(domain::message!("checklists.run_photos_limit", max = app::checklists::RUN_PHOTOS_MAX));
+    }
+    let get = |name: &str| values.get(name).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let checklist_id = get("checklist_id").parse().unwrap_or(0);
+    let campaign_id = get("campaign_id").parse().ok();
+    let had_photos = photo_count > 0;
+    let mut kept = RunKept {
+        signed_by: get("signed_by"),
+        signature_refused: !get("signature_refused").is_empty(),
+        client_ref: get("client_ref"),
+        had_photos,
+        ..Default::default()
+    };
+    let mut answers = Vec::new();
+    for (key, value) in &values {
+        let Some(item_id) = key.strip_prefix("item_").and_then(|n| n.parse::<i64>().ok()) else { continue };
+        let passed = match value.as_str() {
+            "pass" => true,
+            "fail" => false,
+            _ => continue,
+        };
+        let note = get(&format!("note_{item_id}"));
+        kept.answers.insert(item_id, (Some(passed), note.clone()));
+        answers.push(ItemAnswer { item_id, passed, note, photos: photos.remove(&item_id).unwrap_or_default() });
+    }
+    // Notes of items left unanswered are kept too.
+    for (key, value) in &values {
+        if let Some(item_id) = key.strip_prefix("note_").and_then(|n| n.parse::<i64>().ok()) {
+            kept.answers.entry(item_id).or_insert((None, value.trim().to_owned()));
+        }
+    }
+    let signature = match get("signature_data").strip_prefix("data:image/png;base64,") {
+        Some(encoded) => {
+            use base64::Engine;
+            match base64::engine::general_purpose::STANDARD.decode(encoded) {
+                Ok(bytes) => Some(bytes),
+                Err(_) => {
+                    problems.push(domain::message!("checklists.signature_invalid", max_kb = app::checklists::SIGNATURE_BYTES_MAX >> 10));
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    let number = |name: &str| get(name).parse::<f64>().ok().filter(|n| n.is_finite());
+    let field = app::checklists::FieldInput {
+        started_at: get("started_at").parse().ok(),
+        finished_at: get("finished_at").parse().ok(),
+        latitude: number("latitude"),
+        longitude: number("longitude"),
+        accuracy_m: number("accuracy_m"),
+        signed_by: kept.signed_by.clone(),
+        signature,
+        signature_refused: kept.signature_refused,
+        client_ref: Some(kept.client_ref.clone()).filter(|r| !r.is_empty()),
+    };
+    let query = RunQuery { checklist: Some(checklist_id), campaign: campaign_id };
+    let mut errors = crate::pages::rendered(&headers, problems);
+    if errors.is_empty() {
+        let input = app::checklists::RunInput { checklist_id, kind: get("kind"), campaign_id, answers, field };
+        match state.app.run_checklist(&user.actor, &user.client, id, &input).await {
+            Ok((run_id, _)) => return Redirect::to(&format!("/checks/{run_id}")).into_response(),
+            Err(app::AppError::Invalid(fields)) => errors = crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)),
+            Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+        }
+    }
+    run_response(&state, &headers, &user, id, query, errors, kept).await
+}
+
+#[derive(Template)]
+#[template(path = "checklists/check.html")]
+struct CheckPage {
+    c: Chrome,
+    run: app::checklists::RunView,
+    kind: String,
+}
+
+impl CheckPage {
+    fn time(&self, at: &Option<i64>) -> String {
+        at.map(domain::time::local_text).unwrap_or_default()
+    }
+
+    fn recorded_at(&self) -> String {
+        domain::time::local_text(self.run.run_at)
+    }
+
+    fn position(&self) -> Option<String> {
+        let (latitude, longitude) = (self.run.latitude?, self.run.longitude?);
+        let accuracy = self.run.accuracy_m.map(|a| format!(" (±{a:.0} m)")).unwrap_or_default();
+        Some(format!("{latitude:.6}, {longitude:.6}{accuracy}"))
+    }
+}
+
+async fn check_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    match state.app.checklist_run_view(&user.actor, &user.client, id).await {
+        Ok(run) => {
+            let c = chrome(&state, &headers, &user.session, &format!("/checks/{id}"), Some(&user.actor)).await;
+            let kind = kind_label(&c, &run.kind);
+            render(&CheckPage { c, run, kind })
+        }
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+async fn check_pdf(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    let english = crate::i18n::Lang::from_headers(&headers) == crate::i18n::Lang::En;
+    match state.app.checklist_run_pdf(&user.actor, &user.client, id, english).await {
+        Ok(bytes) => crate::pages::file(bytes, "application/pdf", Some(&format!("check-{id}.pdf"))),
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+async fn check_signature(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    match state.app.checklist_run_signature(&user.actor, &user.client, id).await {
+        Ok(bytes) => crate::pages::file(bytes, "image/png", None),
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+async fn check_photo(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path((id, photo_id)): Path<(i64, i64)>) -> Response {
+    match state.app.checklist_run_photo(&user.actor, &user.client, id, photo_id).await {
+        Ok((content_type, bytes)) => crate::pages::file(bytes, &content_type, None),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }

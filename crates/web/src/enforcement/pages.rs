@@ -555,6 +555,11 @@ impl InspectionForm {
         self.values.get(&format!("item_{item_id}")).is_some_and(|v| v == "fail")
     }
 
+    /// Answered 符合 (an item is unanswered until the inspector answers it).
+    fn passed(&self, item_id: &i64) -> bool {
+        self.values.get(&format!("item_{item_id}")).is_some_and(|v| v == "pass")
+    }
+
     fn note(&self, item_id: &i64) -> String {
         self.value(&format!("note_{item_id}"))
     }
@@ -684,7 +689,7 @@ async fn inspection_submit(State(state): State<AppState>, headers: HeaderMap, us
         .iter()
         .filter_map(|(key, value)| {
             let item_id = key.strip_prefix("item_")?.parse().ok()?;
-            Some(app::checklists::ItemAnswer { item_id, passed: value == "pass", note: get(&format!("note_{item_id}")) })
+            Some(app::checklists::ItemAnswer { item_id, passed: value == "pass", note: get(&format!("note_{item_id}")), photos: Vec::new() })
         })
         .collect();
     let findings = (1..=FORM_FINDINGS)

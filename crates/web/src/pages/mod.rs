@@ -89,6 +89,7 @@ impl Chrome {
             "enforcement" | "inspection-plans" => ("/enforcement", "nav.enforcement"),
             "inspections" => ("/inspections", "nav.inspections"),
             "campaigns" => ("/campaigns", "nav.campaigns"),
+            "checks" => ("/checklists", "checklist.library"),
             "experts" => ("/experts", "nav.experts"),
             "commitments" => ("/commitments", "nav.commitments"),
             "assessment" => ("/assessment", "nav.assessment"),
@@ -560,10 +561,17 @@ pub(crate) fn label(t: &Catalog, zh: &str, en: &str) -> String {
 }
 
 pub(crate) fn download(bytes: Vec<u8>, format: SpreadsheetFormat, file_name: &str) -> Response {
+    file(bytes, format.content_type(), Some(file_name))
+}
+
+/// Bytes of a stored or written file with their type; with a name, offered as a download.
+pub(crate) fn file(bytes: Vec<u8>, content_type: &str, attachment_name: Option<&str>) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+    if let Ok(value) = HeaderValue::from_str(content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if let Some(value) = attachment_name.and_then(|name| HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).ok()) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     response

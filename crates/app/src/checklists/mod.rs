@@ -1,13 +1,21 @@
 //! Checklists (清单制) and campaigns (专项整治): the shipped checklist library, filling a checklist
 //! in a self-check, an inspection or a campaign (each failed item becomes a hidden danger of the
-//! item's grade, linked to it), campaigns with their target enterprises, and a campaign's
-//! coverage, findings and rectification rate by city.
+//! item's grade, linked to it, with the photos taken of it), the field record of a run (device
+//! time, position, the enterprise's signature or refusal, one record per device submission), the
+//! record's PDF (`report`), campaigns with their target enterprises, and a campaign's coverage,
+//! findings and rectification rate by city.
+
+mod report;
+pub use report::{DocumentFont, RunView};
 
 use domain::audit::Outcome;
 use domain::message::Message;
 use domain::role::Role;
 use serde::{Deserialize, Serialize};
-use store::{CampaignRow, ChecklistItemRow, ChecklistRow, NewCampaign, NewChecklistItem, NewDanger, NewRun};
+use sha2::Digest;
+use store::{CampaignRow, ChecklistItemRow, ChecklistRow, FieldRecord, NewCampaign, NewChecklistItem, NewDanger, NewRun, NewRunResult};
+
+use crate::workplans::UploadedFile;
 
 use crate::enterprises::ListQuery;
 use crate::policy::{self, Action};
@@ -20,9 +28,9 @@ const SHIPPED: [(&str, &str, &str, &str, &str); 2] = [
         "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准",
         "hazardous_chemicals",
         "重大隐患判定",
-        include_str!("../data/checklists/chemical-major-hidden-dangers.csv"),
+        include_str!("../../data/checklists/chemical-major-hidden-dangers.csv"),
     ),
-    ("fire-lanes", "消防车通道检查清单", "all", "打通生命通道专项整治", include_str!("../data/checklists/fire-lanes.csv")),
+    ("fire-lanes", "消防车通道检查清单", "all", "打通生命通道专项整治", include_str!("../../data/checklists/fire-lanes.csv")),
 ];
 
 /// Most enterprises a campaign may target.
@@ -48,13 +56,137 @@ fn parse_items(csv_text: &str) -> std::result::Result<Vec<NewChecklistItem>, Str
     Ok(items)
 }
 
+/// Photos one failed item may carry.
+pub const ITEM_PHOTOS_MAX: usize = 3;
+/// Photos one run may carry in all.
+pub const RUN_PHOTOS_MAX: usize = 20;
+/// Largest photo of a run (the page scales photos down before sending them).
+pub const RUN_PHOTO_BYTES_MAX: usize = 4 * 1024 * 1024;
+/// Largest form of a run as the pages send it (photos, signature and answers).
+pub const RUN_UPLOAD_BYTES_MAX: usize = 48 * 1024 * 1024;
+/// Largest drawn signature (PNG).
+pub const SIGNATURE_BYTES_MAX: usize = 512 * 1024;
+/// How long a run may have been kept on a device before it is sent (a run done offline).
+const FIELD_TIME_PAST_MS: i64 = 30 * 24 * 3600 * 1000;
+/// How far a device's clock may run ahead of the server's.
+const FIELD_TIME_AHEAD_MS: i64 = 10 * 60 * 1000;
+
 /// One answer of a filled-in checklist.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct ItemAnswer {
     pub item_id: i64,
     pub passed: bool,
+    /// What was found; a failed item needs a note or a photo.
     #[serde(default)]
     pub note: String,
+    /// Photos of a failed item (the pages send them; the JSON API adds photos to the reported
+    /// danger afterwards).
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub photos: Vec<UploadedFile>,
+}
+
+/// A filled-in checklist as submitted.
+#[derive(Debug, Clone, Default)]
+pub struct RunInput {
+    pub checklist_id: i64,
+    /// `self_check`, `inspection` or `campaign`.
+    pub kind: String,
+    pub campaign_id: Option<i64>,
+    pub answers: Vec<ItemAnswer>,
+    pub field: FieldInput,
+}
+
+/// How the check was done in the field, as the device reports it.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct FieldInput {
+    /// When the check was started and finished on the device (epoch milliseconds).
+    #[serde(default)]
+    pub started_at: Option<i64>,
+    #[serde(default)]
+    pub finished_at: Option<i64>,
+    /// The device's position (WGS 84) and its accuracy in metres, when it could tell.
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
+    #[serde(default)]
+    pub accuracy_m: Option<f64>,
+    /// Who signed for the enterprise (required for inspections and campaign checks).
+    #[serde(default)]
+    pub signed_by: String,
+    /// The signature drawn on the screen, as a PNG.
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub signature: Option<Vec<u8>>,
+    /// The enterprise's representative refused to sign (recorded instead of a signature).
+    #[serde(default)]
+    pub signature_refused: bool,
+    /// The device's reference for this submission (8–64 of `A-Za-z0-9-`): a submission sent
+    /// again with the same reference is recorded once.
+    #[serde(default)]
+    pub client_ref: Option<String>,
+}
+
+/// The width and height of a PNG, from its header.
+pub(crate) fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.get(12..16) != Some(b"IHDR".as_slice()) {
+        return None;
+    }
+    let number = |range: std::ops::Range<usize>| bytes.get(range).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(u32::from_be_bytes);
+    Some((number(16..20)?, number(20..24)?))
+}
+
+/// The field record checked: times within a month before now and ten minutes after, a position
+/// on the globe, the signer and the signature (a PNG of sensible size) or the refusal, which an
+/// inspection or a campaign check needs.
+fn checked_field(kind: &str, input: &FieldInput, problems: &mut Vec<domain::enterprises::FieldError>) -> FieldRecord {
+    let now = domain::time::now_ms();
+    let plausible = |at: Option<i64>| at.is_none_or(|at| (now - FIELD_TIME_PAST_MS..=now + FIELD_TIME_AHEAD_MS).contains(&at));
+    if !plausible(input.started_at) || !plausible(input.finished_at) || matches!((input.started_at, input.finished_at), (Some(s), Some(f)) if s > f) {
+        problems.push(field("finished_at", domain::message!("checklists.field_time_implausible")));
+    }
+    let position = match (input.latitude, input.longitude) {
+        (None, None) => None,
+        (Some(latitude), Some(longitude))
+            if (-90.0..=90.0).contains(&latitude)
+                && (-180.0..=180.0).contains(&longitude)
+                && input.accuracy_m.is_none_or(|a| (0.0..=100_000.0).contains(&a)) =>
+        {
+            Some((latitude, longitude, input.accuracy_m.unwrap_or(0.0)))
+        }
+        _ => {
+            problems.push(field("latitude", domain::message!("checklists.position_invalid")));
+            None
+        }
+    };
+    let signed_by = input.signed_by.trim();
+    if signed_by.chars().count() > 50 || signed_by.chars().any(char::is_control) {
+        problems.push(field("signed_by", domain::message!("checklists.signed_by_invalid")));
+    }
+    let signature = input.signature.as_ref().filter(|bytes| !bytes.is_empty());
+    if let Some(bytes) = signature {
+        let sensible = bytes.len() <= SIGNATURE_BYTES_MAX && png_size(bytes).is_some_and(|(w, h)| (20..=4000).contains(&w) && (10..=4000).contains(&h));
+        if !sensible {
+            problems.push(field("signature", domain::message!("checklists.signature_invalid", max_kb = SIGNATURE_BYTES_MAX >> 10)));
+        }
+    }
+    if kind != "self_check" && (signed_by.is_empty() || (signature.is_none() && !input.signature_refused)) {
+        problems.push(field("signature", domain::message!("checklists.signature_required")));
+    }
+    let client_ref = input.client_ref.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    if client_ref.is_some_and(|r| !(8..=64).contains(&r.len()) || !r.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')) {
+        problems.push(field("client_ref", domain::message!("checklists.client_ref_invalid")));
+    }
+    FieldRecord {
+        started_at: input.started_at,
+        finished_at: input.finished_at,
+        position,
+        signed_by: signed_by.to_owned(),
+        signature: if input.signature_refused { None } else { signature.cloned() },
+        signature_refused: input.signature_refused && signature.is_none(),
+        client_ref: client_ref.map(str::to_owned),
+    }
 }
 
 /// A campaign as the office sets it up; targets are the visible enterprises matching the filters.
@@ -162,6 +294,21 @@ impl App {
         Ok(self.store.checklists().await?)
     }
 
+    /// Whether the actor may run some checklist at the enterprise: checked before a form with
+    /// photos is read (`run_checklist` decides the run itself).
+    pub async fn may_run_checklists(&self, actor: &Actor, client: &Client, enterprise_id: i64) -> Result<()> {
+        let may = ["self_check", "inspection", "campaign"]
+            .iter()
+            .any(|kind| policy::allows(actor, Action::RunChecklist { kind, enterprise_id, campaign_expert: actor.role == Role::Expert }));
+        if may { Ok(()) } else { Err(self.denied(actor, client, "checklist.run", format!("enterprise:{enterprise_id}")).await) }
+    }
+
+    /// The latest runs at an enterprise the caller may see: (id, checklist name, kind, recorded at).
+    pub async fn checklist_runs_of_enterprise(&self, actor: &Actor, client: &Client, enterprise_id: i64) -> Result<Vec<(i64, String, String, i64)>> {
+        self.enterprise(actor, client, enterprise_id).await?;
+        Ok(self.store.checklist_runs_of_enterprise(enterprise_id, 10).await?)
+    }
+
     pub async fn checklist_with_items(&self, id: i64) -> Result<(ChecklistRow, Vec<ChecklistItemRow>)> {
         Ok((self.store.checklist(id).await?, self.store.checklist_items(id).await?))
     }
@@ -169,17 +316,11 @@ impl App {
     /// Fills in a checklist at an enterprise: `self_check` by the enterprise itself, `inspection`
     /// by a regulator or inspector of its territory, `campaign` by them for a target of the
     /// campaign. Every item needs an answer. Failed items become hidden dangers of the item's
-    /// grade. Returns the run and the dangers reported.
-    pub async fn run_checklist(
-        &self,
-        actor: &Actor,
-        client: &Client,
-        checklist_id: i64,
-        enterprise_id: i64,
-        kind: &str,
-        campaign_id: Option<i64>,
-        answers: &[ItemAnswer],
-    ) -> Result<(i64, Vec<i64>)> {
+    /// grade, with the photos taken of it; a failed item needs a note or a photo. An inspection or
+    /// a campaign check needs the enterprise's signature or the record of its refusal. Returns the
+    /// run and the dangers reported.
+    pub async fn run_checklist(&self, actor: &Actor, client: &Client, enterprise_id: i64, input: &RunInput) -> Result<(i64, Vec<i64>)> {
+        let (checklist_id, kind, campaign_id, answers) = (input.checklist_id, input.kind.as_str(), input.campaign_id, input.answers.as_slice());
         // An expert assigned to the campaign checks its targets without seeing the registry.
         let campaign_expert =
             kind == "campaign" && actor.role == Role::Expert && self.store.expert_assignments(actor.user_id).await?.1.iter().any(|c| Some(*c) == campaign_id);
@@ -208,8 +349,10 @@ impl App {
         let enterprise = visible?;
         let (checklist, items) = self.checklist_with_items(checklist_id).await?;
         let mut problems = Vec::new();
+        let field_record = checked_field(kind, &input.field, &mut problems);
         let today = domain::time::today();
         let mut results = Vec::with_capacity(items.len());
+        let mut photos_in_run = 0;
         for item in &items {
             let Some(answer) = answers.iter().find(|a| a.item_id == item.id) else {
                 problems.push(field("answers", domain::message!("checklists.item_has_no_answer", code = item.code)));
@@ -235,7 +378,25 @@ impl App {
                     responsible_person: enterprise.enterprise.safety_manager.name.clone(),
                 }
             });
-            results.push((item.id, answer.passed, note, danger));
+            let mut photo_problems = Vec::new();
+            let mut photos = crate::hidden_dangers::checked_photos(&answer.photos, &mut photo_problems);
+            problems.extend(photo_problems);
+            if answer.passed {
+                photos.clear();
+            } else if note.is_empty() && photos.is_empty() && answer.photos.is_empty() {
+                problems.push(field("answers", domain::message!("checklists.failed_item_needs_note", code = item.code)));
+            }
+            if photos.len() > ITEM_PHOTOS_MAX || photos.iter().any(|p| p.3.len() > RUN_PHOTO_BYTES_MAX) {
+                problems.push(field(
+                    "photos",
+                    domain::message!("checklists.item_photos_limit", code = item.code, max = ITEM_PHOTOS_MAX, max_mb = RUN_PHOTO_BYTES_MAX >> 20),
+                ));
+            }
+            photos_in_run += photos.len();
+            results.push(NewRunResult { item_id: item.id, passed: answer.passed, note, danger, photos });
+        }
+        if photos_in_run > RUN_PHOTOS_MAX {
+            problems.push(field("photos", domain::message!("checklists.run_photos_limit", max = RUN_PHOTOS_MAX)));
         }
         if answers.iter().any(|a| !items.iter().any(|i| i.id == a.item_id)) {
             problems.push(field("answers", domain::message!("checklists.answer_names_item_not_checklist")));
@@ -243,19 +404,20 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        let failed = results.iter().filter(|r| !r.1).count();
+        let failed = results.iter().filter(|r| !r.passed).count();
         // Only a campaign's run belongs to a campaign (whose existence the target check above
         // established); an id sent with another kind of run is not stored.
         let campaign_id = campaign_id.filter(|_| kind == "campaign");
-        let run = NewRun { checklist_id, enterprise_id, kind: kind.to_owned(), campaign_id, results };
-        let event = audit_event(
-            Some(actor),
-            client,
-            "checklist.run",
-            String::new(),
-            Outcome::Success,
-            serde_json::json!({"checklist": checklist.code, "enterprise": enterprise_id, "kind": kind, "failed": failed}),
-        );
+        // The record's evidence is bound into the audit chain by its hashes.
+        let signature_sha256 = field_record.signature.as_ref().map(|bytes| hex::encode(sha2::Sha256::digest(bytes)));
+        let photo_sha256: Vec<&str> = results.iter().flat_map(|r| r.photos.iter().map(|p| p.2.as_str())).collect();
+        let details = serde_json::json!({
+            "checklist": checklist.code, "enterprise": enterprise_id, "kind": kind, "failed": failed,
+            "signed_by": field_record.signed_by, "signature_sha256": signature_sha256, "signature_refused": field_record.signature_refused,
+            "photo_sha256": photo_sha256, "located": field_record.position.is_some(), "client_ref": field_record.client_ref,
+        });
+        let event = audit_event(Some(actor), client, "checklist.run", String::new(), Outcome::Success, details);
+        let run = NewRun { checklist_id, enterprise_id, kind: kind.to_owned(), campaign_id, results, field: field_record };
         let recorded = self.store.record_checklist_run(&run, actor.user_id, &event).await?;
         if campaign_expert {
             let summary = format!("{}:{}(不符合{}项)", checklist.name, enterprise.enterprise.name, failed);
