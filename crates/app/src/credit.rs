@@ -51,6 +51,9 @@ pub struct ListedEnterprise {
     pub listed_on: String,
     pub listed_until: String,
     pub reason: CreditEventKind,
+    /// Whether the caller may open the enterprise's credit record (the list is published across
+    /// the province; the records are read within one's territory).
+    pub record_visible: bool,
 }
 
 /// A credit event entered by hand.
@@ -168,7 +171,9 @@ impl App {
                 continue;
             }
             let enterprise = self.store.enterprise(enterprise_id, &domain::access::Visibility::Everything).await?;
+            let record_visible = self.store.enterprise(enterprise_id, &policy::enterprise_visibility(actor)).await.is_ok();
             out.push(ListedEnterprise {
+                record_visible,
                 enterprise_id,
                 enterprise_name: enterprise.enterprise.name,
                 credit_code: enterprise.enterprise.credit_code.to_string(),

@@ -998,9 +998,10 @@ impl App {
                 if row.status == "accepted" {
                     continue;
                 }
-                for (due, reported, label) in
-                    [(&row.half_year_due, row.half_year_reported || row.annual_reported, "半年"), (&row.annual_due, row.annual_reported, "年度")]
-                {
+                for (due, reported, label) in [
+                    (&row.half_year_due, row.half_year_reported || row.annual_reported, domain::message!("workplans.period_half_year")),
+                    (&row.annual_due, row.annual_reported, domain::message!("workplans.period_annual")),
+                ] {
                     let Some(due_date) = parse_date(due) else { continue };
                     if reported {
                         continue;
@@ -1016,7 +1017,7 @@ impl App {
                                 "workplans.report_item_due",
                                 item_number = row.item_number,
                                 value = clip(&row.task_title, 40),
-                                label = label,
+                                label => label.clone(),
                                 due = due
                             )
                             .to_stored(),
@@ -1033,7 +1034,7 @@ impl App {
                                 item_number = row.item_number,
                                 value = clip(&row.task_title, 40),
                                 due = due,
-                                label = label
+                                label => label.clone()
                             )
                             .to_stored(),
                         });

@@ -51,8 +51,8 @@ impl MeasureKind {
 
     pub fn label_en(self) -> &'static str {
         match self {
-            Self::Interview => "Interview (约谈)",
-            Self::Notice => "Public notice (通报)",
+            Self::Interview => "Interview",
+            Self::Notice => "Public notice",
             Self::Exposure => "Warning exposure",
             Self::Reminder => "Reminder",
             Self::Referral => "Referral for discipline",

@@ -275,7 +275,7 @@ fn run_document(view: &RunView, signature: Option<Vec<u8>>, photos: Vec<(Vec<u8>
         title: format!("{} · {}", say(english, "安全生产检查记录", "Work-safety check record"), view.enterprise_name),
         language: say(english, "zh-CN", "en").to_owned(),
         footer: format!("{} · {} {}", view.enterprise_name, say(english, "记录编号", "record"), view.id),
-        page_of: say(english, "第 {page} 页 / 共 {pages} 页", "Page {page} of {pages}").to_owned(),
+        page_of: say(english, "第 {page} 页,共 {pages} 页", "Page {page} of {pages}").to_owned(),
         blocks,
     }
 }

@@ -38,7 +38,7 @@ async fn list_export(State(state): State<AppState>, headers: HeaderMap, user: Pa
 struct ListPage {
     c: Chrome,
     /// (enterprise id, name, credit code, region, listed on, until, reason)
-    listed: Vec<(i64, String, String, String, String, String, String)>,
+    listed: Vec<(Option<i64>, String, String, String, String, String, String)>,
 }
 
 async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
@@ -50,7 +50,10 @@ async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: Page
     let english = c.t.is_en();
     let listed = listed
         .into_iter()
-        .map(|l| (l.enterprise_id, l.enterprise_name, l.credit_code, l.region_name, l.listed_on, l.listed_until, l.reason.label(english).to_owned()))
+        .map(|l| {
+            let link = l.record_visible.then_some(l.enterprise_id);
+            (link, l.enterprise_name, l.credit_code, l.region_name, l.listed_on, l.listed_until, l.reason.label(english).to_owned())
+        })
         .collect();
     render(&ListPage { c, listed })
 }
