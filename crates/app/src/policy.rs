@@ -142,6 +142,11 @@ pub enum Action<'a> {
         ran_it: bool,
         region_path: &'a str,
     },
+    /// Write a checklist of one's own unit (`owner_unit_id` none) or edit one's unit's own
+    /// (`Some`): the offices and regulators that run checks and campaigns.
+    ManageChecklist {
+        owner_unit_id: Option<i64>,
+    },
     /// See the campaigns of one's territory (and those above that cover it).
     ReadCampaigns,
     /// File the enterprise's daily safety commitment: its own users.
@@ -322,6 +327,9 @@ pub fn allows(actor: &Actor, action: Action<'_>) -> bool {
                 || (ran_it && !actor.role.is_administrator())
                 || (matches!(actor.role, CommitteeOffice | Department | Regulator | Inspector)
                     && actor.region_path.as_deref().is_some_and(|own| region_path.starts_with(own)))
+        }
+        Action::ManageChecklist { owner_unit_id } => {
+            actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Regulator) && owner_unit_id.is_none_or(|owner| owner == actor.unit_id)
         }
         Action::ReadCampaigns | Action::ReadExpertPool => actor.region_path.is_some() && matches!(actor.role, CommitteeOffice | Regulator | Inspector),
         Action::ReadMissingCommitments => matches!(actor.role, Regulator | Inspector | CommitteeOffice),
@@ -530,6 +538,11 @@ pub(crate) mod tests {
             (actor(Role::Expert, None, None), Action::RunChecklist { kind: "campaign", enterprise_id: 5, campaign_expert: true }, true),
             (actor(Role::Expert, None, None), Action::RunChecklist { kind: "inspection", enterprise_id: 5, campaign_expert: true }, false),
             (actor(Role::Department, Some("220000/"), None), Action::HandleAlarm, false),
+            (actor(Role::Regulator, Some(changchun), None), Action::ManageChecklist { owner_unit_id: None }, true),
+            (actor(Role::Inspector, Some(changchun), None), Action::ManageChecklist { owner_unit_id: None }, false),
+            (actor(Role::Enterprise, None, Some(5)), Action::ManageChecklist { owner_unit_id: None }, false),
+            (actor(Role::CommitteeOffice, Some("220000/"), None), Action::ManageChecklist { owner_unit_id: Some(1) }, true),
+            (actor(Role::CommitteeOffice, Some("220000/"), None), Action::ManageChecklist { owner_unit_id: Some(2) }, false),
             (actor(Role::Enterprise, None, Some(5)), Action::ReadChecklistRun { enterprise_id: 5, ran_it: false, region_path: changchun }, true),
             (actor(Role::Enterprise, None, Some(6)), Action::ReadChecklistRun { enterprise_id: 5, ran_it: false, region_path: changchun }, false),
             (actor(Role::Expert, None, None), Action::ReadChecklistRun { enterprise_id: 5, ran_it: true, region_path: changchun }, true),

@@ -93,6 +93,22 @@ pub struct ParsedRows {
     pub rejected: Vec<RejectedRow>,
 }
 
+/// A sheet as read: its header (the first row that holds anything), its other non-empty rows
+/// with their line numbers as a spreadsheet shows them, and the rows that could not be read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub rows: Vec<(usize, Vec<String>)>,
+    pub malformed: Vec<RejectedRow>,
+}
+
+impl Table {
+    /// The index of the first column whose heading is one of `names` (trimmed, as written).
+    pub fn column(&self, names: &[&str]) -> Option<usize> {
+        self.header.iter().position(|heading| names.contains(&heading.trim()))
+    }
+}
+
 fn field_mut<'a>(input: &'a mut EnterpriseInput, key: &str) -> Option<&'a mut String> {
     Some(match key {
         "credit_code" => &mut input.credit_code,
@@ -196,6 +212,14 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, Message> {
 /// Reads every data row of a file. File-level problems (size, encoding, header, row count) are
 /// an `Err`; row-level problems are left to the caller's validation.
 pub fn read_enterprise_rows(format: SpreadsheetFormat, bytes: &[u8]) -> Result<ParsedRows, Message> {
+    let table = read_table(format, bytes)?;
+    let mapping = map_header(&table.header)?;
+    Ok(ParsedRows { rows: table.rows.iter().map(|(line, cells)| (*line, row_to_input(&mapping, cells))).collect(), rejected: table.malformed })
+}
+
+/// Reads the first sheet of an XLSX or a CSV file, bounded in bytes, rows and cells before it
+/// allocates; empty rows are left out.
+pub fn read_table(format: SpreadsheetFormat, bytes: &[u8]) -> Result<Table, Message> {
     if bytes.len() > IMPORT_BYTES_MAX {
         return Err(domain::message!("spreadsheet.file_larger_than_mb", value = IMPORT_BYTES_MAX >> 20));
     }
@@ -205,7 +229,7 @@ pub fn read_enterprise_rows(format: SpreadsheetFormat, bytes: &[u8]) -> Result<P
     }
 }
 
-fn read_csv(bytes: &[u8]) -> Result<ParsedRows, Message> {
+fn read_csv(bytes: &[u8]) -> Result<Table, Message> {
     let text = decode_text(bytes)?;
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let mut records = reader.records();
@@ -214,10 +238,9 @@ fn read_csv(bytes: &[u8]) -> Result<ParsedRows, Message> {
         Some(Err(error)) => return Err(domain::message!("spreadsheet.line_1_cannot_read", error = error)),
         None => return Err(domain::message!("spreadsheet.file_empty")),
     };
-    let mapping = map_header(&header)?;
-    let mut parsed = ParsedRows::default();
+    let mut table = Table { header, ..Default::default() };
     for record in records {
-        let count = parsed.rows.len() + parsed.rejected.len();
+        let count = table.rows.len() + table.malformed.len();
         if count >= IMPORT_ROWS_MAX {
             return Err(domain::message!("spreadsheet.more_than_rows_split_file", import_rows_max = IMPORT_ROWS_MAX));
         }
@@ -228,15 +251,15 @@ fn read_csv(bytes: &[u8]) -> Result<ParsedRows, Message> {
                 if cells.iter().all(|c| c.trim().is_empty()) {
                     continue;
                 }
-                parsed.rows.push((line, row_to_input(&mapping, &cells)));
+                table.rows.push((line, cells));
             }
             Err(error) => {
                 let line = error.position().map(|p| p.line() as usize).unwrap_or(count + 2);
-                parsed.rejected.push(RejectedRow { line, reason: domain::message!("spreadsheet.malformed_csv_row", error = error) });
+                table.malformed.push(RejectedRow { line, reason: domain::message!("spreadsheet.malformed_csv_row", error = error) });
             }
         }
     }
-    Ok(parsed)
+    Ok(table)
 }
 
 fn cell_text(cell: &Data) -> String {
@@ -458,7 +481,7 @@ fn cell_ref_text(cell: &calamine::DataRef<'_>) -> String {
     }
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<ParsedRows, Message> {
+fn read_xlsx(bytes: &[u8]) -> Result<Table, Message> {
     check_xlsx_package(bytes)?;
     let mut workbook: Xlsx<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(|e: calamine::XlsxError| domain::message!("spreadsheet.not_valid_xlsx_file", e = e))?;
@@ -505,16 +528,15 @@ fn read_xlsx(bytes: &[u8]) -> Result<ParsedRows, Message> {
         Some((_, cells)) => cells,
         None => return Err(domain::message!("spreadsheet.sheet_empty")),
     };
-    let mapping = map_header(&header)?;
-    let mut parsed = ParsedRows::default();
+    let mut table = Table { header, ..Default::default() };
     for (row, cells) in rows {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
         // Line numbers as a spreadsheet shows them (rows count from 1).
-        parsed.rows.push((row as usize + 1, row_to_input(&mapping, &cells)));
+        table.rows.push((row as usize + 1, cells));
     }
-    Ok(parsed)
+    Ok(table)
 }
 
 /// Prefixes a cell that a spreadsheet would run as a formula with `'`.

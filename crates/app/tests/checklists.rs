@@ -246,3 +246,84 @@ async fn a_field_check_records_its_evidence_once() {
         assert!(db.store.verify_audit_chain().await.unwrap().is_ok());
     }
 }
+
+/// A unit's own checklist: written on the form or imported from a spreadsheet, each problem
+/// named by its item or line, kept and edited by that unit only (the shipped ones not at all);
+/// an item removed after checks answered it is retired, and those checks' records keep it.
+#[tokio::test]
+async fn a_unit_writes_and_keeps_its_own_checklist() {
+    use app::checklists::{ChecklistInput, ItemInput};
+    for backend in store::testing::backends() {
+        let db = store::testing::fresh(backend).await.unwrap();
+        let app = App::new(db.store.clone(), Default::default());
+        demo::load_with(&app, 30).await.unwrap();
+        let client = Client::cli();
+        let actor = |name: &'static str| {
+            let app = app.clone();
+            async move { app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap() }
+        };
+        let (changchun, jilinshi, inspector, enterprise) = (actor("changchun").await, actor("jilinshi").await, actor("inspector").await, actor("enterprise").await);
+        let item = |code: &str, text: &str, consequence: &str| ItemInput { code: code.into(), item: text.into(), basis: "GB 50016".into(), consequence: consequence.into() };
+        let input = ChecklistInput {
+            name: "长春市燃气餐饮场所检查清单".into(),
+            purpose: "城镇燃气专项整治".into(),
+            sector: "gas".into(),
+            items: vec![item("", "燃气报警器是否安装并有效", "重大"), item("", "软管是否超过2米或穿墙", "一般"), ItemInput::default()],
+        };
+        let problems = |result: app::Result<i64>| match result {
+            Err(AppError::Invalid(problems)) => problems.into_iter().map(|p| (p.field, p.message.code.to_string())).collect::<Vec<_>>(),
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        // Refusals name the item: a bad consequence on item 2, a repeated number on item 3.
+        let bad = ChecklistInput { items: vec![item("1", "报警器", "严重"), item("1", "软管", "一般")], ..input.clone() };
+        assert_eq!(
+            problems(app.save_checklist(&changchun, &client, None, &bad, &[2, 3]).await),
+            [("items", "checklists.item_consequence".to_owned()), ("items", "checklists.item_code_repeated".to_owned())]
+        );
+        let bad = app.save_checklist(&changchun, &client, None, &ChecklistInput { items: vec![item("1", "报警器", "严重")], ..input.clone() }, &[7]).await;
+        let Err(AppError::Invalid(found)) = bad else { panic!("refused") };
+        assert!(found[0].message.render(domain::message::Lang::Zh).contains("第7项"), "the problem names its item");
+        assert!(matches!(app.save_checklist(&inspector, &client, None, &input, &[]).await, Err(AppError::NotFound)), "an inspector writes no checklists");
+        assert!(matches!(app.save_checklist(&enterprise, &client, None, &input, &[]).await, Err(AppError::NotFound)));
+
+        let id = app.save_checklist(&changchun, &client, None, &input, &[]).await.unwrap();
+        let (saved, items) = app.checklist_with_items(id).await.unwrap();
+        assert_eq!((saved.name.as_str(), saved.sector.as_str(), saved.owner_unit_id), ("长春市燃气餐饮场所检查清单", "gas", Some(changchun.unit_id)));
+        assert_eq!(items.iter().map(|i| (i.code.as_str(), i.consequence.as_str())).collect::<Vec<_>>(), [("1", "major"), ("2", "general")], "the blank row is left out");
+        assert!(app.checklist_library(&enterprise, &client).await.unwrap().iter().any(|c| c.id == id), "everyone checks with it");
+        // Another city does not edit it; nobody edits a shipped checklist.
+        assert!(matches!(app.save_checklist(&jilinshi, &client, Some(id), &input, &[]).await, Err(AppError::NotFound)));
+        let shipped = app.store.checklists().await.unwrap().into_iter().find(|c| c.code == "fire-lanes").unwrap();
+        assert!(matches!(app.save_checklist(&changchun, &client, Some(shipped.id), &input, &[]).await, Err(AppError::NotFound)));
+
+        // A check answers item 2; an edit then drops it and adds another: item 2 is retired,
+        // left out of new checks, and the check's record keeps it.
+        let own = enterprise.enterprise_id.unwrap();
+        let answers = items.iter().map(|i| ItemAnswer { item_id: i.id, passed: true, note: String::new(), photos: Vec::new() }).collect();
+        let run = RunInput { checklist_id: id, kind: "self_check".into(), campaign_id: None, answers, field: FieldInput::default() };
+        let (run_id, _) = app.run_checklist(&enterprise, &client, own, &run).await.unwrap();
+        let edited = ChecklistInput { items: vec![item("1", "燃气报警器是否安装并联动切断", "重大"), item("3", "是否配备灭火器", "一般")], ..input.clone() };
+        assert_eq!(app.save_checklist(&changchun, &client, Some(id), &edited, &[]).await.unwrap(), id);
+        let (_, now) = app.checklist_with_items(id).await.unwrap();
+        assert_eq!(now.iter().map(|i| (i.code.as_str(), i.item.as_str())).collect::<Vec<_>>(), [("1", "燃气报警器是否安装并联动切断"), ("3", "是否配备灭火器")]);
+        assert_eq!(now[0].id, items[0].id, "an item keeps its id by its number");
+        let record = app.checklist_run_view(&enterprise, &client, run_id).await.unwrap();
+        assert!(record.items.iter().any(|i| i.code == "2" && i.item == "软管是否超过2米或穿墙"), "the retired item stays on the record");
+
+        // Imported from a spreadsheet: the template's columns, problems named by line.
+        let csv = "序号,检查内容,检查依据,后果(一般/重大)\n1,燃气管道是否有腐蚀,CJJ 51,一般\n,是否存放液化石油气钢瓶,,重大\n";
+        let imported = app::checklists::items_from_file("items.csv", csv.as_bytes()).unwrap();
+        assert_eq!(imported.iter().map(|(line, i)| (*line, i.consequence.as_str())).collect::<Vec<_>>(), [(2, "一般"), (3, "重大")]);
+        let template = app::checklists::template().unwrap();
+        let read_back = app::checklists::items_from_file("template.xlsx", &template).unwrap();
+        assert_eq!(read_back.len(), 2, "the template reads back as two example items");
+        let places: Vec<usize> = imported.iter().map(|(line, _)| *line).collect();
+        let wrong = ChecklistInput { items: vec![imported[0].1.clone(), ItemInput { consequence: "较大".into(), ..imported[1].1.clone() }], ..input.clone() };
+        let Err(AppError::Invalid(found)) = app.save_checklist(&changchun, &client, None, &wrong, &places).await else { panic!("refused") };
+        assert!(found[0].message.render(domain::message::Lang::Zh).contains("第3项(行)"), "the problem names its line");
+        let no_header = app::checklists::items_from_file("items.csv", "a,b\n1,2\n".as_bytes());
+        assert!(matches!(no_header, Err(AppError::Invalid(ref p)) if p[0].message.code == "checklists.import_header"));
+        assert!(matches!(app::checklists::items_from_file("items.exe", b"MZ"), Err(AppError::Invalid(_))));
+        assert!(db.store.verify_audit_chain().await.unwrap().is_ok());
+    }
+}

@@ -15,6 +15,8 @@ pub struct ChecklistRow {
     pub name: String,
     pub sector: String,
     pub purpose: String,
+    /// The unit that wrote and keeps the checklist; none for the shipped ones.
+    pub owner_unit_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -184,14 +186,85 @@ impl Store {
         })
     }
 
+    /// Writes a unit's own checklist: a new one (`id` none) under a fresh code, or the unit's
+    /// existing one with its name, purpose, sector and items replaced. Items keep their ids by
+    /// code; an item no longer listed is deleted, or retired when past checks answered it (their
+    /// records keep it). Returns the checklist's id.
+    pub async fn save_checklist(
+        &self,
+        id: Option<i64>,
+        owner_unit_id: i64,
+        name: &str,
+        sector: &str,
+        purpose: &str,
+        items: &[NewChecklistItem],
+        event: &AuditEvent,
+    ) -> Result<i64> {
+        crate::in_transaction!(self, |tx| {
+            let id: i64 = match id {
+                Some(id) => {
+                    let updated = sqlx::query("UPDATE checklists SET name = $1, sector = $2, purpose = $3 WHERE id = $4 AND owner_unit_id = $5")
+                        .bind(name)
+                        .bind(sector)
+                        .bind(purpose)
+                        .bind(id)
+                        .bind(owner_unit_id)
+                        .execute(&mut *tx)
+                        .await?;
+                    if updated.rows_affected() != 1 {
+                        return Err(StoreError::NotFound);
+                    }
+                    id
+                }
+                None => {
+                    let code = format!("unit{owner_unit_id}-{}", now_ms());
+                    sqlx::query_scalar("INSERT INTO checklists (code, name, sector, purpose, owner_unit_id) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+                        .bind(code)
+                        .bind(name)
+                        .bind(sector)
+                        .bind(purpose)
+                        .bind(owner_unit_id)
+                        .fetch_one(&mut *tx)
+                        .await?
+                }
+            };
+            let existing: Vec<(i64, String)> = sqlx::query_as("SELECT id, code FROM checklist_items WHERE checklist_id = $1").bind(id).fetch_all(&mut *tx).await?;
+            for (item_id, _) in existing.iter().filter(|(_, code)| !items.iter().any(|i| &i.code == code)) {
+                let answered: Option<i64> =
+                    sqlx::query_scalar("SELECT run_id FROM checklist_results WHERE item_id = $1 LIMIT 1").bind(item_id).fetch_optional(&mut *tx).await?;
+                let statement = if answered.is_some() { "UPDATE checklist_items SET retired = TRUE WHERE id = $1" } else { "DELETE FROM checklist_items WHERE id = $1" };
+                sqlx::query(statement).bind(item_id).execute(&mut *tx).await?;
+            }
+            for (position, item) in items.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO checklist_items (checklist_id, position, code, item, basis, consequence, retired) VALUES ($1, $2, $3, $4, $5, $6, FALSE) \
+                     ON CONFLICT (checklist_id, code) DO UPDATE SET position = excluded.position, item = excluded.item, basis = excluded.basis, \
+                     consequence = excluded.consequence, retired = FALSE",
+                )
+                .bind(id)
+                .bind(position as i64)
+                .bind(&item.code)
+                .bind(&item.item)
+                .bind(&item.basis)
+                .bind(&item.consequence)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let mut event = event.clone();
+            event.target = format!("checklist:{id}");
+            crate::audit::append_audit!(tx, &event);
+            Ok(id)
+        })
+    }
+
     pub async fn checklists(&self) -> Result<Vec<ChecklistRow>> {
-        with_pool!(self, |pool| Ok(sqlx::query_as("SELECT id, code, name, sector, purpose FROM checklists ORDER BY id").fetch_all(pool).await?))
+        with_pool!(self, |pool| Ok(sqlx::query_as("SELECT id, code, name, sector, purpose, owner_unit_id FROM checklists ORDER BY id").fetch_all(pool).await?))
     }
 
     pub async fn checklist(&self, id: i64) -> Result<ChecklistRow> {
         with_pool!(self, |pool| {
             let row: Option<ChecklistRow> =
-                sqlx::query_as("SELECT id, code, name, sector, purpose FROM checklists WHERE id = $1").bind(id).fetch_optional(pool).await?;
+                sqlx::query_as("SELECT id, code, name, sector, purpose, owner_unit_id FROM checklists WHERE id = $1").bind(id).fetch_optional(pool).await?;
             row.ok_or(StoreError::NotFound)
         })
     }
@@ -199,7 +272,7 @@ impl Store {
     pub async fn checklist_items(&self, checklist_id: i64) -> Result<Vec<ChecklistItemRow>> {
         with_pool!(self, |pool| {
             Ok(sqlx::query_as(
-                "SELECT id, checklist_id, position, code, item, basis, consequence FROM checklist_items WHERE checklist_id = $1 ORDER BY position",
+                "SELECT id, checklist_id, position, code, item, basis, consequence FROM checklist_items WHERE checklist_id = $1 AND NOT retired ORDER BY position",
             )
             .bind(checklist_id)
             .fetch_all(pool)

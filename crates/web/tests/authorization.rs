@@ -64,6 +64,8 @@ enum Payload {
     RiskJson,
     ChecklistForm,
     ChecklistJson,
+    /// The checklist editor's form: a name and one item, saved.
+    ChecklistEditorForm,
     CampaignForm,
     CommitmentForm,
     CommitmentJson,
@@ -271,6 +273,12 @@ const MATRIX: &[Row] = &[
     ("GET",    "/api/v1/checklists", Payload::None,                               [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 401]),
     ("GET",    "/enterprises/{chaoyang_enterprise}/checks", Payload::None,        [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("POST",   "/enterprises/{chaoyang_enterprise}/checks", Payload::ChecklistForm, [404, 404, 303, 404, 303, 303, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/checklists/template.xlsx", Payload::None,                        [200, 200, 200, 200, 200, 200, 200, 200, 404, 404, 404, 303]),
+    ("GET",    "/checklists/new", Payload::None,                                  [200, 404, 200, 200, 200, 404, 404, 404, 404, 404, 404, 303]),
+    ("POST",   "/checklists/new", Payload::ChecklistEditorForm,                   [303, 404, 303, 303, 303, 404, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/checklists/{office_checklist}/edit", Payload::None,              [200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 303]),
+    ("POST",   "/checklists/{office_checklist}/edit", Payload::ChecklistEditorForm, [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
+    ("GET",    "/checklists/{lanes}/edit", Payload::None,                         [404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 303]),
     ("GET",    "/checks/{check_run}", Payload::None,                              [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("GET",    "/checks/{check_run}/record.pdf", Payload::None,                   [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("GET",    "/checks/{check_run}/signature.png", Payload::None,                [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
@@ -747,6 +755,14 @@ async fn work_plan_fixture(fixture: &mut Fixture, sysadmin: &app::Actor) {
             fixture.app.add_danger_photos(&enterprise, &client, danger, vec![png]).await.unwrap();
             fixture.app.danger_photos(&enterprise, &client, danger).await.unwrap()[0].id
         }),
+        ("office_checklist", {
+            let input = app::checklists::ChecklistInput {
+                name: "省安委办企业主体责任清单".into(),
+                items: vec![app::checklists::ItemInput { item: "安全生产责任制是否建立".into(), ..Default::default() }],
+                ..Default::default()
+            };
+            fixture.app.save_checklist(&office, &client, None, &input, &[]).await.unwrap()
+        }),
         ("check_run", {
             // An inspection of the enterprise's own works, with a photo of its failed item and
             // the representative's signature.
@@ -1017,6 +1033,10 @@ impl Fixture {
                 let mut fields = vec![("checklist_id", lanes.as_str()), ("kind", "inspection"), ("signed_by", "张三"), ("signature_refused", "1")];
                 fields.extend(names.iter().map(|name| (name.as_str(), "pass")));
                 multipart("photo_0", "", "application/octet-stream", b"", &fields)
+            }
+            Payload::ChecklistEditorForm => {
+                let fields = [("name", "矩阵测试清单"), ("sector", "all"), ("item_0", "消防通道是否畅通"), ("consequence_0", "major"), ("action", "save")];
+                multipart("file", "", "application/octet-stream", b"", &fields)
             }
             Payload::ChecklistJson => {
                 let lanes: i64 = self.values["lanes"].parse().unwrap();

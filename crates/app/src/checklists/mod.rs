@@ -5,7 +5,9 @@
 //! record's PDF (`report`), campaigns with their target enterprises, and a campaign's coverage,
 //! findings and rectification rate by city.
 
+mod editor;
 mod report;
+pub use editor::{CHECKLIST_ITEMS_MAX, ChecklistInput, ItemInput, items_from_file, template};
 pub use report::{DocumentFont, RunView};
 
 use domain::audit::Outcome;

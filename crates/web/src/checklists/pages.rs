@@ -22,6 +22,9 @@ use crate::pages::{Chrome, SelectOption, chrome, error_page, label, render};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/checklists", get(library))
+        .route("/checklists/template.xlsx", get(checklist_template))
+        .route("/checklists/new", get(new_checklist).post(save_checklist).layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_BYTES_MAX)))
+        .route("/checklists/{id}/edit", get(edit_checklist).post(save_checklist_edit).layer(axum::extract::DefaultBodyLimit::max(crate::UPLOAD_BYTES_MAX)))
         .route("/enterprises/{id}/checks", get(run_page).post(run_submit).layer(axum::extract::DefaultBodyLimit::max(app::checklists::RUN_UPLOAD_BYTES_MAX)))
         .route("/checks/{id}", get(check_page))
         .route("/checks/{id}/record.pdf", get(check_pdf))
@@ -32,15 +35,16 @@ pub fn router() -> Router<AppState> {
         .route("/campaigns/{id}/export.xlsx", get(campaign_export))
 }
 
-/// A checklist as the library shows it: id, name, purpose, and its items (code, text, basis,
-/// whether a failure is a 重大 danger).
-type ChecklistView = (i64, String, String, Vec<(String, String, String, bool)>);
+/// A checklist as the library shows it: id, name, purpose, its items (code, text, basis,
+/// whether a failure is a 重大 danger), and whether the caller's unit keeps it (may edit it).
+type ChecklistView = (i64, String, String, Vec<(String, String, String, bool)>, bool);
 
 #[derive(Template)]
 #[template(path = "checklists/checklists.html")]
 struct LibraryPage {
     c: Chrome,
     checklists: Vec<ChecklistView>,
+    may_write: bool,
 }
 
 async fn library(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
@@ -51,15 +55,206 @@ async fn library(State(state): State<AppState>, headers: HeaderMap, user: PageUs
     let mut checklists = Vec::new();
     for checklist in library {
         let items = state.app.checklist_with_items(checklist.id).await.map(|(_, items)| items).unwrap_or_default();
+        let editable = state.app.may_edit_checklist(&user.actor, Some(checklist.id)).await.unwrap_or(false);
         checklists.push((
             checklist.id,
             checklist.name,
             checklist.purpose,
             items.into_iter().map(|i| (i.code, i.item, i.basis, i.consequence == "major")).collect(),
+            editable,
         ));
     }
+    let may_write = state.app.may_edit_checklist(&user.actor, None).await.unwrap_or(false);
     let c = chrome(&state, &headers, &user.session, "/checklists", Some(&user.actor)).await;
-    render(&LibraryPage { c, checklists })
+    render(&LibraryPage { c, checklists, may_write })
+}
+
+async fn checklist_template(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+    if let Err(error) = state.app.checklist_library(&user.actor, &user.client).await {
+        return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
+    }
+    match app::checklists::template() {
+        Ok(bytes) => crate::pages::download(bytes, app::spreadsheet::SpreadsheetFormat::Xlsx, "checklist-template.xlsx"),
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+/// Blank rows the editor offers below the items, and how many more each "more rows" adds.
+const BLANK_ROWS: usize = 5;
+
+#[derive(Template)]
+#[template(path = "checklists/editor.html")]
+struct EditorPage {
+    c: Chrome,
+    /// The checklist edited, none for a new one.
+    id: Option<i64>,
+    name: String,
+    purpose: String,
+    sectors: Vec<SelectOption>,
+    items: Vec<app::checklists::ItemInput>,
+    errors: Vec<String>,
+    notice: Option<String>,
+}
+
+impl EditorPage {
+    fn action(&self) -> String {
+        self.id.map_or_else(|| "/checklists/new".to_owned(), |id| format!("/checklists/{id}/edit"))
+    }
+
+    fn major(&self, item: &app::checklists::ItemInput) -> bool {
+        matches!(item.consequence.as_str(), "major" | "重大")
+    }
+}
+
+fn editor_response(
+    c: Chrome,
+    id: Option<i64>,
+    input: app::checklists::ChecklistInput,
+    blank_rows: usize,
+    errors: Vec<String>,
+    notice: Option<String>,
+) -> Response {
+    let sector = if input.sector.is_empty() { "all".to_owned() } else { input.sector.clone() };
+    let mut sectors = vec![SelectOption { code: "all".into(), label: c.t.get("checklist.all_sectors").to_owned(), selected: sector == "all" }];
+    sectors.extend(
+        domain::enterprises::HighRiskSector::ALL
+            .iter()
+            .map(|s| SelectOption { code: s.key().into(), label: label(c.t, s.label_zh(), s.label_en()), selected: s.key() == sector }),
+    );
+    let mut items = input.items;
+    let room = app::checklists::CHECKLIST_ITEMS_MAX.saturating_sub(items.len());
+    items.extend(std::iter::repeat_n(app::checklists::ItemInput::default(), blank_rows.min(room)));
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, render(&EditorPage { c, id, name: input.name, purpose: input.purpose, sectors, items, errors, notice })).into_response()
+}
+
+async fn new_checklist(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+    if !state.app.may_edit_checklist(&user.actor, None).await.unwrap_or(false) {
+        return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::NotFound.into()).await;
+    }
+    let c = chrome(&state, &headers, &user.session, "/checklists/new", Some(&user.actor)).await;
+    editor_response(c, None, Default::default(), 10, Vec::new(), None)
+}
+
+async fn edit_checklist(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
+    if !state.app.may_edit_checklist(&user.actor, Some(id)).await.unwrap_or(false) {
+        return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::NotFound.into()).await;
+    }
+    let (checklist, items) = match state.app.checklist_with_items(id).await {
+        Ok(found) => found,
+        Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    };
+    let input = app::checklists::ChecklistInput {
+        name: checklist.name,
+        purpose: checklist.purpose,
+        sector: checklist.sector,
+        items: items
+            .into_iter()
+            .map(|i| app::checklists::ItemInput { code: i.code, item: i.item, basis: i.basis, consequence: i.consequence })
+            .collect(),
+    };
+    let c = chrome(&state, &headers, &user.session, &format!("/checklists/{id}/edit"), Some(&user.actor)).await;
+    editor_response(c, Some(id), input, BLANK_ROWS, Vec::new(), None)
+}
+
+async fn save_checklist(State(state): State<AppState>, headers: HeaderMap, user: PageUser, multipart: axum::extract::Multipart) -> Response {
+    save_checklist_form(state, headers, user, None, multipart).await
+}
+
+async fn save_checklist_edit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, multipart: axum::extract::Multipart) -> Response {
+    save_checklist_form(state, headers, user, Some(id), multipart).await
+}
+
+/// The editor's form, as multipart: `name`, `purpose`, `sector`, rows `code_{n}`, `item_{n}`,
+/// `basis_{n}`, `consequence_{n}`, and `action`: `save`, `more_rows`, or `import` with `file`
+/// (the file's items replace the rows, to be reviewed and saved).
+async fn save_checklist_form(state: AppState, headers: HeaderMap, user: PageUser, id: Option<i64>, mut multipart: axum::extract::Multipart) -> Response {
+    // Refused before the body is read: it may carry a spreadsheet.
+    if !state.app.may_edit_checklist(&user.actor, id).await.unwrap_or(false) {
+        let error = app::AppError::NotFound;
+        return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
+    }
+    let mut values: HashMap<String, String> = HashMap::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut errors = Vec::new();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) => {
+                let name = field.name().unwrap_or("").to_owned();
+                if name == "file" {
+                    let file_name = field.file_name().unwrap_or("").to_owned();
+                    match field.bytes().await {
+                        Ok(bytes) if bytes.is_empty() => {}
+                        Ok(bytes) => file = Some((file_name, bytes.to_vec())),
+                        Err(_) => errors.push(domain::message!("hidden_dangers.upload_failed_too_large")),
+                    }
+                } else if values.len() < 4 * app::checklists::CHECKLIST_ITEMS_MAX + 20 {
+                    match field.text().await {
+                        Ok(text) => {
+                            values.insert(name, text.chars().take(2_000).collect());
+                        }
+                        Err(_) => errors.push(domain::message!("hidden_dangers.upload_could_not_read")),
+                    }
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                errors.push(domain::message!("hidden_dangers.upload_could_not_read"));
+                break;
+            }
+        }
+    }
+    let get = |name: &str| values.get(name).cloned().unwrap_or_default();
+    let rows = (0..app::checklists::CHECKLIST_ITEMS_MAX).take_while(|n| values.contains_key(&format!("item_{n}")));
+    let (mut places, mut items) = (Vec::new(), Vec::new());
+    for n in rows {
+        let item = app::checklists::ItemInput {
+            code: get(&format!("code_{n}")),
+            item: get(&format!("item_{n}")),
+            basis: get(&format!("basis_{n}")),
+            consequence: get(&format!("consequence_{n}")),
+        };
+        places.push(n + 1);
+        items.push(item);
+    }
+    let mut input = app::checklists::ChecklistInput { name: get("name"), purpose: get("purpose"), sector: get("sector"), items };
+    let path = id.map_or_else(|| "/checklists/new".to_owned(), |id| format!("/checklists/{id}/edit"));
+    let c = chrome(&state, &headers, &user.session, &path, Some(&user.actor)).await;
+    let mut errors = crate::pages::rendered(&headers, errors);
+    match get("action").as_str() {
+        "more_rows" => return editor_response(c, id, input, BLANK_ROWS * 2, errors, None),
+        "import" => {
+            let Some((file_name, bytes)) = file else {
+                errors.push(crate::pages::rendered(&headers, [domain::message!("checklists.import_type")]).concat());
+                return editor_response(c, id, input, BLANK_ROWS, errors, None);
+            };
+            return match app::checklists::items_from_file(&file_name, &bytes) {
+                Ok(imported) => {
+                    let count = imported.len();
+                    input.items = imported.into_iter().map(|(_, item)| item).collect();
+                    let notice = format!("{} {count}", c.t.get("checklist.imported"));
+                    editor_response(c, id, input, 0, errors, Some(notice))
+                }
+                Err(app::AppError::Invalid(fields)) => {
+                    errors.extend(crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)));
+                    editor_response(c, id, input, BLANK_ROWS, errors, None)
+                }
+                Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+            };
+        }
+        _ => {}
+    }
+    if !errors.is_empty() {
+        return editor_response(c, id, input, 0, errors, None);
+    }
+    match state.app.save_checklist(&user.actor, &user.client, id, &input, &places).await {
+        Ok(saved) => Redirect::to(&format!("/checklists#checklist-{saved}")).into_response(),
+        Err(app::AppError::Invalid(fields)) => {
+            let errors = crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message));
+            editor_response(c, id, input, 0, errors, None)
+        }
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -1,0 +1,4 @@
+-- Checklists a unit writes itself (the shipped ones have no owner and are not edited), and items
+-- an edit removed that past checks answered: kept for those records, left out of new checks.
+ALTER TABLE checklists ADD COLUMN owner_unit_id BIGINT REFERENCES units(id);
+ALTER TABLE checklist_items ADD COLUMN retired BOOLEAN NOT NULL DEFAULT FALSE;
