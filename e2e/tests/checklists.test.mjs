@@ -60,4 +60,43 @@ describe('checklists', () => {
       await office.context().close();
     }
   });
+
+  test('the office writes its own checklist from an Excel-style import, each problem named by its line', async () => {
+    const page = await newPage(DESKTOP, 'checklist-editor');
+    try {
+      await login(page);
+      await gotoOk(page, '/checklists');
+      await page.locator('#checklist-new').click();
+      await page.waitForURL((url) => url.pathname === '/checklists/new', { waitUntil: 'load' });
+      const form = page.locator('form#checklist-editor');
+      await form.locator('input[name=name]').fill('浏览器测试企业主体责任清单');
+      // A file with a consequence the editor does not know: refused by its line, the form kept.
+      const bad = '序号,检查内容,检查依据,后果(一般/重大)\n1,是否建立全员安全生产责任制,安全生产法第二十二条,重大\n2,是否每年开展应急演练,,严重\n';
+      await form.locator('input[name=file]').setInputFiles({ name: 'items.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
+      await form.locator('button[value=import]').click();
+      const errors = page.locator('#editor-errors');
+      await errors.waitFor({ state: 'visible' });
+      assert.ok((await errors.textContent()).includes('第3项(行)'), 'the problem names its line');
+      assert.equal(await form.locator('input[name=name]').inputValue(), '浏览器测试企业主体责任清单', 'the name is kept');
+      await screenshot(page, 'checklist-editor-refused.png');
+      const good = bad.replace('严重', '一般');
+      await form.locator('input[name=file]').setInputFiles({ name: 'items.csv', mimeType: 'text/csv', buffer: Buffer.from(good) });
+      await form.locator('button[value=import]').click();
+      await page.locator('#editor-notice').waitFor({ state: 'visible' });
+      assert.equal(await form.locator('textarea[name=item_1]').inputValue(), '是否每年开展应急演练', 'the file is read into the form for review');
+      // An item with a basis but no text is refused by its place on the form.
+      await form.locator('textarea[name=item_1]').fill('');
+      await form.locator('#checklist-save').click();
+      await page.locator('#editor-errors', { hasText: '第2项' }).waitFor({ state: 'visible' });
+      await form.locator('textarea[name=item_1]').fill('是否每年开展应急演练');
+      await form.locator('#checklist-save').click();
+      await page.waitForURL((url) => url.pathname === '/checklists', { waitUntil: 'load' });
+      const saved = page.locator('section.checklist', { hasText: '浏览器测试企业主体责任清单' });
+      assert.equal(await saved.locator('li').count(), 2, 'the checklist holds the two items');
+      assert.equal(await saved.locator('a[id^=checklist-edit-]').count(), 1, 'the office may edit its own checklist');
+      assert.equal(await page.locator('section.checklist', { hasText: '消防车通道检查清单' }).locator('a[id^=checklist-edit-]').count(), 0, 'not a shipped one');
+    } finally {
+      await page.context().close();
+    }
+  });
 });

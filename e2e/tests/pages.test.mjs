@@ -10,7 +10,7 @@ import { DESKTOP, PHONE, PASSWORD, useBrowser, newPage, submitLogin, gotoOk, scr
 const CJK = /[\u3400-\u9fff]/;
 // Data: names ending in the words places, enterprises and units end in, and whatever a page
 // marks as data.
-const DATA = /[^\s·:,()]*[\u3400-\u9fff][^\s·:,()]*(省|市|州|区|县|旗|公司|厂|局|厅|委|办公室|办|会|站|队|院|所|中心|集团|企业|政府|部|处|科|组)/g;
+const DATA = /[^\s·:,()]*[\u3400-\u9fff]{2,}(省|市|州|区|县|旗|公司|厂|局|厅|委|办公室|办|会|站|队|院|所|中心|集团|企业|政府|部|处|科|组)/g;
 
 /** The page's own words that are in Chinese, once data is taken out: what the page marks as
  * data (`data-data`), a choice's options, what a user typed, the user's own name, and the other

@@ -207,6 +207,12 @@ async fn a_field_check_records_its_evidence_once() {
         let again = app.run_checklist(&inspector, &client, own, &inspection(answers("", vec![photo.clone()]), signed.clone())).await.unwrap();
         assert_eq!(again, (run, dangers.clone()), "a retried submission returns the first record");
         assert_eq!(app.checklist_runs_of_enterprise(&inspector, &client, own).await.unwrap().len(), runs_before + 1);
+        // The same reference for a check of another enterprise is a mistake, refused.
+        let other = app.list_enterprises(&inspector, &client, &Default::default(), 1, 5).await.unwrap().items.into_iter().find(|e| e.id != own).unwrap().id;
+        assert!(matches!(
+            app.run_checklist(&inspector, &client, other, &inspection(answers("占用", Vec::new()), signed.clone())).await,
+            Err(AppError::Conflict(_))
+        ));
         let view = app.checklist_run_view(&inspector, &client, run).await.unwrap();
         assert_eq!((view.latitude, view.signed_by.as_str(), view.signed, view.signature_refused), (Some(43.886841), "李安全", true, false));
         let failed: Vec<_> = view.items.iter().filter(|i| !i.passed).collect();
@@ -218,6 +224,8 @@ async fn a_field_check_records_its_evidence_once() {
         assert_eq!(app.checklist_run_signature(&enterprise, &client, run).await.unwrap(), PNG);
 
         // A refusal to sign is recorded instead of a signature.
+        let both = FieldInput { signature_refused: true, client_ref: None, ..signed.clone() };
+        assert_eq!(refused(inspection(answers("占用", Vec::new()), both)).await, ["signature"], "a signature and a refusal exclude each other");
         let declined = FieldInput { signature: None, signature_refused: true, client_ref: None, ..signed.clone() };
         let (declined_run, _) = app.run_checklist(&inspector, &client, own, &inspection(answers("占用", Vec::new()), declined)).await.unwrap();
         let declined_view = app.checklist_run_view(&inspector, &client, declined_run).await.unwrap();
@@ -228,8 +236,16 @@ async fn a_field_check_records_its_evidence_once() {
         assert!(matches!(app.checklist_run_view(&jilinshi, &client, run).await, Err(AppError::NotFound)));
         assert!(matches!(app.checklist_run_view(&expert, &client, run).await, Err(AppError::NotFound)));
         assert!(matches!(app.checklist_run_pdf(&jilinshi, &client, run, false).await, Err(AppError::NotFound)));
-        let someone_elses = *danger_photos.first().map(|p| &p.id).unwrap() + 100_000;
-        assert!(matches!(app.checklist_run_photo(&enterprise, &client, run, someone_elses).await, Err(AppError::NotFound)));
+        // A photo added to the danger later is the danger's, not the check's record.
+        let later = app::workplans::UploadedFile { file_name: "rectified.png".into(), bytes: PNG.to_vec() };
+        app.add_danger_photos(&enterprise, &client, dangers[0], vec![later]).await.unwrap();
+        let added = app.danger_photos(&enterprise, &client, dangers[0]).await.unwrap().last().unwrap().id;
+        assert!(matches!(app.checklist_run_photo(&enterprise, &client, run, added).await, Err(AppError::NotFound)));
+        assert_eq!(
+            app.checklist_run_view(&enterprise, &client, run).await.unwrap().items[0].photo_ids,
+            failed[0].photo_ids,
+            "the record keeps what the check took"
+        );
 
         // The PDF, when the machine has a CJK font (CI requires one).
         match app.checklist_run_pdf(&inspector, &client, run, false).await {
@@ -262,8 +278,14 @@ async fn a_unit_writes_and_keeps_its_own_checklist() {
             let app = app.clone();
             async move { app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap() }
         };
-        let (changchun, jilinshi, inspector, enterprise) = (actor("changchun").await, actor("jilinshi").await, actor("inspector").await, actor("enterprise").await);
-        let item = |code: &str, text: &str, consequence: &str| ItemInput { code: code.into(), item: text.into(), basis: "GB 50016".into(), consequence: consequence.into() };
+        let (changchun, jilinshi, inspector, enterprise) =
+            (actor("changchun").await, actor("jilinshi").await, actor("inspector").await, actor("enterprise").await);
+        let item = |code: &str, text: &str, consequence: &str| ItemInput {
+            code: code.into(),
+            item: text.into(),
+            basis: "GB 50016".into(),
+            consequence: consequence.into(),
+        };
         let input = ChecklistInput {
             name: "长春市燃气餐饮场所检查清单".into(),
             purpose: "城镇燃气专项整治".into(),
@@ -289,7 +311,11 @@ async fn a_unit_writes_and_keeps_its_own_checklist() {
         let id = app.save_checklist(&changchun, &client, None, &input, &[]).await.unwrap();
         let (saved, items) = app.checklist_with_items(id).await.unwrap();
         assert_eq!((saved.name.as_str(), saved.sector.as_str(), saved.owner_unit_id), ("长春市燃气餐饮场所检查清单", "gas", Some(changchun.unit_id)));
-        assert_eq!(items.iter().map(|i| (i.code.as_str(), i.consequence.as_str())).collect::<Vec<_>>(), [("1", "major"), ("2", "general")], "the blank row is left out");
+        assert_eq!(
+            items.iter().map(|i| (i.code.as_str(), i.consequence.as_str())).collect::<Vec<_>>(),
+            [("1", "major"), ("2", "general")],
+            "the blank row is left out"
+        );
         assert!(app.checklist_library(&enterprise, &client).await.unwrap().iter().any(|c| c.id == id), "everyone checks with it");
         // Another city does not edit it; nobody edits a shipped checklist.
         assert!(matches!(app.save_checklist(&jilinshi, &client, Some(id), &input, &[]).await, Err(AppError::NotFound)));
@@ -302,10 +328,15 @@ async fn a_unit_writes_and_keeps_its_own_checklist() {
         let answers = items.iter().map(|i| ItemAnswer { item_id: i.id, passed: true, note: String::new(), photos: Vec::new() }).collect();
         let run = RunInput { checklist_id: id, kind: "self_check".into(), campaign_id: None, answers, field: FieldInput::default() };
         let (run_id, _) = app.run_checklist(&enterprise, &client, own, &run).await.unwrap();
-        let edited = ChecklistInput { items: vec![item("1", "燃气报警器是否安装并联动切断", "重大"), item("3", "是否配备灭火器", "一般")], ..input.clone() };
+        let edited = ChecklistInput {
+            items: vec![item("1", "燃气报警器是否安装并联动切断", "重大"), item("3", "是否配备灭火器", "一般")], ..input.clone()
+        };
         assert_eq!(app.save_checklist(&changchun, &client, Some(id), &edited, &[]).await.unwrap(), id);
         let (_, now) = app.checklist_with_items(id).await.unwrap();
-        assert_eq!(now.iter().map(|i| (i.code.as_str(), i.item.as_str())).collect::<Vec<_>>(), [("1", "燃气报警器是否安装并联动切断"), ("3", "是否配备灭火器")]);
+        assert_eq!(
+            now.iter().map(|i| (i.code.as_str(), i.item.as_str())).collect::<Vec<_>>(),
+            [("1", "燃气报警器是否安装并联动切断"), ("3", "是否配备灭火器")]
+        );
         assert_eq!(now[0].id, items[0].id, "an item keeps its id by its number");
         let record = app.checklist_run_view(&enterprise, &client, run_id).await.unwrap();
         assert!(record.items.iter().any(|i| i.code == "2" && i.item == "软管是否超过2米或穿墙"), "the retired item stays on the record");

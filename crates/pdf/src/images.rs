@@ -6,10 +6,11 @@ use krilla::geom::Size;
 use krilla::image::Image;
 use krilla::page::PageSettings;
 
-/// A PNG is decoded whole (width × height × up to 8 bytes): at most this many pixels…
-const PNG_PIXELS_MAX: u64 = 16_000_000;
+/// A PNG is decoded whole (width × height × up to 8 bytes) and compressed again: at most this
+/// many pixels (a 12-megapixel phone photo is a JPEG; PNGs are drawings and screenshots)…
+const PNG_PIXELS_MAX: u64 = 4_000_000;
 /// …and at most this many on a side.
-const PNG_SIDE_MAX: u32 = 8000;
+const PNG_SIDE_MAX: u32 = 4000;
 /// A JPEG is copied into the PDF undecoded (the reader decodes it): sides up to this.
 const JPEG_SIDE_MAX: u32 = 20_000;
 

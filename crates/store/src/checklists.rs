@@ -68,12 +68,21 @@ pub struct NewRunResult {
 pub struct FieldRecord {
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
-    /// (latitude, longitude, accuracy in metres)
-    pub position: Option<(f64, f64, f64)>,
+    /// (latitude, longitude, accuracy in metres when the device gave it)
+    pub position: Option<(f64, f64, Option<f64>)>,
     pub signed_by: String,
     pub signature: Option<Vec<u8>>,
     pub signature_refused: bool,
     pub client_ref: Option<String>,
+}
+
+/// A run as `record_checklist_run` left it: its id, the dangers it reported, and whether this
+/// call recorded it (a retried submission finds it recorded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRun {
+    pub run_id: i64,
+    pub dangers: Vec<i64>,
+    pub new: bool,
 }
 
 /// A recorded run with what the record of it shows.
@@ -228,11 +237,13 @@ impl Store {
                         .await?
                 }
             };
-            let existing: Vec<(i64, String)> = sqlx::query_as("SELECT id, code FROM checklist_items WHERE checklist_id = $1").bind(id).fetch_all(&mut *tx).await?;
+            let existing: Vec<(i64, String)> =
+                sqlx::query_as("SELECT id, code FROM checklist_items WHERE checklist_id = $1").bind(id).fetch_all(&mut *tx).await?;
             for (item_id, _) in existing.iter().filter(|(_, code)| !items.iter().any(|i| &i.code == code)) {
                 let answered: Option<i64> =
                     sqlx::query_scalar("SELECT run_id FROM checklist_results WHERE item_id = $1 LIMIT 1").bind(item_id).fetch_optional(&mut *tx).await?;
-                let statement = if answered.is_some() { "UPDATE checklist_items SET retired = TRUE WHERE id = $1" } else { "DELETE FROM checklist_items WHERE id = $1" };
+                let statement =
+                    if answered.is_some() { "UPDATE checklist_items SET retired = TRUE WHERE id = $1" } else { "DELETE FROM checklist_items WHERE id = $1" };
                 sqlx::query(statement).bind(item_id).execute(&mut *tx).await?;
             }
             for (position, item) in items.iter().enumerate() {
@@ -281,26 +292,32 @@ impl Store {
     }
 
     /// Records a run and its results, reporting a danger for every failed item (with its photos),
-    /// all in one transaction; returns the run id and the dangers' ids. A run whose `client_ref`
-    /// the same user already recorded is not recorded again: the first one's ids are returned.
-    pub async fn record_checklist_run(&self, run: &NewRun, user_id: i64, event: &AuditEvent) -> Result<(i64, Vec<i64>)> {
+    /// all in one transaction. A run whose `client_ref` the same user already recorded is not
+    /// recorded again: the first one is returned (not `new`); the reference given for another
+    /// enterprise, checklist or kind of check is a `Conflict`.
+    pub async fn record_checklist_run(&self, run: &NewRun, user_id: i64, event: &AuditEvent) -> Result<RecordedRun> {
         let field = &run.field;
         crate::in_transaction!(self, |tx| {
             // Checked inside the transaction: writers are serialised, so two submissions of one
             // run cannot both pass.
             if let Some(client_ref) = &field.client_ref {
-                let recorded: Option<i64> = sqlx::query_scalar("SELECT id FROM checklist_runs WHERE run_by = $1 AND client_ref = $2")
-                    .bind(user_id)
-                    .bind(client_ref)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if let Some(run_id) = recorded {
+                let recorded: Option<(i64, i64, i64, String)> =
+                    sqlx::query_as("SELECT id, enterprise_id, checklist_id, kind FROM checklist_runs WHERE run_by = $1 AND client_ref = $2")
+                        .bind(user_id)
+                        .bind(client_ref)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if let Some((run_id, enterprise_id, checklist_id, kind)) = recorded {
+                    // The same reference for another check is a device's mistake, not a retry.
+                    if (enterprise_id, checklist_id, kind.as_str()) != (run.enterprise_id, run.checklist_id, run.kind.as_str()) {
+                        return Err(StoreError::Conflict(domain::message!("checklists.client_ref_used")));
+                    }
                     let dangers: Vec<i64> =
                         sqlx::query_scalar("SELECT danger_id FROM checklist_results WHERE run_id = $1 AND danger_id IS NOT NULL ORDER BY danger_id")
                             .bind(run_id)
                             .fetch_all(&mut *tx)
                             .await?;
-                    return Ok((run_id, dangers));
+                    return Ok(RecordedRun { run_id, dangers, new: false });
                 }
             }
             let now = now_ms();
@@ -319,7 +336,7 @@ impl Store {
             .bind(field.finished_at)
             .bind(field.position.map(|p| p.0))
             .bind(field.position.map(|p| p.1))
-            .bind(field.position.map(|p| p.2))
+            .bind(field.position.and_then(|p| p.2))
             .bind(&field.signed_by)
             .bind(field.signature.as_deref())
             .bind(field.signature_refused)
@@ -334,8 +351,8 @@ impl Store {
                         dangers.push(id);
                         for (file_name, content_type, sha256, content) in &result.photos {
                             sqlx::query(
-                                "INSERT INTO danger_photos (danger_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at) \
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                                "INSERT INTO danger_photos (danger_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at, checklist_run_id) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                             )
                             .bind(id)
                             .bind(file_name)
@@ -345,6 +362,7 @@ impl Store {
                             .bind(content)
                             .bind(user_id)
                             .bind(now)
+                            .bind(run_id)
                             .execute(&mut *tx)
                             .await?;
                         }
@@ -364,7 +382,14 @@ impl Store {
             let mut event = event.clone();
             event.target = format!("checklist_run:{run_id}");
             crate::audit::append_audit!(tx, &event);
-            Ok((run_id, dangers))
+            Ok(RecordedRun { run_id, dangers, new: true })
+        })
+    }
+
+    /// The photos a run took of its failed items: (danger id, photo id).
+    pub async fn checklist_run_photos(&self, run_id: i64) -> Result<Vec<(i64, i64)>> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_as("SELECT danger_id, id FROM danger_photos WHERE checklist_run_id = $1 ORDER BY id").bind(run_id).fetch_all(pool).await?)
         })
     }
 

@@ -237,9 +237,12 @@
   function sendPending() {
     if (sendingPending || !window.indexedDB || !navigator.onLine) { return; }
     sendingPending = true;
-    pendingStore("readonly", function (store) { return store.getAll(); }).then(function (all) {
+    var user = document.body.dataset.user;
+    pendingStore("readonly", function (store) { return store.getAll(); }).then(function (kept) {
+      // Only what the signed-in person kept is sent while they are signed in.
+      var all = (kept || []).filter(function (pending) { return user && pending.user === user; });
       var banner = document.getElementById("pending-checks");
-      if (!all || !all.length) { if (banner) { banner.remove(); } return null; }
+      if (!all.length) { if (banner) { banner.remove(); } return null; }
       if (!banner) {
         banner = document.createElement("p");
         banner.id = "pending-checks";
@@ -252,6 +255,19 @@
       return all.reduce(function (previous, pending) {
         return previous.then(function () {
           return postCheck(pending.url, pending.entries).then(function (response) {
+            if (response.status === 422 || response.status === 409) {
+              // Refused for what it holds: sending it again would be refused again.
+              return response.text().then(function (html) {
+                var page = new DOMParser().parseFromString(html, "text/html");
+                var errors = page.getElementById("check-errors");
+                var notice = document.createElement("p");
+                notice.className = "error";
+                notice.setAttribute("role", "alert");
+                notice.textContent = document.body.dataset.msgPendingRefused + " " + (errors ? errors.textContent.trim() : response.status);
+                banner.after(notice);
+                return pendingStore("readwrite", function (store) { return store.delete(pending.id); });
+              });
+            }
             if (!recorded(response)) { return null; }
             return pendingStore("readwrite", function (store) { return store.delete(pending.id); }).then(function () {
               var form = document.querySelector("form[data-field-check]");
@@ -313,7 +329,8 @@
       if (!form.elements.started_at.value) { form.elements.started_at.value = String(Date.now()); }
     }
     function saveDraft() {
-      var draft = { started_at: form.elements.started_at.value, client_ref: form.elements.client_ref.value, signed_by: form.elements.signed_by.value, answers: {} };
+      // The submission's reference and start are not kept: a new check gets its own.
+      var draft = { signed_by: form.elements.signed_by.value, answers: {} };
       items.forEach(function (item) {
         var id = item.dataset.item;
         var chosen = item.querySelector('input[type="radio"]:checked');
@@ -326,8 +343,6 @@
       var draft = null;
       try { draft = JSON.parse(localStorage.getItem(draftKey) || "null"); } catch (e) { draft = null; }
       if (!draft) { return; }
-      form.elements.started_at.value = draft.started_at || "";
-      if (draft.client_ref) { form.elements.client_ref.value = draft.client_ref; }
       form.elements.signed_by.value = draft.signed_by || "";
       Object.keys(draft.answers || {}).forEach(function (id) {
         var answer = draft.answers[id];
@@ -413,6 +428,17 @@
     pad.addEventListener("pointercancel", endStroke);
     document.getElementById("signature-clear").addEventListener("click", clearPad);
     clearPad();
+    // A refusal to sign and a signature exclude each other.
+    var refusal = form.elements.signature_refused;
+    if (refusal) {
+      refusal.addEventListener("change", function () {
+        if (refusal.checked) { clearPad(); }
+        pad.classList.toggle("disabled", refusal.checked);
+      });
+      pad.addEventListener("pointerdown", function () {
+        if (refusal.checked) { refusal.checked = false; pad.classList.remove("disabled"); }
+      });
+    }
 
     if (navigator.geolocation) {
       navigator.geolocation.getCurrentPosition(function (position) {
@@ -472,8 +498,11 @@
         }, function () {
           // No connection: the submission is kept on the device and sent when it returns.
           return pendingStore("readwrite", function (store) {
-            return store.put({ id: form.elements.client_ref.value, url: form.action, entries: entries, kept_at: Date.now() });
-          }).then(function () { status.textContent = msg("SavedOffline"); }, function () { status.textContent = msg("NotKept"); });
+            return store.put({ id: form.elements.client_ref.value, user: document.body.dataset.user, url: form.action, entries: entries, kept_at: Date.now() });
+          }).then(function () {
+            localStorage.removeItem(draftKey);
+            status.textContent = msg("SavedOffline");
+          }, function () { status.textContent = msg("NotKept"); });
         });
       });
     });

@@ -72,7 +72,7 @@ pub fn items_from_file(file_name: &str, bytes: &[u8]) -> Result<Vec<(usize, Item
     let cell = |cells: &[String], column: Option<usize>| {
         column.and_then(|c| cells.get(c)).map(|text| crate::spreadsheet::unescape_formula(text.trim()).to_owned()).unwrap_or_default()
     };
-    Ok(table
+    let items: Vec<(usize, ItemInput)> = table
         .rows
         .iter()
         .map(|(line, cells)| {
@@ -84,7 +84,15 @@ pub fn items_from_file(file_name: &str, bytes: &[u8]) -> Result<Vec<(usize, Item
             };
             (*line, item)
         })
-        .collect())
+        .collect();
+    // The form shows a consequence as one of two choices: one it does not know is refused here,
+    // by its line, rather than shown as 一般.
+    let unknown: Vec<_> = items
+        .iter()
+        .filter(|(_, item)| !matches!(item.consequence.as_str(), "" | "general" | "major" | "一般" | "重大"))
+        .map(|(line, _)| field("items", domain::message!("checklists.item_consequence", line = line)))
+        .collect();
+    if unknown.is_empty() { Ok(items) } else { Err(AppError::Invalid(unknown)) }
 }
 
 /// The import template: its headings and two example rows.
@@ -101,7 +109,8 @@ pub fn template() -> Result<Vec<u8>> {
 /// in the file).
 fn checked_items(items: &[(usize, ItemInput)], problems: &mut Vec<domain::enterprises::FieldError>) -> Vec<NewChecklistItem> {
     let mut checked: Vec<NewChecklistItem> = Vec::new();
-    let entered: Vec<&(usize, ItemInput)> = items.iter().filter(|(_, i)| !(i.item.trim().is_empty() && i.code.trim().is_empty() && i.basis.trim().is_empty())).collect();
+    let entered: Vec<&(usize, ItemInput)> =
+        items.iter().filter(|(_, i)| !(i.item.trim().is_empty() && i.code.trim().is_empty() && i.basis.trim().is_empty())).collect();
     if entered.is_empty() {
         problems.push(field("items", domain::message!("checklists.no_items")));
     }

@@ -155,7 +155,7 @@ fn checked_field(kind: &str, input: &FieldInput, problems: &mut Vec<domain::ente
                 && (-180.0..=180.0).contains(&longitude)
                 && input.accuracy_m.is_none_or(|a| (0.0..=100_000.0).contains(&a)) =>
         {
-            Some((latitude, longitude, input.accuracy_m.unwrap_or(0.0)))
+            Some((latitude, longitude, input.accuracy_m))
         }
         _ => {
             problems.push(field("latitude", domain::message!("checklists.position_invalid")));
@@ -173,6 +173,9 @@ fn checked_field(kind: &str, input: &FieldInput, problems: &mut Vec<domain::ente
             problems.push(field("signature", domain::message!("checklists.signature_invalid", max_kb = SIGNATURE_BYTES_MAX >> 10)));
         }
     }
+    if signature.is_some() && input.signature_refused {
+        problems.push(field("signature", domain::message!("checklists.signature_or_refusal")));
+    }
     if kind != "self_check" && (signed_by.is_empty() || (signature.is_none() && !input.signature_refused)) {
         problems.push(field("signature", domain::message!("checklists.signature_required")));
     }
@@ -185,8 +188,8 @@ fn checked_field(kind: &str, input: &FieldInput, problems: &mut Vec<domain::ente
         finished_at: input.finished_at,
         position,
         signed_by: signed_by.to_owned(),
-        signature: if input.signature_refused { None } else { signature.cloned() },
-        signature_refused: input.signature_refused && signature.is_none(),
+        signature: signature.cloned(),
+        signature_refused: input.signature_refused,
         client_ref: client_ref.map(str::to_owned),
     }
 }
@@ -302,6 +305,8 @@ impl App {
         let may = ["self_check", "inspection", "campaign"]
             .iter()
             .any(|kind| policy::allows(actor, Action::RunChecklist { kind, enterprise_id, campaign_expert: actor.role == Role::Expert }));
+        // Beyond an expert on a campaign, one checks what one sees.
+        let may = may && (actor.role == Role::Expert || self.store.enterprise(enterprise_id, &policy::enterprise_visibility(actor)).await.is_ok());
         if may { Ok(()) } else { Err(self.denied(actor, client, "checklist.run", format!("enterprise:{enterprise_id}")).await) }
     }
 
@@ -415,25 +420,26 @@ impl App {
         let photo_sha256: Vec<&str> = results.iter().flat_map(|r| r.photos.iter().map(|p| p.2.as_str())).collect();
         let details = serde_json::json!({
             "checklist": checklist.code, "enterprise": enterprise_id, "kind": kind, "failed": failed,
-            "signed_by": field_record.signed_by, "signature_sha256": signature_sha256, "signature_refused": field_record.signature_refused,
+            "signature_sha256": signature_sha256, "signature_refused": field_record.signature_refused,
             "photo_sha256": photo_sha256, "located": field_record.position.is_some(), "client_ref": field_record.client_ref,
         });
         let event = audit_event(Some(actor), client, "checklist.run", String::new(), Outcome::Success, details);
         let run = NewRun { checklist_id, enterprise_id, kind: kind.to_owned(), campaign_id, results, field: field_record };
         let recorded = self.store.record_checklist_run(&run, actor.user_id, &event).await?;
-        if campaign_expert {
+        // A retried submission found the run recorded: its service was recorded with it.
+        if campaign_expert && recorded.new {
             let summary = format!("{}:{}(不符合{}项)", checklist.name, enterprise.enterprise.name, failed);
             let event = audit_event(
                 Some(actor),
                 client,
                 "expert.service",
-                format!("checklist_run:{}", recorded.0),
+                format!("checklist_run:{}", recorded.run_id),
                 Outcome::Success,
                 serde_json::json!({"kind": "campaign_check"}),
             );
-            self.store.record_expert_service(actor.user_id, "campaign_check", &format!("checklist_run:{}", recorded.0), &summary, &event).await?;
+            self.store.record_expert_service(actor.user_id, "campaign_check", &format!("checklist_run:{}", recorded.run_id), &summary, &event).await?;
         }
-        Ok(recorded)
+        Ok((recorded.run_id, recorded.dangers))
     }
 
     /// Sets up a campaign in the office's or regulator's own territory; its targets are the

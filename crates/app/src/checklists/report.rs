@@ -3,7 +3,7 @@
 //! written by the `pdf` crate with a CJK font found once per process (`DocumentFont`).
 
 use std::path::PathBuf;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -11,32 +11,61 @@ use crate::policy::{self, Action};
 use crate::{Actor, App, AppError, Client, Result};
 
 /// The font documents are written in: the configured file, or the first CJK font the system has
-/// (`pdf::Fonts::discover`). Read once, on first use, by whichever request needs it first; every
-/// clone of the application shares it.
-#[derive(Debug, Clone, Default)]
+/// (`pdf::Fonts::discover`), read once, on first use, and kept (a font installed later is found
+/// after a restart); and the one permit to render a document, so that requests for documents
+/// queue instead of taking the machine's cores together. Every clone of the application shares
+/// both.
+#[derive(Debug, Clone)]
 pub struct DocumentFont {
     configured: Option<PathBuf>,
-    loaded: Arc<OnceLock<std::result::Result<pdf::Fonts, String>>>,
+    loaded: Arc<tokio::sync::OnceCell<std::result::Result<pdf::Fonts, String>>>,
+    rendering: Arc<tokio::sync::Semaphore>,
 }
+
+impl Default for DocumentFont {
+    fn default() -> Self {
+        Self::new(None)
+    }
+}
+
+/// How long a request for a document waits for the one rendering before it is told to retry.
+const RENDER_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl DocumentFont {
     pub fn new(configured: Option<PathBuf>) -> Self {
-        Self { configured, loaded: Default::default() }
+        Self { configured, loaded: Default::default(), rendering: Arc::new(tokio::sync::Semaphore::new(1)) }
     }
 
-    /// The font, read on first use (off the async threads: a CJK font is some 20 MB).
+    /// The font, read by the first request that needs it while the others wait (off the async
+    /// threads: a CJK font is some 20 MB).
     async fn fonts(&self) -> Result<pdf::Fonts> {
-        if let Some(loaded) = self.loaded.get() {
-            return loaded.clone().map_err(|_| no_font());
-        }
         let configured = self.configured.clone();
-        let found = tokio::task::spawn_blocking(move || pdf::Fonts::discover(configured.as_deref()).map_err(|error| error.to_string()))
+        let loaded = self
+            .loaded
+            .get_or_init(|| async move {
+                let found = tokio::task::spawn_blocking(move || pdf::Fonts::discover(configured.as_deref()).map_err(|error| error.to_string()))
+                    .await
+                    .unwrap_or_else(|error| Err(format!("font loading stopped: {error}")));
+                if let Err(reason) = &found {
+                    tracing::warn!(%reason, "no font for PDF documents");
+                }
+                found
+            })
+            .await;
+        loaded.clone().map_err(|_| no_font())
+    }
+
+    /// Renders a document under the one permit.
+    async fn render(&self, document: pdf::Document) -> Result<Vec<u8>> {
+        let fonts = self.fonts().await?;
+        let _permit = match tokio::time::timeout(RENDER_WAIT, self.rendering.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => permit,
+            _ => return Err(AppError::Busy(domain::message!("checklists.documents_busy"))),
+        };
+        tokio::task::spawn_blocking(move || pdf::render(&document, &fonts))
             .await
-            .map_err(|error| AppError::Internal(format!("font loading stopped: {error}")))?;
-        if let Err(reason) = &found {
-            tracing::warn!(%reason, "no font for PDF documents");
-        }
-        self.loaded.get_or_init(|| found).clone().map_err(|_| no_font())
+            .map_err(|error| AppError::Internal(format!("PDF rendering stopped: {error}")))?
+            .map_err(|error| AppError::Internal(format!("PDF rendering: {error}")))
     }
 }
 
@@ -117,12 +146,11 @@ impl App {
             return Err(self.denied(actor, client, "checklist_run.read", format!("checklist_run:{id}")).await);
         }
         let row = row?;
+        // The photos this check took, not those added to its dangers later.
+        let photos = self.store.checklist_run_photos(id).await?;
         let mut items = Vec::new();
         for result in self.store.checklist_run_results(id).await? {
-            let photo_ids = match result.danger_id {
-                Some(danger_id) => self.store.danger_photos(danger_id).await?.into_iter().map(|p| p.id).collect(),
-                None => Vec::new(),
-            };
+            let photo_ids = photos.iter().filter(|(danger, _)| Some(*danger) == result.danger_id).map(|(_, photo)| *photo).collect();
             items.push(RunItemView {
                 code: result.code,
                 item: result.item,
@@ -184,11 +212,18 @@ impl App {
             }
         }
         let document = run_document(&view, signature, photos, english);
-        let fonts = self.checklist_font.fonts().await?;
-        tokio::task::spawn_blocking(move || pdf::render(&document, &fonts))
-            .await
-            .map_err(|error| AppError::Internal(format!("PDF rendering stopped: {error}")))?
-            .map_err(|error| AppError::Internal(format!("PDF rendering: {error}")))
+        let bytes = self.checklist_font.render(document).await?;
+        // Taking the record away (names, signature, position, photos) is audited like an export.
+        let event = crate::audit_event(
+            Some(actor),
+            client,
+            "checklist_run.export",
+            format!("checklist_run:{id}"),
+            domain::audit::Outcome::Success,
+            serde_json::json!({"format": "pdf", "bytes": bytes.len()}),
+        );
+        self.store.record_audit(&event).await?;
+        Ok(bytes)
     }
 }
 

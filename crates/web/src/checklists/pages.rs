@@ -116,11 +116,11 @@ fn editor_response(
 ) -> Response {
     let sector = if input.sector.is_empty() { "all".to_owned() } else { input.sector.clone() };
     let mut sectors = vec![SelectOption { code: "all".into(), label: c.t.get("checklist.all_sectors").to_owned(), selected: sector == "all" }];
-    sectors.extend(
-        domain::enterprises::HighRiskSector::ALL
-            .iter()
-            .map(|s| SelectOption { code: s.key().into(), label: label(c.t, s.label_zh(), s.label_en()), selected: s.key() == sector }),
-    );
+    sectors.extend(domain::enterprises::HighRiskSector::ALL.iter().map(|s| SelectOption {
+        code: s.key().into(),
+        label: label(c.t, s.label_zh(), s.label_en()),
+        selected: s.key() == sector,
+    }));
     let mut items = input.items;
     let room = app::checklists::CHECKLIST_ITEMS_MAX.saturating_sub(items.len());
     items.extend(std::iter::repeat_n(app::checklists::ItemInput::default(), blank_rows.min(room)));
@@ -148,10 +148,7 @@ async fn edit_checklist(State(state): State<AppState>, headers: HeaderMap, user:
         name: checklist.name,
         purpose: checklist.purpose,
         sector: checklist.sector,
-        items: items
-            .into_iter()
-            .map(|i| app::checklists::ItemInput { code: i.code, item: i.item, basis: i.basis, consequence: i.consequence })
-            .collect(),
+        items: items.into_iter().map(|i| app::checklists::ItemInput { code: i.code, item: i.item, basis: i.basis, consequence: i.consequence }).collect(),
     };
     let c = chrome(&state, &headers, &user.session, &format!("/checklists/{id}/edit"), Some(&user.actor)).await;
     editor_response(c, Some(id), input, BLANK_ROWS, Vec::new(), None)
@@ -161,7 +158,13 @@ async fn save_checklist(State(state): State<AppState>, headers: HeaderMap, user:
     save_checklist_form(state, headers, user, None, multipart).await
 }
 
-async fn save_checklist_edit(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>, multipart: axum::extract::Multipart) -> Response {
+async fn save_checklist_edit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(id): Path<i64>,
+    multipart: axum::extract::Multipart,
+) -> Response {
     save_checklist_form(state, headers, user, Some(id), multipart).await
 }
 
@@ -248,7 +251,7 @@ async fn save_checklist_form(state: AppState, headers: HeaderMap, user: PageUser
         return editor_response(c, id, input, 0, errors, None);
     }
     match state.app.save_checklist(&user.actor, &user.client, id, &input, &places).await {
-        Ok(saved) => Redirect::to(&format!("/checklists#checklist-{saved}")).into_response(),
+        Ok(saved) => crate::pages::see_other(&headers, &format!("/checklists#checklist-{saved}")),
         Err(app::AppError::Invalid(fields)) => {
             let errors = crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message));
             editor_response(c, id, input, 0, errors, None)
@@ -448,7 +451,10 @@ async fn run_submit(
                         Ok(text) if text.len() <= limit => {
                             values.insert(name, text);
                         }
-                        Ok(_) => problems.push(domain::message!("checklists.signature_invalid", max_kb = app::checklists::SIGNATURE_BYTES_MAX >> 10)),
+                        Ok(_) if name == "signature_data" => {
+                            problems.push(domain::message!("checklists.signature_invalid", max_kb = app::checklists::SIGNATURE_BYTES_MAX >> 10))
+                        }
+                        Ok(_) => problems.push(domain::message!("checklists.field_too_long", name = name.chars().take(40).collect::<String>())),
                         Err(_) => {
                             problems.push(domain::message!("hidden_dangers.upload_could_not_read"));
                             break;

@@ -33,12 +33,15 @@ async fn list_export(State(state): State<AppState>, headers: HeaderMap, user: Pa
     }
 }
 
+/// A listed enterprise: its id when the caller may open its record, name, credit code, region,
+/// listed on, until, reason.
+type ListedLine = (Option<i64>, String, String, String, String, String, String);
+
 #[derive(Template)]
 #[template(path = "credit/list.html")]
 struct ListPage {
     c: Chrome,
-    /// (enterprise id, name, credit code, region, listed on, until, reason)
-    listed: Vec<(Option<i64>, String, String, String, String, String, String)>,
+    listed: Vec<ListedLine>,
 }
 
 async fn list_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {

@@ -725,17 +725,7 @@ async fn inspection_submit(State(state): State<AppState>, headers: HeaderMap, us
     };
     let query = FormQuery { item: input.plan_item_id, enterprise: Some(input.enterprise_id), checklist: checklist_id };
     match state.app.record_inspection(&user.actor, &user.client, &input, files).await {
-        Ok((id, _)) => {
-            let target = format!("/inspections/{id}");
-            match HeaderValue::from_str(&target) {
-                Ok(value) if headers.contains_key("hx-request") => {
-                    let mut response = StatusCode::OK.into_response();
-                    response.headers_mut().insert("hx-redirect", value);
-                    response
-                }
-                _ => Redirect::to(&target).into_response(),
-            }
-        }
+        Ok((id, _)) => crate::pages::see_other(&headers, &format!("/inspections/{id}")),
         Err(app::AppError::Invalid(fields)) => {
             let errors = crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message));
             inspection_form_response(&state, &headers, &user, query, values, errors, StatusCode::UNPROCESSABLE_ENTITY).await

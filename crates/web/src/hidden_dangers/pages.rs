@@ -476,14 +476,7 @@ async fn upload_photos(
         }
     }
     match state.app.add_danger_photos(&user.actor, &user.client, id, files).await {
-        Ok(()) if headers.contains_key("hx-request") => {
-            let mut response = StatusCode::OK.into_response();
-            if let Ok(value) = axum::http::HeaderValue::from_str(&format!("/dangers/{id}")) {
-                response.headers_mut().insert("hx-redirect", value);
-            }
-            response
-        }
-        Ok(()) => Redirect::to(&format!("/dangers/{id}")).into_response(),
+        Ok(()) => crate::pages::see_other(&headers, &format!("/dangers/{id}")),
         Err(app::AppError::Invalid(fields)) => {
             detail_response(
                 &state,

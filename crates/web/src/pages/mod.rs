@@ -115,6 +115,9 @@ impl Chrome {
 }
 
 pub struct NavUser {
+    /// The account, so that what a page keeps on the device (a check waiting to be sent) is sent
+    /// only while its own author is signed in.
+    pub user_id: i64,
     pub display_name: String,
     pub unit_name: String,
     pub sees_enterprises: bool,
@@ -149,6 +152,7 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
         site: state.settings.clone(),
         path: path.to_owned(),
         user: actor.map(|a| NavUser {
+            user_id: a.user_id,
             display_name: a.display_name.clone(),
             unit_name: a.unit_name.clone(),
             sees_enterprises: policy::allows(a, Action::ReadEnterprises),
@@ -562,6 +566,19 @@ pub(crate) fn label(t: &Catalog, zh: &str, en: &str) -> String {
 
 pub(crate) fn download(bytes: Vec<u8>, format: SpreadsheetFormat, file_name: &str) -> Response {
     file(bytes, format.content_type(), Some(file_name))
+}
+
+/// After a form succeeds: the page to go to, as htmx follows it (`HX-Redirect`, the whole page
+/// changes) or as a browser does (303).
+pub(crate) fn see_other(headers: &HeaderMap, target: &str) -> Response {
+    match HeaderValue::from_str(target) {
+        Ok(value) if headers.contains_key("hx-request") => {
+            let mut response = StatusCode::OK.into_response();
+            response.headers_mut().insert("hx-redirect", value);
+            response
+        }
+        _ => axum::response::Redirect::to(target).into_response(),
+    }
 }
 
 /// Bytes of a stored or written file with their type; with a name, offered as a download.

@@ -614,15 +614,7 @@ async fn assignment_page(State(state): State<AppState>, headers: HeaderMap, user
 /// After an action: back to the assignment, or its page with the problems, or an error page.
 async fn after_action(state: &AppState, headers: &HeaderMap, user: &PageUser, id: i64, result: app::Result<()>) -> Response {
     match result {
-        // htmx follows this header with a full page load; plain forms follow the redirect.
-        Ok(()) if headers.contains_key("hx-request") => {
-            let mut response = StatusCode::OK.into_response();
-            if let Ok(value) = HeaderValue::from_str(&format!("/assignments/{id}")) {
-                response.headers_mut().insert("hx-redirect", value);
-            }
-            response
-        }
-        Ok(()) => Redirect::to(&format!("/assignments/{id}")).into_response(),
+        Ok(()) => crate::pages::see_other(headers, &format!("/assignments/{id}")),
         Err(app::AppError::Invalid(fields)) => {
             assignment_response(state, headers, user, id, crate::pages::rendered(headers, fields.into_iter().map(|f| f.message))).await
         }
