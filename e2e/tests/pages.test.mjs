@@ -44,6 +44,8 @@ describe('every main page', () => {
 
   // The administrators' pages are walked by the audit and accounts tests (their one-time codes are
   // good once, so they sign in there).
+  // Beyond the menu: pages reached from within a section.
+  const beyond = { office: ['/checklists', '/checklists/new', '/assessment/scheme'], city: ['/checklists'], enterprise: ['/checklists'] };
   for (const [username, label] of [['office', 'office'], ['changchun', 'city'], ['enterprise', 'enterprise']]) {
     test(`${label}: every page answers, fits a phone, and is English in English`, async () => {
       const page = await newPage(DESKTOP, `pages-${label}`);
@@ -54,7 +56,7 @@ describe('every main page', () => {
         // The check below sees Chinese where there is some: the Chinese home's own words.
         assert.ok((await chineseWords(page)).length > 3, 'the Chinese page has Chinese words of its own');
         const menu = await page.locator('nav a[href^="/"]').evaluateAll((links) => links.map((a) => a.getAttribute('href')));
-        const pages = [...new Set(menu.filter((href) => !href.startsWith('/lang') && href !== '/logout'))];
+        const pages = [...new Set([...menu.filter((href) => !href.startsWith('/lang') && href !== '/logout'), ...beyond[label]])];
         assert.ok(pages.length >= 5, `${label} has its pages: ${pages.join(' ')}`);
         const details = [];
         const nameOf = (href) => href.replace(/^\//, '').replace(/[^a-z0-9]+/gi, '-') || 'home';

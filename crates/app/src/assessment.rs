@@ -3,7 +3,7 @@
 //! findings it enters with evidence, score sheets, the ranking of cities or of departments, and
 //! its export. A city's own people may read their city's score sheet.
 
-use domain::assessment::{Grade, Scheme, ScoreSheet, UnitRecords, score};
+use domain::assessment::{Grade, Scheme, ScoreSheet, Source, UnitRecords, score};
 use domain::audit::Outcome;
 use domain::message::Message;
 use domain::unit::UnitKind;
@@ -60,7 +60,30 @@ pub struct UnitAssessment {
 }
 
 fn invalid(field: &'static str, message: Message) -> AppError {
-    AppError::Invalid(vec![domain::enterprises::FieldError { field, message }])
+    AppError::Invalid(vec![invalid_field(field, message)])
+}
+
+fn invalid_field(field: &'static str, message: Message) -> domain::enterprises::FieldError {
+    domain::enterprises::FieldError { field, message }
+}
+
+/// One indicator row of the scheme form, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct IndicatorRow {
+    pub code: String,
+    pub name: String,
+    pub points: String,
+    /// A `Source` key.
+    pub source: String,
+    pub deduction: String,
+}
+
+/// The grade bands of the scheme form, as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct BandsRow {
+    pub excellent: String,
+    pub good: String,
+    pub pass: String,
 }
 
 /// The epoch millisecond at which the day after `date` begins in China, or `None` if the date is bad.
@@ -128,6 +151,68 @@ impl App {
         Ok(self.scheme_for(actor.unit_id, year).await?.1.to_toml())
     }
 
+    /// The scheme for `year`, for the form that edits it.
+    pub async fn assessment_scheme(&self, actor: &Actor, client: &Client, year: i64) -> Result<Scheme> {
+        self.assessing_office(actor, client, "assessment.scheme").await?;
+        Ok(self.scheme_for(actor.unit_id, year).await?.1)
+    }
+
+    /// Replaces the scheme for `year` with one entered on the form: indicator rows (blank ones
+    /// left out) and the grade bands, numbers as typed. Every problem is named by its row or
+    /// field.
+    pub async fn save_assessment_scheme_form(&self, actor: &Actor, client: &Client, year: i64, rows: &[IndicatorRow], bands: &BandsRow) -> Result<()> {
+        self.assessing_office(actor, client, "assessment.scheme").await?;
+        let mut problems = Vec::new();
+        // A number as typed, or the problem it is (named by `problem(row, value)`).
+        let number = |text: &str, row: usize, problem: fn(usize, String) -> Message, problems: &mut Vec<domain::enterprises::FieldError>| -> f64 {
+            let text = text.trim();
+            if text.is_empty() {
+                return 0.0;
+            }
+            match text.parse::<f64>() {
+                Ok(value) if value.is_finite() => value,
+                _ => {
+                    problems.push(invalid_field("indicators", problem(row, text.chars().take(20).collect())));
+                    0.0
+                }
+            }
+        };
+        let points_problem: fn(usize, String) -> Message = |row, value| domain::message!("assessment.row_points", row = row, value = value);
+        let deduction_problem: fn(usize, String) -> Message = |row, value| domain::message!("assessment.row_deduction", row = row, value = value);
+        let mut indicators = Vec::new();
+        for (n, row) in rows.iter().enumerate().filter(|(_, r)| !(r.code.trim().is_empty() && r.name.trim().is_empty() && r.points.trim().is_empty())) {
+            let place = n + 1;
+            let source = Source::ALL.into_iter().find(|s| s.key() == row.source.trim());
+            if source.is_none() {
+                problems.push(invalid_field("indicators", domain::message!("assessment.row_source", row = place)));
+            }
+            indicators.push(domain::assessment::Indicator {
+                code: row.code.trim().to_owned(),
+                name: row.name.trim().to_owned(),
+                points: number(&row.points, place, points_problem, &mut problems),
+                source: source.unwrap_or(Source::Manual),
+                deduction: number(&row.deduction, place, deduction_problem, &mut problems),
+            });
+        }
+        let band = |text: &str, name: &'static str, problems: &mut Vec<domain::enterprises::FieldError>| match text.trim().parse::<f64>() {
+            Ok(value) if value.is_finite() => value,
+            _ => {
+                problems.push(invalid_field(name, domain::message!("assessment.band_number")));
+                0.0
+            }
+        };
+        let bands = domain::assessment::GradeBands {
+            excellent: band(&bands.excellent, "excellent", &mut problems),
+            good: band(&bands.good, "good", &mut problems),
+            pass: band(&bands.pass, "pass", &mut problems),
+        };
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let scheme = Scheme::new(indicators, bands).map_err(|e| invalid("indicators", e.message()))?;
+        self.store_scheme(actor, client, year, &scheme).await
+    }
+
     /// Replaces the scheme for `year` with one written in TOML; every problem is named.
     pub async fn save_assessment_scheme(&self, actor: &Actor, client: &Client, year: i64, text: &str) -> Result<()> {
         self.assessing_office(actor, client, "assessment.scheme").await?;
@@ -135,6 +220,10 @@ impl App {
             return Err(invalid("scheme", domain::message!("assessment.scheme_too_long")));
         }
         let scheme = Scheme::parse_toml(text).map_err(|e| invalid("scheme", e.message()))?;
+        self.store_scheme(actor, client, year, &scheme).await
+    }
+
+    async fn store_scheme(&self, actor: &Actor, client: &Client, year: i64, scheme: &Scheme) -> Result<()> {
         let event = audit_event(
             Some(actor),
             client,

@@ -252,6 +252,26 @@ async fn scenario(backend: &str) {
         app.save_assessment_scheme(&office, &client, 2020, "[[indicator]]\ncode = \"X\"\nname = \"x\"\npoints = 50\nsource = \"manual\"\n").await,
         Err(AppError::Invalid(_))
     ));
+    // The scheme on its form: numbers as typed, each problem named by its row, in words.
+    let row = |code: &str, name: &str, points: &str, source: &str, deduction: &str| app::assessment::IndicatorRow {
+        code: code.into(),
+        name: name.into(),
+        points: points.into(),
+        source: source.into(),
+        deduction: deduction.into(),
+    };
+    let bands = app::assessment::BandsRow { excellent: "90".into(), good: "80".into(), pass: "60".into() };
+    let typed = [row("A1", "按时报送", "五十", "on_time_reporting", ""), row("", "", "", "manual", ""), row("B1", "综合评价", "50", "somewhere", "")];
+    let Err(AppError::Invalid(problems)) = app.save_assessment_scheme_form(&office, &client, 2021, &typed, &bands).await else { panic!("refused") };
+    let said: Vec<String> = problems.iter().map(|p| p.message.render(domain::message::Lang::Zh)).collect();
+    assert_eq!(said, ["第1行:分值“五十”不是数字", "第3行:请选择得分来源"], "each problem in words, by its row");
+    let short = [row("A1", "按时报送", "40", "on_time_reporting", ""), row("B1", "综合评价", "50", "manual", "")];
+    let Err(AppError::Invalid(problems)) = app.save_assessment_scheme_form(&office, &client, 2021, &short, &bands).await else { panic!("refused") };
+    assert!(problems[0].message.render(domain::message::Lang::Zh).contains("90"), "the total is named: {:?}", problems[0].message);
+    let whole = [row("A1", "按时报送", "40", "on_time_reporting", ""), row("A3", "回头看", "10", "reopened", "2"), row("B1", "综合评价", "50", "manual", "")];
+    app.save_assessment_scheme_form(&office, &client, 2021, &whole, &bands).await.unwrap();
+    let saved = app.assessment_scheme(&office, &client, 2021).await.unwrap();
+    assert_eq!(saved.indicators().iter().map(|i| (i.code.as_str(), i.points)).collect::<Vec<_>>(), [("A1", 40.0), ("A3", 10.0), ("B1", 50.0)]);
     let departments = app.assessment_ranking(&office, &client, 2020, Tier::Departments).await.unwrap();
     assert!(departments.iter().any(|d| d.unit_name == "省应急管理厅") && departments.iter().all(|d| !d.unit_name.ends_with("人民政府")));
     let sheet = app.export_assessment(&office, &client, 2020, Tier::Cities, app::spreadsheet::SpreadsheetFormat::Csv).await.unwrap();

@@ -29,6 +29,27 @@ impl Source {
             Self::Manual => "安委办评分",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::OnTimeReporting => "Reports on time (computed)",
+            Self::Completion => "Tasks completed (computed)",
+            Self::Reopened => "Deductions for reopened work (computed)",
+            Self::Manual => "Scored by the office",
+        }
+    }
+
+    pub const ALL: [Source; 4] = [Source::OnTimeReporting, Source::Completion, Source::Reopened, Source::Manual];
+
+    /// The key a scheme writes (`on_time_reporting`, …).
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::OnTimeReporting => "on_time_reporting",
+            Self::Completion => "completion",
+            Self::Reopened => "reopened",
+            Self::Manual => "manual",
+        }
+    }
 }
 
 /// One indicator of a scheme, as written in its TOML.

@@ -509,6 +509,18 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // The scheme form adds up its points as they are typed.
+    var schemeTotal = document.getElementById("scheme-total");
+    if (schemeTotal) {
+      document.getElementById("scheme-form").addEventListener("input", function () {
+        var total = 0;
+        document.querySelectorAll(".scheme-points").forEach(function (input) {
+          var value = parseFloat(input.value);
+          if (isFinite(value)) { total += value; }
+        });
+        schemeTotal.textContent = String(Math.round(total * 100) / 100);
+      });
+    }
     var fieldCheckForm = document.querySelector("form[data-field-check]");
     if (fieldCheckForm) { fieldCheck(fieldCheckForm); }
     sendPending();

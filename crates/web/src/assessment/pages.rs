@@ -1,6 +1,8 @@
 //! Assessment pages: the ranking of cities or departments for a year, a unit's score sheet where
 //! the office enters scores and findings with evidence, the scheme editor, and the export.
 
+use std::collections::HashMap;
+
 use app::assessment::Tier;
 use app::spreadsheet::SpreadsheetFormat;
 use askama::Template;
@@ -14,7 +16,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::identity::PageUser;
-use crate::pages::{Chrome, chrome, download, error_page, render};
+use crate::pages::{Chrome, SelectOption, chrome, download, error_page, label, render};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -110,10 +112,26 @@ async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: Pa
 struct SchemePage {
     c: Chrome,
     year: i64,
+    /// The indicator rows as shown (with blank rows to add more).
+    rows: Vec<app::assessment::IndicatorRow>,
+    bands: app::assessment::BandsRow,
+    sources: Vec<SelectOption>,
+    /// The scheme as TOML, for those who edit it as text.
     text: String,
     errors: Vec<String>,
     saved: bool,
 }
+
+impl SchemePage {
+    /// The points entered, added up, as the form shows them.
+    fn total(&self) -> String {
+        let total: f64 = self.rows.iter().filter_map(|r| r.points.trim().parse::<f64>().ok()).filter(|p| p.is_finite()).sum();
+        format!("{total}")
+    }
+}
+
+/// Blank indicator rows the form offers below the scheme's.
+const BLANK_INDICATORS: usize = 3;
 
 #[derive(Deserialize, Default)]
 struct YearQuery {
@@ -121,31 +139,79 @@ struct YearQuery {
     saved: Option<String>,
 }
 
+fn scheme_response(
+    c: Chrome,
+    year: i64,
+    mut rows: Vec<app::assessment::IndicatorRow>,
+    bands: app::assessment::BandsRow,
+    text: String,
+    errors: Vec<String>,
+    saved: bool,
+) -> Response {
+    let sources = domain::assessment::Source::ALL
+        .iter()
+        .map(|s| SelectOption { code: s.key().into(), label: label(c.t, s.label_zh(), s.label_en()), selected: false })
+        .collect();
+    rows.extend(std::iter::repeat_n(app::assessment::IndicatorRow { source: "manual".into(), ..Default::default() }, BLANK_INDICATORS));
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    (status, render(&SchemePage { c, year, rows, bands, sources, text, errors, saved })).into_response()
+}
+
 async fn scheme_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<YearQuery>) -> Response {
     let year = query.year.unwrap_or_else(current_year).clamp(2000, 2100);
-    match state.app.assessment_scheme_text(&user.actor, &user.client, year).await {
-        Ok(text) => {
+    match state.app.assessment_scheme(&user.actor, &user.client, year).await {
+        Ok(scheme) => {
             let c = chrome(&state, &headers, &user.session, "/assessment/scheme", Some(&user.actor)).await;
-            render(&SchemePage { c, year, text, errors: Vec::new(), saved: query.saved.is_some() })
+            let rows = scheme
+                .indicators()
+                .iter()
+                .map(|i| app::assessment::IndicatorRow {
+                    code: i.code.clone(),
+                    name: i.name.clone(),
+                    points: format!("{}", i.points),
+                    source: i.source.key().to_owned(),
+                    deduction: if i.deduction == 0.0 { String::new() } else { format!("{}", i.deduction) },
+                })
+                .collect();
+            let b = scheme.bands();
+            let bands = app::assessment::BandsRow { excellent: format!("{}", b.excellent), good: format!("{}", b.good), pass: format!("{}", b.pass) };
+            scheme_response(c, year, rows, bands, scheme.to_toml(), Vec::new(), query.saved.is_some())
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
 
-#[derive(Deserialize)]
-struct SchemeForm {
-    year: i64,
-    scheme: String,
-}
-
-async fn save_scheme(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<SchemeForm>) -> Response {
-    let year = form.year.clamp(2000, 2100);
-    match state.app.save_assessment_scheme(&user.actor, &user.client, year, &form.scheme).await {
+/// The form: `year`, and either indicator rows `code_{n}`, `name_{n}`, `points_{n}`,
+/// `source_{n}`, `deduction_{n}` with the bands `excellent`, `good`, `pass`, or the whole scheme
+/// as TOML in `scheme` (the text editor, for those who prefer it).
+async fn save_scheme(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<HashMap<String, String>>) -> Response {
+    let get = |name: &str| form.get(name).cloned().unwrap_or_default();
+    let year = get("year").parse::<i64>().unwrap_or_else(|_| current_year()).clamp(2000, 2100);
+    let rows: Vec<app::assessment::IndicatorRow> = (0..200)
+        .take_while(|n| form.contains_key(&format!("code_{n}")))
+        .map(|n| app::assessment::IndicatorRow {
+            code: get(&format!("code_{n}")),
+            name: get(&format!("name_{n}")),
+            points: get(&format!("points_{n}")),
+            source: get(&format!("source_{n}")),
+            deduction: get(&format!("deduction_{n}")),
+        })
+        .collect();
+    let bands = app::assessment::BandsRow { excellent: get("excellent"), good: get("good"), pass: get("pass") };
+    let text = get("scheme");
+    let result = if rows.is_empty() && !text.trim().is_empty() {
+        state.app.save_assessment_scheme(&user.actor, &user.client, year, &text).await
+    } else {
+        state.app.save_assessment_scheme_form(&user.actor, &user.client, year, &rows, &bands).await
+    };
+    match result {
         Ok(()) => Redirect::to(&format!("/assessment/scheme?year={year}&saved=1")).into_response(),
         Err(app::AppError::Invalid(fields)) => {
             let c = chrome(&state, &headers, &user.session, "/assessment/scheme", Some(&user.actor)).await;
-            let page = SchemePage { c, year, text: form.scheme, errors: crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)), saved: false };
-            (StatusCode::UNPROCESSABLE_ENTITY, render(&page)).into_response()
+            // The rows as typed, without the blank ones the form adds again.
+            let rows = rows.into_iter().filter(|r| !(r.code.trim().is_empty() && r.name.trim().is_empty() && r.points.trim().is_empty())).collect();
+            let errors = crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message));
+            scheme_response(c, year, rows, bands, text, errors, false)
         }
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
