@@ -219,6 +219,10 @@ async fn a_field_check_records_its_evidence_once() {
         assert_eq!(failed.len(), 1);
         assert_eq!(failed[0].danger_id, Some(dangers[0]));
         assert_eq!(failed[0].photo_ids.len(), 1, "the photo is kept with the failed item");
+        // The county's bureau is told of the danger the check found, as of any report.
+        let chaoyang = actor("chaoyang").await;
+        let told = app.messages(&chaoyang, false, 1, 50).await.unwrap().items.into_iter().any(|m| m.link == format!("/dangers/{}", dangers[0]));
+        assert!(told, "the county regulator is told of danger {}", dangers[0]);
         let danger_photos = app.danger_photos(&inspector, &client, dangers[0]).await.unwrap();
         assert_eq!(danger_photos.iter().map(|p| p.id).collect::<Vec<_>>(), failed[0].photo_ids, "and is the danger's photo");
         assert_eq!(app.checklist_run_signature(&enterprise, &client, run).await.unwrap(), PNG);

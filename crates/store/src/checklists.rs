@@ -162,6 +162,28 @@ pub struct CampaignCityRow {
     pub closed: i64,
 }
 
+/// Writes a checklist's items by code (an item written again keeps its id and is no longer
+/// retired).
+macro_rules! upsert_items {
+    ($tx:expr, $checklist_id:expr, $items:expr) => {
+        for (position, item) in $items.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO checklist_items (checklist_id, position, code, item, basis, consequence, retired) VALUES ($1, $2, $3, $4, $5, $6, FALSE) \
+                 ON CONFLICT (checklist_id, code) DO UPDATE SET position = excluded.position, item = excluded.item, basis = excluded.basis, \
+                 consequence = excluded.consequence, retired = FALSE",
+            )
+            .bind($checklist_id)
+            .bind(position as i64)
+            .bind(&item.code)
+            .bind(&item.item)
+            .bind(&item.basis)
+            .bind(&item.consequence)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
 impl Store {
     /// Creates a checklist by code, or updates its name and items; returns its id.
     pub async fn upsert_checklist(&self, code: &str, name: &str, sector: &str, purpose: &str, items: &[NewChecklistItem], event: &AuditEvent) -> Result<i64> {
@@ -176,20 +198,7 @@ impl Store {
             .bind(purpose)
             .fetch_one(&mut *tx)
             .await?;
-            for (position, item) in items.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO checklist_items (checklist_id, position, code, item, basis, consequence) VALUES ($1, $2, $3, $4, $5, $6) \
-                     ON CONFLICT (checklist_id, code) DO UPDATE SET position = excluded.position, item = excluded.item, basis = excluded.basis, consequence = excluded.consequence",
-                )
-                .bind(id)
-                .bind(position as i64)
-                .bind(&item.code)
-                .bind(&item.item)
-                .bind(&item.basis)
-                .bind(&item.consequence)
-                .execute(&mut *tx)
-                .await?;
-            }
+            upsert_items!(tx, id, items);
             crate::audit::append_audit!(tx, event);
             Ok(id)
         })
@@ -246,21 +255,7 @@ impl Store {
                     if answered.is_some() { "UPDATE checklist_items SET retired = TRUE WHERE id = $1" } else { "DELETE FROM checklist_items WHERE id = $1" };
                 sqlx::query(statement).bind(item_id).execute(&mut *tx).await?;
             }
-            for (position, item) in items.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO checklist_items (checklist_id, position, code, item, basis, consequence, retired) VALUES ($1, $2, $3, $4, $5, $6, FALSE) \
-                     ON CONFLICT (checklist_id, code) DO UPDATE SET position = excluded.position, item = excluded.item, basis = excluded.basis, \
-                     consequence = excluded.consequence, retired = FALSE",
-                )
-                .bind(id)
-                .bind(position as i64)
-                .bind(&item.code)
-                .bind(&item.item)
-                .bind(&item.basis)
-                .bind(&item.consequence)
-                .execute(&mut *tx)
-                .await?;
-            }
+            upsert_items!(tx, id, items);
             let mut event = event.clone();
             event.target = format!("checklist:{id}");
             crate::audit::append_audit!(tx, &event);
@@ -292,10 +287,17 @@ impl Store {
     }
 
     /// Records a run and its results, reporting a danger for every failed item (with its photos),
-    /// all in one transaction. A run whose `client_ref` the same user already recorded is not
+    /// all in one transaction, with the messages `posts` gives for each danger. A run whose
+    /// `client_ref` the same user already recorded is not
     /// recorded again: the first one is returned (not `new`); the reference given for another
     /// enterprise, checklist or kind of check is a `Conflict`.
-    pub async fn record_checklist_run(&self, run: &NewRun, user_id: i64, event: &AuditEvent) -> Result<RecordedRun> {
+    pub async fn record_checklist_run(
+        &self,
+        run: &NewRun,
+        user_id: i64,
+        event: &AuditEvent,
+        posts: impl Fn(i64, &NewDanger) -> Vec<crate::UnitPost>,
+    ) -> Result<RecordedRun> {
         let field = &run.field;
         crate::in_transaction!(self, |tx| {
             // Checked inside the transaction: writers are serialised, so two submissions of one
@@ -348,6 +350,9 @@ impl Store {
                 let danger_id = match (result.passed, &result.danger) {
                     (false, Some(danger)) => {
                         let id = insert_danger!(tx, danger, user_id, now);
+                        for post in posts(id, danger) {
+                            crate::inbox::post_to_unit!(tx, &post, now);
+                        }
                         dangers.push(id);
                         for (file_name, content_type, sha256, content) in &result.photos {
                             sqlx::query(

@@ -425,7 +425,19 @@ impl App {
         });
         let event = audit_event(Some(actor), client, "checklist.run", String::new(), Outcome::Success, details);
         let run = NewRun { checklist_id, enterprise_id, kind: kind.to_owned(), campaign_id, results, field: field_record };
-        let recorded = self.store.record_checklist_run(&run, actor.user_id, &event).await?;
+        // The emergency bureau confirms what is found in its county, as for any report: it is told.
+        let bureau = self.bureau_to_tell(enterprise.enterprise.region_code.as_str()).await?;
+        let told = |id: i64, danger: &NewDanger| -> Vec<store::UnitPost> {
+            let major = danger.grade == "major";
+            let grade = if major { domain::hidden_dangers::DangerGrade::Major } else { domain::hidden_dangers::DangerGrade::General };
+            let what = crate::hidden_dangers::danger_summary(id, &enterprise.enterprise.name, &danger.description);
+            let message = domain::message!("inbox.danger_reported", grade_zh = grade.label_zh(), grade_en = grade.label_en(), what = what);
+            bureau
+                .iter()
+                .map(|unit| crate::inbox::event_post(unit.id, &format!("danger:{id}:reported"), major, &message, format!("/dangers/{id}"), actor))
+                .collect()
+        };
+        let recorded = self.store.record_checklist_run(&run, actor.user_id, &event, told).await?;
         // A retried submission found the run recorded: its service was recorded with it.
         if campaign_expert && recorded.new {
             let summary = format!("{}:{}(不符合{}项)", checklist.name, enterprise.enterprise.name, failed);
