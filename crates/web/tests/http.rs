@@ -712,6 +712,23 @@ async fn audit_search_and_export(h: &Harness) {
     assert_eq!(send(&h.router, create).await.status, StatusCode::NOT_FOUND);
 }
 
+/// An export's headings and the words in its cells follow the reader's language; data stays as
+/// entered.
+async fn exports_in_the_readers_language(h: &Harness) {
+    let session = form_login(&h.router, "changchun", demo::DEMO_PASSWORD, "").await.unwrap();
+    let header_of = |reply: Reply| {
+        assert_eq!(reply.status, StatusCode::OK);
+        app::spreadsheet::read_table(app::spreadsheet::SpreadsheetFormat::Xlsx, &reply.body).unwrap()
+    };
+    let chinese = header_of(page(&h.router, "/dangers/export.xlsx", &session).await);
+    assert_eq!(&chinese.header[..4], ["编号", "企业", "部位", "隐患描述"]);
+    let english = header_of(page(&h.router, "/dangers/export.xlsx", &format!("{session}; anwei_lang=en")).await);
+    assert_eq!(&english.header[..4], ["No.", "Enterprise", "Location", "Description"]);
+    assert!(!english.rows.is_empty(), "the city has dangers to export");
+    let words: Vec<&str> = english.rows.iter().flat_map(|(_, cells)| cells[4..7].iter().map(String::as_str)).collect();
+    assert!(words.iter().all(|w| w.is_ascii()), "source, grade and state are English: {words:?}");
+}
+
 async fn overdue_list(h: &Harness) {
     // The demo plan always has overdue work (its half-year deadline lies behind the demo).
     let office = token(h, "office").await;
@@ -1443,6 +1460,7 @@ async fn http_behaviour_on_every_configured_backend() {
         account_administration(&h).await;
         audit_search_and_export(&h).await;
         overdue_list(&h).await;
+        exports_in_the_readers_language(&h).await;
         hidden_danger_api(&h).await;
         telemetry_api(&h).await;
         source_registration(&h).await;

@@ -727,18 +727,22 @@ async fn campaign_export(State(state): State<AppState>, headers: HeaderMap, user
         Ok(progress) => progress,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
+    let english = crate::i18n::Lang::from_headers(&headers) == crate::i18n::Lang::En;
+    let say = |zh: &'static str, en: &'static str| if english { en } else { zh };
     let columns = [
-        Column { heading: "地区", width: 16.0 },
-        Column { heading: "对象企业", width: 10.0 },
-        Column { heading: "已检查", width: 10.0 },
-        Column { heading: "检查覆盖率", width: 12.0 },
-        Column { heading: "发现隐患", width: 10.0 },
-        Column { heading: "已整改", width: 10.0 },
-        Column { heading: "整改率", width: 10.0 },
+        Column { heading: say("地区", "Region"), width: 16.0 },
+        Column { heading: say("对象企业", "Targets"), width: 10.0 },
+        Column { heading: say("已检查", "Checked"), width: 10.0 },
+        Column { heading: say("检查覆盖率", "Coverage"), width: 12.0 },
+        Column { heading: say("发现隐患", "Dangers found"), width: 10.0 },
+        Column { heading: say("已整改", "Rectified"), width: 10.0 },
+        Column { heading: say("整改率", "Rectification rate"), width: 10.0 },
     ];
-    let rows = progress.cities.iter().chain(std::iter::once(&progress.totals)).map(|r| {
+    // The totals row is named in the reader's language; the cities are data.
+    let named = progress.cities.iter().map(|r| (r, r.city_name.clone())).chain(std::iter::once((&progress.totals, say("合计", "Total").to_owned())));
+    let rows = named.map(|(r, name)| {
         vec![
-            r.city_name.clone(),
+            name,
             r.targets.to_string(),
             r.checked.to_string(),
             format!("{:.1}%", r.coverage * 100.0),
@@ -751,7 +755,7 @@ async fn campaign_export(State(state): State<AppState>, headers: HeaderMap, user
         action: "campaign.export",
         target: format!("campaign:{id}"),
         format: SpreadsheetFormat::Xlsx,
-        sheet_name: "专项整治",
+        sheet_name: say("专项整治", "Campaign"),
         columns: &columns,
         details: serde_json::Value::Null,
     };

@@ -181,17 +181,20 @@ async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: Pa
         Ok(rows) => rows,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
+    // In the reader's language, headings and the words in the cells alike.
+    let english = crate::i18n::Lang::from_headers(&headers) == crate::i18n::Lang::En;
+    let say = |zh: &'static str, en: &'static str| if english { en } else { zh };
     let columns = [
-        Column { heading: "编号", width: 8.0 },
-        Column { heading: "企业", width: 30.0 },
-        Column { heading: "部位", width: 16.0 },
-        Column { heading: "隐患描述", width: 40.0 },
-        Column { heading: "来源", width: 10.0 },
-        Column { heading: "等级", width: 6.0 },
-        Column { heading: "状态", width: 10.0 },
-        Column { heading: "整改期限", width: 12.0 },
-        Column { heading: "责任人", width: 10.0 },
-        Column { heading: "挂牌督办", width: 8.0 },
+        Column { heading: say("编号", "No."), width: 8.0 },
+        Column { heading: say("企业", "Enterprise"), width: 30.0 },
+        Column { heading: say("部位", "Location"), width: 16.0 },
+        Column { heading: say("隐患描述", "Description"), width: 40.0 },
+        Column { heading: say("来源", "Source"), width: 10.0 },
+        Column { heading: say("等级", "Grade"), width: 6.0 },
+        Column { heading: say("状态", "State"), width: 10.0 },
+        Column { heading: say("整改期限", "Deadline"), width: 12.0 },
+        Column { heading: say("责任人", "Responsible"), width: 10.0 },
+        Column { heading: say("挂牌督办", "Listed for supervision"), width: 8.0 },
     ];
     let table = rows.iter().map(|row| {
         vec![
@@ -199,19 +202,19 @@ async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: Pa
             row.enterprise_name.clone(),
             row.location.clone(),
             row.description.clone(),
-            row.source.label_zh().to_owned(),
-            row.grade.label_zh().to_owned(),
-            row.state.label_zh().to_owned(),
+            row.source.label(english).to_owned(),
+            row.grade.label(english).to_owned(),
+            row.state.label(english).to_owned(),
             row.deadline.clone().unwrap_or_default(),
             row.responsible_person.clone(),
-            if row.listed_by_unit_id.is_some() { "是".into() } else { String::new() },
+            if row.listed_by_unit_id.is_some() { say("是", "yes").to_owned() } else { String::new() },
         ]
     });
     let export = app::exports::Export {
         action: "hidden_danger.export",
         target: "hidden_dangers".into(),
         format: SpreadsheetFormat::Xlsx,
-        sheet_name: "隐患",
+        sheet_name: say("隐患", "Hidden dangers"),
         columns: &columns,
         details: serde_json::Value::Null,
     };
