@@ -262,16 +262,7 @@ impl App {
         );
         // The county's emergency bureau confirms what is reported in its county: it is told.
         let bureau = self.bureau_to_tell(enterprise.enterprise.region_code.as_str()).await?;
-        let told = |id: i64| -> Vec<store::UnitPost> {
-            let what = danger_summary(id, &enterprise.enterprise.name, &danger.description);
-            let message = domain::message!("inbox.danger_reported", grade_zh = grade.label_zh(), grade_en = grade.label_en(), what = what);
-            bureau
-                .iter()
-                .map(|unit| {
-                    crate::inbox::event_post(unit.id, &format!("danger:{id}:reported"), grade == DangerGrade::Major, &message, format!("/dangers/{id}"), actor)
-                })
-                .collect()
-        };
+        let told = |id: i64| reported_posts(bureau.as_ref(), id, &enterprise.enterprise.name, &danger.description, grade, actor);
         let id = self.store.create_danger(&danger, actor.user_id, &event, told).await?;
         Ok(self.store.danger(id, &domain::access::Visibility::Everything).await?)
     }
@@ -656,7 +647,25 @@ pub(crate) fn checked_photos(
     photos
 }
 
+/// The message that tells the bureau confirming a county's dangers (`bureau_to_tell`) of one
+/// reported there, by hand or by a check; urgent when it is 重大.
+pub(crate) fn reported_posts(
+    bureau: Option<&store::UnitRow>,
+    id: i64,
+    enterprise_name: &str,
+    description: &str,
+    grade: DangerGrade,
+    actor: &Actor,
+) -> Vec<store::UnitPost> {
+    let what = danger_summary(id, enterprise_name, description);
+    let message = domain::message!("inbox.danger_reported", grade_zh = grade.label_zh(), grade_en = grade.label_en(), what = what);
+    bureau
+        .iter()
+        .map(|unit| crate::inbox::event_post(unit.id, &format!("danger:{id}:reported"), grade == DangerGrade::Major, &message, format!("/dangers/{id}"), actor))
+        .collect()
+}
+
 /// How a message names a danger: its number, enterprise and the start of its description.
-pub(crate) fn danger_summary(id: i64, enterprise_name: &str, description: &str) -> String {
+fn danger_summary(id: i64, enterprise_name: &str, description: &str) -> String {
     format!("#{id} {enterprise_name}:{}", description.chars().take(40).collect::<String>())
 }

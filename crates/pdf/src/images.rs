@@ -64,9 +64,10 @@ fn prepare_unguarded(bytes: &[u8], probe: bool) -> Prepared {
     Prepared::Image { image, width, height }
 }
 
-/// The width and height a PNG's header (IHDR, the first chunk) gives.
-fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
-    if bytes.get(8..16) != Some(b"\0\0\0\x0DIHDR".as_slice()) {
+/// The width and height a PNG's header (IHDR, the first chunk) gives; none when the bytes are
+/// not a PNG. Nothing is decoded.
+pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    if !bytes.starts_with(&PNG_SIGNATURE) || bytes.get(8..16) != Some(b"\0\0\0\x0DIHDR".as_slice()) {
         return None;
     }
     let number = |at: usize| bytes.get(at..at + 4).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(u32::from_be_bytes);
@@ -101,6 +102,9 @@ mod tests {
         assert_eq!(png_size(&header), Some((100_000, 3)));
         assert_eq!(png_size(&header[..20]), None);
         assert_eq!(png_size(&PNG_SIGNATURE), None);
+        let mut not_png = header.clone();
+        not_png[1] = b'Q';
+        assert_eq!(png_size(&not_png), None, "a header without the PNG signature is no PNG");
         // Too wide: never handed to the decoder.
         assert!(!prepare(&header, true).is_image());
     }

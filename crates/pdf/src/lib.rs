@@ -22,6 +22,7 @@ mod layout;
 mod wrap;
 
 pub use fonts::Fonts;
+pub use images::png_size;
 
 use images::Prepared;
 

@@ -5,7 +5,7 @@
 use domain::audit::AuditEvent;
 use sqlx::FromRow;
 
-use crate::hidden_dangers::insert_danger;
+use crate::hidden_dangers::{insert_danger, insert_danger_photo};
 use crate::{NewDanger, Result, Store, StoreError, now_ms, with_pool};
 
 #[derive(Debug, Clone, PartialEq, FromRow)]
@@ -354,22 +354,8 @@ impl Store {
                             crate::inbox::post_to_unit!(tx, &post, now);
                         }
                         dangers.push(id);
-                        for (file_name, content_type, sha256, content) in &result.photos {
-                            sqlx::query(
-                                "INSERT INTO danger_photos (danger_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at, checklist_run_id) \
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                            )
-                            .bind(id)
-                            .bind(file_name)
-                            .bind(content_type)
-                            .bind(content.len() as i64)
-                            .bind(sha256)
-                            .bind(content)
-                            .bind(user_id)
-                            .bind(now)
-                            .bind(run_id)
-                            .execute(&mut *tx)
-                            .await?;
+                        for photo in &result.photos {
+                            insert_danger_photo!(tx, id, photo, user_id, now, Some(run_id));
                         }
                         Some(id)
                     }

@@ -117,6 +117,31 @@ macro_rules! insert_danger {
 }
 pub(crate) use insert_danger;
 
+/// Inserts one photo `($file_name, $content_type, $sha256, $content)` of danger `$danger_id`,
+/// taken by a checklist run when `$run_id` is one.
+macro_rules! insert_danger_photo {
+    ($tx:expr, $danger_id:expr, $photo:expr, $user_id:expr, $now:expr, $run_id:expr) => {{
+        let (file_name, content_type, sha256, content): &(String, String, String, Vec<u8>) = $photo;
+        let run_id: Option<i64> = $run_id;
+        sqlx::query(
+            "INSERT INTO danger_photos (danger_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at, checklist_run_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind($danger_id)
+        .bind(file_name)
+        .bind(content_type)
+        .bind(content.len() as i64)
+        .bind(sha256)
+        .bind(content)
+        .bind($user_id)
+        .bind($now)
+        .bind(run_id)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+pub(crate) use insert_danger_photo;
+
 const DANGER_SELECT: &str = "SELECT d.id, d.enterprise_id, e.name AS enterprise_name, e.region_code, d.location, d.description, d.source, \
      d.source_ref, d.grade, d.state, d.deadline, d.responsible_person, d.plan, d.submitted_by, d.listed_by_unit_id, d.listed_deadline, \
      d.listed_notice, d.reported_by, d.created_at, d.updated_at FROM hidden_dangers d JOIN enterprises e ON e.id = d.enterprise_id \
@@ -406,20 +431,8 @@ impl Store {
                 return Err(StoreError::Conflict(domain::message!("hidden_dangers.photos_at_most", limit = limit)));
             }
             let now = now_ms();
-            for (file_name, content_type, sha256, content) in photos {
-                sqlx::query(
-                    "INSERT INTO danger_photos (danger_id, file_name, content_type, size_bytes, sha256, content, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(danger_id)
-                .bind(file_name)
-                .bind(content_type)
-                .bind(content.len() as i64)
-                .bind(sha256)
-                .bind(content)
-                .bind(user_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            for photo in photos {
+                insert_danger_photo!(tx, danger_id, photo, user_id, now, None);
             }
             crate::audit::append_audit!(tx, event);
             Ok(())

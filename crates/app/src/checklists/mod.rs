@@ -130,15 +130,6 @@ pub struct FieldInput {
     pub client_ref: Option<String>,
 }
 
-/// The width and height of a PNG, from its header.
-pub(crate) fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
-    if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") || bytes.get(12..16) != Some(b"IHDR".as_slice()) {
-        return None;
-    }
-    let number = |range: std::ops::Range<usize>| bytes.get(range).and_then(|b| <[u8; 4]>::try_from(b).ok()).map(u32::from_be_bytes);
-    Some((number(16..20)?, number(20..24)?))
-}
-
 /// The field record checked: times within a month before now and ten minutes after, a position
 /// on the globe, the signer and the signature (a PNG of sensible size) or the refusal, which an
 /// inspection or a campaign check needs.
@@ -168,7 +159,7 @@ fn checked_field(kind: &str, input: &FieldInput, problems: &mut Vec<domain::ente
     }
     let signature = input.signature.as_ref().filter(|bytes| !bytes.is_empty());
     if let Some(bytes) = signature {
-        let sensible = bytes.len() <= SIGNATURE_BYTES_MAX && png_size(bytes).is_some_and(|(w, h)| (20..=4000).contains(&w) && (10..=4000).contains(&h));
+        let sensible = bytes.len() <= SIGNATURE_BYTES_MAX && pdf::png_size(bytes).is_some_and(|(w, h)| (20..=4000).contains(&w) && (10..=4000).contains(&h));
         if !sensible {
             problems.push(field("signature", domain::message!("checklists.signature_invalid", max_kb = SIGNATURE_BYTES_MAX >> 10)));
         }
@@ -427,15 +418,9 @@ impl App {
         let run = NewRun { checklist_id, enterprise_id, kind: kind.to_owned(), campaign_id, results, field: field_record };
         // The emergency bureau confirms what is found in its county, as for any report: it is told.
         let bureau = self.bureau_to_tell(enterprise.enterprise.region_code.as_str()).await?;
-        let told = |id: i64, danger: &NewDanger| -> Vec<store::UnitPost> {
-            let major = danger.grade == "major";
-            let grade = if major { domain::hidden_dangers::DangerGrade::Major } else { domain::hidden_dangers::DangerGrade::General };
-            let what = crate::hidden_dangers::danger_summary(id, &enterprise.enterprise.name, &danger.description);
-            let message = domain::message!("inbox.danger_reported", grade_zh = grade.label_zh(), grade_en = grade.label_en(), what = what);
-            bureau
-                .iter()
-                .map(|unit| crate::inbox::event_post(unit.id, &format!("danger:{id}:reported"), major, &message, format!("/dangers/{id}"), actor))
-                .collect()
+        let told = |id: i64, danger: &NewDanger| {
+            let grade = domain::hidden_dangers::DangerGrade::from_key(&danger.grade).unwrap_or(domain::hidden_dangers::DangerGrade::General);
+            crate::hidden_dangers::reported_posts(bureau.as_ref(), id, &enterprise.enterprise.name, &danger.description, grade, actor)
         };
         let recorded = self.store.record_checklist_run(&run, actor.user_id, &event, told).await?;
         // A retried submission found the run recorded: its service was recorded with it.
