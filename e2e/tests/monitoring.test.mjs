@@ -4,6 +4,7 @@
 
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { request } from 'playwright-core';
 import { BASE_URL, DESKTOP, PHONE, PASSWORD, useBrowser, newPage, login, submitLogin, gotoOk, poll, screenshot } from '../lib/helpers.mjs';
 
@@ -103,6 +104,29 @@ describe('monitoring', () => {
       assert.equal(await phone.locator('#windows').count(), 1, 'one shelving and maintenance section, below the chart');
       assert.equal(await phone.locator('form#window-form').count(), 1, 'the enterprise may ask for a window');
       await screenshot(phone, 'sensor-phone.png');
+
+      // Another span: the last 7 days, kept in the URL, in 10-minute buckets.
+      await phone.locator('#readings nav a[href$="range=7d#readings"]').click();
+      await phone.waitForURL((url) => url.searchParams.get('range') === '7d', { waitUntil: 'load' });
+      assert.equal(await phone.locator('#readings nav a[aria-current]').getAttribute('href'), `/sensors/${gas.code}?range=7d#readings`);
+      assert.match(await phone.locator('#span-words').textContent(), /近7天.*每10分钟/);
+      assert.match(await chart.getAttribute('data-history-url'), /bucket=600000$/);
+      await chart.locator('canvas').first().waitFor({ state: 'attached' });
+      // Days the wrong way round are refused in words, and the days typed stay in the form.
+      await phone.locator('#span-form input[name=from]').fill('2026-03-05');
+      await phone.locator('#span-form input[name=to]').fill('2026-03-01');
+      await phone.locator('#span-form button[type=submit]').click();
+      await phone.locator('#span-error').waitFor();
+      assert.match(await phone.locator('#span-error').textContent(), /起始日期应不晚于结束日期/);
+      assert.equal(await phone.locator('#span-form input[name=from]').inputValue(), '2026-03-05');
+      // Every reading of the last hour, taken away as CSV, a line each.
+      await phone.goto(`/sensors/${gas.code}?range=1h`);
+      const [download] = await Promise.all([phone.waitForEvent('download'), phone.locator('#readings-export a[href*="readings.csv"]').click()]);
+      const text = await readFile(await download.path(), 'utf8');
+      assert.ok(text.startsWith('\ufeff'), 'a BOM, for Excel');
+      const csv = text.trim().split(/\r?\n/);
+      assert.match(csv[0], /^时间,读数 \(/, `a heading per column, the reading's with its unit: ${csv[0]}`);
+      assert.ok(csv.length > 1 && csv.slice(1).every((line) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,-?\d/.test(line)), `one line a reading: ${csv.slice(0, 3)}`);
 
       // Register a source and one of its sensors through the forms, on the phone: the source is
       // graded by GB 18218 on the spot (200 t of sulphur dioxide, 60 people nearby: 三级).

@@ -689,7 +689,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let format = format_of(&file)?;
             let (_, app) = open(&data, None).await?;
             let actor = app.operator_actor().await.map_err(|e| anyhow::anyhow!("{e}"))?;
-            let bytes = app.export_enterprises(&actor, &Client::cli(), &Default::default(), format).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let bytes = app.export_enterprises(&actor, &Client::cli(), &Default::default(), format, false).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             std::fs::write(&file, bytes).with_context(|| format!("cannot write {}", file.display()))?;
             println!("{}", serde_json::json!({"written": file.display().to_string()}));
         }

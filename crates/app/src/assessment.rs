@@ -371,15 +371,23 @@ impl App {
         Ok(())
     }
 
-    /// The ranking as a spreadsheet, with every indicator's score per unit.
-    pub async fn export_assessment(&self, actor: &Actor, client: &Client, year: i64, tier: Tier, format: SpreadsheetFormat) -> Result<Vec<u8>> {
+    /// The ranking as a spreadsheet, with every indicator's score per unit. In English
+    /// (`english`) an indicator is headed by its code and points only: its name is the scheme's
+    /// own words, in the language it was written in.
+    pub async fn export_assessment(&self, actor: &Actor, client: &Client, year: i64, tier: Tier, format: SpreadsheetFormat, english: bool) -> Result<Vec<u8>> {
         let ranking = self.assessment_ranking(actor, client, year, tier).await?;
         let (_, scheme) = self.scheme_for(actor.unit_id, year).await?;
-        let headings: Vec<String> = ["名次", "单位"]
+        let say = |zh: &'static str, en: &'static str| if english { en } else { zh };
+        let headings: Vec<String> = [say("名次", "Rank"), say("单位", "Unit")]
             .iter()
             .map(|h| (*h).to_owned())
-            .chain(scheme.indicators().iter().map(|i| format!("{} {}({}分)", i.code, i.name, i.points)))
-            .chain(["总分", "等级", "一票否决"].iter().map(|h| (*h).to_owned()))
+            .chain(
+                scheme
+                    .indicators()
+                    .iter()
+                    .map(|i| if english { format!("{} ({} points)", i.code, i.points) } else { format!("{} {}({}分)", i.code, i.name, i.points) }),
+            )
+            .chain([say("总分", "Total"), say("等级", "Grade"), say("一票否决", "Vetoed")].iter().map(|h| (*h).to_owned()))
             .collect();
         let columns: Vec<Column> = headings.iter().map(|h| Column { heading: h, width: 14.0 }).collect();
         let mut rows = Vec::new();
@@ -387,14 +395,18 @@ impl App {
             let (sheet, _, _, _) = self.sheet(actor.unit_id, year, row.unit_id).await?;
             let mut cells = vec![row.rank.to_string(), row.unit_name.clone()];
             cells.extend(sheet.lines.iter().map(|l| format!("{}", l.score)));
-            cells.extend([format!("{}", sheet.total), sheet.grade.label_zh().to_owned(), if sheet.vetoed { "是".into() } else { String::new() }]);
+            cells.extend([
+                format!("{}", sheet.total),
+                if english { sheet.grade.label_en() } else { sheet.grade.label_zh() }.to_owned(),
+                if sheet.vetoed { say("是", "yes").into() } else { String::new() },
+            ]);
             rows.push(cells);
         }
         let export = crate::exports::Export {
             action: "assessment.export",
             target: format!("assessment:{year}"),
             format,
-            sheet_name: "考核排名",
+            sheet_name: say("考核排名", "Ranking"),
             columns: &columns,
             details: serde_json::json!({"tier": tier}),
         };

@@ -48,21 +48,23 @@ impl App {
     }
 
     /// Exports the entries matching `filter` (at most `AUDIT_EXPORT_ROWS_MAX`, newest first); the
-    /// export is itself recorded.
-    pub async fn export_audit_log(&self, actor: &Actor, client: &Client, filter: &AuditFilter, format: SpreadsheetFormat) -> Result<Vec<u8>> {
+    /// export is itself recorded. The headings are in English when `english`; the entries are as
+    /// recorded (action codes, details as JSON), so that they can be checked against the chain.
+    pub async fn export_audit_log(&self, actor: &Actor, client: &Client, filter: &AuditFilter, format: SpreadsheetFormat, english: bool) -> Result<Vec<u8>> {
         self.require_auditor(actor, client, "audit.export").await?;
         let page = self.store.audit_page(filter, AUDIT_EXPORT_ROWS_MAX, 0).await?;
+        let say = |zh: &'static str, en: &'static str| if english { en } else { zh };
         let columns = [
-            Column { heading: "序号", width: 10.0 },
-            Column { heading: "时间", width: 20.0 },
-            Column { heading: "操作人", width: 14.0 },
-            Column { heading: "单位ID", width: 8.0 },
-            Column { heading: "操作", width: 22.0 },
-            Column { heading: "对象", width: 20.0 },
-            Column { heading: "结果", width: 10.0 },
-            Column { heading: "详情", width: 40.0 },
-            Column { heading: "来源地址", width: 16.0 },
-            Column { heading: "哈希", width: 66.0 },
+            Column { heading: say("序号", "No."), width: 10.0 },
+            Column { heading: say("时间", "Time"), width: 20.0 },
+            Column { heading: say("操作人", "Actor"), width: 14.0 },
+            Column { heading: say("单位ID", "Unit ID"), width: 8.0 },
+            Column { heading: say("操作", "Action"), width: 22.0 },
+            Column { heading: say("对象", "Target"), width: 20.0 },
+            Column { heading: say("结果", "Outcome"), width: 10.0 },
+            Column { heading: say("详情", "Details"), width: 40.0 },
+            Column { heading: say("来源地址", "Client address"), width: 16.0 },
+            Column { heading: say("哈希", "Hash"), width: 66.0 },
         ];
         let rows = page.entries.iter().map(|e: &AuditEntry| {
             vec![
@@ -79,7 +81,8 @@ impl App {
             ]
         });
         let details = serde_json::json!({"actor": filter.actor_name, "action": filter.action_prefix, "from_ms": filter.from_ms, "to_ms": filter.to_ms});
-        let export = Export { action: "audit.export", target: "audit_log".into(), format, sheet_name: "审计日志", columns: &columns, details };
+        let export =
+            Export { action: "audit.export", target: "audit_log".into(), format, sheet_name: say("审计日志", "Audit log"), columns: &columns, details };
         self.export_table(actor, client, export, rows).await
     }
 }

@@ -270,8 +270,9 @@ impl App {
         Ok(self.store.enterprise_id_by_credit_code(credit_code).await?.map(|(id, _)| id))
     }
 
-    /// Writes every visible enterprise matching the query as CSV or XLSX; audited.
-    pub async fn export_enterprises(&self, actor: &Actor, client: &Client, query: &ListQuery, format: SpreadsheetFormat) -> Result<Vec<u8>> {
+    /// Writes every visible enterprise matching the query as CSV or XLSX, in English when
+    /// `english`; audited.
+    pub async fn export_enterprises(&self, actor: &Actor, client: &Client, query: &ListQuery, format: SpreadsheetFormat, english: bool) -> Result<Vec<u8>> {
         if !policy::allows(actor, Action::ExportEnterprises) {
             return Err(self.denied(actor, client, "enterprise.export", "enterprises".into()).await);
         }
@@ -280,7 +281,7 @@ impl App {
         let rows: Vec<EnterpriseInput> = records.iter().map(|r| r.enterprise.to_input()).collect();
         // In the import's own columns (so that the file can come back in), then recorded as every
         // export is.
-        let bytes = spreadsheet::write_enterprise_rows(format, &rows).map_err(AppError::Internal)?;
+        let bytes = spreadsheet::write_enterprise_rows(format, &rows, english).map_err(AppError::Internal)?;
         let export = crate::exports::Export {
             action: "enterprise.export",
             target: "enterprises".into(),

@@ -21,6 +21,52 @@ pub use store::{AlarmFilter, AlarmRow};
 use crate::policy::{self, Action};
 use crate::{Actor, App, AppError, Client, Result, audit_event};
 
+/// The spans a sensor's chart offers by name, each back from now.
+pub const CHART_RECENT_SPANS: [(&str, i64); 5] =
+    [("1h", 3_600_000), ("6h", 6 * 3_600_000), ("24h", 24 * 3_600_000), ("7d", 7 * 24 * 3_600_000), ("30d", 30 * 24 * 3_600_000)];
+/// A chart holds at most about this many buckets; a wider span takes wider buckets.
+const CHART_BUCKETS_MAX: i64 = 1_500;
+/// The bucket widths a chart chooses from, narrowest first.
+const CHART_BUCKET_WIDTHS_MS: [i64; 6] = [10_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000];
+
+/// The time span of a sensor's chart or export, and the bucket width that keeps its chart at
+/// about `CHART_BUCKETS_MAX` buckets at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChartSpan {
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub bucket_ms: i64,
+}
+
+impl ChartSpan {
+    fn new(from_ms: i64, to_ms: i64) -> Self {
+        let span = to_ms - from_ms;
+        let bucket_ms = CHART_BUCKET_WIDTHS_MS.into_iter().find(|w| span / w <= CHART_BUCKETS_MAX).unwrap_or(CHART_BUCKET_WIDTHS_MS[5]);
+        ChartSpan { from_ms, to_ms, bucket_ms }
+    }
+
+    /// The named span (`1h`, `6h`, `24h`, `7d`, `30d`) up to `now_ms`; `None` for another name.
+    pub fn recent(name: &str, now_ms: i64) -> Option<Self> {
+        CHART_RECENT_SPANS.iter().find(|(n, _)| *n == name).map(|(_, length)| Self::new(now_ms - length, now_ms))
+    }
+
+    /// Whole days in China from `first` through `last` (`YYYY-MM-DD`), ending no later than
+    /// `now_ms`: at most 31 days, the first not after the last nor after today.
+    pub fn days(first: &str, last: &str, now_ms: i64) -> std::result::Result<Self, domain::message::Message> {
+        let parse = |text: &str| {
+            domain::enterprises::parse_date(text)
+                .ok_or_else(|| domain::message!("monitoring.chart_date_format", value = text.chars().take(20).collect::<String>()))
+        };
+        let (first, last) = (parse(first)?, parse(last)?);
+        let from_ms = domain::time::day_start_ms(first);
+        let to_ms = domain::time::day_bounds_ms(last).1.min(now_ms);
+        if first > last || from_ms > now_ms || to_ms - from_ms > monitor::history::HISTORY_SPAN_MAX_MS {
+            return Err(domain::message!("monitoring.chart_days"));
+        }
+        Ok(Self::new(from_ms, to_ms))
+    }
+}
+
 impl From<MonitorError> for AppError {
     fn from(error: MonitorError) -> Self {
         match error {
@@ -146,6 +192,60 @@ impl App {
         monitor::history::check_range(from_ms, to_ms, bucket_ms)?;
         let sensor = self.sensor(actor, client, code).await?;
         Ok(self.monitor.history(sensor.id, from_ms, to_ms, bucket_ms).await?)
+    }
+
+    /// A visible sensor's history over `span` as a table, recorded as an export: each reading
+    /// (`bucketed` false; refused past `HISTORY_POINTS_MAX` readings), or each of the span's
+    /// buckets with its least, greatest and mean value and its count.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn export_sensor_history(
+        &self,
+        actor: &Actor,
+        client: &Client,
+        code: &str,
+        span: ChartSpan,
+        bucketed: bool,
+        format: crate::spreadsheet::SpreadsheetFormat,
+        english: bool,
+    ) -> Result<Vec<u8>> {
+        use crate::spreadsheet::Column;
+        let sensor = self.sensor(actor, client, code).await?;
+        let bucket_ms = bucketed.then_some(span.bucket_ms);
+        let history = self.monitor.history(sensor.id, span.from_ms, span.to_ms, bucket_ms).await?;
+        let say = |zh: &'static str, en: &'static str| if english { en } else { zh };
+        let unit = if sensor.unit.is_empty() { String::new() } else { format!(" ({})", sensor.unit) };
+        let headings: Vec<String> = match &history {
+            History::Raw { .. } => vec![say("时间", "Time").into(), format!("{}{unit}", say("读数", "Reading"))],
+            History::Buckets { .. } => vec![
+                say("时段起", "Period from").into(),
+                format!("{}{unit}", say("最小值", "Least")),
+                format!("{}{unit}", say("最大值", "Greatest")),
+                format!("{}{unit}", say("平均值", "Mean")),
+                say("读数个数", "Readings").into(),
+            ],
+        };
+        let columns: Vec<Column> = headings.iter().enumerate().map(|(i, h)| Column { heading: h, width: if i == 0 { 20.0 } else { 14.0 } }).collect();
+        let rows: Box<dyn Iterator<Item = Vec<String>> + Send> = match &history {
+            History::Raw { points } => Box::new(points.iter().map(|(at, value)| vec![domain::time::local_text(*at), value.to_string()])),
+            History::Buckets { buckets } => Box::new(
+                buckets
+                    .iter()
+                    .map(|b| vec![domain::time::local_text(b.start_ms), b.min.to_string(), b.max.to_string(), format!("{:.3}", b.avg), b.count.to_string()]),
+            ),
+        };
+        let export = crate::exports::Export {
+            action: "sensor.export_history",
+            target: format!("sensor:{}", sensor.code),
+            format,
+            sheet_name: say("历史读数", "Readings"),
+            columns: &columns,
+            details: serde_json::json!({
+                "from": domain::time::local_text(span.from_ms),
+                "to": domain::time::local_text(span.to_ms),
+                "bucket_s": bucket_ms.map(|b| b / 1000),
+            }),
+        };
+        self.export_table(actor, client, export, rows).await
     }
 
     /// Visible sources, most dangerous first, each with its early-warning grade from its active
@@ -372,5 +472,36 @@ pub(crate) fn transition_refused(error: store::StoreError) -> AppError {
     match error {
         store::StoreError::Conflict(message) => AppError::IllegalTransition(message),
         other => other.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOUR: i64 = 3_600_000;
+
+    #[test]
+    fn a_chart_span_takes_the_narrowest_bucket_that_keeps_its_chart_readable() {
+        let now = 1_796_000_000_000;
+        let widths: Vec<(&str, i64)> = CHART_RECENT_SPANS.iter().map(|(name, _)| (*name, ChartSpan::recent(name, now).unwrap().bucket_ms)).collect();
+        assert_eq!(widths, [("1h", 10_000), ("6h", 60_000), ("24h", 60_000), ("7d", 600_000), ("30d", 1_800_000)]);
+        assert_eq!(ChartSpan::recent("24h", now).map(|s| (s.from_ms, s.to_ms)), Some((now - 24 * HOUR, now)));
+        assert_eq!(ChartSpan::recent("2y", now), None);
+    }
+
+    #[test]
+    fn chart_days_are_whole_days_in_china_up_to_now_and_31_at_most() {
+        // 2026-12-06 12:00 in China.
+        let now = domain::time::day_start_ms(jiff::civil::date(2026, 12, 6)) + 12 * HOUR;
+        let today = ChartSpan::days("2026-12-06", "2026-12-06", now).unwrap();
+        assert_eq!((today.from_ms, today.to_ms), (now - 12 * HOUR, now));
+        let month = ChartSpan::days("2026-11-01", "2026-12-01", now).unwrap();
+        assert_eq!(month.to_ms - month.from_ms, 31 * 24 * HOUR);
+        assert_eq!(month.bucket_ms, 1_800_000);
+        for (first, last) in [("2026-10-31", "2026-12-01"), ("2026-12-05", "2026-12-04"), ("2026-12-07", "2026-12-08")] {
+            assert_eq!(ChartSpan::days(first, last, now).unwrap_err().code, "monitoring.chart_days", "{first}..{last}");
+        }
+        assert_eq!(ChartSpan::days("2026-13-01", "2026-12-01", now).unwrap_err().code, "monitoring.chart_date_format");
     }
 }

@@ -48,26 +48,27 @@ impl SpreadsheetFormat {
     }
 }
 
-/// The columns, in order: the field key (also accepted as a header) and the Chinese header.
-pub const COLUMNS: [(&str, &str); 18] = [
-    ("credit_code", "统一社会信用代码"),
-    ("name", "企业名称"),
-    ("region_code", "行政区划代码"),
-    ("address", "地址"),
-    ("longitude", "经度"),
-    ("latitude", "纬度"),
-    ("industry", "行业门类"),
-    ("sectors", "高危行业"),
-    ("scale", "企业规模"),
-    ("principal_name", "主要负责人"),
-    ("principal_phone", "主要负责人电话"),
-    ("safety_manager_name", "安全管理负责人"),
-    ("safety_manager_phone", "安全管理负责人电话"),
-    ("standardization", "标准化等级"),
-    ("licences", "许可证"),
-    ("insurer", "安责险承保公司"),
-    ("insurance_cover_yuan", "安责险每人保额(元)"),
-    ("insurance_expires_on", "安责险到期日"),
+/// The columns, in order: the field key, the Chinese and the English heading (each accepted as a
+/// header when importing).
+pub const COLUMNS: [(&str, &str, &str); 18] = [
+    ("credit_code", "统一社会信用代码", "Unified social credit code"),
+    ("name", "企业名称", "Enterprise name"),
+    ("region_code", "行政区划代码", "Region code"),
+    ("address", "地址", "Address"),
+    ("longitude", "经度", "Longitude"),
+    ("latitude", "纬度", "Latitude"),
+    ("industry", "行业门类", "Industry section"),
+    ("sectors", "高危行业", "High-risk sectors"),
+    ("scale", "企业规模", "Scale"),
+    ("principal_name", "主要负责人", "Principal"),
+    ("principal_phone", "主要负责人电话", "Principal's phone"),
+    ("safety_manager_name", "安全管理负责人", "Safety manager"),
+    ("safety_manager_phone", "安全管理负责人电话", "Safety manager's phone"),
+    ("standardization", "标准化等级", "Standardisation grade"),
+    ("licences", "许可证", "Licences"),
+    ("insurer", "安责险承保公司", "Work-safety liability insurer"),
+    ("insurance_cover_yuan", "安责险每人保额(元)", "Cover per person (yuan)"),
+    ("insurance_expires_on", "安责险到期日", "Insurance expires on"),
 ];
 
 const REQUIRED: [&str; 5] = ["credit_code", "name", "region_code", "industry", "scale"];
@@ -163,13 +164,13 @@ fn map_header(header: &[String]) -> Result<Vec<Option<&'static str>>, Message> {
         .iter()
         .map(|cell| {
             let cell = cell.trim().trim_start_matches('\u{feff}');
-            COLUMNS.iter().find(|(key, zh)| *key == cell || *zh == cell).map(|(key, _)| *key)
+            COLUMNS.iter().find(|(key, zh, en)| *key == cell || *zh == cell || en.eq_ignore_ascii_case(cell)).map(|(key, _, _)| *key)
         })
         .collect();
     let missing: Vec<&str> = REQUIRED
         .iter()
         .filter(|key| !mapped.contains(&Some(**key)))
-        .map(|key| COLUMNS.iter().find(|(k, _)| k == key).map(|(_, zh)| *zh).unwrap_or(key))
+        .map(|key| COLUMNS.iter().find(|(k, _, _)| k == key).map(|(_, zh, _)| *zh).unwrap_or(key))
         .collect();
     if missing.is_empty() {
         Ok(mapped)
@@ -555,12 +556,14 @@ pub fn unescape_formula(cell: &str) -> &str {
     }
 }
 
-/// Writes rows with the Chinese header in `COLUMNS` order.
-pub fn write_enterprise_rows(format: SpreadsheetFormat, rows: &[EnterpriseInput]) -> Result<Vec<u8>, String> {
+/// Writes rows in `COLUMNS` order, headed in Chinese or, when `english`, in English with the
+/// sectors, scale and standardisation grade in English words (the import reads either).
+pub fn write_enterprise_rows(format: SpreadsheetFormat, rows: &[EnterpriseInput], english: bool) -> Result<Vec<u8>, String> {
+    use domain::enterprises::{HighRiskSector, Scale, StandardizationGrade};
     let columns: Vec<Column> = COLUMNS
         .iter()
-        .map(|(key, zh)| Column {
-            heading: zh,
+        .map(|(key, zh, en)| Column {
+            heading: if english { en } else { zh },
             width: match *key {
                 "name" | "address" | "licences" => 36.0,
                 "credit_code" => 22.0,
@@ -568,8 +571,23 @@ pub fn write_enterprise_rows(format: SpreadsheetFormat, rows: &[EnterpriseInput]
             },
         })
         .collect();
-    let cells = rows.iter().map(|row| COLUMNS.iter().map(|(key, _)| field_value(row, key).to_owned()).collect());
-    write_table(format, "企业", &columns, cells)
+    let cell = |row: &EnterpriseInput, key: &str| -> String {
+        let value = field_value(row, key);
+        if !english {
+            return value.to_owned();
+        }
+        let english_label = |label: Option<&'static str>| label.map_or_else(|| value.to_owned(), str::to_owned);
+        match key {
+            "sectors" => {
+                value.split(';').map(|s| HighRiskSector::parse(s).map_or_else(|| s.to_owned(), |s| s.label_en().to_owned())).collect::<Vec<_>>().join(";")
+            }
+            "scale" => english_label(Scale::parse(value).map(Scale::label_en)),
+            "standardization" => english_label(StandardizationGrade::parse(value).map(StandardizationGrade::label_en)),
+            _ => value.to_owned(),
+        }
+    };
+    let cells = rows.iter().map(|row| COLUMNS.iter().map(|(key, _, _)| cell(row, key)).collect());
+    write_table(format, if english { "Enterprises" } else { "企业" }, &columns, cells)
 }
 
 /// A column of an exported table: its heading and, in XLSX, its width in characters.

@@ -1046,20 +1046,21 @@ impl App {
     }
 
     /// The matrix as an XLSX or CSV table: one row per assignment.
-    pub async fn export_plan(&self, actor: &Actor, client: &Client, plan_id: i64, format: SpreadsheetFormat) -> Result<Vec<u8>> {
+    pub async fn export_plan(&self, actor: &Actor, client: &Client, plan_id: i64, format: SpreadsheetFormat, english: bool) -> Result<Vec<u8>> {
         let matrix = self.plan_matrix(actor, client, plan_id).await?;
+        let say = |zh: &'static str, en: &'static str| if english { en } else { zh };
         let columns = [
-            Column { heading: "部分", width: 8.0 },
-            Column { heading: "事项", width: 6.0 },
-            Column { heading: "工作事项", width: 40.0 },
-            Column { heading: "责任单位", width: 24.0 },
-            Column { heading: "牵头/配合", width: 10.0 },
-            Column { heading: "状态", width: 10.0 },
-            Column { heading: "逾期", width: 6.0 },
-            Column { heading: "半年报告期限", width: 14.0 },
-            Column { heading: "年度报告期限", width: 14.0 },
-            Column { heading: "半年已报", width: 8.0 },
-            Column { heading: "年度已报", width: 8.0 },
+            Column { heading: say("部分", "Part"), width: 8.0 },
+            Column { heading: say("事项", "Item"), width: 6.0 },
+            Column { heading: say("工作事项", "Task"), width: 40.0 },
+            Column { heading: say("责任单位", "Responsible unit"), width: 24.0 },
+            Column { heading: say("牵头/配合", "Lead / support"), width: 10.0 },
+            Column { heading: say("状态", "Status"), width: 10.0 },
+            Column { heading: say("逾期", "Overdue"), width: 6.0 },
+            Column { heading: say("半年报告期限", "Half-year report due"), width: 14.0 },
+            Column { heading: say("年度报告期限", "Annual report due"), width: 14.0 },
+            Column { heading: say("半年已报", "Half-year reported"), width: 8.0 },
+            Column { heading: say("年度已报", "Annual reported"), width: 8.0 },
         ];
         let rows = matrix.rows.iter().flat_map(|row| {
             row.cells.iter().map(move |cell| {
@@ -1068,13 +1069,13 @@ impl App {
                     row.item_number.to_string(),
                     row.title.clone(),
                     cell.unit_name.clone(),
-                    if cell.role == "lead" { "牵头".into() } else { "配合".into() },
-                    status_label_zh(&cell.status).into(),
-                    if cell.overdue { "是".into() } else { String::new() },
+                    if cell.role == "lead" { say("牵头", "lead").into() } else { say("配合", "support").into() },
+                    status_label(&cell.status, english).into(),
+                    if cell.overdue { say("是", "yes").into() } else { String::new() },
                     cell.half_year_due.clone(),
                     cell.annual_due.clone(),
-                    if cell.half_year_reported { "是".into() } else { String::new() },
-                    if cell.annual_reported { "是".into() } else { String::new() },
+                    if cell.half_year_reported { say("是", "yes").into() } else { String::new() },
+                    if cell.annual_reported { say("是", "yes").into() } else { String::new() },
                 ]
             })
         });
@@ -1082,7 +1083,7 @@ impl App {
             action: "workplan.export",
             target: format!("plan:{plan_id}"),
             format,
-            sheet_name: "工作要点",
+            sheet_name: say("工作要点", "Work plan"),
             columns: &columns,
             details: serde_json::Value::Null,
         };
@@ -1093,18 +1094,19 @@ impl App {
 impl App {
     /// Every report on the plan's assignments that the caller sees, as a table: the progress
     /// record of the year.
-    pub async fn export_progress(&self, actor: &Actor, client: &Client, plan_id: i64, format: SpreadsheetFormat) -> Result<Vec<u8>> {
+    pub async fn export_progress(&self, actor: &Actor, client: &Client, plan_id: i64, format: SpreadsheetFormat, english: bool) -> Result<Vec<u8>> {
         let matrix = self.plan_matrix(actor, client, plan_id).await?;
+        let say = |zh: &'static str, en: &'static str| if english { en } else { zh };
         let columns = [
-            Column { heading: "事项", width: 6.0 },
-            Column { heading: "工作事项", width: 30.0 },
-            Column { heading: "责任单位", width: 22.0 },
-            Column { heading: "报告类型", width: 10.0 },
-            Column { heading: "报送时间", width: 20.0 },
-            Column { heading: "报送人", width: 14.0 },
-            Column { heading: "审核", width: 8.0 },
-            Column { heading: "审核意见", width: 24.0 },
-            Column { heading: "工作进展", width: 60.0 },
+            Column { heading: say("事项", "Item"), width: 6.0 },
+            Column { heading: say("工作事项", "Task"), width: 30.0 },
+            Column { heading: say("责任单位", "Responsible unit"), width: 22.0 },
+            Column { heading: say("报告类型", "Report"), width: 10.0 },
+            Column { heading: say("报送时间", "Submitted at"), width: 20.0 },
+            Column { heading: say("报送人", "Submitted by"), width: 14.0 },
+            Column { heading: say("审核", "Review"), width: 8.0 },
+            Column { heading: say("审核意见", "Review comment"), width: 24.0 },
+            Column { heading: say("工作进展", "Progress"), width: 60.0 },
         ];
         let mut rows = Vec::new();
         for row in &matrix.rows {
@@ -1115,18 +1117,18 @@ impl App {
                         row.title.clone(),
                         cell.unit_name.clone(),
                         match report.period.as_str() {
-                            "half_year" => "半年".into(),
-                            "annual" => "年度".into(),
-                            _ => "阶段".into(),
+                            "half_year" => say("半年", "half-year").into(),
+                            "annual" => say("年度", "annual").into(),
+                            _ => say("阶段", "interim").into(),
                         },
                         crate::audit::display_time(report.submitted_at),
                         report.submitter_name,
                         match (report.review.as_deref(), report.closed_as.as_deref()) {
-                            (Some("accepted"), _) => "通过".into(),
-                            (Some("returned"), _) => "退回".into(),
-                            (_, Some("withdrawn")) => "已撤回".into(),
-                            (_, Some("superseded")) => "已由年度报告取代".into(),
-                            _ => "待审核".into(),
+                            (Some("accepted"), _) => say("通过", "accepted").into(),
+                            (Some("returned"), _) => say("退回", "returned").into(),
+                            (_, Some("withdrawn")) => say("已撤回", "withdrawn").into(),
+                            (_, Some("superseded")) => say("已由年度报告取代", "superseded by the annual report").into(),
+                            _ => say("待审核", "awaiting review").into(),
                         },
                         report.review_comment.unwrap_or_default(),
                         report.body,
@@ -1138,7 +1140,7 @@ impl App {
             action: "workplan.export_progress",
             target: format!("plan:{plan_id}"),
             format,
-            sheet_name: "工作进展",
+            sheet_name: say("工作进展", "Progress"),
             columns: &columns,
             details: serde_json::Value::Null,
         };
@@ -1146,15 +1148,21 @@ impl App {
     }
 }
 
-/// The Chinese label of a stored status key.
-pub fn status_label_zh(key: &str) -> &'static str {
-    match key {
-        "not_started" => "未开始",
-        "in_progress" => "推进中",
-        "reported" => "已报送",
-        "accepted" => "已验收",
-        "reopened" => "已重开",
-        _ => "未知",
+/// A stored status key in words, in English when `english`.
+pub fn status_label(key: &str, english: bool) -> &'static str {
+    match (key, english) {
+        ("not_started", false) => "未开始",
+        ("not_started", true) => "Not started",
+        ("in_progress", false) => "推进中",
+        ("in_progress", true) => "In progress",
+        ("reported", false) => "已报送",
+        ("reported", true) => "Reported",
+        ("accepted", false) => "已验收",
+        ("accepted", true) => "Accepted",
+        ("reopened", false) => "已重开",
+        ("reopened", true) => "Reopened",
+        (_, false) => "未知",
+        (_, true) => "Unknown",
     }
 }
 

@@ -349,9 +349,12 @@ async fn a_unit_writes_and_keeps_its_own_checklist() {
         let csv = "序号,检查内容,检查依据,后果(一般/重大)\n1,燃气管道是否有腐蚀,CJJ 51,一般\n,是否存放液化石油气钢瓶,,重大\n";
         let imported = app::checklists::items_from_file("items.csv", csv.as_bytes()).unwrap();
         assert_eq!(imported.iter().map(|(line, i)| (*line, i.consequence.as_str())).collect::<Vec<_>>(), [(2, "一般"), (3, "重大")]);
-        let template = app::checklists::template().unwrap();
-        let read_back = app::checklists::items_from_file("template.xlsx", &template).unwrap();
-        assert_eq!(read_back.len(), 2, "the template reads back as two example items");
+        for english in [false, true] {
+            let template = app::checklists::template(english).unwrap();
+            let read_back = app::checklists::items_from_file("template.xlsx", &template).unwrap();
+            let consequences: Vec<&str> = read_back.iter().map(|(_, i)| i.consequence.as_str()).collect();
+            assert_eq!(consequences, if english { ["major", "general"] } else { ["重大", "一般"] }, "the template reads back as two example items");
+        }
         let places: Vec<usize> = imported.iter().map(|(line, _)| *line).collect();
         let wrong = ChecklistInput { items: vec![imported[0].1.clone(), ItemInput { consequence: "较大".into(), ..imported[1].1.clone() }], ..input.clone() };
         let Err(AppError::Invalid(found)) = app.save_checklist(&changchun, &client, None, &wrong, &places).await else { panic!("refused") };

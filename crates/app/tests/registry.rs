@@ -31,7 +31,7 @@ fn row(i: usize) -> EnterpriseInput {
 }
 
 fn csv_of(rows: &[EnterpriseInput]) -> Vec<u8> {
-    write_enterprise_rows(SpreadsheetFormat::Csv, rows).unwrap()
+    write_enterprise_rows(SpreadsheetFormat::Csv, rows, false).unwrap()
 }
 
 #[tokio::test]
@@ -65,15 +65,25 @@ async fn exports_reimport_cleanly_in_both_formats_and_gbk_is_read() {
     tricky.principal_phone = "+86 431 1234".into();
     app.create_enterprise(&office, &Client::cli(), &tricky).await.unwrap();
     let total = app.store.count_enterprises().await.unwrap() as usize;
-    for format in [SpreadsheetFormat::Csv, SpreadsheetFormat::Xlsx] {
-        let exported = app.export_enterprises(&office, &Client::cli(), &ListQuery::default(), format).await.unwrap();
-        if format == SpreadsheetFormat::Csv {
+    // In either language: the English file names its columns and words in English and comes
+    // back in as well.
+    for (format, english) in
+        [(SpreadsheetFormat::Csv, false), (SpreadsheetFormat::Xlsx, false), (SpreadsheetFormat::Csv, true), (SpreadsheetFormat::Xlsx, true)]
+    {
+        let exported = app.export_enterprises(&office, &Client::cli(), &ListQuery::default(), format, english).await.unwrap();
+        if english {
+            let table = app::spreadsheet::read_table(format, &exported).unwrap();
+            assert_eq!(&table.header[..2], ["Unified social credit code", "Enterprise name"]);
+            let scale = table.column(&["Scale"]).unwrap();
+            assert!(table.rows.iter().all(|(_, cells)| cells[scale].is_ascii()), "scales in English");
+        }
+        if format == SpreadsheetFormat::Csv && !english {
             let text = String::from_utf8(exported.clone()).unwrap();
             assert!(text.contains("'=HYPERLINK"), "formula cells are escaped");
             assert!(text.starts_with('\u{feff}'), "BOM for Excel");
         }
         let report = app.import_enterprises(&office, &Client::cli(), format, &exported).await.unwrap();
-        assert_eq!((report.imported, report.created, report.rejected.len()), (total, 0, 0), "{format:?}: {:?}", report.rejected);
+        assert_eq!((report.imported, report.created, report.rejected.len()), (total, 0, 0), "{format:?} english={english}: {:?}", report.rejected);
     }
     let id = app.store.enterprise_id_by_credit_code(&tricky.credit_code).await.unwrap().unwrap().0;
     let stored = app.enterprise(&office, &app::Client::cli(), id).await.unwrap();
@@ -92,7 +102,7 @@ async fn exports_reimport_cleanly_in_both_formats_and_gbk_is_read() {
     // File-level problems are refused with the reason.
     let error = app.import_enterprises(&office, &Client::cli(), SpreadsheetFormat::Csv, &[0xff, 0xfe, 0x00, 0xd8, 0x41]).await.unwrap_err();
     assert!(matches!(error, app::AppError::BadRequest(_)), "{error:?}");
-    let header_only = COLUMNS.iter().map(|(_, zh)| *zh).collect::<Vec<_>>().join(",");
+    let header_only = COLUMNS.iter().map(|(_, zh, _)| *zh).collect::<Vec<_>>().join(",");
     let report = app.import_enterprises(&office, &Client::cli(), SpreadsheetFormat::Csv, header_only.as_bytes()).await.unwrap();
     assert_eq!(report.imported, 0);
     let oversized = vec![b'a'; app::spreadsheet::IMPORT_BYTES_MAX + 1];

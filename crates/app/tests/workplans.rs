@@ -274,7 +274,7 @@ async fn scenario(backend: &str) {
     assert_eq!(saved.indicators().iter().map(|i| (i.code.as_str(), i.points)).collect::<Vec<_>>(), [("A1", 40.0), ("A3", 10.0), ("B1", 50.0)]);
     let departments = app.assessment_ranking(&office, &client, 2020, Tier::Departments).await.unwrap();
     assert!(departments.iter().any(|d| d.unit_name == "省应急管理厅") && departments.iter().all(|d| !d.unit_name.ends_with("人民政府")));
-    let sheet = app.export_assessment(&office, &client, 2020, Tier::Cities, app::spreadsheet::SpreadsheetFormat::Csv).await.unwrap();
+    let sheet = app.export_assessment(&office, &client, 2020, Tier::Cities, app::spreadsheet::SpreadsheetFormat::Csv, false).await.unwrap();
     assert_eq!(String::from_utf8(sheet).unwrap().lines().count(), 10, "a header and 9 cities");
 
     // The city decomposes item 1 for its counties; twice changes nothing; others may not.
@@ -301,16 +301,16 @@ async fn scenario(backend: &str) {
     assert!(counties.len() >= 5 && counties.iter().all(|n| n.starts_with("长春市") && *n != "长春市人民政府"), "{counties:?}");
 
     // Export.
-    let xlsx = app.export_plan(&office, &client, imported.plan_id, app::spreadsheet::SpreadsheetFormat::Xlsx).await.unwrap();
+    let xlsx = app.export_plan(&office, &client, imported.plan_id, app::spreadsheet::SpreadsheetFormat::Xlsx, false).await.unwrap();
     assert!(xlsx.starts_with(b"PK"));
-    let csv = app.export_plan(&yjt, &client, imported.plan_id, app::spreadsheet::SpreadsheetFormat::Csv).await.unwrap();
+    let csv = app.export_plan(&yjt, &client, imported.plan_id, app::spreadsheet::SpreadsheetFormat::Csv, false).await.unwrap();
     let csv = String::from_utf8(csv).unwrap();
     assert_eq!(csv.lines().count() - 1, own.rows.iter().map(|r| r.cells.len()).sum::<usize>(), "an export holds exactly what the caller sees");
     app.report_progress(&changchun, &client, city_item1, "interim", "长春市阶段报告", vec![]).await.unwrap();
     let progress_of = |actor: Actor| {
         let app = app.clone();
         let plan = imported.plan_id;
-        async move { String::from_utf8(app.export_progress(&actor, &Client::cli(), plan, app::spreadsheet::SpreadsheetFormat::Csv).await.unwrap()).unwrap() }
+        async move { String::from_utf8(app.export_progress(&actor, &Client::cli(), plan, app::spreadsheet::SpreadsheetFormat::Csv, false).await.unwrap()).unwrap() }
     };
     let progress = progress_of(yjt.clone()).await;
     assert!(progress.contains("全年任务完成。") && progress.contains("请补充分工方案"), "reports and review comments are in the progress export");

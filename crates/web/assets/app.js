@@ -69,29 +69,49 @@
   // alarm thresholds as dashed lines.
   function drawSensorChart(element) {
     if (!window.echarts) { return; }
-    fetch(element.dataset.historyUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (history) {
+    var labels = (element.dataset.labels || "min|max|avg").split("|");
+    fetch(element.dataset.historyUrl, { credentials: "same-origin" }).then(function (r) {
+      return r.json().then(function (body) {
+        if (!r.ok) { throw new Error(body.message || r.status); }
+        return body;
+      });
+    }).then(function (history) {
       var buckets = history.buckets || [];
+      if (buckets.length === 0) {
+        element.classList.add("chart-empty");
+        element.textContent = element.dataset.empty || "";
+        return;
+      }
       var lines = [];
       [["high-high", "HH", "#d7301f"], ["high", "H", "#fc8d59"], ["low", "L", "#fc8d59"], ["low-low", "LL", "#d7301f"]].forEach(function (t) {
         var key = t[0].replace(/-([a-z])/g, function (_, c) { return c.toUpperCase(); });
         var value = element.dataset[key];
         if (value !== undefined && value !== "") { lines.push({ yAxis: Number(value), name: t[1], lineStyle: { color: t[2], type: "dashed" }, label: { formatter: t[1] } }); }
       });
+      var unit = element.dataset.unit || "";
       var chart = echarts.init(element, null, { renderer: "canvas" });
       chart.setOption({
-        tooltip: { trigger: "axis" },
+        // The band is drawn as min plus (max - min); the tooltip reads the bucket itself.
+        tooltip: {
+          trigger: "axis",
+          formatter: function (params) {
+            var b = buckets[params[0].dataIndex];
+            return new Date(b.start_ms).toLocaleString() + "<br>" + labels[0] + " " + b.min + " " + unit + "<br>" + labels[1] + " " + b.max + " " + unit + "<br>" + labels[2] + " " + b.avg.toFixed(3) + " " + unit;
+          }
+        },
         grid: { left: 48, right: 24, top: 24, bottom: 32 },
-        xAxis: { type: "time", axisLabel: { hideOverlap: true } },
-        yAxis: { type: "value", name: element.dataset.unit, scale: true },
+        // The whole span is shown, readings or not, so that a gap reads as a gap.
+        xAxis: { type: "time", min: Number(element.dataset.from), max: Number(element.dataset.to), axisLabel: { hideOverlap: true } },
+        yAxis: { type: "value", name: unit, scale: true },
         series: [
-          { name: "min", type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 }, data: buckets.map(function (b) { return [b.start_ms, b.min]; }) },
-          { name: "max", type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "#c6dbef" }, data: buckets.map(function (b) { return [b.start_ms, b.max - b.min]; }) },
-          { name: "avg", type: "line", symbol: "none", lineStyle: { color: "#08519c" }, data: buckets.map(function (b) { return [b.start_ms, b.avg]; }), markLine: { symbol: "none", data: lines } }
+          { name: labels[0], type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 }, data: buckets.map(function (b) { return [b.start_ms, b.min]; }) },
+          { name: labels[1], type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "#c6dbef" }, data: buckets.map(function (b) { return [b.start_ms, b.max - b.min]; }) },
+          { name: labels[2], type: "line", symbol: "none", lineStyle: { color: "#08519c" }, data: buckets.map(function (b) { return [b.start_ms, b.avg]; }), markLine: { symbol: "none", data: lines } }
         ]
       });
       window.addEventListener("resize", function () { chart.resize(); });
     }).catch(function (error) {
-      element.textContent = String(error);
+      element.textContent = String(error.message || error);
     });
   }
 

@@ -64,6 +64,11 @@ impl Lang {
     }
 }
 
+/// Whether the reader chose English: files and documents made for them are then wholly English.
+pub fn english(headers: &HeaderMap) -> bool {
+    Lang::from_headers(headers) == Lang::En
+}
+
 /// One language's messages.
 #[derive(Debug)]
 pub struct Catalog {

@@ -328,6 +328,9 @@ const MATRIX: &[Row] = &[
     ("POST",   "/hazards/{source}/sensors", Payload::SensorForm,                  [404, 404, 303, 404, 303, 303, 303, 404, 404, 404, 404, 403]),
     ("GET",    "/hazards/{source}", Payload::None,                                [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("GET",    "/sensors/{sensor}", Payload::None,                                [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
+    ("GET",    "/sensors/{sensor}?range=7d", Payload::None,                       [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
+    ("GET",    "/sensors/{sensor}/readings.xlsx?range=1h", Payload::None,         [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
+    ("GET",    "/sensors/{sensor}/readings.csv?range=24h&detail=buckets", Payload::None, [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("GET",    "/alarms/{alarm}", Payload::None,                                  [200, 200, 200, 404, 200, 200, 200, 404, 404, 404, 404, 303]),
     ("POST",   "/alarms/{alarm}/acknowledge", Payload::EmptyForm,                 [404, 404, 409, 404, 409, 409, 409, 404, 404, 404, 404, 403]),
     ("POST",   "/alarms/{alarm}/close", Payload::CloseForm,                       [404, 404, 409, 404, 409, 409, 409, 404, 404, 404, 404, 403]),
@@ -962,7 +965,7 @@ impl Fixture {
                 (format!("version={version}&{}", serde_urlencoded::to_string(fields).unwrap()), "application/x-www-form-urlencoded")
             }
             Payload::ImportCsv => {
-                let bytes = app::spreadsheet::write_enterprise_rows(app::spreadsheet::SpreadsheetFormat::Csv, &[new_enterprise()]).unwrap();
+                let bytes = app::spreadsheet::write_enterprise_rows(app::spreadsheet::SpreadsheetFormat::Csv, &[new_enterprise()], false).unwrap();
                 multipart("file", "e.csv", "text/csv", &bytes, &[])
             }
             Payload::WrongPasswordChange => ("current_password=not-my-password&new_password=a+brand+new+passphrase&confirm_password=a+brand+new+passphrase".into(), "application/x-www-form-urlencoded"),
@@ -1214,6 +1217,44 @@ async fn run_matrix(backend: &str) {
     let denied = fixture.app.store.audit_page(&store::AuditFilter { outcome: Some("denied".into()), ..Default::default() }, 1000, 0).await.unwrap();
     assert!(denied.total > 20, "refusals are audited: {}", denied.total);
     assert!(fixture.app.store.verify_audit_chain().await.unwrap().is_ok());
+    exports_follow_the_readers_language(&fixture, backend).await;
+}
+
+/// Every table the pages offer to take away (the matrix's XLSX and CSV rows), fetched in Chinese
+/// and in English by the first caller allowed it: the English headings hold no Chinese, and the
+/// Chinese ones do (so that the check can fail).
+async fn exports_follow_the_readers_language(fixture: &Fixture, backend: &str) {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (method, template, _, expected) in MATRIX {
+        let path = fixture.path(template);
+        let file = path.split('?').next().unwrap_or_default();
+        let Some(format) = app::spreadsheet::SpreadsheetFormat::from_file_name(file) else { continue };
+        let Some(caller) = CALLERS.iter().zip(expected).find(|(caller, status)| **status == 200 && **caller != "anonymous").map(|(c, _)| *c) else {
+            continue;
+        };
+        if *method != "GET" || path.starts_with("/api/") {
+            continue;
+        }
+        let mut headers = Vec::new();
+        for lang in ["zh-CN", "en"] {
+            let request = Request::get(&path).header(header::COOKIE, format!("{}; anwei_lang={lang}", fixture.sessions[caller].cookie));
+            let response = fixture.router.clone().oneshot(with_peer(request.body(Body::empty()).unwrap())).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{backend}: {path} as {caller} in {lang}");
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            headers.push(app::spreadsheet::read_table(format, &bytes).unwrap_or_else(|e| panic!("{path}: {e:?}")).header.join(" | "));
+        }
+        let chinese = |text: &str| text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        if !chinese(&headers[0]) {
+            failures.push(format!("{path} in Chinese: {}", headers[0]));
+        }
+        if chinese(&headers[1]) {
+            failures.push(format!("{path} in English: {}", headers[1]));
+        }
+        checked += 1;
+    }
+    assert!(checked >= 15, "the matrix's exports were found: {checked}");
+    assert!(failures.is_empty(), "{backend}: {} exports not in the reader's language:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[tokio::test]

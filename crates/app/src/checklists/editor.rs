@@ -46,12 +46,18 @@ pub struct ChecklistInput {
     pub items: Vec<ItemInput>,
 }
 
-/// The headings of the import template, in order, with the other names each column may go by.
-const TEMPLATE: [(&str, &[&str], f64); 4] = [
-    ("序号", &["序号", "编号", "code", "No."], 8.0),
-    ("检查内容", &["检查内容", "检查项目", "item"], 60.0),
-    ("检查依据", &["检查依据", "依据", "basis"], 40.0),
-    ("后果(一般/重大)", &["后果(一般/重大)", "后果", "隐患等级", "consequence"], 16.0),
+/// The headings of the import template, in order, in Chinese and English, with the other names
+/// each column may go by.
+const TEMPLATE: [(&str, &str, &[&str], f64); 4] = [
+    ("序号", "No.", &["序号", "编号", "code", "No."], 8.0),
+    ("检查内容", "Item", &["检查内容", "检查项目", "item", "Item"], 60.0),
+    ("检查依据", "Basis", &["检查依据", "依据", "basis", "Basis"], 40.0),
+    (
+        "后果(一般/重大)",
+        "Consequence (general/major)",
+        &["后果(一般/重大)", "后果", "隐患等级", "consequence", "Consequence", "Consequence (general/major)"],
+        16.0,
+    ),
 ];
 
 /// Reads the items of a spreadsheet laid out as the template (a header row naming at least the
@@ -60,7 +66,7 @@ pub fn items_from_file(file_name: &str, bytes: &[u8]) -> Result<Vec<(usize, Item
     let invalid = |message| AppError::Invalid(vec![field("file", message)]);
     let format = SpreadsheetFormat::from_file_name(file_name).ok_or_else(|| invalid(domain::message!("checklists.import_type")))?;
     let table = crate::spreadsheet::read_table(format, bytes).map_err(invalid)?;
-    let column = |n: usize| table.column(TEMPLATE[n].1);
+    let column = |n: usize| table.column(TEMPLATE[n].2);
     let Some(item_column) = column(1) else { return Err(invalid(domain::message!("checklists.import_header"))) };
     let (code_column, basis_column, consequence_column) = (column(0), column(2), column(3));
     if let Some(row) = table.malformed.first() {
@@ -95,14 +101,23 @@ pub fn items_from_file(file_name: &str, bytes: &[u8]) -> Result<Vec<(usize, Item
     if unknown.is_empty() { Ok(items) } else { Err(AppError::Invalid(unknown)) }
 }
 
-/// The import template: its headings and two example rows.
-pub fn template() -> Result<Vec<u8>> {
-    let columns: Vec<Column> = TEMPLATE.iter().map(|(heading, _, width)| Column { heading, width: *width }).collect();
-    let rows = [
-        vec!["1".to_owned(), "消防车通道是否畅通,有无占用、堵塞、封闭".to_owned(), "《消防法》第二十八条".to_owned(), "重大".to_owned()],
-        vec!["2".to_owned(), "消防车通道标志标线是否清晰".to_owned(), "GB 50016-2014 第7.1.8条".to_owned(), "一般".to_owned()],
-    ];
-    crate::spreadsheet::write_table(SpreadsheetFormat::Xlsx, "检查清单", &columns, rows.into_iter()).map_err(AppError::Internal)
+/// The import template, in English when `english`: its headings and two example rows.
+pub fn template(english: bool) -> Result<Vec<u8>> {
+    let columns: Vec<Column> = TEMPLATE.iter().map(|(zh, en, _, width)| Column { heading: if english { en } else { zh }, width: *width }).collect();
+    let row = |cells: [&str; 4]| cells.map(str::to_owned).to_vec();
+    let rows = if english {
+        [
+            row(["1", "Is the fire-engine access clear, not occupied, blocked or closed?", "Fire Protection Law, art. 28", "major"]),
+            row(["2", "Are the fire-engine access signs and markings legible?", "GB 50016-2014, 7.1.8", "general"]),
+        ]
+    } else {
+        [
+            row(["1", "消防车通道是否畅通,有无占用、堵塞、封闭", "《消防法》第二十八条", "重大"]),
+            row(["2", "消防车通道标志标线是否清晰", "GB 50016-2014 第7.1.8条", "一般"]),
+        ]
+    };
+    crate::spreadsheet::write_table(SpreadsheetFormat::Xlsx, if english { "Checklist" } else { "检查清单" }, &columns, rows.into_iter())
+        .map_err(AppError::Internal)
 }
 
 /// The items checked, each problem named by `place(n)` (the item's place on the form or its line

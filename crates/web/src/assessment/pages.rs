@@ -101,7 +101,7 @@ async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: Pa
         Ok(resolved) => resolved,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error).await,
     };
-    match state.app.export_assessment(&user.actor, &user.client, year, tier, SpreadsheetFormat::Xlsx).await {
+    match state.app.export_assessment(&user.actor, &user.client, year, tier, SpreadsheetFormat::Xlsx, crate::i18n::english(&headers)).await {
         Ok(bytes) => download(bytes, SpreadsheetFormat::Xlsx, &format!("assessment-{year}.xlsx")),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }

@@ -250,7 +250,7 @@ async fn export(state: AppState, headers: HeaderMap, user: PageUser, params: Aud
         Ok(filter) => filter,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error).await,
     };
-    match state.app.export_audit_log(&user.actor, &user.client, &filter, format).await {
+    match state.app.export_audit_log(&user.actor, &user.client, &filter, format, crate::i18n::english(&headers)).await {
         Ok(bytes) => download(bytes, format, &format!("audit-log.{}", format.extension())),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await.into_response(),
     }

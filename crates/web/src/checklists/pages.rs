@@ -73,7 +73,7 @@ async fn checklist_template(State(state): State<AppState>, headers: HeaderMap, u
     if let Err(error) = state.app.checklist_library(&user.actor, &user.client).await {
         return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
     }
-    match app::checklists::template() {
+    match app::checklists::template(crate::i18n::english(&headers)) {
         Ok(bytes) => crate::pages::download(bytes, app::spreadsheet::SpreadsheetFormat::Xlsx, "checklist-template.xlsx"),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
@@ -575,7 +575,7 @@ async fn check_page(State(state): State<AppState>, headers: HeaderMap, user: Pag
 }
 
 async fn check_pdf(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
-    let english = crate::i18n::Lang::from_headers(&headers) == crate::i18n::Lang::En;
+    let english = crate::i18n::english(&headers);
     match state.app.checklist_run_pdf(&user.actor, &user.client, id, english).await {
         Ok(bytes) => crate::pages::file(bytes, "application/pdf", Some(&format!("check-{id}.pdf"))),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
@@ -727,7 +727,7 @@ async fn campaign_export(State(state): State<AppState>, headers: HeaderMap, user
         Ok(progress) => progress,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
-    let english = crate::i18n::Lang::from_headers(&headers) == crate::i18n::Lang::En;
+    let english = crate::i18n::english(&headers);
     let say = |zh: &'static str, en: &'static str| if english { en } else { zh };
     let columns = [
         Column { heading: say("地区", "Region"), width: 16.0 },

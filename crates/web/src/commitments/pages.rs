@@ -71,14 +71,20 @@ async fn export_missing(State(state): State<AppState>, headers: HeaderMap, user:
         Ok(missing) => missing,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
-    let columns = [Column { heading: "企业", width: 36.0 }, Column { heading: "地区", width: 16.0 }, Column { heading: "日期", width: 12.0 }];
+    let english = crate::i18n::english(&headers);
+    let say = |zh: &'static str, en: &'static str| if english { en } else { zh };
+    let columns = [
+        Column { heading: say("企业", "Enterprise"), width: 36.0 },
+        Column { heading: say("地区", "Region"), width: 16.0 },
+        Column { heading: say("日期", "Date"), width: 12.0 },
+    ];
     let today = domain::time::today().to_string();
     let rows = missing.iter().map(|m| vec![m.name.clone(), m.region_name.clone(), today.clone()]);
     let export = app::exports::Export {
         action: "commitment.export",
         target: "commitments".into(),
         format: SpreadsheetFormat::Xlsx,
-        sheet_name: "未承诺企业",
+        sheet_name: say("未承诺企业", "Not committed"),
         columns: &columns,
         details: serde_json::Value::Null,
     };

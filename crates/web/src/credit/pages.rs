@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn list_export(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
-    let english = crate::i18n::Lang::from_headers(&headers).message_lang() == domain::message::Lang::En;
+    let english = crate::i18n::english(&headers);
     match state.app.export_credit_list(&user.actor, &user.client, english).await {
         Ok(bytes) => crate::pages::download(bytes, app::spreadsheet::SpreadsheetFormat::Xlsx, "credit-listed.xlsx"),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,

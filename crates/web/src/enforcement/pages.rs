@@ -841,7 +841,7 @@ async fn coverage_page(State(state): State<AppState>, headers: HeaderMap, user: 
 
 async fn coverage_export(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<YearQuery>) -> Response {
     let year = query.year.unwrap_or_else(|| i64::from(domain::time::this_year())).clamp(2000, 2100);
-    let english = crate::i18n::Lang::from_headers(&headers).message_lang() == domain::message::Lang::En;
+    let english = crate::i18n::english(&headers);
     match state.app.export_coverage(&user.actor, &user.client, year, None, english).await {
         Ok(bytes) => crate::pages::download(bytes, app::spreadsheet::SpreadsheetFormat::Xlsx, &format!("coverage-{year}.xlsx")),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,

@@ -472,14 +472,16 @@ async fn import_template(State(state): State<AppState>, headers: HeaderMap, user
         let error = state.app.denied(&user.actor, &user.client, "enterprise.import", "enterprises".into()).await;
         return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await;
     }
-    match app::spreadsheet::write_enterprise_rows(SpreadsheetFormat::Csv, &[app::enterprises::sample_enterprise()]) {
+    let english = crate::i18n::english(&headers);
+    match app::spreadsheet::write_enterprise_rows(SpreadsheetFormat::Csv, &[app::enterprises::sample_enterprise()], english) {
         Ok(bytes) => download(bytes, SpreadsheetFormat::Csv, "enterprise-template.csv"),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 
 async fn export(state: AppState, headers: HeaderMap, user: PageUser, params: ListParams, format: SpreadsheetFormat) -> Response {
-    match state.app.export_enterprises(&user.actor, &user.client, &params.query(), format).await {
+    let english = crate::i18n::english(&headers);
+    match state.app.export_enterprises(&user.actor, &user.client, &params.query(), format, english).await {
         Ok(bytes) => download(bytes, format, &format!("enterprises.{}", format.extension())),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }

@@ -182,7 +182,7 @@ async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: Pa
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
     // In the reader's language, headings and the words in the cells alike.
-    let english = crate::i18n::Lang::from_headers(&headers) == crate::i18n::Lang::En;
+    let english = crate::i18n::english(&headers);
     let say = |zh: &'static str, en: &'static str| if english { en } else { zh };
     let columns = [
         Column { heading: say("编号", "No."), width: 8.0 },

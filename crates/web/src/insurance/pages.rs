@@ -78,7 +78,7 @@ async fn coverage_page(State(state): State<AppState>, headers: HeaderMap, user: 
 }
 
 async fn coverage_export(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
-    let english = crate::i18n::Lang::from_headers(&headers).message_lang() == domain::message::Lang::En;
+    let english = crate::i18n::english(&headers);
     match state.app.export_insurance_coverage(&user.actor, &user.client, english).await {
         Ok(bytes) => crate::pages::download(bytes, app::spreadsheet::SpreadsheetFormat::Xlsx, &format!("insurance-{}.xlsx", domain::time::today())),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,

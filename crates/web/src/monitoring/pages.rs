@@ -1,9 +1,11 @@
 //! Monitoring pages: the sources in scope with their live alarm counts and the active alarm list
 //! (refreshed every few seconds), a source with its chemicals, grading and sensors' live values,
-//! a sensor with its 24-hour chart, and an alarm with its handling.
+//! a sensor with its chart over a chosen span and its readings to take away, and an alarm with
+//! its handling.
 
-use app::monitoring::{AlarmFilter, AlarmRow};
+use app::monitoring::{AlarmFilter, AlarmRow, ChartSpan};
 use app::policy::Action;
+use app::spreadsheet::SpreadsheetFormat;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -24,6 +26,8 @@ pub fn router() -> Router<AppState> {
         .route("/hazards/{id}", get(source_page))
         .route("/hazards/{id}/sensors", post(register_sensor))
         .route("/sensors/{code}", get(sensor_page))
+        .route("/sensors/{code}/readings.xlsx", get(export_readings_xlsx))
+        .route("/sensors/{code}/readings.csv", get(export_readings_csv))
         .route("/alarms/{id}", get(alarm_page))
         .route("/alarms/{id}/acknowledge", post(acknowledge))
         .route("/alarms/{id}/close", post(close))
@@ -527,13 +531,46 @@ async fn register_source(State(state): State<AppState>, headers: HeaderMap, user
     }
 }
 
+/// The span of a sensor's chart and export, kept in the URL: a named recent span (`range`), or
+/// whole days (`from`, `to`); with `detail=buckets` an export takes the chart's buckets instead of
+/// each reading.
+#[derive(Deserialize, Default)]
+struct SpanQuery {
+    range: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    detail: Option<String>,
+}
+
+/// The span a query names, or a problem with its days; the last 24 hours when it names none.
+fn chart_span(query: &SpanQuery, now_ms: i64) -> Result<ChartSpan, domain::message::Message> {
+    match (query.from.as_deref().map(str::trim), query.to.as_deref().map(str::trim)) {
+        (Some(from), Some(to)) if !from.is_empty() || !to.is_empty() => ChartSpan::days(from, to, now_ms),
+        _ => Ok(query.range.as_deref().and_then(|name| ChartSpan::recent(name, now_ms)).unwrap_or_else(|| default_span(now_ms))),
+    }
+}
+
+fn default_span(now_ms: i64) -> ChartSpan {
+    ChartSpan::recent("24h", now_ms).expect("24h is a named span")
+}
+
+/// A bucket width in words: `10分钟`, `10 min`.
+fn bucket_words(c: &Chrome, bucket_ms: i64) -> String {
+    let seconds = bucket_ms / 1000;
+    let space = if c.t.is_en() { " " } else { "" };
+    match (seconds % 3600, seconds % 60) {
+        (0, _) => format!("{}{space}{}", seconds / 3600, c.t.get("sensor.unit.hours")),
+        (_, 0) => format!("{}{space}{}", seconds / 60, c.t.get("sensor.unit.minutes")),
+        _ => format!("{seconds}{space}{}", c.t.get("sensor.unit.seconds")),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "monitoring/sensor.html")]
 struct SensorPage {
     c: Chrome,
     windows: Vec<WindowLine>,
     can_request: bool,
-    /// Whether the caller decides on requests (the template shared with the overview asks).
     decides: bool,
     error: Option<String>,
     sensor: app::hazard_sources::SensorRow,
@@ -541,25 +578,56 @@ struct SensorPage {
     thresholds: String,
     latest: String,
     at: String,
-    from_ms: i64,
-    to_ms: i64,
+    span: ChartSpan,
+    /// The named span shown (`24h`), or none when days were chosen.
+    recent: Option<String>,
+    /// The chosen days as typed, or the shown span's days.
+    from_date: String,
+    to_date: String,
+    span_error: Option<String>,
+    /// What the chart shows, in words: the span and its bucket width.
+    span_words: String,
+    /// The query that keeps the span, for the export links (`range=7d`, `from=…&to=…`).
+    span_query: String,
 }
 
-async fn sensor_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(code): Path<String>) -> Response {
-    sensor_response(&state, &headers, &user, &code, None).await
+async fn sensor_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(code): Path<String>, Query(query): Query<SpanQuery>) -> Response {
+    sensor_response(&state, &headers, &user, &code, None, &query).await
 }
 
-async fn sensor_response(state: &AppState, headers: &HeaderMap, user: &PageUser, code: &str, error: Option<String>) -> Response {
+async fn sensor_response(state: &AppState, headers: &HeaderMap, user: &PageUser, code: &str, error: Option<String>, query: &SpanQuery) -> Response {
     let (sensor, latest) = match state.app.sensor_latest(&user.actor, &user.client, code).await {
         Ok(found) => found,
         Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
     };
     let c = chrome(state, headers, &user.session, &format!("/sensors/{code}"), Some(&user.actor)).await;
-    let to_ms = domain::time::now_ms();
+    let now_ms = domain::time::now_ms();
+    let (span, span_error) = match chart_span(query, now_ms) {
+        Ok(span) => (span, None),
+        Err(problem) => (default_span(now_ms), Some(c.t.render(&problem))),
+    };
+    let days_chosen = span_error.is_none() && query.from.as_deref().is_some_and(|f| !f.trim().is_empty());
+    let recent =
+        if days_chosen { None } else { Some(query.range.as_deref().filter(|name| ChartSpan::recent(name, now_ms).is_some()).unwrap_or("24h").to_owned()) };
+    let span_query = match &recent {
+        Some(name) => format!("range={name}"),
+        None => format!("from={}&to={}", domain::time::date_of_ms(span.from_ms), domain::time::date_of_ms(span.to_ms - 1)),
+    };
+    let from_date = if span_error.is_some() { query.from.clone().unwrap_or_default() } else { domain::time::date_of_ms(span.from_ms).to_string() };
+    let to_date = if span_error.is_some() { query.to.clone().unwrap_or_default() } else { domain::time::date_of_ms(span.to_ms).to_string() };
+    let span_words = format!(
+        "{} {} – {} · {}",
+        recent.as_ref().map(|name| c.t.get(&format!("sensor.span.{name}")).to_owned()).unwrap_or_default(),
+        time_text(span.from_ms),
+        time_text(span.to_ms),
+        c.t.get("sensor.span.bucket").replace("{n}", &bucket_words(&c, span.bucket_ms)),
+    )
+    .trim()
+    .to_owned();
     let windows =
-        state.app.suppressions(&user.actor, &user.client, Some(code)).await.unwrap_or_default().into_iter().map(|w| window_line(&c, w, to_ms)).collect();
+        state.app.suppressions(&user.actor, &user.client, Some(code)).await.unwrap_or_default().into_iter().map(|w| window_line(&c, w, now_ms)).collect();
     let can_request = app::policy::allows(&user.actor, Action::RequestSuppression { enterprise_id: sensor.enterprise_id });
-    let status = if error.is_some() { axum::http::StatusCode::UNPROCESSABLE_ENTITY } else { axum::http::StatusCode::OK };
+    let status = if error.is_some() || span_error.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     let page = SensorPage {
         windows,
         can_request,
@@ -569,12 +637,50 @@ async fn sensor_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
         thresholds: thresholds_text(&sensor),
         latest: format!("{} {}", value_text(latest.map(|l| l.1)), sensor.unit),
         at: latest.map(|l| time_text(l.0)).unwrap_or_default(),
-        from_ms: to_ms - 24 * 3600 * 1000,
-        to_ms,
+        span,
+        recent,
+        from_date,
+        to_date,
+        span_error,
+        span_words,
+        span_query,
         c,
         sensor,
     };
     (status, render(&page)).into_response()
+}
+
+async fn export_readings(state: AppState, headers: HeaderMap, user: PageUser, code: String, query: SpanQuery, format: SpreadsheetFormat) -> Response {
+    let span = match chart_span(&query, domain::time::now_ms()) {
+        Ok(span) => span,
+        Err(problem) => return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::BadRequest(problem).into()).await,
+    };
+    let bucketed = query.detail.as_deref() == Some("buckets");
+    let english = crate::i18n::english(&headers);
+    match state.app.export_sensor_history(&user.actor, &user.client, &code, span, bucketed, format, english).await {
+        Ok(bytes) => crate::pages::download(bytes, format, &format!("sensor-{}-{}.{}", code, domain::time::date_of_ms(span.from_ms), format.extension())),
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+async fn export_readings_xlsx(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(code): Path<String>,
+    Query(query): Query<SpanQuery>,
+) -> Response {
+    export_readings(state, headers, user, code, query, SpreadsheetFormat::Xlsx).await
+}
+
+async fn export_readings_csv(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: PageUser,
+    Path(code): Path<String>,
+    Query(query): Query<SpanQuery>,
+) -> Response {
+    export_readings(state, headers, user, code, query, SpreadsheetFormat::Csv).await
 }
 
 #[derive(Deserialize)]
@@ -598,6 +704,7 @@ async fn request_window(
             &user,
             &code,
             Some(crate::pages::text(&headers, &domain::message!("monitoring.duration_must_whole_minutes"))),
+            &SpanQuery::default(),
         )
         .await;
     };
@@ -611,6 +718,7 @@ async fn request_window(
                 &user,
                 &code,
                 Some(crate::pages::text(&headers, &domain::message::Message::joined(fields.into_iter().map(|f| f.message).collect()))),
+                &SpanQuery::default(),
             )
             .await
         }

@@ -96,16 +96,18 @@ async fn export(State(state): State<AppState>, headers: HeaderMap, user: PageUse
         Ok(found) => found,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
+    let english = crate::i18n::english(&headers);
+    let say = |zh: &'static str, en: &'static str| if english { en } else { zh };
     let columns = [
-        Column { heading: "风险点", width: 20.0 },
-        Column { heading: "危险因素", width: 16.0 },
-        Column { heading: "管控措施", width: 30.0 },
-        Column { heading: "管控层级", width: 10.0 },
-        Column { heading: "责任人", width: 10.0 },
-        Column { heading: "评价方法", width: 8.0 },
-        Column { heading: "取值", width: 20.0 },
-        Column { heading: "分值", width: 8.0 },
-        Column { heading: "风险等级", width: 8.0 },
+        Column { heading: say("风险点", "Risk point"), width: 20.0 },
+        Column { heading: say("危险因素", "Hazard"), width: 16.0 },
+        Column { heading: say("管控措施", "Controls"), width: 30.0 },
+        Column { heading: say("管控层级", "Control level"), width: 10.0 },
+        Column { heading: say("责任人", "Responsible"), width: 10.0 },
+        Column { heading: say("评价方法", "Method"), width: 8.0 },
+        Column { heading: say("取值", "Factors"), width: 20.0 },
+        Column { heading: say("分值", "Score"), width: 8.0 },
+        Column { heading: say("风险等级", "Risk grade"), width: 8.0 },
     ];
     let rows = points.iter().map(|p| {
         vec![
@@ -117,14 +119,14 @@ async fn export(State(state): State<AppState>, headers: HeaderMap, user: PageUse
             p.method.clone(),
             p.factors.clone(),
             format!("{}", p.score),
-            p.level.label_zh().to_owned(),
+            p.level.label(english).to_owned(),
         ]
     });
     let export = app::exports::Export {
         action: "risk_point.export",
         target: format!("enterprise:{id}"),
         format: SpreadsheetFormat::Xlsx,
-        sheet_name: "风险点",
+        sheet_name: say("风险点", "Risk points"),
         columns: &columns,
         details: serde_json::Value::Null,
     };

@@ -3,7 +3,7 @@
 //! report with evidence, reviewers accept or return, and the office reopens work in 回头看 rounds.
 
 use app::spreadsheet::SpreadsheetFormat;
-use app::workplans::{AssignmentView, UploadedFile, status_label_zh};
+use app::workplans::{AssignmentView, UploadedFile, status_label};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
@@ -49,7 +49,7 @@ fn status_text(c: &Chrome, cell: &AssignmentView) -> String {
     if cell.overdue {
         return c.t.get("status.overdue").to_owned();
     }
-    if c.t.is_en() { cell.status.replace('_', " ") } else { status_label_zh(&cell.status).to_owned() }
+    status_label(&cell.status, c.t.is_en()).to_owned()
 }
 
 struct PlanLine {
@@ -284,8 +284,7 @@ async fn matrix_page(State(state): State<AppState>, headers: HeaderMap, user: Pa
     let status_keys = ["not_started", "in_progress", "reported", "accepted", "reopened", "overdue"];
     let status_label = |key: &str| match key {
         "overdue" => c.t.get("status.overdue").to_owned(),
-        key if c.t.is_en() => key.replace('_', " "),
-        key => status_label_zh(key).to_owned(),
+        key => status_label(key, c.t.is_en()).to_owned(),
     };
     let counts = status_keys.iter().map(|key| (format!("st-{key}"), status_label(key), counts.get(&format!("st-{key}")).copied().unwrap_or(0))).collect();
     let (unresolved, unit_choices, rounds) = if matrix.plan.manages {
@@ -338,14 +337,14 @@ async fn matrix_page(State(state): State<AppState>, headers: HeaderMap, user: Pa
 }
 
 async fn export_xlsx(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
-    match state.app.export_plan(&user.actor, &user.client, id, SpreadsheetFormat::Xlsx).await {
+    match state.app.export_plan(&user.actor, &user.client, id, SpreadsheetFormat::Xlsx, crate::i18n::english(&headers)).await {
         Ok(bytes) => download(bytes, SpreadsheetFormat::Xlsx, &format!("work-plan-{id}.xlsx")),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
 }
 
 async fn progress_xlsx(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Path(id): Path<i64>) -> Response {
-    match state.app.export_progress(&user.actor, &user.client, id, SpreadsheetFormat::Xlsx).await {
+    match state.app.export_progress(&user.actor, &user.client, id, SpreadsheetFormat::Xlsx, crate::i18n::english(&headers)).await {
         Ok(bytes) => download(bytes, SpreadsheetFormat::Xlsx, &format!("work-plan-{id}-progress.xlsx")),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     }
