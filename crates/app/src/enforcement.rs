@@ -1208,7 +1208,30 @@ impl App {
             Outcome::Success,
             serde_json::json!({"enterprise": input.enterprise_id, "kind": kind.key(), "plan_item": input.plan_item_id, "penalties": inspection.penalties.len()}),
         );
-        Ok(self.store.record_inspection(&inspection, actor.user_id, &event).await?)
+        // The dangers found are told to the county's bureau as any reported danger is; the
+        // enterprise is told what the inspection found and decided.
+        let enterprise = self.store.enterprise(input.enterprise_id, &domain::access::Visibility::Everything).await?;
+        let bureau = self.bureau_to_tell(enterprise.enterprise.region_code.as_str()).await?;
+        let enterprise_unit = self.store.unit_of_enterprise(input.enterprise_id).await?;
+        let enterprise_name = enterprise.enterprise.name.clone();
+        let penalties = inspection.penalties.len();
+        let posts = |inspection_id: i64, dangers: &[(i64, &NewDanger)]| {
+            let mut posts: Vec<store::UnitPost> = dangers
+                .iter()
+                .flat_map(|(id, danger)| {
+                    let grade = domain::hidden_dangers::DangerGrade::parse(&danger.grade).unwrap_or(domain::hidden_dangers::DangerGrade::General);
+                    crate::hidden_dangers::reported_posts(bureau.as_ref(), *id, &enterprise_name, &danger.description, grade, actor)
+                })
+                .collect();
+            let message =
+                domain::message!("inbox.inspection_recorded", id = inspection_id, name = enterprise_name, dangers = dangers.len(), penalties = penalties);
+            let urgent = penalties > 0 || dangers.iter().any(|(_, d)| d.grade == "major");
+            posts.extend(enterprise_unit.iter().map(|unit| {
+                crate::inbox::event_post(unit.id, &format!("inspection:{inspection_id}"), urgent, &message, format!("/inspections/{inspection_id}"), actor)
+            }));
+            posts
+        };
+        Ok(self.store.record_inspection(&inspection, actor.user_id, &event, posts).await?)
     }
 
     /// An inspection, for those who see its enterprise (its own users included).

@@ -85,7 +85,11 @@ impl App {
         }
         let event =
             audit_event(Some(actor), client, "expert.assign", format!("hidden_danger:{danger_id}"), Outcome::Success, serde_json::json!({"expert": expert_id}));
-        self.store.assign_expert(expert_id, Some(danger_id), None, actor.user_id, &event).await?;
+        let danger = self.store.danger(danger_id, &domain::access::Visibility::Everything).await?;
+        let what = crate::hidden_dangers::danger_summary(danger.id, &danger.enterprise_name, &danger.description);
+        let message = domain::message!("inbox.expert_assigned_danger", what = what);
+        let post = self.expert_post(expert_id, &format!("expert:{expert_id}:danger:{danger_id}"), &message, format!("/dangers/{danger_id}"), actor).await?;
+        self.store.assign_expert(expert_id, Some(danger_id), None, actor.user_id, &event, &post).await?;
         Ok(())
     }
 
@@ -101,8 +105,17 @@ impl App {
         }
         let event =
             audit_event(Some(actor), client, "expert.assign", format!("campaign:{campaign_id}"), Outcome::Success, serde_json::json!({"expert": expert_id}));
-        self.store.assign_expert(expert_id, None, Some(campaign_id), actor.user_id, &event).await?;
+        let message = domain::message!("inbox.expert_assigned_campaign", name = campaign.name);
+        let post =
+            self.expert_post(expert_id, &format!("expert:{expert_id}:campaign:{campaign_id}"), &message, format!("/campaigns/{campaign_id}"), actor).await?;
+        self.store.assign_expert(expert_id, None, Some(campaign_id), actor.user_id, &event, &post).await?;
         Ok(())
+    }
+
+    /// The message that tells an expert, by name, of an assignment.
+    async fn expert_post(&self, expert_id: i64, topic: &str, message: &domain::message::Message, link: String, actor: &Actor) -> Result<Vec<store::UnitPost>> {
+        let expert = self.store.user(expert_id).await?;
+        Ok(vec![crate::inbox::personal_post(expert.unit_id, expert_id, topic, false, message, link, actor)])
     }
 
     /// An expert's services: for the expert itself, or for those whose pool it is in.

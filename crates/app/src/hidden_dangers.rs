@@ -666,6 +666,6 @@ pub(crate) fn reported_posts(
 }
 
 /// How a message names a danger: its number, enterprise and the start of its description.
-fn danger_summary(id: i64, enterprise_name: &str, description: &str) -> String {
+pub(crate) fn danger_summary(id: i64, enterprise_name: &str, description: &str) -> String {
     format!("#{id} {enterprise_name}:{}", description.chars().take(40).collect::<String>())
 }

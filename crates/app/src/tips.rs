@@ -651,7 +651,16 @@ impl App {
         }
         let event =
             audit_event(Some(actor), client, &format!("tip.{action}"), format!("tip:{id}"), Outcome::Success, serde_json::json!({"state": row.state.key()}));
-        Ok(self.store.save_tip(&row, &event).await?)
+        // A tip passed to another unit tells that unit's people; the message names the tip by its
+        // number and kind only, nothing the reporter wrote.
+        let posts: Vec<store::UnitPost> = match row.handler_unit_id {
+            Some(unit) if action == "accept" && unit != actor.unit_id => {
+                let message = domain::message!("inbox.tip_routed", id = id, kind_zh = row.kind.label_zh(), kind_en = row.kind.label_en());
+                vec![crate::inbox::event_post(unit, &format!("tip:{id}:routed:{unit}"), false, &message, format!("/tips/{id}"), actor)]
+            }
+            _ => Vec::new(),
+        };
+        Ok(self.store.save_tip(&row, &event, &posts).await?)
     }
 
     /// A handler writes to the reporter; after a verification this is the feedback the rules ask for.
@@ -668,7 +677,7 @@ impl App {
         if matches!(row.state, TipState::Verified | TipState::Unfounded) && row.feedback_on.is_none() {
             row.feedback_on = Some(today);
             let event = audit_event(Some(actor), client, "tip.feedback", format!("tip:{id}"), Outcome::Success, serde_json::json!({}));
-            self.store.save_tip(&row, &event).await?;
+            self.store.save_tip(&row, &event, &[]).await?;
         }
         Ok(())
     }
@@ -726,7 +735,7 @@ impl App {
         row.reward_approved_on = Some(domain::time::today().to_string());
         row.paying_unit = Some(paying_unit);
         let event = audit_event(Some(actor), client, "tip.reward_approve", format!("tip:{id}"), Outcome::Success, serde_json::json!({"reward_yuan": amount}));
-        self.store.save_tip(&row, &event).await?;
+        self.store.save_tip(&row, &event, &[]).await?;
         Ok(amount)
     }
 
@@ -749,7 +758,7 @@ impl App {
         row.reward_paid_on = Some(domain::time::today().to_string());
         row.reward_paid_by = Some(actor.user_id);
         let event = audit_event(Some(actor), client, "tip.reward_pay", format!("tip:{}", row.id), Outcome::Success, serde_json::json!({"reward_yuan": amount}));
-        self.store.save_tip(&row, &event).await?;
+        self.store.save_tip(&row, &event, &[]).await?;
         Ok(row.id)
     }
 

@@ -670,7 +670,28 @@ impl App {
             Outcome::Success,
             serde_json::json!({"period": period.key(), "attachments": attachments.len()}),
         );
-        Ok(self.store.add_report(id, &change, period.key(), body, actor.user_id, &attachments, &event).await?)
+        // The plan's office reviews; for a cooperating unit's report, the task's lead units too.
+        let plan = self.store.plan(row.plan_id).await?;
+        let mut reviewers = vec![plan.owner_unit_id];
+        if row.role == "cooperating" {
+            reviewers.extend(self.store.task_assignments(row.task_id).await?.iter().filter(|a| a.role == "lead").map(|a| a.unit_id));
+        }
+        reviewers.dedup();
+        let message = domain::message!(
+            "inbox.report_filed",
+            unit = row.unit_name,
+            item_number = row.item_number,
+            value = clip(&row.task_title, 40),
+            period_zh = period.label_zh(),
+            period_en = period.label_en()
+        );
+        let posts = |report_id: i64| {
+            reviewers
+                .iter()
+                .map(|unit| crate::inbox::event_post(*unit, &format!("work_plan:report:{report_id}"), false, &message, format!("/assignments/{id}"), actor))
+                .collect()
+        };
+        Ok(self.store.add_report(id, &change, period.key(), body, actor.user_id, &attachments, &event, posts).await?)
     }
 
     /// The assigned unit records that work has begun.
@@ -1116,11 +1137,7 @@ impl App {
                         row.item_number.to_string(),
                         row.title.clone(),
                         cell.unit_name.clone(),
-                        match report.period.as_str() {
-                            "half_year" => say("半年", "half-year").into(),
-                            "annual" => say("年度", "annual").into(),
-                            _ => say("阶段", "interim").into(),
-                        },
+                        ReportPeriod::parse(&report.period).unwrap_or(ReportPeriod::Interim).label(english).into(),
                         crate::audit::display_time(report.submitted_at),
                         report.submitter_name,
                         match (report.review.as_deref(), report.closed_as.as_deref()) {

@@ -171,6 +171,20 @@ async fn enforcement_on_every_configured_backend() {
         assert_eq!(danger.source_ref.as_deref(), Some(format!("inspection:{inspection_id}").as_str()));
         let view = app.inspection_view(&changchun, &client, inspection_id).await.unwrap();
         assert_eq!((view.dangers, view.penalties.len(), view.signed_by.as_str()), (dangers.clone(), 1, "孙立"));
+        // The danger found is told as any reported one is; the enterprise's people, when it has
+        // any, are told what the inspection found and decided.
+        assert!(db.store.topic_told(&format!("danger:{}:reported", dangers[0])).await.unwrap(), "{backend}: the bureau is told of the danger");
+        let enterprise_people = match db.store.unit_of_enterprise(item.enterprise_id).await.unwrap() {
+            Some(unit) => db.store.unit_recipients(unit.id).await.unwrap(),
+            None => Vec::new(),
+        };
+        assert_eq!(db.store.topic_told(&format!("inspection:{inspection_id}")).await.unwrap(), !enterprise_people.is_empty(), "{backend}");
+        if let Some(user) = enterprise_people.first() {
+            let enterprise = app.actor_for_user(&db.store.user(*user).await.unwrap()).await.unwrap();
+            let told = app.messages(&enterprise, false, 1, 200).await.unwrap().items.into_iter().find(|m| m.link == format!("/inspections/{inspection_id}"));
+            let told = told.unwrap_or_else(|| panic!("{backend}: the enterprise is told of inspection {inspection_id}"));
+            assert!(told.urgent && told.message.render(domain::message::Lang::Zh).contains("发现隐患1项,行政处罚决定1项"), "{backend}: {told:?}");
+        }
         assert_eq!(app.enterprise_penalties(&changchun, &client, item.enterprise_id).await.unwrap().len(), 1, "penalties are there for credit");
         assert!(matches!(app.record_inspection(&recorder, &client, &input, Vec::new()).await, Err(AppError::Conflict(_)) | Err(AppError::Invalid(_))));
         assert!(matches!(app.inspection_view(&jilinshi, &client, inspection_id).await, Err(AppError::NotFound)));

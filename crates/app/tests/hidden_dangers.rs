@@ -182,8 +182,24 @@ async fn the_major_loop_on_every_configured_backend() {
         app.act_on_danger(&enterprise, &client, second, &act("submit")).await.unwrap();
         assert!(matches!(app.act_on_danger(&expert, &client, second, &act("accept")).await, Err(AppError::NotFound)), "not assigned yet");
         assert!(matches!(app.assign_expert_to_danger(&enterprise, &client, second, expert.user_id).await, Err(AppError::NotFound)));
+        // A second expert of the same panel, who is not assigned and so not told.
+        let (sysadmin, secadmin) = (actor("sysadmin").await, actor("secadmin").await);
+        let colleague = app::accounts::NewAccount {
+            username: format!("expert-colleague-{backend}"),
+            display_name: "同库专家".into(),
+            unit_id: expert.unit_id,
+            password: "another long passphrase".into(),
+        };
+        let colleague = app.create_account(&sysadmin, &client, &colleague).await.unwrap();
+        app.administer_account(&secadmin, &client, colleague, app::accounts::AccountOperation::GrantRole(domain::role::Role::Expert)).await.unwrap();
+        let colleague = app.actor_for_user(&db.store.user(colleague).await.unwrap()).await.unwrap();
         app.assign_expert_to_danger(&chaoyang, &client, second, expert.user_id).await.unwrap();
         assert!(app.danger_list(&expert, &client, &Default::default(), false).await.unwrap().iter().any(|d| d.id == second));
+        // The expert is told by name, and no one else of the panel is.
+        let told = |messages: Vec<app::inbox::InboxMessage>| messages.into_iter().find(|m| m.link == format!("/dangers/{second}"));
+        let message = told(app.messages(&expert, false, 1, 200).await.unwrap().items).unwrap_or_else(|| panic!("{backend}: the expert is told"));
+        assert!(message.message.render(domain::message::Lang::Zh).contains("您被指派核查隐患"), "{backend}: {message:?}");
+        assert!(told(app.messages(&colleague, false, 1, 200).await.unwrap().items).is_none(), "{backend}: the panel's other expert is not told");
         assert_eq!(
             app.act_on_danger(&expert, &client, second, &act("accept")).await.unwrap().state,
             "closed",

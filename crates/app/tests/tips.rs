@@ -182,6 +182,11 @@ async fn a_tip_is_followed_handled_and_rewarded_by_its_receipt_on_every_configur
         assert!(!app.tips(&yjt, &client).await.unwrap().iter().any(|t| t.id == routed));
         let to_department = TipActionInput { action: "accept".into(), handler_unit_id: Some(yjt.unit_id), ..Default::default() };
         app.act_on_tip(&office, &client, routed, &to_department).await.unwrap();
+        // The department is told by the tip's number and kind, with nothing the reporter wrote.
+        let told = app.messages(&yjt, false, 1, 200).await.unwrap().items.into_iter().find(|m| m.link == format!("/tips/{routed}"));
+        let told = told.unwrap_or_else(|| panic!("{backend}: the department is told of tip {routed}"));
+        let words = told.message.render(domain::message::Lang::Zh);
+        assert!(words.contains(&format!("举报 #{routed}")) && !words.contains(&input.description.chars().take(4).collect::<String>()), "{backend}: {words}");
         assert!(app.tips(&yjt, &client).await.unwrap().iter().any(|t| t.id == routed), "{backend}: the department sees what it was given");
         assert!(app.tip_view(&yjt, &client, routed).await.is_ok());
 

@@ -113,7 +113,13 @@ async fn scenario(backend: &str) {
         assert!(matches!(&fake, Err(AppError::Invalid(fields)) if fields.len() == 1 && fields[0].field == "files"), "{name}: {fake:?}");
     }
     let evidence = UploadedFile { file_name: "检查记录.pdf".into(), bytes: b"%PDF-1.4 evidence".to_vec() };
-    app.report_progress(&yjt, &client, own_item4, "half_year", "已完成顶层设计文件起草。", vec![evidence]).await.unwrap();
+    let report = app.report_progress(&yjt, &client, own_item4, "half_year", "已完成顶层设计文件起草。", vec![evidence]).await.unwrap();
+    // The office that reviews is told, and the unit that filed it is not.
+    let told = |messages: Vec<app::inbox::InboxMessage>| {
+        messages.into_iter().any(|m| m.link == format!("/assignments/{own_item4}") && m.message.render(domain::message::Lang::Zh).contains("半年报告,请审核"))
+    };
+    assert!(told(app.messages(&office, false, 1, 200).await.unwrap().items), "the office is told of report {report}");
+    assert!(!told(app.messages(&yjt, false, 1, 200).await.unwrap().items), "the filer is not told of its own report");
     assert!(matches!(app.review_assignment(&yjt, &client, own_item4, true, "").await, Err(AppError::NotFound)), "no one reviews their own work");
     assert!(matches!(app.review_assignment(&office, &client, own_item4, false, " ").await, Err(AppError::Invalid(_))), "a return needs a reason");
     app.review_assignment(&office, &client, own_item4, false, "请补充分工方案").await.unwrap();

@@ -96,7 +96,7 @@ pub async fn load(app: &App) -> Result<()> {
             }
         }
         // The store takes the rows as the handling left them (dates in the past).
-        app.store.save_tip(&tip, &system("tip.demo_history", id)).await?;
+        app.store.save_tip(&tip, &system("tip.demo_history", id), &[]).await?;
         let handler = if county == "220104" { chaoyang.id } else { office.id };
         if tip.accepted_on.is_some() {
             app.store

@@ -42,6 +42,27 @@ impl ReportPeriod {
     pub fn parse(key: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|p| p.key() == key)
     }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::HalfYear => "半年",
+            Self::Annual => "年度",
+            Self::Interim => "阶段",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::HalfYear => "half-year",
+            Self::Annual => "annual",
+            Self::Interim => "interim",
+        }
+    }
+
+    /// The label in English when `english`, else in Chinese.
+    pub fn label(self, english: bool) -> &'static str {
+        if english { self.label_en() } else { self.label_zh() }
+    }
 }
 
 /// What someone does to an assignment.

@@ -804,8 +804,15 @@ impl Store {
     }
 
     /// Records an inspection with its answers, findings (as hidden dangers from this inspection),
-    /// photos and penalties, in one transaction; returns its id and the dangers' ids.
-    pub async fn record_inspection(&self, inspection: &NewInspection, user_id: i64, event: &AuditEvent) -> Result<(i64, Vec<i64>)> {
+    /// photos and penalties, in one transaction, with the messages `posts` makes from the
+    /// inspection's id and its dangers (id and record); returns its id and the dangers' ids.
+    pub async fn record_inspection(
+        &self,
+        inspection: &NewInspection,
+        user_id: i64,
+        event: &AuditEvent,
+        posts: impl Fn(i64, &[(i64, &NewDanger)]) -> Vec<crate::UnitPost>,
+    ) -> Result<(i64, Vec<i64>)> {
         crate::in_transaction!(self, |tx| {
             let now = now_ms();
             if let Some(item) = inspection.plan_item_id {
@@ -843,12 +850,14 @@ impl Store {
             .await?;
             let source_ref = Some(format!("inspection:{id}"));
             let mut dangers = Vec::new();
+            let mut found: Vec<&NewDanger> = Vec::new();
             for (item_id, passed, note, danger) in &inspection.answers {
                 let danger_id = match (passed, danger) {
-                    (false, Some(danger)) => {
-                        let danger = NewDanger { source_ref: source_ref.clone(), ..danger.clone() };
+                    (false, Some(recorded)) => {
+                        let danger = NewDanger { source_ref: source_ref.clone(), ..recorded.clone() };
                         let danger_id = insert_danger!(tx, &danger, user_id, now);
                         dangers.push(danger_id);
+                        found.push(recorded);
                         Some(danger_id)
                     }
                     _ => None,
@@ -865,6 +874,7 @@ impl Store {
             for finding in &inspection.findings {
                 let danger = NewDanger { source_ref: source_ref.clone(), ..finding.clone() };
                 dangers.push(insert_danger!(tx, &danger, user_id, now));
+                found.push(finding);
             }
             for (file_name, content_type, sha256, bytes) in &inspection.photos {
                 sqlx::query(
@@ -896,6 +906,10 @@ impl Store {
             let mut event = event.clone();
             event.target = format!("inspection:{id}");
             crate::audit::append_audit!(tx, &event);
+            let recorded: Vec<(i64, &NewDanger)> = dangers.iter().copied().zip(found.iter().copied()).collect();
+            for post in posts(id, &recorded) {
+                crate::inbox::post_to_unit!(tx, &post, now);
+            }
             Ok((id, dangers))
         })
     }

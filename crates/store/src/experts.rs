@@ -71,8 +71,17 @@ impl Store {
         })
     }
 
-    /// Assigns an expert to a danger or a campaign (once); returns whether it is new.
-    pub async fn assign_expert(&self, expert_id: i64, danger_id: Option<i64>, campaign_id: Option<i64>, by: i64, event: &AuditEvent) -> Result<bool> {
+    /// Assigns an expert to a danger or a campaign (once), telling of it with `posts` when it is
+    /// new; returns whether it is.
+    pub async fn assign_expert(
+        &self,
+        expert_id: i64,
+        danger_id: Option<i64>,
+        campaign_id: Option<i64>,
+        by: i64,
+        event: &AuditEvent,
+        posts: &[crate::UnitPost],
+    ) -> Result<bool> {
         crate::in_transaction!(self, |tx| {
             let added = sqlx::query(
                 "INSERT INTO expert_assignments (expert_id, danger_id, campaign_id, assigned_by, assigned_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -88,6 +97,10 @@ impl Store {
                 == 1;
             if added {
                 crate::audit::append_audit!(tx, event);
+                let now = now_ms();
+                for post in posts {
+                    crate::inbox::post_to_unit!(tx, post, now);
+                }
             }
             Ok(added)
         })

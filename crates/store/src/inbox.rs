@@ -10,10 +10,12 @@ use sqlx::FromRow;
 
 use crate::{Result, Store, StoreError, now_ms, with_pool, with_writer};
 
-/// A message addressed to a unit's people.
+/// A message addressed to a unit's people, or to one of them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitPost {
     pub unit_id: i64,
+    /// The one person of the unit it is for (an expert assigned by name); all of them when none.
+    pub only_user_id: Option<i64>,
     /// Unique per person: the same topic is never told twice to one person.
     pub topic: String,
     pub urgent: bool,
@@ -32,7 +34,7 @@ macro_rules! post_to_unit {
         let post: &$crate::inbox::UnitPost = $post;
         let added = sqlx::query(
             "INSERT INTO inbox_messages (user_id, topic, urgent, message, link, created_at) \
-             SELECT r.user_id, $2, $3, $4, $5, $6 FROM unit_recipients r WHERE r.unit_id = $1 AND r.user_id <> $7 \
+             SELECT r.user_id, $2, $3, $4, $5, $6 FROM unit_recipients r WHERE r.unit_id = $1 AND r.user_id <> $7 AND ($8 = 0 OR r.user_id = $8) \
              ON CONFLICT (user_id, topic) DO NOTHING",
         )
         .bind(post.unit_id)
@@ -42,6 +44,7 @@ macro_rules! post_to_unit {
         .bind(&post.link)
         .bind($now)
         .bind(post.except_user_id.unwrap_or(0))
+        .bind(post.only_user_id.unwrap_or(0))
         .execute(&mut *$tx)
         .await?
         .rows_affected();

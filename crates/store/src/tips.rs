@@ -328,7 +328,9 @@ impl Store {
 
     /// Writes a tip's handling and reward (everything but what the reporter wrote) if it is still
     /// at `version`; `Conflict` if someone changed it meanwhile.
-    pub async fn save_tip(&self, tip: &TipRow, event: &AuditEvent) -> Result<()> {
+    /// Saves a tip's handling if nobody changed it meanwhile (`version`), with the messages
+    /// `posts` that tell of the move.
+    pub async fn save_tip(&self, tip: &TipRow, event: &AuditEvent, posts: &[crate::UnitPost]) -> Result<()> {
         let outcome = tip.outcome.as_deref().map(|o| self.tip_sealer().map(|s| s.seal(OUTCOME, o))).transpose()?;
         crate::in_transaction!(self, |tx| {
             let changed = sqlx::query(
@@ -367,6 +369,10 @@ impl Store {
                 return Err(StoreError::Conflict(domain::message!("tips.changed_meanwhile")));
             }
             crate::audit::append_audit!(tx, event);
+            let now = crate::now_ms();
+            for post in posts {
+                crate::inbox::post_to_unit!(tx, post, now);
+            }
             Ok(())
         })
     }

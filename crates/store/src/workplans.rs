@@ -556,7 +556,9 @@ impl Store {
     }
 
     /// Adds a report with its attachments and moves the assignment's status, if it is still in
-    /// `change.from`; otherwise `Conflict`.
+    /// `change.from`; otherwise `Conflict`. `posts` makes, from the report's id, the messages
+    /// that tell its reviewers.
+    #[allow(clippy::too_many_arguments)]
     pub async fn add_report(
         &self,
         assignment_id: i64,
@@ -566,6 +568,7 @@ impl Store {
         user_id: i64,
         attachments: &[NewAttachment],
         event: &AuditEvent,
+        posts: impl Fn(i64) -> Vec<crate::UnitPost>,
     ) -> Result<i64> {
         crate::in_transaction!(self, |tx| {
             let now = now_ms();
@@ -609,6 +612,9 @@ impl Store {
             let mut event = event.clone();
             event.target = format!("assignment:{assignment_id}");
             crate::audit::append_audit!(tx, &event);
+            for post in posts(report_id) {
+                crate::inbox::post_to_unit!(tx, &post, now);
+            }
             Ok(report_id)
         })
     }

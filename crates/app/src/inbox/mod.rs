@@ -74,6 +74,7 @@ pub const MESSAGES_PER_PAGE_MAX: i64 = store::MESSAGES_PER_PAGE_MAX;
 pub(crate) fn notice_post(unit_id: i64, source: &str, kind: &str, id: i64, due_on: &str, message: &str, link: String) -> store::UnitPost {
     store::UnitPost {
         unit_id,
+        only_user_id: None,
         topic: format!("{source}:{kind}:{id}:{due_on}"),
         urgent: kind == "escalation",
         message: message.to_owned(),
@@ -84,7 +85,12 @@ pub(crate) fn notice_post(unit_id: i64, source: &str, kind: &str, id: i64, due_o
 
 /// The message that tells a unit's people of a move `actor` made (the actor is not told).
 pub(crate) fn event_post(unit_id: i64, topic: &str, urgent: bool, message: &Message, link: String, actor: &Actor) -> store::UnitPost {
-    store::UnitPost { unit_id, topic: topic.to_owned(), urgent, message: message.to_stored(), link, except_user_id: Some(actor.user_id) }
+    store::UnitPost { unit_id, only_user_id: None, topic: topic.to_owned(), urgent, message: message.to_stored(), link, except_user_id: Some(actor.user_id) }
+}
+
+/// The message that tells one person (`user_id`, of unit `unit_id`) of a move `actor` made.
+pub(crate) fn personal_post(unit_id: i64, user_id: i64, topic: &str, urgent: bool, message: &Message, link: String, actor: &Actor) -> store::UnitPost {
+    store::UnitPost { only_user_id: Some(user_id), ..event_post(unit_id, topic, urgent, message, link, actor) }
 }
 
 impl App {
@@ -331,6 +337,7 @@ impl App {
                 let message = domain::message!("inbox.alarm_escalated", tier_zh = tier_zh, tier_en = tier_en, what = what);
                 posts.push(store::UnitPost {
                     unit_id: bureau.id,
+                    only_user_id: None,
                     topic,
                     urgent: true,
                     message: message.to_stored(),
