@@ -247,5 +247,13 @@ async fn deliveries_go_out_once_on_the_chosen_channels_and_are_retried_on_every_
         domain::time::set_now_for_thread(Some(domain::time::now_ms() + 20_000));
         assert_eq!(app.deliver_due_messages("process-a").await.unwrap(), Some((0, 1)), "{backend}: errcode 93000 is a failure");
         domain::time::set_now_for_thread(None);
+        // Its retry waits; the robot is then removed, and what waited for it is never sent.
+        assert_eq!(app.store.delivery_counts().await.unwrap().pending, 1, "{backend}: the refused post waits for its retry");
+        app.set_channels(&chaoyang, &client, &[]).await.unwrap();
+        let counts = app.store.delivery_counts().await.unwrap();
+        assert_eq!((counts.pending, counts.failed), (0, 1), "{backend}: withdrawn with the channel");
+        domain::time::set_now_for_thread(Some(domain::time::now_ms() + 3 * 3_600_000));
+        assert_eq!(app.deliver_due_messages("process-a").await.unwrap(), Some((0, 0)), "{backend}: nothing left to send");
+        domain::time::set_now_for_thread(None);
     }
 }

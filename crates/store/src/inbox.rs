@@ -69,6 +69,8 @@ pub(crate) use post_to_unit;
 
 /// Most messages listed on one page.
 pub const MESSAGES_PER_PAGE_MAX: i64 = 200;
+/// Why a delivery was never sent: its person removed the channel (or changed its address) first.
+pub const CHANNEL_REMOVED: &str = "the channel was removed before it was sent";
 /// Most deliveries taken for sending at once.
 pub const DELIVERIES_TAKEN_MAX: i64 = 100;
 
@@ -206,6 +208,8 @@ impl Store {
     }
 
     /// Replaces a person's channels, audited (where messages go is worth knowing afterwards).
+    /// Deliveries still waiting for a channel or address no longer chosen are not sent: they are
+    /// kept as failed, saying why.
     pub async fn set_inbox_channels(&self, user_id: i64, channels: &[InboxChannelRow], event: &AuditEvent) -> Result<()> {
         crate::in_transaction!(
             self,
@@ -221,6 +225,15 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
+                sqlx::query(
+                    "UPDATE inbox_deliveries SET state = 'failed', last_error = $2 WHERE state = 'pending' \
+                     AND message_id IN (SELECT id FROM inbox_messages WHERE user_id = $1) \
+                     AND NOT EXISTS (SELECT 1 FROM inbox_channels c WHERE c.user_id = $1 AND c.channel = inbox_deliveries.channel AND c.address = inbox_deliveries.address)",
+                )
+                .bind(user_id)
+                .bind(CHANNEL_REMOVED)
+                .execute(&mut *tx)
+                .await?;
                 crate::audit::append_audit!(tx, event);
                 Ok(())
             },
