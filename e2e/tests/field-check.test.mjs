@@ -103,11 +103,17 @@ describe('field check', () => {
       const kept = await page.evaluate(() => new Promise((resolve) => {
         const opening = indexedDB.open('anwei-pending', 1);
         opening.onsuccess = () => {
-          const request = opening.result.transaction('checks').objectStore('checks').count();
-          request.onsuccess = () => resolve(request.result);
+          const request = opening.result.transaction('checks').objectStore('checks').getAll();
+          request.onsuccess = () => resolve(request.result.map((record) => ({
+            sealed: record.sealed,
+            // Everything kept, as text, to look for what was typed.
+            text: record.entries.map((entry) => (Array.isArray(entry) ? String(entry[1]) : new TextDecoder().decode(entry.data))).join('\n'),
+          })));
         };
       }));
-      assert.equal(kept, 1, 'one submission waits on the device');
+      assert.equal(kept.length, 1, 'one submission waits on the device');
+      assert.ok(kept[0].sealed, 'kept encrypted with the signed-in person\'s device key');
+      assert.ok(!kept[0].text.includes('李安全') && !kept[0].text.includes('可燃气体报警器未投用'), 'nothing typed is readable on the device');
       await page.context().setOffline(false);
       await page.waitForURL((url) => /^\/checks\/\d+$/.test(url.pathname), { waitUntil: 'load', timeout: 30_000 });
       const recordPath = pathnameOf(page);

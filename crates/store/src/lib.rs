@@ -334,6 +334,14 @@ impl Store {
         Self { audit_key: Some(std::sync::Arc::new(key.audit_key())), sealer: Some(key.sealer()), ..self }
     }
 
+    /// The key (64 hex digits) a person's browser encrypts what it keeps on the device with (a
+    /// check waiting for a connection), derived from the server's key and the person: their
+    /// pages carry it, so another person signed in on the same phone cannot read it. None when
+    /// the store has no server key.
+    pub fn device_key(&self, user_id: i64) -> Option<String> {
+        self.sealer.as_ref().map(|sealer| sealer.lookup_hash("kept on a device", &user_id.to_string()))
+    }
+
     /// Records the key's fingerprint on first use (several processes may race: one wins) and
     /// tells whether the database was written with this key.
     pub async fn key_matches(&self, fingerprint: &str) -> Result<bool> {

@@ -253,6 +253,40 @@
   function recorded(response) {
     return response.redirected && /^\/checks\/\d+$/.test(new URL(response.url).pathname);
   }
+  // What is kept on the device is encrypted (AES-GCM) with the signed-in person's device key,
+  // which only their own pages carry: another person signed in on the same phone cannot read it.
+  // Without WebCrypto (a page not served over HTTPS) or a key, it is kept as it is.
+  function deviceKey() {
+    var hex = document.body.dataset.deviceKey;
+    if (!hex || !window.crypto || !crypto.subtle) { return Promise.resolve(null); }
+    var bytes = new Uint8Array(hex.match(/../g).map(function (h) { return parseInt(h, 16); }));
+    return crypto.subtle.importKey("raw", bytes, "AES-GCM", false, ["encrypt", "decrypt"]);
+  }
+  function sealEntries(entries) {
+    return deviceKey().then(function (key) {
+      if (!key) { return { sealed: false, entries: entries }; }
+      return Promise.all(entries.map(function (entry) {
+        var bytes = entry[2] ? entry[1].arrayBuffer() : Promise.resolve(new TextEncoder().encode(String(entry[1])));
+        return bytes.then(function (plain) {
+          var iv = crypto.getRandomValues(new Uint8Array(12));
+          return crypto.subtle.encrypt({ name: "AES-GCM", iv: iv }, key, plain).then(function (cipher) {
+            return { name: entry[0], iv: iv, data: cipher, file: entry[2] || null, type: entry[2] ? entry[1].type : null };
+          });
+        });
+      })).then(function (sealed) { return { sealed: true, entries: sealed }; });
+    });
+  }
+  function openEntries(pending) {
+    if (!pending.sealed) { return Promise.resolve(pending.entries); }
+    return deviceKey().then(function (key) {
+      if (!key) { throw new Error("no device key"); }
+      return Promise.all(pending.entries.map(function (entry) {
+        return crypto.subtle.decrypt({ name: "AES-GCM", iv: entry.iv }, key, entry.data).then(function (plain) {
+          return entry.file ? [entry.name, new Blob([plain], { type: entry.type }), entry.file] : [entry.name, new TextDecoder().decode(plain)];
+        });
+      }));
+    });
+  }
   var sendingPending = false;
   function sendPending() {
     if (sendingPending || !window.indexedDB || !navigator.onLine) { return; }
@@ -274,7 +308,7 @@
       }
       return all.reduce(function (previous, pending) {
         return previous.then(function () {
-          return postCheck(pending.url, pending.entries).then(function (response) {
+          return openEntries(pending).then(function (entries) { return postCheck(pending.url, entries); }).then(function (response) {
             if (response.status === 422 || response.status === 409) {
               // Refused for what it holds: sending it again would be refused again.
               return response.text().then(function (html) {
@@ -517,8 +551,10 @@
           });
         }, function () {
           // No connection: the submission is kept on the device and sent when it returns.
-          return pendingStore("readwrite", function (store) {
-            return store.put({ id: form.elements.client_ref.value, user: document.body.dataset.user, url: form.action, entries: entries, kept_at: Date.now() });
+          return sealEntries(entries).then(function (kept) {
+            return pendingStore("readwrite", function (store) {
+              return store.put({ id: form.elements.client_ref.value, user: document.body.dataset.user, url: form.action, sealed: kept.sealed, entries: kept.entries, kept_at: Date.now() });
+            });
           }).then(function () {
             localStorage.removeItem(draftKey);
             status.textContent = msg("SavedOffline");

@@ -729,6 +729,24 @@ async fn exports_in_the_readers_language(h: &Harness) {
     assert!(words.iter().all(|w| w.is_ascii()), "source, grade and state are English: {words:?}");
 }
 
+/// Every page of a signed-in person carries their device key (what their browser keeps on the
+/// phone is encrypted with it): the same in each of their sessions, another for anyone else.
+async fn device_keys(h: &Harness) {
+    let key_of = |reply: Reply| {
+        let text = reply.text();
+        let key = text.split("data-device-key=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default().to_owned();
+        assert!(key.len() == 64 && key.chars().all(|c| c.is_ascii_hexdigit()), "a 256-bit key: {key:?}");
+        key
+    };
+    let first = form_login(&h.router, "changchun", demo::DEMO_PASSWORD, "").await.unwrap();
+    let again = form_login(&h.router, "changchun", demo::DEMO_PASSWORD, "").await.unwrap();
+    let other = form_login(&h.router, "chaoyang", demo::DEMO_PASSWORD, "").await.unwrap();
+    let key = key_of(page(&h.router, "/", &first).await);
+    assert_eq!(key, key_of(page(&h.router, "/dangers", &again).await), "the same person's key in another session");
+    assert_ne!(key, key_of(page(&h.router, "/", &other).await), "another person's key");
+    assert!(!page(&h.router, "/login", "").await.text().contains("data-device-key"), "no key without a person");
+}
+
 async fn overdue_list(h: &Harness) {
     // The demo plan always has overdue work (its half-year deadline lies behind the demo).
     let office = token(h, "office").await;
@@ -1461,6 +1479,7 @@ async fn http_behaviour_on_every_configured_backend() {
         audit_search_and_export(&h).await;
         overdue_list(&h).await;
         exports_in_the_readers_language(&h).await;
+        device_keys(&h).await;
         hidden_danger_api(&h).await;
         telemetry_api(&h).await;
         source_registration(&h).await;

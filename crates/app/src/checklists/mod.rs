@@ -265,6 +265,12 @@ fn city(row: &store::CampaignCityRow) -> CampaignCity {
 }
 
 impl App {
+    /// The key the caller's browser encrypts checks kept on the device with (see
+    /// `store::Store::device_key`); none without a server key.
+    pub fn device_key(&self, actor: &Actor) -> Option<String> {
+        self.store.device_key(actor.user_id)
+    }
+
     /// Adds the shipped checklists that are not in the library yet.
     pub async fn load_shipped_checklists(&self) -> Result<usize> {
         let existing: Vec<String> = self.store.checklists().await?.into_iter().map(|c| c.code).collect();

@@ -118,6 +118,8 @@ pub struct NavUser {
     /// The account, so that what a page keeps on the device (a check waiting to be sent) is sent
     /// only while its own author is signed in.
     pub user_id: i64,
+    /// The key the browser encrypts what it keeps for this person with (see `App::device_key`).
+    pub device_key: Option<String>,
     pub display_name: String,
     pub unit_name: String,
     pub sees_enterprises: bool,
@@ -153,6 +155,7 @@ pub(crate) async fn chrome(state: &AppState, headers: &HeaderMap, session: &Sess
         path: path.to_owned(),
         user: actor.map(|a| NavUser {
             user_id: a.user_id,
+            device_key: state.app.device_key(a),
             display_name: a.display_name.clone(),
             unit_name: a.unit_name.clone(),
             sees_enterprises: policy::allows(a, Action::ReadEnterprises),
