@@ -167,6 +167,7 @@ async fn deliveries_go_out_once_on_the_chosen_channels_and_are_retried_on_every_
         let settings = DeliverySettings {
             sms: Some(SmsGateway { url: format!("{base}/sms"), token: Some("gateway-token".into()) }),
             wecom_url: Some(format!("{base}/robot?key=")),
+            dingtalk_url: Some(format!("{base}/robot?access_token=")),
             site_url: Some("https://aq.example.cn".into()),
             ..Default::default()
         };
@@ -255,5 +256,23 @@ async fn deliveries_go_out_once_on_the_chosen_channels_and_are_retried_on_every_
         domain::time::set_now_for_thread(Some(domain::time::now_ms() + 3 * 3_600_000));
         assert_eq!(app.deliver_due_messages("process-a").await.unwrap(), Some((0, 0)), "{backend}: nothing left to send");
         domain::time::set_now_for_thread(None);
+        // A 钉钉 robot that signs (加签): its key and secret, and each post carries the time and
+        // the signature; the secret itself never travels.
+        app.set_channels(
+            &chaoyang,
+            &client,
+            &[ChannelChoice { channel: Channel::Dingtalk, address: "0123456789abcdef SEC0123456789abcdef".into(), urgent_only: false, lang: "zh-CN".into() }],
+        )
+        .await
+        .unwrap();
+        app.report_danger(&enterprise, &client, &report("general", "送达测试钉钉加签")).await.unwrap();
+        assert_eq!(app.deliver_due_messages("process-a").await.unwrap(), Some((1, 0)), "{backend}");
+        let got = received.lock().unwrap();
+        let (path, _) = got.iter().rev().find(|(path, _)| path.starts_with("/robot?access_token=")).unwrap();
+        let query: Vec<&str> = path.split(['?', '&']).skip(1).collect();
+        assert_eq!(query[0], "access_token=0123456789abcdef", "{backend}: {path}");
+        assert!(query[1].strip_prefix("timestamp=").is_some_and(|t| t.parse::<i64>().is_ok()), "{backend}: {path}");
+        assert!(query[2].strip_prefix("sign=").is_some_and(|s| s.len() >= 44 && !s.contains(['+', '/', '='])), "{backend}: {path}");
+        assert!(!path.contains("SEC"), "{backend}: the secret stays here: {path}");
     }
 }

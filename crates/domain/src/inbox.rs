@@ -37,14 +37,36 @@ impl Channel {
     /// mainland mobile number, or a group robot's key (the part of its URL after `key=` or
     /// `access_token=`; the robot's host is the operator's configuration, never the user's, so
     /// that an account cannot make the server post anywhere it likes).
+    ///
+    /// A 钉钉 robot that signs its messages (加签) takes its secret too, after the key and a
+    /// space (`<access_token> SEC…`); it is kept as `<access_token>:SEC…`.
     pub fn parse_address(self, text: &str) -> Option<String> {
         let text = text.trim();
-        let valid = match self {
-            Self::Email => is_email_address(text),
-            Self::Sms => is_mobile_number(text),
-            Self::Wecom | Self::Dingtalk => (8..=128).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
-        };
-        valid.then(|| text.to_owned())
+        let robot_key = |key: &str| (8..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        match self {
+            Self::Email => is_email_address(text).then(|| text.to_owned()),
+            Self::Sms => is_mobile_number(text).then(|| text.to_owned()),
+            Self::Wecom => robot_key(text).then(|| text.to_owned()),
+            Self::Dingtalk => {
+                let mut parts = text.split([' ', ':']).filter(|part| !part.is_empty());
+                let (key, secret) = (parts.next()?, parts.next());
+                let secret_ok =
+                    |secret: &str| secret.starts_with("SEC") && (8..=128).contains(&secret.len()) && secret.bytes().all(|b| b.is_ascii_alphanumeric());
+                match (robot_key(key), secret, parts.next()) {
+                    (true, None, None) => Some(key.to_owned()),
+                    (true, Some(secret), None) if secret_ok(secret) => Some(format!("{key}:{secret}")),
+                    _ => None,
+                }
+            }
+        }
+    }
+
+    /// A stored 钉钉 address as its key and, when it signs, its secret.
+    pub fn robot_key_and_secret(address: &str) -> (&str, Option<&str>) {
+        match address.split_once(':') {
+            Some((key, secret)) => (key, Some(secret)),
+            None => (address, None),
+        }
     }
 
     /// The address as shown back on the settings page: a robot key is a secret (whoever holds it
@@ -52,8 +74,11 @@ impl Channel {
     pub fn shown_address(self, address: &str) -> String {
         match self {
             Self::Wecom | Self::Dingtalk => {
-                let tail: String = address.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-                format!("…{tail}")
+                let tail = |text: &str| text.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect::<String>();
+                match Self::robot_key_and_secret(address) {
+                    (key, Some(secret)) => format!("…{} SEC…{}", tail(key), tail(secret)),
+                    (key, None) => format!("…{}", tail(key)),
+                }
             }
             Self::Email | Self::Sms => address.to_owned(),
         }
@@ -132,11 +157,18 @@ mod tests {
         check(Channel::Wecom, "short", false);
         check(Channel::Dingtalk, "https://evil.example/?x=", false);
         check(Channel::Dingtalk, "../../admin", false);
+        // A signing robot's secret comes after its key.
+        assert_eq!(Channel::Dingtalk.parse_address(" 0123456789abcdef  SEC0123456789abcdef "), Some("0123456789abcdef:SEC0123456789abcdef".into()));
+        check(Channel::Dingtalk, "0123456789abcdef SEC01234/../", false);
+        check(Channel::Dingtalk, "0123456789abcdef notasecret", false);
+        check(Channel::Dingtalk, "0123456789abcdef SEC0123456789 SEC0123456789", false);
+        check(Channel::Wecom, "0123456789abcdef SEC0123456789abcdef", false);
     }
 
     #[test]
     fn robot_keys_are_shown_masked() {
         assert_eq!(Channel::Wecom.shown_address("abcdefgh1234"), "…1234");
+        assert_eq!(Channel::Dingtalk.shown_address("abcdefgh1234:SEC0123456789wxyz"), "…1234 SEC…wxyz");
         assert_eq!(Channel::Email.shown_address("a@b.cn"), "a@b.cn");
     }
 

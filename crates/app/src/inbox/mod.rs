@@ -201,7 +201,8 @@ impl App {
                     let message = match choice.channel {
                         Channel::Email => domain::message!("inbox.bad_email"),
                         Channel::Sms => domain::message!("inbox.bad_mobile"),
-                        Channel::Wecom | Channel::Dingtalk => domain::message!("inbox.bad_robot_key"),
+                        Channel::Wecom => domain::message!("inbox.bad_robot_key"),
+                        Channel::Dingtalk => domain::message!("inbox.bad_dingtalk_key"),
                     };
                     problems.push(domain::enterprises::FieldError { field, message });
                 }
