@@ -29,6 +29,19 @@ fn clip(text: &str) -> String {
     text.chars().take(20).collect()
 }
 
+/// How often the auditor's page reads the whole chain again rather than only what was added.
+pub const AUDIT_FULL_VERIFY_EVERY_MS: i64 = 10 * 60_000;
+
+/// How far this process has verified the audit chain: the end it reached, the entries checked
+/// and when it last read the chain from its start. Each process keeps its own: it is a cache of
+/// what the log itself says, never a source of truth.
+#[derive(Debug, Clone)]
+pub(crate) struct VerifiedChain {
+    position: domain::audit::ChainPosition,
+    checked: i64,
+    full_at_ms: i64,
+}
+
 impl App {
     async fn require_auditor(&self, actor: &Actor, client: &Client, action: &str) -> Result<()> {
         if policy::allows(actor, Action::ReadAuditLog) { Ok(()) } else { Err(self.denied(actor, client, action, "audit_log".into()).await) }
@@ -42,9 +55,31 @@ impl App {
     }
 
     /// The whole chain's verdict: the number of entries checked, or the first bad entry.
+    ///
+    /// The auditor's page asks on every view, so the chain is not read from its start each
+    /// time: this process keeps how far it verified (`VerifiedChain`) and checks only the
+    /// entries added since, reading it all again at least every `AUDIT_FULL_VERIFY_EVERY_MS`
+    /// (an entry changed behind the end is found then, and by `anwei audit verify` at once).
     pub async fn verify_audit_log(&self, actor: &Actor, client: &Client) -> Result<std::result::Result<i64, ChainError>> {
         self.require_auditor(actor, client, "audit.verify").await?;
-        Ok(self.store.verify_audit_chain().await?)
+        let now = domain::time::now_ms();
+        let mut verified = self.audit_verified.lock().await;
+        let (start, checked_before) = match verified.as_ref() {
+            Some(v) if now - v.full_at_ms < AUDIT_FULL_VERIFY_EVERY_MS => (v.position.clone(), v.checked),
+            _ => (domain::audit::ChainPosition::default(), 0),
+        };
+        let full_at_ms = if checked_before == 0 { now } else { verified.as_ref().map_or(now, |v| v.full_at_ms) };
+        match self.store.verify_audit_chain_after(start).await? {
+            Ok((position, checked)) => {
+                let checked = checked_before + checked;
+                *verified = Some(VerifiedChain { position, checked, full_at_ms });
+                Ok(Ok(checked))
+            }
+            Err(error) => {
+                *verified = None;
+                Ok(Err(error))
+            }
+        }
     }
 
     /// Exports the entries matching `filter` (at most `AUDIT_EXPORT_ROWS_MAX`, newest first); the

@@ -120,6 +120,8 @@ pub struct App {
     pub delivery: std::sync::Arc<inbox::delivery::DeliverySettings>,
     /// The font PDF documents are written in, read on first use.
     checklist_font: checklists::DocumentFont,
+    /// How far this process has verified the audit chain (see `App::verify_audit_log`).
+    audit_verified: std::sync::Arc<tokio::sync::Mutex<Option<audit::VerifiedChain>>>,
 }
 
 impl App {
@@ -134,6 +136,7 @@ impl App {
             figures: Default::default(),
             delivery: Default::default(),
             checklist_font: Default::default(),
+            audit_verified: Default::default(),
         }
     }
 

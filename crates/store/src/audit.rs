@@ -157,13 +157,21 @@ impl Store {
     /// Verifies the whole chain; returns the number of entries checked and where the chain
     /// became keyed.
     pub async fn verify_audit_chain_from_start(&self) -> Result<std::result::Result<(i64, Option<i64>), domain::audit::ChainError>> {
-        let mut position = domain::audit::ChainPosition::default();
+        Ok(self.verify_audit_chain_after(domain::audit::ChainPosition::default()).await?.map(|(position, checked)| (checked, position.keyed_since)))
+    }
+
+    /// Verifies the entries after `position` (a point of the chain already verified); returns
+    /// the chain's new end and how many entries were checked.
+    pub async fn verify_audit_chain_after(
+        &self,
+        mut position: domain::audit::ChainPosition,
+    ) -> Result<std::result::Result<(domain::audit::ChainPosition, i64), domain::audit::ChainError>> {
         let mut checked = 0;
         loop {
             let after = position.last.as_ref().map(|(seq, _)| *seq).unwrap_or(0);
             let entries = self.audit_entries_after(after, 10_000).await?;
             if entries.is_empty() {
-                return Ok(Ok((checked, position.keyed_since)));
+                return Ok(Ok((position, checked)));
             }
             // The first entry after a gap at the very start has seq > 1; verify_chain reports it.
             match domain::audit::verify_chain(position.clone(), &entries, self.audit_key.as_deref()) {
