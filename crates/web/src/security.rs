@@ -247,7 +247,11 @@ pub async fn csrf_guard(State(_state): State<AppState>, request: Request, next: 
             rejected(domain::message!("security.invalid_csrf_token"))
         };
     }
-    let is_form = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let content_type = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    if content_type.starts_with("multipart/form-data") {
+        return multipart_guard(request, next, &content_type, &expected).await;
+    }
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
     if !is_form {
         return rejected(domain::message!("security.missing_csrf_token"));
     }
@@ -264,6 +268,41 @@ pub async fn csrf_guard(State(_state): State<AppState>, request: Request, next: 
         return rejected(domain::message!("security.invalid_csrf_token"));
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// How much of a multipart form is read to find its CSRF field: the field must come first (the
+/// pages put it there), so a few kilobytes hold it whatever the files after it weigh.
+const MULTIPART_HEAD_BYTES: usize = 16 * 1024;
+
+/// A multipart form sent without the header (a page without JavaScript): its first field must
+/// be `_csrf` with the session's token. Only the head of the body is read to find it; the whole
+/// body then goes on to the handler, which enforces its own size limit.
+async fn multipart_guard(request: Request, next: Next, content_type: &str, expected: &str) -> Response {
+    use futures_util::StreamExt;
+    let Ok(boundary) = multer::parse_boundary(content_type) else {
+        return rejected(domain::message!("security.missing_csrf_token"));
+    };
+    let (parts, body) = request.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut head = Vec::new();
+    while head.len() < MULTIPART_HEAD_BYTES {
+        match stream.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(_)) => return rejected(domain::message!("security.missing_csrf_token")),
+            None => break,
+        }
+    }
+    let head = axum::body::Bytes::from(head);
+    let mut form = multer::Multipart::new(futures_util::stream::once(std::future::ready(Ok::<_, std::io::Error>(head.clone()))), boundary);
+    let sent = match form.next_field().await {
+        Ok(Some(field)) if field.name() == Some(CSRF_FIELD) && field.file_name().is_none() => field.text().await.ok(),
+        _ => None,
+    };
+    if !sent.is_some_and(|sent| constant_time_eq(sent.as_bytes(), expected.as_bytes())) {
+        return rejected(domain::message!("security.invalid_csrf_token"));
+    }
+    let whole = futures_util::stream::once(std::future::ready(Ok::<_, axum::Error>(head))).chain(stream);
+    next.run(Request::from_parts(parts, Body::from_stream(whole))).await
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -1031,7 +1031,7 @@ async fn uploads_refused_before_reading(h: &Harness) {
     });
     let request = Request::post(format!("/dangers/{others}/photos"))
         .header(header::COOKIE, &session)
-        .header("x-csrf-token", csrf)
+        .header("x-csrf-token", &csrf)
         .header(header::CONTENT_TYPE, "multipart/form-data; boundary=B")
         .body(Body::from_stream(futures_util::stream::iter(chunks)))
         .unwrap();
@@ -1039,6 +1039,45 @@ async fn uploads_refused_before_reading(h: &Harness) {
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
     let read = pulled.load(std::sync::atomic::Ordering::Relaxed);
     assert!(read < 4 << 20, "the refused upload was read: {read} bytes");
+
+    // A page without JavaScript sends the token as the form's first field: it is found by
+    // reading the body's head only, a wrong or missing one is refused before the rest is read,
+    // and a right one lets the whole body through to the handler.
+    let streamed = |first: Option<&str>, pulled: std::sync::Arc<std::sync::atomic::AtomicUsize>| {
+        let mut head = String::new();
+        if let Some(token) = first {
+            head.push_str(&format!("--B\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n"));
+        }
+        head.push_str("--B\r\nContent-Disposition: form-data; name=\"photos\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n");
+        let chunks = std::iter::once(head.into_bytes()).chain(std::iter::repeat_n(vec![0u8; 1 << 20], 100)).map(move |chunk| {
+            pulled.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed);
+            Ok::<_, std::io::Error>(chunk)
+        });
+        Request::post(format!("/dangers/{others}/photos"))
+            .header(header::COOKIE, &session)
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=B")
+            .body(Body::from_stream(futures_util::stream::iter(chunks)))
+            .unwrap()
+    };
+    for (first, status) in [(None, StatusCode::FORBIDDEN), (Some("wrong-token"), StatusCode::FORBIDDEN), (Some(csrf.as_str()), StatusCode::NOT_FOUND)] {
+        let pulled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let reply = send(&h.router, streamed(first, pulled.clone())).await;
+        assert_eq!(reply.status, status, "first field {first:?}: {}", reply.text());
+        let read = pulled.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(read < 4 << 20, "first field {first:?}: {read} bytes read");
+    }
+    // A whole field check sent that way reaches the handler (which answers for what it lacks,
+    // not for its token).
+    let form = format!(
+        "--B\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n--B\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nself\r\n--B--\r\n"
+    );
+    let request = Request::post(format!("/enterprises/{enterprise_id}/checks"))
+        .header(header::COOKIE, &session)
+        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=B")
+        .body(Body::from(form))
+        .unwrap();
+    let reply = send(&h.router, request).await;
+    assert!(reply.status != StatusCode::FORBIDDEN && reply.text().contains("<html"), "{} {}", reply.status, reply.text());
 }
 
 /// Past `requests_in_flight_max` the server answers 503 with `Retry-After` at once rather than
