@@ -381,6 +381,15 @@ impl App {
         Ok(self.store.alarms(&visibility, filter, limit.clamp(1, 1000)).await?)
     }
 
+    /// How many visible alarms match `filter` (`alarms` lists at most 1,000 of them).
+    pub async fn alarm_total(&self, actor: &Actor, client: &Client, filter: &AlarmFilter) -> Result<i64> {
+        let visibility = policy::enterprise_visibility(actor);
+        if visibility == domain::access::Visibility::Nothing {
+            return Err(self.denied(actor, client, "alarm.read", "alarms".into()).await);
+        }
+        Ok(self.store.alarm_count(&visibility, filter).await?)
+    }
+
     /// A visible alarm.
     pub async fn alarm(&self, actor: &Actor, client: &Client, id: i64) -> Result<AlarmRow> {
         match self.store.alarm(id, &policy::enterprise_visibility(actor)).await {

@@ -162,6 +162,18 @@ async fn sources_sensors_ingest_and_alarms_on_every_configured_backend() {
         app.monitor.escalate_alarms(alarm.raised_at + 61 * 60_000).await.unwrap();
         let escalated = app.alarms(&actor("office").await, &client, &store::AlarmFilter { escalated: true, ..Default::default() }, 100).await.unwrap();
         assert!(escalated.iter().any(|a| a.id == alarm.id && a.escalation_tier == "province"));
+        // The count agrees with the list, for each filter and reader.
+        for (who, filter) in [
+            ("office", store::AlarmFilter { escalated: true, ..Default::default() }),
+            ("office", store::AlarmFilter { state: Some("raised".into()), ..Default::default() }),
+            ("chaoyang", store::AlarmFilter { state: Some("active".into()), ..Default::default() }),
+            ("enterprise", store::AlarmFilter { source_id: Some(source_id), ..Default::default() }),
+            ("jilinshi", store::AlarmFilter::default()),
+        ] {
+            let reader = actor(who).await;
+            let listed = app.alarms(&reader, &client, &filter, 1000).await.unwrap().len() as i64;
+            assert_eq!(app.alarm_total(&reader, &client, &filter).await.unwrap(), listed, "{backend}: {who} {filter:?}");
+        }
         let link = format!("/alarms/{}", alarm.id);
         for (who, tier) in [("chaoyang", "county"), ("yjt", "province")] {
             let person = actor(who).await;

@@ -317,6 +317,11 @@ const ALARM_SELECT: &str = "SELECT a.id, a.sensor_id, s.code AS sensor_code, s.n
      FROM alarms a JOIN sensors s ON s.id = a.sensor_id JOIN hazard_sources h ON h.id = a.source_id \
      JOIN enterprises e ON e.id = a.enterprise_id JOIN regions r ON r.code = e.region_code";
 
+/// The alarm list's filter, after `{VISIBLE}` ($1–$3): state ($4, `active` for what still needs
+/// someone), enterprise ($5), source ($6), escalated only ($7).
+const ALARM_FILTER: &str = "($4 IS NULL OR ($4 = 'active' AND a.state <> 'closed' AND (a.state = 'raised' OR a.condition_active)) OR a.state = $4) \
+     AND ($5 IS NULL OR a.enterprise_id = $5) AND ($6 IS NULL OR a.source_id = $6) AND (NOT $7 OR a.escalation_tier <> 'enterprise')";
+
 /// The severity order, for keeping the higher of two.
 const SEVERITY_MAX: &str = "CASE WHEN severity = 'critical' OR $2 = 'critical' THEN 'critical' ELSE 'warning' END";
 
@@ -784,11 +789,7 @@ impl Store {
 
     /// Visible alarms matching `filter`, newest first, at most `limit`.
     pub async fn alarms(&self, visibility: &Visibility, filter: &AlarmFilter, limit: i64) -> Result<Vec<AlarmRow>> {
-        let sql = format!(
-            "{ALARM_SELECT} WHERE {VISIBLE} AND ($4 IS NULL OR ($4 = 'active' AND a.state <> 'closed' AND (a.state = 'raised' OR a.condition_active)) OR a.state = $4) \
-             AND ($5 IS NULL OR a.enterprise_id = $5) AND ($6 IS NULL OR a.source_id = $6) AND (NOT $8 OR a.escalation_tier <> 'enterprise') \
-             ORDER BY a.raised_at DESC, a.id DESC LIMIT $7"
-        );
+        let sql = format!("{ALARM_SELECT} WHERE {VISIBLE} AND {ALARM_FILTER} ORDER BY a.raised_at DESC, a.id DESC LIMIT $8");
         let (all, path, enterprise) = visibility_params(visibility);
         with_pool!(self, |pool| {
             Ok(sqlx::query_as(trusted(&sql))
@@ -798,9 +799,27 @@ impl Store {
                 .bind(&filter.state)
                 .bind(filter.enterprise_id)
                 .bind(filter.source_id)
-                .bind(limit)
                 .bind(filter.escalated)
+                .bind(limit)
                 .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// How many alarms `alarms` would list without a limit.
+    pub async fn alarm_count(&self, visibility: &Visibility, filter: &AlarmFilter) -> Result<i64> {
+        let sql = format!("SELECT COUNT(*) FROM ({ALARM_SELECT} WHERE {VISIBLE} AND {ALARM_FILTER}) counted");
+        let (all, path, enterprise) = visibility_params(visibility);
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(trusted(&sql))
+                .bind(all)
+                .bind(path)
+                .bind(enterprise)
+                .bind(&filter.state)
+                .bind(filter.enterprise_id)
+                .bind(filter.source_id)
+                .bind(filter.escalated)
+                .fetch_one(pool)
                 .await?)
         })
     }

@@ -256,7 +256,7 @@ impl App {
         }
         if policy::allows(actor, policy::Action::HandleAlarm) && dangers_seen {
             let raised = store::AlarmFilter { state: Some("raised".into()), ..Default::default() };
-            let count = self.alarms(actor, client, &raised, 1000).await.map_or(0, |alarms| alarms.len());
+            let count = self.alarm_total(actor, client, &raised).await.map_or(0, |total| total as usize);
             push("alarms_to_acknowledge", count, "/monitoring#alarm-live".into());
         }
         if policy::assignment_scope(actor) != domain::access::AssignmentScope::Nothing {
