@@ -86,6 +86,23 @@ describe('inbox', () => {
       await regulator.locator('#channels-save').click();
       await regulator.locator('#channels-saved').waitFor({ state: 'visible' });
       assert.equal(await regulator.locator('input[name=email]').inputValue(), address);
+      // The address is verified by the code e-mailed to it: a wrong code is refused in words,
+      // the right one turns the channel on.
+      assert.match(await regulator.locator('#email-state').textContent(), /待验证/);
+      const codeMail = await poll(
+        () => mails.find((m) => m.to.includes(address) && /验证码:\d{6}/.test(bodyText(m.raw))),
+        `a code reaches ${address} (got ${mails.length})`,
+        30_000,
+      );
+      const code = bodyText(codeMail.raw).match(/验证码:(\d{6})/)[1];
+      await regulator.locator('#email-code').fill(code === '000000' ? '111111' : '000000');
+      await regulator.locator('#email-verify').click();
+      await regulator.locator('#email-code-error').waitFor({ state: 'visible' });
+      assert.match(await regulator.locator('#email-code-error').textContent(), /验证码不正确/);
+      await regulator.locator('#email-code').fill(code);
+      await regulator.locator('#email-verify').click();
+      await regulator.locator('#channel-verified').waitFor({ state: 'visible' });
+      assert.match(await regulator.locator('#email-state').textContent(), /已验证/);
 
       await submitLogin(enterprise, 'enterprise', PASSWORD);
       await enterprise.waitForURL((url) => url.pathname === '/', { waitUntil: 'load' });

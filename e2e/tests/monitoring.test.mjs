@@ -109,7 +109,7 @@ describe('monitoring', () => {
       await phone.locator('#readings nav a[href$="range=7d#readings"]').click();
       await phone.waitForURL((url) => url.searchParams.get('range') === '7d', { waitUntil: 'load' });
       assert.equal(await phone.locator('#readings nav a[aria-current]').getAttribute('href'), `/sensors/${gas.code}?range=7d#readings`);
-      assert.match(await phone.locator('#span-words').textContent(), /近7天.*每10分钟/);
+      assert.match(await phone.locator('#span-words').textContent(), /近7天.*按10分钟统计/);
       assert.match(await chart.getAttribute('data-history-url'), /bucket=600000$/);
       await chart.locator('canvas').first().waitFor({ state: 'attached' });
       // Days the wrong way round are refused in words, and the days typed stay in the form.
@@ -121,7 +121,7 @@ describe('monitoring', () => {
       assert.equal(await phone.locator('#span-form input[name=from]').inputValue(), '2026-03-05');
       // Every reading of the last hour, taken away as CSV, a line each.
       await phone.goto(`/sensors/${gas.code}?range=1h`);
-      const [download] = await Promise.all([phone.waitForEvent('download'), phone.locator('#readings-export a[href*="readings.csv"]').click()]);
+      const [download] = await Promise.all([phone.waitForEvent('download'), phone.locator('#readings-export a[href$="readings.csv?range=1h"]').click()]);
       const text = await readFile(await download.path(), 'utf8');
       assert.ok(text.startsWith('\ufeff'), 'a BOM, for Excel');
       const csv = text.trim().split(/\r?\n/);

@@ -64,8 +64,14 @@ impl App {
         self.require_auditor(actor, client, "audit.verify").await?;
         let now = domain::time::now_ms();
         let mut verified = self.audit_verified.lock().await;
+        // Where it stopped last time must still be as it was (an entry rewritten there, or the
+        // tail cut back past it, sends it to the start).
+        let end_unchanged = match verified.as_ref().and_then(|v| v.position.last.clone()) {
+            Some((seq, hash)) => self.store.audit_hash_at(seq).await?.is_some_and(|stored| stored == hash),
+            None => true,
+        };
         let (start, checked_before) = match verified.as_ref() {
-            Some(v) if now - v.full_at_ms < AUDIT_FULL_VERIFY_EVERY_MS => (v.position.clone(), v.checked),
+            Some(v) if end_unchanged && now - v.full_at_ms < AUDIT_FULL_VERIFY_EVERY_MS => (v.position.clone(), v.checked),
             _ => (domain::audit::ChainPosition::default(), 0),
         };
         let full_at_ms = if checked_before == 0 { now } else { verified.as_ref().map_or(now, |v| v.full_at_ms) };

@@ -59,8 +59,9 @@ impl ChartSpan {
         };
         let (first, last) = (parse(first)?, parse(last)?);
         let from_ms = domain::time::day_start_ms(first);
-        let to_ms = domain::time::day_bounds_ms(last).1.min(now_ms);
-        if first > last || from_ms > now_ms || to_ms - from_ms > monitor::history::HISTORY_SPAN_MAX_MS {
+        // The last day's last millisecond: history spans are inclusive at both ends.
+        let to_ms = (domain::time::day_bounds_ms(last).1 - 1).min(now_ms);
+        if first > last || from_ms > now_ms || to_ms - from_ms >= monitor::history::HISTORY_SPAN_MAX_MS {
             return Err(domain::message!("monitoring.chart_days"));
         }
         Ok(Self::new(from_ms, to_ms))
@@ -211,17 +212,22 @@ impl App {
         use crate::spreadsheet::Column;
         let sensor = self.sensor(actor, client, code).await?;
         let bucket_ms = bucketed.then_some(span.bucket_ms);
-        let history = self.monitor.history(sensor.id, span.from_ms, span.to_ms, bucket_ms).await?;
+        let history = match self.monitor.history(sensor.id, span.from_ms, span.to_ms, bucket_ms).await {
+            Err(MonitorError::TooManyPoints) => {
+                return Err(AppError::BadRequest(domain::message!("monitoring.export_too_many_readings", max = HISTORY_POINTS_MAX)));
+            }
+            other => other?,
+        };
         let say = |zh: &'static str, en: &'static str| if english { en } else { zh };
         let unit = if sensor.unit.is_empty() { String::new() } else { format!(" ({})", sensor.unit) };
         let headings: Vec<String> = match &history {
             History::Raw { .. } => vec![say("时间", "Time").into(), format!("{}{unit}", say("读数", "Reading"))],
             History::Buckets { .. } => vec![
-                say("时段起", "Period from").into(),
-                format!("{}{unit}", say("最小值", "Least")),
-                format!("{}{unit}", say("最大值", "Greatest")),
+                say("时段开始", "Period start").into(),
+                format!("{}{unit}", say("最小值", "Min")),
+                format!("{}{unit}", say("最大值", "Max")),
                 format!("{}{unit}", say("平均值", "Mean")),
-                say("读数个数", "Readings").into(),
+                say("读数条数", "Count").into(),
             ],
         };
         let columns: Vec<Column> = headings.iter().enumerate().map(|(i, h)| Column { heading: h, width: if i == 0 { 20.0 } else { 14.0 } }).collect();
@@ -506,7 +512,7 @@ mod tests {
         let today = ChartSpan::days("2026-12-06", "2026-12-06", now).unwrap();
         assert_eq!((today.from_ms, today.to_ms), (now - 12 * HOUR, now));
         let month = ChartSpan::days("2026-11-01", "2026-12-01", now).unwrap();
-        assert_eq!(month.to_ms - month.from_ms, 31 * 24 * HOUR);
+        assert_eq!(month.to_ms - month.from_ms, 31 * 24 * HOUR - 1, "through the last day's last millisecond");
         assert_eq!(month.bucket_ms, 1_800_000);
         for (first, last) in [("2026-10-31", "2026-12-01"), ("2026-12-05", "2026-12-04"), ("2026-12-07", "2026-12-08")] {
             assert_eq!(ChartSpan::days(first, last, now).unwrap_err().code, "monitoring.chart_days", "{first}..{last}");

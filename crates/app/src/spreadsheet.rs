@@ -64,7 +64,7 @@ pub const COLUMNS: [(&str, &str, &str); 18] = [
     ("principal_phone", "主要负责人电话", "Principal's phone"),
     ("safety_manager_name", "安全管理负责人", "Safety manager"),
     ("safety_manager_phone", "安全管理负责人电话", "Safety manager's phone"),
-    ("standardization", "标准化等级", "Standardisation grade"),
+    ("standardization", "标准化等级", "Standardization grade"),
     ("licences", "许可证", "Licences"),
     ("insurer", "安责险承保公司", "Work-safety liability insurer"),
     ("insurance_cover_yuan", "安责险每人保额(元)", "Cover per person (yuan)"),

@@ -676,7 +676,10 @@ impl App {
         if row.role == "cooperating" {
             reviewers.extend(self.store.task_assignments(row.task_id).await?.iter().filter(|a| a.role == "lead").map(|a| a.unit_id));
         }
+        reviewers.sort_unstable();
         reviewers.dedup();
+        // The filing unit's own people are not asked to review it (the office may report on its own work).
+        reviewers.retain(|unit| *unit != row.unit_id);
         let message = domain::message!(
             "inbox.report_filed",
             unit = row.unit_name,

@@ -31,6 +31,15 @@ async fn the_chain_is_verified_as_it_grows_and_wholly_again_on_every_configured_
         let broken = app.verify_audit_log(&auditor, &client).await.unwrap();
         domain::time::set_now_for_thread(None);
         assert!(matches!(broken, Err(domain::audit::ChainError::Edited { seq: 3 })), "{backend}: the changed entry is named: {broken:?}");
+        // The tail cut back past where the last view stopped: the count follows at once.
+        let fresh = store::testing::fresh(backend).await.unwrap();
+        let app = App::new(fresh.store.clone(), Default::default());
+        demo::load_with(&app, 10).await.unwrap();
+        let auditor = app.actor_for_user(&app.store.user_by_username("auditor").await.unwrap().unwrap()).await.unwrap();
+        let all = app.verify_audit_log(&auditor, &client).await.unwrap().unwrap();
+        store::testing::remove_audit_protection(&fresh.store).await.unwrap();
+        fresh.store.execute_raw_for_tests(&format!("DELETE FROM audit_log WHERE seq > {}", all - 5)).await.unwrap();
+        assert_eq!(app.verify_audit_log(&auditor, &client).await.unwrap().unwrap(), all - 5, "{backend}: not the old count");
         // Mended, and then a change among newly added entries is found on the next view.
         let fresh = store::testing::fresh(backend).await.unwrap();
         let app = App::new(fresh.store.clone(), Default::default());

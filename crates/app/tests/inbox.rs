@@ -117,7 +117,7 @@ async fn messages_reach_the_people_who_act_for_the_unit_on_every_configured_back
 type Received = std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>;
 
 /// A 企业微信-style robot (answers `errcode` 0, or 93000 for the key `refusing-robot`) and an SMS
-/// gateway that fails its first call, on a free loopback port.
+/// gateway that fails its second call (the first message after the code), on a free loopback port.
 async fn receivers() -> (String, Received) {
     use axum::routing::post;
     let received: Received = Default::default();
@@ -142,7 +142,7 @@ async fn receivers() -> (String, Received) {
                 async move {
                     let authorised = headers.get("authorization").and_then(|v| v.to_str().ok()) == Some("Bearer gateway-token");
                     log.lock().unwrap().push(("/sms".into(), body));
-                    if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 || !authorised {
+                    if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 || !authorised {
                         axum::http::StatusCode::SERVICE_UNAVAILABLE
                     } else {
                         axum::http::StatusCode::OK
@@ -211,6 +211,34 @@ async fn deliveries_go_out_once_on_the_chosen_channels_and_are_retried_on_every_
             responsible_person: "张工".into(),
             ..Default::default()
         };
+        // A new address is verified first: a code goes there, the inbox says so (without the
+        // code), and nothing else goes there until the code is typed back.
+        app.report_danger(&enterprise, &client, &report("major", "送达测试验证前")).await.unwrap();
+        assert_eq!(app.deliver_due_messages("process-a").await.unwrap(), Some((2, 0)), "{backend}: the two codes, nothing else");
+        let codes: Vec<(String, String)> = {
+            let got = received.lock().unwrap();
+            assert!(!got.iter().any(|(_, body)| body.contains("送达测试验证前")), "{backend}: an unverified channel gets nothing: {got:?}");
+            got.iter()
+                .map(|(path, body)| {
+                    let digits: Vec<char> = body.chars().collect();
+                    let code =
+                        digits.windows(6).find(|w| w.iter().all(char::is_ascii_digit) && !body.contains(&format!("1391{}", w.iter().collect::<String>())));
+                    (path.clone(), code.map(|w| w.iter().collect()).unwrap_or_default())
+                })
+                .collect()
+        };
+        let code_of = |prefix: &str| codes.iter().find(|(path, _)| path.starts_with(prefix)).map(|(_, code)| code.clone()).unwrap();
+        let notices = app.messages(&chaoyang, false, 1, 50).await.unwrap().items;
+        let notice = notices.iter().find(|m| m.link == "/inbox/channels").expect("told a code was sent").message.render(domain::message::Lang::Zh);
+        assert!(notice.contains("验证码已发送") && !notice.contains(&code_of("/sms")), "{backend}: {notice}");
+        let wrong: String = code_of("/sms").chars().map(|c| if c == '9' { '0' } else { char::from(c as u8 + 1) }).collect();
+        let refused = app.verify_channel(&chaoyang, &client, Channel::Sms, &wrong).await;
+        assert!(matches!(&refused, Err(app::AppError::Invalid(p)) if p[0].message.code == "inbox.code_wrong"), "{backend}: {refused:?}");
+        app.verify_channel(&chaoyang, &client, Channel::Sms, &code_of("/sms")).await.unwrap();
+        app.verify_channel(&chaoyang, &client, Channel::Wecom, &code_of("/robot")).await.unwrap();
+        let (chosen, _) = app.channels(&chaoyang).await.unwrap();
+        assert!(chosen.iter().all(|c| c.verified), "{backend}: {chosen:?}");
+        received.lock().unwrap().clear();
         app.report_danger(&enterprise, &client, &report("general", "送达测试一般隐患")).await.unwrap();
         app.report_danger(&enterprise, &client, &report("major", "送达测试重大隐患")).await.unwrap();
         // One process sends; another finds the lease held.
@@ -228,14 +256,14 @@ async fn deliveries_go_out_once_on_the_chosen_channels_and_are_retried_on_every_
             assert!(sms[0].1.contains("13912345678") && sms[0].1.contains("重大") && sms[0].1.contains("送达测试重大隐患"), "{backend}: {sms:?}");
         }
         let counts = app.store.delivery_counts().await.unwrap();
-        assert_eq!((counts.pending, counts.sent, counts.failed), (1, 2, 0), "{backend}");
+        assert_eq!((counts.pending, counts.sent, counts.failed), (1, 2 + 2, 0), "{backend}: the codes and two robot posts sent");
         // Nothing is sent twice, and the failed one waits for its retry.
         assert_eq!(app.deliver_due_messages("process-a").await.unwrap(), Some((0, 0)), "{backend}");
         domain::time::set_now_for_thread(Some(domain::time::now_ms() + 61_000));
         assert_eq!(app.deliver_due_messages("process-a").await.unwrap(), Some((1, 0)), "{backend}: retried after a minute");
         domain::time::set_now_for_thread(None);
         let counts = app.store.delivery_counts().await.unwrap();
-        assert_eq!((counts.pending, counts.sent, counts.failed), (0, 3, 0), "{backend}");
+        assert_eq!((counts.pending, counts.sent, counts.failed), (0, 2 + 3, 0), "{backend}");
         // A robot that answers 200 with an error code has not posted the message.
         app.set_channels(
             &chaoyang,
@@ -244,7 +272,7 @@ async fn deliveries_go_out_once_on_the_chosen_channels_and_are_retried_on_every_
         )
         .await
         .unwrap();
-        app.report_danger(&enterprise, &client, &report("general", "送达测试被拒")).await.unwrap();
+        // (its code is the first thing posted to it)
         domain::time::set_now_for_thread(Some(domain::time::now_ms() + 20_000));
         assert_eq!(app.deliver_due_messages("process-a").await.unwrap(), Some((0, 1)), "{backend}: errcode 93000 is a failure");
         domain::time::set_now_for_thread(None);
@@ -265,8 +293,20 @@ async fn deliveries_go_out_once_on_the_chosen_channels_and_are_retried_on_every_
         )
         .await
         .unwrap();
-        app.report_danger(&enterprise, &client, &report("general", "送达测试钉钉加签")).await.unwrap();
-        assert_eq!(app.deliver_due_messages("process-a").await.unwrap(), Some((1, 0)), "{backend}");
+        assert_eq!(app.deliver_due_messages("process-a").await.unwrap(), Some((1, 0)), "{backend}: its code");
+        // Saved again at once, no second code goes; typed after half an hour, the code is refused.
+        app.set_channels(
+            &chaoyang,
+            &client,
+            &[ChannelChoice { channel: Channel::Dingtalk, address: "0123456789abcdef SEC0123456789abcdef".into(), urgent_only: true, lang: "zh-CN".into() }],
+        )
+        .await
+        .unwrap();
+        assert_eq!(app.deliver_due_messages("process-a").await.unwrap(), Some((0, 0)), "{backend}: one code a minute at most");
+        domain::time::set_now_for_thread(Some(domain::time::now_ms() + 31 * 60_000));
+        let late = app.verify_channel(&chaoyang, &client, Channel::Dingtalk, "123456").await;
+        domain::time::set_now_for_thread(None);
+        assert!(matches!(&late, Err(app::AppError::Invalid(p)) if p[0].message.code == "inbox.code_expired"), "{backend}: {late:?}");
         let got = received.lock().unwrap();
         let (path, _) = got.iter().rev().find(|(path, _)| path.starts_with("/robot?access_token=")).unwrap();
         let query: Vec<&str> = path.split(['?', '&']).skip(1).collect();

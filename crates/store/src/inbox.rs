@@ -53,6 +53,7 @@ macro_rules! post_to_unit {
                 "INSERT INTO inbox_deliveries (message_id, channel, address, lang, state, attempts, next_attempt_at) \
                  SELECT m.id, c.channel, c.address, c.lang, 'pending', 0, $3 FROM inbox_messages m JOIN inbox_channels c ON c.user_id = m.user_id \
                  WHERE m.topic = $1 AND m.created_at = $3 AND m.user_id IN (SELECT user_id FROM unit_recipients WHERE unit_id = $2) \
+                 AND c.verified_at IS NOT NULL \
                  AND (m.urgent OR NOT c.urgent_only) \
                  AND NOT EXISTS (SELECT 1 FROM inbox_deliveries d WHERE d.message_id = m.id AND d.channel = c.channel)",
             )
@@ -93,6 +94,40 @@ pub struct InboxChannelRow {
     pub urgent_only: bool,
     /// `zh-CN` or `en`: the language the messages on this channel are written in.
     pub lang: String,
+    /// When its person typed back the code sent there (0: chosen before codes were asked);
+    /// none while it waits, and no message goes to it then.
+    pub verified_at: Option<i64>,
+    /// When the last code was sent to it.
+    pub code_sent_at: Option<i64>,
+}
+
+/// A code to send to a channel just chosen: its keyed hash (see `Store::channel_code_hash`), the
+/// inbox message that says a code was sent (without it) and the text the address receives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelCode {
+    pub channel: Channel,
+    pub code_hash: String,
+    /// A stored `domain::message::Message`.
+    pub notice: String,
+    /// A stored `domain::message::Message` holding the code.
+    pub sent_text: String,
+}
+
+/// A channel's verification as stored: verified_at, code_hash, code_sent_at, code_attempts.
+type CodeState = (Option<i64>, Option<String>, Option<i64>, i64);
+
+/// What came of a code typed back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelVerification {
+    Verified,
+    /// Wrong; this many tries are left for this code.
+    Wrong {
+        tries_left: i64,
+    },
+    /// Too old, or tried too often: a new one must be sent.
+    Expired,
+    /// The channel is not chosen, or no code waits for it.
+    NoCode,
 }
 
 /// A delivery waiting to be sent, with the message it carries.
@@ -200,30 +235,75 @@ impl Store {
     /// The channels a person chose.
     pub async fn inbox_channels(&self, user_id: i64) -> Result<Vec<InboxChannelRow>> {
         with_pool!(self, |pool| {
-            Ok(sqlx::query_as("SELECT channel, address, urgent_only, lang FROM inbox_channels WHERE user_id = $1 ORDER BY channel")
+            Ok(sqlx::query_as("SELECT channel, address, urgent_only, lang, verified_at, code_sent_at FROM inbox_channels WHERE user_id = $1 ORDER BY channel")
                 .bind(user_id)
                 .fetch_all(pool)
                 .await?)
         })
     }
 
-    /// Replaces a person's channels, audited (where messages go is worth knowing afterwards).
+    /// Replaces a person's channels, audited (where messages go is worth knowing afterwards),
+    /// each with the verification state `channels` gives it. For each of `codes` the code is
+    /// recorded (as its hash) and sent to the channel's address, and the person's inbox says so.
     /// Deliveries still waiting for a channel or address no longer chosen are not sent: they are
     /// kept as failed, saying why.
-    pub async fn set_inbox_channels(&self, user_id: i64, channels: &[InboxChannelRow], event: &AuditEvent) -> Result<()> {
+    pub async fn set_inbox_channels(&self, user_id: i64, channels: &[InboxChannelRow], codes: &[ChannelCode], event: &AuditEvent) -> Result<()> {
         crate::in_transaction!(
             self,
             |tx| {
-                sqlx::query("DELETE FROM inbox_channels WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+                let now = now_ms();
+                let kept: Vec<&str> = channels.iter().map(|c| c.channel.key()).collect();
+                let existing: Vec<String> =
+                    sqlx::query_scalar("SELECT channel FROM inbox_channels WHERE user_id = $1").bind(user_id).fetch_all(&mut *tx).await?;
+                for gone in existing.iter().filter(|c| !kept.contains(&c.as_str())) {
+                    sqlx::query("DELETE FROM inbox_channels WHERE user_id = $1 AND channel = $2").bind(user_id).bind(gone).execute(&mut *tx).await?;
+                }
                 for channel in channels {
-                    sqlx::query("INSERT INTO inbox_channels (user_id, channel, address, urgent_only, lang) VALUES ($1, $2, $3, $4, $5)")
+                    sqlx::query(
+                        "INSERT INTO inbox_channels (user_id, channel, address, urgent_only, lang, verified_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                         ON CONFLICT (user_id, channel) DO UPDATE SET address = excluded.address, urgent_only = excluded.urgent_only, \
+                         lang = excluded.lang, verified_at = excluded.verified_at",
+                    )
+                    .bind(user_id)
+                    .bind(channel.channel.key())
+                    .bind(&channel.address)
+                    .bind(channel.urgent_only)
+                    .bind(&channel.lang)
+                    .bind(channel.verified_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for code in codes {
+                    let Some(channel) = channels.iter().find(|c| c.channel == code.channel) else { continue };
+                    sqlx::query("UPDATE inbox_channels SET code_hash = $1, code_sent_at = $2, code_attempts = 0 WHERE user_id = $3 AND channel = $4")
+                        .bind(&code.code_hash)
+                        .bind(now)
                         .bind(user_id)
-                        .bind(channel.channel.key())
-                        .bind(&channel.address)
-                        .bind(channel.urgent_only)
-                        .bind(&channel.lang)
+                        .bind(code.channel.key())
                         .execute(&mut *tx)
                         .await?;
+                    let message_id: i64 = sqlx::query_scalar(
+                        "INSERT INTO inbox_messages (user_id, topic, urgent, message, link, created_at) VALUES ($1, $2, FALSE, $3, '/inbox/channels', $4) \
+                         ON CONFLICT (user_id, topic) DO UPDATE SET message = excluded.message RETURNING id",
+                    )
+                    .bind(user_id)
+                    .bind(format!("channel_code:{}:{now}", code.channel.key()))
+                    .bind(&code.notice)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    sqlx::query(
+                        "INSERT INTO inbox_deliveries (message_id, channel, address, lang, state, attempts, next_attempt_at, own_message) \
+                         VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6)",
+                    )
+                    .bind(message_id)
+                    .bind(code.channel.key())
+                    .bind(&channel.address)
+                    .bind(&channel.lang)
+                    .bind(now)
+                    .bind(&code.sent_text)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 sqlx::query(
                     "UPDATE inbox_deliveries SET state = 'failed', last_error = $2 WHERE state = 'pending' \
@@ -241,6 +321,69 @@ impl Store {
         )
     }
 
+    /// The keyed hash a channel's code is kept and compared by (bound to the person and the
+    /// channel, so that a code cannot serve another).
+    pub fn channel_code_hash(&self, user_id: i64, channel: Channel, code: &str) -> String {
+        let subject = format!("{user_id}:{}:{code}", channel.key());
+        match &self.sealer {
+            Some(sealer) => sealer.lookup_hash("channel code", &subject),
+            None => {
+                use sha2::Digest;
+                hex::encode(sha2::Sha256::digest(subject.as_bytes()))
+            }
+        }
+    }
+
+    /// Checks a code typed back for a channel: right and in time (sent after `valid_from`, fewer
+    /// than `attempts_max` wrong tries), the channel is verified and `event` recorded; wrong, the
+    /// try is counted.
+    pub async fn verify_inbox_channel(
+        &self,
+        user_id: i64,
+        channel: Channel,
+        code_hash: &str,
+        valid_from: i64,
+        attempts_max: i64,
+        event: &AuditEvent,
+    ) -> Result<ChannelVerification> {
+        crate::in_transaction!(
+            self,
+            |tx| {
+                let row: Option<CodeState> =
+                    sqlx::query_as("SELECT verified_at, code_hash, code_sent_at, code_attempts FROM inbox_channels WHERE user_id = $1 AND channel = $2")
+                        .bind(user_id)
+                        .bind(channel.key())
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some((verified_at, expected, sent_at, attempts)) = row else { return Ok(ChannelVerification::NoCode) };
+                if verified_at.is_some() {
+                    return Ok(ChannelVerification::Verified);
+                }
+                let (Some(expected), Some(sent_at)) = (expected, sent_at) else { return Ok(ChannelVerification::NoCode) };
+                if sent_at < valid_from || attempts >= attempts_max {
+                    return Ok(ChannelVerification::Expired);
+                }
+                if expected != code_hash {
+                    sqlx::query("UPDATE inbox_channels SET code_attempts = code_attempts + 1 WHERE user_id = $1 AND channel = $2")
+                        .bind(user_id)
+                        .bind(channel.key())
+                        .execute(&mut *tx)
+                        .await?;
+                    return Ok(ChannelVerification::Wrong { tries_left: attempts_max - attempts - 1 });
+                }
+                sqlx::query("UPDATE inbox_channels SET verified_at = $1, code_hash = NULL WHERE user_id = $2 AND channel = $3")
+                    .bind(now_ms())
+                    .bind(user_id)
+                    .bind(channel.key())
+                    .execute(&mut *tx)
+                    .await?;
+                crate::audit::append_audit!(tx, event);
+                Ok(ChannelVerification::Verified)
+            },
+            counts_change = false
+        )
+    }
+
     /// Takes the deliveries due at `now`, oldest first, at most `limit` (bounded by
     /// `DELIVERIES_TAKEN_MAX`): each is claimed until `claimed_until` by moving its next attempt
     /// there, row by row and only if still due, so that two processes never send one delivery
@@ -248,7 +391,7 @@ impl Store {
     pub async fn take_due_deliveries(&self, now: i64, claimed_until: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
         let due: Vec<DeliveryRow> = with_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT d.id, d.channel, d.address, d.lang, d.attempts, m.message, m.link, m.urgent FROM inbox_deliveries d \
+                "SELECT d.id, d.channel, d.address, d.lang, d.attempts, COALESCE(d.own_message, m.message) AS message, m.link, m.urgent FROM inbox_deliveries d \
                  JOIN inbox_messages m ON m.id = d.message_id WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
                  ORDER BY d.next_attempt_at, d.id LIMIT $2",
             )
@@ -281,10 +424,15 @@ impl Store {
         let now = now_ms();
         with_writer!(self, |pool| {
             let changed = match outcome {
-                Ok(()) => sqlx::query("UPDATE inbox_deliveries SET state = 'sent', attempts = attempts + 1, sent_at = $1, last_error = NULL WHERE id = $2 AND state = 'pending'")
-                    .bind(now)
-                    .bind(id)
-                    .execute(pool)
+                // A delivery withdrawn with its channel while it was being sent did go out: so says its record.
+                Ok(()) => sqlx::query(
+                    "UPDATE inbox_deliveries SET state = 'sent', attempts = attempts + 1, sent_at = $1, last_error = NULL \
+                     WHERE id = $2 AND (state = 'pending' OR (state = 'failed' AND last_error = $3))",
+                )
+                .bind(now)
+                .bind(id)
+                .bind(CHANNEL_REMOVED)
+                .execute(pool)
                     .await?
                     .rows_affected(),
                 Err((error, retry_at)) => sqlx::query(

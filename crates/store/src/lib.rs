@@ -56,7 +56,10 @@ pub use enforcement::{
 pub use enterprises::{EnterpriseFilter, EnterprisePage, EnterpriseSummary, StoredEnterprise, UpsertOutcome};
 pub use experts::{ExpertRow, ServiceRow};
 pub use hidden_dangers::{DangerEventRow, DangerFilter, DangerMove, DangerNotice, DangerOverview, DangerPhotoRow, DangerRow, NewDanger};
-pub use inbox::{DELIVERIES_TAKEN_MAX, DeliveryCounts, DeliveryRow, InboxChannelRow, InboxMessageRow, MESSAGES_PER_PAGE_MAX, UnitPost};
+pub use inbox::{
+    CHANNEL_REMOVED, ChannelCode, ChannelVerification, DELIVERIES_TAKEN_MAX, DeliveryCounts, DeliveryRow, InboxChannelRow, InboxMessageRow,
+    MESSAGES_PER_PAGE_MAX, UnitPost,
+};
 pub use insurance::{COVERAGE_ROWS_MAX, InsuranceCoverageRow, InsurancePolicyRow, InsuranceServiceRow};
 pub use monitoring::{
     AlarmChange, AlarmFilter, AlarmKpiRow, AlarmRow, ChemicalRow, ChunkRow, HazardSourceRow, LogRow, NewChemical, NewChunk, NewHazardSource, NewLogEntry,

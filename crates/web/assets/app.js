@@ -95,8 +95,9 @@
         tooltip: {
           trigger: "axis",
           formatter: function (params) {
-            var b = buckets[params[0].dataIndex];
-            return new Date(b.start_ms).toLocaleString() + "<br>" + labels[0] + " " + b.min + " " + unit + "<br>" + labels[1] + " " + b.max + " " + unit + "<br>" + labels[2] + " " + b.avg.toFixed(3) + " " + unit;
+            // The tooltip is HTML: the unit (typed by an enterprise) and the labels are escaped.
+            var b = buckets[params[0].dataIndex], html = echarts.format.encodeHTML, u = html(unit);
+            return html(new Date(b.start_ms).toLocaleString()) + "<br>" + html(labels[0]) + " " + b.min + " " + u + "<br>" + html(labels[1]) + " " + b.max + " " + u + "<br>" + html(labels[2]) + " " + b.avg.toFixed(3) + " " + u;
           }
         },
         grid: { left: 48, right: 24, top: 24, bottom: 32 },
@@ -326,7 +327,7 @@
             return pendingStore("readwrite", function (store) { return store.delete(pending.id); }).then(function () {
               var form = document.querySelector("form[data-field-check]");
               if (form && form.elements.client_ref.value === pending.id) {
-                localStorage.removeItem("anwei-draft:" + form.dataset.draftKey);
+                localStorage.removeItem("anwei-draft:" + (document.body.dataset.user || "") + ":" + form.dataset.draftKey);
                 window.location.assign(response.url);
               }
             });
@@ -365,7 +366,9 @@
     var progressBar = document.getElementById("check-progress");
     var positionStatus = document.getElementById("check-position");
     var status = document.getElementById("check-offline");
-    var draftKey = "anwei-draft:" + form.dataset.draftKey;
+    // A draft is its author's: another person on the same phone does not get it back, and
+    // signing out clears it (see `forgetDrafts`).
+    var draftKey = "anwei-draft:" + (document.body.dataset.user || "") + ":" + form.dataset.draftKey;
     var photos = {};
     var answered = function (item) { return !!item.querySelector('input[type="radio"]:checked'); };
 
@@ -564,6 +567,14 @@
     });
   }
 
+  // Signing out clears the drafts kept in this browser (a check kept for want of a connection
+  // stays, encrypted, to be sent when its author signs in again).
+  function forgetDrafts() {
+    try {
+      Object.keys(localStorage).filter(function (key) { return key.indexOf("anwei-draft:") === 0; }).forEach(function (key) { localStorage.removeItem(key); });
+    } catch (e) { /* storage denied */ }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     // The scheme form adds up its points as they are typed.
     var schemeTotal = document.getElementById("scheme-total");
@@ -577,6 +588,7 @@
         schemeTotal.textContent = String(Math.round(total * 100) / 100);
       });
     }
+    document.querySelectorAll('form[action="/logout"]').forEach(function (logout) { logout.addEventListener("submit", forgetDrafts); });
     var fieldCheckForm = document.querySelector("form[data-field-check]");
     if (fieldCheckForm) { fieldCheck(fieldCheckForm); }
     sendPending();

@@ -23,6 +23,8 @@ const CALLERS: [&str; 12] =
 #[derive(Clone, Copy)]
 enum Payload {
     None,
+    /// A code typed for the e-mail channel.
+    ChannelCodeForm,
     /// An empty form, as a browser sends for a form with only its CSRF field.
     EmptyForm,
     /// A new enterprise in 长春市朝阳区, with a credit code unique to the caller and row.
@@ -220,6 +222,8 @@ const MATRIX: &[Row] = &[
     ("POST",   "/inbox/messages/{someone_elses_message}/open", Payload::EmptyForm, [303, 303, 303, 303, 303, 303, 303, 303, 303, 303, 303, 403]),
     ("GET",    "/inbox/channels", Payload::None,                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 303]),
     ("POST",   "/inbox/channels", Payload::EmptyForm,                             [303, 303, 303, 303, 303, 303, 303, 303, 303, 303, 303, 403]),
+    // A code for a channel nobody chose here: refused in words, for everyone signed in.
+    ("POST",   "/inbox/channels/verify", Payload::ChannelCodeForm,                [422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 422, 403]),
     ("GET",    "/assignments", Payload::None,                                     [200, 200, 200, 200, 200, 200, 404, 404, 404, 404, 404, 303]),
     ("GET",    "/assignments/{yjt_first}", Payload::None,                         [200, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 303]),
     ("POST",   "/assignments/{yjt_first}/start", Payload::EmptyForm,              [404, 303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403]),
@@ -1100,6 +1104,7 @@ impl Fixture {
                 (format!("approved_on={today}&findings=%E7%BB%93%E8%AE%BA&measures=%E6%95%B4%E6%94%B9+%7C+%E4%BC%81%E4%B8%9A+%7C+{today}"), "application/x-www-form-urlencoded")
             }
             Payload::DateForm => (format!("on={}", domain::time::today()), "application/x-www-form-urlencoded"),
+            Payload::ChannelCodeForm => ("channel=email&code=123456".into(), "application/x-www-form-urlencoded"),
             Payload::InsurancePolicyJson | Payload::InsurancePolicyForm => {
                 let today = domain::time::today();
                 let policy = domain::insurance::PolicyInput {

@@ -66,8 +66,36 @@ pub struct ChannelChoice {
     pub lang: String,
 }
 
+/// A channel the caller chose, and whether it is verified (only then do messages go there).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChosenChannel {
+    pub choice: ChannelChoice,
+    pub verified: bool,
+}
+
+/// A channel's code: its digits, how long it holds, how many wrong tries it takes, and how soon
+/// saving the same address again sends another.
+pub const CHANNEL_CODE_DIGITS: usize = 6;
+pub const CHANNEL_CODE_VALID_MS: i64 = 30 * 60_000;
+pub const CHANNEL_CODE_TRIES_MAX: i64 = 5;
+pub const CHANNEL_CODE_RESEND_AFTER_MS: i64 = 60_000;
+
 /// Most messages on one page.
 pub const MESSAGES_PER_PAGE_MAX: i64 = store::MESSAGES_PER_PAGE_MAX;
+
+/// A channel's name in a message.
+fn channel_label(channel: Channel, english: bool) -> &'static str {
+    match (channel, english) {
+        (Channel::Email, false) => "电子邮箱",
+        (Channel::Email, true) => "e-mail",
+        (Channel::Sms, false) => "手机",
+        (Channel::Sms, true) => "mobile",
+        (Channel::Wecom, false) => "企业微信群机器人",
+        (Channel::Wecom, true) => "WeCom group robot",
+        (Channel::Dingtalk, false) => "钉钉群机器人",
+        (Channel::Dingtalk, true) => "DingTalk group robot",
+    }
+}
 
 /// The message that tells a deadline notice (a reminder or an escalation) of `source`
 /// (`danger`, `tip`, `work_plan`) about record `id` to a unit's people; an escalation is urgent.
@@ -161,16 +189,55 @@ impl App {
         Ok(Some(link).filter(|link| link.starts_with('/') && !link.starts_with("//") && !link.starts_with("/\\")))
     }
 
-    /// The channels the caller chose, and those this server can send on.
-    pub async fn channels(&self, actor: &Actor) -> Result<(Vec<ChannelChoice>, Vec<Channel>)> {
+    /// The channels the caller chose (each with whether it is verified), and those this server
+    /// can send on.
+    pub async fn channels(&self, actor: &Actor) -> Result<(Vec<ChosenChannel>, Vec<Channel>)> {
         let chosen = self
             .store
             .inbox_channels(actor.user_id)
             .await?
             .into_iter()
-            .map(|row| ChannelChoice { channel: row.channel, address: row.address, urgent_only: row.urgent_only, lang: row.lang })
+            .map(|row| ChosenChannel {
+                verified: row.verified_at.is_some(),
+                choice: ChannelChoice { channel: row.channel, address: row.address, urgent_only: row.urgent_only, lang: row.lang },
+            })
             .collect();
         Ok((chosen, self.delivery.channels()))
+    }
+
+    /// Checks the code the caller typed for `channel`: right, the channel is verified (and
+    /// audited) and messages go there from now on; wrong or too late, it says so in words.
+    pub async fn verify_channel(&self, actor: &Actor, client: &Client, channel: Channel, code: &str) -> Result<()> {
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).take(CHANNEL_CODE_DIGITS + 1).collect();
+        let hash = self.store.channel_code_hash(actor.user_id, channel, &code);
+        let event = crate::audit_event(
+            Some(actor),
+            client,
+            "inbox.channel_verify",
+            format!("user:{}", actor.user_id),
+            domain::audit::Outcome::Success,
+            serde_json::json!({"channel": channel.key()}),
+        );
+        let valid_from = store::now_ms() - CHANNEL_CODE_VALID_MS;
+        let field = channel.key();
+        let refused = |message| Err(AppError::Invalid(vec![domain::enterprises::FieldError { field, message }]));
+        match self.store.verify_inbox_channel(actor.user_id, channel, &hash, valid_from, CHANNEL_CODE_TRIES_MAX, &event).await? {
+            store::ChannelVerification::Verified => Ok(()),
+            store::ChannelVerification::Wrong { tries_left } => {
+                let failed = crate::audit_event(
+                    Some(actor),
+                    client,
+                    "inbox.channel_verify",
+                    format!("user:{}", actor.user_id),
+                    domain::audit::Outcome::Failure,
+                    serde_json::json!({"channel": channel.key(), "tries_left": tries_left}),
+                );
+                self.store.record_audit(&failed).await?;
+                refused(domain::message!("inbox.code_wrong", left = tries_left))
+            }
+            store::ChannelVerification::Expired => refused(domain::message!("inbox.code_expired")),
+            store::ChannelVerification::NoCode => refused(domain::message!("inbox.code_none")),
+        }
     }
 
     /// Replaces the caller's channels. Each address is checked for its channel, and a channel
@@ -194,9 +261,14 @@ impl App {
                 continue;
             }
             match choice.channel.parse_address(&choice.address) {
-                Some(address) => {
-                    rows.push(store::InboxChannelRow { channel: choice.channel, address, urgent_only: choice.urgent_only, lang: choice.lang.clone() })
-                }
+                Some(address) => rows.push(store::InboxChannelRow {
+                    channel: choice.channel,
+                    address,
+                    urgent_only: choice.urgent_only,
+                    lang: choice.lang.clone(),
+                    verified_at: None,
+                    code_sent_at: None,
+                }),
                 None => {
                     let message = match choice.channel {
                         Channel::Email => domain::message!("inbox.bad_email"),
@@ -222,7 +294,32 @@ impl App {
             domain::audit::Outcome::Success,
             serde_json::json!({"channels": channels}),
         );
-        Ok(self.store.set_inbox_channels(actor.user_id, &rows, &event).await?)
+        // A channel keeps its verification while its address stays; a new address is verified by
+        // a code sent there (again on a later save, once a minute at most, while it waits).
+        let existing = self.store.inbox_channels(actor.user_id).await?;
+        let now = store::now_ms();
+        let mut codes = Vec::new();
+        for row in &mut rows {
+            let before = existing.iter().find(|e| e.channel == row.channel && e.address == row.address);
+            row.verified_at = before.and_then(|e| e.verified_at);
+            let sent_lately = before.and_then(|e| e.code_sent_at).is_some_and(|at| now - at < CHANNEL_CODE_RESEND_AFTER_MS);
+            if row.verified_at.is_none() && !sent_lately {
+                let code: String = (0..CHANNEL_CODE_DIGITS).map(|_| char::from(b'0' + rand::random_range(0..10u8))).collect();
+                codes.push(store::ChannelCode {
+                    channel: row.channel,
+                    code_hash: self.store.channel_code_hash(actor.user_id, row.channel, &code),
+                    notice: domain::message!(
+                        "inbox.channel_code_sent",
+                        channel_zh = channel_label(row.channel, false),
+                        channel_en = channel_label(row.channel, true),
+                        address = row.channel.shown_address(&row.address)
+                    )
+                    .to_stored(),
+                    sent_text: domain::message!("inbox.channel_code", code = code, minutes = CHANNEL_CODE_VALID_MS / 60_000).to_stored(),
+                });
+            }
+        }
+        Ok(self.store.set_inbox_channels(actor.user_id, &rows, &codes, &event).await?)
     }
 
     /// What waits on the caller, by kind: counted from the modules, kept for at most

@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/inbox/read", post(mark_all_read))
         .route("/inbox/messages/{id}/open", post(open_message))
         .route("/inbox/channels", get(channels_page).post(channels_submit))
+        .route("/inbox/channels/verify", post(verify_channel))
 }
 
 pub(crate) struct MessageLine {
@@ -105,6 +106,10 @@ pub(crate) struct ChannelLine {
     urgent_only: bool,
     lang: String,
     error: Option<String>,
+    /// Chosen and saved: verified, or waiting for its code.
+    saved: Option<bool>,
+    /// A problem with the code typed for it.
+    code_error: Option<String>,
 }
 
 #[derive(Template)]
@@ -113,12 +118,55 @@ struct ChannelsPage {
     c: Chrome,
     lines: Vec<ChannelLine>,
     saved: bool,
+    verified: bool,
 }
 
 #[derive(Deserialize, Default)]
 struct SavedQuery {
     #[serde(default)]
     saved: Option<String>,
+    #[serde(default)]
+    verified: Option<String>,
+}
+
+/// The page's lines: one per channel offered, with what was saved (or, after a refusal, what was
+/// typed and its problems).
+fn channel_lines(
+    c: &Chrome,
+    offered: &[Channel],
+    chosen: &[app::inbox::ChosenChannel],
+    typed: Option<&[(String, String)]>,
+    problems: &[domain::enterprises::FieldError],
+    code_problem: Option<(Channel, String)>,
+) -> Vec<ChannelLine> {
+    let default_lang = if c.t.is_en() { "en" } else { "zh-CN" };
+    offered
+        .iter()
+        .map(|&channel| {
+            let key = channel.key();
+            let saved = chosen.iter().find(|chosen| chosen.choice.channel == channel);
+            let field = |name: String| typed.and_then(|form| form.iter().find(|(k, _)| *k == name)).map(|(_, value)| value.trim().to_owned());
+            let (address, urgent_only, lang) = match typed {
+                Some(_) => (field(key.to_owned()).unwrap_or_default(), field(format!("{key}_urgent")).is_some(), field(format!("{key}_lang"))),
+                None => (
+                    saved.map(|s| channel.shown_address(&s.choice.address)).unwrap_or_default(),
+                    saved.is_some_and(|s| s.choice.urgent_only),
+                    saved.map(|s| s.choice.lang.clone()),
+                ),
+            };
+            ChannelLine {
+                key,
+                label: c.t.get(&format!("inbox.channel.{key}")).to_owned(),
+                hint: c.t.get(&format!("inbox.channel_hint.{key}")).to_owned(),
+                address,
+                urgent_only,
+                lang: lang.unwrap_or_else(|| default_lang.to_owned()),
+                error: problems.iter().find(|p| p.field == key).map(|p| c.t.render(&p.message)),
+                saved: saved.map(|s| s.verified),
+                code_error: code_problem.as_ref().filter(|(ch, _)| *ch == channel).map(|(_, text)| text.clone()),
+            }
+        })
+        .collect()
 }
 
 async fn channels_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<SavedQuery>) -> Response {
@@ -127,34 +175,8 @@ async fn channels_page(State(state): State<AppState>, headers: HeaderMap, user: 
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
     let c = chrome(&state, &headers, &user.session, "/inbox/channels", Some(&user.actor)).await;
-    let lang = if c.t.is_en() { "en" } else { "zh-CN" };
-    let lines = offered
-        .into_iter()
-        .map(|channel| {
-            let choice = chosen.iter().find(|choice| choice.channel == channel);
-            channel_line(
-                &c,
-                channel,
-                choice.map(|choice| channel.shown_address(&choice.address)).unwrap_or_default(),
-                choice.is_some_and(|choice| choice.urgent_only),
-                choice.map_or(lang, |choice| choice.lang.as_str()),
-                None,
-            )
-        })
-        .collect();
-    render(&ChannelsPage { c, lines, saved: query.saved.is_some() })
-}
-
-fn channel_line(c: &Chrome, channel: Channel, address: String, urgent_only: bool, lang: &str, error: Option<String>) -> ChannelLine {
-    ChannelLine {
-        key: channel.key(),
-        label: c.t.get(&format!("inbox.channel.{}", channel.key())).to_owned(),
-        hint: c.t.get(&format!("inbox.channel_hint.{}", channel.key())).to_owned(),
-        address,
-        urgent_only,
-        lang: lang.to_owned(),
-        error,
-    }
+    let lines = channel_lines(&c, &offered, &chosen, None, &[], None);
+    render(&ChannelsPage { c, lines, saved: query.saved.is_some(), verified: query.verified.is_some() })
 }
 
 /// The channels form: for each channel `<key>` (its address; empty turns it off),
@@ -170,10 +192,10 @@ async fn channels_submit(State(state): State<AppState>, headers: HeaderMap, user
     for channel in &offered {
         let key = channel.key();
         let Some(mut address) = field(key.to_owned()).filter(|a| !a.is_empty()) else { continue };
-        if let Some(saved) = chosen.iter().find(|choice| choice.channel == *channel)
-            && address == channel.shown_address(&saved.address)
+        if let Some(saved) = chosen.iter().find(|chosen| chosen.choice.channel == *channel)
+            && address == channel.shown_address(&saved.choice.address)
         {
-            address = saved.address.clone();
+            address = saved.choice.address.clone();
         }
         choices.push(app::inbox::ChannelChoice {
             channel: *channel,
@@ -186,22 +208,38 @@ async fn channels_submit(State(state): State<AppState>, headers: HeaderMap, user
         Ok(()) => Redirect::to("/inbox/channels?saved=1").into_response(),
         Err(app::AppError::Invalid(problems)) => {
             let c = chrome(&state, &headers, &user.session, "/inbox/channels", Some(&user.actor)).await;
-            let lines = offered
-                .into_iter()
-                .map(|channel| {
-                    let key = channel.key();
-                    let error = problems.iter().find(|p| p.field == key).map(|p| c.t.render(&p.message));
-                    channel_line(
-                        &c,
-                        channel,
-                        field(key.to_owned()).unwrap_or_default(),
-                        field(format!("{key}_urgent")).is_some(),
-                        &field(format!("{key}_lang")).unwrap_or_else(|| "zh-CN".into()),
-                        error,
-                    )
-                })
-                .collect();
-            let mut response = render(&ChannelsPage { c, lines, saved: false });
+            let lines = channel_lines(&c, &offered, &chosen, Some(&form), &problems, None);
+            let mut response = render(&ChannelsPage { c, lines, saved: false, verified: false });
+            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            response
+        }
+        Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    channel: String,
+    code: String,
+}
+
+/// The code sent to a channel, typed back: right, the channel is verified; wrong or late, the
+/// page says so beside that channel.
+async fn verify_channel(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(form): axum::Form<CodeForm>) -> Response {
+    let Some(channel) = Channel::parse(&form.channel) else {
+        return error_page(&state, &headers, &user.session, Some(&user.actor), app::AppError::NotFound.into()).await;
+    };
+    match state.app.verify_channel(&user.actor, &user.client, channel, &form.code).await {
+        Ok(()) => Redirect::to("/inbox/channels?verified=1").into_response(),
+        Err(app::AppError::Invalid(problems)) => {
+            let (chosen, offered) = match state.app.channels(&user.actor).await {
+                Ok(channels) => channels,
+                Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+            };
+            let c = chrome(&state, &headers, &user.session, "/inbox/channels", Some(&user.actor)).await;
+            let problem = problems.first().map(|p| (channel, c.t.render(&p.message)));
+            let lines = channel_lines(&c, &offered, &chosen, None, &[], problem);
+            let mut response = render(&ChannelsPage { c, lines, saved: false, verified: false });
             *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             response
         }

@@ -611,7 +611,7 @@ async fn sensor_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
         if days_chosen { None } else { Some(query.range.as_deref().filter(|name| ChartSpan::recent(name, now_ms).is_some()).unwrap_or("24h").to_owned()) };
     let span_query = match &recent {
         Some(name) => format!("range={name}"),
-        None => format!("from={}&to={}", domain::time::date_of_ms(span.from_ms), domain::time::date_of_ms(span.to_ms - 1)),
+        None => format!("from={}&to={}", domain::time::date_of_ms(span.from_ms), domain::time::date_of_ms(span.to_ms)),
     };
     let from_date = if span_error.is_some() { query.from.clone().unwrap_or_default() } else { domain::time::date_of_ms(span.from_ms).to_string() };
     let to_date = if span_error.is_some() { query.to.clone().unwrap_or_default() } else { domain::time::date_of_ms(span.to_ms).to_string() };
