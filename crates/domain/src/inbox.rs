@@ -33,6 +33,20 @@ impl Channel {
         Self::ALL.into_iter().find(|channel| channel.key() == text)
     }
 
+    /// The channel's name, in English when `english` (on the settings page and in messages).
+    pub fn label(self, english: bool) -> &'static str {
+        match (self, english) {
+            (Self::Email, false) => "电子邮件",
+            (Self::Email, true) => "E-mail",
+            (Self::Sms, false) => "手机短信",
+            (Self::Sms, true) => "Text message",
+            (Self::Wecom, false) => "企业微信群机器人",
+            (Self::Wecom, true) => "WeCom group robot",
+            (Self::Dingtalk, false) => "钉钉群机器人",
+            (Self::Dingtalk, true) => "DingTalk group robot",
+        }
+    }
+
     /// The address as given, trimmed, if it is one this channel can use: an e-mail address, a
     /// mainland mobile number, or a group robot's key (the part of its URL after `key=` or
     /// `access_token=`; the robot's host is the operator's configuration, never the user's, so

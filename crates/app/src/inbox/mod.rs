@@ -83,20 +83,6 @@ pub const CHANNEL_CODE_RESEND_AFTER_MS: i64 = 60_000;
 /// Most messages on one page.
 pub const MESSAGES_PER_PAGE_MAX: i64 = store::MESSAGES_PER_PAGE_MAX;
 
-/// A channel's name in a message.
-fn channel_label(channel: Channel, english: bool) -> &'static str {
-    match (channel, english) {
-        (Channel::Email, false) => "电子邮箱",
-        (Channel::Email, true) => "e-mail",
-        (Channel::Sms, false) => "手机",
-        (Channel::Sms, true) => "mobile",
-        (Channel::Wecom, false) => "企业微信群机器人",
-        (Channel::Wecom, true) => "WeCom group robot",
-        (Channel::Dingtalk, false) => "钉钉群机器人",
-        (Channel::Dingtalk, true) => "DingTalk group robot",
-    }
-}
-
 /// The message that tells a deadline notice (a reminder or an escalation) of `source`
 /// (`danger`, `tip`, `work_plan`) about record `id` to a unit's people; an escalation is urgent.
 pub(crate) fn notice_post(unit_id: i64, source: &str, kind: &str, id: i64, due_on: &str, message: &str, link: String) -> store::UnitPost {
@@ -310,8 +296,8 @@ impl App {
                     code_hash: self.store.channel_code_hash(actor.user_id, row.channel, &code),
                     notice: domain::message!(
                         "inbox.channel_code_sent",
-                        channel_zh = channel_label(row.channel, false),
-                        channel_en = channel_label(row.channel, true),
+                        channel_zh = row.channel.label(false),
+                        channel_en = row.channel.label(true),
                         address = row.channel.shown_address(&row.address)
                     )
                     .to_stored(),

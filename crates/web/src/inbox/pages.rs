@@ -156,7 +156,7 @@ fn channel_lines(
             };
             ChannelLine {
                 key,
-                label: c.t.get(&format!("inbox.channel.{key}")).to_owned(),
+                label: channel.label(c.t.is_en()).to_owned(),
                 hint: c.t.get(&format!("inbox.channel_hint.{key}")).to_owned(),
                 address,
                 urgent_only,
