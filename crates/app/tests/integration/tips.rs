@@ -3,7 +3,7 @@
 //! verifies with a link, answers (the feedback) and closes it, and no one else can; a named
 //! reporter's identity opens only after a custodian other than the requester approves; the reward
 //! follows the rules and is paid to whoever presents the code. (That the database holds none of it
-//! readable is checked on the files themselves in `web/tests/anonymity.rs`.)
+//! readable is checked on the files themselves in `web/tests/integration/anonymity.rs`.)
 
 // Test helpers unwrap too: a panic with its message is how a test reports failure.
 #![allow(clippy::unwrap_used)]
@@ -74,7 +74,7 @@ async fn a_tip_is_followed_handled_and_rewarded_by_its_receipt_on_every_configur
         // Files by the receipt: one refused file keeps none; a Word file and a workbook are kept
         // without their authors, and the handler reads them back. PDFs are not taken yet.
         let file = |name: &str, bytes: &[u8]| app::workplans::UploadedFile { file_name: name.into(), bytes: bytes.to_vec() };
-        let pdf = include_bytes!("../../../fuzz/corpus/tip_file/seed-pdf-info-xmp");
+        let pdf = include_bytes!("../../../../fuzz/corpus/tip_file/seed-pdf-info-xmp");
         let docx = app::documents::docx_with(&["阀门照片说明"]);
         let mut workbook = rust_xlsxwriter::Workbook::new();
         workbook.set_properties(&rust_xlsxwriter::DocProperties::new().set_author("SECRET-AUTHOR"));

@@ -4,9 +4,7 @@
 // Test helpers unwrap too: a panic with its message is how a test reports failure.
 #![allow(clippy::unwrap_used)]
 
-mod source_files;
-
-use source_files::rust_sources;
+use crate::source_files::rust_sources;
 
 /// Lines of `text` that call the store or the monitor `app` holds: `.store.` / `.store\n` (a method
 /// chain), `store::Store`, or `.monitor.`.

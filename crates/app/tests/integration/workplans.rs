@@ -9,7 +9,7 @@
 use app::workplans::UploadedFile;
 use app::{Actor, App, AppError, Client};
 
-const PLAN: &str = include_str!("../../demo/data/jilin-2020-workplan.txt");
+const PLAN: &str = include_str!("../../../demo/data/jilin-2020-workplan.txt");
 
 async fn actor(app: &App, username: &str) -> Actor {
     let user = app.store.user_by_username(username).await.unwrap().unwrap();

@@ -5,8 +5,6 @@
 // Test helpers unwrap too: a panic with its message is how a test reports failure.
 #![allow(clippy::unwrap_used)]
 
-mod source_files;
-
 use app::App;
 use axum::Router;
 use axum::body::Body;
@@ -380,7 +378,7 @@ async fn admin_session(h: &Harness, username: &str) -> String {
 /// the files so that a new module's operations are expected without editing this test.
 fn documented_operations() -> usize {
     let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    source_files::rust_sources(&src).iter().map(|(_, text)| text.matches("#[utoipa::path(").count()).sum()
+    crate::source_files::rust_sources(&src).iter().map(|(_, text)| text.matches("#[utoipa::path(").count()).sum()
 }
 
 async fn openapi(h: &Harness) {

@@ -9,9 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use domain::message::{Lang, catalog_placeholders};
 
-mod source_files;
-
-use source_files::rust_sources;
+use crate::source_files::rust_sources;
 
 /// Every crate's `src`.
 fn workspace_sources() -> Vec<(String, String)> {
