@@ -138,6 +138,25 @@ describe('field check', () => {
       }));
       assert.equal(left, 0, 'nothing waits on the device once it is sent');
 
+      // A check kept under a key this person no longer has (the server's key was replaced) is
+      // said to be unopenable, with when it was kept, and stays on the device; nothing is sent.
+      const keptUnder = (mode) => page.evaluate((mode) => new Promise((resolve) => {
+        const opening = indexedDB.open('anwei-pending', 1);
+        opening.onsuccess = () => {
+          const store = opening.result.transaction('checks', 'readwrite').objectStore('checks');
+          const request = mode === 'add'
+            ? store.put({ id: 'kept-under-old-key', user: document.body.dataset.user, url: location.pathname, sealed: true, entries: [{ name: 'note', iv: new Uint8Array(12), data: new Uint8Array(32).buffer, file: null, type: null }], kept_at: Date.UTC(2026, 0, 2, 1, 0, 0) })
+            : mode === 'remove' ? store.delete('kept-under-old-key') : store.count();
+          request.onsuccess = () => resolve(request.result);
+        };
+      }), mode);
+      await keptUnder('add');
+      await page.reload();
+      await page.locator('#pending-unopened').waitFor();
+      assert.match(await page.locator('#pending-unopened').textContent(), /无法用您当前的密钥解开.*2026-01-02 09:00:00/);
+      assert.equal(await keptUnder('count'), 1, 'the unopenable check stays on the device');
+      await keptUnder('remove');
+
       // The PDF, as a PDF reader reads it.
       const response = await page.request.get(`${recordPath}/record.pdf`);
       assert.equal(response.status(), 200);

@@ -37,7 +37,8 @@ describe('monitoring', () => {
       await office.context().close();
     }
 
-    const phone = await newPage(PHONE, 'monitoring-phone');
+    // The phone is set to New York's time zone: the platform's times stay China's on it.
+    const phone = await newPage(PHONE, 'monitoring-phone', { timezoneId: 'America/New_York' });
     try {
       await submitLogin(phone, 'enterprise', PASSWORD);
       await phone.waitForURL((url) => url.pathname === '/', { waitUntil: 'load' });
@@ -119,14 +120,29 @@ describe('monitoring', () => {
       await phone.locator('#span-error').waitFor();
       assert.match(await phone.locator('#span-error').textContent(), /起始日期应不晚于结束日期/);
       assert.equal(await phone.locator('#span-form input[name=from]').inputValue(), '2026-03-05');
-      // Every reading of the last hour, taken away as CSV, a line each.
+      // The last hour's chart: its tooltip reads China's time, not the phone's (New York's, 12
+      // or 13 hours behind), within the span drawn.
       await phone.goto(`/sensors/${gas.code}?range=1h`);
-      const [download] = await Promise.all([phone.waitForEvent('download'), phone.locator('#readings-export a[href$="readings.csv?range=1h"]').click()]);
+      const chinaText = (ms) => new Date(ms + 8 * 3600 * 1000).toISOString().slice(0, 19).replace('T', ' ');
+      const [drawnFrom, drawnTo] = [Number(await chart.getAttribute('data-from')), Number(await chart.getAttribute('data-to'))];
+      await chart.locator('canvas').first().waitFor({ state: 'attached' });
+      const box = await chart.boundingBox();
+      await chart.hover({ position: { x: box.width * 0.6, y: box.height / 2 } });
+      const tooltip = chart.locator('div', { hasText: /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/ }).last();
+      await tooltip.waitFor({ state: 'visible' });
+      const shown = (await tooltip.textContent()).match(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/)[0];
+      assert.ok(shown >= chinaText(drawnFrom - 10_000) && shown <= chinaText(drawnTo), `the tooltip's ${shown} lies in ${chinaText(drawnFrom)}–${chinaText(drawnTo)}, China time`);
+      // Every reading of the hour drawn, taken away as CSV, a line each: the link carries the
+      // moment the chart was drawn, so a later click exports the same hour.
+      const csvLink = phone.locator('#readings-export a[href*="readings.csv?range=1h&until="]:not([href*="detail="])');
+      assert.equal(new URL(await csvLink.getAttribute('href'), BASE_URL).searchParams.get('until'), String(drawnTo));
+      const [download] = await Promise.all([phone.waitForEvent('download'), csvLink.click()]);
       const text = await readFile(await download.path(), 'utf8');
       assert.ok(text.startsWith('\ufeff'), 'a BOM, for Excel');
       const csv = text.trim().split(/\r?\n/);
       assert.match(csv[0], /^时间,读数 \(/, `a heading per column, the reading's with its unit: ${csv[0]}`);
       assert.ok(csv.length > 1 && csv.slice(1).every((line) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,-?\d/.test(line)), `one line a reading: ${csv.slice(0, 3)}`);
+      assert.ok(csv.slice(1).every((line) => line.slice(0, 19) <= chinaText(drawnTo)), `no reading after the hour drawn: ${csv.at(-1)}`);
 
       // Register a source and one of its sensors through the forms, on the phone: the source is
       // graded by GB 18218 on the spot (200 t of sulphur dioxide, 60 people nearby: 三级).

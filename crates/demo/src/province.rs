@@ -421,17 +421,25 @@ async fn load_demo_dangers(app: &App) -> Result<()> {
     let enterprises = app.list_enterprises(&regulator, &client, &app::enterprises::ListQuery::default(), 1, 40).await?.items;
     let today = domain::time::today();
     let day = |offset: i64| today.checked_add(jiff::Span::new().days(offset)).map(|d| d.to_string()).unwrap_or_default();
-    const FINDINGS: [(&str, &str); 6] = [
-        ("储罐区", "液化烃储罐未设置紧急切断阀"),
-        ("消防车通道", "消防车通道被货物占用"),
-        ("配电室", "配电柜前绝缘垫缺失"),
-        ("粉尘作业区", "除尘系统未设置泄爆装置"),
-        ("危化品仓库", "禁忌物料混存"),
-        ("有限空间", "有限空间作业未执行审批"),
+    // (place, finding, the high-risk sectors it needs; none: any enterprise): a hotel is not
+    // found with a liquefied-hydrocarbon tank, nor a trading company with a dust collector.
+    const FINDINGS: [(&str, &str, &[&str]); 8] = [
+        ("储罐区", "液化烃储罐未设置紧急切断阀", &["hazardous_chemicals", "gas"]),
+        ("消防车通道", "消防车通道被货物占用", &[]),
+        ("配电室", "配电柜前绝缘垫缺失", &[]),
+        ("粉尘作业区", "除尘系统未设置泄爆装置", &["combustible_dust"]),
+        ("危化品仓库", "禁忌物料混存", &["hazardous_chemicals"]),
+        ("有限空间", "有限空间作业未执行审批", &[]),
+        ("液氨制冷机房", "氨制冷机房未设置氨气浓度报警装置", &["ammonia_refrigeration"]),
+        ("安全出口", "安全出口锁闭,疏散指示标志损坏", &[]),
     ];
     let step = |action: &str| DangerActionInput { action: action.into(), ..Default::default() };
     for (index, enterprise) in enterprises.iter().enumerate().take(36) {
-        let (location, description) = FINDINGS[index % FINDINGS.len()];
+        let sectors = app.store.enterprise(enterprise.id, &domain::access::Visibility::Everything).await?.enterprise.sectors;
+        let fits = |needs: &[&str]| needs.is_empty() || sectors.iter().any(|sector| needs.contains(&sector.key()));
+        // The finding in turn, or the next one that fits the enterprise.
+        let (location, description, _) =
+            (0..FINDINGS.len()).map(|step| FINDINGS[(index + step) % FINDINGS.len()]).find(|(_, _, needs)| fits(needs)).unwrap_or(FINDINGS[1]);
         let major = index % 5 == 0;
         // Every sixth danger is closed, the others stop one stage short of it in turn; a
         // third of the open ones are past their deadline.

@@ -93,32 +93,22 @@ impl Store {
 
     /// A TOTP secret as stored: sealed when the store has the server's key.
     fn sealed_totp(&self, secret: Option<&str>) -> Option<String> {
-        secret.map(|secret| match &self.sealer {
-            Some(sealer) => sealer.seal(TOTP_PURPOSE, secret),
-            None => secret.to_owned(),
-        })
+        secret.map(|secret| self.seal_column(TOTP_PURPOSE, secret))
     }
 
     /// A user row as read, its TOTP secret opened. A sealed secret without the key is an error,
     /// never a missing second factor.
     fn opened(&self, mut row: UserRow) -> Result<UserRow> {
-        if let Some(stored) = row.totp_secret.take() {
-            row.totp_secret = Some(match &self.sealer {
-                Some(sealer) => sealer.open(TOTP_PURPOSE, &stored)?,
-                None if crate::keys::Sealer::is_sealed(&stored) => {
-                    return Err(StoreError::Corrupt("a sealed TOTP secret needs the server's key".into()));
-                }
-                None => stored,
-            });
-        }
+        row.totp_secret = row.totp_secret.take().map(|stored| self.open_column(TOTP_PURPOSE, stored)).transpose()?;
         Ok(row)
     }
 
-    /// Seals the TOTP secrets stored before sealing began; returns how many. A storage change,
-    /// not a business one, so it is not audited.
+    /// Seals the secrets stored before sealing began (TOTP secrets, the inbox's channel addresses
+    /// and delivery texts); returns how many. A storage change, not a business one, so it is not
+    /// audited.
     pub async fn seal_legacy_secrets(&self) -> Result<u64> {
         let Some(sealer) = &self.sealer else { return Ok(0) };
-        with_writer!(self, |pool| {
+        let totp_secrets = with_writer!(self, |pool| {
             let plain: Vec<(i64, String)> =
                 sqlx::query_as("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL AND totp_secret NOT LIKE 'sealed1:%'").fetch_all(pool).await?;
             for (id, secret) in &plain {
@@ -129,8 +119,9 @@ impl Store {
                     .execute(pool)
                     .await?;
             }
-            Ok(plain.len() as u64)
-        })
+            plain.len() as u64
+        });
+        Ok(totp_secrets + self.seal_legacy_inbox().await?)
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {

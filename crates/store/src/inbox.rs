@@ -3,6 +3,11 @@
 //! a unit reaches the people of `unit_recipients` (see migration 0021) in the same transaction as
 //! the change it tells of, and so do its deliveries: nothing is told of a change that did not
 //! happen, and nothing that happened goes untold.
+//!
+//! A channel's address (an e-mail address, a phone number, a robot's key and 钉钉 secret) is
+//! sealed at rest (`ADDRESS_PURPOSE`), and so is a delivery's own text (a code). A delivery copies
+//! its channel's address as stored, and an address saved again unchanged keeps its stored form,
+//! so that "the address this delivery waits for is still chosen" is a comparison of stored values.
 
 use domain::audit::AuditEvent;
 use domain::inbox::Channel;
@@ -67,6 +72,11 @@ macro_rules! post_to_unit {
     }};
 }
 pub(crate) use post_to_unit;
+
+/// What channel addresses are sealed for, in `inbox_channels` and the deliveries that copy them.
+const ADDRESS_PURPOSE: &str = "inbox channel address";
+/// What a delivery's own text (a code sent to verify a channel) is sealed for.
+const DELIVERY_TEXT_PURPOSE: &str = "inbox delivery text";
 
 /// Most messages listed on one page.
 pub const MESSAGES_PER_PAGE_MAX: i64 = 200;
@@ -142,6 +152,21 @@ pub struct DeliveryRow {
     pub message: String,
     pub link: String,
     pub urgent: bool,
+}
+
+/// A due delivery as stored: its address sealed, and its own text (sealed) or its message's.
+#[derive(FromRow)]
+struct StoredDelivery {
+    id: i64,
+    #[sqlx(try_from = "String")]
+    channel: Channel,
+    address: String,
+    lang: String,
+    attempts: i64,
+    own_message: Option<String>,
+    message: String,
+    link: String,
+    urgent: bool,
 }
 
 /// How many deliveries stand in each state.
@@ -234,12 +259,13 @@ impl Store {
 
     /// The channels a person chose.
     pub async fn inbox_channels(&self, user_id: i64) -> Result<Vec<InboxChannelRow>> {
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as("SELECT channel, address, urgent_only, lang, verified_at, code_sent_at FROM inbox_channels WHERE user_id = $1 ORDER BY channel")
+        let rows: Vec<InboxChannelRow> = with_pool!(self, |pool| {
+            sqlx::query_as("SELECT channel, address, urgent_only, lang, verified_at, code_sent_at FROM inbox_channels WHERE user_id = $1 ORDER BY channel")
                 .bind(user_id)
                 .fetch_all(pool)
-                .await?)
-        })
+                .await?
+        });
+        rows.into_iter().map(|row| Ok(InboxChannelRow { address: self.open_column(ADDRESS_PURPOSE, row.address.clone())?, ..row })).collect()
     }
 
     /// Replaces a person's channels, audited (where messages go is worth knowing afterwards),
@@ -253,12 +279,27 @@ impl Store {
             |tx| {
                 let now = now_ms();
                 let kept: Vec<&str> = channels.iter().map(|c| c.channel.key()).collect();
-                let existing: Vec<String> =
-                    sqlx::query_scalar("SELECT channel FROM inbox_channels WHERE user_id = $1").bind(user_id).fetch_all(&mut *tx).await?;
-                for gone in existing.iter().filter(|c| !kept.contains(&c.as_str())) {
+                let existing: Vec<(String, String)> =
+                    sqlx::query_as("SELECT channel, address FROM inbox_channels WHERE user_id = $1").bind(user_id).fetch_all(&mut *tx).await?;
+                for (gone, _) in existing.iter().filter(|(c, _)| !kept.contains(&c.as_str())) {
                     sqlx::query("DELETE FROM inbox_channels WHERE user_id = $1 AND channel = $2").bind(user_id).bind(gone).execute(&mut *tx).await?;
                 }
-                for channel in channels {
+                // Each address as it will be stored: unchanged, as it was (the deliveries waiting
+                // for it hold that form); changed or new, sealed afresh.
+                let stored_addresses: Vec<String> = channels
+                    .iter()
+                    .map(|channel| {
+                        existing
+                            .iter()
+                            .find(|(key, stored)| {
+                                key == channel.channel.key()
+                                    && self.open_column(ADDRESS_PURPOSE, stored.clone()).is_ok_and(|address| address == channel.address)
+                            })
+                            .map(|(_, stored)| stored.clone())
+                            .unwrap_or_else(|| self.seal_column(ADDRESS_PURPOSE, &channel.address))
+                    })
+                    .collect();
+                for (channel, stored_address) in channels.iter().zip(&stored_addresses) {
                     sqlx::query(
                         "INSERT INTO inbox_channels (user_id, channel, address, urgent_only, lang, verified_at) VALUES ($1, $2, $3, $4, $5, $6) \
                          ON CONFLICT (user_id, channel) DO UPDATE SET address = excluded.address, urgent_only = excluded.urgent_only, \
@@ -266,7 +307,7 @@ impl Store {
                     )
                     .bind(user_id)
                     .bind(channel.channel.key())
-                    .bind(&channel.address)
+                    .bind(stored_address)
                     .bind(channel.urgent_only)
                     .bind(&channel.lang)
                     .bind(channel.verified_at)
@@ -274,7 +315,9 @@ impl Store {
                     .await?;
                 }
                 for code in codes {
-                    let Some(channel) = channels.iter().find(|c| c.channel == code.channel) else { continue };
+                    let Some((channel, stored_address)) = channels.iter().zip(&stored_addresses).find(|(c, _)| c.channel == code.channel) else {
+                        continue;
+                    };
                     sqlx::query("UPDATE inbox_channels SET code_hash = $1, code_sent_at = $2, code_attempts = 0 WHERE user_id = $3 AND channel = $4")
                         .bind(&code.code_hash)
                         .bind(now)
@@ -298,10 +341,10 @@ impl Store {
                     )
                     .bind(message_id)
                     .bind(code.channel.key())
-                    .bind(&channel.address)
+                    .bind(stored_address)
                     .bind(&channel.lang)
                     .bind(now)
-                    .bind(&code.sent_text)
+                    .bind(self.seal_column(DELIVERY_TEXT_PURPOSE, &code.sent_text))
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -389,9 +432,9 @@ impl Store {
     /// there, row by row and only if still due, so that two processes never send one delivery
     /// twice (a claim not followed by an attempt's record simply falls due again).
     pub async fn take_due_deliveries(&self, now: i64, claimed_until: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
-        let due: Vec<DeliveryRow> = with_pool!(self, |pool| {
+        let due: Vec<StoredDelivery> = with_pool!(self, |pool| {
             sqlx::query_as(
-                "SELECT d.id, d.channel, d.address, d.lang, d.attempts, COALESCE(d.own_message, m.message) AS message, m.link, m.urgent FROM inbox_deliveries d \
+                "SELECT d.id, d.channel, d.address, d.lang, d.attempts, d.own_message, m.message, m.link, m.urgent FROM inbox_deliveries d \
                  JOIN inbox_messages m ON m.id = d.message_id WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
                  ORDER BY d.next_attempt_at, d.id LIMIT $2",
             )
@@ -412,7 +455,19 @@ impl Store {
                     .rows_affected()
             });
             if claimed == 1 {
-                taken.push(row);
+                taken.push(DeliveryRow {
+                    id: row.id,
+                    channel: row.channel,
+                    address: self.open_column(ADDRESS_PURPOSE, row.address)?,
+                    lang: row.lang,
+                    attempts: row.attempts,
+                    message: match row.own_message {
+                        Some(own) => self.open_column(DELIVERY_TEXT_PURPOSE, own)?,
+                        None => row.message,
+                    },
+                    link: row.link,
+                    urgent: row.urgent,
+                });
             }
         }
         Ok(taken)
@@ -450,6 +505,58 @@ impl Store {
                 return Err(StoreError::NotFound);
             }
             Ok(())
+        })
+    }
+
+    /// Seals the channel addresses and delivery texts stored before sealing began; returns how
+    /// many values were sealed. A channel's pending deliveries take the same stored address as
+    /// the channel, so that none of them is taken for withdrawn. Part of `seal_legacy_secrets`.
+    pub(crate) async fn seal_legacy_inbox(&self) -> Result<u64> {
+        if self.sealer.is_none() {
+            return Ok(0);
+        }
+        crate::in_plain_transaction!(self, |tx| {
+            let mut sealed = 0;
+            let channels: Vec<(i64, String, String)> =
+                sqlx::query_as("SELECT user_id, channel, address FROM inbox_channels WHERE address NOT LIKE 'sealed1:%'").fetch_all(&mut *tx).await?;
+            for (user_id, channel, address) in &channels {
+                let stored = self.seal_column(ADDRESS_PURPOSE, address);
+                sqlx::query(
+                    "UPDATE inbox_deliveries SET address = $1 WHERE address = $2 AND channel = $3 \
+                         AND message_id IN (SELECT id FROM inbox_messages WHERE user_id = $4)",
+                )
+                .bind(&stored)
+                .bind(address)
+                .bind(channel)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE inbox_channels SET address = $1 WHERE user_id = $2 AND channel = $3")
+                    .bind(&stored)
+                    .bind(user_id)
+                    .bind(channel)
+                    .execute(&mut *tx)
+                    .await?;
+                sealed += 1;
+            }
+            // What is left: deliveries whose channel has since changed or gone.
+            let deliveries: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+                "SELECT id, address, own_message FROM inbox_deliveries \
+                     WHERE address NOT LIKE 'sealed1:%' OR own_message NOT LIKE 'sealed1:%'",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            for (id, address, own_message) in &deliveries {
+                let seal = |purpose: &str, text: &str| if crate::keys::Sealer::is_sealed(text) { text.to_owned() } else { self.seal_column(purpose, text) };
+                sqlx::query("UPDATE inbox_deliveries SET address = $1, own_message = $2 WHERE id = $3")
+                    .bind(seal(ADDRESS_PURPOSE, address))
+                    .bind(own_message.as_deref().map(|text| seal(DELIVERY_TEXT_PURPOSE, text)))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sealed += 1;
+            }
+            Ok(sealed)
         })
     }
 

@@ -1,7 +1,8 @@
 //! The server's secret key, kept outside the database (a key file beside it, or one named by the
 //! configuration), and what is derived from it: the audit chain's key (`domain::audit::AuditKey`)
-//! and the key that seals secrets at rest (TOTP secrets), so that a copy of the database alone
-//! can neither rewrite the audit log undetected nor reveal a second factor.
+//! and the key that seals secrets at rest (TOTP secrets, session data, the inbox's channel
+//! addresses and robot secrets), so that a copy of the database alone can neither rewrite the
+//! audit log undetected nor reveal a second factor or where a person's messages go.
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -9,7 +10,7 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 
-use crate::StoreError;
+use crate::{Store, StoreError};
 
 /// Prefix of a sealed value; what follows is base64 of the 24-byte nonce and the ciphertext.
 const SEALED_PREFIX: &str = "sealed1:";
@@ -150,6 +151,27 @@ impl Sealer {
 
     pub(crate) fn is_sealed(stored: &str) -> bool {
         stored.starts_with(SEALED_PREFIX)
+    }
+}
+
+impl Store {
+    /// A secret column's value as stored: sealed for `purpose` when the store has the server's
+    /// key, as it is otherwise (a store opened only for tests or tools).
+    pub(crate) fn seal_column(&self, purpose: &str, text: &str) -> String {
+        match &self.sealer {
+            Some(sealer) => sealer.seal(purpose, text),
+            None => text.to_owned(),
+        }
+    }
+
+    /// A secret column's value as read: opened, or as it is when stored before sealing began. A
+    /// sealed value without the key is an error, never taken for the value itself.
+    pub(crate) fn open_column(&self, purpose: &str, stored: String) -> crate::Result<String> {
+        match &self.sealer {
+            Some(sealer) => sealer.open(purpose, &stored),
+            None if Sealer::is_sealed(&stored) => Err(StoreError::Corrupt(format!("a sealed {purpose} needs the server's key"))),
+            None => Ok(stored),
+        }
     }
 }
 

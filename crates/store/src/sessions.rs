@@ -98,16 +98,11 @@ impl Store {
     /// Session data as stored: sealed when the store has the server's key (it holds CSRF tokens
     /// and second-factor secrets awaiting confirmation).
     fn sealed_session_data(&self, data: &str) -> String {
-        match &self.sealer {
-            Some(sealer) => sealer.seal(SESSION_PURPOSE, data),
-            None => data.to_owned(),
-        }
+        self.seal_column(SESSION_PURPOSE, data)
     }
 
     fn opened_session(&self, mut row: SessionRow) -> Result<SessionRow> {
-        if let Some(sealer) = &self.sealer {
-            row.data = sealer.open(SESSION_PURPOSE, &row.data)?;
-        }
+        row.data = self.open_column(SESSION_PURPOSE, std::mem::take(&mut row.data))?;
         Ok(row)
     }
 

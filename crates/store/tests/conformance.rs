@@ -8,10 +8,11 @@ use domain::CreditCode;
 use domain::access::Visibility;
 use domain::audit::{AuditEvent, ChainError, Outcome};
 use domain::enterprises::{Enterprise, EnterpriseInput};
+use domain::inbox::Channel;
 use domain::region::{RegionCode, RegionLevel};
 use domain::unit::UnitKind;
 use store::testing::{backends, fresh};
-use store::{EnterpriseFilter, NewUnit, NewUser, SessionRow, Store, StoreError};
+use store::{ChannelCode, EnterpriseFilter, InboxChannelRow, NewUnit, NewUser, SessionRow, Store, StoreError, UnitPost};
 
 fn event(action: &str) -> AuditEvent {
     AuditEvent {
@@ -306,6 +307,55 @@ async fn suite(backend: &str) {
     db.store.execute_raw_for_tests(&format!("UPDATE users SET totp_secret = 'LEGACYSECRET' WHERE id = {id}")).await.unwrap();
     assert_eq!(db.store.seal_legacy_secrets().await.unwrap(), 1);
     assert_eq!(db.store.user(id).await.unwrap().totp_secret.as_deref(), Some("LEGACYSECRET"));
+    assert_eq!(db.store.seal_legacy_secrets().await.unwrap(), 0);
+
+    // A channel's address (here a 钉钉 robot's key and secret) and a code's text are sealed too.
+    let robot = InboxChannelRow {
+        channel: Channel::Dingtalk,
+        address: "robotkey123 SECsecret456".into(),
+        urgent_only: false,
+        lang: "zh-CN".into(),
+        verified_at: Some(0),
+        code_sent_at: None,
+    };
+    let code = ChannelCode { channel: Channel::Dingtalk, code_hash: "h".into(), notice: "{}".into(), sent_text: "验证码 913524".into() };
+    db.store.set_inbox_channels(id, std::slice::from_ref(&robot), &[code], &event("inbox.channels")).await.unwrap();
+    let shown = db.store.inbox_channels(id).await.unwrap();
+    assert_eq!((shown.len(), shown[0].address.as_str()), (1, "robotkey123 SECsecret456"));
+    for (table, column) in [("inbox_channels", "address"), ("inbox_deliveries", "address"), ("inbox_deliveries", "own_message")] {
+        let clear =
+            db.store.count_for_tests(&format!("SELECT COUNT(*) FROM {table} WHERE {column} LIKE '%SECsecret456%' OR {column} LIKE '%913524%'")).await.unwrap();
+        assert_eq!(clear, 0, "{table}.{column} holds no secret in clear");
+    }
+    assert!(matches!(unkeyed.inbox_channels(id).await, Err(StoreError::Corrupt(_))), "without the key an address is not read as its sealed form");
+    let due = db.store.take_due_deliveries(store::now_ms() + 1_000, store::now_ms() + 60_000, 10).await.unwrap();
+    assert_eq!(due.iter().map(|d| (d.address.as_str(), d.message.as_str())).collect::<Vec<_>>(), [("robotkey123 SECsecret456", "验证码 913524")]);
+    db.store.record_delivery_attempt(due[0].id, Ok(())).await.unwrap();
+    // Saved again unchanged, a channel keeps its waiting deliveries; with another address it
+    // withdraws them.
+    let post = |topic: &str| UnitPost {
+        unit_id,
+        only_user_id: None,
+        topic: topic.into(),
+        urgent: false,
+        message: "{}".into(),
+        link: "/".into(),
+        except_user_id: None,
+    };
+    assert_eq!(db.store.post_to_units(&[post("sealed:1")]).await.unwrap(), 1);
+    db.store.set_inbox_channels(id, std::slice::from_ref(&robot), &[], &event("inbox.channels")).await.unwrap();
+    assert_eq!(db.store.delivery_counts().await.unwrap().pending, 1, "an unchanged address keeps its delivery");
+    let moved = InboxChannelRow { address: "otherkey SECother".into(), ..robot.clone() };
+    db.store.set_inbox_channels(id, std::slice::from_ref(&moved), &[], &event("inbox.channels")).await.unwrap();
+    assert_eq!((db.store.delivery_counts().await.unwrap().pending, db.store.delivery_counts().await.unwrap().failed), (0, 1), "a changed address withdraws it");
+    // Addresses stored before sealing began are sealed at start-up, with their waiting deliveries.
+    db.store.execute_raw_for_tests(&format!("UPDATE inbox_channels SET address = 'legacy@example.cn' WHERE user_id = {id}")).await.unwrap();
+    assert_eq!(db.store.post_to_units(&[post("sealed:2")]).await.unwrap(), 1);
+    assert_eq!(db.store.seal_legacy_secrets().await.unwrap(), 1);
+    assert_eq!(db.store.count_for_tests("SELECT COUNT(*) FROM inbox_channels WHERE address LIKE 'sealed1:%'").await.unwrap(), 1);
+    db.store.set_inbox_channels(id, &[InboxChannelRow { address: "legacy@example.cn".into(), ..robot.clone() }], &[], &event("inbox.channels")).await.unwrap();
+    let due = db.store.take_due_deliveries(store::now_ms() + 1_000, store::now_ms() + 60_000, 10).await.unwrap();
+    assert_eq!(due.iter().map(|d| d.address.as_str()).collect::<Vec<_>>(), ["legacy@example.cn"], "still waiting, and read back");
     assert_eq!(db.store.seal_legacy_secrets().await.unwrap(), 0);
 }
 

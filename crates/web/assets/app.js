@@ -65,7 +65,14 @@
     });
   }
 
-  // A sensor's last 24 hours: the 1-minute mean as a line within its min–max band, with the
+  // The platform's times are China's (UTC+8, no daylight saving), on the page, in the files and
+  // on the charts, wherever the browser is: a chart draws its times shifted by this much, in UTC.
+  var CHINA_OFFSET_MS = 8 * 3600 * 1000;
+  function chinaTimeText(ms) {
+    return new Date(ms + CHINA_OFFSET_MS).toISOString().slice(0, 19).replace("T", " ");
+  }
+
+  // A sensor's chosen span: each period's mean as a line within its min–max band, with the
   // alarm thresholds as dashed lines.
   function drawSensorChart(element) {
     if (!window.echarts) { return; }
@@ -90,24 +97,26 @@
       });
       var unit = element.dataset.unit || "";
       var chart = echarts.init(element, null, { renderer: "canvas" });
+      var at = function (ms) { return ms + CHINA_OFFSET_MS; };
       chart.setOption({
+        useUTC: true,
         // The band is drawn as min plus (max - min); the tooltip reads the bucket itself.
         tooltip: {
           trigger: "axis",
           formatter: function (params) {
             // The tooltip is HTML: the unit (typed by an enterprise) and the labels are escaped.
             var b = buckets[params[0].dataIndex], html = echarts.format.encodeHTML, u = html(unit);
-            return html(new Date(b.start_ms).toLocaleString()) + "<br>" + html(labels[0]) + " " + b.min + " " + u + "<br>" + html(labels[1]) + " " + b.max + " " + u + "<br>" + html(labels[2]) + " " + b.avg.toFixed(3) + " " + u;
+            return html(chinaTimeText(b.start_ms)) + "<br>" + html(labels[0]) + " " + b.min + " " + u + "<br>" + html(labels[1]) + " " + b.max + " " + u + "<br>" + html(labels[2]) + " " + b.avg.toFixed(3) + " " + u;
           }
         },
         grid: { left: 48, right: 24, top: 24, bottom: 32 },
         // The whole span is shown, readings or not, so that a gap reads as a gap.
-        xAxis: { type: "time", min: Number(element.dataset.from), max: Number(element.dataset.to), axisLabel: { hideOverlap: true } },
+        xAxis: { type: "time", min: at(Number(element.dataset.from)), max: at(Number(element.dataset.to)), axisLabel: { hideOverlap: true } },
         yAxis: { type: "value", name: unit, scale: true },
         series: [
-          { name: labels[0], type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 }, data: buckets.map(function (b) { return [b.start_ms, b.min]; }) },
-          { name: labels[1], type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "#c6dbef" }, data: buckets.map(function (b) { return [b.start_ms, b.max - b.min]; }) },
-          { name: labels[2], type: "line", symbol: "none", lineStyle: { color: "#08519c" }, data: buckets.map(function (b) { return [b.start_ms, b.avg]; }), markLine: { symbol: "none", data: lines } }
+          { name: labels[0], type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 }, data: buckets.map(function (b) { return [at(b.start_ms), b.min]; }) },
+          { name: labels[1], type: "line", stack: "band", symbol: "none", lineStyle: { opacity: 0 }, areaStyle: { color: "#c6dbef" }, data: buckets.map(function (b) { return [at(b.start_ms), b.max - b.min]; }) },
+          { name: labels[2], type: "line", symbol: "none", lineStyle: { color: "#08519c" }, data: buckets.map(function (b) { return [at(b.start_ms), b.avg]; }), markLine: { symbol: "none", data: lines } }
         ]
       });
       window.addEventListener("resize", function () { chart.resize(); });
@@ -307,9 +316,16 @@
         var main = document.querySelector("main");
         if (main) { main.insertBefore(banner, main.firstChild); }
       }
+      var unopened = [];
       return all.reduce(function (previous, pending) {
         return previous.then(function () {
-          return openEntries(pending).then(function (entries) { return postCheck(pending.url, entries); }).then(function (response) {
+          return openEntries(pending).then(function (entries) { return postCheck(pending.url, entries); }, function () {
+            // Kept under a key this person no longer has (the server's key was replaced): said,
+            // not retried in silence, and kept (the old key may yet be restored).
+            unopened.push(chinaTimeText(pending.kept_at || 0));
+            return null;
+          }).then(function (response) {
+            if (!response) { return null; }
             if (response.status === 422 || response.status === 409) {
               // Refused for what it holds: sending it again would be refused again.
               return response.text().then(function (html) {
@@ -333,7 +349,15 @@
             });
           }, function () { return null; });
         });
-      }, Promise.resolve());
+      }, Promise.resolve()).then(function () {
+        if (!unopened.length || document.getElementById("pending-unopened")) { return; }
+        var notice = document.createElement("p");
+        notice.id = "pending-unopened";
+        notice.className = "error";
+        notice.setAttribute("role", "alert");
+        notice.textContent = document.body.dataset.msgPendingUnopened + " " + unopened.join(", ");
+        banner.after(notice);
+      });
     }).catch(function () { return null; }).then(function () { sendingPending = false; });
   }
   window.addEventListener("online", sendPending);

@@ -531,23 +531,37 @@ async fn register_source(State(state): State<AppState>, headers: HeaderMap, user
     }
 }
 
-/// The span of a sensor's chart and export, kept in the URL: a named recent span (`range`), or
-/// whole days (`from`, `to`); with `detail=buckets` an export takes the chart's buckets instead of
-/// each reading.
+/// The span of a sensor's chart and export, kept in the URL: a named recent span (`range`),
+/// ending now or at `until` (milliseconds; the export links carry the moment the chart was drawn,
+/// so that "the last hour" exports what was shown), or whole days (`from`, `to`); with
+/// `detail=buckets` an export takes the chart's buckets instead of each reading.
 #[derive(Deserialize, Default)]
 struct SpanQuery {
     range: Option<String>,
+    until: Option<String>,
     from: Option<String>,
     to: Option<String>,
     detail: Option<String>,
 }
 
-/// The span a query names, or a problem with its days; the last 24 hours when it names none.
+/// The span a query names, or a problem with its days or its end; the last 24 hours when it names
+/// none. No span ends after `now_ms`.
 fn chart_span(query: &SpanQuery, now_ms: i64) -> Result<ChartSpan, domain::message::Message> {
-    match (query.from.as_deref().map(str::trim), query.to.as_deref().map(str::trim)) {
-        (Some(from), Some(to)) if !from.is_empty() || !to.is_empty() => ChartSpan::days(from, to, now_ms),
-        _ => Ok(query.range.as_deref().and_then(|name| ChartSpan::recent(name, now_ms)).unwrap_or_else(|| default_span(now_ms))),
+    if let (Some(from), Some(to)) = (query.from.as_deref().map(str::trim), query.to.as_deref().map(str::trim))
+        && (!from.is_empty() || !to.is_empty())
+    {
+        return ChartSpan::days(from, to, now_ms);
     }
+    let end_ms = match query.until.as_deref().map(str::trim).filter(|text| !text.is_empty()) {
+        None => now_ms,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|ms| *ms > 0)
+            .map(|ms| ms.min(now_ms))
+            .ok_or_else(|| domain::message!("monitoring.chart_until", value = text.chars().take(20).collect::<String>()))?,
+    };
+    Ok(query.range.as_deref().and_then(|name| ChartSpan::recent(name, end_ms)).unwrap_or_else(|| default_span(end_ms)))
 }
 
 fn default_span(now_ms: i64) -> ChartSpan {
@@ -587,7 +601,7 @@ struct SensorPage {
     span_error: Option<String>,
     /// What the chart shows, in words: the span and its bucket width.
     span_words: String,
-    /// The query that keeps the span, for the export links (`range=7d`, `from=…&to=…`).
+    /// The query that keeps the span, for the export links (`range=7d&until=…`, `from=…&to=…`).
     span_query: String,
 }
 
@@ -610,7 +624,7 @@ async fn sensor_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
     let recent =
         if days_chosen { None } else { Some(query.range.as_deref().filter(|name| ChartSpan::recent(name, now_ms).is_some()).unwrap_or("24h").to_owned()) };
     let span_query = match &recent {
-        Some(name) => format!("range={name}"),
+        Some(name) => format!("range={name}&until={}", span.to_ms),
         None => format!("from={}&to={}", domain::time::date_of_ms(span.from_ms), domain::time::date_of_ms(span.to_ms)),
     };
     let from_date = if span_error.is_some() { query.from.clone().unwrap_or_default() } else { domain::time::date_of_ms(span.from_ms).to_string() };
@@ -959,5 +973,29 @@ async fn revoke_ingest_token(State(state): State<AppState>, headers: HeaderMap, 
     match state.app.revoke_ingest_token(&user.actor, &user.client, id).await {
         Ok(()) => Redirect::to("/monitoring").into_response(),
         Err(error) => error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(range: &str, until: Option<&str>) -> SpanQuery {
+        SpanQuery { range: Some(range.to_owned()), until: until.map(str::to_owned), ..SpanQuery::default() }
+    }
+
+    #[test]
+    fn a_recent_span_ends_at_until_never_after_now_and_a_bad_end_is_named() {
+        let now = 1_780_000_000_000;
+        let drawn = now - 90_000;
+        let span = chart_span(&query("1h", Some(&drawn.to_string())), now).unwrap();
+        assert_eq!((span.from_ms, span.to_ms), (drawn - 3_600_000, drawn), "the export covers the hour that was drawn");
+        let span = chart_span(&query("1h", Some(&(now + 86_400_000).to_string())), now).unwrap();
+        assert_eq!(span.to_ms, now, "a span does not end in the future");
+        assert_eq!(chart_span(&query("6h", None), now).unwrap().to_ms, now);
+        for bad in ["yesterday", "-5", "0", "99999999999999999999999"] {
+            let problem = chart_span(&query("1h", Some(bad)), now).unwrap_err();
+            assert_eq!(problem.code, "monitoring.chart_until", "{bad}");
+        }
     }
 }
