@@ -47,7 +47,7 @@ pub use checklists::{
     CampaignCityRow, CampaignRow, ChecklistItemRow, ChecklistResultRow, ChecklistRow, ChecklistRunRow, FieldRecord, NewCampaign, NewChecklistItem, NewRun,
     NewRunResult,
 };
-pub use commitments::{CommitmentRow, MissingCommitment};
+pub use commitments::{CommitmentFiling, CommitmentRow, MissingCommitment};
 pub use enforcement::{
     CityCoverageRow, ConflictRow, CoverageRow, EnforcementFactsRow, EnterpriseRef, InspectionPhotoRow, InspectionPlanRow, InspectionRow, JurisdictionCounts,
     JurisdictionExceptionRow, KeyCoverageRow, NewInspection, NewInspectionPlan, NewPenalty, NewProfile, OverrideRow, PenaltyRow, PlanItemRow, PoolInspectorRow,

@@ -6,6 +6,7 @@ mod accidents;
 mod accountability;
 mod audit;
 mod checklists;
+mod commitments;
 mod enforcement;
 mod figures;
 mod fuzz_corpus;

@@ -29,7 +29,7 @@ pub struct Missing {
 /// Enterprises of the caller's territory with high-risk sectors that filed no commitment today.
 #[utoipa::path(get, path = "/api/v1/commitments/missing", tag = "hidden dangers", responses((status = 200, body = Vec<Missing>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 async fn missing_commitments(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Vec<Missing>>, ApiError> {
-    let rows = state.app.missing_commitments(&caller.actor, &caller.client).await?;
+    let rows = state.app.missing_commitments(&caller.actor, &caller.client, None).await?;
     Ok(Json(
         rows.into_iter().map(|m| Missing { enterprise_id: m.enterprise_id, name: m.name, region_code: m.region_code, region_name: m.region_name }).collect(),
     ))

@@ -4,10 +4,11 @@
 use app::commitments::CommitmentInput;
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use serde::Deserialize;
 
 use crate::AppState;
 use crate::identity::PageUser;
@@ -25,39 +26,119 @@ struct CommitmentsPage {
     is_enterprise: bool,
     filed_today: bool,
     history: Vec<(String, String, String, String)>,
+    /// For a regulator: today's filing per subdivision, with the missing list's page.
+    regions: Vec<RegionLine>,
+    totals: RegionLine,
+    chosen: Option<(String, String)>,
+    missing_total: i64,
     missing: Vec<(i64, String, String)>,
+    page: i64,
+    pages: i64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
+    /// The query that keeps the chosen region, for the export link (empty, or `?region=…`).
+    export_query: String,
+    /// The last days' filing over the territory: (day, filed, rate against today's due).
+    trend: Vec<(String, i64, String)>,
     errors: Vec<String>,
 }
 
-async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors: Vec<String>) -> Response {
+/// A subdivision's line of the filing table.
+#[derive(Default)]
+struct RegionLine {
+    code: String,
+    name: String,
+    required: i64,
+    filed: i64,
+    /// The filing rate, "—" where nobody must file.
+    rate: String,
+}
+
+impl RegionLine {
+    fn new(code: String, name: String, required: i64, filed: i64) -> Self {
+        let rate = if required == 0 { "—".to_owned() } else { format!("{:.1}%", filed as f64 * 100.0 / required as f64) };
+        RegionLine { code, name, required, filed, rate }
+    }
+}
+
+/// The regulator's view narrowed to a region of its territory (`region`) and paged (`page`),
+/// both kept in the URL.
+#[derive(Deserialize, Default)]
+struct OverviewQuery {
+    region: Option<String>,
+    page: Option<i64>,
+}
+
+async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors: Vec<String>, query: &OverviewQuery) -> Response {
     let today = domain::time::today().to_string();
-    let (is_enterprise, history, missing) = match user.actor.enterprise_id.filter(|_| app::policy::allows(&user.actor, app::policy::Action::FileCommitment)) {
-        Some(enterprise_id) => match state.app.commitments(&user.actor, &user.client, enterprise_id).await {
-            Ok(rows) => (true, rows.into_iter().map(|r| (r.day, r.principal, r.statement, r.exceptions)).collect::<Vec<_>>(), Vec::new()),
-            Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
-        },
-        None => match state.app.missing_commitments(&user.actor, &user.client).await {
-            Ok(rows) => (false, Vec::new(), rows.into_iter().map(|m| (m.enterprise_id, m.name, m.region_name)).collect()),
-            Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
-        },
+    let mut page = CommitmentsPage {
+        c: chrome(state, headers, &user.session, "/commitments", Some(&user.actor)).await,
+        today: today.clone(),
+        is_enterprise: false,
+        filed_today: false,
+        history: Vec::new(),
+        regions: Vec::new(),
+        totals: RegionLine::default(),
+        chosen: None,
+        missing_total: 0,
+        missing: Vec::new(),
+        page: 1,
+        pages: 1,
+        prev_url: None,
+        next_url: None,
+        export_query: String::new(),
+        trend: Vec::new(),
+        errors,
     };
-    let c = chrome(state, headers, &user.session, "/commitments", Some(&user.actor)).await;
-    let filed_today = history.iter().any(|(day, ..)| *day == today);
-    let page = CommitmentsPage { c, today, is_enterprise, filed_today, history, missing, errors };
+    match user.actor.enterprise_id.filter(|_| app::policy::allows(&user.actor, app::policy::Action::FileCommitment)) {
+        Some(enterprise_id) => match state.app.commitments(&user.actor, &user.client, enterprise_id).await {
+            Ok(rows) => {
+                page.is_enterprise = true;
+                page.history = rows.into_iter().map(|r| (r.day, r.principal, r.statement, r.exceptions)).collect();
+                page.filed_today = page.history.iter().any(|(day, ..)| *day == today);
+            }
+            Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
+        },
+        None => match state.app.commitment_overview(&user.actor, &user.client, query.region.as_deref(), query.page.unwrap_or(1)).await {
+            Ok(overview) => {
+                let (required, filed) = overview.regions.iter().fold((0, 0), |(r, f), line| (r + line.required, f + line.filed));
+                page.totals = RegionLine::new(String::new(), String::new(), required, filed);
+                page.trend = overview
+                    .trend
+                    .into_iter()
+                    .map(|(day, filed)| (day.get(5..).unwrap_or(&day).to_owned(), filed, RegionLine::new(day, String::new(), required, filed).rate))
+                    .collect();
+                page.regions = overview.regions.into_iter().map(|r| RegionLine::new(r.code, r.name, r.required, r.filed)).collect();
+                page.missing_total = overview.missing_total;
+                page.missing = overview.missing.into_iter().map(|m| (m.enterprise_id, m.name, m.region_name)).collect();
+                page.page = overview.page;
+                page.pages = ((overview.missing_total + app::commitments::MISSING_PER_PAGE - 1) / app::commitments::MISSING_PER_PAGE).max(1);
+                let region_query = overview.chosen.as_ref().map(|(code, _)| format!("region={code}&")).unwrap_or_default();
+                let page_url = |n: i64| format!("/commitments?{region_query}page={n}#missing");
+                page.prev_url = (page.page > 1).then(|| page_url(page.page - 1));
+                page.next_url = (page.page < page.pages).then(|| page_url(page.page + 1));
+                page.export_query = overview.chosen.as_ref().map(|(code, _)| format!("?region={code}")).unwrap_or_default();
+                page.chosen = overview.chosen;
+            }
+            Err(error) => return error_page(state, headers, &user.session, Some(&user.actor), error.into()).await,
+        },
+    }
     let status = if page.errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     (status, render(&page)).into_response()
 }
 
-async fn page(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
-    response(&state, &headers, &user, Vec::new()).await
+async fn page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<OverviewQuery>) -> Response {
+    response(&state, &headers, &user, Vec::new(), &query).await
 }
 
 async fn file(State(state): State<AppState>, headers: HeaderMap, user: PageUser, axum::Form(input): axum::Form<CommitmentInput>) -> Response {
     match state.app.file_commitment(&user.actor, &user.client, &input).await {
         Ok(()) => Redirect::to("/commitments").into_response(),
-        Err(app::AppError::Invalid(fields)) => response(&state, &headers, &user, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message))).await,
+        Err(app::AppError::Invalid(fields)) => {
+            response(&state, &headers, &user, crate::pages::rendered(&headers, fields.into_iter().map(|f| f.message)), &OverviewQuery::default()).await
+        }
         Err(app::AppError::Conflict(message)) => {
-            let mut reply = response(&state, &headers, &user, crate::pages::rendered(&headers, [message])).await;
+            let mut reply = response(&state, &headers, &user, crate::pages::rendered(&headers, [message]), &OverviewQuery::default()).await;
             *reply.status_mut() = StatusCode::CONFLICT;
             reply
         }
@@ -65,9 +146,9 @@ async fn file(State(state): State<AppState>, headers: HeaderMap, user: PageUser,
     }
 }
 
-async fn export_missing(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+async fn export_missing(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<OverviewQuery>) -> Response {
     use app::spreadsheet::{Column, SpreadsheetFormat};
-    let missing = match state.app.missing_commitments(&user.actor, &user.client).await {
+    let missing = match state.app.missing_commitments(&user.actor, &user.client, query.region.as_deref()).await {
         Ok(missing) => missing,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
