@@ -388,6 +388,18 @@ pub struct EnterpriseInspections {
     pub announced: Vec<AnnouncedVisit>,
 }
 
+/// Inspections listed per page.
+pub const INSPECTIONS_PER_PAGE: i64 = 50;
+
+/// A page of a territory's inspections, and how many there are in all.
+#[derive(Debug, Clone)]
+pub struct InspectionPage {
+    pub items: Vec<InspectionSummary>,
+    pub total: i64,
+    /// The page given (the last one when a later one was asked for).
+    pub page: i64,
+}
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InspectionSummary {
     pub id: i64,
@@ -1282,13 +1294,14 @@ impl App {
         Ok((content_type, bytes))
     }
 
-    /// Inspections of the caller's territory, newest first.
-    pub async fn inspections(&self, actor: &Actor, client: &Client) -> Result<Vec<InspectionSummary>> {
-        if let (Role::Enterprise, Some(enterprise_id)) = (actor.role, actor.enterprise_id) {
-            return Ok(self.enterprise_inspections(actor, client, enterprise_id).await?.recorded);
-        }
+    /// A page of the inspections of the caller's territory, newest first (an enterprise reads
+    /// its own through `enterprise_inspections`).
+    pub async fn inspections(&self, actor: &Actor, client: &Client, page: i64) -> Result<InspectionPage> {
         let region = self.territory(actor, client, None, "inspection.list").await?;
-        Ok(self.store.inspections(&region.path, None, LIST_MAX).await?.into_iter().map(InspectionSummary::from).collect())
+        let total = self.store.inspection_count(&region.path, None).await?;
+        let page = page.clamp(1, ((total + INSPECTIONS_PER_PAGE - 1) / INSPECTIONS_PER_PAGE).max(1));
+        let items = self.store.inspections(&region.path, None, INSPECTIONS_PER_PAGE, (page - 1) * INSPECTIONS_PER_PAGE).await?;
+        Ok(InspectionPage { items: items.into_iter().map(InspectionSummary::from).collect(), total, page })
     }
 
     /// What an enterprise sees: its recorded inspections and its announced visits to come
@@ -1297,7 +1310,7 @@ impl App {
         if !policy::allows(actor, Action::ReadOwnInspections { enterprise_id }) {
             return Err(self.denied(actor, client, "inspection.list", format!("enterprise:{enterprise_id}")).await);
         }
-        let recorded = self.store.inspections("", Some(enterprise_id), LIST_MAX).await?.into_iter().map(InspectionSummary::from).collect();
+        let recorded = self.store.inspections("", Some(enterprise_id), LIST_MAX, 0).await?.into_iter().map(InspectionSummary::from).collect();
         let announced = self
             .store
             .announced_items_of_enterprise(enterprise_id)

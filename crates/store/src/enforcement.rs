@@ -923,15 +923,30 @@ impl Store {
     }
 
     /// Inspections of enterprises under `path` (or of one enterprise), newest first.
-    pub async fn inspections(&self, path: &str, enterprise_id: Option<i64>, limit: i64) -> Result<Vec<InspectionRow>> {
+    pub async fn inspections(&self, path: &str, enterprise_id: Option<i64>, limit: i64, offset: i64) -> Result<Vec<InspectionRow>> {
         with_pool!(self, |pool| {
             Ok(sqlx::query_as(crate::trusted(&format!(
-                "{INSPECTION_SELECT} WHERE r.path LIKE $1 AND ($2 IS NULL OR n.enterprise_id = $2) ORDER BY n.inspected_on DESC, n.id DESC LIMIT $3"
+                "{INSPECTION_SELECT} WHERE r.path LIKE $1 AND ($2 IS NULL OR n.enterprise_id = $2) ORDER BY n.inspected_on DESC, n.id DESC LIMIT $3 OFFSET $4"
             )))
             .bind(format!("{path}%"))
             .bind(enterprise_id)
             .bind(limit)
+            .bind(offset.max(0))
             .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// How many inspections `inspections` finds in all.
+    pub async fn inspection_count(&self, path: &str, enterprise_id: Option<i64>) -> Result<i64> {
+        with_pool!(self, |pool| {
+            Ok(sqlx::query_scalar(
+                "SELECT COUNT(*) FROM inspections n JOIN enterprises e ON e.id = n.enterprise_id JOIN regions r ON r.code = e.region_code \
+                 WHERE r.path LIKE $1 AND ($2 IS NULL OR n.enterprise_id = $2)",
+            )
+            .bind(format!("{path}%"))
+            .bind(enterprise_id)
+            .fetch_one(pool)
             .await?)
         })
     }

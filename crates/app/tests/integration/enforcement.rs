@@ -333,6 +333,21 @@ async fn enforcement_on_every_configured_backend() {
         let summary = app.jurisdiction(&office, &client, None).await.unwrap();
         assert_eq!((summary.unassigned, summary.exceptions.len()), (0, 0), "{backend}: its office is settled");
 
+        // The territory's inspections, paged: every one once, the city's a part of the province's.
+        let first = app.inspections(&office, &client, 1).await.unwrap();
+        let pages = (first.total + app::enforcement::INSPECTIONS_PER_PAGE - 1) / app::enforcement::INSPECTIONS_PER_PAGE;
+        let mut listed = std::collections::BTreeSet::new();
+        for page in 1..=pages {
+            let got = app.inspections(&office, &client, page).await.unwrap();
+            assert!(got.items.len() as i64 <= app::enforcement::INSPECTIONS_PER_PAGE, "{backend}");
+            listed.extend(got.items.into_iter().map(|i| i.id));
+        }
+        assert!(pages >= 2, "{backend}: the demo records inspections over more than one page ({})", first.total);
+        assert_eq!(listed.len() as i64, first.total, "{backend}: every inspection on one page, once");
+        assert_eq!(app.inspections(&office, &client, pages + 3).await.unwrap().page, pages.max(1), "{backend}: past the last page");
+        assert!(app.inspections(&changchun, &client, 1).await.unwrap().total < first.total, "{backend}");
+        assert!(matches!(app.inspections(&enterprise, &client, 1).await, Err(AppError::NotFound)), "{backend}");
+
         // One process of several takes a periodic job.
         assert!(db.store.claim_job_lease("test.job", "a", 60_000).await.unwrap());
         assert!(!db.store.claim_job_lease("test.job", "b", 60_000).await.unwrap());

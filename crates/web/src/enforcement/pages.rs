@@ -468,9 +468,15 @@ struct InspectionsPage {
     /// The actor's own visits to make: for an inspector.
     visits: Vec<ItemLine>,
     enterprise_view: bool,
+    /// How many a regulator's territory holds in all, and the pager over them.
+    total: i64,
+    page: i64,
+    pages: i64,
+    prev_url: Option<String>,
+    next_url: Option<String>,
 }
 
-async fn inspections_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser) -> Response {
+async fn inspections_page(State(state): State<AppState>, headers: HeaderMap, user: PageUser, Query(query): Query<PageQuery>) -> Response {
     let c = chrome(&state, &headers, &user.session, "/inspections", Some(&user.actor)).await;
     let english = c.t.is_en();
     let line = |s: app::enforcement::InspectionSummary| InspectionLine {
@@ -491,14 +497,21 @@ async fn inspections_page(State(state): State<AppState>, headers: HeaderMap, use
             announced: seen.announced.into_iter().map(|v| (v.quarter, v.kind.label(english).to_owned())).collect(),
             visits: Vec::new(),
             enterprise_view: true,
+            total: 0,
+            page: 1,
+            pages: 1,
+            prev_url: None,
+            next_url: None,
             c,
         };
         return render(&page);
     }
-    let recorded = match state.app.inspections(&user.actor, &user.client).await {
-        Ok(recorded) => recorded,
+    let listed = match state.app.inspections(&user.actor, &user.client, query.page.unwrap_or(1)).await {
+        Ok(listed) => listed,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
+    let pages = ((listed.total + app::enforcement::INSPECTIONS_PER_PAGE - 1) / app::enforcement::INSPECTIONS_PER_PAGE).max(1);
+    let page_url = |n: i64| format!("/inspections?page={n}");
     let visits = state
         .app
         .my_inspection_items(&user.actor)
@@ -519,7 +532,18 @@ async fn inspections_page(State(state): State<AppState>, headers: HeaderMap, use
             mine: true,
         })
         .collect();
-    render(&InspectionsPage { recorded: recorded.into_iter().map(line).collect(), announced: Vec::new(), visits, enterprise_view: false, c })
+    render(&InspectionsPage {
+        recorded: listed.items.into_iter().map(line).collect(),
+        announced: Vec::new(),
+        visits,
+        enterprise_view: false,
+        total: listed.total,
+        page: listed.page,
+        pages,
+        prev_url: (listed.page > 1).then(|| page_url(listed.page - 1)),
+        next_url: (listed.page < pages).then(|| page_url(listed.page + 1)),
+        c,
+    })
 }
 
 struct ChecklistItemLine {
