@@ -9,7 +9,7 @@ BASE_URL=${1:?usage: run.sh BASE_URL}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CONFIG="$HERE/schemathesis.toml"
 ROLES=(office changchun enterprise)
-# The live alarm stream never ends, so a request to it only times out; tests/http.rs covers it.
+# The live alarm stream never ends, so a request to it only times out; crates/web/tests/integration/http.rs covers it.
 # A user's own tokens are revoked last (below): earlier, revoking the run's own token would leave
 # the rest of the run unauthenticated.
 EXCLUDED='/alarms/stream$|/me/tokens/\{id\}$'

@@ -146,7 +146,7 @@ describe('field check', () => {
           const store = opening.result.transaction('checks', 'readwrite').objectStore('checks');
           const request = mode === 'add'
             ? store.put({ id: 'kept-under-old-key', user: document.body.dataset.user, url: location.pathname, sealed: true, entries: [{ name: 'note', iv: new Uint8Array(12), data: new Uint8Array(32).buffer, file: null, type: null }], kept_at: Date.UTC(2026, 0, 2, 1, 0, 0) })
-            : mode === 'remove' ? store.delete('kept-under-old-key') : store.count();
+            : store.count();
           request.onsuccess = () => resolve(request.result);
         };
       }), mode);
@@ -155,7 +155,10 @@ describe('field check', () => {
       await page.locator('#pending-unopened').waitFor();
       assert.match(await page.locator('#pending-unopened').textContent(), /无法用您当前的密钥解开.*2026-01-02 09:00:00/);
       assert.equal(await keptUnder('count'), 1, 'the unopenable check stays on the device');
-      await keptUnder('remove');
+      // Its author may remove it from the device.
+      await page.locator('#pending-discard').click();
+      await page.locator('#pending-unopened').waitFor({ state: 'detached' });
+      assert.equal(await keptUnder('count'), 0, 'removed from the device');
 
       // The PDF, as a PDF reader reads it.
       const response = await page.request.get(`${recordPath}/record.pdf`);

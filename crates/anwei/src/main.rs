@@ -433,7 +433,7 @@ async fn open(data: &DataArgs, listen: Option<SocketAddr>) -> anyhow::Result<(Co
     let (config, store) = open_store(data, listen).await?;
     let sealed = store.seal_legacy_secrets().await.context("sealing stored secrets failed")?;
     if sealed > 0 {
-        tracing::info!(sealed, "second-factor secrets stored before sealing are now sealed");
+        tracing::info!(sealed, "secrets stored before sealing (second factors, channel addresses) are now sealed");
     }
     let app = App::new(store, config.security.clone())
         .with_risk_bands(config.risk)

@@ -19,6 +19,9 @@ pub struct RegionFiling {
     pub name: String,
     pub required: i64,
     pub filed: i64,
+    /// The territory itself (a county's, or enterprises placed on a city or the province
+    /// directly), not one of its subdivisions.
+    pub is_territory: bool,
 }
 
 /// Today's commitments over the caller's territory: its subdivisions' filing (or its own, when it
@@ -149,12 +152,12 @@ impl App {
             .iter()
             .map(|child| {
                 let (required, filed) = count(&child.path);
-                RegionFiling { code: child.code.to_string(), name: child.name.clone(), required, filed }
+                RegionFiling { code: child.code.to_string(), name: child.name.clone(), required, filed, is_territory: false }
             })
             .collect();
         let (required, filed) = count(&root.path);
         if children.is_empty() || required > 0 {
-            regions.push(RegionFiling { code: root.code.to_string(), name: root.name.clone(), required, filed });
+            regions.push(RegionFiling { code: root.code.to_string(), name: root.name.clone(), required, filed, is_territory: true });
         }
         let within = chosen.as_ref().map(|region| region.path.as_str());
         let missing_total = self.store.missing_commitment_count(&visibility, &day, within).await?;

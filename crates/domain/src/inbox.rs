@@ -97,6 +97,28 @@ impl Channel {
             Self::Email | Self::Sms => address.to_owned(),
         }
     }
+
+    /// The address as kept outside its owner's settings (the audit log, a message that a code
+    /// was sent): enough to tell addresses apart, not enough to write to one. A robot's as
+    /// `shown_address`; an e-mail address by its first character and its domain
+    /// (`z***@example.cn`); a phone number by its first three and last four digits.
+    pub fn masked_address(self, address: &str) -> String {
+        match self {
+            Self::Wecom | Self::Dingtalk => self.shown_address(address),
+            Self::Email => match address.split_once('@') {
+                Some((local, domain)) => format!("{}***@{domain}", local.chars().next().unwrap_or('*')),
+                None => "***".to_owned(),
+            },
+            Self::Sms => {
+                let digits: Vec<char> = address.chars().collect();
+                if digits.len() <= 7 {
+                    "****".to_owned()
+                } else {
+                    format!("{}****{}", digits[..3].iter().collect::<String>(), digits[digits.len() - 4..].iter().collect::<String>())
+                }
+            }
+        }
+    }
 }
 
 impl TryFrom<String> for Channel {
@@ -184,6 +206,10 @@ mod tests {
         assert_eq!(Channel::Wecom.shown_address("abcdefgh1234"), "…1234");
         assert_eq!(Channel::Dingtalk.shown_address("abcdefgh1234:SEC0123456789wxyz"), "…1234 SEC…wxyz");
         assert_eq!(Channel::Email.shown_address("a@b.cn"), "a@b.cn");
+        assert_eq!(Channel::Email.masked_address("zhang.san@example.cn"), "z***@example.cn");
+        assert_eq!(Channel::Sms.masked_address("13900007777"), "139****7777");
+        assert_eq!(Channel::Sms.masked_address("1234"), "****");
+        assert_eq!(Channel::Dingtalk.masked_address("abcdefgh1234:SEC0123456789wxyz"), "…1234 SEC…wxyz");
     }
 
     #[test]

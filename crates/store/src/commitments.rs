@@ -97,7 +97,7 @@ impl Store {
     ) -> Result<Vec<MissingCommitment>> {
         let sql = format!(
             "SELECT e.id AS enterprise_id, e.name, e.region_code, r.name AS region_name FROM enterprises e JOIN regions r ON r.code = e.region_code \
-             WHERE {MISSING_WHERE} ORDER BY e.region_code, e.name LIMIT $6 OFFSET $7"
+             WHERE {MISSING_WHERE} ORDER BY e.region_code, e.name, e.id LIMIT $6 OFFSET $7"
         );
         let (all, path, enterprise) = visibility_params(visibility);
         let within = format!("{}%", region_path.unwrap_or(""));
@@ -147,12 +147,14 @@ impl Store {
     }
 
     /// For each day from `first_day` through `last_day` on which any visible enterprise under
-    /// `root_path` filed, how many did: (day, filed), oldest first.
+    /// `root_path` that must file (one with a high-risk sector, as the overview counts) filed,
+    /// how many did: (day, filed), oldest first.
     pub async fn commitments_filed_by_day(&self, visibility: &Visibility, root_path: &str, first_day: &str, last_day: &str) -> Result<Vec<(String, i64)>> {
         let (all, path, enterprise) = visibility_params(visibility);
         with_pool!(self, |pool| Ok(sqlx::query_as(
             "SELECT c.day, COUNT(*) FROM safety_commitments c JOIN enterprises e ON e.id = c.enterprise_id JOIN regions r ON r.code = e.region_code \
              WHERE c.day >= $1 AND c.day <= $2 AND r.path LIKE $3 AND ($4 OR ($5 IS NOT NULL AND r.path LIKE $5) OR e.id = $6) \
+             AND e.id IN (SELECT s.enterprise_id FROM enterprise_sectors s) \
              GROUP BY c.day ORDER BY c.day",
         )
         .bind(first_day)

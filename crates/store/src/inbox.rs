@@ -82,6 +82,8 @@ const DELIVERY_TEXT_PURPOSE: &str = "inbox delivery text";
 pub const MESSAGES_PER_PAGE_MAX: i64 = 200;
 /// Why a delivery was never sent: its person removed the channel (or changed its address) first.
 pub const CHANNEL_REMOVED: &str = "the channel was removed before it was sent";
+/// Why a delivery was never sent: its address or text cannot be opened with this server's key.
+pub const UNOPENABLE: &str = "its address or text cannot be opened with this server's key";
 /// Most deliveries taken for sending at once.
 pub const DELIVERIES_TAKEN_MAX: i64 = 100;
 
@@ -454,20 +456,32 @@ impl Store {
                     .await?
                     .rows_affected()
             });
-            if claimed == 1 {
-                taken.push(DeliveryRow {
+            if claimed != 1 {
+                continue;
+            }
+            let opened = self.open_column(ADDRESS_PURPOSE, row.address).and_then(|address| {
+                let message = match row.own_message {
+                    Some(own) => self.open_column(DELIVERY_TEXT_PURPOSE, own)?,
+                    None => row.message,
+                };
+                Ok((address, message))
+            });
+            match opened {
+                Ok((address, message)) => taken.push(DeliveryRow {
                     id: row.id,
                     channel: row.channel,
-                    address: self.open_column(ADDRESS_PURPOSE, row.address)?,
+                    address,
                     lang: row.lang,
                     attempts: row.attempts,
-                    message: match row.own_message {
-                        Some(own) => self.open_column(DELIVERY_TEXT_PURPOSE, own)?,
-                        None => row.message,
-                    },
+                    message,
                     link: row.link,
                     urgent: row.urgent,
-                });
+                }),
+                // Sealed under another key, or damaged: given up, saying why, and the others go.
+                Err(error) => {
+                    tracing::error!(delivery = row.id, %error, "a delivery cannot be opened and is given up");
+                    self.record_delivery_attempt(row.id, Err((UNOPENABLE, None))).await?;
+                }
             }
         }
         Ok(taken)
@@ -521,6 +535,19 @@ impl Store {
                 sqlx::query_as("SELECT user_id, channel, address FROM inbox_channels WHERE address NOT LIKE 'sealed1:%'").fetch_all(&mut *tx).await?;
             for (user_id, channel, address) in &channels {
                 let stored = self.seal_column(ADDRESS_PURPOSE, address);
+                // Only if the channel still holds that address (another process may have sealed
+                // or changed it since): then its waiting deliveries take the same stored form.
+                let changed = sqlx::query("UPDATE inbox_channels SET address = $1 WHERE user_id = $2 AND channel = $3 AND address = $4")
+                    .bind(&stored)
+                    .bind(user_id)
+                    .bind(channel)
+                    .bind(address)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if changed == 0 {
+                    continue;
+                }
                 sqlx::query(
                     "UPDATE inbox_deliveries SET address = $1 WHERE address = $2 AND channel = $3 \
                          AND message_id IN (SELECT id FROM inbox_messages WHERE user_id = $4)",
@@ -531,12 +558,6 @@ impl Store {
                 .bind(user_id)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("UPDATE inbox_channels SET address = $1 WHERE user_id = $2 AND channel = $3")
-                    .bind(&stored)
-                    .bind(user_id)
-                    .bind(channel)
-                    .execute(&mut *tx)
-                    .await?;
                 sealed += 1;
             }
             // What is left: deliveries whose channel has since changed or gone.

@@ -357,6 +357,18 @@ async fn suite(backend: &str) {
     let due = db.store.take_due_deliveries(store::now_ms() + 1_000, store::now_ms() + 60_000, 10).await.unwrap();
     assert_eq!(due.iter().map(|d| d.address.as_str()).collect::<Vec<_>>(), ["legacy@example.cn"], "still waiting, and read back");
     assert_eq!(db.store.seal_legacy_secrets().await.unwrap(), 0);
+    // A delivery that cannot be opened (sealed under another key, or damaged) is given up,
+    // saying why, and the others still go.
+    let failed_before = db.store.delivery_counts().await.unwrap().failed;
+    assert_eq!(db.store.post_to_units(&[post("sealed:3")]).await.unwrap(), 1);
+    db.store
+        .execute_raw_for_tests("UPDATE inbox_deliveries SET address = 'sealed1:AAAAdamaged' WHERE id = (SELECT MAX(id) FROM inbox_deliveries)")
+        .await
+        .unwrap();
+    assert_eq!(db.store.post_to_units(&[post("sealed:4")]).await.unwrap(), 1);
+    let due = db.store.take_due_deliveries(store::now_ms() + 1_000, store::now_ms() + 60_000, 10).await.unwrap();
+    assert_eq!(due.iter().map(|d| d.address.as_str()).collect::<Vec<_>>(), ["legacy@example.cn"], "the readable one goes");
+    assert_eq!(db.store.delivery_counts().await.unwrap().failed, failed_before + 1, "the unreadable one is given up");
 }
 
 #[tokio::test]

@@ -322,7 +322,7 @@
           return openEntries(pending).then(function (entries) { return postCheck(pending.url, entries); }, function () {
             // Kept under a key this person no longer has (the server's key was replaced): said,
             // not retried in silence, and kept (the old key may yet be restored).
-            unopened.push(chinaTimeText(pending.kept_at || 0));
+            unopened.push({ id: pending.id, kept: chinaTimeText(pending.kept_at || 0) });
             return null;
           }).then(function (response) {
             if (!response) { return null; }
@@ -355,7 +355,20 @@
         notice.id = "pending-unopened";
         notice.className = "error";
         notice.setAttribute("role", "alert");
-        notice.textContent = document.body.dataset.msgPendingUnopened + " " + unopened.join(", ");
+        notice.textContent = document.body.dataset.msgPendingUnopened + " " + unopened.map(function (u) { return u.kept; }).join(", ") + " ";
+        // They cannot be sent by anyone: their author may remove them from the device.
+        var discard = document.createElement("button");
+        discard.type = "button";
+        discard.id = "pending-discard";
+        discard.textContent = document.body.dataset.msgPendingDiscard;
+        discard.addEventListener("click", function () {
+          pendingStore("readwrite", function (store) { unopened.forEach(function (u) { store.delete(u.id); }); }).then(function () {
+            notice.remove();
+            banner.remove();
+            sendPending();
+          });
+        });
+        notice.appendChild(discard);
         banner.after(notice);
       });
     }).catch(function () { return null; }).then(function () { sendingPending = false; });

@@ -269,9 +269,9 @@ impl App {
         if !problems.is_empty() {
             return Err(AppError::Invalid(problems));
         }
-        // Where messages will go, as the settings page shows it (a robot's key masked).
+        // Where messages will go, masked: the audit log keeps no address one could write to.
         let channels: Vec<serde_json::Value> =
-            rows.iter().map(|row| serde_json::json!({"channel": row.channel.key(), "address": row.channel.shown_address(&row.address)})).collect();
+            rows.iter().map(|row| serde_json::json!({"channel": row.channel.key(), "address": row.channel.masked_address(&row.address)})).collect();
         let event = crate::audit_event(
             Some(actor),
             client,
@@ -298,7 +298,7 @@ impl App {
                         "inbox.channel_code_sent",
                         channel_zh = row.channel.label(false),
                         channel_en = row.channel.label(true),
-                        address = row.channel.shown_address(&row.address)
+                        address = row.channel.masked_address(&row.address)
                     )
                     .to_stored(),
                     sent_text: domain::message!("inbox.channel_code", code = code, minutes = CHANNEL_CODE_VALID_MS / 60_000).to_stored(),

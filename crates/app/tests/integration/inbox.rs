@@ -202,6 +202,11 @@ async fn deliveries_go_out_once_on_the_chosen_channels_and_are_retried_on_every_
         )
         .await
         .unwrap();
+        // Neither the audit log nor the inbox's notice keeps the phone number in full.
+        let full = db.store.count_for_tests("SELECT COUNT(*) FROM audit_log WHERE details LIKE '%13912345678%'").await.unwrap()
+            + db.store.count_for_tests("SELECT COUNT(*) FROM inbox_messages WHERE message LIKE '%13912345678%'").await.unwrap();
+        assert_eq!(full, 0, "{backend}: the number is masked outside the channel itself");
+        assert!(db.store.count_for_tests("SELECT COUNT(*) FROM inbox_messages WHERE message LIKE '%139****5678%'").await.unwrap() > 0, "{backend}");
         let report = |grade: &str, description: &str| DangerInput {
             enterprise_id: enterprise.enterprise_id.unwrap(),
             location: "罐区".into(),

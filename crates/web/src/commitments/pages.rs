@@ -40,6 +40,8 @@ struct CommitmentsPage {
     export_query: String,
     /// The last days' filing over the territory: (day, filed, rate against today's due).
     trend: Vec<(String, i64, String)>,
+    /// When the figures were read (they are read on each view).
+    updated_at: String,
     errors: Vec<String>,
 }
 
@@ -52,12 +54,15 @@ struct RegionLine {
     filed: i64,
     /// The filing rate, "—" where nobody must file.
     rate: String,
+    /// Whether the name leads to the list narrowed to it (a subdivision's does; the
+    /// territory's own line, whose list is the whole page's, does not).
+    narrows: bool,
 }
 
 impl RegionLine {
     fn new(code: String, name: String, required: i64, filed: i64) -> Self {
         let rate = if required == 0 { "—".to_owned() } else { format!("{:.1}%", filed as f64 * 100.0 / required as f64) };
-        RegionLine { code, name, required, filed, rate }
+        RegionLine { code, name, required, filed, rate, narrows: true }
     }
 }
 
@@ -88,6 +93,7 @@ async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors
         next_url: None,
         export_query: String::new(),
         trend: Vec::new(),
+        updated_at: domain::time::local_text(domain::time::now_ms()),
         errors,
     };
     match user.actor.enterprise_id.filter(|_| app::policy::allows(&user.actor, app::policy::Action::FileCommitment)) {
@@ -108,7 +114,11 @@ async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors
                     .into_iter()
                     .map(|(day, filed)| (day.get(5..).unwrap_or(&day).to_owned(), filed, RegionLine::new(day, String::new(), required, filed).rate))
                     .collect();
-                page.regions = overview.regions.into_iter().map(|r| RegionLine::new(r.code, r.name, r.required, r.filed)).collect();
+                page.regions = overview
+                    .regions
+                    .into_iter()
+                    .map(|r| RegionLine { narrows: !r.is_territory, ..RegionLine::new(r.code, r.name, r.required, r.filed) })
+                    .collect();
                 page.missing_total = overview.missing_total;
                 page.missing = overview.missing.into_iter().map(|m| (m.enterprise_id, m.name, m.region_name)).collect();
                 page.page = overview.page;

@@ -621,8 +621,14 @@ async fn sensor_response(state: &AppState, headers: &HeaderMap, user: &PageUser,
         Err(problem) => (default_span(now_ms), Some(c.t.render(&problem))),
     };
     let days_chosen = span_error.is_none() && query.from.as_deref().is_some_and(|f| !f.trim().is_empty());
-    let recent =
-        if days_chosen { None } else { Some(query.range.as_deref().filter(|name| ChartSpan::recent(name, now_ms).is_some()).unwrap_or("24h").to_owned()) };
+    // What is drawn: the default 24 hours after a problem with the span asked for.
+    let recent = if span_error.is_some() {
+        Some("24h".to_owned())
+    } else if days_chosen {
+        None
+    } else {
+        Some(query.range.as_deref().filter(|name| ChartSpan::recent(name, now_ms).is_some()).unwrap_or("24h").to_owned())
+    };
     let span_query = match &recent {
         Some(name) => format!("range={name}&until={}", span.to_ms),
         None => format!("from={}&to={}", domain::time::date_of_ms(span.from_ms), domain::time::date_of_ms(span.to_ms)),
