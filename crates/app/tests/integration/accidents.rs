@@ -8,7 +8,7 @@
 #![allow(clippy::unwrap_used)]
 
 use app::accidents::{AccidentInput, AccidentRecords, CasualtyInput, MeasureInput, ReportInput};
-use app::{Actor, App, AppError, Client};
+use app::{App, AppError, Client};
 use domain::accidents::AccidentLevel;
 use domain::credit::CreditGrade;
 
@@ -19,9 +19,7 @@ fn fields<T: std::fmt::Debug>(result: Result<T, AppError>) -> Vec<&'static str> 
     }
 }
 
-async fn actor(app: &App, name: &str) -> Actor {
-    app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap()
-}
+use crate::support::actor;
 
 #[tokio::test]
 async fn a_major_accident_lists_suggests_and_vetoes_on_every_configured_backend() {

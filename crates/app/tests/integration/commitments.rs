@@ -9,11 +9,9 @@
 use std::collections::BTreeSet;
 
 use app::commitments::{CommitmentInput, MISSING_PER_PAGE, TREND_DAYS};
-use app::{Actor, App, AppError, Client};
+use app::{App, AppError, Client};
 
-async fn actor(app: &App, name: &str) -> Actor {
-    app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap()
-}
+use crate::support::actor;
 
 #[tokio::test]
 async fn the_overview_adds_up_pages_through_everything_and_stays_in_the_territory_on_every_configured_backend() {

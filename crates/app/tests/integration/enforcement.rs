@@ -17,9 +17,7 @@ fn fields(result: Result<impl std::fmt::Debug, AppError>) -> Vec<&'static str> {
     }
 }
 
-async fn actor(app: &App, name: &str) -> Actor {
-    app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap()
-}
+use crate::support::actor;
 
 #[tokio::test]
 async fn enforcement_on_every_configured_backend() {

@@ -7,11 +7,9 @@
 #![allow(clippy::unwrap_used)]
 
 use app::hidden_dangers::DangerInput;
-use app::{Actor, App, Client};
+use app::{App, Client};
 
-async fn actor(app: &App, name: &str) -> Actor {
-    app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap()
-}
+use crate::support::actor;
 
 fn danger(enterprise_id: i64, text: &str) -> DangerInput {
     DangerInput {

@@ -10,9 +10,7 @@
 use app::hidden_dangers::DangerInput;
 use app::{Actor, App, Client};
 
-async fn actor(app: &App, name: &str) -> Actor {
-    app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap()
-}
+use crate::support::actor;
 
 async fn waiting(app: &App, who: &Actor, kind: &str) -> usize {
     let inbox = app.inbox(who, &Client::cli(), false, 1, 50).await.unwrap();

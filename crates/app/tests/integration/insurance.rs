@@ -9,7 +9,7 @@
 
 use app::accidents::AccidentInput;
 use app::insurance::ServiceInput;
-use app::{Actor, App, AppError, Client};
+use app::{App, AppError, Client};
 use calamine::Reader;
 use domain::insurance::{FloatReason, PolicyInput};
 
@@ -20,9 +20,7 @@ fn fields<T: std::fmt::Debug>(result: Result<T, AppError>) -> Vec<&'static str> 
     }
 }
 
-async fn actor(app: &App, name: &str) -> Actor {
-    app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap()
-}
+use crate::support::actor;
 
 fn days_from_today(days: i64) -> String {
     domain::time::today().checked_add(jiff::Span::new().days(days)).unwrap().to_string()

@@ -15,5 +15,6 @@ mod inbox;
 mod insurance;
 mod monitoring;
 mod registry;
+mod support;
 mod tips;
 mod workplans;

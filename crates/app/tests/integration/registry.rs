@@ -6,7 +6,7 @@
 
 use app::enterprises::ListQuery;
 use app::spreadsheet::{COLUMNS, SpreadsheetFormat, write_enterprise_rows};
-use app::{Actor, App, Client};
+use app::{App, Client};
 use domain::CreditCode;
 use domain::enterprises::EnterpriseInput;
 use proptest::prelude::*;
@@ -18,10 +18,7 @@ async fn app_with_demo(backend: &str, enterprises: usize) -> (App, store::testin
     (app, db)
 }
 
-async fn actor(app: &App, username: &str) -> Actor {
-    let user = app.store.user_by_username(username).await.unwrap().unwrap();
-    app.actor_for_user(&user).await.unwrap()
-}
+use crate::support::actor;
 
 fn row(i: usize) -> EnterpriseInput {
     let mut input = app::enterprises::sample_enterprise();

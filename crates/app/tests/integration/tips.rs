@@ -11,7 +11,7 @@
 use std::io::Read;
 
 use app::tips::{RewardInput, TipActionInput};
-use app::{Actor, App, AppError, Client};
+use app::{App, AppError, Client};
 use domain::tips::{TipInput, TipState};
 
 fn fields<T: std::fmt::Debug>(result: Result<T, AppError>) -> Vec<&'static str> {
@@ -21,9 +21,7 @@ fn fields<T: std::fmt::Debug>(result: Result<T, AppError>) -> Vec<&'static str> 
     }
 }
 
-async fn actor(app: &App, name: &str) -> Actor {
-    app.actor_for_user(&app.store.user_by_username(name).await.unwrap().unwrap()).await.unwrap()
-}
+use crate::support::actor;
 
 fn act(action: &str) -> TipActionInput {
     TipActionInput { action: action.into(), ..Default::default() }

@@ -11,10 +11,7 @@ use app::{Actor, App, AppError, Client};
 
 const PLAN: &str = include_str!("../../../demo/data/jilin-2020-workplan.txt");
 
-async fn actor(app: &App, username: &str) -> Actor {
-    let user = app.store.user_by_username(username).await.unwrap().unwrap();
-    app.actor_for_user(&user).await.unwrap()
-}
+use crate::support::actor;
 
 async fn scenario(backend: &str) {
     let db = store::testing::fresh(backend).await.unwrap();

@@ -59,16 +59,7 @@ async fn tips_leave_no_trace_of_the_reporter_in_the_files_or_the_logs() {
     let db = store::testing::fresh("sqlite").await.unwrap();
     let app = app::App::new(db.store.clone(), Default::default());
     demo::load_with(&app, 20).await.unwrap();
-    let router = web::router(
-        app.clone(),
-        web::WebSettings {
-            secure_cookies: false,
-            demo_banner: false,
-            proxies: Default::default(),
-            requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
-            site: Default::default(),
-        },
-    );
+    let router = web::router(app.clone(), web::WebSettings { demo_banner: false, ..crate::support::local_settings() });
     let sessions_before = db.store.session_count().await.unwrap();
 
     // The public form, named, from a browser behind a (not trusted) proxy.

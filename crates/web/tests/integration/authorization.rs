@@ -464,16 +464,7 @@ async fn fixture(backend: &str) -> Fixture {
     let security = app::auth::SecuritySettings { login_burst_per_client: 10_000, ..Default::default() };
     let app = App::new(db.store.clone(), security);
     demo::load_with(&app, 60).await.unwrap();
-    let router = web::router(
-        app.clone(),
-        web::WebSettings {
-            secure_cookies: false,
-            demo_banner: true,
-            proxies: Default::default(),
-            requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
-            site: Default::default(),
-        },
-    );
+    let router = web::router(app.clone(), crate::support::local_settings());
     let mut fixture = Fixture { router, app, tokens: HashMap::new(), sessions: HashMap::new(), values: HashMap::new(), _db: db };
     for caller in CALLERS.iter().filter(|c| **c != "anonymous") {
         let reply = fixture.send(Method::POST, "/api/v1/auth/login", None, login_body(&fixture.app, caller).await, "application/json").await;

@@ -25,16 +25,7 @@ async fn harness(backend: &str) -> Harness {
     let security = app::auth::SecuritySettings { login_burst_per_client: 10_000, ..Default::default() };
     let app = App::new(db.store.clone(), security);
     demo::load_with(&app, 120).await.unwrap();
-    let router = web::router(
-        app.clone(),
-        web::WebSettings {
-            secure_cookies: false,
-            demo_banner: true,
-            proxies: Default::default(),
-            requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
-            site: Default::default(),
-        },
-    );
+    let router = web::router(app.clone(), crate::support::local_settings());
     Harness { router, app, _db: db }
 }
 
@@ -878,16 +869,7 @@ async fn login_throttling(backend: &str) {
     let security = app::auth::SecuritySettings { login_burst_per_client: 3, login_refill_seconds: 3600, ..Default::default() };
     let app = App::new(db.store.clone(), security);
     demo::load_with(&app, 5).await.unwrap();
-    let router = web::router(
-        app.clone(),
-        web::WebSettings {
-            secure_cookies: false,
-            demo_banner: true,
-            proxies: Default::default(),
-            requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
-            site: Default::default(),
-        },
-    );
+    let router = web::router(app.clone(), crate::support::local_settings());
     let attempt = |username: &str| {
         Request::post("/api/v1/auth/login")
             .header(header::CONTENT_TYPE, "application/json")
@@ -920,10 +902,8 @@ async fn proxies_and_hsts(backend: &str) {
         app.clone(),
         web::WebSettings {
             secure_cookies: true,
-            demo_banner: true,
             proxies: web::client_address::Proxies { trusted: trusted_proxies, header: Default::default() },
-            requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
-            site: Default::default(),
+            ..crate::support::local_settings()
         },
     );
     let attempt = |peer: &str, forwarded_for: &str| {
@@ -960,16 +940,7 @@ async fn proxies_and_hsts(backend: &str) {
     send(&router, attempt("10.0.0.5:40000", "203.0.113.50")).await;
     assert_eq!(send(&router, attempt("10.0.0.5:40000", "203.0.113.50")).await.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(send(&router, attempt("10.0.0.5:40000", "203.0.113.51")).await.status, StatusCode::UNAUTHORIZED, "the province does not share one bucket");
-    let plain = web::router(
-        app.clone(),
-        web::WebSettings {
-            secure_cookies: false,
-            demo_banner: true,
-            proxies: Default::default(),
-            requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
-            site: Default::default(),
-        },
-    );
+    let plain = web::router(app.clone(), crate::support::local_settings());
     let reply = send(&plain, Request::get("/login").body(Body::empty()).unwrap()).await;
     assert!(reply.headers.get(header::STRICT_TRANSPORT_SECURITY).is_none(), "no HSTS over plain HTTP");
 }
@@ -981,13 +952,7 @@ async fn slow_clients(h: &Harness) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let settings = web::WebSettings {
-        secure_cookies: false,
-        demo_banner: true,
-        proxies: Default::default(),
-        requests_in_flight_max: web::REQUESTS_IN_FLIGHT_MAX,
-        site: Default::default(),
-    };
+    let settings = crate::support::local_settings();
     let server = tokio::spawn(web::serve(listener, h.app.clone(), settings, std::time::Duration::from_millis(300), async {
         let _ = stopped.await;
     }));
@@ -1081,8 +1046,7 @@ async fn uploads_refused_before_reading(h: &Harness) {
 /// Past `requests_in_flight_max` the server answers 503 with `Retry-After` at once rather than
 /// queueing; the health check still answers, and it recovers when the load goes.
 async fn load_shedding(h: &Harness) {
-    let settings =
-        web::WebSettings { secure_cookies: false, demo_banner: true, proxies: Default::default(), requests_in_flight_max: 2, site: Default::default() };
+    let settings = web::WebSettings { requests_in_flight_max: 2, ..crate::support::local_settings() };
     let router = web::router(h.app.clone(), settings);
     // Two requests whose bodies never finish hold both places.
     let mut held = Vec::new();

@@ -7,3 +7,4 @@ mod http;
 mod layering;
 mod messages;
 mod source_files;
+mod support;
