@@ -34,7 +34,9 @@ pub struct CommitmentOverview {
     /// The chosen region (code, name), when the list is narrowed to one.
     pub chosen: Option<(String, String)>,
     pub missing_total: i64,
+    /// The page given (the last one when a later one was asked for), and how many there are.
     pub page: i64,
+    pub pages: i64,
     pub missing: Vec<MissingCommitment>,
     /// The territory's last `TREND_DAYS` days, oldest first: (day, how many filed).
     pub trend: Vec<(String, i64)>,
@@ -142,7 +144,8 @@ impl App {
         let root_code = own_path.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_owned();
         let root = self.store.region(&root_code).await?;
         let visibility = policy::enterprise_visibility(actor);
-        let day = domain::time::today().to_string();
+        let today = domain::time::today();
+        let day = today.to_string();
         let filing = self.store.commitment_filing_by_child_region(&visibility, &root.path, &day).await?;
         let children = self.store.region_children(&root_code).await?;
         // Every subdivision, filed or not; the territory itself when it has none below it (a
@@ -164,7 +167,6 @@ impl App {
         let pages = ((missing_total + MISSING_PER_PAGE - 1) / MISSING_PER_PAGE).max(1);
         let page = page.clamp(1, pages);
         let missing = self.store.missing_commitments(&visibility, &day, within, MISSING_PER_PAGE, (page - 1) * MISSING_PER_PAGE).await?;
-        let today = domain::time::today();
         let first_day = today.checked_sub(jiff::Span::new().days(TREND_DAYS - 1)).map_err(|e| AppError::Internal(e.to_string()))?;
         let filed_by_day = self.store.commitments_filed_by_day(&visibility, &root.path, &first_day.to_string(), &day).await?;
         let trend = (0..TREND_DAYS)
@@ -175,6 +177,6 @@ impl App {
                 (date, filed)
             })
             .collect();
-        Ok(CommitmentOverview { day, regions, chosen: chosen.map(|region| (region.code.to_string(), region.name)), missing_total, page, missing, trend })
+        Ok(CommitmentOverview { day, regions, chosen: chosen.map(|region| (region.code.to_string(), region.name)), missing_total, page, pages, missing, trend })
     }
 }

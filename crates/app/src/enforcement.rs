@@ -396,8 +396,9 @@ pub const INSPECTIONS_PER_PAGE: i64 = 50;
 pub struct InspectionPage {
     pub items: Vec<InspectionSummary>,
     pub total: i64,
-    /// The page given (the last one when a later one was asked for).
+    /// The page given (the last one when a later one was asked for), and how many there are.
     pub page: i64,
+    pub pages: i64,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -1299,9 +1300,10 @@ impl App {
     pub async fn inspections(&self, actor: &Actor, client: &Client, page: i64) -> Result<InspectionPage> {
         let region = self.territory(actor, client, None, "inspection.list").await?;
         let total = self.store.inspection_count(&region.path, None).await?;
-        let page = page.clamp(1, ((total + INSPECTIONS_PER_PAGE - 1) / INSPECTIONS_PER_PAGE).max(1));
+        let pages = ((total + INSPECTIONS_PER_PAGE - 1) / INSPECTIONS_PER_PAGE).max(1);
+        let page = page.clamp(1, pages);
         let items = self.store.inspections(&region.path, None, INSPECTIONS_PER_PAGE, (page - 1) * INSPECTIONS_PER_PAGE).await?;
-        Ok(InspectionPage { items: items.into_iter().map(InspectionSummary::from).collect(), total, page })
+        Ok(InspectionPage { items: items.into_iter().map(InspectionSummary::from).collect(), total, page, pages })
     }
 
     /// What an enterprise sees: its recorded inspections and its announced visits to come

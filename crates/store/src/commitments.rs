@@ -41,6 +41,16 @@ const MISSING_WHERE: &str = "($1 OR ($2 IS NOT NULL AND r.path LIKE $2) OR e.id 
      AND e.id IN (SELECT s.enterprise_id FROM enterprise_sectors s) \
      AND NOT EXISTS (SELECT 1 FROM safety_commitments c WHERE c.enterprise_id = e.id AND c.day = $4) AND r.path LIKE $5";
 
+/// Binds `MISSING_WHERE`'s parameters, `$1` to `$5`: a visibility, the day, the region's subtree
+/// (all when none).
+macro_rules! bind_missing {
+    ($query:expr, $visibility:expr, $day:expr, $region_path:expr) => {{
+        let (all, path, enterprise) = visibility_params($visibility);
+        let region_path: Option<&str> = $region_path;
+        $query.bind(all).bind(path).bind(enterprise).bind($day).bind(format!("{}%", region_path.unwrap_or("")))
+    }};
+}
+
 impl Store {
     /// Files a commitment; a second one for the same enterprise and day is a conflict.
     pub async fn file_commitment(
@@ -99,14 +109,7 @@ impl Store {
             "SELECT e.id AS enterprise_id, e.name, e.region_code, r.name AS region_name FROM enterprises e JOIN regions r ON r.code = e.region_code \
              WHERE {MISSING_WHERE} ORDER BY e.region_code, e.name, e.id LIMIT $6 OFFSET $7"
         );
-        let (all, path, enterprise) = visibility_params(visibility);
-        let within = format!("{}%", region_path.unwrap_or(""));
-        with_pool!(self, |pool| Ok(sqlx::query_as(trusted(&sql))
-            .bind(all)
-            .bind(path)
-            .bind(enterprise)
-            .bind(day)
-            .bind(&within)
+        with_pool!(self, |pool| Ok(bind_missing!(sqlx::query_as(trusted(&sql)), visibility, day, region_path)
             .bind(limit)
             .bind(offset.max(0))
             .fetch_all(pool)
@@ -116,9 +119,7 @@ impl Store {
     /// How many enterprises `missing_commitments` finds in all.
     pub async fn missing_commitment_count(&self, visibility: &Visibility, day: &str, region_path: Option<&str>) -> Result<i64> {
         let sql = format!("SELECT COUNT(*) FROM enterprises e JOIN regions r ON r.code = e.region_code WHERE {MISSING_WHERE}");
-        let (all, path, enterprise) = visibility_params(visibility);
-        let within = format!("{}%", region_path.unwrap_or(""));
-        with_pool!(self, |pool| Ok(sqlx::query_scalar(trusted(&sql)).bind(all).bind(path).bind(enterprise).bind(day).bind(&within).fetch_one(pool).await?))
+        with_pool!(self, |pool| Ok(bind_missing!(sqlx::query_scalar(trusted(&sql)), visibility, day, region_path).fetch_one(pool).await?))
     }
 
     /// For `day`, how many visible enterprises under `root_path` must file a commitment and how

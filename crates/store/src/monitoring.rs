@@ -322,6 +322,15 @@ const ALARM_SELECT: &str = "SELECT a.id, a.sensor_id, s.code AS sensor_code, s.n
 const ALARM_FILTER: &str = "($4 IS NULL OR ($4 = 'active' AND a.state <> 'closed' AND (a.state = 'raised' OR a.condition_active)) OR a.state = $4) \
      AND ($5 IS NULL OR a.enterprise_id = $5) AND ($6 IS NULL OR a.source_id = $6) AND (NOT $7 OR a.escalation_tier <> 'enterprise')";
 
+/// Binds a visibility's three parameters and the alarm list's filter, `$1` to `$7`.
+macro_rules! bind_alarm_filter {
+    ($query:expr, $visibility:expr, $filter:expr) => {{
+        let (all, path, enterprise) = visibility_params($visibility);
+        let filter: &AlarmFilter = $filter;
+        $query.bind(all).bind(path).bind(enterprise).bind(filter.state.clone()).bind(filter.enterprise_id).bind(filter.source_id).bind(filter.escalated)
+    }};
+}
+
 /// The severity order, for keeping the higher of two.
 const SEVERITY_MAX: &str = "CASE WHEN severity = 'critical' OR $2 = 'critical' THEN 'critical' ELSE 'warning' END";
 
@@ -790,38 +799,13 @@ impl Store {
     /// Visible alarms matching `filter`, newest first, at most `limit`.
     pub async fn alarms(&self, visibility: &Visibility, filter: &AlarmFilter, limit: i64) -> Result<Vec<AlarmRow>> {
         let sql = format!("{ALARM_SELECT} WHERE {VISIBLE} AND {ALARM_FILTER} ORDER BY a.raised_at DESC, a.id DESC LIMIT $8");
-        let (all, path, enterprise) = visibility_params(visibility);
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_as(trusted(&sql))
-                .bind(all)
-                .bind(path)
-                .bind(enterprise)
-                .bind(&filter.state)
-                .bind(filter.enterprise_id)
-                .bind(filter.source_id)
-                .bind(filter.escalated)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?)
-        })
+        with_pool!(self, |pool| Ok(bind_alarm_filter!(sqlx::query_as(trusted(&sql)), visibility, filter).bind(limit).fetch_all(pool).await?))
     }
 
     /// How many alarms `alarms` would list without a limit.
     pub async fn alarm_count(&self, visibility: &Visibility, filter: &AlarmFilter) -> Result<i64> {
         let sql = format!("SELECT COUNT(*) FROM ({ALARM_SELECT} WHERE {VISIBLE} AND {ALARM_FILTER}) counted");
-        let (all, path, enterprise) = visibility_params(visibility);
-        with_pool!(self, |pool| {
-            Ok(sqlx::query_scalar(trusted(&sql))
-                .bind(all)
-                .bind(path)
-                .bind(enterprise)
-                .bind(&filter.state)
-                .bind(filter.enterprise_id)
-                .bind(filter.source_id)
-                .bind(filter.escalated)
-                .fetch_one(pool)
-                .await?)
-        })
+        with_pool!(self, |pool| Ok(bind_alarm_filter!(sqlx::query_scalar(trusted(&sql)), visibility, filter).fetch_one(pool).await?))
     }
 
     pub async fn alarm(&self, id: i64, visibility: &Visibility) -> Result<AlarmRow> {

@@ -59,10 +59,14 @@ struct RegionLine {
     narrows: bool,
 }
 
+/// A filing rate in words: "—" where nobody must file.
+fn rate_text(required: i64, filed: i64) -> String {
+    if required == 0 { "—".to_owned() } else { format!("{:.1}%", filed as f64 * 100.0 / required as f64) }
+}
+
 impl RegionLine {
     fn new(code: String, name: String, required: i64, filed: i64) -> Self {
-        let rate = if required == 0 { "—".to_owned() } else { format!("{:.1}%", filed as f64 * 100.0 / required as f64) };
-        RegionLine { code, name, required, filed, rate, narrows: true }
+        RegionLine { code, name, required, filed, rate: rate_text(required, filed), narrows: true }
     }
 }
 
@@ -109,11 +113,8 @@ async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors
             Ok(overview) => {
                 let (required, filed) = overview.regions.iter().fold((0, 0), |(r, f), line| (r + line.required, f + line.filed));
                 page.totals = RegionLine::new(String::new(), String::new(), required, filed);
-                page.trend = overview
-                    .trend
-                    .into_iter()
-                    .map(|(day, filed)| (day.get(5..).unwrap_or(&day).to_owned(), filed, RegionLine::new(day, String::new(), required, filed).rate))
-                    .collect();
+                page.trend =
+                    overview.trend.into_iter().map(|(day, filed)| (day.get(5..).unwrap_or(&day).to_owned(), filed, rate_text(required, filed))).collect();
                 page.regions = overview
                     .regions
                     .into_iter()
@@ -122,7 +123,7 @@ async fn response(state: &AppState, headers: &HeaderMap, user: &PageUser, errors
                 page.missing_total = overview.missing_total;
                 page.missing = overview.missing.into_iter().map(|m| (m.enterprise_id, m.name, m.region_name)).collect();
                 page.page = overview.page;
-                page.pages = ((overview.missing_total + app::commitments::MISSING_PER_PAGE - 1) / app::commitments::MISSING_PER_PAGE).max(1);
+                page.pages = overview.pages;
                 let region_query = overview.chosen.as_ref().map(|(code, _)| format!("region={code}&")).unwrap_or_default();
                 let page_url = |n: i64| format!("/commitments?{region_query}page={n}#missing");
                 page.prev_url = (page.page > 1).then(|| page_url(page.page - 1));

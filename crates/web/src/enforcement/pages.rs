@@ -510,7 +510,6 @@ async fn inspections_page(State(state): State<AppState>, headers: HeaderMap, use
         Ok(listed) => listed,
         Err(error) => return error_page(&state, &headers, &user.session, Some(&user.actor), error.into()).await,
     };
-    let pages = ((listed.total + app::enforcement::INSPECTIONS_PER_PAGE - 1) / app::enforcement::INSPECTIONS_PER_PAGE).max(1);
     let page_url = |n: i64| format!("/inspections?page={n}");
     let visits = state
         .app
@@ -539,9 +538,9 @@ async fn inspections_page(State(state): State<AppState>, headers: HeaderMap, use
         enterprise_view: false,
         total: listed.total,
         page: listed.page,
-        pages,
+        pages: listed.pages,
         prev_url: (listed.page > 1).then(|| page_url(listed.page - 1)),
-        next_url: (listed.page < pages).then(|| page_url(listed.page + 1)),
+        next_url: (listed.page < listed.pages).then(|| page_url(listed.page + 1)),
         c,
     })
 }
